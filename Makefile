@@ -1,0 +1,50 @@
+# Two commands: `make run` (serve the demo on the embedded default) and `make test` (the whole suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+export FLASK_APP := app
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint translations extract-messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Babel ≥ 2.15 names Simplified Chinese "zh_Hans_CN", so the zh_CN catalog is also compiled under that name.
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel compile -d translations
+	mkdir -p translations/zh_Hans_CN/LC_MESSAGES
+	$(BIN)/pybabel compile -l zh_CN -i translations/zh_CN/LC_MESSAGES/messages.po \
+		-o translations/zh_Hans_CN/LC_MESSAGES/messages.mo
+
+run: $(VENV)/.runtime translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load --if-empty
+	$(BIN)/python scripts/run.py
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+test: $(VENV)/.dev translations lint
+	$(BIN)/pytest
+
+# Refresh messages.pot and merge new strings into both catalogs (then translate them).
+extract-messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract --ignore-dirs=".venv tests bench migrations" -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
+	$(BIN)/python scripts/fill_en_catalog.py
+
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance

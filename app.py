@@ -1,0 +1,64 @@
+"""The application factory. `flask --app app ...` and gunicorn `app:create_app()` both start here."""
+from flask import Flask
+
+from config import Config
+from extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings from the environment, then `config` overrides (tests use it)."""
+    settings = Config().as_dict()
+    settings.update(config or {})
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
+    app.config.update(settings)
+
+    import models  # noqa: F401  (the whole metadata, for Alembic and relationships)
+    from i18n import datetime_local, labels, locale_code, money, select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
+    init_redis(app)
+    limiter.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    from flask_babel import lazy_gettext as _l
+    login_manager.login_message = _l("Please log in to see this page.")
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from models import User
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    _register_blueprints(app)
+
+    from blueprints.errors import register_error_handlers
+    register_error_handlers(app)
+
+    app.jinja_env.filters.update(money=money, dt=datetime_local)
+    app.jinja_env.globals.update(labels=labels, locale_code=locale_code)
+
+    from cli import register_cli
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from blueprints import account, admin, auth, main, providers, tenders
+    from blueprints.api import bp as api_bp
+
+    for bp in (main.bp, auth.bp, account.bp, tenders.bp, providers.bp, admin.bp):
+        app.register_blueprint(bp)
+    csrf.exempt(api_bp)  # bearer tokens only; no cookie is ever accepted there
+    app.register_blueprint(api_bp)
+
+
+def __getattr__(name: str):
+    # `flask --app app` finds `app` lazily, so importing this module (tests, gunicorn) builds nothing.
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

@@ -1,0 +1,1 @@
+"""The HTTP layer: thin web pages and the JSON API over the same services."""

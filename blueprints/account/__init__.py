@@ -1,0 +1,3 @@
+from blueprints.account.routes import bp
+
+__all__ = ["bp"]

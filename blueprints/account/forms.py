@@ -1,0 +1,64 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from i18n.labels import CATEGORY_LABELS, PROVINCE_LABELS, SIZE_TIER_LABELS, choices, options
+
+TIMEZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",
+             "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "UTC"]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SettingsForm(FlaskForm):
+    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=100)])
+    locale = SelectField(_l("Language"), choices=options([("", _l("Browser default")), ("zh_CN", "中文"),
+                                                          ("en", "English")]))
+    timezone = SelectField(_l("Time zone"), choices=options((tz, tz) for tz in TIMEZONES))
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=128)])
+    confirm = PasswordField(_l("Repeat new password"),
+                            validators=[DataRequired(), EqualTo("new_password", message=_l("Passwords differ."))])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[Optional(), Length(max=100)])
+
+
+class ProviderProfileForm(FlaskForm):
+    company_name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
+    categories = MultiCheckboxField(_l("Services offered"), choices=choices(CATEGORY_LABELS))
+    province = SelectField(_l("Province"), choices=choices(PROVINCE_LABELS, blank="—"))
+    city = StringField(_l("City"), validators=[Optional(), Length(max=64)])
+    team_size = IntegerField(_l("Team size"), validators=[Optional(), NumberRange(min=1, max=100000)])
+    description = TextAreaField(_l("About the company"), validators=[Optional(), Length(max=5000)])
+
+
+class VerificationForm(FlaskForm):
+    registration_number = StringField(_l("Unified social credit code"),
+                                      validators=[DataRequired(), Length(max=40)])
+
+
+class CaseForm(FlaskForm):
+    title = StringField(_l("Case title"), validators=[DataRequired(), Length(max=200)])
+    category = SelectField(_l("Category"), choices=choices(CATEGORY_LABELS))
+    metric = StringField(_l("Result metric"), validators=[Optional(), Length(max=100)],
+                         description=_l("e.g. conversion rate"))
+    before_value = StringField(_l("Before"), validators=[Optional(), Length(max=40)])
+    after_value = StringField(_l("After"), validators=[Optional(), Length(max=40)])
+    description = TextAreaField(_l("What you did"), validators=[Optional(), Length(max=5000)])
+
+
+class BrandProfileForm(FlaskForm):
+    store_name = StringField(_l("Store name"), validators=[DataRequired(), Length(max=200)])
+    size_tier = SelectField(_l("Size"), choices=choices(SIZE_TIER_LABELS))
+    registration_number = StringField(_l("Unified social credit code (optional)"),
+                                      validators=[Optional(), Length(max=40)])

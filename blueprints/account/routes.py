@@ -1,0 +1,148 @@
+"""The user's own account: settings, password, API tokens, and the provider or brand profile."""
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from blueprints.account import forms
+from blueprints.web import ActionForm, perform, role_required
+from extensions import db
+from services import accounts, profiles
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _overview(settings_form=None, password_form=None, token_form=None, new_token=None, status=200):
+    settings_form = settings_form or forms.SettingsForm(
+        display_name=current_user.display_name, locale=current_user.locale or "", timezone=current_user.timezone)
+    return render_template(
+        "account/index.html", settings_form=settings_form,
+        password_form=password_form or forms.PasswordForm(), token_form=token_form or forms.TokenForm(),
+        tokens=accounts.tokens_of(current_user), new_token=new_token,
+    ), status
+
+
+def _attempt(form, action, success_message: str) -> bool:
+    return form.validate_on_submit() and perform(action, form=form, success=success_message)
+
+
+@bp.get("")
+@login_required
+def index():
+    """Settings, password and API tokens."""
+    return _overview()
+
+
+@bp.post("/settings")
+@login_required
+def settings():
+    form = forms.SettingsForm()
+    if _attempt(form, lambda: accounts.update_settings(current_user, display_name=form.display_name.data,
+                                                       locale=form.locale.data, timezone=form.timezone.data),
+                _("Settings saved.")):
+        return redirect(url_for("account.index"))
+    return _overview(settings_form=form, status=422)
+
+
+@bp.post("/password")
+@login_required
+def password():
+    form = forms.PasswordForm()
+    if _attempt(form, lambda: accounts.change_password(current_user, form.current_password.data,
+                                                       form.new_password.data), _("Password changed.")):
+        return redirect(url_for("account.index"))
+    return _overview(password_form=form, status=422)
+
+
+@bp.post("/tokens")
+@login_required
+def create_token():
+    """Issue an API token and show it once."""
+    form = forms.TokenForm()
+    if not form.validate_on_submit():
+        return _overview(token_form=form, status=422)
+    raw, _token = accounts.issue_token(current_user, form.name.data or "")
+    db.session.commit()
+    return _overview(new_token=raw)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    form = ActionForm()
+    if form.validate_on_submit():
+        accounts.revoke_token(current_user, token_id)
+        db.session.commit()
+        flash(_("Token revoked. Integrations using it stop working now."), "success")
+    return redirect(url_for("account.index"))
+
+
+# --- profiles ------------------------------------------------------------------------------------
+
+def _provider_page(profile_form=None, verification_form=None, case_form=None, status=200):
+    profile = profiles.get_provider(current_user.id)
+    profile_form = profile_form or forms.ProviderProfileForm(
+        company_name=profile.company_name, categories=profile.categories, province=profile.province or "",
+        city=profile.city, team_size=profile.team_size, description=profile.description)
+    return render_template(
+        "account/provider_profile.html", profile=profile, profile_form=profile_form,
+        verification_form=verification_form or forms.VerificationForm(
+            registration_number=profile.registration_number),
+        case_form=case_form or forms.CaseForm(),
+    ), status
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The provider's or brand's profile."""
+    if current_user.is_provider:
+        form = forms.ProviderProfileForm()
+        if _attempt(form, lambda: profiles.update_provider_profile(
+                current_user, company_name=form.company_name.data, categories=form.categories.data,
+                province=form.province.data, city=form.city.data, description=form.description.data,
+                team_size=form.team_size.data), _("Profile saved.")):
+            return redirect(url_for("account.profile"))
+        return _provider_page(profile_form=form if form.is_submitted() else None,
+                              status=422 if form.is_submitted() else 200)
+    if current_user.is_brand:
+        brand = current_user.brand_profile
+        form = forms.BrandProfileForm(obj=None if brand is None else brand)
+        if _attempt(form, lambda: profiles.update_brand_profile(
+                current_user, store_name=form.store_name.data, size_tier=form.size_tier.data,
+                registration_number=form.registration_number.data), _("Profile saved.")):
+            return redirect(url_for("account.profile"))
+        return render_template("account/brand_profile.html", form=form), 422 if form.is_submitted() else 200
+    return redirect(url_for("account.index"))
+
+
+@bp.post("/verification")
+@role_required("provider")
+def verification():
+    form = forms.VerificationForm()
+    if _attempt(form, lambda: profiles.request_verification(current_user, form.registration_number.data),
+                _("Thank you. Platform staff will check your registration and decide within two working days.")):
+        return redirect(url_for("account.profile"))
+    return _provider_page(verification_form=form, status=422)
+
+
+@bp.post("/cases")
+@role_required("provider")
+def add_case():
+    form = forms.CaseForm()
+    if _attempt(form, lambda: profiles.add_case(
+            current_user, title=form.title.data, category=form.category.data, description=form.description.data,
+            metric=form.metric.data, before_value=form.before_value.data, after_value=form.after_value.data),
+            _("Case added to your showcase.")):
+        return redirect(url_for("account.profile"))
+    return _provider_page(case_form=form, status=422)
+
+
+@bp.post("/cases/<int:case_id>/delete")
+@role_required("provider")
+def delete_case(case_id: int):
+    form = ActionForm()
+    if form.validate_on_submit():
+        profiles.delete_case(current_user, case_id)
+        db.session.commit()
+        flash(_("Case removed."), "success")
+    return redirect(url_for("account.profile"))

@@ -1,0 +1,114 @@
+"""GET /api/v1/openapi.json, generated from the route registry and the pydantic schemas the API
+validates with — so the description cannot drift from what the server accepts."""
+import re
+
+from flask import current_app, jsonify
+from pydantic import BaseModel
+
+from blueprints.api import schemas
+from blueprints.api.routing import ROUTES, bp
+
+_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+REF = "#/components/schemas/{model}"
+
+
+def openapi_path(rule: str) -> str:
+    return _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule)
+
+
+def _add_schema(components: dict, model: type[BaseModel], mode: str) -> dict:
+    schema = model.model_json_schema(ref_template=REF, mode=mode)
+    for name, definition in schema.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    components.setdefault(model.__name__, schema)
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _parameters(rule: str, query: type[BaseModel] | None, components: dict) -> list[dict]:
+    params = []
+    for converter, name in _CONVERTER.findall(rule):
+        kind = "integer" if converter == "int" else "string"
+        params.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
+    if query is not None:
+        schema = query.model_json_schema(ref_template=REF)
+        for name, definition in schema.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        for name, prop in schema.get("properties", {}).items():
+            param = {"name": name, "in": "query", "required": name in schema.get("required", []),
+                     "schema": prop}
+            if "description" in prop:
+                param["description"] = prop["description"]
+            params.append(param)
+    return params
+
+
+def build_document() -> dict:
+    components: dict = {}
+    error_ref = _add_schema(components, schemas.Error, "serialization")
+    paths: dict = {}
+    for spec in ROUTES:
+        op = {
+            "operationId": spec.endpoint,
+            "summary": spec.summary,
+            "tags": [spec.tag],
+            "parameters": _parameters(spec.rule, spec.query, components),
+            "responses": {},
+        }
+        if spec.description:
+            op["description"] = spec.description
+        if spec.body is not None:
+            op["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": _add_schema(components, spec.body, "validation")}}}
+        ok = {"description": "OK" if spec.status == 200 else "Created"}
+        if spec.response is not None:
+            ok["content"] = {"application/json": {"schema": _add_schema(components, spec.response,
+                                                                        "serialization")}}
+        op["responses"][str(spec.status)] = ok
+        errors = set(spec.errors)
+        if spec.auth:
+            errors.add(401)
+            op["security"] = [{"bearerAuth": []}]
+        else:
+            op["security"] = [{}, {"bearerAuth": []}]
+        if spec.roles:
+            errors.add(403)
+        if spec.body is not None:
+            errors.update((400, 422))
+        if spec.query is not None:
+            errors.update((400, 422))
+        for status in sorted(errors):
+            op["responses"][str(status)] = {"description": _ERROR_TEXT[status], "content": {
+                "application/json": {"schema": error_ref}}}
+        paths.setdefault(openapi_path(spec.rule), {})[spec.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Witkey open API", "version": "1.0.0",
+                 "description": "Tenders, bids, escrow milestones, disputes, reviews and settlement."},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "a token from POST /api/v1/auth/tokens"}},
+        },
+    }
+
+
+_ERROR_TEXT = {
+    400: "Malformed JSON or a value of the wrong type",
+    401: "Missing or invalid token",
+    403: "Authenticated but not allowed",
+    404: "Not found, or not visible to the caller",
+    409: "Illegal state transition or conflict",
+    422: "Well-formed but invalid values",
+    429: "Too many attempts",
+}
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """The OpenAPI 3.1 description of every API route."""
+    doc = current_app.extensions.get("witkey_openapi")
+    if doc is None:
+        doc = current_app.extensions["witkey_openapi"] = build_document()
+    return jsonify(doc)

@@ -1,0 +1,47 @@
+"""Provider and brand profiles, and the provider's own verification request and showcase cases."""
+from blueprints.api import schemas
+from blueprints.api.presenters import provider_out
+from blueprints.api.routing import api_route, current_api_user
+from services import profiles
+
+
+@api_route("/providers/<int:provider_id>", summary="A provider's public profile", tag="Providers",
+           response=schemas.ProviderOut, auth=False, errors=(404,))
+def get_provider(provider_id: int):
+    return provider_out(profiles.get_provider(provider_id))
+
+
+@api_route("/me/provider-profile", "PUT", summary="Update the caller's provider profile", tag="Providers",
+           body=schemas.ProviderProfileIn, response=schemas.ProviderOut, roles=("provider",), errors=(422,))
+def update_provider_profile(body: schemas.ProviderProfileIn):
+    profile = profiles.update_provider_profile(current_api_user(), **body.model_dump())
+    return provider_out(profile)
+
+
+@api_route("/me/verification", "POST", summary="Submit the company registration number for verification",
+           tag="Providers", body=schemas.VerificationRequestIn, response=schemas.ProviderOut,
+           roles=("provider",), errors=(409, 422))
+def request_verification(body: schemas.VerificationRequestIn):
+    profile = profiles.request_verification(current_api_user(), body.registration_number)
+    return provider_out(profile)
+
+
+@api_route("/me/cases", "POST", summary="Add a showcase case", tag="Providers", body=schemas.CaseIn,
+           response=schemas.ShowcaseCaseOut, status=201, roles=("provider",), errors=(422,))
+def add_case(body: schemas.CaseIn):
+    return schemas.ShowcaseCaseOut.model_validate(profiles.add_case(current_api_user(), **body.model_dump()))
+
+
+@api_route("/me/cases/<int:case_id>", "DELETE", summary="Remove a showcase case", tag="Providers",
+           roles=("provider",), errors=(404,))
+def delete_case(case_id: int):
+    profiles.delete_case(current_api_user(), case_id)
+    return {"deleted": case_id}
+
+
+@api_route("/me/brand-profile", "PUT", summary="Update the caller's brand profile", tag="Brands",
+           body=schemas.BrandProfileIn, roles=("brand",), errors=(422,))
+def update_brand_profile(body: schemas.BrandProfileIn):
+    profile = profiles.update_brand_profile(current_api_user(), **body.model_dump())
+    return {"store_name": profile.store_name, "size_tier": profile.size_tier,
+            "registration_number": profile.registration_number}

@@ -1,0 +1,3 @@
+from blueprints.auth.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,85 @@
+"""Every error, in one place: the contract's JSON shape under /api/, friendly pages elsewhere."""
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from blueprints.api.routing import validation_error_status
+from extensions import db
+from services.errors import DomainError
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str, message, fields: dict | None = None):
+    body = {"error": {"code": code, "message": str(message)}}
+    if fields:
+        body["error"]["fields"] = {k: str(v) for k, v in fields.items()}
+    return jsonify(body), status
+
+
+HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+    422: "invalid", 429: "rate_limited",
+}
+
+
+def _page(status: int, message=None):
+    titles = {
+        400: _("That request could not be understood."),
+        403: _("You do not have access to this page."),
+        404: _("We could not find that page."),
+        405: _("That action is not available here."),
+        413: _("That upload is too large."),
+        429: _("Too many attempts. Please wait a minute and try again."),
+        500: _("Something went wrong on our side. We have been notified."),
+    }
+    title = titles.get(status, titles[400] if status < 500 else titles[500])
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        db.session.rollback()  # never a partial change when a request fails
+        if _wants_json():
+            return json_error(exc.status, exc.code, exc.message, exc.fields)
+        return _page(exc.status, exc.message)
+
+    @app.errorhandler(ValidationError)
+    def validation_error(exc: ValidationError):
+        db.session.rollback()
+        status, fields = validation_error_status(exc)
+        message = _("The request body is not valid JSON of the expected shape.") if status == 400 \
+            else _("Some values are not valid.")
+        return json_error(status, "bad_request" if status == 400 else "invalid", message, fields)
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(exc: IntegrityError):
+        # A unique constraint beat a concurrent twin of this request: a conflict, not a crash.
+        db.session.rollback()
+        if _wants_json():
+            return json_error(409, "conflict", _("This conflicts with a change made at the same time."))
+        return _page(409, _("This conflicts with a change made at the same time."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        db.session.rollback()
+        status = exc.code or 500
+        if _wants_json():
+            return json_error(status, HTTP_CODES.get(status, "error"), exc.description or exc.name)
+        if status == 401:
+            return app.login_manager.unauthorized()
+        return _page(status, exc.description if status in (400, 413) else None)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_json():
+            return json_error(500, "internal_error", _("Something went wrong on our side."))
+        return _page(500)

@@ -1,0 +1,3 @@
+from blueprints.tenders.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,66 @@
+"""Helpers shared by the web blueprints: role checks and turning domain errors into form messages."""
+from functools import wraps
+
+from flask import abort, flash
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import Form
+
+from extensions import db
+from services.errors import DomainError
+
+
+def role_required(*roles: str):
+    """Login required, and the user must have one of `roles` (403 otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def show_errors(form: Form, exc: DomainError, *, aliases: dict[str, str] | None = None) -> None:
+    """Put each field's reason under that field; anything else becomes a flash message."""
+    aliases = aliases or {}
+    unplaced = []
+    for name, why in exc.fields.items():
+        field = getattr(form, aliases.get(name, name), None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, str(why)] if isinstance(field.errors, list) else [str(why)]
+        else:
+            unplaced.append(str(why))
+    if not exc.fields or unplaced:
+        flash(" ".join([str(exc.message), *unplaced]) if exc.fields else str(exc.message), "error")
+
+
+class ActionForm(FlaskForm):
+    """A form with nothing but its CSRF token, for buttons that POST an action."""
+
+
+def perform(action, *, form: Form | None = None, success: str | None = None):
+    """Run one service call and commit; return its result (True if it returns None), or False.
+
+    On a domain error roll back and tell the user: under the form's fields when there is a form,
+    else as a flash message (403/404 still become error pages)."""
+    try:
+        result = action()
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        if form is not None:
+            show_errors(form, exc)
+        elif exc.status in (403, 404):
+            raise
+        else:
+            flash(str(exc.message), "error")
+        return False
+    if success:
+        flash(success, "success")
+    return True if result is None else result

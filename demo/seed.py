@@ -1,0 +1,128 @@
+"""Demo data for `make run`: brands, providers in every category across provinces, tenders in
+every status this build supports. Everything goes through the services, so it obeys the rules."""
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from extensions import db
+from models import User
+from models.types import utcnow
+from services import accounts, profiles, registration_numbers, tenders
+from services.tenders import KpiInput, TenderInput
+
+DEMO_PASSWORD = "witkey-demo-2026"
+ADMIN_EMAIL = "staff@witkey.demo"
+
+BRANDS = [
+    ("hanfeng@witkey.demo", "韩枫服饰 Hanfeng Apparel", "flagship"),
+    ("liangpin@witkey.demo", "良品小食 Liangpin Snacks", "large"),
+    ("moshan@witkey.demo", "墨山茶舍 Moshan Tea", "small"),
+]
+
+# (e-mail, company, categories, province, city, team size, verification, case)
+PROVIDERS = [
+    ("yunke@witkey.demo", "云客客服外包 Yunke CS", ["customer_service"], "zhejiang", "杭州", 180, "verified",
+     ("Apparel brand pre-sale chat team", "customer_service", "first-response time", "59.71 s", "24.79 s")),
+    ("xinyu@witkey.demo", "心语客服 Xinyu Service", ["customer_service", "operations"], "jiangsu", "南京", 60,
+     "pending", ("After-sale team for a home-appliance store", "customer_service", "service score", "4.6", "4.9")),
+    ("guangying@witkey.demo", "光影摄影工作室 Guangying Studio", ["photography", "video"], "guangdong", "广州", 25,
+     "verified", ("Spring collection model shoot", "photography", "click-through rate", "1.2 %", "2.1 %")),
+    ("jingxiang@witkey.demo", "镜像视觉 Jingxiang Visual", ["photography"], "zhejiang", "义乌", 12, "unsubmitted",
+     None),
+    ("meiyang@witkey.demo", "美样设计 Meiyang Design", ["design"], "shanghai", "上海", 30, "verified",
+     ("Food brand detail-page redesign", "design", "conversion", "0.85 %", "3 %")),
+    ("chengdu-design@witkey.demo", "蜀绣设计 Shuxiu Design", ["design", "video"], "sichuan", "成都", 8, "rejected",
+     None),
+    ("kuaipai@witkey.demo", "快拍短视频 Kuaipai Video", ["video"], "fujian", "厦门", 15, "verified",
+     ("Short videos for a snack launch", "video", "completion rate", "18 %", "34 %")),
+    ("zhiyuan@witkey.demo", "智远咨询 Zhiyuan Consulting", ["consulting"], "beijing", "北京", 40, "verified",
+     ("Store diagnosis and traffic plan", "consulting", "monthly visitors", "120k", "310k")),
+    ("hanxue@witkey.demo", "汉学电商培训 Hanxue Training", ["consulting"], "hubei", "武汉", 10, "pending", None),
+    ("yunying@witkey.demo", "全店运营 Quandian Ops", ["operations"], "guangdong", "深圳", 55, "verified",
+     ("Full store operation for a cosmetics shop", "operations", "monthly GMV", "¥0.8M", "¥2.3M")),
+    ("tianma@witkey.demo", "天马代运营 Tianma Ops", ["operations", "customer_service"], "henan", "郑州", 70,
+     "pending", None),
+]
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def _number(seq: int) -> str:
+    return registration_numbers.complete(f"91330100MA2{seq:06d}")
+
+
+def load_demo() -> list[tuple[str, str]]:
+    """Create the demo world; return (role, e-mail) of every login."""
+    logins: list[tuple[str, str]] = []
+    staff = accounts.create_admin(email=ADMIN_EMAIL, password=DEMO_PASSWORD, display_name="Witkey 平台审核")
+    logins.append(("admin", ADMIN_EMAIL))
+
+    brands = []
+    for seq, (email, name, tier) in enumerate(BRANDS, start=1):
+        brand = accounts.register(email=email, password=DEMO_PASSWORD, role="brand", display_name=name)
+        profiles.update_brand_profile(brand, store_name=name, size_tier=tier, registration_number=_number(seq))
+        brands.append(brand)
+        logins.append(("brand", email))
+
+    for seq, (email, company, categories, province, city, team, status, case) in enumerate(PROVIDERS, start=100):
+        user = accounts.register(email=email, password=DEMO_PASSWORD, role="provider", display_name=company)
+        profiles.update_provider_profile(user, company_name=company, categories=categories, province=province,
+                                         city=city, description=f"{company}: {', '.join(categories)}.",
+                                         team_size=team)
+        if case:
+            title, category, metric, before, after = case
+            profiles.add_case(user, title=title, category=category, description="", metric=metric,
+                              before_value=before, after_value=after)
+        if status != "unsubmitted":
+            profiles.request_verification(user, _number(seq))
+        if status == "verified":
+            profiles.verify_provider(staff, user.id, checked_number=_number(seq))
+        elif status == "rejected":
+            profiles.reject_provider(staff, user.id, reason="The licence photo does not match the number given.")
+        logins.append(("provider", email))
+
+    _tenders(brands)
+    db.session.flush()
+    return logins
+
+
+def _tender(brand, title, category, description, low, high, days, rounds, sealed=False, kpis=()):  # noqa: PLR0917
+    return tenders.create_tender(brand, TenderInput(
+        title=title, category=category, description=description, budget_min=low * 100, budget_max=high * 100,
+        currency="CNY", bid_deadline=utcnow() + timedelta(days=days), sealed=sealed, rounds=list(rounds),
+        kpis=[KpiInput(*k) for k in kpis]))
+
+
+def _tenders(brands) -> None:
+    hanfeng, liangpin, moshan = brands
+    _tender(hanfeng, "全国服饰品牌客服外包招标 Customer-service outsourcing for a national apparel brand",
+            "customer_service",
+            "Pre-sale and after-sale chat for our flagship store, 09:00–24:00, about 6,000 conversations a day. "
+            "Evaluation: written proposal, pitch presentation, then an on-site inspection of your centre.",
+            300000, 600000, 14, ["proposal", "pitch", "site_visit"], sealed=True,
+            kpis=[("first-response time", 30, "s"), ("conversion rate", 52, "%"), ("service score", 4.8, "")])
+    _tender(liangpin, "零食详情页改版 Detail-page redesign for 12 snack products", "design",
+            "Redesign the mobile detail pages of our 12 best sellers; we want conversion above 2.5 %.",
+            20000, 60000, 10, ["proposal", "pitch"], kpis=[("conversion rate", 2.5, "%")])
+    _tender(liangpin, "新品短视频 Short videos for the autumn launch", "video",
+            "Ten 15-second product videos for the autumn snack launch, vertical format.",
+            15000, 30000, 7, ["proposal"])
+    _tender(moshan, "茶叶产品拍摄 Product photography for 30 teas", "photography",
+            "White-background and scene shots for 30 tea products, delivered in two batches.",
+            5000, 12000, 5, ["proposal"])
+    _tender(moshan, "店铺诊断 Store diagnosis and traffic plan", "consulting",
+            "A diagnosis of our small tea shop and a three-month traffic plan.", 3000, 8000, 12, ["proposal"])
+    # Closed early by the brand: now evaluating in its first round.
+    evaluating = _tender(hanfeng, "整店代运营 Full store operation, 12 months", "operations",
+                         "Full operation of our outlet store for 12 months; monthly retainer plus GMV bonus.",
+                         500000, 1200000, 9, ["proposal", "pitch"])
+    tenders.close_tender(hanfeng, evaluating.id)
+    # Past its deadline: evaluating by time, with no job needed.
+    lapsed = _tender(liangpin, "客服培训 Customer-service staff training", "consulting",
+                     "Two days of on-site training for 20 chat agents.", 8000, 15000, 3, ["proposal"])
+    lapsed.bid_deadline = utcnow() - timedelta(hours=2)
+    cancelled = _tender(moshan, "Logo 设计 Logo refresh", "design", "A refreshed logo for our tea brand.",
+                        2000, 5000, 6, ["proposal"])
+    tenders.cancel_tender(moshan, cancelled.id, "We decided to keep the current logo this year.")

@@ -1,0 +1,56 @@
+"""Locale and time-zone selection, and the money/time formatting every page uses."""
+from decimal import Decimal
+
+from babel.numbers import get_currency_precision
+from flask import current_app, has_request_context, request, session
+from flask_babel import format_currency, format_datetime, get_locale
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    """The user's saved language, else the one picked this session, else the browser's, else zh_CN."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("lang") in languages:
+        return session["lang"]
+    best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+    if best is None:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return "en" if best == "en" else "zh_CN"
+
+
+def select_timezone() -> str:
+    if has_request_context() and current_user and current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    return current_app.config["DEFAULT_TIMEZONE"]
+
+
+def major_units(amount: int, currency: str) -> Decimal:
+    """Minor units (fen, cents) to an exact Decimal in major units; never a float."""
+    return Decimal(amount).scaleb(-get_currency_precision(currency))
+
+
+def money(amount: int | None, currency: str = "CNY") -> str:
+    """¥1,234.56 for 123456 fen, in the viewer's locale."""
+    if amount is None:
+        return ""
+    return format_currency(major_units(amount, currency), currency)
+
+
+def datetime_local(value, fmt: str = "medium") -> str:
+    """An aware UTC datetime shown in the viewer's time zone."""
+    return "" if value is None else format_datetime(value, fmt)
+
+
+def locale_code() -> str:
+    return str(get_locale() or "zh_CN")
+
+
+def minor_units(value: Decimal, currency: str) -> int | None:
+    """An amount typed in major units (1234.56) as exact minor units (123456), or None if it has
+    more decimals than the currency allows."""
+    scaled = Decimal(value).scaleb(get_currency_precision(currency))
+    return int(scaled) if scaled == scaled.to_integral_value() else None

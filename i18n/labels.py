@@ -1,0 +1,68 @@
+"""Translated labels for the codes in models.catalog and the status vocabularies."""
+from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
+
+CATEGORY_LABELS = {
+    "customer_service": _l("Customer-service outsourcing"),
+    "photography": _l("Photography"),
+    "design": _l("Design"),
+    "video": _l("Video"),
+    "consulting": _l("Consulting and training"),
+    "operations": _l("Store operations"),
+}
+
+SIZE_TIER_LABELS = {
+    "small": _l("Small shop"),
+    "growing": _l("Growing brand"),
+    "large": _l("Large brand"),
+    "flagship": _l("Flagship brand"),
+}
+
+ROUND_LABELS = {
+    "proposal": _l("Written proposal"),
+    "pitch": _l("Pitch presentation"),
+    "site_visit": _l("On-site inspection"),
+}
+
+TENDER_STATUS_LABELS = {
+    "open": _l("Open for bids"),
+    "evaluating": _l("Evaluating"),
+    "awarded": _l("Awarded"),
+    "cancelled": _l("Cancelled"),
+}
+
+VERIFICATION_LABELS = {
+    "unsubmitted": _l("Not submitted"),
+    "pending": _l("Awaiting review"),
+    "verified": _l("Verified"),
+    "rejected": _l("Rejected"),
+}
+
+ROLE_LABELS = {
+    "brand": _l("Brand"),
+    "provider": _l("Service provider"),
+    "admin": _l("Platform staff"),
+}
+
+PROVINCE_LABELS = {
+    "beijing": _l("Beijing"), "tianjin": _l("Tianjin"), "hebei": _l("Hebei"), "shanxi": _l("Shanxi"),
+    "inner_mongolia": _l("Inner Mongolia"), "liaoning": _l("Liaoning"), "jilin": _l("Jilin"),
+    "heilongjiang": _l("Heilongjiang"), "shanghai": _l("Shanghai"), "jiangsu": _l("Jiangsu"),
+    "zhejiang": _l("Zhejiang"), "anhui": _l("Anhui"), "fujian": _l("Fujian"), "jiangxi": _l("Jiangxi"),
+    "shandong": _l("Shandong"), "henan": _l("Henan"), "hubei": _l("Hubei"), "hunan": _l("Hunan"),
+    "guangdong": _l("Guangdong"), "guangxi": _l("Guangxi"), "hainan": _l("Hainan"),
+    "chongqing": _l("Chongqing"), "sichuan": _l("Sichuan"), "guizhou": _l("Guizhou"),
+    "yunnan": _l("Yunnan"), "tibet": _l("Tibet"), "shaanxi": _l("Shaanxi"), "gansu": _l("Gansu"),
+    "qinghai": _l("Qinghai"), "ningxia": _l("Ningxia"), "xinjiang": _l("Xinjiang"),
+    "hong_kong": _l("Hong Kong"), "macau": _l("Macau"), "taiwan": _l("Taiwan"),
+}
+
+
+def options(pairs) -> list[SelectChoice]:
+    """WTForms select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def choices(labels: dict, blank=None) -> list[SelectChoice]:
+    """Select options for a code → label table, in its order; `blank` adds an empty first option."""
+    return options([("", blank)] if blank is not None else []) + options(labels.items())

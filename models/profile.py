@@ -1,0 +1,84 @@
+"""Provider and brand profiles."""
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+from models.types import UTCDateTime, utcnow
+
+# unsubmitted: no registration number yet; pending: waiting for staff; verified / rejected: decided.
+VERIFICATION_STATUSES = ("unsubmitted", "pending", "verified", "rejected")
+
+
+class ProviderProfile(db.Model):
+    __tablename__ = "provider_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    company_name: Mapped[str] = mapped_column(String(200), default="")
+    province: Mapped[str | None] = mapped_column(String(32), index=True)
+    city: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    team_size: Mapped[int | None] = mapped_column()
+    registration_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    verification_status: Mapped[str] = mapped_column(String(16), default="unsubmitted", index=True)
+    # What staff checked the company against, and why they decided as they did.
+    verified_registration_number: Mapped[str | None] = mapped_column(String(32))
+    verification_reason: Mapped[str | None] = mapped_column(Text)
+    verification_decided_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    verification_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verification_requested_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    user = relationship("User", back_populates="provider_profile", foreign_keys=[user_id])
+    category_rows = relationship(
+        "ProviderCategory", cascade="all, delete-orphan", order_by="ProviderCategory.category"
+    )
+    cases = relationship("ShowcaseCase", cascade="all, delete-orphan", order_by="ShowcaseCase.id")
+
+    @property
+    def categories(self) -> list[str]:
+        return [row.category for row in self.category_rows]
+
+    @property
+    def verified(self) -> bool:
+        return self.verification_status == "verified"
+
+
+class ProviderCategory(db.Model):
+    """One row per category a provider serves (a table, so the directory can filter by index)."""
+
+    __tablename__ = "provider_categories"
+
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("provider_profiles.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    category: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+class ShowcaseCase(db.Model):
+    """A past result a provider shows, e.g. detail-page redesign: conversion 0.85 % → 3 %."""
+
+    __tablename__ = "showcase_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("provider_profiles.user_id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text, default="")
+    metric: Mapped[str] = mapped_column(String(100), default="")
+    before_value: Mapped[str] = mapped_column(String(40), default="")
+    after_value: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BrandProfile(db.Model):
+    __tablename__ = "brand_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    store_name: Mapped[str] = mapped_column(String(200), default="")
+    size_tier: Mapped[str] = mapped_column(String(16), default="small")
+    registration_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    user = relationship("User", back_populates="brand_profile")

@@ -1,0 +1,84 @@
+"""Tenders: what a brand puts out to bid, with its evaluation rounds and KPI targets."""
+from decimal import Decimal
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Numeric, String, Text, and_, case
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+from models.types import UTCDateTime, utcnow
+
+STATUSES = ("open", "evaluating", "awarded", "cancelled")
+# The allowed moves, as data. `open` becomes `evaluating` by itself once the deadline passes.
+TRANSITIONS = {
+    "open": {"evaluating", "cancelled"},
+    "evaluating": {"awarded", "cancelled"},
+    "awarded": set(),
+    "cancelled": set(),
+}
+
+
+class Tender(db.Model):
+    __tablename__ = "tenders"
+    __table_args__ = (
+        CheckConstraint("budget_min >= 0 AND budget_max >= budget_min", name="budget_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    budget_min: Mapped[int] = mapped_column(BigInteger)
+    budget_max: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    bid_deadline: Mapped[object] = mapped_column(UTCDateTime(), index=True)
+    sealed: Mapped[bool] = mapped_column(default=False)
+    rounds: Mapped[list] = mapped_column(JSON)  # e.g. ["proposal", "pitch", "site_visit"]
+    # The stored status; read `status`, which also knows that a passed deadline means evaluating.
+    stored_status: Mapped[str] = mapped_column("status", String(16), default="open", index=True)
+    current_round: Mapped[int | None] = mapped_column()  # index into `rounds` once evaluating
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+
+    brand = relationship("User")
+    kpis = relationship("TenderKpi", cascade="all, delete-orphan", order_by="TenderKpi.position")
+
+    @hybrid_property
+    def status(self) -> str:
+        if self.stored_status == "open" and self.bid_deadline <= utcnow():
+            return "evaluating"
+        return self.stored_status
+
+    @status.inplace.expression
+    @classmethod
+    def _status_expression(cls):
+        return case(
+            (and_(cls.stored_status == "open", cls.bid_deadline <= utcnow()), "evaluating"),
+            else_=cls.stored_status,
+        )
+
+    @property
+    def current_round_kind(self) -> str | None:
+        if self.status != "evaluating":
+            return None
+        return self.rounds[self.current_round or 0]
+
+    def can_move_to(self, new_status: str) -> bool:
+        return new_status in TRANSITIONS[self.status]
+
+
+class TenderKpi(db.Model):
+    """A KPI target the contract will be judged by, e.g. first-response time 30 s."""
+
+    __tablename__ = "tender_kpis"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(100))
+    target: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    unit: Mapped[str] = mapped_column(String(20), default="")

@@ -1,0 +1,72 @@
+"""Accounts: users with one role each, and their hashed API tokens."""
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+from models.types import UTCDateTime, utcnow
+
+ROLES = ("brand", "provider", "admin")
+SELF_REGISTER_ROLES = ("brand", "provider")  # admins are created from the command line only
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    locale: Mapped[str | None] = mapped_column(String(10))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+
+    provider_profile = relationship("ProviderProfile", back_populates="user", uselist=False,
+                                    foreign_keys="ProviderProfile.user_id")
+    brand_profile = relationship("BrandProfile", back_populates="user", uselist=False)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot log in
+        return self.active
+
+    @property
+    def is_brand(self) -> bool:
+        return self.role == "brand"
+
+    @property
+    def is_provider(self) -> bool:
+        return self.role == "provider"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @classmethod
+    def by_email(cls, email: str) -> "User | None":
+        return db.session.scalar(select(cls).where(func.lower(cls.email) == email.strip().lower()))
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role} {self.email}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for the open API. Only its SHA-256 is stored; the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # first characters, so the owner can tell tokens apart
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[object | None] = mapped_column(UTCDateTime())
+
+    user = relationship(User)
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

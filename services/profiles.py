@@ -1,0 +1,169 @@
+"""Provider and brand profiles, showcase cases, and staff verification of providers."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from extensions import db
+from models import BrandProfile, ProviderCategory, ProviderProfile, ShowcaseCase, User
+from models.catalog import CATEGORIES, PROVINCES, SIZE_TIERS
+from models.types import utcnow
+from services import registration_numbers
+from services.errors import Conflict, Forbidden, NotFound, check
+from services.pagination import Page, paginate
+
+
+def _require_role(actor: User, role: str) -> None:
+    if actor is None or actor.role != role:
+        raise Forbidden()
+
+
+def _text_error(value: str, low: int, high: int):
+    if not low <= len(value) <= high:
+        return _l("Enter %(low)s to %(high)s characters.", low=low, high=high)
+    return None
+
+
+def get_provider(provider_id: int) -> ProviderProfile:
+    profile = db.session.scalar(
+        select(ProviderProfile)
+        .where(ProviderProfile.user_id == provider_id)
+        .options(selectinload(ProviderProfile.category_rows), selectinload(ProviderProfile.cases))
+    )
+    if profile is None:
+        raise NotFound()
+    return profile
+
+
+def update_provider_profile(actor: User, *, company_name: str, categories: list[str], province: str | None,
+                            city: str | None, description: str, team_size: int | None) -> ProviderProfile:
+    _require_role(actor, "provider")
+    company_name = (company_name or "").strip()
+    categories = sorted(set(categories or []))
+    city = (city or "").strip() or None
+    check({
+        "company_name": _text_error(company_name, 1, 200),
+        "categories": (not categories or any(c not in CATEGORIES for c in categories))
+        and _l("Choose at least one of the listed categories."),
+        "province": province not in (None, "", *PROVINCES) and _l("Choose a province from the list."),
+        "city": city is not None and _text_error(city, 1, 64),
+        "description": _text_error(description or "", 0, 5000),
+        "team_size": team_size is not None and not 1 <= team_size <= 100000
+        and _l("Enter a number from 1 to 100000."),
+    })
+    profile = actor.provider_profile
+    profile.company_name = company_name
+    profile.province = province or None
+    profile.city = city
+    profile.description = description or ""
+    profile.team_size = team_size
+    profile.category_rows = [ProviderCategory(category=c) for c in categories]
+    return profile
+
+
+def request_verification(actor: User, registration_number: str) -> ProviderProfile:
+    """A provider submits its company registration number; staff then verify or reject it."""
+    _require_role(actor, "provider")
+    number = registration_numbers.normalise(registration_number)
+    check({"registration_number": not registration_numbers.is_valid(number)
+           and _l("Enter the 18-character unified social credit code printed on the business licence.")})
+    profile = actor.provider_profile
+    if profile.verification_status == "verified":
+        raise Conflict(_l("Your company is already verified."), code="already_verified")
+    profile.registration_number = number
+    profile.verification_status = "pending"
+    profile.verification_requested_at = utcnow()
+    profile.verification_reason = None
+    return profile
+
+
+def add_case(actor: User, *, title: str, category: str, description: str, metric: str,
+             before_value: str, after_value: str) -> ShowcaseCase:
+    _require_role(actor, "provider")
+    title, metric = (title or "").strip(), (metric or "").strip()
+    before_value, after_value = (before_value or "").strip(), (after_value or "").strip()
+    check({
+        "title": _text_error(title, 1, 200),
+        "category": category not in CATEGORIES and _l("Choose a category from the list."),
+        "description": _text_error(description or "", 0, 5000),
+        "metric": _text_error(metric, 0, 100),
+        "before_value": _text_error(before_value, 0, 40),
+        "after_value": _text_error(after_value, 0, 40),
+    })
+    case = ShowcaseCase(provider_id=actor.id, title=title, category=category, description=description or "",
+                        metric=metric, before_value=before_value, after_value=after_value)
+    db.session.add(case)
+    db.session.flush()
+    return case
+
+
+def delete_case(actor: User, case_id: int) -> None:
+    _require_role(actor, "provider")
+    case = db.session.get(ShowcaseCase, case_id)
+    if case is None or case.provider_id != actor.id:
+        raise NotFound()
+    db.session.delete(case)
+
+
+def update_brand_profile(actor: User, *, store_name: str, size_tier: str,
+                         registration_number: str | None) -> BrandProfile:
+    _require_role(actor, "brand")
+    store_name = (store_name or "").strip()
+    number = registration_numbers.normalise(registration_number) or None
+    check({
+        "store_name": _text_error(store_name, 1, 200),
+        "size_tier": size_tier not in SIZE_TIERS and _l("Choose a size from the list."),
+        "registration_number": number is not None and not registration_numbers.is_valid(number)
+        and _l("Enter the 18-character unified social credit code printed on the business licence."),
+    })
+    profile = actor.brand_profile
+    profile.store_name, profile.size_tier, profile.registration_number = store_name, size_tier, number
+    return profile
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+def verification_queue(status: str, page: int, per_page: int) -> Page:
+    stmt = (select(ProviderProfile).options(selectinload(ProviderProfile.category_rows),
+                                            selectinload(ProviderProfile.user))
+            .order_by(ProviderProfile.verification_requested_at.asc().nulls_last(), ProviderProfile.user_id))
+    if status:
+        stmt = stmt.where(ProviderProfile.verification_status == status)
+    return paginate(stmt, page, per_page)
+
+
+def _locked_provider(provider_id: int) -> ProviderProfile:
+    profile = db.session.get(ProviderProfile, provider_id, with_for_update=True)
+    if profile is None:
+        raise NotFound()
+    return profile
+
+
+def verify_provider(staff: User, provider_id: int, *, checked_number: str, note: str = "") -> ProviderProfile:
+    """Mark a provider verified, recording the registration number staff checked it against."""
+    _require_role(staff, "admin")
+    profile = _locked_provider(provider_id)
+    number = registration_numbers.normalise(checked_number)
+    check({"checked_number": not registration_numbers.is_valid(number)
+           and _l("Enter the 18-character unified social credit code printed on the business licence.")})
+    if profile.verification_status == "verified":
+        raise Conflict(_l("This provider is already verified."), code="already_verified")
+    _decide(staff, profile, "verified", (note or "").strip() or None)
+    profile.verified_registration_number = number
+    return profile
+
+
+def reject_provider(staff: User, provider_id: int, *, reason: str) -> ProviderProfile:
+    _require_role(staff, "admin")
+    profile = _locked_provider(provider_id)
+    reason = (reason or "").strip()
+    check({"reason": _text_error(reason, 3, 2000)})
+    _decide(staff, profile, "rejected", reason)
+    profile.verified_registration_number = None
+    return profile
+
+
+def _decide(staff: User, profile: ProviderProfile, status: str, reason: str | None) -> None:
+    profile.verification_status = status
+    profile.verification_reason = reason
+    profile.verification_decided_at = utcnow()
+    profile.verification_decided_by_id = staff.id

@@ -1,0 +1,203 @@
+"""Tenders: create, find, close, cancel. The status rules live in models.tender.TRANSITIONS."""
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from extensions import db
+from i18n.labels import TENDER_STATUS_LABELS
+from models import Tender, TenderKpi, User
+from models.catalog import CATEGORIES, CURRENCIES, ROUND_KINDS
+from models.tender import STATUSES
+from models.types import utcnow
+from services.errors import Conflict, Forbidden, NotFound, check
+from services.pagination import Page, paginate
+
+MAX_AMOUNT = 10**13  # minor units: 100 billion yuan; anything above is a typo
+MAX_KPIS = 10
+MIN_LEAD = timedelta(hours=1)  # a tender must stay open long enough for anyone to bid
+MAX_LEAD = timedelta(days=365)
+
+
+@dataclass
+class KpiInput:
+    name: str
+    target: Decimal | int | float | str
+    unit: str = ""
+
+
+@dataclass
+class TenderInput:
+    title: str
+    category: str
+    description: str
+    budget_min: int
+    budget_max: int
+    currency: str
+    bid_deadline: datetime
+    sealed: bool = False
+    rounds: list[str] = field(default_factory=lambda: ["proposal"])
+    kpis: list[KpiInput] = field(default_factory=list)
+
+
+def _kpi_errors(kpis: list[KpiInput]) -> tuple[str | None, list[TenderKpi]]:
+    if len(kpis) > MAX_KPIS:
+        return _l("At most %(n)s KPI targets.", n=MAX_KPIS), []
+    rows = []
+    for position, kpi in enumerate(kpis):
+        name, unit = (kpi.name or "").strip(), (kpi.unit or "").strip()
+        try:
+            target = Decimal(str(kpi.target))
+        except InvalidOperation:
+            target = None
+        if not (1 <= len(name) <= 100) or len(unit) > 20 or target is None or not target.is_finite() \
+                or not Decimal(0) <= target < Decimal(10**10):
+            return _l("Each KPI needs a name, a target of 0 or more and a short unit."), []
+        rows.append(TenderKpi(position=position, name=name, target=target.quantize(Decimal("0.0001")), unit=unit))
+    return None, rows
+
+
+def create_tender(actor: User, data: TenderInput) -> Tender:
+    if actor is None or not actor.is_brand:
+        raise Forbidden(_l("Only brands can post tenders."))
+    title, description = (data.title or "").strip(), (data.description or "").strip()
+    now = utcnow()
+    kpi_error, kpi_rows = _kpi_errors(data.kpis)
+    rounds = list(data.rounds or [])
+    check({
+        "title": not 3 <= len(title) <= 200 and _l("Enter a title of 3 to 200 characters."),
+        "category": data.category not in CATEGORIES and _l("Choose a category from the list."),
+        "description": not 10 <= len(description) <= 20000
+        and _l("Describe the work in 10 to 20000 characters."),
+        "currency": data.currency not in CURRENCIES and _l("Choose a supported currency."),
+        "budget_min": not 0 < data.budget_min <= MAX_AMOUNT and _l("Enter a positive budget."),
+        "budget_max": (not 0 < data.budget_max <= MAX_AMOUNT or data.budget_max < data.budget_min)
+        and _l("The maximum must be at least the minimum."),
+        "bid_deadline": not (now + MIN_LEAD <= data.bid_deadline <= now + MAX_LEAD)
+        and _l("Choose a deadline between one hour and one year from now."),
+        "rounds": (not 1 <= len(rounds) <= len(ROUND_KINDS) or len(set(rounds)) != len(rounds)
+                   or any(r not in ROUND_KINDS for r in rounds))
+        and _l("Choose one to three different rounds: proposal, pitch, site visit."),
+        "kpis": kpi_error,
+    })
+    tender = Tender(brand=actor, title=title, category=data.category, description=description,
+                    budget_min=data.budget_min, budget_max=data.budget_max, currency=data.currency,
+                    bid_deadline=data.bid_deadline, sealed=bool(data.sealed), rounds=rounds,
+                    stored_status="open", kpis=kpi_rows)
+    db.session.add(tender)
+    db.session.flush()
+    return tender
+
+
+@dataclass
+class TenderFilters:
+    category: str | None = None
+    status: str | None = None
+    q: str | None = None
+    budget_min: int | None = None  # tenders whose budget reaches at least this much
+    budget_max: int | None = None  # tenders whose budget starts at or below this
+    brand_id: int | None = None
+
+
+def validate_filters(f: TenderFilters) -> None:
+    check({
+        "category": f.category not in (None, "", *CATEGORIES) and _l("Unknown category."),
+        "status": f.status not in (None, "", *STATUSES) and _l("Unknown status."),
+        "budget_min": f.budget_min is not None and f.budget_min < 0 and _l("Must be 0 or more."),
+        "budget_max": f.budget_max is not None and f.budget_max < 0 and _l("Must be 0 or more."),
+        "q": f.q is not None and len(f.q) > 200 and _l("Search at most 200 characters."),
+    })
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20) -> Page:
+    """Public tenders matching the filters, newest first, in a fixed number of queries.
+
+    Search is "every word appears in the title or the description", case-insensitive. Chinese text
+    has no spaces between words, so a phrase is matched as written; that is also why this is LIKE
+    and not PostgreSQL's tsvector, which would not split Chinese either.
+    """
+    validate_filters(f)
+    stmt = select(Tender).options(
+        joinedload(Tender.brand).joinedload(User.brand_profile), selectinload(Tender.kpis)
+    )
+    if f.category:
+        stmt = stmt.where(Tender.category == f.category)
+    if f.status:
+        stmt = stmt.where(Tender.status == f.status)
+    if f.budget_min is not None:
+        stmt = stmt.where(Tender.budget_max >= f.budget_min)
+    if f.budget_max is not None:
+        stmt = stmt.where(Tender.budget_min <= f.budget_max)
+    if f.brand_id is not None:
+        stmt = stmt.where(Tender.brand_id == f.brand_id)
+    for term in (f.q or "").split()[:10]:
+        pattern = f"%{_escape_like(term)}%"
+        stmt = stmt.where(or_(Tender.title.ilike(pattern, escape="\\"),
+                              Tender.description.ilike(pattern, escape="\\")))
+    stmt = stmt.order_by(Tender.created_at.desc(), Tender.id.desc())
+    return paginate(stmt, page, per_page)
+
+
+def get_tender(tender_id: int, *, lock: bool = False) -> Tender:
+    tender = db.session.get(Tender, tender_id, with_for_update=lock or None)
+    if tender is None:
+        raise NotFound(_l("No such tender."))
+    return tender
+
+
+def _owned(actor: User, tender_id: int) -> Tender:
+    tender = get_tender(tender_id, lock=True)  # row lock: two tabs cannot both close or cancel
+    if actor is None or tender.brand_id != actor.id:
+        raise Forbidden(_l("Only the brand that posted this tender can do that."))
+    return tender
+
+
+def _move(tender: Tender, new_status: str) -> None:
+    if not tender.can_move_to(new_status):
+        raise Conflict(
+            _l("A tender that is “%(status)s” cannot become “%(new)s”.",
+               status=TENDER_STATUS_LABELS[tender.status], new=TENDER_STATUS_LABELS[new_status]),
+            code="illegal_transition",
+        )
+    tender.stored_status = new_status
+
+
+def close_tender(actor: User, tender_id: int) -> Tender:
+    """End bidding early: the tender goes to evaluation in its first round."""
+    tender = _owned(actor, tender_id)
+    if tender.stored_status == "open" and tender.status == "evaluating":
+        raise Conflict(_l("Bidding has already closed at the deadline."), code="illegal_transition")
+    _move(tender, "evaluating")
+    tender.current_round = 0
+    tender.closed_at = utcnow()
+    return tender
+
+
+def cancel_tender(actor: User, tender_id: int, reason: str = "") -> Tender:
+    tender = _owned(actor, tender_id)
+    reason = (reason or "").strip()
+    check({"reason": len(reason) > 2000 and _l("At most 2000 characters.")})
+    _move(tender, "cancelled")
+    tender.cancelled_at = utcnow()
+    tender.cancel_reason = reason or None
+    return tender
+
+
+def persist_passed_deadlines() -> int:
+    """Store `evaluating` on tenders whose deadline passed (reads already see it; this tidies rows)."""
+    due = db.session.scalars(
+        select(Tender).where(and_(Tender.stored_status == "open", Tender.bid_deadline <= utcnow()))
+        .with_for_update(skip_locked=True)
+    ).all()
+    for tender in due:
+        tender.stored_status = "evaluating"
+        tender.current_round = 0
+        tender.closed_at = tender.bid_deadline
+    return len(due)

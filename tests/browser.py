@@ -1,0 +1,64 @@
+"""The browser harness: the app served on a free local port, and Debian's Chromium via Playwright.
+
+Later issues reuse `live_server` and `browser` for their own pages.
+"""
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import TEST_CONFIG, make_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):  # `app` first: the schema must exist
+    config = {k: v for k, v in TEST_CONFIG.items() if k not in ("SERVER_NAME", "TESTING")}
+    with LiveServer(make_app(**config)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """new_page(locale="en") → a page in a fresh browser context (its own cookies)."""
+    contexts = []
+
+    def factory(locale: str = "en-US"):
+        context = browser.new_context(base_url=live_server.url, locale=locale, timezone_id="Asia/Shanghai")
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        return page
+
+    yield factory
+    for context in contexts:
+        context.close()

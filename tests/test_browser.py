@@ -1,0 +1,78 @@
+"""In Chromium: a brand registers, logs in, posts a tender through the form and finds it in the list;
+a provider finds it by search."""
+import os
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.browser import browser, live_server, new_page  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+SHOTS = os.environ.get("WITKEY_SCREENSHOTS")  # set to a folder to keep screenshots of each step
+
+
+def shot(page, name):
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+def register(page, role, name, email):
+    page.goto("/register")
+    page.check(f"input[name=role][value={role}]")
+    page.fill("#display_name", name)
+    page.fill("#email", email)
+    page.fill("#password", "long enough pw")
+    page.fill("#confirm", "long enough pw")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/account/profile")
+
+
+def test_brand_posts_tender_and_provider_finds_it(new_page):
+    brand = new_page()
+    register(brand, "brand", "Hanfeng Apparel", "hanfeng@example.com")
+    brand.click("text=Log out")
+    brand.goto("/login")
+    brand.fill("#email", "hanfeng@example.com")
+    brand.fill("#password", "long enough pw")
+    brand.click("main form button[type=submit]")
+    brand.wait_for_url("**/")
+
+    brand.click("nav >> text=Post a tender")
+    brand.fill("#title", "Customer-service outsourcing for a national apparel brand")
+    brand.select_option("#category", "customer_service")
+    brand.fill("#description", "Pre-sale and after-sale chat, 09:00 to 24:00, about 6,000 conversations a day.")
+    brand.fill("#budget_min", "300000")
+    brand.fill("#budget_max", "600000")
+    deadline = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=14)
+    brand.fill("#bid_deadline", deadline.strftime("%Y-%m-%dT%H:%M"))
+    brand.check("input[name=rounds][value=pitch]")
+    brand.check("input[name=rounds][value=site_visit]")
+    brand.fill("#kpis-0-name", "first-response time")
+    brand.fill("#kpis-0-target", "30")
+    brand.fill("#kpis-0-unit", "s")
+    shot(brand, "1-tender-form")
+    brand.click("main form button[type=submit]")
+    brand.wait_for_url("**/tenders/*")
+    assert brand.get_by_test_id("tender-status").inner_text() == "Open for bids"
+    assert "CN¥300,000.00" in brand.content()
+    shot(brand, "2-tender-page")
+
+    brand.goto("/tenders")
+    assert brand.get_by_role("link", name="Customer-service outsourcing for a national apparel brand").is_visible()
+
+    provider = new_page(locale="zh-CN")
+    register(provider, "provider", "云客客服外包", "yunke@example.com")
+    provider.goto("/tenders")
+    provider.fill("#q", "apparel")
+    provider.click("form[role=search] button")
+    provider.wait_for_url("**/tenders?*q=apparel*")
+    results = provider.locator("article.tender h3 a")
+    assert results.count() == 1
+    assert results.first.inner_text() == "Customer-service outsourcing for a national apparel brand"
+    assert "¥300,000.00" in provider.content()  # zh-CN formatting
+    shot(provider, "3-provider-search")
+    provider.fill("#q", "photography")
+    provider.click("form[role=search] button")
+    provider.wait_for_url("**/tenders?*q=photography*")
+    assert provider.locator("article.tender").count() == 0

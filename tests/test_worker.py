@@ -1,0 +1,65 @@
+"""Jobs run by a real RQ worker process against the real Redis the app uses."""
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import time_machine
+
+from extensions import db
+from models import Tender
+from tests.conftest import TEST_CONFIG
+from tests.factories import tender_payload
+from workers import jobs
+from workers.queues import queue
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_worker_burst():
+    env = {**os.environ, "DATABASE_URL": TEST_CONFIG["SQLALCHEMY_DATABASE_URI"],
+           "REDIS_URL": TEST_CONFIG["REDIS_URL"], "WITKEY_INSTANCE": TEST_CONFIG["INSTANCE_PATH"],
+           "SECRET_KEY": "worker-test", "FLASK_APP": "app"}
+    command = [str(Path(sys.executable).parent / "flask"), "worker", "--burst"]
+    result = subprocess.run(command, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result
+
+
+def test_deadline_job_in_a_worker_process_persists_evaluating(app, api, make_user):
+    caller = api(make_user("brand"))
+    due = caller.post("/tenders", json=tender_payload(title="Due one")).json["id"]
+    later = caller.post("/tenders", json=tender_payload(title="Later one",
+                                                        bid_deadline=(datetime.now(UTC) + timedelta(days=30))
+                                                        .isoformat())).json["id"]
+    with app.app_context():
+        db.session.get(Tender, due).bid_deadline = datetime.now(UTC) - timedelta(minutes=5)
+        db.session.commit()
+        job = queue("periodic").enqueue(jobs.close_passed_deadlines)
+    output = run_worker_burst()
+    assert "Job OK" in output.stderr + output.stdout
+    with app.app_context():
+        job.refresh()
+        assert job.get_status() == "finished" and job.return_value() == 1
+        assert db.session.get(Tender, due).stored_status == "evaluating"
+        assert db.session.get(Tender, later).stored_status == "open"
+        # Safe to run twice: nothing more changes.
+        assert jobs.close_passed_deadlines() == 0
+
+
+def test_periodic_schedule_registers_every_job_once(app):
+    from workers.schedule import PERIODIC, build_scheduler
+
+    scheduler = build_scheduler(app)
+    names = [job.name for job in scheduler.get_jobs()]
+    assert names == [name for name, *_ in PERIODIC] and len(set(names)) == len(names)
+
+
+def test_sweep_with_time_moved_forward(app, api, make_user):
+    caller = api(make_user("brand"))
+    tid = caller.post("/tenders", json=tender_payload()).json["id"]
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=8), tick=False), app.app_context():
+        assert jobs.close_passed_deadlines() == 1
+        tender = db.session.get(Tender, tid)
+        assert (tender.stored_status, tender.current_round) == ("evaluating", 0)

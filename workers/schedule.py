@@ -1,0 +1,23 @@
+"""Periodic jobs, declared as data with stable names so a restarted scheduler never doubles them."""
+from flask import Flask
+from rq.cron import CronScheduler
+
+from extensions import get_redis
+from workers import jobs
+
+# (name, function, queue, interval in seconds)
+PERIODIC = [
+    ("close-passed-deadlines", jobs.close_passed_deadlines, "periodic", 60),
+]
+
+
+def build_scheduler(app: Flask) -> CronScheduler:
+    with app.app_context():
+        scheduler = CronScheduler(connection=get_redis(), name="witkey-cron")
+    for name, func, queue_name, interval in PERIODIC:
+        scheduler.register(func, queue_name, interval=interval, name=name)
+    return scheduler
+
+
+def run_scheduler(app: Flask) -> None:
+    build_scheduler(app).start()
