@@ -6,8 +6,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser import browser, live_server, new_page  # noqa: F401  (fixtures)
-
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("WITKEY_SCREENSHOTS")  # set to a folder to keep screenshots of each step
 
