@@ -1,9 +1,14 @@
 """All models, imported here so Alembic and the app see the whole metadata."""
+from models.bid import Bid, BidAttachment, BidMilestone, BidRevision, BidScore, EvaluationSlot
+from models.contract import Contract, Milestone
+from models.notification import Notification
 from models.profile import BrandProfile, ProviderCategory, ProviderProfile, ShowcaseCase
 from models.tender import Tender, TenderKpi
+from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestion
 from models.user import ApiToken, User
 
 __all__ = [
-    "ApiToken", "BrandProfile", "ProviderCategory", "ProviderProfile", "ShowcaseCase", "Tender",
-    "TenderKpi", "User",
+    "ApiToken", "Bid", "BidAttachment", "BidMilestone", "BidRevision", "BidScore", "BrandProfile", "Contract",
+    "EvaluationSlot", "Milestone", "Notification", "ProviderCategory", "ProviderProfile", "ShowcaseCase", "Tender",
+    "TenderAddendum", "TenderInvitation", "TenderKpi", "TenderQuestion", "User",
 ]

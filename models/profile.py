@@ -26,6 +26,8 @@ class ProviderProfile(db.Model):
     verification_decided_at: Mapped[object | None] = mapped_column(UTCDateTime())
     verification_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verification_requested_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    # The current star level (3–6), written by the ratings job; None means "new provider".
+    stars: Mapped[int | None] = mapped_column()
     updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     user = relationship("User", back_populates="provider_profile", foreign_keys=[user_id])

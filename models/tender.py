@@ -1,7 +1,7 @@
 """Tenders: what a brand puts out to bid, with its evaluation rounds and KPI targets."""
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Numeric, String, Text, and_, case
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Numeric, String, Text, and_, case, false
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -34,6 +34,11 @@ class Tender(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     bid_deadline: Mapped[object] = mapped_column(UTCDateTime(), index=True)
     sealed: Mapped[bool] = mapped_column(default=False)
+    # Procurement-style opening: until bidding closes even the brand sees only that bids exist.
+    sealed_opening: Mapped[bool] = mapped_column(default=False, server_default=false())
+    invited_only: Mapped[bool] = mapped_column(default=False, server_default=false())  # unlisted; only invitees may bid
+    requires_verified: Mapped[bool] = mapped_column(default=False, server_default=false())
+    min_stars: Mapped[int | None] = mapped_column()  # 3–6; providers below (or unrated) cannot bid
     rounds: Mapped[list] = mapped_column(JSON)  # e.g. ["proposal", "pitch", "site_visit"]
     # The stored status; read `status`, which also knows that a passed deadline means evaluating.
     stored_status: Mapped[str] = mapped_column("status", String(16), default="open", index=True)
@@ -46,6 +51,10 @@ class Tender(db.Model):
 
     brand = relationship("User")
     kpis = relationship("TenderKpi", cascade="all, delete-orphan", order_by="TenderKpi.position")
+    bids = relationship("Bid", back_populates="tender", order_by="Bid.id")
+    questions = relationship("TenderQuestion", order_by="TenderQuestion.id", cascade="all, delete-orphan")
+    addenda = relationship("TenderAddendum", order_by="TenderAddendum.id", cascade="all, delete-orphan")
+    invitations = relationship("TenderInvitation", cascade="all, delete-orphan")
 
     @hybrid_property
     def status(self) -> str:
@@ -66,6 +75,15 @@ class Tender(db.Model):
         if self.status != "evaluating":
             return None
         return self.rounds[self.current_round or 0]
+
+    @property
+    def last_round(self) -> int:
+        return len(self.rounds) - 1
+
+    @property
+    def bids_are_hidden_from_brand(self) -> bool:
+        """Sealed opening: amounts and proposals stay closed until bidding ends."""
+        return self.sealed_opening and self.status == "open"
 
     def can_move_to(self, new_status: str) -> bool:
         return new_status in TRANSITIONS[self.status]

@@ -13,6 +13,7 @@ from models import Tender, TenderKpi, User
 from models.catalog import CATEGORIES, CURRENCIES, ROUND_KINDS
 from models.tender import STATUSES
 from models.types import utcnow
+from services import notifications
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.pagination import Page, paginate
 
@@ -41,6 +42,10 @@ class TenderInput:
     sealed: bool = False
     rounds: list[str] = field(default_factory=lambda: ["proposal"])
     kpis: list[KpiInput] = field(default_factory=list)
+    sealed_opening: bool = False
+    invited_only: bool = False
+    requires_verified: bool = False
+    min_stars: int | None = None
 
 
 def _kpi_errors(kpis: list[KpiInput]) -> tuple[str | None, list[TenderKpi]]:
@@ -82,10 +87,14 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
                    or any(r not in ROUND_KINDS for r in rounds))
         and _l("Choose one to three different rounds: proposal, pitch, site visit."),
         "kpis": kpi_error,
+        "min_stars": data.min_stars is not None and not 3 <= data.min_stars <= 6
+        and _l("Star levels run from 3 to 6."),
     })
     tender = Tender(brand=actor, title=title, category=data.category, description=description,
                     budget_min=data.budget_min, budget_max=data.budget_max, currency=data.currency,
-                    bid_deadline=data.bid_deadline, sealed=bool(data.sealed), rounds=rounds,
+                    bid_deadline=data.bid_deadline, sealed=bool(data.sealed or data.sealed_opening),
+                    sealed_opening=bool(data.sealed_opening), invited_only=bool(data.invited_only),
+                    requires_verified=bool(data.requires_verified), min_stars=data.min_stars, rounds=rounds,
                     stored_status="open", kpis=kpi_rows)
     db.session.add(tender)
     db.session.flush()
@@ -100,6 +109,7 @@ class TenderFilters:
     budget_min: int | None = None  # tenders whose budget reaches at least this much
     budget_max: int | None = None  # tenders whose budget starts at or below this
     brand_id: int | None = None
+    include_unlisted: bool = False  # invited-only tenders: only in their brand's own list
 
 
 def validate_filters(f: TenderFilters) -> None:
@@ -137,6 +147,8 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20) -> Page:
         stmt = stmt.where(Tender.budget_min <= f.budget_max)
     if f.brand_id is not None:
         stmt = stmt.where(Tender.brand_id == f.brand_id)
+    if not f.include_unlisted:
+        stmt = stmt.where(Tender.invited_only.is_(False))
     for term in (f.q or "").split()[:10]:
         pattern = f"%{_escape_like(term)}%"
         stmt = stmt.where(or_(Tender.title.ilike(pattern, escape="\\"),
@@ -145,15 +157,33 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20) -> Page:
     return paginate(stmt, page, per_page)
 
 
-def get_tender(tender_id: int, *, lock: bool = False) -> Tender:
-    tender = db.session.get(Tender, tender_id, with_for_update=lock or None)
-    if tender is None:
+def is_invited(tender: Tender, provider: User) -> bool:
+    return any(inv.provider_id == provider.id for inv in tender.invitations)
+
+
+def can_view(viewer: User | None, tender: Tender) -> bool:
+    """Listed tenders are public; an invited-only one is seen by its brand, its invitees and staff."""
+    if not tender.invited_only:
+        return True
+    if viewer is None:
+        return False
+    return viewer.is_admin or viewer.id == tender.brand_id or is_invited(tender, viewer)
+
+
+def get_tender(tender_id: int, *, lock: bool = False, viewer: User | None = None) -> Tender:
+    """The tender, or NotFound — also when it is invited-only and `viewer` may not know of it.
+
+    Every caller that acts for a user passes `viewer`; only internal callers omit it."""
+    # populate_existing: a locked read must see the row as it is now, not as this session last saw it
+    tender = db.session.get(Tender, tender_id, with_for_update=lock or None, populate_existing=lock)
+    if tender is None or (tender.invited_only and not can_view(viewer, tender)):
         raise NotFound(_l("No such tender."))
     return tender
 
 
-def _owned(actor: User, tender_id: int) -> Tender:
-    tender = get_tender(tender_id, lock=True)  # row lock: two tabs cannot both close or cancel
+def owned_tender(actor: User, tender_id: int) -> Tender:
+    """The tender, row-locked, if `actor` is the brand that posted it (two tabs cannot both act)."""
+    tender = get_tender(tender_id, lock=True, viewer=actor)
     if actor is None or tender.brand_id != actor.id:
         raise Forbidden(_l("Only the brand that posted this tender can do that."))
     return tender
@@ -171,7 +201,7 @@ def _move(tender: Tender, new_status: str) -> None:
 
 def close_tender(actor: User, tender_id: int) -> Tender:
     """End bidding early: the tender goes to evaluation in its first round."""
-    tender = _owned(actor, tender_id)
+    tender = owned_tender(actor, tender_id)
     if tender.stored_status == "open" and tender.status == "evaluating":
         raise Conflict(_l("Bidding has already closed at the deadline."), code="illegal_transition")
     _move(tender, "evaluating")
@@ -181,12 +211,15 @@ def close_tender(actor: User, tender_id: int) -> Tender:
 
 
 def cancel_tender(actor: User, tender_id: int, reason: str = "") -> Tender:
-    tender = _owned(actor, tender_id)
+    tender = owned_tender(actor, tender_id)
     reason = (reason or "").strip()
     check({"reason": len(reason) > 2000 and _l("At most 2000 characters.")})
     _move(tender, "cancelled")
     tender.cancelled_at = utcnow()
     tender.cancel_reason = reason or None
+    bidders = [bid.provider_id for bid in tender.bids if bid.status == "submitted"]
+    notifications.notify(bidders, "tender_cancelled", link=f"/tenders/{tender.id}", tender=tender.title,
+                         reason=tender.cancel_reason or "")
     return tender
 
 
@@ -201,3 +234,21 @@ def persist_passed_deadlines() -> int:
         tender.current_round = 0
         tender.closed_at = tender.bid_deadline
     return len(due)
+
+
+def bid_count(tender: Tender) -> int:
+    """Bids received and not withdrawn (rejected ones still count: they were made)."""
+    return sum(1 for bid in tender.bids if bid.status != "withdrawn")
+
+
+def bid_counts(tender_ids: list[int]) -> dict[int, int]:
+    """`bid_count` for a whole page of tenders, in one query."""
+    from sqlalchemy import func
+
+    from models import Bid
+
+    if not tender_ids:
+        return {}
+    rows = db.session.execute(select(Bid.tender_id, func.count()).where(
+        Bid.tender_id.in_(tender_ids), Bid.status != "withdrawn").group_by(Bid.tender_id))
+    return dict(rows.all())

@@ -21,3 +21,21 @@ def tender_payload(**overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+def bid_payload(amount: int = 450000_00, **overrides) -> dict:
+    """A bid of `amount` fen in three milestones that add up to it."""
+    first, second = amount // 3, amount // 3
+    body = {
+        "amount": amount,
+        "currency": "CNY",
+        "delivery_days": 90,
+        "proposal": "## Team\nA dedicated team of 40 agents, 09:00–24:00, with a QA lead.",
+        "milestones": [
+            {"title": "Team set-up and training", "amount": first, "due_days": 15},
+            {"title": "First month of service", "amount": second, "due_days": 45},
+            {"title": "Second month and KPI review", "amount": amount - first - second, "due_days": 90},
+        ],
+    }
+    body.update(overrides)
+    return body

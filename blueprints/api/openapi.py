@@ -54,17 +54,24 @@ def build_document() -> dict:
             "parameters": _parameters(spec.rule, spec.query, components),
             "responses": {},
         }
+        errors = set(spec.errors)
         if spec.description:
             op["description"] = spec.description
         if spec.body is not None:
             op["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": _add_schema(components, spec.body, "validation")}}}
+        if spec.upload:
+            op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+            errors.update((400, 422))
         ok = {"description": "OK" if spec.status == 200 else "Created"}
+        if spec.download:
+            ok["content"] = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
         if spec.response is not None:
             ok["content"] = {"application/json": {"schema": _add_schema(components, spec.response,
                                                                         "serialization")}}
         op["responses"][str(spec.status)] = ok
-        errors = set(spec.errors)
         if spec.auth:
             errors.add(401)
             op["security"] = [{"bearerAuth": []}]
@@ -100,6 +107,7 @@ _ERROR_TEXT = {
     403: "Authenticated but not allowed",
     404: "Not found, or not visible to the caller",
     409: "Illegal state transition or conflict",
+    413: "The upload is too large",
     422: "Well-formed but invalid values",
     429: "Too many attempts",
 }

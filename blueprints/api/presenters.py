@@ -1,8 +1,13 @@
 """Model rows → API schemas, deciding per viewer what each may see."""
 from decimal import Decimal
 
+from flask import url_for
+
 from blueprints.api import schemas
-from models import ProviderProfile, Tender, User
+from i18n.notifications import render as render_notification
+from models import Bid, Notification, ProviderProfile, Tender, User
+from services.bidding import can_see_contents
+from services.tenders import bid_count
 
 
 def user_out(user: User) -> schemas.UserOut:
@@ -13,15 +18,15 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def visible_bid_count(tender: Tender, viewer: User | None) -> int | None:
+def visible_bid_count(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> int | None:
     """Sealed tenders hide the count from everyone but their brand (and staff) until award."""
     insider = viewer is not None and (viewer.is_admin or viewer.id == tender.brand_id)
     if tender.sealed and tender.status != "awarded" and not insider:
         return None
-    return 0  # bids arrive with the bidding issue; until then no tender has any
+    return counts.get(tender.id, 0) if counts is not None else bid_count(tender)
 
 
-def tender_out(tender: Tender, viewer: User | None) -> schemas.TenderOut:
+def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> schemas.TenderOut:
     brand = tender.brand
     profile = brand.brand_profile
     return schemas.TenderOut(
@@ -29,12 +34,13 @@ def tender_out(tender: Tender, viewer: User | None) -> schemas.TenderOut:
         budget_min=tender.budget_min, budget_max=tender.budget_max, currency=tender.currency,
         bid_deadline=tender.bid_deadline, sealed=tender.sealed, rounds=tender.rounds,
         status=tender.status, current_round=tender.current_round_kind,
-        bid_count=visible_bid_count(tender, viewer),
+        bid_count=visible_bid_count(tender, viewer, counts),
         kpis=[schemas.KpiOut(name=k.name, target=_number(k.target), unit=k.unit) for k in tender.kpis],
         brand=schemas.BrandSummary(id=brand.id, display_name=brand.display_name,
                                    store_name=profile.store_name if profile else None,
                                    size_tier=profile.size_tier if profile else None),
-        created_at=tender.created_at,
+        created_at=tender.created_at, sealed_opening=tender.sealed_opening, invited_only=tender.invited_only,
+        requires_verified=tender.requires_verified, min_stars=tender.min_stars,
     )
 
 
@@ -44,5 +50,38 @@ def provider_out(profile: ProviderProfile) -> schemas.ProviderOut:
         categories=profile.categories, province=profile.province, city=profile.city,
         description=profile.description, team_size=profile.team_size, verified=profile.verified,
         verification_status=profile.verification_status,
-        cases=[schemas.ShowcaseCaseOut.model_validate(c) for c in profile.cases], stars=None,
+        cases=[schemas.ShowcaseCaseOut.model_validate(c) for c in profile.cases], stars=profile.stars,
     )
+
+
+def bid_out(bid: Bid, viewer: User) -> schemas.BidOut:
+    """What this viewer may see of a bid: contents only where allowed, scores only for the brand."""
+    rounds = bid.tender.rounds
+    contents = can_see_contents(viewer, bid)
+    evaluator = viewer.is_admin or viewer.id == bid.tender.brand_id
+    profile = bid.provider.provider_profile
+    return schemas.BidOut(
+        id=bid.id, tender_id=bid.tender_id, status=bid.status, round=rounds[bid.round_index],
+        revision=bid.revision, sealed=not contents, currency=bid.currency,
+        provider=schemas.ProviderSummary(id=bid.provider_id, display_name=bid.provider.display_name,
+                                         verified=profile.verified, stars=profile.stars),
+        amount=bid.amount if contents else None,
+        delivery_days=bid.delivery_days if contents else None,
+        proposal=bid.proposal if contents else None,
+        milestones=[schemas.MilestonePlanOut.model_validate(m) for m in bid.milestones] if contents else None,
+        attachments=[schemas.AttachmentOut(
+            id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256,
+            url=url_for("api.download_attachment", bid_id=bid.id, attachment_id=a.id))
+            for a in bid.attachments] if contents else None,
+        scores=[schemas.ScoreOut(round=rounds[s.round_index], score=s.score, note=s.note) for s in bid.scores]
+        if evaluator else None,
+        slots=[schemas.SlotOut(round=rounds[s.round_index], starts_at=s.starts_at, location=s.location,
+                               duration_minutes=s.duration_minutes, note=s.note) for s in bid.slots],
+        reject_reason=bid.reject_reason, created_at=bid.created_at, updated_at=bid.updated_at,
+    )
+
+
+def notification_out(row: Notification) -> schemas.NotificationOut:
+    return schemas.NotificationOut(id=row.id, kind=row.kind, message=render_notification(row.kind, row.params),
+                                   params=row.params, link=row.link, created_at=row.created_at,
+                                   read=row.read_at is not None)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from extensions import db, limiter
@@ -31,6 +31,8 @@ class RouteSpec:
     auth: bool
     roles: tuple[str, ...]
     errors: tuple[int, ...] = field(default_factory=tuple)
+    upload: bool = False  # multipart/form-data with a `file` part
+    download: bool = False  # answers with the file itself
 
 
 ROUTES: list[RouteSpec] = []
@@ -65,13 +67,15 @@ def _parse_query(model: type[BaseModel]) -> BaseModel:
 
 def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=None, query=None,
               response=None, status: int = 200, auth: bool = True, roles: tuple[str, ...] = (),
-              rate_limit: Callable[[], str] | None = None, errors: tuple[int, ...] = ()):
+              rate_limit: Callable[[], str] | None = None, errors: tuple[int, ...] = (), upload: bool = False,
+              download: bool = False):
     """Register an API view. The view gets `body=` / `query=` as validated models, path args as usual."""
 
     def decorator(fn):
         spec = RouteSpec(rule=rule, method=method, endpoint=fn.__name__, summary=summary,
                          description=(fn.__doc__ or "").strip(), tag=tag, body=body, query=query,
-                         response=response, status=status, auth=auth, roles=roles, errors=errors)
+                         response=response, status=status, auth=auth, roles=roles, errors=errors,
+                         upload=upload, download=download)
         ROUTES.append(spec)
 
         @wraps(fn)
@@ -84,6 +88,8 @@ def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=No
             if query is not None:
                 path_args["query"] = _parse_query(query)
             result = fn(**path_args)
+            if isinstance(result, Response):  # a file download
+                return result
             payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
             if method != "GET" or db.session.dirty or db.session.new:
                 db.session.commit()

@@ -149,6 +149,10 @@ class TenderIn(BaseModel):
     sealed: bool = False
     rounds: list[RoundKind] = Field(["proposal"], min_length=1, max_length=3)
     kpis: list[KpiIn] = Field([], max_length=10)
+    sealed_opening: bool = Field(False, description="until bidding closes even the brand sees only that bids exist")
+    invited_only: bool = Field(False, description="unlisted; only invited providers may see and bid")
+    requires_verified: bool = False
+    min_stars: int | None = Field(None, description="3–6; providers below it (or without stars) cannot bid")
 
 
 class TenderListQuery(BaseModel):
@@ -196,6 +200,10 @@ class TenderOut(BaseModel):
     kpis: list[KpiOut]
     brand: BrandSummary
     created_at: datetime
+    sealed_opening: bool
+    invited_only: bool
+    requires_verified: bool
+    min_stars: int | None
 
 
 class TenderStatusOut(BaseModel):
@@ -220,3 +228,221 @@ class ProviderPage(BaseModel):
 class PageQuery(BaseModel):
     page: int = Field(1, ge=1)
     per_page: int = Field(20, ge=1, le=100)
+
+
+# --- bids ----------------------------------------------------------------------------------------
+
+class MilestonePlanIn(BaseModel):
+    title: str = Field(max_length=200)
+    amount: int = Amount
+    due_days: int = Field(ge=1, le=3650, description="days after award")
+
+
+class BidIn(BaseModel):
+    amount: int = Amount
+    currency: Currency = "CNY"
+    delivery_days: int = Field(ge=1, le=3650)
+    proposal: str = Field(max_length=50000, description="Markdown; raw HTML is not rendered")
+    milestones: list[MilestonePlanIn] = Field(min_length=1, max_length=20,
+                                              description="amounts must sum to `amount`")
+
+
+class ProviderSummary(BaseModel):
+    id: int
+    display_name: str
+    verified: bool
+    stars: int | None
+
+
+class MilestonePlanOut(Out):
+    title: str
+    amount: int
+    due_days: int
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    url: str
+
+
+class ScoreOut(BaseModel):
+    round: RoundKind
+    score: int | None
+    note: str
+
+
+class SlotOut(BaseModel):
+    round: RoundKind
+    starts_at: datetime
+    duration_minutes: int
+    location: str
+    note: str
+
+
+class BidOut(BaseModel):
+    id: int
+    tender_id: int
+    provider: ProviderSummary
+    status: Literal["submitted", "rejected", "withdrawn", "awarded"]
+    round: RoundKind
+    revision: int
+    sealed: bool = Field(description="true when the contents are withheld from this viewer (sealed opening)")
+    amount: int | None
+    currency: str
+    delivery_days: int | None
+    proposal: str | None
+    milestones: list[MilestonePlanOut] | None
+    attachments: list[AttachmentOut] | None
+    scores: list[ScoreOut] | None = Field(description="the brand's own scores; not shown to the provider")
+    slots: list[SlotOut]
+    reject_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class BidPage(BaseModel):
+    items: list[BidOut]
+    page: int
+    per_page: int
+    total: int
+
+
+class RevisionOut(Out):
+    number: int
+    amount: int
+    delivery_days: int
+    proposal: str
+    milestones: list[MilestonePlanOut]
+    created_at: datetime
+
+
+class RevisionList(BaseModel):
+    items: list[RevisionOut]
+
+
+class AdvanceIn(BaseModel):
+    score: int | None = Field(None, ge=0, le=100, description="for the round the bid leaves")
+    note: str | None = Field(None, max_length=5000)
+
+
+class ScoreIn(BaseModel):
+    score: int | None = Field(None, ge=0, le=100)
+    note: str = Field("", max_length=5000)
+
+
+class RejectBidIn(BaseModel):
+    reason: str = Field(max_length=2000)
+
+
+class SlotIn(BaseModel):
+    starts_at: AwareDatetime
+    location: str = Field(max_length=500, description="an address or a meeting link")
+    duration_minutes: int = Field(60, ge=15, le=480)
+    note: str = Field("", max_length=2000)
+
+
+class AwardIn(BaseModel):
+    bid_id: int
+
+
+class AwardOut(BaseModel):
+    contract_id: int
+
+
+# --- tender Q&A, addenda, invitations ------------------------------------------------------------
+
+class QuestionIn(BaseModel):
+    question: str = Field(max_length=2000)
+
+
+class AnswerIn(BaseModel):
+    answer: str = Field(max_length=5000)
+
+
+class QuestionOut(Out):
+    id: int
+    question: str
+    answer: str | None
+    created_at: datetime
+    answered_at: datetime | None
+
+
+class QuestionList(BaseModel):
+    items: list[QuestionOut]
+
+
+class AddendumIn(BaseModel):
+    body: str = Field(max_length=20000)
+    bid_deadline: AwareDatetime | None = Field(None, description="a later deadline, if the change needs one")
+
+
+class AddendumOut(Out):
+    id: int
+    body: str
+    deadline_before: datetime
+    deadline_after: datetime
+    created_at: datetime
+
+
+class AddendumList(BaseModel):
+    items: list[AddendumOut]
+
+
+class InviteIn(BaseModel):
+    provider_ids: list[int] = Field(min_length=1, max_length=50)
+
+
+class InviteOut(BaseModel):
+    invited: list[int] = Field(description="providers newly invited by this call")
+
+
+# --- contracts -----------------------------------------------------------------------------------
+
+class MilestoneOut(Out):
+    id: int
+    title: str
+    amount: int
+    currency: str
+    status: str
+    due_at: datetime
+
+
+class ContractOut(Out):
+    id: int
+    tender_id: int
+    bid_id: int
+    brand_id: int
+    provider_id: int
+    status: str
+    amount: int
+    currency: str
+    created_at: datetime
+    milestones: list[MilestoneOut]
+
+
+# --- notifications -------------------------------------------------------------------------------
+
+class NotificationOut(BaseModel):
+    id: int
+    kind: str
+    message: str = Field(description="in the caller's language (Accept-Language)")
+    params: dict
+    link: str
+    created_at: datetime
+    read: bool
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationOut]
+    page: int
+    per_page: int
+    total: int
+    unread: int
+
+
+class NotificationQuery(PageQuery):
+    unread: bool = False

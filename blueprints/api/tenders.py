@@ -22,14 +22,15 @@ def list_tenders(query: schemas.TenderListQuery):
     filters = TenderFilters(**query.model_dump(exclude={"page", "per_page"}))
     page = tenders.search_tenders(filters, query.page, query.per_page)
     viewer = current_api_user()
-    return schemas.TenderPage(items=[tender_out(t, viewer) for t in page.items], page=page.page,
+    counts = tenders.bid_counts([t.id for t in page.items])
+    return schemas.TenderPage(items=[tender_out(t, viewer, counts) for t in page.items], page=page.page,
                               per_page=page.per_page, total=page.total)
 
 
 @api_route("/tenders/<int:tender_id>", summary="One tender with its bid count and current round",
            tag="Tenders", response=schemas.TenderOut, auth=False, errors=(404,))
 def get_tender(tender_id: int):
-    return tender_out(tenders.get_tender(tender_id), current_api_user())
+    return tender_out(tenders.get_tender(tender_id, viewer=current_api_user()), current_api_user())
 
 
 @api_route("/tenders/<int:tender_id>/close", "POST", summary="End bidding early", tag="Tenders",

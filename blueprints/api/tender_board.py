@@ -1,0 +1,50 @@
+"""Around a tender: questions and public answers, addenda, invitations."""
+from blueprints.api import schemas
+from blueprints.api.routing import api_route, current_api_user
+from services import addenda, invitations, questions
+from services.tenders import get_tender
+
+
+@api_route("/tenders/<int:tender_id>/questions", summary="Questions and public answers", tag="Q&A",
+           response=schemas.QuestionList, auth=False, errors=(404,))
+def list_questions(tender_id: int):
+    """Answered questions for everyone (never who asked); the brand also sees unanswered ones."""
+    rows = questions.visible_questions(current_api_user(), tender_id)
+    return schemas.QuestionList(items=[schemas.QuestionOut.model_validate(q) for q in rows])
+
+
+@api_route("/tenders/<int:tender_id>/questions", "POST", summary="Ask the brand a question", tag="Q&A",
+           body=schemas.QuestionIn, response=schemas.QuestionOut, status=201, roles=("provider",),
+           errors=(404, 409, 422))
+def ask_question(tender_id: int, body: schemas.QuestionIn):
+    return schemas.QuestionOut.model_validate(questions.ask(current_api_user(), tender_id, body.question))
+
+
+@api_route("/questions/<int:question_id>/answer", "POST", summary="Answer a question publicly", tag="Q&A",
+           body=schemas.AnswerIn, response=schemas.QuestionOut, roles=("brand",), errors=(403, 404, 409, 422))
+def answer_question(question_id: int, body: schemas.AnswerIn):
+    return schemas.QuestionOut.model_validate(questions.answer(current_api_user(), question_id, body.answer))
+
+
+@api_route("/tenders/<int:tender_id>/addenda", summary="Published changes to a tender", tag="Q&A",
+           response=schemas.AddendumList, auth=False, errors=(404,))
+def list_addenda(tender_id: int):
+    tender = get_tender(tender_id, viewer=current_api_user())
+    return schemas.AddendumList(items=[schemas.AddendumOut.model_validate(a) for a in tender.addenda])
+
+
+@api_route("/tenders/<int:tender_id>/addenda", "POST", summary="Publish an addendum", tag="Q&A",
+           body=schemas.AddendumIn, response=schemas.AddendumOut, status=201, roles=("brand",),
+           errors=(403, 404, 409, 422))
+def publish_addendum(tender_id: int, body: schemas.AddendumIn):
+    """Every bidder is told; within 48 hours of the deadline the deadline moves to 48 hours from now."""
+    return schemas.AddendumOut.model_validate(
+        addenda.publish(current_api_user(), tender_id, body.body, body.bid_deadline))
+
+
+@api_route("/tenders/<int:tender_id>/invitations", "POST", summary="Invite providers to bid", tag="Q&A",
+           body=schemas.InviteIn, response=schemas.InviteOut, status=201, roles=("brand",),
+           errors=(403, 404, 409, 422))
+def invite(tender_id: int, body: schemas.InviteIn):
+    created = invitations.invite(current_api_user(), tender_id, body.provider_ids)
+    return schemas.InviteOut(invited=[inv.provider_id for inv in created])

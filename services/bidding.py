@@ -1,0 +1,213 @@
+"""Bids from the provider's side: submit, revise (while open, keeping every version), withdraw,
+attach files; and who may see which bid."""
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from extensions import db
+from models import Bid, BidAttachment, BidMilestone, BidRevision, Tender, User
+from models.bid import LIVE
+from models.types import utcnow
+from services import notifications, storage
+from services.errors import Conflict, Forbidden, NotFound, check
+from services.tenders import MAX_AMOUNT, get_tender, is_invited
+
+MAX_MILESTONES = 20
+MAX_ATTACHMENTS = 10
+MAX_DAYS = 3650
+
+
+@dataclass
+class MilestoneInput:
+    title: str
+    amount: int
+    due_days: int
+
+
+@dataclass
+class BidInput:
+    amount: int
+    currency: str
+    delivery_days: int
+    proposal: str
+    milestones: list[MilestoneInput] = field(default_factory=list)
+
+
+def _plan_error(data: BidInput):
+    plan = data.milestones
+    if not 1 <= len(plan) <= MAX_MILESTONES:
+        return _l("Plan 1 to %(n)s milestones.", n=MAX_MILESTONES)
+    for step in plan:
+        if not (1 <= len((step.title or "").strip()) <= 200 and 0 < step.amount <= MAX_AMOUNT
+                and 1 <= step.due_days <= MAX_DAYS):
+            return _l("Each milestone needs a title, a positive amount and a due day from 1 to %(max)s.", max=MAX_DAYS)
+        if step.due_days > data.delivery_days:
+            return _l("No milestone can fall due after the delivery time.")
+    if sum(step.amount for step in plan) != data.amount:
+        return _l("The milestone amounts must add up to the bid amount.")
+    return None
+
+
+def _validate(tender: Tender, data: BidInput) -> None:
+    check({
+        "amount": not 0 < data.amount <= MAX_AMOUNT and _l("Enter a positive amount."),
+        "currency": data.currency != tender.currency
+        and _l("Bid in the tender's currency (%(currency)s).", currency=tender.currency),
+        "delivery_days": not 1 <= data.delivery_days <= MAX_DAYS
+        and _l("Enter 1 to %(max)s days.", max=MAX_DAYS),
+        "proposal": not 20 <= len((data.proposal or "").strip()) <= 50000
+        and _l("Write a proposal of 20 to 50000 characters."),
+        "milestones": _plan_error(data),
+    })
+
+
+def eligibility_problem(provider: User, tender: Tender):
+    """Why this provider may not bid on this tender now, or None. (Shown on the page as well.)"""
+    if provider is None or not provider.is_provider:
+        return Forbidden(_l("Only service providers can bid."))
+    if tender.status != "open":
+        return Conflict(_l("Bidding on this tender has closed."), code="tender_not_open")
+    if tender.invited_only and not is_invited(tender, provider):
+        return Forbidden(_l("This tender accepts bids from invited providers only."), code="not_invited")
+    profile = provider.provider_profile
+    if tender.requires_verified and not profile.verified:
+        return Forbidden(_l("This tender accepts bids from verified providers only."), code="verification_required")
+    if tender.min_stars and (profile.stars or 0) < tender.min_stars:
+        return Forbidden(_l("This tender asks for providers with at least %(n)s stars.", n=tender.min_stars),
+                         code="stars_required")
+    return None
+
+
+def _snapshot(bid: Bid) -> BidRevision:
+    return BidRevision(number=bid.revision, amount=bid.amount, delivery_days=bid.delivery_days,
+                       proposal=bid.proposal,
+                       milestones=[{"title": m.title, "amount": m.amount, "due_days": m.due_days}
+                                   for m in bid.milestones])
+
+
+def _apply(bid: Bid, data: BidInput) -> None:
+    bid.amount, bid.currency, bid.delivery_days = data.amount, data.currency, data.delivery_days
+    bid.proposal = data.proposal.strip()
+    bid.milestones = [BidMilestone(position=i, title=m.title.strip(), amount=m.amount, due_days=m.due_days)
+                      for i, m in enumerate(data.milestones)]
+
+
+def live_bid_of(provider: User, tender_id: int) -> Bid | None:
+    return db.session.scalar(select(Bid).where(Bid.tender_id == tender_id, Bid.provider_id == provider.id,
+                                               Bid.status == LIVE))
+
+
+def submit_bid(provider: User, tender_id: int, data: BidInput) -> Bid:
+    # Lock the tender: a bid cannot slip in while the brand closes or awards it.
+    tender = get_tender(tender_id, lock=True, viewer=provider)
+    if (problem := eligibility_problem(provider, tender)) is not None:
+        raise problem
+    _validate(tender, data)
+    if live_bid_of(provider, tender_id) is not None:
+        raise Conflict(_l("You already have a bid on this tender; revise it instead."), code="bid_exists")
+    bid = Bid(tender=tender, provider=provider, status=LIVE, round_index=0, revision=1)
+    _apply(bid, data)
+    db.session.add(bid)
+    db.session.flush()  # the partial unique index refuses a racing second live bid here
+    bid.revisions.append(_snapshot(bid))
+    notifications.notify([tender.brand_id], "bid_received", link=f"/tenders/{tender.id}/evaluate",
+                         tender=tender.title, provider=None if tender.sealed_opening else provider.display_name)
+    return bid
+
+
+def own_bid(provider: User, bid_id: int, *, lock: bool = False) -> Bid:
+    """The provider's own bid; anyone else's is not found (not even that it exists)."""
+    bid = db.session.get(Bid, bid_id, with_for_update=lock or None)
+    if bid is None or provider is None or bid.provider_id != provider.id:
+        raise NotFound()
+    return bid
+
+
+def revise_bid(provider: User, bid_id: int, data: BidInput) -> Bid:
+    bid = own_bid(provider, bid_id, lock=True)
+    if not bid.live or bid.tender.status != "open":
+        raise Conflict(_l("A bid can be revised only while bidding is open."), code="illegal_transition")
+    _validate(bid.tender, data)
+    _apply(bid, data)
+    bid.revision += 1
+    db.session.flush()
+    bid.revisions.append(_snapshot(bid))
+    notifications.notify([bid.tender.brand_id], "bid_revised", link=f"/tenders/{bid.tender_id}/evaluate",
+                         tender=bid.tender.title, provider=None if bid.tender.sealed_opening else provider.display_name)
+    return bid
+
+
+def withdraw_bid(provider: User, bid_id: int) -> Bid:
+    bid = own_bid(provider, bid_id, lock=True)
+    if not bid.live or bid.tender.status not in ("open", "evaluating"):
+        raise Conflict(_l("This bid can no longer be withdrawn."), code="illegal_transition")
+    bid.status, bid.decided_at = "withdrawn", utcnow()
+    notifications.notify([bid.tender.brand_id], "bid_withdrawn", link=f"/tenders/{bid.tender_id}/evaluate",
+                         tender=bid.tender.title, provider=None if bid.tender.sealed_opening else provider.display_name)
+    return bid
+
+
+def attach_file(provider: User, bid_id: int, stream, filename: str) -> BidAttachment:
+    bid = own_bid(provider, bid_id, lock=True)
+    if not bid.live or bid.tender.status != "open":
+        raise Conflict(_l("Files can be attached only while bidding is open."), code="illegal_transition")
+    if len(bid.attachments) >= MAX_ATTACHMENTS:
+        raise Conflict(_l("A bid can carry at most %(n)s files.", n=MAX_ATTACHMENTS), code="too_many_files")
+    stored = storage.save(stream, filename, f"bids/{bid.id}")
+    attachment = BidAttachment(bid_id=bid.id, filename=stored.filename, stored_name=stored.stored_name,
+                               content_type=stored.content_type, size=stored.size, sha256=stored.sha256)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+# --- who sees what ------------------------------------------------------------------------------
+
+def can_see_contents(viewer: User | None, bid: Bid) -> bool:
+    """Amount, proposal, plan and files: the bidder, staff, and the brand (after a sealed opening)."""
+    if viewer is None:
+        return False
+    if viewer.id == bid.provider_id or viewer.is_admin:
+        return True
+    return viewer.id == bid.tender.brand_id and not bid.tender.bids_are_hidden_from_brand
+
+
+def visible_bid(viewer: User | None, bid_id: int) -> Bid:
+    """A bid the viewer may know exists: its provider, its tender's brand, or staff. Else 404."""
+    bid = db.session.get(Bid, bid_id)
+    if bid is None or viewer is None or not (
+            viewer.is_admin or viewer.id in (bid.provider_id, bid.tender.brand_id)):
+        raise NotFound()
+    return bid
+
+
+def bids_for(viewer: User | None, tender_id: int) -> list[Bid]:
+    """The contract's rule: the owner brand (and staff) see all bids, a provider only its own."""
+    tender = get_tender(tender_id, viewer=viewer)
+    stmt = (select(Bid).where(Bid.tender_id == tender.id)
+            .options(selectinload(Bid.milestones), selectinload(Bid.attachments), selectinload(Bid.scores),
+                     selectinload(Bid.slots), selectinload(Bid.provider).selectinload(User.provider_profile))
+            .order_by(Bid.id))
+    if viewer is None:
+        raise Forbidden()
+    if viewer.is_provider:
+        stmt = stmt.where(Bid.provider_id == viewer.id)
+    elif not (viewer.is_admin or viewer.id == tender.brand_id):
+        raise Forbidden(_l("Only the tender's brand sees its bids."))
+    return list(db.session.scalars(stmt))
+
+
+def attachment_for(viewer: User | None, bid_id: int, attachment_id: int) -> BidAttachment:
+    bid = visible_bid(viewer, bid_id)
+    attachment = next((a for a in bid.attachments if a.id == attachment_id), None)
+    if attachment is None or not can_see_contents(viewer, bid):
+        raise NotFound()
+    return attachment
+
+
+def bids_of_provider(provider: User) -> list[Bid]:
+    return list(db.session.scalars(
+        select(Bid).where(Bid.provider_id == provider.id).options(selectinload(Bid.tender))
+        .order_by(Bid.created_at.desc())))

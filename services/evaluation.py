@@ -1,0 +1,199 @@
+"""The brand's side of bids: score in rounds, advance, reject, schedule pitches and visits, award.
+
+Award is the one move that must happen exactly once per tender: the tender row is locked, and the
+unique `contracts.tender_id` refuses a second contract even where locks do not exist (SQLite)."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from extensions import db
+from models import Bid, BidScore, Contract, EvaluationSlot, Milestone, Tender, User
+from models.types import utcnow
+from services import notifications
+from services.errors import Conflict, Forbidden, NotFound, check
+from services.tenders import get_tender, owned_tender
+
+SLOT_ROUNDS = ("pitch", "site_visit")
+
+
+def _brand_bid(actor: User, bid_id: int) -> Bid:
+    """A bid the acting brand may evaluate, with its tender row locked."""
+    bid = db.session.get(Bid, bid_id)
+    if bid is None or actor is None:
+        raise NotFound()
+    if actor.id == bid.provider_id:
+        raise Forbidden(_l("Only the tender's brand can evaluate bids."))
+    if actor.id != bid.tender.brand_id:
+        raise NotFound()  # another provider's or brand's bid: not even its existence is shown
+    get_tender(bid.tender_id, lock=True, viewer=actor)
+    db.session.refresh(bid)
+    return bid
+
+
+def _require_live(bid: Bid) -> None:
+    if not bid.live:
+        raise Conflict(_l("This bid is no longer in the running."), code="illegal_transition")
+
+
+def _require_evaluating(tender: Tender) -> None:
+    if tender.status != "evaluating":
+        raise Conflict(_l("Bids are evaluated once bidding has closed and before the award."),
+                       code="illegal_transition")
+
+
+def _score_error(score):
+    return score is not None and not 0 <= score <= 100 and _l("Score from 0 to 100.")
+
+
+def record_score(actor: User, bid_id: int, score: int | None, note: str = "") -> BidScore:
+    """Score the bid (0–100) with a note for the round it is in; a second call replaces the first."""
+    bid = _brand_bid(actor, bid_id)
+    _require_live(bid)
+    _require_evaluating(bid.tender)
+    check({"score": _score_error(score), "note": len(note or "") > 5000 and _l("At most 5000 characters.")})
+    return _upsert_score(bid, score, note)
+
+
+def _upsert_score(bid: Bid, score: int | None, note: str) -> BidScore:
+    row = bid.score_in(bid.round_index)
+    if row is None:
+        row = BidScore(round_index=bid.round_index)
+        bid.scores.append(row)
+    row.score, row.note = score, (note or "").strip()
+    return row
+
+
+def advance_bid(actor: User, bid_id: int, score: int | None = None, note: str | None = None) -> Bid:
+    """Move the bid into the tender's next round, scoring the round it leaves when given."""
+    bid = _brand_bid(actor, bid_id)
+    _require_live(bid)
+    tender = bid.tender
+    _require_evaluating(tender)
+    if bid.round_index >= tender.last_round:
+        raise Conflict(_l("This bid is in the last round: award it or reject it."), code="last_round")
+    check({"score": _score_error(score), "note": len(note or "") > 5000 and _l("At most 5000 characters.")})
+    if score is not None or note:
+        _upsert_score(bid, score, note or "")
+    bid.round_index += 1
+    tender.current_round = max(tender.current_round or 0, bid.round_index)
+    notifications.notify([bid.provider_id], "bid_advanced", link=f"/tenders/{tender.id}", tender=tender.title,
+                         round=tender.rounds[bid.round_index])
+    return bid
+
+
+def reject_bid(actor: User, bid_id: int, reason: str) -> Bid:
+    bid = _brand_bid(actor, bid_id)
+    _require_live(bid)
+    tender = bid.tender
+    if tender.status not in ("open", "evaluating") or tender.bids_are_hidden_from_brand:
+        raise Conflict(_l("Bids can be rejected while the tender is being evaluated."), code="illegal_transition")
+    reason = (reason or "").strip()
+    check({"reason": not 3 <= len(reason) <= 2000 and _l("Give the provider a reason (3 to 2000 characters).")})
+    bid.status, bid.reject_reason, bid.decided_at = "rejected", reason, utcnow()
+    notifications.notify([bid.provider_id], "bid_rejected", link=f"/tenders/{tender.id}", tender=tender.title,
+                         reason=reason)
+    return bid
+
+
+def schedule_slot(actor: User, bid_id: int, *, starts_at: datetime, location: str, duration_minutes: int = 60,
+                  note: str = "") -> EvaluationSlot:
+    """Book the pitch or site visit of the round the bid is in; the provider is told."""
+    bid = _brand_bid(actor, bid_id)
+    _require_live(bid)
+    _require_evaluating(bid.tender)
+    if bid.round_kind not in SLOT_ROUNDS:
+        raise Conflict(_l("Appointments are for the pitch and on-site inspection rounds."), code="no_slot_round")
+    location = (location or "").strip()
+    check({
+        "starts_at": starts_at <= utcnow() and _l("Choose a time in the future."),
+        "location": not 3 <= len(location) <= 500 and _l("Give an address or a meeting link."),
+        "duration_minutes": not 15 <= duration_minutes <= 8 * 60 and _l("From 15 minutes to 8 hours."),
+        "note": len(note or "") > 2000 and _l("At most 2000 characters."),
+    })
+    slot = EvaluationSlot(round_index=bid.round_index, starts_at=starts_at, location=location,
+                          duration_minutes=duration_minutes, note=(note or "").strip())
+    bid.slots.append(slot)
+    db.session.flush()
+    notifications.notify([bid.provider_id], "slot_scheduled", link=f"/tenders/{bid.tender_id}",
+                         tender=bid.tender.title, round=bid.round_kind, starts_at=starts_at.isoformat(),
+                         location=location)
+    return slot
+
+
+def award(actor: User, tender_id: int, bid_id: int) -> Contract:
+    """Create the contract and its milestones from the bid, reject every other live bid, in one go."""
+    tender = owned_tender(actor, tender_id)
+    if tender.status == "awarded":
+        raise Conflict(_l("This tender has already been awarded."), code="already_awarded")
+    _require_evaluating(tender)
+    bid = db.session.get(Bid, bid_id)
+    if bid is None or bid.tender_id != tender.id:
+        raise NotFound(_l("No such bid on this tender."))
+    _require_live(bid)
+
+    now = utcnow()
+    contract = Contract(tender_id=tender.id, bid_id=bid.id, brand_id=tender.brand_id,
+                        provider_id=bid.provider_id, amount=bid.amount, currency=bid.currency, status="active")
+    contract.milestones = [
+        Milestone(position=m.position, title=m.title, amount=m.amount, currency=bid.currency, status="pending",
+                  due_at=now + timedelta(days=m.due_days))
+        for m in bid.milestones
+    ]
+    db.session.add(contract)
+    tender.stored_status = "awarded"
+    bid.status, bid.decided_at = "awarded", now
+    losers = [other for other in tender.bids if other.live and other.id != bid.id]
+    for other in losers:
+        other.status, other.decided_at = "rejected", now
+        other.reject_reason = str(_l("Another bid was awarded."))
+    db.session.flush()  # unique contracts.tender_id: a racing second award fails here, whole
+    notifications.notify([bid.provider_id], "bid_awarded", link=f"/contracts/{contract.id}", tender=tender.title)
+    notifications.notify([o.provider_id for o in losers], "bid_not_awarded", link=f"/tenders/{tender.id}",
+                         tender=tender.title)
+    return contract
+
+
+# --- the evaluation board ------------------------------------------------------------------------
+
+@dataclass
+class BoardRow:
+    bid: Bid
+    scores: dict[int, int | None]  # round index → score
+
+    @property
+    def average(self) -> float | None:
+        given = [s for s in self.scores.values() if s is not None]
+        return sum(given) / len(given) if given else None
+
+
+def board(actor: User, tender_id: int) -> tuple[Tender, dict[int, list[BoardRow]], list[Bid]]:
+    """Live bids grouped by round (for side-by-side comparison) and the bids out of the running."""
+    tender = get_tender(tender_id, viewer=actor)
+    if actor is None or not (actor.is_admin or actor.id == tender.brand_id):
+        raise Forbidden(_l("Only the tender's brand sees its bids."))
+    from services.bidding import bids_for
+
+    bids = bids_for(actor, tender.id)
+    by_round: dict[int, list[BoardRow]] = {i: [] for i in range(len(tender.rounds))}
+    for bid in bids:
+        if bid.live or bid.status == "awarded":
+            by_round[bid.round_index].append(BoardRow(bid, {s.round_index: s.score for s in bid.scores}))
+    for rows in by_round.values():
+        rows.sort(key=lambda r: (-(r.average or -1), r.bid.amount))
+    out = [bid for bid in bids if bid.status in ("rejected", "withdrawn")]
+    return tender, by_round, out
+
+
+def contract_for(viewer: User | None, contract_id: int) -> Contract:
+    contract = db.session.get(Contract, contract_id)
+    if contract is None or viewer is None or not (
+            viewer.is_admin or viewer.id in (contract.brand_id, contract.provider_id)):
+        raise NotFound()
+    return contract
+
+
+def contracts_of(user: User) -> list[Contract]:
+    column = Contract.provider_id if user.is_provider else Contract.brand_id
+    return list(db.session.scalars(select(Contract).where(column == user.id).order_by(Contract.created_at.desc())))

@@ -1,0 +1,63 @@
+"""Notifications: one call for every event that concerns a user.
+
+`notify` writes the in-app row in the caller's transaction (so it exists exactly when the event
+does) and hands it to every registered extra channel. An e-mail channel plugs in by registering a
+`Channel` that enqueues a delivery job; it must not do slow work inline.
+"""
+from collections.abc import Iterable
+from typing import Protocol
+
+from sqlalchemy import func, select, update
+
+from extensions import db
+from models import Notification, User
+from models.types import utcnow
+from services.errors import NotFound
+from services.pagination import Page, paginate
+
+
+class Channel(Protocol):
+    def deliver(self, notification: Notification) -> None: ...
+
+
+CHANNELS: list[Channel] = []
+
+
+def notify(users: Iterable[User | int], kind: str, *, link: str = "", **params) -> list[Notification]:
+    ids = sorted({u if isinstance(u, int) else u.id for u in users if u is not None})
+    rows = [Notification(user_id=uid, kind=kind, params=params, link=link) for uid in ids]
+    db.session.add_all(rows)
+    if rows:
+        db.session.flush()
+    for channel in CHANNELS:
+        for row in rows:
+            channel.deliver(row)
+    return rows
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.user_id == user.id, Notification.read_at.is_(None)))
+
+
+def list_for(user: User, *, unread_only: bool = False, page: int = 1, per_page: int = 20) -> Page:
+    stmt = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return paginate(stmt.order_by(Notification.created_at.desc(), Notification.id.desc()), page, per_page)
+
+
+def mark_read(user: User, notification_id: int) -> Notification:
+    row = db.session.get(Notification, notification_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound()
+    if row.read_at is None:
+        row.read_at = utcnow()
+    return row
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(update(Notification)
+                                .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+                                .values(read_at=utcnow()))
+    return result.rowcount
