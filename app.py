@@ -42,16 +42,27 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.filters.update(money=money, dt=datetime_local)
     app.jinja_env.globals.update(labels=labels, locale_code=locale_code)
 
+    @app.context_processor
+    def unread_notifications():
+        """The header's unread count: one COUNT query, only for logged-in pages."""
+        from flask_login import current_user
+
+        from services.notifications import unread_count
+        if current_user.is_authenticated:
+            return {"unread_count": unread_count(current_user)}
+        return {"unread_count": 0}
+
     from cli import register_cli
     register_cli(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    from blueprints import account, admin, auth, main, providers, tenders
+    from blueprints import account, admin, auth, bids, contracts, evaluation, main, notifications, providers, tenders
     from blueprints.api import bp as api_bp
 
-    for bp in (main.bp, auth.bp, account.bp, tenders.bp, providers.bp, admin.bp):
+    for bp in (main.bp, auth.bp, account.bp, tenders.bp, bids.bp, evaluation.bp, contracts.bp, notifications.bp,
+               providers.bp, admin.bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is ever accepted there
     app.register_blueprint(api_bp)

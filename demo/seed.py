@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from extensions import db
 from models import User
 from models.types import utcnow
-from services import accounts, profiles, registration_numbers, tenders
+from services import accounts, bidding, evaluation, profiles, registration_numbers, tenders
+from services.bidding import BidInput, MilestoneInput
 from services.tenders import KpiInput, TenderInput
 
 DEMO_PASSWORD = "witkey-demo-2026"
@@ -66,6 +67,7 @@ def load_demo() -> list[tuple[str, str]]:
         brands.append(brand)
         logins.append(("brand", email))
 
+    providers = {}
     for seq, (email, company, categories, province, city, team, status, case) in enumerate(PROVIDERS, start=100):
         user = accounts.register(email=email, password=DEMO_PASSWORD, role="provider", display_name=company)
         profiles.update_provider_profile(user, company_name=company, categories=categories, province=province,
@@ -82,8 +84,9 @@ def load_demo() -> list[tuple[str, str]]:
         elif status == "rejected":
             profiles.reject_provider(staff, user.id, reason="The licence photo does not match the number given.")
         logins.append(("provider", email))
+        providers[email.split("@")[0]] = user
 
-    _tenders(brands)
+    _tenders(brands, providers)
     db.session.flush()
     return logins
 
@@ -95,17 +98,32 @@ def _tender(brand, title, category, description, low, high, days, rounds, sealed
         kpis=[KpiInput(*k) for k in kpis]))
 
 
-def _tenders(brands) -> None:
+def _bid(provider, tender, amount_yuan: int, days: int, proposal: str):
+    """A bid in three milestones (30 % / 30 % / 40 %) due across the delivery time."""
+    total = amount_yuan * 100
+    first = second = total * 3 // 10
+    plan = [MilestoneInput("Kick-off and plan", first, max(1, days // 4)),
+            MilestoneInput("Main delivery", second, max(1, days // 2)),
+            MilestoneInput("Final delivery and review", total - first - second, days)]
+    return bidding.submit_bid(provider, tender.id, BidInput(amount=total, currency="CNY", delivery_days=days,
+                                                            proposal=proposal, milestones=plan))
+
+
+def _tenders(brands, p) -> None:
     hanfeng, liangpin, moshan = brands
-    _tender(hanfeng, "全国服饰品牌客服外包招标 Customer-service outsourcing for a national apparel brand",
+    apparel = _tender(hanfeng, "全国服饰品牌客服外包招标 Customer-service outsourcing for a national apparel brand",
             "customer_service",
             "Pre-sale and after-sale chat for our flagship store, 09:00–24:00, about 6,000 conversations a day. "
             "Evaluation: written proposal, pitch presentation, then an on-site inspection of your centre.",
             300000, 600000, 14, ["proposal", "pitch", "site_visit"], sealed=True,
             kpis=[("first-response time", 30, "s"), ("conversion rate", 52, "%"), ("service score", 4.8, "")])
-    _tender(liangpin, "零食详情页改版 Detail-page redesign for 12 snack products", "design",
+    _bid(p["yunke"], apparel, 450000, 90, "## 方案 Plan\nA dedicated team of 40 agents, 09:00–24:00, QA lead.")
+    _bid(p["xinyu"], apparel, 420000, 90, "Pre-sale and after-sale team of 32 agents with a weekly KPI report.")
+    _bid(p["tianma"], apparel, 480000, 120, "Full coverage including night shifts, 45 agents, two supervisors.")
+    detail = _tender(liangpin, "零食详情页改版 Detail-page redesign for 12 snack products", "design",
             "Redesign the mobile detail pages of our 12 best sellers; we want conversion above 2.5 %.",
             20000, 60000, 10, ["proposal", "pitch"], kpis=[("conversion rate", 2.5, "%")])
+    _bid(p["meiyang"], detail, 48000, 30, "We took a food brand's detail-page conversion from 0.85 % to 3 %.")
     _tender(liangpin, "新品短视频 Short videos for the autumn launch", "video",
             "Ten 15-second product videos for the autumn snack launch, vertical format.",
             15000, 30000, 7, ["proposal"])
@@ -118,7 +136,18 @@ def _tenders(brands) -> None:
     evaluating = _tender(hanfeng, "整店代运营 Full store operation, 12 months", "operations",
                          "Full operation of our outlet store for 12 months; monthly retainer plus GMV bonus.",
                          500000, 1200000, 9, ["proposal", "pitch"])
+    _bid(p["yunying"], evaluating, 960000, 365, "Twelve months of full operation; GMV bonus above ¥2M a month.")
+    _bid(p["tianma"], evaluating, 880000, 365, "Operation plus customer service in one team.")
     tenders.close_tender(hanfeng, evaluating.id)
+    evaluation.advance_bid(hanfeng, evaluating.bids[0].id, 86, "Strong cosmetics case")
+    # Awarded: a photography tender that became a contract with three milestones.
+    shoot = _tender(moshan, "春茶上新拍摄 Spring tea launch photography", "photography",
+                    "Product and scene photography for the spring tea launch, 40 images.", 6000, 15000, 4,
+                    ["proposal"])
+    won = _bid(p["guangying"], shoot, 12000, 20, "Two shooting days in our Guangzhou studio, 40 retouched images.")
+    _bid(p["meiyang"], shoot, 14000, 25, "Design-led shoot with a matching detail-page layout.")
+    tenders.close_tender(moshan, shoot.id)
+    evaluation.award(moshan, shoot.id, won.id)
     # Past its deadline: evaluating by time, with no job needed.
     lapsed = _tender(liangpin, "客服培训 Customer-service staff training", "consulting",
                      "Two days of on-site training for 20 chat agents.", 8000, 15000, 3, ["proposal"])

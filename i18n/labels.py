@@ -31,6 +31,30 @@ TENDER_STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 
+BID_STATUS_LABELS = {
+    "submitted": _l("In the running"),
+    "rejected": _l("Not taken further"),
+    "withdrawn": _l("Withdrawn"),
+    "awarded": _l("Awarded"),
+}
+
+MILESTONE_STATUS_LABELS = {
+    "pending": _l("Not funded"),
+    "funded": _l("In escrow"),
+    "delivered": _l("Delivered"),
+    "changes_requested": _l("Changes requested"),
+    "released": _l("Released"),
+    "disputed": _l("Disputed"),
+    "resolved": _l("Resolved"),
+    "cancelled": _l("Cancelled"),
+}
+
+CONTRACT_STATUS_LABELS = {
+    "active": _l("Active"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+}
+
 VERIFICATION_LABELS = {
     "unsubmitted": _l("Not submitted"),
     "pending": _l("Awaiting review"),

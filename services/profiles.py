@@ -169,3 +169,11 @@ def _decide(staff: User, profile: ProviderProfile, status: str, reason: str | No
     profile.verification_reason = reason
     profile.verification_decided_at = utcnow()
     profile.verification_decided_by_id = staff.id
+
+
+def providers_in(category: str, limit: int = 200) -> list[ProviderProfile]:
+    """Providers serving a category, verified first, then by name (for invitations)."""
+    return list(db.session.scalars(
+        select(ProviderProfile).join(ProviderCategory).where(ProviderCategory.category == category)
+        .order_by((ProviderProfile.verification_status == "verified").desc(), ProviderProfile.company_name)
+        .limit(limit)))

@@ -48,3 +48,12 @@ def visible_questions(viewer: User | None, tender_id: int) -> list[TenderQuestio
     if viewer is not None and (viewer.id == tender.brand_id or viewer.is_admin):
         return list(tender.questions)
     return [q for q in tender.questions if q.answer is not None]
+
+
+def tender_id_of(question_id: int) -> int:
+    from extensions import db
+
+    question = db.session.get(TenderQuestion, question_id)
+    if question is None:
+        raise NotFound()
+    return question.tender_id

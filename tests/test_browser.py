@@ -74,3 +74,56 @@ def test_brand_posts_tender_and_provider_finds_it(new_page):
     provider.click("form[role=search] button")
     provider.wait_for_url("**/tenders?*q=photography*")
     assert provider.locator("article.tender").count() == 0
+
+
+def login_as(page, email):
+    from tests.conftest import PASSWORD
+
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/")
+
+
+def test_provider_bids_and_brand_awards_in_the_browser(new_page, api, make_user):
+    from tests.factories import tender_payload
+
+    brand_user = make_user("brand", email="brand-ui@example.com")
+    make_user("provider", email="studio-ui@example.com", display_name="Guangying Studio")
+    tender_id = api(brand_user).post("/tenders", json=tender_payload(
+        title="Spring tea launch photography", category="photography", rounds=["proposal"])).json["id"]
+
+    provider = new_page()
+    login_as(provider, "studio-ui@example.com")
+    provider.goto(f"/tenders/{tender_id}")
+    provider.get_by_test_id("bid-button").click()
+    provider.fill("#amount", "450000")
+    provider.fill("#delivery_days", "60")
+    provider.fill("#proposal", "Two studio days, **40 retouched images**, delivered in three batches.")
+    for i, (title, amount, due) in enumerate([("Shoot", "150000", "20"), ("Retouch", "150000", "40"),
+                                              ("Final set", "150000", "60")]):
+        provider.fill(f"#milestones-{i}-title", title)
+        provider.fill(f"#milestones-{i}-amount", amount)
+        provider.fill(f"#milestones-{i}-due_days", due)
+    provider.click("main form button[type=submit]")
+    provider.wait_for_url("**/bids/*")
+    assert provider.get_by_test_id("bid-amount").inner_text() == "CN¥450,000.00"
+    assert provider.locator(".markdown strong").inner_text() == "40 retouched images"
+    shot(provider, "4-bid-page")
+
+    brand = new_page()
+    login_as(brand, "brand-ui@example.com")
+    brand.goto(f"/tenders/{tender_id}")
+    brand.click("text=Close bidding now")  # confirm() is accepted by the harness
+    brand.wait_for_selector("[data-testid=tender-status]:has-text('Evaluating')")
+    brand.get_by_test_id("evaluation-board").click()
+    brand.click("summary")
+    shot(brand, "5-evaluation-board")
+    brand.locator("button.award").click()
+    brand.wait_for_url("**/contracts/*")
+    assert brand.locator("[data-testid=milestones] tbody tr").count() == 3
+    shot(brand, "6-contract")
+
+    provider.goto("/notifications")
+    assert provider.locator("text=You won “Spring tea launch photography”").count() == 1

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from extensions import db
-from models import ProviderProfile, Tender, User
+from models import Contract, ProviderProfile, Tender, User
 from models.catalog import CATEGORIES
 
 
@@ -38,7 +38,8 @@ def test_demo_data_covers_categories_provinces_and_statuses(app):
         assert len({p.province for p in providers}) >= 5
         assert {p.verification_status for p in providers} == {"unsubmitted", "pending", "verified", "rejected"}
         statuses = {t.status for t in db.session.scalars(select(Tender))}
-        assert {"open", "evaluating", "cancelled"} <= statuses
+        assert statuses == {"open", "evaluating", "awarded", "cancelled"}
+        assert db.session.scalar(select(func.count()).select_from(Contract)) == 1
         users = db.session.scalar(select(func.count()).select_from(User))
     result = runner.invoke(args=["demo", "load", "--if-empty"])
     assert "not loaded" in result.output

@@ -14,7 +14,7 @@ from tests.conftest import IS_POSTGRES
 
 
 def post_json(url: str, token: str, body: dict) -> int:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={  # noqa: S310
         "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (our own test server)

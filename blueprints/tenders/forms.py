@@ -9,6 +9,7 @@ from wtforms import (
     FormField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -39,6 +40,12 @@ class TenderForm(FlaskForm):
                                       validators=[DataRequired()],
                                       description=_l("In your time zone."))
     sealed = BooleanField(_l("Sealed bids (providers never see each other's bids)"))
+    sealed_opening = BooleanField(_l("Sealed opening: I will see amounts and proposals only after bidding closes"))
+    invited_only = BooleanField(_l("Invited providers only (not listed publicly)"))
+    requires_verified = BooleanField(_l("Only verified providers may bid"))
+    min_stars = SelectField(_l("Minimum star level"), choices=options([("", _l("Any")), ("3", "3"), ("4", "4"),
+                                                                       ("5", "5"), ("6", "6")]),
+                            validators=[Optional()])
     rounds = MultiCheckboxField(_l("Evaluation rounds"), choices=choices(ROUND_LABELS), default=["proposal"])
     kpis = FieldList(FormField(KpiForm), min_entries=3, max_entries=10)
 
@@ -59,3 +66,24 @@ class TenderFilterForm(FlaskForm):
     budget_min = IntegerField(_l("Budget at least (¥)"), validators=[Optional(), NumberRange(min=0)])
     budget_max = IntegerField(_l("Budget at most (¥)"), validators=[Optional(), NumberRange(min=0)])
     page = IntegerField(validators=[Optional(), NumberRange(min=1)], default=1)
+
+
+class QuestionForm(FlaskForm):
+    question = TextAreaField(_l("Your question"), validators=[DataRequired(), Length(max=2000)],
+                             description=_l("The brand answers publicly; your name is not shown."))
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(_l("Public answer"), validators=[DataRequired(), Length(max=5000)])
+
+
+class AddendumForm(FlaskForm):
+    body = TextAreaField(_l("What changes"), validators=[DataRequired(), Length(max=20000)])
+    bid_deadline = DateTimeLocalField(_l("New deadline (optional)"), format="%Y-%m-%dT%H:%M",
+                                      validators=[Optional()],
+                                      description=_l("Within 48 hours of the deadline it moves out to 48 hours "
+                                                     "from now by itself."))
+
+
+class InviteForm(FlaskForm):
+    provider_ids = SelectMultipleField(_l("Providers to invite"), coerce=int, validators=[DataRequired()])

@@ -5,10 +5,20 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.tenders.forms import CancelForm, TenderFilterForm, TenderForm
+from blueprints.api.presenters import visible_bid_count
+from blueprints.tenders.forms import (
+    AddendumForm,
+    AnswerForm,
+    CancelForm,
+    InviteForm,
+    QuestionForm,
+    TenderFilterForm,
+    TenderForm,
+)
 from blueprints.web import ActionForm, perform, role_required
 from i18n import minor_units
-from services import tenders
+from i18n.labels import options
+from services import addenda, bidding, invitations, profiles, questions, tenders
 from services.pagination import Page
 from services.tenders import KpiInput, TenderFilters, TenderInput
 
@@ -39,7 +49,7 @@ def index():
 @role_required("brand")
 def mine():
     """The brand's own tenders, every status."""
-    page = tenders.search_tenders(TenderFilters(brand_id=current_user.id),
+    page = tenders.search_tenders(TenderFilters(brand_id=current_user.id, include_unlisted=True),
                                   request.args.get("page", 1, type=int) or 1, PER_PAGE)
     return render_template("tenders/mine.html", page=page, args={})
 
@@ -60,7 +70,10 @@ def _input_from(form: TenderForm) -> TenderInput | None:
         return None
     return TenderInput(title=form.title.data, category=form.category.data, description=form.description.data,
                        budget_min=budget_min, budget_max=budget_max, currency=currency, bid_deadline=deadline,
-                       sealed=form.sealed.data, rounds=form.rounds.data or [], kpis=kpis)
+                       sealed=form.sealed.data, rounds=form.rounds.data or [], kpis=kpis,
+                       sealed_opening=form.sealed_opening.data, invited_only=form.invited_only.data,
+                       requires_verified=form.requires_verified.data,
+                       min_stars=int(form.min_stars.data) if form.min_stars.data else None)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -78,10 +91,78 @@ def new():
 
 @bp.get("/<int:tender_id>")
 def detail(tender_id: int):
-    tender = tenders.get_tender(tender_id)
-    is_owner = current_user.is_authenticated and current_user.id == tender.brand_id
-    return render_template("tenders/detail.html", tender=tender, is_owner=is_owner,
-                           action_form=ActionForm(), cancel_form=CancelForm())
+    """The tender, its Q&A and addenda; the provider's own bid and next step; the brand's tools."""
+    viewer = current_user if current_user.is_authenticated else None
+    tender = tenders.get_tender(tender_id, viewer=viewer)
+    is_owner = viewer is not None and viewer.id == tender.brand_id
+    my_bid = bidding.live_bid_of(viewer, tender.id) if viewer and viewer.is_provider else None
+    my_bids = [b for b in tender.bids if viewer and b.provider_id == viewer.id]
+    context = {
+        "tender": tender, "is_owner": is_owner, "my_bid": my_bid, "my_bids": my_bids,
+        "bid_problem": bidding.eligibility_problem(viewer, tender) if viewer and viewer.is_provider else None,
+        "bid_count": visible_bid_count(tender, viewer),
+        "questions": questions.visible_questions(viewer, tender.id),
+        "action_form": ActionForm(), "cancel_form": CancelForm(), "question_form": QuestionForm(),
+        "answer_form": AnswerForm(), "addendum_form": AddendumForm(),
+    }
+    if is_owner:
+        form = InviteForm()
+        form.provider_ids.choices = invite_choices(tender)
+        context["invite_form"] = form
+    return render_template("tenders/detail.html", **context)
+
+
+def invite_choices(tender) -> list:
+    """Providers in the tender's category who are not yet invited, verified ones first."""
+    invited = {inv.provider_id for inv in tender.invitations}
+    return options((p.user_id, f"{p.company_name}{' ✓' if p.verified else ''}")
+                   for p in profiles.providers_in(tender.category) if p.user_id not in invited)
+
+
+@bp.post("/<int:tender_id>/questions")
+@role_required("provider")
+def ask(tender_id: int):
+    form = QuestionForm()
+    if form.validate_on_submit():
+        perform(lambda: questions.ask(current_user, tender_id, form.question.data),
+                success=_("Question sent. The answer will appear here for every bidder."))
+    return redirect(url_for("tenders.detail", tender_id=tender_id) + "#questions")
+
+
+@bp.post("/questions/<int:question_id>/answer")
+@role_required("brand")
+def answer(question_id: int):
+    form = AnswerForm()
+    answered = form.validate_on_submit() and perform(
+        lambda: questions.answer(current_user, question_id, form.answer.data),
+        success=_("Answer published to every bidder."))
+    target = answered.tender_id if answered else questions.tender_id_of(question_id)
+    return redirect(url_for("tenders.detail", tender_id=target) + "#questions")
+
+
+@bp.post("/<int:tender_id>/addenda")
+@role_required("brand")
+def addendum(tender_id: int):
+    form = AddendumForm()
+    if form.validate_on_submit():
+        deadline = form.bid_deadline.data.replace(tzinfo=ZoneInfo(current_user.timezone)) \
+            if form.bid_deadline.data else None
+        perform(lambda: addenda.publish(current_user, tender_id, form.body.data, deadline),
+                success=_("Addendum published; every bidder is told."))
+    return redirect(url_for("tenders.detail", tender_id=tender_id) + "#addenda")
+
+
+@bp.post("/<int:tender_id>/invitations")
+@role_required("brand")
+def invite(tender_id: int):
+    form = InviteForm()
+    form.provider_ids.choices = invite_choices(tenders.get_tender(tender_id, viewer=current_user))
+    if form.validate_on_submit():
+        perform(lambda: invitations.invite(current_user, tender_id, form.provider_ids.data),
+                success=_("Invitations sent."))
+    else:
+        flash(_("Choose at least one provider to invite."), "error")
+    return redirect(url_for("tenders.detail", tender_id=tender_id) + "#invite")
 
 
 @bp.post("/<int:tender_id>/close")

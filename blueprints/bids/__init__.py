@@ -1,0 +1,3 @@
+from blueprints.bids.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,116 @@
+"""Provider pages for bids: the bid form (new or revised), files, withdrawing, the bid's own page."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from blueprints.api.bids import send_attachment
+from blueprints.bids.forms import BidForm
+from blueprints.web import ActionForm, perform, role_required, show_errors
+from extensions import db
+from i18n import major_units, minor_units
+from services import bidding
+from services.bidding import BidInput, MilestoneInput
+from services.errors import DomainError
+from services.markdown import render as render_markdown
+from services.tenders import get_tender
+
+bp = Blueprint("bids", __name__)
+
+
+def _bid_input(form: BidForm, currency: str) -> BidInput | None:
+    """The form as a BidInput in minor units; None (with messages on the form) if an amount is off."""
+    amount = minor_units(form.amount.data, currency)
+    if amount is None:
+        form.amount.errors.append(_("Use at most two decimal places."))
+        return None
+    plan = []
+    for entry in form.milestones:
+        step = entry.form
+        if not (step.title.data or "").strip() and step.amount.data is None:
+            continue  # an empty row
+        step_amount = minor_units(step.amount.data or 0, currency)
+        if step_amount is None or step.due_days.data is None:
+            form.milestones.errors.append(_("Give every milestone a title, an amount and a due day."))
+            return None
+        plan.append(MilestoneInput(title=step.title.data or "", amount=step_amount, due_days=step.due_days.data))
+    return BidInput(amount=amount, currency=currency, delivery_days=form.delivery_days.data,
+                    proposal=form.proposal.data or "", milestones=plan)
+
+
+def _prefill(bid) -> BidForm:
+    form = BidForm(amount=major_units(bid.amount, bid.currency), delivery_days=bid.delivery_days,
+                   proposal=bid.proposal)
+    while len(form.milestones):
+        form.milestones.pop_entry()
+    for step in bid.milestones:
+        form.milestones.append_entry({"title": step.title, "amount": major_units(step.amount, bid.currency),
+                                      "due_days": step.due_days})
+    return form
+
+
+@bp.route("/tenders/<int:tender_id>/bid", methods=["GET", "POST"])
+@role_required("provider")
+def bid_form(tender_id: int):
+    """Submit a bid, or revise the live one: price, delivery, proposal, milestone plan, files."""
+    tender = get_tender(tender_id, viewer=current_user)
+    existing = bidding.live_bid_of(current_user, tender.id)
+    problem = None if existing else bidding.eligibility_problem(current_user, tender)
+    if problem is not None:
+        flash(str(problem.message), "error")
+        return redirect(url_for("tenders.detail", tender_id=tender.id))
+    form = BidForm() if request.method == "POST" or existing is None else _prefill(existing)
+    if form.validate_on_submit() and (data := _bid_input(form, tender.currency)) is not None:
+        try:
+            bid = (bidding.revise_bid(current_user, existing.id, data) if existing
+                   else bidding.submit_bid(current_user, tender.id, data))
+            for upload in form.files.data or []:
+                if upload and upload.filename:
+                    bidding.attach_file(current_user, bid.id, upload.stream, upload.filename)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            show_errors(form, exc, aliases={"file": "files"})
+        else:
+            message = _("Your bid is revised.") if existing else \
+                _("Your bid is in. You can revise it until bidding closes.")
+            flash(message, "success")
+            return redirect(url_for("bids.detail", bid_id=bid.id))
+    return render_template("bids/form.html", form=form, tender=tender, existing=existing), \
+        422 if form.is_submitted() else 200
+
+
+@bp.post("/bids/<int:bid_id>/withdraw")
+@role_required("provider")
+def withdraw(bid_id: int):
+    if ActionForm().validate_on_submit():
+        perform(lambda: bidding.withdraw_bid(current_user, bid_id), success=_("Your bid is withdrawn."))
+    return redirect(url_for("bids.detail", bid_id=bid_id))
+
+
+@bp.get("/bids/<int:bid_id>")
+@login_required
+def detail(bid_id: int):
+    """One bid: its proposal, plan, files, history, and (for the brand) the scores."""
+    bid = bidding.visible_bid(current_user, bid_id)
+    contents = bidding.can_see_contents(current_user, bid)
+    return render_template("bids/detail.html", bid=bid, contents=contents, action_form=ActionForm(),
+                           proposal_html=render_markdown(bid.proposal) if contents else None,
+                           is_brand=current_user.id == bid.tender.brand_id or current_user.is_admin)
+
+
+@bp.get("/bids/<int:bid_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(bid_id: int, attachment_id: int):
+    return send_attachment(bidding.attachment_for(current_user, bid_id, attachment_id))
+
+
+@bp.get("/bids/mine")
+@role_required("provider")
+def mine():
+    """The provider's bids, every status."""
+    return render_template("bids/mine.html", bids=bidding.bids_of_provider(current_user))
+
+
+@bp.errorhandler(FileNotFoundError)
+def missing_file(_exc):
+    abort(404)
