@@ -54,7 +54,7 @@ class Tender(db.Model):
     bids = relationship("Bid", back_populates="tender", order_by="Bid.id")
     questions = relationship("TenderQuestion", order_by="TenderQuestion.id", cascade="all, delete-orphan")
     addenda = relationship("TenderAddendum", order_by="TenderAddendum.id", cascade="all, delete-orphan")
-    invitations = relationship("TenderInvitation", cascade="all, delete-orphan")
+    invitations = relationship("TenderInvitation", back_populates="tender", cascade="all, delete-orphan")
 
     @hybrid_property
     def status(self) -> str:

@@ -43,3 +43,4 @@ class TenderInvitation(db.Model):
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
 
     provider = relationship("User")
+    tender = relationship("Tender", back_populates="invitations")

@@ -1,6 +1,7 @@
 """Invitations: a brand asks specific providers to bid (required on invited-only tenders)."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import TenderInvitation, User
@@ -30,5 +31,10 @@ def invite(brand: User, tender_id: int, provider_ids: list[int]) -> list[TenderI
 
 
 def invitations_of(provider: User) -> list[TenderInvitation]:
-    return list(db.session.scalars(select(TenderInvitation).where(TenderInvitation.provider_id == provider.id)
-                                   .order_by(TenderInvitation.created_at.desc())))
+    """Invitations to tenders still open for bids, newest first."""
+    from models import Tender
+
+    return list(db.session.scalars(
+        select(TenderInvitation).join(Tender).where(TenderInvitation.provider_id == provider.id,
+                                                    Tender.status == "open")
+        .options(selectinload(TenderInvitation.tender)).order_by(TenderInvitation.created_at.desc())))

@@ -177,3 +177,17 @@ def test_notification_centre_marks_read_and_follows_the_link(client, login, make
     r = form_post(client, f"/notifications/{nid}/open", {}, page="/notifications")
     assert r.headers["Location"].endswith(f"/tenders/{tid}/evaluate")
     assert 'data-testid="unread-count"' not in client.get("/").get_data(as_text=True)
+
+
+def test_invited_provider_finds_the_unlisted_tender_under_my_bids(client, login, make_user, api):
+    brand, invitee, outsider = make_user("brand"), make_user("provider"), make_user("provider")
+    tid = posted_tender(api, brand, invited_only=True, title="Private detail-page tender")
+    api(brand).post(f"/tenders/{tid}/invitations", json={"provider_ids": [invitee.id]})
+    login(outsider)
+    assert "Private detail-page tender" not in client.get("/tenders?status=").get_data(as_text=True)
+    assert client.get(f"/tenders/{tid}").status_code == 404
+    assert 'data-testid="invitations"' not in client.get("/bids/mine").get_data(as_text=True)
+    switch(client, invitee)
+    mine = client.get("/bids/mine").get_data(as_text=True)
+    assert "Private detail-page tender" in mine
+    assert 'data-testid="bid-button"' in client.get(f"/tenders/{tid}").get_data(as_text=True)

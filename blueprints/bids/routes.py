@@ -8,7 +8,7 @@ from blueprints.bids.forms import BidForm
 from blueprints.web import ActionForm, perform, role_required, show_errors
 from extensions import db
 from i18n import major_units, minor_units
-from services import bidding
+from services import bidding, invitations
 from services.bidding import BidInput, MilestoneInput
 from services.errors import DomainError
 from services.markdown import render as render_markdown
@@ -107,8 +107,9 @@ def attachment(bid_id: int, attachment_id: int):
 @bp.get("/bids/mine")
 @role_required("provider")
 def mine():
-    """The provider's bids, every status."""
-    return render_template("bids/mine.html", bids=bidding.bids_of_provider(current_user))
+    """The provider's bids, every status, and the tenders it is invited to."""
+    return render_template("bids/mine.html", bids=bidding.bids_of_provider(current_user),
+                           invitations=invitations.invitations_of(current_user))
 
 
 @bp.errorhandler(FileNotFoundError)
