@@ -1,6 +1,7 @@
 """What each notification says, rendered in the reader's language when it is read."""
 from flask_babel import gettext as _
 
+from i18n import money
 from i18n.labels import ROUND_LABELS
 
 
@@ -28,6 +29,18 @@ def render(kind: str, params: dict) -> str:
         "tender_cancelled": lambda: _("“%(tender)s” was cancelled.", **p),
         "invited": lambda: _("You are invited to bid on “%(tender)s”.", **p),
         "provider_verified": lambda: _("Your company is verified."),
+        "milestone_funded": lambda: _("“%(milestone)s” is funded and held in escrow: you can start.", **p),
+        "milestone_delivered": lambda: _("“%(milestone)s” was delivered. Review it: it is released by itself "
+                                         "after %(days)s days.", **p),
+        "changes_requested": lambda: _("Changes requested on “%(milestone)s”: %(note)s", **p),
+        "milestone_released": lambda: _("“%(milestone)s” was accepted and its payment released.", **p),
+        "milestone_auto_released": lambda: _("“%(milestone)s” was released automatically after the review period.",
+                                             **p),
+        "milestone_cancelled": lambda: _("“%(milestone)s” was cancelled by the brand before funding.", **p),
+        "release_reminder": lambda: _("“%(milestone)s” will be released automatically in two days unless you "
+                                      "accept it, request changes or open a dispute.", **p),
+        "deposit_recorded": lambda: _("Your bank transfer of %(amount)s was credited to your wallet.",
+                                      amount=money(p.get("amount", 0), p.get("currency", "CNY"))),
         "provider_rejected": lambda: _("Your verification was declined: %(reason)s", **p),
     }
     make = texts.get(kind)

@@ -1,6 +1,8 @@
 """All models, imported here so Alembic and the app see the whole metadata."""
 from models.bid import Bid, BidAttachment, BidMilestone, BidRevision, BidScore, EvaluationSlot
 from models.contract import Contract, Milestone
+from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, MilestoneEvent, StripePayment
+from models.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from models.notification import Notification
 from models.profile import BrandProfile, ProviderCategory, ProviderProfile, ShowcaseCase
 from models.tender import Tender, TenderKpi
@@ -9,6 +11,8 @@ from models.user import ApiToken, User
 
 __all__ = [
     "ApiToken", "Bid", "BidAttachment", "BidMilestone", "BidRevision", "BidScore", "BrandProfile", "Contract",
-    "EvaluationSlot", "Milestone", "Notification", "ProviderCategory", "ProviderProfile", "ShowcaseCase", "Tender",
-    "TenderAddendum", "TenderInvitation", "TenderKpi", "TenderQuestion", "User",
+    "DeliveryFile", "EvaluationSlot", "IdempotentRequest", "LedgerAccount", "LedgerEntry", "LedgerPosting",
+    "Milestone", "MilestoneDelivery", "MilestoneEvent", "Notification", "ProviderCategory", "ProviderProfile",
+    "ShowcaseCase", "StripePayment", "Tender", "TenderAddendum", "TenderInvitation", "TenderKpi", "TenderQuestion",
+    "User",
 ]

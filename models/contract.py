@@ -8,6 +8,18 @@ from models.types import UTCDateTime, utcnow
 CONTRACT_STATUSES = ("active", "completed", "cancelled")
 MILESTONE_STATUSES = ("pending", "funded", "delivered", "changes_requested", "released", "disputed",
                       "resolved", "cancelled")
+# The allowed moves, as data; services.escrow is the only place that changes a milestone's status.
+MILESTONE_TRANSITIONS = {
+    "pending": {"funded", "cancelled"},
+    "funded": {"delivered", "disputed"},
+    "delivered": {"changes_requested", "released", "disputed"},
+    "changes_requested": {"delivered", "disputed"},
+    "disputed": {"resolved"},
+    "released": set(),
+    "resolved": set(),
+    "cancelled": set(),
+}
+SETTLED = ("released", "resolved", "cancelled")  # a contract completes when every milestone is one of these
 
 
 class Contract(db.Model):
@@ -44,5 +56,15 @@ class Milestone(db.Model):
     status: Mapped[str] = mapped_column(String(24), default="pending", index=True)
     due_at: Mapped[object] = mapped_column(UTCDateTime())
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    funded_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[object | None] = mapped_column(UTCDateTime(), index=True)  # the auto-release clock
+    released_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    release_reminder_sent_at: Mapped[object | None] = mapped_column(UTCDateTime())
 
     contract = relationship("Contract", back_populates="milestones")
+    deliveries = relationship("MilestoneDelivery", order_by="MilestoneDelivery.version",
+                              cascade="all, delete-orphan")
+    events = relationship("MilestoneEvent", order_by="MilestoneEvent.id", cascade="all, delete-orphan")
+
+    def can_move_to(self, status: str) -> bool:
+        return status in MILESTONE_TRANSITIONS[self.status]

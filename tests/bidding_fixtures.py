@@ -45,3 +45,63 @@ def market(app, api, make_user):
                       tender_id=r.json["id"])
 
     return build
+
+
+@dataclass
+class Deal:
+    """An awarded contract: the brand and provider as API callers, staff, and the milestones."""
+
+    app: object
+    brand: object
+    provider: object
+    staff: object
+    brand_id: int
+    contract_id: int
+    milestone_ids: list
+
+    def deposit(self, amount: int, reference: str | None = None):
+        import uuid
+
+        r = self.staff.post("/admin/deposits", json={"user_id": self.brand_id, "amount": amount, "currency": "CNY",
+                                                     "reference": reference or f"BANK-{uuid.uuid4().hex[:10]}"})
+        assert r.status_code == 201, r.json
+        return r.json
+
+    def fund(self, i: int):
+        r = self.brand.post(f"/milestones/{self.milestone_ids[i]}/fund")
+        assert r.status_code == 200, r.json
+        return r.json
+
+    def deliver(self, i: int, note: str = "Delivered: see the shared folder."):
+        r = self.provider.post(f"/milestones/{self.milestone_ids[i]}/deliver",
+                               json={"note": note, "links": ["https://pan.example.com/s/abc"]})
+        assert r.status_code == 200, r.json
+        return r.json
+
+    def accept(self, i: int):
+        r = self.brand.post(f"/milestones/{self.milestone_ids[i]}/accept")
+        assert r.status_code == 200, r.json
+        return r.json
+
+    def milestone(self, i: int) -> dict:
+        return self.brand.get(f"/milestones/{self.milestone_ids[i]}").json
+
+
+@pytest.fixture
+def deal(market, api, make_user):
+    """deal(amounts=(…three milestone amounts…)) → a Deal on a freshly awarded contract."""
+
+    def build(amounts=(150000_00, 150000_00, 150000_00)) -> Deal:
+        m = market(1)
+        total = sum(amounts)
+        plan = [{"title": f"Milestone {i + 1}", "amount": a, "due_days": 10 * (i + 1)} for i, a in enumerate(amounts)]
+        m.bid(0, total, milestones=plan)
+        bid_id = m.providers[0].get(f"/tenders/{m.tender_id}/bids").json["items"][0]["id"]
+        m.close()
+        contract_id = m.brand.post(f"/tenders/{m.tender_id}/award", json={"bid_id": bid_id}).json["contract_id"]
+        contract = m.brand.get(f"/contracts/{contract_id}").json
+        return Deal(app=m.app, brand=m.brand, provider=m.providers[0], staff=api(make_user("admin")),
+                    brand_id=contract["brand_id"], contract_id=contract_id,
+                    milestone_ids=[ms["id"] for ms in contract["milestones"]])
+
+    return build

@@ -9,3 +9,26 @@ def close_passed_deadlines() -> int:
     count = tenders.persist_passed_deadlines()
     db.session.commit()
     return count
+
+
+def release_due_milestones() -> dict:
+    """Release every delivered milestone whose review period has passed, one transaction each.
+
+    A sweep (not one delayed job per milestone) so nothing is missed if Redis lost a job; each
+    release re-checks under a row lock and posts with a unique key, so running twice is harmless."""
+    from models.types import utcnow
+    from services import escrow
+
+    now = utcnow()
+    ids = escrow.due_for_release(now)
+    released = 0
+    for milestone_id in ids:
+        try:
+            released += escrow.auto_release(milestone_id, now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    reminded = escrow.remind_before_release(now)
+    db.session.commit()
+    return {"due": len(ids), "released": released, "reminded": reminded}

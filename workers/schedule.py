@@ -8,6 +8,7 @@ from workers import jobs
 # (name, function, queue, interval in seconds)
 PERIODIC = [
     ("close-passed-deadlines", jobs.close_passed_deadlines, "periodic", 60),
+    ("release-due-milestones", jobs.release_due_milestones, "periodic", 300),
 ]
 
 

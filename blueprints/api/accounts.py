@@ -4,7 +4,7 @@ from flask import current_app
 from blueprints.api import schemas
 from blueprints.api.presenters import user_out
 from blueprints.api.routing import api_route, current_api_user
-from services import accounts
+from services import accounts, ledger
 from services.errors import Unauthorized
 
 
@@ -36,5 +36,6 @@ def create_token(body: schemas.TokenIn):
 @api_route("/me", summary="The caller's account and balances", tag="Accounts", response=schemas.MeOut)
 def me():
     user = current_api_user()
-    # Balances come from the ledger once escrow exists; until then no account holds money.
-    return schemas.MeOut(**user_out(user).model_dump(), balances=[])
+    balances = [schemas.Balance(account=b.account, amount=b.amount, currency=b.currency)
+                for b in ledger.balances_of(user)]
+    return schemas.MeOut(**user_out(user).model_dump(), balances=balances)

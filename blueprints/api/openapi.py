@@ -42,51 +42,49 @@ def _parameters(rule: str, query: type[BaseModel] | None, components: dict) -> l
     return params
 
 
+def _operation(spec, components: dict, error_ref: dict) -> dict:
+    op = {
+        "operationId": spec.endpoint,
+        "summary": spec.summary,
+        "tags": [spec.tag],
+        "parameters": _parameters(spec.rule, spec.query, components),
+        "responses": {},
+        "security": [{"bearerAuth": []}] if spec.auth else [{}, {"bearerAuth": []}],
+    }
+    errors = set(spec.errors) | ({401} if spec.auth else set()) | ({403} if spec.roles else set())
+    if spec.description:
+        op["description"] = spec.description
+    if spec.idempotent:
+        op["parameters"].append({"name": "Idempotency-Key", "in": "header", "required": False,
+                                 "schema": {"type": "string", "maxLength": 255},
+                                 "description": "the same key from the same user returns the first answer "
+                                                "and changes nothing more"})
+    if spec.body is not None:
+        op["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": _add_schema(components, spec.body, "validation")}}}
+    if spec.upload:
+        op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+    if spec.body is not None or spec.query is not None or spec.upload:
+        errors.update((400, 422))
+    ok = {"description": "OK" if spec.status == 200 else "Created"}
+    if spec.download:
+        ok["content"] = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+    elif spec.response is not None:
+        ok["content"] = {"application/json": {"schema": _add_schema(components, spec.response, "serialization")}}
+    op["responses"][str(spec.status)] = ok
+    for status in sorted(errors):
+        op["responses"][str(status)] = {"description": _ERROR_TEXT[status],
+                                        "content": {"application/json": {"schema": error_ref}}}
+    return op
+
+
 def build_document() -> dict:
     components: dict = {}
     error_ref = _add_schema(components, schemas.Error, "serialization")
     paths: dict = {}
     for spec in ROUTES:
-        op = {
-            "operationId": spec.endpoint,
-            "summary": spec.summary,
-            "tags": [spec.tag],
-            "parameters": _parameters(spec.rule, spec.query, components),
-            "responses": {},
-        }
-        errors = set(spec.errors)
-        if spec.description:
-            op["description"] = spec.description
-        if spec.body is not None:
-            op["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": _add_schema(components, spec.body, "validation")}}}
-        if spec.upload:
-            op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
-                "type": "object", "required": ["file"],
-                "properties": {"file": {"type": "string", "format": "binary"}}}}}}
-            errors.update((400, 422))
-        ok = {"description": "OK" if spec.status == 200 else "Created"}
-        if spec.download:
-            ok["content"] = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
-        if spec.response is not None:
-            ok["content"] = {"application/json": {"schema": _add_schema(components, spec.response,
-                                                                        "serialization")}}
-        op["responses"][str(spec.status)] = ok
-        if spec.auth:
-            errors.add(401)
-            op["security"] = [{"bearerAuth": []}]
-        else:
-            op["security"] = [{}, {"bearerAuth": []}]
-        if spec.roles:
-            errors.add(403)
-        if spec.body is not None:
-            errors.update((400, 422))
-        if spec.query is not None:
-            errors.update((400, 422))
-        for status in sorted(errors):
-            op["responses"][str(status)] = {"description": _ERROR_TEXT[status], "content": {
-                "application/json": {"schema": error_ref}}}
-        paths.setdefault(openapi_path(spec.rule), {})[spec.method.lower()] = op
+        paths.setdefault(openapi_path(spec.rule), {})[spec.method.lower()] = _operation(spec, components, error_ref)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Witkey open API", "version": "1.0.0",

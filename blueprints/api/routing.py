@@ -33,6 +33,7 @@ class RouteSpec:
     errors: tuple[int, ...] = field(default_factory=tuple)
     upload: bool = False  # multipart/form-data with a `file` part
     download: bool = False  # answers with the file itself
+    idempotent: bool = False  # honours Idempotency-Key (money-moving POSTs)
 
 
 ROUTES: list[RouteSpec] = []
@@ -68,14 +69,14 @@ def _parse_query(model: type[BaseModel]) -> BaseModel:
 def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=None, query=None,
               response=None, status: int = 200, auth: bool = True, roles: tuple[str, ...] = (),
               rate_limit: Callable[[], str] | None = None, errors: tuple[int, ...] = (), upload: bool = False,
-              download: bool = False):
+              download: bool = False, idempotent: bool = False):
     """Register an API view. The view gets `body=` / `query=` as validated models, path args as usual."""
 
     def decorator(fn):
         spec = RouteSpec(rule=rule, method=method, endpoint=fn.__name__, summary=summary,
                          description=(fn.__doc__ or "").strip(), tag=tag, body=body, query=query,
                          response=response, status=status, auth=auth, roles=roles, errors=errors,
-                         upload=upload, download=download)
+                         upload=upload, download=download, idempotent=idempotent)
         ROUTES.append(spec)
 
         @wraps(fn)
@@ -87,6 +88,9 @@ def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=No
                 path_args["body"] = _parse_body(body)
             if query is not None:
                 path_args["query"] = _parse_query(query)
+            key = request.headers.get("Idempotency-Key") if idempotent else None
+            if key is not None:
+                return _idempotent(user, key, lambda: fn(**path_args), status)
             result = fn(**path_args)
             if isinstance(result, Response):  # a file download
                 return result
@@ -101,6 +105,33 @@ def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=No
         return view
 
     return decorator
+
+
+def _idempotent(user, key: str, call, status: int):
+    """Replay the stored answer for this key, or run the call and store its answer with it.
+
+    A twin request racing with the same key either waits on the same rows and then fails (conflict,
+    duplicate key) or loses on the unique (user, key) row; either way it answers what the winner stored."""
+    from sqlalchemy.exc import IntegrityError
+
+    from services import idempotency
+    from services.errors import DomainError
+
+    idempotency.validate_key(key)
+    fp = idempotency.fingerprint(request.method, request.path, request.get_data(cache=True))
+    if (row := idempotency.stored(user, key, fp)) is not None:
+        return jsonify(row.body), row.status_code
+    try:
+        result = call()
+        payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+        idempotency.remember(user, key, fp, status, payload)
+        db.session.commit()
+    except (DomainError, IntegrityError):
+        db.session.rollback()
+        if (row := idempotency.stored(user, key, fp)) is not None:
+            return jsonify(row.body), row.status_code
+        raise
+    return jsonify(payload), status
 
 
 def validation_error_status(exc: ValidationError) -> tuple[int, dict]:

@@ -1,0 +1,228 @@
+"""Milestones in escrow: fund, deliver, request changes, accept → release, auto-release, cancel.
+
+Every status change goes through `_move` (the rules are models.contract.MILESTONE_TRANSITIONS);
+every money movement through services.ledger, in the same transaction as the change it belongs to.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from extensions import db
+from models import Contract, DeliveryFile, Milestone, MilestoneDelivery, MilestoneEvent, User
+from models.contract import SETTLED
+from models.types import utcnow
+from services import ledger, notifications, storage
+from services.errors import Conflict, Forbidden, NotFound, check
+
+REMIND_BEFORE = timedelta(days=2)  # the brand is reminded this long before an auto-release
+
+
+def milestone_for(viewer: User | None, milestone_id: int, *, lock: bool = False) -> Milestone:
+    """The milestone if the viewer is its contract's brand or provider (or staff); else 404."""
+    milestone = db.session.get(Milestone, milestone_id, with_for_update=lock or None, populate_existing=lock)
+    if milestone is None or viewer is None or not (
+            viewer.is_admin or viewer.id in (milestone.contract.brand_id, milestone.contract.provider_id)):
+        raise NotFound()
+    return milestone
+
+
+def _as_brand(actor: User, milestone_id: int) -> Milestone:
+    milestone = milestone_for(actor, milestone_id, lock=True)
+    if actor.id != milestone.contract.brand_id:
+        raise Forbidden(_l("Only the contract's brand can do that."))
+    return milestone
+
+
+def _as_provider(actor: User, milestone_id: int) -> Milestone:
+    milestone = milestone_for(actor, milestone_id, lock=True)
+    if actor.id != milestone.contract.provider_id:
+        raise Forbidden(_l("Only the contract's provider can do that."))
+    return milestone
+
+
+def _move(milestone: Milestone, status: str, actor: User | None, note: str = "", **data) -> None:
+    if not milestone.can_move_to(status):
+        raise Conflict(_l("This milestone cannot go from “%(old)s” to “%(new)s”.",
+                          old=_status_label(milestone.status), new=_status_label(status)),
+                       code="illegal_transition")
+    milestone.status = status
+    milestone.events.append(MilestoneEvent(kind=status, actor_id=actor.id if actor else None, note=note, data=data))
+
+
+def _status_label(status: str):
+    from i18n.labels import MILESTONE_STATUS_LABELS
+
+    return MILESTONE_STATUS_LABELS.get(status, status)
+
+
+def _link(milestone: Milestone) -> str:
+    return f"/contracts/{milestone.contract_id}#milestone-{milestone.id}"
+
+
+# --- funding -----------------------------------------------------------------------------------------
+
+@dataclass
+class FundResult:
+    status: str  # "funded", or "awaiting_payment" while Stripe collects the card
+    client_secret: str | None = None
+
+
+def fund(actor: User, milestone_id: int) -> FundResult:
+    milestone = _as_brand(actor, milestone_id)
+    if milestone.status != "pending":
+        raise Conflict(_l("This milestone is already funded or closed."), code="illegal_transition")
+    from services.funding import backend
+
+    return backend().fund(actor, milestone)
+
+
+def mark_funded(milestone: Milestone, actor: User | None, source: str) -> None:
+    """Record the funded state (the caller has posted the money into escrow in this transaction)."""
+    _move(milestone, "funded", actor, source=source)
+    milestone.funded_at = utcnow()
+    notifications.notify([milestone.contract.provider_id], "milestone_funded", link=_link(milestone),
+                         milestone=milestone.title)
+
+
+def fund_from_wallet(actor: User, milestone: Milestone) -> FundResult:
+    """Ledger backend: move the amount from the brand's wallet into the milestone's escrow."""
+    wallet = ledger.wallet(actor, milestone.currency)
+    ledger.lock(wallet)  # two fundings cannot both spend the same balance
+    if ledger.balance(wallet) < milestone.amount:
+        raise Conflict(_l("Your wallet does not cover this milestone. Record a bank transfer first."),
+                       code="insufficient_funds")
+    ledger.post(f"fund:milestone:{milestone.id}", "fund",
+                [(wallet, -milestone.amount), (ledger.escrow(milestone), milestone.amount)],
+                memo=milestone.title, milestone_id=milestone.id, actor_id=actor.id)
+    mark_funded(milestone, actor, "wallet")
+    return FundResult(status="funded")
+
+
+# --- delivery and acceptance ---------------------------------------------------------------------------
+
+def _links_error(links: list[str]):
+    if len(links) > 10:
+        return _l("At most 10 links.")
+    for link in links:
+        parts = urlsplit(link)
+        if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > 500:
+            return _l("Links must be http(s) addresses.")
+    return None
+
+
+def deliver(actor: User, milestone_id: int, note: str, links: list[str] | None = None,
+            files: list[tuple[object, str]] | None = None) -> MilestoneDelivery:
+    """A numbered delivery round with its note, links and files (each stored with its SHA-256)."""
+    milestone = _as_provider(actor, milestone_id)
+    note, links = (note or "").strip(), [link.strip() for link in (links or []) if link.strip()]
+    check({"note": not 1 <= len(note) <= 5000 and _l("Describe what you deliver (up to 5000 characters)."),
+           "links": _links_error(links)})
+    version = len(milestone.deliveries) + 1
+    _move(milestone, "delivered", actor, note=note, version=version)
+    delivery = MilestoneDelivery(version=version, note=note, links=links)
+    for stream, filename in files or []:
+        stored = storage.save(stream, filename, f"deliveries/{milestone.id}")
+        delivery.files.append(DeliveryFile(filename=stored.filename, stored_name=stored.stored_name,
+                                           content_type=stored.content_type, size=stored.size, sha256=stored.sha256))
+    milestone.deliveries.append(delivery)
+    milestone.delivered_at = utcnow()  # the auto-release clock starts (again)
+    milestone.release_reminder_sent_at = None
+    db.session.flush()
+    notifications.notify([milestone.contract.brand_id], "milestone_delivered", link=_link(milestone),
+                         milestone=milestone.title, days=current_app.config["AUTO_RELEASE_DAYS"])
+    return delivery
+
+
+def request_changes(actor: User, milestone_id: int, note: str) -> Milestone:
+    milestone = _as_brand(actor, milestone_id)
+    note = (note or "").strip()
+    check({"note": not 3 <= len(note) <= 5000 and _l("Say what needs to change (3 to 5000 characters).")})
+    _move(milestone, "changes_requested", actor, note=note, version=len(milestone.deliveries))
+    milestone.delivered_at = None  # the clock stops until the next delivery
+    notifications.notify([milestone.contract.provider_id], "changes_requested", link=_link(milestone),
+                         milestone=milestone.title, note=note)
+    return milestone
+
+
+def accept(actor: User, milestone_id: int) -> Milestone:
+    milestone = _as_brand(actor, milestone_id)
+    release(milestone, actor)
+    return milestone
+
+
+def release(milestone: Milestone, actor: User | None, *, auto: bool = False) -> None:
+    """Escrow → provider payable (amount − commission) and platform revenue (commission)."""
+    _move(milestone, "released", actor, auto=auto)
+    cut = ledger.commission_of(milestone.amount, current_app.config["COMMISSION_BPS"])
+    ledger.post(f"release:milestone:{milestone.id}", "release",
+                [(ledger.escrow(milestone), -milestone.amount),
+                 (ledger.payable(milestone.contract.provider_id, milestone.currency), milestone.amount - cut),
+                 (ledger.revenue(milestone.currency), cut)],
+                memo=milestone.title, milestone_id=milestone.id, actor_id=actor.id if actor else None,
+                meta={"commission": cut, "commission_bps": current_app.config["COMMISSION_BPS"], "auto": auto})
+    milestone.released_at = utcnow()
+    notifications.notify([milestone.contract.provider_id, milestone.contract.brand_id],
+                         "milestone_auto_released" if auto else "milestone_released", link=_link(milestone),
+                         milestone=milestone.title)
+    complete_if_settled(milestone.contract)
+
+
+def cancel(actor: User, milestone_id: int) -> Milestone:
+    """A brand may drop a milestone it has not funded; no money has moved, so none moves back."""
+    milestone = _as_brand(actor, milestone_id)
+    if milestone.status != "pending":
+        raise Conflict(_l("Only a milestone that is not funded yet can be cancelled."), code="illegal_transition")
+    _move(milestone, "cancelled", actor)
+    notifications.notify([milestone.contract.provider_id], "milestone_cancelled", link=_link(milestone),
+                         milestone=milestone.title)
+    complete_if_settled(milestone.contract)
+    return milestone
+
+
+def complete_if_settled(contract: Contract) -> None:
+    if contract.status == "active" and all(m.status in SETTLED for m in contract.milestones):
+        contract.status = "completed"
+
+
+# --- the clock -----------------------------------------------------------------------------------------
+
+def release_due_at(milestone: Milestone) -> datetime | None:
+    if milestone.status != "delivered" or milestone.delivered_at is None:
+        return None
+    return milestone.delivered_at + timedelta(days=current_app.config["AUTO_RELEASE_DAYS"])
+
+
+def due_for_release(now: datetime) -> list[int]:
+    cutoff = now - timedelta(days=current_app.config["AUTO_RELEASE_DAYS"])
+    return list(db.session.scalars(select(Milestone.id).where(Milestone.status == "delivered",
+                                                              Milestone.delivered_at <= cutoff)
+                                   .order_by(Milestone.delivered_at)))
+
+
+def auto_release(milestone_id: int, now: datetime) -> bool:
+    """Release one due milestone; False if it is no longer due (accepted, disputed, changed, done)."""
+    milestone = db.session.get(Milestone, milestone_id, with_for_update=True, populate_existing=True)
+    due = release_due_at(milestone) if milestone else None
+    if due is None or due > now:
+        return False
+    release(milestone, None, auto=True)
+    return True
+
+
+def remind_before_release(now: datetime) -> int:
+    """Tell each brand once, two days before a delivered milestone releases by itself."""
+    days = current_app.config["AUTO_RELEASE_DAYS"]
+    cutoff = now - timedelta(days=days) + REMIND_BEFORE
+    due = db.session.scalars(select(Milestone).where(Milestone.status == "delivered",
+                                                     Milestone.delivered_at <= cutoff,
+                                                     Milestone.release_reminder_sent_at.is_(None))
+                             .with_for_update(skip_locked=True)).all()
+    for milestone in due:
+        milestone.release_reminder_sent_at = now
+        notifications.notify([milestone.contract.brand_id], "release_reminder", link=_link(milestone),
+                             milestone=milestone.title, when=release_due_at(milestone).isoformat())
+    return len(due)

@@ -1,0 +1,154 @@
+"""The one module that moves money: balanced double-entry postings with unique keys.
+
+Every movement is a posting of ≥ 2 entries that sum to zero per currency, written in the caller's
+transaction together with the state change it belongs to. A posting's key names the business event
+("release:milestone:42"); the unique constraint on it means the event can never post twice, whatever
+races or retries happen. Entries are never changed or deleted; balances are sums of entries.
+"""
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from extensions import db
+from models import LedgerAccount, LedgerEntry, LedgerPosting, User
+from models.types import utcnow
+
+
+class UnbalancedPosting(ValueError):
+    pass
+
+
+def account_key(kind: str, currency: str, *, user_id: int | None = None, milestone_id: int | None = None) -> str:
+    owner = f"user:{user_id}:" if user_id is not None else f"milestone:{milestone_id}:" if milestone_id else ""
+    return f"{kind}:{owner}{currency}"
+
+
+def account(kind: str, currency: str, *, user_id: int | None = None, milestone_id: int | None = None) -> LedgerAccount:
+    """The account, created on first use. INSERT … ON CONFLICT DO NOTHING makes two racing first
+    uses agree on one row without a savepoint."""
+    key = account_key(kind, currency, user_id=user_id, milestone_id=milestone_id)
+    found = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
+    if found is not None:
+        return found
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(LedgerAccount).values(
+        key=key, kind=kind, currency=currency, user_id=user_id, milestone_id=milestone_id, lock_version=0,
+        created_at=utcnow()).on_conflict_do_nothing(index_elements=["key"]))
+    return db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
+
+
+def wallet(user: User, currency: str) -> LedgerAccount:
+    return account("brand_wallet", currency, user_id=user.id)
+
+
+def payable(user_id: int, currency: str) -> LedgerAccount:
+    return account("provider_payable", currency, user_id=user_id)
+
+
+def escrow(milestone) -> LedgerAccount:
+    return account("escrow", milestone.currency, milestone_id=milestone.id)
+
+
+def revenue(currency: str) -> LedgerAccount:
+    return account("platform_revenue", currency)
+
+
+def clearing(kind: str, currency: str) -> LedgerAccount:
+    assert kind in ("bank_clearing", "stripe_clearing", "payouts_clearing")
+    return account(kind, currency)
+
+
+def lock(acc: LedgerAccount) -> None:
+    """Hold the account until commit, so a balance read next stays true while we post against it."""
+    db.session.execute(update(LedgerAccount).where(LedgerAccount.id == acc.id)
+                       .values(lock_version=LedgerAccount.lock_version + 1))
+
+
+def balance(acc: LedgerAccount) -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+                             .where(LedgerEntry.account_id == acc.id))
+
+
+def is_posted(key: str) -> bool:
+    return db.session.scalar(select(LedgerPosting.id).where(LedgerPosting.key == key)) is not None
+
+
+def post(key: str, kind: str, entries: list[tuple[LedgerAccount, int]], *, memo: str = "",
+         milestone_id: int | None = None, actor_id: int | None = None, reference: str | None = None,
+         meta: dict | None = None) -> LedgerPosting:
+    """Write one balanced posting. Raises UnbalancedPosting for a malformed one (a bug, never user
+    input); a second posting with the same key fails on the unique constraint at flush."""
+    entries = [(acc, amount) for acc, amount in entries if amount != 0]
+    totals: dict[str, int] = defaultdict(int)
+    for acc, amount in entries:
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            raise UnbalancedPosting(f"{key}: amounts are integers in minor units")
+        totals[acc.currency] += amount
+    if len(entries) < 2 or any(totals.values()):
+        raise UnbalancedPosting(f"{key}: entries must be ≥ 2 and sum to zero per currency, got {dict(totals)}")
+    posting = LedgerPosting(key=key, kind=kind, memo=memo[:500], milestone_id=milestone_id, actor_id=actor_id,
+                            reference=reference, meta=meta or {})
+    posting.entries = [LedgerEntry(account_id=acc.id, amount=amount, currency=acc.currency)
+                       for acc, amount in entries]
+    db.session.add(posting)
+    db.session.flush()
+    return posting
+
+
+def commission_of(amount: int, bps: int) -> int:
+    """The platform's cut, rounded half-up to the minor unit (integers only: no float ever)."""
+    return (amount * bps + 5000) // 10000
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Balance:
+    account: str
+    kind: str
+    amount: int
+    currency: str
+
+
+def balances_of(user: User) -> list[Balance]:
+    rows = db.session.execute(
+        select(LedgerAccount.key, LedgerAccount.kind, LedgerAccount.currency,
+               func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .outerjoin(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+        .where(LedgerAccount.user_id == user.id).group_by(LedgerAccount.id).order_by(LedgerAccount.key))
+    return [Balance(account=key, kind=kind, amount=int(amount), currency=currency)
+            for key, kind, currency, amount in rows]
+
+
+def entries_of(user: User, page: int = 1, per_page: int = 50):
+    from services.pagination import paginate
+
+    stmt = (select(LedgerEntry).join(LedgerAccount).join(LedgerPosting)
+            .where(LedgerAccount.user_id == user.id)
+            .order_by(LedgerPosting.created_at.desc(), LedgerEntry.id.desc()))
+    return paginate(stmt, page, per_page)
+
+
+def summary() -> tuple[list[Balance], dict[str, int]]:
+    """Every account kind's total per currency, and the grand total per currency (always zero)."""
+    rows = db.session.execute(
+        select(LedgerAccount.kind, LedgerAccount.currency, func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+        .group_by(LedgerAccount.kind, LedgerAccount.currency).order_by(LedgerAccount.kind, LedgerAccount.currency))
+    balances = [Balance(account=kind, kind=kind, amount=int(amount), currency=currency)
+                for kind, currency, amount in rows]
+    totals: dict[str, int] = defaultdict(int)
+    for b in balances:
+        totals[b.currency] += b.amount
+    return balances, dict(totals)
+
+
+def unbalanced_postings() -> list[str]:
+    """Keys of postings whose entries do not sum to zero per currency (should always be empty)."""
+    rows = db.session.execute(
+        select(LedgerPosting.key).join(LedgerEntry).group_by(LedgerPosting.id, LedgerEntry.currency)
+        .having(func.sum(LedgerEntry.amount) != 0))
+    return [key for (key,) in rows]
