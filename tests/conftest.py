@@ -65,10 +65,10 @@ def app():
     return app
 
 
-@pytest.fixture(autouse=True)
-def _clean(app):
-    """Empty every table and the Redis database before each test."""
+def empty_database(app) -> None:
+    """Empty every table and the Redis database (between tests, and between Hypothesis examples)."""
     with app.app_context():
+        _db.session.remove()
         tables = list(reversed(_db.metadata.sorted_tables))
         with _db.engine.begin() as conn:
             if IS_POSTGRES:
@@ -78,6 +78,11 @@ def _clean(app):
                 for table in tables:
                     conn.execute(table.delete())
         get_redis().flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    empty_database(app)
     yield
 
 

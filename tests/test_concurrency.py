@@ -62,3 +62,72 @@ def test_concurrent_identical_bids_from_one_provider_make_one_live_bid(market, l
     assert sorted(codes) == [201] + [409] * 5, codes
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Bid).where(Bid.status == "submitted")) == 1
+
+
+def test_fifty_concurrent_accepts_release_once(deal, live_server, app):
+    from models import LedgerPosting
+
+    d = deal()
+    d.deposit(150000_00)
+    d.fund(0)
+    d.deliver(0)
+    url = f"{live_server.url}/api/v1/milestones/{d.milestone_ids[0]}/accept"
+    n = 50 if IS_POSTGRES else 10
+    codes = race(n, lambda i: post_json(url, d.brand.token, {}))
+    assert sorted(codes) == [200] + [409] * (n - 1), codes
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LedgerPosting)
+                                 .where(LedgerPosting.kind == "release")) == 1
+    payable = {b["account"].split(":")[0]: b["amount"] for b in d.provider.get("/me").json["balances"]}
+    assert payable == {"provider_payable": 135000_00}
+
+
+def test_fifty_concurrent_accepts_with_one_idempotency_key_answer_alike(deal, live_server, app):
+    d = deal()
+    d.deposit(150000_00)
+    d.fund(0)
+    d.deliver(0)
+    url = f"{live_server.url}/api/v1/milestones/{d.milestone_ids[0]}/accept"
+    n = 50 if IS_POSTGRES else 10
+
+    def call(_i):
+        request = urllib.request.Request(url, data=b"{}", method="POST", headers={  # noqa: S310
+            "Content-Type": "application/json", "Authorization": f"Bearer {d.brand.token}",
+            "Idempotency-Key": "accept-once"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                return response.status
+        except urllib.error.HTTPError as err:
+            return err.code
+
+    assert race(n, call) == [200] * n
+
+
+def test_fifty_concurrent_funds_from_a_wallet_that_covers_one(deal, live_server, app):
+    from models import LedgerPosting
+
+    d = deal()
+    d.deposit(150000_00)  # covers exactly one milestone
+    n = 50 if IS_POSTGRES else 10
+    # the same milestone from every thread, and every milestone at once
+    url = f"{live_server.url}/api/v1/milestones/{d.milestone_ids[0]}/fund"
+    codes = race(n, lambda i: post_json(url, d.brand.token, {}))
+    assert sorted(codes) == [200] + [409] * (n - 1), codes
+    urls = [f"{live_server.url}/api/v1/milestones/{m}/fund" for m in d.milestone_ids[1:]]
+    more = race(len(urls), lambda i: post_json(urls[i], d.brand.token, {}))
+    assert more == [409, 409]  # the wallet is empty now
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LedgerPosting)
+                                 .where(LedgerPosting.kind == "fund")) == 1
+    wallet = {b["account"].split(":")[0]: b["amount"] for b in d.brand.get("/me").json["balances"]}
+    assert wallet == {"brand_wallet": 0}
+
+
+def test_concurrent_funds_of_different_milestones_never_overdraw(deal, live_server, app):
+    d = deal()
+    d.deposit(300000_00)  # covers two of the three
+    urls = [f"{live_server.url}/api/v1/milestones/{m}/fund" for m in d.milestone_ids]
+    codes = race(3, lambda i: post_json(urls[i], d.brand.token, {}))
+    assert sorted(codes) == [200, 200, 409], codes
+    wallet = {b["account"].split(":")[0]: b["amount"] for b in d.brand.get("/me").json["balances"]}
+    assert wallet == {"brand_wallet": 0}
