@@ -58,11 +58,24 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from blueprints import account, admin, auth, bids, contracts, evaluation, main, notifications, providers, tenders
+    from blueprints import (
+        account,
+        admin,
+        auth,
+        bids,
+        contracts,
+        evaluation,
+        main,
+        notifications,
+        providers,
+        tenders,
+        wallet,
+        webhooks,
+    )
     from blueprints.api import bp as api_bp
 
     for bp in (main.bp, auth.bp, account.bp, tenders.bp, bids.bp, evaluation.bp, contracts.bp, notifications.bp,
-               providers.bp, admin.bp):
+               wallet.bp, providers.bp, admin.bp, webhooks.bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is ever accepted there
     app.register_blueprint(api_bp)

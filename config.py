@@ -53,6 +53,9 @@ class Config:
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
         self.STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None
+        self.STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
+        self.STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY") or None
+        self.STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
         self.COMMISSION_BPS = _int("COMMISSION_BPS", 1000)
         self.AUTO_RELEASE_DAYS = _int("AUTO_RELEASE_DAYS", 14)
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(instance / "uploads")

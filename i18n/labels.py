@@ -49,6 +49,23 @@ MILESTONE_STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 
+ACCOUNT_LABELS = {
+    "brand_wallet": _l("Wallet"),
+    "escrow": _l("In escrow"),
+    "provider_payable": _l("Earned, awaiting payout"),
+    "platform_revenue": _l("Platform revenue"),
+    "bank_clearing": _l("Bank transfers in"),
+    "stripe_clearing": _l("Card payments in"),
+    "payouts_clearing": _l("Payouts in progress"),
+}
+
+POSTING_LABELS = {
+    "deposit": _l("Bank transfer received"),
+    "fund": _l("Milestone funded into escrow"),
+    "release": _l("Milestone released"),
+    "refund": _l("Refund"),
+}
+
 CONTRACT_STATUS_LABELS = {
     "active": _l("Active"),
     "completed": _l("Completed"),

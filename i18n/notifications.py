@@ -39,6 +39,8 @@ def render(kind: str, params: dict) -> str:
         "milestone_cancelled": lambda: _("“%(milestone)s” was cancelled by the brand before funding.", **p),
         "release_reminder": lambda: _("“%(milestone)s” will be released automatically in two days unless you "
                                       "accept it, request changes or open a dispute.", **p),
+        "payment_failed": lambda: _("The card payment for “%(milestone)s” failed; try again from the contract.",
+                                    **p),
         "deposit_recorded": lambda: _("Your bank transfer of %(amount)s was credited to your wallet.",
                                       amount=money(p.get("amount", 0), p.get("currency", "CNY"))),
         "provider_rejected": lambda: _("Your verification was declined: %(reason)s", **p),

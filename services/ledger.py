@@ -152,3 +152,8 @@ def unbalanced_postings() -> list[str]:
         select(LedgerPosting.key).join(LedgerEntry).group_by(LedgerPosting.id, LedgerEntry.currency)
         .having(func.sum(LedgerEntry.amount) != 0))
     return [key for (key,) in rows]
+
+
+def recent_postings(kind: str, limit: int = 20) -> list[LedgerPosting]:
+    return list(db.session.scalars(select(LedgerPosting).where(LedgerPosting.kind == kind)
+                                   .order_by(LedgerPosting.created_at.desc(), LedgerPosting.id.desc()).limit(limit)))

@@ -3,10 +3,12 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.admin.forms import RejectForm, VerifyForm
+from blueprints.admin.forms import DepositForm, RejectForm, VerifyForm
 from blueprints.web import perform, role_required
+from i18n import minor_units
+from models import User
 from models.profile import VERIFICATION_STATUSES
-from services import profiles
+from services import funding, ledger, profiles
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -59,3 +61,21 @@ def reject(provider_id: int):
             form=form, success=_("Provider rejected; the reason is shown to them.")):
         return redirect(url_for("admin.providers"))
     return _provider_page(provider_id, reject_form=form, status=422)
+
+
+@bp.route("/deposits", methods=["GET", "POST"])
+def deposits():
+    """Finance records brands' bank transfers; the page also shows the ledger's totals."""
+    form = DepositForm()
+    if form.validate_on_submit():
+        brand = User.by_email(form.email.data)
+        amount = minor_units(form.amount.data, form.currency.data)
+        if amount is None:
+            form.amount.errors.append(_("Use at most two decimal places."))
+        elif perform(lambda: funding.record_deposit(current_user, brand, amount, form.currency.data,
+                                                    form.reference.data),
+                     form=form, success=_("Deposit recorded; the brand's wallet is credited.")):
+            return redirect(url_for("admin.deposits"))
+    balances, totals = ledger.summary()
+    return render_template("admin/deposits.html", form=form, balances=balances, totals=totals,
+                           recent=ledger.recent_postings("deposit", 20)), 422 if form.is_submitted() else 200

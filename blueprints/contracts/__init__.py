@@ -1,8 +1,12 @@
-"""Contract pages."""
-from flask import Blueprint, render_template
+"""Contract pages: milestones with their money state, deliveries, history and the next step."""
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from services import evaluation
+from blueprints.api.bids import send_attachment
+from blueprints.contracts.forms import ChangesForm, DeliverForm
+from blueprints.web import ActionForm, perform, role_required
+from services import escrow, evaluation, ledger
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 
@@ -16,4 +20,89 @@ def index():
 @bp.get("/<int:contract_id>")
 @login_required
 def detail(contract_id: int):
-    return render_template("contracts/detail.html", contract=evaluation.contract_for(current_user, contract_id))
+    contract = evaluation.contract_for(current_user, contract_id)
+    wallet = ledger.balance(ledger.wallet(current_user, contract.currency)) \
+        if current_user.id == contract.brand_id else None
+    return render_template("contracts/detail.html", contract=contract, wallet=wallet,
+                           release_due_at=escrow.release_due_at, commission_of=ledger.commission_of,
+                           action_form=ActionForm(), deliver_form=DeliverForm(), changes_form=ChangesForm())
+
+
+def _back(milestone_id: int):
+    milestone = escrow.milestone_for(current_user, milestone_id)
+    return redirect(url_for("contracts.detail", contract_id=milestone.contract_id) + f"#milestone-{milestone_id}")
+
+
+@bp.post("/milestones/<int:milestone_id>/fund")
+@role_required("brand")
+def fund(milestone_id: int):
+    if ActionForm().validate_on_submit():
+        result = perform(lambda: escrow.fund(current_user, milestone_id))
+        if result and result.status == "awaiting_payment":
+            return redirect(url_for("contracts.pay", milestone_id=milestone_id))
+        if result:
+            flash(_("The milestone is funded and held in escrow. The provider can start."), "success")
+    return _back(milestone_id)
+
+
+@bp.get("/milestones/<int:milestone_id>/pay")
+@role_required("brand")
+def pay(milestone_id: int):
+    """Stripe backend: collect the card for the milestone's PaymentIntent with Stripe.js."""
+    from services import stripe_funding
+
+    milestone = escrow.milestone_for(current_user, milestone_id)
+    payment = stripe_funding.open_payment(milestone)
+    if payment is None:
+        abort(404)
+    return render_template("contracts/pay.html", milestone=milestone, payment=payment,
+                           publishable_key=stripe_funding.publishable_key(), js_url=stripe_funding.js_url())
+
+
+@bp.post("/milestones/<int:milestone_id>/deliver")
+@role_required("provider")
+def deliver(milestone_id: int):
+    form = DeliverForm()
+    if form.validate_on_submit():
+        links = [line.strip() for line in (form.links.data or "").splitlines() if line.strip()]
+        files = [(f.stream, f.filename) for f in form.files.data or [] if f and f.filename]
+        perform(lambda: escrow.deliver(current_user, milestone_id, form.note.data or "", links, files),
+                success=_("Delivered. The brand has been asked to review it."))
+    return _back(milestone_id)
+
+
+@bp.post("/milestones/<int:milestone_id>/request-changes")
+@role_required("brand")
+def request_changes(milestone_id: int):
+    form = ChangesForm()
+    if form.validate_on_submit():
+        perform(lambda: escrow.request_changes(current_user, milestone_id, form.note.data or ""),
+                success=_("Changes requested; the provider sees your note."))
+    return _back(milestone_id)
+
+
+@bp.post("/milestones/<int:milestone_id>/accept")
+@role_required("brand")
+def accept(milestone_id: int):
+    if ActionForm().validate_on_submit():
+        perform(lambda: escrow.accept(current_user, milestone_id),
+                success=_("Accepted. The payment is released to the provider."))
+    return _back(milestone_id)
+
+
+@bp.post("/milestones/<int:milestone_id>/cancel")
+@role_required("brand")
+def cancel(milestone_id: int):
+    if ActionForm().validate_on_submit():
+        perform(lambda: escrow.cancel(current_user, milestone_id), success=_("The milestone is cancelled."))
+    return _back(milestone_id)
+
+
+@bp.get("/milestones/<int:milestone_id>/files/<int:file_id>")
+@login_required
+def delivery_file(milestone_id: int, file_id: int):
+    milestone = escrow.milestone_for(current_user, milestone_id)
+    stored = next((f for d in milestone.deliveries for f in d.files if f.id == file_id), None)
+    if stored is None:
+        abort(404)
+    return send_attachment(stored)

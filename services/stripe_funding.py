@@ -1,0 +1,102 @@
+"""The Stripe backend: a milestone is funded by a card PaymentIntent and becomes `funded` only when
+Stripe's signed `payment_intent.succeeded` webhook arrives. Replayed or out-of-order events change
+nothing twice: the ledger posting key `fund:milestone:<id>` is unique."""
+from flask import current_app
+from sqlalchemy import func, select
+
+from extensions import db
+from models import LedgerPosting, Milestone, StripePayment
+from services import ledger, notifications, stripe_gateway
+from services.escrow import FundResult, mark_funded
+
+OPEN = ("requires_payment_method", "requires_confirmation", "requires_action", "processing")
+
+
+class StripeBackend:
+    name = "stripe"
+
+    def fund(self, actor, milestone: Milestone) -> FundResult:
+        """Reuse the milestone's open PaymentIntent, or create one (idempotency key per attempt)."""
+        payment = open_payment(milestone)
+        if payment is None:
+            attempt = 1 + db.session.scalar(select(func.count()).select_from(StripePayment)
+                                            .where(StripePayment.milestone_id == milestone.id))
+            intent = stripe_gateway.create_payment_intent(
+                amount=milestone.amount, currency=milestone.currency, milestone_id=milestone.id,
+                idempotency_key=f"fund:milestone:{milestone.id}:attempt:{attempt}")
+            payment = StripePayment(milestone_id=milestone.id, attempt=attempt, payment_intent_id=intent.id,
+                                    client_secret=intent.client_secret, amount=milestone.amount,
+                                    currency=milestone.currency, status=intent.status)
+            db.session.add(payment)
+            db.session.flush()
+        return FundResult(status="awaiting_payment", client_secret=payment.client_secret)
+
+
+def open_payment(milestone: Milestone) -> StripePayment | None:
+    return db.session.scalar(select(StripePayment).where(StripePayment.milestone_id == milestone.id,
+                                                         StripePayment.status.in_(OPEN))
+                             .order_by(StripePayment.attempt.desc()))
+
+
+def publishable_key() -> str:
+    return current_app.config.get("STRIPE_PUBLISHABLE_KEY") or "pk_test_witkey"
+
+
+def js_url() -> str:
+    return current_app.config["STRIPE_JS_URL"]
+
+
+def handle_event(event) -> str:
+    """Apply one verified webhook event; returns what happened (for the log and the tests)."""
+    if event["type"] == "payment_intent.succeeded":
+        return _succeeded(event["data"]["object"])
+    if event["type"] == "payment_intent.payment_failed":
+        return _failed(event["data"]["object"])
+    return "ignored"
+
+
+def _payment_for(intent) -> StripePayment | None:
+    return db.session.scalar(select(StripePayment).where(StripePayment.payment_intent_id == intent["id"])
+                             .with_for_update())
+
+
+def _succeeded(intent) -> str:
+    payment = _payment_for(intent)
+    if payment is None:
+        return "unknown_payment_intent"
+    if intent["amount"] != payment.amount or intent["currency"].upper() != payment.currency:
+        current_app.logger.error("PaymentIntent %s amount/currency differ from ours", intent["id"])
+        return "mismatch"
+    milestone = db.session.get(Milestone, payment.milestone_id, with_for_update=True, populate_existing=True)
+    key = f"fund:milestone:{milestone.id}"
+    posted = db.session.scalar(select(LedgerPosting).where(LedgerPosting.key == key))
+    if posted is not None:
+        if posted.reference == intent["id"] or payment.status == "refunded_duplicate":
+            return "duplicate"  # a replayed event
+        return _refund_extra_payment(payment)  # a second attempt also paid: give that money back
+    payment.status = "succeeded"
+    ledger.post(key, "fund", [(ledger.clearing("stripe_clearing", payment.currency), -payment.amount),
+                              (ledger.escrow(milestone), payment.amount)],
+                memo=milestone.title, milestone_id=milestone.id, reference=intent["id"],
+                meta={"payment_intent": intent["id"]})
+    mark_funded(milestone, None, "stripe")
+    return "funded"
+
+
+def _refund_extra_payment(payment: StripePayment) -> str:
+    stripe_gateway.refund(payment_intent_id=payment.payment_intent_id, amount=payment.amount,
+                          idempotency_key=f"refund:extra:{payment.payment_intent_id}")
+    payment.status = "refunded_duplicate"
+    return "refunded_duplicate"
+
+
+def _failed(intent) -> str:
+    payment = _payment_for(intent)
+    if payment is None or payment.status == "succeeded":  # out of order: success wins
+        return "ignored"
+    payment.status = "failed"
+    milestone = db.session.get(Milestone, payment.milestone_id)
+    notifications.notify([milestone.contract.brand_id], "payment_failed",
+                         link=f"/contracts/{milestone.contract_id}#milestone-{milestone.id}",
+                         milestone=milestone.title)
+    return "failed"

@@ -1,0 +1,39 @@
+"""Every call to Stripe goes through here: one configured StripeClient (pointed at STRIPE_API_BASE
+when set, e.g. localstripe in tests) and webhook signature checks.
+
+Stripe is never trusted to refuse a double charge or refund: callers pass idempotency keys, and the
+platform's own ledger keys and unique constraints are what refuse."""
+import stripe
+from flask import current_app
+
+WEBHOOK_TOLERANCE = 300  # seconds, Stripe's own default
+
+
+def client() -> stripe.StripeClient:
+    config = current_app.config
+    base = config.get("STRIPE_API_BASE")
+    return stripe.StripeClient(config["STRIPE_SECRET_KEY"], base_addresses={"api": base} if base else None,
+                               max_network_retries=2)
+
+
+def create_payment_intent(*, amount: int, currency: str, milestone_id: int, idempotency_key: str):
+    return client().v1.payment_intents.create(
+        params={"amount": amount, "currency": currency.lower(), "payment_method_types": ["card"],
+                "metadata": {"milestone_id": str(milestone_id)}},
+        options={"idempotency_key": idempotency_key})
+
+
+def retrieve_payment_intent(payment_intent_id: str):
+    return client().v1.payment_intents.retrieve(payment_intent_id)
+
+
+def refund(*, payment_intent_id: str, amount: int, idempotency_key: str):
+    return client().v1.refunds.create(params={"payment_intent": payment_intent_id, "amount": amount},
+                                      options={"idempotency_key": idempotency_key})
+
+
+def verified_event(payload: bytes, signature: str | None):
+    """The event if the Stripe-Signature header is valid for our webhook secret (else it raises
+    stripe.SignatureVerificationError, or ValueError for a payload that is not JSON)."""
+    return stripe.Webhook.construct_event(payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"],
+                                          tolerance=WEBHOOK_TOLERANCE)

@@ -1,0 +1,144 @@
+"""The Stripe path end to end against localstripe: fund by PaymentIntent → signed webhook →
+funded; a replayed webhook posts nothing more; a bad signature is a 400; refunds go through Stripe."""
+import time
+
+import stripe
+from sqlalchemy import func, select
+
+from extensions import db
+from models import LedgerPosting, Milestone, StripePayment
+from tests.stripe_fixtures import SECRET_KEY, event_payload, sign, stripe_api
+
+
+def client(localstripe) -> stripe.StripeClient:
+    return stripe.StripeClient(SECRET_KEY, base_addresses={"api": localstripe}, max_network_retries=0)
+
+
+def pay_like_stripe_js(localstripe, payment_intent_id: str, number: str = "4242424242424242"):
+    """What Stripe.js does in the browser: attach a card and confirm the PaymentIntent."""
+    c = client(localstripe)
+    method = c.v1.payment_methods.create(params={"type": "card", "card": {
+        "number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
+    c.v1.payment_intents.update(payment_intent_id, params={"payment_method": method.id})
+    return c.v1.payment_intents.confirm(payment_intent_id)
+
+
+def wait_for(check, seconds: float = 15):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def fund_postings(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(LedgerPosting).where(LedgerPosting.kind == "fund"))
+
+
+def payment_intent_of(app, milestone_id) -> str:
+    with app.app_context():
+        return db.session.scalars(select(StripePayment.payment_intent_id)
+                                  .where(StripePayment.milestone_id == milestone_id)).one()
+
+
+def test_fund_by_payment_intent_and_signed_webhook(deal, stripe_app, localstripe, app):
+    d = deal()
+    brand = stripe_api(stripe_app, d.brand)
+    mid = d.milestone_ids[0]
+    r = brand.post(f"/milestones/{mid}/fund", headers={"Idempotency-Key": "card-1"})
+    assert r.status_code == 200 and r.json["status"] == "awaiting_payment" and r.json["client_secret"]
+    again = brand.post(f"/milestones/{mid}/fund")
+    assert again.json["client_secret"] == r.json["client_secret"]  # the open PaymentIntent is reused
+    intent_id = payment_intent_of(app, mid)
+    intent = client(localstripe).v1.payment_intents.retrieve(intent_id)
+    assert intent.amount == 150000_00 and intent.metadata["milestone_id"] == str(mid)
+    assert brand.get(f"/milestones/{mid}").json["status"] == "pending"  # not before Stripe confirms
+
+    assert pay_like_stripe_js(localstripe, intent_id).status == "succeeded"
+    assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")
+    assert fund_postings(app) == 1
+    summary = d.staff.get("/ledger/summary").json
+    assert {a["name"]: a["amount"] for a in summary["accounts"]} == {"escrow": 150000_00,
+                                                                     "stripe_clearing": -150000_00}
+
+    # The same event again (Stripe retries, or someone replays it): nothing more happens.
+    payload = event_payload("payment_intent.succeeded", client(localstripe).v1.payment_intents
+                            .retrieve(intent_id).to_dict(), "evt_replayed")
+    webhook = stripe_app.test_client()
+    for _ in range(2):
+        response = webhook.post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": sign(payload)},
+                                content_type="application/json")
+        assert response.status_code == 200 and response.json["result"] == "duplicate"
+    # Out of order: a failure event after the success changes nothing.
+    failed = event_payload("payment_intent.payment_failed", {**client(localstripe).v1.payment_intents
+                                                             .retrieve(intent_id).to_dict(), "status": "requires_payment_method"})
+    response = webhook.post("/webhooks/stripe", data=failed, headers={"Stripe-Signature": sign(failed)},
+                            content_type="application/json")
+    assert response.json["result"] == "ignored"
+    assert fund_postings(app) == 1
+    assert brand.get(f"/milestones/{mid}").json["status"] == "funded"
+
+
+def test_bad_signature_is_400_and_changes_nothing(deal, stripe_app, localstripe, app):
+    d = deal()
+    brand = stripe_api(stripe_app, d.brand)
+    mid = d.milestone_ids[0]
+    brand.post(f"/milestones/{mid}/fund")
+    intent = client(localstripe).v1.payment_intents.retrieve(payment_intent_of(app, mid)).to_dict()
+    payload = event_payload("payment_intent.succeeded", {**intent, "status": "succeeded"})
+    webhook = stripe_app.test_client()
+    for header in (sign(payload, secret="whsec_wrong"), "t=1,v1=deadbeef", None,
+                   sign(payload, at=int(time.time()) - 3600)):  # too old: outside the 300 s tolerance
+        headers = {"Stripe-Signature": header} if header else {}
+        r = webhook.post("/webhooks/stripe", data=payload, headers=headers, content_type="application/json")
+        assert r.status_code == 400 and r.json["error"]["code"] == "bad_signature"
+    r = webhook.post("/webhooks/stripe", data=b"not json", headers={"Stripe-Signature": sign(b"not json")},
+                     content_type="application/json")
+    assert r.status_code == 400
+    assert fund_postings(app) == 0
+    with app.app_context():
+        assert db.session.get(Milestone, mid).status == "pending"
+
+
+def test_a_second_paid_attempt_is_refunded_not_posted(deal, stripe_app, localstripe, app):
+    d = deal()
+    brand = stripe_api(stripe_app, d.brand)
+    mid = d.milestone_ids[0]
+    brand.post(f"/milestones/{mid}/fund")
+    first = payment_intent_of(app, mid)
+    # A second PaymentIntent for the same milestone (say, from another tab before the first settled).
+    extra = client(localstripe).v1.payment_intents.create(params={
+        "amount": 150000_00, "currency": "cny", "payment_method_types": ["card"]})
+    with app.app_context():
+        db.session.add(StripePayment(milestone_id=mid, attempt=2, payment_intent_id=extra.id,
+                                     client_secret=extra.client_secret, amount=150000_00, currency="CNY"))
+        db.session.commit()
+    pay_like_stripe_js(localstripe, first)
+    assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")
+    pay_like_stripe_js(localstripe, extra.id)
+    assert wait_for(lambda: _status_of(app, extra.id) == "refunded_duplicate")
+    refunds = client(localstripe).v1.refunds.list(params={"payment_intent": extra.id})
+    assert [r.amount for r in refunds.data] == [150000_00]
+    assert fund_postings(app) == 1
+
+
+def _status_of(app, intent_id) -> str:
+    with app.app_context():
+        return db.session.scalars(select(StripePayment.status)
+                                  .where(StripePayment.payment_intent_id == intent_id)).one()
+
+
+def test_pay_page_loads_stripe_js_from_the_configured_url(deal, stripe_app, localstripe):
+    from tests.conftest import PASSWORD
+
+    d = deal()
+    stripe_api(stripe_app, d.brand).post(f"/milestones/{d.milestone_ids[0]}/fund")
+    web = stripe_app.test_client()
+    email = d.brand.get("/me").json["email"]
+    page = web.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    web.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    html = web.get(f"/contracts/milestones/{d.milestone_ids[0]}/pay").get_data(as_text=True)
+    assert f'src="{localstripe}/js.stripe.com/v3/"' in html and "confirmCardPayment" in html
