@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from extensions import db
 from models import User
 from models.types import utcnow
-from services import accounts, bidding, evaluation, profiles, registration_numbers, tenders
+from services import accounts, bidding, escrow, evaluation, funding, profiles, registration_numbers, tenders
 from services.bidding import BidInput, MilestoneInput
 from services.tenders import KpiInput, TenderInput
 
@@ -86,6 +86,8 @@ def load_demo() -> list[tuple[str, str]]:
         logins.append(("provider", email))
         providers[email.split("@")[0]] = user
 
+    for brand, yuan in zip(brands, (1_000_000, 200_000, 50_000), strict=True):
+        funding.record_deposit(staff, brand, yuan * 100, "CNY", f"DEMO-BANK-{brand.id:04d}")
     _tenders(brands, providers)
     db.session.flush()
     return logins
@@ -147,7 +149,11 @@ def _tenders(brands, p) -> None:
     won = _bid(p["guangying"], shoot, 12000, 20, "Two shooting days in our Guangzhou studio, 40 retouched images.")
     _bid(p["meiyang"], shoot, 14000, 25, "Design-led shoot with a matching detail-page layout.")
     tenders.close_tender(moshan, shoot.id)
-    evaluation.award(moshan, shoot.id, won.id)
+    contract = evaluation.award(moshan, shoot.id, won.id)
+    first = contract.milestones[0]
+    escrow.fund(moshan, first.id)
+    escrow.deliver(p["guangying"], first.id, "Shooting plan, mood board and the studio booking for both days.",
+                   ["https://pan.example.com/s/spring-tea-plan"])
     # Past its deadline: evaluating by time, with no job needed.
     lapsed = _tender(liangpin, "客服培训 Customer-service staff training", "consulting",
                      "Two days of on-site training for 20 chat agents.", 8000, 15000, 3, ["proposal"])

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from extensions import db
-from models import Contract, ProviderProfile, Tender, User
+from models import Contract, LedgerPosting, ProviderProfile, Tender, User
 from models.catalog import CATEGORIES
 
 
@@ -40,6 +40,8 @@ def test_demo_data_covers_categories_provinces_and_statuses(app):
         statuses = {t.status for t in db.session.scalars(select(Tender))}
         assert statuses == {"open", "evaluating", "awarded", "cancelled"}
         assert db.session.scalar(select(func.count()).select_from(Contract)) == 1
+        deposits = select(func.count()).select_from(LedgerPosting).where(LedgerPosting.kind == "deposit")
+        assert db.session.scalar(deposits) == 3  # demo brands start with money in their wallets
         users = db.session.scalar(select(func.count()).select_from(User))
     result = runner.invoke(args=["demo", "load", "--if-empty"])
     assert "not loaded" in result.output

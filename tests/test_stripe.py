@@ -72,8 +72,8 @@ def test_fund_by_payment_intent_and_signed_webhook(deal, stripe_app, localstripe
                                 content_type="application/json")
         assert response.status_code == 200 and response.json["result"] == "duplicate"
     # Out of order: a failure event after the success changes nothing.
-    failed = event_payload("payment_intent.payment_failed", {**client(localstripe).v1.payment_intents
-                                                             .retrieve(intent_id).to_dict(), "status": "requires_payment_method"})
+    current = client(localstripe).v1.payment_intents.retrieve(intent_id).to_dict()
+    failed = event_payload("payment_intent.payment_failed", {**current, "status": "requires_payment_method"})
     response = webhook.post("/webhooks/stripe", data=failed, headers={"Stripe-Signature": sign(failed)},
                             content_type="application/json")
     assert response.json["result"] == "ignored"
