@@ -64,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         bids,
         contracts,
+        disputes,
         evaluation,
         main,
         notifications,
@@ -74,8 +75,8 @@ def _register_blueprints(app: Flask) -> None:
     )
     from blueprints.api import bp as api_bp
 
-    for bp in (main.bp, auth.bp, account.bp, tenders.bp, bids.bp, evaluation.bp, contracts.bp, notifications.bp,
-               wallet.bp, providers.bp, admin.bp, webhooks.bp):
+    for bp in (main.bp, auth.bp, account.bp, tenders.bp, bids.bp, evaluation.bp, contracts.bp, disputes.bp,
+               notifications.bp, wallet.bp, providers.bp, admin.bp, webhooks.bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is ever accepted there
     app.register_blueprint(api_bp)

@@ -49,6 +49,20 @@ MILESTONE_STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 
+DISPUTE_REASON_LABELS = {
+    "not_delivered": _l("Not delivered"),
+    "quality": _l("Quality below what was agreed"),
+    "scope_change": _l("Scope change"),
+    "late": _l("Late"),
+    "unresponsive": _l("Unresponsive"),
+    "other": _l("Other"),
+}
+
+DISPUTE_STATUS_LABELS = {"open": _l("Open"), "resolved": _l("Decided"), "withdrawn": _l("Withdrawn")}
+
+RESPONSE_LABELS = {"responded": _l("Responded"), "waiting": _l("Waiting"),
+                   "not_responding": _l("Not responding")}
+
 ACCOUNT_LABELS = {
     "brand_wallet": _l("Wallet"),
     "escrow": _l("In escrow"),
@@ -64,6 +78,8 @@ POSTING_LABELS = {
     "fund": _l("Milestone funded into escrow"),
     "release": _l("Milestone released"),
     "refund": _l("Refund"),
+    "resolution": _l("Dispute decided"),
+    "adjustment": _l("Correction by staff"),
 }
 
 CONTRACT_STATUS_LABELS = {

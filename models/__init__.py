@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see the whole metadata."""
 from models.bid import Bid, BidAttachment, BidMilestone, BidRevision, BidScore, EvaluationSlot
 from models.contract import Contract, Milestone
+from models.dispute import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile, StripeRefund
 from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, MilestoneEvent, StripePayment
 from models.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from models.notification import Notification
@@ -10,6 +11,7 @@ from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestio
 from models.user import ApiToken, User
 
 __all__ = [
+    "Dispute", "DisputeEvent", "DisputeEvidence", "EvidenceFile", "StripeRefund",
     "ApiToken", "Bid", "BidAttachment", "BidMilestone", "BidRevision", "BidScore", "BrandProfile", "Contract",
     "DeliveryFile", "EvaluationSlot", "IdempotentRequest", "LedgerAccount", "LedgerEntry", "LedgerPosting",
     "Milestone", "MilestoneDelivery", "MilestoneEvent", "Notification", "ProviderCategory", "ProviderProfile",

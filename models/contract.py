@@ -14,7 +14,8 @@ MILESTONE_TRANSITIONS = {
     "funded": {"delivered", "disputed"},
     "delivered": {"changes_requested", "released", "disputed"},
     "changes_requested": {"delivered", "disputed"},
-    "disputed": {"resolved"},
+    # resolved by staff, or back where it was when the side that opened the dispute withdraws it
+    "disputed": {"resolved", "funded", "delivered", "changes_requested"},
     "released": set(),
     "resolved": set(),
     "cancelled": set(),
@@ -65,6 +66,7 @@ class Milestone(db.Model):
     deliveries = relationship("MilestoneDelivery", order_by="MilestoneDelivery.version",
                               cascade="all, delete-orphan")
     events = relationship("MilestoneEvent", order_by="MilestoneEvent.id", cascade="all, delete-orphan")
+    disputes = relationship("Dispute", back_populates="milestone", order_by="Dispute.id")
 
     def can_move_to(self, status: str) -> bool:
         return status in MILESTONE_TRANSITIONS[self.status]

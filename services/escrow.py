@@ -1,6 +1,6 @@
 """Milestones in escrow: fund, deliver, request changes, accept → release, auto-release, cancel.
 
-Every status change goes through `_move` (the rules are models.contract.MILESTONE_TRANSITIONS);
+Every status change goes through `transition` (the rules are models.contract.MILESTONE_TRANSITIONS);
 every money movement through services.ledger, in the same transaction as the change it belongs to.
 """
 from dataclasses import dataclass
@@ -44,7 +44,8 @@ def _as_provider(actor: User, milestone_id: int) -> Milestone:
     return milestone
 
 
-def _move(milestone: Milestone, status: str, actor: User | None, note: str = "", **data) -> None:
+def transition(milestone: Milestone, status: str, actor: User | None, note: str = "", **data) -> None:
+    """The one place a milestone's status changes (the allowed moves are MILESTONE_TRANSITIONS)."""
     if not milestone.can_move_to(status):
         raise Conflict(_l("This milestone cannot go from “%(old)s” to “%(new)s”.",
                           old=_status_label(milestone.status), new=_status_label(status)),
@@ -82,7 +83,7 @@ def fund(actor: User, milestone_id: int) -> FundResult:
 
 def mark_funded(milestone: Milestone, actor: User | None, source: str) -> None:
     """Record the funded state (the caller has posted the money into escrow in this transaction)."""
-    _move(milestone, "funded", actor, source=source)
+    transition(milestone, "funded", actor, source=source)
     milestone.funded_at = utcnow()
     notifications.notify([milestone.contract.provider_id], "milestone_funded", link=_link(milestone),
                          milestone=milestone.title)
@@ -104,7 +105,7 @@ def fund_from_wallet(actor: User, milestone: Milestone) -> FundResult:
 
 # --- delivery and acceptance ---------------------------------------------------------------------------
 
-def _links_error(links: list[str]):
+def links_error(links: list[str]):
     if len(links) > 10:
         return _l("At most 10 links.")
     for link in links:
@@ -120,9 +121,9 @@ def deliver(actor: User, milestone_id: int, note: str, links: list[str] | None =
     milestone = _as_provider(actor, milestone_id)
     note, links = (note or "").strip(), [link.strip() for link in (links or []) if link.strip()]
     check({"note": not 1 <= len(note) <= 5000 and _l("Describe what you deliver (up to 5000 characters)."),
-           "links": _links_error(links)})
+           "links": links_error(links)})
     version = len(milestone.deliveries) + 1
-    _move(milestone, "delivered", actor, note=note, version=version)
+    transition(milestone, "delivered", actor, note=note, version=version)
     delivery = MilestoneDelivery(version=version, note=note, links=links)
     for stream, filename in files or []:
         stored = storage.save(stream, filename, f"deliveries/{milestone.id}")
@@ -141,7 +142,7 @@ def request_changes(actor: User, milestone_id: int, note: str) -> Milestone:
     milestone = _as_brand(actor, milestone_id)
     note = (note or "").strip()
     check({"note": not 3 <= len(note) <= 5000 and _l("Say what needs to change (3 to 5000 characters).")})
-    _move(milestone, "changes_requested", actor, note=note, version=len(milestone.deliveries))
+    transition(milestone, "changes_requested", actor, note=note, version=len(milestone.deliveries))
     milestone.delivered_at = None  # the clock stops until the next delivery
     notifications.notify([milestone.contract.provider_id], "changes_requested", link=_link(milestone),
                          milestone=milestone.title, note=note)
@@ -156,7 +157,7 @@ def accept(actor: User, milestone_id: int) -> Milestone:
 
 def release(milestone: Milestone, actor: User | None, *, auto: bool = False) -> None:
     """Escrow → provider payable (amount − commission) and platform revenue (commission)."""
-    _move(milestone, "released", actor, auto=auto)
+    transition(milestone, "released", actor, auto=auto)
     cut = ledger.commission_of(milestone.amount, current_app.config["COMMISSION_BPS"])
     ledger.post(f"release:milestone:{milestone.id}", "release",
                 [(ledger.escrow(milestone), -milestone.amount),
@@ -176,7 +177,7 @@ def cancel(actor: User, milestone_id: int) -> Milestone:
     milestone = _as_brand(actor, milestone_id)
     if milestone.status != "pending":
         raise Conflict(_l("Only a milestone that is not funded yet can be cancelled."), code="illegal_transition")
-    _move(milestone, "cancelled", actor)
+    transition(milestone, "cancelled", actor)
     notifications.notify([milestone.contract.provider_id], "milestone_cancelled", link=_link(milestone),
                          milestone=milestone.title)
     complete_if_settled(milestone.contract)

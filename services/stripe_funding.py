@@ -84,8 +84,10 @@ def _succeeded(intent) -> str:
 
 
 def _refund_extra_payment(payment: StripePayment) -> str:
-    stripe_gateway.refund(payment_intent_id=payment.payment_intent_id, amount=payment.amount,
-                          idempotency_key=f"refund:extra:{payment.payment_intent_id}")
+    key = f"refund:extra:{payment.payment_intent_id}"
+    if stripe_gateway.find_refund(payment.payment_intent_id, key) is None:
+        stripe_gateway.refund(payment_intent_id=payment.payment_intent_id, amount=payment.amount,
+                              idempotency_key=key, metadata={"witkey_key": key})
     payment.status = "refunded_duplicate"
     return "refunded_duplicate"
 

@@ -27,9 +27,19 @@ def retrieve_payment_intent(payment_intent_id: str):
     return client().v1.payment_intents.retrieve(payment_intent_id)
 
 
-def refund(*, payment_intent_id: str, amount: int, idempotency_key: str):
-    return client().v1.refunds.create(params={"payment_intent": payment_intent_id, "amount": amount},
-                                      options={"idempotency_key": idempotency_key})
+def refund(*, payment_intent_id: str, amount: int, idempotency_key: str, metadata: dict | None = None):
+    params = {"payment_intent": payment_intent_id, "amount": amount}
+    if metadata:
+        params["metadata"] = metadata
+    return client().v1.refunds.create(params=params, options={"idempotency_key": idempotency_key})
+
+
+def find_refund(payment_intent_id: str, key: str):
+    """A refund of this PaymentIntent already made for our `key` (kept in its metadata), or None."""
+    for refund in client().v1.refunds.list(params={"payment_intent": payment_intent_id, "limit": 100}).data:
+        if (refund.to_dict().get("metadata") or {}).get("witkey_key") == key:
+            return refund
+    return None
 
 
 def verified_event(payload: bytes, signature: str | None):

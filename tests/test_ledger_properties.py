@@ -1,5 +1,6 @@
 """Property-based (Hypothesis stateful): random sequences of deposit / fund / deliver /
-request-changes / accept / auto-release / cancel over several contracts keep the ledger whole.
+request-changes / accept / auto-release / cancel / open, withdraw and resolve a dispute, over several
+contracts, keep the ledger whole.
 
 After every step: every posting sums to zero; every escrow account holds 0 or its milestone's
 amount; no wallet is negative; wallets + escrow + provider payable + platform revenue = what
@@ -13,9 +14,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import func, select
 
 from extensions import db
-from models import Bid, Contract, LedgerAccount, LedgerEntry, Milestone, Tender, User
+from models import Bid, Contract, Dispute, LedgerAccount, LedgerEntry, Milestone, Tender, User
 from models.types import utcnow
-from services import escrow, funding, ledger
+from services import disputes, escrow, funding, ledger
 from services.errors import DomainError
 from tests.conftest import empty_database, make_app
 
@@ -128,6 +129,32 @@ class EscrowMachine(RuleBasedStateMachine):
     def cancel(self, index):
         m = self._milestone(index)
         self._try(lambda: escrow.cancel(self._brand_of(m), m.id))
+
+    def _open_dispute_of(self, m: Milestone):
+        return db.session.scalar(select(Dispute).where(Dispute.milestone_id == m.id, Dispute.status == "open"))
+
+    @rule(index=st.integers(0, 8), by_brand=st.booleans())
+    def open_dispute(self, index, by_brand):
+        m = self._milestone(index)
+        actor = self._brand_of(m) if by_brand else db.session.get(User, m.contract.provider_id)
+        self._try(lambda: disputes.open_dispute(actor, m.id, "quality", "not as agreed"))
+
+    @rule(index=st.integers(0, 8))
+    def withdraw_dispute(self, index):
+        m = self._milestone(index)
+        dispute = self._open_dispute_of(m)
+        if dispute is not None:
+            opener = db.session.get(User, dispute.opened_by_id)
+            self._try(lambda: disputes.withdraw(opener, dispute.id))
+
+    @rule(index=st.integers(0, 8), share=st.integers(0, 100))
+    def resolve_dispute(self, index, share):
+        m = self._milestone(index)
+        dispute = self._open_dispute_of(m)
+        if dispute is not None:
+            provider_amount = m.amount * share // 100
+            self._try(lambda: disputes.resolve(self.staff, dispute.id, provider_amount, "decided by staff"))
+            self.released_commission += half_up_commission(provider_amount)
 
     def _by_kind(self) -> dict[str, int]:
         rows = db.session.execute(select(LedgerAccount.kind, func.sum(LedgerEntry.amount))

@@ -142,3 +142,58 @@ def test_pay_page_loads_stripe_js_from_the_configured_url(deal, stripe_app, loca
     web.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
     html = web.get(f"/contracts/milestones/{d.milestone_ids[0]}/pay").get_data(as_text=True)
     assert f'src="{localstripe}/js.stripe.com/v3/"' in html and "confirmCardPayment" in html
+
+
+def test_split_decision_refunds_the_brands_share_once_through_stripe(deal, stripe_app, localstripe, app):
+    from models import StripeRefund
+    from workers import jobs
+
+    d = deal()
+    brand = stripe_api(stripe_app, d.brand)
+    mid = d.milestone_ids[0]
+    brand.post(f"/milestones/{mid}/fund")
+    intent_id = payment_intent_of(app, mid)
+    pay_like_stripe_js(localstripe, intent_id)
+    assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")
+    dispute = brand.post(f"/milestones/{mid}/disputes", json={"reason": "not_delivered"}).json["id"]
+
+    staff = stripe_api(stripe_app, d.staff)
+    body = {"provider_amount": 60000_00, "reason": "Only the first batch was delivered."}
+    for _ in range(3):  # the same request, retried with its Idempotency-Key
+        r = staff.post(f"/disputes/{dispute}/resolve", json=body, headers={"Idempotency-Key": "resolve-split"})
+        assert r.status_code == 200 and r.json["status"] == "resolved"
+    with stripe_app.app_context():
+        assert jobs.send_pending_refunds() in (0, 1)  # the after-commit job may have run it already
+        assert jobs.send_pending_refunds() == 0  # and running it again sends nothing
+        refund = db.session.scalars(select(StripeRefund)).one()
+        assert (refund.status, refund.amount) == ("succeeded", 90000_00)
+    refunds = client(localstripe).v1.refunds.list(params={"payment_intent": intent_id})
+    assert [r.amount for r in refunds.data] == [90000_00]  # exactly one refund of the brand's share
+    summary = d.staff.get("/ledger/summary").json
+    by_name = {a["name"]: a["amount"] for a in summary["accounts"]}
+    assert by_name["stripe_clearing"] == -150000_00 + 90000_00 and by_name["escrow"] == 0
+    assert by_name["provider_payable"] == 60000_00 - 6000_00 and summary["total"] == {"CNY": 0}
+
+
+def test_a_refund_made_before_a_crash_is_found_not_repeated(deal, stripe_app, localstripe, app):
+    """Stripe answered but the worker died before recording it: the retry finds the refund by its key."""
+    from models import StripeRefund
+    from services import stripe_gateway
+    from workers import jobs
+
+    d = deal()
+    brand = stripe_api(stripe_app, d.brand)
+    mid = d.milestone_ids[0]
+    brand.post(f"/milestones/{mid}/fund")
+    intent_id = payment_intent_of(app, mid)
+    pay_like_stripe_js(localstripe, intent_id)
+    assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")
+    with stripe_app.app_context():
+        db.session.add(StripeRefund(key="refund:dispute:crash", payment_intent_id=intent_id, amount=5000_00,
+                                    currency="CNY"))
+        db.session.commit()
+        stripe_gateway.refund(payment_intent_id=intent_id, amount=5000_00, idempotency_key="refund:dispute:crash",
+                              metadata={"witkey_key": "refund:dispute:crash"})  # …and then the crash
+        assert jobs.send_pending_refunds() == 0
+        assert db.session.scalars(select(StripeRefund.status)).one() == "succeeded"
+    assert len(client(localstripe).v1.refunds.list(params={"payment_intent": intent_id}).data) == 1

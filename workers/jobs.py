@@ -32,3 +32,14 @@ def release_due_milestones() -> dict:
     reminded = escrow.remind_before_release(now)
     db.session.commit()
     return {"due": len(ids), "released": released, "reminded": reminded}
+
+
+def send_pending_refunds() -> int:
+    """Send owed Stripe refunds (enqueued after a resolution commits, and swept periodically)."""
+    from flask import current_app
+
+    from services import disputes
+
+    if not current_app.config.get("STRIPE_SECRET_KEY"):
+        return 0
+    return disputes.send_pending_refunds()

@@ -9,6 +9,7 @@ from workers import jobs
 PERIODIC = [
     ("close-passed-deadlines", jobs.close_passed_deadlines, "periodic", 60),
     ("release-due-milestones", jobs.release_due_milestones, "periodic", 300),
+    ("send-pending-refunds", jobs.send_pending_refunds, "periodic", 300),
 ]
 
 

@@ -5,6 +5,7 @@ from blueprints.api import (  # noqa: F401
     admin,
     bids,
     contracts,
+    disputes,
     escrow,
     notifications,
     openapi,

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from blueprints.api.bids import send_attachment
 from blueprints.contracts.forms import ChangesForm, DeliverForm
+from blueprints.disputes.forms import DisputeForm
 from blueprints.web import ActionForm, perform, role_required
 from services import escrow, evaluation, ledger
 
@@ -25,7 +26,8 @@ def detail(contract_id: int):
         if current_user.id == contract.brand_id else None
     return render_template("contracts/detail.html", contract=contract, wallet=wallet,
                            release_due_at=escrow.release_due_at, commission_of=ledger.commission_of,
-                           action_form=ActionForm(), deliver_form=DeliverForm(), changes_form=ChangesForm())
+                           action_form=ActionForm(), deliver_form=DeliverForm(), changes_form=ChangesForm(),
+                           dispute_form=DisputeForm())
 
 
 def _back(milestone_id: int):

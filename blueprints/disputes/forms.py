@@ -1,0 +1,35 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import DecimalField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from i18n.labels import DISPUTE_REASON_LABELS, choices, options
+
+
+class DisputeForm(FlaskForm):
+    reason = SelectField(_l("Reason"), choices=choices(DISPUTE_REASON_LABELS))
+    statement = TextAreaField(_l("What happened"), validators=[Optional(), Length(max=5000)])
+    links = TextAreaField(_l("Links (one per line)"), validators=[Optional(), Length(max=5500)])
+    files = MultipleFileField(_l("Files"))
+
+
+class EvidenceForm(FlaskForm):
+    note = TextAreaField(_l("Your evidence"), validators=[Optional(), Length(max=5000)])
+    links = TextAreaField(_l("Links (one per line)"), validators=[Optional(), Length(max=5500)])
+    files = MultipleFileField(_l("Files"))
+
+
+class ResolveForm(FlaskForm):
+    provider_amount = DecimalField(_l("Amount to the provider"), places=2,
+                                   validators=[DataRequired(message=_l("Enter an amount (0 for a full refund).")),
+                                               NumberRange(min=0)])
+    reason = TextAreaField(_l("Reason for the decision (sent to both sides)"),
+                           validators=[Optional(), Length(max=5000)])
+
+
+class AdjustmentForm(FlaskForm):
+    amount = DecimalField(_l("Amount"), places=2, validators=[DataRequired(), NumberRange(min=0)])
+    direction = SelectField(_l("Move money"), choices=options([("to_brand", _l("from the provider to the brand")),
+                                                               ("to_provider", _l("from the brand to the provider"))]))
+    reason = TextAreaField(_l("Reason for the correction"), validators=[Optional(), Length(max=5000)])

@@ -1,0 +1,97 @@
+"""Disputes over a milestone: evidence from both sides, staff decision, and the audit trail."""
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import JSON
+
+from extensions import db
+from models.types import UTCDateTime, utcnow
+
+DISPUTE_REASONS = ("not_delivered", "quality", "scope_change", "late", "unresponsive", "other")
+DISPUTE_STATUSES = ("open", "resolved", "withdrawn")
+
+
+class Dispute(db.Model):
+    __tablename__ = "disputes"
+    __table_args__ = (
+        # One open dispute per milestone, enforced by the database.
+        Index("uq_disputes_open_milestone", "milestone_id", unique=True,
+              sqlite_where=db.text("status = 'open'"), postgresql_where=db.text("status = 'open'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestones.id"), index=True)
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(24))
+    statement: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    # Where the milestone was, so a withdrawal can put it back.
+    previous_status: Mapped[str] = mapped_column(String(24))
+    response_deadline: Mapped[object] = mapped_column(UTCDateTime())
+    opened_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    closed_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    # The decision; never changed once posted (corrections are separate adjustments).
+    provider_amount: Mapped[int | None] = mapped_column(BigInteger)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    milestone = relationship("Milestone", back_populates="disputes")
+    opened_by = relationship("User", foreign_keys=[opened_by_id])
+    evidence = relationship("DisputeEvidence", order_by="DisputeEvidence.id", cascade="all, delete-orphan")
+    events = relationship("DisputeEvent", order_by="DisputeEvent.id", cascade="all, delete-orphan")
+
+
+class DisputeEvidence(db.Model):
+    __tablename__ = "dispute_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    links: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+
+    author = relationship("User")
+    files = relationship("EvidenceFile", cascade="all, delete-orphan", order_by="EvidenceFile.id")
+
+
+class EvidenceFile(db.Model):
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("dispute_evidence.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class DisputeEvent(db.Model):
+    """The audit trail: every action on a dispute, who and when. Append-only."""
+
+    __tablename__ = "dispute_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor = relationship("User")
+
+
+class StripeRefund(db.Model):
+    """A refund owed through Stripe, written with the ledger posting and sent after commit (outbox),
+    so a crash between the two can be finished without refunding twice."""
+
+    __tablename__ = "stripe_refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)  # e.g. "refund:dispute:7"
+    payment_intent_id: Mapped[str] = mapped_column(String(100), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending → succeeded
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,280 @@
+"""Disputes: either party freezes a milestone, both submit evidence, staff decide a release, refund
+or split. The decision posts once (key `resolve:dispute:<id>`) and is never edited; a correction is
+a separate staff adjustment with its own reason. Every action lands in the dispute's audit trail."""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, select
+
+from extensions import db
+from models import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile, Milestone, StripePayment, StripeRefund, User
+from models.dispute import DISPUTE_REASONS
+from models.types import utcnow
+from services import escrow, ledger, notifications, storage
+from services.errors import Conflict, Forbidden, NotFound, check
+from services.pagination import Page, paginate
+
+RESPONSE_DAYS = 5
+DISPUTABLE = ("funded", "delivered", "changes_requested")
+
+
+def _record(dispute: Dispute, actor: User | None, action: str, **detail) -> None:
+    dispute.events.append(DisputeEvent(actor_id=actor.id if actor else None, action=action, detail=detail))
+
+
+def _side(actor: User, milestone: Milestone) -> str:
+    if actor.id == milestone.contract.brand_id:
+        return "brand"
+    if actor.id == milestone.contract.provider_id:
+        return "provider"
+    raise Forbidden(_l("Only the contract's brand or provider can do that."))
+
+
+def _other_party(dispute: Dispute, actor: User) -> int:
+    contract = dispute.milestone.contract
+    return contract.provider_id if actor.id == contract.brand_id else contract.brand_id
+
+
+def _link(dispute: Dispute) -> str:
+    return f"/disputes/{dispute.id}"
+
+
+def _save_files(files, milestone_id: int) -> list[EvidenceFile]:
+    saved = []
+    for stream, filename in files or []:
+        stored = storage.save(stream, filename, f"disputes/{milestone_id}")
+        saved.append(EvidenceFile(filename=stored.filename, stored_name=stored.stored_name,
+                                  content_type=stored.content_type, size=stored.size, sha256=stored.sha256))
+    return saved
+
+
+def open_dispute(actor: User, milestone_id: int, reason: str, statement: str = "", *,
+                 links: list[str] | None = None, files=None) -> Dispute:
+    milestone = escrow.milestone_for(actor, milestone_id, lock=True)
+    _side(actor, milestone)
+    statement, links = (statement or "").strip(), [link.strip() for link in links or [] if link.strip()]
+    check({
+        "reason": reason not in DISPUTE_REASONS and _l("Choose one of the listed reasons."),
+        "statement": len(statement) > 5000 and _l("At most 5000 characters."),
+        "evidence": escrow.links_error(links),
+    })
+    if milestone.status not in DISPUTABLE:
+        raise Conflict(_l("Only a funded, delivered or changes-requested milestone can be disputed."),
+                       code="illegal_transition")
+    now = utcnow()
+    dispute = Dispute(milestone_id=milestone.id, opened_by_id=actor.id, reason=reason, statement=statement,
+                      status="open", previous_status=milestone.status, opened_at=now,
+                      response_deadline=now + timedelta(days=RESPONSE_DAYS))
+    escrow.transition(milestone, "disputed", actor, note=statement, reason=reason)
+    milestone.delivered_at = None  # the auto-release clock stops while staff review
+    db.session.add(dispute)
+    if statement or links or files:
+        dispute.evidence.append(DisputeEvidence(author_id=actor.id, note=statement, links=links,
+                                                files=_save_files(files, milestone.id)))
+    _record(dispute, actor, "opened", reason=reason, previous_status=milestone.status)
+    db.session.flush()  # the partial unique index refuses a second open dispute here
+    notifications.notify([_other_party(dispute, actor)], "dispute_opened", link=_link(dispute),
+                         milestone=milestone.title)
+    return dispute
+
+
+def dispute_for(viewer: User | None, dispute_id: int, *, lock: bool = False) -> Dispute:
+    """The dispute for its two parties and staff; anyone else gets 404."""
+    dispute = db.session.get(Dispute, dispute_id, with_for_update=lock or None, populate_existing=lock)
+    if dispute is None or viewer is None:
+        raise NotFound()
+    contract = dispute.milestone.contract
+    if not (viewer.is_admin or viewer.id in (contract.brand_id, contract.provider_id)):
+        raise NotFound()
+    return dispute
+
+
+def _require_open(dispute: Dispute) -> None:
+    if dispute.status != "open":
+        raise Conflict(_l("This dispute is closed."), code="dispute_closed")
+
+
+def add_evidence(actor: User, dispute_id: int, note: str, links: list[str] | None = None, files=None):
+    dispute = dispute_for(actor, dispute_id, lock=True)
+    _side(actor, dispute.milestone)
+    _require_open(dispute)
+    note, links = (note or "").strip(), [link.strip() for link in links or [] if link.strip()]
+    check({
+        "note": (not note and not links and not files) and _l("Add a note, a link or a file."),
+        "links": escrow.links_error(links),
+    })
+    check({"note": len(note) > 5000 and _l("At most 5000 characters.")})
+    evidence = DisputeEvidence(author_id=actor.id, note=note, links=links,
+                               files=_save_files(files, dispute.milestone_id))
+    dispute.evidence.append(evidence)
+    _record(dispute, actor, "evidence", links=len(links), files=len(evidence.files))
+    db.session.flush()
+    notifications.notify([_other_party(dispute, actor)], "dispute_evidence", link=_link(dispute),
+                         milestone=dispute.milestone.title)
+    return evidence
+
+
+def withdraw(actor: User, dispute_id: int) -> Dispute:
+    """The side that opened the dispute drops it: the milestone goes back to where it was, and a
+    delivered one restarts its auto-release clock."""
+    dispute = dispute_for(actor, dispute_id, lock=True)
+    if actor.id != dispute.opened_by_id:
+        raise Forbidden(_l("Only the side that opened the dispute can withdraw it."))
+    _require_open(dispute)
+    milestone = db.session.get(Milestone, dispute.milestone_id, with_for_update=True, populate_existing=True)
+    escrow.transition(milestone, dispute.previous_status, actor, dispute_withdrawn=dispute.id)
+    if dispute.previous_status == "delivered":
+        milestone.delivered_at = utcnow()
+        milestone.release_reminder_sent_at = None
+    dispute.status, dispute.closed_at = "withdrawn", utcnow()
+    _record(dispute, actor, "withdrawn", restored=dispute.previous_status)
+    notifications.notify([_other_party(dispute, actor)], "dispute_withdrawn", link=_link(dispute),
+                         milestone=milestone.title)
+    return dispute
+
+
+def _paid_by_card(milestone: Milestone) -> StripePayment | None:
+    return db.session.scalar(select(StripePayment).where(StripePayment.milestone_id == milestone.id,
+                                                         StripePayment.status == "succeeded"))
+
+
+def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> Dispute:
+    """Staff decide: the provider gets provider_amount − commission on it, the platform that
+    commission, the brand the rest back (to its wallet, or as a Stripe refund of the card payment)."""
+    if staff is None or not staff.is_admin:
+        raise Forbidden(_l("Only platform staff decide disputes."))
+    dispute = dispute_for(staff, dispute_id, lock=True)
+    if dispute.status == "resolved":
+        raise Conflict(_l("This dispute is already decided; decisions are never changed."), code="already_resolved")
+    _require_open(dispute)
+    milestone = db.session.get(Milestone, dispute.milestone_id, with_for_update=True, populate_existing=True)
+    reason = (reason or "").strip()
+    check({
+        "provider_amount": not 0 <= provider_amount <= milestone.amount
+        and _l("From 0 to the milestone amount (%(amount)s).", amount=milestone.amount),
+        "reason": not 3 <= len(reason) <= 5000 and _l("Explain the decision (3 to 5000 characters)."),
+    })
+    cut = ledger.commission_of(provider_amount, current_app.config["COMMISSION_BPS"])
+    to_brand = milestone.amount - provider_amount
+    card = _paid_by_card(milestone)
+    brand_account = (ledger.clearing("stripe_clearing", milestone.currency) if card
+                     else ledger.wallet(milestone.contract.brand, milestone.currency))
+    ledger.post(f"resolve:dispute:{dispute.id}", "resolution",
+                [(ledger.escrow(milestone), -milestone.amount),
+                 (ledger.payable(milestone.contract.provider_id, milestone.currency), provider_amount - cut),
+                 (ledger.revenue(milestone.currency), cut), (brand_account, to_brand)],
+                memo=milestone.title, milestone_id=milestone.id, actor_id=staff.id, reference=f"dispute:{dispute.id}",
+                meta={"provider_amount": provider_amount, "commission": cut, "refund": to_brand})
+    if card and to_brand:
+        db.session.add(StripeRefund(key=f"refund:dispute:{dispute.id}", payment_intent_id=card.payment_intent_id,
+                                    amount=to_brand, currency=milestone.currency))
+        from workers import jobs
+        from workers.queues import enqueue_after_commit
+
+        enqueue_after_commit(jobs.send_pending_refunds)
+    escrow.transition(milestone, "resolved", staff, note=reason, provider_amount=provider_amount)
+    dispute.status, dispute.closed_at = "resolved", utcnow()
+    dispute.provider_amount, dispute.decision_reason, dispute.decided_by_id = provider_amount, reason, staff.id
+    _record(dispute, staff, "resolved", provider_amount=provider_amount, commission=cut, refund=to_brand)
+    escrow.complete_if_settled(milestone.contract)
+    notifications.notify([milestone.contract.brand_id, milestone.contract.provider_id], "dispute_resolved",
+                         link=_link(dispute), milestone=milestone.title, reason=reason)
+    return dispute
+
+
+def adjust(staff: User, dispute_id: int, amount: int, direction: str, reason: str):
+    """A correction after a decision: move money between the provider's payable and the brand's
+    wallet as a new, separately recorded posting (the decision itself stays as it was)."""
+    if staff is None or not staff.is_admin:
+        raise Forbidden(_l("Only platform staff adjust decisions."))
+    dispute = dispute_for(staff, dispute_id, lock=True)
+    if dispute.status != "resolved":
+        raise Conflict(_l("Only a decided dispute can be adjusted."), code="not_resolved")
+    reason = (reason or "").strip()
+    check({"amount": not 0 < amount <= 10**13 and _l("Enter a positive amount."),
+           "direction": direction not in ("to_brand", "to_provider") and _l("Choose who receives the money."),
+           "reason": not 3 <= len(reason) <= 5000 and _l("Explain the correction (3 to 5000 characters).")})
+    milestone = dispute.milestone
+    payable = ledger.payable(milestone.contract.provider_id, milestone.currency)
+    wallet = ledger.wallet(milestone.contract.brand, milestone.currency)
+    source, target = (payable, wallet) if direction == "to_brand" else (wallet, payable)
+    ledger.lock(source)
+    if ledger.balance(source) < amount:
+        raise Conflict(_l("The paying account does not hold that much."), code="insufficient_funds")
+    number = 1 + sum(1 for e in dispute.events if e.action == "adjusted")
+    posting = ledger.post(f"adjustment:dispute:{dispute.id}:{number}", "adjustment",
+                          [(source, -amount), (target, amount)], memo=reason, milestone_id=milestone.id,
+                          actor_id=staff.id, reference=f"dispute:{dispute.id}")
+    _record(dispute, staff, "adjusted", amount=amount, direction=direction, reason=reason)
+    return posting
+
+
+def send_pending_refunds() -> int:
+    """Send every owed Stripe refund once. Before sending, look on Stripe for one already made
+    for the same key (a crash after Stripe answered), so a retry never refunds twice."""
+    from services import stripe_gateway
+
+    sent = 0
+    pending = db.session.scalars(select(StripeRefund.id).where(StripeRefund.status == "pending")).all()
+    for refund_id in pending:
+        refund = db.session.get(StripeRefund, refund_id, with_for_update=True, populate_existing=True)
+        if refund.status != "pending":
+            continue
+        existing = stripe_gateway.find_refund(refund.payment_intent_id, refund.key)
+        made = existing or stripe_gateway.refund(payment_intent_id=refund.payment_intent_id, amount=refund.amount,
+                                                 idempotency_key=refund.key, metadata={"witkey_key": refund.key})
+        refund.status, refund.stripe_refund_id = "succeeded", made.id
+        db.session.commit()
+        sent += existing is None
+    return sent
+
+
+# --- staff queue and records ------------------------------------------------------------------------
+
+@dataclass
+class ResponseState:
+    brand: str  # "responded", "waiting" or "not_responding"
+    provider: str
+
+
+def response_state(dispute: Dispute) -> ResponseState:
+    contract = dispute.milestone.contract
+    authors = {e.author_id for e in dispute.evidence}
+    late = utcnow() > dispute.response_deadline
+
+    def state(user_id: int) -> str:
+        if user_id in authors:
+            return "responded"
+        return "not_responding" if late else "waiting"
+
+    return ResponseState(brand=state(contract.brand_id), provider=state(contract.provider_id))
+
+
+def queue(*, status: str = "open", reason: str | None = None, overdue: bool = False, page: int = 1,
+          per_page: int = 20) -> Page:
+    """Disputes for staff, oldest first; `overdue` keeps those whose response deadline has passed."""
+    stmt = select(Dispute).where(Dispute.status == status)
+    if reason:
+        stmt = stmt.where(Dispute.reason == reason)
+    if overdue:
+        stmt = stmt.where(Dispute.response_deadline < utcnow())
+    return paginate(stmt.order_by(Dispute.opened_at, Dispute.id), page, per_page)
+
+
+def record_of(provider_id: int) -> dict:
+    """A provider's dispute record for ratings: disputes on its milestones and how they ended.
+    Lost = decided with provider_amount below half the milestone."""
+    from models import Contract
+
+    lost = and_(Dispute.status == "resolved", Dispute.provider_amount * 2 < Milestone.amount)
+    row = db.session.execute(
+        select(func.count(Dispute.id),
+               func.coalesce(func.sum(case((Dispute.status == "resolved", 1), else_=0)), 0),
+               func.coalesce(func.sum(case((lost, 1), else_=0)), 0),
+               func.coalesce(func.sum(case((Dispute.status == "withdrawn", 1), else_=0)), 0))
+        .join(Milestone, Milestone.id == Dispute.milestone_id).join(Contract, Contract.id == Milestone.contract_id)
+        .where(Contract.provider_id == provider_id)).one()
+    return {"disputes": row[0], "decided": int(row[1]), "lost": int(row[2]), "withdrawn": int(row[3])}
+

@@ -1,0 +1,179 @@
+"""Disputes endpoints of the contract, the audit trail, and the ledger after every kind of decision."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from tests.test_api_escrow import balances, postings
+
+
+@pytest.fixture
+def disputed(deal):
+    """A delivered 1,000.00 milestone under a dispute opened by the brand."""
+
+    def build(amounts=(100000, 20000, 30000)):
+        d = deal(amounts=amounts)
+        d.deposit(sum(amounts))
+        d.fund(0)
+        d.deliver(0)
+        r = d.brand.post(f"/milestones/{d.milestone_ids[0]}/disputes",
+                         json={"reason": "quality", "statement": "The images are blurry.",
+                               "evidence": ["https://pan.example.com/s/proof"]})
+        assert r.status_code == 201 and r.json["status"] == "open", r.json
+        d.dispute_id = r.json["id"]
+        return d
+
+    return build
+
+
+def test_open_freezes_the_milestone_and_stops_the_clock(disputed, app):
+    d = disputed()
+    detail = d.milestone(0)
+    assert detail["status"] == "disputed" and detail["auto_release_at"] is None
+    assert d.brand.post(f"/milestones/{d.milestone_ids[0]}/accept").status_code == 409
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=30), tick=False), app.app_context():
+        from workers import jobs
+        assert jobs.release_due_milestones()["released"] == 0
+    second = d.provider.post(f"/milestones/{d.milestone_ids[0]}/disputes", json={"reason": "other"})
+    assert second.status_code == 409  # one open dispute per milestone
+    assert "dispute_opened" in [n["kind"] for n in d.provider.get("/notifications").json["items"]]
+
+
+def test_open_rules(deal, api, make_user):
+    d = deal()
+    mid = d.milestone_ids[0]
+    assert d.brand.post(f"/milestones/{mid}/disputes", json={"reason": "late"}).status_code == 409  # unfunded
+    d.deposit(150000_00)
+    d.fund(0)
+    assert d.brand.post(f"/milestones/{mid}/disputes", json={"reason": "bored"}).status_code == 422
+    r = d.brand.post(f"/milestones/{mid}/disputes", json={"reason": "late", "evidence": ["ftp://x"]})
+    assert r.status_code == 422
+    assert api(make_user("brand")).post(f"/milestones/{mid}/disputes", json={"reason": "late"}).status_code == 404
+    assert d.staff.post(f"/milestones/{mid}/disputes", json={"reason": "late"}).status_code == 403
+    assert d.provider.post(f"/milestones/{mid}/disputes", json={"reason": "unresponsive"}).status_code == 201
+
+
+def test_parties_and_staff_read_it_others_get_404(disputed, api, make_user):
+    d = disputed()
+    path = f"/disputes/{d.dispute_id}"
+    assert d.brand.get(path).status_code == d.provider.get(path).status_code == d.staff.get(path).status_code == 200
+    assert api(make_user("brand")).get(path).status_code == 404
+    assert api(make_user("provider")).get(path).status_code == 404
+    assert api().get(path).status_code == 401
+    assert api(make_user("provider")).post(f"{path}/evidence", json={"note": "me too"}).status_code == 404
+
+
+def test_evidence_deadlines_and_not_responding(disputed, app):
+    d = disputed()
+    path = f"/disputes/{d.dispute_id}"
+    assert d.brand.get(path).json["responses"] == {"brand": "responded", "provider": "waiting"}
+    assert d.provider.post(f"{path}/evidence", json={"note": ""}).status_code == 422
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=6), tick=False):
+        assert d.brand.get(path).json["responses"] == {"brand": "responded", "provider": "not_responding"}
+        assert d.staff.get("/admin/disputes", query_string={"overdue": "true"}).json["total"] == 1
+    r = d.provider.post(f"{path}/evidence", json={"note": "Sharp originals", "links": ["https://pan.example.com/o"]})
+    assert r.status_code == 201
+    assert d.brand.get(path).json["responses"] == {"brand": "responded", "provider": "responded"}
+
+
+def test_only_staff_resolve_and_only_once(disputed, app):
+    d = disputed()
+    path = f"/disputes/{d.dispute_id}/resolve"
+    assert d.brand.post(path, json={"provider_amount": 0, "reason": "mine"}).status_code == 403
+    assert d.provider.post(path, json={"provider_amount": 100000, "reason": "mine"}).status_code == 403
+    assert d.staff.post(path, json={"provider_amount": 100001, "reason": "too much"}).status_code == 422
+    assert d.staff.post(path, json={"provider_amount": -1, "reason": "negative"}).status_code == 422
+    assert d.staff.post(path, json={"provider_amount": 50000, "reason": ""}).status_code == 422
+    assert d.staff.post(path, json={"provider_amount": "half", "reason": "x"}).status_code == 400
+    r = d.staff.post(path, json={"provider_amount": 60000, "reason": "Partly usable images."})
+    assert r.status_code == 200 and r.json["status"] == "resolved"
+    again = d.staff.post(path, json={"provider_amount": 100000, "reason": "Changed my mind."})
+    assert again.status_code == 409 and again.json["error"]["code"] == "already_resolved"
+    assert postings(app, "resolution") == 1
+    detail = d.brand.get(f"/disputes/{d.dispute_id}").json
+    assert detail["provider_amount"] == 60000 and detail["decision_reason"] == "Partly usable images."
+    assert [h["action"] for h in detail["history"]] == ["opened", "resolved"]
+    assert d.milestone(0)["status"] == "resolved"
+    kinds = [n["kind"] for n in d.provider.get("/notifications").json["items"]]
+    assert "dispute_resolved" in kinds
+
+
+@pytest.mark.parametrize("provider_amount", [0, 100000, 33333])
+def test_ledger_after_a_decision(disputed, provider_amount):
+    d = disputed()
+    before_brand = balances(d.brand)["brand_wallet"]
+    d.staff.post(f"/disputes/{d.dispute_id}/resolve", json={"provider_amount": provider_amount, "reason": "decided"})
+    commission = (provider_amount * 1000 + 5000) // 10000
+    assert balances(d.brand)["brand_wallet"] - before_brand == 100000 - provider_amount
+    assert balances(d.provider).get("provider_payable", 0) == provider_amount - commission
+    summary = d.staff.get("/ledger/summary").json
+    by_name = {a["name"]: a["amount"] for a in summary["accounts"]}
+    assert summary["total"] == {"CNY": 0} and by_name["escrow"] == 0
+    assert by_name.get("platform_revenue", 0) == commission
+
+
+def test_withdraw_restores_the_state_and_restarts_the_clock(disputed, app):
+    d = disputed()
+    path = f"/disputes/{d.dispute_id}/withdraw"
+    assert d.provider.post(path).status_code == 403  # not the side that opened it
+    before = datetime.now(UTC)
+    assert d.brand.post(path).json["status"] == "withdrawn"
+    detail = d.milestone(0)
+    assert detail["status"] == "delivered"
+    assert datetime.fromisoformat(detail["auto_release_at"]) >= before + timedelta(days=14)
+    assert d.brand.post(path).status_code == 409
+    assert d.staff.post(f"/disputes/{d.dispute_id}/resolve", json={"provider_amount": 0,
+                                                                   "reason": "late"}).status_code == 409
+    assert d.accept(0)["status"] == "released"
+
+
+def test_withdraw_from_changes_requested_keeps_the_clock_stopped(deal):
+    d = deal()
+    d.deposit(150000_00)
+    d.fund(0)
+    d.deliver(0)
+    d.brand.post(f"/milestones/{d.milestone_ids[0]}/request-changes", json={"note": "redo it please"})
+    r = d.provider.post(f"/milestones/{d.milestone_ids[0]}/disputes", json={"reason": "scope_change"})
+    d.provider.post(f"/disputes/{r.json['id']}/withdraw")
+    detail = d.milestone(0)
+    assert detail["status"] == "changes_requested" and detail["auto_release_at"] is None
+
+
+def test_resolve_with_idempotency_key_replays(disputed, app):
+    d = disputed()
+    path = f"/disputes/{d.dispute_id}/resolve"
+    body = {"provider_amount": 40000, "reason": "Split."}
+    first = d.staff.post(path, json=body, headers={"Idempotency-Key": "decide-1"})
+    second = d.staff.post(path, json=body, headers={"Idempotency-Key": "decide-1"})
+    assert (first.status_code, second.status_code) == (200, 200) and first.json == second.json
+    assert postings(app, "resolution") == 1
+
+
+def test_a_decision_is_corrected_by_a_separate_adjustment(disputed, app):
+    d = disputed()
+    d.staff.post(f"/disputes/{d.dispute_id}/resolve", json={"provider_amount": 100000, "reason": "All good."})
+    payable = balances(d.provider)["provider_payable"]
+    wallet = balances(d.brand)["brand_wallet"]
+    r = d.staff.post(f"/disputes/{d.dispute_id}/adjustments",
+                     json={"amount": 10000, "direction": "to_brand", "reason": "One image was missing."})
+    assert r.status_code == 201
+    assert balances(d.provider)["provider_payable"] == payable - 10000
+    assert balances(d.brand)["brand_wallet"] == wallet + 10000
+    detail = d.staff.get(f"/disputes/{d.dispute_id}").json
+    assert detail["provider_amount"] == 100000  # the decision itself is unchanged
+    assert [h["action"] for h in detail["history"]][-1] == "adjusted"
+    assert d.brand.post(f"/disputes/{d.dispute_id}/adjustments",
+                        json={"amount": 1, "direction": "to_brand", "reason": "please"}).status_code == 403
+    too_much = d.staff.post(f"/disputes/{d.dispute_id}/adjustments",
+                            json={"amount": 10**9, "direction": "to_brand", "reason": "oops"})
+    assert too_much.status_code == 409
+
+
+def test_provider_dispute_record_is_queryable(disputed, app):
+    from services.disputes import record_of
+
+    d = disputed()
+    d.staff.post(f"/disputes/{d.dispute_id}/resolve", json={"provider_amount": 20000, "reason": "Mostly unusable."})
+    provider_id = d.provider.get("/me").json["id"]
+    with app.app_context():
+        assert record_of(provider_id) == {"disputes": 1, "decided": 1, "lost": 1, "withdrawn": 0}
