@@ -13,6 +13,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)
 
     import models  # noqa: F401  (the whole metadata, for Alembic and relationships)
+    import services.rating_jobs  # noqa: F401  (session listeners must exist before the first commit)
+    import workers.queues  # noqa: F401
     from i18n import datetime_local, labels, locale_code, money, select_locale, select_timezone
 
     db.init_app(app)
@@ -69,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
         main,
         notifications,
         providers,
+        reviews,
         tenders,
         wallet,
         webhooks,
@@ -76,7 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from blueprints.api import bp as api_bp
 
     for bp in (main.bp, auth.bp, account.bp, tenders.bp, bids.bp, evaluation.bp, contracts.bp, disputes.bp,
-               notifications.bp, wallet.bp, providers.bp, admin.bp, webhooks.bp):
+               notifications.bp, wallet.bp, providers.bp, reviews.bp, admin.bp, webhooks.bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is ever accepted there
     app.register_blueprint(api_bp)

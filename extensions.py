@@ -1,4 +1,6 @@
 """Flask extensions, created unbound and attached in `create_app` (no imports from the app)."""
+import math
+import sqlite3
 from pathlib import Path
 
 import redis
@@ -10,7 +12,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 
 # Stable constraint names, so Alembic can alter them on every backend (SQLite included).
 NAMING = {
@@ -53,6 +56,14 @@ def init_redis(app: Flask) -> None:
     app.config.setdefault(
         "RATELIMIT_STORAGE_URI", url.replace("unix://", "redis+unix://", 1) if url.startswith("unix://") else url
     )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_math(dbapi_connection, _record) -> None:
+    """SQLite builds may lack math functions; the rating aggregates need power() and log10()."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("power", 2, math.pow, deterministic=True)
+        dbapi_connection.create_function("log10", 1, math.log10, deterministic=True)
 
 
 def get_redis() -> redis.Redis:

@@ -2,7 +2,7 @@
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from blueprints.api.routing import validation_error_status
@@ -11,7 +11,7 @@ from services.errors import DomainError
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(("/api/", "/webhooks/"))
 
 
 def json_error(status: int, code: str, message, fields: dict | None = None):
@@ -65,6 +65,15 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return json_error(409, "conflict", _("This conflicts with a change made at the same time."))
         return _page(409, _("This conflicts with a change made at the same time."))
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(exc):
+        # e.g. /tenders/99999999999999999999: larger than any id or amount the database holds
+        db.session.rollback()
+        if _wants_json():
+            return json_error(422, "out_of_range", _("A number is out of range."))
+        return _page(400, _("A number is out of range."))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

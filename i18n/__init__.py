@@ -52,5 +52,8 @@ def locale_code() -> str:
 def minor_units(value: Decimal, currency: str) -> int | None:
     """An amount typed in major units (1234.56) as exact minor units (123456), or None if it has
     more decimals than the currency allows."""
-    scaled = Decimal(value).scaleb(get_currency_precision(currency))
+    value = Decimal(value)
+    if not value.is_finite():
+        return None
+    scaled = value.scaleb(get_currency_precision(currency))
     return int(scaled) if scaled == scaled.to_integral_value() else None

@@ -95,6 +95,11 @@ VERIFICATION_LABELS = {
     "rejected": _l("Rejected"),
 }
 
+SCORE_LABELS = {"quality": _l("Quality"), "communication": _l("Communication"), "timeliness": _l("Timeliness"),
+                "professionalism": _l("Professionalism")}
+
+BADGE_LABELS = {"gold": _l("Gold partner"), "silver": _l("Silver partner")}
+
 ROLE_LABELS = {
     "brand": _l("Brand"),
     "provider": _l("Service provider"),

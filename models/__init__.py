@@ -6,11 +6,13 @@ from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, Mi
 from models.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from models.notification import Notification
 from models.profile import BrandProfile, ProviderCategory, ProviderProfile, ShowcaseCase
+from models.review import PartnerBadge, ProviderRating, Review, ReviewReport
 from models.tender import Tender, TenderKpi
 from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestion
 from models.user import ApiToken, User
 
 __all__ = [
+    "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
     "Dispute", "DisputeEvent", "DisputeEvidence", "EvidenceFile", "StripeRefund",
     "ApiToken", "Bid", "BidAttachment", "BidMilestone", "BidRevision", "BidScore", "BrandProfile", "Contract",
     "DeliveryFile", "EvaluationSlot", "IdempotentRequest", "LedgerAccount", "LedgerEntry", "LedgerPosting",

@@ -14,8 +14,8 @@ MILESTONE_TRANSITIONS = {
     "funded": {"delivered", "disputed"},
     "delivered": {"changes_requested", "released", "disputed"},
     "changes_requested": {"delivered", "disputed"},
-    # resolved by staff, or back where it was when the side that opened the dispute withdraws it
-    "disputed": {"resolved", "funded", "delivered", "changes_requested"},
+    # decided by staff; a withdrawn dispute restores the earlier state through escrow.restore_after_dispute
+    "disputed": {"resolved"},
     "released": set(),
     "resolved": set(),
     "cancelled": set(),
@@ -36,6 +36,7 @@ class Contract(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[object | None] = mapped_column(UTCDateTime())  # starts the 14-day review window
 
     tender = relationship("Tender")
     bid = relationship("Bid")

@@ -1,5 +1,7 @@
 """Provider and brand profiles."""
-from sqlalchemy import ForeignKey, String, Text
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -26,8 +28,9 @@ class ProviderProfile(db.Model):
     verification_decided_at: Mapped[object | None] = mapped_column(UTCDateTime())
     verification_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verification_requested_at: Mapped[object | None] = mapped_column(UTCDateTime())
-    # The current star level (3–6), written by the ratings job; None means "new provider".
+    # The current star level (3–6) and score, written by the ratings job; None means "new provider".
     stars: Mapped[int | None] = mapped_column()
+    rating_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), index=True)
     updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     user = relationship("User", back_populates="provider_profile", foreign_keys=[user_id])

@@ -12,6 +12,7 @@ from models.bid import LIVE
 from models.types import utcnow
 from services import notifications, storage
 from services.errors import Conflict, Forbidden, NotFound, check
+from services.locking import locked_get
 from services.tenders import MAX_AMOUNT, get_tender, is_invited
 
 MAX_MILESTONES = 20
@@ -118,10 +119,14 @@ def submit_bid(provider: User, tender_id: int, data: BidInput) -> Bid:
 
 
 def own_bid(provider: User, bid_id: int, *, lock: bool = False) -> Bid:
-    """The provider's own bid; anyone else's is not found (not even that it exists)."""
-    bid = db.session.get(Bid, bid_id, with_for_update=lock or None)
+    """The provider's own bid; anyone else's is not found (not even that it exists). With `lock`,
+    the tender is locked first (the order award uses), so a change cannot cross a close or award."""
+    bid = db.session.get(Bid, bid_id)
     if bid is None or provider is None or bid.provider_id != provider.id:
         raise NotFound()
+    if lock:
+        get_tender(bid.tender_id, lock=True, viewer=provider)
+        bid = locked_get(Bid, bid_id)
     return bid
 
 

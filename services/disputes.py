@@ -14,10 +14,11 @@ from models.dispute import DISPUTE_REASONS
 from models.types import utcnow
 from services import escrow, ledger, notifications, storage
 from services.errors import Conflict, Forbidden, NotFound, check
+from services.locking import locked_get
 from services.pagination import Page, paginate
+from services.rating_jobs import request_recompute
 
 RESPONSE_DAYS = 5
-DISPUTABLE = ("funded", "delivered", "changes_requested")
 
 
 def _record(dispute: Dispute, actor: User | None, action: str, **detail) -> None:
@@ -60,12 +61,12 @@ def open_dispute(actor: User, milestone_id: int, reason: str, statement: str = "
         "statement": len(statement) > 5000 and _l("At most 5000 characters."),
         "evidence": escrow.links_error(links),
     })
-    if milestone.status not in DISPUTABLE:
+    if milestone.status not in escrow.DISPUTABLE:
         raise Conflict(_l("Only a funded, delivered or changes-requested milestone can be disputed."),
                        code="illegal_transition")
-    now = utcnow()
+    now, previous = utcnow(), milestone.status
     dispute = Dispute(milestone_id=milestone.id, opened_by_id=actor.id, reason=reason, statement=statement,
-                      status="open", previous_status=milestone.status, opened_at=now,
+                      status="open", previous_status=previous, opened_at=now,
                       response_deadline=now + timedelta(days=RESPONSE_DAYS))
     escrow.transition(milestone, "disputed", actor, note=statement, reason=reason)
     milestone.delivered_at = None  # the auto-release clock stops while staff review
@@ -73,7 +74,7 @@ def open_dispute(actor: User, milestone_id: int, reason: str, statement: str = "
     if statement or links or files:
         dispute.evidence.append(DisputeEvidence(author_id=actor.id, note=statement, links=links,
                                                 files=_save_files(files, milestone.id)))
-    _record(dispute, actor, "opened", reason=reason, previous_status=milestone.status)
+    _record(dispute, actor, "opened", reason=reason, previous_status=previous)
     db.session.flush()  # the partial unique index refuses a second open dispute here
     notifications.notify([_other_party(dispute, actor)], "dispute_opened", link=_link(dispute),
                          milestone=milestone.title)
@@ -82,7 +83,7 @@ def open_dispute(actor: User, milestone_id: int, reason: str, statement: str = "
 
 def dispute_for(viewer: User | None, dispute_id: int, *, lock: bool = False) -> Dispute:
     """The dispute for its two parties and staff; anyone else gets 404."""
-    dispute = db.session.get(Dispute, dispute_id, with_for_update=lock or None, populate_existing=lock)
+    dispute = locked_get(Dispute, dispute_id) if lock else db.session.get(Dispute, dispute_id)
     if dispute is None or viewer is None:
         raise NotFound()
     contract = dispute.milestone.contract
@@ -123,11 +124,8 @@ def withdraw(actor: User, dispute_id: int) -> Dispute:
     if actor.id != dispute.opened_by_id:
         raise Forbidden(_l("Only the side that opened the dispute can withdraw it."))
     _require_open(dispute)
-    milestone = db.session.get(Milestone, dispute.milestone_id, with_for_update=True, populate_existing=True)
-    escrow.transition(milestone, dispute.previous_status, actor, dispute_withdrawn=dispute.id)
-    if dispute.previous_status == "delivered":
-        milestone.delivered_at = utcnow()
-        milestone.release_reminder_sent_at = None
+    milestone = locked_get(Milestone, dispute.milestone_id)
+    escrow.restore_after_dispute(milestone, dispute.previous_status, actor, dispute.id)
     dispute.status, dispute.closed_at = "withdrawn", utcnow()
     _record(dispute, actor, "withdrawn", restored=dispute.previous_status)
     notifications.notify([_other_party(dispute, actor)], "dispute_withdrawn", link=_link(dispute),
@@ -149,7 +147,7 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
     if dispute.status == "resolved":
         raise Conflict(_l("This dispute is already decided; decisions are never changed."), code="already_resolved")
     _require_open(dispute)
-    milestone = db.session.get(Milestone, dispute.milestone_id, with_for_update=True, populate_existing=True)
+    milestone = locked_get(Milestone, dispute.milestone_id)
     reason = (reason or "").strip()
     check({
         "provider_amount": not 0 <= provider_amount <= milestone.amount
@@ -161,8 +159,9 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
     card = _paid_by_card(milestone)
     brand_account = (ledger.clearing("stripe_clearing", milestone.currency) if card
                      else ledger.wallet(milestone.contract.brand, milestone.currency))
+    held = escrow.take_escrow(milestone)
     ledger.post(f"resolve:dispute:{dispute.id}", "resolution",
-                [(ledger.escrow(milestone), -milestone.amount),
+                [(held, -milestone.amount),
                  (ledger.payable(milestone.contract.provider_id, milestone.currency), provider_amount - cut),
                  (ledger.revenue(milestone.currency), cut), (brand_account, to_brand)],
                 memo=milestone.title, milestone_id=milestone.id, actor_id=staff.id, reference=f"dispute:{dispute.id}",
@@ -178,7 +177,9 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
     dispute.status, dispute.closed_at = "resolved", utcnow()
     dispute.provider_amount, dispute.decision_reason, dispute.decided_by_id = provider_amount, reason, staff.id
     _record(dispute, staff, "resolved", provider_amount=provider_amount, commission=cut, refund=to_brand)
+    milestone.released_at = utcnow()  # settled: counts for growth with the provider's share
     escrow.complete_if_settled(milestone.contract)
+    request_recompute(milestone.contract.provider_id)
     notifications.notify([milestone.contract.brand_id, milestone.contract.provider_id], "dispute_resolved",
                          link=_link(dispute), milestone=milestone.title, reason=reason)
     return dispute
@@ -219,7 +220,7 @@ def send_pending_refunds() -> int:
     sent = 0
     pending = db.session.scalars(select(StripeRefund.id).where(StripeRefund.status == "pending")).all()
     for refund_id in pending:
-        refund = db.session.get(StripeRefund, refund_id, with_for_update=True, populate_existing=True)
+        refund = locked_get(StripeRefund, refund_id)
         if refund.status != "pending":
             continue
         existing = stripe_gateway.find_refund(refund.payment_intent_id, refund.key)

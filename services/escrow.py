@@ -12,18 +12,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from extensions import db
-from models import Contract, DeliveryFile, Milestone, MilestoneDelivery, MilestoneEvent, User
+from models import Contract, DeliveryFile, LedgerAccount, Milestone, MilestoneDelivery, MilestoneEvent, User
 from models.contract import SETTLED
 from models.types import utcnow
 from services import ledger, notifications, storage
 from services.errors import Conflict, Forbidden, NotFound, check
+from services.locking import locked_get
+from services.rating_jobs import request_recompute
 
 REMIND_BEFORE = timedelta(days=2)  # the brand is reminded this long before an auto-release
 
 
 def milestone_for(viewer: User | None, milestone_id: int, *, lock: bool = False) -> Milestone:
     """The milestone if the viewer is its contract's brand or provider (or staff); else 404."""
-    milestone = db.session.get(Milestone, milestone_id, with_for_update=lock or None, populate_existing=lock)
+    milestone = locked_get(Milestone, milestone_id) if lock else db.session.get(Milestone, milestone_id)
     if milestone is None or viewer is None or not (
             viewer.is_admin or viewer.id in (milestone.contract.brand_id, milestone.contract.provider_id)):
         raise NotFound()
@@ -52,6 +54,20 @@ def transition(milestone: Milestone, status: str, actor: User | None, note: str 
                        code="illegal_transition")
     milestone.status = status
     milestone.events.append(MilestoneEvent(kind=status, actor_id=actor.id if actor else None, note=note, data=data))
+
+
+DISPUTABLE = ("funded", "delivered", "changes_requested")
+
+
+def restore_after_dispute(milestone: Milestone, status: str, actor: User, dispute_id: int) -> None:
+    """Put a milestone back where it was before a dispute that its opener withdrew."""
+    if milestone.status != "disputed" or status not in DISPUTABLE:
+        raise Conflict(_l("This milestone is not under a dispute."), code="illegal_transition")
+    milestone.status = status
+    milestone.events.append(MilestoneEvent(kind=status, actor_id=actor.id, data={"dispute_withdrawn": dispute_id}))
+    if status == "delivered":  # the review period starts again from now
+        milestone.delivered_at = utcnow()
+        milestone.release_reminder_sent_at = None
 
 
 def _status_label(status: str):
@@ -155,17 +171,29 @@ def accept(actor: User, milestone_id: int) -> Milestone:
     return milestone
 
 
+def take_escrow(milestone: Milestone) -> LedgerAccount:
+    """The milestone's escrow account, locked, after checking it holds exactly the milestone's amount:
+    money can leave escrow once, whatever else raced with this request."""
+    account = ledger.escrow(milestone)
+    ledger.lock(account)
+    if ledger.balance(account) != milestone.amount:
+        raise Conflict(_l("This milestone's escrow has already been paid out."), code="escrow_empty")
+    return account
+
+
 def release(milestone: Milestone, actor: User | None, *, auto: bool = False) -> None:
     """Escrow → provider payable (amount − commission) and platform revenue (commission)."""
     transition(milestone, "released", actor, auto=auto)
+    held = take_escrow(milestone)
     cut = ledger.commission_of(milestone.amount, current_app.config["COMMISSION_BPS"])
     ledger.post(f"release:milestone:{milestone.id}", "release",
-                [(ledger.escrow(milestone), -milestone.amount),
+                [(held, -milestone.amount),
                  (ledger.payable(milestone.contract.provider_id, milestone.currency), milestone.amount - cut),
                  (ledger.revenue(milestone.currency), cut)],
                 memo=milestone.title, milestone_id=milestone.id, actor_id=actor.id if actor else None,
                 meta={"commission": cut, "commission_bps": current_app.config["COMMISSION_BPS"], "auto": auto})
     milestone.released_at = utcnow()
+    request_recompute(milestone.contract.provider_id)
     notifications.notify([milestone.contract.provider_id, milestone.contract.brand_id],
                          "milestone_auto_released" if auto else "milestone_released", link=_link(milestone),
                          milestone=milestone.title)
@@ -178,6 +206,9 @@ def cancel(actor: User, milestone_id: int) -> Milestone:
     if milestone.status != "pending":
         raise Conflict(_l("Only a milestone that is not funded yet can be cancelled."), code="illegal_transition")
     transition(milestone, "cancelled", actor)
+    from services.funding import backend
+
+    backend().abandon(milestone)  # an open card payment is cancelled (or refunded if it lands anyway)
     notifications.notify([milestone.contract.provider_id], "milestone_cancelled", link=_link(milestone),
                          milestone=milestone.title)
     complete_if_settled(milestone.contract)
@@ -186,7 +217,7 @@ def cancel(actor: User, milestone_id: int) -> Milestone:
 
 def complete_if_settled(contract: Contract) -> None:
     if contract.status == "active" and all(m.status in SETTLED for m in contract.milestones):
-        contract.status = "completed"
+        contract.status, contract.completed_at = "completed", utcnow()
 
 
 # --- the clock -----------------------------------------------------------------------------------------
@@ -206,7 +237,7 @@ def due_for_release(now: datetime) -> list[int]:
 
 def auto_release(milestone_id: int, now: datetime) -> bool:
     """Release one due milestone; False if it is no longer due (accepted, disputed, changed, done)."""
-    milestone = db.session.get(Milestone, milestone_id, with_for_update=True, populate_existing=True)
+    milestone = locked_get(Milestone, milestone_id)
     due = release_due_at(milestone) if milestone else None
     if due is None or due > now:
         return False

@@ -13,6 +13,7 @@ from models import Bid, BidScore, Contract, EvaluationSlot, Milestone, Tender, U
 from models.types import utcnow
 from services import notifications
 from services.errors import Conflict, Forbidden, NotFound, check
+from services.locking import locked_get
 from services.tenders import get_tender, owned_tender
 
 SLOT_ROUNDS = ("pitch", "site_visit")
@@ -107,7 +108,8 @@ def schedule_slot(actor: User, bid_id: int, *, starts_at: datetime, location: st
         raise Conflict(_l("Appointments are for the pitch and on-site inspection rounds."), code="no_slot_round")
     location = (location or "").strip()
     check({
-        "starts_at": starts_at <= utcnow() and _l("Choose a time in the future."),
+        "starts_at": not utcnow() < starts_at <= utcnow() + timedelta(days=730)
+        and _l("Choose a time within the next two years."),
         "location": not 3 <= len(location) <= 500 and _l("Give an address or a meeting link."),
         "duration_minutes": not 15 <= duration_minutes <= 8 * 60 and _l("From 15 minutes to 8 hours."),
         "note": len(note or "") > 2000 and _l("At most 2000 characters."),
@@ -128,7 +130,7 @@ def award(actor: User, tender_id: int, bid_id: int) -> Contract:
     if tender.status == "awarded":
         raise Conflict(_l("This tender has already been awarded."), code="already_awarded")
     _require_evaluating(tender)
-    bid = db.session.get(Bid, bid_id)
+    bid = locked_get(Bid, bid_id)
     if bid is None or bid.tender_id != tender.id:
         raise NotFound(_l("No such bid on this tender."))
     _require_live(bid)

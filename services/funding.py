@@ -15,6 +15,9 @@ class LedgerBackend:
     def fund(self, actor, milestone) -> FundResult:
         return fund_from_wallet(actor, milestone)
 
+    def abandon(self, milestone) -> None:
+        """Nothing is pending on the ledger backend when a milestone is cancelled."""
+
 
 def backend():
     if current_app.config.get("STRIPE_SECRET_KEY"):

@@ -9,6 +9,7 @@ from models.catalog import CATEGORIES, PROVINCES, SIZE_TIERS
 from models.types import utcnow
 from services import notifications, registration_numbers
 from services.errors import Conflict, Forbidden, NotFound, check
+from services.locking import locked_get
 from services.pagination import Page, paginate
 
 
@@ -132,7 +133,7 @@ def verification_queue(status: str, page: int, per_page: int) -> Page:
 
 
 def _locked_provider(provider_id: int) -> ProviderProfile:
-    profile = db.session.get(ProviderProfile, provider_id, with_for_update=True)
+    profile = locked_get(ProviderProfile, provider_id)
     if profile is None:
         raise NotFound()
     return profile

@@ -1,6 +1,7 @@
 """The Stripe backend: a milestone is funded by a card PaymentIntent and becomes `funded` only when
 Stripe's signed `payment_intent.succeeded` webhook arrives. Replayed or out-of-order events change
 nothing twice: the ledger posting key `fund:milestone:<id>` is unique."""
+import stripe
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -8,6 +9,7 @@ from extensions import db
 from models import LedgerPosting, Milestone, StripePayment
 from services import ledger, notifications, stripe_gateway
 from services.escrow import FundResult, mark_funded
+from services.locking import locked_get
 
 OPEN = ("requires_payment_method", "requires_confirmation", "requires_action", "processing")
 
@@ -30,6 +32,20 @@ class StripeBackend:
             db.session.add(payment)
             db.session.flush()
         return FundResult(status="awaiting_payment", client_secret=payment.client_secret)
+
+
+    def abandon(self, milestone: Milestone) -> None:
+        """Cancel an open PaymentIntent of a milestone the brand cancelled. If Stripe says it can no
+        longer be cancelled (the card went through), its webhook will refund it."""
+        payment = open_payment(milestone)
+        if payment is None:
+            return
+        try:
+            stripe_gateway.cancel_payment_intent(payment.payment_intent_id)
+            payment.status = "canceled"
+        except stripe.StripeError:
+            current_app.logger.warning("could not cancel %s; a late payment will be refunded",
+                                       payment.payment_intent_id)
 
 
 def open_payment(milestone: Milestone) -> StripePayment | None:
@@ -67,13 +83,14 @@ def _succeeded(intent) -> str:
     if intent["amount"] != payment.amount or intent["currency"].upper() != payment.currency:
         current_app.logger.error("PaymentIntent %s amount/currency differ from ours", intent["id"])
         return "mismatch"
-    milestone = db.session.get(Milestone, payment.milestone_id, with_for_update=True, populate_existing=True)
+    milestone = locked_get(Milestone, payment.milestone_id)
     key = f"fund:milestone:{milestone.id}"
     posted = db.session.scalar(select(LedgerPosting).where(LedgerPosting.key == key))
-    if posted is not None:
-        if posted.reference == intent["id"] or payment.status == "refunded_duplicate":
-            return "duplicate"  # a replayed event
-        return _refund_extra_payment(payment)  # a second attempt also paid: give that money back
+    if posted is not None and posted.reference == intent["id"] or payment.status == "refunded_duplicate":
+        return "duplicate"  # a replayed event
+    if posted is not None or milestone.status != "pending":
+        # Another attempt paid first, or the brand cancelled the milestone meanwhile: give it back.
+        return _refund_extra_payment(payment)
     payment.status = "succeeded"
     ledger.post(key, "fund", [(ledger.clearing("stripe_clearing", payment.currency), -payment.amount),
                               (ledger.escrow(milestone), payment.amount)],

@@ -23,6 +23,10 @@ def create_payment_intent(*, amount: int, currency: str, milestone_id: int, idem
         options={"idempotency_key": idempotency_key})
 
 
+def cancel_payment_intent(payment_intent_id: str):
+    return client().v1.payment_intents.cancel(payment_intent_id)
+
+
 def retrieve_payment_intent(payment_intent_id: str):
     return client().v1.payment_intents.retrieve(payment_intent_id)
 

@@ -15,6 +15,7 @@ from models.tender import STATUSES
 from models.types import utcnow
 from services import notifications
 from services.errors import Conflict, Forbidden, NotFound, check
+from services.locking import locked_get
 from services.pagination import Page, paginate
 
 MAX_AMOUNT = 10**13  # minor units: 100 billion yuan; anything above is a typo
@@ -174,8 +175,7 @@ def get_tender(tender_id: int, *, lock: bool = False, viewer: User | None = None
     """The tender, or NotFound — also when it is invited-only and `viewer` may not know of it.
 
     Every caller that acts for a user passes `viewer`; only internal callers omit it."""
-    # populate_existing: a locked read must see the row as it is now, not as this session last saw it
-    tender = db.session.get(Tender, tender_id, with_for_update=lock or None, populate_existing=lock)
+    tender = locked_get(Tender, tender_id) if lock else db.session.get(Tender, tender_id)
     if tender is None or (tender.invited_only and not can_view(viewer, tender)):
         raise NotFound(_l("No such tender."))
     return tender

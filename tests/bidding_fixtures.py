@@ -105,3 +105,34 @@ def deal(market, api, make_user):
                     milestone_ids=[ms["id"] for ms in contract["milestones"]])
 
     return build
+
+
+@pytest.fixture
+def track_record(app, api, make_user):
+    """track_record(n, brands=1) → (provider Api, provider id, [(brand Api, contract id)…]) with n
+    completed one-milestone contracts, each funded, delivered and accepted."""
+    from tests.factories import bid_payload, tender_payload
+
+    def build(n: int = 3, brands: int = 1, amount: int = 100000_00, provider=None):
+        staff = api(make_user("admin"))
+        brand_callers = [api(make_user("brand")) for _ in range(brands)]
+        provider_user = provider or make_user("provider")
+        seller = api(provider_user)
+        done = []
+        for i in range(n):
+            brand = brand_callers[i % brands]
+            tender = brand.post("/tenders", json=tender_payload(title=f"Job {i}")).json["id"]
+            plan = [{"title": "All of it", "amount": amount, "due_days": 30}]
+            bid = seller.post(f"/tenders/{tender}/bids", json=bid_payload(amount, milestones=plan)).json["id"]
+            brand.post(f"/tenders/{tender}/close")
+            contract = brand.post(f"/tenders/{tender}/award", json={"bid_id": bid}).json["contract_id"]
+            milestone = brand.get(f"/contracts/{contract}").json["milestones"][0]["id"]
+            staff.post("/admin/deposits", json={"user_id": brand.get("/me").json["id"], "amount": amount,
+                                                "currency": "CNY", "reference": f"BANK-{contract}-{i}"})
+            assert brand.post(f"/milestones/{milestone}/fund").status_code == 200
+            seller.post(f"/milestones/{milestone}/deliver", json={"note": "done"})
+            assert brand.post(f"/milestones/{milestone}/accept").status_code == 200
+            done.append((brand, contract))
+        return seller, provider_user.id, done
+
+    return build

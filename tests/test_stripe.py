@@ -197,3 +197,30 @@ def test_a_refund_made_before_a_crash_is_found_not_repeated(deal, stripe_app, lo
         assert jobs.send_pending_refunds() == 0
         assert db.session.scalars(select(StripeRefund.status)).one() == "succeeded"
     assert len(client(localstripe).v1.refunds.list(params={"payment_intent": intent_id}).data) == 1
+
+
+def test_cancelling_a_milestone_cancels_its_open_payment(deal, stripe_app, localstripe, app):
+    d = deal()
+    brand = stripe_api(stripe_app, d.brand)
+    mid = d.milestone_ids[0]
+    brand.post(f"/milestones/{mid}/fund")
+    intent_id = payment_intent_of(app, mid)
+    assert brand.post(f"/milestones/{mid}/cancel").json["status"] == "cancelled"
+    assert client(localstripe).v1.payment_intents.retrieve(intent_id).status == "canceled"
+    assert _status_of(app, intent_id) == "canceled"
+
+
+def test_a_payment_landing_on_a_cancelled_milestone_is_refunded(deal, stripe_app, localstripe, app):
+    d = deal()
+    brand = stripe_api(stripe_app, d.brand)
+    mid = d.milestone_ids[0]
+    brand.post(f"/milestones/{mid}/fund")
+    intent_id = payment_intent_of(app, mid)
+    with app.app_context():  # the brand cancelled in another tab just as the card went through
+        db.session.get(Milestone, mid).status = "cancelled"
+        db.session.commit()
+    pay_like_stripe_js(localstripe, intent_id)
+    assert wait_for(lambda: _status_of(app, intent_id) == "refunded_duplicate")
+    assert [r.amount for r in client(localstripe).v1.refunds.list(params={"payment_intent": intent_id}).data] == [
+        150000_00]
+    assert fund_postings(app) == 0

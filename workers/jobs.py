@@ -1,5 +1,7 @@
 """Job functions. Each runs inside the app context the worker pushed, opens its own transaction,
 and is safe to run twice (RQ delivers at least once)."""
+from flask import current_app
+
 from extensions import db
 from services import tenders
 
@@ -22,16 +24,18 @@ def release_due_milestones() -> dict:
     now = utcnow()
     ids = escrow.due_for_release(now)
     released = 0
+    failed = []
     for milestone_id in ids:
         try:
             released += escrow.auto_release(milestone_id, now)
             db.session.commit()
-        except Exception:
+        except Exception:  # one bad milestone must not hold back the rest; it is retried next sweep
             db.session.rollback()
-            raise
+            current_app.logger.exception("auto-release of milestone %s failed", milestone_id)
+            failed.append(milestone_id)
     reminded = escrow.remind_before_release(now)
     db.session.commit()
-    return {"due": len(ids), "released": released, "reminded": reminded}
+    return {"due": len(ids), "released": released, "reminded": reminded, "failed": failed}
 
 
 def send_pending_refunds() -> int:
@@ -43,3 +47,17 @@ def send_pending_refunds() -> int:
     if not current_app.config.get("STRIPE_SECRET_KEY"):
         return 0
     return disputes.send_pending_refunds()
+
+
+def recompute_dirty_ratings() -> int:
+    """Recompute every provider marked dirty by a review, release, decision or completion."""
+    from services import rating_jobs
+
+    return rating_jobs.recompute_dirty()
+
+
+def recompute_all_ratings() -> dict:
+    """The nightly full recompute (set-based per batch, with progress)."""
+    from services import rating_jobs
+
+    return rating_jobs.recompute_all()

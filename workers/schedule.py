@@ -6,10 +6,13 @@ from extensions import get_redis
 from workers import jobs
 
 # (name, function, queue, interval in seconds)
+DAY = 24 * 3600
 PERIODIC = [
     ("close-passed-deadlines", jobs.close_passed_deadlines, "periodic", 60),
     ("release-due-milestones", jobs.release_due_milestones, "periodic", 300),
     ("send-pending-refunds", jobs.send_pending_refunds, "periodic", 300),
+    ("recompute-dirty-ratings", jobs.recompute_dirty_ratings, "periodic", 60),
+    ("recompute-all-ratings", jobs.recompute_all_ratings, "periodic", DAY),
 ]
 
 

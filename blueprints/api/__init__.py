@@ -10,6 +10,7 @@ from blueprints.api import (  # noqa: F401
     notifications,
     openapi,
     providers,
+    reviews,
     tender_board,
     tenders,
 )

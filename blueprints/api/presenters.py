@@ -44,8 +44,17 @@ def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | Non
     )
 
 
-def provider_out(profile: ProviderProfile) -> schemas.ProviderOut:
+def provider_out(profile: ProviderProfile, rating=None, badges=()) -> schemas.ProviderOut:
+    """`rating`: the provider's newest ProviderRating, if it has been rated."""
+    inputs = rating.inputs if rating is not None else {}
     return schemas.ProviderOut(
+        score=float(rating.score) if rating is not None else None,
+        score_breakdown={name: {"score": float(getattr(rating, name)), **inputs.get("parts", {}).get(name, {})}
+                         for name in ("service_reviews", "operating", "brand_development", "growth")}
+        if rating is not None else {},
+        review_count=inputs.get("review_count", 0), completed_contracts=inputs.get("completed_contracts", 0),
+        rated_at=rating.computed_at if rating is not None else None,
+        badges=[{"category": b.category, "period": b.period, "level": b.level} for b in badges],
         id=profile.user_id, display_name=profile.user.display_name, company_name=profile.company_name,
         categories=profile.categories, province=profile.province, city=profile.city,
         description=profile.description, team_size=profile.team_size, verified=profile.verified,
@@ -85,3 +94,11 @@ def notification_out(row: Notification) -> schemas.NotificationOut:
     return schemas.NotificationOut(id=row.id, kind=row.kind, message=render_notification(row.kind, row.params),
                                    params=row.params, link=row.link, created_at=row.created_at,
                                    read=row.read_at is not None)
+
+
+def review_out(review) -> schemas.ReviewOut:
+    return schemas.ReviewOut(
+        id=review.id, contract_id=review.contract_id, author_role=review.author_role,
+        scores=schemas.Scores(quality=review.quality, communication=review.communication,
+                              timeliness=review.timeliness, professionalism=review.professionalism),
+        comment=review.comment, created_at=review.created_at, reply=review.reply, hidden=review.hidden_at is not None)

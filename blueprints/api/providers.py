@@ -2,13 +2,16 @@
 from blueprints.api import schemas
 from blueprints.api.presenters import provider_out
 from blueprints.api.routing import api_route, current_api_user
-from services import profiles
+from services import directory, profiles
 
 
 @api_route("/providers/<int:provider_id>", summary="A provider's public profile", tag="Providers",
            response=schemas.ProviderOut, auth=False, errors=(404,))
 def get_provider(provider_id: int):
-    return provider_out(profiles.get_provider(provider_id))
+    """Stars 3–6 (null for a new provider), the score and its four-dimension breakdown."""
+    profile = profiles.get_provider(provider_id)
+    return provider_out(profile, directory.latest_ratings([provider_id]).get(provider_id),
+                        directory.badges_of([provider_id])[provider_id])
 
 
 @api_route("/me/provider-profile", "PUT", summary="Update the caller's provider profile", tag="Providers",

@@ -90,7 +90,13 @@ class ProviderOut(BaseModel):
     verified: bool
     verification_status: Literal["unsubmitted", "pending", "verified", "rejected"]
     cases: list[ShowcaseCaseOut]
-    stars: Literal[3, 4, 5, 6] | None = Field(None, description="null until the provider has a rating")
+    stars: Literal[3, 4, 5, 6] | None = Field(None, description="null: a new provider (< 3 completed contracts)")
+    score: float | None = Field(None, description="0–100, from the four dimensions")
+    score_breakdown: dict = Field({}, description="each dimension's 0–100 sub-score and what fed it")
+    review_count: int = 0
+    completed_contracts: int = 0
+    rated_at: datetime | None = None
+    badges: list[dict] = []
 
 
 class ProviderProfileIn(BaseModel):
@@ -634,3 +640,68 @@ class DisputeQueueQuery(PageQuery):
     status: Literal["open", "resolved", "withdrawn"] = "open"
     reason: DisputeReason | None = None
     overdue: bool = False
+
+
+# --- reviews and ratings -------------------------------------------------------------------------
+
+class Scores(BaseModel):
+    quality: int = Field(ge=1, le=5)
+    communication: int = Field(ge=1, le=5)
+    timeliness: int = Field(ge=1, le=5)
+    professionalism: int = Field(ge=1, le=5)
+
+
+class ReviewIn(BaseModel):
+    scores: Scores
+    comment: str = Field("", max_length=5000)
+
+
+class ReviewOut(BaseModel):
+    id: int
+    contract_id: int
+    author_role: Literal["brand", "provider"]
+    scores: Scores
+    comment: str
+    created_at: datetime
+    reply: str | None
+    hidden: bool
+
+
+class ReviewList(BaseModel):
+    items: list[ReviewOut]
+
+
+class ReplyIn(BaseModel):
+    reply: str = Field(max_length=2000)
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(max_length=2000)
+
+
+class ProviderListQuery(PageQuery):
+    category: Category | None = None
+    province: Literal[PROVINCES] | None = None  # type: ignore[valid-type]
+    city: str | None = Field(None, max_length=64)
+    min_stars: int | None = Field(None, ge=3, le=6)
+    verified: bool | None = None
+
+
+class RatingPoint(BaseModel):
+    computed_at: datetime
+    score: float
+    stars: int | None
+
+
+class RatingHistory(BaseModel):
+    items: list[RatingPoint]
+
+
+class JobOut(BaseModel):
+    status: Literal["queued", "started", "finished", "failed", "deferred", "scheduled", "stopped", "canceled"]
+    progress: dict | None = None
+    result: dict | int | None = None
+
+
+class JobStarted(BaseModel):
+    job_id: str

@@ -18,7 +18,9 @@ def _safe_next(default: str) -> str:
     """Only same-site paths: never redirect a fresh login to another host."""
     target = request.args.get("next", "")
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
+    # Browsers read "/\evil.example" as "//evil.example": refuse backslashes and control characters too.
+    if (target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme
+            and "\\" not in target and target.isprintable()):
         return target
     return default
 

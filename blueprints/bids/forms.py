@@ -3,7 +3,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateTimeLocalField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -13,15 +12,17 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from blueprints.fields import FiniteDecimalField
+
 
 class MilestoneForm(Form):
     title = StringField(_l("Milestone"), validators=[Optional(), Length(max=200)])
-    amount = DecimalField(_l("Amount"), places=2, validators=[Optional(), NumberRange(min=0)])
+    amount = FiniteDecimalField(_l("Amount"), places=2, validators=[Optional(), NumberRange(min=0)])
     due_days = IntegerField(_l("Due (days after award)"), validators=[Optional(), NumberRange(min=1, max=3650)])
 
 
 class BidForm(FlaskForm):
-    amount = DecimalField(_l("Total price"), places=2, validators=[DataRequired(), NumberRange(min=0)])
+    amount = FiniteDecimalField(_l("Total price"), places=2, validators=[DataRequired(), NumberRange(min=0)])
     delivery_days = IntegerField(_l("Delivery time (days)"), validators=[DataRequired(), NumberRange(min=1, max=3650)])
     proposal = TextAreaField(_l("Proposal"), validators=[DataRequired(), Length(max=50000)],
                              description=_l("Markdown: **bold**, lists, tables and links work; HTML does not."))

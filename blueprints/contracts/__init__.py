@@ -6,8 +6,10 @@ from flask_login import current_user, login_required
 from blueprints.api.bids import send_attachment
 from blueprints.contracts.forms import ChangesForm, DeliverForm
 from blueprints.disputes.forms import DisputeForm
+from blueprints.reviews.forms import ReasonForm, ReplyForm, ReviewForm
 from blueprints.web import ActionForm, perform, role_required
 from services import escrow, evaluation, ledger
+from services import reviews as review_service
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 
@@ -24,7 +26,11 @@ def detail(contract_id: int):
     contract = evaluation.contract_for(current_user, contract_id)
     wallet = ledger.balance(ledger.wallet(current_user, contract.currency)) \
         if current_user.id == contract.brand_id else None
-    return render_template("contracts/detail.html", contract=contract, wallet=wallet,
+    visible = review_service.for_contract(current_user, contract.id)
+    problem = review_service.review_problem(current_user, contract) if not current_user.is_admin else True
+    return render_template("contracts/detail.html", contract=contract, wallet=wallet, reviews=visible,
+                           can_review=problem is None, review_form=ReviewForm(), reply_form=ReplyForm(),
+                           reason_form=ReasonForm(),
                            release_due_at=escrow.release_due_at, commission_of=ledger.commission_of,
                            action_form=ActionForm(), deliver_form=DeliverForm(), changes_form=ChangesForm(),
                            dispute_form=DisputeForm())
@@ -54,8 +60,8 @@ def pay(milestone_id: int):
     from services import stripe_funding
 
     milestone = escrow.milestone_for(current_user, milestone_id)
-    payment = stripe_funding.open_payment(milestone)
-    if payment is None:
+    payment = stripe_funding.open_payment(milestone) if milestone.status == "pending" else None
+    if payment is None or current_user.id != milestone.contract.brand_id:
         abort(404)
     return render_template("contracts/pay.html", milestone=milestone, payment=payment,
                            publishable_key=stripe_funding.publishable_key(), js_url=stripe_funding.js_url())

@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DecimalField, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from blueprints.fields import FiniteDecimalField
 from i18n.labels import DISPUTE_REASON_LABELS, choices, options
 
 
@@ -21,7 +22,7 @@ class EvidenceForm(FlaskForm):
 
 
 class ResolveForm(FlaskForm):
-    provider_amount = DecimalField(_l("Amount to the provider"), places=2,
+    provider_amount = FiniteDecimalField(_l("Amount to the provider"), places=2,
                                    validators=[DataRequired(message=_l("Enter an amount (0 for a full refund).")),
                                                NumberRange(min=0)])
     reason = TextAreaField(_l("Reason for the decision (sent to both sides)"),
@@ -29,7 +30,7 @@ class ResolveForm(FlaskForm):
 
 
 class AdjustmentForm(FlaskForm):
-    amount = DecimalField(_l("Amount"), places=2, validators=[DataRequired(), NumberRange(min=0)])
+    amount = FiniteDecimalField(_l("Amount"), places=2, validators=[DataRequired(), NumberRange(min=0)])
     direction = SelectField(_l("Move money"), choices=options([("to_brand", _l("from the provider to the brand")),
                                                                ("to_provider", _l("from the brand to the provider"))]))
     reason = TextAreaField(_l("Reason for the correction"), validators=[Optional(), Length(max=5000)])

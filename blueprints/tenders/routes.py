@@ -18,7 +18,7 @@ from blueprints.tenders.forms import (
 from blueprints.web import ActionForm, perform, role_required
 from i18n import minor_units
 from i18n.labels import options
-from services import addenda, bidding, invitations, profiles, questions, tenders
+from services import addenda, bidding, directory, invitations, profiles, questions, tenders
 from services.pagination import Page
 from services.tenders import KpiInput, TenderFilters, TenderInput
 
@@ -109,6 +109,7 @@ def detail(tender_id: int):
         form = InviteForm()
         form.provider_ids.choices = invite_choices(tender)
         context["invite_form"] = form
+        context["recommended"] = directory.recommended_for(viewer, tender) if tender.status == "open" else []
     return render_template("tenders/detail.html", **context)
 
 

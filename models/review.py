@@ -1,0 +1,94 @@
+"""Reviews between the parties of a contract, and the provider ratings computed from the platform's data."""
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import JSON
+
+from extensions import db
+from models.types import UTCDateTime, utcnow
+
+SCORE_FIELDS = ("quality", "communication", "timeliness", "professionalism")
+
+
+class Review(db.Model):
+    """One party's review of the other, once per contract. Double-blind until both are in or the
+    review window closes (services.reviews decides visibility)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "author_id"),
+        *(CheckConstraint(f"{name} BETWEEN 1 AND 5", name=f"{name}_range") for name in SCORE_FIELDS),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    author_role: Mapped[str] = mapped_column(String(16))  # "brand" reviews the provider, and vice versa
+    quality: Mapped[int] = mapped_column(SmallInteger)
+    communication: Mapped[int] = mapped_column(SmallInteger)
+    timeliness: Mapped[int] = mapped_column(SmallInteger)
+    professionalism: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    reply: Mapped[str | None] = mapped_column(Text)  # the provider's one public reply
+    replied_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    hidden_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    contract = relationship("Contract")
+    author = relationship("User", foreign_keys=[author_id])
+
+    @property
+    def mean(self) -> float:
+        return sum(getattr(self, name) for name in SCORE_FIELDS) / len(SCORE_FIELDS)
+
+
+class ReviewReport(db.Model):
+    __tablename__ = "review_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    handled_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # "hidden" or "kept"
+
+    review = relationship("Review")
+
+
+class ProviderRating(db.Model):
+    """A computed rating, kept as history (the newest is current); inputs say what fed it."""
+
+    __tablename__ = "provider_ratings"
+    __table_args__ = (Index("ix_provider_ratings_provider_time", "provider_id", "computed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    computed_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    score: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    stars: Mapped[int | None] = mapped_column()
+    service_reviews: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    operating: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    brand_development: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    growth: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    inputs: Mapped[dict] = mapped_column(JSON, default=dict)  # the counts and rates that fed each dimension
+
+
+class PartnerBadge(db.Model):
+    """Gold or silver partner per category per half-year (e.g. period "2026H2")."""
+
+    __tablename__ = "partner_badges"
+    __table_args__ = (UniqueConstraint("provider_id", "category", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(8), index=True)
+    level: Mapped[str] = mapped_column(String(8))
+    score: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    awarded_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)

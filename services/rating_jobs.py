@@ -1,0 +1,75 @@
+"""When ratings are recomputed. Events (a review, a release, a decision, a completed contract) mark
+the provider dirty in Redis after the transaction commits and enqueue one de-duplicated job that
+recomputes every dirty provider; a nightly job recomputes everyone in batches with progress."""
+from contextlib import suppress
+
+from rq import get_current_job
+from rq.exceptions import DuplicateJobError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from extensions import db, get_redis
+from models.types import utcnow
+from services import directory, ratings_data
+from workers.queues import queue
+
+DIRTY = "witkey:ratings:dirty"
+JOB_ID = "ratings-dirty"
+_PENDING = "witkey_rating_recompute"
+BATCH = 500
+
+
+def request_recompute(provider_id: int) -> None:
+    """Ask for a recompute of this provider once the current transaction commits."""
+    db.session().info.setdefault(_PENDING, set()).add(provider_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _mark_dirty(session: Session) -> None:
+    provider_ids = session.info.pop(_PENDING, None)
+    if not provider_ids:
+        return
+    from workers import jobs  # imported late: jobs imports the services that import this module
+
+    get_redis().sadd(DIRTY, *provider_ids)
+    # One job id for all: a burst of events queues one job (result_ttl=0 frees the id when done).
+    # A duplicate means one is queued or running already: it, or the periodic sweep, takes this one.
+    with suppress(DuplicateJobError):
+        queue("default").enqueue(jobs.recompute_dirty_ratings, job_id=JOB_ID, unique=True, result_ttl=0)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction) -> None:
+    if not session.in_transaction():
+        session.info.pop(_PENDING, None)
+
+
+def recompute_dirty() -> int:
+    """Recompute the providers marked dirty, a batch at a time, until none is left."""
+    redis, done = get_redis(), 0
+    while True:
+        batch = [int(x) for x in redis.spop(DIRTY, BATCH) or []]
+        if not batch:
+            return done
+        done += ratings_data.recompute(batch, utcnow())
+        db.session.commit()
+
+
+def recompute_all() -> dict:
+    """Every provider: each aggregate is one GROUP BY over the whole table (memory grows with the
+    number of providers, never with reviews or contracts); progress goes to the job's meta."""
+    job, now = get_current_job(), utcnow()
+
+    def progress(done: int, total: int) -> None:
+        if job is not None:
+            job.meta["progress"] = {"done": done, "total": total}
+            job.save_meta()
+
+    inputs = ratings_data.gather(now, None)
+    for provider_id in ratings_data.all_provider_ids():
+        inputs[provider_id]  # noqa: B018  (providers without any data still get a new-provider rating)
+    done = ratings_data.store(now, inputs, ratings_data.platform_mean(now), progress=progress)
+    badges = directory.award_badges(now)
+    db.session.commit()
+    progress(done, done)
+    return {"done": done, "total": done, "badges": badges}

@@ -1,0 +1,158 @@
+"""Reviews: each party of a contract reviews the other once, after at least one milestone was
+released or decided. Double-blind: a review is shown only when both are in, or when the window
+(14 days after the contract ends) has closed. Staff may hide an abusive review, with a reason."""
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from extensions import db
+from models import Contract, Review, ReviewReport, User
+from models.review import SCORE_FIELDS
+from models.types import utcnow
+from services import notifications
+from services.errors import Conflict, Forbidden, NotFound, check
+from services.locking import locked_get
+
+WINDOW = timedelta(days=14)
+
+
+def window_closes_at(contract: Contract):
+    return contract.completed_at + WINDOW if contract.completed_at else None
+
+
+def window_closed(contract: Contract) -> bool:
+    closes = window_closes_at(contract)
+    return closes is not None and utcnow() >= closes
+
+
+def _share_company(contract: Contract) -> bool:
+    """Parties registered under the same company number may not rate each other."""
+    brand = contract.brand.brand_profile
+    provider = contract.provider.provider_profile
+    numbers = {provider.registration_number, provider.verified_registration_number} - {None}
+    return bool(brand and brand.registration_number and brand.registration_number in numbers)
+
+
+def review_problem(actor: User, contract: Contract):
+    if actor is None or actor.id not in (contract.brand_id, contract.provider_id):
+        return NotFound()
+    if not any(m.status in ("released", "resolved") for m in contract.milestones):
+        return Conflict(_l("Reviews open once a milestone has been released or decided."), code="not_reviewable")
+    if window_closed(contract):
+        return Conflict(_l("The review window for this contract has closed."), code="review_window_closed")
+    if _share_company(contract):
+        return Forbidden(_l("Parties registered under the same company cannot review each other."),
+                         code="same_company")
+    if any(r.author_id == actor.id for r in reviews_of_contract(contract)):
+        return Conflict(_l("You have already reviewed this contract."), code="already_reviewed")
+    return None
+
+
+def reviews_of_contract(contract: Contract) -> list[Review]:
+    return list(db.session.scalars(select(Review).where(Review.contract_id == contract.id).order_by(Review.id)))
+
+
+def submit(actor: User, contract_id: int, scores: dict[str, int], comment: str) -> Review:
+    contract = locked_get(Contract, contract_id)
+    if contract is None:
+        raise NotFound()
+    if (problem := review_problem(actor, contract)) is not None:
+        raise problem
+    comment = (comment or "").strip()
+    check({
+        **{f"scores.{name}": not (isinstance(scores.get(name), int) and 1 <= scores[name] <= 5)
+           and _l("A whole number from 1 to 5.") for name in SCORE_FIELDS},
+        "comment": len(comment) > 5000 and _l("At most 5000 characters."),
+    })
+    is_brand = actor.id == contract.brand_id
+    review = Review(contract_id=contract.id, author_id=actor.id,
+                    subject_id=contract.provider_id if is_brand else contract.brand_id,
+                    author_role="brand" if is_brand else "provider", comment=comment,
+                    **{name: scores[name] for name in SCORE_FIELDS})
+    db.session.add(review)
+    db.session.flush()  # unique (contract, author): a second review fails here even in a race
+    notifications.notify([review.subject_id], "review_received", link=f"/contracts/{contract.id}#reviews",
+                         tender=contract.tender.title)
+    from services.rating_jobs import request_recompute
+
+    request_recompute(contract.provider_id)
+    return review
+
+
+def visible_to(review: Review, viewer: User | None, contract_reviews: list[Review]) -> bool:
+    if viewer is not None and (viewer.is_admin or viewer.id == review.author_id):
+        return True
+    if review.hidden_at is not None:
+        return False
+    both_in = len({r.author_id for r in contract_reviews}) == 2
+    return both_in or window_closed(review.contract)
+
+
+def for_contract(viewer: User | None, contract_id: int) -> list[Review]:
+    contract = db.session.get(Contract, contract_id)
+    if contract is None or viewer is None or not (
+            viewer.is_admin or viewer.id in (contract.brand_id, contract.provider_id)):
+        raise NotFound()
+    rows = reviews_of_contract(contract)
+    return [r for r in rows if visible_to(r, viewer, rows)]
+
+
+def public_reviews_of(provider_id: int, limit: int = 50) -> list[Review]:
+    """Brands' reviews of a provider that anyone may read (both sides in, or the window closed)."""
+    rows = db.session.scalars(select(Review).where(Review.subject_id == provider_id, Review.author_role == "brand",
+                                                   Review.hidden_at.is_(None))
+                              .order_by(Review.created_at.desc()).limit(limit)).all()
+    return [r for r in rows if visible_to(r, None, reviews_of_contract(r.contract))]
+
+
+def reply(provider: User, review_id: int, text: str) -> Review:
+    review = locked_get(Review, review_id)
+    if review is None or provider is None or review.subject_id != provider.id or review.author_role != "brand":
+        raise NotFound()
+    if not visible_to(review, None, reviews_of_contract(review.contract)):
+        raise Conflict(_l("You can reply once the review is published."), code="not_published")
+    if review.reply is not None:
+        raise Conflict(_l("A review takes one reply."), code="already_replied")
+    text = (text or "").strip()
+    check({"reply": not 1 <= len(text) <= 2000 and _l("Reply in up to 2000 characters.")})
+    review.reply, review.replied_at = text, utcnow()
+    return review
+
+
+def report(user: User, review_id: int, reason: str) -> ReviewReport:
+    review = db.session.get(Review, review_id)
+    if review is None or user is None or not visible_to(review, user, reviews_of_contract(review.contract)):
+        raise NotFound()
+    reason = (reason or "").strip()
+    check({"reason": not 3 <= len(reason) <= 2000 and _l("Say what is wrong (3 to 2000 characters).")})
+    row = ReviewReport(review_id=review.id, reporter_id=user.id, reason=reason)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def hide(staff: User, review_id: int, reason: str) -> Review:
+    """Staff hide an abusive review; the reason stays on record and the reports are closed with it."""
+    if staff is None or not staff.is_admin:
+        raise Forbidden()
+    review = locked_get(Review, review_id)
+    if review is None:
+        raise NotFound()
+    reason = (reason or "").strip()
+    check({"reason": not 3 <= len(reason) <= 2000 and _l("Give the reason (3 to 2000 characters).")})
+    if review.hidden_at is not None:
+        raise Conflict(_l("This review is already hidden."), code="already_hidden")
+    review.hidden_at, review.hidden_reason, review.hidden_by_id = utcnow(), reason, staff.id
+    for row in db.session.scalars(select(ReviewReport).where(ReviewReport.review_id == review.id,
+                                                             ReviewReport.handled_at.is_(None))):
+        row.handled_at, row.handled_by_id, row.outcome = utcnow(), staff.id, "hidden"
+    from services.rating_jobs import request_recompute
+
+    request_recompute(review.contract.provider_id)
+    return review
+
+
+def open_reports(limit: int = 100) -> list[ReviewReport]:
+    return list(db.session.scalars(select(ReviewReport).where(ReviewReport.handled_at.is_(None))
+                                   .order_by(ReviewReport.created_at).limit(limit)))

@@ -1,0 +1,77 @@
+"""Reviews: once per party, only after money moved, double-blind, replies, reports, hiding."""
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+
+SCORES = {"quality": 5, "communication": 4, "timeliness": 4, "professionalism": 5}
+
+
+def test_review_needs_a_released_milestone(deal):
+    d = deal()
+    r = d.brand.post(f"/contracts/{d.contract_id}/reviews", json={"scores": SCORES, "comment": "early"})
+    assert r.status_code == 409 and r.json["error"]["code"] == "not_reviewable"
+
+
+def test_double_blind_until_both_are_in(track_record, api, make_user):
+    provider, _, [(brand, contract)] = track_record(1)
+    r = brand.post(f"/contracts/{contract}/reviews", json={"scores": SCORES, "comment": "Fast and careful."})
+    assert r.status_code == 201
+    assert brand.post(f"/contracts/{contract}/reviews", json={"scores": SCORES}).status_code == 409  # once
+    assert [x["author_role"] for x in brand.get(f"/contracts/{contract}/reviews").json["items"]] == ["brand"]
+    assert provider.get(f"/contracts/{contract}/reviews").json["items"] == []  # blind
+    assert api(make_user("brand")).get(f"/contracts/{contract}/reviews").status_code == 404
+    r = provider.post(f"/contracts/{contract}/reviews",
+                      json={"scores": {**SCORES, "timeliness": 3}, "comment": "Clear brief, paid on time."})
+    assert r.status_code == 201
+    for side in (brand, provider):
+        assert sorted(x["author_role"] for x in side.get(f"/contracts/{contract}/reviews").json["items"]) == [
+            "brand", "provider"]
+
+
+def test_window_closing_publishes_a_lone_review(track_record):
+    provider, _, [(brand, contract)] = track_record(1)
+    brand.post(f"/contracts/{contract}/reviews", json={"scores": SCORES, "comment": "Good."})
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=15), tick=False):
+        assert [x["author_role"] for x in provider.get(f"/contracts/{contract}/reviews").json["items"]] == ["brand"]
+        late = provider.post(f"/contracts/{contract}/reviews", json={"scores": SCORES})
+        assert late.status_code == 409 and late.json["error"]["code"] == "review_window_closed"
+
+
+def test_invalid_scores(track_record):
+    _, _, [(brand, contract)] = track_record(1)
+    assert brand.post(f"/contracts/{contract}/reviews",
+                      json={"scores": {**SCORES, "quality": 6}}).status_code == 422
+    assert brand.post(f"/contracts/{contract}/reviews",
+                      json={"scores": {**SCORES, "quality": 4.5}}).status_code == 400
+    assert brand.post(f"/contracts/{contract}/reviews", json={"scores": {"quality": 5}}).status_code == 422
+
+
+def test_same_company_cannot_review_each_other(track_record, app):
+    from extensions import db
+    from models import BrandProfile, ProviderProfile
+    from services.registration_numbers import complete
+
+    provider, provider_id, [(brand, contract)] = track_record(1)
+    number = complete("91330100MA2999999")
+    with app.app_context():
+        db.session.get(ProviderProfile, provider_id).registration_number = number
+        db.session.get(BrandProfile, brand.get("/me").json["id"]).registration_number = number
+        db.session.commit()
+    r = brand.post(f"/contracts/{contract}/reviews", json={"scores": SCORES})
+    assert r.status_code == 403 and r.json["error"]["code"] == "same_company"
+
+
+def test_reply_report_and_hide(track_record, api, make_user):
+    provider, provider_id, [(brand, contract)] = track_record(1)
+    review = brand.post(f"/contracts/{contract}/reviews", json={"scores": SCORES, "comment": "Rude!!"}).json["id"]
+    assert provider.post(f"/reviews/{review}/reply", json={"reply": "Sorry"}).status_code == 409  # not public yet
+    provider.post(f"/contracts/{contract}/reviews", json={"scores": SCORES})
+    assert provider.post(f"/reviews/{review}/reply", json={"reply": "Thank you for the feedback."}).status_code == 200
+    assert provider.post(f"/reviews/{review}/reply", json={"reply": "Again"}).status_code == 409
+    assert provider.post(f"/reviews/{review}/reports", json={"reason": "Insulting language"}).status_code == 201
+    staff = api(make_user("admin"))
+    assert brand.post(f"/admin/reviews/{review}/hide", json={"reason": "x"}).status_code == 403
+    r = staff.post(f"/admin/reviews/{review}/hide", json={"reason": "Abusive wording"})
+    assert r.status_code == 200 and r.json["hidden"] is True
+    assert [x["author_role"] for x in provider.get(f"/contracts/{contract}/reviews").json["items"]] == ["provider"]
+    assert staff.post(f"/admin/reviews/{review}/hide", json={"reason": "again"}).status_code == 409

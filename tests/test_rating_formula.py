@@ -1,0 +1,65 @@
+"""The rating formula on hand-computed cases."""
+import math
+
+import pytest
+
+from services.ratings import RatingInputs, brand_development, growth, operating, rate, review_weight, stars_for
+
+
+def reviews(*items) -> dict:
+    """items: (mean score, age in days, contract amount in fen) → the aggregate inputs."""
+    weights = [review_weight(age, amount) for _, age, amount in items]
+    return {"review_count": len(items), "review_weight": sum(weights),
+            "review_weighted_score": sum(w * score for w, (score, _, _) in zip(weights, items, strict=True))}
+
+
+def test_review_weight_by_hand():
+    assert review_weight(0, 0) == 1.0
+    assert review_weight(180, 0) == pytest.approx(0.5)  # one half-life
+    assert review_weight(0, 999000_00) == pytest.approx(1 + math.log10(1000))  # ¥999,000 → 4.0
+    assert review_weight(360, 9000_00) == pytest.approx(0.25 * 2)  # two half-lives × (1 + log10 10)
+
+
+def test_no_reviews_scores_the_platform_mean():
+    result = rate(RatingInputs(), platform_mean=4.0)
+    assert result.dimensions["service_reviews"] == 75.0  # (4 − 1) / 4
+    assert result.stars is None  # fewer than 3 completed contracts: a new provider
+
+
+def test_one_tiny_five_star_review_does_not_beat_many_good_large_ones():
+    one_tiny = rate(RatingInputs(**reviews((5.0, 1, 500_00))), platform_mean=4.0)
+    many_large = rate(RatingInputs(**reviews(*[(4.6, 30, 300000_00)] * 20)), platform_mean=4.0)
+    # by hand: weight = 0.5^(1/180) × (1 + log10 1.5) = 0.99616 × 1.17609 = 1.17158;
+    # average = (5 × 4.0 + 1.17158 × 5) / (5 + 1.17158) = 4.18983 → (4.18983 − 1) / 4 = 79.75
+    assert one_tiny.dimensions["service_reviews"] == pytest.approx(79.75, abs=0.01)
+    assert many_large.dimensions["service_reviews"] > one_tiny.dimensions["service_reviews"] + 5
+
+
+def test_old_reviews_fade():
+    recent_bad_old_good = rate(RatingInputs(**reviews((2.0, 10, 100000_00), (5.0, 900, 100000_00))))
+    recent_good_old_bad = rate(RatingInputs(**reviews((5.0, 10, 100000_00), (2.0, 900, 100000_00))))
+    assert recent_good_old_bad.dimensions["service_reviews"] > recent_bad_old_good.dimensions["service_reviews"] + 10
+
+
+def test_operating_by_hand():
+    score, _ = operating(RatingInputs(settled_milestones=10, on_time_milestones=8, change_requests=3,
+                                      disputes_lost=1, completed_contracts=3, cancelled_contracts=1))
+    # on time 0.8×30 = 24; completion 0.75×25 = 18.75; rounds 0.3 → (1 − 0.1)×20 = 18; lost 10 % → 0.5×25 = 12.5
+    assert score == pytest.approx(73.25)
+    assert operating(RatingInputs())[0] == 100.0  # nothing to measure yet counts as full marks
+
+
+def test_brand_development_and_growth_by_hand():
+    score, _ = brand_development(RatingInputs(brands_12m=5, repeat_brands_12m=2, tier_total_12m=300))
+    assert score == pytest.approx(20 + 12 + 18)  # 5/10×40, 2/5×30, (300/5)/100×30
+    flat, _ = growth(RatingInputs(volume_recent=50000_00, volume_previous=50000_00))
+    assert flat == 50.0
+    doubled, _ = growth(RatingInputs(volume_recent=2 * 60000_00 - 10000_00, volume_previous=50000_00,
+                                     new_brands_recent=3, new_brands_previous=1))
+    assert doubled == pytest.approx((75 + 75) / 2)  # (110k + 10k)/(50k + 10k) = 2; (3+1)/(1+1) = 2
+
+
+@pytest.mark.parametrize("score, completed, stars", [
+    (90, 3, 6), (85, 5, 6), (84.99, 5, 5), (75, 3, 5), (65, 3, 4), (64.9, 10, 3), (10, 3, 3), (99, 2, None)])
+def test_star_thresholds(score, completed, stars):
+    assert stars_for(score, completed) == stars
