@@ -4,7 +4,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
 from extensions import db
-from models.types import UTCDateTime, utcnow
+from models.types import StoredFileColumns, UTCDateTime, utcnow
 
 # submitted: live, in round `round_index`; the others are final.
 BID_STATUSES = ("submitted", "rejected", "withdrawn", "awarded")
@@ -84,18 +84,13 @@ class BidRevision(db.Model):
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class BidAttachment(db.Model):
+class BidAttachment(StoredFileColumns, db.Model):
     """A file attached to a proposal, stored outside the web root and served only to those allowed."""
 
     __tablename__ = "bid_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(255))  # as uploaded, for display
-    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
 
 

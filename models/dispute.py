@@ -4,7 +4,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
 from extensions import db
-from models.types import UTCDateTime, utcnow
+from models.types import StoredFileColumns, UTCDateTime, utcnow
 
 DISPUTE_REASONS = ("not_delivered", "quality", "scope_change", "late", "unresponsive", "other")
 DISPUTE_STATUSES = ("open", "resolved", "withdrawn")
@@ -54,16 +54,11 @@ class DisputeEvidence(db.Model):
     files = relationship("EvidenceFile", cascade="all, delete-orphan", order_by="EvidenceFile.id")
 
 
-class EvidenceFile(db.Model):
+class EvidenceFile(StoredFileColumns, db.Model):
     __tablename__ = "evidence_files"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evidence_id: Mapped[int] = mapped_column(ForeignKey("dispute_evidence.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
 
 
 class DisputeEvent(db.Model):

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
 from extensions import db
-from models.types import UTCDateTime, utcnow
+from models.types import StoredFileColumns, UTCDateTime, utcnow
 
 
 class MilestoneDelivery(db.Model):
@@ -22,16 +22,11 @@ class MilestoneDelivery(db.Model):
     files = relationship("DeliveryFile", cascade="all, delete-orphan", order_by="DeliveryFile.id")
 
 
-class DeliveryFile(db.Model):
+class DeliveryFile(StoredFileColumns, db.Model):
     __tablename__ = "delivery_files"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("milestone_deliveries.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
 
 
 class MilestoneEvent(db.Model):

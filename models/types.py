@@ -1,7 +1,8 @@
 """Column types shared by every model."""
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import BigInteger, DateTime, String
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -27,6 +28,22 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class StoredFileColumns:
+    """The columns every uploaded file keeps (see services.storage): shown name, random stored
+    name, type decided from its bytes, size, and SHA-256 to prove what was submitted."""
+
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+    @classmethod
+    def from_stored(cls, stored, **fields):
+        return cls(filename=stored.filename, stored_name=stored.stored_name, content_type=stored.content_type,
+                   size=stored.size, sha256=stored.sha256, **fields)
 
 
 def utcnow() -> datetime:

@@ -43,12 +43,8 @@ def _link(dispute: Dispute) -> str:
 
 
 def _save_files(files, milestone_id: int) -> list[EvidenceFile]:
-    saved = []
-    for stream, filename in files or []:
-        stored = storage.save(stream, filename, f"disputes/{milestone_id}")
-        saved.append(EvidenceFile(filename=stored.filename, stored_name=stored.stored_name,
-                                  content_type=stored.content_type, size=stored.size, sha256=stored.sha256))
-    return saved
+    return [EvidenceFile.from_stored(storage.save(stream, filename, f"disputes/{milestone_id}"))
+            for stream, filename in files or []]
 
 
 def open_dispute(actor: User, milestone_id: int, reason: str, statement: str = "", *,

@@ -142,9 +142,7 @@ def deliver(actor: User, milestone_id: int, note: str, links: list[str] | None =
     transition(milestone, "delivered", actor, note=note, version=version)
     delivery = MilestoneDelivery(version=version, note=note, links=links)
     for stream, filename in files or []:
-        stored = storage.save(stream, filename, f"deliveries/{milestone.id}")
-        delivery.files.append(DeliveryFile(filename=stored.filename, stored_name=stored.stored_name,
-                                           content_type=stored.content_type, size=stored.size, sha256=stored.sha256))
+        delivery.files.append(DeliveryFile.from_stored(storage.save(stream, filename, f"deliveries/{milestone.id}")))
     milestone.deliveries.append(delivery)
     milestone.delivered_at = utcnow()  # the auto-release clock starts (again)
     milestone.release_reminder_sent_at = None

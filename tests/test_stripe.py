@@ -43,6 +43,17 @@ def payment_intent_of(app, milestone_id) -> str:
                                   .where(StripePayment.milestone_id == milestone_id)).one()
 
 
+def funded_by_card(d, stripe_app, localstripe, app):
+    """The deal's first milestone, paid by card and confirmed by Stripe's webhook."""
+    brand = stripe_api(stripe_app, d.brand)
+    mid = d.milestone_ids[0]
+    brand.post(f"/milestones/{mid}/fund")
+    intent_id = payment_intent_of(app, mid)
+    pay_like_stripe_js(localstripe, intent_id)
+    assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")
+    return brand, mid, intent_id
+
+
 def test_fund_by_payment_intent_and_signed_webhook(deal, stripe_app, localstripe, app):
     d = deal()
     brand = stripe_api(stripe_app, d.brand)
@@ -149,12 +160,7 @@ def test_split_decision_refunds_the_brands_share_once_through_stripe(deal, strip
     from workers import jobs
 
     d = deal()
-    brand = stripe_api(stripe_app, d.brand)
-    mid = d.milestone_ids[0]
-    brand.post(f"/milestones/{mid}/fund")
-    intent_id = payment_intent_of(app, mid)
-    pay_like_stripe_js(localstripe, intent_id)
-    assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")
+    brand, mid, intent_id = funded_by_card(d, stripe_app, localstripe, app)
     dispute = brand.post(f"/milestones/{mid}/disputes", json={"reason": "not_delivered"}).json["id"]
 
     staff = stripe_api(stripe_app, d.staff)
@@ -182,12 +188,7 @@ def test_a_refund_made_before_a_crash_is_found_not_repeated(deal, stripe_app, lo
     from workers import jobs
 
     d = deal()
-    brand = stripe_api(stripe_app, d.brand)
-    mid = d.milestone_ids[0]
-    brand.post(f"/milestones/{mid}/fund")
-    intent_id = payment_intent_of(app, mid)
-    pay_like_stripe_js(localstripe, intent_id)
-    assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")
+    brand, mid, intent_id = funded_by_card(d, stripe_app, localstripe, app)
     with stripe_app.app_context():
         db.session.add(StripeRefund(key="refund:dispute:crash", payment_intent_id=intent_id, amount=5000_00,
                                     currency="CNY"))
