@@ -68,7 +68,7 @@ def recompute_all() -> dict:
     inputs = ratings_data.gather(now, None)
     for provider_id in ratings_data.all_provider_ids():
         inputs[provider_id]  # noqa: B018  (providers without any data still get a new-provider rating)
-    done = ratings_data.store(now, inputs, ratings_data.platform_mean(now), progress=progress)
+    done = ratings_data.store(now, inputs, ratings_data.mean_of(inputs), progress=progress)
     badges = directory.award_badges(now)
     db.session.commit()
     progress(done, done)

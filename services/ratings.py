@@ -55,6 +55,7 @@ class RatingInputs:
     review_count: int = 0
     review_weight: float = 0.0  # Σ weight
     review_weighted_score: float = 0.0  # Σ weight × review mean (1–5)
+    review_score_sum: float = 0.0  # Σ review mean, unweighted (for the platform mean)
     settled_milestones: int = 0
     on_time_milestones: int = 0
     change_requests: int = 0
@@ -127,6 +128,12 @@ def stars_for(score: float, completed_contracts: int) -> int | None:
     if completed_contracts < MIN_COMPLETED_CONTRACTS:
         return None
     return next((stars for threshold, stars in STAR_THRESHOLDS if score >= threshold), 3)
+
+
+def explain(stored_inputs: dict) -> Rating:
+    """Recompute a stored rating from the inputs kept with it (for its breakdown on the pages)."""
+    fields = {name: stored_inputs[name] for name in RatingInputs.__dataclass_fields__ if name in stored_inputs}
+    return rate(RatingInputs(**fields), stored_inputs.get("platform_mean", DEFAULT_PLATFORM_MEAN))
 
 
 def rate(i: RatingInputs, platform_mean: float = DEFAULT_PLATFORM_MEAN) -> Rating:

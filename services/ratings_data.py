@@ -1,10 +1,10 @@
 """The inputs of services.ratings, aggregated in SQL for many providers at once (GROUP BY
 provider), and the write of the computed ratings. No Python loop ever walks reviews or milestones."""
+import json
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, func, literal, or_, select, update
 
 from extensions import db
 from models import (
@@ -28,18 +28,29 @@ def _age_days(column, now: datetime):
     return func.extract("epoch", literal(now) - column) / 86400.0
 
 
-def _published(now: datetime):
-    """A brand's review counts once it is public: the provider has reviewed too, or the window closed."""
-    other = aliased(Review)
-    return and_(Review.author_role == "brand", Review.hidden_at.is_(None), or_(
-        exists().where(other.contract_id == Review.contract_id, other.author_role == "provider"),
-        and_(Contract.completed_at.is_not(None), Contract.completed_at <= now - WINDOW)))
+def _published_reviews(now: datetime):
+    """Brands' reviews that are public — the provider has reviewed too, or the window closed — with
+    their contract. (A hash join against the contracts the provider reviewed: no per-row lookup.)"""
+    answered = select(Review.contract_id.label("contract_id")).where(Review.author_role == "provider").distinct() \
+        .subquery()
+    return (select(Review, Contract).join(Contract, Contract.id == Review.contract_id)
+            .outerjoin(answered, answered.c.contract_id == Review.contract_id)
+            .where(Review.author_role == "brand", Review.hidden_at.is_(None),
+                   or_(answered.c.contract_id.is_not(None),
+                       and_(Contract.completed_at.is_not(None), Contract.completed_at <= now - WINDOW))))
+
+
+SCORE = (Review.quality + Review.communication + Review.timeliness + Review.professionalism) / 4.0
+
+
+def mean_of(inputs: dict[int, ratings.RatingInputs]) -> float:
+    """The platform mean from a gather over every provider (saves a second pass over the reviews)."""
+    count = sum(i.review_count for i in inputs.values())
+    return sum(i.review_score_sum for i in inputs.values()) / count if count else ratings.DEFAULT_PLATFORM_MEAN
 
 
 def platform_mean(now: datetime) -> float:
-    mean = (Review.quality + Review.communication + Review.timeliness + Review.professionalism) / 4.0
-    value = db.session.scalar(select(func.avg(mean)).join(Contract, Contract.id == Review.contract_id)
-                              .where(_published(now)))
+    value = db.session.scalar(_published_reviews(now).with_only_columns(func.avg(SCORE)))
     return float(value) if value is not None else ratings.DEFAULT_PLATFORM_MEAN
 
 
@@ -56,13 +67,12 @@ def gather(now: datetime, provider_ids: list[int] | None = None) -> dict[int, ra
             for name, value in zip(names, values, strict=True):
                 setattr(row, name, type(getattr(row, name))(value or 0))
 
-    score = (Review.quality + Review.communication + Review.timeliness + Review.professionalism) / 4.0
     weight = (func.power(0.5, _age_days(Review.created_at, now) / ratings.HALF_LIFE_DAYS)
               * (1 + func.log10(1 + Contract.amount / float(ratings.SIZE_UNIT))))
-    fill(scoped(select(Contract.provider_id, func.count(Review.id), func.sum(weight), func.sum(weight * score))
-                .join(Contract, Contract.id == Review.contract_id).where(_published(now))
+    fill(scoped(_published_reviews(now).with_only_columns(Contract.provider_id, func.count(Review.id),
+                                                          func.sum(weight), func.sum(weight * SCORE), func.sum(SCORE))
                 .group_by(Contract.provider_id), Contract.provider_id),
-         "review_count", "review_weight", "review_weighted_score")
+         "review_count", "review_weight", "review_weighted_score", "review_score_sum")
 
     first_delivery = (select(MilestoneDelivery.milestone_id, func.min(MilestoneDelivery.created_at).label("at"))
                       .group_by(MilestoneDelivery.milestone_id).subquery())
@@ -133,21 +143,34 @@ def store(now: datetime, inputs: dict[int, ratings.RatingInputs], mean: float, *
                          "operating": result.dimensions["operating"],
                          "brand_development": result.dimensions["brand_development"],
                          "growth": result.dimensions["growth"],
-                         "inputs": {**vars(data), "platform_mean": round(mean, 4), "parts": result.parts}})
-        db.session.execute(db.insert(ProviderRating), rows)
+                         # the inputs alone: the breakdown is derived from them again (ratings.explain)
+                         "inputs": {**vars(data), "platform_mean": round(mean, 4)}})
+        _insert_ratings(rows)
         done += len(rows)
         if progress is not None:
             progress(done, len(items))
-    if items:
-        fresh = select(ProviderRating.stars, ProviderRating.score).where(
-            ProviderRating.provider_id == ProviderProfile.user_id, ProviderRating.computed_at == now)
+    if items:  # UPDATE … FROM (PostgreSQL, and SQLite ≥ 3.33): one statement for every profile
         db.session.execute(update(ProviderProfile)
-                           .where(ProviderProfile.user_id.in_(select(ProviderRating.provider_id)
-                                                              .where(ProviderRating.computed_at == now)))
-                           .values(stars=fresh.with_only_columns(ProviderRating.stars).scalar_subquery(),
-                                   rating_score=fresh.with_only_columns(ProviderRating.score).scalar_subquery())
+                           .where(ProviderProfile.user_id == ProviderRating.provider_id,
+                                  ProviderRating.computed_at == now)
+                           .values(stars=ProviderRating.stars, rating_score=ProviderRating.score)
                            .execution_options(synchronize_session=False))
     return done
+
+
+RATING_COLUMNS = ("provider_id", "computed_at", "score", "stars", "service_reviews", "operating",
+                  "brand_development", "growth", "inputs")
+
+
+def _insert_ratings(rows: list[dict]) -> None:
+    """PostgreSQL: COPY (a nightly run writes one row per provider); elsewhere a plain INSERT."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(db.insert(ProviderRating), rows)
+        return
+    cursor = db.session.connection().connection.cursor()
+    with cursor.copy(f"COPY provider_ratings ({', '.join(RATING_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if c == "inputs" else row[c] for c in RATING_COLUMNS])
 
 
 def recompute(provider_ids: list[int], now: datetime) -> int:

@@ -120,3 +120,19 @@ def test_full_recompute_reports_progress(track_record, app, api, make_user):
     assert api(make_user("brand")).get(f"/jobs/{job_id}").status_code == 404
     with app.app_context():
         assert Job.fetch(job_id, connection=get_redis()).meta["started_by"]
+
+
+def test_the_two_ways_to_the_platform_mean_agree(track_record, app):
+    import pytest
+
+    from models.types import utcnow
+    from services import ratings_data
+
+    provider, _, deals = track_record(2, brands=2)
+    for (brand, contract), quality in zip(deals, (5, 2), strict=True):
+        brand.post(f"/contracts/{contract}/reviews", json={"scores": {**GOOD, "quality": quality}})
+        provider.post(f"/contracts/{contract}/reviews", json={"scores": GOOD})
+    with app.app_context():
+        now = utcnow()
+        by_sum = ratings_data.mean_of(ratings_data.gather(now, None))
+        assert by_sum == pytest.approx(ratings_data.platform_mean(now)) == pytest.approx((4.75 + 4.0) / 2)

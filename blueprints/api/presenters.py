@@ -6,6 +6,7 @@ from flask import url_for
 from blueprints.api import schemas
 from i18n.notifications import render as render_notification
 from models import Bid, Notification, ProviderProfile, Tender, User
+from services import ratings
 from services.bidding import can_see_contents
 from services.tenders import bid_count
 
@@ -44,14 +45,20 @@ def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | Non
     )
 
 
+def _breakdown(rating) -> dict:
+    if rating is None:
+        return {}
+    parts = ratings.explain(rating.inputs).parts
+    return {name: {"score": float(getattr(rating, name)), "weight": ratings.WEIGHTS[name], **parts[name]}
+            for name in ratings.WEIGHTS}
+
+
 def provider_out(profile: ProviderProfile, rating=None, badges=()) -> schemas.ProviderOut:
     """`rating`: the provider's newest ProviderRating, if it has been rated."""
     inputs = rating.inputs if rating is not None else {}
     return schemas.ProviderOut(
         score=float(rating.score) if rating is not None else None,
-        score_breakdown={name: {"score": float(getattr(rating, name)), **inputs.get("parts", {}).get(name, {})}
-                         for name in ("service_reviews", "operating", "brand_development", "growth")}
-        if rating is not None else {},
+        score_breakdown=_breakdown(rating),
         review_count=inputs.get("review_count", 0), completed_contracts=inputs.get("completed_contracts", 0),
         rated_at=rating.computed_at if rating is not None else None,
         badges=[{"category": b.category, "period": b.period, "level": b.level} for b in badges],
