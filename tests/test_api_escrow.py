@@ -205,3 +205,18 @@ def test_wallet_page_and_me_ledger(deal):
     d.fund(0)
     entries = d.brand.get("/me/ledger").json
     assert [(e["kind"], e["amount"]) for e in entries["items"]] == [("fund", -150000_00), ("deposit", 150000_00)]
+
+
+def test_a_refusal_is_replayed_for_the_same_key(deal, app):
+    """The first answer is the answer: a key that met insufficient funds keeps meeting it, even after
+    a deposit; a new key tries again."""
+    d = deal()
+    mid = d.milestone_ids[0]
+    first = d.brand.post(f"/milestones/{mid}/fund", headers={"Idempotency-Key": "fund-early"})
+    assert first.status_code == 409 and first.json["error"]["code"] == "insufficient_funds"
+    d.deposit(150000_00)
+    again = d.brand.post(f"/milestones/{mid}/fund", headers={"Idempotency-Key": "fund-early"})
+    assert (again.status_code, again.json) == (409, first.json)
+    assert postings(app, "fund") == 0
+    fresh = d.brand.post(f"/milestones/{mid}/fund", headers={"Idempotency-Key": "fund-after-deposit"})
+    assert fresh.status_code == 200 and postings(app, "fund") == 1

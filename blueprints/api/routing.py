@@ -111,7 +111,9 @@ def _idempotent(user, key: str, call, status: int):
     """Replay the stored answer for this key, or run the call and store its answer with it.
 
     A twin request racing with the same key either waits on the same rows and then fails (conflict,
-    duplicate key) or loses on the unique (user, key) row; either way it answers what the winner stored."""
+    duplicate key) or loses on the unique (user, key) row; either way it answers what the winner stored.
+    A request that ran and was refused (409, 422: say, insufficient funds) stores that answer too, so
+    a retry with the same key gets the same refusal instead of a second attempt — as Stripe does."""
     from sqlalchemy.exc import IntegrityError
 
     from services import idempotency
@@ -126,10 +128,16 @@ def _idempotent(user, key: str, call, status: int):
         payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
         idempotency.remember(user, key, fp, status, payload)
         db.session.commit()
-    except (DomainError, IntegrityError):
+    except (DomainError, IntegrityError) as exc:
         db.session.rollback()
         if (row := idempotency.stored(user, key, fp)) is not None:
             return jsonify(row.body), row.status_code
+        if isinstance(exc, DomainError) and exc.status in (409, 422):
+            body = {"error": {"code": exc.code, "message": str(exc.message),
+                              **({"fields": {k: str(v) for k, v in exc.fields.items()}} if exc.fields else {})}}
+            idempotency.remember(user, key, fp, exc.status, body)
+            db.session.commit()
+            return jsonify(body), exc.status
         raise
     return jsonify(payload), status
 
