@@ -13,9 +13,9 @@ from models import Bid, Contract, Milestone
 from tests.conftest import IS_POSTGRES
 
 
-def post_json(url: str, token: str, body: dict) -> int:
+def post_json(url: str, token: str, body: dict, **headers) -> int:
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={  # noqa: S310
-        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}", **headers})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (our own test server)
             return response.status
@@ -90,17 +90,8 @@ def test_fifty_concurrent_accepts_with_one_idempotency_key_answer_alike(deal, li
     url = f"{live_server.url}/api/v1/milestones/{d.milestone_ids[0]}/accept"
     n = 50 if IS_POSTGRES else 10
 
-    def call(_i):
-        request = urllib.request.Request(url, data=b"{}", method="POST", headers={  # noqa: S310
-            "Content-Type": "application/json", "Authorization": f"Bearer {d.brand.token}",
-            "Idempotency-Key": "accept-once"})
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-                return response.status
-        except urllib.error.HTTPError as err:
-            return err.code
-
-    assert race(n, call) == [200] * n
+    key = {"Idempotency-Key": "accept-once"}
+    assert race(n, lambda i: post_json(url, d.brand.token, {}, **key)) == [200] * n
 
 
 def test_fifty_concurrent_funds_from_a_wallet_that_covers_one(deal, live_server, app):

@@ -83,6 +83,14 @@ def download_attachment(bid_id: int, attachment_id: int):
     return send_attachment(att)
 
 
+def send_one_of(files, file_id: int):
+    """Send the file with this id if it is among `files` (already authorised), else 404."""
+    stored = next((f for f in files if f.id == file_id), None)
+    if stored is None:
+        raise NotFound()
+    return send_attachment(stored)
+
+
 def send_attachment(att):
     """The stored bytes, always as a download (never rendered inline on our origin)."""
     response = send_file(storage.path_of(att.stored_name), mimetype=att.content_type, as_attachment=True,

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from blueprints.api.bids import send_attachment
+from blueprints.api.bids import send_one_of
 from blueprints.contracts.forms import ChangesForm, DeliverForm
 from blueprints.disputes.forms import DisputeForm
 from blueprints.reviews.forms import ReasonForm, ReplyForm, ReviewForm
@@ -110,7 +110,4 @@ def cancel(milestone_id: int):
 @login_required
 def delivery_file(milestone_id: int, file_id: int):
     milestone = escrow.milestone_for(current_user, milestone_id)
-    stored = next((f for d in milestone.deliveries for f in d.files if f.id == file_id), None)
-    if stored is None:
-        abort(404)
-    return send_attachment(stored)
+    return send_one_of([f for d in milestone.deliveries for f in d.files], file_id)

@@ -1,9 +1,9 @@
 """Dispute pages: open one from the contract, the dispute's own page (history, evidence, decision)."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from blueprints.api.bids import send_attachment
+from blueprints.api.bids import send_one_of
 from blueprints.disputes.forms import AdjustmentForm, DisputeForm, EvidenceForm, ResolveForm
 from blueprints.web import ActionForm, perform, role_required
 from i18n import minor_units
@@ -97,10 +97,7 @@ def adjust(dispute_id: int):
 @login_required
 def evidence_file(dispute_id: int, file_id: int):
     dispute = disputes.dispute_for(current_user, dispute_id)
-    stored = next((f for e in dispute.evidence for f in e.files if f.id == file_id), None)
-    if stored is None:
-        abort(404)
-    return send_attachment(stored)
+    return send_one_of([f for e in dispute.evidence for f in e.files], file_id)
 
 
 @bp.get("/queue")
