@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Bid, BidAttachment, BidMilestone, BidRevision, Tender, User
-from models.bid import LIVE
+from models.bid import BID_STATUSES, LIVE
 from models.types import utcnow
 from services import notifications, storage
 from services.errors import Conflict, Forbidden, NotFound, check
@@ -144,11 +144,20 @@ def revise_bid(provider: User, bid_id: int, data: BidInput) -> Bid:
     return bid
 
 
+def decide_bid(bid: Bid, status: str, reason: str | None = None) -> None:
+    """The one place a bid leaves the running: live → withdrawn, rejected or awarded, never back."""
+    if not bid.live or status not in BID_STATUSES or status == LIVE:
+        raise Conflict(_l("This bid is no longer in the running."), code="illegal_transition")
+    bid.status, bid.decided_at = status, utcnow()
+    if reason is not None:
+        bid.reject_reason = reason
+
+
 def withdraw_bid(provider: User, bid_id: int) -> Bid:
     bid = own_bid(provider, bid_id, lock=True)
     if not bid.live or bid.tender.status not in ("open", "evaluating"):
         raise Conflict(_l("This bid can no longer be withdrawn."), code="illegal_transition")
-    bid.status, bid.decided_at = "withdrawn", utcnow()
+    decide_bid(bid, "withdrawn")
     notifications.notify([bid.tender.brand_id], "bid_withdrawn", link=f"/tenders/{bid.tender_id}/evaluate",
                          tender=bid.tender.title, provider=None if bid.tender.sealed_opening else provider.display_name)
     return bid

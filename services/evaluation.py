@@ -12,9 +12,10 @@ from extensions import db
 from models import Bid, BidScore, Contract, EvaluationSlot, Milestone, Tender, User
 from models.types import utcnow
 from services import notifications
+from services.bidding import bids_for, decide_bid
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
-from services.tenders import get_tender, owned_tender
+from services.tenders import get_tender, move, owned_tender
 
 SLOT_ROUNDS = ("pitch", "site_visit")
 
@@ -92,7 +93,7 @@ def reject_bid(actor: User, bid_id: int, reason: str) -> Bid:
         raise Conflict(_l("Bids can be rejected while the tender is being evaluated."), code="illegal_transition")
     reason = (reason or "").strip()
     check({"reason": not 3 <= len(reason) <= 2000 and _l("Give the provider a reason (3 to 2000 characters).")})
-    bid.status, bid.reject_reason, bid.decided_at = "rejected", reason, utcnow()
+    decide_bid(bid, "rejected", reason)
     notifications.notify([bid.provider_id], "bid_rejected", link=f"/tenders/{tender.id}", tender=tender.title,
                          reason=reason)
     return bid
@@ -144,12 +145,11 @@ def award(actor: User, tender_id: int, bid_id: int) -> Contract:
         for m in bid.milestones
     ]
     db.session.add(contract)
-    tender.stored_status = "awarded"
-    bid.status, bid.decided_at = "awarded", now
+    move(tender, "awarded")
+    decide_bid(bid, "awarded")
     losers = [other for other in tender.bids if other.live and other.id != bid.id]
     for other in losers:
-        other.status, other.decided_at = "rejected", now
-        other.reject_reason = str(_l("Another bid was awarded."))
+        decide_bid(other, "rejected", str(_l("Another bid was awarded.")))
     db.session.flush()  # unique contracts.tender_id: a racing second award fails here, whole
     notifications.notify([bid.provider_id], "bid_awarded", link=f"/contracts/{contract.id}", tender=tender.title)
     notifications.notify([o.provider_id for o in losers], "bid_not_awarded", link=f"/tenders/{tender.id}",
@@ -175,8 +175,6 @@ def board(actor: User, tender_id: int) -> tuple[Tender, dict[int, list[BoardRow]
     tender = get_tender(tender_id, viewer=actor)
     if actor is None or not (actor.is_admin or actor.id == tender.brand_id):
         raise Forbidden(_l("Only the tender's brand sees its bids."))
-    from services.bidding import bids_for
-
     bids = bids_for(actor, tender.id)
     by_round: dict[int, list[BoardRow]] = {i: [] for i in range(len(tender.rounds))}
     for bid in bids:

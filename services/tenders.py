@@ -189,7 +189,8 @@ def owned_tender(actor: User, tender_id: int) -> Tender:
     return tender
 
 
-def _move(tender: Tender, new_status: str) -> None:
+def move(tender: Tender, new_status: str) -> None:
+    """The one place a tender's status changes (the allowed moves are models.tender.TRANSITIONS)."""
     if not tender.can_move_to(new_status):
         raise Conflict(
             _l("A tender that is “%(status)s” cannot become “%(new)s”.",
@@ -204,7 +205,7 @@ def close_tender(actor: User, tender_id: int) -> Tender:
     tender = owned_tender(actor, tender_id)
     if tender.stored_status == "open" and tender.status == "evaluating":
         raise Conflict(_l("Bidding has already closed at the deadline."), code="illegal_transition")
-    _move(tender, "evaluating")
+    move(tender, "evaluating")
     tender.current_round = 0
     tender.closed_at = utcnow()
     return tender
@@ -214,7 +215,7 @@ def cancel_tender(actor: User, tender_id: int, reason: str = "") -> Tender:
     tender = owned_tender(actor, tender_id)
     reason = (reason or "").strip()
     check({"reason": len(reason) > 2000 and _l("At most 2000 characters.")})
-    _move(tender, "cancelled")
+    move(tender, "cancelled")
     tender.cancelled_at = utcnow()
     tender.cancel_reason = reason or None
     bidders = [bid.provider_id for bid in tender.bids if bid.status == "submitted"]
