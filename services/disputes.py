@@ -93,6 +93,12 @@ def _require_open(dispute: Dispute) -> None:
         raise Conflict(_l("This dispute is closed."), code="dispute_closed")
 
 
+def _close(dispute: Dispute, status: str) -> None:
+    """The one place a dispute's status changes: open → withdrawn or resolved, once."""
+    _require_open(dispute)
+    dispute.status, dispute.closed_at = status, utcnow()
+
+
 def add_evidence(actor: User, dispute_id: int, note: str, links: list[str] | None = None, files=None):
     dispute = dispute_for(actor, dispute_id, lock=True)
     _side(actor, dispute.milestone)
@@ -122,7 +128,7 @@ def withdraw(actor: User, dispute_id: int) -> Dispute:
     _require_open(dispute)
     milestone = locked_get(Milestone, dispute.milestone_id)
     escrow.restore_after_dispute(milestone, dispute.previous_status, actor, dispute.id)
-    dispute.status, dispute.closed_at = "withdrawn", utcnow()
+    _close(dispute, "withdrawn")
     _record(dispute, actor, "withdrawn", restored=dispute.previous_status)
     notifications.notify([_other_party(dispute, actor)], "dispute_withdrawn", link=_link(dispute),
                          milestone=milestone.title)
@@ -170,7 +176,7 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
 
         enqueue_after_commit(jobs.send_pending_refunds)
     escrow.transition(milestone, "resolved", staff, note=reason, provider_amount=provider_amount)
-    dispute.status, dispute.closed_at = "resolved", utcnow()
+    _close(dispute, "resolved")
     dispute.provider_amount, dispute.decision_reason, dispute.decided_by_id = provider_amount, reason, staff.id
     _record(dispute, staff, "resolved", provider_amount=provider_amount, commission=cut, refund=to_brand)
     milestone.released_at = utcnow()  # settled: counts for growth with the provider's share
