@@ -68,10 +68,13 @@ def _register_blueprints(app: Flask) -> None:
         contracts,
         disputes,
         evaluation,
+        finance,
         main,
         notifications,
+        payouts,
         providers,
         reviews,
+        statements,
         tenders,
         wallet,
         webhooks,
@@ -79,7 +82,8 @@ def _register_blueprints(app: Flask) -> None:
     from blueprints.api import bp as api_bp
 
     for bp in (main.bp, auth.bp, account.bp, tenders.bp, bids.bp, evaluation.bp, contracts.bp, disputes.bp,
-               notifications.bp, wallet.bp, providers.bp, reviews.bp, admin.bp, webhooks.bp):
+               notifications.bp, wallet.bp, statements.bp, payouts.bp, providers.bp, reviews.bp, admin.bp, finance.bp,
+               webhooks.bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is ever accepted there
     app.register_blueprint(api_bp)

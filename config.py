@@ -58,6 +58,11 @@ class Config:
         self.STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
         self.COMMISSION_BPS = _int("COMMISSION_BPS", 1000)
         self.AUTO_RELEASE_DAYS = _int("AUTO_RELEASE_DAYS", 14)
+        # Settlement: money released at least PAYOUT_HOLD_DAYS ago is paid out once it reaches
+        # PAYOUT_MIN (minor units), by a batch on the PAYOUT_CRON schedule (UTC; default Monday 02:00).
+        self.PAYOUT_HOLD_DAYS = _int("PAYOUT_HOLD_DAYS", 7)
+        self.PAYOUT_MIN = _int("PAYOUT_MIN", 10000)
+        self.PAYOUT_CRON = os.environ.get("PAYOUT_CRON", "0 2 * * 1")
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(instance / "uploads")
         self.DEFAULT_CURRENCY = "CNY"
         self.DEFAULT_TIMEZONE = "Asia/Shanghai"

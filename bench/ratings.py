@@ -35,7 +35,8 @@ def fresh_database(url: str) -> str:
 
 
 def generate(db, scale: float) -> dict:
-    """Synthetic but shaped like the market: every contract settled, five brand reviews each."""
+    """Synthetic but shaped like the market: every contract settled, five brand reviews each (no
+    provider review, so each is public from the close of its contract's review window)."""
     n_prov, n_brand, n_con = int(PROVIDERS * scale), int(BRANDS * scale), int(CONTRACTS * scale)
     sql = f"""
     TRUNCATE reviews, milestones, contracts, bids, tenders, provider_profiles, brand_profiles, users
@@ -72,9 +73,10 @@ def generate(db, scale: float) -> dict:
                now() - (g % 700) * interval '1 day'
         FROM generate_series(1, {n_con}) g;
     INSERT INTO reviews (contract_id, author_id, subject_id, author_role, quality, communication, timeliness,
-                         professionalism, comment, created_at)
+                         professionalism, comment, created_at, visible_from)
         SELECT c, {n_prov} + 1 + (c + r) % {n_brand}, 1 + c % {n_prov}, 'brand', 1 + (c + r) % 5, 1 + (c * r) % 5,
-               1 + (c + 2 * r) % 5, 1 + (c + 3 * r) % 5, '', now() - ((c + r) % 900) * interval '1 day'
+               1 + (c + 2 * r) % 5, 1 + (c + 3 * r) % 5, '', now() - ((c + r) % 900) * interval '1 day',
+               now() - (c % 700) * interval '1 day' + interval '14 days'
         FROM generate_series(1, {n_con}) c, generate_series(1, {REVIEWS_PER_CONTRACT}) r;
     ANALYZE;
     """  # noqa: S608 (integers computed here, no outside input)

@@ -7,7 +7,17 @@ from sqlalchemy import func, select
 from extensions import db
 from models import User
 from models.types import utcnow
-from services import accounts, bidding, escrow, evaluation, funding, profiles, registration_numbers, tenders
+from services import (
+    accounts,
+    bidding,
+    escrow,
+    evaluation,
+    funding,
+    payout_accounts,
+    profiles,
+    registration_numbers,
+    tenders,
+)
 from services.bidding import BidInput, MilestoneInput
 from services.tenders import KpiInput, TenderInput
 
@@ -81,6 +91,8 @@ def load_demo() -> list[tuple[str, str]]:
             profiles.request_verification(user, _number(seq))
         if status == "verified":
             profiles.verify_provider(staff, user.id, checked_number=_number(seq))
+            payout_accounts.save_bank_details(user, account_name=company, bank_name="中国工商银行 上海分行",
+                                              account_number=f"6222{seq:015d}")
         elif status == "rejected":
             profiles.reject_provider(staff, user.id, reason="The licence photo does not match the number given.")
         logins.append(("provider", email))

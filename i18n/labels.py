@@ -80,6 +80,26 @@ POSTING_LABELS = {
     "refund": _l("Refund"),
     "resolution": _l("Dispute decided"),
     "adjustment": _l("Correction by staff"),
+    "payout": _l("Payout taken into a settlement batch"),
+    "payout_paid": _l("Payout sent"),
+    "payout_reversal": _l("Failed payout returned"),
+}
+
+PAYOUT_STATUS_LABELS = {
+    "pending": _l("On its way"),
+    "paid": _l("Paid"),
+    "failed": _l("Failed"),
+}
+
+BATCH_STATUS_LABELS = {
+    "collecting": _l("Collecting"),
+    "paying": _l("Paying"),
+    "closed": _l("Closed"),
+}
+
+PAYOUT_METHOD_LABELS = {
+    "bank": _l("Bank transfer"),
+    "stripe": _l("Stripe Connect"),
 }
 
 CONTRACT_STATUS_LABELS = {

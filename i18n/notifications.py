@@ -48,6 +48,11 @@ def render(kind: str, params: dict) -> str:
         "dispute_resolved": lambda: _("Platform staff decided the dispute on “%(milestone)s”: %(reason)s", **p),
         "deposit_recorded": lambda: _("Your bank transfer of %(amount)s was credited to your wallet.",
                                       amount=money(p.get("amount", 0), p.get("currency", "CNY"))),
+        "payout_paid": lambda: _("Your payout of %(amount)s was sent.",
+                                 amount=money(p.get("amount", 0), p.get("currency", "CNY"))),
+        "payout_failed": lambda: _("Your payout of %(amount)s failed and the money is back in your balance: "
+                                   "%(reason)s", amount=money(p.get("amount", 0), p.get("currency", "CNY")),
+                                   reason=p.get("reason", "")),
         "provider_rejected": lambda: _("Your verification was declined: %(reason)s", **p),
     }
     make = texts.get(kind)

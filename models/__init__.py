@@ -5,6 +5,7 @@ from models.dispute import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile,
 from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, MilestoneEvent, StripePayment
 from models.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from models.notification import Notification
+from models.payout import Payout, PayoutAccount, PayoutBatch, ReconciliationRun
 from models.profile import BrandProfile, ProviderCategory, ProviderProfile, ShowcaseCase
 from models.review import PartnerBadge, ProviderRating, Review, ReviewReport
 from models.tender import Tender, TenderKpi
@@ -13,6 +14,7 @@ from models.user import ApiToken, User
 
 __all__ = [
     "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
+    "Payout", "PayoutAccount", "PayoutBatch", "ReconciliationRun",
     "Dispute", "DisputeEvent", "DisputeEvidence", "EvidenceFile", "StripeRefund",
     "ApiToken", "Bid", "BidAttachment", "BidMilestone", "BidRevision", "BidScore", "BrandProfile", "Contract",
     "DeliveryFile", "EvaluationSlot", "IdempotentRequest", "LedgerAccount", "LedgerEntry", "LedgerPosting",

@@ -9,16 +9,22 @@ from extensions import db
 from models.types import UTCDateTime, utcnow
 
 SCORE_FIELDS = ("quality", "communication", "timeliness", "professionalism")
+PUBLISHED_BRAND_REVIEWS = "author_role = 'brand' AND hidden_at IS NULL"
 
 
 class Review(db.Model):
     """One party's review of the other, once per contract. Double-blind until both are in or the
-    review window closes (services.reviews decides visibility)."""
+    review window closes: `visible_from` records that moment (services.reviews keeps it)."""
 
     __tablename__ = "reviews"
     __table_args__ = (
         UniqueConstraint("contract_id", "author_id"),
         *(CheckConstraint(f"{name} BETWEEN 1 AND 5", name=f"{name}_range") for name in SCORE_FIELDS),
+        # Brands' published reviews of a provider, as the ratings and the provider page read them (on
+        # PostgreSQL with every column the rating aggregate reads, so its reviews side can be index-only).
+        Index("ix_reviews_published_by_subject", "subject_id", "visible_from",
+              sqlite_where=db.text(PUBLISHED_BRAND_REVIEWS), postgresql_where=db.text(PUBLISHED_BRAND_REVIEWS),
+              postgresql_include=["contract_id", "created_at", *SCORE_FIELDS]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,6 +43,9 @@ class Review(db.Model):
     hidden_at: Mapped[object | None] = mapped_column(UTCDateTime())
     hidden_reason: Mapped[str | None] = mapped_column(Text)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When the review becomes public: the moment both parties have reviewed, or else the close of the
+    # review window (None while the contract has not ended). The one visibility rule (services.reviews).
+    visible_from: Mapped[object | None] = mapped_column(UTCDateTime())
 
     contract = relationship("Contract")
     author = relationship("User", foreign_keys=[author_id])

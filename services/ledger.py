@@ -8,7 +8,7 @@ races or retries happen. Entries are never changed or deleted; balances are sums
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import JSON, func, insert, literal, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -61,10 +61,30 @@ def clearing(kind: str, currency: str) -> LedgerAccount:
     return account(kind, currency)
 
 
+# The advisory lock a settlement batch holds while it debits a chunk of payables (PostgreSQL).
+PAYABLES_LOCK = 0x5749544B  # "WITK"
+
+
 def lock(acc: LedgerAccount) -> None:
-    """Hold the account until commit, so a balance read next stays true while we post against it."""
+    """Hold the account until commit, so a balance read next stays true while we post against it.
+    A provider's payable is also debited, set-based, by settlement batches, which do not lock its row
+    (row locks on thousands of accounts would make every foreign-key check of the batch's entries
+    twice as slow): they hold PAYABLES_LOCK exclusively instead, and a payable's lock shares it."""
+    if acc.kind == "provider_payable" and _postgres():
+        db.session.execute(select(func.pg_advisory_xact_lock_shared(PAYABLES_LOCK)))
     db.session.execute(update(LedgerAccount).where(LedgerAccount.id == acc.id)
                        .values(lock_version=LedgerAccount.lock_version + 1))
+
+
+def lock_payables_for_settlement() -> None:
+    """Until commit, no payable is debited elsewhere (see `lock`). On SQLite the batch's first write
+    takes the database write lock before it reads, which serialises the same way."""
+    if _postgres():
+        db.session.execute(select(func.pg_advisory_xact_lock(PAYABLES_LOCK)))
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def balance(acc: LedgerAccount) -> int:
@@ -96,6 +116,36 @@ def post(key: str, kind: str, entries: list[tuple[LedgerAccount, int]], *, memo:
     db.session.add(posting)
     db.session.flush()
     return posting
+
+
+def post_transfers(rows, kind: str, *, meta: dict | None = None) -> int:
+    """Set-based twin of `post` for many two-entry postings at once (settlement batches).
+
+    `rows` is a SELECT of (key, memo, reference, from_account_id, to_account_id, amount, currency);
+    each row becomes posting `key` with entries −amount on the first account and +amount on the
+    second, so every posting balances by construction, and the unique key still refuses a posting
+    made twice. No row loop in Python. On PostgreSQL it is one statement (data-modifying CTEs: `rows`
+    may itself be built on an INSERT … RETURNING); elsewhere two, reading `rows` twice, so there it
+    must not depend on the postings being written (select fixed ids, not "unposted ones").
+    Returns the number of postings."""
+    postings, entries = LedgerPosting.__table__, LedgerEntry.__table__
+    one_statement = db.session.get_bind().dialect.name == "postgresql"
+    rows = rows.cte("transfer_rows") if one_statement else rows.subquery()
+    new_postings = insert(postings).from_select(
+        ["key", "kind", "memo", "reference", "meta", "created_at"],
+        select(rows.c.key, literal(kind), rows.c.memo, rows.c.reference, literal(meta or {}, JSON),
+               literal(utcnow(), postings.c.created_at.type)))
+    if one_statement:
+        posted = new_postings.returning(postings.c.id, postings.c.key).cte("posted")
+    else:
+        db.session.execute(new_postings)
+        posted = postings.alias("posted")
+    legs = [select(posted.c.id, account, amount, rows.c.currency).select_from(rows)
+            .join(posted, posted.c.key == rows.c.key)
+            for account, amount in ((rows.c.from_account_id, -rows.c.amount), (rows.c.to_account_id, rows.c.amount))]
+    written = db.session.execute(insert(entries).from_select(["posting_id", "account_id", "amount", "currency"],
+                                                             union_all(*legs))).rowcount
+    return written // 2
 
 
 def commission_of(amount: int, bps: int) -> int:

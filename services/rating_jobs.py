@@ -56,8 +56,8 @@ def recompute_dirty() -> int:
 
 
 def recompute_all() -> dict:
-    """Every provider: each aggregate is one GROUP BY over the whole table (memory grows with the
-    number of providers, never with reviews or contracts); progress goes to the job's meta."""
+    """Every provider, in set-based SQL (ratings_data.recompute_everyone: memory does not grow with
+    providers, reviews or contracts); progress goes to the job's meta."""
     job, now = get_current_job(), utcnow()
 
     def progress(done: int, total: int) -> None:
@@ -65,10 +65,7 @@ def recompute_all() -> dict:
             job.meta["progress"] = {"done": done, "total": total}
             job.save_meta()
 
-    inputs = ratings_data.gather(now, None)
-    for provider_id in ratings_data.all_provider_ids():
-        inputs[provider_id]  # noqa: B018  (providers without any data still get a new-provider rating)
-    done = ratings_data.store(now, inputs, ratings_data.mean_of(inputs), progress=progress)
+    done = ratings_data.recompute_everyone(now, progress=progress)
     badges = directory.award_badges(now)
     db.session.commit()
     progress(done, done)

@@ -27,9 +27,16 @@ Every dimension is a sub-score from 0 to 100, computed only from data the platfo
 score = 0.40 × reviews + 0.30 × operating + 0.15 × brand development + 0.15 × growth.
 Stars: ≥ 85 → 6, ≥ 75 → 5, ≥ 65 → 4, otherwise 3 — and no stars at all ("new provider") below 3
 completed contracts: never a made-up number.
+
+The formula exists twice, both written from the constants below: `rate` (Python: one provider, and
+the breakdown shown on its page) and `sql_rate` (SQL: the nightly recompute of every provider in the
+database). They perform the same double-precision operations in the same order and round alike, so
+they give the same numbers (tests/test_rating_formula.py holds them to it).
 """
 import math
 from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import Float, Integer, case, cast, func, literal, select
 
 HALF_LIFE_DAYS = 180
 PRIOR_WEIGHT = 5.0
@@ -132,7 +139,9 @@ def stars_for(score: float, completed_contracts: int) -> int | None:
 
 def explain(stored_inputs: dict) -> Rating:
     """Recompute a stored rating from the inputs kept with it (for its breakdown on the pages)."""
-    fields = {name: stored_inputs[name] for name in RatingInputs.__dataclass_fields__ if name in stored_inputs}
+    defaults = RatingInputs()
+    fields = {name: type(getattr(defaults, name))(stored_inputs[name])  # JSON may spell 0.0 as 0
+              for name in RatingInputs.__dataclass_fields__ if name in stored_inputs}
     return rate(RatingInputs(**fields), stored_inputs.get("platform_mean", DEFAULT_PLATFORM_MEAN))
 
 
@@ -143,3 +152,100 @@ def rate(i: RatingInputs, platform_mean: float = DEFAULT_PLATFORM_MEAN) -> Ratin
         dims[name], parts[name] = round(value, 2), detail
     score = round(sum(WEIGHTS[name] * value for name, value in dims.items()), 2)
     return Rating(score=score, stars=stars_for(score, i.completed_contracts), dimensions=dims, parts=parts)
+
+
+# --- The same formula in SQL ---------------------------------------------------------------------------------
+# Every step mirrors the Python above: integers become doubles where Python divides them, the operations
+# come in the same order, and rounding is Python's round(x, 2) (to the nearest, ties to even, decided on
+# the exact binary value), so a nightly rating never differs from the one `rate` gives for its inputs.
+
+def _float(value):
+    return cast(value, Float)
+
+
+def _greatest(dialect: str, a, b):
+    return func.greatest(a, b) if dialect == "postgresql" else func.max(a, b)
+
+
+def _least(dialect: str, a, b):
+    return func.least(a, b) if dialect == "postgresql" else func.min(a, b)
+
+
+def _floor(dialect: str, value):
+    """floor() of a value ≥ 0 (SQLite may lack floor(); a cast to integer truncates)."""
+    return func.floor(value) if dialect == "postgresql" else cast(value, Integer)
+
+
+def _clip_sql(dialect: str, value):
+    return _greatest(dialect, literal(0.0), _least(dialect, literal(100.0), value))
+
+
+def _log2_sql(value):
+    """log2 through log10 (which SQLite is given too). It may differ from math.log2 in the last bit, which
+    rounding to 0.01 cannot see: exact for the powers of two that stay inside 0–100, clipped beyond."""
+    return func.log10(value) / literal(math.log10(2))
+
+
+def _round_sql(dialect: str, x, digits: int = 2):
+    """Python's round(x, digits) for a double x ≥ 0. With j = ⌊x·10^d⌋ the result is j or j + 1 (in units
+    of 10^-d), whichever is nearer to x, the even one on an exact tie. The comparison of x with the
+    midpoint k = 10j + 5 (in units of 10^-(d+1)) is exact: x is split into two halves of 26 bits
+    (Veltkamp), each half times 10^(d+1) is exact, and so is their difference with k."""
+    scale, tenth = 10 ** digits, 10 ** (digits + 1)
+    j = _floor(dialect, x * literal(float(scale)))
+    k = j * 10 + 5
+    c = x * literal(134217729.0)  # 2^27 + 1
+    high = c - (c - x)
+    low = x - high
+    above, below = high * literal(float(tenth)) - k, -(low * literal(float(tenth)))
+    even = j - _floor(dialect, j / literal(2.0)) * 2 == 0
+    units = case((above > below, j + 1), (above < below, j), (even, j), else_=j + 1)
+    return units / literal(float(scale))
+
+
+def sql_rate(inputs, platform_mean: float, dialect: str):
+    """SELECT every column of `inputs` (a FROM clause with the RatingInputs columns) plus
+    service_reviews, operating, brand_development, growth, score and stars, as `rate` computes them.
+    Each stage is materialised (a CTE) so no expression is evaluated twice per row."""
+    i, f = inputs.c, _float
+
+    def settled_rate(count, otherwise: float):
+        return case((i.settled_milestones != 0, f(count) / f(i.settled_milestones)), else_=literal(otherwise))
+
+    average = ((literal(PRIOR_WEIGHT * platform_mean) + i.review_weighted_score)
+               / (literal(PRIOR_WEIGHT) + i.review_weight))
+    ended = i.completed_contracts + i.cancelled_contracts
+    completion = case((ended != 0, f(i.completed_contracts) / f(ended)), else_=literal(1.0))
+    operating_parts = (settled_rate(i.on_time_milestones, 1.0) * 30, completion * 25,
+                       _greatest(dialect, literal(0.0), 1 - settled_rate(i.change_requests, 0.0) / 3.0) * 20,
+                       _greatest(dialect, literal(0.0), 1 - settled_rate(i.disputes_lost, 0.0) * 5) * 25)
+    brands = f(i.brands_12m)
+    breadth = _least(dialect, literal(1.0), brands / BRANDS_FOR_FULL_MARKS) * 40
+    repeat = case((i.brands_12m != 0, f(i.repeat_brands_12m) / brands), else_=literal(0.0)) * 30
+    tier = case((i.brands_12m != 0, f(i.tier_total_12m) / brands / 100), else_=literal(0.0)) * 30
+
+    def growth_mark(recent, previous, smoothing: int):
+        return _clip_sql(dialect, 50 + 25 * _log2_sql(f(recent + smoothing) / f(previous + smoothing)))
+
+    raw = {"service_reviews": _clip_sql(dialect, (average - 1) / 4.0 * 100),
+           "operating": _clip_sql(dialect, operating_parts[0] + operating_parts[1] + operating_parts[2]
+                                  + operating_parts[3]),
+           "brand_development": _clip_sql(dialect, breadth + repeat + tier),
+           "growth": (growth_mark(i.volume_recent, i.volume_previous, VOLUME_SMOOTHING)
+                      + growth_mark(i.new_brands_recent, i.new_brands_previous, 1)) / 2.0}
+
+    def stage(columns, name: str):
+        return select(*columns).cte(name).prefix_with("MATERIALIZED", dialect="postgresql")
+
+    unrounded = stage([*i, *(value.label(f"raw_{name}") for name, value in raw.items())], "rating_raw")
+    rounded = stage([*(unrounded.c[c.name] for c in i),
+                     *(_round_sql(dialect, unrounded.c[f"raw_{name}"]).label(name) for name in WEIGHTS)],
+                    "rating_dims")
+    score = rounded.c[next(iter(WEIGHTS))] * WEIGHTS[next(iter(WEIGHTS))]
+    for name in list(WEIGHTS)[1:]:
+        score = score + rounded.c[name] * WEIGHTS[name]
+    scored = stage([*rounded.c, _round_sql(dialect, score).label("score")], "rating_score")
+    stars = case((scored.c.completed_contracts < MIN_COMPLETED_CONTRACTS, None),
+                 *((scored.c.score >= threshold, literal(level)) for threshold, level in STAR_THRESHOLDS),
+                 else_=literal(3))
+    return select(*scored.c, stars.label("stars"))

@@ -1,10 +1,37 @@
 """The inputs of services.ratings, aggregated in SQL for many providers at once (GROUP BY
-provider), and the write of the computed ratings. No Python loop ever walks reviews or milestones."""
-import json
+provider), and the writes of the computed ratings. No Python loop ever walks reviews or milestones.
+
+Two paths share the same aggregates (`_aggregates`):
+- `recompute(ids)` — the providers an event touched: `gather` fills RatingInputs, the Python formula
+  (ratings.rate) scores them, and the rows are inserted;
+- `recompute_everyone` — the nightly run: the aggregates are joined into a temporary table of inputs
+  in one statement, the formula compiled to SQL (ratings.sql_rate) scores them into a second one,
+  and the ratings are written from it with INSERT … SELECT (in chunks, for progress) and the
+  profiles with one UPDATE … FROM. No row passes through Python, so memory stays flat.
+"""
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy import (
+    JSON,
+    ClauseElement,
+    Executable,
+    Float,
+    String,
+    and_,
+    case,
+    cast,
+    column,
+    func,
+    insert,
+    literal,
+    select,
+    table,
+    text,
+    union,
+    update,
+)
+from sqlalchemy.ext.compiler import compiles
 
 from extensions import db
 from models import (
@@ -18,26 +45,29 @@ from models import (
     ProviderRating,
     Review,
 )
+from models.types import UTCDateTime
 from services import ratings
-from services.reviews import WINDOW
+from services.reviews import published
+
+INPUT_NAMES = tuple(ratings.RatingInputs.__dataclass_fields__)
+INTEGER_INPUTS = frozenset(name for name in INPUT_NAMES if isinstance(getattr(ratings.RatingInputs(), name), int))
+RESULT_COLUMNS = ("score", "stars", *ratings.WEIGHTS)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
 def _age_days(column, now: datetime):
-    if db.session.get_bind().dialect.name == "sqlite":
+    if _dialect() == "sqlite":
         return func.julianday(now.replace(tzinfo=None)) - func.julianday(column)
-    return func.extract("epoch", literal(now) - column) / 86400.0
+    # date_part() is extract() as a double: no numeric arithmetic per review
+    return func.date_part("epoch", literal(now) - column) / 86400.0
 
 
 def _published_reviews(now: datetime):
-    """Brands' reviews that are public — the provider has reviewed too, or the window closed — with
-    their contract. (A hash join against the contracts the provider reviewed: no per-row lookup.)"""
-    answered = select(Review.contract_id.label("contract_id")).where(Review.author_role == "provider").distinct() \
-        .subquery()
-    return (select(Review, Contract).join(Contract, Contract.id == Review.contract_id)
-            .outerjoin(answered, answered.c.contract_id == Review.contract_id)
-            .where(Review.author_role == "brand", Review.hidden_at.is_(None),
-                   or_(answered.c.contract_id.is_not(None),
-                       and_(Contract.completed_at.is_not(None), Contract.completed_at <= now - WINDOW))))
+    """Brands' reviews of providers that are public at `now` (one table: reviews.visible_from)."""
+    return select(Review).where(Review.author_role == "brand", published(now))
 
 
 SCORE = (Review.quality + Review.communication + Review.timeliness + Review.professionalism) / 4.0
@@ -54,128 +84,206 @@ def platform_mean(now: datetime) -> float:
     return float(value) if value is not None else ratings.DEFAULT_PLATFORM_MEAN
 
 
-def gather(now: datetime, provider_ids: list[int] | None = None) -> dict[int, ratings.RatingInputs]:
-    """RatingInputs for the given providers (all providers when None), from a fixed number of queries."""
-    inputs: dict[int, ratings.RatingInputs] = defaultdict(ratings.RatingInputs)
-
+def _aggregates(now: datetime, provider_ids: list[int] | None):
+    """(statement, input names) pairs: each statement yields provider_id and those inputs, one row per
+    provider, for the given providers (all when None)."""
     def scoped(stmt, column):
         return stmt.where(column.in_(provider_ids)) if provider_ids is not None else stmt
 
-    def fill(stmt, *names):
+    # A brand's review has the contract's provider as its subject; its weight needs the contract's amount.
+    weight = (func.power(0.5, _age_days(Review.created_at, now) / ratings.HALF_LIFE_DAYS)
+              * (1 + func.log10(1 + Contract.amount / float(ratings.SIZE_UNIT))))
+    yield (scoped(_published_reviews(now).with_only_columns(Review.subject_id, func.count(Review.id), func.sum(weight),
+                                                            func.sum(weight * SCORE), func.sum(SCORE))
+                  .join(Contract, Contract.id == Review.contract_id).group_by(Review.subject_id), Review.subject_id),
+           ("review_count", "review_weight", "review_weighted_score", "review_score_sum"))
+
+    # Settled milestones, on time or not, and the volume released over the last 6 months and the 6 before
+    # (a milestone decided in a dispute counts what the provider was awarded), in one pass.
+    recent, previous = now - timedelta(days=182), now - timedelta(days=365)
+    first_delivery = (select(MilestoneDelivery.milestone_id, func.min(MilestoneDelivery.created_at).label("at"))
+                      .group_by(MilestoneDelivery.milestone_id).subquery())
+    decided = (select(Dispute.milestone_id, func.count().label("disputes"),
+                      func.sum(func.coalesce(Dispute.provider_amount, 0)).label("awarded"))
+               .where(Dispute.status == "resolved").group_by(Dispute.milestone_id).subquery())
+    # each resolved dispute counts a released milestone's amount once more (as the join it replaces did)
+    paid = case((Milestone.status == "released", Milestone.amount * func.coalesce(decided.c.disputes, 1)),
+                else_=func.coalesce(decided.c.awarded, 0))
+    yield (scoped(select(Contract.provider_id, func.count(Milestone.id),
+                         func.sum(case((first_delivery.c.at <= Milestone.due_at, 1), else_=0)),
+                         func.sum(case((Milestone.released_at >= recent, paid), else_=0)),
+                         func.sum(case((and_(Milestone.released_at >= previous, Milestone.released_at < recent), paid),
+                                       else_=0)))
+                  .join(Milestone, Milestone.contract_id == Contract.id)
+                  .outerjoin(first_delivery, first_delivery.c.milestone_id == Milestone.id)
+                  .outerjoin(decided, decided.c.milestone_id == Milestone.id)
+                  .where(Milestone.status.in_(("released", "resolved"))).group_by(Contract.provider_id),
+                  Contract.provider_id),
+           ("settled_milestones", "on_time_milestones", "volume_recent", "volume_previous"))
+    yield (scoped(select(Contract.provider_id, func.count(MilestoneEvent.id))
+                  .join(Milestone, Milestone.contract_id == Contract.id)
+                  .join(MilestoneEvent, MilestoneEvent.milestone_id == Milestone.id)
+                  .where(MilestoneEvent.kind == "changes_requested").group_by(Contract.provider_id),
+                  Contract.provider_id), ("change_requests",))
+    yield (scoped(select(Contract.provider_id, func.count(Dispute.id))
+                  .join(Milestone, Milestone.contract_id == Contract.id)
+                  .join(Dispute, Dispute.milestone_id == Milestone.id)
+                  .where(Dispute.status == "resolved", Dispute.provider_amount * 2 < Milestone.amount)
+                  .group_by(Contract.provider_id), Contract.provider_id), ("disputes_lost",))
+
+    # Per provider and brand, one pass over the contracts: how many ended which way, how many were
+    # signed in the last 12 months, and when the brand was first served.
+    pairs = scoped(select(Contract.provider_id.label("provider_id"), Contract.brand_id.label("brand_id"),
+                          func.sum(case((Contract.status == "completed", 1), else_=0)).label("completed"),
+                          func.sum(case((Contract.status == "cancelled", 1), else_=0)).label("cancelled"),
+                          func.sum(case((Contract.created_at >= previous, 1), else_=0)).label("contracts_12m"),
+                          func.min(Contract.created_at).label("first_at"))
+                   .group_by(Contract.provider_id, Contract.brand_id), Contract.provider_id).subquery()
+    tier = case(*((BrandProfile.size_tier == name, value) for name, value in ratings.TIER_VALUES.items()), else_=25)
+    served = pairs.c.contracts_12m > 0
+    yield (select(pairs.c.provider_id, func.sum(pairs.c.completed), func.sum(pairs.c.cancelled),
+                  func.sum(case((served, 1), else_=0)), func.sum(case((pairs.c.contracts_12m >= 2, 1), else_=0)),
+                  func.sum(case((served, tier), else_=0)),
+                  func.sum(case((pairs.c.first_at >= recent, 1), else_=0)),
+                  func.sum(case((and_(pairs.c.first_at >= previous, pairs.c.first_at < recent), 1), else_=0)))
+           .outerjoin(BrandProfile, BrandProfile.user_id == pairs.c.brand_id).group_by(pairs.c.provider_id),
+           ("completed_contracts", "cancelled_contracts", "brands_12m", "repeat_brands_12m", "tier_total_12m",
+            "new_brands_recent", "new_brands_previous"))
+
+
+def gather(now: datetime, provider_ids: list[int] | None = None) -> dict[int, ratings.RatingInputs]:
+    """RatingInputs for the given providers (all providers when None), from a fixed number of queries."""
+    inputs: dict[int, ratings.RatingInputs] = defaultdict(ratings.RatingInputs)
+    for stmt, names in _aggregates(now, provider_ids):
         for provider_id, *values in db.session.execute(stmt):
             row = inputs[provider_id]
             for name, value in zip(names, values, strict=True):
                 setattr(row, name, type(getattr(row, name))(value or 0))
-
-    weight = (func.power(0.5, _age_days(Review.created_at, now) / ratings.HALF_LIFE_DAYS)
-              * (1 + func.log10(1 + Contract.amount / float(ratings.SIZE_UNIT))))
-    fill(scoped(_published_reviews(now).with_only_columns(Contract.provider_id, func.count(Review.id),
-                                                          func.sum(weight), func.sum(weight * SCORE), func.sum(SCORE))
-                .group_by(Contract.provider_id), Contract.provider_id),
-         "review_count", "review_weight", "review_weighted_score", "review_score_sum")
-
-    first_delivery = (select(MilestoneDelivery.milestone_id, func.min(MilestoneDelivery.created_at).label("at"))
-                      .group_by(MilestoneDelivery.milestone_id).subquery())
-    settled = Milestone.status.in_(("released", "resolved"))
-    fill(scoped(select(Contract.provider_id, func.count(Milestone.id),
-                       func.sum(case((first_delivery.c.at <= Milestone.due_at, 1), else_=0)))
-                .join(Milestone, Milestone.contract_id == Contract.id)
-                .outerjoin(first_delivery, first_delivery.c.milestone_id == Milestone.id)
-                .where(settled).group_by(Contract.provider_id), Contract.provider_id),
-         "settled_milestones", "on_time_milestones")
-    fill(scoped(select(Contract.provider_id, func.count(MilestoneEvent.id))
-                .join(Milestone, Milestone.contract_id == Contract.id)
-                .join(MilestoneEvent, MilestoneEvent.milestone_id == Milestone.id)
-                .where(MilestoneEvent.kind == "changes_requested").group_by(Contract.provider_id),
-                Contract.provider_id), "change_requests")
-    fill(scoped(select(Contract.provider_id, func.count(Dispute.id))
-                .join(Milestone, Milestone.contract_id == Contract.id)
-                .join(Dispute, Dispute.milestone_id == Milestone.id)
-                .where(Dispute.status == "resolved", Dispute.provider_amount * 2 < Milestone.amount)
-                .group_by(Contract.provider_id), Contract.provider_id), "disputes_lost")
-    fill(scoped(select(Contract.provider_id, func.sum(case((Contract.status == "completed", 1), else_=0)),
-                       func.sum(case((Contract.status == "cancelled", 1), else_=0)))
-                .group_by(Contract.provider_id), Contract.provider_id), "completed_contracts", "cancelled_contracts")
-
-    # Brands served in the last 12 months: how many, how many came back, and their size tiers.
-    pairs = scoped(select(Contract.provider_id.label("provider_id"), Contract.brand_id.label("brand_id"),
-                          func.count().label("contracts"), func.min(Contract.created_at).label("first_at"))
-                   .where(Contract.created_at >= now - timedelta(days=365))
-                   .group_by(Contract.provider_id, Contract.brand_id), Contract.provider_id).subquery()
-    tier = case(*((BrandProfile.size_tier == name, value) for name, value in ratings.TIER_VALUES.items()), else_=25)
-    fill(select(pairs.c.provider_id, func.count(), func.sum(case((pairs.c.contracts >= 2, 1), else_=0)),
-                func.sum(tier))
-         .outerjoin(BrandProfile, BrandProfile.user_id == pairs.c.brand_id).group_by(pairs.c.provider_id),
-         "brands_12m", "repeat_brands_12m", "tier_total_12m")
-
-    # Growth: released volume and brands first served, last 6 months against the 6 before.
-    recent, previous = now - timedelta(days=182), now - timedelta(days=365)
-    paid = case((Milestone.status == "released", Milestone.amount), else_=func.coalesce(Dispute.provider_amount, 0))
-    fill(scoped(select(Contract.provider_id,
-                       func.sum(case((Milestone.released_at >= recent, paid), else_=0)),
-                       func.sum(case((and_(Milestone.released_at >= previous, Milestone.released_at < recent), paid),
-                                     else_=0)))
-                .join(Milestone, Milestone.contract_id == Contract.id)
-                .outerjoin(Dispute, and_(Dispute.milestone_id == Milestone.id, Dispute.status == "resolved"))
-                .where(settled, Milestone.released_at.is_not(None)).group_by(Contract.provider_id),
-                Contract.provider_id), "volume_recent", "volume_previous")
-    firsts = scoped(select(Contract.provider_id.label("provider_id"), func.min(Contract.created_at).label("first_at"))
-                    .group_by(Contract.provider_id, Contract.brand_id), Contract.provider_id).subquery()
-    fill(select(firsts.c.provider_id, func.sum(case((firsts.c.first_at >= recent, 1), else_=0)),
-                func.sum(case((and_(firsts.c.first_at >= previous, firsts.c.first_at < recent), 1), else_=0)))
-         .group_by(firsts.c.provider_id), "new_brands_recent", "new_brands_previous")
     for provider_id in provider_ids or []:
         inputs[provider_id]  # providers with no data at all still get a (new-provider) rating  # noqa: B018
     return inputs
 
 
-def store(now: datetime, inputs: dict[int, ratings.RatingInputs], mean: float, *, chunk: int = 5000,
-          progress=None) -> int:
-    """Write one rating row per provider (history), in chunks, then copy the current stars and
-    score onto the profiles with one UPDATE … FROM the rows just written."""
-    items, done = list(inputs.items()), 0
-    for start in range(0, len(items), chunk):
-        rows = []
-        for provider_id, data in items[start:start + chunk]:
-            result = ratings.rate(data, mean)
-            rows.append({"provider_id": provider_id, "computed_at": now, "score": result.score,
-                         "stars": result.stars, "service_reviews": result.dimensions["service_reviews"],
-                         "operating": result.dimensions["operating"],
-                         "brand_development": result.dimensions["brand_development"],
-                         "growth": result.dimensions["growth"],
-                         # the inputs alone: the breakdown is derived from them again (ratings.explain)
-                         "inputs": {**vars(data), "platform_mean": round(mean, 4)}})
-        _insert_ratings(rows)
-        done += len(rows)
-        if progress is not None:
-            progress(done, len(items))
-    if items:  # UPDATE … FROM (PostgreSQL, and SQLite ≥ 3.33): one statement for every profile
+def store(now: datetime, inputs: dict[int, ratings.RatingInputs], mean: float) -> int:
+    """Write one rating row per provider (history) with the Python formula, then copy the current stars
+    and score onto the profiles with one UPDATE … FROM the rows just written."""
+    rows = []
+    for provider_id, data in inputs.items():
+        result = ratings.rate(data, mean)
+        rows.append({"provider_id": provider_id, "computed_at": now, "score": result.score, "stars": result.stars,
+                     **result.dimensions,
+                     # the inputs alone: the breakdown is derived from them again (ratings.explain)
+                     "inputs": {**vars(data), "platform_mean": round(mean, 4)}})
+    if rows:
+        db.session.execute(insert(ProviderRating), rows)
+        # UPDATE … FROM (PostgreSQL, and SQLite ≥ 3.33): one statement for every profile
         db.session.execute(update(ProviderProfile)
                            .where(ProviderProfile.user_id == ProviderRating.provider_id,
-                                  ProviderRating.computed_at == now)
+                                  ProviderRating.provider_id.in_(list(inputs)), ProviderRating.computed_at == now)
                            .values(stars=ProviderRating.stars, rating_score=ProviderRating.score)
                            .execution_options(synchronize_session=False))
-    return done
-
-
-RATING_COLUMNS = ("provider_id", "computed_at", "score", "stars", "service_reviews", "operating",
-                  "brand_development", "growth", "inputs")
-
-
-def _insert_ratings(rows: list[dict]) -> None:
-    """PostgreSQL: COPY (a nightly run writes one row per provider); elsewhere a plain INSERT."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        db.session.execute(db.insert(ProviderRating), rows)
-        return
-    cursor = db.session.connection().connection.cursor()
-    with cursor.copy(f"COPY provider_ratings ({', '.join(RATING_COLUMNS)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[c]) if c == "inputs" else row[c] for c in RATING_COLUMNS])
+    return len(rows)
 
 
 def recompute(provider_ids: list[int], now: datetime) -> int:
     return store(now, gather(now, provider_ids), platform_mean(now))
 
 
-def all_provider_ids() -> list[int]:
-    return list(db.session.scalars(select(ProviderProfile.user_id).order_by(ProviderProfile.user_id)))
+# --- every provider at once, in SQL ------------------------------------------------------------------------
+
+class _CreateTempTableAs(Executable, ClauseElement):
+    inherit_cache = False
+
+    def __init__(self, name: str, query):
+        self.name, self.query = name, query
+
+
+@compiles(_CreateTempTableAs)
+def _compile_create_temp_table_as(element, compiler, **kw):
+    return f"CREATE TEMPORARY TABLE {element.name} AS {compiler.process(element.query, **kw)}"
+
+
+INPUTS_TABLE, RESULTS_TABLE = "rating_inputs", "rating_results"
+rating_inputs = table(INPUTS_TABLE, column("provider_id"), column("position"), *map(column, INPUT_NAMES))
+rating_results = table(RESULTS_TABLE, column("provider_id"), column("position"), *map(column, INPUT_NAMES),
+                       *map(column, RESULT_COLUMNS))
+
+
+def _inputs_of_everyone(now: datetime):
+    """One row per provider — every profile, and every provider an aggregate finds (as `gather` over
+    all providers) — numbered, with all its inputs (0 where an aggregate has no row for it)."""
+    profiles = select(ProviderProfile.user_id.label("provider_id")).subquery("profiles")
+    parts = [(stmt.subquery(f"part_{n}"), names) for n, (stmt, names) in enumerate(_aggregates(now, None))]
+    if _dialect() == "postgresql":  # FULL JOINs: the providers of the profiles and of every aggregate at once
+        joined, keys = profiles, [profiles.c.provider_id]
+        for part, _ in parts:
+            key = list(part.c)[0]
+            joined = joined.outerjoin(part, key == func.coalesce(*keys), full=True)
+            keys.append(key)
+        provider_id = func.coalesce(*keys)
+    else:  # SQLite (FULL JOIN only from 3.39): the same providers as a UNION, then LEFT JOINs
+        ids = union(select(profiles.c.provider_id), *(select(list(part.c)[0]) for part, _ in parts)).subquery("ids")
+        joined, provider_id = ids, ids.c.provider_id
+        for part, _ in parts:
+            joined = joined.outerjoin(part, list(part.c)[0] == ids.c.provider_id)
+    columns = {name: func.coalesce(value, 0 if name in INTEGER_INPUTS else 0.0).label(name)
+               for part, names in parts for name, value in zip(names, list(part.c)[1:], strict=True)}
+    return select(provider_id.label("provider_id"), func.row_number().over(order_by=provider_id).label("position"),
+                  *(columns[name] for name in INPUT_NAMES)).select_from(joined)
+
+
+def _inputs_json(source, mean: float):
+    """The inputs column, as `store` writes it: the RatingInputs in order, then the rounded platform mean
+    (spelled out by concatenation, which PostgreSQL does twice as fast as json_build_object)."""
+    sqlite = _dialect() == "sqlite"
+
+    def number(name: str):
+        value = source.c[name]
+        if name in INTEGER_INPUTS or not sqlite:
+            return cast(value, String)  # PostgreSQL writes a double the shortest way that reads back exact
+        # SQLite: the shortest of 15, 16 or 17 digits that reads back exact, as Python writes it
+        spelled = {digits: func.printf(f"%!.{digits}g", value) for digits in (15, 16)}
+        return case((cast(spelled[15], Float) == value, spelled[15]), (cast(spelled[16], Float) == value, spelled[16]),
+                    else_=func.printf("%!.17g", value))
+
+    spelled = literal("{")
+    for n, name in enumerate(INPUT_NAMES):
+        spelled = spelled + literal(f'{", " if n else ""}"{name}": ') + number(name)
+    spelled = spelled + literal(f', "platform_mean": {round(mean, 4)!r}}}')
+    return spelled if sqlite else cast(spelled, JSON)
+
+
+def _drop_temporary_tables() -> None:
+    for name in (INPUTS_TABLE, RESULTS_TABLE):
+        db.session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+
+
+def recompute_everyone(now: datetime, *, chunk: int = 5000, progress=None) -> int:
+    """Rate every provider in the database with set-based SQL (see the module's docstring)."""
+    dialect = _dialect()
+    if dialect == "postgresql":  # one large plan, run once: compiling it to machine code costs more than it saves
+        db.session.execute(text("SET LOCAL jit = off"))
+    _drop_temporary_tables()  # a run that failed on this connection may have left them (SQLite)
+    db.session.execute(_CreateTempTableAs(INPUTS_TABLE, _inputs_of_everyone(now)))
+    total, score_sum, count = db.session.execute(
+        select(func.count(), func.sum(rating_inputs.c.review_score_sum), func.sum(rating_inputs.c.review_count))
+        .select_from(rating_inputs)).one()
+    count = int(count or 0)  # the platform mean exactly as mean_of computes it (the sums are exact)
+    mean = float(score_sum) / count if count else ratings.DEFAULT_PLATFORM_MEAN
+    db.session.execute(_CreateTempTableAs(RESULTS_TABLE, ratings.sql_rate(rating_inputs, mean, dialect)))
+    db.session.execute(text(f"CREATE INDEX {RESULTS_TABLE}_position ON {RESULTS_TABLE} (position)"))  # the chunks
+    computed_at = literal(now, UTCDateTime())
+    for start in range(0, total, chunk):
+        rows = select(rating_results).where(rating_results.c.position > start,
+                                            rating_results.c.position <= start + chunk).subquery()
+        db.session.execute(insert(ProviderRating).from_select(
+            ["provider_id", "computed_at", *RESULT_COLUMNS, "inputs"],
+            select(rows.c.provider_id, computed_at, *(rows.c[name] for name in RESULT_COLUMNS),
+                   _inputs_json(rows, mean))))
+        if progress is not None:
+            progress(min(start + chunk, total), total)
+    db.session.execute(update(ProviderProfile).where(ProviderProfile.user_id == rating_results.c.provider_id)
+                       .values(stars=rating_results.c.stars, rating_score=rating_results.c.score)
+                       .execution_options(synchronize_session=False))
+    _drop_temporary_tables()
+    return total

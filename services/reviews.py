@@ -1,10 +1,15 @@
 """Reviews: each party of a contract reviews the other once, after at least one milestone was
 released or decided. Double-blind: a review is shown only when both are in, or when the window
-(14 days after the contract ends) has closed. Staff may hide an abusive review, with a reason."""
-from datetime import timedelta
+(14 days after the contract ends) has closed. Staff may hide an abusive review, with a reason.
+
+That moment is stored on each review (`visible_from`): set to the window's close when the review is
+written (or when the contract ends, if it had not), and brought forward to "now" for both reviews
+when the second one comes in. Every check of visibility — pages, API, ratings — reads that column."""
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, event, inspect, select
+from sqlalchemy.orm import Session
 
 from extensions import db
 from models import Contract, Review, ReviewReport, User
@@ -24,6 +29,37 @@ def window_closes_at(contract: Contract):
 def window_closed(contract: Contract) -> bool:
     closes = window_closes_at(contract)
     return closes is not None and utcnow() >= closes
+
+
+def _public_from(reviews, at: datetime | None) -> None:
+    """Bring the moment these reviews become public forward to `at` (never later than it was)."""
+    for review in reviews:
+        if at is not None and (review.visible_from is None or at < review.visible_from):
+            review.visible_from = at
+
+
+def published(now: datetime):
+    """SQL: the review is public at `now` (not hidden, both parties in or the window closed)."""
+    return and_(Review.hidden_at.is_(None), Review.visible_from <= now)
+
+
+def is_published(review: Review, now: datetime | None = None) -> bool:
+    """The same rule as `published`, for a loaded review."""
+    return review.hidden_at is None and review.visible_from is not None and review.visible_from <= (now or utcnow())
+
+
+@event.listens_for(Session, "before_flush")
+def _window_follows_the_contract(session: Session, _context, _instances) -> None:
+    """A contract that ends starts the review window of the reviews already written on it. The
+    contract's row is locked first, as `submit` locks it: a review being written at this moment is
+    either seen here or sees the contract ended."""
+    for contract in list(session.dirty):
+        if isinstance(contract, Contract) and contract.completed_at is not None \
+                and inspect(contract).attrs.completed_at.history.has_changes():
+            with session.no_autoflush:
+                session.execute(select(Contract.id).where(Contract.id == contract.id).with_for_update())
+                _public_from(session.scalars(select(Review).where(Review.contract_id == contract.id)),
+                             window_closes_at(contract))
 
 
 def _share_company(contract: Contract) -> bool:
@@ -70,6 +106,10 @@ def submit(actor: User, contract_id: int, scores: dict[str, int], comment: str) 
                     subject_id=contract.provider_id if is_brand else contract.brand_id,
                     author_role="brand" if is_brand else "provider", comment=comment,
                     **{name: scores[name] for name in SCORE_FIELDS})
+    _public_from([review], window_closes_at(contract))
+    counterpart = [r for r in reviews_of_contract(contract) if r.author_id != actor.id]
+    if counterpart:  # both are in: the two reviews are public from now on
+        _public_from([review, *counterpart], utcnow())
     db.session.add(review)
     db.session.flush()  # unique (contract, author): a second review fails here even in a race
     notifications.notify([review.subject_id], "review_received", link=f"/contracts/{contract.id}#reviews",
@@ -80,13 +120,10 @@ def submit(actor: User, contract_id: int, scores: dict[str, int], comment: str) 
     return review
 
 
-def visible_to(review: Review, viewer: User | None, contract_reviews: list[Review]) -> bool:
+def visible_to(review: Review, viewer: User | None) -> bool:
     if viewer is not None and (viewer.is_admin or viewer.id == review.author_id):
         return True
-    if review.hidden_at is not None:
-        return False
-    both_in = len({r.author_id for r in contract_reviews}) == 2
-    return both_in or window_closed(review.contract)
+    return is_published(review)
 
 
 def for_contract(viewer: User | None, contract_id: int) -> list[Review]:
@@ -94,23 +131,21 @@ def for_contract(viewer: User | None, contract_id: int) -> list[Review]:
     if contract is None or viewer is None or not (
             viewer.is_admin or viewer.id in (contract.brand_id, contract.provider_id)):
         raise NotFound()
-    rows = reviews_of_contract(contract)
-    return [r for r in rows if visible_to(r, viewer, rows)]
+    return [r for r in reviews_of_contract(contract) if visible_to(r, viewer)]
 
 
 def public_reviews_of(provider_id: int, limit: int = 50) -> list[Review]:
     """Brands' reviews of a provider that anyone may read (both sides in, or the window closed)."""
-    rows = db.session.scalars(select(Review).where(Review.subject_id == provider_id, Review.author_role == "brand",
-                                                   Review.hidden_at.is_(None))
-                              .order_by(Review.created_at.desc()).limit(limit)).all()
-    return [r for r in rows if visible_to(r, None, reviews_of_contract(r.contract))]
+    return list(db.session.scalars(select(Review).where(Review.subject_id == provider_id, Review.author_role == "brand",
+                                                        published(utcnow()))
+                                   .order_by(Review.created_at.desc()).limit(limit)))
 
 
 def reply(provider: User, review_id: int, text: str) -> Review:
     review = locked_get(Review, review_id)
     if review is None or provider is None or review.subject_id != provider.id or review.author_role != "brand":
         raise NotFound()
-    if not visible_to(review, None, reviews_of_contract(review.contract)):
+    if not visible_to(review, None):
         raise Conflict(_l("You can reply once the review is published."), code="not_published")
     if review.reply is not None:
         raise Conflict(_l("A review takes one reply."), code="already_replied")
@@ -122,7 +157,7 @@ def reply(provider: User, review_id: int, text: str) -> Review:
 
 def report(user: User, review_id: int, reason: str) -> ReviewReport:
     review = db.session.get(Review, review_id)
-    if review is None or user is None or not visible_to(review, user, reviews_of_contract(review.contract)):
+    if review is None or user is None or not visible_to(review, user):
         raise NotFound()
     reason = (reason or "").strip()
     check({"reason": not 3 <= len(reason) <= 2000 and _l("Say what is wrong (3 to 2000 characters).")})

@@ -68,6 +68,10 @@ def handle_event(event) -> str:
         return _succeeded(event["data"]["object"])
     if event["type"] == "payment_intent.payment_failed":
         return _failed(event["data"]["object"])
+    if event["type"] == "account.updated":  # a provider's Connect account gained or lost payouts
+        from services import payout_accounts
+
+        return payout_accounts.apply_stripe_account(event["data"]["object"])
     return "ignored"
 
 

@@ -51,3 +51,51 @@ def verified_event(payload: bytes, signature: str | None):
     stripe.SignatureVerificationError, or ValueError for a payload that is not JSON)."""
     return stripe.Webhook.construct_event(payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"],
                                           tolerance=WEBHOOK_TOLERANCE)
+
+
+# --- Connect: provider accounts and transfers -----------------------------------------------------
+
+def create_express_account(*, email: str, provider_id: int, idempotency_key: str):
+    return client().v1.accounts.create(
+        params={"type": "express", "email": email, "capabilities": {"transfers": {"requested": True}},
+                "metadata": {"provider_id": str(provider_id)}},
+        options={"idempotency_key": idempotency_key})
+
+
+def retrieve_account(account_id: str):
+    return client().v1.accounts.retrieve(account_id)
+
+
+def create_onboarding_link(account_id: str, *, refresh_url: str, return_url: str):
+    return client().v1.account_links.create(params={"account": account_id, "refresh_url": refresh_url,
+                                                    "return_url": return_url, "type": "account_onboarding"})
+
+
+def create_transfer(*, amount: int, currency: str, destination: str, transfer_group: str, payout_id: int,
+                    idempotency_key: str):
+    return client().v1.transfers.create(
+        params={"amount": amount, "currency": currency.lower(), "destination": destination,
+                "transfer_group": transfer_group, "metadata": {"payout_id": str(payout_id)}},
+        options={"idempotency_key": idempotency_key})
+
+
+def transfers(transfer_group: str | None = None):
+    """Every transfer (of one group), following Stripe's pagination."""
+    params = {"limit": 100, **({"transfer_group": transfer_group} if transfer_group else {})}
+    return client().v1.transfers.list(params=params).auto_paging_iter()
+
+
+def find_transfer(transfer_group: str, payout_id: int):
+    """The transfer already made for this payout (its id is in the metadata), or None."""
+    for transfer in transfers(transfer_group):
+        if (transfer.to_dict().get("metadata") or {}).get("payout_id") == str(payout_id):
+            return transfer
+    return None
+
+
+def payment_intents():
+    return client().v1.payment_intents.list(params={"limit": 100}).auto_paging_iter()
+
+
+def refunds():
+    return client().v1.refunds.list(params={"limit": 100}).auto_paging_iter()

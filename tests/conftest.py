@@ -18,7 +18,7 @@ from extensions import db as _db
 from extensions import get_redis, start_embedded_redis
 
 TMP = Path(tempfile.mkdtemp(prefix="witkey-tests-"))
-pytest_plugins = ["tests.browser", "tests.bidding_fixtures", "tests.stripe_fixtures"]
+pytest_plugins = ["tests.browser", "tests.bidding_fixtures", "tests.stripe_fixtures", "tests.payout_fixtures"]
 
 
 def _test_database_url() -> str:

@@ -1,10 +1,12 @@
-"""localstripe in its own process, an app configured for Stripe, served so webhooks reach it."""
+"""localstripe and our Connect router (tests/fake_stripe_connect.py) in their own processes, an app configured
+for Stripe through the router, served so localstripe's webhooks reach it."""
 import hashlib
 import hmac
 import json
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -25,35 +27,86 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def localstripe():
-    port = free_port()
-    process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("localstripe_launcher.py")), str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{url}/v1/customers", timeout=1)  # noqa: S310
-        except urllib.error.HTTPError:
-            break  # it answers (401 without a key): up
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise RuntimeError("localstripe did not start")
-    yield url
+def answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(f"{url}/v1/customers", timeout=1)  # noqa: S310
+    except urllib.error.HTTPError:
+        return True  # a 401 without a key is an answer: it is up
+    except OSError:
+        return False
+    return True
+
+
+def start_server(script: str, *args: str) -> tuple[subprocess.Popen, str]:
+    """tests/<script> PORT *args, once it answers HTTP. A port taken between free_port() and the bind
+    makes the process exit: then another port is tried."""
+    error = ""
+    for _ in range(3):
+        url = f"http://127.0.0.1:{(port := free_port())}"
+        with tempfile.TemporaryFile() as log:
+            process = subprocess.Popen([sys.executable, str(Path(__file__).with_name(script)), str(port), *args],
+                                       stdout=subprocess.DEVNULL, stderr=log)
+            deadline = time.monotonic() + 20
+            while process.poll() is None and time.monotonic() < deadline:
+                if answers(url):
+                    return process, url
+                time.sleep(0.1)
+            stop(process)
+            log.seek(0)
+            error = log.read().decode(errors="replace")[-2000:]
+    raise RuntimeError(f"{script} did not start: {error}")
+
+
+def stop(process: subprocess.Popen) -> None:
     process.terminate()
-    process.wait(timeout=10)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
-def stripe_app(app, localstripe):
+def stripe_server():
+    """The Stripe API base the tests and the app use: tests/fake_stripe_connect.py (Connect: accounts,
+    account links, transfers, reversals; Stripe's idempotency) in front of an unmodified localstripe,
+    to which it proxies everything else."""
+    localstripe_process, localstripe_url = start_server("localstripe_launcher.py")
+    try:
+        router, url = start_server("fake_stripe_connect.py", localstripe_url)
+    except BaseException:
+        stop(localstripe_process)
+        raise
+    yield url
+    stop(router)
+    stop(localstripe_process)
+
+
+@pytest.fixture(scope="session")
+def localstripe(stripe_server):
+    """The older name: the same API base, so every Stripe call goes through the router."""
+    return stripe_server
+
+
+@pytest.fixture(autouse=True)
+def _stripe_forgets_idempotency_keys(request):
+    """Each test starts on an emptied database whose ids start again, so the app's idempotency keys
+    (`fund:milestone:1:attempt:1`) repeat from test to test; Stripe, and the router, would replay the
+    earlier test's answer for 24 h. Forgetting the keys is the Stripe side of emptying the database."""
+    if "stripe_server" in request.fixturenames:
+        url = request.getfixturevalue("stripe_server")
+        urllib.request.urlopen(urllib.request.Request(f"{url}/_connect/idempotency/reset", data=b""),  # noqa: S310
+                               timeout=10)
+
+
+@pytest.fixture(scope="session")
+def stripe_app(app, stripe_server):
     config = {k: v for k, v in TEST_CONFIG.items() if k not in ("SERVER_NAME", "TESTING")}
-    stripe_app = make_app(**config, STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_API_BASE=localstripe,
-                          STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_JS_URL=f"{localstripe}/js.stripe.com/v3/")
+    stripe_app = make_app(**config, STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_API_BASE=stripe_server,
+                          STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_JS_URL=f"{stripe_server}/js.stripe.com/v3/")
     with LiveServer(stripe_app) as server:
         body = f"url={server.url}/webhooks/stripe&secret={WEBHOOK_SECRET}".encode()
-        request = urllib.request.Request(f"{localstripe}/_config/webhooks/witkey", data=body, method="POST",  # noqa: S310
+        request = urllib.request.Request(f"{stripe_server}/_config/webhooks/witkey", data=body, method="POST",  # noqa: S310
                                          headers={"Authorization": f"Bearer {SECRET_KEY}"})
         urllib.request.urlopen(request, timeout=10)  # noqa: S310
         stripe_app.live_url = server.url

@@ -75,3 +75,35 @@ def test_reply_report_and_hide(track_record, api, make_user):
     assert r.status_code == 200 and r.json["hidden"] is True
     assert [x["author_role"] for x in provider.get(f"/contracts/{contract}/reviews").json["items"]] == ["provider"]
     assert staff.post(f"/admin/reviews/{review}/hide", json={"reason": "again"}).status_code == 409
+
+
+def test_a_review_written_before_the_contract_ends_waits_for_the_window(deal):
+    """The window opens when the contract ends, not when the review is written."""
+    d = deal(amounts=(100000_00, 100000_00))
+    d.deposit(200000_00)
+    d.fund(0), d.deliver(0), d.accept(0)  # money moved: reviews open, the contract still runs
+    reviews = f"/contracts/{d.contract_id}/reviews"
+    assert d.brand.post(reviews, json={"scores": SCORES, "comment": "So far, so good."}).status_code == 201
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=20), tick=False):
+        assert d.provider.get(reviews).json["items"] == []  # no window yet
+    d.fund(1), d.deliver(1), d.accept(1)  # the contract ends: its 14 days start now
+    assert d.provider.get(reviews).json["items"] == []
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=15), tick=False):
+        assert [x["author_role"] for x in d.provider.get(reviews).json["items"]] == ["brand"]
+
+
+def test_the_public_list_shows_published_reviews_only(track_record, app):
+    from extensions import db
+    from models import Review
+    from services import reviews
+
+    provider, provider_id, [(brand_a, lone), (brand_b, both)] = track_record(2, brands=2)
+    brand_a.post(f"/contracts/{lone}/reviews", json={"scores": SCORES, "comment": "Alone for now."})
+    brand_b.post(f"/contracts/{both}/reviews", json={"scores": SCORES, "comment": "Both in."})
+    provider.post(f"/contracts/{both}/reviews", json={"scores": SCORES})
+    with app.app_context():
+        assert [r.comment for r in reviews.public_reviews_of(provider_id)] == ["Both in."]
+        pair = db.session.scalars(db.select(Review).where(Review.contract_id == both)).all()
+        assert len({r.visible_from for r in pair}) == 1  # public together, from the second review on
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=15), tick=False), app.app_context():
+        assert sorted(r.comment for r in reviews.public_reviews_of(provider_id)) == ["Alone for now.", "Both in."]

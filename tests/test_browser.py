@@ -127,3 +127,25 @@ def test_provider_bids_and_brand_awards_in_the_browser(new_page, api, make_user)
 
     provider.goto("/notifications")
     assert provider.locator("text=You won “Spring tea launch photography”").count() == 1
+
+
+def test_staff_start_a_settlement_batch_and_watch_its_progress(new_page, make_user, earnings, app):
+    """The admin button asks for confirmation, the batch page polls the job's progress, and reloads
+    when the worker has closed the batch."""
+    from extensions import db
+    from models import PayoutBatch
+    from services import payouts
+
+    earnings(3, amount=2000_00)
+    staff = make_user("admin")
+    page = new_page()
+    login_as(page, staff.email)
+    page.goto("/payouts/batches")
+    page.get_by_test_id("run-batch").click()  # the confirm dialog is accepted
+    page.wait_for_url("**/payouts/batches/*")
+    assert page.get_by_test_id("batch-progress").is_visible()
+    with app.app_context():
+        payouts.run_batch(db.session.scalar(db.select(PayoutBatch.id)))  # the worker's part
+    page.wait_for_selector("[data-testid=batch-progress]", state="detached")  # the page reloaded: closed
+    assert page.get_by_test_id("bank-file").is_visible()
+    assert "¥6,000.00" in page.content()

@@ -6,6 +6,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from extensions import db
@@ -122,3 +123,59 @@ def test_concurrent_funds_of_different_milestones_never_overdraw(deal, live_serv
     assert sorted(codes) == [200, 200, 409], codes
     wallet = {b["account"].split(":")[0]: b["amount"] for b in d.brand.get("/me").json["balances"]}
     assert wallet == {"brand_wallet": 0}
+
+
+def test_concurrent_payout_runs_open_one_batch_and_pay_each_provider_once(live_server, app, api, make_user, earnings):
+    from models import Payout, PayoutBatch
+
+    provider_ids = earnings(30)
+    staff = api(make_user("admin"))
+    n = 10 if IS_POSTGRES else 4
+    codes = race(n, lambda i: post_json(f"{live_server.url}/api/v1/payouts/run", staff.token, {}))
+    assert codes == [202] * n
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PayoutBatch)) == 1
+        batch_id = db.session.scalar(select(PayoutBatch.id))
+    from services import payouts
+
+    def run(i):
+        with app.app_context():
+            return payouts.run_batch(batch_id)["payouts"]
+
+    assert race(n, run) == [30] * n  # every run sees the same finished batch
+    with app.app_context():
+        assert sorted(db.session.scalars(select(Payout.provider_id))) == sorted(provider_ids)
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite has one writer at a time: there is nothing to race")
+def test_a_settlement_chunk_holds_off_other_debits_of_payables(app, make_user):
+    """While a batch debits a chunk of payables (set-based, without row locks), a staff adjustment that
+    would debit a payable waits for it, so the two never spend the same money."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from models import LedgerAccount
+    from services import ledger
+
+    provider = make_user("provider")
+    with app.app_context():
+        account_id = ledger.payable(provider.id, "CNY").id
+        db.session.commit()
+        ledger.lock_payables_for_settlement()  # the batch's chunk transaction, left open
+
+        def debit_elsewhere():
+            with app.app_context():
+                db.session.execute(text("SET lock_timeout = '300ms'"))
+                try:
+                    ledger.lock(db.session.get(LedgerAccount, account_id))
+                    return "got through"
+                except OperationalError:
+                    return "waited"
+                finally:
+                    db.session.rollback()
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            assert pool.submit(debit_elsewhere).result() == "waited"
+        db.session.rollback()  # the chunk commits: now the debit goes through
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            assert pool.submit(debit_elsewhere).result() == "got through"

@@ -1,5 +1,6 @@
-"""The rating formula on hand-computed cases."""
+"""The rating formula on hand-computed cases, and its SQL twin against it."""
 import math
+import random
 
 import pytest
 
@@ -63,3 +64,68 @@ def test_brand_development_and_growth_by_hand():
     (90, 3, 6), (85, 5, 6), (84.99, 5, 5), (75, 3, 5), (65, 3, 4), (64.9, 10, 3), (10, 3, 3), (99, 2, None)])
 def test_star_thresholds(score, completed, stars):
     assert stars_for(score, completed) == stars
+
+
+def varied_inputs(count: int, seed: int) -> list[RatingInputs]:
+    """Hand-picked corners (nothing at all, exact ties such as operating 78.125) and random providers."""
+    rng = random.Random(seed)
+    corners = [RatingInputs(),
+               RatingInputs(settled_milestones=8, on_time_milestones=8, completed_contracts=1, cancelled_contracts=7),
+               RatingInputs(settled_milestones=8, on_time_milestones=1, change_requests=3, disputes_lost=1,
+                            completed_contracts=3, brands_12m=8, repeat_brands_12m=3, tier_total_12m=475),
+               RatingInputs(completed_contracts=3, volume_recent=50000_00, volume_previous=50000_00,
+                            new_brands_recent=3, new_brands_previous=1),
+               RatingInputs(completed_contracts=40, brands_12m=20, repeat_brands_12m=20, tier_total_12m=2000,
+                            volume_recent=10**12, settled_milestones=1, on_time_milestones=1)]
+
+    def provider() -> RatingInputs:
+        reviews_in = rng.choice((0, 1, 2, rng.randrange(3, 400)))
+        weights = [review_weight(rng.uniform(0, 1500), rng.choice((0, rng.randrange(0, 10**9))))
+                   for _ in range(min(reviews_in, 30))]
+        means = [rng.randrange(4, 21) / 4 for _ in weights]
+        settled = rng.choice((0, rng.randrange(1, 9), rng.randrange(1, 300)))
+        brands = rng.choice((0, rng.randrange(1, 8), rng.randrange(1, 40)))
+        return RatingInputs(
+            review_count=len(weights), review_weight=sum(weights),
+            review_weighted_score=sum(w * m for w, m in zip(weights, means, strict=True)), review_score_sum=sum(means),
+            settled_milestones=settled, on_time_milestones=rng.randint(0, settled),
+            change_requests=rng.choice((0, rng.randrange(0, 4 * settled + 1))),
+            disputes_lost=rng.choice((0, rng.randint(0, settled))),
+            completed_contracts=rng.randrange(0, 60), cancelled_contracts=rng.choice((0, rng.randrange(0, 9))),
+            brands_12m=brands, repeat_brands_12m=rng.randint(0, brands),
+            tier_total_12m=sum(rng.choice((25, 50, 75, 100)) for _ in range(brands)),
+            volume_recent=rng.choice((0, rng.randrange(0, 10**9), 10000_00 * rng.randrange(0, 9))),
+            volume_previous=rng.choice((0, rng.randrange(0, 10**9), 10000_00 * rng.randrange(0, 9))),
+            new_brands_recent=rng.randrange(0, 12), new_brands_previous=rng.randrange(0, 12))
+
+    return corners + [provider() for _ in range(count - len(corners))]
+
+
+@pytest.mark.parametrize("platform_mean", [4.0, 3.6181818181818184, 4.9])
+def test_the_sql_formula_gives_what_rate_gives(app, platform_mean):
+    """The nightly recompute runs ratings.sql_rate in the database; for any inputs it must give exactly
+    what ratings.rate gives (the same doubles, rounded the same way, ties included)."""
+    from sqlalchemy import BigInteger, Column, Float, Integer, MetaData, Table, insert
+
+    from extensions import db
+    from services.ratings import RatingInputs, sql_rate
+
+    cases = varied_inputs(1500, seed=int(platform_mean * 1000))
+    names = list(RatingInputs.__dataclass_fields__)
+    integer = {name for name in names if isinstance(getattr(RatingInputs(), name), int)}
+    table = Table("formula_cases", MetaData(), Column("provider_id", Integer, primary_key=True),
+                  *(Column(name, BigInteger if name in integer else Float) for name in names), prefixes=["TEMPORARY"])
+    with app.app_context():
+        table.create(db.session.connection())
+        db.session.execute(insert(table), [{"provider_id": n, **vars(case)} for n, case in enumerate(cases)])
+        rows = db.session.execute(sql_rate(table, platform_mean, db.session.get_bind().dialect.name)).mappings()
+        got = {row["provider_id"]: dict(row) for row in rows}
+        db.session.rollback()
+        table.drop(db.session.connection(), checkfirst=True)  # SQLite keeps a temporary table past a rollback
+        db.session.commit()
+    assert len(got) == len(cases)
+    for n, case in enumerate(cases):
+        want = rate(case, platform_mean)
+        row = got[n]
+        assert (row["score"], row["stars"], *(row[name] for name in want.dimensions)) \
+            == (want.score, want.stars, *want.dimensions.values()), case

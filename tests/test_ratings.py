@@ -136,3 +136,46 @@ def test_the_two_ways_to_the_platform_mean_agree(track_record, app):
         now = utcnow()
         by_sum = ratings_data.mean_of(ratings_data.gather(now, None))
         assert by_sum == pytest.approx(ratings_data.platform_mean(now)) == pytest.approx((4.75 + 4.0) / 2)
+
+
+def test_the_nightly_sql_and_the_python_path_agree(track_record, app, api, make_user):
+    """recompute_all rates everyone in SQL (ratings.sql_rate over one table of inputs); it must store
+    what the per-provider path (gather + ratings.rate) gives, for published, lone and hidden reviews."""
+    from datetime import timedelta
+
+    import pytest
+
+    from models import Review
+    from models.types import utcnow
+    from services import ratings, ratings_data
+
+    provider, busy, deals = track_record(4, brands=3)
+    for (brand, contract), quality in zip(deals, (5, 2, 4, 3), strict=True):
+        brand.post(f"/contracts/{contract}/reviews", json={"scores": {**GOOD, "quality": quality}})
+    for _, contract in deals[:2]:  # two pairs complete; the other two brand reviews wait for the window
+        provider.post(f"/contracts/{contract}/reviews", json={"scores": GOOD})
+    _, newcomer, [(brand, contract)] = track_record(1)
+    brand.post(f"/contracts/{contract}/reviews", json={"scores": GOOD})
+    idle = make_user("provider").id
+    with app.app_context():
+        hidden = db.session.scalar(select(Review.id).where(Review.contract_id == deals[3][1]))
+    assert api(make_user("admin")).post(f"/admin/reviews/{hidden}/hide", json={"reason": "Abusive"}).status_code == 200
+
+    with app.app_context():
+        for now in (utcnow(), utcnow() + timedelta(days=15)):  # before and after the lone reviews' windows
+            expected = ratings_data.gather(now, [busy, newcomer, idle])
+            mean = ratings_data.mean_of(ratings_data.gather(now, None))
+            assert ratings_data.recompute_everyone(now) >= 3
+            stored = {r.provider_id: r for r in db.session.scalars(select(ProviderRating)
+                                                                   .where(ProviderRating.computed_at == now))}
+            for provider_id, inputs in expected.items():
+                want, row = ratings.rate(inputs, mean), stored[provider_id]
+                assert (float(row.score), row.stars, *(float(getattr(row, name)) for name in want.dimensions)) \
+                    == (want.score, want.stars, *want.dimensions.values())
+                assert row.inputs == pytest.approx({**vars(inputs), "platform_mean": round(mean, 4)}, rel=1e-12)
+                profile = db.session.get(ProviderProfile, provider_id)
+                db.session.refresh(profile)
+                assert (profile.stars, float(profile.rating_score)) == (want.stars, want.score)
+            assert stored[busy].inputs["review_count"] == (2 if now < utcnow() + timedelta(days=1) else 3)
+            assert stored[idle].inputs["completed_contracts"] == 0
+        db.session.rollback()

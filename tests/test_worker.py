@@ -49,11 +49,12 @@ def test_deadline_job_in_a_worker_process_persists_evaluating(app, api, make_use
 
 
 def test_periodic_schedule_registers_every_job_once(app):
-    from workers.schedule import PERIODIC, build_scheduler
+    from workers.schedule import CRON, PERIODIC, build_scheduler
 
     scheduler = build_scheduler(app)
-    names = [job.name for job in scheduler.get_jobs()]
-    assert names == [name for name, *_ in PERIODIC] and len(set(names)) == len(names)
+    jobs = {job.name: job for job in scheduler.get_jobs()}
+    assert list(jobs) == [name for name, *_ in PERIODIC + CRON] and len(jobs) == len(PERIODIC) + len(CRON)
+    assert jobs["settle-payouts"].cron == app.config["PAYOUT_CRON"] == "0 2 * * 1"  # weekly by default
 
 
 def test_sweep_with_time_moved_forward(app, api, make_user):

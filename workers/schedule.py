@@ -5,14 +5,19 @@ from rq.cron import CronScheduler
 from extensions import get_redis
 from workers import jobs
 
-# (name, function, queue, interval in seconds)
+# (name, function, queue, interval in seconds); CRON jobs take a cron string from the config instead.
 DAY = 24 * 3600
+CRON = [
+    ("settle-payouts", jobs.settle_payouts, "periodic", "PAYOUT_CRON"),
+]
 PERIODIC = [
     ("close-passed-deadlines", jobs.close_passed_deadlines, "periodic", 60),
     ("release-due-milestones", jobs.release_due_milestones, "periodic", 300),
     ("send-pending-refunds", jobs.send_pending_refunds, "periodic", 300),
     ("recompute-dirty-ratings", jobs.recompute_dirty_ratings, "periodic", 60),
     ("recompute-all-ratings", jobs.recompute_all_ratings, "periodic", DAY),
+    ("resume-stale-payout-batch", jobs.resume_stale_payout_batch, "periodic", 600),
+    ("reconcile-ledger", jobs.reconcile_ledger, "periodic", DAY),
 ]
 
 
@@ -21,6 +26,8 @@ def build_scheduler(app: Flask) -> CronScheduler:
         scheduler = CronScheduler(connection=get_redis(), name="witkey-cron")
     for name, func, queue_name, interval in PERIODIC:
         scheduler.register(func, queue_name, interval=interval, name=name)
+    for name, func, queue_name, setting in CRON:
+        scheduler.register(func, queue_name, cron=app.config[setting], name=name, job_timeout=6 * 3600)
     return scheduler
 
 

@@ -9,6 +9,7 @@ from blueprints.api import (  # noqa: F401
     escrow,
     notifications,
     openapi,
+    payouts,
     providers,
     reviews,
     tender_board,

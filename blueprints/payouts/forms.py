@@ -1,0 +1,19 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class BankDetailsForm(FlaskForm):
+    account_name = StringField(_l("Account holder"), validators=[DataRequired(), Length(max=200)],
+                               description=_l("The company name exactly as the bank has it."))
+    bank_name = StringField(_l("Bank and branch"), validators=[DataRequired(), Length(max=200)])
+    account_number = StringField(_l("Account number"), validators=[DataRequired(), Length(max=64)])
+
+
+class MarkPaidForm(FlaskForm):
+    reference = StringField(_l("Bank reference"), validators=[DataRequired(), Length(max=100)])
+
+
+class MarkFailedForm(FlaskForm):
+    reason = TextAreaField(_l("Why it failed (the provider is told)"), validators=[DataRequired(), Length(max=500)])

@@ -1,0 +1,87 @@
+"""Where a provider is paid: bank details (bank backend) or a Stripe Express account (Connect)."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from extensions import db
+from models import PayoutAccount, User
+from services.errors import Conflict, Forbidden, check
+
+
+def of(provider: User) -> PayoutAccount | None:
+    return db.session.get(PayoutAccount, provider.id)
+
+
+def _own(provider: User) -> PayoutAccount:
+    if provider is None or not provider.is_provider:
+        raise Forbidden(_l("Only providers have payout settings."))
+    account = of(provider)
+    if account is None:
+        account = PayoutAccount(provider_id=provider.id)
+        db.session.add(account)
+    return account
+
+
+def can_be_paid(provider: User) -> bool:
+    """Batches only pay providers whose destination can receive money on the active backend."""
+    from services.payouts import method
+
+    account = of(provider)
+    if account is None:
+        return False
+    return account.stripe_payouts_enabled if method() == "stripe" else account.has_bank_details
+
+
+def save_bank_details(provider: User, *, account_name: str, bank_name: str, account_number: str) -> PayoutAccount:
+    account_name, bank_name = (account_name or "").strip(), (bank_name or "").strip()
+    account_number = "".join((account_number or "").split())
+    check({
+        "account_name": not 2 <= len(account_name) <= 200 and _l("Enter the account holder's name."),
+        "bank_name": not 2 <= len(bank_name) <= 200 and _l("Enter the bank and branch."),
+        "account_number": not (8 <= len(account_number) <= 34 and account_number.isalnum())
+        and _l("Enter the account number (8 to 34 letters or digits)."),
+    })
+    account = _own(provider)
+    account.bank_account_name, account.bank_name, account.bank_account_number = account_name, bank_name, account_number
+    return account
+
+
+def start_stripe_onboarding(provider: User, *, return_url: str, refresh_url: str) -> str:
+    """Create the provider's Express account once (idempotent per provider), then a fresh onboarding
+    link; returns the URL to send the provider to."""
+    from services import stripe_gateway
+
+    account = _own(provider)
+    if account.stripe_account_id is None:
+        created = stripe_gateway.create_express_account(email=provider.email, provider_id=provider.id,
+                                                        idempotency_key=f"connect-account-{provider.id}")
+        account.stripe_account_id = created.id
+        db.session.flush()
+    return stripe_gateway.create_onboarding_link(account.stripe_account_id, refresh_url=refresh_url,
+                                                 return_url=return_url).url
+
+
+def refresh_stripe_status(provider: User) -> PayoutAccount:
+    """Copy Stripe's view of the account: payouts only go to accounts that can receive them."""
+    from services import stripe_gateway
+
+    account = of(provider)
+    if account is None or account.stripe_account_id is None:
+        raise Conflict(_l("Connect a Stripe account first."), code="no_stripe_account")
+    _copy_stripe_state(account, stripe_gateway.retrieve_account(account.stripe_account_id).to_dict())
+    return account
+
+
+def apply_stripe_account(remote) -> str:
+    """The `account.updated` webhook: Stripe enabled or disabled payouts to a provider's account."""
+    remote = remote.to_dict() if hasattr(remote, "to_dict") else remote
+    account = db.session.scalar(select(PayoutAccount).where(PayoutAccount.stripe_account_id == remote.get("id")))
+    if account is None:
+        return "ignored"
+    _copy_stripe_state(account, remote)
+    return "account_updated"
+
+
+def _copy_stripe_state(account: PayoutAccount, remote: dict) -> None:
+    transfers_active = (remote.get("capabilities") or {}).get("transfers") == "active"
+    account.stripe_payouts_enabled = bool(remote.get("payouts_enabled")) and transfers_active
+    account.stripe_details_submitted = bool(remote.get("details_submitted"))

@@ -1,0 +1,416 @@
+"""Settlement: providers are paid what was released to them, once, after a holding period.
+
+A batch runs in two stages, each safe to run again after a crash at any instruction:
+1. collecting — for each chunk of provider payable accounts (locked), money credited at least
+   PAYOUT_HOLD_DAYS ago and not yet paid out becomes one Payout per provider and currency when it
+   reaches PAYOUT_MIN, posted `payout:<id>` (payable → payouts clearing) in the same transaction.
+   A rerun finds nothing left for chunks already done: their payables were debited, and the unique
+   (batch, provider, currency) constraint and posting keys refuse a second payout even if a bug
+   recomputed one.
+2. paying — on Stripe, one Transfer per payout with the payout's id as idempotency key (a crash after
+   Stripe answered replays that answer instead of paying twice); the bank backend instead leaves
+   the payouts to finance, who pay from the bank file and mark each paid or failed.
+Only one batch is open at a time (unique `open_slot`), so starting a batch twice resumes the open one.
+A paid payout posts `payout-paid:<id>` (payouts clearing → bank or Stripe clearing); a failed one posts
+`payout-failed:<id>` (payouts clearing → payable), so the money waits for the next batch.
+"""
+import csv
+import io
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+import stripe
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, and_, cast, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from i18n import major_units
+from models import LedgerAccount, LedgerEntry, LedgerPosting, Payout, PayoutAccount, PayoutBatch, User
+from models.types import utcnow
+from services import ledger, notifications
+from services.errors import Conflict, Forbidden, NotFound, check
+from services.locking import locked_get
+from services.pagination import paginate
+
+CHUNK = 5000  # provider accounts per collecting transaction (one progress step)
+STALE = timedelta(minutes=5)  # an open batch without progress for this long is resumed by the sweep
+IDEMPOTENCY_WINDOW = timedelta(hours=23)  # Stripe keeps idempotency keys for 24 h; look up after that
+
+
+def method() -> str:
+    return "stripe" if current_app.config.get("STRIPE_SECRET_KEY") else "bank"
+
+
+def _staff(user: User | None) -> None:
+    if user is None or not user.is_admin:
+        raise Forbidden(_l("Only platform finance manages payouts."))
+
+
+# --- starting and running a batch ------------------------------------------------------------------
+
+def open_batch() -> PayoutBatch | None:
+    return db.session.scalar(select(PayoutBatch).where(PayoutBatch.open_slot == 1))
+
+
+def start_batch(actor: User | None = None) -> PayoutBatch:
+    """The open batch if there is one, else a new one; committed. Two racing starts agree on one
+    batch: the loser's insert hits the unique open slot and it takes the winner's."""
+    batch = open_batch()
+    if batch is not None:
+        return batch
+    config = current_app.config
+    batch = PayoutBatch(method=method(), status="collecting", open_slot=1, min_amount=config["PAYOUT_MIN"],
+                        cutoff=utcnow() - timedelta(days=config["PAYOUT_HOLD_DAYS"]),
+                        created_by_id=actor.id if actor else None)
+    db.session.add(batch)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        batch = open_batch()
+        if batch is None:
+            raise
+    return batch
+
+
+def request_batch(actor: User) -> tuple[PayoutBatch, str]:
+    """Start (or resume) a batch and enqueue its job: the API, the admin button. Returns the job id."""
+    _staff(actor)
+    from workers import jobs
+    from workers.queues import queue
+
+    batch = start_batch(actor)
+    job = queue("default").enqueue(jobs.run_payout_batch, batch.id, job_timeout=6 * 3600,
+                                   meta={"started_by": actor.id, "batch_id": batch.id})
+    db.session.execute(update(PayoutBatch).where(PayoutBatch.id == batch.id).values(job_id=job.id))
+    db.session.commit()
+    return batch, job.id
+
+
+def run_batch(batch_id: int, progress=None) -> dict:
+    """Take the batch as far as it goes: collect, then (Stripe) pay, then close. Commits as it goes."""
+    progress = progress or (lambda stage, done, total: None)
+    batch = db.session.get(PayoutBatch, batch_id)
+    if batch is None:
+        raise NotFound()
+    if batch.status == "collecting":
+        _collect(batch, progress)
+        _advance(batch_id, "paying" if batch.method == "stripe" else "closed")
+    if batch.status == "paying":
+        unsettled = _pay_by_stripe(batch, progress)
+        if not unsettled:
+            _advance(batch_id, "closed")
+    return summary(db.session.get(PayoutBatch, batch_id, populate_existing=True))
+
+
+def _advance(batch_id: int, status: str) -> None:
+    batch = locked_get(PayoutBatch, batch_id)
+    if batch.status in ("collecting", "paying") and batch.status != status:
+        batch.status = status
+        if status == "closed":
+            batch.open_slot, batch.closed_at = None, utcnow()
+    db.session.commit()
+
+
+def resume_stale_batch() -> dict | None:
+    """The periodic sweep: a batch whose worker died (no progress for STALE) is taken up again."""
+    batch = open_batch()
+    if batch is None or (batch.heartbeat_at or batch.created_at) > utcnow() - STALE:
+        return None
+    return run_batch(batch.id)
+
+
+def _heartbeat(batch_id: int) -> None:
+    db.session.execute(update(PayoutBatch).where(PayoutBatch.id == batch_id).values(heartbeat_at=utcnow()))
+
+
+# --- stage 1: collecting ---------------------------------------------------------------------------
+
+def _collect(batch: PayoutBatch, progress) -> None:
+    payable = LedgerAccount.__table__
+    account_ids = db.session.scalars(select(payable.c.id).where(payable.c.kind == "provider_payable")
+                                     .order_by(payable.c.id)).all()
+    for currency in db.session.scalars(select(payable.c.currency).where(payable.c.kind == "provider_payable")
+                                       .distinct()):
+        ledger.clearing("payouts_clearing", currency)
+    db.session.commit()
+    for start in range(0, len(account_ids), CHUNK):
+        chunk = account_ids[start:start + CHUNK]
+        with _planned_with_values():
+            # Hold off every other debit of a payable until commit; a second run of this batch waits
+            # too, then sees the debits made here.
+            ledger.lock_payables_for_settlement()
+            _take_payouts(batch, chunk[0], chunk[-1])
+            _heartbeat(batch.id)
+        db.session.commit()
+        progress("collecting", start + len(chunk), len(account_ids))
+
+
+@contextmanager
+def _planned_with_values():
+    """psycopg prepares a statement run 5 times, and PostgreSQL's generic plan for these range-bounded
+    aggregates is ~10× slower than planning each chunk with its own values; so no preparing here.
+    (`SET plan_cache_mode = force_custom_plan` would do it too, but it also re-plans every foreign-key
+    check of the inserted rows, which doubles the chunk's time.)"""
+    driver = db.session.connection().connection.driver_connection
+    if not hasattr(driver, "prepare_threshold"):
+        yield
+        return
+    before, driver.prepare_threshold = driver.prepare_threshold, None
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = before
+
+
+def eligible_amounts(cutoff, lo: int | None = None, hi: int | None = None):
+    """Per payable account: its balance minus credits still on hold (posted after the cutoff; a
+    returned failed payout was held already, so it does not wait again)."""
+    a, e, p = LedgerAccount.__table__, LedgerEntry.__table__, LedgerPosting.__table__
+    held = func.sum(db.case((and_(p.c.created_at > cutoff, e.c.amount > 0, p.c.kind != "payout_reversal"),
+                             e.c.amount), else_=0))
+    amount = (func.sum(e.c.amount) - held).label("amount")
+    stmt = (select(a.c.id, a.c.user_id, a.c.currency, amount, func.sum(e.c.amount).label("balance"))
+            .select_from(a).join(e, e.c.account_id == a.c.id).join(p, p.c.id == e.c.posting_id)
+            .where(a.c.kind == "provider_payable").group_by(a.c.id, a.c.user_id, a.c.currency))
+    if lo is not None:
+        stmt = stmt.where(a.c.id.between(lo, hi))
+    return stmt
+
+
+def _take_payouts(batch: PayoutBatch, lo: int, hi: int) -> int:
+    """Create the chunk's payouts and post each `payout:<id>`: one statement on PostgreSQL (the
+    postings read the INSERT's RETURNING), else an INSERT … RETURNING and then the postings."""
+    payouts = Payout.__table__
+    new_payouts = insert(payouts).from_select(PAYOUT_COLUMNS, _due_payouts(batch, lo, hi)).returning(
+        payouts.c.id, payouts.c.provider_id, payouts.c.currency, payouts.c.amount)
+    if db.session.get_bind().dialect.name == "postgresql":
+        made = new_payouts.cte("made")
+    else:
+        ids = db.session.scalars(new_payouts).all()
+        if not ids:
+            return 0
+        # An id range is exact here: the chunk's providers are locked, so every payout of this batch
+        # in that range was made by this transaction.
+        made = select(payouts).where(payouts.c.batch_id == batch.id, payouts.c.id.between(min(ids), max(ids)))
+        made = made.subquery()
+    return ledger.post_transfers(_payout_postings(batch, made), "payout", meta={"batch_id": batch.id})
+
+
+PAYOUT_COLUMNS = ["batch_id", "provider_id", "currency", "amount", "method", "status", "destination", "payee_name",
+                  "payee_bank", "created_at"]
+
+
+def _due_payouts(batch: PayoutBatch, lo: int, hi: int):
+    """The chunk's payouts to make: enough money past the hold and a destination that can receive it.
+    A provider already paid in this batch has nothing left past the hold (its payout debited it); were
+    that ever wrong, the unique (batch, provider, currency) constraint fails the chunk instead."""
+    due = eligible_amounts(batch.cutoff, lo, hi).subquery()
+    dest, payouts = PayoutAccount.__table__, Payout.__table__
+    if batch.method == "stripe":
+        ready = and_(dest.c.stripe_account_id.is_not(None), dest.c.stripe_payouts_enabled)
+        destination, name, bank = dest.c.stripe_account_id, literal(None, String), literal(None, String)
+    else:
+        ready = and_(func.coalesce(dest.c.bank_account_number, "") != "", func.coalesce(dest.c.bank_name, "") != "",
+                     func.coalesce(dest.c.bank_account_name, "") != "")
+        destination, name, bank = dest.c.bank_account_number, dest.c.bank_account_name, dest.c.bank_name
+    return (select(literal(batch.id), due.c.user_id, due.c.currency, due.c.amount, literal(batch.method),
+                   literal("pending"), destination, name, bank, literal(utcnow(), payouts.c.created_at.type))
+            .select_from(due).join(dest, dest.c.provider_id == due.c.user_id)
+            .where(due.c.amount >= batch.min_amount, ready))
+
+
+def _payout_postings(batch: PayoutBatch, made):
+    """`payout:<id>` for each payout in `made` (id, provider_id, currency, amount): payable → clearing."""
+    payable, clearing = LedgerAccount.__table__.alias("payable"), LedgerAccount.__table__.alias("clearing")
+    return (select((literal("payout:") + cast(made.c.id, String)).label("key"),
+                   literal(f"payout batch {batch.id}").label("memo"), literal(f"batch:{batch.id}").label("reference"),
+                   payable.c.id.label("from_account_id"), clearing.c.id.label("to_account_id"), made.c.amount,
+                   made.c.currency)
+            .select_from(made)
+            .join(payable, and_(payable.c.user_id == made.c.provider_id, payable.c.kind == "provider_payable",
+                                payable.c.currency == made.c.currency))
+            .join(clearing, and_(clearing.c.kind == "payouts_clearing", clearing.c.currency == made.c.currency)))
+
+
+# --- stage 2: paying -------------------------------------------------------------------------------
+
+def _pay_by_stripe(batch: PayoutBatch, progress) -> int:
+    """Send each pending payout's transfer; returns how many are still pending (a network error)."""
+    ids = db.session.scalars(select(Payout.id).where(Payout.batch_id == batch.id, Payout.status == "pending")
+                             .order_by(Payout.id)).all()
+    unsettled = 0
+    for done, payout_id in enumerate(ids, 1):
+        payout = locked_get(Payout, payout_id)
+        if payout.status == "pending":
+            try:
+                transfer = _transfer_for(batch, payout)
+            except (stripe.InvalidRequestError, stripe.PermissionError) as exc:
+                _fail(payout, exc.user_message or str(exc), None)
+            except stripe.StripeError:
+                current_app.logger.exception("transfer for payout %s not sent; the sweep retries it", payout_id)
+                db.session.rollback()
+                unsettled += 1
+                continue
+            else:
+                _mark_paid(payout, transfer.id, "stripe_clearing", None)
+        _heartbeat(batch.id)
+        db.session.commit()
+        progress("paying", done, len(ids))
+    return unsettled
+
+
+def _transfer_for(batch: PayoutBatch, payout: Payout):
+    from services import stripe_gateway
+
+    group = f"batch-{batch.id}"
+    if batch.created_at < utcnow() - IDEMPOTENCY_WINDOW:  # the key may have expired: look first
+        found = stripe_gateway.find_transfer(group, payout.id)
+        if found is not None:
+            return found
+    return stripe_gateway.create_transfer(amount=payout.amount, currency=payout.currency,
+                                          destination=payout.destination, transfer_group=group,
+                                          payout_id=payout.id, idempotency_key=f"payout-{payout.id}")
+
+
+def _mark_paid(payout: Payout, reference: str, clearing_kind: str, actor: User | None) -> None:
+    ledger.post(f"payout-paid:{payout.id}", "payout_paid",
+                [(ledger.clearing("payouts_clearing", payout.currency), -payout.amount),
+                 (ledger.clearing(clearing_kind, payout.currency), payout.amount)],
+                memo=f"payout {payout.id}", reference=reference, actor_id=actor.id if actor else None,
+                meta={"payout_id": payout.id, "batch_id": payout.batch_id})
+    payout.status, payout.settled_at = "paid", utcnow()
+    if clearing_kind == "stripe_clearing":
+        payout.transfer_id = reference
+    else:
+        payout.bank_reference = reference
+    payout.decided_by_id = actor.id if actor else None
+    notifications.notify([payout.provider_id], "payout_paid", link="/payouts", amount=payout.amount,
+                         currency=payout.currency)
+
+
+def _fail(payout: Payout, reason: str, actor: User | None) -> None:
+    ledger.post(f"payout-failed:{payout.id}", "payout_reversal",
+                [(ledger.clearing("payouts_clearing", payout.currency), -payout.amount),
+                 (ledger.payable(payout.provider_id, payout.currency), payout.amount)],
+                memo=reason, reference=f"payout:{payout.id}", actor_id=actor.id if actor else None,
+                meta={"payout_id": payout.id, "batch_id": payout.batch_id})
+    payout.status, payout.settled_at, payout.failure_reason = "failed", utcnow(), reason[:2000]
+    payout.decided_by_id = actor.id if actor else None
+    notifications.notify([payout.provider_id], "payout_failed", link="/payouts", amount=payout.amount,
+                         currency=payout.currency, reason=reason[:500])
+
+
+# --- finance: bank payouts -------------------------------------------------------------------------
+
+def _pending_bank_payout(staff: User, payout_id: int) -> Payout:
+    _staff(staff)
+    payout = locked_get(Payout, payout_id)
+    if payout is None:
+        raise NotFound()
+    if payout.method != "bank":
+        raise Conflict(_l("Stripe payouts are settled by Stripe, not by hand."), code="not_bank_payout")
+    if payout.status != "pending":
+        raise Conflict(_l("This payout is already settled."), code="already_settled")
+    return payout
+
+
+def mark_paid(staff: User, payout_id: int, reference: str) -> Payout:
+    reference = (reference or "").strip()
+    check({"reference": not 3 <= len(reference) <= 100 and _l("Enter the bank transfer's reference.")})
+    payout = _pending_bank_payout(staff, payout_id)
+    _mark_paid(payout, reference, "bank_clearing", staff)
+    return payout
+
+
+def mark_failed(staff: User, payout_id: int, reason: str) -> Payout:
+    reason = (reason or "").strip()
+    check({"reason": not 3 <= len(reason) <= 500 and _l("Explain why the payout failed (3 to 500 characters).")})
+    payout = _pending_bank_payout(staff, payout_id)
+    _fail(payout, reason, staff)
+    return payout
+
+
+BANK_FILE_COLUMNS = ("payout_id", "batch_id", "provider_id", "payee_name", "bank", "account_number", "amount",
+                     "currency", "remark")
+
+
+def bank_file(batch_id: int) -> str:
+    """The batch's pending bank payouts as CSV for the bank's bulk-transfer upload (amounts in major
+    units with two decimals, computed from integers; the remark lets finance match the statement)."""
+    batch = db.session.get(PayoutBatch, batch_id)
+    if batch is None or batch.method != "bank":
+        raise NotFound()
+    if batch.status != "closed":  # half a batch in the bank's hands would pay the rest by hand
+        raise Conflict(_l("The batch is still being collected; the bank file is ready when it closes."),
+                       code="batch_open")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(BANK_FILE_COLUMNS)
+    for p in db.session.scalars(select(Payout).where(Payout.batch_id == batch_id, Payout.status == "pending")
+                                .order_by(Payout.id)):
+        writer.writerow([p.id, p.batch_id, p.provider_id, p.payee_name, p.payee_bank, p.destination,
+                         str(major_units(p.amount, p.currency)), p.currency, f"Witkey payout {p.id}"])
+    return out.getvalue()
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+def summary(batch: PayoutBatch) -> dict:
+    rows = db.session.execute(select(Payout.status, Payout.currency, func.count(), func.sum(Payout.amount))
+                              .where(Payout.batch_id == batch.id).group_by(Payout.status, Payout.currency))
+    by_status: dict[str, int] = {}
+    totals: dict[str, int] = {}
+    for status, currency, count, amount in rows:
+        by_status[status] = by_status.get(status, 0) + count
+        totals[currency] = totals.get(currency, 0) + int(amount)
+    return {"batch_id": batch.id, "status": batch.status, "method": batch.method, "payouts": sum(by_status.values()),
+            "by_status": by_status, "totals": totals}
+
+
+def batches(page: int = 1, per_page: int = 20):
+    return paginate(select(PayoutBatch).order_by(PayoutBatch.id.desc()), page, per_page)
+
+
+def get_batch(staff: User, batch_id: int) -> PayoutBatch:
+    _staff(staff)
+    batch = db.session.get(PayoutBatch, batch_id)
+    if batch is None:
+        raise NotFound()
+    return batch
+
+
+def payouts_for(user: User, *, batch_id: int | None = None, status: str | None = None, page: int = 1,
+                per_page: int = 50):
+    """A provider's own payouts; staff see all (optionally one batch's)."""
+    if not (user.is_admin or user.is_provider):
+        raise Forbidden()
+    stmt = select(Payout)
+    if not user.is_admin:
+        stmt = stmt.where(Payout.provider_id == user.id)
+    if batch_id is not None:
+        stmt = stmt.where(Payout.batch_id == batch_id)
+    if status:
+        stmt = stmt.where(Payout.status == status)
+    return paginate(stmt.order_by(Payout.id.desc()), page, per_page)
+
+
+@dataclass(frozen=True)
+class Outlook:
+    currency: str
+    balance: int  # everything in payable
+    ready: int  # would go in a batch run now
+    on_hold: int  # credited within the holding period
+
+
+def outlook(provider: User) -> list[Outlook]:
+    """What the provider's payable holds, what the next batch would pay, and what is still on hold."""
+    cutoff = utcnow() - timedelta(days=current_app.config["PAYOUT_HOLD_DAYS"])
+    due = eligible_amounts(cutoff).where(LedgerAccount.__table__.c.user_id == provider.id)
+    return [Outlook(currency=row.currency, balance=int(row.balance), ready=max(int(row.amount), 0),
+                    on_hold=int(row.balance) - max(int(row.amount), 0)) for row in db.session.execute(due)]
+
+

@@ -1,0 +1,457 @@
+"""The daily reconciliation: the ledger checked against itself, the milestones, the payouts and, when
+Stripe is configured, Stripe's own records. Each run is stored as a ReconciliationRun listing every
+difference for finance. Nothing is ever fixed here: a correction is a posting a person decides on.
+
+Each ledger check is one or two set-based queries that return only the rows that differ (GROUP BY /
+HAVING in the database), so a run costs a few scans however many millions of entries there are.
+Like every service this never commits; the job that calls `run()` owns the transaction."""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+
+import stripe
+from flask import current_app
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select
+
+from extensions import db
+from models import (
+    LedgerAccount,
+    LedgerEntry,
+    LedgerPosting,
+    Milestone,
+    Payout,
+    ReconciliationRun,
+    StripePayment,
+    StripeRefund,
+)
+from models.payout import PAYOUT_STATUSES
+from models.types import utcnow
+from services import ledger, stripe_gateway
+from services.errors import NotFound
+from services.pagination import Page, paginate
+
+# A ledger broken everywhere must still give a run finance can read: the rest is counted, not listed.
+MAX_LISTED = 1000
+# Stripe objects younger than this are left to the next run: their webhook or job may still be landing.
+SETTLE = timedelta(minutes=15)
+RUN_TIMEOUT = 3600  # seconds; listing Stripe and scanning a large ledger takes a while
+# Milestone statuses whose money sits in escrow (every other status holds nothing there).
+HELD = ("funded", "delivered", "changes_requested", "disputed")
+# Posting kinds that move a milestone's escrow: in by funding, out by release or a dispute decision.
+ESCROW_MOVES = ("fund", "release", "resolution")
+
+
+@dataclass
+class Outcome:
+    checked: int  # how many things the check compared
+    differences: list[dict] = field(default_factory=list)
+
+
+def difference(check: str, subject: str, expected, actual, detail: str, **extra) -> dict:
+    """One listed difference; `detail` is a code the finance page turns into a sentence."""
+    return {"check": check, "subject": subject, "expected": expected, "actual": actual, "detail": detail, **extra}
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _total(column):
+    return func.coalesce(func.sum(column), 0)
+
+
+# --- (1) and (2): the ledger on its own ------------------------------------------------------------
+
+def check_posting_balance() -> Outcome:
+    """Every posting's entries sum to zero in each currency."""
+    keys = ledger.unbalanced_postings()
+    rows = db.session.execute(
+        select(LedgerPosting.key, LedgerEntry.currency, func.sum(LedgerEntry.amount)).join(LedgerEntry)
+        .where(LedgerPosting.key.in_(keys[:MAX_LISTED])).group_by(LedgerPosting.key, LedgerEntry.currency)
+        .having(func.sum(LedgerEntry.amount) != 0).order_by(LedgerPosting.key)) if keys else []
+    return Outcome(_count(LedgerPosting), [
+        difference("posting_balance", f"posting:{key}", 0, int(total), "unbalanced", currency=currency)
+        for key, currency, total in rows])
+
+
+def check_zero_sum() -> Outcome:
+    """All accounts together sum to zero in each currency (money only moves, it is never made)."""
+    rows = db.session.execute(select(LedgerEntry.currency, func.sum(LedgerEntry.amount))
+                              .group_by(LedgerEntry.currency).order_by(LedgerEntry.currency)).all()
+    return Outcome(len(rows), [difference("zero_sum", f"currency:{currency}", 0, int(total), "not_zero",
+                                          currency=currency) for currency, total in rows if total])
+
+
+# --- (3) escrow per milestone ------------------------------------------------------------------------
+
+def _escrow_balances():
+    """Per milestone: its escrow balance, and how much of it came in or went out by each posting kind."""
+    def by_kind(kind):
+        return _total(case((LedgerPosting.kind == kind, LedgerEntry.amount), else_=0))
+
+    return (select(LedgerAccount.milestone_id, _total(LedgerEntry.amount).label("balance"),
+                   by_kind("fund").label("funded"), (-by_kind("release")).label("released"),
+                   (-by_kind("resolution")).label("decided"))
+            .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+            .join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
+            .where(LedgerAccount.kind == "escrow").group_by(LedgerAccount.milestone_id).subquery())
+
+
+def _escrow_moves():
+    """Per milestone: fund postings − release and decision postings (1 while held, 0 once settled)."""
+    step = case((LedgerPosting.kind == "fund", 1), else_=-1)
+    return (select(LedgerPosting.milestone_id, func.sum(step).label("net"))
+            .where(LedgerPosting.kind.in_(ESCROW_MOVES), LedgerPosting.milestone_id.is_not(None))
+            .group_by(LedgerPosting.milestone_id).subquery())
+
+
+def check_escrow() -> Outcome:
+    """Each milestone's escrow = funded − released − decided: its balance must equal the milestone
+    amount times the postings that moved it, and what its status says (the amount while held, else 0)."""
+    balances, moves = _escrow_balances(), _escrow_moves()
+    held = func.coalesce(balances.c.balance, 0)
+    by_postings = Milestone.amount * func.coalesce(moves.c.net, 0)
+    by_status = case((Milestone.status.in_(HELD), Milestone.amount), else_=0)
+    rows = db.session.execute(
+        select(Milestone.id, Milestone.currency, Milestone.status, held.label("balance"),
+               by_postings.label("by_postings"), by_status.label("by_status"),
+               *(func.coalesce(balances.c[name], 0).label(name) for name in ("funded", "released", "decided")))
+        .outerjoin(balances, balances.c.milestone_id == Milestone.id)
+        .outerjoin(moves, moves.c.milestone_id == Milestone.id)
+        .where(or_(held != by_postings, held != by_status)).order_by(Milestone.id))
+    differences = []
+    for row in rows:
+        flows = {"status": row.status, "currency": row.currency, "funded": int(row.funded),
+                 "released": int(row.released), "decided": int(row.decided)}
+        subject = f"milestone:{row.id}"
+        if row.balance != row.by_postings:
+            differences.append(difference("escrow", subject, int(row.by_postings), int(row.balance),
+                                          "escrow_vs_postings", **flows))
+        if row.balance != row.by_status:
+            differences.append(difference("escrow", subject, int(row.by_status), int(row.balance),
+                                          "escrow_vs_status", **flows))
+    return Outcome(_count(Milestone), differences)
+
+
+# --- (4) payouts ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PayoutRule:
+    """A posting every payout in `statuses` has (and no other payout has), keyed `<prefix>:<payout id>`,
+    moving the payout's amount times `expect[role]` on each account role."""
+
+    prefix: str
+    statuses: tuple
+    kind: str | None  # the posting kind it must have (None: not checked)
+    expect: dict
+    reference: bool = False  # must carry the bank reference or the Stripe transfer id
+
+
+PAYOUT_RULES = (
+    PayoutRule("payout", PAYOUT_STATUSES, None, {"payable": -1, "clearing": 1}),
+    PayoutRule("payout-paid", ("paid",), "payout_paid", {"clearing": -1, "outside": 1}, reference=True),
+    PayoutRule("payout-failed", ("failed",), "payout_reversal", {"clearing": -1, "payable": 1}),
+)
+
+
+def _payout_role_sums() -> dict:
+    """What a payout's posting moves on each role's account, in the payout's currency."""
+    same = LedgerEntry.currency == Payout.currency
+    outside = case((Payout.method == "bank", "bank_clearing"), else_="stripe_clearing")
+    roles = {
+        "payable": and_(same, LedgerAccount.kind == "provider_payable", LedgerAccount.user_id == Payout.provider_id),
+        "clearing": and_(same, LedgerAccount.kind == "payouts_clearing"),
+        "outside": and_(same, LedgerAccount.kind == outside),
+    }
+    return {role: _total(case((condition, LedgerEntry.amount), else_=0)) for role, condition in roles.items()}
+
+
+def _payout_rule_rows(rule: PayoutRule):
+    """Payouts whose `rule` posting is missing, wrong, or there although their status forbids it."""
+    sums = {role: total for role, total in _payout_role_sums().items() if role in rule.expect}
+    wrong = [total != Payout.amount * rule.expect[role] for role, total in sums.items()]
+    if rule.kind:
+        wrong.append(LedgerPosting.kind != rule.kind)
+    if rule.reference:
+        wanted = case((Payout.method == "bank", Payout.bank_reference), else_=Payout.transfer_id)
+        wrong.append(LedgerPosting.reference.is_distinct_from(wanted))
+    must = Payout.status.in_(rule.statuses)
+    key = literal(f"{rule.prefix}:", String) + cast(Payout.id, String)
+    return db.session.execute(
+        select(Payout.id, Payout.status, Payout.currency, Payout.amount, Payout.method, Payout.bank_reference,
+               Payout.transfer_id, LedgerPosting.id.label("posting_id"), LedgerPosting.key, LedgerPosting.kind,
+               LedgerPosting.reference, *(total.label(role) for role, total in sums.items()))
+        .outerjoin(LedgerPosting, LedgerPosting.key == key)
+        .outerjoin(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id)
+        .outerjoin(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .group_by(Payout.id, LedgerPosting.id)  # the other columns depend on these primary keys
+        .having(or_(and_(must, or_(LedgerPosting.id.is_(None), *wrong)),
+                    and_(~must, LedgerPosting.id.is_not(None))))
+        .order_by(Payout.id)).all()
+
+
+def _payout_rule_difference(rule: PayoutRule, row) -> dict:
+    subject, key = f"payout:{row.id}", f"{rule.prefix}:{row.id}"
+    listed = partial(difference, "payouts", subject, currency=row.currency, posting=key, status=row.status)
+    if row.status not in rule.statuses:
+        return listed(None, row.key, "posting_unexpected")
+    if row.posting_id is None:
+        return listed(row.amount, None, "posting_missing")
+    for role, factor in rule.expect.items():
+        if getattr(row, role) != row.amount * factor:
+            return listed(row.amount, int(getattr(row, role)) * factor, "posting_amount", role=role)
+    if rule.kind and row.kind != rule.kind:
+        return listed(rule.kind, row.kind, "posting_kind")
+    wanted = row.bank_reference if row.method == "bank" else row.transfer_id
+    return listed(wanted, row.reference, "posting_reference")
+
+
+def _clearing_differences() -> list[dict]:
+    """Money on the payouts clearing account is exactly the pending payouts, per currency."""
+    clearing = dict(db.session.execute(
+        select(LedgerEntry.currency, func.sum(LedgerEntry.amount)).join(LedgerAccount)
+        .where(LedgerAccount.kind == "payouts_clearing").group_by(LedgerEntry.currency)).all())
+    pending = dict(db.session.execute(select(Payout.currency, func.sum(Payout.amount))
+                                      .where(Payout.status == "pending").group_by(Payout.currency)).all())
+    return [difference("payouts", f"currency:{currency}", int(pending.get(currency, 0)),
+                       int(clearing.get(currency, 0)), "clearing_vs_pending", currency=currency)
+            for currency in sorted(clearing.keys() | pending.keys())
+            if clearing.get(currency, 0) != pending.get(currency, 0)]
+
+
+def _negative_payables() -> list[dict]:
+    """A provider can never have been paid more than it earned."""
+    rows = db.session.execute(
+        select(LedgerAccount.key, LedgerAccount.user_id, LedgerAccount.currency, func.sum(LedgerEntry.amount))
+        .join(LedgerEntry).where(LedgerAccount.kind == "provider_payable").group_by(LedgerAccount.id)
+        .having(func.sum(LedgerEntry.amount) < 0).order_by(LedgerAccount.key))
+    return [difference("payouts", f"account:{key}", 0, int(total), "payable_negative", currency=currency,
+                       provider=user_id) for key, user_id, currency, total in rows]
+
+
+def check_payouts() -> Outcome:
+    differences = [_payout_rule_difference(rule, row) for rule in PAYOUT_RULES for row in _payout_rule_rows(rule)]
+    return Outcome(_count(Payout), differences + _clearing_differences() + _negative_payables())
+
+
+# --- (5) Stripe --------------------------------------------------------------------------------------
+
+class StripeUnreachable(Exception):
+    def __init__(self, check: str, error: stripe.StripeError):
+        super().__init__(str(error))
+        self.difference = difference(check, "stripe", None, None, "stripe_unreachable", error=str(error)[:300])
+
+
+def _listed(check: str, objects) -> list[dict]:
+    """Every object of one Stripe list, as plain dicts. A list Stripe does not give us is itself a
+    difference: a run that could not compare is not ok."""
+    try:
+        return [obj.to_dict() for obj in objects()]
+    except stripe.StripeError as exc:
+        raise StripeUnreachable(check, exc) from exc
+
+
+def _settled(obj: dict, cutoff: datetime) -> bool:
+    return obj["created"] < cutoff.timestamp()
+
+
+def _card_fundings() -> dict[str, tuple[str, int]]:
+    """PaymentIntent id → (currency, amount put into escrow) of every card-funded posting."""
+    rows = db.session.execute(
+        select(LedgerPosting.reference, LedgerEntry.currency, func.sum(LedgerEntry.amount))
+        .join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id).join(LedgerAccount)
+        .where(LedgerPosting.kind == "fund", LedgerPosting.reference.startswith("pi_", autoescape=True),
+               LedgerAccount.kind == "escrow")
+        .group_by(LedgerPosting.id, LedgerPosting.reference, LedgerEntry.currency))
+    return {reference: (currency, int(amount)) for reference, currency, amount in rows}
+
+
+def check_stripe_payments(cutoff: datetime) -> Outcome:
+    """Every succeeded PaymentIntent funded a milestone (or was refunded as a duplicate), and every
+    card funding has a succeeded PaymentIntent of its amount."""
+    succeeded = {pi["id"]: pi for pi in _listed("stripe_payments", stripe_gateway.payment_intents)
+                 if pi["status"] == "succeeded"}
+    funded = _card_fundings()
+    duplicates = set(db.session.scalars(select(StripePayment.payment_intent_id)
+                                        .where(StripePayment.status == "refunded_duplicate")))
+    differences = [
+        difference("stripe_payments", f"payment_intent:{pi['id']}", pi["amount"], None, "not_posted",
+                   currency=pi["currency"].upper(), milestone=(pi.get("metadata") or {}).get("milestone_id"))
+        for pi in succeeded.values()
+        if pi["id"] not in funded and pi["id"] not in duplicates and _settled(pi, cutoff)]
+    for intent_id, (currency, amount) in funded.items():
+        pi = succeeded.get(intent_id)
+        listed = partial(difference, "stripe_payments", f"payment_intent:{intent_id}", currency=currency)
+        if pi is None:
+            differences.append(listed(amount, None, "not_on_stripe"))
+        elif (pi["currency"].upper(), pi["amount"]) != (currency, amount):
+            differences.append(listed(pi["amount"], amount, "amount_differs"))
+    return Outcome(len(succeeded), differences)
+
+
+def _owed_refunds() -> dict[str, tuple[str, int, bool]]:
+    """witkey_key → (currency, amount, already sent) of every refund the platform owes through Stripe:
+    the refund outbox, and duplicate card payments (refunded at once under `refund:extra:<pi>`, the key
+    services.stripe_funding uses)."""
+    owed = {key: (currency, amount, status == "succeeded") for key, currency, amount, status in db.session.execute(
+        select(StripeRefund.key, StripeRefund.currency, StripeRefund.amount, StripeRefund.status))}
+    owed.update({f"refund:extra:{intent}": (currency, amount, True) for intent, currency, amount in db.session.execute(
+        select(StripePayment.payment_intent_id, StripePayment.currency, StripePayment.amount)
+        .where(StripePayment.status == "refunded_duplicate"))})
+    return owed
+
+
+def _refund_difference(key: str, made: list[dict], owed: tuple | None) -> dict | None:
+    total = sum(r["amount"] for r in made)
+    listed = partial(difference, "stripe_refunds", f"refund:{key}", currency=made[0]["currency"].upper())
+    if owed is None:
+        return listed(None, total, "refund_unknown")
+    currency, amount, _sent = owed
+    if len(made) > 1:
+        return listed(amount, total, "refunded_twice")
+    if (made[0]["currency"].upper(), total) != (currency, amount):
+        return listed(amount, total, "amount_differs")
+    return None
+
+
+def check_stripe_refunds(cutoff: datetime) -> Outcome:
+    """Every Stripe refund is one the platform owes (same key and amount), once; every refund
+    recorded as sent is on Stripe."""
+    refunds = _listed("stripe_refunds", stripe_gateway.refunds)
+    made = defaultdict(list)
+    for refund in refunds:
+        key = (refund.get("metadata") or {}).get("witkey_key")
+        made[key or f"stripe:{refund['id']}"].append(refund)
+    owed = _owed_refunds()
+    differences = [found for key, group in made.items() if all(_settled(r, cutoff) for r in group)
+                   if (found := _refund_difference(key, group, owed.get(key)))]
+    differences += [difference("stripe_refunds", f"refund:{key}", amount, None, "refund_missing", currency=currency)
+                    for key, (currency, amount, sent) in owed.items() if sent and key not in made]
+    return Outcome(len(refunds), differences)
+
+
+def _stripe_payouts() -> tuple[dict, dict]:
+    """Payouts by transfer id, and the payout_paid postings into stripe_clearing by reference."""
+    payouts = {row.transfer_id: row for row in db.session.execute(
+        select(Payout.id, Payout.transfer_id, Payout.status, Payout.currency, Payout.amount)
+        .where(Payout.transfer_id.is_not(None)))}
+    postings = {reference: (key, currency, int(amount)) for reference, key, currency, amount in db.session.execute(
+        select(LedgerPosting.reference, LedgerPosting.key, LedgerEntry.currency, func.sum(LedgerEntry.amount))
+        .join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id).join(LedgerAccount)
+        .where(LedgerPosting.kind == "payout_paid", LedgerAccount.kind == "stripe_clearing")
+        .group_by(LedgerPosting.id, LedgerPosting.reference, LedgerPosting.key, LedgerEntry.currency))}
+    return payouts, postings
+
+
+def _transfer_difference(transfer: dict, payout, posted: tuple | None) -> dict | None:
+    amount, currency = transfer["amount"], transfer["currency"].upper()
+    listed = partial(difference, "stripe_transfers", f"transfer:{transfer['id']}", currency=currency,
+                     payout=payout.id if payout else None)
+    if payout is None:
+        return listed(None, amount, "transfer_unknown")
+    if payout.status != "paid":
+        return listed("paid", payout.status, "payout_not_paid")
+    if (payout.currency, payout.amount) != (currency, amount):
+        return listed(payout.amount, amount, "amount_differs")
+    if posted is None:
+        return listed(amount, None, "paid_posting_missing")
+    return None
+
+
+def check_stripe_transfers(cutoff: datetime) -> Outcome:
+    """Every Stripe transfer pays a paid payout of its amount and has its payout_paid posting; every
+    payout_paid posting into stripe_clearing has its transfer."""
+    transfers = {t["id"]: t for t in _listed("stripe_transfers", stripe_gateway.transfers)}
+    payouts, postings = _stripe_payouts()
+    differences = [found for transfer in transfers.values() if _settled(transfer, cutoff)
+                   if (found := _transfer_difference(transfer, payouts.get(transfer["id"]),
+                                                     postings.get(transfer["id"])))]
+    for reference, (key, currency, amount) in postings.items():
+        transfer = transfers.get(reference)
+        listed = partial(difference, "stripe_transfers", f"transfer:{reference}", amount, currency=currency,
+                         posting=key)
+        if transfer is None:
+            differences.append(listed(None, "transfer_missing"))
+        elif (transfer["currency"].upper(), transfer["amount"]) != (currency, amount):
+            differences.append(listed(transfer["amount"], "amount_differs"))
+    return Outcome(len(transfers), differences)
+
+
+# --- the run -----------------------------------------------------------------------------------------
+
+LEDGER_CHECKS = {"posting_balance": check_posting_balance, "zero_sum": check_zero_sum, "escrow": check_escrow,
+                 "payouts": check_payouts}
+STRIPE_CHECKS = {"stripe_payments": check_stripe_payments, "stripe_refunds": check_stripe_refunds,
+                 "stripe_transfers": check_stripe_transfers}
+CHECKS = (*LEDGER_CHECKS, *STRIPE_CHECKS)
+
+
+def _one_snapshot() -> None:
+    """On PostgreSQL read everything from one snapshot (REPEATABLE READ), so money moving while the
+    checks run never shows up as a difference between two queries. Only possible before the
+    transaction's first statement; SQLite serialises writers anyway."""
+    if db.session.get_bind().dialect.name == "postgresql" and not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def _capped(check: str, differences: list[dict]) -> list[dict]:
+    if len(differences) <= MAX_LISTED:
+        return differences
+    return [*differences[:MAX_LISTED],
+            difference(check, "", None, len(differences) - MAX_LISTED, "more_not_listed")]
+
+
+def _checks(started_at: datetime, settle: timedelta) -> dict:
+    checks = dict(LEDGER_CHECKS)
+    if current_app.config.get("STRIPE_SECRET_KEY"):
+        cutoff = started_at - settle
+        checks.update({name: partial(check, cutoff) for name, check in STRIPE_CHECKS.items()})
+    return checks
+
+
+def run(*, settle: timedelta = SETTLE) -> ReconciliationRun:
+    """Run every check and store the result (the caller commits). `settle`: how old a Stripe object
+    must be before its missing counterpart in the ledger counts as a difference."""
+    _one_snapshot()
+    started_at = utcnow()
+    checked, differences = {}, []
+    for name, check in _checks(started_at, settle).items():
+        try:
+            outcome = check()
+        except StripeUnreachable as exc:
+            outcome = Outcome(0, [exc.difference])
+        checked[name] = outcome.checked
+        differences += _capped(name, outcome.differences)
+    record = ReconciliationRun(started_at=started_at, finished_at=utcnow(), ok=not differences, checked=checked,
+                               differences=differences)
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def enqueue_reconciliation():
+    """Queue a run now (the finance page's button); the worker's job calls run() and commits."""
+    from workers.queues import queue
+
+    return queue("default").enqueue("workers.jobs.reconcile_ledger", job_timeout=RUN_TIMEOUT,
+                                    description="reconcile the ledger (requested from /finance)")
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+def latest() -> ReconciliationRun | None:
+    return db.session.scalar(select(ReconciliationRun)
+                             .order_by(ReconciliationRun.started_at.desc(), ReconciliationRun.id.desc()).limit(1))
+
+
+def runs(page: int = 1, per_page: int = 20) -> Page:
+    return paginate(select(ReconciliationRun)
+                    .order_by(ReconciliationRun.started_at.desc(), ReconciliationRun.id.desc()), page, per_page)
+
+
+def get_run(run_id: int) -> ReconciliationRun:
+    found = db.session.get(ReconciliationRun, run_id)
+    if found is None:
+        raise NotFound()
+    return found

@@ -1,0 +1,262 @@
+"""The daily reconciliation: a ledger after real activity reconciles with no differences; an entry
+slipped in with raw SQL, a payout posted wrong, and a card payment Stripe took that the ledger never
+recorded are each listed (and left as they are); Stripe's side is checked against the test server."""
+import urllib.request
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from extensions import db
+from models import LedgerAccount, LedgerEntry, LedgerPosting, Payout, PayoutBatch
+from models.types import utcnow
+from services import ledger, payouts, reconciliation
+from tests.payout_fixtures import seed_earnings
+from tests.stripe_fixtures import SECRET_KEY, stripe_api
+from tests.test_stripe import client, funded_by_card, pay_like_stripe_js
+from tests.test_stripe_payouts import onboarded
+
+
+@dataclass
+class Result:
+    id: int
+    ok: bool
+    checked: dict
+    differences: list
+
+    def of(self, check: str) -> list[dict]:
+        return [d for d in self.differences if d["check"] == check]
+
+
+def reconcile(app, **kw) -> Result:
+    """Run the reconciliation the way its job does (run, then commit) and read the stored run."""
+    with app.app_context():
+        run = reconciliation.run(**kw)
+        db.session.commit()
+        return Result(run.id, run.ok, dict(run.checked), list(run.differences))
+
+
+def busy_deal(deal):
+    """Three milestones: one released, one decided in a dispute, one still held in escrow."""
+    d = deal(amounts=(100000_00, 50000_00, 30000_00))
+    d.deposit(180000_00)
+    d.fund(0)
+    d.deliver(0)
+    d.accept(0)
+    d.fund(1)
+    dispute = d.brand.post(f"/milestones/{d.milestone_ids[1]}/disputes", json={"reason": "quality"}).json["id"]
+    r = d.staff.post(f"/disputes/{dispute}/resolve", json={"provider_amount": 20000_00, "reason": "Half was usable."})
+    assert r.status_code == 200, r.json
+    d.fund(2)
+    d.provider_id = d.provider.get("/me").json["id"]
+    return d
+
+
+def test_a_ledger_after_real_activity_reconciles_with_no_differences(deal, app):
+    busy_deal(deal)
+    result = reconcile(app)
+    assert result.ok and result.differences == []
+    assert set(result.checked) == set(reconciliation.LEDGER_CHECKS)  # no Stripe configured: no Stripe checks
+    assert result.checked["escrow"] == 3 and result.checked["zero_sum"] == 1 and result.checked["posting_balance"] >= 6
+    with app.app_context():
+        assert reconciliation.latest().id == result.id
+
+
+def slip_in_entry(app, posting_key: str, milestone_id: int, amount: int) -> int:
+    """An entry on the milestone's escrow account inside posting `posting_key`, written straight into the
+    table past the ORM's append-only guard and services.ledger's balance rule. Returns the posting's id."""
+    with app.app_context():
+        escrow = db.session.scalar(select(LedgerAccount.id).where(LedgerAccount.kind == "escrow",
+                                                                  LedgerAccount.milestone_id == milestone_id))
+        posting = db.session.scalar(select(LedgerPosting.id).where(LedgerPosting.key == posting_key))
+        db.session.execute(text("INSERT INTO ledger_entries (posting_id, account_id, amount, currency) "
+                                "VALUES (:posting, :account, :amount, 'CNY')"),
+                           {"posting": posting, "account": escrow, "amount": amount})
+        db.session.commit()
+        return posting
+
+
+def test_an_entry_slipped_in_with_raw_sql_is_listed_by_three_checks_and_not_fixed(deal, app):
+    d = busy_deal(deal)
+    released = d.milestone_ids[0]
+    posting = slip_in_entry(app, f"release:milestone:{released}", released, 777)
+
+    result = reconcile(app)
+    assert not result.ok
+    assert [(x["subject"], x["actual"]) for x in result.of("posting_balance")] == [
+        (f"posting:release:milestone:{released}", 777)]
+    assert [(x["subject"], x["actual"]) for x in result.of("zero_sum")] == [("currency:CNY", 777)]
+    escrow_differences = result.of("escrow")
+    assert {x["subject"] for x in escrow_differences} == {f"milestone:{released}"}  # the milestone is named
+    assert {(x["detail"], x["expected"], x["actual"]) for x in escrow_differences} == {
+        ("escrow_vs_postings", 0, 777), ("escrow_vs_status", 0, 777)}
+    assert escrow_differences[0]["funded"] == 100000_00 and escrow_differences[0]["status"] == "released"
+    with app.app_context():  # listed, never fixed: the stray entry is still there
+        assert db.session.scalar(select(func.count()).select_from(LedgerEntry)
+                                 .where(LedgerEntry.posting_id == posting)) == 4
+        assert ledger.summary()[1] == {"CNY": 777}
+
+
+# --- payouts --------------------------------------------------------------------------------------
+
+def make_payout(provider_id: int, amount: int, *, status: str = "pending", method: str = "bank",
+                posted: int | None = None, **columns) -> Payout:
+    """A payout in its own closed batch, with its `payout:<id>` posting (of `posted` if given)."""
+    batch = PayoutBatch(method=method, status="closed", cutoff=utcnow(), min_amount=0)
+    db.session.add(batch)
+    db.session.flush()
+    payout = Payout(batch_id=batch.id, provider_id=provider_id, currency="CNY", amount=amount, method=method,
+                    status=status, **columns)
+    db.session.add(payout)
+    db.session.flush()
+    moved = amount if posted is None else posted
+    ledger.post(f"payout:{payout.id}", "payout", [(ledger.payable(provider_id, "CNY"), -moved),
+                                                  (ledger.clearing("payouts_clearing", "CNY"), moved)])
+    return payout
+
+
+def post_paid(payout: Payout, reference: str, clearing: str = "bank_clearing") -> None:
+    ledger.post(f"payout-paid:{payout.id}", "payout_paid",
+                [(ledger.clearing("payouts_clearing", "CNY"), -payout.amount), (ledger.clearing(clearing, "CNY"),
+                                                                                payout.amount)],
+                reference=reference)
+
+
+def post_failed(payout: Payout) -> None:
+    ledger.post(f"payout-failed:{payout.id}", "payout_reversal",
+                [(ledger.clearing("payouts_clearing", "CNY"), -payout.amount),
+                 (ledger.payable(payout.provider_id, "CNY"), payout.amount)], reference=f"payout:{payout.id}")
+
+
+def settled_payouts(provider_id: int) -> None:
+    """One payout in each status, each posted as services.payouts does."""
+    make_payout(provider_id, 10000_00)
+    post_paid(make_payout(provider_id, 20000_00, status="paid", bank_reference="ICBC-20260101-1"), "ICBC-20260101-1")
+    post_failed(make_payout(provider_id, 5000_00, status="failed"))
+
+
+def test_payouts_posted_as_their_status_says_reconcile(deal, app):
+    d = busy_deal(deal)
+    with app.app_context():
+        settled_payouts(d.provider_id)
+        db.session.commit()
+    result = reconcile(app)
+    assert result.ok, result.differences
+    assert result.checked["payouts"] == 3
+
+
+def test_a_payout_posted_with_a_wrong_amount_is_listed(deal, app):
+    d = busy_deal(deal)
+    with app.app_context():
+        settled_payouts(d.provider_id)
+        wrong = make_payout(d.provider_id, 7000_00, posted=6000_00).id
+        db.session.commit()
+    result = reconcile(app)
+    assert not result.ok
+    assert {(x["subject"], x["detail"], x["expected"], x["actual"]) for x in result.of("payouts")} == {
+        (f"payout:{wrong}", "posting_amount", 7000_00, 6000_00),
+        ("currency:CNY", "clearing_vs_pending", 10000_00 + 7000_00, 10000_00 + 6000_00)}
+
+
+def test_missing_unexpected_and_overdrawn_payout_postings_are_listed(deal, app):
+    d = busy_deal(deal)
+    with app.app_context():
+        paid_unposted = make_payout(d.provider_id, 1000_00, status="paid", bank_reference="R-1").id
+        pending = make_payout(d.provider_id, 2000_00)
+        post_paid(pending, "R-2")  # paid on the ledger, still pending in the payouts table
+        wrong_reference = make_payout(d.provider_id, 3000_00, status="paid", bank_reference="R-3")
+        post_paid(wrong_reference, "R-33")
+        overdrawn = make_payout(d.provider_id, 200000_00)  # more than the provider ever earned
+        db.session.commit()
+        ids = pending.id, wrong_reference.id, overdrawn.id
+    result = reconcile(app)
+    details = {(x["subject"], x["detail"]) for x in result.of("payouts")}
+    assert {(f"payout:{paid_unposted}", "posting_missing"), (f"payout:{ids[0]}", "posting_unexpected"),
+            (f"payout:{ids[1]}", "posting_reference"), ("currency:CNY", "clearing_vs_pending")} <= details
+    negative = [x for x in result.of("payouts") if x["detail"] == "payable_negative"]
+    assert [x["provider"] for x in negative] == [d.provider_id] and negative[0]["actual"] < 0
+
+
+# --- Stripe ---------------------------------------------------------------------------------------
+
+def control(base: str, path: str, method: str) -> None:
+    request = urllib.request.Request(base + path, data=b"" if method == "POST" else None, method=method,  # noqa: S310
+                                     headers={"Authorization": f"Bearer {SECRET_KEY}"})
+    urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 (the local test server)
+
+
+@pytest.fixture
+def empty_stripe(stripe_server):
+    """Stripe as empty as the test's database. The reconciliation lists every object on Stripe, and
+    objects earlier tests left there belong to databases that no longer exist."""
+    control(stripe_server, "/_connect/reset", "POST")  # the Connect router: accounts, transfers
+    control(stripe_server, "/_config/data", "DELETE")  # localstripe behind it: payments, refunds
+    return stripe_server
+
+
+def test_card_payments_refunds_and_transfers_reconcile_with_stripe(deal, stripe_app, empty_stripe, app):
+    d = deal()
+    brand, mid, _intent = funded_by_card(d, stripe_app, empty_stripe, app)
+    dispute = brand.post(f"/milestones/{mid}/disputes", json={"reason": "not_delivered"}).json["id"]
+    r = stripe_api(stripe_app, d.staff).post(f"/disputes/{dispute}/resolve",
+                                             json={"provider_amount": 60000_00, "reason": "Half delivered."})
+    assert r.status_code == 200, r.json
+    accounts = onboarded(empty_stripe, 1)
+    with stripe_app.app_context():
+        from services import disputes
+
+        disputes.send_pending_refunds()  # the brand's share back on the card
+        seed_earnings(1, 700_00, stripe_accounts=accounts, prefix="recon")
+        assert payouts.run_batch(payouts.start_batch(None).id)["by_status"] == {"paid": 1}
+
+    result = reconcile(stripe_app, settle=timedelta(0))
+    assert result.ok, result.differences
+    assert {name: result.checked[name] for name in reconciliation.STRIPE_CHECKS} == {
+        "stripe_payments": 1, "stripe_refunds": 1, "stripe_transfers": 1}
+
+
+def test_a_payment_stripe_took_without_a_posting_is_listed(stripe_app, empty_stripe):
+    stripe = client(empty_stripe)
+    intent = stripe.v1.payment_intents.create(params={"amount": 1234_00, "currency": "cny",
+                                                      "payment_method_types": ["card"]})
+    assert pay_like_stripe_js(empty_stripe, intent.id).status == "succeeded"  # no milestone, no app record
+
+    assert reconcile(stripe_app).ok  # younger than the settling period: its webhook may still be on its way
+    result = reconcile(stripe_app, settle=timedelta(0))
+    assert [(x["check"], x["subject"], x["detail"], x["expected"], x["currency"]) for x in result.differences] == [
+        ("stripe_payments", f"payment_intent:{intent.id}", "not_posted", 1234_00, "CNY")]
+
+
+def test_a_funding_posting_without_its_stripe_payment_is_listed(stripe_app, empty_stripe, deal, app):
+    d = deal()
+    with app.app_context():
+        from models import Milestone
+
+        milestone = db.session.get(Milestone, d.milestone_ids[0])
+        ledger.post(f"fund:milestone:{milestone.id}", "fund",
+                    [(ledger.clearing("stripe_clearing", "CNY"), -milestone.amount),
+                     (ledger.escrow(milestone), milestone.amount)],
+                    milestone_id=milestone.id, reference="pi_never_on_stripe")
+        milestone.status = "funded"
+        db.session.commit()
+    result = reconcile(stripe_app, settle=timedelta(0))
+    assert [(x["subject"], x["detail"]) for x in result.differences] == [
+        ("payment_intent:pi_never_on_stripe", "not_on_stripe")]
+
+
+def test_stripe_that_cannot_be_read_is_a_difference_not_a_pass(stripe_app, empty_stripe, monkeypatch):
+    import stripe
+
+    from services import stripe_gateway
+
+    def down():
+        raise stripe.APIConnectionError("connection refused")
+
+    monkeypatch.setattr(stripe_gateway, "refunds", down)
+    result = reconcile(stripe_app, settle=timedelta(0))
+    by_check = defaultdict(list)
+    for x in result.differences:
+        by_check[x["check"]].append(x["detail"])
+    assert not result.ok and by_check == {"stripe_refunds": ["stripe_unreachable"]}

@@ -1,0 +1,240 @@
+"""Payouts through Stripe Connect (tests/fake_stripe_connect.py in front of localstripe): onboarding,
+one transfer per payout, failures reversed, and crash safety with real worker processes."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from rq.job import Job
+from sqlalchemy import func, select
+
+from extensions import db, get_redis
+from models import LedgerPosting, Notification, Payout, PayoutAccount, PayoutBatch
+from services import ledger, payouts
+from tests.conftest import TEST_CONFIG, form_post
+from tests.payout_fixtures import payable_balance, seed_earnings
+from tests.stripe_fixtures import SECRET_KEY
+from workers import jobs
+from workers.queues import queue
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def call(base: str, path: str, data: dict | None = None, method: str | None = None) -> dict:
+    body = urllib.parse.urlencode(data or {}).encode() if data is not None or method == "POST" else None
+    request = urllib.request.Request(base + path, data=body, method=method,  # noqa: S310 (the local test server)
+                                     headers={"Authorization": f"Bearer {SECRET_KEY}"})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+@pytest.fixture
+def connect(stripe_server):
+    """The Stripe API base with Connect's state emptied (payout ids restart with every test's database)."""
+    call(stripe_server, "/_connect/reset", method="POST")
+    return stripe_server
+
+
+def onboarded(base: str, n: int) -> list[str]:
+    ids = []
+    for _ in range(n):
+        account = call(base, "/v1/accounts", {"type": "express", "capabilities[transfers][requested]": "true"})["id"]
+        call(base, f"/_connect/accounts/{account}/complete_onboarding", method="POST")
+        ids.append(account)
+    return ids
+
+
+def transfers(base: str) -> list[dict]:
+    return call(base, "/_connect/transfers/all")["data"]
+
+
+def assert_paid_exactly_once(stripe_app, base: str, provider_ids: list[int], amount: int) -> None:
+    sent = transfers(base)
+    with stripe_app.app_context():
+        rows = db.session.scalars(select(Payout)).all()
+        assert sorted(p.provider_id for p in rows) == sorted(provider_ids)  # one payout each
+        assert {p.status for p in rows} == {"paid"}
+        by_transfer = {p.transfer_id: p for p in rows}
+        assert len(sent) == len(provider_ids) and set(by_transfer) == {t["id"] for t in sent}  # one transfer each
+        for t in sent:
+            payout = by_transfer[t["id"]]
+            assert (t["amount"], t["destination"], t["metadata"]["payout_id"]) == (amount, payout.destination,
+                                                                                   str(payout.id))
+        paid_postings = db.session.scalar(select(func.count()).where(LedgerPosting.kind == "payout_paid"))
+        assert paid_postings == len(provider_ids)
+        assert ledger.unbalanced_postings() == [] and ledger.summary()[1] == {"CNY": 0}
+        assert ledger.balance(ledger.clearing("payouts_clearing", "CNY")) == 0
+        assert all(payable_balance(pid) == 0 for pid in provider_ids)
+
+
+def worker(stripe_server: str) -> subprocess.Popen:
+    """A real `flask worker --burst` in its own process group (so SIGKILL reaches its work horse too)."""
+    env = {**os.environ, "DATABASE_URL": TEST_CONFIG["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": TEST_CONFIG["REDIS_URL"],
+           "WITKEY_INSTANCE": TEST_CONFIG["INSTANCE_PATH"], "SECRET_KEY": "worker-test", "FLASK_APP": "app",
+           "STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_API_BASE": stripe_server}
+    return subprocess.Popen([str(Path(sys.executable).parent / "flask"), "worker", "--burst"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def finish(process: subprocess.Popen) -> None:
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr.decode(errors="replace")[-3000:]
+
+
+def test_a_provider_onboards_to_an_express_account_from_payout_settings(stripe_app, connect, make_user):
+    provider = make_user("provider")
+    client = stripe_app.test_client()
+    form_post(client, "/login", {"email": provider.email, "password": "correct horse battery"})
+    page = client.get("/payouts").get_data(as_text=True)
+    assert "Stripe" in page and 'data-testid="stripe-ready"' not in page
+    started = form_post(client, "/payouts/stripe/onboard", {}, page="/payouts")
+    assert started.status_code == 302 and started.location.startswith(connect + "/_connect/onboard/")
+    with stripe_app.app_context():
+        account_id = db.session.get(PayoutAccount, provider.id).stripe_account_id
+        assert account_id and not db.session.get(PayoutAccount, provider.id).stripe_payouts_enabled
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    with pytest.raises(urllib.error.HTTPError) as back:  # Stripe's hosted onboarding, then back to us
+        urllib.request.build_opener(NoRedirect).open(started.location, timeout=10)
+    assert back.value.code == 302 and back.value.headers["Location"].endswith("/payouts/stripe/return")
+    assert client.get("/payouts/stripe/return").status_code == 302
+    with stripe_app.app_context():
+        assert db.session.get(PayoutAccount, provider.id).stripe_payouts_enabled
+    assert account_id in client.get("/payouts").get_data(as_text=True)
+    # Onboarding again reuses the same account (created once per provider).
+    form_post(client, "/payouts/stripe/onboard", {}, page="/payouts")
+    assert len(call(connect, "/v1/transfers")["data"]) == 0
+    with stripe_app.app_context():
+        assert db.session.get(PayoutAccount, provider.id).stripe_account_id == account_id
+
+
+def test_each_payout_is_one_transfer_and_a_refused_transfer_is_reversed_and_explained(stripe_app, connect):
+    accounts = onboarded(connect, 3)
+    call(connect, f"/_connect/accounts/{accounts[2]}/disable_transfers", method="POST")  # Stripe disabled it
+    with stripe_app.app_context():
+        ok_a, ok_b, refused = seed_earnings(3, 700_00, stripe_accounts=accounts)
+        batch = payouts.start_batch(None)
+        summary = payouts.run_batch(batch.id)
+        assert summary["status"] == "closed" and summary["by_status"] == {"paid": 2, "failed": 1}
+        failed = db.session.scalar(select(Payout).where(Payout.provider_id == refused))
+        assert "transfers" in failed.failure_reason
+        assert payable_balance(refused) == 700_00 and payable_balance(ok_a) == 0
+        told = db.session.scalar(select(Notification).where(Notification.user_id == refused))
+        assert told.kind == "payout_failed"
+        assert {t["transfer_group"] for t in transfers(connect)} == {f"batch-{batch.id}"}
+        paid = db.session.scalars(select(Payout).where(Payout.status == "paid")).all()
+        references = set(db.session.scalars(select(LedgerPosting.reference).where(LedgerPosting.kind == "payout_paid")))
+        assert references == {p.transfer_id for p in paid}
+    assert len(transfers(connect)) == 2
+
+
+def test_a_crash_after_stripe_answered_replays_the_same_transfer(stripe_app, connect, monkeypatch):
+    accounts = onboarded(connect, 2)
+    with stripe_app.app_context():
+        ids = seed_earnings(2, 900_00, stripe_accounts=accounts)
+        batch = payouts.start_batch(None)
+
+        def crash(*args, **kwargs):
+            raise SystemExit("killed between Stripe's answer and our commit")
+
+        monkeypatch.setattr(payouts, "_mark_paid", crash)
+        with pytest.raises(SystemExit):
+            payouts.run_batch(batch.id)
+        db.session.rollback()
+        assert len(transfers(connect)) == 1  # Stripe moved money; we recorded nothing
+        monkeypatch.undo()
+        payouts.run_batch(batch.id)
+    assert_paid_exactly_once(stripe_app, connect, ids, 900_00)
+
+
+def test_after_stripe_forgot_the_idempotency_key_the_transfer_is_found_by_its_metadata(stripe_app, connect,
+                                                                                        monkeypatch):
+    accounts = onboarded(connect, 1)
+    with stripe_app.app_context():
+        ids = seed_earnings(1, 900_00, stripe_accounts=accounts)
+        batch = payouts.start_batch(None)
+        monkeypatch.setattr(payouts, "_mark_paid", lambda *a, **k: (_ for _ in ()).throw(SystemExit("crash")))
+        with pytest.raises(SystemExit):
+            payouts.run_batch(batch.id)
+        db.session.rollback()
+        monkeypatch.undo()
+        call(connect, "/_connect/clock", {"advance_seconds": 25 * 3600})  # keys live 24 h
+        monkeypatch.setattr(payouts, "utcnow", lambda: batch.created_at + payouts.IDEMPOTENCY_WINDOW * 2)
+        payouts.run_batch(batch.id)
+    assert_paid_exactly_once(stripe_app, connect, ids, 900_00)
+
+
+def progress_of(job_id: str) -> dict:
+    return Job.fetch(job_id, connection=get_redis()).get_meta(refresh=True).get("progress") or {}
+
+
+def test_a_worker_killed_mid_batch_leaves_every_provider_paid_exactly_once(stripe_app, connect, make_user):
+    n = 520
+    accounts = onboarded(connect, n)
+    staff = make_user("admin")
+    with stripe_app.app_context():
+        ids = seed_earnings(n, 321_00, stripe_accounts=accounts)
+        batch, job_id = payouts.request_batch(staff)
+        batch_id = batch.id
+    first = worker(connect)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        with stripe_app.app_context():
+            seen = progress_of(job_id)
+        if seen.get("stage") == "paying" and seen["done"] >= 80:
+            break
+        assert first.poll() is None, "the worker finished before it could be killed"
+        time.sleep(0.05)
+    os.killpg(first.pid, signal.SIGKILL)  # not a polite stop: no handler, no cleanup, mid-transaction
+    first.wait(timeout=30)
+    with stripe_app.app_context():
+        paid = db.session.scalar(select(func.count()).where(Payout.status == "paid"))
+        assert 0 < paid < n, paid  # killed mid-batch
+        assert db.session.get(PayoutBatch, batch_id).status == "paying"
+        again, _ = payouts.request_batch(staff)  # the retry (or the stale-batch sweep) resumes it
+        assert again.id == batch_id
+    finish(worker(connect))
+    assert_paid_exactly_once(stripe_app, connect, ids, 321_00)
+    with stripe_app.app_context():
+        assert db.session.get(PayoutBatch, batch_id).status == "closed"
+
+
+def test_the_same_batch_enqueued_twice_and_run_by_two_workers_at_once_pays_once(stripe_app, connect):
+    accounts = onboarded(connect, 60)
+    with stripe_app.app_context():
+        ids = seed_earnings(60, 150_00, stripe_accounts=accounts)
+        batch = payouts.start_batch(None)
+        for _ in range(2):
+            queue("default").enqueue(jobs.run_payout_batch, batch.id)
+    workers = [worker(connect), worker(connect)]
+    for process in workers:
+        finish(process)
+    assert_paid_exactly_once(stripe_app, connect, ids, 150_00)
+
+
+def test_stripe_disabling_an_account_stops_its_payouts_until_it_is_fixed(stripe_app, connect):
+    """Stripe's signed `account.updated` webhook keeps our copy of "can receive payouts" true."""
+    from tests.stripe_fixtures import event_payload, sign
+
+    accounts = onboarded(connect, 1)
+    with stripe_app.app_context():
+        (provider_id,) = seed_earnings(1, 500_00, stripe_accounts=accounts)
+    disabled = call(connect, f"/_connect/accounts/{accounts[0]}/disable_transfers", method="POST")
+    payload = event_payload("account.updated", disabled, event_id="evt_account_1")
+    response = stripe_app.test_client().post("/webhooks/stripe", data=payload, content_type="application/json",
+                                             headers={"Stripe-Signature": sign(payload)})
+    assert response.status_code == 200
+    with stripe_app.app_context():
+        assert not db.session.get(PayoutAccount, provider_id).stripe_payouts_enabled
+        assert payouts.run_batch(payouts.start_batch(None).id)["payouts"] == 0  # not sent to a dead account
+        assert payable_balance(provider_id) == 500_00
+    assert transfers(connect) == []
