@@ -10,30 +10,13 @@ bank backend: eligibility per provider, payouts, postings, entries, progress com
 both, their ratio and the process's peak memory before and after the batch. A 10 % scale runs first
 in the same process, so flat memory shows as an unchanged peak. Target: ratio ≤ 3.
 """
-import argparse
-import os
-import resource
 import time
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
+
+from bench.common import peak_mb, run_scales
 
 PROVIDERS = 20_000
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def fresh_database(url: str, suffix: str) -> str:
-    url = make_url(url)
-    name = f"{url.database}_{suffix}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def generate(db, providers: int) -> None:
@@ -124,24 +107,5 @@ def run(app, scale: float) -> None:
         print(f"  peak memory: {before:,.0f} MB before the batch, {peak_mb():,.0f} MB after")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--scale", type=float, default=1.0)
-    args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        raise SystemExit("bench.payouts needs DATABASE_URL=postgresql://… (it creates its own database)")
-    os.environ["DATABASE_URL"] = fresh_database(url, "bench_payouts")
-    from flask_migrate import upgrade
-
-    from app import create_app
-
-    app = create_app({"TESTING": True})
-    with app.app_context():
-        upgrade()
-    for scale in sorted({round(args.scale * 0.1, 3), args.scale}):
-        run(app, scale)
-
-
 if __name__ == "__main__":
-    main()
+    run_scales("payouts", run)

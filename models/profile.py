@@ -30,7 +30,9 @@ class ProviderProfile(db.Model):
     verification_requested_at: Mapped[object | None] = mapped_column(UTCDateTime())
     # The current star level (3–6) and score, written by the ratings job; None means "new provider".
     stars: Mapped[int | None] = mapped_column()
-    rating_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), index=True)
+    # Not indexed: the directory orders by stars first, and an index here made every rating change
+    # rewrite all the profile's index entries (no HOT update).
+    rating_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     user = relationship("User", back_populates="provider_profile", foreign_keys=[user_id])

@@ -71,10 +71,14 @@ class ReviewReport(db.Model):
 
 
 class ProviderRating(db.Model):
-    """A computed rating, kept as history (the newest is current); inputs say what fed it."""
+    """A provider's rating history as a change log: a row is written when the rating differs from the
+    provider's newest row (score, stars or a whole-number input), so the newest row (highest id) is
+    current and says since when it holds; inputs say what fed it. When ratings were last checked is
+    kept by RatingRun."""
 
     __tablename__ = "provider_ratings"
-    __table_args__ = (Index("ix_provider_ratings_provider_time", "provider_id", "computed_at"),)
+    # The newest row of a provider, and its history newest first: one index descent each.
+    __table_args__ = (Index("ix_provider_ratings_provider_newest", "provider_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -86,6 +90,27 @@ class ProviderRating(db.Model):
     brand_development: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     growth: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     inputs: Mapped[dict] = mapped_column(JSON, default=dict)  # the counts and rates that fed each dimension
+    # The whole-number inputs, space-separated in RatingInputs order (services.ratings_data.counts_key):
+    # what "changed" compares besides score and stars, without parsing every row's JSON.
+    input_counts: Mapped[str | None] = mapped_column(Text)
+
+    # Not stored: when this rating was last confirmed (the later of computed_at and the last full run),
+    # set by services.directory.latest_ratings.
+    checked_at = None
+
+
+class RatingRun(db.Model):
+    """One recompute of every provider (the nightly job): the moment it rated at, how many providers
+    it checked and how many ratings changed. The newest says when ratings were last checked."""
+
+    __tablename__ = "rating_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rated_at: Mapped[object] = mapped_column(UTCDateTime())
+    providers: Mapped[int] = mapped_column(default=0)
+    changed: Mapped[int] = mapped_column(default=0)  # history rows written
+    profiles_updated: Mapped[int] = mapped_column(default=0)
+    finished_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PartnerBadge(db.Model):

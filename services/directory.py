@@ -2,16 +2,18 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import Float, and_, case, cast, column, delete, func, insert, literal, select, table, text, update
 from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import PartnerBadge, ProviderCategory, ProviderProfile, ProviderRating, Tender, User
 from models.catalog import CATEGORIES, PROVINCES
-from models.types import utcnow
+from models.review import RatingRun
+from models.types import UTCDateTime, utcnow
 from services import ratings
 from services.errors import Forbidden, check
 from services.pagination import Page, paginate
+from services.ratings_data import CreateTempTableAs
 
 # Star levels suited to a brand of each size: bigger brands are shown proven providers first.
 SUITED_STARS = {"small": (None, 3, 4), "growing": (3, 4, 5), "large": (4, 5, 6), "flagship": (5, 6)}
@@ -43,16 +45,27 @@ def search(*, category=None, province=None, city=None, min_stars=None, verified=
 
 
 def latest_ratings(provider_ids: list[int]) -> dict[int, ProviderRating]:
-    """The newest rating of each provider, in one query."""
+    """The newest rating of each provider (current: the history is a change log), in one query, with
+    `checked_at`: when it was last confirmed, the later of its computation and the last full run."""
     if not provider_ids:
         return {}
     newest = (select(ProviderRating.provider_id, func.max(ProviderRating.id).label("id"))
               .where(ProviderRating.provider_id.in_(provider_ids)).group_by(ProviderRating.provider_id).subquery())
-    rows = db.session.scalars(select(ProviderRating).join(newest, newest.c.id == ProviderRating.id))
-    return {row.provider_id: row for row in rows}
+    rows = {row.provider_id: row for row in db.session.scalars(
+        select(ProviderRating).join(newest, newest.c.id == ProviderRating.id))}
+    checked = last_checked() if rows else None
+    for row in rows.values():
+        row.checked_at = max(row.computed_at, checked) if checked is not None else row.computed_at
+    return rows
+
+
+def last_checked() -> datetime | None:
+    """When every provider's rating was last recomputed (the newest RatingRun), if ever."""
+    return db.session.scalar(select(RatingRun.rated_at).order_by(RatingRun.id.desc()).limit(1))
 
 
 def history(provider_id: int, limit: int = 60) -> list[ProviderRating]:
+    """The provider's last `limit` rating changes, oldest first (a step line: each holds until the next)."""
     return list(db.session.scalars(select(ProviderRating).where(ProviderRating.provider_id == provider_id)
                                    .order_by(ProviderRating.id.desc()).limit(limit)))[::-1]
 
@@ -70,28 +83,70 @@ def half_year(moment: datetime) -> str:
     return f"{moment.year}H{1 if moment.month <= 6 else 2}"
 
 
+BADGES_TABLE = "badge_awards"
+
+
 def award_badges(now: datetime | None = None) -> int:
     """Gold and silver partners per category for the current half-year, from the current ratings:
     among rated providers of the category with ≥ 3 completed contracts, the top 5 % (at least one)
-    are gold and the next 15 % silver. Recomputed as ratings change until the half-year ends."""
+    are gold and the next 15 % silver. Recomputed as ratings change until the half-year ends; returns
+    how many badges the half-year holds.
+
+    Set-based, and only what changed is written: the badges earned now are ranked into a temporary
+    table in one statement; a badge no longer earned, or earned at another level, is removed (a new
+    level is a new award), a kept one follows the provider's score, and new ones are inserted."""
     now = now or utcnow()
     period = half_year(now)
-    db.session.execute(delete(PartnerBadge).where(PartnerBadge.period == period))
-    awarded = 0
-    for category in CATEGORIES:
-        ranked = db.session.execute(
-            select(ProviderProfile.user_id, ProviderProfile.rating_score).join(ProviderCategory)
-            .where(ProviderCategory.category == category, ProviderProfile.stars.is_not(None))
-            .order_by(ProviderProfile.rating_score.desc(), ProviderProfile.user_id)).all()
-        start = 0
+    rated = (select(ProviderCategory.category, ProviderProfile.user_id, ProviderProfile.rating_score)
+             .join(ProviderProfile, ProviderProfile.user_id == ProviderCategory.provider_id)
+             .where(ProviderCategory.category.in_(CATEGORIES), ProviderProfile.stars.is_not(None)))
+    sizes = dict(db.session.execute(rated.with_only_columns(ProviderCategory.category, func.count())
+                                    .group_by(ProviderCategory.category)).all())
+    if not sizes:  # nobody rated: nobody holds a badge
+        db.session.execute(delete(PartnerBadge.__table__).where(PartnerBadge.__table__.c.period == period))
+        return 0
+    ends: dict[str, dict[str, int]] = {level: {} for level, _ in BADGE_SHARES}  # the last rank of each level
+    for category, size in sizes.items():
+        end = 0
         for level, share in BADGE_SHARES:
-            count = max(1, round(len(ranked) * share)) if ranked else 0
-            for provider_id, score in ranked[start:start + count]:
-                db.session.add(PartnerBadge(provider_id=provider_id, category=category, period=period, level=level,
-                                            score=score))
-                awarded += 1
-            start += count
-    return awarded
+            end += max(1, round(size * share))
+            ends[level][category] = end
+    # Ranked per category by score: the sort compares numbers only (a category's position in the list
+    # rather than its name, the score as a double: both orders are the same, and cheaper to compare).
+    ranked = rated.add_columns(func.row_number().over(
+        partition_by=case({name: n for n, name in enumerate(CATEGORIES)}, value=ProviderCategory.category),
+        order_by=(cast(ProviderProfile.rating_score, Float).desc(), ProviderProfile.user_id)).label("rank")).subquery()
+    level = case(*((ranked.c.rank <= case(ends[name], value=ranked.c.category, else_=0), literal(name))
+                   for name, _ in BADGE_SHARES))
+    # The badges earned now, each beside the level it holds already (if any): the writes below read this
+    # table, never the one they write (a plan made while partner_badges was empty would scan it again for
+    # every row inserted).
+    held = PartnerBadge.__table__.alias("held")
+    holding = and_(held.c.provider_id == ranked.c.user_id, held.c.category == ranked.c.category,
+                   held.c.period == period)
+    earned = table(BADGES_TABLE, column("provider_id"), column("category"), column("level"), column("score"),
+                   column("held_level"))
+    db.session.execute(text(f"DROP TABLE IF EXISTS {BADGES_TABLE}"))
+    db.session.execute(CreateTempTableAs(BADGES_TABLE, select(
+        ranked.c.user_id.label("provider_id"), ranked.c.category, level.label("level"),
+        ranked.c.rating_score.label("score"), held.c.level.label("held_level"))
+        .select_from(ranked.outerjoin(held, holding)).where(level.is_not(None))))
+
+    badges = PartnerBadge.__table__
+    this_period = badges.c.period == period
+    same = and_(earned.c.provider_id == badges.c.provider_id, earned.c.category == badges.c.category)
+    db.session.execute(delete(badges).where(
+        this_period, ~select(earned.c.provider_id).where(same, earned.c.level == badges.c.level).exists()))
+    db.session.execute(update(badges).where(
+        this_period, same, earned.c.level == badges.c.level, badges.c.score.is_distinct_from(earned.c.score))
+        .values(score=earned.c.score))
+    db.session.execute(insert(badges).from_select(
+        ["provider_id", "category", "period", "level", "score", "awarded_at"],
+        select(earned.c.provider_id, earned.c.category, literal(period), earned.c.level, earned.c.score,
+               literal(now, UTCDateTime())).where(earned.c.held_level.is_distinct_from(earned.c.level))))
+    holders = db.session.scalar(select(func.count()).select_from(earned))
+    db.session.execute(text(f"DROP TABLE {BADGES_TABLE}"))
+    return holders
 
 
 def recommended_for(viewer: User, tender: Tender, limit: int = 5) -> list[ProviderProfile]:

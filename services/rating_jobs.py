@@ -1,6 +1,7 @@
 """When ratings are recomputed. Events (a review, a release, a decision, a completed contract) mark
 the provider dirty in Redis after the transaction commits and enqueue one de-duplicated job that
-recomputes every dirty provider; a nightly job recomputes everyone in batches with progress."""
+recomputes every dirty provider; a nightly job recomputes everyone in batches with progress. Both
+write only what changed (the rating history is a change log)."""
 from contextlib import suppress
 
 from rq import get_current_job
@@ -57,7 +58,8 @@ def recompute_dirty() -> int:
 
 def recompute_all() -> dict:
     """Every provider, in set-based SQL (ratings_data.recompute_everyone: memory does not grow with
-    providers, reviews or contracts); progress goes to the job's meta."""
+    providers, reviews or contracts); progress goes to the job's meta. Only changed ratings are written
+    (a history row, the profile); the run itself is recorded, as when ratings were last checked."""
     job, now = get_current_job(), utcnow()
 
     def progress(done: int, total: int) -> None:
@@ -65,8 +67,9 @@ def recompute_all() -> dict:
             job.meta["progress"] = {"done": done, "total": total}
             job.save_meta()
 
-    done = ratings_data.recompute_everyone(now, progress=progress)
-    badges = directory.award_badges(now)
+    run = ratings_data.recompute_everyone(now, progress=progress)
+    result = {"done": run.providers, "total": run.providers, "changed": run.changed,
+              "profiles_updated": run.profiles_updated, "badges": directory.award_badges(now)}
     db.session.commit()
-    progress(done, done)
-    return {"done": done, "total": done, "badges": badges}
+    progress(result["done"], result["total"])
+    return result

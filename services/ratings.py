@@ -186,27 +186,35 @@ def _log2_sql(value):
     return func.log10(value) / literal(math.log10(2))
 
 
+def _sign(dialect: str, value):
+    """-1, 0 or 1 (SQLite builds before 3.35 lack sign(); two comparisons say the same)."""
+    return func.sign(value) if dialect == "postgresql" else cast(value > 0, Integer) - cast(value < 0, Integer)
+
+
 def _round_sql(dialect: str, x, digits: int = 2):
     """Python's round(x, digits) for a double x ≥ 0. With j = ⌊x·10^d⌋ the result is j or j + 1 (in units
     of 10^-d), whichever is nearer to x, the even one on an exact tie. The comparison of x with the
     midpoint k = 10j + 5 (in units of 10^-(d+1)) is exact: x is split into two halves of 26 bits
-    (Veltkamp), each half times 10^(d+1) is exact, and so is their difference with k."""
+    (Veltkamp), each half times 10^(d+1) is exact, and so is the high part's difference with k. The sign
+    of that difference plus the low part is then exact too (a correctly rounded sum has the sign of the
+    exact one, and is zero only when it is), so one sign — evaluated once, by a simple CASE — decides."""
     scale, tenth = 10 ** digits, 10 ** (digits + 1)
     j = _floor(dialect, x * literal(float(scale)))
     k = j * 10 + 5
     c = x * literal(134217729.0)  # 2^27 + 1
     high = c - (c - x)
     low = x - high
-    above, below = high * literal(float(tenth)) - k, -(low * literal(float(tenth)))
-    even = j - _floor(dialect, j / literal(2.0)) * 2 == 0
-    units = case((above > below, j + 1), (above < below, j), (even, j), else_=j + 1)
+    side = _sign(dialect, (high * literal(float(tenth)) - k) + low * literal(float(tenth)))
+    to_even = j + (j - _floor(dialect, j / literal(2.0)) * 2)  # on a tie: j if even, else j + 1
+    units = case({1: j + 1, -1: j}, value=side, else_=to_even)
     return units / literal(float(scale))
 
 
 def sql_rate(inputs, platform_mean: float, dialect: str):
     """SELECT every column of `inputs` (a FROM clause with the RatingInputs columns) plus
-    service_reviews, operating, brand_development, growth, score and stars, as `rate` computes them.
-    Each stage is materialised (a CTE) so no expression is evaluated twice per row."""
+    service_reviews, operating, brand_development, growth, score and stars, as `rate` computes them
+    (`inputs` has one row per provider_id). Each stage is materialised (a CTE) so no expression is
+    evaluated twice per row."""
     i, f = inputs.c, _float
 
     def settled_rate(count, otherwise: float):
@@ -237,15 +245,20 @@ def sql_rate(inputs, platform_mean: float, dialect: str):
     def stage(columns, name: str):
         return select(*columns).cte(name).prefix_with("MATERIALIZED", dialect="postgresql")
 
-    unrounded = stage([*i, *(value.label(f"raw_{name}") for name, value in raw.items())], "rating_raw")
-    rounded = stage([*(unrounded.c[c.name] for c in i),
+    # The stages carry only what the next one needs (copying every input through each one costs more
+    # than joining them back once at the end).
+    new_provider = (i.completed_contracts < MIN_COMPLETED_CONTRACTS).label("new_provider")
+    unrounded = stage([i.provider_id, new_provider, *(value.label(f"raw_{name}") for name, value in raw.items())],
+                      "rating_raw")
+    rounded = stage([unrounded.c.provider_id, unrounded.c.new_provider,
                      *(_round_sql(dialect, unrounded.c[f"raw_{name}"]).label(name) for name in WEIGHTS)],
                     "rating_dims")
     score = rounded.c[next(iter(WEIGHTS))] * WEIGHTS[next(iter(WEIGHTS))]
     for name in list(WEIGHTS)[1:]:
         score = score + rounded.c[name] * WEIGHTS[name]
     scored = stage([*rounded.c, _round_sql(dialect, score).label("score")], "rating_score")
-    stars = case((scored.c.completed_contracts < MIN_COMPLETED_CONTRACTS, None),
+    stars = case((scored.c.new_provider, None),
                  *((scored.c.score >= threshold, literal(level)) for threshold, level in STAR_THRESHOLDS),
                  else_=literal(3))
-    return select(*scored.c, stars.label("stars"))
+    return (select(*i, *(scored.c[name] for name in WEIGHTS), scored.c.score, stars.label("stars"))
+            .select_from(inputs.join(scored, scored.c.provider_id == i.provider_id)))

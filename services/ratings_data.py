@@ -1,24 +1,35 @@
 """The inputs of services.ratings, aggregated in SQL for many providers at once (GROUP BY
 provider), and the writes of the computed ratings. No Python loop ever walks reviews or milestones.
 
+The rating history is a change log: a provider gets a new ProviderRating row only when its rating
+differs from its newest row (score, stars, or a whole-number input such as the review count — the
+decaying review weights alone do not make a row), and a profile is written only when its stars or score
+differ. The newest row is therefore the current rating, and says since when it holds; when ratings
+were last checked is recorded per full run (RatingRun).
+
 Two paths share the same aggregates (`_aggregates`):
 - `recompute(ids)` — the providers an event touched: `gather` fills RatingInputs, the Python formula
-  (ratings.rate) scores them, and the rows are inserted;
+  (ratings.rate) scores them, and what changed is written (`store`);
 - `recompute_everyone` — the nightly run: the aggregates are joined into a temporary table of inputs
-  in one statement, the formula compiled to SQL (ratings.sql_rate) scores them into a second one,
-  and the ratings are written from it with INSERT … SELECT (in chunks, for progress) and the
-  profiles with one UPDATE … FROM. No row passes through Python, so memory stays flat.
+  in one statement; the formula compiled to SQL (ratings.sql_rate) scores them into a second one, each
+  beside the provider's newest rating to say whether it changed; the changed ratings are written from
+  it with INSERT … SELECT (in chunks, for progress) and the profiles that differ with one UPDATE … FROM.
+  No row passes through Python, so memory stays flat.
 """
 from collections import defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
+    Boolean,
     ClauseElement,
     Executable,
     Float,
+    Integer,
     String,
     and_,
+    bindparam,
     case,
     cast,
     column,
@@ -28,6 +39,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    true,
     union,
     update,
 )
@@ -45,6 +57,7 @@ from models import (
     ProviderRating,
     Review,
 )
+from models.review import RatingRun
 from models.types import UTCDateTime
 from services import ratings
 from services.reviews import published
@@ -52,6 +65,7 @@ from services.reviews import published
 INPUT_NAMES = tuple(ratings.RatingInputs.__dataclass_fields__)
 INTEGER_INPUTS = frozenset(name for name in INPUT_NAMES if isinstance(getattr(ratings.RatingInputs(), name), int))
 RESULT_COLUMNS = ("score", "stars", *ratings.WEIGHTS)
+COUNT_NAMES = tuple(name for name in INPUT_NAMES if name in INTEGER_INPUTS)
 
 
 def _dialect() -> str:
@@ -164,25 +178,74 @@ def gather(now: datetime, provider_ids: list[int] | None = None) -> dict[int, ra
     return inputs
 
 
+def counts_key(inputs: ratings.RatingInputs) -> str:
+    """The whole-number inputs, space-separated in order (stored as ProviderRating.input_counts)."""
+    return " ".join(str(getattr(inputs, name)) for name in COUNT_NAMES)
+
+
+def _counts_key_sql(source):
+    """counts_key in SQL, over the integer columns of `source` (both databases print integers alike)."""
+    key = cast(source.c[COUNT_NAMES[0]], String)
+    for name in COUNT_NAMES[1:]:
+        key = key + literal(" ") + cast(source.c[name], String)
+    return key
+
+
+def _hundredths(score):
+    """A score (stored: numeric(5, 2); computed: the double nearest to it) as a whole number of hundredths:
+    equal exactly when the stored values are, without converting between double and numeric, which
+    PostgreSQL does through text."""
+    return cast(func.round(score * 100), Integer)
+
+
+def _beside_newest(rows):
+    """`rows` (with a provider_id) outer-joined to each provider's newest rating, and that rating's
+    columns (all NULL where there is none). PostgreSQL: a LATERAL subquery, one backward descent of the
+    index on (provider_id, id) per row; SQLite has no LATERAL: the row whose id is the provider's
+    greatest, by a correlated subquery on the same index."""
+    history = ProviderRating.__table__
+    if _dialect() == "postgresql":
+        newest = (select(history.c.score, history.c.stars, history.c.input_counts)
+                  .where(history.c.provider_id == rows.c.provider_id).order_by(history.c.id.desc()).limit(1)
+                  .lateral("newest"))
+        return rows.outerjoin(newest, true()), newest.c
+    earlier = history.alias("earlier")
+    newest_id = (select(func.max(earlier.c.id)).where(earlier.c.provider_id == rows.c.provider_id)
+                 .correlate(rows).scalar_subquery())
+    newest = history.alias("newest")
+    return rows.outerjoin(newest, newest.c.id == newest_id), newest.c
+
+
 def store(now: datetime, inputs: dict[int, ratings.RatingInputs], mean: float) -> int:
-    """Write one rating row per provider (history) with the Python formula, then copy the current stars
-    and score onto the profiles with one UPDATE … FROM the rows just written."""
-    rows = []
+    """Rate the given providers with the Python formula and write what changed: a history row where the
+    rating differs from the provider's newest row (score, stars or a whole-number input — the history
+    is a change log), and stars and score onto the profiles that differ."""
+    ids = list(inputs)
+    if not ids:
+        return 0
+    newest = {provider_id: (float(score), stars, counts) for provider_id, score, stars, counts in db.session.execute(
+        select(ProviderRating.provider_id, ProviderRating.score, ProviderRating.stars, ProviderRating.input_counts)
+        .where(ProviderRating.id.in_(select(func.max(ProviderRating.id)).where(ProviderRating.provider_id.in_(ids))
+                                     .group_by(ProviderRating.provider_id))))}
+    rows, results = [], {}
     for provider_id, data in inputs.items():
-        result = ratings.rate(data, mean)
-        rows.append({"provider_id": provider_id, "computed_at": now, "score": result.score, "stars": result.stars,
-                     **result.dimensions,
-                     # the inputs alone: the breakdown is derived from them again (ratings.explain)
-                     "inputs": {**vars(data), "platform_mean": round(mean, 4)}})
+        result = results[provider_id] = ratings.rate(data, mean)
+        key = counts_key(data)
+        if newest.get(provider_id) != (result.score, result.stars, key):
+            rows.append({"provider_id": provider_id, "computed_at": now, "score": result.score, "stars": result.stars,
+                         **result.dimensions,
+                         # the inputs alone: the breakdown is derived from them again (ratings.explain)
+                         "inputs": {**vars(data), "platform_mean": round(mean, 4)}, "input_counts": key})
     if rows:
         db.session.execute(insert(ProviderRating), rows)
-        # UPDATE … FROM (PostgreSQL, and SQLite ≥ 3.33): one statement for every profile
-        db.session.execute(update(ProviderProfile)
-                           .where(ProviderProfile.user_id == ProviderRating.provider_id,
-                                  ProviderRating.provider_id.in_(list(inputs)), ProviderRating.computed_at == now)
-                           .values(stars=ProviderRating.stars, rating_score=ProviderRating.score)
-                           .execution_options(synchronize_session=False))
-    return len(rows)
+    profiles = db.session.execute(select(ProviderProfile.user_id, ProviderProfile.stars, ProviderProfile.rating_score)
+                                  .where(ProviderProfile.user_id.in_(ids))).all()
+    changed = [{"user_id": user_id, "stars": results[user_id].stars, "rating_score": results[user_id].score}
+               for user_id, stars, score in profiles
+               if (stars, None if score is None else float(score)) != (results[user_id].stars, results[user_id].score)]
+    if changed:
+        db.session.execute(update(ProviderProfile), changed)  # by primary key, as one executemany
+    return len(ids)
 
 
 def recompute(provider_ids: list[int], now: datetime) -> int:
@@ -191,22 +254,25 @@ def recompute(provider_ids: list[int], now: datetime) -> int:
 
 # --- every provider at once, in SQL ------------------------------------------------------------------------
 
-class _CreateTempTableAs(Executable, ClauseElement):
+class CreateTempTableAs(Executable, ClauseElement):
+    """CREATE TEMPORARY TABLE name AS query (also used by directory.award_badges)."""
+
     inherit_cache = False
 
     def __init__(self, name: str, query):
         self.name, self.query = name, query
 
 
-@compiles(_CreateTempTableAs)
+@compiles(CreateTempTableAs)
 def _compile_create_temp_table_as(element, compiler, **kw):
     return f"CREATE TEMPORARY TABLE {element.name} AS {compiler.process(element.query, **kw)}"
 
 
 INPUTS_TABLE, RESULTS_TABLE = "rating_inputs", "rating_results"
 rating_inputs = table(INPUTS_TABLE, column("provider_id"), column("position"), *map(column, INPUT_NAMES))
+# The results also say whether each rating differs from the provider's newest one.
 rating_results = table(RESULTS_TABLE, column("provider_id"), column("position"), *map(column, INPUT_NAMES),
-                       *map(column, RESULT_COLUMNS))
+                       *map(column, RESULT_COLUMNS), column("changed", Boolean))
 
 
 def _inputs_of_everyone(now: datetime):
@@ -226,7 +292,10 @@ def _inputs_of_everyone(now: datetime):
         joined, provider_id = ids, ids.c.provider_id
         for part, _ in parts:
             joined = joined.outerjoin(part, list(part.c)[0] == ids.c.provider_id)
-    columns = {name: func.coalesce(value, 0 if name in INTEGER_INPUTS else 0.0).label(name)
+    # Whole numbers as bigint: PostgreSQL's sum() of integers is numeric, which the formula would then
+    # convert and add in slow decimal arithmetic on every row (the values are the same).
+    columns = {name: (cast(func.coalesce(value, 0), BigInteger) if name in INTEGER_INPUTS
+                      else func.coalesce(value, 0.0)).label(name)
                for part, names in parts for name, value in zip(names, list(part.c)[1:], strict=True)}
     return select(provider_id.label("provider_id"), func.row_number().over(order_by=provider_id).label("position"),
                   *(columns[name] for name in INPUT_NAMES)).select_from(joined)
@@ -258,32 +327,55 @@ def _drop_temporary_tables() -> None:
         db.session.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
 
-def recompute_everyone(now: datetime, *, chunk: int = 5000, progress=None) -> int:
-    """Rate every provider in the database with set-based SQL (see the module's docstring)."""
+def recompute_everyone(now: datetime, *, chunk: int = 5000, progress=None) -> RatingRun:
+    """Rate every provider in the database with set-based SQL (see the module's docstring) and record
+    the run (RatingRun: when ratings were last checked, how many changed)."""
     dialect = _dialect()
     if dialect == "postgresql":  # one large plan, run once: compiling it to machine code costs more than it saves
         db.session.execute(text("SET LOCAL jit = off"))
     _drop_temporary_tables()  # a run that failed on this connection may have left them (SQLite)
-    db.session.execute(_CreateTempTableAs(INPUTS_TABLE, _inputs_of_everyone(now)))
+    db.session.execute(CreateTempTableAs(INPUTS_TABLE, _inputs_of_everyone(now)))
     total, score_sum, count = db.session.execute(
         select(func.count(), func.sum(rating_inputs.c.review_score_sum), func.sum(rating_inputs.c.review_count))
         .select_from(rating_inputs)).one()
     count = int(count or 0)  # the platform mean exactly as mean_of computes it (the sums are exact)
     mean = float(score_sum) / count if count else ratings.DEFAULT_PLATFORM_MEAN
-    db.session.execute(_CreateTempTableAs(RESULTS_TABLE, ratings.sql_rate(rating_inputs, mean, dialect)))
+    # The results, and whether each rating differs from the provider's newest one: compared here, so the
+    # INSERTs below never read the table they write (a plan made while it was empty would scan it again
+    # for every row inserted).
+    rated = ratings.sql_rate(rating_inputs, mean, dialect).subquery("rated")
+    joined, newest = _beside_newest(rated)
+    changed_rating = (_hundredths(newest.score).is_distinct_from(_hundredths(rated.c.score))
+                      | newest.stars.is_distinct_from(rated.c.stars)
+                      | newest.input_counts.is_distinct_from(_counts_key_sql(rated)))
+    db.session.execute(CreateTempTableAs(RESULTS_TABLE, select(*rated.c, changed_rating.label("changed"))
+                                         .select_from(joined)))
     db.session.execute(text(f"CREATE INDEX {RESULTS_TABLE}_position ON {RESULTS_TABLE} (position)"))  # the chunks
-    computed_at = literal(now, UTCDateTime())
+    # One INSERT, run once per chunk of positions (built once: its long concatenations are slow to build)
+    rows = select(rating_results).where(rating_results.c.position > bindparam("after"),
+                                        rating_results.c.position <= bindparam("upto"),
+                                        rating_results.c.changed).subquery()
+    write_changed = (insert(ProviderRating.__table__).from_select(
+        ["provider_id", "computed_at", *RESULT_COLUMNS, "inputs", "input_counts"],
+        select(rows.c.provider_id, literal(now, UTCDateTime()), *(rows.c[name] for name in RESULT_COLUMNS),
+               _inputs_json(rows, mean), _counts_key_sql(rows)))
+        .execution_options(preserve_rowcount=True))
+    changed = 0
     for start in range(0, total, chunk):
-        rows = select(rating_results).where(rating_results.c.position > start,
-                                            rating_results.c.position <= start + chunk).subquery()
-        db.session.execute(insert(ProviderRating).from_select(
-            ["provider_id", "computed_at", *RESULT_COLUMNS, "inputs"],
-            select(rows.c.provider_id, computed_at, *(rows.c[name] for name in RESULT_COLUMNS),
-                   _inputs_json(rows, mean))))
+        changed += db.session.execute(write_changed, {"after": start, "upto": start + chunk}).rowcount
         if progress is not None:
             progress(min(start + chunk, total), total)
-    db.session.execute(update(ProviderProfile).where(ProviderProfile.user_id == rating_results.c.provider_id)
-                       .values(stars=rating_results.c.stars, rating_score=rating_results.c.score)
-                       .execution_options(synchronize_session=False))
+    # The profiles whose stars or score differ (compared with what they hold, so any drift is repaired too)
+    results = rating_results.c
+    updated = db.session.execute(
+        update(ProviderProfile)
+        .where(ProviderProfile.user_id == results.provider_id,
+               ProviderProfile.stars.is_distinct_from(results.stars)
+               | _hundredths(ProviderProfile.rating_score).is_distinct_from(_hundredths(results.score)))
+        .values(stars=results.stars, rating_score=results.score)
+        .execution_options(synchronize_session=False)).rowcount
     _drop_temporary_tables()
-    return total
+    run = RatingRun(rated_at=now, providers=total, changed=changed, profiles_updated=updated)
+    db.session.add(run)
+    db.session.flush()
+    return run

@@ -129,3 +129,30 @@ def test_the_sql_formula_gives_what_rate_gives(app, platform_mean):
         row = got[n]
         assert (row["score"], row["stars"], *(row[name] for name in want.dimensions)) \
             == (want.score, want.stars, *want.dimensions.values()), case
+
+
+def test_the_sql_rounding_is_pythons_round(app):
+    """ratings._round_sql decides each half-way case by the sign of one exact difference: it must give
+    round(x, 2) for decimal near-ties (x.xx5 and the doubles either side), exact binary ties (k/8, round
+    half to even) and arbitrary doubles."""
+    from sqlalchemy import Column, Float, Integer, MetaData, Table, insert, select
+
+    from extensions import db
+    from services.ratings import _round_sql
+
+    rng = random.Random(11)
+    values = [k / 1000 for k in range(5, 100000, 10)]
+    values += [math.nextafter(x, up) for x in values[::7] for up in (0.0, 200.0)]
+    values += [k / 8 for k in range(801)] + [rng.uniform(0, 100) for _ in range(3000)]
+    table = Table("rounding_cases", MetaData(), Column("n", Integer, primary_key=True), Column("x", Float),
+                  prefixes=["TEMPORARY"])
+    with app.app_context():
+        dialect = db.session.get_bind().dialect.name
+        table.create(db.session.connection())
+        db.session.execute(insert(table), [{"n": n, "x": x} for n, x in enumerate(values)])
+        got = dict(db.session.execute(select(table.c.n, _round_sql(dialect, table.c.x))).all())
+        db.session.rollback()
+        table.drop(db.session.connection(), checkfirst=True)
+        db.session.commit()
+    wrong = [(x, got[n], round(x, 2)) for n, x in enumerate(values) if got[n] != round(x, 2)]
+    assert not wrong, wrong[:5]

@@ -98,11 +98,77 @@ def test_badges_gold_and_silver_per_category(app, make_user):
         db.session.commit()
         assert directory.award_badges() == 3  # 10 rated: 1 gold (5 %, at least one), 2 silver (15 %)
         db.session.commit()
+        first = {b.provider_id: (b.id, b.level, b.awarded_at) for b in db.session.scalars(select(PartnerBadge))}
         assert directory.award_badges() == 3  # recomputing the same half-year replaces, never doubles
         db.session.commit()
         badges = {b.provider_id: b.level for b in db.session.scalars(select(PartnerBadge))}
         assert badges == {users[0].id: "gold", users[1].id: "silver", users[2].id: "silver"}
         assert db.session.scalar(select(func.count()).select_from(PartnerBadge)) == 3
+        # only what changed is written: kept badges keep their rows; a new level is a new award
+        assert {b.provider_id: (b.id, b.level, b.awarded_at) for b in db.session.scalars(select(PartnerBadge))} \
+            == first
+        db.session.get(ProviderProfile, users[2].id).rating_score = 95  # the third overtakes the first
+        db.session.get(ProviderProfile, users[1].id).rating_score = 88.5
+        db.session.commit()
+        assert directory.award_badges() == 3
+        db.session.commit()
+        now = {b.provider_id: (b.id, b.level, float(b.score), b.awarded_at)
+               for b in db.session.scalars(select(PartnerBadge))}
+        assert {pid: level for pid, (_, level, _, _) in now.items()} == {
+            users[2].id: "gold", users[0].id: "silver", users[1].id: "silver"}
+        kept = now[users[1].id]
+        assert (kept[0], kept[2], kept[3]) == (first[users[1].id][0], 88.5, first[users[1].id][2])  # new score
+        assert now[users[2].id][3] > first[users[2].id][2]  # silver → gold: a new award
+        for user in users:  # nobody rated any more: no badges
+            db.session.get(ProviderProfile, user.id).stars = None
+        db.session.commit()
+        assert directory.award_badges() == 0
+        assert db.session.scalar(select(func.count()).select_from(PartnerBadge)) == 0
+
+
+def test_badges_in_sql_match_the_ranking_rule(app):
+    """award_badges ranks in one INSERT … SELECT; it must give what ranking each category in Python
+    gives: sizes where round() halves to even (10 → 0.5, 30 → 1.5, 50 → 2.5), tied scores, unrated
+    providers, providers in two categories."""
+    import random
+
+    from models import PartnerBadge, ProviderCategory, User
+    from services import directory
+
+    rng = random.Random(7)
+    sizes = {"design": 10, "video": 30, "photography": 50, "consulting": 1, "operations": 7}
+    with app.app_context():
+        for category, size in sizes.items():
+            for n in range(size + 3):  # three more, unrated
+                user = User(email=f"{category}{n}@example.com", password_hash="x", role="provider",
+                            display_name=f"{category} {n}")
+                db.session.add(user)
+                db.session.flush()
+                rated = n < size
+                db.session.add(ProviderProfile(user_id=user.id, company_name=f"{category} {n}",
+                                               stars=rng.choice((3, 4, 5, 6)) if rated else None,
+                                               rating_score=rng.choice((70, 80, 80.5, 90)) if rated else None))
+                db.session.add(ProviderCategory(provider_id=user.id, category=category))
+                if n % 4 == 0:
+                    db.session.add(ProviderCategory(provider_id=user.id, category="customer_service"))
+        db.session.commit()
+        expected = set()
+        for category in sizes | {"customer_service": 0}:  # the rule, as it was written per category
+            ranked = db.session.execute(
+                select(ProviderProfile.user_id).join(ProviderCategory)
+                .where(ProviderCategory.category == category, ProviderProfile.stars.is_not(None))
+                .order_by(ProviderProfile.rating_score.desc(), ProviderProfile.user_id)).scalars().all()
+            start = 0
+            for level, share in directory.BADGE_SHARES:
+                count = max(1, round(len(ranked) * share)) if ranked else 0
+                expected |= {(provider_id, category, level) for provider_id in ranked[start:start + count]}
+                start += count
+        assert directory.award_badges() == len(expected)
+        db.session.commit()
+        got = {(b.provider_id, b.category, b.level) for b in db.session.scalars(select(PartnerBadge))}
+        assert got == expected
+        assert {level for _, category, level in got if category == "photography"} == {"gold", "silver"}
+        assert sum(1 for _, category, level in got if category == "photography" and level == "gold") == 2
 
 
 def test_full_recompute_reports_progress(track_record, app, api, make_user):
@@ -139,15 +205,16 @@ def test_the_two_ways_to_the_platform_mean_agree(track_record, app):
 
 
 def test_the_nightly_sql_and_the_python_path_agree(track_record, app, api, make_user):
-    """recompute_all rates everyone in SQL (ratings.sql_rate over one table of inputs); it must store
-    what the per-provider path (gather + ratings.rate) gives, for published, lone and hidden reviews."""
+    """recompute_all rates everyone in SQL (ratings.sql_rate over one table of inputs); the current
+    (newest) rating must be what the per-provider path (gather + ratings.rate) gives, for published,
+    lone and hidden reviews."""
     from datetime import timedelta
 
     import pytest
 
     from models import Review
     from models.types import utcnow
-    from services import ratings, ratings_data
+    from services import directory, ratings, ratings_data
 
     provider, busy, deals = track_record(4, brands=3)
     for (brand, contract), quality in zip(deals, (5, 2, 4, 3), strict=True):
@@ -165,17 +232,125 @@ def test_the_nightly_sql_and_the_python_path_agree(track_record, app, api, make_
         for now in (utcnow(), utcnow() + timedelta(days=15)):  # before and after the lone reviews' windows
             expected = ratings_data.gather(now, [busy, newcomer, idle])
             mean = ratings_data.mean_of(ratings_data.gather(now, None))
-            assert ratings_data.recompute_everyone(now) >= 3
-            stored = {r.provider_id: r for r in db.session.scalars(select(ProviderRating)
-                                                                   .where(ProviderRating.computed_at == now))}
+            assert ratings_data.recompute_everyone(now).providers >= 3
+            stored = directory.latest_ratings(list(expected))  # the newest row is the current rating
             for provider_id, inputs in expected.items():
                 want, row = ratings.rate(inputs, mean), stored[provider_id]
                 assert (float(row.score), row.stars, *(float(getattr(row, name)) for name in want.dimensions)) \
                     == (want.score, want.stars, *want.dimensions.values())
-                assert row.inputs == pytest.approx({**vars(inputs), "platform_mean": round(mean, 4)}, rel=1e-12)
+                assert row.input_counts == ratings_data.counts_key(inputs)
+                if row.computed_at == now:  # written by this run (an unchanged rating keeps its older row)
+                    assert row.inputs == pytest.approx({**vars(inputs), "platform_mean": round(mean, 4)}, rel=1e-12)
                 profile = db.session.get(ProviderProfile, provider_id)
                 db.session.refresh(profile)
                 assert (profile.stars, float(profile.rating_score)) == (want.stars, want.score)
             assert stored[busy].inputs["review_count"] == (2 if now < utcnow() + timedelta(days=1) else 3)
             assert stored[idle].inputs["completed_contracts"] == 0
         db.session.rollback()
+
+
+def newest_rows(app, *provider_ids) -> dict:
+    with app.app_context():
+        return {provider_id: (len(rows), rows[-1].id) for provider_id in provider_ids
+                if (rows := ratings_of(app, provider_id))}
+
+
+def assert_profiles_hold_the_newest_rows(app) -> None:
+    """The invariant both paths keep: every rated profile shows its newest history row's stars and score."""
+    from services import directory
+
+    with app.app_context():
+        profiles = db.session.scalars(select(ProviderProfile)).all()
+        newest = directory.latest_ratings([p.user_id for p in profiles])
+        assert newest
+        for profile in profiles:
+            if (row := newest.get(profile.user_id)) is not None:
+                assert (profile.stars, profile.rating_score) == (row.stars, row.score), profile.user_id
+
+
+def test_the_nightly_run_writes_only_what_changed(track_record, app, api, make_user):
+    """The history is a change log: a run writes a row only for a provider whose score, stars or a
+    whole-number input differs from its newest row, and updates only the profiles that differ; each run
+    is recorded, so the pages can say when ratings were last checked."""
+    from datetime import timedelta
+
+    from models.review import RatingRun
+    from models.types import utcnow
+    from services import directory, ratings_data
+
+    _, steady, _ = track_record(4, brands=3)
+    mover_user = make_user("provider")
+    _, mover, _ = track_record(3, brands=2, provider=mover_user)
+    start = utcnow()
+    with app.app_context():
+        first = ratings_data.recompute_everyone(start)
+        assert first.changed == first.providers >= 2 and first.profiles_updated == first.changed
+        db.session.commit()
+        ours = directory.latest_ratings([steady, mover])  # two different ratings, so no row stands for another
+        assert ours[steady].input_counts != ours[mover].input_counts
+    assert_profiles_hold_the_newest_rows(app)
+    before = newest_rows(app, steady, mover)
+    assert {count for count, _ in before.values()} == {1}
+
+    with app.app_context():  # the next run: nothing changed, nothing written
+        second = ratings_data.recompute_everyone(start + timedelta(minutes=1))
+        assert (second.changed, second.profiles_updated) == (0, 0)
+        db.session.commit()
+    assert newest_rows(app, steady, mover) == before
+
+    track_record(1, provider=mover_user)  # the mover completes a fourth contract
+    with app.app_context():  # and the steady provider's profile drifted (set by hand)
+        db.session.get(ProviderProfile, steady).stars = 6
+        db.session.commit()
+        third = ratings_data.recompute_everyone(start + timedelta(minutes=2))
+        assert third.changed == 1 and third.profiles_updated >= 1
+        db.session.commit()
+        checked = directory.last_checked()
+        assert checked == third.rated_at == start + timedelta(minutes=2)
+        assert db.session.scalar(select(func.count()).select_from(RatingRun)) == 3
+    after = newest_rows(app, steady, mover)
+    assert after[steady] == before[steady]  # no new row: the profile was repaired from the newest one
+    assert after[mover][0] == 2
+    assert_profiles_hold_the_newest_rows(app)
+    with app.app_context():
+        latest = directory.latest_ratings([steady, mover])
+        assert latest[mover].inputs["completed_contracts"] == 4 and latest[mover].computed_at == checked
+        assert latest[steady].computed_at == start and latest[steady].checked_at == checked
+    # the API reads the newest row; the history is the step line of changes
+    public = api().get(f"/providers/{mover}").json
+    assert public["completed_contracts"] == 4 and public["score"] == float(latest[mover].score)
+    points = api().get(f"/providers/{mover}/ratings").json["items"]
+    assert len(points) == 2 and points[-1]["score"] == float(latest[mover].score)
+    assert len(api().get(f"/providers/{steady}/ratings").json["items"]) == 1
+
+
+def test_the_event_path_writes_only_what_changed(track_record, app):
+    """Recomputes after events keep the same change log, and agree with the nightly run: a provider the
+    event path rated gets no new row from a nightly run over the same data."""
+    from datetime import timedelta
+
+    from models.types import utcnow
+    from services import ratings_data
+    from services.ratings import RatingInputs
+
+    _, provider_id, _ = track_record(3)
+    with app.app_context():
+        now = utcnow()
+        assert ratings_data.recompute([provider_id], now) == 1
+        assert ratings_data.recompute([provider_id], now + timedelta(seconds=1)) == 1  # checked, unchanged
+        db.session.commit()
+        assert ratings_data.recompute_everyone(now + timedelta(seconds=2)).changed == 0
+        db.session.commit()
+    assert len(ratings_of(app, provider_id)) == 1
+    assert_profiles_hold_the_newest_rows(app)
+
+    # a whole-number input that moves no score still makes a row: what fed the rating changed
+    none_settled, two_on_time = RatingInputs(), RatingInputs(settled_milestones=2, on_time_milestones=2)
+    with app.app_context():
+        for inputs in (none_settled, two_on_time, two_on_time):
+            ratings_data.store(utcnow(), {provider_id: inputs}, 4.0)
+        db.session.commit()
+    rows = ratings_of(app, provider_id)
+    assert len(rows) == 3 and rows[-1].score == rows[-2].score and rows[-1].stars == rows[-2].stars
+    assert rows[-1].inputs["settled_milestones"] == 2 and rows[-2].inputs["settled_milestones"] == 0
+    assert_profiles_hold_the_newest_rows(app)

@@ -43,6 +43,27 @@ def test_provider_page_explains_the_stars(client, track_record, app):
     assert 'data-testid="breakdown"' in html and "What would raise it" in html and "Operating capability" in html
     directory = client.get("/providers", headers={"Accept-Language": "en"})
     assert f'data-testid="stars-{provider_id}"' in directory.get_data(as_text=True)
+    assert 'data-testid="checked"' not in html  # rated once: computed is when it was checked
+
+
+def test_provider_page_says_when_an_unchanged_rating_was_last_checked(client, track_record, app):
+    """The history keeps changes only; the nightly run that found the rating unchanged is still shown."""
+    from datetime import timedelta
+
+    from models import ProviderRating
+    from models.types import utcnow
+    from services import ratings_data
+
+    _, provider_id, _ = track_record(3)
+    with app.app_context():
+        rating_jobs.recompute_dirty()
+        db.session.commit()
+        later = utcnow() + timedelta(hours=1)
+        assert ratings_data.recompute_everyone(later).changed == 0  # the nightly run: nothing changed
+        db.session.commit()
+        assert db.session.query(ProviderRating).filter_by(provider_id=provider_id).count() == 1
+    html = client.get(f"/providers/{provider_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'data-testid="checked"' in html and "Last checked" in html and "unchanged" in html
 
 
 def test_brand_sees_recommended_providers_and_invites_them(client, login, make_user, api, app):
