@@ -360,15 +360,23 @@ def bank_file(batch_id: int) -> str:
 # --- reading ---------------------------------------------------------------------------------------
 
 def summary(batch: PayoutBatch) -> dict:
-    rows = db.session.execute(select(Payout.status, Payout.currency, func.count(), func.sum(Payout.amount))
-                              .where(Payout.batch_id == batch.id).group_by(Payout.status, Payout.currency))
-    by_status: dict[str, int] = {}
-    totals: dict[str, int] = {}
-    for status, currency, count, amount in rows:
-        by_status[status] = by_status.get(status, 0) + count
-        totals[currency] = totals.get(currency, 0) + int(amount)
-    return {"batch_id": batch.id, "status": batch.status, "method": batch.method, "payouts": sum(by_status.values()),
-            "by_status": by_status, "totals": totals}
+    return summaries([batch])[batch.id]
+
+
+def summaries(batches: list[PayoutBatch]) -> dict[int, dict]:
+    """Each batch's payouts by status and totals by currency, in one query for a page of batches."""
+    out = {b.id: {"batch_id": b.id, "status": b.status, "method": b.method, "payouts": 0, "by_status": {},
+                  "totals": {}} for b in batches}
+    rows = db.session.execute(select(Payout.batch_id, Payout.status, Payout.currency, func.count(),
+                                     func.sum(Payout.amount))
+                              .where(Payout.batch_id.in_(list(out)))
+                              .group_by(Payout.batch_id, Payout.status, Payout.currency))
+    for batch_id, status, currency, count, amount in rows:
+        found = out[batch_id]
+        found["payouts"] += count
+        found["by_status"][status] = found["by_status"].get(status, 0) + count
+        found["totals"][currency] = found["totals"].get(currency, 0) + int(amount)
+    return out
 
 
 def batches(page: int = 1, per_page: int = 20):

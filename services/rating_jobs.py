@@ -4,7 +4,6 @@ recomputes every dirty provider; a nightly job recomputes everyone in batches wi
 write only what changed (the rating history is a change log)."""
 from contextlib import suppress
 
-from rq import get_current_job
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 from extensions import db, get_redis
 from models.types import utcnow
 from services import directory, ratings_data
-from workers.queues import queue
+from workers.queues import queue, report_progress
 
 DIRTY = "witkey:ratings:dirty"
 JOB_ID = "ratings-dirty"
@@ -60,16 +59,10 @@ def recompute_all() -> dict:
     """Every provider, in set-based SQL (ratings_data.recompute_everyone: memory does not grow with
     providers, reviews or contracts); progress goes to the job's meta. Only changed ratings are written
     (a history row, the profile); the run itself is recorded, as when ratings were last checked."""
-    job, now = get_current_job(), utcnow()
-
-    def progress(done: int, total: int) -> None:
-        if job is not None:
-            job.meta["progress"] = {"done": done, "total": total}
-            job.save_meta()
-
-    run = ratings_data.recompute_everyone(now, progress=progress)
+    now = utcnow()
+    run = ratings_data.recompute_everyone(now, progress=report_progress)
     result = {"done": run.providers, "total": run.providers, "changed": run.changed,
               "profiles_updated": run.profiles_updated, "badges": directory.award_badges(now)}
     db.session.commit()
-    progress(result["done"], result["total"])
+    report_progress(result["done"], result["total"])
     return result

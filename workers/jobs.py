@@ -63,32 +63,24 @@ def recompute_all_ratings() -> dict:
     return rating_jobs.recompute_all()
 
 
-def _job_progress():
-    """A progress callback writing {stage, done, total} to the current job's meta (GET /api/v1/jobs/<id>)."""
-    from rq import get_current_job
+def _progress(stage: str, done: int, total: int) -> None:
+    from workers.queues import report_progress
 
-    job = get_current_job()
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if job is not None:
-            job.meta["progress"] = {"stage": stage, "done": done, "total": total}
-            job.save_meta()
-
-    return progress
+    report_progress(done, total, stage)
 
 
 def run_payout_batch(batch_id: int) -> dict:
     """Collect and pay one settlement batch; a second run (or a run after a crash) resumes it."""
     from services import payouts
 
-    return payouts.run_batch(batch_id, _job_progress())
+    return payouts.run_batch(batch_id, _progress)
 
 
 def settle_payouts() -> dict:
     """The scheduled settlement: start (or resume) the open batch and run it here."""
     from services import payouts
 
-    return payouts.run_batch(payouts.start_batch(None).id, _job_progress())
+    return payouts.run_batch(payouts.start_batch(None).id, _progress)
 
 
 def resume_stale_payout_batch() -> dict | None:

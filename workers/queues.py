@@ -16,6 +16,16 @@ def queue(name: str = "default") -> Queue:
     return Queue(name, connection=get_redis())
 
 
+def report_progress(done: int, total: int, stage: str | None = None) -> None:
+    """Progress of the running job, in its meta (`GET /api/v1/jobs/<id>`); a no-op outside a job."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is not None:
+        job.meta["progress"] = {"done": done, "total": total, **({"stage": stage} if stage else {})}
+        job.save_meta()
+
+
 def enqueue_after_commit(func, *args, queue_name: str = "default") -> None:
     db.session().info.setdefault(_PENDING, []).append((queue_name, func, args))
 

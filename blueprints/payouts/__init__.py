@@ -23,11 +23,8 @@ def _page_arg() -> int:
 def _provider_page(bank_form=None, status=200):
     account = payout_accounts.of(current_user)
     if bank_form is None:
-        bank_form = BankDetailsForm(obj=None)
-        if account is not None:
-            bank_form.account_name.data = account.bank_account_name
-            bank_form.bank_name.data = account.bank_name
-            bank_form.account_number.data = account.bank_account_number
+        bank_form = BankDetailsForm(data={"account_name": account.bank_account_name, "bank_name": account.bank_name,
+                                          "account_number": account.bank_account_number} if account else None)
     return render_template("payouts/index.html", outlook=payouts.outlook(current_user), account=account,
                            can_be_paid=payout_accounts.can_be_paid(current_user), method=payouts.method(),
                            page=payouts.payouts_for(current_user, page=_page_arg(), per_page=20),
@@ -95,8 +92,10 @@ def stripe_return():
 @bp.get("/batches")
 @role_required("admin")
 def batches():
-    return render_template("payouts/batches.html", page=payouts.batches(_page_arg()), open_batch=payouts.open_batch(),
-                           method=payouts.method(), summary=payouts.summary, form=ActionForm(), args={})
+    page = payouts.batches(_page_arg())
+    return render_template("payouts/batches.html", page=page, open_batch=payouts.open_batch(),
+                           method=payouts.method(), summaries=payouts.summaries(page.items), form=ActionForm(),
+                           args={})
 
 
 @bp.post("/batches/run")
