@@ -33,6 +33,9 @@ class ProviderProfile(db.Model):
     # Not indexed: the directory orders by stars first, and an index here made every rating change
     # rewrite all the profile's index entries (no HOT update).
     rating_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    # The whole-number inputs of that rating (ratings_data.counts_key): with stars and score, what a
+    # recompute compares to tell whether the rating changed.
+    rating_counts: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     user = relationship("User", back_populates="provider_profile", foreign_keys=[user_id])

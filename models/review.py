@@ -108,8 +108,7 @@ class RatingRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     rated_at: Mapped[object] = mapped_column(UTCDateTime())
     providers: Mapped[int] = mapped_column(default=0)
-    changed: Mapped[int] = mapped_column(default=0)  # history rows written
-    profiles_updated: Mapped[int] = mapped_column(default=0)
+    changed: Mapped[int] = mapped_column(default=0)  # ratings that changed (history rows written)
     finished_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from extensions import db, get_redis
 from models.types import utcnow
 from services import directory, ratings_data
-from workers.queues import queue, report_progress
+from workers.queues import enqueue_after_commit, queue, report_progress
 
 DIRTY = "witkey:ratings:dirty"
 JOB_ID = "ratings-dirty"
@@ -58,11 +58,18 @@ def recompute_dirty() -> int:
 def recompute_all() -> dict:
     """Every provider, in set-based SQL (ratings_data.recompute_everyone: memory does not grow with
     providers, reviews or contracts); progress goes to the job's meta. Only changed ratings are written
-    (a history row, the profile); the run itself is recorded, as when ratings were last checked."""
-    now = utcnow()
-    run = ratings_data.recompute_everyone(now, progress=report_progress)
-    result = {"done": run.providers, "total": run.providers, "changed": run.changed,
-              "profiles_updated": run.profiles_updated, "badges": directory.award_badges(now)}
+    (the profile, a history row); the run itself is recorded, as when ratings were last checked. The
+    partner badges, ranked from the new ratings, follow as a job of their own once these are committed."""
+    from workers import jobs  # imported late: jobs imports the services that import this module
+
+    run = ratings_data.recompute_everyone(utcnow(), progress=report_progress)
+    enqueue_after_commit(jobs.award_partner_badges)
     db.session.commit()
-    report_progress(result["done"], result["total"])
-    return result
+    return {"providers": run.providers, "changed": run.changed}
+
+
+def award_badges() -> int:
+    """The current half-year's partner badges from the current ratings (directory.award_badges)."""
+    holders = directory.award_badges(utcnow())
+    db.session.commit()
+    return holders

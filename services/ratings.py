@@ -213,7 +213,7 @@ def _round_sql(dialect: str, x, digits: int = 2):
 def sql_rate(inputs, platform_mean: float, dialect: str):
     """SELECT every column of `inputs` (a FROM clause with the RatingInputs columns) plus
     service_reviews, operating, brand_development, growth, score and stars, as `rate` computes them
-    (`inputs` has one row per provider_id). Each stage is materialised (a CTE) so no expression is
+    (`inputs` has one row per provider_id). Each stage is a subquery of its own, so no expression is
     evaluated twice per row."""
     i, f = inputs.c, _float
 
@@ -242,23 +242,21 @@ def sql_rate(inputs, platform_mean: float, dialect: str):
            "growth": (growth_mark(i.volume_recent, i.volume_previous, VOLUME_SMOOTHING)
                       + growth_mark(i.new_brands_recent, i.new_brands_previous, 1)) / 2.0}
 
-    def stage(columns, name: str):
-        return select(*columns).cte(name).prefix_with("MATERIALIZED", dialect="postgresql")
+    def stage(source, columns, name: str):
+        # PostgreSQL never merges a subquery with OFFSET into the query around it, so each stage's
+        # expressions are computed once per row, and rows stream through (no CTE writing them out and back).
+        return select(*source.c, *columns).offset(0).subquery(name)
 
-    # The stages carry only what the next one needs (copying every input through each one costs more
-    # than joining them back once at the end).
-    new_provider = (i.completed_contracts < MIN_COMPLETED_CONTRACTS).label("new_provider")
-    unrounded = stage([i.provider_id, new_provider, *(value.label(f"raw_{name}") for name, value in raw.items())],
-                      "rating_raw")
-    rounded = stage([unrounded.c.provider_id, unrounded.c.new_provider,
-                     *(_round_sql(dialect, unrounded.c[f"raw_{name}"]).label(name) for name in WEIGHTS)],
+    unrounded = stage(inputs, [(i.completed_contracts < MIN_COMPLETED_CONTRACTS).label("new_provider"),
+                               *(value.label(f"raw_{name}") for name, value in raw.items())], "rating_raw")
+    rounded = stage(unrounded, [_round_sql(dialect, unrounded.c[f"raw_{name}"]).label(name) for name in WEIGHTS],
                     "rating_dims")
     score = rounded.c[next(iter(WEIGHTS))] * WEIGHTS[next(iter(WEIGHTS))]
     for name in list(WEIGHTS)[1:]:
         score = score + rounded.c[name] * WEIGHTS[name]
-    scored = stage([*rounded.c, _round_sql(dialect, score).label("score")], "rating_score")
+    scored = stage(rounded, [_round_sql(dialect, score).label("score")], "rating_score")
     stars = case((scored.c.new_provider, None),
                  *((scored.c.score >= threshold, literal(level)) for threshold, level in STAR_THRESHOLDS),
                  else_=literal(3))
-    return (select(*i, *(scored.c[name] for name in WEIGHTS), scored.c.score, stars.label("stars"))
-            .select_from(inputs.join(scored, scored.c.provider_id == i.provider_id)))
+    return select(*(scored.c[column.name] for column in i), *(scored.c[name] for name in WEIGHTS), scored.c.score,
+                  stars.label("stars"))

@@ -1,19 +1,20 @@
 """The inputs of services.ratings, aggregated in SQL for many providers at once (GROUP BY
 provider), and the writes of the computed ratings. No Python loop ever walks reviews or milestones.
 
-The rating history is a change log: a provider gets a new ProviderRating row only when its rating
-differs from its newest row (score, stars, or a whole-number input such as the review count — the
-decaying review weights alone do not make a row), and a profile is written only when its stars or score
-differ. The newest row is therefore the current rating, and says since when it holds; when ratings
-were last checked is recorded per full run (RatingRun).
+A provider's profile holds its current rating: stars, score and the whole-number inputs it came from
+(`rating_counts`). The rating history is a change log: when a recompute gives a rating that differs
+from the profile's (score, stars, or a whole-number input such as the review count — the decaying
+review weights alone do not make a change), the profile takes it and a ProviderRating row records it,
+in the same transaction. The newest row therefore says since when the current rating holds; when
+ratings were last checked is recorded per full run (RatingRun).
 
 Two paths share the same aggregates (`_aggregates`):
 - `recompute(ids)` — the providers an event touched: `gather` fills RatingInputs, the Python formula
   (ratings.rate) scores them, and what changed is written (`store`);
-- `recompute_everyone` — the nightly run: the aggregates are joined into a temporary table of inputs
-  in one statement; the formula compiled to SQL (ratings.sql_rate) scores them into a second one, each
-  beside the provider's newest rating to say whether it changed; the changed ratings are written from
-  it with INSERT … SELECT (in chunks, for progress) and the profiles that differ with one UPDATE … FROM.
+- `recompute_everyone` — the nightly run: every profile joined to the aggregates makes a temporary table
+  of inputs in one statement; the formula compiled to SQL (ratings.sql_rate) scores them, and the
+  ratings that differ from their profile's go into a second one; the history rows are written from it
+  with INSERT … SELECT (in chunks, for progress) and the profiles with one UPDATE … FROM.
   No row passes through Python, so memory stays flat.
 """
 from collections import defaultdict
@@ -22,7 +23,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Boolean,
     ClauseElement,
     Executable,
     Float,
@@ -39,8 +39,6 @@ from sqlalchemy import (
     select,
     table,
     text,
-    true,
-    union,
     update,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -198,53 +196,30 @@ def _hundredths(score):
     return cast(func.round(score * 100), Integer)
 
 
-def _beside_newest(rows):
-    """`rows` (with a provider_id) outer-joined to each provider's newest rating, and that rating's
-    columns (all NULL where there is none). PostgreSQL: a LATERAL subquery, one backward descent of the
-    index on (provider_id, id) per row; SQLite has no LATERAL: the row whose id is the provider's
-    greatest, by a correlated subquery on the same index."""
-    history = ProviderRating.__table__
-    if _dialect() == "postgresql":
-        newest = (select(history.c.score, history.c.stars, history.c.input_counts)
-                  .where(history.c.provider_id == rows.c.provider_id).order_by(history.c.id.desc()).limit(1)
-                  .lateral("newest"))
-        return rows.outerjoin(newest, true()), newest.c
-    earlier = history.alias("earlier")
-    newest_id = (select(func.max(earlier.c.id)).where(earlier.c.provider_id == rows.c.provider_id)
-                 .correlate(rows).scalar_subquery())
-    newest = history.alias("newest")
-    return rows.outerjoin(newest, newest.c.id == newest_id), newest.c
-
-
 def store(now: datetime, inputs: dict[int, ratings.RatingInputs], mean: float) -> int:
-    """Rate the given providers with the Python formula and write what changed: a history row where the
-    rating differs from the provider's newest row (score, stars or a whole-number input — the history
-    is a change log), and stars and score onto the profiles that differ."""
+    """Rate the given providers with the Python formula and write the ratings that differ from their
+    profile's: the profile takes the new rating and a history row records it."""
     ids = list(inputs)
     if not ids:
         return 0
-    newest = {provider_id: (float(score), stars, counts) for provider_id, score, stars, counts in db.session.execute(
-        select(ProviderRating.provider_id, ProviderRating.score, ProviderRating.stars, ProviderRating.input_counts)
-        .where(ProviderRating.id.in_(select(func.max(ProviderRating.id)).where(ProviderRating.provider_id.in_(ids))
-                                     .group_by(ProviderRating.provider_id))))}
-    rows, results = [], {}
+    current = {user_id: (stars, None if score is None else float(score), counts)
+               for user_id, stars, score, counts in db.session.execute(
+                   select(ProviderProfile.user_id, ProviderProfile.stars, ProviderProfile.rating_score,
+                          ProviderProfile.rating_counts).where(ProviderProfile.user_id.in_(ids)))}
+    rows, profiles = [], []
     for provider_id, data in inputs.items():
-        result = results[provider_id] = ratings.rate(data, mean)
-        key = counts_key(data)
-        if newest.get(provider_id) != (result.score, result.stars, key):
-            rows.append({"provider_id": provider_id, "computed_at": now, "score": result.score, "stars": result.stars,
-                         **result.dimensions,
-                         # the inputs alone: the breakdown is derived from them again (ratings.explain)
-                         "inputs": {**vars(data), "platform_mean": round(mean, 4)}, "input_counts": key})
+        result, key = ratings.rate(data, mean), counts_key(data)
+        if provider_id not in current or current[provider_id] == (result.stars, result.score, key):
+            continue  # not a provider (every provider has a profile), or unchanged
+        rows.append({"provider_id": provider_id, "computed_at": now, "score": result.score, "stars": result.stars,
+                     **result.dimensions,
+                     # the inputs alone: the breakdown is derived from them again (ratings.explain)
+                     "inputs": {**vars(data), "platform_mean": round(mean, 4)}, "input_counts": key})
+        profiles.append({"user_id": provider_id, "stars": result.stars, "rating_score": result.score,
+                         "rating_counts": key})
     if rows:
         db.session.execute(insert(ProviderRating), rows)
-    profiles = db.session.execute(select(ProviderProfile.user_id, ProviderProfile.stars, ProviderProfile.rating_score)
-                                  .where(ProviderProfile.user_id.in_(ids))).all()
-    changed = [{"user_id": user_id, "stars": results[user_id].stars, "rating_score": results[user_id].score}
-               for user_id, stars, score in profiles
-               if (stars, None if score is None else float(score)) != (results[user_id].stars, results[user_id].score)]
-    if changed:
-        db.session.execute(update(ProviderProfile), changed)  # by primary key, as one executemany
+        db.session.execute(update(ProviderProfile), profiles)  # by primary key, as one executemany
     return len(ids)
 
 
@@ -268,37 +243,27 @@ def _compile_create_temp_table_as(element, compiler, **kw):
     return f"CREATE TEMPORARY TABLE {element.name} AS {compiler.process(element.query, **kw)}"
 
 
-INPUTS_TABLE, RESULTS_TABLE = "rating_inputs", "rating_results"
-rating_inputs = table(INPUTS_TABLE, column("provider_id"), column("position"), *map(column, INPUT_NAMES))
-# The results also say whether each rating differs from the provider's newest one.
-rating_results = table(RESULTS_TABLE, column("provider_id"), column("position"), *map(column, INPUT_NAMES),
-                       *map(column, RESULT_COLUMNS), column("changed", Boolean))
+INPUTS_TABLE, CHANGES_TABLE = "rating_inputs", "rating_changes"
+rating_inputs = table(INPUTS_TABLE, column("provider_id"), *map(column, INPUT_NAMES))
+# The ratings that differ from their profile's, numbered (for the chunks).
+rating_changes = table(CHANGES_TABLE, column("provider_id"), column("position"), *map(column, INPUT_NAMES),
+                       *map(column, RESULT_COLUMNS), column("input_counts"))
 
 
 def _inputs_of_everyone(now: datetime):
-    """One row per provider — every profile, and every provider an aggregate finds (as `gather` over
-    all providers) — numbered, with all its inputs (0 where an aggregate has no row for it)."""
-    profiles = select(ProviderProfile.user_id.label("provider_id")).subquery("profiles")
+    """One row per provider (every provider has a profile) with all its inputs, 0 where an aggregate
+    has no row for it."""
+    profiles = ProviderProfile.__table__
+    joined = profiles
     parts = [(stmt.subquery(f"part_{n}"), names) for n, (stmt, names) in enumerate(_aggregates(now, None))]
-    if _dialect() == "postgresql":  # FULL JOINs: the providers of the profiles and of every aggregate at once
-        joined, keys = profiles, [profiles.c.provider_id]
-        for part, _ in parts:
-            key = list(part.c)[0]
-            joined = joined.outerjoin(part, key == func.coalesce(*keys), full=True)
-            keys.append(key)
-        provider_id = func.coalesce(*keys)
-    else:  # SQLite (FULL JOIN only from 3.39): the same providers as a UNION, then LEFT JOINs
-        ids = union(select(profiles.c.provider_id), *(select(list(part.c)[0]) for part, _ in parts)).subquery("ids")
-        joined, provider_id = ids, ids.c.provider_id
-        for part, _ in parts:
-            joined = joined.outerjoin(part, list(part.c)[0] == ids.c.provider_id)
+    for part, _ in parts:
+        joined = joined.outerjoin(part, list(part.c)[0] == profiles.c.user_id)
     # Whole numbers as bigint: PostgreSQL's sum() of integers is numeric, which the formula would then
     # convert and add in slow decimal arithmetic on every row (the values are the same).
     columns = {name: (cast(func.coalesce(value, 0), BigInteger) if name in INTEGER_INPUTS
                       else func.coalesce(value, 0.0)).label(name)
                for part, names in parts for name, value in zip(names, list(part.c)[1:], strict=True)}
-    return select(provider_id.label("provider_id"), func.row_number().over(order_by=provider_id).label("position"),
-                  *(columns[name] for name in INPUT_NAMES)).select_from(joined)
+    return select(profiles.c.user_id.label("provider_id"), *(columns[name] for name in INPUT_NAMES)).select_from(joined)
 
 
 def _inputs_json(source, mean: float):
@@ -323,13 +288,13 @@ def _inputs_json(source, mean: float):
 
 
 def _drop_temporary_tables() -> None:
-    for name in (INPUTS_TABLE, RESULTS_TABLE):
+    for name in (INPUTS_TABLE, CHANGES_TABLE):
         db.session.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
 
 def recompute_everyone(now: datetime, *, chunk: int = 5000, progress=None) -> RatingRun:
-    """Rate every provider in the database with set-based SQL (see the module's docstring) and record
-    the run (RatingRun: when ratings were last checked, how many changed)."""
+    """Rate every provider with set-based SQL (see the module's docstring) and record the run (RatingRun:
+    when ratings were last checked, how many changed); `progress(done, total)` counts providers."""
     dialect = _dialect()
     if dialect == "postgresql":  # one large plan, run once: compiling it to machine code costs more than it saves
         db.session.execute(text("SET LOCAL jit = off"))
@@ -340,42 +305,38 @@ def recompute_everyone(now: datetime, *, chunk: int = 5000, progress=None) -> Ra
         .select_from(rating_inputs)).one()
     count = int(count or 0)  # the platform mean exactly as mean_of computes it (the sums are exact)
     mean = float(score_sum) / count if count else ratings.DEFAULT_PLATFORM_MEAN
-    # The results, and whether each rating differs from the provider's newest one: compared here, so the
-    # INSERTs below never read the table they write (a plan made while it was empty would scan it again
-    # for every row inserted).
+    # The ratings that differ from their profile's, in a table of their own: the writes below read it,
+    # never a table they write (a plan made while that was empty would scan it again for every row).
     rated = ratings.sql_rate(rating_inputs, mean, dialect).subquery("rated")
-    joined, newest = _beside_newest(rated)
-    changed_rating = (_hundredths(newest.score).is_distinct_from(_hundredths(rated.c.score))
-                      | newest.stars.is_distinct_from(rated.c.stars)
-                      | newest.input_counts.is_distinct_from(_counts_key_sql(rated)))
-    db.session.execute(CreateTempTableAs(RESULTS_TABLE, select(*rated.c, changed_rating.label("changed"))
-                                         .select_from(joined)))
-    db.session.execute(text(f"CREATE INDEX {RESULTS_TABLE}_position ON {RESULTS_TABLE} (position)"))  # the chunks
+    profiles = ProviderProfile.__table__
+    differs = (profiles.c.stars.is_distinct_from(rated.c.stars)
+               | _hundredths(profiles.c.rating_score).is_distinct_from(_hundredths(rated.c.score))
+               | profiles.c.rating_counts.is_distinct_from(_counts_key_sql(rated)))
+    db.session.execute(CreateTempTableAs(CHANGES_TABLE, select(
+        *rated.c, _counts_key_sql(rated).label("input_counts"),
+        func.row_number().over(order_by=rated.c.provider_id).label("position"))
+        .select_from(rated.join(profiles, profiles.c.user_id == rated.c.provider_id)).where(differs)))
+    changed = db.session.scalar(select(func.count()).select_from(rating_changes))
+    if progress is not None:  # providers done: the unchanged ones now, the changed ones as they are written
+        progress(total - changed, total)
     # One INSERT, run once per chunk of positions (built once: its long concatenations are slow to build)
-    rows = select(rating_results).where(rating_results.c.position > bindparam("after"),
-                                        rating_results.c.position <= bindparam("upto"),
-                                        rating_results.c.changed).subquery()
-    write_changed = (insert(ProviderRating.__table__).from_select(
+    rows = select(rating_changes).where(rating_changes.c.position > bindparam("after"),
+                                        rating_changes.c.position <= bindparam("upto")).subquery()
+    write_history = insert(ProviderRating.__table__).from_select(
         ["provider_id", "computed_at", *RESULT_COLUMNS, "inputs", "input_counts"],
         select(rows.c.provider_id, literal(now, UTCDateTime()), *(rows.c[name] for name in RESULT_COLUMNS),
-               _inputs_json(rows, mean), _counts_key_sql(rows)))
-        .execution_options(preserve_rowcount=True))
-    changed = 0
-    for start in range(0, total, chunk):
-        changed += db.session.execute(write_changed, {"after": start, "upto": start + chunk}).rowcount
+               _inputs_json(rows, mean), rows.c.input_counts))
+    for start in range(0, changed, chunk):
+        db.session.execute(write_history, {"after": start, "upto": start + chunk})
         if progress is not None:
-            progress(min(start + chunk, total), total)
-    # The profiles whose stars or score differ (compared with what they hold, so any drift is repaired too)
-    results = rating_results.c
-    updated = db.session.execute(
-        update(ProviderProfile)
-        .where(ProviderProfile.user_id == results.provider_id,
-               ProviderProfile.stars.is_distinct_from(results.stars)
-               | _hundredths(ProviderProfile.rating_score).is_distinct_from(_hundredths(results.score)))
-        .values(stars=results.stars, rating_score=results.score)
-        .execution_options(synchronize_session=False)).rowcount
+            progress(total - changed + min(start + chunk, changed), total)
+    changes = rating_changes.c
+    db.session.execute(update(ProviderProfile).where(ProviderProfile.user_id == changes.provider_id)
+                       .values(stars=changes.stars, rating_score=changes.score,
+                               rating_counts=changes.input_counts)
+                       .execution_options(synchronize_session=False))
     _drop_temporary_tables()
-    run = RatingRun(rated_at=now, providers=total, changed=changed, profiles_updated=updated)
+    run = RatingRun(rated_at=now, providers=total, changed=changed)
     db.session.add(run)
     db.session.flush()
     return run

@@ -1,6 +1,6 @@
 """Ratings computed by workers: a real RQ worker process, de-duplicated recompute jobs, the
 directory best first, badges, and what a provider sees about its stars."""
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from extensions import db, get_redis
 from models import ProviderProfile, ProviderRating
@@ -171,10 +171,18 @@ def test_badges_in_sql_match_the_ranking_rule(app):
         assert sum(1 for _, category, level in got if category == "photography" and level == "gold") == 2
 
 
-def test_full_recompute_reports_progress(track_record, app, api, make_user):
+def test_full_recompute_reports_progress_then_awards_badges(track_record, app, api, make_user):
+    """The full recompute runs as a job with progress; the partner badges follow as a job of their own,
+    ranked from the ratings it committed."""
     from rq.job import Job
 
-    track_record(1)
+    from models import PartnerBadge, ProviderCategory
+
+    _, provider, _ = track_record(3)
+    with app.app_context():  # ratings and badges from the full run only
+        db.session.execute(update(ProviderProfile).values(stars=None, rating_score=None, rating_counts=None))
+        db.session.add(ProviderCategory(provider_id=provider, category="design"))
+        db.session.commit()
     staff = api(make_user("admin"))
     r = staff.post("/admin/ratings/recompute")
     assert r.status_code == 202
@@ -186,6 +194,7 @@ def test_full_recompute_reports_progress(track_record, app, api, make_user):
     assert api(make_user("brand")).get(f"/jobs/{job_id}").status_code == 404
     with app.app_context():
         assert Job.fetch(job_id, connection=get_redis()).meta["started_by"]
+        assert [badge.level for badge in db.session.scalars(select(PartnerBadge))] == ["gold"]
 
 
 def test_the_two_ways_to_the_platform_mean_agree(track_record, app):
@@ -269,9 +278,9 @@ def assert_profiles_hold_the_newest_rows(app) -> None:
 
 
 def test_the_nightly_run_writes_only_what_changed(track_record, app, api, make_user):
-    """The history is a change log: a run writes a row only for a provider whose score, stars or a
-    whole-number input differs from its newest row, and updates only the profiles that differ; each run
-    is recorded, so the pages can say when ratings were last checked."""
+    """The history is a change log: a run writes a row, and updates the profile, only for a provider
+    whose score, stars or a whole-number input differs from the rating its profile holds; each run is
+    recorded, so the pages can say when ratings were last checked."""
     from datetime import timedelta
 
     from models.review import RatingRun
@@ -284,7 +293,7 @@ def test_the_nightly_run_writes_only_what_changed(track_record, app, api, make_u
     start = utcnow()
     with app.app_context():
         first = ratings_data.recompute_everyone(start)
-        assert first.changed == first.providers >= 2 and first.profiles_updated == first.changed
+        assert first.changed == first.providers >= 2
         db.session.commit()
         ours = directory.latest_ratings([steady, mover])  # two different ratings, so no row stands for another
         assert ours[steady].input_counts != ours[mover].input_counts
@@ -294,34 +303,38 @@ def test_the_nightly_run_writes_only_what_changed(track_record, app, api, make_u
 
     with app.app_context():  # the next run: nothing changed, nothing written
         second = ratings_data.recompute_everyone(start + timedelta(minutes=1))
-        assert (second.changed, second.profiles_updated) == (0, 0)
+        assert second.changed == 0
         db.session.commit()
     assert newest_rows(app, steady, mover) == before
+    with app.app_context():  # an unchanged rating holds since it was computed, and was checked by this run
+        kept = directory.latest_ratings([steady])[steady]
+        assert (kept.computed_at, kept.checked_at) == (start, start + timedelta(minutes=1))
 
     track_record(1, provider=mover_user)  # the mover completes a fourth contract
     with app.app_context():  # and the steady provider's profile drifted (set by hand)
         db.session.get(ProviderProfile, steady).stars = 6
         db.session.commit()
         third = ratings_data.recompute_everyone(start + timedelta(minutes=2))
-        assert third.changed == 1 and third.profiles_updated >= 1
+        assert third.changed == 2  # the mover's new rating; the steady one put back on its profile
         db.session.commit()
         checked = directory.last_checked()
         assert checked == third.rated_at == start + timedelta(minutes=2)
         assert db.session.scalar(select(func.count()).select_from(RatingRun)) == 3
     after = newest_rows(app, steady, mover)
-    assert after[steady] == before[steady]  # no new row: the profile was repaired from the newest one
+    assert after[steady][0] == 2  # the repair is recorded
     assert after[mover][0] == 2
     assert_profiles_hold_the_newest_rows(app)
     with app.app_context():
         latest = directory.latest_ratings([steady, mover])
         assert latest[mover].inputs["completed_contracts"] == 4 and latest[mover].computed_at == checked
-        assert latest[steady].computed_at == start and latest[steady].checked_at == checked
+        assert latest[steady].computed_at == checked and latest[steady].stars != 6
     # the API reads the newest row; the history is the step line of changes
     public = api().get(f"/providers/{mover}").json
     assert public["completed_contracts"] == 4 and public["score"] == float(latest[mover].score)
     points = api().get(f"/providers/{mover}/ratings").json["items"]
     assert len(points) == 2 and points[-1]["score"] == float(latest[mover].score)
-    assert len(api().get(f"/providers/{steady}/ratings").json["items"]) == 1
+    steady_points = api().get(f"/providers/{steady}/ratings").json["items"]
+    assert len(steady_points) == 2 and steady_points[0]["score"] == steady_points[1]["score"]
 
 
 def test_the_event_path_writes_only_what_changed(track_record, app):

@@ -57,10 +57,17 @@ def recompute_dirty_ratings() -> int:
 
 
 def recompute_all_ratings() -> dict:
-    """The nightly full recompute (set-based per batch, with progress)."""
+    """The nightly full recompute (set-based, with progress), then the partner badges."""
     from services import rating_jobs
 
     return rating_jobs.recompute_all()
+
+
+def award_partner_badges() -> int:
+    """Rank the half-year's gold and silver partners (enqueued after each full recompute)."""
+    from services import rating_jobs
+
+    return rating_jobs.award_badges()
 
 
 def _progress(stage: str, done: int, total: int) -> None:
