@@ -10,7 +10,7 @@ from models import PartnerBadge, ProviderCategory, ProviderProfile, ProviderRati
 from models.catalog import CATEGORIES, PROVINCES
 from models.review import RatingRun
 from models.types import UTCDateTime, utcnow
-from services import ratings
+from services import locking, ratings
 from services.errors import Forbidden, check
 from services.pagination import Page, paginate
 from services.ratings_data import CreateTempTableAs
@@ -84,6 +84,7 @@ def half_year(moment: datetime) -> str:
 
 
 BADGES_TABLE = "badge_awards"
+BADGES_LOCK = 0x57495442  # "WITB": one award_badges at a time (two would insert the same new badges)
 
 
 def award_badges(now: datetime | None = None) -> int:
@@ -96,6 +97,7 @@ def award_badges(now: datetime | None = None) -> int:
     table in one statement; a badge no longer earned, or earned at another level, is removed (a new
     level is a new award), a kept one follows the provider's score, and new ones are inserted."""
     now = now or utcnow()
+    locking.serialize(PartnerBadge, BADGES_LOCK)
     period = half_year(now)
     rated = (select(ProviderCategory.category, ProviderProfile.user_id, ProviderProfile.rating_score)
              .join(ProviderProfile, ProviderProfile.user_id == ProviderCategory.provider_id)

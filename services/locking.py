@@ -4,7 +4,7 @@ PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks and its driver starts
 the first write, so a plain SELECT there would read state another request is about to change. On
 SQLite we therefore write first — a no-op UPDATE of the row takes the database write lock until
 commit — and then read the row fresh. Either way, the caller holds the row until it commits."""
-from sqlalchemy import update
+from sqlalchemy import false, func, select, update
 
 from extensions import db
 
@@ -17,3 +17,17 @@ def locked_get(model, pk):
                            .execution_options(synchronize_session=False))
         return db.session.get(model, pk, populate_existing=True)
     return db.session.get(model, pk, with_for_update=True, populate_existing=True)
+
+
+def serialize(model, key: int) -> None:
+    """Until this transaction ends, any other that calls serialize() with the same key waits here, so the
+    two run one after the other, and the second reads what the first wrote. PostgreSQL: a
+    transaction-level advisory lock on `key` (no row is touched). SQLite has one writer at a time: an
+    UPDATE of `model`'s table that matches no row takes the database write lock now, before anything
+    is read."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        column = model.__mapper__.primary_key[0]
+        db.session.execute(update(model).where(false()).values({column.key: column})
+                           .execution_options(synchronize_session=False))
+    else:
+        db.session.execute(select(func.pg_advisory_xact_lock(key)))

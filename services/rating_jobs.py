@@ -1,7 +1,8 @@
 """When ratings are recomputed. Events (a review, a release, a decision, a completed contract) mark
 the provider dirty in Redis after the transaction commits and enqueue one de-duplicated job that
-recomputes every dirty provider; a nightly job recomputes everyone in batches with progress. Both
-write only what changed (the rating history is a change log)."""
+recomputes every dirty provider; a nightly job recomputes everyone in set-based SQL with progress,
+then queues the partner badges as a job of their own. Both write only what changed (the rating
+history is a change log)."""
 from contextlib import suppress
 
 from rq.exceptions import DuplicateJobError

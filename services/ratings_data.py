@@ -57,13 +57,16 @@ from models import (
 )
 from models.review import RatingRun
 from models.types import UTCDateTime
-from services import ratings
+from services import locking, ratings
 from services.reviews import published
 
 INPUT_NAMES = tuple(ratings.RatingInputs.__dataclass_fields__)
 INTEGER_INPUTS = frozenset(name for name in INPUT_NAMES if isinstance(getattr(ratings.RatingInputs(), name), int))
 RESULT_COLUMNS = ("score", "stars", *ratings.WEIGHTS)
 COUNT_NAMES = tuple(name for name in INPUT_NAMES if name in INTEGER_INPUTS)
+# Rating writers (the nightly run, the event path) take turns: each compares with what the last one
+# committed, so a change is written once (locking.serialize).
+WRITERS_LOCK = 0x57495452  # "WITR"
 
 
 def _dialect() -> str:
@@ -202,6 +205,7 @@ def store(now: datetime, inputs: dict[int, ratings.RatingInputs], mean: float) -
     ids = list(inputs)
     if not ids:
         return 0
+    locking.serialize(ProviderRating, WRITERS_LOCK)
     current = {user_id: (stars, None if score is None else float(score), counts)
                for user_id, stars, score, counts in db.session.execute(
                    select(ProviderProfile.user_id, ProviderProfile.stars, ProviderProfile.rating_score,
@@ -295,6 +299,7 @@ def _drop_temporary_tables() -> None:
 def recompute_everyone(now: datetime, *, chunk: int = 5000, progress=None) -> RatingRun:
     """Rate every provider with set-based SQL (see the module's docstring) and record the run (RatingRun:
     when ratings were last checked, how many changed); `progress(done, total)` counts providers."""
+    locking.serialize(ProviderRating, WRITERS_LOCK)
     dialect = _dialect()
     if dialect == "postgresql":  # one large plan, run once: compiling it to machine code costs more than it saves
         db.session.execute(text("SET LOCAL jit = off"))

@@ -367,3 +367,73 @@ def test_the_event_path_writes_only_what_changed(track_record, app):
     assert len(rows) == 3 and rows[-1].score == rows[-2].score and rows[-1].stars == rows[-2].stars
     assert rows[-1].inputs["settled_milestones"] == 2 and rows[-2].inputs["settled_milestones"] == 0
     assert_profiles_hold_the_newest_rows(app)
+
+
+def _at_once(app, work, runs: int = 2) -> list:
+    """Run `work()` in `runs` threads released together, each in its own app context (so its own
+    connection and transaction), committing after it; their results, or the first error raised."""
+    import threading
+
+    barrier, results, errors = threading.Barrier(runs), [], []
+
+    def run():
+        try:
+            with app.app_context():
+                barrier.wait()
+                results.append(work())
+                db.session.commit()
+        except Exception as exc:  # noqa: BLE001 (re-raised in the test's thread below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(runs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    if errors:
+        raise errors[0]
+    return results
+
+
+def test_concurrent_full_recomputes_write_each_change_once(track_record, app):
+    """The nightly run and staff's "recompute now" at the same moment: the second waits for the first,
+    finds the ratings it committed and writes nothing; each provider gets one history row."""
+    from sqlalchemy import delete
+
+    from models.types import utcnow
+    from services import ratings_data
+
+    providers = [track_record(3)[1], track_record(1)[1]]
+    with app.app_context():  # no rating yet: each run, alone, would write one per provider
+        db.session.execute(delete(ProviderRating))
+        db.session.execute(update(ProviderProfile).values(stars=None, rating_score=None, rating_counts=None))
+        db.session.commit()
+        everyone = db.session.scalar(select(func.count()).select_from(ProviderProfile))
+    now = utcnow()
+    changed = _at_once(app, lambda: ratings_data.recompute_everyone(now).changed)
+    assert sorted(changed) == [0, everyone]
+    with app.app_context():
+        rows = dict(db.session.execute(select(ProviderRating.provider_id, func.count())
+                                       .group_by(ProviderRating.provider_id)).all())
+        assert len(rows) == everyone and set(rows.values()) == {1}
+        assert all(rows[provider] == 1 for provider in providers)
+    assert_profiles_hold_the_newest_rows(app)
+
+
+def test_concurrent_badge_awards_award_each_badge_once(app, make_user):
+    """Two badge jobs at once (two full recomputes queued one each): the second finds the first's badges
+    held, where without turns both would insert the same new badges and one would fail."""
+    from models import PartnerBadge
+    from services import directory, profiles
+
+    users = [make_user("provider") for _ in range(20)]
+    with app.app_context():
+        for rank, user in enumerate(users):
+            row = db.session.get(ProviderProfile, user.id)
+            profiles.update_provider_profile(row.user, company_name=f"P{rank}", categories=["design"], province=None,
+                                             city=None, description="", team_size=None)
+            row.stars, row.rating_score = 4, 90 - rank
+        db.session.commit()
+    assert _at_once(app, directory.award_badges) == [4, 4]  # 1 gold, 3 silver; each job counts the holders
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PartnerBadge)) == 4
