@@ -84,18 +84,27 @@ def test_directory_best_first_and_filters(app, api, make_user):
     assert api().get("/providers", query_string={"min_stars": 7}).status_code == 422
 
 
-def test_badges_gold_and_silver_per_category(app, make_user):
-    from models import PartnerBadge
-    from services import directory, profiles
+def ranked_providers(app, make_user, count: int, category: str) -> list:
+    """`count` providers of `category`, rated 4 stars with scores 90, 89, … (best first)."""
+    from services import profiles
 
-    users = [make_user("provider") for _ in range(10)]
+    users = [make_user("provider") for _ in range(count)]
     with app.app_context():
         for rank, user in enumerate(users):
             row = db.session.get(ProviderProfile, user.id)
-            profiles.update_provider_profile(row.user, company_name=f"P{rank}", categories=["video"], province=None,
+            profiles.update_provider_profile(row.user, company_name=f"P{rank}", categories=[category], province=None,
                                              city=None, description="", team_size=None)
             row.stars, row.rating_score = 4, 90 - rank
         db.session.commit()
+    return users
+
+
+def test_badges_gold_and_silver_per_category(app, make_user):
+    from models import PartnerBadge
+    from services import directory
+
+    users = ranked_providers(app, make_user, 10, "video")
+    with app.app_context():
         assert directory.award_badges() == 3  # 10 rated: 1 gold (5 %, at least one), 2 silver (15 %)
         db.session.commit()
         first = {b.provider_id: (b.id, b.level, b.awarded_at) for b in db.session.scalars(select(PartnerBadge))}
@@ -424,16 +433,9 @@ def test_concurrent_badge_awards_award_each_badge_once(app, make_user):
     """Two badge jobs at once (two full recomputes queued one each): the second finds the first's badges
     held, where without turns both would insert the same new badges and one would fail."""
     from models import PartnerBadge
-    from services import directory, profiles
+    from services import directory
 
-    users = [make_user("provider") for _ in range(20)]
-    with app.app_context():
-        for rank, user in enumerate(users):
-            row = db.session.get(ProviderProfile, user.id)
-            profiles.update_provider_profile(row.user, company_name=f"P{rank}", categories=["design"], province=None,
-                                             city=None, description="", team_size=None)
-            row.stars, row.rating_score = 4, 90 - rank
-        db.session.commit()
+    ranked_providers(app, make_user, 20, "design")
     assert _at_once(app, directory.award_badges) == [4, 4]  # 1 gold, 3 silver; each job counts the holders
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PartnerBadge)) == 4
