@@ -1,12 +1,17 @@
 """Form fields shared by the web blueprints."""
 from wtforms import DecimalField
+from wtforms.validators import NumberRange
+
+# An amount typed in major units: at most 100 billion (services.tenders.MAX_AMOUNT in minor units).
+MONEY = NumberRange(min=0, max=10**11)
 
 
 class FiniteDecimalField(DecimalField):
-    """A DecimalField that refuses NaN and Infinity: Decimal accepts them, money cannot be them."""
+    """A DecimalField that refuses NaN, Infinity and absurd magnitudes (1e999999 is a valid Decimal, and
+    turning it into minor units would build a million-digit integer): money cannot be them."""
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
-        if self.data is not None and not self.data.is_finite():
+        if self.data is not None and (not self.data.is_finite() or abs(self.data) >= 10**15):
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value."))

@@ -2,6 +2,7 @@
 from functools import wraps
 
 from flask import abort, flash
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import Form
@@ -44,6 +45,19 @@ class ActionForm(FlaskForm):
     """A form with nothing but its CSRF token, for buttons that POST an action."""
 
 
+def submitted(form: FlaskForm) -> bool:
+    """form.validate_on_submit() for a POST that redirects back (the form is not shown again): when the
+    form is invalid, what is wrong is flashed, so the user learns why nothing happened."""
+    if form.validate_on_submit():
+        return True
+    for field in form:
+        for error in field.errors:
+            if isinstance(error, str):  # (a FieldList's entries hold dicts of their own)
+                flash(error if field.type == "CSRFTokenField"
+                      else _("%(field)s: %(error)s", field=field.label.text, error=error), "error")
+    return False
+
+
 def perform(action, *, form: Form | None = None, success: str | None = None):
     """Run one service call and commit; return its result (True if it returns None), or False.
 
@@ -58,8 +72,8 @@ def perform(action, *, form: Form | None = None, success: str | None = None):
             show_errors(form, exc)
         elif exc.status in (403, 404):
             raise
-        else:
-            flash(str(exc.message), "error")
+        else:  # no form to show them under: the reasons go with the message
+            flash(" ".join([str(exc.message), *(str(why) for why in exc.fields.values())]), "error")
         return False
     if success:
         flash(success, "success")

@@ -51,9 +51,9 @@ def locale_code() -> str:
 
 def minor_units(value: Decimal, currency: str) -> int | None:
     """An amount typed in major units (1234.56) as exact minor units (123456), or None if it has
-    more decimals than the currency allows."""
+    more decimals than the currency allows (or is beyond any amount: forms refuse those first)."""
     value = Decimal(value)
-    if not value.is_finite():
+    if not value.is_finite() or value.adjusted() > 15:
         return None
     scaled = value.scaleb(get_currency_precision(currency))
     return int(scaled) if scaled == scaled.to_integral_value() else None

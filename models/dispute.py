@@ -87,6 +87,8 @@ class StripeRefund(db.Model):
     payment_intent_id: Mapped[str] = mapped_column(String(100), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending → succeeded
+    # pending → succeeded, or failed: Stripe refused it (failure says why; finance sees it in reconciliation)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     stripe_refund_id: Mapped[str | None] = mapped_column(String(100))
+    failure: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)

@@ -216,7 +216,11 @@ def adjust(staff: User, dispute_id: int, amount: int, direction: str, reason: st
 
 def send_pending_refunds() -> int:
     """Send every owed Stripe refund once. Before sending, look on Stripe for one already made
-    for the same key (a crash after Stripe answered), so a retry never refunds twice."""
+    for the same key (a crash after Stripe answered), so a retry never refunds twice. Each refund
+    stands alone: one Stripe refuses is marked failed (reconciliation lists it for finance), one that
+    hit a network or Stripe outage stays pending for the next sweep, and the others are still sent."""
+    import stripe
+
     from services import stripe_gateway
 
     sent = 0
@@ -225,12 +229,20 @@ def send_pending_refunds() -> int:
         refund = locked_get(StripeRefund, refund_id)
         if refund.status != "pending":
             continue
-        existing = stripe_gateway.find_refund(refund.payment_intent_id, refund.key)
-        made = existing or stripe_gateway.refund(payment_intent_id=refund.payment_intent_id, amount=refund.amount,
-                                                 idempotency_key=refund.key, metadata={"witkey_key": refund.key})
-        refund.status, refund.stripe_refund_id = "succeeded", made.id
+        try:
+            existing = stripe_gateway.find_refund(refund.payment_intent_id, refund.key)
+            made = existing or stripe_gateway.refund(payment_intent_id=refund.payment_intent_id, amount=refund.amount,
+                                                     idempotency_key=refund.key, metadata={"witkey_key": refund.key})
+        except (stripe.InvalidRequestError, stripe.PermissionError) as exc:  # refused: retrying cannot help
+            refund.status, refund.failure = "failed", exc.user_message or str(exc)
+        except stripe.StripeError:
+            current_app.logger.exception("refund %s not sent; the sweep retries it", refund.key)
+            db.session.rollback()
+            continue
+        else:
+            refund.status, refund.stripe_refund_id = "succeeded", made.id
+            sent += existing is None
         db.session.commit()
-        sent += existing is None
     return sent
 
 

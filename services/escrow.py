@@ -125,8 +125,11 @@ def links_error(links: list[str]):
     if len(links) > 10:
         return _l("At most 10 links.")
     for link in links:
-        parts = urlsplit(link)
-        if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > 500:
+        try:
+            parts = urlsplit(link)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or len(link) > 500:
             return _l("Links must be http(s) addresses.")
     return None
 

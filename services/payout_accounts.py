@@ -37,7 +37,7 @@ def save_bank_details(provider: User, *, account_name: str, bank_name: str, acco
     check({
         "account_name": not 2 <= len(account_name) <= 200 and _l("Enter the account holder's name."),
         "bank_name": not 2 <= len(bank_name) <= 200 and _l("Enter the bank and branch."),
-        "account_number": not (8 <= len(account_number) <= 34 and account_number.isalnum())
+        "account_number": not (8 <= len(account_number) <= 34 and account_number.isascii() and account_number.isalnum())
         and _l("Enter the account number (8 to 34 letters or digits)."),
     })
     account = _own(provider)

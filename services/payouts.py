@@ -23,7 +23,8 @@ from datetime import timedelta
 import stripe
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, and_, cast, func, insert, literal, select, update
+from sqlalchemy import String, and_, cast, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
@@ -185,9 +186,14 @@ def _take_payouts(batch: PayoutBatch, lo: int, hi: int) -> int:
     """Create the chunk's payouts and post each `payout:<id>`: one statement on PostgreSQL (the
     postings read the INSERT's RETURNING), else an INSERT … RETURNING and then the postings."""
     payouts = Payout.__table__
-    new_payouts = insert(payouts).from_select(PAYOUT_COLUMNS, _due_payouts(batch, lo, hi)).returning(
-        payouts.c.id, payouts.c.provider_id, payouts.c.currency, payouts.c.amount)
-    if db.session.get_bind().dialect.name == "postgresql":
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    # One payout per provider and currency in a batch: a second is skipped (see _due_payouts), and the
+    # postings below are made for the rows inserted only.
+    new_payouts = ((postgresql.insert if postgres else sqlite.insert)(payouts)
+                   .from_select(PAYOUT_COLUMNS, _due_payouts(batch, lo, hi))
+                   .on_conflict_do_nothing(index_elements=["batch_id", "provider_id", "currency"])
+                   .returning(payouts.c.id, payouts.c.provider_id, payouts.c.currency, payouts.c.amount))
+    if postgres:
         made = new_payouts.cte("made")
     else:
         ids = db.session.scalars(new_payouts).all()
@@ -206,8 +212,9 @@ PAYOUT_COLUMNS = ["batch_id", "provider_id", "currency", "amount", "method", "st
 
 def _due_payouts(batch: PayoutBatch, lo: int, hi: int):
     """The chunk's payouts to make: enough money past the hold and a destination that can receive it.
-    A provider already paid in this batch has nothing left past the hold (its payout debited it); were
-    that ever wrong, the unique (batch, provider, currency) constraint fails the chunk instead."""
+    A provider already paid in this batch has nothing left past the hold (its payout debited it) —
+    unless a failed payout returned money to it while a crashed batch waited to be resumed: the
+    INSERT skips that one (ON CONFLICT DO NOTHING), and the money waits for the next batch."""
     due = eligible_amounts(batch.cutoff, lo, hi).subquery()
     dest, payouts = PayoutAccount.__table__, Payout.__table__
     if batch.method == "stripe":

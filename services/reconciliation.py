@@ -328,6 +328,11 @@ def check_stripe_refunds(cutoff: datetime) -> Outcome:
                    if (found := _refund_difference(key, group, owed.get(key)))]
     differences += [difference("stripe_refunds", f"refund:{key}", amount, None, "refund_missing", currency=currency)
                     for key, (currency, amount, sent) in owed.items() if sent and key not in made]
+    differences += [difference("stripe_refunds", f"refund:{key}", amount, None, "refund_refused", currency=currency,
+                               error=failure)
+                    for key, currency, amount, failure in db.session.execute(
+                        select(StripeRefund.key, StripeRefund.currency, StripeRefund.amount, StripeRefund.failure)
+                        .where(StripeRefund.status == "failed"))]
     return Outcome(len(refunds), differences)
 
 

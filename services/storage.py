@@ -1,5 +1,6 @@
 """Uploaded files: type- and size-checked, stored outside the web root under a random name, with
-their SHA-256 so anyone can later prove exactly which bytes were submitted."""
+their SHA-256 so anyone can later prove exactly which bytes were submitted. A file belongs to the
+transaction that stored it: if that rolls back (a later file or field was refused), it is deleted."""
 import hashlib
 import os
 import secrets
@@ -9,7 +10,10 @@ from pathlib import Path
 import filetype
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from extensions import db
 from services.errors import Invalid
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -37,8 +41,8 @@ def _root() -> Path:
 
 
 def _display_name(name: str) -> str:
-    name = os.path.basename((name or "").replace("\\", "/")).strip() or "file"
-    return "".join(ch for ch in name if ch.isprintable())[:200]
+    name = "".join(ch for ch in os.path.basename((name or "").replace("\\", "/")) if ch.isprintable())
+    return name.strip()[:200] or "file"
 
 
 def save(stream, filename: str, folder: str) -> StoredFile:
@@ -55,8 +59,24 @@ def save(stream, filename: str, folder: str) -> StoredFile:
     path = _root() / stored_name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
+    db.session().info.setdefault(_WRITTEN, []).append(path)
     return StoredFile(filename=_display_name(filename), stored_name=stored_name, content_type=kind.mime,
                       size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+
+_WRITTEN = "witkey_files_written"  # this transaction's files, in Session.info
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _remove_written(session: Session, previous_transaction) -> None:
+    if not session.in_transaction():
+        for path in session.info.pop(_WRITTEN, []):
+            path.unlink(missing_ok=True)
 
 
 def path_of(stored_name: str) -> Path:

@@ -20,6 +20,8 @@ class StripeBackend:
     def fund(self, actor, milestone: Milestone) -> FundResult:
         """Reuse the milestone's open PaymentIntent, or create one (idempotency key per attempt)."""
         payment = open_payment(milestone)
+        if payment is not None and _cancelled_at_stripe(payment):
+            payment = None
         if payment is None:
             attempt = 1 + db.session.scalar(select(func.count()).select_from(StripePayment)
                                             .where(StripePayment.milestone_id == milestone.id))
@@ -48,6 +50,20 @@ class StripeBackend:
                                        payment.payment_intent_id)
 
 
+def _cancelled_at_stripe(payment: StripePayment) -> bool:
+    """Whether Stripe cancelled the open PaymentIntent (from its dashboard, or our cancel whose commit
+    was lost): then the row says so, and a new attempt replaces it. If Stripe cannot be asked, the
+    intent is reused as it is."""
+    try:
+        status = stripe_gateway.retrieve_payment_intent(payment.payment_intent_id).status
+    except stripe.StripeError:
+        current_app.logger.warning("could not read %s; reusing it", payment.payment_intent_id)
+        return False
+    if status == "canceled":
+        payment.status = "canceled"
+    return status == "canceled"
+
+
 def open_payment(milestone: Milestone) -> StripePayment | None:
     return db.session.scalar(select(StripePayment).where(StripePayment.milestone_id == milestone.id,
                                                          StripePayment.status.in_(OPEN))
@@ -68,6 +84,8 @@ def handle_event(event) -> str:
         return _succeeded(event["data"]["object"])
     if event["type"] == "payment_intent.payment_failed":
         return _failed(event["data"]["object"])
+    if event["type"] == "payment_intent.canceled":
+        return _canceled(event["data"]["object"])
     if event["type"] == "account.updated":  # a provider's Connect account gained or lost payouts
         from services import payout_accounts
 
@@ -113,9 +131,17 @@ def _refund_extra_payment(payment: StripePayment) -> str:
     return "refunded_duplicate"
 
 
+def _canceled(intent) -> str:
+    payment = _payment_for(intent)
+    if payment is None or payment.status not in OPEN:  # out of order: what happened since wins
+        return "ignored"
+    payment.status = "canceled"
+    return "canceled"
+
+
 def _failed(intent) -> str:
     payment = _payment_for(intent)
-    if payment is None or payment.status == "succeeded":  # out of order: success wins
+    if payment is None or payment.status not in OPEN:  # out of order: a success, refund or cancel wins
         return "ignored"
     payment.status = "failed"
     milestone = db.session.get(Milestone, payment.milestone_id)

@@ -57,12 +57,13 @@ def _kpi_errors(kpis: list[KpiInput]) -> tuple[str | None, list[TenderKpi]]:
         name, unit = (kpi.name or "").strip(), (kpi.unit or "").strip()
         try:
             target = Decimal(str(kpi.target))
+            # checked as stored: a target just under the limit may round up to it
+            target = target.quantize(Decimal("0.0001")) if abs(target) < 10**10 else None
         except InvalidOperation:
             target = None
-        if not (1 <= len(name) <= 100) or len(unit) > 20 or target is None or not target.is_finite() \
-                or not Decimal(0) <= target < Decimal(10**10):
+        if not (1 <= len(name) <= 100) or len(unit) > 20 or target is None or not Decimal(0) <= target < 10**10:
             return _l("Each KPI needs a name, a target of 0 or more and a short unit."), []
-        rows.append(TenderKpi(position=position, name=name, target=target.quantize(Decimal("0.0001")), unit=unit))
+        rows.append(TenderKpi(position=position, name=name, target=target, unit=unit))
     return None, rows
 
 

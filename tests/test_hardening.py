@@ -1,4 +1,5 @@
 """Regression tests for holes found in review: state escapes, money guards, odd input."""
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -6,8 +7,8 @@ from sqlalchemy import func, select, update
 
 from extensions import db
 from models import LedgerPosting, Milestone
-from tests.conftest import form_post
-from tests.factories import in_days
+from tests.conftest import csrf_token, form_post
+from tests.factories import in_days, tender_payload
 
 
 def test_a_disputed_milestone_cannot_be_delivered_or_changed_out_of_the_dispute(deal):
@@ -116,3 +117,48 @@ def test_one_failing_milestone_does_not_stop_the_auto_release_sweep(deal, app, m
         result = jobs.release_due_milestones()
     assert result["released"] == 2 and result["failed"] == [d.milestone_ids[0]]
     assert [d.milestone(i)["status"] for i in range(3)] == ["delivered", "released", "released"]
+
+
+def test_a_refused_delivery_leaves_no_file_behind(client, login, deal, app):
+    """Two files, the second of a type that is refused: nothing is delivered, and the first file,
+    already written, is removed with the rolled-back transaction."""
+    from pathlib import Path
+
+    from models import Milestone, User
+
+    d = deal()
+    mid = d.milestone_ids[0]
+    d.deposit(150000_00)
+    d.fund(0)
+    with app.app_context():
+        provider = db.session.get(User, d.provider.get("/me").json["id"])
+        uploads = Path(app.config["UPLOAD_DIR"])
+    login(provider)
+    data = {"note": "Two files", "links": "",
+            "files": [(io.BytesIO(b"%PDF-1.4 deck" + b"0" * 100), "good.pdf"),
+                      (io.BytesIO(b"just text"), "bad.txt")],
+            "csrf_token": csrf_token(client, f"/contracts/{d.contract_id}")}
+    r = client.post(f"/contracts/milestones/{mid}/deliver", data=data, content_type="multipart/form-data",
+                    headers={"Accept-Language": "en"})
+    assert r.status_code == 302
+    assert "Allowed: PDF, images" in client.get(r.location, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Milestone, mid).status == "funded"
+    assert not [path for path in (uploads / "deliveries" / str(mid)).rglob("*") if path.is_file()]
+
+
+def test_odd_input_is_refused_without_a_server_error(api, deal, make_user):
+    """Inputs that once raised inside the app: a link no URL parser can read, a job id rq could never
+    have made, a KPI target that rounds up past the limit, a file name of control characters."""
+    d = deal()
+    mid = d.milestone_ids[0]
+    d.deposit(150000_00)
+    d.fund(0)
+    r = d.provider.post(f"/milestones/{mid}/deliver", json={"note": "x", "links": ["http://[::1"]})
+    assert r.status_code == 422 and "links" in r.json["error"]["fields"]
+    assert api(make_user("brand")).get("/jobs/a.b").status_code == 404
+    brand = api(make_user("brand"))
+    r = brand.post("/tenders", json=tender_payload(kpis=[{"name": "x", "target": "9999999999.99995", "unit": "s"}]))
+    assert r.status_code == 422
+    from services.storage import _display_name
+    assert _display_name("\x01\x02") == "file" and _display_name("a/\x01b.pdf") == "b.pdf"

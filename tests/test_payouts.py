@@ -9,6 +9,7 @@ from models import LedgerPosting, Notification, Payout, PayoutAccount, PayoutBat
 from services import ledger, payouts
 from tests.payout_fixtures import backdate, credit, give_earnings, payable_balance
 from tests.test_worker import run_worker_burst
+from workers.queues import queue
 
 
 def run_batch(app) -> dict:
@@ -118,8 +119,12 @@ def test_payouts_api_runs_a_batch_and_shows_each_provider_only_its_own(app, api,
         give_earnings([provider.id], 500_00, prefix="mine")
     earnings(1)
     staff = api(make_user("admin"))
-    r = staff.post("/payouts/run")
+    r = staff.post("/payouts/run", headers={"Idempotency-Key": "run-1"})
     assert r.status_code == 202 and r.json["job_id"] and r.json["batch_id"]
+    again = staff.post("/payouts/run", headers={"Idempotency-Key": "run-1"})  # a retried request: one job
+    assert (again.status_code, again.json) == (202, r.json)
+    with app.app_context():
+        assert len(queue("default").get_job_ids()) == 1
     run_worker_burst()  # a real `flask worker --burst` process runs the batch job
     job = staff.get(f"/jobs/{r.json['job_id']}").json
     assert job["status"] == "finished" and job["result"]["payouts"] == 2
@@ -130,3 +135,30 @@ def test_payouts_api_runs_a_batch_and_shows_each_provider_only_its_own(app, api,
     assert api(make_user("brand")).get("/payouts").status_code == 403
     assert api(make_user("provider")).post("/payouts/run").status_code == 403
     assert staff.get("/payouts?status=bogus").status_code == 422
+
+
+def test_a_resumed_batch_skips_a_provider_it_paid_when_a_failed_payout_returned_money(app, make_user, earnings):
+    """A batch crashed after a chunk committed; meanwhile finance marked an earlier payout of the same
+    provider failed, which returns that money to the payable, past the hold. Resuming must not try a
+    second payout for the provider in this batch (one per batch and currency): the batch closes, and
+    the returned money is paid by the next one."""
+    from models import User
+
+    (provider,) = earnings(1, amount=500_00)
+    with app.app_context():
+        payouts.run_batch(payouts.start_batch(None).id)
+        first = db.session.scalar(select(Payout))
+        credit(provider, 300_00, key="more:1")
+        db.session.flush()
+        backdate("more:%", 10)
+        db.session.commit()
+        crashed = payouts.start_batch(None)
+        payouts._collect(crashed, lambda *a: None)  # its chunk committed; the worker died before closing it
+        payouts.mark_failed(db.session.get(User, make_user("admin").id), first.id, "Account closed")
+        db.session.commit()
+        assert payouts.run_batch(crashed.id)["status"] == "closed"  # the sweep resumes it
+    assert payouts_of(app, provider) == [(500_00, "failed"), (300_00, "pending")]
+    assert run_batch(app)["status"] == "closed"
+    assert payouts_of(app, provider) == [(500_00, "failed"), (300_00, "pending"), (500_00, "pending")]
+    with app.app_context():
+        assert payable_balance(provider) == 0

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import LedgerPosting, Milestone, StripePayment
+from models.types import utcnow
 from tests.stripe_fixtures import SECRET_KEY, event_payload, sign, stripe_api
 
 
@@ -225,3 +226,75 @@ def test_a_payment_landing_on_a_cancelled_milestone_is_refunded(deal, stripe_app
     assert [r.amount for r in client(localstripe).v1.refunds.list(params={"payment_intent": intent_id}).data] == [
         150000_00]
     assert fund_postings(app) == 0
+
+
+def test_a_refund_stripe_refuses_is_marked_failed_and_the_others_are_still_sent(deal, stripe_app, localstripe, app):
+    """The outbox sends each refund on its own: one Stripe refuses (more than was charged) is marked
+    failed with Stripe's reason and listed by reconciliation; the one after it is still sent."""
+    from models import StripeRefund
+    from services import reconciliation
+    from workers import jobs
+
+    d = deal()
+    _, _, intent_id = funded_by_card(d, stripe_app, localstripe, app)
+    with stripe_app.app_context():
+        db.session.add_all([StripeRefund(key="refund:dispute:too-much", payment_intent_id=intent_id,
+                                         amount=999999_00, currency="CNY"),
+                            StripeRefund(key="refund:dispute:fine", payment_intent_id=intent_id, amount=5000_00,
+                                         currency="CNY")])
+        db.session.commit()
+        assert jobs.send_pending_refunds() == 1
+        rows = {r.key: (r.status, r.failure) for r in db.session.scalars(select(StripeRefund))}
+        assert rows["refund:dispute:fine"] == ("succeeded", None)
+        status, failure = rows["refund:dispute:too-much"]
+        assert status == "failed" and failure
+        assert jobs.send_pending_refunds() == 0  # a refused refund is not retried
+        listed = reconciliation.check_stripe_refunds(utcnow()).differences
+        assert [(x["subject"], x["detail"]) for x in listed if x["detail"] == "refund_refused"] \
+            == [("refund:refund:dispute:too-much", "refund_refused")]
+    assert [r.amount for r in client(localstripe).v1.refunds.list(params={"payment_intent": intent_id}).data] \
+        == [5000_00]
+
+
+def test_a_payment_intent_cancelled_at_stripe_is_replaced_on_the_next_fund(deal, stripe_app, localstripe, app):
+    """Cancelled from Stripe's dashboard (or our cancel's commit was lost): funding again starts a new
+    attempt instead of handing out the dead one, and the new one funds the milestone. A signed
+    `payment_intent.canceled` event marks the attempt cancelled too, and a late failure event after it
+    changes nothing."""
+    d = deal()
+    brand = stripe_api(stripe_app, d.brand)
+    mid = d.milestone_ids[0]
+    first = brand.post(f"/milestones/{mid}/fund").json["client_secret"]
+    dead = payment_intent_of(app, mid)
+    client(localstripe).v1.payment_intents.cancel(dead)
+    second = brand.post(f"/milestones/{mid}/fund").json["client_secret"]
+    assert second and second != first
+    with app.app_context():
+        attempts = db.session.execute(select(StripePayment.payment_intent_id, StripePayment.status)
+                                      .where(StripePayment.milestone_id == mid).order_by(StripePayment.attempt)).all()
+    assert [status for _, status in attempts][0] == "canceled" and attempts[1][0] != dead
+    assert pay_like_stripe_js(localstripe, attempts[1][0]).status == "succeeded"
+    assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")
+
+    webhook = stripe_app.test_client()
+    intent = client(localstripe).v1.payment_intents.retrieve(dead).to_dict()
+    for kind, expected in (("payment_intent.canceled", "ignored"), ("payment_intent.payment_failed", "ignored")):
+        payload = event_payload(kind, intent, f"evt_{kind}")
+        response = webhook.post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": sign(payload)},
+                                content_type="application/json")
+        assert response.json["result"] == expected  # already cancelled here: nothing changes
+    assert _status_of(app, dead) == "canceled" and fund_postings(app) == 1
+
+
+def test_a_canceled_event_closes_the_open_attempt(deal, stripe_app, localstripe, app):
+    d = deal()
+    brand = stripe_api(stripe_app, d.brand)
+    mid = d.milestone_ids[0]
+    brand.post(f"/milestones/{mid}/fund")
+    intent_id = payment_intent_of(app, mid)
+    intent = client(localstripe).v1.payment_intents.retrieve(intent_id).to_dict()
+    payload = event_payload("payment_intent.canceled", {**intent, "status": "canceled"}, "evt_cancel")
+    response = stripe_app.test_client().post("/webhooks/stripe", data=payload,
+                                             headers={"Stripe-Signature": sign(payload)},
+                                             content_type="application/json")
+    assert response.json["result"] == "canceled" and _status_of(app, intent_id) == "canceled"

@@ -71,3 +71,24 @@ def test_strangers_get_404_on_dispute_pages(client, login, deal, make_user):
     login(make_user("provider"))
     assert client.get(f"/disputes/{dispute}").status_code == 404
     assert client.get("/disputes/queue").status_code == 403
+
+
+def test_staff_decide_a_full_refund_and_see_why_a_decision_is_refused(client, login, deal, make_user):
+    """0 to the provider is a decision (a full refund), not an empty field; an amount no form could hold
+    is refused with a message on the page, never a server error."""
+    d = deal(amounts=(100000, 20000, 30000))
+    d.deposit(150000)
+    d.fund(0)
+    d.deliver(0)
+    dispute = d.brand.post(f"/milestones/{d.milestone_ids[0]}/disputes",
+                           json={"reason": "quality", "statement": "Unusable"}).json["id"]
+    login(make_user("admin"))
+    url = f"/disputes/{dispute}"
+    english = {"Accept-Language": "en"}
+    r = form_post(client, url + "/resolve", {"provider_amount": "1e999999", "reason": "Typo"}, page=url,
+                  follow_redirects=True, headers=english)
+    assert r.status_code == 200 and "Amount to the provider: Not a valid decimal value" in r.get_data(as_text=True)
+    r = form_post(client, url + "/resolve", {"provider_amount": "0", "reason": "Nothing usable was delivered."},
+                  page=url, follow_redirects=True, headers=english)
+    assert "CN¥0.00 to the provider, CN¥1,000.00 back to the brand" in r.get_data(as_text=True)
+    assert d.milestone(0)["status"] == "resolved"

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.fields import FiniteDecimalField
+from blueprints.fields import MONEY, FiniteDecimalField
 from i18n.labels import options
 from models.catalog import CURRENCIES
 
@@ -20,7 +20,7 @@ class RejectForm(FlaskForm):
 
 class DepositForm(FlaskForm):
     email = StringField(_l("Brand account e-mail"), validators=[DataRequired(), Length(max=254)])
-    amount = FiniteDecimalField(_l("Amount received"), places=2, validators=[DataRequired(), NumberRange(min=0)])
+    amount = FiniteDecimalField(_l("Amount received"), places=2, validators=[DataRequired(), MONEY])
     currency = SelectField(_l("Currency"), choices=options((c, c) for c in CURRENCIES), default="CNY")
     reference = StringField(_l("Bank reference"), validators=[DataRequired(), Length(max=100)],
                             description=_l("As on the bank statement; a transfer can be recorded only once."))

@@ -5,7 +5,7 @@ from services import payouts
 
 
 @api_route("/payouts/run", "POST", summary="Start (or resume) a settlement batch", tag="Payouts",
-           response=schemas.PayoutRunOut, status=202, roles=("admin",), errors=(403,))
+           response=schemas.PayoutRunOut, status=202, roles=("admin",), errors=(403,), idempotent=True)
 def run():
     """Enqueues the batch job; follow it with `GET /api/v1/jobs/{job_id}`. Only one batch is open at a
     time: starting again while one is open resumes that batch."""

@@ -83,7 +83,7 @@ def job_status(job_id: str):
     user = current_api_user()
     try:
         job = Job.fetch(job_id, connection=get_redis())
-    except NoSuchJobError as exc:
+    except (NoSuchJobError, ValueError) as exc:  # rq refuses ids it could never have made with ValueError
         raise NotFound() from exc
     if not (user.is_admin or job.meta.get("started_by") == user.id):
         raise NotFound()

@@ -12,17 +12,17 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from blueprints.fields import FiniteDecimalField
+from blueprints.fields import MONEY, FiniteDecimalField
 
 
 class MilestoneForm(Form):
     title = StringField(_l("Milestone"), validators=[Optional(), Length(max=200)])
-    amount = FiniteDecimalField(_l("Amount"), places=2, validators=[Optional(), NumberRange(min=0)])
+    amount = FiniteDecimalField(_l("Amount"), places=2, validators=[Optional(), MONEY])
     due_days = IntegerField(_l("Due (days after award)"), validators=[Optional(), NumberRange(min=1, max=3650)])
 
 
 class BidForm(FlaskForm):
-    amount = FiniteDecimalField(_l("Total price"), places=2, validators=[DataRequired(), NumberRange(min=0)])
+    amount = FiniteDecimalField(_l("Total price"), places=2, validators=[DataRequired(), MONEY])
     delivery_days = IntegerField(_l("Delivery time (days)"), validators=[DataRequired(), NumberRange(min=1, max=3650)])
     proposal = TextAreaField(_l("Proposal"), validators=[DataRequired(), Length(max=50000)],
                              description=_l("Markdown: **bold**, lists, tables and links work; HTML does not."))

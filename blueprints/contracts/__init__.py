@@ -7,7 +7,7 @@ from blueprints.api.bids import send_one_of
 from blueprints.contracts.forms import ChangesForm, DeliverForm
 from blueprints.disputes.forms import DisputeForm
 from blueprints.reviews.forms import ReasonForm, ReplyForm, ReviewForm
-from blueprints.web import ActionForm, perform, role_required
+from blueprints.web import ActionForm, perform, role_required, submitted
 from services import escrow, evaluation, ledger
 from services import reviews as review_service
 
@@ -44,7 +44,7 @@ def _back(milestone_id: int):
 @bp.post("/milestones/<int:milestone_id>/fund")
 @role_required("brand")
 def fund(milestone_id: int):
-    if ActionForm().validate_on_submit():
+    if submitted(ActionForm()):
         result = perform(lambda: escrow.fund(current_user, milestone_id))
         if result and result.status == "awaiting_payment":
             return redirect(url_for("contracts.pay", milestone_id=milestone_id))
@@ -71,7 +71,7 @@ def pay(milestone_id: int):
 @role_required("provider")
 def deliver(milestone_id: int):
     form = DeliverForm()
-    if form.validate_on_submit():
+    if submitted(form):
         links = [line.strip() for line in (form.links.data or "").splitlines() if line.strip()]
         files = [(f.stream, f.filename) for f in form.files.data or [] if f and f.filename]
         perform(lambda: escrow.deliver(current_user, milestone_id, form.note.data or "", links, files),
@@ -83,7 +83,7 @@ def deliver(milestone_id: int):
 @role_required("brand")
 def request_changes(milestone_id: int):
     form = ChangesForm()
-    if form.validate_on_submit():
+    if submitted(form):
         perform(lambda: escrow.request_changes(current_user, milestone_id, form.note.data or ""),
                 success=_("Changes requested; the provider sees your note."))
     return _back(milestone_id)
@@ -92,7 +92,7 @@ def request_changes(milestone_id: int):
 @bp.post("/milestones/<int:milestone_id>/accept")
 @role_required("brand")
 def accept(milestone_id: int):
-    if ActionForm().validate_on_submit():
+    if submitted(ActionForm()):
         perform(lambda: escrow.accept(current_user, milestone_id),
                 success=_("Accepted. The payment is released to the provider."))
     return _back(milestone_id)
@@ -101,7 +101,7 @@ def accept(milestone_id: int):
 @bp.post("/milestones/<int:milestone_id>/cancel")
 @role_required("brand")
 def cancel(milestone_id: int):
-    if ActionForm().validate_on_submit():
+    if submitted(ActionForm()):
         perform(lambda: escrow.cancel(current_user, milestone_id), success=_("The milestone is cancelled."))
     return _back(milestone_id)
 

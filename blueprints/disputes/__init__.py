@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from blueprints.api.bids import send_one_of
 from blueprints.disputes.forms import AdjustmentForm, DisputeForm, EvidenceForm, ResolveForm
-from blueprints.web import ActionForm, perform, role_required
+from blueprints.web import ActionForm, perform, role_required, submitted
 from i18n import minor_units
 from services import disputes, escrow
 
@@ -20,11 +20,19 @@ def _files(field) -> list:
     return [(f.stream, f.filename) for f in field.data or [] if f and f.filename]
 
 
+def _minor_units(value, dispute) -> int | None:
+    """A validated amount in the milestone's minor units; None, with a message, if it has too many decimals."""
+    amount = minor_units(value, dispute.milestone.currency)
+    if amount is None:
+        flash(_("Use at most two decimal places."), "error")
+    return amount
+
+
 @bp.post("/open/<int:milestone_id>")
 @role_required("brand", "provider")
 def open_dispute(milestone_id: int):
     form = DisputeForm()
-    if form.validate_on_submit():
+    if submitted(form):
         dispute = perform(lambda: disputes.open_dispute(current_user, milestone_id, form.reason.data,
                                                         form.statement.data or "", links=_links(form.links.data),
                                                         files=_files(form.files)),
@@ -51,7 +59,7 @@ def detail(dispute_id: int):
 @role_required("brand", "provider")
 def evidence(dispute_id: int):
     form = EvidenceForm()
-    if form.validate_on_submit():
+    if submitted(form):
         perform(lambda: disputes.add_evidence(current_user, dispute_id, form.note.data or "",
                                               _links(form.links.data), _files(form.files)),
                 success=_("Evidence added."))
@@ -61,7 +69,7 @@ def evidence(dispute_id: int):
 @bp.post("/<int:dispute_id>/withdraw")
 @role_required("brand", "provider")
 def withdraw(dispute_id: int):
-    if ActionForm().validate_on_submit():
+    if submitted(ActionForm()):
         perform(lambda: disputes.withdraw(current_user, dispute_id), success=_("Dispute withdrawn."))
     return redirect(url_for("disputes.detail", dispute_id=dispute_id))
 
@@ -71,13 +79,9 @@ def withdraw(dispute_id: int):
 def resolve(dispute_id: int):
     form = ResolveForm()
     dispute = disputes.dispute_for(current_user, dispute_id)
-    if form.validate_on_submit():
-        amount = minor_units(form.provider_amount.data, dispute.milestone.currency)
-        if amount is None:
-            flash(_("Use at most two decimal places."), "error")
-        else:
-            perform(lambda: disputes.resolve(current_user, dispute_id, amount, form.reason.data or ""),
-                    success=_("Decision posted. Both sides are told."))
+    if submitted(form) and (amount := _minor_units(form.provider_amount.data, dispute)) is not None:
+        perform(lambda: disputes.resolve(current_user, dispute_id, amount, form.reason.data or ""),
+                success=_("Decision posted. Both sides are told."))
     return redirect(url_for("disputes.detail", dispute_id=dispute_id))
 
 
@@ -86,8 +90,7 @@ def resolve(dispute_id: int):
 def adjust(dispute_id: int):
     form = AdjustmentForm()
     dispute = disputes.dispute_for(current_user, dispute_id)
-    amount = minor_units(form.amount.data, dispute.milestone.currency) if form.amount.data is not None else None
-    if form.validate_on_submit() and amount is not None:
+    if submitted(form) and (amount := _minor_units(form.amount.data, dispute)) is not None:
         perform(lambda: disputes.adjust(current_user, dispute_id, amount, form.direction.data, form.reason.data or ""),
                 success=_("Correction posted."))
     return redirect(url_for("disputes.detail", dispute_id=dispute_id))

@@ -2,9 +2,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from blueprints.fields import FiniteDecimalField
+from blueprints.fields import MONEY, FiniteDecimalField
 from i18n.labels import DISPUTE_REASON_LABELS, choices, options
 
 
@@ -23,14 +23,14 @@ class EvidenceForm(FlaskForm):
 
 class ResolveForm(FlaskForm):
     provider_amount = FiniteDecimalField(_l("Amount to the provider"), places=2,
-                                   validators=[DataRequired(message=_l("Enter an amount (0 for a full refund).")),
-                                               NumberRange(min=0)])
+                                   validators=[InputRequired(message=_l("Enter an amount (0 for a full refund).")),
+                                               MONEY])
     reason = TextAreaField(_l("Reason for the decision (sent to both sides)"),
                            validators=[Optional(), Length(max=5000)])
 
 
 class AdjustmentForm(FlaskForm):
-    amount = FiniteDecimalField(_l("Amount"), places=2, validators=[DataRequired(), NumberRange(min=0)])
+    amount = FiniteDecimalField(_l("Amount"), places=2, validators=[DataRequired(), MONEY])
     direction = SelectField(_l("Move money"), choices=options([("to_brand", _l("from the provider to the brand")),
                                                                ("to_provider", _l("from the brand to the provider"))]))
     reason = TextAreaField(_l("Reason for the correction"), validators=[Optional(), Length(max=5000)])

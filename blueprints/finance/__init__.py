@@ -113,6 +113,8 @@ def describe(d: dict) -> str:
         "refund_unknown": lambda: _("A refund on Stripe that the platform never owed."),
         "refunded_twice": lambda: _("Refunded more than once on Stripe."),
         "refund_missing": lambda: _("Recorded as sent, but not found on Stripe."),
+        "refund_refused": lambda: _("Owed to the brand, but Stripe refused the refund: %(error)s. Refund it another "
+                                    "way and record a correction.", error=d.get("error", "")),
         "transfer_unknown": lambda: _("A transfer on Stripe that belongs to no payout."),
         "payout_not_paid": lambda: _("Transferred on Stripe, but the payout is not marked paid."),
         "paid_posting_missing": lambda: _("Transferred on Stripe, but the payout has no paid posting."),

@@ -15,11 +15,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.account.forms import MultiCheckboxField
-from blueprints.fields import FiniteDecimalField
+from blueprints.fields import MONEY, FiniteDecimalField
 from i18n.labels import CATEGORY_LABELS, ROUND_LABELS, TENDER_STATUS_LABELS, choices, options
 from models.catalog import CURRENCIES
-
-MONEY = [NumberRange(min=0, max=10**11)]
 
 
 class KpiForm(Form):
@@ -34,8 +32,8 @@ class TenderForm(FlaskForm):
     category = SelectField(_l("Category"), choices=choices(CATEGORY_LABELS))
     description = TextAreaField(_l("What you need"), validators=[DataRequired(), Length(max=20000)])
     currency = SelectField(_l("Currency"), choices=options((c, c) for c in CURRENCIES), default="CNY")
-    budget_min = FiniteDecimalField(_l("Budget from"), places=2, validators=[DataRequired(), *MONEY])
-    budget_max = FiniteDecimalField(_l("Budget up to"), places=2, validators=[DataRequired(), *MONEY])
+    budget_min = FiniteDecimalField(_l("Budget from"), places=2, validators=[DataRequired(), MONEY])
+    budget_max = FiniteDecimalField(_l("Budget up to"), places=2, validators=[DataRequired(), MONEY])
     bid_deadline = DateTimeLocalField(_l("Bids close at"), format="%Y-%m-%dT%H:%M",
                                       validators=[DataRequired()],
                                       description=_l("In your time zone."))
