@@ -217,7 +217,11 @@ def cancel(actor: User, milestone_id: int) -> Milestone:
 
 
 def complete_if_settled(contract: Contract) -> None:
-    if contract.status == "active" and all(m.status in SETTLED for m in contract.milestones):
+    """Complete the contract once every milestone is settled. Two milestones settled at once each hold
+    only their own row: the contract's lock makes them check in turn, and the later one reads both."""
+    contract = locked_get(Contract, contract.id)
+    statuses = db.session.scalars(select(Milestone.status).where(Milestone.contract_id == contract.id)).all()
+    if contract.status == "active" and all(status in SETTLED for status in statuses):
         contract.status, contract.completed_at = "completed", utcnow()
 
 

@@ -144,6 +144,9 @@ def _collect(batch: PayoutBatch, progress) -> None:
             # Hold off every other debit of a payable until commit; a second run of this batch waits
             # too, then sees the debits made here.
             ledger.lock_payables_for_settlement()
+            if locked_get(PayoutBatch, batch.id).status != "collecting":
+                db.session.rollback()  # a run that started from a stale read: another one closed the batch
+                return
             _take_payouts(batch, chunk[0], chunk[-1])
             _heartbeat(batch.id)
         db.session.commit()

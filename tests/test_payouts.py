@@ -162,3 +162,23 @@ def test_a_resumed_batch_skips_a_provider_it_paid_when_a_failed_payout_returned_
     assert payouts_of(app, provider) == [(500_00, "failed"), (300_00, "pending"), (500_00, "pending")]
     with app.app_context():
         assert payable_balance(provider) == 0
+
+
+def test_a_run_that_started_from_a_stale_read_adds_nothing_to_a_closed_batch(app, make_user, earnings):
+    """Two runs of one batch: the second read it as collecting before the first closed it. Money that
+    came due in between waits for the next batch; it is never added to the closed one (whose bank file
+    may be on its way to the bank)."""
+    (first,) = earnings(1, amount=500_00)
+    late = make_user("provider").id
+    with app.app_context():
+        batch = payouts.start_batch(None)
+        payouts.run_batch(batch.id)  # the first run collects and closes it
+        give_earnings([late], 300_00, prefix="late")  # a provider whose money came due just now
+        db.session.commit()
+        stale = db.session.get(PayoutBatch, batch.id)
+        db.session.expunge(stale)
+        stale.status = "collecting"  # what the second run read before the first closed the batch
+        payouts._collect(stale, lambda *a: None)
+    assert (payouts_of(app, first), payouts_of(app, late)) == ([(500_00, "pending")], [])
+    run_batch(app)
+    assert payouts_of(app, late) == [(300_00, "pending")]
