@@ -81,7 +81,7 @@ def load_demo() -> list[tuple[str, str]]:
     for seq, (email, company, categories, province, city, team, status, case) in enumerate(PROVIDERS, start=100):
         user = accounts.register(email=email, password=DEMO_PASSWORD, role="provider", display_name=company)
         profiles.update_provider_profile(user, company_name=company, categories=categories, province=province,
-                                         city=city, description=f"{company}: {', '.join(categories)}.",
+                                         city=city, description=f"{company} · {city} · {team} 人 / a team of {team}.",
                                          team_size=team)
         if case:
             title, category, metric, before, after = case
@@ -101,6 +101,7 @@ def load_demo() -> list[tuple[str, str]]:
     for brand, yuan in zip(brands, (1_000_000, 200_000, 50_000), strict=True):
         funding.record_deposit(staff, brand, yuan * 100, "CNY", f"DEMO-BANK-{brand.id:04d}")
     _tenders(brands, providers)
+    _track_record(brands, providers["kuaipai"])
     db.session.flush()
     return logins
 
@@ -130,7 +131,8 @@ def _tenders(brands, p) -> None:
             "Pre-sale and after-sale chat for our flagship store, 09:00–24:00, about 6,000 conversations a day. "
             "Evaluation: written proposal, pitch presentation, then an on-site inspection of your centre.",
             300000, 600000, 14, ["proposal", "pitch", "site_visit"], sealed=True,
-            kpis=[("first-response time", 30, "s"), ("conversion rate", 52, "%"), ("service score", 4.8, "")])
+            kpis=[("first-response time", 30, "s", "at_most"), ("conversion rate", 52, "%"),
+                  ("service score", 4.8, "")])
     _bid(p["yunke"], apparel, 450000, 90, "## 方案 Plan\nA dedicated team of 40 agents, 09:00–24:00, QA lead.")
     _bid(p["xinyu"], apparel, 420000, 90, "Pre-sale and after-sale team of 32 agents with a weekly KPI report.")
     _bid(p["tianma"], apparel, 480000, 120, "Full coverage including night shifts, 45 agents, two supervisors.")
@@ -173,3 +175,35 @@ def _tenders(brands, p) -> None:
     cancelled = _tender(moshan, "Logo 设计 Logo refresh", "design", "A refreshed logo for our tea brand.",
                         2000, 5000, 6, ["proposal"])
     tenders.cancel_tender(moshan, cancelled.id, "We decided to keep the current logo this year.")
+
+
+COMPLETED_VIDEOS = [  # (brand index, title, amount in yuan, the brand's scores, its comment)
+    (1, "新品开箱短视频 Unboxing videos for six snacks", 18000, (5, 5, 4, 5), "Fast, and the hooks really work."),
+    (0, "秋冬系列穿搭短视频 Autumn outfit videos", 26000, (4, 5, 4, 4), "Good styling; one reshoot needed."),
+    (1, "直播切片剪辑 Live-stream highlight clips", 12000, (5, 4, 5, 5), "Delivered every batch on time."),
+]
+
+
+def _track_record(brands, provider) -> None:
+    """Three completed, reviewed contracts, so a provider shows its stars and why it has them."""
+    from services import kpis, ratings_data, reviews
+
+    for brand_index, title, yuan, scores, comment in COMPLETED_VIDEOS:
+        brand = brands[brand_index]
+        tender = _tender(brand, title, "video", "Vertical short videos, 15–30 seconds each.", yuan // 2, yuan * 2, 5,
+                         ["proposal"], kpis=[("completion rate", 30, "%")])
+        bid = _bid(provider, tender, yuan, 21, "Script, shoot and edit in our Xiamen studio.")
+        tenders.close_tender(brand, tender.id)
+        contract = evaluation.award(brand, tender.id, bid.id)
+        for n, milestone in enumerate(contract.milestones):
+            escrow.fund(brand, milestone.id)
+            kpis.record_result(brand, milestone.id, tender.kpis[0].id, (34, 31, 27)[n])
+            escrow.deliver(provider, milestone.id, "Delivered: see the shared folder.",
+                           ["https://pan.example.com/s/videos"])
+            escrow.accept(brand, milestone.id)
+        reviews.submit(brand, contract.id, dict(zip(("quality", "communication", "timeliness", "professionalism"),
+                                                    scores, strict=True)), comment)
+        reviews.submit(provider, contract.id, {"quality": 5, "communication": 5, "timeliness": 5,
+                                               "professionalism": 5}, "Clear briefs and quick feedback.")
+    db.session.flush()
+    ratings_data.recompute([provider.id], utcnow())

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from babel.numbers import get_currency_precision
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_currency, format_datetime, get_locale
+from flask_babel import format_currency, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 
@@ -43,6 +43,11 @@ def money(amount: int | None, currency: str = "CNY") -> str:
 def datetime_local(value, fmt: str = "medium") -> str:
     """An aware UTC datetime shown in the viewer's time zone."""
     return "" if value is None else format_datetime(value, fmt)
+
+
+def number(value) -> str:
+    """A quantity such as a KPI target in the viewer's locale (30, 52.5, 1,200): never 3E+1."""
+    return "" if value is None else format_decimal(value, format="#,##0.####")
 
 
 def locale_code() -> str:

@@ -60,6 +60,40 @@ DISPUTE_REASON_LABELS = {
 
 DISPUTE_STATUS_LABELS = {"open": _l("Open"), "resolved": _l("Decided"), "withdrawn": _l("Withdrawn")}
 
+KPI_DIRECTION_LABELS = {"at_least": _l("at least the target"), "at_most": _l("at most the target")}
+KPI_DIRECTION_SHORT = {"at_least": "≥", "at_most": "≤"}
+
+ADJUSTMENT_DIRECTION_LABELS = {"to_brand": _l("from the provider to the brand"),
+                               "to_provider": _l("from the brand to the provider")}
+
+DISPUTE_ACTION_LABELS = {"opened": _l("Opened"), "evidence": _l("Evidence added"), "withdrawn": _l("Withdrawn"),
+                         "resolved": _l("Decided"), "adjusted": _l("Correction posted")}
+
+
+def dispute_event_details(action: str, detail: dict | None, currency: str) -> str:
+    """What a recorded dispute action did, as a sentence (the audit trail stores codes and minor units)."""
+    from flask_babel import gettext as _
+
+    from i18n import money
+
+    d = detail or {}
+    if action == "opened":
+        return _("Reason: %(reason)s", reason=DISPUTE_REASON_LABELS.get(d.get("reason"), d.get("reason") or ""))
+    if action == "evidence":
+        return _("Links: %(links)s, files: %(files)s", links=d.get("links", 0), files=d.get("files", 0))
+    if action == "withdrawn":
+        status = d.get("restored")
+        return _("The milestone is back to “%(status)s”.", status=MILESTONE_STATUS_LABELS.get(status, status or ""))
+    if action == "resolved":
+        return _("%(provider)s to the provider (commission %(commission)s), %(refund)s back to the brand",
+                 provider=money(d.get("provider_amount", 0), currency),
+                 commission=money(d.get("commission", 0), currency), refund=money(d.get("refund", 0), currency))
+    if action == "adjusted":
+        return _("%(amount)s %(direction)s: %(reason)s", amount=money(d.get("amount", 0), currency),
+                 direction=ADJUSTMENT_DIRECTION_LABELS.get(d.get("direction"), d.get("direction") or ""),
+                 reason=d.get("reason") or "")
+    return ""
+
 RESPONSE_LABELS = {"responded": _l("Responded"), "waiting": _l("Waiting"),
                    "not_responding": _l("Not responding")}
 

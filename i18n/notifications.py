@@ -1,8 +1,18 @@
 """What each notification says, rendered in the reader's language when it is read."""
+from datetime import datetime
+
 from flask_babel import gettext as _
 
-from i18n import money
+from i18n import datetime_local, money
 from i18n.labels import ROUND_LABELS
+
+
+def _moment(value: str | None) -> str:
+    """An ISO time stored in a notification, shown in the reader's time zone."""
+    try:
+        return datetime_local(datetime.fromisoformat(value)) if value else ""
+    except ValueError:
+        return value or ""
 
 
 def render(kind: str, params: dict) -> str:
@@ -19,11 +29,10 @@ def render(kind: str, params: dict) -> str:
         "question_asked": lambda: _("A provider asked a question on “%(tender)s”.", **p),
         "question_answered": lambda: _("A question on “%(tender)s” was answered.", **p),
         "addendum_published": lambda: _("“%(tender)s” was changed by an addendum; bids now close %(deadline)s.",
-                                        tender=p["tender"], deadline=p.get("deadline", "")[:16].replace("T", " ")
-                                        + " UTC"),
-        "bid_advanced": lambda: _("Your bid on “%(tender)s” moved on to the %(round)s round.", **p),
+                                        tender=p["tender"], deadline=_moment(p.get("deadline"))),
+        "bid_advanced": lambda: _("Your bid on “%(tender)s” moved on to the next round: %(round)s.", **p),
         "bid_rejected": lambda: _("Your bid on “%(tender)s” was not taken further: %(reason)s", **p),
-        "slot_scheduled": lambda: _("Your %(round)s for “%(tender)s” is booked: %(location)s.", **p),
+        "slot_scheduled": lambda: _("Booked for “%(tender)s” — %(round)s: %(location)s.", **p),
         "bid_awarded": lambda: _("You won “%(tender)s”! The contract is ready.", **p),
         "bid_not_awarded": lambda: _("“%(tender)s” was awarded to another provider.", **p),
         "tender_cancelled": lambda: _("“%(tender)s” was cancelled.", **p),
@@ -54,6 +63,9 @@ def render(kind: str, params: dict) -> str:
                                    "%(reason)s", amount=money(p.get("amount", 0), p.get("currency", "CNY")),
                                    reason=p.get("reason", "")),
         "provider_rejected": lambda: _("Your verification was declined: %(reason)s", **p),
+        "kpi_recorded": lambda: _("The brand recorded a “%(kpi)s” result for “%(milestone)s”.", **p),
+        "review_received": lambda: _("You received a review on “%(tender)s”.", **p) if p.get("tender")
+        else _("You received a review."),
     }
     make = texts.get(kind)
-    return make() if make else kind
+    return make() if make else _("Something changed: open it to see what.")

@@ -6,8 +6,9 @@ DIMENSIONS = {
                         _l("Brands' review scores, recent reviews and larger contracts counting more."),
                         _l("Ask every brand to review the contract when it ends; reply to reviews.")),
     "operating": (_l("Operating capability"), 30,
-                  _l("Deliveries on time, contracts completed, change-request rounds and disputes lost."),
-                  _l("Deliver by each milestone's due date and get it right the first time.")),
+                  _l("Deliveries on time, contracts completed, change-request rounds, disputes lost and the KPI "
+                     "targets brands recorded as met."),
+                  _l("Deliver by each milestone's due date, get it right the first time and meet the KPI targets.")),
     "brand_development": (_l("Brand development"), 15,
                           _l("Brands served in the last 12 months, brands that came back, and their size."),
                           _l("Win work from more brands, and keep the ones you have.")),

@@ -3,6 +3,7 @@ from models.bid import Bid, BidAttachment, BidMilestone, BidRevision, BidScore, 
 from models.contract import Contract, Milestone
 from models.dispute import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile, StripeRefund
 from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, MilestoneEvent, StripePayment
+from models.kpi import KpiResult
 from models.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from models.notification import Notification
 from models.payout import Payout, PayoutAccount, PayoutBatch, ReconciliationRun
@@ -13,7 +14,7 @@ from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestio
 from models.user import ApiToken, User
 
 __all__ = [
-    "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
+    "KpiResult", "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
     "Payout", "PayoutAccount", "PayoutBatch", "ReconciliationRun",
     "Dispute", "DisputeEvent", "DisputeEvidence", "EvidenceFile", "StripeRefund",
     "ApiToken", "Bid", "BidAttachment", "BidMilestone", "BidRevision", "BidScore", "BrandProfile", "Contract",

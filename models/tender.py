@@ -100,3 +100,8 @@ class TenderKpi(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     target: Mapped[Decimal] = mapped_column(Numeric(14, 4))
     unit: Mapped[str] = mapped_column(String(20), default="")
+    # "at_least" (conversion 52 %) or "at_most" (first-response time 30 s): when a result meets the target
+    direction: Mapped[str] = mapped_column(String(8), default="at_least", server_default="at_least")
+
+    def met_by(self, value: Decimal) -> bool:
+        return value <= self.target if self.direction == "at_most" else value >= self.target

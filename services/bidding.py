@@ -13,6 +13,7 @@ from models.types import utcnow
 from services import notifications, storage
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
+from services.pagination import Page, paginate
 from services.tenders import MAX_AMOUNT, get_tender, is_invited
 
 MAX_MILESTONES = 20
@@ -219,7 +220,10 @@ def attachment_for(viewer: User | None, bid_id: int, attachment_id: int) -> BidA
     return attachment
 
 
-def bids_of_provider(provider: User) -> list[Bid]:
-    return list(db.session.scalars(
-        select(Bid).where(Bid.provider_id == provider.id).options(selectinload(Bid.tender))
-        .order_by(Bid.created_at.desc())))
+def bids_of_provider(provider: User, *, status: str | None = None, page: int = 1, per_page: int = 20) -> Page:
+    """The provider's own bids, newest first, one page; `status` narrows them."""
+    check({"status": status not in (None, "", *BID_STATUSES) and _l("Unknown status.")})
+    stmt = select(Bid).where(Bid.provider_id == provider.id).options(selectinload(Bid.tender))
+    if status:
+        stmt = stmt.where(Bid.status == status)
+    return paginate(stmt.order_by(Bid.created_at.desc(), Bid.id.desc()), page, per_page)

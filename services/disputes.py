@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
 from extensions import db
+from i18n import money
 from models import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile, Milestone, StripePayment, StripeRefund, User
 from models.dispute import DISPUTE_REASONS
 from models.types import utcnow
@@ -153,7 +154,7 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
     reason = (reason or "").strip()
     check({
         "provider_amount": not 0 <= provider_amount <= milestone.amount
-        and _l("From 0 to the milestone amount (%(amount)s).", amount=milestone.amount),
+        and _l("From 0 to the milestone amount (%(amount)s).", amount=money(milestone.amount, milestone.currency)),
         "reason": not 3 <= len(reason) <= 5000 and _l("Explain the decision (3 to 5000 characters)."),
     })
     cut = ledger.commission_of(provider_amount, current_app.config["COMMISSION_BPS"])

@@ -7,14 +7,17 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Bid, BidScore, Contract, EvaluationSlot, Milestone, Tender, User
+from models.contract import CONTRACT_STATUSES
 from models.types import utcnow
 from services import notifications
 from services.bidding import bids_for, decide_bid
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
+from services.pagination import Page, paginate
 from services.tenders import get_tender, move, owned_tender
 
 SLOT_ROUNDS = ("pitch", "site_visit")
@@ -194,6 +197,11 @@ def contract_for(viewer: User | None, contract_id: int) -> Contract:
     return contract
 
 
-def contracts_of(user: User) -> list[Contract]:
+def contracts_of(user: User, *, status: str | None = None, page: int = 1, per_page: int = 20) -> Page:
+    """The user's contracts (as provider or as brand), newest first, one page; `status` narrows them."""
+    check({"status": status not in (None, "", *CONTRACT_STATUSES) and _l("Unknown status.")})
     column = Contract.provider_id if user.is_provider else Contract.brand_id
-    return list(db.session.scalars(select(Contract).where(column == user.id).order_by(Contract.created_at.desc())))
+    stmt = select(Contract).where(column == user.id).options(selectinload(Contract.tender))
+    if status:
+        stmt = stmt.where(Contract.status == status)
+    return paginate(stmt.order_by(Contract.created_at.desc(), Contract.id.desc()), page, per_page)

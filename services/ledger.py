@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import JSON, func, insert, literal, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import LedgerAccount, LedgerEntry, LedgerPosting, User
@@ -204,6 +205,26 @@ def unbalanced_postings() -> list[str]:
     return [key for (key,) in rows]
 
 
-def recent_postings(kind: str, limit: int = 20) -> list[LedgerPosting]:
-    return list(db.session.scalars(select(LedgerPosting).where(LedgerPosting.kind == kind)
-                                   .order_by(LedgerPosting.created_at.desc(), LedgerPosting.id.desc()).limit(limit)))
+@dataclass(frozen=True)
+class Deposit:
+    """A recorded bank transfer and the brand whose wallet it credited."""
+
+    posting: LedgerPosting
+    amount: int
+    currency: str
+    brand: User | None
+
+
+def recent_deposits(limit: int = 20) -> list[Deposit]:
+    """The latest bank transfers into brands' wallets, newest first, each with its brand and the
+    brand's store profile, in one query (no query per row)."""
+    rows = db.session.execute(
+        select(LedgerPosting, LedgerEntry, User)
+        .join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .outerjoin(User, User.id == LedgerAccount.user_id)
+        .where(LedgerPosting.kind == "deposit", LedgerAccount.kind == "brand_wallet")
+        .options(joinedload(User.brand_profile))
+        .order_by(LedgerPosting.created_at.desc(), LedgerPosting.id.desc()).limit(limit))
+    return [Deposit(posting=posting, amount=entry.amount, currency=entry.currency, brand=brand)
+            for posting, entry, brand in rows]

@@ -11,12 +11,12 @@ Every dimension is a sub-score from 0 to 100, computed only from data the platfo
    PRIOR_WEIGHT = 5 and platform_mean the mean of all visible provider reviews (4.0 before any exist),
    so one 5-star review from a tiny contract cannot beat many good reviews from large ones.
    Sub-score = (average − 1) / 4 × 100.
-2. Operating capability (30 %): on-time delivery (first delivery by the milestone's due date) 30,
-   completion (completed ÷ completed + cancelled contracts) 25, change-request rounds per settled
-   milestone (0 rounds → full marks, 3 or more → none) 20, disputes lost (decided with the provider
-   getting less than half; each 10 % of settled milestones lost costs half the marks) 25.
-   Rates with nothing to measure count as full marks. KPI results are not recorded yet, so they do
-   not enter the score (they will, as a fifth part, once contracts record KPI actuals).
+2. Operating capability (30 %): on-time delivery (first delivery by the milestone's due date) 25,
+   completion (completed ÷ completed + cancelled contracts) 20, change-request rounds per settled
+   milestone (0 rounds → full marks, 3 or more → none) 15, disputes lost (decided with the provider
+   getting less than half; each 10 % of settled milestones lost costs half the marks) 20, KPI targets
+   met (results the brands recorded that met the tender's target ÷ results recorded) 20.
+   Rates with nothing to measure count as full marks.
 3. Brand-development capability (15 %): distinct brands served in the last 12 months (10 or more →
    full marks) 40, repeat-brand rate (brands with 2+ contracts ÷ brands) 30, the size tier of brands
    served (small 25, growing 50, large 75, flagship 100, averaged) 30.
@@ -67,6 +67,8 @@ class RatingInputs:
     on_time_milestones: int = 0
     change_requests: int = 0
     disputes_lost: int = 0
+    kpi_results: int = 0  # KPI results the brands recorded
+    kpi_met: int = 0  # of which met the target
     completed_contracts: int = 0
     cancelled_contracts: int = 0
     brands_12m: int = 0
@@ -106,10 +108,12 @@ def operating(i: RatingInputs) -> tuple[float, dict]:
     completion = i.completed_contracts / ended if ended else 1.0
     rounds = i.change_requests / settled if settled else 0.0
     lost = i.disputes_lost / settled if settled else 0.0
-    parts = {"on_time": on_time * 30, "completion": completion * 25, "change_rounds": max(0.0, 1 - rounds / 3) * 20,
-             "disputes_lost": max(0.0, 1 - lost * 5) * 25}
+    kpi = i.kpi_met / i.kpi_results if i.kpi_results else 1.0
+    parts = {"on_time": on_time * 25, "completion": completion * 20, "change_rounds": max(0.0, 1 - rounds / 3) * 15,
+             "disputes_lost": max(0.0, 1 - lost * 5) * 20, "kpi_met": kpi * 20}
     detail = {**{k: round(v, 2) for k, v in parts.items()}, "on_time_rate": round(on_time, 3),
-              "change_rounds_per_milestone": round(rounds, 3), "disputes_lost": i.disputes_lost}
+              "change_rounds_per_milestone": round(rounds, 3), "disputes_lost": i.disputes_lost,
+              "kpi_met_rate": round(kpi, 3), "kpi_results": i.kpi_results}
     return _clip(sum(parts.values())), detail
 
 
@@ -224,9 +228,10 @@ def sql_rate(inputs, platform_mean: float, dialect: str):
                / (literal(PRIOR_WEIGHT) + i.review_weight))
     ended = i.completed_contracts + i.cancelled_contracts
     completion = case((ended != 0, f(i.completed_contracts) / f(ended)), else_=literal(1.0))
-    operating_parts = (settled_rate(i.on_time_milestones, 1.0) * 30, completion * 25,
-                       _greatest(dialect, literal(0.0), 1 - settled_rate(i.change_requests, 0.0) / 3.0) * 20,
-                       _greatest(dialect, literal(0.0), 1 - settled_rate(i.disputes_lost, 0.0) * 5) * 25)
+    kpi = case((i.kpi_results != 0, f(i.kpi_met) / f(i.kpi_results)), else_=literal(1.0))
+    operating_parts = (settled_rate(i.on_time_milestones, 1.0) * 25, completion * 20,
+                       _greatest(dialect, literal(0.0), 1 - settled_rate(i.change_requests, 0.0) / 3.0) * 15,
+                       _greatest(dialect, literal(0.0), 1 - settled_rate(i.disputes_lost, 0.0) * 5) * 20, kpi * 20)
     brands = f(i.brands_12m)
     breadth = _least(dialect, literal(1.0), brands / BRANDS_FOR_FULL_MARKS) * 40
     repeat = case((i.brands_12m != 0, f(i.repeat_brands_12m) / brands), else_=literal(0.0)) * 30
@@ -237,7 +242,7 @@ def sql_rate(inputs, platform_mean: float, dialect: str):
 
     raw = {"service_reviews": _clip_sql(dialect, (average - 1) / 4.0 * 100),
            "operating": _clip_sql(dialect, operating_parts[0] + operating_parts[1] + operating_parts[2]
-                                  + operating_parts[3]),
+                                  + operating_parts[3] + operating_parts[4]),
            "brand_development": _clip_sql(dialect, breadth + repeat + tier),
            "growth": (growth_mark(i.volume_recent, i.volume_previous, VOLUME_SMOOTHING)
                       + growth_mark(i.new_brands_recent, i.new_brands_previous, 1)) / 2.0}

@@ -48,6 +48,7 @@ from models import (
     BrandProfile,
     Contract,
     Dispute,
+    KpiResult,
     Milestone,
     MilestoneDelivery,
     MilestoneEvent,
@@ -140,6 +141,9 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
                   .join(MilestoneEvent, MilestoneEvent.milestone_id == Milestone.id)
                   .where(MilestoneEvent.kind == "changes_requested").group_by(Contract.provider_id),
                   Contract.provider_id), ("change_requests",))
+    yield (scoped(select(Contract.provider_id, func.count(KpiResult.id), func.sum(case((KpiResult.met, 1), else_=0)))
+                  .join(KpiResult, KpiResult.contract_id == Contract.id).group_by(Contract.provider_id),
+                  Contract.provider_id), ("kpi_results", "kpi_met"))
     yield (scoped(select(Contract.provider_id, func.count(Dispute.id))
                   .join(Milestone, Milestone.contract_id == Contract.id)
                   .join(Dispute, Dispute.milestone_id == Milestone.id)

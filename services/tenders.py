@@ -18,6 +18,7 @@ from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
 
+KPI_DIRECTIONS = ("at_least", "at_most")
 MAX_AMOUNT = 10**13  # minor units: 100 billion yuan; anything above is a typo
 MAX_KPIS = 10
 MIN_LEAD = timedelta(hours=1)  # a tender must stay open long enough for anyone to bid
@@ -29,6 +30,7 @@ class KpiInput:
     name: str
     target: Decimal | int | float | str
     unit: str = ""
+    direction: str = "at_least"  # or "at_most": see TenderKpi.direction
 
 
 @dataclass
@@ -61,9 +63,10 @@ def _kpi_errors(kpis: list[KpiInput]) -> tuple[str | None, list[TenderKpi]]:
             target = target.quantize(Decimal("0.0001")) if abs(target) < 10**10 else None
         except InvalidOperation:
             target = None
-        if not (1 <= len(name) <= 100) or len(unit) > 20 or target is None or not Decimal(0) <= target < 10**10:
+        if not (1 <= len(name) <= 100) or len(unit) > 20 or target is None or not Decimal(0) <= target < 10**10 \
+                or kpi.direction not in KPI_DIRECTIONS:
             return _l("Each KPI needs a name, a target of 0 or more and a short unit."), []
-        rows.append(TenderKpi(position=position, name=name, target=target, unit=unit))
+        rows.append(TenderKpi(position=position, name=name, target=target, unit=unit, direction=kpi.direction))
     return None, rows
 
 

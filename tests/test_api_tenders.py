@@ -40,7 +40,8 @@ def test_brand_creates_tender(posted):
     assert t["current_round"] is None
     assert t["rounds"] == ["proposal", "pitch", "site_visit"]
     assert t["budget_min"] == 30000000 and isinstance(t["budget_min"], int)
-    assert t["kpis"] == [{"name": "first-response time", "target": 30, "unit": "s"}]
+    assert [{k: kpi[k] for k in ("name", "target", "unit", "direction")} for kpi in t["kpis"]] \
+        == [{"name": "first-response time", "target": 30, "unit": "s", "direction": "at_least"}]
     assert t["bid_count"] == 0
     assert t["bid_deadline"].endswith("Z") or "+" in t["bid_deadline"]
 

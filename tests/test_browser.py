@@ -149,3 +149,24 @@ def test_staff_start_a_settlement_batch_and_watch_its_progress(new_page, make_us
     page.wait_for_selector("[data-testid=batch-progress]", state="detached")  # the page reloaded: closed
     assert page.get_by_test_id("bank-file").is_visible()
     assert "¥6,000.00" in page.content()
+
+
+def test_staff_see_both_amounts_before_a_decision_moves_money(new_page, deal, make_user):
+    """The decision's confirmation says what goes to the provider and what goes back to the brand,
+    computed from the amount typed, before the money moves."""
+    d = deal(amounts=(100000, 20000, 30000))
+    d.deposit(150000)
+    d.fund(0)
+    d.deliver(0)
+    dispute = d.brand.post(f"/milestones/{d.milestone_ids[0]}/disputes", json={"reason": "quality"}).json["id"]
+    page = new_page()
+    login_as(page, make_user("admin").email)
+    page.goto(f"/disputes/{dispute}")
+    page.fill("#provider_amount", "400.10")
+    page.fill("#reason", "Part of the work is usable.")
+    asked = []
+    page.on("dialog", lambda dialog: asked.append(dialog.message))  # (new_page's own handler accepts it)
+    page.get_by_test_id("decide-form").locator("button[type=submit]").click()
+    page.wait_for_selector("[data-testid=decision]")
+    assert "¥400.10" in asked[0] and "¥599.90" in asked[0]
+    assert d.milestone(0)["status"] == "resolved"

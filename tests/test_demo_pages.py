@@ -58,3 +58,18 @@ def test_every_page_renders(client, demo, role, language):
         assert client.get(f"/disputes/{demo['dispute']}").status_code == 200
     html = client.get("/notifications").get_data(as_text=True)
     assert not re.search(r">\s*[a-z_]+\s*</button>", html)  # every notification kind has a text
+
+
+def test_the_demo_has_a_rated_provider_who_can_see_why(app, client, demo):
+    """Three completed, reviewed contracts: the directory lists Kuaipai among rated providers, and its
+    page shows the stars with the breakdown behind them."""
+    from models import ProviderProfile, User
+
+    with app.app_context():
+        kuaipai = db.session.scalar(select(User).where(User.email == "kuaipai@witkey.demo"))
+        stars = db.session.get(ProviderProfile, kuaipai.id).stars
+    assert stars in (3, 4, 5, 6)
+    listing = client.get("/providers?min_stars=3", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'data-testid="stars-{kuaipai.id}"' in listing
+    page = client.get(f"/providers/{kuaipai.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"{stars} stars" in page and 'data-testid="breakdown"' in page

@@ -78,4 +78,4 @@ def deposits():
             return redirect(url_for("admin.deposits"))
     balances, totals = ledger.summary()
     return render_template("admin/deposits.html", form=form, balances=balances, totals=totals,
-                           recent=ledger.recent_postings("deposit", 20)), 422 if form.is_submitted() else 200
+                           recent=ledger.recent_deposits(20)), 422 if form.is_submitted() else 200

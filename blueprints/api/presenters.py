@@ -19,6 +19,15 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def kpi_out(kpi) -> schemas.KpiOut:
+    return schemas.KpiOut(id=kpi.id, name=kpi.name, target=_number(kpi.target), unit=kpi.unit, direction=kpi.direction)
+
+
+def kpi_result_out(result) -> schemas.KpiResultOut:
+    return schemas.KpiResultOut(id=result.id, kpi_id=result.kpi_id, milestone_id=result.milestone_id,
+                                value=_number(result.value), met=result.met, recorded_at=result.created_at)
+
+
 def visible_bid_count(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> int | None:
     """Sealed tenders hide the count from everyone but their brand (and staff) until award."""
     insider = viewer is not None and (viewer.is_admin or viewer.id == tender.brand_id)
@@ -36,7 +45,7 @@ def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | Non
         bid_deadline=tender.bid_deadline, sealed=tender.sealed, rounds=tender.rounds,
         status=tender.status, current_round=tender.current_round_kind,
         bid_count=visible_bid_count(tender, viewer, counts),
-        kpis=[schemas.KpiOut(name=k.name, target=_number(k.target), unit=k.unit) for k in tender.kpis],
+        kpis=[kpi_out(k) for k in tender.kpis],
         brand=schemas.BrandSummary(id=brand.id, display_name=brand.display_name,
                                    store_name=profile.store_name if profile else None,
                                    size_tier=profile.size_tier if profile else None),

@@ -142,6 +142,8 @@ class KpiIn(BaseModel):
     name: str = Field(max_length=100, description='e.g. "first-response time"')
     target: int | Decimal = Field(description="e.g. 30")
     unit: str = Field("", max_length=20, description='e.g. "s" or "%"')
+    direction: Literal["at_least", "at_most"] = Field(
+        "at_least", description='when a result meets the target: "at_least" (conversion) or "at_most" (response time)')
 
 
 class TenderIn(BaseModel):
@@ -177,9 +179,30 @@ class CancelIn(BaseModel):
 
 
 class KpiOut(BaseModel):
+    id: int
     name: str
     target: int | float
     unit: str
+    direction: Literal["at_least", "at_most"]
+
+
+class KpiResultIn(BaseModel):
+    kpi_id: int = Field(description="one of the contract's tender KPIs")
+    value: int | Decimal = Field(description="what was measured over the milestone, in the KPI's unit")
+
+
+class KpiResultOut(BaseModel):
+    id: int
+    kpi_id: int
+    milestone_id: int
+    value: int | float
+    met: bool
+    recorded_at: AwareDatetime
+
+
+class KpiResults(BaseModel):
+    kpis: list[KpiOut]
+    items: list[KpiResultOut]
 
 
 class BrandSummary(BaseModel):

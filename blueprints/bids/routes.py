@@ -29,7 +29,11 @@ def _bid_input(form: BidForm, currency: str) -> BidInput | None:
         if not (step.title.data or "").strip() and step.amount.data is None:
             continue  # an empty row
         step_amount = minor_units(step.amount.data or 0, currency)
-        if step_amount is None or step.due_days.data is None:
+        if step_amount is None:
+            step.amount.errors.append(_("Use at most two decimal places."))
+            form.milestones.errors.append(_("A milestone amount has more than two decimal places."))
+            return None
+        if step.due_days.data is None:
             form.milestones.errors.append(_("Give every milestone a title, an amount and a due day."))
             return None
         plan.append(MilestoneInput(title=step.title.data or "", amount=step_amount, due_days=step.due_days.data))
@@ -107,8 +111,12 @@ def attachment(bid_id: int, attachment_id: int):
 @bp.get("/bids/mine")
 @role_required("provider")
 def mine():
-    """The provider's bids, every status, and the tenders it is invited to."""
-    return render_template("bids/mine.html", bids=bidding.bids_of_provider(current_user),
+    """The provider's bids, newest first, 20 a page (?status= narrows them), and the tenders it is invited to."""
+    status = request.args.get("status") or None
+    page = bidding.bids_of_provider(current_user, status=status,
+                                    page=max(request.args.get("page", 1, type=int) or 1, 1))
+    return render_template("bids/mine.html", page=page, status=status,
+                           args={"status": status} if status else {},
                            invitations=invitations.invitations_of(current_user))
 
 

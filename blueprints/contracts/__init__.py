@@ -1,14 +1,14 @@
 """Contract pages: milestones with their money state, deliveries, history and the next step."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.api.bids import send_one_of
-from blueprints.contracts.forms import ChangesForm, DeliverForm
+from blueprints.contracts.forms import ChangesForm, DeliverForm, KpiResultForm
 from blueprints.disputes.forms import DisputeForm
 from blueprints.reviews.forms import ReasonForm, ReplyForm, ReviewForm
 from blueprints.web import ActionForm, perform, role_required, submitted
-from services import escrow, evaluation, ledger
+from services import escrow, evaluation, kpis, ledger
 from services import reviews as review_service
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -17,7 +17,12 @@ bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 @bp.get("")
 @login_required
 def index():
-    return render_template("contracts/index.html", contracts=evaluation.contracts_of(current_user))
+    """The user's contracts, newest first, 20 a page; ?status= narrows them."""
+    status = request.args.get("status") or None
+    page = evaluation.contracts_of(current_user, status=status,
+                                   page=max(request.args.get("page", 1, type=int) or 1, 1))
+    return render_template("contracts/index.html", page=page, status=status,
+                           args={"status": status} if status else {})
 
 
 @bp.get("/<int:contract_id>")
@@ -28,12 +33,25 @@ def detail(contract_id: int):
         if current_user.id == contract.brand_id else None
     visible = review_service.for_contract(current_user, contract.id)
     problem = review_service.review_problem(current_user, contract) if not current_user.is_admin else True
+    _, kpi_results = kpis.results_of(current_user, contract.id)
     return render_template("contracts/detail.html", contract=contract, wallet=wallet, reviews=visible,
+                           kpi_results=kpi_results, kpi_form=KpiResultForm.for_contract(contract),
                            can_review=problem is None, review_form=ReviewForm(), reply_form=ReplyForm(),
                            reason_form=ReasonForm(),
                            release_due_at=escrow.release_due_at, commission_of=ledger.commission_of,
                            action_form=ActionForm(), deliver_form=DeliverForm(), changes_form=ChangesForm(),
                            dispute_form=DisputeForm())
+
+
+@bp.post("/<int:contract_id>/kpi-results")
+@role_required("brand")
+def record_kpi_result(contract_id: int):
+    contract = evaluation.contract_for(current_user, contract_id)
+    form = KpiResultForm.for_contract(contract)
+    if submitted(form):
+        perform(lambda: kpis.record_result(current_user, form.milestone_id.data, form.kpi_id.data, form.value.data),
+                success=_("KPI result recorded. The provider has been told."))
+    return redirect(url_for("contracts.detail", contract_id=contract_id) + "#kpis")
 
 
 def _back(milestone_id: int):

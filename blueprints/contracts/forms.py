@@ -1,8 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from blueprints.fields import FiniteDecimalField
 
 
 class DeliverForm(FlaskForm):
@@ -13,3 +15,20 @@ class DeliverForm(FlaskForm):
 
 class ChangesForm(FlaskForm):
     note = TextAreaField(_l("What needs to change"), validators=[Optional(), Length(max=5000)])
+
+
+class KpiResultForm(FlaskForm):
+    """The brand records what was measured for one KPI over one milestone (choices set per contract)."""
+
+    milestone_id = SelectField(_l("Milestone"), coerce=int)
+    kpi_id = SelectField(_l("KPI"), coerce=int)
+    value = FiniteDecimalField(_l("Measured value"), validators=[InputRequired(), NumberRange(min=0, max=10**10)])
+
+    @classmethod
+    def for_contract(cls, contract, **kwargs) -> "KpiResultForm":
+        from services.kpis import MEASURABLE
+
+        form = cls(**kwargs)
+        form.milestone_id.choices = [(m.id, m.title) for m in contract.milestones if m.status in MEASURABLE]
+        form.kpi_id.choices = [(k.id, k.name) for k in contract.tender.kpis]
+        return form

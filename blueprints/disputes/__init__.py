@@ -7,7 +7,7 @@ from blueprints.api.bids import send_one_of
 from blueprints.disputes.forms import AdjustmentForm, DisputeForm, EvidenceForm, ResolveForm
 from blueprints.web import ActionForm, perform, role_required, submitted
 from i18n import minor_units
-from services import disputes, escrow
+from services import disputes, escrow, kpis
 
 bp = Blueprint("disputes", __name__, url_prefix="/disputes")
 
@@ -50,7 +50,9 @@ def detail(dispute_id: int):
     dispute = disputes.dispute_for(current_user, dispute_id)
     milestone = dispute.milestone
     plan = milestone.contract.bid.milestones
+    _, kpi_results = kpis.results_of(current_user, milestone.contract_id)
     return render_template("disputes/detail.html", dispute=dispute, milestone=milestone, plan=plan,
+                           kpi_results=kpi_results,
                            responses=disputes.response_state(dispute), evidence_form=EvidenceForm(),
                            resolve_form=ResolveForm(), adjustment_form=AdjustmentForm(), action_form=ActionForm())
 

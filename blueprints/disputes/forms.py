@@ -5,7 +5,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from blueprints.fields import MONEY, FiniteDecimalField
-from i18n.labels import DISPUTE_REASON_LABELS, choices, options
+from i18n.labels import ADJUSTMENT_DIRECTION_LABELS, DISPUTE_REASON_LABELS, choices, options
 
 
 class DisputeForm(FlaskForm):
@@ -31,6 +31,5 @@ class ResolveForm(FlaskForm):
 
 class AdjustmentForm(FlaskForm):
     amount = FiniteDecimalField(_l("Amount"), places=2, validators=[DataRequired(), MONEY])
-    direction = SelectField(_l("Move money"), choices=options([("to_brand", _l("from the provider to the brand")),
-                                                               ("to_provider", _l("from the brand to the provider"))]))
+    direction = SelectField(_l("Move money"), choices=options(ADJUSTMENT_DIRECTION_LABELS.items()))
     reason = TextAreaField(_l("Reason for the correction"), validators=[Optional(), Length(max=5000)])

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.account.forms import MultiCheckboxField
 from blueprints.fields import MONEY, FiniteDecimalField
-from i18n.labels import CATEGORY_LABELS, ROUND_LABELS, TENDER_STATUS_LABELS, choices, options
+from i18n.labels import CATEGORY_LABELS, KPI_DIRECTION_LABELS, ROUND_LABELS, TENDER_STATUS_LABELS, choices, options
 from models.catalog import CURRENCIES
 
 
@@ -25,6 +25,7 @@ class KpiForm(Form):
                        description=_l("e.g. first-response time"))
     target = FiniteDecimalField(_l("Target"), validators=[Optional(), NumberRange(min=0)])
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=20)], description=_l("e.g. s or %"))
+    direction = SelectField(_l("Met when the result is"), choices=choices(KPI_DIRECTION_LABELS), default="at_least")
 
 
 class TenderForm(FlaskForm):

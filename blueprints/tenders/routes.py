@@ -63,7 +63,8 @@ def _input_from(form: TenderForm) -> TenderInput | None:
             _("Use at most two decimal places."))
         return None
     deadline = form.bid_deadline.data.replace(tzinfo=ZoneInfo(current_user.timezone))
-    kpis = [KpiInput(name=k.form.name.data, target=k.form.target.data, unit=k.form.unit.data or "")
+    kpis = [KpiInput(name=k.form.name.data, target=k.form.target.data, unit=k.form.unit.data or "",
+                     direction=k.form.direction.data or "at_least")
             for k in form.kpis if (k.form.name.data or "").strip()]
     if any(k.target is None for k in kpis):
         form.kpis.errors.append(_("Give every named KPI a target."))
