@@ -44,12 +44,24 @@ def payment_intent_of(app, milestone_id) -> str:
                                   .where(StripePayment.milestone_id == milestone_id)).one()
 
 
-def funded_by_card(d, stripe_app, localstripe, app):
-    """The deal's first milestone, paid by card and confirmed by Stripe's webhook."""
+def post_event(stripe_app, kind: str, obj: dict, event_id: str) -> dict:
+    """A signed Stripe event delivered to the webhook; its JSON answer."""
+    payload = event_payload(kind, obj, event_id)
+    return stripe_app.test_client().post("/webhooks/stripe", data=payload, content_type="application/json",
+                                         headers={"Stripe-Signature": sign(payload)}).json
+
+
+def card_attempt(d, stripe_app, app):
+    """The deal's first milestone with an open card attempt: (brand caller, milestone id, intent id)."""
     brand = stripe_api(stripe_app, d.brand)
     mid = d.milestone_ids[0]
     brand.post(f"/milestones/{mid}/fund")
-    intent_id = payment_intent_of(app, mid)
+    return brand, mid, payment_intent_of(app, mid)
+
+
+def funded_by_card(d, stripe_app, localstripe, app):
+    """The deal's first milestone, paid by card and confirmed by Stripe's webhook."""
+    brand, mid, intent_id = card_attempt(d, stripe_app, app)
     pay_like_stripe_js(localstripe, intent_id)
     assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")
     return brand, mid, intent_id
@@ -262,10 +274,8 @@ def test_a_payment_intent_cancelled_at_stripe_is_replaced_on_the_next_fund(deal,
     `payment_intent.canceled` event marks the attempt cancelled too, and a late failure event after it
     changes nothing."""
     d = deal()
-    brand = stripe_api(stripe_app, d.brand)
-    mid = d.milestone_ids[0]
-    first = brand.post(f"/milestones/{mid}/fund").json["client_secret"]
-    dead = payment_intent_of(app, mid)
+    brand, mid, dead = card_attempt(d, stripe_app, app)
+    first = brand.post(f"/milestones/{mid}/fund").json["client_secret"]  # (the open attempt, reused)
     client(localstripe).v1.payment_intents.cancel(dead)
     second = brand.post(f"/milestones/{mid}/fund").json["client_secret"]
     assert second and second != first
@@ -276,25 +286,14 @@ def test_a_payment_intent_cancelled_at_stripe_is_replaced_on_the_next_fund(deal,
     assert pay_like_stripe_js(localstripe, attempts[1][0]).status == "succeeded"
     assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")
 
-    webhook = stripe_app.test_client()
     intent = client(localstripe).v1.payment_intents.retrieve(dead).to_dict()
-    for kind, expected in (("payment_intent.canceled", "ignored"), ("payment_intent.payment_failed", "ignored")):
-        payload = event_payload(kind, intent, f"evt_{kind}")
-        response = webhook.post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": sign(payload)},
-                                content_type="application/json")
-        assert response.json["result"] == expected  # already cancelled here: nothing changes
+    for kind in ("payment_intent.canceled", "payment_intent.payment_failed"):
+        assert post_event(stripe_app, kind, intent, f"evt_{kind}")["result"] == "ignored"  # cancelled already
     assert _status_of(app, dead) == "canceled" and fund_postings(app) == 1
 
 
 def test_a_canceled_event_closes_the_open_attempt(deal, stripe_app, localstripe, app):
-    d = deal()
-    brand = stripe_api(stripe_app, d.brand)
-    mid = d.milestone_ids[0]
-    brand.post(f"/milestones/{mid}/fund")
-    intent_id = payment_intent_of(app, mid)
+    _, _, intent_id = card_attempt(deal(), stripe_app, app)
     intent = client(localstripe).v1.payment_intents.retrieve(intent_id).to_dict()
-    payload = event_payload("payment_intent.canceled", {**intent, "status": "canceled"}, "evt_cancel")
-    response = stripe_app.test_client().post("/webhooks/stripe", data=payload,
-                                             headers={"Stripe-Signature": sign(payload)},
-                                             content_type="application/json")
-    assert response.json["result"] == "canceled" and _status_of(app, intent_id) == "canceled"
+    answer = post_event(stripe_app, "payment_intent.canceled", {**intent, "status": "canceled"}, "evt_cancel")
+    assert answer["result"] == "canceled" and _status_of(app, intent_id) == "canceled"
