@@ -3,7 +3,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from blueprints.api.routing import validation_error_status
 from extensions import db
@@ -42,7 +42,20 @@ def _page(status: int, message=None):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def _has_nul() -> bool:
+    values = [v for _, vs in request.args.lists() for v in vs]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [v for _, vs in request.form.lists() for v in vs]
+    return any("\x00" in v for v in values) or (request.is_json and b"\\u0000" in request.get_data().lower())
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        """PostgreSQL text cannot hold U+0000 (SQLite can): every input refuses it alike, up front."""
+        if _has_nul():
+            raise BadRequest(_("Text cannot contain the NUL character (U+0000)."))
+
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         db.session.rollback()  # never a partial change when a request fails
@@ -54,8 +67,8 @@ def register_error_handlers(app: Flask) -> None:
     def validation_error(exc: ValidationError):
         db.session.rollback()
         status, fields = validation_error_status(exc)
-        message = _("The request body is not valid JSON of the expected shape.") if status == 400 \
-            else _("Some values are not valid.")
+        message = _("A value has the wrong type, or the body is not valid JSON of the expected shape.") \
+            if status == 400 else _("Some values are not valid.")
         return json_error(status, "bad_request" if status == 400 else "invalid", message, fields)
 
     @app.errorhandler(IntegrityError)

@@ -306,7 +306,9 @@ def test_sealed_opening_hides_contents_even_from_the_brand_until_close(market):
     items = m.brand.get(f"/tenders/{m.tender_id}/bids").json["items"]
     assert len(items) == 1 and items[0]["sealed"] is True
     assert items[0]["amount"] is None and items[0]["proposal"] is None and items[0]["milestones"] is None
+    assert items[0]["provider"] is None  # nor who bid (as the brand's notifications say only "a sealed bid")
+    assert m.providers[0].get(f"/bids/{a['id']}").json["provider"]["id"]  # the bidder sees its own bid whole
     assert m.brand.post(f"/bids/{a['id']}/reject", json={"reason": "shopping around"}).status_code == 409
     m.close()
     items = m.brand.get(f"/tenders/{m.tender_id}/bids").json["items"]
-    assert items[0]["sealed"] is False and items[0]["amount"] == 450000_00
+    assert items[0]["sealed"] is False and items[0]["amount"] == 450000_00 and items[0]["provider"]["display_name"]

@@ -162,3 +162,17 @@ def test_odd_input_is_refused_without_a_server_error(api, deal, make_user):
     assert r.status_code == 422
     from services.storage import _display_name
     assert _display_name("\x01\x02") == "file" and _display_name("a/\x01b.pdf") == "b.pdf"
+
+
+def test_text_with_a_nul_character_is_refused_the_same_on_every_database(api, make_user, client):
+    """PostgreSQL text cannot hold U+0000: a JSON body, a query string or a form carrying it gets a clear
+    400 that names the problem (not a database error dressed as a number out of range)."""
+    brand = api(make_user("brand"))
+    r = brand.post("/tenders", json=tender_payload(title="Chat\x00team"))
+    assert r.status_code == 400 and "NUL" in r.json["error"]["message"]
+    assert brand.get("/tenders?q=a\x00b").status_code == 400
+    assert client.get("/tenders?q=a%00b").status_code == 400
+    assert brand.get("/tenders", query_string={"q": "chat"}).status_code == 200
+    wrong = brand.get("/tenders?page=abc")
+    assert wrong.status_code == 400 and wrong.json["error"]["fields"]["page"] and "wrong type" in \
+        brand.get("/tenders?page=abc", headers={"Accept-Language": "en"}).json["error"]["message"]

@@ -100,7 +100,8 @@ def test_sealed_opening_board_shows_only_that_bids_exist(client, login, make_use
     assert 'data-testid="sealed-notice"' in board and "450,000" not in board
     with client.application.app_context():
         bid_id = db.session.scalars(select(Bid)).one().id
-    assert "450,000" not in client.get(f"/bids/{bid_id}").get_data(as_text=True)
+    sealed = client.get(f"/bids/{bid_id}").get_data(as_text=True)
+    assert "450,000" not in sealed and provider.display_name not in sealed  # neither what nor who
     form_post(client, f"/tenders/{tid}/close", {}, page=f"/tenders/{tid}")
     assert "¥450,000.00" in client.get(f"/tenders/{tid}/evaluate").get_data(as_text=True)
 

@@ -89,7 +89,7 @@ def bid_out(bid: Bid, viewer: User) -> schemas.BidOut:
         id=bid.id, tender_id=bid.tender_id, status=bid.status, round=rounds[bid.round_index],
         revision=bid.revision, sealed=not contents, currency=bid.currency,
         provider=schemas.ProviderSummary(id=bid.provider_id, display_name=bid.provider.display_name,
-                                         verified=profile.verified, stars=profile.stars),
+                                         verified=profile.verified, stars=profile.stars) if contents else None,
         amount=bid.amount if contents else None,
         delivery_days=bid.delivery_days if contents else None,
         proposal=bid.proposal if contents else None,

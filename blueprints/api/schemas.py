@@ -315,7 +315,8 @@ class SlotOut(BaseModel):
 class BidOut(BaseModel):
     id: int
     tender_id: int
-    provider: ProviderSummary
+    provider: ProviderSummary | None = Field(description="null while the bid is sealed from this viewer: a sealed "
+                                                         "opening hides who bid, as well as what")
     status: Literal["submitted", "rejected", "withdrawn", "awarded"]
     round: RoundKind
     revision: int
