@@ -72,12 +72,16 @@ def refresh_stripe_status(provider: User) -> PayoutAccount:
 
 
 def apply_stripe_account(remote) -> str:
-    """The `account.updated` webhook: Stripe enabled or disabled payouts to a provider's account."""
+    """The `account.updated` webhook: Stripe enabled or disabled payouts to a provider's account. Events
+    can arrive late and out of order, so the event only says which account changed: its state is read
+    from Stripe now (if that fails, the webhook answers an error and Stripe delivers it again)."""
+    from services import stripe_gateway
+
     remote = remote.to_dict() if hasattr(remote, "to_dict") else remote
     account = db.session.scalar(select(PayoutAccount).where(PayoutAccount.stripe_account_id == remote.get("id")))
     if account is None:
         return "ignored"
-    _copy_stripe_state(account, remote)
+    _copy_stripe_state(account, stripe_gateway.retrieve_account(account.stripe_account_id).to_dict())
     return "account_updated"
 
 

@@ -228,6 +228,13 @@ def test_stripe_disabling_an_account_stops_its_payouts_until_it_is_fixed(stripe_
     accounts = onboarded(connect, 1)
     with stripe_app.app_context():
         (provider_id,) = seed_earnings(1, 500_00, stripe_accounts=accounts)
+    stale = {"id": accounts[0], "object": "account", "payouts_enabled": False, "capabilities": {}}
+    payload = event_payload("account.updated", stale, event_id="evt_account_0")  # an old event, delivered late
+    response = stripe_app.test_client().post("/webhooks/stripe", data=payload, content_type="application/json",
+                                             headers={"Stripe-Signature": sign(payload)})
+    assert response.status_code == 200
+    with stripe_app.app_context():  # what Stripe says now wins over what an old event said
+        assert db.session.get(PayoutAccount, provider_id).stripe_payouts_enabled
     disabled = call(connect, f"/_connect/accounts/{accounts[0]}/disable_transfers", method="POST")
     payload = event_payload("account.updated", disabled, event_id="evt_account_1")
     response = stripe_app.test_client().post("/webhooks/stripe", data=payload, content_type="application/json",
