@@ -170,12 +170,7 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
                 memo=milestone.title, milestone_id=milestone.id, actor_id=staff.id, reference=f"dispute:{dispute.id}",
                 meta={"provider_amount": provider_amount, "commission": cut, "refund": to_brand})
     if card and to_brand:
-        db.session.add(StripeRefund(key=f"refund:dispute:{dispute.id}", payment_intent_id=card.payment_intent_id,
-                                    amount=to_brand, currency=milestone.currency))
-        from workers import jobs
-        from workers.queues import enqueue_after_commit
-
-        enqueue_after_commit(jobs.send_pending_refunds)
+        _refund_to_card(card, f"refund:dispute:{dispute.id}", to_brand)
     escrow.transition(milestone, "resolved", staff, note=reason, provider_amount=provider_amount)
     _close(dispute, "resolved")
     dispute.provider_amount, dispute.decision_reason, dispute.decided_by_id = provider_amount, reason, staff.id
@@ -188,9 +183,20 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
     return dispute
 
 
+def _refund_to_card(card: StripePayment, key: str, amount: int) -> None:
+    """Owe a refund of the card payment (the outbox row, sent by a job after this commits)."""
+    db.session.add(StripeRefund(key=key, payment_intent_id=card.payment_intent_id, amount=amount,
+                                currency=card.currency))
+    from workers import jobs
+    from workers.queues import enqueue_after_commit
+
+    enqueue_after_commit(jobs.send_pending_refunds)
+
+
 def adjust(staff: User, dispute_id: int, amount: int, direction: str, reason: str):
-    """A correction after a decision: move money between the provider's payable and the brand's
-    wallet as a new, separately recorded posting (the decision itself stays as it was)."""
+    """A correction after a decision: move money between the provider's payable and the brand — its
+    wallet, or, when the milestone was paid by card, back to the card as a Stripe refund (a card
+    brand's wallet pays for nothing) — as a new, separately recorded posting (the decision stays)."""
     if staff is None or not staff.is_admin:
         raise Forbidden(_l("Only platform staff adjust decisions."))
     dispute = dispute_for(staff, dispute_id, lock=True)
@@ -202,12 +208,21 @@ def adjust(staff: User, dispute_id: int, amount: int, direction: str, reason: st
            "reason": not 3 <= len(reason) <= 5000 and _l("Explain the correction (3 to 5000 characters).")})
     milestone = dispute.milestone
     payable = ledger.payable(milestone.contract.provider_id, milestone.currency)
-    wallet = ledger.wallet(milestone.contract.brand, milestone.currency)
-    source, target = (payable, wallet) if direction == "to_brand" else (wallet, payable)
+    card = _paid_by_card(milestone) if direction == "to_brand" else None
+    brand = (ledger.clearing("stripe_clearing", milestone.currency) if card
+             else ledger.wallet(milestone.contract.brand, milestone.currency))
+    source, target = (payable, brand) if direction == "to_brand" else (brand, payable)
     ledger.lock(source)
     if ledger.balance(source) < amount:
         raise Conflict(_l("The paying account does not hold that much."), code="insufficient_funds")
     number = 1 + sum(1 for e in dispute.events if e.action == "adjusted")
+    if card:
+        owed = db.session.scalar(select(func.coalesce(func.sum(StripeRefund.amount), 0)).where(
+            StripeRefund.payment_intent_id == card.payment_intent_id, StripeRefund.status != "failed"))
+        if owed + amount > card.amount:
+            raise Conflict(_l("The card payment cannot be refunded more than it was charged (%(left)s left).",
+                              left=money(card.amount - owed, card.currency)), code="refund_exceeds_charge")
+        _refund_to_card(card, f"refund:adjustment:{dispute.id}:{number}", amount)
     posting = ledger.post(f"adjustment:dispute:{dispute.id}:{number}", "adjustment",
                           [(source, -amount), (target, amount)], memo=reason, milestone_id=milestone.id,
                           actor_id=staff.id, reference=f"dispute:{dispute.id}")

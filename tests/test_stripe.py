@@ -297,3 +297,37 @@ def test_a_canceled_event_closes_the_open_attempt(deal, stripe_app, localstripe,
     intent = client(localstripe).v1.payment_intents.retrieve(intent_id).to_dict()
     answer = post_event(stripe_app, "payment_intent.canceled", {**intent, "status": "canceled"}, "evt_cancel")
     assert answer["result"] == "canceled" and _status_of(app, intent_id) == "canceled"
+
+
+def test_a_correction_to_a_card_paying_brand_goes_back_to_the_card(deal, stripe_app, localstripe, app):
+    """After a decision on a card-funded milestone, staff move money from the provider back to the
+    brand: it is refunded to the card (a card brand's wallet pays for nothing), never more than the
+    charge still holds."""
+    from models import StripeRefund
+    from tests.payout_fixtures import credit
+    from workers import jobs
+
+    d = deal()
+    brand, mid, intent_id = funded_by_card(d, stripe_app, localstripe, app)
+    dispute = brand.post(f"/milestones/{mid}/disputes", json={"reason": "quality"}).json["id"]
+    staff = stripe_api(stripe_app, d.staff)
+    assert staff.post(f"/disputes/{dispute}/resolve", json={"provider_amount": 100000_00,
+                                                             "reason": "Mostly usable."}).status_code == 200
+    r = staff.post(f"/disputes/{dispute}/adjustments", json={"amount": 10000_00, "direction": "to_brand",
+                                                         "reason": "Two images were unusable after all."})
+    assert r.status_code == 201
+    with stripe_app.app_context():  # the provider earned more elsewhere: its payable is not the limit
+        credit(d.provider.get("/me").json["id"], 200000_00, key="release:elsewhere:1")
+        db.session.commit()
+    too_much = staff.post(f"/disputes/{dispute}/adjustments", json={"amount": 100000_00, "direction": "to_brand",
+                                                                     "reason": "More than the charge still holds."})
+    assert too_much.status_code == 409 and too_much.json["error"]["code"] == "refund_exceeds_charge"
+    with stripe_app.app_context():
+        jobs.send_pending_refunds()
+        refunds = {r.key: (r.status, r.amount) for r in db.session.scalars(select(StripeRefund))}
+    assert refunds == {f"refund:dispute:{dispute}": ("succeeded", 50000_00),
+                       f"refund:adjustment:{dispute}:1": ("succeeded", 10000_00)}
+    assert sorted(r.amount for r in client(localstripe).v1.refunds.list(params={"payment_intent": intent_id}).data) \
+        == [10000_00, 50000_00]
+    by_name = {a["name"]: a["amount"] for a in d.staff.get("/ledger/summary").json["accounts"]}
+    assert by_name.get("brand_wallet", 0) == 0 and by_name["stripe_clearing"] == -150000_00 + 60000_00
