@@ -13,6 +13,7 @@ from services.errors import Conflict, Forbidden, check
 from services.escrow import milestone_for
 from services.evaluation import contract_for
 
+MAX_MEASUREMENT = Decimal("9999999999.9999")  # KpiResult.value: numeric(14, 4)
 # Results are measurements of work done or under way: a milestone not yet funded, or cancelled, has none.
 MEASURABLE = ("funded", "delivered", "changes_requested", "released", "disputed", "resolved")
 
@@ -30,9 +31,10 @@ def _value(raw) -> Decimal | None:
         value = Decimal(str(raw))
     except InvalidOperation:
         return None
-    if not value.is_finite() or not 0 <= value < 10**10:
+    if not value.is_finite() or not 0 <= value <= MAX_MEASUREMENT + 1:  # bounded before rounding it
         return None
-    return value.quantize(Decimal("0.0001"))
+    value = value.quantize(Decimal("0.0001"))  # as stored: rounding may carry it past the limit
+    return value if value <= MAX_MEASUREMENT else None
 
 
 def record_result(actor: User, milestone_id: int, kpi_id: int, value) -> KpiResult:

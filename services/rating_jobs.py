@@ -15,6 +15,7 @@ from services import directory, ratings_data
 from workers.queues import enqueue_after_commit, queue, report_progress
 
 DIRTY = "witkey:ratings:dirty"
+IN_PROGRESS = "witkey:ratings:in-progress"
 JOB_ID = "ratings-dirty"
 _PENDING = "witkey_rating_recompute"
 BATCH = 500
@@ -46,14 +47,25 @@ def _forget(session: Session, previous_transaction) -> None:
 
 
 def recompute_dirty() -> int:
-    """Recompute the providers marked dirty, a batch at a time, until none is left."""
+    """Recompute the providers marked dirty, a batch at a time, until none is left.
+
+    A batch taken off the dirty set is parked in a second set until its ratings commit. Runners (this
+    job, the periodic sweep, the nightly run) take turns on the rating writers' lock, so whoever holds
+    it finds in that set only a batch whose runner died before committing (or committed without
+    unparking it: a harmless second look) and puts it back: a killed worker loses no provider."""
     redis, done = get_redis(), 0
     while True:
-        batch = [int(x) for x in redis.spop(DIRTY, BATCH) or []]
+        ratings_data.take_writers_turn()
+        with redis.pipeline() as pipe:  # MULTI: parked ids back to dirty, then the next batch out
+            pipe.sunionstore(DIRTY, [DIRTY, IN_PROGRESS]).delete(IN_PROGRESS).spop(DIRTY, BATCH)
+            batch = [int(x) for x in pipe.execute()[-1] or []]
         if not batch:
+            db.session.rollback()
             return done
+        redis.sadd(IN_PROGRESS, *batch)
         done += ratings_data.recompute(batch, utcnow())
         db.session.commit()
+        redis.srem(IN_PROGRESS, *batch)
 
 
 def recompute_all() -> dict:

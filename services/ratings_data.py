@@ -209,7 +209,7 @@ def store(now: datetime, inputs: dict[int, ratings.RatingInputs], mean: float) -
     ids = list(inputs)
     if not ids:
         return 0
-    locking.serialize(ProviderRating, WRITERS_LOCK)
+    take_writers_turn()
     current = {user_id: (stars, None if score is None else float(score), counts)
                for user_id, stars, score, counts in db.session.execute(
                    select(ProviderProfile.user_id, ProviderProfile.stars, ProviderProfile.rating_score,
@@ -231,7 +231,13 @@ def store(now: datetime, inputs: dict[int, ratings.RatingInputs], mean: float) -
     return len(ids)
 
 
+def take_writers_turn() -> None:
+    """Wait for any other rating writer to commit (held until this transaction ends)."""
+    locking.serialize(ProviderRating, WRITERS_LOCK)
+
+
 def recompute(provider_ids: list[int], now: datetime) -> int:
+    take_writers_turn()  # before reading: inputs read while another writer commits would be stale
     return store(now, gather(now, provider_ids), platform_mean(now))
 
 
@@ -303,7 +309,7 @@ def _drop_temporary_tables() -> None:
 def recompute_everyone(now: datetime, *, chunk: int = 5000, progress=None) -> RatingRun:
     """Rate every provider with set-based SQL (see the module's docstring) and record the run (RatingRun:
     when ratings were last checked, how many changed); `progress(done, total)` counts providers."""
-    locking.serialize(ProviderRating, WRITERS_LOCK)
+    take_writers_turn()
     dialect = _dialect()
     if dialect == "postgresql":  # one large plan, run once: compiling it to machine code costs more than it saves
         db.session.execute(text("SET LOCAL jit = off"))

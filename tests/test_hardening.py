@@ -173,6 +173,13 @@ def test_text_with_a_nul_character_is_refused_the_same_on_every_database(api, ma
     assert brand.get("/tenders?q=a\x00b").status_code == 400
     assert client.get("/tenders?q=a%00b").status_code == 400
     assert brand.get("/tenders", query_string={"q": "chat"}).status_code == 200
+    nested = brand.post("/tenders", json=tender_payload(kpis=[{"name": "x\x00", "target": "1", "unit": "s"}]))
+    assert nested.status_code == 400
+    # an escaped backslash before "u0000" is six characters of text, not a NUL
+    escaped = brand.post("/tenders", json=tender_payload(title="Path C:\\u0000 team"))
+    assert escaped.status_code == 201 and escaped.json["title"] == "Path C:\\u0000 team"
+    deep = brand.post("/tenders", data="[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert deep.status_code in (400, 422)
     wrong = brand.get("/tenders?page=abc")
     assert wrong.status_code == 400 and wrong.json["error"]["fields"]["page"] and "wrong type" in \
         brand.get("/tenders?page=abc", headers={"Accept-Language": "en"}).json["error"]["message"]

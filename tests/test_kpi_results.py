@@ -29,6 +29,9 @@ def test_the_brand_records_results_once_per_kpi_and_milestone(deal, api, make_us
     assert d.brand.post(url, json={"kpi_id": kpi + 999, "value": 50}).status_code == 422
     assert d.brand.post(f"/milestones/{d.milestone_ids[1]}/kpi-results", json={"kpi_id": kpi, "value": -1}) \
         .status_code == 422
+    for too_big in ("9999999999.99995", "1e400"):  # rounds past numeric(14, 4); past any bound
+        r = d.brand.post(f"/milestones/{d.milestone_ids[1]}/kpi-results", json={"kpi_id": kpi, "value": too_big})
+        assert r.status_code == 422 and "value" in r.json["error"]["fields"]
     unfunded = d.brand.post(f"/milestones/{d.milestone_ids[1]}/kpi-results", json={"kpi_id": kpi, "value": 5})
     assert unfunded.status_code == 409  # nothing measured before the work is funded
 

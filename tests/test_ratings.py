@@ -53,6 +53,30 @@ def test_a_burst_of_twenty_events_gives_one_job(track_record, app):
     assert len(ratings_of(app, provider_id)) == 1
 
 
+def test_a_batch_whose_runner_dies_before_committing_is_recomputed_by_the_next(track_record, app, monkeypatch):
+    """A worker killed mid-batch (here: dying inside the recompute) leaves its providers parked, not lost:
+    the next runner puts them back and rates them."""
+    from services import ratings_data
+
+    _, provider_id, _ = track_record(1)
+    real = ratings_data.recompute
+
+    def dies(*args):
+        raise SystemExit("killed")
+
+    with app.app_context():
+        monkeypatch.setattr(ratings_data, "recompute", dies)
+        try:
+            rating_jobs.recompute_dirty()
+        except SystemExit:
+            db.session.rollback()
+        assert get_redis().smembers(rating_jobs.DIRTY) == set()  # taken off the dirty set, yet…
+        monkeypatch.setattr(ratings_data, "recompute", real)
+        assert rating_jobs.recompute_dirty() >= 1
+        assert get_redis().smembers(rating_jobs.IN_PROGRESS) == set()
+    assert len(ratings_of(app, provider_id)) == 1
+
+
 def test_new_provider_has_no_stars_but_a_score(track_record, app, api):
     _, provider_id, _ = track_record(2)
     with app.app_context():

@@ -154,18 +154,30 @@ def _status_of(app, intent_id) -> str:
                                   .where(StripePayment.payment_intent_id == intent_id)).one()
 
 
-def test_pay_page_loads_stripe_js_from_the_configured_url(deal, stripe_app, localstripe):
+def _brand_browser(stripe_app, d):
+    """A web client signed in as the deal's brand."""
     from tests.conftest import PASSWORD
 
-    d = deal()
-    stripe_api(stripe_app, d.brand).post(f"/milestones/{d.milestone_ids[0]}/fund")
     web = stripe_app.test_client()
-    email = d.brand.get("/me").json["email"]
     page = web.get("/login").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    web.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    html = web.get(f"/contracts/milestones/{d.milestone_ids[0]}/pay").get_data(as_text=True)
+    web.post("/login", data={"email": d.brand.get("/me").json["email"], "password": PASSWORD, "csrf_token": token})
+    return web
+
+
+def test_pay_page_loads_stripe_js_from_the_configured_url(deal, stripe_app, localstripe):
+    d = deal()
+    stripe_api(stripe_app, d.brand).post(f"/milestones/{d.milestone_ids[0]}/fund")
+    html = _brand_browser(stripe_app, d).get(f"/contracts/milestones/{d.milestone_ids[0]}/pay").get_data(as_text=True)
     assert f'src="{localstripe}/js.stripe.com/v3/"' in html and "confirmCardPayment" in html
+
+
+def test_the_pay_page_of_a_paid_milestone_says_it_is_paid(deal, stripe_app, localstripe, app):
+    d = deal()
+    _, mid, _ = funded_by_card(d, stripe_app, localstripe, app)
+    page = _brand_browser(stripe_app, d).get(f"/contracts/milestones/{mid}/pay", headers={"Accept-Language": "en"},
+                                              follow_redirects=True)
+    assert page.status_code == 200 and "already paid for" in page.get_data(as_text=True)
 
 
 def test_split_decision_refunds_the_brands_share_once_through_stripe(deal, stripe_app, localstripe, app):
@@ -293,10 +305,15 @@ def test_a_payment_intent_cancelled_at_stripe_is_replaced_on_the_next_fund(deal,
 
 
 def test_a_canceled_event_closes_the_open_attempt(deal, stripe_app, localstripe, app):
-    _, _, intent_id = card_attempt(deal(), stripe_app, app)
+    d = deal()
+    _, mid, intent_id = card_attempt(d, stripe_app, app)
     intent = client(localstripe).v1.payment_intents.retrieve(intent_id).to_dict()
     answer = post_event(stripe_app, "payment_intent.canceled", {**intent, "status": "canceled"}, "evt_cancel")
     assert answer["result"] == "canceled" and _status_of(app, intent_id) == "canceled"
+    # the brand's open pay page, reloaded, says what to do instead of "not found"
+    page = _brand_browser(stripe_app, d).get(f"/contracts/milestones/{mid}/pay", headers={"Accept-Language": "en"},
+                                              follow_redirects=True)
+    assert page.status_code == 200 and "to pay again" in page.get_data(as_text=True)
 
 
 def test_a_correction_to_a_card_paying_brand_goes_back_to_the_card(deal, stripe_app, localstripe, app):

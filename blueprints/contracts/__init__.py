@@ -78,9 +78,13 @@ def pay(milestone_id: int):
     from services import stripe_funding
 
     milestone = escrow.milestone_for(current_user, milestone_id)
-    payment = stripe_funding.open_payment(milestone) if milestone.status == "pending" else None
-    if payment is None or current_user.id != milestone.contract.brand_id:
+    if current_user.id != milestone.contract.brand_id:
         abort(404)
+    payment = stripe_funding.open_payment(milestone) if milestone.status == "pending" else None
+    if payment is None:  # paid meanwhile, or the attempt was cancelled or declined at Stripe
+        flash(_("This milestone has no card payment waiting. If it is not funded yet, choose “Fund into escrow” "
+                "to pay again.") if milestone.status == "pending" else _("This milestone is already paid for."), "info")
+        return _back(milestone_id)
     return render_template("contracts/pay.html", milestone=milestone, payment=payment,
                            publishable_key=stripe_funding.publishable_key(), js_url=stripe_funding.js_url())
 

@@ -5,6 +5,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from blueprints.fields import FiniteDecimalField
+from services.kpis import MAX_MEASUREMENT
 
 
 class DeliverForm(FlaskForm):
@@ -22,7 +23,8 @@ class KpiResultForm(FlaskForm):
 
     milestone_id = SelectField(_l("Milestone"), coerce=int)
     kpi_id = SelectField(_l("KPI"), coerce=int)
-    value = FiniteDecimalField(_l("Measured value"), validators=[InputRequired(), NumberRange(min=0, max=10**10)])
+    value = FiniteDecimalField(_l("Measured value"),
+                               validators=[InputRequired(), NumberRange(min=0, max=MAX_MEASUREMENT)])
 
     @classmethod
     def for_contract(cls, contract, **kwargs) -> "KpiResultForm":
