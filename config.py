@@ -63,6 +63,8 @@ class Config:
         self.PAYOUT_HOLD_DAYS = _int("PAYOUT_HOLD_DAYS", 7)
         self.PAYOUT_MIN = _int("PAYOUT_MIN", 10000)
         self.PAYOUT_CRON = os.environ.get("PAYOUT_CRON", "0 2 * * 1")
+        # The nightly full rating recompute (UTC; default 18:00, 02:00 in China, the quietest hour).
+        self.RATINGS_CRON = os.environ.get("RATINGS_CRON", "0 18 * * *")
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(instance / "uploads")
         self.DEFAULT_CURRENCY = "CNY"
         self.DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -217,12 +217,16 @@ def cancel(actor: User, milestone_id: int) -> Milestone:
 
 
 def complete_if_settled(contract: Contract) -> None:
-    """Complete the contract once every milestone is settled. Two milestones settled at once each hold
-    only their own row: the contract's lock makes them check in turn, and the later one reads both."""
+    """End the contract once every milestone is settled: completed if any work was paid for (released
+    or decided), cancelled if every milestone was dropped unfunded — a contract where no money moved
+    is no track record. Two milestones settled at once each hold only their own row: the contract's
+    lock makes them check in turn, and the later one reads both."""
     contract = locked_get(Contract, contract.id)
     statuses = db.session.scalars(select(Milestone.status).where(Milestone.contract_id == contract.id)).all()
     if contract.status == "active" and all(status in SETTLED for status in statuses):
-        contract.status, contract.completed_at = "completed", utcnow()
+        paid = any(status != "cancelled" for status in statuses)
+        contract.status, contract.completed_at = "completed" if paid else "cancelled", utcnow()
+        request_recompute(contract.provider_id)  # its completion (or cancellation) rate moved
 
 
 # --- the clock -----------------------------------------------------------------------------------------

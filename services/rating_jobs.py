@@ -3,8 +3,6 @@ the provider dirty in Redis after the transaction commits and enqueue one de-dup
 recomputes every dirty provider; a nightly job recomputes everyone in set-based SQL with progress,
 then queues the partner badges as a job of their own. Both write only what changed (the rating
 history is a change log)."""
-from contextlib import suppress
-
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -35,9 +33,18 @@ def _mark_dirty(session: Session) -> None:
 
     get_redis().sadd(DIRTY, *provider_ids)
     # One job id for all: a burst of events queues one job (result_ttl=0 frees the id when done).
-    # A duplicate means one is queued or running already: it, or the periodic sweep, takes this one.
-    with suppress(DuplicateJobError):
-        queue("default").enqueue(jobs.recompute_dirty_ratings, job_id=JOB_ID, unique=True, result_ttl=0)
+    # A duplicate that is queued or running takes this provider too; one that failed (RQ keeps a failed
+    # job, id and all, for a year) is cleared first, or no event would queue a job again.
+    default = queue("default")
+    for _ in range(2):
+        try:
+            default.enqueue(jobs.recompute_dirty_ratings, job_id=JOB_ID, unique=True, result_ttl=0)
+            return
+        except DuplicateJobError:
+            stale = default.fetch_job(JOB_ID)
+            if stale is None or not (stale.is_failed or stale.is_stopped or stale.is_canceled):
+                return
+            stale.delete()
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -6,20 +6,22 @@ Every dimension is a sub-score from 0 to 100, computed only from data the platfo
 1. Service reviews (weight 40 %): a Bayesian average of review scores. Each review's score is the
    mean of its four 1–5 ratings. Its weight is recency × size:
      recency = 0.5 ** (age_days / 180)                 (half-life: 180 days — old reviews fade)
-     size    = 1 + log10(1 + contract_amount / ¥1,000)   (a ¥500,000 contract counts ~3.7× a ¥500 one)
+     size    = 1 + log10(1 + contract_amount / ¥1,000)   (¥500,000 → 3.70, ¥500 → 1.18: about 3×)
    average = (PRIOR_WEIGHT × platform_mean + Σ weight × score) / (PRIOR_WEIGHT + Σ weight), with
    PRIOR_WEIGHT = 5 and platform_mean the mean of all visible provider reviews (4.0 before any exist),
    so one 5-star review from a tiny contract cannot beat many good reviews from large ones.
    Sub-score = (average − 1) / 4 × 100.
 2. Operating capability (30 %): on-time delivery (first delivery by the milestone's due date) 25,
-   completion (completed ÷ completed + cancelled contracts) 20, change-request rounds per settled
+   completion (completed ÷ completed + cancelled contracts; a contract whose every milestone was
+   dropped unfunded ends cancelled) 20, change-request rounds per settled
    milestone (0 rounds → full marks, 3 or more → none) 15, disputes lost (decided with the provider
    getting less than half; each 10 % of settled milestones lost costs half the marks) 20, KPI targets
    met (results the brands recorded that met the tender's target ÷ results recorded) 20.
    Rates with nothing to measure count as full marks.
-3. Brand-development capability (15 %): distinct brands served in the last 12 months (10 or more →
-   full marks) 40, repeat-brand rate (brands with 2+ contracts ÷ brands) 30, the size tier of brands
-   served (small 25, growing 50, large 75, flagship 100, averaged) 30.
+3. Brand-development capability (15 %): distinct brands served (a contract signed with them, not
+   cancelled) in the last 12 months (10 or more → full marks) 40, repeat-brand rate (brands with 2+
+   contracts ÷ brands) 30, the size tier of brands served (small 25, growing 50, large 75, flagship
+   100, averaged) 30.
 4. Growth potential (15 %): released volume and new brands in the last 6 months against the 6
    before. Each growth ratio g = (recent + k) ÷ (previous + k) (k = ¥10,000 for volume, 1 brand)
    maps to 50 + 25 × log2(g), clipped to 0–100; the two are averaged. Flat = 50, doubling = 75.

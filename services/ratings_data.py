@@ -139,7 +139,8 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
     yield (scoped(select(Contract.provider_id, func.count(MilestoneEvent.id))
                   .join(Milestone, Milestone.contract_id == Contract.id)
                   .join(MilestoneEvent, MilestoneEvent.milestone_id == Milestone.id)
-                  .where(MilestoneEvent.kind == "changes_requested").group_by(Contract.provider_id),
+                  .where(MilestoneEvent.kind == "changes_requested", Milestone.status.in_(("released", "resolved")))
+                  .group_by(Contract.provider_id),
                   Contract.provider_id), ("change_requests",))
     yield (scoped(select(Contract.provider_id, func.count(KpiResult.id), func.sum(case((KpiResult.met, 1), else_=0)))
                   .join(KpiResult, KpiResult.contract_id == Contract.id).group_by(Contract.provider_id),
@@ -151,12 +152,15 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
                   .group_by(Contract.provider_id), Contract.provider_id), ("disputes_lost",))
 
     # Per provider and brand, one pass over the contracts: how many ended which way, how many were
-    # signed in the last 12 months, and when the brand was first served.
+    # signed in the last 12 months, and when the brand was first served (a cancelled contract, where
+    # no money moved, serves nobody).
+    serving = Contract.status != "cancelled"
     pairs = scoped(select(Contract.provider_id.label("provider_id"), Contract.brand_id.label("brand_id"),
                           func.sum(case((Contract.status == "completed", 1), else_=0)).label("completed"),
                           func.sum(case((Contract.status == "cancelled", 1), else_=0)).label("cancelled"),
-                          func.sum(case((Contract.created_at >= previous, 1), else_=0)).label("contracts_12m"),
-                          func.min(Contract.created_at).label("first_at"))
+                          func.sum(case((and_(serving, Contract.created_at >= previous), 1), else_=0))
+                          .label("contracts_12m"),
+                          func.min(case((serving, Contract.created_at))).label("first_at"))
                    .group_by(Contract.provider_id, Contract.brand_id), Contract.provider_id).subquery()
     tier = case(*((BrandProfile.size_tier == name, value) for name, value in ratings.TIER_VALUES.items()), else_=25)
     served = pairs.c.contracts_12m > 0

@@ -55,6 +55,7 @@ def test_periodic_schedule_registers_every_job_once(app):
     jobs = {job.name: job for job in scheduler.get_jobs()}
     assert list(jobs) == [name for name, *_ in PERIODIC + CRON] and len(jobs) == len(PERIODIC) + len(CRON)
     assert jobs["settle-payouts"].cron == app.config["PAYOUT_CRON"] == "0 2 * * 1"  # weekly by default
+    assert jobs["recompute-all-ratings"].cron == app.config["RATINGS_CRON"] == "0 18 * * *"  # 02:00 in China
 
 
 def test_sweep_with_time_moved_forward(app, api, make_user):

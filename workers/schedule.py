@@ -9,13 +9,13 @@ from workers import jobs
 DAY = 24 * 3600
 CRON = [
     ("settle-payouts", jobs.settle_payouts, "periodic", "PAYOUT_CRON"),
+    ("recompute-all-ratings", jobs.recompute_all_ratings, "periodic", "RATINGS_CRON"),
 ]
 PERIODIC = [
     ("close-passed-deadlines", jobs.close_passed_deadlines, "periodic", 60),
     ("release-due-milestones", jobs.release_due_milestones, "periodic", 300),
     ("send-pending-refunds", jobs.send_pending_refunds, "periodic", 300),
     ("recompute-dirty-ratings", jobs.recompute_dirty_ratings, "periodic", 60),
-    ("recompute-all-ratings", jobs.recompute_all_ratings, "periodic", DAY),
     ("resume-stale-payout-batch", jobs.resume_stale_payout_batch, "periodic", 600),
     ("reconcile-ledger", jobs.reconcile_ledger, "periodic", DAY),
 ]

@@ -1,0 +1,59 @@
+"""What counts towards a provider's rating: a contract where no money moved is no track record, and
+change rounds are counted on the milestones they are divided by."""
+from extensions import db, get_redis
+from models import Contract
+from models.types import utcnow
+from services import rating_jobs, ratings_data
+
+
+def inputs_of(app, provider_id):
+    with app.app_context():
+        return ratings_data.gather(utcnow(), [provider_id])[provider_id]
+
+
+def provider_of(d) -> int:
+    return d.provider.get("/me").json["id"]
+
+
+def test_a_contract_whose_milestones_were_all_dropped_ends_cancelled_and_counts_as_such(deal, app):
+    d = deal()
+    with app.app_context():
+        get_redis().delete(rating_jobs.DIRTY)
+    for mid in d.milestone_ids:
+        assert d.brand.post(f"/milestones/{mid}/cancel").json["status"] == "cancelled"
+    assert d.brand.get(f"/contracts/{d.contract_id}").json["status"] == "cancelled"
+    provider_id = provider_of(d)
+    with app.app_context():
+        assert db.session.get(Contract, d.contract_id).completed_at is not None  # when it ended
+        assert str(provider_id).encode() in get_redis().smembers(rating_jobs.DIRTY)  # its rating moved
+    found = inputs_of(app, provider_id)
+    assert (found.completed_contracts, found.cancelled_contracts) == (0, 1)
+    assert (found.brands_12m, found.new_brands_recent) == (0, 0)  # no brand was served
+
+
+def test_a_contract_with_paid_work_completes_when_the_rest_is_dropped(deal, app):
+    d = deal()
+    d.deposit(150000_00)
+    d.fund(0)
+    d.deliver(0)
+    d.accept(0)
+    for mid in d.milestone_ids[1:]:
+        d.brand.post(f"/milestones/{mid}/cancel")
+    assert d.brand.get(f"/contracts/{d.contract_id}").json["status"] == "completed"
+    found = inputs_of(app, provider_of(d))
+    assert (found.completed_contracts, found.cancelled_contracts, found.brands_12m) == (1, 0, 1)
+
+
+def test_change_rounds_count_on_settled_milestones_only(deal, app):
+    d = deal()
+    d.deposit(300000_00)
+    for i in (0, 1):
+        d.fund(i)
+        d.deliver(i)
+        assert d.brand.post(f"/milestones/{d.milestone_ids[i]}/request-changes",
+                            json={"note": "Sharper photos"}).status_code == 200
+    d.deliver(0)
+    d.accept(0)
+    found = inputs_of(app, provider_of(d))
+    # milestone 2's round is still open: it counts once that milestone settles, against it
+    assert (found.settled_milestones, found.change_requests) == (1, 1)
