@@ -40,7 +40,7 @@ test: $(VENV)/.dev translations lint
 # Refresh messages.pot and merge new strings into both catalogs (then translate them).
 extract-messages: $(VENV)/.runtime
 	$(BIN)/pybabel extract --ignore-dirs=".venv tests bench migrations" -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
+	$(BIN)/pybabel update -N --ignore-obsolete -i translations/messages.pot -d translations
 	$(BIN)/python scripts/fill_en_catalog.py
 
 bench: $(VENV)/.dev

@@ -32,8 +32,8 @@ PROVIDERS, BRANDS, CONTRACTS, REVIEWS_PER_CONTRACT = 50_000, 5_000, 200_000, 5
 
 
 def generate(db, scale: float) -> dict:
-    """Synthetic but shaped like the market: every provider in one or two categories (so the nightly
-    job's partner badges rank them), every contract settled, five brand reviews each (no provider
+    """Synthetic but shaped like the market: every provider in one or two categories, its contracts on
+    tenders of the first (so the partner badges rank it there), every contract settled, five brand reviews each (no provider
     review, so each is public from the close of its contract's review window)."""
     from models.catalog import CATEGORIES
 
@@ -59,7 +59,8 @@ def generate(db, scale: float) -> dict:
     INSERT INTO tenders (brand_id, title, category, description, budget_min, budget_max, currency, bid_deadline,
                          sealed, sealed_opening, invited_only, requires_verified, rounds, status, created_at,
                          updated_at)
-        SELECT {n_prov} + 1 + g % {n_brand}, 'T' || g, 'design', 'bench tender', 1, 10000000, 'CNY', now(),
+        SELECT {n_prov} + 1 + g % {n_brand}, 'T' || g, (ARRAY{list(CATEGORIES)})[1 + (1 + g % {n_prov}) % 6],
+               'bench tender', 1, 10000000, 'CNY', now(),
                false, false, false, false, '["proposal"]', 'awarded', now(), now()
         FROM generate_series(1, {n_con}) g;
     INSERT INTO bids (tender_id, provider_id, status, amount, currency, delivery_days, proposal, revision,

@@ -52,9 +52,10 @@ def submitted(form: FlaskForm) -> bool:
         return True
     for field in form:
         for error in field.errors:
-            if isinstance(error, str):  # (a FieldList's entries hold dicts of their own)
-                flash(error if field.type == "CSRFTokenField"
-                      else _("%(field)s: %(error)s", field=field.label.text, error=error), "error")
+            if not isinstance(error, dict | list):  # (a FieldList's entries hold dicts of their own)
+                message = str(error)  # a validator's message may be a lazy translation
+                flash(message if field.type == "CSRFTokenField"
+                      else _("%(field)s: %(error)s", field=field.label.text, error=message), "error")
     return False
 
 

@@ -1,7 +1,7 @@
 """Locale and time-zone selection, and the money/time formatting every page uses."""
 from decimal import Decimal
 
-from babel.numbers import get_currency_precision
+from babel.numbers import get_currency_precision, get_currency_symbol
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_currency, format_datetime, format_decimal, get_locale
 from flask_login import current_user
@@ -33,11 +33,18 @@ def major_units(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-get_currency_precision(currency))
 
 
+# The symbol the product shows for a currency in every locale, where Babel's differs (en says CN¥).
+SYMBOLS = {"CNY": "¥"}
+
+
 def money(amount: int | None, currency: str = "CNY") -> str:
-    """¥1,234.56 for 123456 fen, in the viewer's locale."""
+    """¥1,234.56 for 123456 fen: Babel's number formatting for the viewer's locale, with the
+    product's symbol for CNY."""
     if amount is None:
         return ""
-    return format_currency(major_units(amount, currency), currency)
+    text = format_currency(major_units(amount, currency), currency)
+    symbol = SYMBOLS.get(currency)
+    return text.replace(get_currency_symbol(currency, get_locale()), symbol, 1) if symbol else text
 
 
 def datetime_local(value, fmt: str = "medium") -> str:

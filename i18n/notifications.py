@@ -15,6 +15,19 @@ def _moment(value: str | None) -> str:
         return value or ""
 
 
+def _review_received(p: dict) -> str:
+    """Double-blind: say when the reader can see the review (stored since the wording says so)."""
+    if p.get("published"):
+        return _("The other side reviewed you on contract “%(tender)s”: both reviews are now published.", **p)
+    if p.get("until"):
+        return _("The other side reviewed you on contract “%(tender)s”: write your review to see theirs (published "
+                 "when both are in, or on %(date)s).", tender=p["tender"], date=_moment(p["until"]))
+    if "until" in p:  # the contract still runs: its review window has not started
+        return _("The other side reviewed you on contract “%(tender)s”: write your review to see theirs (published "
+                 "when both are in, or 14 days after the contract ends).", **p)
+    return _("You received a review on “%(tender)s”.", **p) if p.get("tender") else _("You received a review.")
+
+
 def render(kind: str, params: dict) -> str:
     p = dict(params or {})
     if "round" in p:
@@ -64,8 +77,13 @@ def render(kind: str, params: dict) -> str:
                                    reason=p.get("reason", "")),
         "provider_rejected": lambda: _("Your verification was declined: %(reason)s", **p),
         "kpi_recorded": lambda: _("The brand recorded a “%(kpi)s” result for “%(milestone)s”.", **p),
-        "review_received": lambda: _("You received a review on “%(tender)s”.", **p) if p.get("tender")
-        else _("You received a review."),
+        "review_received": lambda: _review_received(p),
+        "review_hidden": lambda: _("Platform staff hid your review on “%(tender)s”: %(reason)s", **p),
+        "review_of_you_hidden": lambda: _("Platform staff hid a review of you on “%(tender)s”: %(reason)s", **p),
+        "review_report_hidden": lambda: _("Platform staff hid the review by %(author)s that you reported: %(reason)s",
+                                          **p),
+        "review_report_kept": lambda: _("Platform staff kept the review by %(author)s that you reported: "
+                                        "%(reason)s", **p),
     }
     make = texts.get(kind)
     return make() if make else _("Something changed: open it to see what.")

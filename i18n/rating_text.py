@@ -1,5 +1,14 @@
-"""What each rating dimension means and how to raise it, for "why you have N stars"."""
+"""What each rating dimension means and how to raise it, and a provider's own figures, for "why you have
+N stars"."""
+from decimal import Decimal
+
+from babel.lists import format_list
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from i18n import money, number
+from services import ratings
 
 DIMENSIONS = {
     "service_reviews": (_l("Service reviews"), 40,
@@ -16,3 +25,60 @@ DIMENSIONS = {
                _l("Released volume and new brands in the last 6 months against the 6 before."),
                _l("Grow your released volume and add new brands this half-year.")),
 }
+
+
+def figures(inputs: dict) -> dict[str, list[str]]:
+    """The provider's own figures behind each dimension of its rating (from the inputs stored with it,
+    through ratings.explain), as sentences for "why you have N stars"."""
+    parts = ratings.explain(inputs).parts
+    i = {**vars(ratings.RatingInputs()), **inputs}
+    reviews, ops, brands, grow = (parts[name] for name in DIMENSIONS)
+    ended = i["completed_contracts"] + i["cancelled_contracts"]
+    kpi = (_("KPI targets met: %(met)s of %(n)s results — %(points)s of 20 points.", met=i["kpi_met"],
+             n=i["kpi_results"], points=number(ops["kpi_met"])) if i["kpi_results"]
+           else _("No KPI results recorded yet — 20 of 20 points."))
+    return {
+        "service_reviews": [ngettext(
+            "Bayesian average %(average)s of 5 from %(num)d review; the platform mean, %(mean)s, counts as "
+            "%(prior)s reviews.",
+            "Bayesian average %(average)s of 5 from %(num)d reviews; the platform mean, %(mean)s, counts as "
+            "%(prior)s reviews.", reviews["reviews"], average=number(reviews["bayesian_average"]),
+            mean=number(round(reviews["platform_mean"], 2)), prior=number(ratings.PRIOR_WEIGHT))],
+        "operating": [
+            _("On time: %(on_time)s of %(settled)s settled milestones — %(points)s of 25 points.",
+              on_time=i["on_time_milestones"], settled=i["settled_milestones"], points=number(ops["on_time"])),
+            _("Completed: %(done)s of %(ended)s contracts that ended — %(points)s of 20 points.",
+              done=i["completed_contracts"], ended=ended, points=number(ops["completion"])),
+            _("Change-request rounds per milestone: %(rounds)s — %(points)s of 15 points.",
+              rounds=number(ops["change_rounds_per_milestone"]), points=number(ops["change_rounds"])),
+            _("Disputes lost: %(lost)s of %(settled)s settled milestones — %(points)s of 20 points.",
+              lost=i["disputes_lost"], settled=i["settled_milestones"], points=number(ops["disputes_lost"])),
+            kpi],
+        "brand_development": [
+            _("Brands served in the last 12 months: %(n)s (%(full)s give full marks) — %(points)s of 40 points.",
+              n=i["brands_12m"], full=ratings.BRANDS_FOR_FULL_MARKS, points=number(brands["breadth"])),
+            _("Brands that came back: %(repeat)s of %(n)s — %(points)s of 30 points.",
+              repeat=i["repeat_brands_12m"], n=i["brands_12m"], points=number(brands["repeat"])),
+            _("Size of the brands served — %(points)s of 30 points.", points=number(brands["tier"]))],
+        "growth": [
+            _("Released in the last 6 months: %(recent)s, against %(previous)s in the 6 before — %(mark)s of 100.",
+              recent=money(i["volume_recent"]), previous=money(i["volume_previous"]), mark=number(grow["volume"])),
+            _("New brands in the last 6 months: %(recent)s, against %(previous)s in the 6 before — %(mark)s of 100.",
+              recent=i["new_brands_recent"], previous=i["new_brands_previous"], mark=number(grow["new_brands"]))],
+    }
+
+
+def next_level(stars: int, score) -> str:
+    """What the next star level needs (the thresholds of services.ratings), or that this is the top."""
+    above = [(threshold, level) for threshold, level in ratings.STAR_THRESHOLDS if level > stars]
+    if not above:
+        return _("%(n)s stars is the top level.", n=stars)
+    threshold, level = min(above, key=lambda pair: pair[1])
+    return _("%(level)s stars need a score of %(threshold)s or more: %(gap)s more than now.", level=level,
+             threshold=threshold, gap=number(max(Decimal(0), threshold - Decimal(str(score)))))
+
+
+def star_levels(levels) -> str:
+    """(None, 3, 4) → "new providers, 3 stars and 4 stars", in the viewer's language."""
+    return format_list([_("new providers") if stars is None else _("%(n)s stars", n=stars) for stars in levels],
+                       locale=get_locale())

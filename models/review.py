@@ -49,6 +49,7 @@ class Review(db.Model):
 
     contract = relationship("Contract")
     author = relationship("User", foreign_keys=[author_id])
+    subject = relationship("User", foreign_keys=[subject_id])
 
     @property
     def mean(self) -> float:
@@ -56,7 +57,12 @@ class Review(db.Model):
 
 
 class ReviewReport(db.Model):
+    """A user's complaint about a review, once per review and reporter. Staff close the open reports of
+    a review together, hiding it or keeping it: who, when, what and why stay on each report."""
+
     __tablename__ = "review_reports"
+    # Reporter first: it also serves "which of these has this user reported" (review_id has its own index).
+    __table_args__ = (UniqueConstraint("reporter_id", "review_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
@@ -66,8 +72,10 @@ class ReviewReport(db.Model):
     handled_at: Mapped[object | None] = mapped_column(UTCDateTime())
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str | None] = mapped_column(String(16))  # "hidden" or "kept"
+    handled_reason: Mapped[str | None] = mapped_column(Text)  # staff's reason, as given
 
     review = relationship("Review")
+    reporter = relationship("User", foreign_keys=[reporter_id])
 
 
 class ProviderRating(db.Model):

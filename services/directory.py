@@ -6,7 +6,7 @@ from sqlalchemy import Float, and_, case, cast, column, delete, func, insert, li
 from sqlalchemy.orm import selectinload
 
 from extensions import db
-from models import PartnerBadge, ProviderCategory, ProviderProfile, ProviderRating, Tender, User
+from models import Contract, PartnerBadge, ProviderCategory, ProviderProfile, ProviderRating, Tender, User
 from models.catalog import CATEGORIES, PROVINCES
 from models.review import RatingRun
 from models.types import UTCDateTime, utcnow
@@ -17,7 +17,8 @@ from services.ratings_data import CreateTempTableAs
 
 # Star levels suited to a brand of each size: bigger brands are shown proven providers first.
 SUITED_STARS = {"small": (None, 3, 4), "growing": (3, 4, 5), "large": (4, 5, 6), "flagship": (5, 6)}
-BADGE_SHARES = (("gold", 0.05), ("silver", 0.15))  # top 5 % gold, the next 15 % silver
+# (level, share of the ranked providers, at least): the top 5 % gold (at least one), the next 15 % silver
+BADGE_SHARES = (("gold", 0.05, 1), ("silver", 0.15, 0))
 BADGE_MIN_CONTRACTS = ratings.MIN_COMPLETED_CONTRACTS
 
 
@@ -33,8 +34,8 @@ def search(*, category=None, province=None, city=None, min_stars=None, verified=
                                                       .where(ProviderCategory.category == category)))
     if province:
         stmt = stmt.where(ProviderProfile.province == province)
-    if city:
-        stmt = stmt.where(ProviderProfile.city == city.strip())
+    if city and city.strip():  # trimmed, either case; blank means anywhere
+        stmt = stmt.where(func.lower(func.trim(ProviderProfile.city)) == city.strip().lower())
     if min_stars:
         stmt = stmt.where(ProviderProfile.stars >= min_stars)
     if verified is not None:
@@ -70,11 +71,14 @@ def history(provider_id: int, limit: int = 60) -> list[ProviderRating]:
                                    .order_by(ProviderRating.id.desc()).limit(limit)))[::-1]
 
 
-def badges_of(provider_ids: list[int]) -> dict[int, list[PartnerBadge]]:
+def badges_of(provider_ids: list[int], periods: tuple[str, ...] | None = None) -> dict[int, list[PartnerBadge]]:
+    """Each provider's badges, newest half-year first; only those of `periods` if given."""
     out: dict[int, list[PartnerBadge]] = {pid: [] for pid in provider_ids}
     if provider_ids:
-        for badge in db.session.scalars(select(PartnerBadge).where(PartnerBadge.provider_id.in_(provider_ids))
-                                        .order_by(PartnerBadge.period.desc())):
+        stmt = select(PartnerBadge).where(PartnerBadge.provider_id.in_(provider_ids))
+        if periods is not None:
+            stmt = stmt.where(PartnerBadge.period.in_(periods))
+        for badge in db.session.scalars(stmt.order_by(PartnerBadge.period.desc(), PartnerBadge.id)):
             out[badge.provider_id].append(badge)
     return out
 
@@ -83,15 +87,23 @@ def half_year(moment: datetime) -> str:
     return f"{moment.year}H{1 if moment.month <= 6 else 2}"
 
 
+def current_periods(now: datetime | None = None) -> tuple[str, str]:
+    """The current half-year and the one before ("2026H2", "2026H1"): the badges still worth showing."""
+    now = now or utcnow()
+    return half_year(now), f"{now.year}H1" if now.month > 6 else f"{now.year - 1}H2"
+
+
 BADGES_TABLE = "badge_awards"
 BADGES_LOCK = 0x57495442  # "WITB": one award_badges at a time (two would insert the same new badges)
 
 
 def award_badges(now: datetime | None = None) -> int:
-    """Gold and silver partners per category for the current half-year, from the current ratings:
-    among rated providers of the category with ≥ 3 completed contracts, the top 5 % (at least one)
-    are gold and the next 15 % silver. Recomputed as ratings change until the half-year ends; returns
-    how many badges the half-year holds.
+    """Gold and silver partners per category for the current half-year, from the current ratings.
+    A category ranks, by score, the rated providers with at least BADGE_MIN_CONTRACTS (3) completed
+    contracts on tenders of that category — the work done, not the categories a profile lists. The
+    top 5 % (at least one) are gold and the next 15 % silver, both rounded to the nearest (halves to
+    even), so a category of fewer than four has no silver. Recomputed as ratings change until the
+    half-year ends; returns how many badges the half-year holds.
 
     Set-based, and only what changed is written: the badges earned now are ranked into a temporary
     table in one statement; a badge no longer earned, or earned at another level, is removed (a new
@@ -99,27 +111,33 @@ def award_badges(now: datetime | None = None) -> int:
     now = now or utcnow()
     locking.serialize(PartnerBadge, BADGES_LOCK)
     period = half_year(now)
-    rated = (select(ProviderCategory.category, ProviderProfile.user_id, ProviderProfile.rating_score)
-             .join(ProviderProfile, ProviderProfile.user_id == ProviderCategory.provider_id)
-             .where(ProviderCategory.category.in_(CATEGORIES), ProviderProfile.stars.is_not(None)))
-    sizes = dict(db.session.execute(rated.with_only_columns(ProviderCategory.category, func.count())
-                                    .group_by(ProviderCategory.category)).all())
+    # Rated providers with their completed contracts per tender category: one join, grouped (the
+    # aggregate is never a subquery a nested loop could run again for every provider).
+    rated = (select(Tender.category, ProviderProfile.user_id, ProviderProfile.rating_score).select_from(Contract)
+             .join(Tender, Tender.id == Contract.tender_id)
+             .join(ProviderProfile, ProviderProfile.user_id == Contract.provider_id)
+             .where(Contract.status == "completed", Tender.category.in_(CATEGORIES),
+                    ProviderProfile.stars.is_not(None))
+             .group_by(Tender.category, ProviderProfile.user_id, ProviderProfile.rating_score)
+             .having(func.count() >= BADGE_MIN_CONTRACTS))
+    counted = rated.subquery("counted")
+    sizes = dict(db.session.execute(select(counted.c.category, func.count()).group_by(counted.c.category)).all())
     if not sizes:  # nobody rated: nobody holds a badge
         db.session.execute(delete(PartnerBadge.__table__).where(PartnerBadge.__table__.c.period == period))
         return 0
-    ends: dict[str, dict[str, int]] = {level: {} for level, _ in BADGE_SHARES}  # the last rank of each level
+    ends: dict[str, dict[str, int]] = {level: {} for level, *_ in BADGE_SHARES}  # the last rank of each level
     for category, size in sizes.items():
         end = 0
-        for level, share in BADGE_SHARES:
-            end += max(1, round(size * share))
+        for level, share, least in BADGE_SHARES:
+            end += max(least, round(size * share))
             ends[level][category] = end
     # Ranked per category by score: the sort compares numbers only (a category's position in the list
     # rather than its name, the score as a double: both orders are the same, and cheaper to compare).
     ranked = rated.add_columns(func.row_number().over(
-        partition_by=case({name: n for n, name in enumerate(CATEGORIES)}, value=ProviderCategory.category),
+        partition_by=case({name: n for n, name in enumerate(CATEGORIES)}, value=Tender.category),
         order_by=(cast(ProviderProfile.rating_score, Float).desc(), ProviderProfile.user_id)).label("rank")).subquery()
     level = case(*((ranked.c.rank <= case(ends[name], value=ranked.c.category, else_=0), literal(name))
-                   for name, _ in BADGE_SHARES))
+                   for name, *_ in BADGE_SHARES))
     # The badges earned now, each beside the level it holds already (if any): the writes below read this
     # table, never the one they write (a plan made while partner_badges was empty would scan it again for
     # every row inserted).
@@ -151,13 +169,18 @@ def award_badges(now: datetime | None = None) -> int:
     return holders
 
 
+def suited_levels(brand: User) -> tuple[int | None, ...]:
+    """The star levels recommended to a brand of its size (None: new providers)."""
+    tier = brand.brand_profile.size_tier if brand.brand_profile else "small"
+    return SUITED_STARS.get(tier, SUITED_STARS["small"])
+
+
 def recommended_for(viewer: User, tender: Tender, limit: int = 5) -> list[ProviderProfile]:
     """For the tender's brand: verified providers of the category at star levels suited to the
     brand's size, not yet invited or bidding."""
     if viewer is None or viewer.id != tender.brand_id:
         raise Forbidden()
-    tier = viewer.brand_profile.size_tier if viewer.brand_profile else "small"
-    levels = SUITED_STARS.get(tier, SUITED_STARS["small"])
+    levels = suited_levels(viewer)
     stars = [s for s in levels if s is not None]
     taken = {b.provider_id for b in tender.bids} | {i.provider_id for i in tender.invitations}
     stmt = (select(ProviderProfile).join(ProviderCategory)
@@ -169,3 +192,14 @@ def recommended_for(viewer: User, tender: Tender, limit: int = 5) -> list[Provid
         stmt = stmt.where(ProviderProfile.user_id.not_in(taken))
     stmt = stmt.order_by(ProviderProfile.stars.desc().nulls_last(), ProviderProfile.rating_score.desc().nulls_last())
     return list(db.session.scalars(stmt.limit(limit)))
+
+
+def invitable(tender: Tender, provider_ids: list[int]) -> list[ProviderProfile]:
+    """Those of `provider_ids` the tender page may invite: providers of the tender's category not yet
+    invited — whether recommended or picked from the list, which shows only the first 200."""
+    invited = {i.provider_id for i in tender.invitations}
+    wanted = [pid for pid in set(provider_ids) if pid not in invited]
+    if not wanted:
+        return []
+    return list(db.session.scalars(select(ProviderProfile).join(ProviderCategory).where(
+        ProviderCategory.category == tender.category, ProviderProfile.user_id.in_(wanted))))

@@ -114,8 +114,8 @@ def operating(i: RatingInputs) -> tuple[float, dict]:
     parts = {"on_time": on_time * 25, "completion": completion * 20, "change_rounds": max(0.0, 1 - rounds / 3) * 15,
              "disputes_lost": max(0.0, 1 - lost * 5) * 20, "kpi_met": kpi * 20}
     detail = {**{k: round(v, 2) for k, v in parts.items()}, "on_time_rate": round(on_time, 3),
-              "change_rounds_per_milestone": round(rounds, 3), "disputes_lost": i.disputes_lost,
-              "kpi_met_rate": round(kpi, 3), "kpi_results": i.kpi_results}
+              "change_rounds_per_milestone": round(rounds, 3), "kpi_met_rate": round(kpi, 3),
+              "kpi_results": i.kpi_results}
     return _clip(sum(parts.values())), detail
 
 

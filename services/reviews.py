@@ -4,12 +4,17 @@ released or decided. Double-blind: a review is shown only when both are in, or w
 
 That moment is stored on each review (`visible_from`): set to the window's close when the review is
 written (or when the contract ends, if it had not), and brought forward to "now" for both reviews
-when the second one comes in. Every check of visibility — pages, API, ratings — reads that column."""
+when the second one comes in. Every check of visibility — pages, API, ratings — reads that column.
+
+Anyone signed in who can read a review may report it, once. Staff close a review's open reports
+together: hiding the review (both parties are told why) or keeping it; reporters are told the outcome
+and why."""
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, event, func, inspect, select
+from sqlalchemy.orm import Session, selectinload
 
 from extensions import db
 from models import Contract, Review, ReviewReport, User
@@ -18,8 +23,13 @@ from models.types import utcnow
 from services import notifications
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
+from services.pagination import Page, paginate
 
 WINDOW = timedelta(days=14)
+# Shared with the web forms, so a browser and the API are told the same.
+REPLY_LENGTH = _l("Write a reply of 1 to 2,000 characters.")
+REPORT_LENGTH = _l("Say what is wrong (3 to 2000 characters).")
+DECISION_LENGTH = _l("Give the reason (3 to 2000 characters).")
 
 
 def window_closes_at(contract: Contract):
@@ -63,11 +73,12 @@ def _window_follows_the_contract(session: Session, _context, _instances) -> None
 
 
 def _share_company(contract: Contract) -> bool:
-    """Parties registered under the same company number may not rate each other."""
+    """Parties registered under the same company number may not rate each other. Only the number staff
+    verified counts on the provider's side: the one it submits is a bare claim, and claiming a brand's
+    public number would otherwise silence that brand's review."""
     brand = contract.brand.brand_profile
-    provider = contract.provider.provider_profile
-    numbers = {provider.registration_number, provider.verified_registration_number} - {None}
-    return bool(brand and brand.registration_number and brand.registration_number in numbers)
+    number = contract.provider.provider_profile.verified_registration_number
+    return bool(brand and number and brand.registration_number == number)
 
 
 def review_problem(actor: User, contract: Contract):
@@ -112,8 +123,12 @@ def submit(actor: User, contract_id: int, scores: dict[str, int], comment: str) 
         _public_from([review, *counterpart], utcnow())
     db.session.add(review)
     db.session.flush()  # unique (contract, author): a second review fails here even in a race
+    # The reader learns whether both reviews are out now, or else when this one comes out on its own
+    # (None while the contract runs: its window has not started).
+    when = {"published": True} if counterpart else \
+        {"until": review.visible_from.isoformat() if review.visible_from else None}
     notifications.notify([review.subject_id], "review_received", link=f"/contracts/{contract.id}#reviews",
-                         tender=contract.tender.title)
+                         tender=contract.tender.title, **when)
     from services.rating_jobs import request_recompute
 
     request_recompute(contract.provider_id)
@@ -150,7 +165,7 @@ def reply(provider: User, review_id: int, text: str) -> Review:
     if review.reply is not None:
         raise Conflict(_l("A review takes one reply."), code="already_replied")
     text = (text or "").strip()
-    check({"reply": not 1 <= len(text) <= 2000 and _l("Reply in up to 2000 characters.")})
+    check({"reply": not 1 <= len(text) <= 2000 and REPLY_LENGTH})
     review.reply, review.replied_at = text, utcnow()
     return review
 
@@ -160,34 +175,97 @@ def report(user: User, review_id: int, reason: str) -> ReviewReport:
     if review is None or user is None or not visible_to(review, user):
         raise NotFound()
     reason = (reason or "").strip()
-    check({"reason": not 3 <= len(reason) <= 2000 and _l("Say what is wrong (3 to 2000 characters).")})
+    check({"reason": not 3 <= len(reason) <= 2000 and REPORT_LENGTH})
+    if review.hidden_at is not None:
+        raise Conflict(_l("This review is already hidden."), code="already_hidden")
+    if reported_by(user, [review.id]):
+        raise Conflict(_l("You have already reported this review."), code="already_reported")
     row = ReviewReport(review_id=review.id, reporter_id=user.id, reason=reason)
     db.session.add(row)
-    db.session.flush()
+    db.session.flush()  # unique (reporter, review): a twin request racing this one fails here
     return row
 
 
-def hide(staff: User, review_id: int, reason: str) -> Review:
-    """Staff hide an abusive review; the reason stays on record and the reports are closed with it."""
+def reported_by(user: User | None, review_ids) -> set[int]:
+    """Which of these reviews the user has reported (each may be reported once)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(db.session.scalars(select(ReviewReport.review_id).where(ReviewReport.reporter_id == user.id,
+                                                                      ReviewReport.review_id.in_(review_ids))))
+
+
+def _decision(staff: User, review_id: int, reason: str) -> tuple[Review, str]:
+    """What hide and keep both check; the review's row is locked, so two decisions on it take turns."""
     if staff is None or not staff.is_admin:
         raise Forbidden()
     review = locked_get(Review, review_id)
     if review is None:
         raise NotFound()
     reason = (reason or "").strip()
-    check({"reason": not 3 <= len(reason) <= 2000 and _l("Give the reason (3 to 2000 characters).")})
+    check({"reason": not 3 <= len(reason) <= 2000 and DECISION_LENGTH})
+    return review, reason
+
+
+def _close_reports(staff: User, review: Review, outcome: str, reason: str) -> list[ReviewReport]:
+    """Close the review's open reports with staff's decision (who, when, what, why) and tell each
+    reporter. A reporter outside the contract cannot open it, so its link goes to the public reviews."""
+    rows = list(db.session.scalars(select(ReviewReport).where(ReviewReport.review_id == review.id,
+                                                              ReviewReport.handled_at.is_(None))))
+    contract = review.contract
+    public = f"/providers/{review.subject_id}#reviews" if review.author_role == "brand" else ""
+    for row in rows:
+        row.handled_at, row.handled_by_id, row.outcome, row.handled_reason = utcnow(), staff.id, outcome, reason
+        party = row.reporter_id in (contract.brand_id, contract.provider_id)
+        notifications.notify([row.reporter_id], f"review_report_{outcome}",
+                             link=f"/contracts/{contract.id}#review-{review.id}" if party else public,
+                             author=review.author.display_name, reason=reason)
+    return rows
+
+
+def hide(staff: User, review_id: int, reason: str) -> Review:
+    """Staff hide an abusive review; the reason stays on record, the reports are closed with it, and
+    both parties are told why."""
+    review, reason = _decision(staff, review_id, reason)
     if review.hidden_at is not None:
         raise Conflict(_l("This review is already hidden."), code="already_hidden")
     review.hidden_at, review.hidden_reason, review.hidden_by_id = utcnow(), reason, staff.id
-    for row in db.session.scalars(select(ReviewReport).where(ReviewReport.review_id == review.id,
-                                                             ReviewReport.handled_at.is_(None))):
-        row.handled_at, row.handled_by_id, row.outcome = utcnow(), staff.id, "hidden"
+    reporters = {row.reporter_id for row in _close_reports(staff, review, "hidden", reason)}
+    # Both parties learn why (the reviewed side only if it has not just been told as a reporter).
+    about = {"link": f"/contracts/{review.contract_id}#review-{review.id}", "tender": review.contract.tender.title,
+             "reason": reason}
+    notifications.notify([review.author_id], "review_hidden", **about)
+    notifications.notify({review.subject_id} - reporters, "review_of_you_hidden", **about)
     from services.rating_jobs import request_recompute
 
     request_recompute(review.contract.provider_id)
     return review
 
 
-def open_reports(limit: int = 100) -> list[ReviewReport]:
-    return list(db.session.scalars(select(ReviewReport).where(ReviewReport.handled_at.is_(None))
-                                   .order_by(ReviewReport.created_at).limit(limit)))
+def keep(staff: User, review_id: int, reason: str) -> Review:
+    """Staff find nothing to hide in a reported review: its open reports are closed as "kept"."""
+    review, reason = _decision(staff, review_id, reason)
+    if not _close_reports(staff, review, "kept", reason):
+        raise Conflict(_l("This review has no open reports."), code="no_open_reports")
+    return review
+
+
+@dataclass(frozen=True)
+class ReportedReview:
+    review: Review
+    reports: list[ReviewReport]
+
+
+def report_queue(page: int = 1, per_page: int = 20) -> Page:
+    """Staff's queue: reviews with open reports, the longest waiting first, each with those reports."""
+    waiting = (select(ReviewReport.review_id, func.min(ReviewReport.created_at).label("since"))
+               .where(ReviewReport.handled_at.is_(None)).group_by(ReviewReport.review_id).subquery())
+    result = paginate(select(Review).join(waiting, waiting.c.review_id == Review.id)
+                      .options(selectinload(Review.author), selectinload(Review.subject),
+                               selectinload(Review.contract).selectinload(Contract.tender))
+                      .order_by(waiting.c.since, Review.id), page, per_page)
+    reports: dict[int, list[ReviewReport]] = {review.id: [] for review in result.items}
+    for row in db.session.scalars(select(ReviewReport).options(selectinload(ReviewReport.reporter))
+                                  .where(ReviewReport.review_id.in_(reports), ReviewReport.handled_at.is_(None))
+                                  .order_by(ReviewReport.created_at, ReviewReport.id)):
+        reports[row.review_id].append(row)
+    return replace(result, items=[ReportedReview(review, reports[review.id]) for review in result.items])

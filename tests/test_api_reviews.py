@@ -46,18 +46,24 @@ def test_invalid_scores(track_record):
     assert brand.post(f"/contracts/{contract}/reviews", json={"scores": {"quality": 5}}).status_code == 422
 
 
-def test_same_company_cannot_review_each_other(track_record, app):
+def test_same_company_is_judged_by_the_providers_verified_number(track_record, api, make_user, app):
+    """A number the provider only claims (pending verification) blocks nothing: claiming the brand's
+    public number must not silence the brand. The number staff verified does."""
     from extensions import db
-    from models import BrandProfile, ProviderProfile
+    from models import BrandProfile
     from services.registration_numbers import complete
 
-    provider, provider_id, [(brand, contract)] = track_record(1)
-    number = complete("91330100MA2999999")
+    provider, provider_id, [(brand_a, claimed), (brand_b, verified)] = track_record(2, brands=2)
+    numbers = complete("91330100MA2999999"), complete("91330100MA2888888")
     with app.app_context():
-        db.session.get(ProviderProfile, provider_id).registration_number = number
-        db.session.get(BrandProfile, brand.get("/me").json["id"]).registration_number = number
+        for caller, number in zip((brand_a, brand_b), numbers, strict=True):
+            db.session.get(BrandProfile, caller.get("/me").json["id"]).registration_number = number
         db.session.commit()
-    r = brand.post(f"/contracts/{contract}/reviews", json={"scores": SCORES})
+    assert provider.post("/me/verification", json={"registration_number": numbers[0]}).status_code == 200
+    assert brand_a.post(f"/contracts/{claimed}/reviews", json={"scores": SCORES}).status_code == 201
+    staff = api(make_user("admin"))
+    assert staff.post(f"/admin/providers/{provider_id}/verify", json={"checked_number": numbers[1]}).status_code == 200
+    r = brand_b.post(f"/contracts/{verified}/reviews", json={"scores": SCORES})
     assert r.status_code == 403 and r.json["error"]["code"] == "same_company"
 
 

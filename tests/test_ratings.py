@@ -108,8 +108,31 @@ def test_directory_best_first_and_filters(app, api, make_user):
     assert api().get("/providers", query_string={"min_stars": 7}).status_code == 422
 
 
+def complete_contracts(provider_ids, category: str, n: int = 3) -> None:
+    """`n` completed contracts on tenders of `category` for each provider (rows only, in the caller's
+    app context): what the badges rank on."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from models import Bid, Contract, Tender, User
+
+    brand = User(email=f"{uuid.uuid4().hex}@example.com", password_hash="x", role="brand", display_name="Brand")
+    db.session.add(brand)
+    for provider_id in provider_ids:
+        for _ in range(n):
+            tender = Tender(brand=brand, title="Done", category=category, description="", budget_min=1,
+                            budget_max=100000, currency="CNY", bid_deadline=datetime.now(UTC), rounds=["proposal"],
+                            stored_status="awarded")
+            bid = Bid(tender=tender, provider_id=provider_id, amount=100000, currency="CNY", delivery_days=30,
+                      proposal="", status="awarded")
+            db.session.add(Contract(tender=tender, bid=bid, brand=brand, provider_id=provider_id, amount=100000,
+                                    currency="CNY", status="completed", completed_at=datetime.now(UTC)))
+    db.session.flush()
+
+
 def ranked_providers(app, make_user, count: int, category: str) -> list:
-    """`count` providers of `category`, rated 4 stars with scores 90, 89, … (best first)."""
+    """`count` providers of `category`, each with three completed contracts there, rated 4 stars with
+    scores 90, 89, … (best first)."""
     from services import profiles
 
     users = [make_user("provider") for _ in range(count)]
@@ -119,6 +142,7 @@ def ranked_providers(app, make_user, count: int, category: str) -> list:
             profiles.update_provider_profile(row.user, company_name=f"P{rank}", categories=[category], province=None,
                                              city=None, description="", team_size=None)
             row.stars, row.rating_score = 4, 90 - rank
+        complete_contracts([user.id for user in users], category)
         db.session.commit()
     return users
 
@@ -162,38 +186,42 @@ def test_badges_gold_and_silver_per_category(app, make_user):
 def test_badges_in_sql_match_the_ranking_rule(app):
     """award_badges ranks in one INSERT … SELECT; it must give what ranking each category in Python
     gives: sizes where round() halves to even (10 → 0.5, 30 → 1.5, 50 → 2.5), tied scores, unrated
-    providers, providers in two categories."""
+    providers, providers with too few contracts, work in two categories, categories listed but not worked."""
     import random
+    from collections import Counter
 
-    from models import PartnerBadge, ProviderCategory, User
+    from models import Contract, PartnerBadge, ProviderCategory, User
     from services import directory
 
     rng = random.Random(7)
     sizes = {"design": 10, "video": 30, "photography": 50, "consulting": 1, "operations": 7}
     with app.app_context():
         for category, size in sizes.items():
-            for n in range(size + 3):  # three more, unrated
+            for n in range(size + 5):  # then three unrated, and two rated with only two contracts here
                 user = User(email=f"{category}{n}@example.com", password_hash="x", role="provider",
                             display_name=f"{category} {n}")
                 db.session.add(user)
                 db.session.flush()
-                rated = n < size
+                rated = not size <= n < size + 3
                 db.session.add(ProviderProfile(user_id=user.id, company_name=f"{category} {n}",
                                                stars=rng.choice((3, 4, 5, 6)) if rated else None,
                                                rating_score=rng.choice((70, 80, 80.5, 90)) if rated else None))
-                db.session.add(ProviderCategory(provider_id=user.id, category=category))
+                for listed in {category, "video", "design"}:  # listing a category is no work in it
+                    db.session.add(ProviderCategory(provider_id=user.id, category=listed))
+                complete_contracts([user.id], category, 2 if n >= size + 3 else 3)
                 if n % 4 == 0:
-                    db.session.add(ProviderCategory(provider_id=user.id, category="customer_service"))
+                    complete_contracts([user.id], "customer_service")
         db.session.commit()
+        work = Counter((c.provider_id, c.tender.category) for c in db.session.scalars(select(Contract)))
+        scores = {p.user_id: p.rating_score for p in db.session.scalars(select(ProviderProfile)) if p.stars}
         expected = set()
-        for category in sizes | {"customer_service": 0}:  # the rule, as it was written per category
-            ranked = db.session.execute(
-                select(ProviderProfile.user_id).join(ProviderCategory)
-                .where(ProviderCategory.category == category, ProviderProfile.stars.is_not(None))
-                .order_by(ProviderProfile.rating_score.desc(), ProviderProfile.user_id)).scalars().all()
+        for category in sizes | {"customer_service": 0}:  # the rule, per category in Python
+            ranked = sorted((pid for (pid, worked), done in work.items()
+                             if worked == category and done >= directory.BADGE_MIN_CONTRACTS and pid in scores),
+                            key=lambda pid: (-scores[pid], pid))
             start = 0
-            for level, share in directory.BADGE_SHARES:
-                count = max(1, round(len(ranked) * share)) if ranked else 0
+            for level, share, least in directory.BADGE_SHARES:
+                count = max(least, round(len(ranked) * share)) if ranked else 0
                 expected |= {(provider_id, category, level) for provider_id in ranked[start:start + count]}
                 start += count
         assert directory.award_badges() == len(expected)
@@ -202,6 +230,37 @@ def test_badges_in_sql_match_the_ranking_rule(app):
         assert got == expected
         assert {level for _, category, level in got if category == "photography"} == {"gold", "silver"}
         assert sum(1 for _, category, level in got if category == "photography" and level == "gold") == 2
+        assert sum(1 for _, category, _ in got if category == "video") == 2 + 4  # its own 30 (not design's): 1.5, 4.5
+        assert {level for _, category, level in got if category == "consulting"} == {"gold"}  # one: no silver
+
+
+def test_badges_rank_the_work_done_in_a_category_not_the_categories_listed(app, make_user, track_record):
+    """A provider whose three contracts are customer service lists video and design too: its badge is in
+    customer service only. In a category of two, the best is gold and the other gets nothing."""
+    from models import PartnerBadge
+    from services import directory, profiles
+
+    _, worker, _ = track_record(3)  # three completed customer-service contracts
+    other = make_user("provider")
+    with app.app_context():
+        rating_jobs.recompute_dirty()
+        for user_id, categories in ((worker, ["video", "design"]), (other.id, ["customer_service", "video"])):
+            row = db.session.get(ProviderProfile, user_id)
+            profiles.update_provider_profile(row.user, company_name=f"P{user_id}", categories=categories,
+                                             province=None, city=None, description="", team_size=None)
+        lister = db.session.get(ProviderProfile, other.id)  # rated higher, but no work in any category
+        lister.stars, lister.rating_score = 6, 99
+        db.session.commit()
+        assert directory.award_badges() == 1
+        db.session.commit()
+        assert [(b.provider_id, b.category, b.level) for b in db.session.scalars(select(PartnerBadge))] == [
+            (worker, "customer_service", "gold")]
+        complete_contracts([other.id], "customer_service")  # now both worked there: gold and no silver
+        db.session.commit()
+        assert directory.award_badges() == 1
+        db.session.commit()
+        assert [(b.provider_id, b.category, b.level) for b in db.session.scalars(select(PartnerBadge))] == [
+            (other.id, "customer_service", "gold")]
 
 
 def test_full_recompute_reports_progress_then_awards_badges(track_record, app, api, make_user):

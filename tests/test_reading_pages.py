@@ -28,7 +28,7 @@ def test_kpi_targets_and_the_dispute_trail_read_as_numbers_and_money(app):
                                                                                           "0.0001"]
         decided = dispute_event_details("resolved", {"provider_amount": 40000, "commission": 4000, "refund": 60000},
                                         "CNY")
-        assert decided == "CN¥400.00 to the provider (commission CN¥40.00), CN¥600.00 back to the brand"
+        assert decided == "¥400.00 to the provider (commission ¥40.00), ¥600.00 back to the brand"
         assert dispute_event_details("opened", {"reason": "quality"}, "CNY") == "Reason: Quality below what was agreed"
 
 

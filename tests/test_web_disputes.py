@@ -55,7 +55,7 @@ def test_dispute_in_the_pages(client, login, deal, make_user, app):
     r = form_post(client, dispute_url + "/resolve", {"provider_amount": "400.00", "reason": "Half usable."},
                   page=dispute_url, follow_redirects=True, headers={"Accept-Language": "en"})
     html = r.get_data(as_text=True)
-    assert 'data-testid="decision"' in html and "CN¥400.00 to the provider, CN¥600.00 back to the brand" in html
+    assert 'data-testid="decision"' in html and "¥400.00 to the provider, ¥600.00 back to the brand" in html
     assert 'data-testid="dispute-status">Decided<' in html
     r = form_post(client, dispute_url + "/resolve", {"provider_amount": "1000", "reason": "again"},
                   page=dispute_url, follow_redirects=True, headers={"Accept-Language": "en"})
@@ -88,7 +88,10 @@ def test_staff_decide_a_full_refund_and_see_why_a_decision_is_refused(client, lo
     r = form_post(client, url + "/resolve", {"provider_amount": "1e999999", "reason": "Typo"}, page=url,
                   follow_redirects=True, headers=english)
     assert r.status_code == 200 and "Amount to the provider: Not a valid decimal value" in r.get_data(as_text=True)
+    r = form_post(client, url + "/resolve", {"provider_amount": "", "reason": "Typo"}, page=url,
+                  follow_redirects=True, headers=english)  # a message of the form's own (a lazy translation)
+    assert "Enter an amount (0 for a full refund)." in r.get_data(as_text=True)
     r = form_post(client, url + "/resolve", {"provider_amount": "0", "reason": "Nothing usable was delivered."},
                   page=url, follow_redirects=True, headers=english)
-    assert "CN¥0.00 to the provider, CN¥1,000.00 back to the brand" in r.get_data(as_text=True)
+    assert "¥0.00 to the provider, ¥1,000.00 back to the brand" in r.get_data(as_text=True)
     assert d.milestone(0)["status"] == "resolved"

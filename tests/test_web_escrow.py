@@ -67,11 +67,11 @@ def test_escrow_flow_in_the_pages(client, login, deal, make_user, app):
     assert r.status_code == 302
     assert 'data-testid="milestone-status-1">Released<' in contract_page(client, d.contract_id)
     wallet = client.get("/wallet", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert 'data-testid="balance-brand_wallet">CN¥376.55<' in wallet  # 500.00 − 123.45
+    assert 'data-testid="balance-brand_wallet">¥376.55<' in wallet  # 500.00 − 123.45
 
     switch(client, type("U", (), {"email": provider_email})())
     wallet = client.get("/wallet", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert 'data-testid="balance-provider_payable">CN¥111.10<' in wallet  # 123.45 − 12.35 commission
+    assert 'data-testid="balance-provider_payable">¥111.10<' in wallet  # 123.45 − 12.35 commission
 
 
 def test_strangers_cannot_see_contract_or_files(client, login, deal, make_user):

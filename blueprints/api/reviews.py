@@ -35,9 +35,10 @@ def reply(review_id: int, body: schemas.ReplyIn):
     return review_out(reviews.reply(current_api_user(), review_id, body.reply))
 
 
-@api_route("/reviews/<int:review_id>/reports", "POST", summary="Report an abusive review to staff", tag="Reviews",
-           body=schemas.ReasonIn, status=201, errors=(404, 422))
+@api_route("/reviews/<int:review_id>/reports", "POST", summary="Report an abusive review to staff, once", tag="Reviews",
+           body=schemas.ReasonIn, status=201, errors=(404, 409, 422))
 def report(review_id: int, body: schemas.ReasonIn):
+    """Anyone signed in who can read the review: its parties, or anyone once it is published."""
     return {"report": reviews.report(current_api_user(), review_id, body.reason).id}
 
 
@@ -46,6 +47,14 @@ def report(review_id: int, body: schemas.ReasonIn):
            errors=(403, 404, 409, 422))
 def hide(review_id: int, body: schemas.ReasonIn):
     return review_out(reviews.hide(current_api_user(), review_id, body.reason))
+
+
+@api_route("/admin/reviews/<int:review_id>/keep", "POST", summary="Keep a reported review: close its open reports",
+           tag="Reviews", body=schemas.ReasonIn, response=schemas.ReviewOut, roles=("admin",),
+           errors=(403, 404, 409, 422))
+def keep(review_id: int, body: schemas.ReasonIn):
+    """The reason is recorded on each report and sent to its reporter."""
+    return review_out(reviews.keep(current_api_user(), review_id, body.reason))
 
 
 @api_route("/providers", summary="The provider directory, best first", tag="Providers",

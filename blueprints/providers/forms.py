@@ -15,7 +15,8 @@ class DirectoryForm(FlaskForm):
     province = SelectField(_l("Province"), choices=choices(PROVINCE_LABELS, blank=_l("Anywhere")),
                            validators=[Optional()])
     city = StringField(_l("City"), validators=[Optional(), Length(max=64)])
-    min_stars = SelectField(_l("Stars"), choices=options([("", _l("Any")), ("3", "3+"), ("4", "4+"), ("5", "5+"),
-                                                          ("6", "6")]), validators=[Optional()])
+    min_stars = SelectField(_l("Stars"), choices=options([("", _l("Any")),
+                                                          *((str(n), _l("%(n)s+ stars", n=n)) for n in (3, 4, 5)),
+                                                          ("6", _l("%(n)s stars", n=6))]), validators=[Optional()])
     verified = BooleanField(_l("Verified only"))
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)

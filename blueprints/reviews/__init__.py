@@ -1,10 +1,14 @@
-"""Review pages: write a review from the contract, reply, report; staff handle reports."""
-from flask import Blueprint, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_login import current_user
+"""Review pages: write a review from the contract, reply, report; staff hide or keep reported reviews.
 
-from blueprints.reviews.forms import ReasonForm, ReplyForm, ReviewForm
-from blueprints.web import perform, role_required
+The forms sit far down the contract page (or a provider's page), so what a POST has to say is shown
+next to the form it came from (`review_notices` in templates/reviews/_macros.html), not as a flash at
+the top of the page the browser has scrolled away from."""
+from flask import Blueprint, flash, get_flashed_messages, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from blueprints.reviews.forms import HideForm, KeepForm, ReasonForm, ReplyForm, ReviewForm
+from blueprints.web import perform, role_required, submitted
 from extensions import db
 from models import Review
 from models.review import SCORE_FIELDS
@@ -12,54 +16,114 @@ from services import reviews
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
+NOTICES = "review_notices"
+FORMS = {"reply": ReplyForm, "report": ReasonForm, "hide": HideForm, "keep": KeepForm}
+
+
+@bp.app_template_global()
+def review_form(kind: str):
+    """A blank form for the review macros, which any page may use without its view passing forms."""
+    return FORMS[kind]()
+
+
+@bp.app_template_global()
+def reviews_reported(shown) -> set[int]:
+    """Ids of the shown reviews the signed-in user has reported (one query for the whole list)."""
+    return reviews.reported_by(current_user, [r.id for r in shown])
+
+
+@bp.app_template_global()
+def review_notices(anchor: str) -> list:
+    """The messages of the POST that came back to `anchor`, shown once."""
+    notice = session.get(NOTICES)
+    if not notice or notice["anchor"] != anchor:
+        return []
+    return session.pop(NOTICES)["messages"]
+
+
+def _back(url: str, anchor: str):
+    """Return to the form the user sent, carrying this request's flashed messages there."""
+    session[NOTICES] = {"anchor": anchor, "messages": get_flashed_messages(with_categories=True)}
+    return redirect(f"{url}#{anchor}")
+
+
+def _back_to_review(review_id: int):
+    """To the review on its contract page, or, for someone outside the contract, on the provider's page."""
+    review = db.get_or_404(Review, review_id)
+    contract = review.contract
+    if current_user.is_admin or current_user.id in (contract.brand_id, contract.provider_id):
+        return _back(url_for("contracts.detail", contract_id=contract.id), f"review-{review_id}")
+    return _back(url_for("providers.detail", provider_id=contract.provider_id), f"review-{review_id}")
+
 
 @bp.post("/contract/<int:contract_id>")
 @role_required("brand", "provider")
 def submit(contract_id: int):
     form = ReviewForm()
-    if form.validate_on_submit():
+    if submitted(form):
         scores = {name: int(getattr(form, name).data) for name in SCORE_FIELDS}
-        perform(lambda: reviews.submit(current_user, contract_id, scores, form.comment.data or ""),
-                success=_("Thank you. Your review is published once the other side has reviewed too, or 14 days "
-                          "after the contract ends."))
-    return redirect(url_for("contracts.detail", contract_id=contract_id) + "#reviews")
-
-
-def _back_to_contract(review_id: int):
-    review = db.get_or_404(Review, review_id)
-    return redirect(url_for("contracts.detail", contract_id=review.contract_id) + "#reviews")
+        review = perform(lambda: reviews.submit(current_user, contract_id, scores, form.comment.data or ""))
+        if review:  # the second review publishes both at once
+            flash(_("Thank you. Both reviews are now published.") if reviews.is_published(review) else
+                  _("Thank you. Your review is published once the other side has reviewed too, or 14 days "
+                    "after the contract ends."), "success")
+    # A contract has two reviews at most: the section's top is in sight of its form.
+    return _back(url_for("contracts.detail", contract_id=contract_id), "reviews")
 
 
 @bp.post("/<int:review_id>/reply")
 @role_required("provider")
 def reply(review_id: int):
     form = ReplyForm()
-    if form.validate_on_submit():
-        perform(lambda: reviews.reply(current_user, review_id, form.reply.data or ""), success=_("Reply published."))
-    return _back_to_contract(review_id)
+    if submitted(form):
+        perform(lambda: reviews.reply(current_user, review_id, form.reply.data), success=_("Reply published."))
+    return _back_to_review(review_id)
 
 
 @bp.post("/<int:review_id>/report")
-@role_required("brand", "provider")
+@login_required
 def report(review_id: int):
+    """Anyone signed in who can read the review (a party, or anyone once it is published)."""
     form = ReasonForm()
-    if form.validate_on_submit():
-        perform(lambda: reviews.report(current_user, review_id, form.reason.data or ""),
+    if submitted(form):
+        perform(lambda: reviews.report(current_user, review_id, form.reason.data),
                 success=_("Reported. Platform staff will look at it."))
-    return _back_to_contract(review_id)
+    return _back_to_review(review_id)
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
 @bp.get("/reports")
 @role_required("admin")
 def reports():
-    return render_template("reviews/reports.html", reports=reviews.open_reports(), form=ReasonForm())
+    """Reviews with open reports, one card per review with its reports, 20 a page."""
+    return render_template("reviews/reports.html", page=reviews.report_queue(_page()))
+
+
+def _decided(review_id: int):
+    """Back to where staff decided: the contract page (?back=contract) or the same page of the queue."""
+    if request.args.get("back") == "contract":
+        return _back_to_review(review_id)
+    return redirect(url_for("reviews.reports", page=_page()))
 
 
 @bp.post("/<int:review_id>/hide")
 @role_required("admin")
 def hide(review_id: int):
-    form = ReasonForm()
-    if form.validate_on_submit():
-        perform(lambda: reviews.hide(current_user, review_id, form.reason.data or ""),
+    form = HideForm()
+    if submitted(form):
+        perform(lambda: reviews.hide(current_user, review_id, form.reason.data),
                 success=_("The review is hidden; the reason is on record."))
-    return redirect(url_for("reviews.reports"))
+    return _decided(review_id)
+
+
+@bp.post("/<int:review_id>/keep")
+@role_required("admin")
+def keep(review_id: int):
+    form = KeepForm()
+    if submitted(form):
+        perform(lambda: reviews.keep(current_user, review_id, form.reason.data),
+                success=_("The review stays up; its reports are closed and the reporters have been told."))
+    return _decided(review_id)

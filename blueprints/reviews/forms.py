@@ -1,11 +1,24 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from i18n.labels import options
+from services.reviews import DECISION_LENGTH, REPLY_LENGTH, REPORT_LENGTH
 
 STARS = options((str(n), "★" * n) for n in range(5, 0, -1))
+
+
+def _text(label, low: int, message):
+    """A text of `low` to 2000 characters once trimmed, as the service counts, refused with the service's
+    words. The flags make the browser ask for it too (required, minlength, maxlength)."""
+
+    def between(_form, field):
+        if not low <= len((field.data or "").strip()) <= 2000:
+            raise StopValidation(str(message))  # str: read in the request's language, and a plain message
+
+    between.field_flags = {"required": True, "minlength": low, "maxlength": 2000}
+    return TextAreaField(label, validators=[between])
 
 
 class ReviewForm(FlaskForm):
@@ -17,8 +30,17 @@ class ReviewForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    reply = TextAreaField(_l("Your public reply"), validators=[Optional(), Length(max=2000)])
+    reply = _text(_l("Your public reply"), 1, REPLY_LENGTH)
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    """Reporting a review."""
+    reason = _text(_l("What is wrong with this review?"), 3, REPORT_LENGTH)
+
+
+class HideForm(FlaskForm):
+    reason = _text(_l("Reason for hiding (shown to both parties)"), 3, DECISION_LENGTH)
+
+
+class KeepForm(FlaskForm):
+    reason = _text(_l("Reason for keeping it (sent to whoever reported it)"), 3, DECISION_LENGTH)

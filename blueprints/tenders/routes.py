@@ -16,7 +16,7 @@ from blueprints.tenders.forms import (
     TenderForm,
 )
 from blueprints.web import ActionForm, perform, role_required
-from i18n import minor_units
+from i18n import minor_units, rating_text
 from i18n.labels import options
 from services import addenda, bidding, directory, invitations, profiles, questions, tenders
 from services.pagination import Page
@@ -111,6 +111,7 @@ def detail(tender_id: int):
         form.provider_ids.choices = invite_choices(tender)
         context["invite_form"] = form
         context["recommended"] = directory.recommended_for(viewer, tender) if tender.status == "open" else []
+        context["suited_levels"] = rating_text.star_levels(directory.suited_levels(viewer))
     return render_template("tenders/detail.html", **context)
 
 
@@ -158,7 +159,10 @@ def addendum(tender_id: int):
 @role_required("brand")
 def invite(tender_id: int):
     form = InviteForm()
-    form.provider_ids.choices = invite_choices(tenders.get_tender(tender_id, viewer=current_user))
+    # Checked against the providers asked for (a recommended one may be beyond the page's list of 200).
+    asked = [int(v) for v in request.form.getlist("provider_ids") if v.isascii() and v.isdigit() and len(v) < 10]
+    form.provider_ids.choices = options((p.user_id, p.company_name) for p in directory.invitable(
+        tenders.get_tender(tender_id, viewer=current_user), asked))
     if form.validate_on_submit():
         perform(lambda: invitations.invite(current_user, tender_id, form.provider_ids.data),
                 success=_("Invitations sent."))

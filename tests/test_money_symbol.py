@@ -1,0 +1,30 @@
+"""CNY is ¥1,234.56 in every locale (Babel's English says CN¥), with Babel's number formatting."""
+import pytest
+from flask_babel import force_locale
+
+from i18n import money
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_cny_is_yen_sign_in_every_locale(app, locale):
+    with app.test_request_context(), force_locale(locale):
+        assert money(1200000) == "¥12,000.00"
+        assert money(123456, "CNY") == "¥1,234.56"
+        assert money(-100, "CNY") == "-¥1.00"
+        assert money(5, "CNY") == "¥0.05"
+        assert money(None) == ""
+
+
+def test_other_currencies_keep_babels_symbol(app):
+    with app.test_request_context(), force_locale("en"):
+        assert money(123456, "USD") == "$1,234.56"
+    with app.test_request_context(), force_locale("zh_CN"):
+        assert money(123456, "USD") == "US$1,234.56"
+
+
+def test_pages_in_english_show_the_yen_sign(client, api, make_user):
+    from tests.factories import tender_payload
+
+    tid = api(make_user("brand")).post("/tenders", json=tender_payload()).json["id"]
+    html = client.get(f"/tenders/{tid}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "¥300,000.00" in html and "CN¥" not in html
