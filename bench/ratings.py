@@ -33,8 +33,9 @@ PROVIDERS, BRANDS, CONTRACTS, REVIEWS_PER_CONTRACT = 50_000, 5_000, 200_000, 5
 
 def generate(db, scale: float) -> dict:
     """Synthetic but shaped like the market: every provider in one or two categories, its contracts on
-    tenders of the first (so the partner badges rank it there), every contract settled, five brand reviews each (no provider
-    review, so each is public from the close of its contract's review window)."""
+    tenders of the first (so the partner badges rank it there), every contract settled, five brand
+    reviews each (no provider review, so each is public from the close of its contract's review
+    window)."""
     from models.catalog import CATEGORIES
 
     n_prov, n_brand, n_con = int(PROVIDERS * scale), int(BRANDS * scale), int(CONTRACTS * scale)
