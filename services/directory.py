@@ -93,8 +93,13 @@ def current_periods(now: datetime | None = None) -> tuple[str, str]:
     return half_year(now), f"{now.year}H1" if now.month > 6 else f"{now.year - 1}H2"
 
 
-BADGES_TABLE = "badge_awards"
+BADGES_TABLE, RANKED_TABLE = "badge_awards", "badge_ranking"
 BADGES_LOCK = 0x57495442  # "WITB": one award_badges at a time (two would insert the same new badges)
+
+
+def _drop_badge_tables() -> None:
+    for name in (RANKED_TABLE, BADGES_TABLE):
+        db.session.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
 
 def award_badges(now: datetime | None = None) -> int:
@@ -120,10 +125,18 @@ def award_badges(now: datetime | None = None) -> int:
                     ProviderProfile.stars.is_not(None))
              .group_by(Tender.category, ProviderProfile.user_id, ProviderProfile.rating_score)
              .having(func.count() >= BADGE_MIN_CONTRACTS))
-    counted = rated.subquery("counted")
-    sizes = dict(db.session.execute(select(counted.c.category, func.count()).group_by(counted.c.category)).all())
+    # Ranked per category by score into a table of its own, so the contracts are read once (the sizes
+    # below come from it). The sort compares numbers only (a category's position in the list rather
+    # than its name, the score as a double: both orders are the same, and cheaper to compare).
+    _drop_badge_tables()  # a run that failed on this connection may have left them (SQLite)
+    db.session.execute(CreateTempTableAs(RANKED_TABLE, rated.add_columns(func.row_number().over(
+        partition_by=case({name: n for n, name in enumerate(CATEGORIES)}, value=Tender.category),
+        order_by=(cast(ProviderProfile.rating_score, Float).desc(), ProviderProfile.user_id)).label("rank"))))
+    ranked = table(RANKED_TABLE, column("category"), column("user_id"), column("rating_score"), column("rank"))
+    sizes = dict(db.session.execute(select(ranked.c.category, func.count()).group_by(ranked.c.category)).all())
     if not sizes:  # nobody rated: nobody holds a badge
         db.session.execute(delete(PartnerBadge.__table__).where(PartnerBadge.__table__.c.period == period))
+        _drop_badge_tables()
         return 0
     ends: dict[str, dict[str, int]] = {level: {} for level, *_ in BADGE_SHARES}  # the last rank of each level
     for category, size in sizes.items():
@@ -131,11 +144,6 @@ def award_badges(now: datetime | None = None) -> int:
         for level, share, least in BADGE_SHARES:
             end += max(least, round(size * share))
             ends[level][category] = end
-    # Ranked per category by score: the sort compares numbers only (a category's position in the list
-    # rather than its name, the score as a double: both orders are the same, and cheaper to compare).
-    ranked = rated.add_columns(func.row_number().over(
-        partition_by=case({name: n for n, name in enumerate(CATEGORIES)}, value=Tender.category),
-        order_by=(cast(ProviderProfile.rating_score, Float).desc(), ProviderProfile.user_id)).label("rank")).subquery()
     level = case(*((ranked.c.rank <= case(ends[name], value=ranked.c.category, else_=0), literal(name))
                    for name, *_ in BADGE_SHARES))
     # The badges earned now, each beside the level it holds already (if any): the writes below read this
@@ -146,7 +154,6 @@ def award_badges(now: datetime | None = None) -> int:
                    held.c.period == period)
     earned = table(BADGES_TABLE, column("provider_id"), column("category"), column("level"), column("score"),
                    column("held_level"))
-    db.session.execute(text(f"DROP TABLE IF EXISTS {BADGES_TABLE}"))
     db.session.execute(CreateTempTableAs(BADGES_TABLE, select(
         ranked.c.user_id.label("provider_id"), ranked.c.category, level.label("level"),
         ranked.c.rating_score.label("score"), held.c.level.label("held_level"))
@@ -165,7 +172,7 @@ def award_badges(now: datetime | None = None) -> int:
         select(earned.c.provider_id, earned.c.category, literal(period), earned.c.level, earned.c.score,
                literal(now, UTCDateTime())).where(earned.c.held_level.is_distinct_from(earned.c.level))))
     holders = db.session.scalar(select(func.count()).select_from(earned))
-    db.session.execute(text(f"DROP TABLE {BADGES_TABLE}"))
+    _drop_badge_tables()
     return holders
 
 
