@@ -229,6 +229,21 @@ def test_brand_sees_recommended_providers_and_invites_them(client, login, make_u
     assert f'data-testid="recommended-{fits.id}"' not in client.get(f"/tenders/{tid}").get_data(as_text=True)
 
 
+def test_the_api_recommends_what_the_tender_page_does_and_only_to_its_brand(make_user, api, app):
+    from tests.factories import tender_payload
+
+    brand = brand_of_size(make_user, app, "large")
+    fits, unverified, too_low = provider_rows(app, make_user, [(5, "verified"), (6, "pending"), (3, "verified")])
+    caller = api(brand)
+    tid = caller.post("/tenders", json=tender_payload()).json["id"]
+    found = caller.get(f"/tenders/{tid}/recommended-providers").json
+    assert found["star_levels"] == [4, 5, 6] and [p["id"] for p in found["items"]] == [fits.id]
+    assert caller.post(f"/tenders/{tid}/invitations", json={"provider_ids": [fits.id]}).status_code == 201
+    assert caller.get(f"/tenders/{tid}/recommended-providers").json["items"] == []  # invited already
+    assert api(make_user("brand")).get(f"/tenders/{tid}/recommended-providers").status_code == 403
+    assert api(fits).get(f"/tenders/{tid}/recommended-providers").status_code == 403  # brands only
+
+
 def test_recommendations_for_a_small_brand_say_they_include_new_providers(client, login, make_user, api, app):
     from tests.factories import tender_payload
 

@@ -1,7 +1,8 @@
-"""Around a tender: questions and public answers, addenda, invitations."""
+"""Around a tender: questions and public answers, addenda, invitations and whom to invite."""
 from blueprints.api import schemas
+from blueprints.api.presenters import provider_out
 from blueprints.api.routing import api_route, current_api_user
-from services import addenda, invitations, questions
+from services import addenda, directory, invitations, questions
 from services.tenders import get_tender
 
 
@@ -48,3 +49,15 @@ def publish_addendum(tender_id: int, body: schemas.AddendumIn):
 def invite(tender_id: int, body: schemas.InviteIn):
     created = invitations.invite(current_api_user(), tender_id, body.provider_ids)
     return schemas.InviteOut(invited=[inv.provider_id for inv in created])
+
+
+@api_route("/tenders/<int:tender_id>/recommended-providers", summary="Providers to invite, as the tender page "
+           "suggests them", tag="Q&A", response=schemas.RecommendedProviders, roles=("brand",), errors=(403, 404))
+def recommended_providers(tender_id: int):
+    viewer = current_api_user()
+    tender = get_tender(tender_id, viewer=viewer)
+    found = directory.recommended_for(viewer, tender) if tender.status == "open" else []
+    ids = [p.user_id for p in found]
+    rated, badges = directory.latest_ratings(ids), directory.badges_of(ids, directory.current_periods())
+    return schemas.RecommendedProviders(star_levels=list(directory.suited_levels(viewer)),
+                                        items=[provider_out(p, rated.get(p.user_id), badges[p.user_id]) for p in found])
