@@ -152,6 +152,9 @@ VERIFICATION_LABELS = {
 SCORE_LABELS = {"quality": _l("Quality"), "communication": _l("Communication"), "timeliness": _l("Timeliness"),
                 "professionalism": _l("Professionalism")}
 
+# A review's 1–5 marks, in words (the stars beside them are decoration screen readers skip).
+MARK_LABELS = {5: _l("5 – excellent"), 4: _l("4 – good"), 3: _l("3 – fair"), 2: _l("2 – poor"), 1: _l("1 – very poor")}
+
 BADGE_LABELS = {"gold": _l("Gold partner"), "silver": _l("Silver partner")}
 
 ROLE_LABELS = {

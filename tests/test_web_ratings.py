@@ -20,14 +20,16 @@ def test_double_blind_reviews_in_the_contract_page(client, login, track_record, 
     login(as_user(brand_email))
     page = f"/contracts/{contract}"
     form_post(client, f"/reviews/contract/{contract}", {**GOOD, "comment": "Sharp photos, on time."}, page=page)
-    assert 'data-testid="review-brand"' in client.get(page).get_data(as_text=True)  # its author sees it
+    html = client.get(page).get_data(as_text=True)
+    assert 'data-testid="review-brand"' in html and 'data-testid="review-pending"' in html  # its author sees it,
+    # told that it is theirs alone for now
     switch(client, as_user(provider_email))
     html = client.get(page).get_data(as_text=True)
     assert "Sharp photos" not in html  # blind until the provider reviews too
     form_post(client, f"/reviews/contract/{contract}", {**GOOD, "comment": "Clear brief."}, page=page)
     html = client.get(page).get_data(as_text=True)
     assert "Sharp photos" in html and "Clear brief." in html
-    assert "Submit review" not in html  # once only
+    assert "Submit review" not in html and 'data-testid="review-pending"' not in html  # once only; both out
 
 
 EN = {"Accept-Language": "en"}

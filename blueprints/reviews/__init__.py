@@ -33,6 +33,11 @@ def reviews_reported(shown) -> set[int]:
 
 
 @bp.app_template_global()
+def review_is_public(review) -> bool:
+    return reviews.is_published(review)
+
+
+@bp.app_template_global()
 def review_notices(anchor: str) -> list:
     """The messages of the POST that came back to `anchor`, shown once."""
     notice = session.get(NOTICES)

@@ -3,10 +3,10 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
-from i18n.labels import options
+from i18n.labels import MARK_LABELS, options
 from services.reviews import DECISION_LENGTH, REPLY_LENGTH, REPORT_LENGTH
 
-STARS = options((str(n), "★" * n) for n in range(5, 0, -1))
+STARS = options((str(n), MARK_LABELS[n]) for n in range(5, 0, -1))
 
 
 def _text(label, low: int, message):
