@@ -15,7 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
     import models  # noqa: F401  (the whole metadata, for Alembic and relationships)
     import services.rating_jobs  # noqa: F401  (session listeners must exist before the first commit)
     import workers.queues  # noqa: F401
-    from i18n import datetime_local, labels, locale_code, money, number, select_locale, select_timezone
+    from i18n import datetime_local, labels, locale_code, money, number, percent, select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
@@ -41,7 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     from blueprints.errors import register_error_handlers
     register_error_handlers(app)
 
-    app.jinja_env.filters.update(money=money, dt=datetime_local, number=number)
+    app.jinja_env.filters.update(money=money, dt=datetime_local, number=number, percent=percent)
     app.jinja_env.globals.update(labels=labels, locale_code=locale_code)
 
     @app.context_processor

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from babel.numbers import get_currency_precision, get_currency_symbol
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_currency, format_datetime, format_decimal, get_locale
+from flask_babel import format_currency, format_datetime, format_decimal, format_percent, get_locale
 from flask_login import current_user
 
 
@@ -55,6 +55,11 @@ def datetime_local(value, fmt: str = "medium") -> str:
 def number(value) -> str:
     """A quantity such as a KPI target in the viewer's locale (30, 52.5, 1,200): never 3E+1."""
     return "" if value is None else format_decimal(value, format="#,##0.####")
+
+
+def percent(whole) -> str:
+    """A whole-number percentage (40 → 40%), spaced as the viewer's locale spaces it."""
+    return format_percent(Decimal(whole) / 100)
 
 
 def locale_code() -> str:
