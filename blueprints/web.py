@@ -1,7 +1,7 @@
 """Helpers shared by the web blueprints: role checks and turning domain errors into form messages."""
 from functools import wraps
 
-from flask import abort, flash
+from flask import abort, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -79,3 +79,9 @@ def perform(action, *, form: Form | None = None, success: str | None = None):
     if success:
         flash(success, "success")
     return True if result is None else result
+
+
+def filter_args(*names: str) -> dict:
+    """The query's filters to carry into page links: the named ones only, never `page` (the pager sets
+    it) nor a stray `endpoint` or `_external`, which url_for would take as its own arguments."""
+    return {k: v for k, v in request.args.items() if k in names}

@@ -184,12 +184,14 @@ def suited_levels(brand: User) -> tuple[int | None, ...]:
 
 def recommended_for(viewer: User, tender: Tender, limit: int = 5) -> list[ProviderProfile]:
     """For the tender's brand: verified providers of the category at star levels suited to the
-    brand's size, not yet invited or bidding."""
+    brand's size, not yet invited or (unless the opening is sealed) bidding."""
     if viewer is None or viewer.id != tender.brand_id:
         raise Forbidden()
     levels = suited_levels(viewer)
     stars = [s for s in levels if s is not None]
-    taken = {b.provider_id for b in tender.bids} | {i.provider_id for i in tender.invitations}
+    taken = {i.provider_id for i in tender.invitations}
+    if not tender.bids_are_hidden_from_brand:  # a sealed opening hides who bid: a bidder stays listed
+        taken |= {b.provider_id for b in tender.bids}
     stmt = (select(ProviderProfile).join(ProviderCategory)
             .where(ProviderCategory.category == tender.category, ProviderProfile.verification_status == "verified")
             .options(selectinload(ProviderProfile.user)))

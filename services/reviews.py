@@ -174,6 +174,8 @@ def report(user: User, review_id: int, reason: str) -> ReviewReport:
     review = db.session.get(Review, review_id)
     if review is None or user is None or not visible_to(review, user):
         raise NotFound()
+    if user.id == review.author_id:
+        raise Forbidden(_l("You cannot report your own review."))
     reason = (reason or "").strip()
     check({"reason": not 3 <= len(reason) <= 2000 and REPORT_LENGTH})
     if review.hidden_at is not None:
@@ -228,13 +230,16 @@ def hide(staff: User, review_id: int, reason: str) -> Review:
     review, reason = _decision(staff, review_id, reason)
     if review.hidden_at is not None:
         raise Conflict(_l("This review is already hidden."), code="already_hidden")
+    was_public = is_published(review)
     review.hidden_at, review.hidden_reason, review.hidden_by_id = utcnow(), reason, staff.id
     reporters = {row.reporter_id for row in _close_reports(staff, review, "hidden", reason)}
-    # Both parties learn why (the reviewed side only if it has not just been told as a reporter).
+    # Both parties learn why: the reviewed side only if the review had come out (staff's reason could
+    # quote a blind review) and it has not just been told as a reporter.
     about = {"link": f"/contracts/{review.contract_id}#review-{review.id}", "tender": review.contract.tender.title,
              "reason": reason}
     notifications.notify([review.author_id], "review_hidden", **about)
-    notifications.notify({review.subject_id} - reporters, "review_of_you_hidden", **about)
+    if was_public:
+        notifications.notify({review.subject_id} - reporters, "review_of_you_hidden", **about)
     from services.rating_jobs import request_recompute
 
     request_recompute(review.contract.provider_id)

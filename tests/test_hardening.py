@@ -183,3 +183,22 @@ def test_text_with_a_nul_character_is_refused_the_same_on_every_database(api, ma
     wrong = brand.get("/tenders?page=abc")
     assert wrong.status_code == 400 and wrong.json["error"]["fields"]["page"] and "wrong type" in \
         brand.get("/tenders?page=abc", headers={"Accept-Language": "en"}).json["error"]["message"]
+
+
+def test_stray_query_words_on_paged_lists_are_ignored(client, login, make_user, app):
+    """`endpoint`, `_external` or `_method` in a query string are not filters: page links and the
+    redirect past the last page carry only the list's own filters (url_for once took them as its own)."""
+    from models import ProviderProfile
+
+    users = [make_user("provider") for _ in range(25)]  # two directory pages
+    with app.app_context():
+        for user in users:
+            db.session.get(ProviderProfile, user.id).verification_status = "verified"
+        db.session.commit()
+    for query in ("endpoint=x", "_external=1", "_method=POST", "page=9&endpoint=x&verified=y"):
+        response = client.get(f"/providers?{query}")
+        assert response.status_code in (200, 302), query
+        assert "endpoint" not in response.headers.get("Location", "")
+    assert client.get("/tenders?endpoint=x&_anchor=y").status_code == 200
+    login(make_user("admin"))
+    assert client.get("/disputes/queue?endpoint=x&status=open").status_code == 200

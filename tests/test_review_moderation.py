@@ -52,10 +52,23 @@ def test_one_report_per_reader_and_anyone_may_report_a_published_review(reviewed
         db.session.rollback()
 
 
-def test_an_unpublished_review_cannot_be_reported_by_outsiders(track_record, api, make_user):
-    _, _, [(brand, contract)] = track_record(1)
+def test_an_unpublished_review_is_not_there_for_outsiders_and_not_reportable_by_its_author(
+        track_record, api, make_user, client, login, app):
+    provider, provider_id, [(brand, contract)] = track_record(1)
     review = brand.post(f"/contracts/{contract}/reviews", json={"scores": SCORES}).json["id"]  # blind for now
     assert api(make_user("provider")).post(f"/reviews/{review}/reports", json={"reason": "abc"}).status_code == 404
+    login(make_user("brand"))  # a form the page would refuse does not say whose contract the review is on
+    assert form_post(client, f"/reviews/{review}/report", {"reason": ""}, page="/providers").status_code == 404
+    assert brand.post(f"/reviews/{review}/reports", json={"reason": "Mine, but rude"}).status_code == 403
+
+
+def test_hiding_a_review_not_yet_out_tells_its_author_only(track_record, api, make_user, app):
+    provider, provider_id, [(brand, contract)] = track_record(1)
+    review = brand.post(f"/contracts/{contract}/reviews", json={"scores": SCORES, "comment": "Awful"}).json["id"]
+    assert api(make_user("admin")).post(f"/admin/reviews/{review}/hide", json={"reason": "Quotes: Awful"}) \
+        .status_code == 200
+    assert "review_hidden" in notes(app, brand.get("/me").json["id"])
+    assert "review_of_you_hidden" not in notes(app, provider_id)  # it was blind: the reason could quote it
 
 
 def test_staff_keep_a_reported_review_with_a_reason_and_reporters_are_told(reviewed, api, make_user, app):

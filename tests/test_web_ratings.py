@@ -244,6 +244,19 @@ def test_the_api_recommends_what_the_tender_page_does_and_only_to_its_brand(make
     assert caller.get(f"/tenders/{tid}/recommended-providers").json["items"] == []  # invited already
     assert api(make_user("brand")).get(f"/tenders/{tid}/recommended-providers").status_code == 403
     assert api(fits).get(f"/tenders/{tid}/recommended-providers").status_code == 403  # brands only
+    assert caller.post(f"/tenders/{tid}/close").status_code == 200
+    assert api(make_user("brand")).get(f"/tenders/{tid}/recommended-providers").status_code == 403  # closed too
+
+
+def test_recommendations_do_not_tell_who_bid_while_the_opening_is_sealed(make_user, api, app):
+    from tests.factories import bid_payload, tender_payload
+
+    brand = brand_of_size(make_user, app, "large")
+    [fits] = provider_rows(app, make_user, [(5, "verified")])
+    caller = api(brand)
+    tid = caller.post("/tenders", json=tender_payload(sealed_opening=True)).json["id"]
+    assert api(fits).post(f"/tenders/{tid}/bids", json=bid_payload()).status_code == 201
+    assert [p["id"] for p in caller.get(f"/tenders/{tid}/recommended-providers").json["items"]] == [fits.id]
 
 
 def test_recommendations_for_a_small_brand_say_they_include_new_providers(client, login, make_user, api, app):

@@ -434,7 +434,8 @@ class RecommendedProviders(BaseModel):
     star_levels: list[Literal[3, 4, 5, 6] | None] = Field(
         description="the levels suggested for the brand's size tier (null: new providers)")
     items: list[ProviderOut] = Field(description="verified, in the tender's category, not yet invited or "
-                                                 "bidding, best first; empty once bidding has closed")
+                                                 "bidding (bidders stay listed while a sealed opening hides "
+                                                 "who bid), best first; empty once bidding has closed")
 
 
 # --- contracts -----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from blueprints.api.bids import send_one_of
 from blueprints.disputes.forms import AdjustmentForm, DisputeForm, EvidenceForm, ResolveForm
-from blueprints.web import ActionForm, perform, role_required, submitted
+from blueprints.web import ActionForm, filter_args, perform, role_required, submitted
 from i18n import minor_units
 from services import disputes, escrow, kpis
 
@@ -117,4 +117,4 @@ def queue():
                           page=max(request.args.get("page", 1, type=int) or 1, 1))
     return render_template("disputes/queue.html", page=page, status=status, reason=reason, overdue=overdue,
                            response_state=disputes.response_state,
-                           args={k: v for k, v in request.args.items() if k != "page"})
+                           args=filter_args("status", "reason", "overdue"))

@@ -2,6 +2,7 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from blueprints.providers.forms import DirectoryForm
+from blueprints.web import filter_args
 from i18n import rating_text
 from services import directory, profiles, ratings, reviews
 
@@ -14,7 +15,7 @@ def index():
     """Providers by category, region, stars and verification, best first."""
     form = DirectoryForm(request.args)
     page = None
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = filter_args(*(name for name in form.data if name != "page"))
     if form.validate():
         min_stars = int(form.min_stars.data) if form.min_stars.data else None
         page = directory.search(category=form.category.data or None, province=form.province.data or None,

@@ -3,7 +3,7 @@
 The forms sit far down the contract page (or a provider's page), so what a POST has to say is shown
 next to the form it came from (`review_notices` in templates/reviews/_macros.html), not as a flash at
 the top of the page the browser has scrolled away from."""
-from flask import Blueprint, flash, get_flashed_messages, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, get_flashed_messages, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -56,6 +56,9 @@ def _back_to_review(review_id: int):
     """To the review on its contract page, or, for someone outside the contract, on the provider's page."""
     review = db.get_or_404(Review, review_id)
     contract = review.contract
+    parties = (contract.brand_id, contract.provider_id)
+    if current_user.id not in parties and not reviews.visible_to(review, current_user):
+        abort(404)  # a review this reader cannot see does not exist for them, nor whose it is
     if current_user.is_admin or current_user.id in (contract.brand_id, contract.provider_id):
         return _back(url_for("contracts.detail", contract_id=contract.id), f"review-{review_id}")
     return _back(url_for("providers.detail", provider_id=contract.provider_id), f"review-{review_id}")

@@ -15,7 +15,7 @@ from blueprints.tenders.forms import (
     TenderFilterForm,
     TenderForm,
 )
-from blueprints.web import ActionForm, perform, role_required
+from blueprints.web import ActionForm, filter_args, perform, role_required
 from i18n import minor_units, rating_text
 from i18n.labels import options
 from services import addenda, bidding, directory, invitations, profiles, questions, tenders
@@ -41,7 +41,7 @@ def index():
             budget_max=form.budget_max.data * to_fen if form.budget_max.data is not None else None,
         )
         page = tenders.search_tenders(filters, form.page.data or 1, PER_PAGE)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = filter_args(*(name for name in form.data if name != "page"))
     return render_template("tenders/index.html", form=form, page=page, args=args)
 
 
