@@ -53,8 +53,8 @@ def test_one_report_per_reader_and_anyone_may_report_a_published_review(reviewed
 
 
 def test_an_unpublished_review_is_not_there_for_outsiders_and_not_reportable_by_its_author(
-        track_record, api, make_user, client, login, app):
-    provider, provider_id, [(brand, contract)] = track_record(1)
+        track_record, api, make_user, client, login):
+    _, _, [(brand, contract)] = track_record(1)
     review = brand.post(f"/contracts/{contract}/reviews", json={"scores": SCORES}).json["id"]  # blind for now
     assert api(make_user("provider")).post(f"/reviews/{review}/reports", json={"reason": "abc"}).status_code == 404
     login(make_user("brand"))  # a form the page would refuse does not say whose contract the review is on
