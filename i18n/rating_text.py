@@ -33,7 +33,6 @@ def figures(inputs: dict) -> dict[str, list[str]]:
     parts = ratings.explain(inputs).parts
     i = {**vars(ratings.RatingInputs()), **inputs}
     reviews, ops, brands, grow = (parts[name] for name in DIMENSIONS)
-    ended = i["completed_contracts"] + i["cancelled_contracts"]
     kpi = (_("KPI targets met: %(met)s of %(n)s results — %(points)s of 20 points.", met=i["kpi_met"],
              n=i["kpi_results"], points=number(ops["kpi_met"])) if i["kpi_results"]
            else _("No KPI results recorded yet — 20 of 20 points."))
@@ -47,8 +46,9 @@ def figures(inputs: dict) -> dict[str, list[str]]:
         "operating": [
             _("On time: %(on_time)s of %(settled)s settled milestones — %(points)s of 25 points.",
               on_time=i["on_time_milestones"], settled=i["settled_milestones"], points=number(ops["on_time"])),
-            _("Completed: %(done)s of %(ended)s contracts that ended — %(points)s of 20 points.",
-              done=i["completed_contracts"], ended=ended, points=number(ops["completion"])),
+            _("Funded work finished: %(settled)s of %(owed)s milestones settled or past their due date — "
+              "%(points)s of 20 points.", settled=i["settled_milestones"],
+              owed=i["settled_milestones"] + i["overdue_milestones"], points=number(ops["completion"])),
             _("Change-request rounds per milestone: %(rounds)s — %(points)s of 15 points.",
               rounds=number(ops["change_rounds_per_milestone"]), points=number(ops["change_rounds"])),
             _("Disputes lost: %(lost)s of %(settled)s settled milestones — %(points)s of 20 points.",

@@ -226,7 +226,7 @@ def complete_if_settled(contract: Contract) -> None:
     if contract.status == "active" and all(status in SETTLED for status in statuses):
         paid = any(status != "cancelled" for status in statuses)
         contract.status, contract.completed_at = "completed" if paid else "cancelled", utcnow()
-        request_recompute(contract.provider_id)  # its completion (or cancellation) rate moved
+        request_recompute(contract.provider_id)  # its completed contracts (and stars) may have moved
 
 
 # --- the clock -----------------------------------------------------------------------------------------

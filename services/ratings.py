@@ -12,9 +12,10 @@ Every dimension is a sub-score from 0 to 100, computed only from data the platfo
    so one 5-star review from a tiny contract cannot beat many good reviews from large ones.
    Sub-score = (average − 1) / 4 × 100.
 2. Operating capability (30 %): on-time delivery (first delivery by the milestone's due date) 25,
-   completion (completed ÷ completed + cancelled contracts; a contract whose every milestone was
-   dropped unfunded ends cancelled) 20, change-request rounds per settled
-   milestone (0 rounds → full marks, 3 or more → none) 15, disputes lost (decided with the provider
+   completion (funded work finished: settled milestones ÷ settled + funded ones past their due date
+   and still undelivered; a contract the brand dropped before funding anything is not the provider's
+   doing and counts for nothing) 20, change-request rounds per settled milestone (0 rounds → full
+   marks, 3 or more → none) 15, disputes lost (decided with the provider
    getting less than half; each 10 % of settled milestones lost costs half the marks) 20, KPI targets
    met (results the brands recorded that met the tender's target ÷ results recorded) 20.
    Rates with nothing to measure count as full marks.
@@ -72,7 +73,7 @@ class RatingInputs:
     kpi_results: int = 0  # KPI results the brands recorded
     kpi_met: int = 0  # of which met the target
     completed_contracts: int = 0
-    cancelled_contracts: int = 0
+    overdue_milestones: int = 0  # funded, past their due date, not delivered yet
     brands_12m: int = 0
     repeat_brands_12m: int = 0
     tier_total_12m: int = 0  # Σ tier value over the distinct brands
@@ -106,8 +107,8 @@ def service_reviews(i: RatingInputs, platform_mean: float) -> tuple[float, dict]
 def operating(i: RatingInputs) -> tuple[float, dict]:
     settled = i.settled_milestones
     on_time = i.on_time_milestones / settled if settled else 1.0
-    ended = i.completed_contracts + i.cancelled_contracts
-    completion = i.completed_contracts / ended if ended else 1.0
+    owed = settled + i.overdue_milestones
+    completion = settled / owed if owed else 1.0
     rounds = i.change_requests / settled if settled else 0.0
     lost = i.disputes_lost / settled if settled else 0.0
     kpi = i.kpi_met / i.kpi_results if i.kpi_results else 1.0
@@ -228,8 +229,8 @@ def sql_rate(inputs, platform_mean: float, dialect: str):
 
     average = ((literal(PRIOR_WEIGHT * platform_mean) + i.review_weighted_score)
                / (literal(PRIOR_WEIGHT) + i.review_weight))
-    ended = i.completed_contracts + i.cancelled_contracts
-    completion = case((ended != 0, f(i.completed_contracts) / f(ended)), else_=literal(1.0))
+    owed = i.settled_milestones + i.overdue_milestones
+    completion = case((owed != 0, f(i.settled_milestones) / f(owed)), else_=literal(1.0))
     kpi = case((i.kpi_results != 0, f(i.kpi_met) / f(i.kpi_results)), else_=literal(1.0))
     operating_parts = (settled_rate(i.on_time_milestones, 1.0) * 25, completion * 20,
                        _greatest(dialect, literal(0.0), 1 - settled_rate(i.change_requests, 0.0) / 3.0) * 15,

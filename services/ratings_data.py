@@ -142,6 +142,11 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
                   .where(MilestoneEvent.kind == "changes_requested", Milestone.status.in_(("released", "resolved")))
                   .group_by(Contract.provider_id),
                   Contract.provider_id), ("change_requests",))
+    # Work funded into escrow and not delivered by its due date (no delivery yet: still `funded`).
+    yield (scoped(select(Contract.provider_id, func.count(Milestone.id))
+                  .join(Milestone, Milestone.contract_id == Contract.id)
+                  .where(Milestone.status == "funded", Milestone.due_at < now).group_by(Contract.provider_id),
+                  Contract.provider_id), ("overdue_milestones",))
     yield (scoped(select(Contract.provider_id, func.count(KpiResult.id), func.sum(case((KpiResult.met, 1), else_=0)))
                   .join(KpiResult, KpiResult.contract_id == Contract.id).group_by(Contract.provider_id),
                   Contract.provider_id), ("kpi_results", "kpi_met"))
@@ -157,20 +162,19 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
     serving = Contract.status != "cancelled"
     pairs = scoped(select(Contract.provider_id.label("provider_id"), Contract.brand_id.label("brand_id"),
                           func.sum(case((Contract.status == "completed", 1), else_=0)).label("completed"),
-                          func.sum(case((Contract.status == "cancelled", 1), else_=0)).label("cancelled"),
                           func.sum(case((and_(serving, Contract.created_at >= previous), 1), else_=0))
                           .label("contracts_12m"),
                           func.min(case((serving, Contract.created_at))).label("first_at"))
                    .group_by(Contract.provider_id, Contract.brand_id), Contract.provider_id).subquery()
     tier = case(*((BrandProfile.size_tier == name, value) for name, value in ratings.TIER_VALUES.items()), else_=25)
     served = pairs.c.contracts_12m > 0
-    yield (select(pairs.c.provider_id, func.sum(pairs.c.completed), func.sum(pairs.c.cancelled),
+    yield (select(pairs.c.provider_id, func.sum(pairs.c.completed),
                   func.sum(case((served, 1), else_=0)), func.sum(case((pairs.c.contracts_12m >= 2, 1), else_=0)),
                   func.sum(case((served, tier), else_=0)),
                   func.sum(case((pairs.c.first_at >= recent, 1), else_=0)),
                   func.sum(case((and_(pairs.c.first_at >= previous, pairs.c.first_at < recent), 1), else_=0)))
            .outerjoin(BrandProfile, BrandProfile.user_id == pairs.c.brand_id).group_by(pairs.c.provider_id),
-           ("completed_contracts", "cancelled_contracts", "brands_12m", "repeat_brands_12m", "tier_total_12m",
+           ("completed_contracts", "brands_12m", "repeat_brands_12m", "tier_total_12m",
             "new_brands_recent", "new_brands_previous"))
 
 

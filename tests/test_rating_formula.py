@@ -44,11 +44,11 @@ def test_old_reviews_fade():
 
 def test_operating_by_hand():
     score, _ = operating(RatingInputs(settled_milestones=10, on_time_milestones=8, change_requests=3,
-                                      disputes_lost=1, completed_contracts=3, cancelled_contracts=1,
+                                      disputes_lost=1, completed_contracts=3, overdue_milestones=10,
                                       kpi_results=4, kpi_met=3))
-    # on time 0.8×25 = 20; completion 0.75×20 = 15; rounds 0.3 → (1 − 0.1)×15 = 13.5; lost 10 % → 0.5×20 = 10;
-    # KPI targets met 3 of 4 → 0.75×20 = 15
-    assert score == pytest.approx(73.5)
+    # on time 0.8×25 = 20; completion 10 settled of 20 owed → 0.5×20 = 10; rounds 0.3 → (1 − 0.1)×15 = 13.5;
+    # lost 10 % → 0.5×20 = 10; KPI targets met 3 of 4 → 0.75×20 = 15
+    assert score == pytest.approx(68.5)
     assert operating(RatingInputs())[0] == 100.0  # nothing to measure yet counts as full marks
     missed = operating(RatingInputs(settled_milestones=4, on_time_milestones=4, kpi_results=2, kpi_met=0))[0]
     assert missed == pytest.approx(80.0)  # every recorded KPI result missed its target: that part is lost
@@ -74,7 +74,7 @@ def varied_inputs(count: int, seed: int) -> list[RatingInputs]:
     """Hand-picked corners (nothing at all, exact ties such as operating 79.375) and random providers."""
     rng = random.Random(seed)
     corners = [RatingInputs(),
-               RatingInputs(settled_milestones=8, on_time_milestones=7, completed_contracts=1, cancelled_contracts=7),
+               RatingInputs(settled_milestones=8, on_time_milestones=7, completed_contracts=1, overdue_milestones=56),
                RatingInputs(settled_milestones=8, on_time_milestones=1, change_requests=3, disputes_lost=1,
                             completed_contracts=3, brands_12m=8, repeat_brands_12m=3, tier_total_12m=475),
                RatingInputs(completed_contracts=3, volume_recent=50000_00, volume_previous=50000_00,
@@ -97,7 +97,7 @@ def varied_inputs(count: int, seed: int) -> list[RatingInputs]:
             disputes_lost=rng.choice((0, rng.randint(0, settled))),
             kpi_results=(kpi_results := rng.choice((0, rng.randrange(1, 3 * settled + 2)))),
             kpi_met=rng.randint(0, kpi_results),
-            completed_contracts=rng.randrange(0, 60), cancelled_contracts=rng.choice((0, rng.randrange(0, 9))),
+            completed_contracts=rng.randrange(0, 60), overdue_milestones=rng.choice((0, rng.randrange(0, 9))),
             brands_12m=brands, repeat_brands_12m=rng.randint(0, brands),
             tier_total_12m=sum(rng.choice((25, 50, 75, 100)) for _ in range(brands)),
             volume_recent=rng.choice((0, rng.randrange(0, 10**9), 10000_00 * rng.randrange(0, 9))),

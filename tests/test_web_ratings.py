@@ -49,7 +49,7 @@ def test_provider_page_explains_the_stars_with_its_own_figures(client, track_rec
     assert 'data-testid="breakdown"' in html and "What would raise it" in html and "Operating capability" in html
     # the provider's own figures, not only what feeds a dimension in general
     assert "from 3 reviews" in html and "On time: 3 of 3 settled milestones" in html
-    assert "Completed: 3 of 3 contracts that ended" in html and "Disputes lost: 0 of 3 settled milestones" in html
+    assert "Funded work finished: 3 of 3 milestones" in html and "Disputes lost: 0 of 3 settled milestones" in html
     assert "Brands served in the last 12 months: 3" in html
     assert 'data-testid="next-level"' in html and ("need a score of" in html or "is the top level" in html)
     directory = client.get("/providers", headers=EN).get_data(as_text=True)
