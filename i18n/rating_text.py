@@ -15,7 +15,7 @@ DIMENSIONS = {
                         _l("Brands' review scores, recent reviews and larger contracts counting more."),
                         _l("Ask every brand to review the contract when it ends; reply to reviews.")),
     "operating": (_l("Operating capability"), 30,
-                  _l("Deliveries on time, contracts completed, change-request rounds, disputes lost and the KPI "
+                  _l("Deliveries on time, funded work finished, change-request rounds, disputes lost and the KPI "
                      "targets brands recorded as met."),
                   _l("Deliver by each milestone's due date, get it right the first time and meet the KPI targets.")),
     "brand_development": (_l("Brand development"), 15,
