@@ -3,6 +3,9 @@ the provider dirty in Redis after the transaction commits and enqueue one de-dup
 recomputes every dirty provider; a nightly job recomputes everyone in set-based SQL with progress,
 then queues the partner badges as a job of their own. Both write only what changed (the rating
 history is a change log)."""
+import uuid
+
+from flask import current_app
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -13,7 +16,9 @@ from services import directory, ratings_data
 from workers.queues import enqueue_after_commit, queue, report_progress
 
 DIRTY = "witkey:ratings:dirty"
-IN_PROGRESS = "witkey:ratings:in-progress"
+PARKED = "witkey:ratings:parked"  # the keys of the batches runners have taken and not yet committed
+ATTEMPTS = "witkey:ratings:attempts"  # provider id → runs that took it up and died
+MAX_ATTEMPTS = 3
 JOB_ID = "ratings-dirty"
 _PENDING = "witkey_rating_recompute"
 BATCH = 500
@@ -53,26 +58,62 @@ def _forget(session: Session, previous_transaction) -> None:
         session.info.pop(_PENDING, None)
 
 
+# Take a batch off the dirty set and park it under this runner's key, at once (a runner killed between
+# the two would otherwise lose the batch).
+_TAKE = """
+local ids = redis.call('SPOP', KEYS[1], ARGV[1])
+if #ids > 0 then
+  redis.call('SADD', KEYS[2], unpack(ids))
+  redis.call('SADD', KEYS[3], KEYS[2])
+end
+return ids
+"""
+# Put every parked batch back on the dirty set, counting for each provider the runs that took it up and
+# died; one taken up MAX_ATTEMPTS times is left to the nightly run (returned, for the log).
+_PUT_BACK = """
+local dropped = {}
+for _, parked in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  for _, id in ipairs(redis.call('SMEMBERS', parked)) do
+    if redis.call('HINCRBY', KEYS[3], id, 1) < tonumber(ARGV[1]) then
+      redis.call('SADD', KEYS[2], id)
+    else
+      redis.call('HDEL', KEYS[3], id)
+      table.insert(dropped, id)
+    end
+  end
+  redis.call('DEL', parked)
+  redis.call('SREM', KEYS[1], parked)
+end
+return dropped
+"""
+
+
 def recompute_dirty() -> int:
     """Recompute the providers marked dirty, a batch at a time, until none is left.
 
-    A batch taken off the dirty set is parked in a second set until its ratings commit. Runners (this
-    job, the periodic sweep, the nightly run) take turns on the rating writers' lock, so whoever holds
-    it finds in that set only a batch whose runner died before committing (or committed without
-    unparking it: a harmless second look) and puts it back: a killed worker loses no provider."""
+    A batch taken off the dirty set is parked under this runner's own key until its ratings commit.
+    Runners (this job, the periodic sweep, the nightly run) take turns on the rating writers' lock, so
+    whoever holds it finds parked only batches whose runner died before committing (or committed and
+    has not unparked yet: a harmless second look) and puts them back: a killed worker loses no
+    provider. A provider whose batch keeps failing is set aside after MAX_ATTEMPTS, so it cannot hold
+    up the others forever; the nightly run rates it with everyone."""
     redis, done = get_redis(), 0
+    take, put_back = redis.register_script(_TAKE), redis.register_script(_PUT_BACK)
+    parked = f"{PARKED}:{uuid.uuid4().hex}"
     while True:
         ratings_data.take_writers_turn()
-        with redis.pipeline() as pipe:  # MULTI: parked ids back to dirty, then the next batch out
-            pipe.sunionstore(DIRTY, [DIRTY, IN_PROGRESS]).delete(IN_PROGRESS).spop(DIRTY, BATCH)
-            batch = [int(x) for x in pipe.execute()[-1] or []]
+        dropped = put_back(keys=[PARKED, DIRTY, ATTEMPTS], args=[MAX_ATTEMPTS])
+        if dropped:
+            current_app.logger.error("ratings of providers %s failed %s times; left to the nightly run",
+                                     sorted(int(x) for x in dropped), MAX_ATTEMPTS)
+        batch = [int(x) for x in take(keys=[DIRTY, parked, PARKED], args=[BATCH])]
         if not batch:
             db.session.rollback()
             return done
-        redis.sadd(IN_PROGRESS, *batch)
         done += ratings_data.recompute(batch, utcnow())
         db.session.commit()
-        redis.srem(IN_PROGRESS, *batch)
+        with redis.pipeline() as pipe:
+            pipe.delete(parked).srem(PARKED, parked).hdel(ATTEMPTS, *batch).execute()
 
 
 def recompute_all() -> dict:

@@ -1,5 +1,6 @@
 """Ratings computed by workers: a real RQ worker process, de-duplicated recompute jobs, the
 directory best first, badges, and what a provider sees about its stars."""
+import pytest
 from sqlalchemy import func, select, update
 
 from extensions import db, get_redis
@@ -66,15 +67,36 @@ def test_a_batch_whose_runner_dies_before_committing_is_recomputed_by_the_next(t
 
     with app.app_context():
         monkeypatch.setattr(ratings_data, "recompute", dies)
-        try:
+        with pytest.raises(SystemExit):
             rating_jobs.recompute_dirty()
-        except SystemExit:
-            db.session.rollback()
+        db.session.rollback()
         assert get_redis().smembers(rating_jobs.DIRTY) == set()  # taken off the dirty set, yet…
         monkeypatch.setattr(ratings_data, "recompute", real)
         assert rating_jobs.recompute_dirty() >= 1
-        assert get_redis().smembers(rating_jobs.IN_PROGRESS) == set()
+        assert get_redis().smembers(rating_jobs.PARKED) == set()  # unparked once committed
+        assert not get_redis().hexists(rating_jobs.ATTEMPTS, provider_id)
     assert len(ratings_of(app, provider_id)) == 1
+
+
+def test_a_batch_that_keeps_failing_is_left_to_the_nightly_run(track_record, app, monkeypatch):
+    """A provider whose recompute always fails cannot hold up the event path forever."""
+    from services import ratings_data
+
+    _, provider_id, _ = track_record(1)
+
+    def fails(*args):
+        raise RuntimeError("a bad row")
+
+    with app.app_context():
+        monkeypatch.setattr(ratings_data, "recompute", fails)
+        for _ in range(rating_jobs.MAX_ATTEMPTS):
+            with pytest.raises(RuntimeError):
+                rating_jobs.recompute_dirty()
+            db.session.rollback()
+        assert rating_jobs.recompute_dirty() == 0  # set aside: nothing left to take up
+        redis = get_redis()
+        assert redis.scard(rating_jobs.DIRTY) == 0 and redis.scard(rating_jobs.PARKED) == 0
+        assert not redis.hexists(rating_jobs.ATTEMPTS, provider_id)
 
 
 def test_new_provider_has_no_stars_but_a_score(track_record, app, api):
