@@ -7,6 +7,7 @@ from extensions import db, get_redis
 from models import Contract
 from models.types import utcnow
 from services import rating_jobs, ratings, ratings_data
+from tests.test_web_disputes import as_user
 
 
 def inputs_of(app, provider_id):
@@ -18,13 +19,16 @@ def provider_of(d) -> int:
     return d.provider.get("/me").json["id"]
 
 
-def test_a_contract_whose_milestones_were_all_dropped_ends_cancelled_and_counts_as_such(deal, app):
+def test_a_contract_whose_milestones_were_all_dropped_ends_cancelled_and_counts_as_such(deal, app, client, login):
     d = deal()
     with app.app_context():
         get_redis().delete(rating_jobs.DIRTY)
     for mid in d.milestone_ids:
         assert d.brand.post(f"/milestones/{mid}/cancel").json["status"] == "cancelled"
     assert d.brand.get(f"/contracts/{d.contract_id}").json["status"] == "cancelled"
+    login(as_user(d.brand.get("/me").json["email"]))
+    page = client.get(f"/contracts/{d.contract_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Nothing was paid on this contract, so it takes no reviews." in page
     provider_id = provider_of(d)
     with app.app_context():
         assert db.session.get(Contract, d.contract_id).completed_at is not None  # when it ended

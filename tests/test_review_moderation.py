@@ -228,3 +228,5 @@ def test_the_queue_groups_reports_by_review_and_pages(client, login, reviewed, m
     assert r.headers["Location"].endswith("/reviews/reports?page=1")
     html = client.get("/reviews/reports", headers=EN).get_data(as_text=True)
     assert f'data-testid="reported-review-{review}"' not in html and "Page 1 of 2" not in html
+    gone = client.get("/reviews/reports?page=2")  # the second page emptied: its last page instead
+    assert gone.status_code == 302 and gone.headers["Location"].endswith("/reviews/reports?page=1")

@@ -107,7 +107,10 @@ def _page() -> int:
 @role_required("admin")
 def reports():
     """Reviews with open reports, one card per review with its reports, 20 a page."""
-    return render_template("reviews/reports.html", page=reviews.report_queue(_page()))
+    page = reviews.report_queue(_page())
+    if page.page > page.pages >= 1:  # the last one on this page was just decided: the new last page
+        return redirect(url_for("reviews.reports", page=page.pages))
+    return render_template("reviews/reports.html", page=page)
 
 
 def _decided(review_id: int):
