@@ -83,6 +83,12 @@ class Deal:
         assert r.status_code == 200, r.json
         return r.json
 
+    def release(self, i: int):
+        """Fund, deliver and accept milestone i (the brand's wallet must hold its amount)."""
+        self.fund(i)
+        self.deliver(i)
+        return self.accept(i)
+
     def milestone(self, i: int) -> dict:
         return self.brand.get(f"/milestones/{self.milestone_ids[i]}").json
 

@@ -120,21 +120,21 @@ def _decided(review_id: int):
     return redirect(url_for("reviews.reports", page=_page()))
 
 
+def _decide(review_id: int, form, decision, success: str):
+    """Staff's decision on a reported review (reviews.hide or reviews.keep), with the form's reason."""
+    if submitted(form):
+        perform(lambda: decision(current_user, review_id, form.reason.data), success=success)
+    return _decided(review_id)
+
+
 @bp.post("/<int:review_id>/hide")
 @role_required("admin")
 def hide(review_id: int):
-    form = HideForm()
-    if submitted(form):
-        perform(lambda: reviews.hide(current_user, review_id, form.reason.data),
-                success=_("The review is hidden; the reason is on record."))
-    return _decided(review_id)
+    return _decide(review_id, HideForm(), reviews.hide, _("The review is hidden; the reason is on record."))
 
 
 @bp.post("/<int:review_id>/keep")
 @role_required("admin")
 def keep(review_id: int):
-    form = KeepForm()
-    if submitted(form):
-        perform(lambda: reviews.keep(current_user, review_id, form.reason.data),
-                success=_("The review stays up; its reports are closed and the reporters have been told."))
-    return _decided(review_id)
+    return _decide(review_id, KeepForm(), reviews.keep,
+                   _("The review stays up; its reports are closed and the reporters have been told."))
