@@ -35,7 +35,7 @@ def test_double_blind_reviews_in_the_contract_page(client, login, track_record, 
 EN = {"Accept-Language": "en"}
 
 
-def test_provider_page_explains_the_stars_with_its_own_figures(client, track_record, app):
+def test_provider_page_explains_the_stars_with_its_own_figures(client, login, track_record, app):
     provider, provider_id, deals = track_record(3, brands=3)
     scores = {"scores": {"quality": 5, "communication": 5, "timeliness": 5, "professionalism": 5}}
     for brand, contract in deals:  # both sides: the reviews are public, so they count
@@ -46,7 +46,8 @@ def test_provider_page_explains_the_stars_with_its_own_figures(client, track_rec
         stars = db.session.get(ProviderProfile, provider_id).stars
     html = client.get(f"/providers/{provider_id}", headers=EN).get_data(as_text=True)
     assert stars is not None and f"{stars} of 6 stars" in html and "Stars run from 3 to 6" in html
-    assert 'data-testid="breakdown"' in html and "What would raise it" in html and "Operating capability" in html
+    assert 'data-testid="breakdown"' in html and "Operating capability" in html
+    assert "The provider's figures" in html and "What would raise it" not in html  # a reader, not the provider
     # the provider's own figures, not only what feeds a dimension in general
     assert "from 3 reviews" in html and "On time: 3 of 3 settled milestones" in html
     assert "Funded work finished: 3 of 3 milestones" in html and "Disputes lost: 0 of 3 settled milestones" in html
@@ -56,6 +57,10 @@ def test_provider_page_explains_the_stars_with_its_own_figures(client, track_rec
     assert f'data-testid="stars-{provider_id}"' in directory and f"{stars} of 6 stars" in directory
     assert ">3+ stars<" in directory and ">6 stars<" in directory  # the min-stars filter reads as stars
     assert 'data-testid="checked"' not in html  # rated once: computed is when it was checked
+    with app.app_context():
+        login(db.session.get(User, provider_id))
+    own = client.get(f"/providers/{provider_id}", headers=EN).get_data(as_text=True)
+    assert "Your figures" in own and "What would raise it" in own  # the provider is told how to rise
 
 
 def test_next_star_level_names_the_threshold_and_the_gap(app):
@@ -228,7 +233,8 @@ def test_brand_sees_recommended_providers_and_invites_them(client, login, make_u
     assert f'data-testid="recommended-{unverified.id}"' not in html  # not verified
     assert f'data-testid="recommended-{too_low.id}"' not in html  # 3 stars: below a large brand's level
     form_post(client, f"/tenders/{tid}/invitations", {"provider_ids": [str(fits.id)]}, page=f"/tenders/{tid}")
-    assert f'data-testid="recommended-{fits.id}"' not in client.get(f"/tenders/{tid}").get_data(as_text=True)
+    html = client.get(f"/tenders/{tid}", headers=EN).get_data(as_text=True)
+    assert f'data-testid="recommended-{fits.id}"' not in html and "those you invited are not listed again" in html
 
 
 def test_the_api_recommends_what_the_tender_page_does_and_only_to_its_brand(make_user, api, app):
