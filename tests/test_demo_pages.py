@@ -73,3 +73,4 @@ def test_the_demo_has_a_rated_provider_who_can_see_why(app, client, demo):
     assert f'data-testid="stars-{kuaipai.id}"' in listing
     page = client.get(f"/providers/{kuaipai.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert f"{stars} stars" in page and 'data-testid="breakdown"' in page
+    assert "Gold partner" in page and "Gold partner" in listing  # the only rated video provider
