@@ -197,6 +197,9 @@ def test_stray_query_words_on_paged_lists_are_ignored(client, login, make_user, 
         response = client.get(f"/providers?{query}")
         assert response.status_code in (200, 302), query
         assert "endpoint" not in response.headers.get("Location", "")
+    for odd in ("0", "x"):  # an unreadable page number starts over at the first page, filters kept
+        response = client.get(f"/providers?page={odd}&verified=y")
+        assert response.status_code == 302 and response.headers["Location"].endswith("/providers?verified=y")
     assert client.get("/tenders?endpoint=x&_anchor=y").status_code == 200
     login(make_user("admin"))
     assert client.get("/disputes/queue?endpoint=x&status=open").status_code == 200

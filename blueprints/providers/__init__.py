@@ -16,7 +16,10 @@ def index():
     form = DirectoryForm(request.args)
     page = None
     args = filter_args(*(name for name in form.data if name != "page"))
-    if form.validate():
+    valid = form.validate()
+    if not valid and set(form.errors) == {"page"}:  # a page number no link of ours makes: the first page
+        return redirect(url_for("providers.index", **args))
+    if valid:
         min_stars = int(form.min_stars.data) if form.min_stars.data else None
         page = directory.search(category=form.category.data or None, province=form.province.data or None,
                                 city=form.city.data or None, min_stars=min_stars,
