@@ -1,9 +1,18 @@
 """Locale and time-zone selection, and the money/time formatting every page uses."""
 from decimal import Decimal
 
+from babel.dates import get_datetime_format
 from babel.numbers import get_currency_precision, get_currency_symbol
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_currency, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    format_time,
+    get_locale,
+)
 from flask_login import current_user
 
 
@@ -48,8 +57,14 @@ def money(amount: int | None, currency: str = "CNY") -> str:
 
 
 def datetime_local(value, fmt: str = "medium") -> str:
-    """An aware UTC datetime shown in the viewer's time zone."""
-    return "" if value is None else format_datetime(value, fmt)
+    """An aware UTC datetime shown in the viewer's time zone. "medium" is the locale's medium date with
+    hours and minutes (Dec 6, 2026, 2:39 PM / 2026年12月6日 14:39): seconds are noise on a page."""
+    if value is None:
+        return ""
+    if fmt != "medium":
+        return format_datetime(value, fmt)
+    pattern = get_datetime_format("medium", locale=get_locale()).replace("'", "")
+    return pattern.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
 
 
 def number(value) -> str:

@@ -10,7 +10,7 @@ def test_notifications_read_in_the_readers_time_zone_and_never_show_a_code(app):
 
     with app.test_request_context(headers={"Accept-Language": "en"}):  # nobody signed in: Asia/Shanghai
         moved = render("addendum_published", {"tender": "Chat team", "deadline": "2026-12-20T10:00:00+00:00"})
-        assert "Dec 20, 2026, 6:00:00" in moved and "UTC" not in moved  # 10:00 UTC is 18:00 in Shanghai
+        assert "Dec 20, 2026, 6:00" in moved and "UTC" not in moved  # 10:00 UTC is 18:00 in Shanghai
         assert render("review_received", {"tender": "Chat team"}) == "You received a review on “Chat team”."
         assert render("bid_advanced", {"tender": "Chat team", "round": "pitch"}) \
             == "Your bid on “Chat team” moved on to the next round: Pitch presentation."
