@@ -183,10 +183,12 @@ def suited_levels(brand: User) -> tuple[int | None, ...]:
 
 
 def recommended_for(viewer: User, tender: Tender, limit: int = 5) -> list[ProviderProfile]:
-    """For the tender's brand: verified providers of the category at star levels suited to the
-    brand's size, not yet invited or (unless the opening is sealed) bidding."""
+    """For the tender's brand, while bidding is open: verified providers of the category at star levels
+    suited to the brand's size, not yet invited or (unless the opening is sealed) bidding."""
     if viewer is None or viewer.id != tender.brand_id:
         raise Forbidden()
+    if tender.status != "open":  # nobody can be invited any more
+        return []
     levels = suited_levels(viewer)
     stars = [s for s in levels if s is not None]
     taken = {i.provider_id for i in tender.invitations}

@@ -110,7 +110,7 @@ def detail(tender_id: int):
         form = InviteForm()
         form.provider_ids.choices = invite_choices(tender)
         context["invite_form"] = form
-        context["recommended"] = directory.recommended_for(viewer, tender) if tender.status == "open" else []
+        context["recommended"] = directory.recommended_for(viewer, tender)
         context["suited_levels"] = rating_text.star_levels(directory.suited_levels(viewer))
     return render_template("tenders/detail.html", **context)
 
