@@ -214,13 +214,14 @@ def _close_reports(staff: User, review: Review, outcome: str, reason: str) -> li
     rows = list(db.session.scalars(select(ReviewReport).where(ReviewReport.review_id == review.id,
                                                               ReviewReport.handled_at.is_(None))))
     contract = review.contract
-    public = f"/providers/{review.subject_id}#reviews" if review.author_role == "brand" else ""
     for row in rows:
         row.handled_at, row.handled_by_id, row.outcome, row.handled_reason = utcnow(), staff.id, outcome, reason
-        party = row.reporter_id in (contract.brand_id, contract.provider_id)
-        notifications.notify([row.reporter_id], f"review_report_{outcome}",
-                             link=f"/contracts/{contract.id}#review-{review.id}" if party else public,
-                             author=review.author.display_name, reason=reason)
+    reporters = {row.reporter_id for row in rows}
+    parties = reporters & {contract.brand_id, contract.provider_id}
+    kind, told = f"review_report_{outcome}", {"author": review.author.display_name, "reason": reason}
+    public = f"/providers/{review.subject_id}#reviews" if review.author_role == "brand" else ""
+    notifications.notify(parties, kind, link=f"/contracts/{contract.id}#review-{review.id}", **told)
+    notifications.notify(reporters - parties, kind, link=public, **told)
     return rows
 
 
