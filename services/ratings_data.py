@@ -67,6 +67,7 @@ RESULT_COLUMNS = ("score", "stars", *ratings.WEIGHTS)
 COUNT_NAMES = tuple(name for name in INPUT_NAMES if name in INTEGER_INPUTS)
 # Rating writers (the nightly run, the event path) take turns: each compares with what the last one
 # committed, so a change is written once (locking.serialize).
+FINISHED = ("released", "resolved")  # a milestone settled with its work paid for or decided (not dropped)
 WRITERS_LOCK = 0x57495452  # "WITR"
 
 
@@ -114,8 +115,9 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
                   .join(Contract, Contract.id == Review.contract_id).group_by(Review.subject_id), Review.subject_id),
            ("review_count", "review_weight", "review_weighted_score", "review_score_sum"))
 
-    # Settled milestones, on time or not, and the volume released over the last 6 months and the 6 before
-    # (a milestone decided in a dispute counts what the provider was awarded), in one pass.
+    # Settled milestones, on time or not, the volume released over the last 6 months and the 6 before
+    # (a milestone decided in a dispute counts what the provider was awarded), and funded work overdue,
+    # in one pass.
     recent, previous = now - timedelta(days=182), now - timedelta(days=365)
     first_delivery = (select(MilestoneDelivery.milestone_id, func.min(MilestoneDelivery.created_at).label("at"))
                       .group_by(MilestoneDelivery.milestone_id).subquery())
@@ -125,28 +127,25 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
     # each resolved dispute counts a released milestone's amount once more (as the join it replaces did)
     paid = case((Milestone.status == "released", Milestone.amount * func.coalesce(decided.c.disputes, 1)),
                 else_=func.coalesce(decided.c.awarded, 0))
-    yield (scoped(select(Contract.provider_id, func.count(Milestone.id),
-                         func.sum(case((first_delivery.c.at <= Milestone.due_at, 1), else_=0)),
+    settled = Milestone.status.in_(FINISHED)
+    yield (scoped(select(Contract.provider_id, func.sum(case((settled, 1), else_=0)),
+                         func.sum(case((and_(settled, first_delivery.c.at <= Milestone.due_at), 1), else_=0)),
                          func.sum(case((Milestone.released_at >= recent, paid), else_=0)),
                          func.sum(case((and_(Milestone.released_at >= previous, Milestone.released_at < recent), paid),
-                                       else_=0)))
+                                       else_=0)),
+                         # funded into escrow, past its due date, and not delivered yet (still `funded`)
+                         func.sum(case((and_(Milestone.status == "funded", Milestone.due_at < now), 1), else_=0)))
                   .join(Milestone, Milestone.contract_id == Contract.id)
                   .outerjoin(first_delivery, first_delivery.c.milestone_id == Milestone.id)
                   .outerjoin(decided, decided.c.milestone_id == Milestone.id)
-                  .where(Milestone.status.in_(("released", "resolved"))).group_by(Contract.provider_id),
+                  .where(Milestone.status.in_((*FINISHED, "funded"))).group_by(Contract.provider_id),
                   Contract.provider_id),
-           ("settled_milestones", "on_time_milestones", "volume_recent", "volume_previous"))
+           ("settled_milestones", "on_time_milestones", "volume_recent", "volume_previous", "overdue_milestones"))
     yield (scoped(select(Contract.provider_id, func.count(MilestoneEvent.id))
                   .join(Milestone, Milestone.contract_id == Contract.id)
                   .join(MilestoneEvent, MilestoneEvent.milestone_id == Milestone.id)
-                  .where(MilestoneEvent.kind == "changes_requested", Milestone.status.in_(("released", "resolved")))
-                  .group_by(Contract.provider_id),
+                  .where(MilestoneEvent.kind == "changes_requested", settled).group_by(Contract.provider_id),
                   Contract.provider_id), ("change_requests",))
-    # Work funded into escrow and not delivered by its due date (no delivery yet: still `funded`).
-    yield (scoped(select(Contract.provider_id, func.count(Milestone.id))
-                  .join(Milestone, Milestone.contract_id == Contract.id)
-                  .where(Milestone.status == "funded", Milestone.due_at < now).group_by(Contract.provider_id),
-                  Contract.provider_id), ("overdue_milestones",))
     yield (scoped(select(Contract.provider_id, func.count(KpiResult.id), func.sum(case((KpiResult.met, 1), else_=0)))
                   .join(KpiResult, KpiResult.contract_id == Contract.id).group_by(Contract.provider_id),
                   Contract.provider_id), ("kpi_results", "kpi_met"))
@@ -213,11 +212,11 @@ def _hundredths(score):
 
 def store(now: datetime, inputs: dict[int, ratings.RatingInputs], mean: float) -> int:
     """Rate the given providers with the Python formula and write the ratings that differ from their
-    profile's: the profile takes the new rating and a history row records it."""
+    profile's: the profile takes the new rating and a history row records it. The caller holds the
+    writers' turn from before it read the inputs (`recompute` does)."""
     ids = list(inputs)
     if not ids:
         return 0
-    take_writers_turn()
     current = {user_id: (stars, None if score is None else float(score), counts)
                for user_id, stars, score, counts in db.session.execute(
                    select(ProviderProfile.user_id, ProviderProfile.stars, ProviderProfile.rating_score,
