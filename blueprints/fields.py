@@ -15,3 +15,12 @@ class FiniteDecimalField(DecimalField):
         if self.data is not None and (not self.data.is_finite() or abs(self.data) >= 10**15):
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value."))
+
+
+def row_id(value) -> int:
+    """A row id as a form sends it (coerce= of a choice field): a positive number the database's
+    integer columns hold, so no lookup can overflow."""
+    number = int(value)
+    if not 0 < number < 2**31:
+        raise ValueError(value)
+    return number

@@ -310,5 +310,8 @@ def test_a_recommended_provider_beyond_the_invite_lists_first_200_can_be_invited
     assert f'data-testid="recommended-{star.id}"' in client.get(f"/tenders/{tid}").get_data(as_text=True)
     form_post(client, f"/tenders/{tid}/invitations", {"provider_ids": [str(star.id)]}, page=f"/tenders/{tid}")
     form_post(client, f"/tenders/{tid}/invitations", {"provider_ids": [str(elsewhere.id)]}, page=f"/tenders/{tid}")
+    for odd in ("x", "99999999999999999999"):  # no id at all: refused as input, never looked up
+        r = form_post(client, f"/tenders/{tid}/invitations", {"provider_ids": [odd]}, page=f"/tenders/{tid}")
+        assert r.status_code == 302
     with app.app_context():  # the recommended one is invited; one outside the category is not
         assert set(db.session.scalars(db.select(TenderInvitation.provider_id))) == {star.id}

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.account.forms import MultiCheckboxField
-from blueprints.fields import MONEY, FiniteDecimalField
+from blueprints.fields import MONEY, FiniteDecimalField, row_id
 from i18n.labels import CATEGORY_LABELS, KPI_DIRECTION_LABELS, ROUND_LABELS, TENDER_STATUS_LABELS, choices, options
 from models.catalog import CURRENCIES
 
@@ -85,4 +85,7 @@ class AddendumForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    provider_ids = SelectMultipleField(_l("Providers to invite"), coerce=int, validators=[DataRequired()])
+    # Any provider of the tender's category may be sent (a recommended one may be beyond the page's list
+    # of 200): the route checks the ids against directory.invitable, not against the list's choices.
+    provider_ids = SelectMultipleField(_l("Providers to invite"), coerce=row_id, validate_choice=False,
+                                       validators=[DataRequired()])

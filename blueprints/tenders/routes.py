@@ -159,11 +159,9 @@ def addendum(tender_id: int):
 @role_required("brand")
 def invite(tender_id: int):
     form = InviteForm()
-    # Checked against the providers asked for (a recommended one may be beyond the page's list of 200).
-    asked = [int(v) for v in request.form.getlist("provider_ids") if v.isascii() and v.isdigit() and len(v) < 10]
-    form.provider_ids.choices = options((p.user_id, p.company_name) for p in directory.invitable(
-        tenders.get_tender(tender_id, viewer=current_user), asked))
-    if form.validate_on_submit():
+    tender = tenders.get_tender(tender_id, viewer=current_user)
+    if form.validate_on_submit() and len(directory.invitable(tender, form.provider_ids.data)) \
+            == len(set(form.provider_ids.data)):
         perform(lambda: invitations.invite(current_user, tender_id, form.provider_ids.data),
                 success=_("Invitations sent."))
     else:
