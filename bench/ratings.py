@@ -27,6 +27,7 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from bench.common import peak_mb, run_scales
+from services.runners import ratings as rating_runner
 
 PROVIDERS, BRANDS, CONTRACTS, REVIEWS_PER_CONTRACT = 50_000, 5_000, 200_000, 5
 
@@ -116,15 +117,14 @@ def baseline(db) -> tuple[float, int]:
 def nightly_job() -> tuple[dict, float, int, int]:
     """rating_jobs.recompute_all, then the partner-badges job it queued (taken off the queue and run
     here): the job's result, the badges' time, how many badge jobs were queued and the badges held."""
-    from services import rating_jobs
-    from workers.queues import queue
+    from services.tasks import queue
 
-    result = rating_jobs.recompute_all()
+    result = rating_runner.recompute_all()
     badge_jobs = [job for job in queue("default").get_jobs() if job.func_name.endswith(".award_partner_badges")]
     for job in badge_jobs:
         job.delete()
     start = time.perf_counter()
-    holders = rating_jobs.award_badges()
+    holders = rating_runner.award_badges()
     return result, time.perf_counter() - start, len(badge_jobs), holders
 
 

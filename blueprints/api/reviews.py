@@ -1,16 +1,10 @@
 """Reviews, the provider directory with ratings, rating history, and background jobs."""
-from flask import current_app
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
 
 from blueprints.api import schemas
 from blueprints.api.presenters import provider_out, review_out
 from blueprints.api.routing import api_route, current_api_user
-from extensions import get_redis
-from services import directory, profiles, reviews
+from services import directory, profiles, reviews, tasks
 from services.errors import NotFound
-from workers import jobs
-from workers.queues import queue
 
 
 @api_route("/contracts/<int:contract_id>/reviews", "POST", summary="Review the other party, once", tag="Reviews",
@@ -80,9 +74,8 @@ def rating_history(provider_id: int):
 @api_route("/admin/ratings/recompute", "POST", summary="Recompute every provider's rating now", tag="Staff",
            response=schemas.JobStarted, status=202, roles=("admin",), errors=(403,))
 def recompute_all():
-    job = queue("default").enqueue(jobs.recompute_all_ratings, meta={"started_by": current_api_user().id},
-                                   job_timeout=3600)
-    return schemas.JobStarted(job_id=job.id)
+    job_id = tasks.enqueue("recompute_all_ratings", meta={"started_by": current_api_user().id}, job_timeout=3600)
+    return schemas.JobStarted(job_id=job_id)
 
 
 @api_route("/jobs/<job_id>", summary="A background job's status and progress", tag="Staff",
@@ -90,12 +83,7 @@ def recompute_all():
 def job_status(job_id: str):
     """Staff, or the user who started the job."""
     user = current_api_user()
-    try:
-        job = Job.fetch(job_id, connection=get_redis())
-    except (NoSuchJobError, ValueError) as exc:  # rq refuses ids it could never have made with ValueError
-        raise NotFound() from exc
-    if not (user.is_admin or job.meta.get("started_by") == user.id):
+    job = tasks.status(job_id)
+    if job is None or not (user.is_admin or job.started_by == user.id):
         raise NotFound()
-    result = job.return_value() if job.get_status() == "finished" else None
-    current_app.logger.debug("job %s: %s", job_id, job.get_status())
-    return schemas.JobOut(status=job.get_status(), progress=job.meta.get("progress"), result=result)
+    return schemas.JobOut(status=job.status, progress=job.progress, result=job.result)

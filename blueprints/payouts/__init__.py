@@ -2,14 +2,12 @@
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
 
 from blueprints.payouts.forms import BankDetailsForm, MarkFailedForm, MarkPaidForm
 from blueprints.web import ActionForm, perform, role_required
-from extensions import get_redis
+from extensions import db
 from models.payout import PAYOUT_STATUSES
-from services import payout_accounts, payouts
+from services import payout_accounts, payouts, tasks
 
 bp = Blueprint("payouts", __name__, url_prefix="/payouts")
 
@@ -104,6 +102,7 @@ def run_batch():
     if not ActionForm().validate_on_submit():
         abort(400)
     batch, _job = payouts.request_batch(current_user)
+    db.session.commit()  # the batch's job is queued once this commits
     flash(_("Settlement batch #%(id)s is running.", id=batch.id), "success")
     return redirect(url_for("payouts.batch", batch_id=batch.id))
 
@@ -126,14 +125,8 @@ def batch(batch_id: int, paid_form=None, failed_form=None, status=200):
 def progress(batch_id: int):
     """The batch's job progress for the progress bar (polled by the batch page)."""
     batch = payouts.get_batch(current_user, batch_id)
-    job_state, progress = None, None
-    if batch.job_id:
-        try:
-            job = Job.fetch(batch.job_id, connection=get_redis())
-            job_state, progress = job.get_status(), job.meta.get("progress")
-        except NoSuchJobError:
-            pass
-    return jsonify(batch_status=batch.status, job_status=job_state, progress=progress)
+    job = tasks.status(batch.job_id) if batch.job_id else None
+    return jsonify(batch_status=batch.status, job_status=job and job.status, progress=job and job.progress)
 
 
 @bp.get("/batches/<int:batch_id>/bank-file.csv")
