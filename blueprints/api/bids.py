@@ -1,11 +1,12 @@
 """Bids and their evaluation: submit, list, revise, withdraw, files, revisions; score, advance,
 reject, schedule, award."""
-from flask import request, send_file
+from flask import request
 
 from blueprints.api import schemas
 from blueprints.api.presenters import bid_out
 from blueprints.api.routing import api_route, current_api_user
-from services import bidding, evaluation, storage
+from blueprints.downloads import send_attachment
+from services import bidding, evaluation
 from services.bidding import BidInput, MilestoneInput
 from services.errors import Invalid, NotFound
 
@@ -81,23 +82,6 @@ def upload_attachment(bid_id: int):
 def download_attachment(bid_id: int, attachment_id: int):
     att = bidding.attachment_for(current_api_user(), bid_id, attachment_id)
     return send_attachment(att)
-
-
-def send_one_of(files, file_id: int):
-    """Send the file with this id if it is among `files` (already authorised), else 404."""
-    stored = next((f for f in files if f.id == file_id), None)
-    if stored is None:
-        raise NotFound()
-    return send_attachment(stored)
-
-
-def send_attachment(att):
-    """The stored bytes, always as a download (never rendered inline on our origin)."""
-    response = send_file(storage.path_of(att.stored_name), mimetype=att.content_type, as_attachment=True,
-                         download_name=att.filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- evaluation -------------------------------------------------------------------------------------

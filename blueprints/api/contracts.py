@@ -2,14 +2,14 @@
 from blueprints.api import schemas
 from blueprints.api.presenters import kpi_out, kpi_result_out
 from blueprints.api.routing import api_route, current_api_user
-from services import evaluation, kpis
+from services import contracts, kpis
 
 
 @api_route("/contracts/<int:contract_id>", summary="A contract with its milestones", tag="Contracts",
            response=schemas.ContractOut, errors=(404,))
 def get_contract(contract_id: int):
     """Its brand, its provider and staff; anyone else 404."""
-    return schemas.ContractOut.model_validate(evaluation.contract_for(current_api_user(), contract_id))
+    return schemas.ContractOut.model_validate(contracts.contract_for(current_api_user(), contract_id))
 
 
 @api_route("/contracts/<int:contract_id>/kpi-results", summary="The contract's KPI targets and recorded results",

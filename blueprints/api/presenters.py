@@ -7,8 +7,7 @@ from blueprints.api import schemas
 from i18n.notifications import render as render_notification
 from models import Bid, Notification, ProviderProfile, Tender, User
 from services import ratings
-from services.bidding import can_see_contents
-from services.tenders import bid_count
+from services.bidding import can_see_contents, visible_bid_count
 
 
 def user_out(user: User) -> schemas.UserOut:
@@ -26,14 +25,6 @@ def kpi_out(kpi) -> schemas.KpiOut:
 def kpi_result_out(result) -> schemas.KpiResultOut:
     return schemas.KpiResultOut(id=result.id, kpi_id=result.kpi_id, milestone_id=result.milestone_id,
                                 value=_number(result.value), met=result.met, recorded_at=result.created_at)
-
-
-def visible_bid_count(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> int | None:
-    """Sealed tenders hide the count from everyone but their brand (and staff) until award."""
-    insider = viewer is not None and (viewer.is_admin or viewer.id == tender.brand_id)
-    if tender.sealed and tender.status != "awarded" and not insider:
-        return None
-    return counts.get(tender.id, 0) if counts is not None else bid_count(tender)
 
 
 def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> schemas.TenderOut:

@@ -1,14 +1,10 @@
-"""Reviews, the provider directory with ratings, rating history, and background jobs."""
-from flask import current_app
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
+"""Reviews, the provider directory with ratings, rating history, and the staff-started ratings recompute
+(its progress is read at GET /api/v1/jobs/{id}, blueprints/api/jobs.py)."""
 
 from blueprints.api import schemas
 from blueprints.api.presenters import provider_out, review_out
 from blueprints.api.routing import api_route, current_api_user
-from extensions import get_redis
 from services import directory, profiles, reviews
-from services.errors import NotFound
 from workers import jobs
 from workers.queues import queue
 
@@ -83,19 +79,3 @@ def recompute_all():
     job = queue("default").enqueue(jobs.recompute_all_ratings, meta={"started_by": current_api_user().id},
                                    job_timeout=3600)
     return schemas.JobStarted(job_id=job.id)
-
-
-@api_route("/jobs/<job_id>", summary="A background job's status and progress", tag="Staff",
-           response=schemas.JobOut, errors=(404,))
-def job_status(job_id: str):
-    """Staff, or the user who started the job."""
-    user = current_api_user()
-    try:
-        job = Job.fetch(job_id, connection=get_redis())
-    except (NoSuchJobError, ValueError) as exc:  # rq refuses ids it could never have made with ValueError
-        raise NotFound() from exc
-    if not (user.is_admin or job.meta.get("started_by") == user.id):
-        raise NotFound()
-    result = job.return_value() if job.get_status() == "finished" else None
-    current_app.logger.debug("job %s: %s", job_id, job.get_status())
-    return schemas.JobOut(status=job.get_status(), progress=job.meta.get("progress"), result=result)
