@@ -3,14 +3,14 @@ from flask import current_app
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from blueprints.api import schemas
 from blueprints.api.routing import api_route, current_api_user
+from blueprints.api.schemas.jobs import JobOut
 from extensions import get_redis
 from services.errors import NotFound
 
 
 @api_route("/jobs/<job_id>", summary="A background job's status and progress", tag="Staff",
-           response=schemas.JobOut, errors=(404,))
+           response=JobOut, errors=(404,))
 def job_status(job_id: str):
     """Staff, or the user who started the job."""
     user = current_api_user()
@@ -22,4 +22,4 @@ def job_status(job_id: str):
         raise NotFound()
     result = job.return_value() if job.get_status() == "finished" else None
     current_app.logger.debug("job %s: %s", job_id, job.get_status())
-    return schemas.JobOut(status=job.get_status(), progress=job.meta.get("progress"), result=result)
+    return JobOut(status=job.get_status(), progress=job.meta.get("progress"), result=result)
