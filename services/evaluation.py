@@ -6,18 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Bid, BidScore, Contract, EvaluationSlot, Milestone, Tender, User
-from models.contract import CONTRACT_STATUSES
 from models.types import utcnow
 from services import notifications
 from services.bidding import bids_for, decide_bid
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
-from services.pagination import Page, paginate
 from services.tenders import get_tender, move, owned_tender
 
 SLOT_ROUNDS = ("pitch", "site_visit")
@@ -187,21 +183,3 @@ def board(actor: User, tender_id: int) -> tuple[Tender, dict[int, list[BoardRow]
         rows.sort(key=lambda r: (-(r.average or -1), r.bid.amount))
     out = [bid for bid in bids if bid.status in ("rejected", "withdrawn")]
     return tender, by_round, out
-
-
-def contract_for(viewer: User | None, contract_id: int) -> Contract:
-    contract = db.session.get(Contract, contract_id)
-    if contract is None or viewer is None or not (
-            viewer.is_admin or viewer.id in (contract.brand_id, contract.provider_id)):
-        raise NotFound()
-    return contract
-
-
-def contracts_of(user: User, *, status: str | None = None, page: int = 1, per_page: int = 20) -> Page:
-    """The user's contracts (as provider or as brand), newest first, one page; `status` narrows them."""
-    check({"status": status not in (None, "", *CONTRACT_STATUSES) and _l("Unknown status.")})
-    column = Contract.provider_id if user.is_provider else Contract.brand_id
-    stmt = select(Contract).where(column == user.id).options(selectinload(Contract.tender))
-    if status:
-        stmt = stmt.where(Contract.status == status)
-    return paginate(stmt.order_by(Contract.created_at.desc(), Contract.id.desc()), page, per_page)

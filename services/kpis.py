@@ -9,9 +9,9 @@ from sqlalchemy import select
 from extensions import db
 from models import Contract, KpiResult, Milestone, User
 from services import notifications
+from services.contracts import contract_for
 from services.errors import Conflict, Forbidden, check
 from services.escrow import milestone_for
-from services.evaluation import contract_for
 from services.rating_jobs import request_recompute
 
 MAX_MEASUREMENT = Decimal("9999999999.9999")  # KpiResult.value: numeric(14, 4)

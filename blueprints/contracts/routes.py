@@ -3,12 +3,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from blueprints.api.bids import send_one_of
 from blueprints.contracts.forms import ChangesForm, DeliverForm, KpiResultForm
 from blueprints.disputes.forms import DisputeForm
+from blueprints.downloads import send_one_of
 from blueprints.reviews.forms import ReasonForm, ReplyForm, ReviewForm
 from blueprints.web import ActionForm, perform, role_required, submitted
-from services import escrow, evaluation, kpis, ledger
+from services import contracts, escrow, kpis, ledger
 from services import reviews as review_service
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -19,7 +19,7 @@ bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 def index():
     """The user's contracts, newest first, 20 a page; ?status= narrows them."""
     status = request.args.get("status") or None
-    page = evaluation.contracts_of(current_user, status=status,
+    page = contracts.contracts_of(current_user, status=status,
                                    page=max(request.args.get("page", 1, type=int) or 1, 1))
     return render_template("contracts/index.html", page=page, status=status,
                            args={"status": status} if status else {})
@@ -28,7 +28,7 @@ def index():
 @bp.get("/<int:contract_id>")
 @login_required
 def detail(contract_id: int):
-    contract = evaluation.contract_for(current_user, contract_id)
+    contract = contracts.contract_for(current_user, contract_id)
     wallet = ledger.balance(ledger.wallet(current_user, contract.currency)) \
         if current_user.id == contract.brand_id else None
     visible = review_service.for_contract(current_user, contract.id)
@@ -46,7 +46,7 @@ def detail(contract_id: int):
 @bp.post("/<int:contract_id>/kpi-results")
 @role_required("brand")
 def record_kpi_result(contract_id: int):
-    contract = evaluation.contract_for(current_user, contract_id)
+    contract = contracts.contract_for(current_user, contract_id)
     form = KpiResultForm.for_contract(contract)
     if submitted(form):
         perform(lambda: kpis.record_result(current_user, form.milestone_id.data, form.kpi_id.data, form.value.data),

@@ -3,8 +3,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from blueprints.api.bids import send_one_of
 from blueprints.disputes.forms import AdjustmentForm, DisputeForm, EvidenceForm, ResolveForm
+from blueprints.downloads import send_one_of
 from blueprints.web import ActionForm, filter_args, perform, role_required, submitted
 from i18n import minor_units
 from services import disputes, escrow, kpis

@@ -1,0 +1,3 @@
+from blueprints.contracts.routes import bp
+
+__all__ = ["bp"]

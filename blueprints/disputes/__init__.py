@@ -1,0 +1,3 @@
+from blueprints.disputes.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from blueprints.evaluation.routes import bp
+
+__all__ = ["bp"]

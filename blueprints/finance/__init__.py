@@ -1,0 +1,3 @@
+from blueprints.finance.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from blueprints.notifications.routes import bp
+
+__all__ = ["bp"]

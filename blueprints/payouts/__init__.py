@@ -1,0 +1,3 @@
+from blueprints.payouts.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from blueprints.providers.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from blueprints.reviews.routes import bp
+
+__all__ = ["bp"]

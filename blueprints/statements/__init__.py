@@ -1,0 +1,3 @@
+from blueprints.statements.routes import bp
+
+__all__ = ["bp"]

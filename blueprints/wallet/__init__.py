@@ -1,0 +1,3 @@
+from blueprints.wallet.routes import bp
+
+__all__ = ["bp"]

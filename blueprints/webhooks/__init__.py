@@ -1,0 +1,3 @@
+from blueprints.webhooks.routes import bp
+
+__all__ = ["bp"]
