@@ -59,7 +59,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
 
     app.jinja_env.filters.update(money=money, dt=datetime_local, number=number, percent=percent)
-    app.jinja_env.globals.update(labels=labels, locale_code=locale_code)
+    from i18n.terms import terms  # periods and counts from their constants, for the texts that quote them
+    app.jinja_env.globals.update(labels=labels, locale_code=locale_code, terms=terms)
 
     @app.context_processor
     def unread_notifications():

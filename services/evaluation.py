@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 
 from extensions import db
+from i18n import duration
 from models import Bid, BidScore, Contract, EvaluationSlot, Milestone, Tender, User
 from models.types import utcnow
 from services import notifications
@@ -17,6 +18,8 @@ from services.locking import locked_get
 from services.tenders import get_tender, move, owned_tender
 
 SLOT_ROUNDS = ("pitch", "site_visit")
+SLOT_HORIZON = timedelta(days=730)  # how far ahead an appointment may be booked
+SLOT_MINUTES = (15, 8 * 60)  # an appointment's shortest and longest duration
 
 
 def _brand_bid(actor: User, bid_id: int) -> Bid:
@@ -108,10 +111,12 @@ def schedule_slot(actor: User, bid_id: int, *, starts_at: datetime, location: st
         raise Conflict(_l("Appointments are for the pitch and on-site inspection rounds."), code="no_slot_round")
     location = (location or "").strip()
     check({
-        "starts_at": not utcnow() < starts_at <= utcnow() + timedelta(days=730)
-        and _l("Choose a time within the next two years."),
+        "starts_at": not utcnow() < starts_at <= utcnow() + SLOT_HORIZON
+        and _l("Choose a time within the next %(period)s.", period=duration(SLOT_HORIZON)),
         "location": not 3 <= len(location) <= 500 and _l("Give an address or a meeting link."),
-        "duration_minutes": not 15 <= duration_minutes <= 8 * 60 and _l("From 15 minutes to 8 hours."),
+        "duration_minutes": not SLOT_MINUTES[0] <= duration_minutes <= SLOT_MINUTES[1]
+        and _l("From %(shortest)s to %(longest)s.", shortest=duration(timedelta(minutes=SLOT_MINUTES[0])),
+               longest=duration(timedelta(minutes=SLOT_MINUTES[1]))),
         "note": len(note or "") > 2000 and _l("At most 2000 characters."),
     })
     slot = EvaluationSlot(round_index=bid.round_index, starts_at=starts_at, location=location,

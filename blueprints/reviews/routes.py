@@ -72,8 +72,8 @@ def submit(contract_id: int):
         review = perform(lambda: reviews.submit(current_user, contract_id, scores, form.comment.data or ""))
         if review:  # the second review publishes both at once
             flash(_("Thank you. Both reviews are now published.") if reviews.is_published(review) else
-                  _("Thank you. Your review is published once the other side has reviewed too, or 14 days "
-                    "after the contract ends."), "success")
+                  _("Thank you. Your review is published once the other side has reviewed too, or %(days)s days "
+                    "after the contract ends.", days=reviews.WINDOW.days), "success")
     # A contract has two reviews at most: the section's top is in sight of its form.
     return _back(url_for("contracts.detail", contract_id=contract_id), "reviews")
 
