@@ -30,6 +30,7 @@ from config import Config
 from extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
 from i18n import datetime_local, labels, locale_code, money, number, percent, select_locale, select_timezone
 from services.notifications import unread_count
+from texts.terms import terms
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -59,7 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
 
     app.jinja_env.filters.update(money=money, dt=datetime_local, number=number, percent=percent)
-    from i18n.terms import terms  # periods and counts from their constants, for the texts that quote them
+    # `terms`: periods and counts read from their constants, for the texts that quote them
     app.jinja_env.globals.update(labels=labels, locale_code=locale_code, terms=terms)
 
     @app.context_processor

@@ -10,10 +10,10 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
 from extensions import db
-from i18n import rating_text
-from i18n.notifications import render
 from models import ProviderProfile, User
 from services import disputes, escrow, rating_jobs, ratings, reviews
+from texts import rating_text
+from texts.notifications import render
 
 EN = {"Accept-Language": "en"}
 

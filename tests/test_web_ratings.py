@@ -66,7 +66,7 @@ def test_provider_page_explains_the_stars_with_its_own_figures(client, login, tr
 def test_next_star_level_names_the_threshold_and_the_gap(app):
     from flask_babel import force_locale
 
-    from i18n import rating_text
+    from texts import rating_text
 
     with app.test_request_context(), force_locale("en"):
         assert rating_text.next_level(4, 70.5) == "5 stars need a score of 75 or more: 4.5 more than now."

@@ -10,10 +10,10 @@ from blueprints.api.schemas.notifications import NotificationOut
 from blueprints.api.schemas.providers import ProviderOut, ShowcaseCaseOut
 from blueprints.api.schemas.reviews import ReviewOut, Scores
 from blueprints.api.schemas.tenders import BrandSummary, KpiOut, TenderOut
-from i18n.notifications import render as render_notification
 from models import Bid, Notification, ProviderProfile, Tender, User
 from services import ratings
 from services.bidding import can_see_contents, visible_bid_count
+from texts.notifications import render as render_notification
 
 
 def user_out(user: User) -> UserOut:

@@ -4,8 +4,8 @@ from flask_login import current_user, login_required
 
 from blueprints.web import ActionForm
 from extensions import db
-from i18n.notifications import render
 from services import notifications
+from texts.notifications import render
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 

@@ -3,8 +3,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from blueprints.providers.forms import DirectoryForm
 from blueprints.web import filter_args
-from i18n import rating_text
 from services import directory, profiles, ratings, reviews
+from texts import rating_text
 
 bp = Blueprint("providers", __name__, url_prefix="/providers")
 PER_PAGE = 20

@@ -15,11 +15,12 @@ from blueprints.tenders.forms import (
     TenderForm,
 )
 from blueprints.web import ActionForm, filter_args, perform, role_required
-from i18n import minor_units, rating_text
+from i18n import minor_units
 from i18n.labels import options
 from services import addenda, bidding, directory, invitations, profiles, questions, tenders
 from services.pagination import Page
 from services.tenders import KpiInput, TenderFilters, TenderInput
+from texts import rating_text
 
 bp = Blueprint("tenders", __name__, url_prefix="/tenders")
 PER_PAGE = 20

@@ -6,7 +6,7 @@ from flask_babel import ngettext
 
 from i18n import datetime_local, money
 from i18n.labels import ROUND_LABELS
-from i18n.terms import terms
+from texts.terms import terms
 
 
 def _moment(value: str | None) -> str:

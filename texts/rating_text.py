@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from i18n import money, number
-from i18n.terms import months
 from services import ratings
+from texts.terms import months
 
 
 class _Dimensions(Mapping):
