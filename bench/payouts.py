@@ -15,6 +15,7 @@ import time
 from sqlalchemy import text
 
 from bench.common import peak_mb, run_scales
+from extensions import db
 from services.runners import payout_batch
 
 PROVIDERS = 20_000
@@ -88,8 +89,6 @@ def settle(db) -> None:
 
 
 def run(app, scale: float) -> None:
-    from extensions import db
-
     providers = int(PROVIDERS * scale)
     with app.app_context():
         generate(db, providers)
