@@ -15,7 +15,7 @@ from extensions import db
 from models import Contract, DeliveryFile, LedgerAccount, Milestone, MilestoneDelivery, MilestoneEvent, User
 from models.contract import SETTLED
 from models.types import utcnow
-from services import destinations, ledger, notifications, storage
+from services import destinations, ledger, notifications, reviews, storage
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.rating_jobs import request_recompute
@@ -226,6 +226,7 @@ def complete_if_settled(contract: Contract) -> None:
     if contract.status == "active" and all(status in SETTLED for status in statuses):
         paid = any(status != "cancelled" for status in statuses)
         contract.status, contract.completed_at = "completed" if paid else "cancelled", utcnow()
+        reviews.contract_ended(contract)
         request_recompute(contract.provider_id)  # its completed contracts (and stars) may have moved
 
 

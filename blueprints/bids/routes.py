@@ -3,8 +3,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from blueprints.api.bids import send_attachment
 from blueprints.bids.forms import BidForm
+from blueprints.downloads import send_attachment
 from blueprints.web import ActionForm, perform, role_required, show_errors
 from extensions import db
 from i18n import major_units, minor_units
