@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from i18n import duration
 from models import TenderAddendum, User
 from models.types import utcnow
-from services import notifications
+from services import destinations, notifications
 from services.errors import Conflict, check
 from services.tenders import MAX_LEAD, owned_tender
 
@@ -34,6 +34,6 @@ def publish(brand: User, tender_id: int, body: str, new_deadline: datetime | Non
     addendum = TenderAddendum(body=body, deadline_before=before, deadline_after=after)
     tender.addenda.append(addendum)
     audience = {bid.provider_id for bid in tender.bids if bid.live} | {i.provider_id for i in tender.invitations}
-    notifications.notify(audience, "addendum_published", link=f"/tenders/{tender.id}#addenda", tender=tender.title,
-                         deadline=after.isoformat())
+    notifications.notify(audience, "addendum_published", to=destinations.tender(tender.id, "addenda"),
+                         tender=tender.title, deadline=after.isoformat())
     return addendum

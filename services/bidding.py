@@ -10,7 +10,7 @@ from extensions import db
 from models import Bid, BidAttachment, BidMilestone, BidRevision, Tender, User
 from models.bid import BID_STATUSES, LIVE
 from models.types import utcnow
-from services import notifications, storage
+from services import destinations, notifications, storage
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -114,7 +114,7 @@ def submit_bid(provider: User, tender_id: int, data: BidInput) -> Bid:
     db.session.add(bid)
     db.session.flush()  # the partial unique index refuses a racing second live bid here
     bid.revisions.append(_snapshot(bid))
-    notifications.notify([tender.brand_id], "bid_received", link=f"/tenders/{tender.id}/evaluate",
+    notifications.notify([tender.brand_id], "bid_received", to=destinations.evaluation(tender.id),
                          tender=tender.title, provider=None if tender.sealed_opening else provider.display_name)
     return bid
 
@@ -140,7 +140,7 @@ def revise_bid(provider: User, bid_id: int, data: BidInput) -> Bid:
     bid.revision += 1
     db.session.flush()
     bid.revisions.append(_snapshot(bid))
-    notifications.notify([bid.tender.brand_id], "bid_revised", link=f"/tenders/{bid.tender_id}/evaluate",
+    notifications.notify([bid.tender.brand_id], "bid_revised", to=destinations.evaluation(bid.tender_id),
                          tender=bid.tender.title, provider=None if bid.tender.sealed_opening else provider.display_name)
     return bid
 
@@ -159,7 +159,7 @@ def withdraw_bid(provider: User, bid_id: int) -> Bid:
     if not bid.live or bid.tender.status not in ("open", "evaluating"):
         raise Conflict(_l("This bid can no longer be withdrawn."), code="illegal_transition")
     decide_bid(bid, "withdrawn")
-    notifications.notify([bid.tender.brand_id], "bid_withdrawn", link=f"/tenders/{bid.tender_id}/evaluate",
+    notifications.notify([bid.tender.brand_id], "bid_withdrawn", to=destinations.evaluation(bid.tender_id),
                          tender=bid.tender.title, provider=None if bid.tender.sealed_opening else provider.display_name)
     return bid
 

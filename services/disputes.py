@@ -13,7 +13,7 @@ from i18n import money
 from models import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile, Milestone, StripePayment, StripeRefund, User
 from models.dispute import DISPUTE_REASONS
 from models.types import utcnow
-from services import escrow, ledger, notifications, storage, tasks
+from services import destinations, escrow, ledger, notifications, storage, tasks
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -39,8 +39,8 @@ def _other_party(dispute: Dispute, actor: User) -> int:
     return contract.provider_id if actor.id == contract.brand_id else contract.brand_id
 
 
-def _link(dispute: Dispute) -> str:
-    return f"/disputes/{dispute.id}"
+def _link(dispute: Dispute) -> destinations.Destination:
+    return destinations.dispute(dispute.id)
 
 
 def _save_files(files, milestone_id: int) -> list[EvidenceFile]:
@@ -73,7 +73,7 @@ def open_dispute(actor: User, milestone_id: int, reason: str, statement: str = "
                                                 files=_save_files(files, milestone.id)))
     _record(dispute, actor, "opened", reason=reason, previous_status=previous)
     db.session.flush()  # the partial unique index refuses a second open dispute here
-    notifications.notify([_other_party(dispute, actor)], "dispute_opened", link=_link(dispute),
+    notifications.notify([_other_party(dispute, actor)], "dispute_opened", to=_link(dispute),
                          milestone=milestone.title)
     return dispute
 
@@ -115,7 +115,7 @@ def add_evidence(actor: User, dispute_id: int, note: str, links: list[str] | Non
     dispute.evidence.append(evidence)
     _record(dispute, actor, "evidence", links=len(links), files=len(evidence.files))
     db.session.flush()
-    notifications.notify([_other_party(dispute, actor)], "dispute_evidence", link=_link(dispute),
+    notifications.notify([_other_party(dispute, actor)], "dispute_evidence", to=_link(dispute),
                          milestone=dispute.milestone.title)
     return evidence
 
@@ -131,7 +131,7 @@ def withdraw(actor: User, dispute_id: int) -> Dispute:
     escrow.restore_after_dispute(milestone, dispute.previous_status, actor, dispute.id)
     _close(dispute, "withdrawn")
     _record(dispute, actor, "withdrawn", restored=dispute.previous_status)
-    notifications.notify([_other_party(dispute, actor)], "dispute_withdrawn", link=_link(dispute),
+    notifications.notify([_other_party(dispute, actor)], "dispute_withdrawn", to=_link(dispute),
                          milestone=milestone.title)
     return dispute
 
@@ -179,7 +179,7 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
     escrow.complete_if_settled(milestone.contract)
     request_recompute(milestone.contract.provider_id)
     notifications.notify([milestone.contract.brand_id, milestone.contract.provider_id], "dispute_resolved",
-                         link=_link(dispute), milestone=milestone.title, reason=reason)
+                         to=_link(dispute), milestone=milestone.title, reason=reason)
     return dispute
 
 

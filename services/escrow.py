@@ -15,7 +15,7 @@ from extensions import db
 from models import Contract, DeliveryFile, LedgerAccount, Milestone, MilestoneDelivery, MilestoneEvent, User
 from models.contract import SETTLED
 from models.types import utcnow
-from services import ledger, notifications, reviews, storage
+from services import destinations, ledger, notifications, reviews, storage
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.rating_jobs import request_recompute
@@ -76,8 +76,8 @@ def _status_label(status: str):
     return MILESTONE_STATUS_LABELS.get(status, status)
 
 
-def _link(milestone: Milestone) -> str:
-    return f"/contracts/{milestone.contract_id}#milestone-{milestone.id}"
+def _link(milestone: Milestone) -> destinations.Destination:
+    return destinations.milestone(milestone.contract_id, milestone.id)
 
 
 # --- funding -----------------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def mark_funded(milestone: Milestone, actor: User | None, source: str) -> None:
     """Record the funded state (the caller has posted the money into escrow in this transaction)."""
     transition(milestone, "funded", actor, source=source)
     milestone.funded_at = utcnow()
-    notifications.notify([milestone.contract.provider_id], "milestone_funded", link=_link(milestone),
+    notifications.notify([milestone.contract.provider_id], "milestone_funded", to=_link(milestone),
                          milestone=milestone.title)
 
 
@@ -150,7 +150,7 @@ def deliver(actor: User, milestone_id: int, note: str, links: list[str] | None =
     milestone.delivered_at = utcnow()  # the auto-release clock starts (again)
     milestone.release_reminder_sent_at = None
     db.session.flush()
-    notifications.notify([milestone.contract.brand_id], "milestone_delivered", link=_link(milestone),
+    notifications.notify([milestone.contract.brand_id], "milestone_delivered", to=_link(milestone),
                          milestone=milestone.title, days=current_app.config["AUTO_RELEASE_DAYS"])
     return delivery
 
@@ -161,7 +161,7 @@ def request_changes(actor: User, milestone_id: int, note: str) -> Milestone:
     check({"note": not 3 <= len(note) <= 5000 and _l("Say what needs to change (3 to 5000 characters).")})
     transition(milestone, "changes_requested", actor, note=note, version=len(milestone.deliveries))
     milestone.delivered_at = None  # the clock stops until the next delivery
-    notifications.notify([milestone.contract.provider_id], "changes_requested", link=_link(milestone),
+    notifications.notify([milestone.contract.provider_id], "changes_requested", to=_link(milestone),
                          milestone=milestone.title, note=note)
     return milestone
 
@@ -196,7 +196,7 @@ def release(milestone: Milestone, actor: User | None, *, auto: bool = False) -> 
     milestone.released_at = utcnow()
     request_recompute(milestone.contract.provider_id)
     notifications.notify([milestone.contract.provider_id, milestone.contract.brand_id],
-                         "milestone_auto_released" if auto else "milestone_released", link=_link(milestone),
+                         "milestone_auto_released" if auto else "milestone_released", to=_link(milestone),
                          milestone=milestone.title)
     complete_if_settled(milestone.contract)
 
@@ -210,7 +210,7 @@ def cancel(actor: User, milestone_id: int) -> Milestone:
     from services.funding import backend
 
     backend().abandon(milestone)  # an open card payment is cancelled (or refunded if it lands anyway)
-    notifications.notify([milestone.contract.provider_id], "milestone_cancelled", link=_link(milestone),
+    notifications.notify([milestone.contract.provider_id], "milestone_cancelled", to=_link(milestone),
                          milestone=milestone.title)
     complete_if_settled(milestone.contract)
     return milestone
@@ -265,6 +265,6 @@ def remind_before_release(now: datetime) -> int:
                              .with_for_update(skip_locked=True)).all()
     for milestone in due:
         milestone.release_reminder_sent_at = now
-        notifications.notify([milestone.contract.brand_id], "release_reminder", link=_link(milestone),
+        notifications.notify([milestone.contract.brand_id], "release_reminder", to=_link(milestone),
                              milestone=milestone.title, when=release_due_at(milestone).isoformat())
     return len(due)

@@ -11,7 +11,7 @@ from extensions import db
 from i18n import duration
 from models import Bid, BidScore, Contract, EvaluationSlot, Milestone, Tender, User
 from models.types import utcnow
-from services import notifications
+from services import destinations, notifications
 from services.bidding import bids_for, decide_bid
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
@@ -82,7 +82,7 @@ def advance_bid(actor: User, bid_id: int, score: int | None = None, note: str | 
         _upsert_score(bid, score, note or "")
     bid.round_index += 1
     tender.current_round = max(tender.current_round or 0, bid.round_index)
-    notifications.notify([bid.provider_id], "bid_advanced", link=f"/tenders/{tender.id}", tender=tender.title,
+    notifications.notify([bid.provider_id], "bid_advanced", to=destinations.tender(tender.id), tender=tender.title,
                          round=tender.rounds[bid.round_index])
     return bid
 
@@ -96,7 +96,7 @@ def reject_bid(actor: User, bid_id: int, reason: str) -> Bid:
     reason = (reason or "").strip()
     check({"reason": not 3 <= len(reason) <= 2000 and _l("Give the provider a reason (3 to 2000 characters).")})
     decide_bid(bid, "rejected", reason)
-    notifications.notify([bid.provider_id], "bid_rejected", link=f"/tenders/{tender.id}", tender=tender.title,
+    notifications.notify([bid.provider_id], "bid_rejected", to=destinations.tender(tender.id), tender=tender.title,
                          reason=reason)
     return bid
 
@@ -123,7 +123,7 @@ def schedule_slot(actor: User, bid_id: int, *, starts_at: datetime, location: st
                           duration_minutes=duration_minutes, note=(note or "").strip())
     bid.slots.append(slot)
     db.session.flush()
-    notifications.notify([bid.provider_id], "slot_scheduled", link=f"/tenders/{bid.tender_id}",
+    notifications.notify([bid.provider_id], "slot_scheduled", to=destinations.tender(bid.tender_id),
                          tender=bid.tender.title, round=bid.round_kind, starts_at=starts_at.isoformat(),
                          location=location)
     return slot
@@ -155,8 +155,8 @@ def award(actor: User, tender_id: int, bid_id: int) -> Contract:
     for other in losers:
         decide_bid(other, "rejected", str(_l("Another bid was awarded.")))
     db.session.flush()  # unique contracts.tender_id: a racing second award fails here, whole
-    notifications.notify([bid.provider_id], "bid_awarded", link=f"/contracts/{contract.id}", tender=tender.title)
-    notifications.notify([o.provider_id for o in losers], "bid_not_awarded", link=f"/tenders/{tender.id}",
+    notifications.notify([bid.provider_id], "bid_awarded", to=destinations.contract(contract.id), tender=tender.title)
+    notifications.notify([o.provider_id for o in losers], "bid_not_awarded", to=destinations.tender(tender.id),
                          tender=tender.title)
     return contract
 

@@ -4,7 +4,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from models import User
-from services import ledger
+from services import destinations, ledger
 from services.errors import check
 from services.escrow import FundResult, fund_from_wallet
 
@@ -50,5 +50,5 @@ def record_deposit(staff: User, brand: User | None, amount: int, currency: str, 
                           meta={"brand_id": brand.id})
     from services import notifications
 
-    notifications.notify([brand.id], "deposit_recorded", link="/wallet", amount=amount, currency=currency)
+    notifications.notify([brand.id], "deposit_recorded", to=destinations.WALLET, amount=amount, currency=currency)
     return posting

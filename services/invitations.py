@@ -5,7 +5,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import TenderInvitation, User
-from services import notifications
+from services import destinations, notifications
 from services.errors import Conflict, check
 from services.tenders import owned_tender
 
@@ -25,7 +25,7 @@ def invite(brand: User, tender_id: int, provider_ids: list[int]) -> list[TenderI
     created = [TenderInvitation(provider_id=pid) for pid in wanted if pid not in already]
     tender.invitations.extend(created)
     db.session.flush()
-    notifications.notify([inv.provider_id for inv in created], "invited", link=f"/tenders/{tender.id}",
+    notifications.notify([inv.provider_id for inv in created], "invited", to=destinations.tender(tender.id),
                          tender=tender.title)
     return created
 

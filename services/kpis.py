@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Contract, KpiResult, Milestone, User
-from services import notifications
+from services import destinations, notifications
 from services.contracts import contract_for
 from services.errors import Conflict, Forbidden, check
 from services.escrow import milestone_for
@@ -57,7 +57,7 @@ def record_result(actor: User, milestone_id: int, kpi_id: int, value) -> KpiResu
                        met=kpi.met_by(measured), recorded_by_id=actor.id)
     db.session.add(result)
     db.session.flush()
-    notifications.notify([contract.provider_id], "kpi_recorded", link=f"/contracts/{contract.id}#kpis",
+    notifications.notify([contract.provider_id], "kpi_recorded", to=destinations.contract(contract.id, "kpis"),
                          kpi=kpi.name, milestone=milestone.title)
     request_recompute(contract.provider_id)
     return result

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from extensions import db
 from models import Notification, User
 from models.types import utcnow
+from services.destinations import Destination
 from services.errors import NotFound
 from services.pagination import Page, paginate
 
@@ -23,9 +24,13 @@ class Channel(Protocol):
 CHANNELS: list[Channel] = []
 
 
-def notify(users: Iterable[User | int], kind: str, *, link: str = "", **params) -> list[Notification]:
+def notify(users: Iterable[User | int], kind: str, *, to: Destination | None = None, **params) -> list[Notification]:
+    """`to` is the page the notification leads to (see `services.destinations`); None: nowhere."""
+    if "link" in params:
+        raise TypeError("notify() takes the destination as to=destinations.…(…), not a link")
     ids = sorted({u if isinstance(u, int) else u.id for u in users if u is not None})
-    rows = [Notification(user_id=uid, kind=kind, params=params, link=link) for uid in ids]
+    rows = [Notification(user_id=uid, kind=kind, params=params, endpoint=to and to.endpoint,
+                         url_args=dict(to.args) if to else {}, anchor=to and to.anchor) for uid in ids]
     db.session.add_all(rows)
     if rows:
         db.session.flush()

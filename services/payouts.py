@@ -31,7 +31,7 @@ from extensions import db
 from i18n import major_units
 from models import LedgerAccount, LedgerEntry, LedgerPosting, Payout, PayoutAccount, PayoutBatch, User
 from models.types import utcnow
-from services import ledger, notifications, tasks
+from services import destinations, ledger, notifications, tasks
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import paginate
@@ -183,7 +183,7 @@ def settle_paid(payout: Payout, reference: str, clearing_kind: str, actor: User 
     else:
         payout.bank_reference = reference
     payout.decided_by_id = actor.id if actor else None
-    notifications.notify([payout.provider_id], "payout_paid", link="/payouts", amount=payout.amount,
+    notifications.notify([payout.provider_id], "payout_paid", to=destinations.PAYOUTS, amount=payout.amount,
                          currency=payout.currency)
 
 
@@ -195,7 +195,7 @@ def settle_failed(payout: Payout, reason: str, actor: User | None) -> None:
                 meta={"payout_id": payout.id, "batch_id": payout.batch_id})
     payout.status, payout.settled_at, payout.failure_reason = "failed", utcnow(), reason[:2000]
     payout.decided_by_id = actor.id if actor else None
-    notifications.notify([payout.provider_id], "payout_failed", link="/payouts", amount=payout.amount,
+    notifications.notify([payout.provider_id], "payout_failed", to=destinations.PAYOUTS, amount=payout.amount,
                          currency=payout.currency, reason=reason[:500])
 
 

@@ -7,7 +7,7 @@ from extensions import db
 from models import BrandProfile, ProviderCategory, ProviderProfile, ShowcaseCase, User
 from models.catalog import CATEGORIES, PROVINCES, SIZE_TIERS
 from models.types import utcnow
-from services import notifications, registration_numbers
+from services import destinations, notifications, registration_numbers
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -150,7 +150,7 @@ def verify_provider(staff: User, provider_id: int, *, checked_number: str, note:
         raise Conflict(_l("This provider is already verified."), code="already_verified")
     _decide(staff, profile, "verified", (note or "").strip() or None)
     profile.verified_registration_number = number
-    notifications.notify([profile.user_id], "provider_verified", link="/account/profile")
+    notifications.notify([profile.user_id], "provider_verified", to=destinations.PROFILE)
     return profile
 
 
@@ -161,7 +161,7 @@ def reject_provider(staff: User, provider_id: int, *, reason: str) -> ProviderPr
     check({"reason": _text_error(reason, 3, 2000)})
     _decide(staff, profile, "rejected", reason)
     profile.verified_registration_number = None
-    notifications.notify([profile.user_id], "provider_rejected", link="/account/profile", reason=reason)
+    notifications.notify([profile.user_id], "provider_rejected", to=destinations.PROFILE, reason=reason)
     return profile
 
 

@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from models import TenderQuestion, User
 from models.types import utcnow
-from services import notifications
+from services import destinations, notifications
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.tenders import get_tender, owned_tender
 
@@ -18,7 +18,7 @@ def ask(provider: User, tender_id: int, text: str) -> TenderQuestion:
     check({"question": not 5 <= len(text) <= 2000 and _l("Ask in 5 to 2000 characters.")})
     question = TenderQuestion(tender_id=tender.id, asked_by_id=provider.id, question=text)
     tender.questions.append(question)
-    notifications.notify([tender.brand_id], "question_asked", link=f"/tenders/{tender.id}#questions",
+    notifications.notify([tender.brand_id], "question_asked", to=destinations.tender(tender.id, "questions"),
                          tender=tender.title)
     return question
 
@@ -37,7 +37,7 @@ def answer(brand: User, question_id: int, text: str) -> TenderQuestion:
     check({"answer": not 2 <= len(text) <= 5000 and _l("Answer in 2 to 5000 characters.")})
     question.answer, question.answered_at = text, utcnow()
     bidders = {bid.provider_id for bid in tender.bids if bid.live} | {question.asked_by_id}
-    notifications.notify(bidders, "question_answered", link=f"/tenders/{tender.id}#questions",
+    notifications.notify(bidders, "question_answered", to=destinations.tender(tender.id, "questions"),
                          tender=tender.title)
     return question
 

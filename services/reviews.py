@@ -20,7 +20,7 @@ from extensions import db
 from models import Contract, Review, ReviewReport, User
 from models.review import SCORE_FIELDS
 from models.types import utcnow
-from services import notifications
+from services import destinations, notifications
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -122,7 +122,7 @@ def submit(actor: User, contract_id: int, scores: dict[str, int], comment: str) 
     # (None while the contract runs: its window has not started).
     when = {"published": True} if counterpart else \
         {"until": review.visible_from.isoformat() if review.visible_from else None}
-    notifications.notify([review.subject_id], "review_received", link=f"/contracts/{contract.id}#reviews",
+    notifications.notify([review.subject_id], "review_received", to=destinations.contract(contract.id, "reviews"),
                          tender=contract.tender.title, **when)
     request_recompute(contract.provider_id)
     return review
@@ -212,9 +212,9 @@ def _close_reports(staff: User, review: Review, outcome: str, reason: str) -> li
     reporters = {row.reporter_id for row in rows}
     parties = reporters & {contract.brand_id, contract.provider_id}
     kind, told = f"review_report_{outcome}", {"author": review.author.display_name, "reason": reason}
-    public = f"/providers/{review.subject_id}#reviews" if review.author_role == "brand" else ""
-    notifications.notify(parties, kind, link=f"/contracts/{contract.id}#review-{review.id}", **told)
-    notifications.notify(reporters - parties, kind, link=public, **told)
+    public = destinations.provider(review.subject_id, "reviews") if review.author_role == "brand" else None
+    notifications.notify(parties, kind, to=destinations.review(contract.id, review.id), **told)
+    notifications.notify(reporters - parties, kind, to=public, **told)
     return rows
 
 
@@ -229,7 +229,7 @@ def hide(staff: User, review_id: int, reason: str) -> Review:
     reporters = {row.reporter_id for row in _close_reports(staff, review, "hidden", reason)}
     # Both parties learn why: the reviewed side only if the review had come out (staff's reason could
     # quote a blind review) and it has not just been told as a reporter.
-    about = {"link": f"/contracts/{review.contract_id}#review-{review.id}", "tender": review.contract.tender.title,
+    about = {"to": destinations.review(review.contract_id, review.id), "tender": review.contract.tender.title,
              "reason": reason}
     notifications.notify([review.author_id], "review_hidden", **about)
     if was_public:

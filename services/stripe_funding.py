@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import LedgerPosting, Milestone, StripePayment
-from services import ledger, notifications, stripe_gateway
+from services import destinations, ledger, notifications, stripe_gateway
 from services.escrow import FundResult, mark_funded
 from services.locking import locked_get
 
@@ -146,6 +146,6 @@ def _failed(intent) -> str:
     payment.status = "failed"
     milestone = db.session.get(Milestone, payment.milestone_id)
     notifications.notify([milestone.contract.brand_id], "payment_failed",
-                         link=f"/contracts/{milestone.contract_id}#milestone-{milestone.id}",
+                         to=destinations.milestone(milestone.contract_id, milestone.id),
                          milestone=milestone.title)
     return "failed"

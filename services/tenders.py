@@ -14,7 +14,7 @@ from models import Tender, TenderKpi, User
 from models.catalog import CATEGORIES, CURRENCIES, ROUND_KINDS
 from models.tender import STATUSES
 from models.types import utcnow
-from services import notifications, ratings
+from services import destinations, notifications, ratings
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -225,7 +225,7 @@ def cancel_tender(actor: User, tender_id: int, reason: str = "") -> Tender:
     tender.cancelled_at = utcnow()
     tender.cancel_reason = reason or None
     bidders = [bid.provider_id for bid in tender.bids if bid.status == "submitted"]
-    notifications.notify(bidders, "tender_cancelled", link=f"/tenders/{tender.id}", tender=tender.title,
+    notifications.notify(bidders, "tender_cancelled", to=destinations.tender(tender.id), tender=tender.title,
                          reason=tender.cancel_reason or "")
     return tender
 

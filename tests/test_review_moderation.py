@@ -6,6 +6,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from blueprints.links import notification_link
 from extensions import db
 from models import Notification, Review, ReviewReport, User
 from tests.conftest import form_post
@@ -32,8 +33,8 @@ def reviewed(track_record, app):
 
 
 def notes(app, user_id: int) -> dict[str, dict]:
-    with app.app_context():
-        return {n.kind: {**n.params, "link": n.link} for n in db.session.scalars(
+    with app.test_request_context():
+        return {n.kind: {**n.params, "link": notification_link(n)} for n in db.session.scalars(
             db.select(Notification).where(Notification.user_id == user_id))}
 
 

@@ -10,6 +10,7 @@ from blueprints.api.schemas.notifications import NotificationOut
 from blueprints.api.schemas.providers import ProviderOut, ShowcaseCaseOut
 from blueprints.api.schemas.reviews import ReviewOut, Scores
 from blueprints.api.schemas.tenders import BrandSummary, KpiOut, TenderOut
+from blueprints.links import notification_link
 from models import Bid, Notification, ProviderProfile, Tender, User
 from services import ratings
 from services.bidding import can_see_contents, visible_bid_count
@@ -105,7 +106,7 @@ def bid_out(bid: Bid, viewer: User) -> BidOut:
 
 def notification_out(row: Notification) -> NotificationOut:
     return NotificationOut(id=row.id, kind=row.kind, message=render_notification(row.kind, row.params),
-                           params=row.params, link=row.link, created_at=row.created_at,
+                           params=row.params, link=notification_link(row), created_at=row.created_at,
                            read=row.read_at is not None)
 
 

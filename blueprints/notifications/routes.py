@@ -2,6 +2,7 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from blueprints.links import notification_link
 from blueprints.web import ActionForm
 from extensions import db
 from services import notifications
@@ -25,8 +26,7 @@ def open_one(notification_id: int):
     """Mark read and go where the notification points."""
     row = notifications.mark_read(current_user, notification_id)
     db.session.commit()
-    target = row.link if row.link.startswith("/") and not row.link.startswith("//") else url_for("main.index")
-    return redirect(target)
+    return redirect(notification_link(row) or url_for("main.index"))
 
 
 @bp.post("/read-all")

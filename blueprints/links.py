@@ -1,0 +1,22 @@
+"""Stored destinations turned into URLs when they are read, for the web pages and the API alike.
+
+A notification keeps an endpoint and its route's arguments (see `services.destinations`), not a
+path. If the endpoint no longer builds (a route renamed or removed since the row was written), the
+notification simply leads nowhere and a warning is logged: reading one's notifications never fails.
+"""
+from flask import current_app, url_for
+from werkzeug.routing import BuildError
+
+from models import Notification
+
+
+def notification_link(row: Notification) -> str:
+    """The notification's URL (a path with its fragment), or "" when it leads nowhere."""
+    if not row.endpoint:
+        return ""
+    try:
+        return url_for(row.endpoint, **(row.url_args or {}), _anchor=row.anchor or None)
+    except (BuildError, ValueError, TypeError) as exc:
+        current_app.logger.warning("notification %s: %s %r no longer builds a URL (%s)", row.id, row.endpoint,
+                                   row.url_args, exc)
+        return ""
