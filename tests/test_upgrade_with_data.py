@@ -11,7 +11,9 @@ from sqlalchemy import Date, DateTime, MetaData, create_engine, func, select, te
 from sqlalchemy.engine import make_url
 
 from app import create_app
+from blueprints.links import notification_link
 from extensions import db
+from models import Notification
 
 DUMP = Path(__file__).parent / "data" / "demo_at_10d48fb658f7.json"
 
@@ -75,4 +77,11 @@ def test_the_previous_releases_demo_data_upgrades_intact(app, old_database):
                     assert conn.scalar(select(func.count()).select_from(meta.tables[name])) == len(rows), name
             assert _ledger_balances(conn) == before
             assert sum(before.values()) == 0
+        # Each old notification leads where its stored path led, now built from its endpoint when read.
+        old_links = {row["id"]: row["link"] for row in dump["tables"]["notifications"]}
+        with upgraded.test_request_context():
+            new_links = {row.id: notification_link(row) for row in db.session.scalars(select(Notification))}
+        assert new_links == old_links
+        assert all(old_links.values())
+        db.session.remove()
         db.engine.dispose()
