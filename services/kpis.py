@@ -8,14 +8,15 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Contract, KpiResult, Milestone, User
+from models.contract import MEASURABLE
 from services import notifications
 from services.errors import Conflict, Forbidden, check
 from services.escrow import milestone_for
 from services.evaluation import contract_for
 
 MAX_MEASUREMENT = Decimal("9999999999.9999")  # KpiResult.value: numeric(14, 4)
-# Results are measurements of work done or under way: a milestone not yet funded, or cancelled, has none.
-MEASURABLE = ("funded", "delivered", "changes_requested", "released", "disputed", "resolved")
+# Results are measurements of work done or under way (models.contract.MEASURABLE): a milestone not yet
+# funded, or cancelled, has none.
 
 
 def results_of(viewer: User, contract_id: int) -> tuple[Contract, list[KpiResult]]:

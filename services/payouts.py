@@ -30,6 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db
 from i18n import major_units
 from models import LedgerAccount, LedgerEntry, LedgerPosting, Payout, PayoutAccount, PayoutBatch, User
+from models.payout import BATCH_OPEN, BatchStatus, PayoutStatus
+from models.status import transition
 from models.types import utcnow
 from services import ledger, notifications
 from services.errors import Conflict, Forbidden, NotFound, check
@@ -63,7 +65,8 @@ def start_batch(actor: User | None = None) -> PayoutBatch:
     if batch is not None:
         return batch
     config = current_app.config
-    batch = PayoutBatch(method=method(), status="collecting", open_slot=1, min_amount=config["PAYOUT_MIN"],
+    batch = PayoutBatch(method=method(), status=BatchStatus.COLLECTING.value, open_slot=1,
+                        min_amount=config["PAYOUT_MIN"],
                         cutoff=utcnow() - timedelta(days=config["PAYOUT_HOLD_DAYS"]),
                         created_by_id=actor.id if actor else None)
     db.session.add(batch)
@@ -97,21 +100,22 @@ def run_batch(batch_id: int, progress=None) -> dict:
     batch = db.session.get(PayoutBatch, batch_id)
     if batch is None:
         raise NotFound()
-    if batch.status == "collecting":
+    if batch.status == BatchStatus.COLLECTING:
         _collect(batch, progress)
-        _advance(batch_id, "paying" if batch.method == "stripe" else "closed")
-    if batch.status == "paying":
+        _advance(batch_id, BatchStatus.PAYING if batch.method == "stripe" else BatchStatus.CLOSED)
+    if batch.status == BatchStatus.PAYING:
         unsettled = _pay_by_stripe(batch, progress)
         if not unsettled:
-            _advance(batch_id, "closed")
+            _advance(batch_id, BatchStatus.CLOSED)
     return summary(db.session.get(PayoutBatch, batch_id, populate_existing=True))
 
 
-def _advance(batch_id: int, status: str) -> None:
+def _advance(batch_id: int, status: BatchStatus) -> None:
+    """Move the batch on, unless another run already has (then there is nothing to do)."""
     batch = locked_get(PayoutBatch, batch_id)
-    if batch.status in ("collecting", "paying") and batch.status != status:
-        batch.status = status
-        if status == "closed":
+    if batch.status in BATCH_OPEN and batch.status != status:
+        transition(batch, status)
+        if status == BatchStatus.CLOSED:
             batch.open_slot, batch.closed_at = None, utcnow()
     db.session.commit()
 
@@ -144,7 +148,7 @@ def _collect(batch: PayoutBatch, progress) -> None:
             # Hold off every other debit of a payable until commit; a second run of this batch waits
             # too, then sees the debits made here.
             ledger.lock_payables_for_settlement()
-            if locked_get(PayoutBatch, batch.id).status != "collecting":
+            if locked_get(PayoutBatch, batch.id).status != BatchStatus.COLLECTING:
                 db.session.rollback()  # a run that started from a stale read: another one closed the batch
                 return
             _take_payouts(batch, chunk[0], chunk[-1])
@@ -228,7 +232,8 @@ def _due_payouts(batch: PayoutBatch, lo: int, hi: int):
                      func.coalesce(dest.c.bank_account_name, "") != "")
         destination, name, bank = dest.c.bank_account_number, dest.c.bank_account_name, dest.c.bank_name
     return (select(literal(batch.id), due.c.user_id, due.c.currency, due.c.amount, literal(batch.method),
-                   literal("pending"), destination, name, bank, literal(utcnow(), payouts.c.created_at.type))
+                   literal(PayoutStatus.PENDING.value), destination, name, bank,
+                   literal(utcnow(), payouts.c.created_at.type))
             .select_from(due).join(dest, dest.c.provider_id == due.c.user_id)
             .where(due.c.amount >= batch.min_amount, ready))
 
@@ -250,12 +255,12 @@ def _payout_postings(batch: PayoutBatch, made):
 
 def _pay_by_stripe(batch: PayoutBatch, progress) -> int:
     """Send each pending payout's transfer; returns how many are still pending (a network error)."""
-    ids = db.session.scalars(select(Payout.id).where(Payout.batch_id == batch.id, Payout.status == "pending")
+    ids = db.session.scalars(select(Payout.id).where(Payout.batch_id == batch.id, Payout.status == PayoutStatus.PENDING)
                              .order_by(Payout.id)).all()
     unsettled = 0
     for done, payout_id in enumerate(ids, 1):
         payout = locked_get(Payout, payout_id)
-        if payout.status == "pending":
+        if payout.status == PayoutStatus.PENDING:
             try:
                 transfer = _transfer_for(batch, payout)
             except (stripe.InvalidRequestError, stripe.PermissionError) as exc:
@@ -292,7 +297,8 @@ def _mark_paid(payout: Payout, reference: str, clearing_kind: str, actor: User |
                  (ledger.clearing(clearing_kind, payout.currency), payout.amount)],
                 memo=f"payout {payout.id}", reference=reference, actor_id=actor.id if actor else None,
                 meta={"payout_id": payout.id, "batch_id": payout.batch_id})
-    payout.status, payout.settled_at = "paid", utcnow()
+    transition(payout, PayoutStatus.PAID)
+    payout.settled_at = utcnow()
     if clearing_kind == "stripe_clearing":
         payout.transfer_id = reference
     else:
@@ -308,7 +314,8 @@ def _fail(payout: Payout, reason: str, actor: User | None) -> None:
                  (ledger.payable(payout.provider_id, payout.currency), payout.amount)],
                 memo=reason, reference=f"payout:{payout.id}", actor_id=actor.id if actor else None,
                 meta={"payout_id": payout.id, "batch_id": payout.batch_id})
-    payout.status, payout.settled_at, payout.failure_reason = "failed", utcnow(), reason[:2000]
+    transition(payout, PayoutStatus.FAILED)
+    payout.settled_at, payout.failure_reason = utcnow(), reason[:2000]
     payout.decided_by_id = actor.id if actor else None
     notifications.notify([payout.provider_id], "payout_failed", link="/payouts", amount=payout.amount,
                          currency=payout.currency, reason=reason[:500])
@@ -323,7 +330,7 @@ def _pending_bank_payout(staff: User, payout_id: int) -> Payout:
         raise NotFound()
     if payout.method != "bank":
         raise Conflict(_l("Stripe payouts are settled by Stripe, not by hand."), code="not_bank_payout")
-    if payout.status != "pending":
+    if payout.status != PayoutStatus.PENDING:
         raise Conflict(_l("This payout is already settled."), code="already_settled")
     return payout
 
@@ -354,13 +361,13 @@ def bank_file(batch_id: int) -> str:
     batch = db.session.get(PayoutBatch, batch_id)
     if batch is None or batch.method != "bank":
         raise NotFound()
-    if batch.status != "closed":  # half a batch in the bank's hands would pay the rest by hand
+    if batch.status != BatchStatus.CLOSED:  # half a batch in the bank's hands would pay the rest by hand
         raise Conflict(_l("The batch is still being collected; the bank file is ready when it closes."),
                        code="batch_open")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(BANK_FILE_COLUMNS)
-    for p in db.session.scalars(select(Payout).where(Payout.batch_id == batch_id, Payout.status == "pending")
+    for p in db.session.scalars(select(Payout).where(Payout.batch_id == batch_id, Payout.status == PayoutStatus.PENDING)
                                 .order_by(Payout.id)):
         writer.writerow([p.id, p.batch_id, p.provider_id, p.payee_name, p.payee_bank, p.destination,
                          str(major_units(p.amount, p.currency)), p.currency, f"Witkey payout {p.id}"])
