@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.jinja_env.filters.update(money=money, dt=datetime_local, number=number, percent=percent)
     app.jinja_env.globals.update(labels=labels, locale_code=locale_code)
+    _register_page_rules(app)
 
     @app.context_processor
     def unread_notifications():
@@ -57,6 +58,18 @@ def create_app(config: dict | None = None) -> Flask:
     from cli import register_cli
     register_cli(app)
     return app
+
+
+def _register_page_rules(app: Flask) -> None:
+    """What a page may offer, asked of the services: templates never compare statuses themselves."""
+    from services import bidding, disputes, escrow, evaluation, tenders
+
+    app.jinja_env.globals.update(
+        milestone_actions=escrow.allowed_actions, awaiting_funding=escrow.awaiting_funding,
+        net_on_release=escrow.net_on_release, tender_actions=tenders.allowed_actions,
+        bidding_open=tenders.bidding_open, bid_actions=bidding.allowed_actions,
+        under_evaluation=evaluation.under_evaluation, dispute_actions=disputes.allowed_actions,
+    )
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -80,6 +80,11 @@ class Contract(db.Model):
     milestones = relationship("Milestone", back_populates="contract", cascade="all, delete-orphan",
                               order_by="Milestone.position")
 
+    @property
+    def nothing_paid(self) -> bool:
+        """Ended with every milestone dropped unfunded: no money moved, so it takes no reviews."""
+        return self.status == ContractStatus.CANCELLED
+
 
 class Milestone(db.Model):
     __tablename__ = "milestones"

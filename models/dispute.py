@@ -57,6 +57,14 @@ class Dispute(db.Model):
     evidence = relationship("DisputeEvidence", order_by="DisputeEvidence.id", cascade="all, delete-orphan")
     events = relationship("DisputeEvent", order_by="DisputeEvent.id", cascade="all, delete-orphan")
 
+    @property
+    def is_open(self) -> bool:
+        return self.status == DisputeStatus.OPEN
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status == DisputeStatus.RESOLVED
+
 
 class DisputeEvidence(db.Model):
     __tablename__ = "dispute_evidence"

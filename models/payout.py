@@ -82,6 +82,11 @@ class PayoutBatch(db.Model):
 
     payouts = relationship("Payout", back_populates="batch", order_by="Payout.id", lazy="dynamic")
 
+    @property
+    def is_closed(self) -> bool:
+        """No job has work left on it (a bank batch's payouts then wait for finance)."""
+        return self.status == BatchStatus.CLOSED
+
 
 class Payout(db.Model):
     """One provider's money in one batch and currency; posted `payout:<id>` when it is created."""
@@ -112,3 +117,11 @@ class Payout(db.Model):
 
     batch = relationship("PayoutBatch", back_populates="payouts")
     provider = relationship("User", foreign_keys=[provider_id])
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == PayoutStatus.PAID
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == PayoutStatus.FAILED

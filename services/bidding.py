@@ -159,6 +159,14 @@ def decide_bid(bid: Bid, status: BidStatus, reason: str | None = None) -> None:
         bid.reject_reason = reason
 
 
+def allowed_actions(bid: Bid, user: User | None) -> frozenset[str]:
+    """What `user` may do to the bid from its page: its provider revises it while bidding is open
+    ("revise") and withdraws it while it is in the running ("withdraw")."""
+    if user is None or getattr(user, "id", None) != bid.provider_id or not bid.live:
+        return frozenset()
+    return frozenset({"withdraw", "revise"} if bid.tender.status == TenderStatus.OPEN else {"withdraw"})
+
+
 def withdraw_bid(provider: User, bid_id: int) -> Bid:
     bid = own_bid(provider, bid_id, lock=True)
     if not bid.live or bid.tender.status not in UNDECIDED:

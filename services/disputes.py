@@ -105,6 +105,20 @@ def _close(dispute: Dispute, status: DisputeStatus) -> None:
     dispute.closed_at = utcnow()
 
 
+def allowed_actions(dispute: Dispute, user: User | None) -> frozenset[str]:
+    """What `user` may do on the dispute's page now: while it is open, the parties add evidence
+    ("evidence") and its opener withdraws it ("withdraw"), and staff decide it ("decide"); once
+    decided, staff correct it ("adjust")."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if user.is_admin:
+        return frozenset({"decide"} if dispute.status == DisputeStatus.OPEN
+                         else {"adjust"} if dispute.status == DisputeStatus.RESOLVED else ())
+    if dispute.status != DisputeStatus.OPEN:
+        return frozenset()
+    return frozenset({"evidence", "withdraw"} if user.id == dispute.opened_by_id else {"evidence"})
+
+
 def add_evidence(actor: User, dispute_id: int, note: str, links: list[str] | None = None, files=None):
     dispute = dispute_for(actor, dispute_id, lock=True)
     _side(actor, dispute.milestone)

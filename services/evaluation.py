@@ -44,6 +44,12 @@ def _require_live(bid: Bid) -> None:
         raise Conflict(_l("This bid is no longer in the running."), code="illegal_transition")
 
 
+def under_evaluation(bid: Bid) -> bool:
+    """Whether the brand can score, advance, reject or book the bid now: in the running, and its
+    tender past bidding and not yet awarded."""
+    return bid.live and bid.tender.status == TenderStatus.EVALUATING
+
+
 def _require_evaluating(tender: Tender) -> None:
     if tender.status != TenderStatus.EVALUATING:
         raise Conflict(_l("Bids are evaluated once bidding has closed and before the award."),

@@ -12,7 +12,7 @@ from i18n.labels import TENDER_STATUS_LABELS
 from models import Tender, TenderKpi, User
 from models.bid import LIVE, BidStatus
 from models.catalog import CATEGORIES, CURRENCIES, ROUND_KINDS
-from models.status import IllegalTransition, transition
+from models.status import IllegalTransition, can_move, transition
 from models.tender import TenderStatus
 from models.types import utcnow
 from services import notifications
@@ -205,6 +205,30 @@ def move(tender: Tender, new_status: TenderStatus) -> None:
                status=TENDER_STATUS_LABELS[tender.status], new=TENDER_STATUS_LABELS[new_status]),
             code="illegal_transition",
         ) from None
+
+
+def bidding_open(tender: Tender) -> bool:
+    """Whether bids (and questions) are taken now: open, and its deadline not passed."""
+    return tender.status == TenderStatus.OPEN
+
+
+def allowed_actions(tender: Tender, user: User | None) -> frozenset[str]:
+    """What `user` may do on the tender's page now: a provider bids ("bid") and asks ("ask") while
+    bidding is open; its brand amends it (addenda, invitations: "amend") while open, closes bidding
+    early ("close"), and cancels it until the award ("cancel"). The services check each again."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    actions = set()
+    if user.is_provider and bidding_open(tender):
+        actions |= {"bid", "ask"}
+    if user.id == tender.brand_id:
+        if bidding_open(tender):
+            actions.add("amend")
+        if can_move(tender, TenderStatus.EVALUATING):
+            actions.add("close")
+        if can_move(tender, TenderStatus.CANCELLED):
+            actions.add("cancel")
+    return frozenset(actions)
 
 
 def close_tender(actor: User, tender_id: int) -> Tender:
