@@ -43,14 +43,18 @@ def _rows(brand_id: int, provider_id: int) -> dict:
     db.session.add(Payout(batch_id=batch.id, provider_id=provider_id, currency="CNY", amount=200, method="bank",
                           status="paid"))
     db.session.commit()
-    return {model.__tablename__: db.session.scalar(select(model.id)) for model in MODELS}
+    ids = {model.__tablename__: db.session.scalar(select(model.id)) for model in MODELS}
+    db.session.commit()  # no transaction left open: PostgreSQL's ALTER TABLE would wait for it
+    return ids
 
 
 @pytest.fixture
 def rows(app, make_user):
     brand, provider = make_user("brand"), make_user("provider")
     with app.app_context():
-        yield _rows(brand.id, provider.id)
+        ids = _rows(brand.id, provider.id)
+        db.session.remove()
+    return ids
 
 
 @pytest.mark.parametrize("model", MODELS, ids=[m.__tablename__ for m in MODELS])

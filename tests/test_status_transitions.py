@@ -2,6 +2,7 @@
 one `transition()` that enforces them (the database's CHECK constraints: test_status_constraints)."""
 from datetime import timedelta
 from itertools import product
+from types import SimpleNamespace
 
 import pytest
 
@@ -102,3 +103,56 @@ def test_a_tender_past_its_deadline_moves_as_evaluating_and_may_write_that_down(
     with pytest.raises(IllegalTransition):
         transition(Tender(stored_status="cancelled", bid_deadline=utcnow() - timedelta(days=1)), "evaluating")
 
+
+
+# --- what pages offer, by the same tables ---------------------------------------------------------
+
+BRAND, PROVIDER, STRANGER = (SimpleNamespace(id=n, is_authenticated=True, is_admin=False, is_provider=n == 2)
+                             for n in (1, 2, 3))
+MILESTONE_ACTIONS = {  # status → (what the brand may do, what the provider may do)
+    "pending": ({"fund", "cancel"}, set()),
+    "funded": ({"dispute"}, {"deliver", "dispute"}),
+    "delivered": ({"accept", "request_changes", "dispute"}, {"dispute"}),
+    "changes_requested": ({"dispute"}, {"deliver", "dispute"}),
+    "disputed": (set(), set()),
+    "released": (set(), set()),
+    "resolved": (set(), set()),
+    "cancelled": (set(), set()),
+}
+
+
+@pytest.mark.parametrize("status", MILESTONE_ACTIONS)
+def test_milestone_actions_follow_the_table(status):
+    from services import escrow
+
+    milestone = Milestone(status=status, amount=100, contract=Contract(brand_id=BRAND.id, provider_id=PROVIDER.id))
+    brand, provider = MILESTONE_ACTIONS[status]
+    assert escrow.allowed_actions(milestone, BRAND) == brand
+    assert escrow.allowed_actions(milestone, PROVIDER) == provider
+    assert escrow.allowed_actions(milestone, STRANGER) == escrow.allowed_actions(milestone, None) == set()
+    assert escrow.awaiting_funding(milestone) is (status == "pending")
+
+
+@pytest.mark.parametrize(("status", "deadline", "brand", "provider"), [
+    ("open", 1, {"amend", "close", "cancel"}, {"bid", "ask"}),
+    ("open", -1, {"cancel"}, set()),  # past its deadline: evaluating, though not stored yet
+    ("evaluating", -1, {"cancel"}, set()),
+    ("awarded", -1, set(), set()),
+    ("cancelled", 1, set(), set()),
+])
+def test_tender_actions_follow_the_table(status, deadline, brand, provider):
+    from services import tenders
+
+    tender = Tender(stored_status=status, brand_id=BRAND.id, bid_deadline=utcnow() + timedelta(days=deadline))
+    assert tenders.allowed_actions(tender, BRAND) == brand
+    assert tenders.allowed_actions(tender, PROVIDER) == provider
+    assert tenders.allowed_actions(tender, None) == set()
+
+
+def test_commission_is_computed_by_the_service(app):
+    from services import escrow
+
+    with app.app_context():
+        milestone = Milestone(amount=10000_00)
+        assert escrow.net_on_release(milestone) == 10000_00 - escrow.commission(milestone)
+        assert escrow.commission(milestone) == (10000_00 * app.config["COMMISSION_BPS"] + 5000) // 10000
