@@ -5,6 +5,7 @@ from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from models.dispute import DisputeStatus
 from models.status import status_check
 from models.types import UTCDateTime, utcnow
 
@@ -114,12 +115,8 @@ class Milestone(db.Model):
     @property
     def open_dispute(self):
         """The dispute freezing this milestone now, if any (at most one is open)."""
-        from models.dispute import DisputeStatus
-
         return next((d for d in self.disputes if d.status == DisputeStatus.OPEN), None)
 
     @property
     def closed_disputes(self) -> list:
-        from models.dispute import DisputeStatus
-
         return [d for d in self.disputes if d.status != DisputeStatus.OPEN]
