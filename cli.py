@@ -3,8 +3,12 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from demo.seed import DEMO_PASSWORD, database_is_empty, load_demo
 from extensions import db
+from services.accounts import create_admin as create
 from services.errors import DomainError
+from workers.schedule import run_scheduler
+from workers.worker import run_worker
 
 
 def register_cli(app: Flask) -> None:
@@ -17,8 +21,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--name", default="Platform staff", help="Display name.")
     def create_admin(email: str, password: str, name: str):
         """Create a platform staff account (role admin)."""
-        from services.accounts import create_admin as create
-
         try:
             user = create(email=email, password=password, display_name=name)
             db.session.commit()
@@ -34,8 +36,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
     def load(if_empty: bool):
         """Load demo brands, providers and tenders and print the demo logins."""
-        from demo.seed import DEMO_PASSWORD, database_is_empty, load_demo
-
         if if_empty and not database_is_empty():
             click.echo("database has data; demo data not loaded")
             return
@@ -49,15 +49,11 @@ def register_cli(app: Flask) -> None:
     @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
     def worker(burst: bool):
         """Run an RQ worker on this app's queues."""
-        from workers.worker import run_worker
-
         run_worker(app, burst=burst)
 
     @app.cli.command("cron")
     def cron():
         """Run the periodic-job scheduler (enqueues the jobs in workers/schedule.py)."""
-        from workers.schedule import run_scheduler
-
         run_scheduler(app)
 
     app.cli.add_command(users)

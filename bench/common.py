@@ -3,8 +3,11 @@ import argparse
 import os
 import resource
 
+from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from app import create_app
 
 
 def peak_mb() -> float:
@@ -33,10 +36,6 @@ def run_scales(name: str, run) -> None:
     if not url.startswith("postgres"):
         raise SystemExit(f"bench.{name} needs DATABASE_URL=postgresql://… (it creates its own database)")
     os.environ["DATABASE_URL"] = fresh_database(url, f"bench_{name}")
-    from flask_migrate import upgrade
-
-    from app import create_app
-
     app = create_app({"TESTING": True})
     with app.app_context():
         upgrade()

@@ -15,6 +15,8 @@ import time
 from sqlalchemy import text
 
 from bench.common import peak_mb, run_scales
+from extensions import db
+from services.runners import payout_batch
 
 PROVIDERS = 20_000
 
@@ -87,9 +89,6 @@ def settle(db) -> None:
 
 
 def run(app, scale: float) -> None:
-    from extensions import db
-    from services import payouts
-
     providers = int(PROVIDERS * scale)
     with app.app_context():
         generate(db, providers)
@@ -98,7 +97,7 @@ def run(app, scale: float) -> None:
         settle(db)
         before = peak_mb()
         start = time.perf_counter()
-        result = payouts.run_batch(payouts.start_batch(None).id)
+        result = payout_batch.run_batch(payout_batch.start_batch(None).id)
         batch = time.perf_counter() - start
         print(f"scale {scale:>4}: {providers:,} providers, {3 * providers:,} releases")
         print(f"  baseline (raw SQL, {providers:,} postings + {2 * providers:,} entries): {base:8.2f} s")

@@ -24,9 +24,15 @@ import time
 import tracemalloc
 from datetime import timedelta
 
+import time_machine
 from sqlalchemy import text
 
 from bench.common import peak_mb, run_scales
+from extensions import db
+from models.catalog import CATEGORIES
+from models.types import utcnow
+from services.runners import ratings as rating_runner
+from services.tasks import queue
 
 PROVIDERS, BRANDS, CONTRACTS, REVIEWS_PER_CONTRACT = 50_000, 5_000, 200_000, 5
 
@@ -36,8 +42,6 @@ def generate(db, scale: float) -> dict:
     tenders of the first (so the partner badges rank it there), every contract settled, five brand
     reviews each (no provider review, so each is public from the close of its contract's review
     window)."""
-    from models.catalog import CATEGORIES
-
     n_prov, n_brand, n_con = int(PROVIDERS * scale), int(BRANDS * scale), int(CONTRACTS * scale)
     sql = f"""
     TRUNCATE reviews, milestones, contracts, bids, tenders, provider_profiles, brand_profiles, users
@@ -116,15 +120,12 @@ def baseline(db) -> tuple[float, int]:
 def nightly_job() -> tuple[dict, float, int, int]:
     """rating_jobs.recompute_all, then the partner-badges job it queued (taken off the queue and run
     here): the job's result, the badges' time, how many badge jobs were queued and the badges held."""
-    from services import rating_jobs
-    from workers.queues import queue
-
-    result = rating_jobs.recompute_all()
+    result = rating_runner.recompute_all()
     badge_jobs = [job for job in queue("default").get_jobs() if job.func_name.endswith(".award_partner_badges")]
     for job in badge_jobs:
         job.delete()
     start = time.perf_counter()
-    holders = rating_jobs.award_badges()
+    holders = rating_runner.award_badges()
     return result, time.perf_counter() - start, len(badge_jobs), holders
 
 
@@ -155,11 +156,6 @@ def traced_recompute(label: str) -> None:
 
 
 def run(app, scale: float) -> None:
-    import time_machine
-
-    from extensions import db
-    from models.types import utcnow
-
     with app.app_context():
         sizes = generate(db, scale)
         vacuum(db)

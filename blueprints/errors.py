@@ -2,15 +2,14 @@
 import json
 from contextlib import suppress
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from blueprints.api.routing import validation_error_status
 from extensions import db
-from services.errors import DomainError
+from services.errors import DomainError, is_unique_violation
 
 
 def _wants_json() -> bool:
@@ -71,6 +70,21 @@ def _has_nul() -> bool:
     return any("\x00" in v for v in values)
 
 
+def validation_error_status(exc: ValidationError) -> tuple[int, dict]:
+    """400 when the JSON is malformed or a value has the wrong type, else 422 — with field reasons."""
+    fields, status = {}, 422
+    for err in exc.errors(include_url=False):
+        kind = err["type"]
+        if kind == "json_invalid" or kind.endswith("_type") or kind in ("int_parsing", "int_from_float",
+                                                                       "bool_parsing", "float_parsing"):
+            status = 400
+        where = ".".join(str(part) for part in err["loc"]) or "body"
+        fields.setdefault(where, err["msg"])
+    if current_app.debug:
+        current_app.logger.debug("validation failed: %s", fields)
+    return status, fields
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.before_request
     def refuse_nul_characters():
@@ -95,7 +109,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(IntegrityError)
     def integrity_error(exc: IntegrityError):
-        # A unique constraint beat a concurrent twin of this request: a conflict, not a crash.
+        # A unique constraint beat a concurrent twin of this request: a conflict, not a crash. Any other
+        # integrity error (NOT NULL, a foreign key, a CHECK) is a bug of ours: logged, and a 500.
+        if not is_unique_violation(exc):
+            return unexpected(exc)
         db.session.rollback()
         if _wants_json():
             return json_error(409, "conflict", _("This conflicts with a change made at the same time."))

@@ -10,12 +10,16 @@ from models.types import utcnow
 from services import (
     accounts,
     bidding,
+    directory,
     escrow,
     evaluation,
     funding,
+    kpis,
     payout_accounts,
     profiles,
+    ratings_data,
     registration_numbers,
+    reviews,
     tenders,
 )
 from services.bidding import BidInput, MilestoneInput
@@ -186,8 +190,6 @@ COMPLETED_VIDEOS = [  # (brand index, title, amount in yuan, the brand's scores,
 
 def _track_record(brands, provider) -> None:
     """Three completed, reviewed contracts, so a provider shows its stars and why it has them."""
-    from services import directory, kpis, ratings_data, reviews
-
     for brand_index, title, yuan, scores, comment in COMPLETED_VIDEOS:
         brand = brands[brand_index]
         tender = _tender(brand, title, "video", "Vertical short videos, 15–30 seconds each.", yuan // 2, yuan * 2, 5,

@@ -11,6 +11,7 @@ from flask_babel import (
     format_decimal,
     format_percent,
     format_time,
+    format_timedelta,
     get_locale,
 )
 from flask_login import current_user
@@ -89,3 +90,8 @@ def minor_units(value: Decimal, currency: str) -> int | None:
         return None
     scaled = value.scaleb(get_currency_precision(currency))
     return int(scaled) if scaled == scaled.to_integral_value() else None
+
+
+def duration(delta) -> str:
+    """A period such as a constant's timedelta in the viewer's words (1 hour, 2 years / 1小时, 2年)."""
+    return format_timedelta(delta)

@@ -1,6 +1,9 @@
 """Translated labels for the codes in models.catalog and the status vocabularies."""
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
+
+from i18n import money
 
 CATEGORY_LABELS = {
     "customer_service": _l("Customer-service outsourcing"),
@@ -72,10 +75,6 @@ DISPUTE_ACTION_LABELS = {"opened": _l("Opened"), "evidence": _l("Evidence added"
 
 def dispute_event_details(action: str, detail: dict | None, currency: str) -> str:
     """What a recorded dispute action did, as a sentence (the audit trail stores codes and minor units)."""
-    from flask_babel import gettext as _
-
-    from i18n import money
-
     d = detail or {}
     if action == "opened":
         return _("Reason: %(reason)s", reason=DISPUTE_REASON_LABELS.get(d.get("reason"), d.get("reason") or ""))

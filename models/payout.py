@@ -35,7 +35,6 @@ PAYOUT_TRANSITIONS = {
     PayoutStatus.PAID: set(),
     PayoutStatus.FAILED: set(),
 }
-PAYOUT_STATUSES = tuple(PayoutStatus)  # every status, in order (the filter on the payouts pages)
 PAYOUT_METHODS = ("bank", "stripe")
 
 

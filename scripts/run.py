@@ -12,8 +12,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    from app import create_app
-    from demo.seed import ADMIN_EMAIL, BRANDS, DEMO_PASSWORD, PROVIDERS
+    # imported here, after the project root is on sys.path (this file runs as a script from scripts/)
+    from app import create_app  # noqa: PLC0415
+    from demo.seed import ADMIN_EMAIL, BRANDS, DEMO_PASSWORD, PROVIDERS  # noqa: PLC0415
 
     app = create_app()  # starts the embedded redis-server when REDIS_URL is unset, and keeps it
     env = {**os.environ, "REDIS_URL": app.config["REDIS_URL"], "FLASK_APP": "app"}

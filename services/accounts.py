@@ -7,7 +7,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from extensions import db
 from models import ApiToken, BrandProfile, ProviderProfile, User
@@ -121,9 +122,13 @@ def user_for_token(raw: str) -> User | None:
     if token is None or not token.user.active:
         return None
     now = utcnow()
-    # Record use at most once a minute: a busy integration should not write on every call.
+    # Record use at most once a minute: a busy integration should not write on every call. The write
+    # is its own statement on its own connection, committed at once: a read (GET) never commits the
+    # request's session, and a request that fails later still counts as a use.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
+        with db.engine.begin() as conn:
+            conn.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        set_committed_value(token, "last_used_at", now)
     return token.user
 
 

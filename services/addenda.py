@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from i18n import duration
 from models import TenderAddendum, User
 from models.tender import TenderStatus
 from models.types import utcnow
@@ -23,7 +24,8 @@ def publish(brand: User, tender_id: int, body: str, new_deadline: datetime | Non
     check({
         "body": not 10 <= len(body) <= 20000 and _l("Describe the change in 10 to 20000 characters."),
         "bid_deadline": new_deadline is not None and not (tender.bid_deadline <= new_deadline <= now + MAX_LEAD)
-        and _l("An addendum can only move the deadline later (at most a year from now)."),
+        and _l("An addendum can only move the deadline later (at most %(latest)s from now).",
+               latest=duration(MAX_LEAD)),
     })
     before = tender.bid_deadline
     after = max(new_deadline or before, before)

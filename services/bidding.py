@@ -16,7 +16,7 @@ from services import notifications, storage
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
-from services.tenders import MAX_AMOUNT, get_tender, is_invited
+from services.tenders import MAX_AMOUNT, bid_count, get_tender, is_invited
 
 MAX_MILESTONES = 20
 MAX_ATTACHMENTS = 10
@@ -198,6 +198,14 @@ def can_see_contents(viewer: User | None, bid: Bid) -> bool:
     if viewer.id == bid.provider_id or viewer.is_admin:
         return True
     return viewer.id == bid.tender.brand_id and not bid.tender.bids_are_hidden_from_brand
+
+
+def visible_bid_count(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> int | None:
+    """Sealed tenders hide the count from everyone but their brand (and staff) until award."""
+    insider = viewer is not None and (viewer.is_admin or viewer.id == tender.brand_id)
+    if tender.sealed and tender.status != "awarded" and not insider:
+        return None
+    return counts.get(tender.id, 0) if counts is not None else bid_count(tender)
 
 
 def visible_bid(viewer: User | None, bid_id: int) -> Bid:

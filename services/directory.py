@@ -28,7 +28,8 @@ def search(*, category=None, province=None, city=None, min_stars=None, verified=
     """Providers, best first: stars, then score, then verified; new providers last."""
     check({"category": category not in (None, "", *CATEGORIES) and _l("Unknown category."),
            "province": province not in (None, "", *PROVINCES) and _l("Choose a province from the list."),
-           "min_stars": min_stars is not None and not 3 <= min_stars <= 6 and _l("Star levels run from 3 to 6.")})
+           "min_stars": min_stars is not None and not ratings.BASE_STARS <= min_stars <= ratings.TOP_STARS
+           and _l("Star levels run from %(low)s to %(high)s.", low=ratings.BASE_STARS, high=ratings.TOP_STARS)})
     stmt = select(ProviderProfile).options(selectinload(ProviderProfile.category_rows),
                                            selectinload(ProviderProfile.user), selectinload(ProviderProfile.cases))
     if category:

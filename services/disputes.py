@@ -16,7 +16,7 @@ from models.dispute import DISPUTE_REASONS, DisputeStatus
 from models.status import transition
 from models.stripe import PaymentStatus, RefundStatus
 from models.types import utcnow
-from services import escrow, ledger, notifications, storage
+from services import escrow, ledger, notifications, storage, tasks
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -206,10 +206,7 @@ def _refund_to_card(card: StripePayment, key: str, amount: int) -> None:
     """Owe a refund of the card payment (the outbox row, sent by a job after this commits)."""
     db.session.add(StripeRefund(key=key, payment_intent_id=card.payment_intent_id, amount=amount,
                                 currency=card.currency, status=RefundStatus.PENDING.value))
-    from workers import jobs
-    from workers.queues import enqueue_after_commit
-
-    enqueue_after_commit(jobs.send_pending_refunds)
+    tasks.after_commit("send_pending_refunds")
 
 
 def adjust(staff: User, dispute_id: int, amount: int, direction: str, reason: str):
@@ -247,40 +244,6 @@ def adjust(staff: User, dispute_id: int, amount: int, direction: str, reason: st
                           actor_id=staff.id, reference=f"dispute:{dispute.id}")
     _record(dispute, staff, "adjusted", amount=amount, direction=direction, reason=reason)
     return posting
-
-
-def send_pending_refunds() -> int:
-    """Send every owed Stripe refund once. Before sending, look on Stripe for one already made
-    for the same key (a crash after Stripe answered), so a retry never refunds twice. Each refund
-    stands alone: one Stripe refuses is marked failed (reconciliation lists it for finance), one that
-    hit a network or Stripe outage stays pending for the next sweep, and the others are still sent."""
-    import stripe
-
-    from services import stripe_gateway
-
-    sent = 0
-    pending = db.session.scalars(select(StripeRefund.id).where(StripeRefund.status == RefundStatus.PENDING)).all()
-    for refund_id in pending:
-        refund = locked_get(StripeRefund, refund_id)
-        if refund.status != RefundStatus.PENDING:
-            continue
-        try:
-            existing = stripe_gateway.find_refund(refund.payment_intent_id, refund.key)
-            made = existing or stripe_gateway.refund(payment_intent_id=refund.payment_intent_id, amount=refund.amount,
-                                                     idempotency_key=refund.key, metadata={"witkey_key": refund.key})
-        except (stripe.InvalidRequestError, stripe.PermissionError) as exc:  # refused: retrying cannot help
-            transition(refund, RefundStatus.FAILED)
-            refund.failure = exc.user_message or str(exc)
-        except stripe.StripeError:
-            current_app.logger.exception("refund %s not sent; the sweep retries it", refund.key)
-            db.session.rollback()
-            continue
-        else:
-            transition(refund, RefundStatus.SUCCEEDED)
-            refund.stripe_refund_id = made.id
-            sent += existing is None
-        db.session.commit()
-    return sent
 
 
 # --- staff queue and records ------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Domain errors. The web layer turns them into form messages, the API into the contract's JSON."""
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 
 class DomainError(Exception):
@@ -59,3 +60,12 @@ def check(fields: dict) -> None:
     failed = {name: why for name, why in fields.items() if why}
     if failed:
         raise Invalid(fields=failed)
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """A unique constraint (or primary key) refused the row — a twin request won a race — as opposed to
+    NOT NULL, a foreign key or a CHECK, which mean a bug."""
+    orig = exc.orig
+    if (sqlstate := getattr(orig, "sqlstate", None)) is not None:  # psycopg
+        return sqlstate == "23505"
+    return getattr(orig, "sqlite_errorname", "") in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")

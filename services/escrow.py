@@ -18,7 +18,7 @@ from models.contract import SETTLED, ContractStatus, MilestoneStatus
 from models.status import IllegalTransition, can_move
 from models.status import transition as change_status
 from models.types import utcnow
-from services import ledger, notifications, storage
+from services import ledger, notifications, reviews, storage
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.rating_jobs import request_recompute
@@ -273,6 +273,7 @@ def complete_if_settled(contract: Contract) -> None:
         paid = any(status != MilestoneStatus.CANCELLED for status in statuses)
         change_status(contract, ContractStatus.COMPLETED if paid else ContractStatus.CANCELLED)
         contract.completed_at = utcnow()
+        reviews.contract_ended(contract)
         request_recompute(contract.provider_id)  # its completed contracts (and stars) may have moved
 
 

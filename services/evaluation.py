@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from extensions import db
+from i18n import duration
 from models import Bid, BidScore, Contract, EvaluationSlot, Milestone, Tender, User
 from models.bid import OUT_OF_RUNNING, BidStatus
 from models.contract import ContractStatus, MilestoneStatus
@@ -19,10 +18,11 @@ from services import notifications
 from services.bidding import bids_for, decide_bid
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
-from services.pagination import Page, paginate
 from services.tenders import get_tender, move, owned_tender
 
 SLOT_ROUNDS = ("pitch", "site_visit")
+SLOT_HORIZON = timedelta(days=730)  # how far ahead an appointment may be booked
+SLOT_MINUTES = (15, 8 * 60)  # an appointment's shortest and longest duration
 
 
 def _brand_bid(actor: User, bid_id: int) -> Bid:
@@ -120,10 +120,12 @@ def schedule_slot(actor: User, bid_id: int, *, starts_at: datetime, location: st
         raise Conflict(_l("Appointments are for the pitch and on-site inspection rounds."), code="no_slot_round")
     location = (location or "").strip()
     check({
-        "starts_at": not utcnow() < starts_at <= utcnow() + timedelta(days=730)
-        and _l("Choose a time within the next two years."),
+        "starts_at": not utcnow() < starts_at <= utcnow() + SLOT_HORIZON
+        and _l("Choose a time within the next %(period)s.", period=duration(SLOT_HORIZON)),
         "location": not 3 <= len(location) <= 500 and _l("Give an address or a meeting link."),
-        "duration_minutes": not 15 <= duration_minutes <= 8 * 60 and _l("From 15 minutes to 8 hours."),
+        "duration_minutes": not SLOT_MINUTES[0] <= duration_minutes <= SLOT_MINUTES[1]
+        and _l("From %(shortest)s to %(longest)s.", shortest=duration(timedelta(minutes=SLOT_MINUTES[0])),
+               longest=duration(timedelta(minutes=SLOT_MINUTES[1]))),
         "note": len(note or "") > 2000 and _l("At most 2000 characters."),
     })
     slot = EvaluationSlot(round_index=bid.round_index, starts_at=starts_at, location=location,
@@ -197,21 +199,3 @@ def board(actor: User, tender_id: int) -> tuple[Tender, dict[int, list[BoardRow]
         rows.sort(key=lambda r: (-(r.average or -1), r.bid.amount))
     out = [bid for bid in bids if bid.status in OUT_OF_RUNNING]
     return tender, by_round, out
-
-
-def contract_for(viewer: User | None, contract_id: int) -> Contract:
-    contract = db.session.get(Contract, contract_id)
-    if contract is None or viewer is None or not (
-            viewer.is_admin or viewer.id in (contract.brand_id, contract.provider_id)):
-        raise NotFound()
-    return contract
-
-
-def contracts_of(user: User, *, status: str | None = None, page: int = 1, per_page: int = 20) -> Page:
-    """The user's contracts (as provider or as brand), newest first, one page; `status` narrows them."""
-    check({"status": status not in (None, "", *ContractStatus) and _l("Unknown status.")})
-    column = Contract.provider_id if user.is_provider else Contract.brand_id
-    stmt = select(Contract).where(column == user.id).options(selectinload(Contract.tender))
-    if status:
-        stmt = stmt.where(Contract.status == status)
-    return paginate(stmt.order_by(Contract.created_at.desc(), Contract.id.desc()), page, per_page)

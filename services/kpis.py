@@ -10,9 +10,10 @@ from extensions import db
 from models import Contract, KpiResult, Milestone, User
 from models.contract import MEASURABLE
 from services import notifications
+from services.contracts import contract_for
 from services.errors import Conflict, Forbidden, check
 from services.escrow import milestone_for
-from services.evaluation import contract_for
+from services.rating_jobs import request_recompute
 
 MAX_MEASUREMENT = Decimal("9999999999.9999")  # KpiResult.value: numeric(14, 4)
 # Results are measurements of work done or under way (models.contract.MEASURABLE): a milestone not yet
@@ -59,7 +60,5 @@ def record_result(actor: User, milestone_id: int, kpi_id: int, value) -> KpiResu
     db.session.flush()
     notifications.notify([contract.provider_id], "kpi_recorded", link=f"/contracts/{contract.id}#kpis",
                          kpi=kpi.name, milestone=milestone.title)
-    from services.rating_jobs import request_recompute
-
     request_recompute(contract.provider_id)
     return result

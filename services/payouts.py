@@ -13,14 +13,14 @@ A batch runs in two stages, each safe to run again after a crash at any instruct
 Only one batch is open at a time (unique `open_slot`), so starting a batch twice resumes the open one.
 A paid payout posts `payout-paid:<id>` (payouts clearing → bank or Stripe clearing); a failed one posts
 `payout-failed:<id>` (payouts clearing → payable), so the money waits for the next batch.
+The rules are here; services/runners/payout_batch.py takes a batch through its stages in a worker.
 """
 import csv
 import io
-from contextlib import contextmanager
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-import stripe
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, cast, func, literal, select, update
@@ -30,10 +30,10 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db
 from i18n import major_units
 from models import LedgerAccount, LedgerEntry, LedgerPosting, Payout, PayoutAccount, PayoutBatch, User
-from models.payout import BATCH_OPEN, BatchStatus, PayoutStatus
+from models.payout import BatchStatus, PayoutStatus
 from models.status import transition
 from models.types import utcnow
-from services import ledger, notifications
+from services import ledger, notifications, tasks
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import paginate
@@ -52,15 +52,15 @@ def _staff(user: User | None) -> None:
         raise Forbidden(_l("Only platform finance manages payouts."))
 
 
-# --- starting and running a batch ------------------------------------------------------------------
+# --- starting a batch (services/runners/payout_batch.py runs it) ---------------------------------
 
 def open_batch() -> PayoutBatch | None:
     return db.session.scalar(select(PayoutBatch).where(PayoutBatch.open_slot == 1))
 
 
-def start_batch(actor: User | None = None) -> PayoutBatch:
-    """The open batch if there is one, else a new one; committed. Two racing starts agree on one
-    batch: the loser's insert hits the unique open slot and it takes the winner's."""
+def open_or_new_batch(actor: User | None = None) -> PayoutBatch:
+    """The open batch if there is one, else a new one (in the caller's transaction). Two racing starts
+    agree on one batch: the loser's insert hits the unique open slot, and it takes the winner's."""
     batch = open_batch()
     if batch is not None:
         return batch
@@ -69,11 +69,10 @@ def start_batch(actor: User | None = None) -> PayoutBatch:
                         min_amount=config["PAYOUT_MIN"],
                         cutoff=utcnow() - timedelta(days=config["PAYOUT_HOLD_DAYS"]),
                         created_by_id=actor.id if actor else None)
-    db.session.add(batch)
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(batch)
     except IntegrityError:
-        db.session.rollback()
         batch = open_batch()
         if batch is None:
             raise
@@ -81,98 +80,21 @@ def start_batch(actor: User | None = None) -> PayoutBatch:
 
 
 def request_batch(actor: User) -> tuple[PayoutBatch, str]:
-    """Start (or resume) a batch and enqueue its job: the API, the admin button. Returns the job id."""
+    """Start (or resume) a batch and queue its job once that commits: the API, the admin button.
+    Returns the job's id (a second request queues a second run, which finds the work done)."""
     _staff(actor)
-    from workers import jobs
-    from workers.queues import queue
-
-    batch = start_batch(actor)
-    job = queue("default").enqueue(jobs.run_payout_batch, batch.id, job_timeout=6 * 3600,
-                                   meta={"started_by": actor.id, "batch_id": batch.id})
-    db.session.execute(update(PayoutBatch).where(PayoutBatch.id == batch.id).values(job_id=job.id))
-    db.session.commit()
-    return batch, job.id
+    batch = open_or_new_batch(actor)
+    batch.job_id = job_id = uuid.uuid4().hex
+    tasks.after_commit("run_payout_batch", batch.id, job_id=job_id, job_timeout=6 * 3600,
+                       meta={"started_by": actor.id, "batch_id": batch.id})
+    return batch, job_id
 
 
-def run_batch(batch_id: int, progress=None) -> dict:
-    """Take the batch as far as it goes: collect, then (Stripe) pay, then close. Commits as it goes."""
-    progress = progress or (lambda stage, done, total: None)
-    batch = db.session.get(PayoutBatch, batch_id)
-    if batch is None:
-        raise NotFound()
-    if batch.status == BatchStatus.COLLECTING:
-        _collect(batch, progress)
-        _advance(batch_id, BatchStatus.PAYING if batch.method == "stripe" else BatchStatus.CLOSED)
-    if batch.status == BatchStatus.PAYING:
-        unsettled = _pay_by_stripe(batch, progress)
-        if not unsettled:
-            _advance(batch_id, BatchStatus.CLOSED)
-    return summary(db.session.get(PayoutBatch, batch_id, populate_existing=True))
-
-
-def _advance(batch_id: int, status: BatchStatus) -> None:
-    """Move the batch on, unless another run already has (then there is nothing to do)."""
-    batch = locked_get(PayoutBatch, batch_id)
-    if batch.status in BATCH_OPEN and batch.status != status:
-        transition(batch, status)
-        if status == BatchStatus.CLOSED:
-            batch.open_slot, batch.closed_at = None, utcnow()
-    db.session.commit()
-
-
-def resume_stale_batch() -> dict | None:
-    """The periodic sweep: a batch whose worker died (no progress for STALE) is taken up again."""
-    batch = open_batch()
-    if batch is None or (batch.heartbeat_at or batch.created_at) > utcnow() - STALE:
-        return None
-    return run_batch(batch.id)
-
-
-def _heartbeat(batch_id: int) -> None:
+def heartbeat(batch_id: int) -> None:
     db.session.execute(update(PayoutBatch).where(PayoutBatch.id == batch_id).values(heartbeat_at=utcnow()))
 
 
 # --- stage 1: collecting ---------------------------------------------------------------------------
-
-def _collect(batch: PayoutBatch, progress) -> None:
-    payable = LedgerAccount.__table__
-    account_ids = db.session.scalars(select(payable.c.id).where(payable.c.kind == "provider_payable")
-                                     .order_by(payable.c.id)).all()
-    for currency in db.session.scalars(select(payable.c.currency).where(payable.c.kind == "provider_payable")
-                                       .distinct()):
-        ledger.clearing("payouts_clearing", currency)
-    db.session.commit()
-    for start in range(0, len(account_ids), CHUNK):
-        chunk = account_ids[start:start + CHUNK]
-        with _planned_with_values():
-            # Hold off every other debit of a payable until commit; a second run of this batch waits
-            # too, then sees the debits made here.
-            ledger.lock_payables_for_settlement()
-            if locked_get(PayoutBatch, batch.id).status != BatchStatus.COLLECTING:
-                db.session.rollback()  # a run that started from a stale read: another one closed the batch
-                return
-            _take_payouts(batch, chunk[0], chunk[-1])
-            _heartbeat(batch.id)
-        db.session.commit()
-        progress("collecting", start + len(chunk), len(account_ids))
-
-
-@contextmanager
-def _planned_with_values():
-    """psycopg prepares a statement run 5 times, and PostgreSQL's generic plan for these range-bounded
-    aggregates is ~10× slower than planning each chunk with its own values; so no preparing here.
-    (`SET plan_cache_mode = force_custom_plan` would do it too, but it also re-plans every foreign-key
-    check of the inserted rows, which doubles the chunk's time.)"""
-    driver = db.session.connection().connection.driver_connection
-    if not hasattr(driver, "prepare_threshold"):
-        yield
-        return
-    before, driver.prepare_threshold = driver.prepare_threshold, None
-    try:
-        yield
-    finally:
-        driver.prepare_threshold = before
-
 
 def eligible_amounts(cutoff, lo: int | None = None, hi: int | None = None):
     """Per payable account: its balance minus credits still on hold (posted after the cutoff; a
@@ -189,7 +111,7 @@ def eligible_amounts(cutoff, lo: int | None = None, hi: int | None = None):
     return stmt
 
 
-def _take_payouts(batch: PayoutBatch, lo: int, hi: int) -> int:
+def take_payouts(batch: PayoutBatch, lo: int, hi: int) -> int:
     """Create the chunk's payouts and post each `payout:<id>`: one statement on PostgreSQL (the
     postings read the INSERT's RETURNING), else an INSERT … RETURNING and then the postings."""
     payouts = Payout.__table__
@@ -253,45 +175,7 @@ def _payout_postings(batch: PayoutBatch, made):
 
 # --- stage 2: paying -------------------------------------------------------------------------------
 
-def _pay_by_stripe(batch: PayoutBatch, progress) -> int:
-    """Send each pending payout's transfer; returns how many are still pending (a network error)."""
-    ids = db.session.scalars(select(Payout.id).where(Payout.batch_id == batch.id, Payout.status == PayoutStatus.PENDING)
-                             .order_by(Payout.id)).all()
-    unsettled = 0
-    for done, payout_id in enumerate(ids, 1):
-        payout = locked_get(Payout, payout_id)
-        if payout.status == PayoutStatus.PENDING:
-            try:
-                transfer = _transfer_for(batch, payout)
-            except (stripe.InvalidRequestError, stripe.PermissionError) as exc:
-                _fail(payout, exc.user_message or str(exc), None)
-            except stripe.StripeError:
-                current_app.logger.exception("transfer for payout %s not sent; the sweep retries it", payout_id)
-                db.session.rollback()
-                unsettled += 1
-                continue
-            else:
-                _mark_paid(payout, transfer.id, "stripe_clearing", None)
-        _heartbeat(batch.id)
-        db.session.commit()
-        progress("paying", done, len(ids))
-    return unsettled
-
-
-def _transfer_for(batch: PayoutBatch, payout: Payout):
-    from services import stripe_gateway
-
-    group = f"batch-{batch.id}"
-    if batch.created_at < utcnow() - IDEMPOTENCY_WINDOW:  # the key may have expired: look first
-        found = stripe_gateway.find_transfer(group, payout.id)
-        if found is not None:
-            return found
-    return stripe_gateway.create_transfer(amount=payout.amount, currency=payout.currency,
-                                          destination=payout.destination, transfer_group=group,
-                                          payout_id=payout.id, idempotency_key=f"payout-{payout.id}")
-
-
-def _mark_paid(payout: Payout, reference: str, clearing_kind: str, actor: User | None) -> None:
+def settle_paid(payout: Payout, reference: str, clearing_kind: str, actor: User | None) -> None:
     ledger.post(f"payout-paid:{payout.id}", "payout_paid",
                 [(ledger.clearing("payouts_clearing", payout.currency), -payout.amount),
                  (ledger.clearing(clearing_kind, payout.currency), payout.amount)],
@@ -308,7 +192,7 @@ def _mark_paid(payout: Payout, reference: str, clearing_kind: str, actor: User |
                          currency=payout.currency)
 
 
-def _fail(payout: Payout, reason: str, actor: User | None) -> None:
+def settle_failed(payout: Payout, reason: str, actor: User | None) -> None:
     ledger.post(f"payout-failed:{payout.id}", "payout_reversal",
                 [(ledger.clearing("payouts_clearing", payout.currency), -payout.amount),
                  (ledger.payable(payout.provider_id, payout.currency), payout.amount)],
@@ -339,7 +223,7 @@ def mark_paid(staff: User, payout_id: int, reference: str) -> Payout:
     reference = (reference or "").strip()
     check({"reference": not 3 <= len(reference) <= 100 and _l("Enter the bank transfer's reference.")})
     payout = _pending_bank_payout(staff, payout_id)
-    _mark_paid(payout, reference, "bank_clearing", staff)
+    settle_paid(payout, reference, "bank_clearing", staff)
     return payout
 
 
@@ -347,7 +231,7 @@ def mark_failed(staff: User, payout_id: int, reason: str) -> Payout:
     reason = (reason or "").strip()
     check({"reason": not 3 <= len(reason) <= 500 and _l("Explain why the payout failed (3 to 500 characters).")})
     payout = _pending_bank_payout(staff, payout_id)
-    _fail(payout, reason, staff)
+    settle_failed(payout, reason, staff)
     return payout
 
 

@@ -38,6 +38,7 @@ they give the same numbers (tests/test_rating_formula.py holds them to it).
 """
 import math
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import Float, Integer, case, cast, func, literal, select
 
@@ -47,7 +48,14 @@ DEFAULT_PLATFORM_MEAN = 4.0
 SIZE_UNIT = 1000_00  # ¥1,000 in fen
 WEIGHTS = {"service_reviews": 0.40, "operating": 0.30, "brand_development": 0.15, "growth": 0.15}
 STAR_THRESHOLDS = ((85, 6), (75, 5), (65, 4))
+BASE_STARS = 3  # a rated provider below every threshold
+TOP_STARS = max(level for _, level in STAR_THRESHOLDS)
 MIN_COMPLETED_CONTRACTS = 3
+# The points each part of a dimension gives at most (each dimension's parts add up to 100).
+OPERATING_POINTS = {"on_time": 25, "completion": 20, "change_rounds": 15, "disputes_lost": 20, "kpi_met": 20}
+BRAND_POINTS = {"breadth": 40, "repeat": 30, "tier": 30}
+RECENT_PERIOD = timedelta(days=182)  # growth: "the last 6 months", against the 6 before
+BRANDS_PERIOD = timedelta(days=365)  # brand development: "the last 12 months" (and growth's 6 before the last 6)
 TIER_VALUES = {"small": 25, "growing": 50, "large": 75, "flagship": 100}
 VOLUME_SMOOTHING = 10000_00  # ¥10,000
 BRANDS_FOR_FULL_MARKS = 10
@@ -112,8 +120,10 @@ def operating(i: RatingInputs) -> tuple[float, dict]:
     rounds = i.change_requests / settled if settled else 0.0
     lost = i.disputes_lost / settled if settled else 0.0
     kpi = i.kpi_met / i.kpi_results if i.kpi_results else 1.0
-    parts = {"on_time": on_time * 25, "completion": completion * 20, "change_rounds": max(0.0, 1 - rounds / 3) * 15,
-             "disputes_lost": max(0.0, 1 - lost * 5) * 20, "kpi_met": kpi * 20}
+    points = OPERATING_POINTS
+    parts = {"on_time": on_time * points["on_time"], "completion": completion * points["completion"],
+             "change_rounds": max(0.0, 1 - rounds / 3) * points["change_rounds"],
+             "disputes_lost": max(0.0, 1 - lost * 5) * points["disputes_lost"], "kpi_met": kpi * points["kpi_met"]}
     detail = {**{k: round(v, 2) for k, v in parts.items()}, "on_time_rate": round(on_time, 3),
               "change_rounds_per_milestone": round(rounds, 3), "kpi_met_rate": round(kpi, 3),
               "kpi_results": i.kpi_results}
@@ -121,9 +131,9 @@ def operating(i: RatingInputs) -> tuple[float, dict]:
 
 
 def brand_development(i: RatingInputs) -> tuple[float, dict]:
-    breadth = min(1.0, i.brands_12m / BRANDS_FOR_FULL_MARKS) * 40
-    repeat = (i.repeat_brands_12m / i.brands_12m if i.brands_12m else 0.0) * 30
-    tier = (i.tier_total_12m / i.brands_12m / 100 if i.brands_12m else 0.0) * 30
+    breadth = min(1.0, i.brands_12m / BRANDS_FOR_FULL_MARKS) * BRAND_POINTS["breadth"]
+    repeat = (i.repeat_brands_12m / i.brands_12m if i.brands_12m else 0.0) * BRAND_POINTS["repeat"]
+    tier = (i.tier_total_12m / i.brands_12m / 100 if i.brands_12m else 0.0) * BRAND_POINTS["tier"]
     return _clip(breadth + repeat + tier), {"brands_12m": i.brands_12m, "breadth": round(breadth, 2),
                                             "repeat": round(repeat, 2), "tier": round(tier, 2)}
 
@@ -141,7 +151,7 @@ def growth(i: RatingInputs) -> tuple[float, dict]:
 def stars_for(score: float, completed_contracts: int) -> int | None:
     if completed_contracts < MIN_COMPLETED_CONTRACTS:
         return None
-    return next((stars for threshold, stars in STAR_THRESHOLDS if score >= threshold), 3)
+    return next((stars for threshold, stars in STAR_THRESHOLDS if score >= threshold), BASE_STARS)
 
 
 def explain(stored_inputs: dict) -> Rating:
@@ -232,13 +242,17 @@ def sql_rate(inputs, platform_mean: float, dialect: str):
     owed = i.settled_milestones + i.overdue_milestones
     completion = case((owed != 0, f(i.settled_milestones) / f(owed)), else_=literal(1.0))
     kpi = case((i.kpi_results != 0, f(i.kpi_met) / f(i.kpi_results)), else_=literal(1.0))
-    operating_parts = (settled_rate(i.on_time_milestones, 1.0) * 25, completion * 20,
-                       _greatest(dialect, literal(0.0), 1 - settled_rate(i.change_requests, 0.0) / 3.0) * 15,
-                       _greatest(dialect, literal(0.0), 1 - settled_rate(i.disputes_lost, 0.0) * 5) * 20, kpi * 20)
+    points = OPERATING_POINTS
+    operating_parts = (settled_rate(i.on_time_milestones, 1.0) * points["on_time"], completion * points["completion"],
+                       _greatest(dialect, literal(0.0), 1 - settled_rate(i.change_requests, 0.0) / 3.0)
+                       * points["change_rounds"],
+                       _greatest(dialect, literal(0.0), 1 - settled_rate(i.disputes_lost, 0.0) * 5)
+                       * points["disputes_lost"],
+                       kpi * points["kpi_met"])
     brands = f(i.brands_12m)
-    breadth = _least(dialect, literal(1.0), brands / BRANDS_FOR_FULL_MARKS) * 40
-    repeat = case((i.brands_12m != 0, f(i.repeat_brands_12m) / brands), else_=literal(0.0)) * 30
-    tier = case((i.brands_12m != 0, f(i.tier_total_12m) / brands / 100), else_=literal(0.0)) * 30
+    breadth = _least(dialect, literal(1.0), brands / BRANDS_FOR_FULL_MARKS) * BRAND_POINTS["breadth"]
+    repeat = case((i.brands_12m != 0, f(i.repeat_brands_12m) / brands), else_=literal(0.0)) * BRAND_POINTS["repeat"]
+    tier = case((i.brands_12m != 0, f(i.tier_total_12m) / brands / 100), else_=literal(0.0)) * BRAND_POINTS["tier"]
 
     def growth_mark(recent, previous, smoothing: int):
         return _clip_sql(dialect, 50 + 25 * _log2_sql(f(recent + smoothing) / f(previous + smoothing)))
@@ -265,6 +279,6 @@ def sql_rate(inputs, platform_mean: float, dialect: str):
     scored = stage(rounded, [_round_sql(dialect, score).label("score")], "rating_score")
     stars = case((scored.c.new_provider, None),
                  *((scored.c.score >= threshold, literal(level)) for threshold, level in STAR_THRESHOLDS),
-                 else_=literal(3))
+                 else_=literal(BASE_STARS))
     return select(*(scored.c[column.name] for column in i), *(scored.c[name] for name in WEIGHTS), scored.c.score,
                   stars.label("stars"))

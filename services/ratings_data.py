@@ -18,7 +18,7 @@ Two paths share the same aggregates (`_aggregates`):
   No row passes through Python, so memory stays flat.
 """
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
@@ -119,7 +119,7 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
     # Settled milestones, on time or not, the volume released over the last 6 months and the 6 before
     # (a milestone decided in a dispute counts what the provider was awarded), and funded work overdue,
     # in one pass.
-    recent, previous = now - timedelta(days=182), now - timedelta(days=365)
+    recent, previous = now - ratings.RECENT_PERIOD, now - ratings.BRANDS_PERIOD
     first_delivery = (select(MilestoneDelivery.milestone_id, func.min(MilestoneDelivery.created_at).label("at"))
                       .group_by(MilestoneDelivery.milestone_id).subquery())
     decided = (select(Dispute.milestone_id, func.count().label("disputes"),

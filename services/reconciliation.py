@@ -29,7 +29,7 @@ from models.contract import HELD
 from models.payout import PayoutStatus
 from models.stripe import PaymentStatus, RefundStatus
 from models.types import utcnow
-from services import ledger, stripe_gateway
+from services import ledger, stripe_gateway, tasks
 from services.errors import NotFound
 from services.pagination import Page, paginate
 
@@ -435,12 +435,10 @@ def run(*, settle: timedelta = SETTLE) -> ReconciliationRun:
     return record
 
 
-def enqueue_reconciliation():
+def enqueue_reconciliation() -> str:
     """Queue a run now (the finance page's button); the worker's job calls run() and commits."""
-    from workers.queues import queue
-
-    return queue("default").enqueue("workers.jobs.reconcile_ledger", job_timeout=RUN_TIMEOUT,
-                                    description="reconcile the ledger (requested from /finance)")
+    return tasks.enqueue("reconcile_ledger", job_timeout=RUN_TIMEOUT,
+                         description="reconcile the ledger (requested from /finance)")
 
 
 # --- reading -----------------------------------------------------------------------------------------

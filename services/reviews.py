@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, event, func, inspect, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Contract, Review, ReviewReport, User
@@ -25,6 +25,7 @@ from services import notifications
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
+from services.rating_jobs import request_recompute
 
 WINDOW = timedelta(days=14)
 # Shared with the web forms, so a browser and the API are told the same.
@@ -59,18 +60,12 @@ def is_published(review: Review, now: datetime | None = None) -> bool:
     return review.hidden_at is None and review.visible_from is not None and review.visible_from <= (now or utcnow())
 
 
-@event.listens_for(Session, "before_flush")
-def _window_follows_the_contract(session: Session, _context, _instances) -> None:
-    """A contract that ends starts the review window of the reviews already written on it. The
-    contract's row is locked first, as `submit` locks it: a review being written at this moment is
+def contract_ended(contract: Contract) -> None:
+    """A contract that ends starts the review window of the reviews already written on it. The caller
+    holds the contract's row lock (as `submit` takes it), so a review being written at this moment is
     either seen here or sees the contract ended."""
-    for contract in list(session.dirty):
-        if isinstance(contract, Contract) and contract.completed_at is not None \
-                and inspect(contract).attrs.completed_at.history.has_changes():
-            with session.no_autoflush:
-                session.execute(select(Contract.id).where(Contract.id == contract.id).with_for_update())
-                _public_from(session.scalars(select(Review).where(Review.contract_id == contract.id)),
-                             window_closes_at(contract))
+    _public_from(db.session.scalars(select(Review).where(Review.contract_id == contract.id)),
+                 window_closes_at(contract))
 
 
 def _share_company(contract: Contract) -> bool:
@@ -130,8 +125,6 @@ def submit(actor: User, contract_id: int, scores: dict[str, int], comment: str) 
         {"until": review.visible_from.isoformat() if review.visible_from else None}
     notifications.notify([review.subject_id], "review_received", link=f"/contracts/{contract.id}#reviews",
                          tender=contract.tender.title, **when)
-    from services.rating_jobs import request_recompute
-
     request_recompute(contract.provider_id)
     return review
 
@@ -242,8 +235,6 @@ def hide(staff: User, review_id: int, reason: str) -> Review:
     notifications.notify([review.author_id], "review_hidden", **about)
     if was_public:
         notifications.notify({review.subject_id} - reporters, "review_of_you_hidden", **about)
-    from services.rating_jobs import request_recompute
-
     request_recompute(review.contract.provider_id)
     return review
 

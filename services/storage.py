@@ -10,10 +10,8 @@ from pathlib import Path
 import filetype
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-from extensions import db
+from services.after_commit import on_rollback
 from services.errors import Invalid
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -59,24 +57,13 @@ def save(stream, filename: str, folder: str) -> StoredFile:
     path = _root() / stored_name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    db.session().info.setdefault(_WRITTEN, []).append(path)
+    on_rollback(_remove, path)  # the rows naming it are gone: so is the file
     return StoredFile(filename=_display_name(filename), stored_name=stored_name, content_type=kind.mime,
                       size=len(data), sha256=hashlib.sha256(data).hexdigest())
 
 
-_WRITTEN = "witkey_files_written"  # this transaction's files, in Session.info
-
-
-@event.listens_for(Session, "after_commit")
-def _keep_written(session: Session) -> None:
-    session.info.pop(_WRITTEN, None)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _remove_written(session: Session, previous_transaction) -> None:
-    if not session.in_transaction():
-        for path in session.info.pop(_WRITTEN, []):
-            path.unlink(missing_ok=True)
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
 
 
 def path_of(stored_name: str) -> Path:

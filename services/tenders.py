@@ -8,6 +8,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
+from i18n import duration
 from i18n.labels import TENDER_STATUS_LABELS
 from models import Tender, TenderKpi, User
 from models.bid import LIVE, BidStatus
@@ -15,7 +16,7 @@ from models.catalog import CATEGORIES, CURRENCIES, ROUND_KINDS
 from models.status import IllegalTransition, can_move, transition
 from models.tender import TenderStatus
 from models.types import utcnow
-from services import notifications
+from services import notifications, ratings
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -89,13 +90,14 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
         "budget_max": (not 0 < data.budget_max <= MAX_AMOUNT or data.budget_max < data.budget_min)
         and _l("The maximum must be at least the minimum."),
         "bid_deadline": not (now + MIN_LEAD <= data.bid_deadline <= now + MAX_LEAD)
-        and _l("Choose a deadline between one hour and one year from now."),
+        and _l("Choose a deadline between %(soonest)s and %(latest)s from now.", soonest=duration(MIN_LEAD),
+               latest=duration(MAX_LEAD)),
         "rounds": (not 1 <= len(rounds) <= len(ROUND_KINDS) or len(set(rounds)) != len(rounds)
                    or any(r not in ROUND_KINDS for r in rounds))
         and _l("Choose one to three different rounds: proposal, pitch, site visit."),
         "kpis": kpi_error,
-        "min_stars": data.min_stars is not None and not 3 <= data.min_stars <= 6
-        and _l("Star levels run from 3 to 6."),
+        "min_stars": data.min_stars is not None and not ratings.BASE_STARS <= data.min_stars <= ratings.TOP_STARS
+        and _l("Star levels run from %(low)s to %(high)s.", low=ratings.BASE_STARS, high=ratings.TOP_STARS),
     })
     tender = Tender(brand=actor, title=title, category=data.category, description=description,
                     budget_min=data.budget_min, budget_max=data.budget_max, currency=data.currency,

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import LedgerPosting, Milestone
+from services.tasks import queue
 from tests.test_worker import run_worker_burst
 from workers import jobs
-from workers.queues import queue
 
 
 def releases(app) -> int:

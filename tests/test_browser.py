@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.runners import payout_batch
+
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("WITKEY_SCREENSHOTS")  # set to a folder to keep screenshots of each step
 
@@ -134,7 +136,6 @@ def test_staff_start_a_settlement_batch_and_watch_its_progress(new_page, make_us
     when the worker has closed the batch."""
     from extensions import db
     from models import PayoutBatch
-    from services import payouts
 
     earnings(3, amount=2000_00)
     staff = make_user("admin")
@@ -145,7 +146,7 @@ def test_staff_start_a_settlement_batch_and_watch_its_progress(new_page, make_us
     page.wait_for_url("**/payouts/batches/*")
     assert page.get_by_test_id("batch-progress").is_visible()
     with app.app_context():
-        payouts.run_batch(db.session.scalar(db.select(PayoutBatch.id)))  # the worker's part
+        payout_batch.run_batch(db.session.scalar(db.select(PayoutBatch.id)))  # the worker's part
     page.wait_for_selector("[data-testid=batch-progress]", state="detached")  # the page reloaded: closed
     assert page.get_by_test_id("bank-file").is_visible()
     assert "¥6,000.00" in page.content()

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Bid, Contract, Milestone
+from services.runners import payout_batch
 from tests.conftest import IS_POSTGRES
 
 
@@ -136,11 +137,10 @@ def test_concurrent_payout_runs_open_one_batch_and_pay_each_provider_once(live_s
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PayoutBatch)) == 1
         batch_id = db.session.scalar(select(PayoutBatch.id))
-    from services import payouts
 
     def run(i):
         with app.app_context():
-            return payouts.run_batch(batch_id)["payouts"]
+            return payout_batch.run_batch(batch_id)["payouts"]
 
     assert race(n, run) == [30] * n  # every run sees the same finished batch
     with app.app_context():

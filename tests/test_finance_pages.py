@@ -8,9 +8,9 @@ import time_machine
 from extensions import db
 from models import ReconciliationRun
 from services import finance, ledger
+from services.tasks import queue
 from tests.conftest import form_post
 from tests.test_reconciliation import reconcile, slip_in_entry
-from workers.queues import queue
 
 
 def released_and_held(deal):

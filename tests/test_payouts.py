@@ -7,14 +7,15 @@ from sqlalchemy import select
 from extensions import db
 from models import LedgerPosting, Notification, Payout, PayoutAccount, PayoutBatch
 from services import ledger, payouts
+from services.runners import payout_batch
+from services.tasks import queue
 from tests.payout_fixtures import backdate, credit, give_earnings, payable_balance
 from tests.test_worker import run_worker_burst
-from workers.queues import queue
 
 
 def run_batch(app) -> dict:
     with app.app_context():
-        return payouts.run_batch(payouts.start_batch(None).id)
+        return payout_batch.run_batch(payout_batch.start_batch(None).id)
 
 
 def payouts_of(app, provider_id: int) -> list[tuple[int, str]]:
@@ -67,14 +68,14 @@ def test_minimum_hold_and_destination_decide_who_is_in_the_batch(app, earnings):
 def test_starting_twice_resumes_the_one_open_batch(app, earnings):
     earnings(5)
     with app.app_context():
-        first = payouts.start_batch(None)
-        second = payouts.start_batch(None)
+        first = payout_batch.start_batch(None)
+        second = payout_batch.start_batch(None)
         assert first.id == second.id
-        payouts.run_batch(first.id)
-        payouts.run_batch(first.id)  # the same batch run again: nothing more
+        payout_batch.run_batch(first.id)
+        payout_batch.run_batch(first.id)  # the same batch run again: nothing more
         assert db.session.query(Payout).count() == 5
         assert db.session.scalar(select(PayoutBatch.status).where(PayoutBatch.id == first.id)) == "closed"
-        assert payouts.start_batch(None).id != first.id  # closed: the next run is a new batch
+        assert payout_batch.start_batch(None).id != first.id  # closed: the next run is a new batch
 
 
 def test_finance_marks_bank_payouts_paid_or_failed_and_a_failure_returns_the_money(app, api, make_user, earnings):
@@ -146,17 +147,17 @@ def test_a_resumed_batch_skips_a_provider_it_paid_when_a_failed_payout_returned_
 
     (provider,) = earnings(1, amount=500_00)
     with app.app_context():
-        payouts.run_batch(payouts.start_batch(None).id)
+        payout_batch.run_batch(payout_batch.start_batch(None).id)
         first = db.session.scalar(select(Payout))
         credit(provider, 300_00, key="more:1")
         db.session.flush()
         backdate("more:%", 10)
         db.session.commit()
-        crashed = payouts.start_batch(None)
-        payouts._collect(crashed, lambda *a: None)  # its chunk committed; the worker died before closing it
+        crashed = payout_batch.start_batch(None)
+        payout_batch._collect(crashed, lambda *a: None)  # its chunk committed; the worker died before closing it
         payouts.mark_failed(db.session.get(User, make_user("admin").id), first.id, "Account closed")
         db.session.commit()
-        assert payouts.run_batch(crashed.id)["status"] == "closed"  # the sweep resumes it
+        assert payout_batch.run_batch(crashed.id)["status"] == "closed"  # the sweep resumes it
     assert payouts_of(app, provider) == [(500_00, "failed"), (300_00, "pending")]
     assert run_batch(app)["status"] == "closed"
     assert payouts_of(app, provider) == [(500_00, "failed"), (300_00, "pending"), (500_00, "pending")]
@@ -171,14 +172,14 @@ def test_a_run_that_started_from_a_stale_read_adds_nothing_to_a_closed_batch(app
     (first,) = earnings(1, amount=500_00)
     late = make_user("provider").id
     with app.app_context():
-        batch = payouts.start_batch(None)
-        payouts.run_batch(batch.id)  # the first run collects and closes it
+        batch = payout_batch.start_batch(None)
+        payout_batch.run_batch(batch.id)  # the first run collects and closes it
         give_earnings([late], 300_00, prefix="late")  # a provider whose money came due just now
         db.session.commit()
         stale = db.session.get(PayoutBatch, batch.id)
         db.session.expunge(stale)
         stale.status = "collecting"  # what the second run read before the first closed the batch
-        payouts._collect(stale, lambda *a: None)
+        payout_batch._collect(stale, lambda *a: None)
     assert (payouts_of(app, first), payouts_of(app, late)) == ([(500_00, "pending")], [])
     run_batch(app)
     assert payouts_of(app, late) == [(300_00, "pending")]

@@ -4,7 +4,8 @@ from sqlalchemy import select
 
 from extensions import db, get_redis
 from services import rating_jobs
-from workers.queues import queue
+from services.runners import ratings as rating_runner
+from services.tasks import queue
 
 
 def event_for(provider_id: int) -> None:
@@ -20,7 +21,7 @@ def test_events_queue_a_job_again_after_the_last_one_failed(app, monkeypatch):
     with app.app_context():
         default = queue("default")
         event_for(1)
-        monkeypatch.setattr(rating_jobs, "recompute_dirty", fails)
+        monkeypatch.setattr(rating_runner, "recompute_dirty", fails)
         SimpleWorker([default], connection=get_redis()).work(burst=True)
         assert default.fetch_job(rating_jobs.JOB_ID).is_failed  # RQ keeps it, id and all
         monkeypatch.undo()

@@ -6,8 +6,9 @@ from sqlalchemy import func, select, update
 from extensions import db, get_redis
 from models import ProviderProfile, ProviderRating
 from services import rating_jobs
+from services.runners import ratings as rating_runner
+from services.tasks import queue
 from tests.test_worker import run_worker_burst
-from workers.queues import queue
 
 GOOD = {"quality": 5, "communication": 5, "timeliness": 4, "professionalism": 5}
 
@@ -68,11 +69,11 @@ def test_a_batch_whose_runner_dies_before_committing_is_recomputed_by_the_next(t
     with app.app_context():
         monkeypatch.setattr(ratings_data, "recompute", dies)
         with pytest.raises(SystemExit):
-            rating_jobs.recompute_dirty()
+            rating_runner.recompute_dirty()
         db.session.rollback()
         assert get_redis().smembers(rating_jobs.DIRTY) == set()  # taken off the dirty set, yet…
         monkeypatch.setattr(ratings_data, "recompute", real)
-        assert rating_jobs.recompute_dirty() >= 1
+        assert rating_runner.recompute_dirty() >= 1
         assert get_redis().smembers(rating_jobs.PARKED) == set()  # unparked once committed
         assert not get_redis().hexists(rating_jobs.ATTEMPTS, provider_id)
     assert len(ratings_of(app, provider_id)) == 1
@@ -91,9 +92,9 @@ def test_a_batch_that_keeps_failing_is_left_to_the_nightly_run(track_record, app
         monkeypatch.setattr(ratings_data, "recompute", fails)
         for _ in range(rating_jobs.MAX_ATTEMPTS):
             with pytest.raises(RuntimeError):
-                rating_jobs.recompute_dirty()
+                rating_runner.recompute_dirty()
             db.session.rollback()
-        assert rating_jobs.recompute_dirty() == 0  # set aside: nothing left to take up
+        assert rating_runner.recompute_dirty() == 0  # set aside: nothing left to take up
         redis = get_redis()
         assert redis.scard(rating_jobs.DIRTY) == 0 and redis.scard(rating_jobs.PARKED) == 0
         assert not redis.hexists(rating_jobs.ATTEMPTS, provider_id)
@@ -102,7 +103,7 @@ def test_a_batch_that_keeps_failing_is_left_to_the_nightly_run(track_record, app
 def test_new_provider_has_no_stars_but_a_score(track_record, app, api):
     _, provider_id, _ = track_record(2)
     with app.app_context():
-        assert rating_jobs.recompute_dirty() >= 1
+        assert rating_runner.recompute_dirty() >= 1
     public = api().get(f"/providers/{provider_id}").json
     assert public["stars"] is None and public["score"] is not None  # never a made-up star level
     assert public["completed_contracts"] == 2
@@ -265,7 +266,7 @@ def test_badges_rank_the_work_done_in_a_category_not_the_categories_listed(app, 
     _, worker, _ = track_record(3)  # three completed customer-service contracts
     other = make_user("provider")
     with app.app_context():
-        rating_jobs.recompute_dirty()
+        rating_runner.recompute_dirty()
         for user_id, categories in ((worker, ["video", "design"]), (other.id, ["customer_service", "video"])):
             row = db.session.get(ProviderProfile, user_id)
             profiles.update_provider_profile(row.user, company_name=f"P{user_id}", categories=categories,

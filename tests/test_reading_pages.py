@@ -6,7 +6,7 @@ from models import User
 
 
 def test_notifications_read_in_the_readers_time_zone_and_never_show_a_code(app):
-    from i18n.notifications import render
+    from texts.notifications import render
 
     with app.test_request_context(headers={"Accept-Language": "en"}):  # nobody signed in: Asia/Shanghai
         moved = render("addendum_published", {"tender": "Chat team", "deadline": "2026-12-20T10:00:00+00:00"})

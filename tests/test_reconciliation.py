@@ -12,7 +12,8 @@ from sqlalchemy import func, select, text
 from extensions import db
 from models import LedgerAccount, LedgerEntry, LedgerPosting, Payout, PayoutBatch
 from models.types import utcnow
-from services import ledger, payouts, reconciliation
+from services import ledger, reconciliation
+from services.runners import payout_batch, refunds
 from tests.payout_fixtures import seed_earnings
 from tests.stripe_fixtures import SECRET_KEY, stripe_api
 from tests.test_stripe import client, funded_by_card, pay_like_stripe_js
@@ -205,11 +206,10 @@ def test_card_payments_refunds_and_transfers_reconcile_with_stripe(deal, stripe_
     assert r.status_code == 200, r.json
     accounts = onboarded(empty_stripe, 1)
     with stripe_app.app_context():
-        from services import disputes
 
-        disputes.send_pending_refunds()  # the brand's share back on the card
+        refunds.send_pending_refunds()  # the brand's share back on the card
         seed_earnings(1, 700_00, stripe_accounts=accounts, prefix="recon")
-        assert payouts.run_batch(payouts.start_batch(None).id)["by_status"] == {"paid": 1}
+        assert payout_batch.run_batch(payout_batch.start_batch(None).id)["by_status"] == {"paid": 1}
 
     result = reconcile(stripe_app, settle=timedelta(0))
     assert result.ok, result.differences

@@ -272,7 +272,7 @@ def test_a_busy_month_is_a_few_queries(app, make_user):
 
 
 def test_csv_text_cells_never_run_as_formulas():
-    from blueprints.statements import _text
+    from blueprints.statements.routes import _text
 
     assert [_text(v) for v in ("=HYPERLINK(\"x\")", "+1", "@SUM(A1)", "设计", None)] == \
         ["'=HYPERLINK(\"x\")", "'+1", "'@SUM(A1)", "设计", ""]

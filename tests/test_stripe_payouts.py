@@ -17,11 +17,12 @@ from sqlalchemy import func, select
 from extensions import db, get_redis
 from models import LedgerPosting, Notification, Payout, PayoutAccount, PayoutBatch
 from services import ledger, payouts
+from services.runners import payout_batch
+from services.tasks import queue
 from tests.conftest import TEST_CONFIG, form_post
 from tests.payout_fixtures import payable_balance, seed_earnings
 from tests.stripe_fixtures import SECRET_KEY
 from workers import jobs
-from workers.queues import queue
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,8 +123,8 @@ def test_each_payout_is_one_transfer_and_a_refused_transfer_is_reversed_and_expl
     call(connect, f"/_connect/accounts/{accounts[2]}/disable_transfers", method="POST")  # Stripe disabled it
     with stripe_app.app_context():
         ok_a, ok_b, refused = seed_earnings(3, 700_00, stripe_accounts=accounts)
-        batch = payouts.start_batch(None)
-        summary = payouts.run_batch(batch.id)
+        batch = payout_batch.start_batch(None)
+        summary = payout_batch.run_batch(batch.id)
         assert summary["status"] == "closed" and summary["by_status"] == {"paid": 2, "failed": 1}
         failed = db.session.scalar(select(Payout).where(Payout.provider_id == refused))
         assert "transfers" in failed.failure_reason
@@ -141,18 +142,18 @@ def test_a_crash_after_stripe_answered_replays_the_same_transfer(stripe_app, con
     accounts = onboarded(connect, 2)
     with stripe_app.app_context():
         ids = seed_earnings(2, 900_00, stripe_accounts=accounts)
-        batch = payouts.start_batch(None)
+        batch = payout_batch.start_batch(None)
 
         def crash(*args, **kwargs):
             raise SystemExit("killed between Stripe's answer and our commit")
 
-        monkeypatch.setattr(payouts, "_mark_paid", crash)
+        monkeypatch.setattr(payouts, "settle_paid", crash)
         with pytest.raises(SystemExit):
-            payouts.run_batch(batch.id)
+            payout_batch.run_batch(batch.id)
         db.session.rollback()
         assert len(transfers(connect)) == 1  # Stripe moved money; we recorded nothing
         monkeypatch.undo()
-        payouts.run_batch(batch.id)
+        payout_batch.run_batch(batch.id)
     assert_paid_exactly_once(stripe_app, connect, ids, 900_00)
 
 
@@ -161,15 +162,15 @@ def test_after_stripe_forgot_the_idempotency_key_the_transfer_is_found_by_its_me
     accounts = onboarded(connect, 1)
     with stripe_app.app_context():
         ids = seed_earnings(1, 900_00, stripe_accounts=accounts)
-        batch = payouts.start_batch(None)
-        monkeypatch.setattr(payouts, "_mark_paid", lambda *a, **k: (_ for _ in ()).throw(SystemExit("crash")))
+        batch = payout_batch.start_batch(None)
+        monkeypatch.setattr(payouts, "settle_paid", lambda *a, **k: (_ for _ in ()).throw(SystemExit("crash")))
         with pytest.raises(SystemExit):
-            payouts.run_batch(batch.id)
+            payout_batch.run_batch(batch.id)
         db.session.rollback()
         monkeypatch.undo()
         call(connect, "/_connect/clock", {"advance_seconds": 25 * 3600})  # keys live 24 h
-        monkeypatch.setattr(payouts, "utcnow", lambda: batch.created_at + payouts.IDEMPOTENCY_WINDOW * 2)
-        payouts.run_batch(batch.id)
+        monkeypatch.setattr(payout_batch, "utcnow", lambda: batch.created_at + payouts.IDEMPOTENCY_WINDOW * 2)
+        payout_batch.run_batch(batch.id)
     assert_paid_exactly_once(stripe_app, connect, ids, 900_00)
 
 
@@ -184,6 +185,7 @@ def test_a_worker_killed_mid_batch_leaves_every_provider_paid_exactly_once(strip
     with stripe_app.app_context():
         ids = seed_earnings(n, 321_00, stripe_accounts=accounts)
         batch, job_id = payouts.request_batch(staff)
+        db.session.commit()
         batch_id = batch.id
     first = worker(connect)
     deadline = time.monotonic() + 240
@@ -201,6 +203,7 @@ def test_a_worker_killed_mid_batch_leaves_every_provider_paid_exactly_once(strip
         assert 0 < paid < n, paid  # killed mid-batch
         assert db.session.get(PayoutBatch, batch_id).status == "paying"
         again, _ = payouts.request_batch(staff)  # the retry (or the stale-batch sweep) resumes it
+        db.session.commit()
         assert again.id == batch_id
     finish(worker(connect))
     assert_paid_exactly_once(stripe_app, connect, ids, 321_00)
@@ -212,7 +215,7 @@ def test_the_same_batch_enqueued_twice_and_run_by_two_workers_at_once_pays_once(
     accounts = onboarded(connect, 60)
     with stripe_app.app_context():
         ids = seed_earnings(60, 150_00, stripe_accounts=accounts)
-        batch = payouts.start_batch(None)
+        batch = payout_batch.start_batch(None)
         for _ in range(2):
             queue("default").enqueue(jobs.run_payout_batch, batch.id)
     workers = [worker(connect), worker(connect)]
@@ -242,6 +245,6 @@ def test_stripe_disabling_an_account_stops_its_payouts_until_it_is_fixed(stripe_
     assert response.status_code == 200
     with stripe_app.app_context():
         assert not db.session.get(PayoutAccount, provider_id).stripe_payouts_enabled
-        assert payouts.run_batch(payouts.start_batch(None).id)["payouts"] == 0  # not sent to a dead account
+        assert payout_batch.run_batch(payout_batch.start_batch(None).id)["payouts"] == 0  # not sent to a dead account
         assert payable_balance(provider_id) == 500_00
     assert transfers(connect) == []

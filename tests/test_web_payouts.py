@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Payout, PayoutAccount, PayoutBatch
-from services import payouts
+from services.runners import payout_batch
 from tests.conftest import form_post
 from tests.payout_fixtures import give_earnings
 
@@ -40,7 +40,7 @@ def test_staff_run_a_batch_download_the_bank_file_and_mark_payouts(app, make_use
     assert started.status_code == 302
     with app.app_context():
         batch_id = db.session.scalar(select(PayoutBatch.id))
-        payouts.run_batch(batch_id)  # the enqueued job, run here (a real worker runs it in test_payout_crash.py)
+        payout_batch.run_batch(batch_id)  # the enqueued job, run here (a real worker runs it in test_payout_crash.py)
         ids = {p.provider_id: p.id for p in db.session.scalars(select(Payout))}
     progress = client.get(f"/payouts/batches/{batch_id}/progress").json
     assert progress["batch_status"] == "closed" and progress["job_status"] in ("queued", "finished")

@@ -1,7 +1,7 @@
 """Reviews, the directory, "why you have N stars" and recommendations in the pages."""
 from extensions import db
 from models import ProviderProfile, User
-from services import rating_jobs
+from services.runners import ratings as rating_runner
 from tests.conftest import form_post
 from tests.test_web_bids import switch
 
@@ -42,7 +42,7 @@ def test_provider_page_explains_the_stars_with_its_own_figures(client, login, tr
         brand.post(f"/contracts/{contract}/reviews", json=scores)
         provider.post(f"/contracts/{contract}/reviews", json=scores)
     with app.app_context():
-        rating_jobs.recompute_dirty()
+        rating_runner.recompute_dirty()
         stars = db.session.get(ProviderProfile, provider_id).stars
     html = client.get(f"/providers/{provider_id}", headers=EN).get_data(as_text=True)
     assert stars is not None and f"{stars} of 6 stars" in html and "Stars run from 3 to 6" in html
@@ -66,7 +66,7 @@ def test_provider_page_explains_the_stars_with_its_own_figures(client, login, tr
 def test_next_star_level_names_the_threshold_and_the_gap(app):
     from flask_babel import force_locale
 
-    from i18n import rating_text
+    from texts import rating_text
 
     with app.test_request_context(), force_locale("en"):
         assert rating_text.next_level(4, 70.5) == "5 stars need a score of 75 or more: 4.5 more than now."
@@ -79,7 +79,7 @@ def test_new_provider_page_shows_progress_not_a_score(client, track_record, app)
     platform mean), but how far it is and what will count."""
     _, provider_id, _ = track_record(2)
     with app.app_context():
-        rating_jobs.recompute_dirty()
+        rating_runner.recompute_dirty()
         db.session.commit()
     html = client.get(f"/providers/{provider_id}", headers=EN).get_data(as_text=True)
     assert "New provider — 2 of 3 completed contracts" in html
@@ -184,7 +184,7 @@ def test_provider_page_says_when_an_unchanged_rating_was_last_checked(client, tr
 
     _, provider_id, _ = track_record(3)
     with app.app_context():
-        rating_jobs.recompute_dirty()
+        rating_runner.recompute_dirty()
         db.session.commit()
         later = utcnow() + timedelta(hours=1)
         assert ratings_data.recompute_everyone(later).changed == 0  # the nightly run: nothing changed

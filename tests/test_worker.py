@@ -9,10 +9,10 @@ import time_machine
 
 from extensions import db
 from models import Tender
+from services.tasks import queue
 from tests.conftest import TEST_CONFIG
 from tests.factories import tender_payload
 from workers import jobs
-from workers.queues import queue
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,9 +1,13 @@
-"""Job functions. Each runs inside the app context the worker pushed, opens its own transaction,
-and is safe to run twice (RQ delivers at least once)."""
+"""Job functions, named by string in services/tasks.py (`tasks.after_commit("send_pending_refunds")`).
+Each runs inside the app context the worker pushed, opens its own transaction, and is safe to run
+twice (RQ delivers at least once). The batch work itself lives in services/runners/; a job here is
+the worker's entry to it and owns the transaction of what it calls directly."""
 from flask import current_app
 
 from extensions import db
-from services import tenders
+from models.types import utcnow
+from services import escrow, reconciliation, tasks, tenders
+from services.runners import payout_batch, ratings, refunds
 
 
 def close_passed_deadlines() -> int:
@@ -18,9 +22,6 @@ def release_due_milestones() -> dict:
 
     A sweep (not one delayed job per milestone) so nothing is missed if Redis lost a job; each
     release re-checks under a row lock and posts with a unique key, so running twice is harmless."""
-    from models.types import utcnow
-    from services import escrow
-
     now = utcnow()
     ids = escrow.due_for_release(now)
     released = 0
@@ -39,68 +40,48 @@ def release_due_milestones() -> dict:
 
 
 def send_pending_refunds() -> int:
-    """Send owed Stripe refunds (enqueued after a resolution commits, and swept periodically)."""
-    from flask import current_app
-
-    from services import disputes
-
+    """Send owed Stripe refunds (queued after a resolution commits, and swept periodically)."""
     if not current_app.config.get("STRIPE_SECRET_KEY"):
         return 0
-    return disputes.send_pending_refunds()
+    return refunds.send_pending_refunds()
 
 
 def recompute_dirty_ratings() -> int:
     """Recompute every provider marked dirty by a review, release, decision or completion."""
-    from services import rating_jobs
-
-    return rating_jobs.recompute_dirty()
+    return ratings.recompute_dirty()
 
 
 def recompute_all_ratings() -> dict:
     """The nightly full recompute (set-based, with progress), then the partner badges."""
-    from services import rating_jobs
-
-    return rating_jobs.recompute_all()
+    return ratings.recompute_all()
 
 
 def award_partner_badges() -> int:
-    """Rank the half-year's gold and silver partners (enqueued after each full recompute)."""
-    from services import rating_jobs
-
-    return rating_jobs.award_badges()
+    """Rank the half-year's gold and silver partners (queued after each full recompute)."""
+    return ratings.award_badges()
 
 
 def _progress(stage: str, done: int, total: int) -> None:
-    from workers.queues import report_progress
-
-    report_progress(done, total, stage)
+    tasks.report_progress(done, total, stage)
 
 
 def run_payout_batch(batch_id: int) -> dict:
     """Collect and pay one settlement batch; a second run (or a run after a crash) resumes it."""
-    from services import payouts
-
-    return payouts.run_batch(batch_id, _progress)
+    return payout_batch.run_batch(batch_id, _progress)
 
 
 def settle_payouts() -> dict:
     """The scheduled settlement: start (or resume) the open batch and run it here."""
-    from services import payouts
-
-    return payouts.run_batch(payouts.start_batch(None).id, _progress)
+    return payout_batch.run_batch(payout_batch.start_batch(None).id, _progress)
 
 
 def resume_stale_payout_batch() -> dict | None:
-    """Take up a batch whose worker died mid-way (SIGKILL, OOM, a lost machine)."""
-    from services import payouts
-
-    return payouts.resume_stale_batch()
+    """Take up a batch whose worker died (SIGKILL, OOM, a lost machine)."""
+    return payout_batch.resume_stale_batch()
 
 
 def reconcile_ledger() -> dict:
     """The daily reconciliation; differences are recorded for finance, never fixed here."""
-    from services import reconciliation
-
     run = reconciliation.run()
     db.session.commit()
     return {"run_id": run.id, "ok": run.ok, "differences": len(run.differences or [])}

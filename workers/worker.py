@@ -3,6 +3,8 @@ from flask import Flask
 from rq import Worker
 from rq.job import Job
 
+from extensions import db, get_redis
+
 
 class AppWorker(Worker):
     """Pushes the app context in the work horse, and gives the forked child fresh DB connections
@@ -11,8 +13,6 @@ class AppWorker(Worker):
     app: Flask
 
     def perform_job(self, job: Job, queue, *args, **kwargs) -> bool:
-        from extensions import db
-
         with self.app.app_context():
             db.engine.dispose(close=False)
             try:
@@ -22,8 +22,6 @@ class AppWorker(Worker):
 
 
 def run_worker(app: Flask, *, burst: bool = False) -> None:
-    from extensions import get_redis
-
     with app.app_context():
         AppWorker.app = app
         worker = AppWorker(app.config["RQ_QUEUES"], connection=get_redis())

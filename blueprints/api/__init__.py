@@ -7,6 +7,7 @@ from blueprints.api import (  # noqa: F401
     contracts,
     disputes,
     escrow,
+    jobs,
     notifications,
     openapi,
     payouts,

@@ -1,9 +1,9 @@
 """Accounts: register, tokens, me."""
 from flask import current_app
 
-from blueprints.api import schemas
 from blueprints.api.presenters import user_out
 from blueprints.api.routing import api_route, current_api_user
+from blueprints.api.schemas.accounts import Balance, MeOut, RegisterIn, TokenIn, TokenOut, UserOut
 from services import accounts, ledger
 from services.errors import Unauthorized
 
@@ -13,29 +13,29 @@ def _login_limit() -> str:
 
 
 @api_route("/auth/register", "POST", summary="Register a brand or provider account", tag="Accounts",
-           body=schemas.RegisterIn, response=schemas.UserOut, status=201, auth=False, errors=(409, 422),
+           body=RegisterIn, response=UserOut, status=201, auth=False, errors=(409, 422),
            rate_limit=_login_limit)
-def register(body: schemas.RegisterIn):
+def register(body: RegisterIn):
     user = accounts.register(email=body.email, password=body.password, role=body.role,
                              display_name=body.display_name)
     return user_out(user)
 
 
 @api_route("/auth/tokens", "POST", summary="Exchange e-mail and password for an API token", tag="Accounts",
-           body=schemas.TokenIn, response=schemas.TokenOut, status=201, auth=False, errors=(401,),
+           body=TokenIn, response=TokenOut, status=201, auth=False, errors=(401,),
            rate_limit=_login_limit)
-def create_token(body: schemas.TokenIn):
+def create_token(body: TokenIn):
     """Rate-limited per client address. The token is returned once; only its hash is stored."""
     user = accounts.authenticate(body.email, body.password)
     if user is None:
         raise Unauthorized(code="invalid_credentials")
     raw, _token = accounts.issue_token(user, body.name or "")
-    return schemas.TokenOut(token=raw, user=user_out(user))
+    return TokenOut(token=raw, user=user_out(user))
 
 
-@api_route("/me", summary="The caller's account and balances", tag="Accounts", response=schemas.MeOut)
+@api_route("/me", summary="The caller's account and balances", tag="Accounts", response=MeOut)
 def me():
     user = current_api_user()
-    balances = [schemas.Balance(account=b.account, amount=b.amount, currency=b.currency)
+    balances = [Balance(account=b.account, amount=b.amount, currency=b.currency)
                 for b in ledger.balances_of(user)]
-    return schemas.MeOut(**user_out(user).model_dump(), balances=balances)
+    return MeOut(**user_out(user).model_dump(), balances=balances)

@@ -1,90 +1,103 @@
 """Milestones in escrow, and the ledger: fund, deliver, request changes, accept, cancel; deposits,
 balances, the ledger summary. Every money-moving POST honours Idempotency-Key."""
-from blueprints.api import schemas
 from blueprints.api.routing import api_route, current_api_user
+from blueprints.api.schemas.common import PageQuery
+from blueprints.api.schemas.escrow import (
+    DeliverIn,
+    DepositIn,
+    DepositOut,
+    EntryOut,
+    EntryPage,
+    FundOut,
+    LedgerSummaryOut,
+    MilestoneDetailOut,
+    MilestoneStatusOut,
+    NoteIn,
+    SummaryAccount,
+)
 from extensions import db
 from models import User
 from services import escrow, funding, ledger
 
 
-def milestone_detail(milestone) -> schemas.MilestoneDetailOut:
-    out = schemas.MilestoneDetailOut.model_validate(milestone, from_attributes=True)
+def milestone_detail(milestone) -> MilestoneDetailOut:
+    out = MilestoneDetailOut.model_validate(milestone, from_attributes=True)
     out.auto_release_at = escrow.release_due_at(milestone)
     return out
 
 
 @api_route("/milestones/<int:milestone_id>", summary="A milestone with its deliveries and history",
-           tag="Contracts", response=schemas.MilestoneDetailOut, errors=(404,))
+           tag="Contracts", response=MilestoneDetailOut, errors=(404,))
 def get_milestone(milestone_id: int):
     return milestone_detail(escrow.milestone_for(current_api_user(), milestone_id))
 
 
 @api_route("/milestones/<int:milestone_id>/fund", "POST", summary="Fund a milestone into escrow", tag="Contracts",
-           response=schemas.FundOut, roles=("brand",), errors=(403, 404, 409), idempotent=True)
+           response=FundOut, roles=("brand",), errors=(403, 404, 409), idempotent=True)
 def fund(milestone_id: int):
     """Ledger backend: from the brand's wallet, or 409 `insufficient_funds`. Stripe backend:
     `awaiting_payment` with a client secret; `funded` once Stripe's signed webhook confirms."""
     result = escrow.fund(current_api_user(), milestone_id)
-    return schemas.FundOut(status=result.status, client_secret=result.client_secret)
+    return FundOut(status=result.status, client_secret=result.client_secret)
 
 
 @api_route("/milestones/<int:milestone_id>/deliver", "POST", summary="Deliver a milestone", tag="Contracts",
-           body=schemas.DeliverIn, response=schemas.MilestoneStatusOut, roles=("provider",),
+           body=DeliverIn, response=MilestoneStatusOut, roles=("provider",),
            errors=(403, 404, 409, 422))
-def deliver(milestone_id: int, body: schemas.DeliverIn):
+def deliver(milestone_id: int, body: DeliverIn):
     """A numbered delivery round with a note and links (files through the web form)."""
     escrow.deliver(current_api_user(), milestone_id, body.note, body.links)
-    return schemas.MilestoneStatusOut(id=milestone_id, status="delivered")
+    return MilestoneStatusOut(id=milestone_id, status="delivered")
 
 
 @api_route("/milestones/<int:milestone_id>/request-changes", "POST", summary="Ask for changes to a delivery",
-           tag="Contracts", body=schemas.NoteIn, response=schemas.MilestoneStatusOut, roles=("brand",),
+           tag="Contracts", body=NoteIn, response=MilestoneStatusOut, roles=("brand",),
            errors=(403, 404, 409, 422))
-def request_changes(milestone_id: int, body: schemas.NoteIn):
+def request_changes(milestone_id: int, body: NoteIn):
     milestone = escrow.request_changes(current_api_user(), milestone_id, body.note)
-    return schemas.MilestoneStatusOut(id=milestone.id, status=milestone.status)
+    return MilestoneStatusOut(id=milestone.id, status=milestone.status)
 
 
 @api_route("/milestones/<int:milestone_id>/accept", "POST", summary="Accept a delivery and release payment",
-           tag="Contracts", response=schemas.MilestoneStatusOut, roles=("brand",), errors=(403, 404, 409),
+           tag="Contracts", response=MilestoneStatusOut, roles=("brand",), errors=(403, 404, 409),
            idempotent=True)
 def accept(milestone_id: int):
     """The provider is credited amount − commission (COMMISSION_BPS, rounded half-up), the platform the rest."""
     milestone = escrow.accept(current_api_user(), milestone_id)
-    return schemas.MilestoneStatusOut(id=milestone.id, status=milestone.status)
+    return MilestoneStatusOut(id=milestone.id, status=milestone.status)
 
 
 @api_route("/milestones/<int:milestone_id>/cancel", "POST", summary="Cancel a milestone that is not funded",
-           tag="Contracts", response=schemas.MilestoneStatusOut, roles=("brand",), errors=(403, 404, 409))
+           tag="Contracts", response=MilestoneStatusOut, roles=("brand",), errors=(403, 404, 409))
 def cancel(milestone_id: int):
     milestone = escrow.cancel(current_api_user(), milestone_id)
-    return schemas.MilestoneStatusOut(id=milestone.id, status=milestone.status)
+    return MilestoneStatusOut(id=milestone.id, status=milestone.status)
 
 
 @api_route("/admin/deposits", "POST", summary="Record a brand's bank transfer into its wallet", tag="Ledger",
-           body=schemas.DepositIn, response=schemas.DepositOut, status=201, roles=("admin",),
+           body=DepositIn, response=DepositOut, status=201, roles=("admin",),
            errors=(403, 409, 422), idempotent=True)
-def record_deposit(body: schemas.DepositIn):
+def record_deposit(body: DepositIn):
     brand = db.session.get(User, body.user_id)
     posting = funding.record_deposit(current_api_user(), brand, body.amount, body.currency, body.reference)
-    return schemas.DepositOut(id=posting.id, key=posting.key, user_id=body.user_id, amount=body.amount,
-                              currency=body.currency, reference=posting.reference)
+    return DepositOut(id=posting.id, key=posting.key, user_id=body.user_id, amount=body.amount,
+                      currency=body.currency, reference=posting.reference)
 
 
 @api_route("/ledger/summary", summary="Every account kind's balance; the total is zero per currency",
-           tag="Ledger", response=schemas.LedgerSummaryOut, roles=("admin",), errors=(403,))
+           tag="Ledger", response=LedgerSummaryOut, roles=("admin",), errors=(403,))
 def ledger_summary():
     balances, totals = ledger.summary()
-    return schemas.LedgerSummaryOut(
-        accounts=[schemas.SummaryAccount(name=b.account, amount=b.amount, currency=b.currency) for b in balances],
+    return LedgerSummaryOut(
+        accounts=[SummaryAccount(name=b.account, amount=b.amount, currency=b.currency) for b in balances],
         total=totals)
 
 
 @api_route("/me/ledger", summary="The caller's ledger entries, newest first", tag="Ledger",
-           query=schemas.PageQuery, response=schemas.EntryPage)
-def my_entries(query: schemas.PageQuery):
+           query=PageQuery, response=EntryPage)
+def my_entries(query: PageQuery):
     page = ledger.entries_of(current_api_user(), query.page, query.per_page)
-    return schemas.EntryPage(items=[schemas.EntryOut(
+    return EntryPage(items=[EntryOut(
         posting=e.posting.key, kind=e.posting.kind, account=e.account.key, amount=e.amount, currency=e.currency,
         memo=e.posting.memo, created_at=e.posting.created_at) for e in page.items],
         page=page.page, per_page=page.per_page, total=page.total)

@@ -5,8 +5,8 @@ import re
 from flask import current_app, jsonify
 from pydantic import BaseModel
 
-from blueprints.api import schemas
 from blueprints.api.routing import ROUTES, bp
+from blueprints.api.schemas.common import Error
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 REF = "#/components/schemas/{model}"
@@ -81,7 +81,7 @@ def _operation(spec, components: dict, error_ref: dict) -> dict:
 
 def build_document() -> dict:
     components: dict = {}
-    error_ref = _add_schema(components, schemas.Error, "serialization")
+    error_ref = _add_schema(components, Error, "serialization")
     paths: dict = {}
     for spec in ROUTES:
         paths.setdefault(openapi_path(spec.rule), {})[spec.method.lower()] = _operation(spec, components, error_ref)

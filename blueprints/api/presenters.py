@@ -3,52 +3,49 @@ from decimal import Decimal
 
 from flask import url_for
 
-from blueprints.api import schemas
-from i18n.notifications import render as render_notification
+from blueprints.api.schemas.accounts import UserOut
+from blueprints.api.schemas.bids import AttachmentOut, BidOut, MilestonePlanOut, ProviderSummary, ScoreOut, SlotOut
+from blueprints.api.schemas.contracts import KpiResultOut
+from blueprints.api.schemas.notifications import NotificationOut
+from blueprints.api.schemas.providers import ProviderOut, ShowcaseCaseOut
+from blueprints.api.schemas.reviews import ReviewOut, Scores
+from blueprints.api.schemas.tenders import BrandSummary, KpiOut, TenderOut
 from models import Bid, Notification, ProviderProfile, Tender, User
 from services import ratings
-from services.bidding import can_see_contents
-from services.tenders import bid_count
+from services.bidding import can_see_contents, visible_bid_count
+from texts.notifications import render as render_notification
 
 
-def user_out(user: User) -> schemas.UserOut:
-    return schemas.UserOut.model_validate(user)
+def user_out(user: User) -> UserOut:
+    return UserOut.model_validate(user)
 
 
 def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def kpi_out(kpi) -> schemas.KpiOut:
-    return schemas.KpiOut(id=kpi.id, name=kpi.name, target=_number(kpi.target), unit=kpi.unit, direction=kpi.direction)
+def kpi_out(kpi) -> KpiOut:
+    return KpiOut(id=kpi.id, name=kpi.name, target=_number(kpi.target), unit=kpi.unit, direction=kpi.direction)
 
 
-def kpi_result_out(result) -> schemas.KpiResultOut:
-    return schemas.KpiResultOut(id=result.id, kpi_id=result.kpi_id, milestone_id=result.milestone_id,
-                                value=_number(result.value), met=result.met, recorded_at=result.created_at)
+def kpi_result_out(result) -> KpiResultOut:
+    return KpiResultOut(id=result.id, kpi_id=result.kpi_id, milestone_id=result.milestone_id,
+                        value=_number(result.value), met=result.met, recorded_at=result.created_at)
 
 
-def visible_bid_count(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> int | None:
-    """Sealed tenders hide the count from everyone but their brand (and staff) until award."""
-    insider = viewer is not None and (viewer.is_admin or viewer.id == tender.brand_id)
-    if tender.sealed and tender.status != "awarded" and not insider:
-        return None
-    return counts.get(tender.id, 0) if counts is not None else bid_count(tender)
-
-
-def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> schemas.TenderOut:
+def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> TenderOut:
     brand = tender.brand
     profile = brand.brand_profile
-    return schemas.TenderOut(
+    return TenderOut(
         id=tender.id, title=tender.title, category=tender.category, description=tender.description,
         budget_min=tender.budget_min, budget_max=tender.budget_max, currency=tender.currency,
         bid_deadline=tender.bid_deadline, sealed=tender.sealed, rounds=tender.rounds,
         status=tender.status, current_round=tender.current_round_kind,
         bid_count=visible_bid_count(tender, viewer, counts),
         kpis=[kpi_out(k) for k in tender.kpis],
-        brand=schemas.BrandSummary(id=brand.id, display_name=brand.display_name,
-                                   store_name=profile.store_name if profile else None,
-                                   size_tier=profile.size_tier if profile else None),
+        brand=BrandSummary(id=brand.id, display_name=brand.display_name,
+                           store_name=profile.store_name if profile else None,
+                           size_tier=profile.size_tier if profile else None),
         created_at=tender.created_at, sealed_opening=tender.sealed_opening, invited_only=tender.invited_only,
         requires_verified=tender.requires_verified, min_stars=tender.min_stars,
     )
@@ -62,10 +59,10 @@ def _breakdown(rating) -> dict:
             for name in ratings.WEIGHTS}
 
 
-def provider_out(profile: ProviderProfile, rating=None, badges=()) -> schemas.ProviderOut:
+def provider_out(profile: ProviderProfile, rating=None, badges=()) -> ProviderOut:
     """`rating`: the provider's newest ProviderRating, if it has been rated."""
     inputs = rating.inputs if rating is not None else {}
-    return schemas.ProviderOut(
+    return ProviderOut(
         score=float(rating.score) if rating is not None else None,
         score_breakdown=_breakdown(rating),
         review_count=inputs.get("review_count", 0), completed_contracts=inputs.get("completed_contracts", 0),
@@ -75,46 +72,46 @@ def provider_out(profile: ProviderProfile, rating=None, badges=()) -> schemas.Pr
         categories=profile.categories, province=profile.province, city=profile.city,
         description=profile.description, team_size=profile.team_size, verified=profile.verified,
         verification_status=profile.verification_status,
-        cases=[schemas.ShowcaseCaseOut.model_validate(c) for c in profile.cases], stars=profile.stars,
+        cases=[ShowcaseCaseOut.model_validate(c) for c in profile.cases], stars=profile.stars,
     )
 
 
-def bid_out(bid: Bid, viewer: User) -> schemas.BidOut:
+def bid_out(bid: Bid, viewer: User) -> BidOut:
     """What this viewer may see of a bid: contents only where allowed, scores only for the brand."""
     rounds = bid.tender.rounds
     contents = can_see_contents(viewer, bid)
     evaluator = viewer.is_admin or viewer.id == bid.tender.brand_id
     profile = bid.provider.provider_profile
-    return schemas.BidOut(
+    return BidOut(
         id=bid.id, tender_id=bid.tender_id, status=bid.status, round=rounds[bid.round_index],
         revision=bid.revision, sealed=not contents, currency=bid.currency,
-        provider=schemas.ProviderSummary(id=bid.provider_id, display_name=bid.provider.display_name,
-                                         verified=profile.verified, stars=profile.stars) if contents else None,
+        provider=ProviderSummary(id=bid.provider_id, display_name=bid.provider.display_name,
+                                 verified=profile.verified, stars=profile.stars) if contents else None,
         amount=bid.amount if contents else None,
         delivery_days=bid.delivery_days if contents else None,
         proposal=bid.proposal if contents else None,
-        milestones=[schemas.MilestonePlanOut.model_validate(m) for m in bid.milestones] if contents else None,
-        attachments=[schemas.AttachmentOut(
+        milestones=[MilestonePlanOut.model_validate(m) for m in bid.milestones] if contents else None,
+        attachments=[AttachmentOut(
             id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256,
             url=url_for("api.download_attachment", bid_id=bid.id, attachment_id=a.id))
             for a in bid.attachments] if contents else None,
-        scores=[schemas.ScoreOut(round=rounds[s.round_index], score=s.score, note=s.note) for s in bid.scores]
+        scores=[ScoreOut(round=rounds[s.round_index], score=s.score, note=s.note) for s in bid.scores]
         if evaluator else None,
-        slots=[schemas.SlotOut(round=rounds[s.round_index], starts_at=s.starts_at, location=s.location,
-                               duration_minutes=s.duration_minutes, note=s.note) for s in bid.slots],
+        slots=[SlotOut(round=rounds[s.round_index], starts_at=s.starts_at, location=s.location,
+                       duration_minutes=s.duration_minutes, note=s.note) for s in bid.slots],
         reject_reason=bid.reject_reason, created_at=bid.created_at, updated_at=bid.updated_at,
     )
 
 
-def notification_out(row: Notification) -> schemas.NotificationOut:
-    return schemas.NotificationOut(id=row.id, kind=row.kind, message=render_notification(row.kind, row.params),
-                                   params=row.params, link=row.link, created_at=row.created_at,
-                                   read=row.read_at is not None)
+def notification_out(row: Notification) -> NotificationOut:
+    return NotificationOut(id=row.id, kind=row.kind, message=render_notification(row.kind, row.params),
+                           params=row.params, link=row.link, created_at=row.created_at,
+                           read=row.read_at is not None)
 
 
-def review_out(review) -> schemas.ReviewOut:
-    return schemas.ReviewOut(
+def review_out(review) -> ReviewOut:
+    return ReviewOut(
         id=review.id, contract_id=review.contract_id, author_role=review.author_role,
-        scores=schemas.Scores(quality=review.quality, communication=review.communication,
-                              timeliness=review.timeliness, professionalism=review.professionalism),
+        scores=Scores(quality=review.quality, communication=review.communication,
+                      timeliness=review.timeliness, professionalism=review.professionalism),
         comment=review.comment, created_at=review.created_at, reply=review.reply, hidden=review.hidden_at is not None)

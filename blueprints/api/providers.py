@@ -1,12 +1,19 @@
 """Provider and brand profiles, and the provider's own verification request and showcase cases."""
-from blueprints.api import schemas
 from blueprints.api.presenters import provider_out
 from blueprints.api.routing import api_route, current_api_user
+from blueprints.api.schemas.providers import (
+    BrandProfileIn,
+    CaseIn,
+    ProviderOut,
+    ProviderProfileIn,
+    ShowcaseCaseOut,
+    VerificationRequestIn,
+)
 from services import directory, profiles
 
 
 @api_route("/providers/<int:provider_id>", summary="A provider's public profile", tag="Providers",
-           response=schemas.ProviderOut, auth=False, errors=(404,))
+           response=ProviderOut, auth=False, errors=(404,))
 def get_provider(provider_id: int):
     """Stars 3–6 (null for a new provider), the score and its four-dimension breakdown."""
     profile = profiles.get_provider(provider_id)
@@ -15,24 +22,24 @@ def get_provider(provider_id: int):
 
 
 @api_route("/me/provider-profile", "PUT", summary="Update the caller's provider profile", tag="Providers",
-           body=schemas.ProviderProfileIn, response=schemas.ProviderOut, roles=("provider",), errors=(422,))
-def update_provider_profile(body: schemas.ProviderProfileIn):
+           body=ProviderProfileIn, response=ProviderOut, roles=("provider",), errors=(422,))
+def update_provider_profile(body: ProviderProfileIn):
     profile = profiles.update_provider_profile(current_api_user(), **body.model_dump())
     return provider_out(profile)
 
 
 @api_route("/me/verification", "POST", summary="Submit the company registration number for verification",
-           tag="Providers", body=schemas.VerificationRequestIn, response=schemas.ProviderOut,
+           tag="Providers", body=VerificationRequestIn, response=ProviderOut,
            roles=("provider",), errors=(409, 422))
-def request_verification(body: schemas.VerificationRequestIn):
+def request_verification(body: VerificationRequestIn):
     profile = profiles.request_verification(current_api_user(), body.registration_number)
     return provider_out(profile)
 
 
-@api_route("/me/cases", "POST", summary="Add a showcase case", tag="Providers", body=schemas.CaseIn,
-           response=schemas.ShowcaseCaseOut, status=201, roles=("provider",), errors=(422,))
-def add_case(body: schemas.CaseIn):
-    return schemas.ShowcaseCaseOut.model_validate(profiles.add_case(current_api_user(), **body.model_dump()))
+@api_route("/me/cases", "POST", summary="Add a showcase case", tag="Providers", body=CaseIn,
+           response=ShowcaseCaseOut, status=201, roles=("provider",), errors=(422,))
+def add_case(body: CaseIn):
+    return ShowcaseCaseOut.model_validate(profiles.add_case(current_api_user(), **body.model_dump()))
 
 
 @api_route("/me/cases/<int:case_id>", "DELETE", summary="Remove a showcase case", tag="Providers",
@@ -43,8 +50,8 @@ def delete_case(case_id: int):
 
 
 @api_route("/me/brand-profile", "PUT", summary="Update the caller's brand profile", tag="Brands",
-           body=schemas.BrandProfileIn, roles=("brand",), errors=(422,))
-def update_brand_profile(body: schemas.BrandProfileIn):
+           body=BrandProfileIn, roles=("brand",), errors=(422,))
+def update_brand_profile(body: BrandProfileIn):
     profile = profiles.update_brand_profile(current_api_user(), **body.model_dump())
     return {"store_name": profile.store_name, "size_tier": profile.size_tier,
             "registration_number": profile.registration_number}

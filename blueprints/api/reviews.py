@@ -1,22 +1,18 @@
-"""Reviews, the provider directory with ratings, rating history, and background jobs."""
-from flask import current_app
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
+"""Reviews, the provider directory with ratings, rating history, and the staff-started ratings recompute
+(its progress is read at GET /api/v1/jobs/{id}, blueprints/api/jobs.py)."""
 
-from blueprints.api import schemas
 from blueprints.api.presenters import provider_out, review_out
 from blueprints.api.routing import api_route, current_api_user
-from extensions import get_redis
-from services import directory, profiles, reviews
-from services.errors import NotFound
-from workers import jobs
-from workers.queues import queue
+from blueprints.api.schemas.jobs import JobStarted
+from blueprints.api.schemas.providers import ProviderListQuery, ProviderPage, RatingHistory, RatingPoint
+from blueprints.api.schemas.reviews import ReasonIn, ReplyIn, ReviewIn, ReviewList, ReviewOut
+from services import directory, profiles, reviews, tasks
 
 
 @api_route("/contracts/<int:contract_id>/reviews", "POST", summary="Review the other party, once", tag="Reviews",
-           body=schemas.ReviewIn, response=schemas.ReviewOut, status=201, roles=("brand", "provider"),
+           body=ReviewIn, response=ReviewOut, status=201, roles=("brand", "provider"),
            errors=(403, 404, 409, 422))
-def submit_review(contract_id: int, body: schemas.ReviewIn):
+def submit_review(contract_id: int, body: ReviewIn):
     """After at least one milestone was released or decided. Double-blind: the other side sees it
     when both reviews are in or 14 days after the contract ends."""
     review = reviews.submit(current_api_user(), contract_id, body.scores.model_dump(), body.comment)
@@ -24,78 +20,61 @@ def submit_review(contract_id: int, body: schemas.ReviewIn):
 
 
 @api_route("/contracts/<int:contract_id>/reviews", summary="The contract's reviews visible to the caller",
-           tag="Reviews", response=schemas.ReviewList, errors=(404,))
+           tag="Reviews", response=ReviewList, errors=(404,))
 def contract_reviews(contract_id: int):
-    return schemas.ReviewList(items=[review_out(r) for r in reviews.for_contract(current_api_user(), contract_id)])
+    return ReviewList(items=[review_out(r) for r in reviews.for_contract(current_api_user(), contract_id)])
 
 
 @api_route("/reviews/<int:review_id>/reply", "POST", summary="The provider's one public reply", tag="Reviews",
-           body=schemas.ReplyIn, response=schemas.ReviewOut, roles=("provider",), errors=(404, 409, 422))
-def reply(review_id: int, body: schemas.ReplyIn):
+           body=ReplyIn, response=ReviewOut, roles=("provider",), errors=(404, 409, 422))
+def reply(review_id: int, body: ReplyIn):
     return review_out(reviews.reply(current_api_user(), review_id, body.reply))
 
 
 @api_route("/reviews/<int:review_id>/reports", "POST", summary="Report an abusive review to staff, once", tag="Reviews",
-           body=schemas.ReasonIn, status=201, errors=(404, 409, 422))
-def report(review_id: int, body: schemas.ReasonIn):
+           body=ReasonIn, status=201, errors=(404, 409, 422))
+def report(review_id: int, body: ReasonIn):
     """Anyone signed in who can read the review: its parties, or anyone once it is published."""
     return {"report": reviews.report(current_api_user(), review_id, body.reason).id}
 
 
 @api_route("/admin/reviews/<int:review_id>/hide", "POST", summary="Hide an abusive review, with a reason",
-           tag="Reviews", body=schemas.ReasonIn, response=schemas.ReviewOut, roles=("admin",),
+           tag="Reviews", body=ReasonIn, response=ReviewOut, roles=("admin",),
            errors=(403, 404, 409, 422))
-def hide(review_id: int, body: schemas.ReasonIn):
+def hide(review_id: int, body: ReasonIn):
     return review_out(reviews.hide(current_api_user(), review_id, body.reason))
 
 
 @api_route("/admin/reviews/<int:review_id>/keep", "POST", summary="Keep a reported review: close its open reports",
-           tag="Reviews", body=schemas.ReasonIn, response=schemas.ReviewOut, roles=("admin",),
+           tag="Reviews", body=ReasonIn, response=ReviewOut, roles=("admin",),
            errors=(403, 404, 409, 422))
-def keep(review_id: int, body: schemas.ReasonIn):
+def keep(review_id: int, body: ReasonIn):
     """The reason is recorded on each report and sent to its reporter."""
     return review_out(reviews.keep(current_api_user(), review_id, body.reason))
 
 
 @api_route("/providers", summary="The provider directory, best first", tag="Providers",
-           query=schemas.ProviderListQuery, response=schemas.ProviderPage, auth=False)
-def list_providers(query: schemas.ProviderListQuery):
+           query=ProviderListQuery, response=ProviderPage, auth=False)
+def list_providers(query: ProviderListQuery):
     page = directory.search(category=query.category, province=query.province, city=query.city,
                             min_stars=query.min_stars, verified=query.verified, page=query.page,
                             per_page=query.per_page)
     ids = [p.user_id for p in page.items]
     rated, badges = directory.latest_ratings(ids), directory.badges_of(ids)
-    return schemas.ProviderPage(items=[provider_out(p, rated.get(p.user_id), badges[p.user_id]) for p in page.items],
-                                page=page.page, per_page=page.per_page, total=page.total)
+    return ProviderPage(items=[provider_out(p, rated.get(p.user_id), badges[p.user_id]) for p in page.items],
+                        page=page.page, per_page=page.per_page, total=page.total)
 
 
 @api_route("/providers/<int:provider_id>/ratings", summary="A provider's rating history (its trend)",
-           tag="Providers", response=schemas.RatingHistory, auth=False, errors=(404,))
+           tag="Providers", response=RatingHistory, auth=False, errors=(404,))
 def rating_history(provider_id: int):
     profiles.get_provider(provider_id)
-    return schemas.RatingHistory(items=[schemas.RatingPoint(computed_at=r.computed_at, score=float(r.score),
-                                                            stars=r.stars) for r in directory.history(provider_id)])
+    return RatingHistory(items=[RatingPoint(computed_at=r.computed_at, score=float(r.score),
+                                            stars=r.stars) for r in directory.history(provider_id)])
 
 
 @api_route("/admin/ratings/recompute", "POST", summary="Recompute every provider's rating now", tag="Staff",
-           response=schemas.JobStarted, status=202, roles=("admin",), errors=(403,))
+           response=JobStarted, status=202, roles=("admin",), errors=(403,))
 def recompute_all():
-    job = queue("default").enqueue(jobs.recompute_all_ratings, meta={"started_by": current_api_user().id},
-                                   job_timeout=3600)
-    return schemas.JobStarted(job_id=job.id)
-
-
-@api_route("/jobs/<job_id>", summary="A background job's status and progress", tag="Staff",
-           response=schemas.JobOut, errors=(404,))
-def job_status(job_id: str):
-    """Staff, or the user who started the job."""
-    user = current_api_user()
-    try:
-        job = Job.fetch(job_id, connection=get_redis())
-    except (NoSuchJobError, ValueError) as exc:  # rq refuses ids it could never have made with ValueError
-        raise NotFound() from exc
-    if not (user.is_admin or job.meta.get("started_by") == user.id):
-        raise NotFound()
-    result = job.return_value() if job.get_status() == "finished" else None
-    current_app.logger.debug("job %s: %s", job_id, job.get_status())
-    return schemas.JobOut(status=job.get_status(), progress=job.meta.get("progress"), result=result)
+    job_id = tasks.enqueue("recompute_all_ratings", meta={"started_by": current_api_user().id}, job_timeout=3600)
+    return JobStarted(job_id=job_id)

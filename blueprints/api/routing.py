@@ -7,11 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
-from pydantic import BaseModel, ValidationError
+from flask import Blueprint, Response, g, jsonify, request
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 
 from extensions import db, limiter
-from services.errors import Forbidden, Unauthorized
+from services import idempotency
+from services.accounts import user_for_token
+from services.errors import DomainError, Forbidden, Unauthorized
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -44,8 +47,6 @@ def current_api_user():
 
 
 def _authenticate(required: bool):
-    from services.accounts import user_for_token
-
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     user = user_for_token(raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
@@ -95,7 +96,7 @@ def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=No
             if isinstance(result, Response):  # a file download
                 return result
             payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
-            if method != "GET" or db.session.dirty or db.session.new:
+            if method != "GET":  # a read never commits: it has nothing to write
                 db.session.commit()
             return jsonify(payload), status
 
@@ -114,11 +115,6 @@ def _idempotent(user, key: str, call, status: int):
     duplicate key) or loses on the unique (user, key) row; either way it answers what the winner stored.
     A request that ran and was refused (409, 422: say, insufficient funds) stores that answer too, so
     a retry with the same key gets the same refusal instead of a second attempt — as Stripe does."""
-    from sqlalchemy.exc import IntegrityError
-
-    from services import idempotency
-    from services.errors import DomainError
-
     idempotency.validate_key(key)
     fp = idempotency.fingerprint(request.method, request.path, request.get_data(cache=True))
     if (row := idempotency.stored(user, key, fp)) is not None:
@@ -140,18 +136,3 @@ def _idempotent(user, key: str, call, status: int):
             return jsonify(body), exc.status
         raise
     return jsonify(payload), status
-
-
-def validation_error_status(exc: ValidationError) -> tuple[int, dict]:
-    """400 when the JSON is malformed or a value has the wrong type, else 422 — with field reasons."""
-    fields, status = {}, 422
-    for err in exc.errors(include_url=False):
-        kind = err["type"]
-        if kind == "json_invalid" or kind.endswith("_type") or kind in ("int_parsing", "int_from_float",
-                                                                       "bool_parsing", "float_parsing"):
-            status = 400
-        where = ".".join(str(part) for part in err["loc"]) or "body"
-        fields.setdefault(where, err["msg"])
-    if current_app.debug:
-        current_app.logger.debug("validation failed: %s", fields)
-    return status, fields

@@ -1,47 +1,47 @@
 """Tenders: create, list, detail, close, cancel."""
-from blueprints.api import schemas
 from blueprints.api.presenters import tender_out
 from blueprints.api.routing import api_route, current_api_user
+from blueprints.api.schemas.tenders import CancelIn, TenderIn, TenderListQuery, TenderOut, TenderPage, TenderStatusOut
 from services import tenders
 from services.tenders import KpiInput, TenderFilters, TenderInput
 
 
-@api_route("/tenders", "POST", summary="Post a tender", tag="Tenders", body=schemas.TenderIn,
-           response=schemas.TenderOut, status=201, roles=("brand",), errors=(422,))
-def create_tender(body: schemas.TenderIn):
+@api_route("/tenders", "POST", summary="Post a tender", tag="Tenders", body=TenderIn,
+           response=TenderOut, status=201, roles=("brand",), errors=(422,))
+def create_tender(body: TenderIn):
     data = TenderInput(**body.model_dump(exclude={"kpis"}),
                        kpis=[KpiInput(**k.model_dump()) for k in body.kpis])
     tender = tenders.create_tender(current_api_user(), data)
     return tender_out(tender, current_api_user())
 
 
-@api_route("/tenders", summary="List public tenders", tag="Tenders", query=schemas.TenderListQuery,
-           response=schemas.TenderPage, auth=False)
-def list_tenders(query: schemas.TenderListQuery):
+@api_route("/tenders", summary="List public tenders", tag="Tenders", query=TenderListQuery,
+           response=TenderPage, auth=False)
+def list_tenders(query: TenderListQuery):
     """Newest first. `q` matches every word in the title or description."""
     filters = TenderFilters(**query.model_dump(exclude={"page", "per_page"}))
     page = tenders.search_tenders(filters, query.page, query.per_page)
     viewer = current_api_user()
     counts = tenders.bid_counts([t.id for t in page.items])
-    return schemas.TenderPage(items=[tender_out(t, viewer, counts) for t in page.items], page=page.page,
-                              per_page=page.per_page, total=page.total)
+    return TenderPage(items=[tender_out(t, viewer, counts) for t in page.items], page=page.page,
+                      per_page=page.per_page, total=page.total)
 
 
 @api_route("/tenders/<int:tender_id>", summary="One tender with its bid count and current round",
-           tag="Tenders", response=schemas.TenderOut, auth=False, errors=(404,))
+           tag="Tenders", response=TenderOut, auth=False, errors=(404,))
 def get_tender(tender_id: int):
     return tender_out(tenders.get_tender(tender_id, viewer=current_api_user()), current_api_user())
 
 
 @api_route("/tenders/<int:tender_id>/close", "POST", summary="End bidding early", tag="Tenders",
-           response=schemas.TenderStatusOut, roles=("brand",), errors=(403, 404, 409))
+           response=TenderStatusOut, roles=("brand",), errors=(403, 404, 409))
 def close_tender(tender_id: int):
     tender = tenders.close_tender(current_api_user(), tender_id)
-    return schemas.TenderStatusOut(id=tender.id, status=tender.status)
+    return TenderStatusOut(id=tender.id, status=tender.status)
 
 
 @api_route("/tenders/<int:tender_id>/cancel", "POST", summary="Cancel a tender before award", tag="Tenders",
-           body=schemas.CancelIn, response=schemas.TenderStatusOut, roles=("brand",), errors=(403, 404, 409))
-def cancel_tender(tender_id: int, body: schemas.CancelIn):
+           body=CancelIn, response=TenderStatusOut, roles=("brand",), errors=(403, 404, 409))
+def cancel_tender(tender_id: int, body: CancelIn):
     tender = tenders.cancel_tender(current_api_user(), tender_id, body.reason or "")
-    return schemas.TenderStatusOut(id=tender.id, status=tender.status)
+    return TenderStatusOut(id=tender.id, status=tender.status)

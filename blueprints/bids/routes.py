@@ -3,8 +3,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from blueprints.api.bids import send_attachment
 from blueprints.bids.forms import BidForm
+from blueprints.downloads import send_attachment
 from blueprints.web import ActionForm, perform, role_required, show_errors
 from extensions import db
 from i18n import major_units, minor_units
@@ -98,6 +98,7 @@ def detail(bid_id: int):
     bid = bidding.visible_bid(current_user, bid_id)
     contents = bidding.can_see_contents(current_user, bid)
     return render_template("bids/detail.html", bid=bid, contents=contents, action_form=ActionForm(),
+                           actions=bidding.allowed_actions(bid, current_user),
                            proposal_html=render_markdown(bid.proposal) if contents else None,
                            is_brand=current_user.id == bid.tender.brand_id or current_user.is_admin)
 

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,6 +20,7 @@ from blueprints.account.forms import MultiCheckboxField
 from blueprints.fields import MONEY, FiniteDecimalField, row_id
 from i18n.labels import CATEGORY_LABELS, KPI_DIRECTION_LABELS, ROUND_LABELS, TENDER_STATUS_LABELS, choices, options
 from models.catalog import CURRENCIES
+from services.addenda import NOTICE
 
 
 class KpiForm(Form):
@@ -80,8 +83,9 @@ class AddendumForm(FlaskForm):
     body = TextAreaField(_l("What changes"), validators=[DataRequired(), Length(max=20000)])
     bid_deadline = DateTimeLocalField(_l("New deadline (optional)"), format="%Y-%m-%dT%H:%M",
                                       validators=[Optional()],
-                                      description=_l("Within 48 hours of the deadline it moves out to 48 hours "
-                                                     "from now by itself."))
+                                      description=_l("Within %(hours)s hours of the deadline it moves out to "
+                                                     "%(hours)s hours from now by itself.",
+                                                     hours=NOTICE // timedelta(hours=1)))
 
 
 class InviteForm(FlaskForm):

@@ -5,7 +5,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.api.presenters import visible_bid_count
 from blueprints.tenders.forms import (
     AddendumForm,
     AnswerForm,
@@ -16,11 +15,12 @@ from blueprints.tenders.forms import (
     TenderForm,
 )
 from blueprints.web import ActionForm, filter_args, perform, role_required
-from i18n import minor_units, rating_text
+from i18n import minor_units
 from i18n.labels import options
 from services import addenda, bidding, directory, invitations, profiles, questions, tenders
 from services.pagination import Page
 from services.tenders import KpiInput, TenderFilters, TenderInput
+from texts import rating_text
 
 bp = Blueprint("tenders", __name__, url_prefix="/tenders")
 PER_PAGE = 20
@@ -100,8 +100,9 @@ def detail(tender_id: int):
     my_bids = [b for b in tender.bids if viewer and b.provider_id == viewer.id]
     context = {
         "tender": tender, "is_owner": is_owner, "my_bid": my_bid, "my_bids": my_bids,
+        "actions": tenders.allowed_actions(tender, viewer),
         "bid_problem": bidding.eligibility_problem(viewer, tender) if viewer and viewer.is_provider else None,
-        "bid_count": visible_bid_count(tender, viewer),
+        "bid_count": bidding.visible_bid_count(tender, viewer),
         "questions": questions.visible_questions(viewer, tender.id),
         "action_form": ActionForm(), "cancel_form": CancelForm(), "question_form": QuestionForm(),
         "answer_form": AnswerForm(), "addendum_form": AddendumForm(),

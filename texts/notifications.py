@@ -2,9 +2,11 @@
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from i18n import datetime_local, money
 from i18n.labels import ROUND_LABELS
+from texts.terms import terms
 
 
 def _moment(value: str | None) -> str:
@@ -23,8 +25,11 @@ def _review_received(p: dict) -> str:
         return _("The other side reviewed you on contract “%(tender)s”: write your review to see theirs (published "
                  "when both are in, or on %(date)s).", tender=p["tender"], date=_moment(p["until"]))
     if "until" in p:  # the contract still runs: its review window has not started
-        return _("The other side reviewed you on contract “%(tender)s”: write your review to see theirs (published "
-                 "when both are in, or 14 days after the contract ends).", **p)
+        return ngettext("The other side reviewed you on contract “%(tender)s”: write your review to see theirs "
+                        "(published when both are in, or %(num)s day after the contract ends).",
+                        "The other side reviewed you on contract “%(tender)s”: write your review to see theirs "
+                        "(published when both are in, or %(num)s days after the contract ends).",
+                        terms.review_days, tender=p["tender"])
     return _("You received a review on “%(tender)s”.", **p) if p.get("tender") else _("You received a review.")
 
 
@@ -59,12 +64,15 @@ def render(kind: str, params: dict) -> str:
         "milestone_auto_released": lambda: _("“%(milestone)s” was released automatically after the review period.",
                                              **p),
         "milestone_cancelled": lambda: _("“%(milestone)s” was cancelled by the brand before funding.", **p),
-        "release_reminder": lambda: _("“%(milestone)s” will be released automatically in two days unless you "
-                                      "accept it, request changes or open a dispute.", **p),
+        "release_reminder": lambda: ngettext(
+            "“%(milestone)s” will be released automatically in %(num)s day unless you accept it, request changes "
+            "or open a dispute.", "“%(milestone)s” will be released automatically in %(num)s days unless you accept "
+            "it, request changes or open a dispute.", terms.reminder_days, milestone=p["milestone"]),
         "payment_failed": lambda: _("The card payment for “%(milestone)s” failed; try again from the contract.",
                                     **p),
-        "dispute_opened": lambda: _("A dispute was opened on “%(milestone)s”. Add your evidence within five days.",
-                                    **p),
+        "dispute_opened": lambda: ngettext("A dispute was opened on “%(milestone)s”. Add your evidence within %(num)s "
+                                           "day.", "A dispute was opened on “%(milestone)s”. Add your evidence within "
+                                           "%(num)s days.", terms.dispute_days, milestone=p["milestone"]),
         "dispute_evidence": lambda: _("New evidence in the dispute on “%(milestone)s”.", **p),
         "dispute_withdrawn": lambda: _("The dispute on “%(milestone)s” was withdrawn.", **p),
         "dispute_resolved": lambda: _("Platform staff decided the dispute on “%(milestone)s”: %(reason)s", **p),

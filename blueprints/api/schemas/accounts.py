@@ -1,0 +1,41 @@
+"""Registration, tokens and the caller's own account."""
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from blueprints.api.schemas.common import Out
+
+
+class RegisterIn(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=128)
+    role: Literal["brand", "provider"]
+    display_name: str = Field(max_length=100)
+
+
+class UserOut(Out):
+    id: int
+    email: str
+    role: Literal["brand", "provider", "admin"]
+    display_name: str
+
+
+class TokenIn(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=128)
+    name: str | None = Field(None, max_length=100, description="a label to tell tokens apart")
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="shown once; send as `Authorization: Bearer <token>`")
+    user: UserOut
+
+
+class Balance(BaseModel):
+    account: str
+    amount: int
+    currency: str
+
+
+class MeOut(UserOut):
+    balances: list[Balance] = []

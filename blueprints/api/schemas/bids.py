@@ -1,0 +1,129 @@
+"""Bids, their files and revisions, and the brand's evaluation of them (scores, rounds, slots, award)."""
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from blueprints.api.schemas.common import Amount, Currency, Out, RoundKind
+
+
+class MilestonePlanIn(BaseModel):
+    title: str = Field(max_length=200)
+    amount: int = Amount
+    due_days: int = Field(ge=1, le=3650, description="days after award")
+
+
+class BidIn(BaseModel):
+    amount: int = Amount
+    currency: Currency = "CNY"
+    delivery_days: int = Field(ge=1, le=3650)
+    proposal: str = Field(max_length=50000, description="Markdown; raw HTML is not rendered")
+    milestones: list[MilestonePlanIn] = Field(min_length=1, max_length=20,
+                                              description="amounts must sum to `amount`")
+
+
+class ProviderSummary(BaseModel):
+    id: int
+    display_name: str
+    verified: bool
+    stars: int | None
+
+
+class MilestonePlanOut(Out):
+    title: str
+    amount: int
+    due_days: int
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    url: str
+
+
+class ScoreOut(BaseModel):
+    round: RoundKind
+    score: int | None
+    note: str
+
+
+class SlotOut(BaseModel):
+    round: RoundKind
+    starts_at: datetime
+    duration_minutes: int
+    location: str
+    note: str
+
+
+class BidOut(BaseModel):
+    id: int
+    tender_id: int
+    provider: ProviderSummary | None = Field(description="null while the bid is sealed from this viewer: a sealed "
+                                                         "opening hides who bid, as well as what")
+    status: Literal["submitted", "rejected", "withdrawn", "awarded"]
+    round: RoundKind
+    revision: int
+    sealed: bool = Field(description="true when the contents are withheld from this viewer (sealed opening)")
+    amount: int | None
+    currency: str
+    delivery_days: int | None
+    proposal: str | None
+    milestones: list[MilestonePlanOut] | None
+    attachments: list[AttachmentOut] | None
+    scores: list[ScoreOut] | None = Field(description="the brand's own scores; not shown to the provider")
+    slots: list[SlotOut]
+    reject_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class BidPage(BaseModel):
+    items: list[BidOut]
+    page: int
+    per_page: int
+    total: int
+
+
+class RevisionOut(Out):
+    number: int
+    amount: int
+    delivery_days: int
+    proposal: str
+    milestones: list[MilestonePlanOut]
+    created_at: datetime
+
+
+class RevisionList(BaseModel):
+    items: list[RevisionOut]
+
+
+class AdvanceIn(BaseModel):
+    score: int | None = Field(None, ge=0, le=100, description="for the round the bid leaves")
+    note: str | None = Field(None, max_length=5000)
+
+
+class ScoreIn(BaseModel):
+    score: int | None = Field(None, ge=0, le=100)
+    note: str = Field("", max_length=5000)
+
+
+class RejectBidIn(BaseModel):
+    reason: str = Field(max_length=2000)
+
+
+class SlotIn(BaseModel):
+    starts_at: AwareDatetime
+    location: str = Field(max_length=500, description="an address or a meeting link")
+    duration_minutes: int = Field(60, ge=15, le=480)
+    note: str = Field("", max_length=2000)
+
+
+class AwardIn(BaseModel):
+    bid_id: int
+
+
+class AwardOut(BaseModel):
+    contract_id: int

@@ -1,0 +1,96 @@
+"""Disputes over a milestone: opening, evidence, decisions and the staff queue."""
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from blueprints.api.schemas.common import Amount, Out, PageQuery
+
+DisputeReason = Literal["not_delivered", "quality", "scope_change", "late", "unresponsive", "other"]
+
+
+class DisputeIn(BaseModel):
+    reason: DisputeReason
+    statement: str = Field("", max_length=5000)
+    evidence: list[str] = Field([], max_length=10, description="links")
+
+
+class EvidenceIn(BaseModel):
+    note: str = Field("", max_length=5000)
+    links: list[str] = Field([], max_length=10)
+
+
+class ResolveIn(BaseModel):
+    provider_amount: int = Field(ge=0, description="0 … milestone amount, minor units")
+    reason: str = Field(max_length=5000)
+
+
+class AdjustmentIn(BaseModel):
+    amount: int = Amount
+    direction: Literal["to_brand", "to_provider"]
+    reason: str = Field(max_length=5000)
+
+
+class EvidenceFileOut(Out):
+    id: int
+    filename: str
+    size: int
+    sha256: str
+
+
+class EvidenceOut(Out):
+    id: int
+    author_id: int
+    note: str
+    links: list[str]
+    created_at: datetime
+    files: list[EvidenceFileOut]
+
+
+class DisputeEventOut(Out):
+    actor_id: int | None
+    action: str
+    detail: dict
+    created_at: datetime
+
+
+class DisputeOut(BaseModel):
+    id: int
+    milestone_id: int
+    contract_id: int
+    amount: int
+    currency: str
+    status: Literal["open", "resolved", "withdrawn"]
+    reason: DisputeReason
+    statement: str
+    opened_by_id: int
+    opened_at: datetime
+    response_deadline: datetime
+    responses: dict[str, str] = Field(description="brand/provider: responded, waiting or not_responding")
+    provider_amount: int | None
+    decision_reason: str | None
+    evidence: list[EvidenceOut]
+    history: list[DisputeEventOut]
+
+
+class DisputeCreated(BaseModel):
+    id: int
+    status: Literal["open"]
+
+
+class DisputeStatusOut(BaseModel):
+    id: int
+    status: str
+
+
+class DisputePage(BaseModel):
+    items: list[DisputeOut]
+    page: int
+    per_page: int
+    total: int
+
+
+class DisputeQueueQuery(PageQuery):
+    status: Literal["open", "resolved", "withdrawn"] = "open"
+    reason: DisputeReason | None = None
+    overdue: bool = False

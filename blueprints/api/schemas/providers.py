@@ -1,0 +1,101 @@
+"""Provider and brand profiles, verification, showcase cases, and the rated provider directory."""
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from blueprints.api.schemas.common import Category, Out, PageQuery
+from models.catalog import PROVINCES, SIZE_TIERS
+
+
+class ShowcaseCaseOut(Out):
+    id: int
+    title: str
+    category: Category
+    description: str
+    metric: str
+    before_value: str
+    after_value: str
+
+
+class ProviderOut(BaseModel):
+    id: int
+    display_name: str
+    company_name: str
+    categories: list[Category]
+    province: str | None
+    city: str | None
+    description: str
+    team_size: int | None
+    verified: bool
+    verification_status: Literal["unsubmitted", "pending", "verified", "rejected"]
+    cases: list[ShowcaseCaseOut]
+    stars: Literal[3, 4, 5, 6] | None = Field(None, description="null: a new provider (< 3 completed contracts)")
+    score: float | None = Field(None, description="0–100, from the four dimensions")
+    score_breakdown: dict = Field({}, description="each dimension's 0–100 sub-score and what fed it")
+    review_count: int = 0
+    completed_contracts: int = 0
+    rated_at: datetime | None = None
+    badges: list[dict] = []
+
+
+class ProviderProfileIn(BaseModel):
+    company_name: str = Field(max_length=200)
+    categories: list[Category] = Field(min_length=1)
+    province: Literal[PROVINCES] | None = None  # type: ignore[valid-type]
+    city: str | None = Field(None, max_length=64)
+    description: str = Field("", max_length=5000)
+    team_size: int | None = Field(None, ge=1, le=100000)
+
+
+class VerificationRequestIn(BaseModel):
+    registration_number: str = Field(max_length=40, description="unified social credit code, 18 chars")
+
+
+class VerifyIn(BaseModel):
+    checked_number: str = Field(max_length=40, description="the registration number staff checked")
+    note: str | None = Field(None, max_length=2000)
+
+
+class RejectIn(BaseModel):
+    reason: str = Field(max_length=2000)
+
+
+class BrandProfileIn(BaseModel):
+    store_name: str = Field(max_length=200)
+    size_tier: Literal[SIZE_TIERS]  # type: ignore[valid-type]
+    registration_number: str | None = Field(None, max_length=40)
+
+
+class CaseIn(BaseModel):
+    title: str = Field(max_length=200)
+    category: Category
+    description: str = Field("", max_length=5000)
+    metric: str = Field("", max_length=100, description='e.g. "conversion rate"')
+    before_value: str = Field("", max_length=40, description='e.g. "0.85 %"')
+    after_value: str = Field("", max_length=40, description='e.g. "3 %"')
+
+
+class ProviderPage(BaseModel):
+    items: list[ProviderOut]
+    page: int
+    per_page: int
+    total: int
+
+
+class ProviderListQuery(PageQuery):
+    category: Category | None = None
+    province: Literal[PROVINCES] | None = None  # type: ignore[valid-type]
+    city: str | None = Field(None, max_length=64)
+    min_stars: int | None = Field(None, ge=3, le=6)
+    verified: bool | None = None
+
+
+class RatingPoint(BaseModel):
+    computed_at: datetime
+    score: float
+    stars: int | None
+
+
+class RatingHistory(BaseModel):
+    items: list[RatingPoint]

@@ -1,0 +1,98 @@
+"""Tenders: posting, listing, cancelling; their KPI targets and the brand they belong to."""
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from blueprints.api.schemas.common import Amount, Category, Currency, RoundKind
+
+
+class KpiIn(BaseModel):
+    name: str = Field(max_length=100, description='e.g. "first-response time"')
+    target: int | Decimal = Field(description="e.g. 30")
+    unit: str = Field("", max_length=20, description='e.g. "s" or "%"')
+    direction: Literal["at_least", "at_most"] = Field(
+        "at_least", description='when a result meets the target: "at_least" (conversion) or "at_most" (response time)')
+
+
+class TenderIn(BaseModel):
+    title: str = Field(max_length=200)
+    category: Category
+    description: str = Field(max_length=20000)
+    budget_min: int = Amount
+    budget_max: int = Amount
+    currency: Currency = "CNY"
+    bid_deadline: AwareDatetime = Field(description="ISO 8601 with offset")
+    sealed: bool = False
+    rounds: list[RoundKind] = Field(["proposal"], min_length=1, max_length=3)
+    kpis: list[KpiIn] = Field([], max_length=10)
+    sealed_opening: bool = Field(False, description="until bidding closes even the brand sees only that bids exist")
+    invited_only: bool = Field(False, description="unlisted; only invited providers may see and bid")
+    requires_verified: bool = False
+    min_stars: int | None = Field(None, description="3–6; providers below it (or without stars) cannot bid")
+
+
+class TenderListQuery(BaseModel):
+    category: Category | None = None
+    status: Literal["open", "evaluating", "awarded", "cancelled"] | None = None
+    q: str | None = Field(None, max_length=200, description="words searched in title and description")
+    budget_min: int | None = Field(None, ge=0, description="tenders whose budget reaches at least this")
+    budget_max: int | None = Field(None, ge=0, description="tenders whose budget starts at or below this")
+    brand_id: int | None = None
+    page: int = Field(1, ge=1)
+    per_page: int = Field(20, ge=1, le=100)
+
+
+class CancelIn(BaseModel):
+    reason: str | None = Field(None, max_length=2000)
+
+
+class KpiOut(BaseModel):
+    id: int
+    name: str
+    target: int | float
+    unit: str
+    direction: Literal["at_least", "at_most"]
+
+
+class BrandSummary(BaseModel):
+    id: int
+    display_name: str
+    store_name: str | None
+    size_tier: str | None
+
+
+class TenderOut(BaseModel):
+    id: int
+    title: str
+    category: Category
+    description: str
+    budget_min: int
+    budget_max: int
+    currency: str
+    bid_deadline: datetime
+    sealed: bool
+    rounds: list[RoundKind]
+    status: Literal["open", "evaluating", "awarded", "cancelled"]
+    current_round: RoundKind | None
+    bid_count: int | None = Field(description="null where the viewer may not know it (sealed tenders)")
+    kpis: list[KpiOut]
+    brand: BrandSummary
+    created_at: datetime
+    sealed_opening: bool
+    invited_only: bool
+    requires_verified: bool
+    min_stars: int | None
+
+
+class TenderStatusOut(BaseModel):
+    id: int
+    status: Literal["open", "evaluating", "awarded", "cancelled"]
+
+
+class TenderPage(BaseModel):
+    items: list[TenderOut]
+    page: int
+    per_page: int
+    total: int

@@ -1,0 +1,137 @@
+"""Contract pages: milestones with their money state, deliveries, history and the next step."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from blueprints.contracts.forms import ChangesForm, DeliverForm, KpiResultForm
+from blueprints.disputes.forms import DisputeForm
+from blueprints.downloads import send_one_of
+from blueprints.reviews.forms import ReasonForm, ReplyForm, ReviewForm
+from blueprints.web import ActionForm, perform, role_required, submitted
+from services import contracts, escrow, kpis, ledger
+from services import reviews as review_service
+
+bp = Blueprint("contracts", __name__, url_prefix="/contracts")
+
+
+@bp.get("")
+@login_required
+def index():
+    """The user's contracts, newest first, 20 a page; ?status= narrows them."""
+    status = request.args.get("status") or None
+    page = contracts.contracts_of(current_user, status=status,
+                                   page=max(request.args.get("page", 1, type=int) or 1, 1))
+    return render_template("contracts/index.html", page=page, status=status,
+                           args={"status": status} if status else {})
+
+
+@bp.get("/<int:contract_id>")
+@login_required
+def detail(contract_id: int):
+    contract = contracts.contract_for(current_user, contract_id)
+    wallet = ledger.balance(ledger.wallet(current_user, contract.currency)) \
+        if current_user.id == contract.brand_id else None
+    visible = review_service.for_contract(current_user, contract.id)
+    problem = review_service.review_problem(current_user, contract) if not current_user.is_admin else True
+    _, kpi_results = kpis.results_of(current_user, contract.id)
+    return render_template("contracts/detail.html", contract=contract, wallet=wallet, reviews=visible,
+                           kpi_results=kpi_results, kpi_form=KpiResultForm.for_contract(contract),
+                           can_review=problem is None, review_form=ReviewForm(), reply_form=ReplyForm(),
+                           reason_form=ReasonForm(),
+                           release_due_at=escrow.release_due_at, milestone_actions=escrow.allowed_actions,
+                           awaiting_funding=escrow.awaiting_funding, net_on_release=escrow.net_on_release,
+                           action_form=ActionForm(), deliver_form=DeliverForm(), changes_form=ChangesForm(),
+                           dispute_form=DisputeForm())
+
+
+@bp.post("/<int:contract_id>/kpi-results")
+@role_required("brand")
+def record_kpi_result(contract_id: int):
+    contract = contracts.contract_for(current_user, contract_id)
+    form = KpiResultForm.for_contract(contract)
+    if submitted(form):
+        perform(lambda: kpis.record_result(current_user, form.milestone_id.data, form.kpi_id.data, form.value.data),
+                success=_("KPI result recorded. The provider has been told."))
+    return redirect(url_for("contracts.detail", contract_id=contract_id) + "#kpis")
+
+
+def _back(milestone_id: int):
+    milestone = escrow.milestone_for(current_user, milestone_id)
+    return redirect(url_for("contracts.detail", contract_id=milestone.contract_id) + f"#milestone-{milestone_id}")
+
+
+@bp.post("/milestones/<int:milestone_id>/fund")
+@role_required("brand")
+def fund(milestone_id: int):
+    if submitted(ActionForm()):
+        result = perform(lambda: escrow.fund(current_user, milestone_id))
+        if result and result.status == "awaiting_payment":
+            return redirect(url_for("contracts.pay", milestone_id=milestone_id))
+        if result:
+            flash(_("The milestone is funded and held in escrow. The provider can start."), "success")
+    return _back(milestone_id)
+
+
+@bp.get("/milestones/<int:milestone_id>/pay")
+@role_required("brand")
+def pay(milestone_id: int):
+    """Stripe backend: collect the card for the milestone's PaymentIntent with Stripe.js."""
+    from services import stripe_funding
+
+    milestone = escrow.milestone_for(current_user, milestone_id)
+    if current_user.id != milestone.contract.brand_id:
+        abort(404)
+    unfunded = escrow.awaiting_funding(milestone)
+    payment = stripe_funding.open_payment(milestone) if unfunded else None
+    if payment is None:  # paid meanwhile, or the attempt was cancelled or declined at Stripe
+        flash(_("This milestone has no card payment waiting. If it is not funded yet, choose “Fund into escrow” "
+                "to pay again.") if unfunded else _("This milestone is already paid for."), "info")
+        return _back(milestone_id)
+    return render_template("contracts/pay.html", milestone=milestone, payment=payment,
+                           publishable_key=stripe_funding.publishable_key(), js_url=stripe_funding.js_url())
+
+
+@bp.post("/milestones/<int:milestone_id>/deliver")
+@role_required("provider")
+def deliver(milestone_id: int):
+    form = DeliverForm()
+    if submitted(form):
+        links = [line.strip() for line in (form.links.data or "").splitlines() if line.strip()]
+        files = [(f.stream, f.filename) for f in form.files.data or [] if f and f.filename]
+        perform(lambda: escrow.deliver(current_user, milestone_id, form.note.data or "", links, files),
+                success=_("Delivered. The brand has been asked to review it."))
+    return _back(milestone_id)
+
+
+@bp.post("/milestones/<int:milestone_id>/request-changes")
+@role_required("brand")
+def request_changes(milestone_id: int):
+    form = ChangesForm()
+    if submitted(form):
+        perform(lambda: escrow.request_changes(current_user, milestone_id, form.note.data or ""),
+                success=_("Changes requested; the provider sees your note."))
+    return _back(milestone_id)
+
+
+@bp.post("/milestones/<int:milestone_id>/accept")
+@role_required("brand")
+def accept(milestone_id: int):
+    if submitted(ActionForm()):
+        perform(lambda: escrow.accept(current_user, milestone_id),
+                success=_("Accepted. The payment is released to the provider."))
+    return _back(milestone_id)
+
+
+@bp.post("/milestones/<int:milestone_id>/cancel")
+@role_required("brand")
+def cancel(milestone_id: int):
+    if submitted(ActionForm()):
+        perform(lambda: escrow.cancel(current_user, milestone_id), success=_("The milestone is cancelled."))
+    return _back(milestone_id)
+
+
+@bp.get("/milestones/<int:milestone_id>/files/<int:file_id>")
+@login_required
+def delivery_file(milestone_id: int, file_id: int):
+    milestone = escrow.milestone_for(current_user, milestone_id)
+    return send_one_of([f for d in milestone.deliveries for f in d.files], file_id)

@@ -1,0 +1,120 @@
+"""Dispute pages: open one from the contract, the dispute's own page (history, evidence, decision)."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from blueprints.disputes.forms import AdjustmentForm, DisputeForm, EvidenceForm, ResolveForm
+from blueprints.downloads import send_one_of
+from blueprints.web import ActionForm, filter_args, perform, role_required, submitted
+from i18n import minor_units
+from services import disputes, escrow, kpis
+
+bp = Blueprint("disputes", __name__, url_prefix="/disputes")
+
+
+def _links(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _files(field) -> list:
+    return [(f.stream, f.filename) for f in field.data or [] if f and f.filename]
+
+
+def _minor_units(value, dispute) -> int | None:
+    """A validated amount in the milestone's minor units; None, with a message, if it has too many decimals."""
+    amount = minor_units(value, dispute.milestone.currency)
+    if amount is None:
+        flash(_("Use at most two decimal places."), "error")
+    return amount
+
+
+@bp.post("/open/<int:milestone_id>")
+@role_required("brand", "provider")
+def open_dispute(milestone_id: int):
+    form = DisputeForm()
+    if submitted(form):
+        dispute = perform(lambda: disputes.open_dispute(current_user, milestone_id, form.reason.data,
+                                                        form.statement.data or "", links=_links(form.links.data),
+                                                        files=_files(form.files)),
+                          success=_("Dispute opened. The money stays in escrow until platform staff decide."))
+        if dispute:
+            return redirect(url_for("disputes.detail", dispute_id=dispute.id))
+    milestone = escrow.milestone_for(current_user, milestone_id)
+    return redirect(url_for("contracts.detail", contract_id=milestone.contract_id) + f"#milestone-{milestone_id}")
+
+
+@bp.get("/<int:dispute_id>")
+@login_required
+def detail(dispute_id: int):
+    """Everything about the milestone in one place: plan, deliveries, changes, evidence, audit trail."""
+    dispute = disputes.dispute_for(current_user, dispute_id)
+    milestone = dispute.milestone
+    plan = milestone.contract.bid.milestones
+    _, kpi_results = kpis.results_of(current_user, milestone.contract_id)
+    return render_template("disputes/detail.html", dispute=dispute, milestone=milestone, plan=plan,
+                           kpi_results=kpi_results, actions=disputes.allowed_actions(dispute, current_user),
+                           responses=disputes.response_state(dispute), evidence_form=EvidenceForm(),
+                           resolve_form=ResolveForm(), adjustment_form=AdjustmentForm(), action_form=ActionForm())
+
+
+@bp.post("/<int:dispute_id>/evidence")
+@role_required("brand", "provider")
+def evidence(dispute_id: int):
+    form = EvidenceForm()
+    if submitted(form):
+        perform(lambda: disputes.add_evidence(current_user, dispute_id, form.note.data or "",
+                                              _links(form.links.data), _files(form.files)),
+                success=_("Evidence added."))
+    return redirect(url_for("disputes.detail", dispute_id=dispute_id))
+
+
+@bp.post("/<int:dispute_id>/withdraw")
+@role_required("brand", "provider")
+def withdraw(dispute_id: int):
+    if submitted(ActionForm()):
+        perform(lambda: disputes.withdraw(current_user, dispute_id), success=_("Dispute withdrawn."))
+    return redirect(url_for("disputes.detail", dispute_id=dispute_id))
+
+
+@bp.post("/<int:dispute_id>/resolve")
+@role_required("admin")
+def resolve(dispute_id: int):
+    form = ResolveForm()
+    dispute = disputes.dispute_for(current_user, dispute_id)
+    if submitted(form) and (amount := _minor_units(form.provider_amount.data, dispute)) is not None:
+        perform(lambda: disputes.resolve(current_user, dispute_id, amount, form.reason.data or ""),
+                success=_("Decision posted. Both sides are told."))
+    return redirect(url_for("disputes.detail", dispute_id=dispute_id))
+
+
+@bp.post("/<int:dispute_id>/adjust")
+@role_required("admin")
+def adjust(dispute_id: int):
+    form = AdjustmentForm()
+    dispute = disputes.dispute_for(current_user, dispute_id)
+    if submitted(form) and (amount := _minor_units(form.amount.data, dispute)) is not None:
+        perform(lambda: disputes.adjust(current_user, dispute_id, amount, form.direction.data, form.reason.data or ""),
+                success=_("Correction posted."))
+    return redirect(url_for("disputes.detail", dispute_id=dispute_id))
+
+
+@bp.get("/<int:dispute_id>/files/<int:file_id>")
+@login_required
+def evidence_file(dispute_id: int, file_id: int):
+    dispute = disputes.dispute_for(current_user, dispute_id)
+    return send_one_of([f for e in dispute.evidence for f in e.files], file_id)
+
+
+@bp.get("/queue")
+@role_required("admin")
+def queue():
+    """Staff: open disputes oldest first, with filters and what is overdue."""
+    status = request.args.get("status", "open")
+    reason = request.args.get("reason") or None
+    overdue = request.args.get("overdue") == "1"
+    page = disputes.queue(status=status if status in ("open", "resolved", "withdrawn") else "open",
+                          reason=reason if reason in disputes.DISPUTE_REASONS else None, overdue=overdue,
+                          page=max(request.args.get("page", 1, type=int) or 1, 1))
+    return render_template("disputes/queue.html", page=page, status=status, reason=reason, overdue=overdue,
+                           response_state=disputes.response_state,
+                           args=filter_args("status", "reason", "overdue"))

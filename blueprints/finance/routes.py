@@ -1,0 +1,125 @@
+"""Staff finance pages: the money dashboard and the reconciliation results."""
+from babel.dates import format_skeleton
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from blueprints.web import ActionForm, role_required
+from i18n import money, select_timezone
+from i18n.labels import ACCOUNT_LABELS, MILESTONE_STATUS_LABELS
+from services import finance, reconciliation
+
+bp = Blueprint("finance", __name__, url_prefix="/finance")
+
+METRIC_LABELS = {"funded": _l("Funded into escrow"), "released": _l("Released"), "revenue": _l("Platform revenue"),
+                 "paid_out": _l("Paid out")}
+TOTAL_LABELS = {"escrow": _l("Money in escrow"), "payable": _l("Provider payable"),
+                "in_flight": _l("Payouts in flight"), "paid_out": _l("Paid out"), "revenue": _l("Platform revenue")}
+CHECK_LABELS = {
+    "posting_balance": _l("Every posting balanced"),
+    "zero_sum": _l("All accounts sum to zero"),
+    "escrow": _l("Escrow per milestone"),
+    "payouts": _l("Payouts"),
+    "stripe_payments": _l("Stripe payments"),
+    "stripe_refunds": _l("Stripe refunds"),
+    "stripe_transfers": _l("Stripe transfers"),
+}
+ROLE_LABELS = {"payable": ACCOUNT_LABELS["provider_payable"], "clearing": ACCOUNT_LABELS["payouts_clearing"],
+               "outside": _l("Bank or Stripe")}
+
+
+@bp.before_request
+@role_required("admin")
+def staff_only():
+    """Every page here is for platform staff only."""
+
+
+def _label(day) -> str:
+    """A bucket's first day, short and in the viewer's language (“Nov 22”, “11月22日”)."""
+    return format_skeleton("MMMd", day, locale=get_locale())
+
+
+def _chart(series: finance.Series, currency: str, title: str, period: str) -> dict:
+    """What the bar_chart macro draws: one group of bars per bucket, one bar per metric."""
+    rows = series.rows(currency)
+    values = {m: [amounts[m] for _start, amounts in rows] for m in finance.METRICS}
+    return {"title": title, "period": period, "currency": currency,
+            "labels": [_label(start) for start, _amounts in rows],
+            "series": [{"metric": m, "name": METRIC_LABELS[m], "values": values[m]} for m in finance.METRICS],
+            "top": max([1, *(v for vs in values.values() for v in vs)])}
+
+
+@bp.get("")
+def dashboard():
+    timezone = select_timezone()
+    overview = finance.overview(timezone)
+    charts = {currency: [
+        _chart(overview.daily, currency, _("Last %(count)s days", count=finance.DAYS), _("Day")),
+        _chart(overview.weekly, currency, _("Last %(count)s weeks", count=finance.WEEKS), _("Week starting")),
+    ] for currency in overview.currencies}
+    return render_template("finance/dashboard.html", overview=overview, charts=charts, total_labels=TOTAL_LABELS,
+                           timezone=timezone, latest=reconciliation.latest(), form=ActionForm())
+
+
+@bp.get("/reconciliation")
+def runs():
+    page = reconciliation.runs(max(request.args.get("page", 1, type=int) or 1, 1))
+    return render_template("finance/runs.html", page=page, form=ActionForm(), args={})
+
+
+@bp.get("/reconciliation/<int:run_id>")
+def run(run_id: int):
+    return render_template("finance/run.html", run=reconciliation.get_run(run_id), check_labels=CHECK_LABELS,
+                           describe=describe)
+
+
+@bp.post("/reconciliation/run")
+def run_now():
+    if ActionForm().validate_on_submit():
+        reconciliation.enqueue_reconciliation()
+        flash(_("Reconciliation queued; its result appears here when it has run."), "success")
+    return redirect(url_for("finance.runs"))
+
+
+def describe(d: dict) -> str:
+    """One difference as a sentence in the viewer's language (runs store codes, not text)."""
+    def amount(name: str) -> str:
+        return money(d.get(name), d.get("currency") or "CNY")
+
+    posting = d.get("posting", "")
+    texts = {
+        "unbalanced": lambda: _("The posting's entries do not sum to zero."),
+        "not_zero": lambda: _("All accounts together do not sum to zero in this currency."),
+        "escrow_vs_postings": lambda: _(
+            "The escrow balance does not match the milestone's postings (funded %(funded)s, released %(released)s, "
+            "decided %(decided)s).", funded=amount("funded"), released=amount("released"), decided=amount("decided")),
+        "escrow_vs_status": lambda: _("The escrow balance does not match the milestone's status (%(status)s).",
+                                      status=MILESTONE_STATUS_LABELS.get(d.get("status"), d.get("status"))),
+        "posting_missing": lambda: _("The posting %(posting)s is missing.", posting=posting),
+        "posting_unexpected": lambda: _("The posting %(posting)s should not exist for a payout in status "
+                                        "“%(status)s”.", posting=posting, status=d.get("status")),
+        "posting_amount": lambda: _("The posting %(posting)s moves a different amount on %(account)s.",
+                                    posting=posting, account=ROLE_LABELS.get(d.get("role"), d.get("role"))),
+        "posting_kind": lambda: _("The posting %(posting)s has the wrong kind.", posting=posting),
+        "posting_reference": lambda: _("The posting %(posting)s carries a different bank reference or transfer.",
+                                       posting=posting),
+        "clearing_vs_pending": lambda: _("Payouts in flight on the ledger differ from the pending payouts."),
+        "payable_negative": lambda: _("A provider's payable balance is negative."),
+        "stripe_unreachable": lambda: _("Stripe could not be read: %(error)s", error=d.get("error", "")),
+        "not_posted": lambda: _("Succeeded on Stripe, but no funding posting records it."),
+        "not_on_stripe": lambda: _("A funding posting refers to a payment that did not succeed on Stripe."),
+        "amount_differs": lambda: _("Stripe and the ledger disagree on the amount."),
+        "refund_unknown": lambda: _("A refund on Stripe that the platform never owed."),
+        "refunded_twice": lambda: _("Refunded more than once on Stripe."),
+        "refund_missing": lambda: _("Recorded as sent, but not found on Stripe."),
+        "refund_refused": lambda: _("Owed to the brand, but Stripe refused the refund: %(error)s. Refund it another "
+                                    "way and record a correction.", error=d.get("error", "")),
+        "transfer_unknown": lambda: _("A transfer on Stripe that belongs to no payout."),
+        "payout_not_paid": lambda: _("Transferred on Stripe, but the payout is not marked paid."),
+        "paid_posting_missing": lambda: _("Transferred on Stripe, but the payout has no paid posting."),
+        "transfer_missing": lambda: _("The posting %(posting)s has no transfer on Stripe.", posting=posting),
+        "more_not_listed": lambda: _("%(count)s more differences are not listed.", count=d.get("actual")),
+    }
+    text = texts.get(d.get("detail"))
+    return text() if text else str(d.get("detail"))

@@ -1,0 +1,139 @@
+"""Monthly statements: a provider's earnings and payouts, a brand's spend by contract.
+
+The statement shown follows from the user's role (nothing in the request picks it), so a provider
+never sees a brand view or the reverse; staff have neither. Months are in the user's time zone.
+"""
+import csv
+import io
+from datetime import date
+from functools import partial
+
+from babel.dates import format_skeleton
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from blueprints.web import role_required
+from i18n import labels, major_units, select_timezone
+from models.types import utcnow
+from services import statements
+from services.statements import YEARS, Month
+
+bp = Blueprint("statements", __name__, url_prefix="/statements")
+
+KIND_LABELS = labels.POSTING_LABELS  # a kind without a label shows as its code rather than failing
+# (CategoryTotals attribute, label, sign shown): commission is stored as what the platform took.
+TOTAL_ROWS = (
+    ("releases", _l("Milestones released (before commission)"), 1),
+    ("dispute_outcomes", _l("Dispute decisions (before commission)"), 1),
+    ("commissions", _l("Platform commission"), -1),
+    ("adjustments", _l("Corrections by staff"), 1),
+    ("payouts", _l("Payouts"), 1),
+    ("payout_reversals", _l("Failed payouts returned"), 1),
+    ("other", _l("Other"), 1),
+)
+
+
+# --- helpers shared by the page and the CSV ---------------------------------------------------------
+
+def _month(text: str | None, tz: str) -> Month:
+    """?month=YYYY-MM, this month when absent; anything else is a 400 page saying what to type."""
+    if not text:
+        return Month.containing(utcnow(), tz)
+    try:
+        return Month.parse(text)
+    except ValueError:
+        abort(400, description=_("“%(value)s” is not a month. Use the form YYYY-MM, for example %(example)s.",
+                                 value=text[:20], example=str(Month.containing(utcnow(), tz))))
+
+
+def month_label(month: Month) -> str:
+    """"October 2026" / "2026年10月" in the viewer's language."""
+    return format_skeleton("yMMMM", date(month.year, month.month, 1), locale=get_locale())
+
+
+def describe(line) -> str:
+    """The milestone, and the memo when it says more (a correction's reason, a payout's note)."""
+    parts = [line.milestone_title, line.memo if line.memo != line.milestone_title else None]
+    return " · ".join(part for part in parts if part)
+
+
+def _statement_of(month: Month, tz: str) -> dict:
+    if current_user.is_provider:
+        return {"provider": statements.provider_statement(current_user, month.year, month.month, tz)}
+    return {"brand": statements.brand_spend(current_user, month.year, month.month, tz)}
+
+
+# --- the page ----------------------------------------------------------------------------------------
+
+@bp.get("")
+@role_required("provider", "brand")
+def index():
+    tz = select_timezone()
+    month = _month(request.args.get("month"), tz)
+    current = Month.containing(utcnow(), tz)
+    template = "statements/print.html" if request.args.get("print") == "1" else "statements/index.html"
+    return render_template(
+        template, month=month, current=current, tz=tz, active_months=statements.months_with_activity(current_user, tz),
+        previous=month.previous if month.previous.year in YEARS else None,
+        next=month.next if month < current else None,
+        kind_labels=KIND_LABELS, total_rows=TOTAL_ROWS, month_label=month_label, describe=describe, issued_at=utcnow(),
+        **_statement_of(month, tz))
+
+
+# --- CSV -----------------------------------------------------------------------------------------------
+
+def _local(moment, tz: str) -> str:
+    return moment.astimezone(statements.zone(tz)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _decimal(amount: int, currency: str) -> str:
+    return format(major_units(amount, currency), "f")
+
+
+def _text(value) -> str:
+    """A text cell that a spreadsheet will not run as a formula (titles and memos are user input)."""
+    value = "" if value is None else str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _provider_rows(results, tz):
+    yield [_("Date (%(zone)s)", zone=tz), _("Type"), _("Contract"), _("Description"), _("Gross"), _("Commission"),
+           _("Net"), _("Balance"), _("Currency"), _("Voucher no.")]
+    for s in results:
+        money = partial(_decimal, currency=s.currency)
+        yield [_local(s.month.start(tz), tz), _("Opening balance"), "", "", "", "", "", money(s.opening),
+               s.currency, ""]
+        for line in s.lines:
+            yield [_local(line.posted_at, tz), str(KIND_LABELS.get(line.kind, line.kind)),
+                   _text(f"#{line.contract_id} {line.tender_title}" if line.contract_id else ""), _text(describe(line)),
+                   money(line.gross), money(line.commission), money(line.net), money(line.balance), s.currency,
+                   _text(line.key)]
+        yield ["", _("Closing balance"), "", "", "", "", "", money(s.closing), s.currency, ""]
+
+
+def _brand_rows(results):
+    yield [_("Contract"), _("Tender"), _("Funded into escrow"), _("Returned to you"), _("Net spend"), _("Currency")]
+    for spend in results:
+        money = partial(_decimal, currency=spend.currency)
+        for c in spend.contracts:
+            yield [c.contract_id, _text(c.tender_title), money(c.funded), money(c.returned), money(c.net),
+                   spend.currency]
+        yield [_("Total"), "", money(spend.funded), money(spend.returned), money(spend.net), spend.currency]
+
+
+@bp.get("/<month>.csv")
+@role_required("provider", "brand")
+def download(month: str):
+    tz = select_timezone()
+    which = _month(month, tz)
+    found = _statement_of(which, tz)
+    rows = _provider_rows(found["provider"], tz) if "provider" in found else _brand_rows(found["brand"])
+    out = io.StringIO()
+    out.write("\ufeff")  # the BOM makes Excel read UTF-8 (Chinese titles) instead of the local code page
+    csv.writer(out).writerows(rows)
+    name = f"witkey-{'statement' if current_user.is_provider else 'spend'}-{which}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,60 @@
+"""Work that belongs to a transaction's outcome: done once it commits, or undone once it rolls back.
+
+The app's one pair of session listeners. Call it by name where the work arises:
+- `on_commit(fn, *args)`: run `fn(*args)` after the outermost commit — queue a job that reads the
+  rows just written, mark a provider for re-rating. A worker must never look before the rows exist.
+- `on_rollback(fn, *args)`: run `fn(*args)` after the transaction rolls back — delete a file that was
+  stored for rows that no longer exist.
+The same call registered twice in one transaction runs once. A savepoint's rollback undoes nothing
+here: the outer transaction decides.
+
+After-commit work never turns a committed write into an error: the write is done and the request
+must say so. A failing callback (Redis down, say) is logged, and each kind of after-commit work has
+a periodic sweep that catches up what was missed (workers/schedule.py).
+"""
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from extensions import db
+
+log = logging.getLogger(__name__)
+_KEY = "witkey_after_transaction"  # in Session.info: {"commit": {(fn, args): None}, "rollback": {...}}
+
+
+def on_commit(fn: Callable, *args) -> None:
+    _pending(db.session())["commit"].setdefault((fn, args))
+
+
+def on_rollback(fn: Callable, *args) -> None:
+    _pending(db.session())["rollback"].setdefault((fn, args))
+
+
+def _pending(session: Session) -> dict:
+    return session.info.setdefault(_KEY, {"commit": {}, "rollback": {}})
+
+
+def _run(calls: dict, outcome: str) -> None:
+    for fn, args in calls:
+        try:
+            fn(*args)
+        except Exception:  # the transaction's outcome stands; the sweep catches up
+            log.exception("after %s: %s%r failed", outcome, getattr(fn, "__qualname__", fn), args)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    pending = session.info.pop(_KEY, None)
+    if pending:
+        _run(pending["commit"], "commit")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction) -> None:
+    if session.in_transaction():  # a savepoint (or an inner transaction) rolled back: not over yet
+        return
+    pending = session.info.pop(_KEY, None)
+    if pending:
+        _run(pending["rollback"], "rollback")

@@ -1,0 +1,77 @@
+"""The structure that keeps the code easy to change, held by tests: jobs named by services exist, only
+the runners commit, and only a unique-constraint race is a conflict (any other integrity error is a bug)."""
+import ast
+import inspect
+import logging
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from extensions import db
+from models import User
+from workers import jobs
+
+ROOT = Path(__file__).resolve().parent.parent
+TASK_CALLS = {"after_commit", "enqueue", "enqueue_unique"}
+
+
+def _calls(folder: str):
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                yield path.relative_to(ROOT), node
+
+
+def test_every_job_a_service_or_route_queues_is_a_job_of_the_workers():
+    named = {}
+    for folder in ("services", "blueprints"):
+        for path, call in _calls(folder):
+            if call.func.attr in TASK_CALLS and isinstance(call.func.value, ast.Name) \
+                    and call.func.value.id == "tasks" and call.args:
+                assert isinstance(call.args[0], ast.Constant), f"{path}:{call.lineno} names its job by a literal"
+                named[call.args[0].value] = f"{path}:{call.lineno}"
+    assert {"send_pending_refunds", "run_payout_batch", "award_partner_badges", "reconcile_ledger",
+            "recompute_all_ratings"} <= set(named)
+    for name, where in named.items():
+        assert inspect.isfunction(getattr(jobs, name, None)), f"{where} queues {name}, which workers.jobs lacks"
+
+
+def test_only_the_runners_commit_in_services():
+    commits = [f"{path}:{call.lineno}" for path, call in _calls("services")
+               if call.func.attr == "commit" and "runners" not in path.parts]
+    assert commits == []
+    assert any(call.func.attr == "commit" for path, call in _calls("services/runners"))
+
+
+@pytest.fixture(scope="module")
+def bare_app(app):
+    """An app with two routes that break a constraint, as a bug or a race would."""
+    made = create_app({**app.config, "WTF_CSRF_ENABLED": False})
+
+    def add(email: str | None):
+        db.session.add(User(email=email, password_hash="x", role="brand", display_name="Twin"))
+        db.session.flush()
+        return {}
+
+    @made.post("/api/v1/_twice")
+    def twice():
+        add("twin@example.com")
+        db.session.commit()
+        return add("twin@example.com")
+
+    @made.post("/api/v1/_null")
+    def null():
+        return add(None)
+
+    return made
+
+
+def test_a_unique_race_is_a_conflict_and_a_not_null_bug_is_a_logged_500(bare_app, caplog):
+    client = bare_app.test_client()
+    r = client.post("/api/v1/_twice")
+    assert r.status_code == 409 and r.json["error"]["code"] == "conflict"
+    with caplog.at_level(logging.ERROR):
+        r = client.post("/api/v1/_null")
+    assert r.status_code == 500 and r.json["error"]["code"] == "internal_error"
+    assert "IntegrityError" in caplog.text

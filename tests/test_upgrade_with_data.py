@@ -1,0 +1,78 @@
+"""Deploying this version on a live database: the demo's data, as the previous release stored it
+(tests/data/demo_at_<revision>.json, dumped by that release's own code), is upgraded to the current head
+with every row kept, every balance unchanged and every status one the new CHECK constraints accept."""
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import Date, DateTime, MetaData, create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from extensions import db
+
+DUMP = Path(__file__).parent / "data" / "demo_at_10d48fb658f7.json"
+
+
+@pytest.fixture
+def old_database(app, tmp_path):
+    """A database of its own (never the suite's), dropped afterwards."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'upgrade.db'}"
+        return
+    name = f"{url.database}_upgrade"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _value(column, value):
+    if value is None:
+        return None
+    if isinstance(column.type, DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(column.type, Date):
+        return date.fromisoformat(value)
+    return value
+
+
+def _load(conn, tables: dict) -> None:
+    meta = MetaData()
+    meta.reflect(conn)
+    for table in meta.sorted_tables:
+        rows = tables.get(table.name)
+        if rows:
+            conn.execute(table.insert(), [{k: _value(table.c[k], v) for k, v in row.items()} for row in rows])
+
+
+def _ledger_balances(conn) -> dict:
+    rows = conn.execute(text("SELECT account_id, SUM(amount) FROM ledger_entries GROUP BY account_id"))
+    return {account: int(total) for account, total in rows}
+
+
+def test_the_previous_releases_demo_data_upgrades_intact(app, old_database):
+    dump = json.loads(DUMP.read_text())
+    upgraded = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": old_database})
+    with upgraded.app_context():
+        upgrade(revision=dump["revision"])
+        with db.engine.begin() as conn:
+            _load(conn, dump["tables"])
+            before = _ledger_balances(conn)
+        upgrade()  # to this version's head
+        meta = MetaData()
+        with db.engine.connect() as conn:
+            meta.reflect(conn)
+            for name, rows in dump["tables"].items():
+                if name in meta.tables:
+                    assert conn.scalar(select(func.count()).select_from(meta.tables[name])) == len(rows), name
+            assert _ledger_balances(conn) == before
+            assert sum(before.values()) == 0
+        db.engine.dispose()
