@@ -1,14 +1,16 @@
 """All models, imported here so Alembic and the app see the whole metadata."""
 from models.bid import Bid, BidAttachment, BidMilestone, BidRevision, BidScore, EvaluationSlot
 from models.contract import Contract, Milestone
-from models.dispute import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile, StripeRefund
-from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, MilestoneEvent, StripePayment
+from models.dispute import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile
+from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, MilestoneEvent
 from models.kpi import KpiResult
 from models.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from models.notification import Notification
-from models.payout import Payout, PayoutAccount, PayoutBatch, ReconciliationRun
+from models.payout import Payout, PayoutAccount, PayoutBatch
 from models.profile import BrandProfile, ProviderCategory, ProviderProfile, ShowcaseCase
+from models.reconciliation import ReconciliationRun
 from models.review import PartnerBadge, ProviderRating, Review, ReviewReport
+from models.stripe import StripePayment, StripeRefund
 from models.tender import Tender, TenderKpi
 from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestion
 from models.user import ApiToken, User

@@ -1,14 +1,31 @@
 """Bids, their revisions, milestone plans, attachments, and the brand's evaluation of them."""
+from enum import StrEnum
+
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
 from extensions import db
+from models.status import status_check
 from models.types import StoredFileColumns, UTCDateTime, utcnow
 
-# submitted: live, in round `round_index`; the others are final.
-BID_STATUSES = ("submitted", "rejected", "withdrawn", "awarded")
-LIVE = "submitted"
+
+class BidStatus(StrEnum):
+    SUBMITTED = "submitted"  # live, in round `round_index`; the others are final
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    AWARDED = "awarded"
+
+
+LIVE = BidStatus.SUBMITTED
+# A live bid leaves the running once, and never comes back.
+TRANSITIONS = {
+    BidStatus.SUBMITTED: {BidStatus.REJECTED, BidStatus.WITHDRAWN, BidStatus.AWARDED},
+    BidStatus.REJECTED: set(),
+    BidStatus.WITHDRAWN: set(),
+    BidStatus.AWARDED: set(),
+}
+OUT_OF_RUNNING = (BidStatus.REJECTED, BidStatus.WITHDRAWN)  # final, and not the winner
 
 
 class Bid(db.Model):
@@ -18,12 +35,14 @@ class Bid(db.Model):
         Index("uq_bids_live_provider", "tender_id", "provider_id", unique=True,
               sqlite_where=db.text("status = 'submitted'"), postgresql_where=db.text("status = 'submitted'")),
         CheckConstraint("amount > 0", name="amount_positive"),
+        status_check(BidStatus),
     )
+    Status, TRANSITIONS = BidStatus, TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id", ondelete="CASCADE"), index=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default=LIVE, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=LIVE.value, index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     delivery_days: Mapped[int] = mapped_column(Integer)

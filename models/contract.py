@@ -1,30 +1,66 @@
 """Contracts: what an award creates, with the milestones copied from the awarded bid's plan."""
+from enum import StrEnum
+
 from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from models.dispute import DisputeStatus
+from models.status import status_check
 from models.types import UTCDateTime, utcnow
 
-CONTRACT_STATUSES = ("active", "completed", "cancelled")
-MILESTONE_STATUSES = ("pending", "funded", "delivered", "changes_requested", "released", "disputed",
-                      "resolved", "cancelled")
+
+class ContractStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"  # every milestone settled, and some work was paid for
+    CANCELLED = "cancelled"  # every milestone was dropped unfunded
+
+
+CONTRACT_TRANSITIONS = {
+    ContractStatus.ACTIVE: {ContractStatus.COMPLETED, ContractStatus.CANCELLED},
+    ContractStatus.COMPLETED: set(),
+    ContractStatus.CANCELLED: set(),
+}
+
+
+class MilestoneStatus(StrEnum):
+    PENDING = "pending"
+    FUNDED = "funded"
+    DELIVERED = "delivered"
+    CHANGES_REQUESTED = "changes_requested"
+    RELEASED = "released"
+    DISPUTED = "disputed"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+
+_M = MilestoneStatus
 # The allowed moves, as data; services.escrow is the only place that changes a milestone's status.
 MILESTONE_TRANSITIONS = {
-    "pending": {"funded", "cancelled"},
-    "funded": {"delivered", "disputed"},
-    "delivered": {"changes_requested", "released", "disputed"},
-    "changes_requested": {"delivered", "disputed"},
-    # decided by staff; a withdrawn dispute restores the earlier state through escrow.restore_after_dispute
-    "disputed": {"resolved"},
-    "released": set(),
-    "resolved": set(),
-    "cancelled": set(),
+    _M.PENDING: {_M.FUNDED, _M.CANCELLED},
+    _M.FUNDED: {_M.DELIVERED, _M.DISPUTED},
+    _M.DELIVERED: {_M.CHANGES_REQUESTED, _M.RELEASED, _M.DISPUTED},
+    _M.CHANGES_REQUESTED: {_M.DELIVERED, _M.DISPUTED},
+    _M.DISPUTED: {_M.RESOLVED},  # decided by staff
+    _M.RELEASED: set(),
+    _M.RESOLVED: set(),
+    _M.CANCELLED: set(),
 }
-SETTLED = ("released", "resolved", "cancelled")  # a contract completes when every milestone is one of these
+# Moves that undo an earlier one, made only as an undo: a dispute its opener withdrew puts the
+# milestone back where it was (Dispute.previous_status) — never a way to deliver a disputed milestone.
+MILESTONE_UNDO = {_M.DISPUTED: {_M.FUNDED, _M.DELIVERED, _M.CHANGES_REQUESTED}}
+# Named subsets, defined here once.
+SETTLED = (_M.RELEASED, _M.RESOLVED, _M.CANCELLED)  # a contract completes when every milestone is one of these
+DISPUTABLE = (_M.FUNDED, _M.DELIVERED, _M.CHANGES_REQUESTED)  # funded and not settled: a dispute may freeze it
+HELD = (*DISPUTABLE, _M.DISPUTED)  # its money sits in escrow (every other status holds nothing there)
+MEASURABLE = (*HELD, _M.RELEASED, _M.RESOLVED)  # work started, so a KPI result can be recorded for it
+FINISHED = (_M.RELEASED, _M.RESOLVED)  # settled with its work paid for or decided (not dropped)
 
 
 class Contract(db.Model):
     __tablename__ = "contracts"
+    __table_args__ = (status_check(ContractStatus),)
+    Status, TRANSITIONS = ContractStatus, CONTRACT_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # unique: exactly one award per tender, ever — the database refuses a second contract.
@@ -34,7 +70,7 @@ class Contract(db.Model):
     provider_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ContractStatus.ACTIVE.value, index=True)
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[object | None] = mapped_column(UTCDateTime())  # starts the 14-day review window
 
@@ -45,9 +81,16 @@ class Contract(db.Model):
     milestones = relationship("Milestone", back_populates="contract", cascade="all, delete-orphan",
                               order_by="Milestone.position")
 
+    @property
+    def nothing_paid(self) -> bool:
+        """Ended with every milestone dropped unfunded: no money moved, so it takes no reviews."""
+        return self.status == ContractStatus.CANCELLED
+
 
 class Milestone(db.Model):
     __tablename__ = "milestones"
+    __table_args__ = (status_check(MilestoneStatus),)
+    Status, TRANSITIONS, UNDO = MilestoneStatus, MILESTONE_TRANSITIONS, MILESTONE_UNDO
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), index=True)
@@ -55,7 +98,7 @@ class Milestone(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(24), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(24), default=MilestoneStatus.PENDING.value, index=True)
     due_at: Mapped[object] = mapped_column(UTCDateTime())
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
     funded_at: Mapped[object | None] = mapped_column(UTCDateTime())
@@ -69,5 +112,11 @@ class Milestone(db.Model):
     events = relationship("MilestoneEvent", order_by="MilestoneEvent.id", cascade="all, delete-orphan")
     disputes = relationship("Dispute", back_populates="milestone", order_by="Dispute.id")
 
-    def can_move_to(self, status: str) -> bool:
-        return status in MILESTONE_TRANSITIONS[self.status]
+    @property
+    def open_dispute(self):
+        """The dispute freezing this milestone now, if any (at most one is open)."""
+        return next((d for d in self.disputes if d.status == DisputeStatus.OPEN), None)
+
+    @property
+    def closed_disputes(self) -> list:
+        return [d for d in self.disputes if d.status != DisputeStatus.OPEN]

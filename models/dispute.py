@@ -1,13 +1,29 @@
 """Disputes over a milestone: evidence from both sides, staff decision, and the audit trail."""
+from enum import StrEnum
+
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
 from extensions import db
+from models.status import status_check
 from models.types import StoredFileColumns, UTCDateTime, utcnow
 
 DISPUTE_REASONS = ("not_delivered", "quality", "scope_change", "late", "unresponsive", "other")
-DISPUTE_STATUSES = ("open", "resolved", "withdrawn")
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"  # decided by staff
+    WITHDRAWN = "withdrawn"  # dropped by the side that opened it
+
+
+# open → withdrawn or resolved, once.
+TRANSITIONS = {
+    DisputeStatus.OPEN: {DisputeStatus.RESOLVED, DisputeStatus.WITHDRAWN},
+    DisputeStatus.RESOLVED: set(),
+    DisputeStatus.WITHDRAWN: set(),
+}
 
 
 class Dispute(db.Model):
@@ -16,14 +32,16 @@ class Dispute(db.Model):
         # One open dispute per milestone, enforced by the database.
         Index("uq_disputes_open_milestone", "milestone_id", unique=True,
               sqlite_where=db.text("status = 'open'"), postgresql_where=db.text("status = 'open'")),
+        status_check(DisputeStatus),
     )
+    Status, TRANSITIONS = DisputeStatus, TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     milestone_id: Mapped[int] = mapped_column(ForeignKey("milestones.id"), index=True)
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(String(24))
     statement: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=DisputeStatus.OPEN.value, index=True)
     # Where the milestone was, so a withdrawal can put it back.
     previous_status: Mapped[str] = mapped_column(String(24))
     response_deadline: Mapped[object] = mapped_column(UTCDateTime())
@@ -38,6 +56,14 @@ class Dispute(db.Model):
     opened_by = relationship("User", foreign_keys=[opened_by_id])
     evidence = relationship("DisputeEvidence", order_by="DisputeEvidence.id", cascade="all, delete-orphan")
     events = relationship("DisputeEvent", order_by="DisputeEvent.id", cascade="all, delete-orphan")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == DisputeStatus.OPEN
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status == DisputeStatus.RESOLVED
 
 
 class DisputeEvidence(db.Model):
@@ -75,20 +101,3 @@ class DisputeEvent(db.Model):
 
     actor = relationship("User")
 
-
-class StripeRefund(db.Model):
-    """A refund owed through Stripe, written with the ledger posting and sent after commit (outbox),
-    so a crash between the two can be finished without refunding twice."""
-
-    __tablename__ = "stripe_refunds"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(120), unique=True)  # e.g. "refund:dispute:7"
-    payment_intent_id: Mapped[str] = mapped_column(String(100), index=True)
-    amount: Mapped[int] = mapped_column(BigInteger)
-    currency: Mapped[str] = mapped_column(String(3))
-    # pending → succeeded, or failed: Stripe refused it (failure says why; finance sees it in reconciliation)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
-    stripe_refund_id: Mapped[str | None] = mapped_column(String(100))
-    failure: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,6 +1,6 @@
-"""What happens to a milestone: deliveries (numbered, files hashed), change requests, Stripe
-payments, the activity history, and stored answers of money-moving requests (Idempotency-Key)."""
-from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
+"""What happens to a milestone: deliveries (numbered, files hashed), change requests, the activity
+history, and stored answers of money-moving requests (Idempotency-Key). Stripe payments: models.stripe."""
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
@@ -43,24 +43,6 @@ class MilestoneEvent(db.Model):
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
 
     actor = relationship("User")
-
-
-class StripePayment(db.Model):
-    """A PaymentIntent created to fund a milestone; the milestone is funded only by its webhook."""
-
-    __tablename__ = "stripe_payments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestones.id"), index=True)
-    attempt: Mapped[int] = mapped_column()
-    payment_intent_id: Mapped[str] = mapped_column(String(100), unique=True)
-    client_secret: Mapped[str] = mapped_column(String(200))
-    amount: Mapped[int] = mapped_column(BigInteger)
-    currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(32), default="requires_payment_method")
-    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
-
-    __table_args__ = (UniqueConstraint("milestone_id", "attempt"),)
 
 
 class IdempotentRequest(db.Model):

@@ -1,16 +1,40 @@
-"""Settlement: where providers are paid, the batches that pay them, and the daily reconciliation."""
+"""Settlement: where providers are paid, and the batches that pay them. (The daily check of it all
+is models.reconciliation.)"""
+from enum import StrEnum
+
 from sqlalchemy import BigInteger, Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.types import JSON
 
 from extensions import db
+from models.status import status_check
 from models.types import UTCDateTime, utcnow
 
-# collecting: payouts are being computed and posted; paying: Stripe transfers are being sent;
-# closed: nothing left for the job (bank payouts then wait for finance to mark them).
-BATCH_STATUSES = ("collecting", "paying", "closed")
-# pending: posted to the payouts clearing account, not yet confirmed paid; paid; failed: reversed to payable.
-PAYOUT_STATUSES = ("pending", "paid", "failed")
+
+class BatchStatus(StrEnum):
+    COLLECTING = "collecting"  # payouts are being computed and posted
+    PAYING = "paying"  # Stripe transfers are being sent
+    CLOSED = "closed"  # nothing left for the job (bank payouts then wait for finance to mark them)
+
+
+BATCH_TRANSITIONS = {
+    BatchStatus.COLLECTING: {BatchStatus.PAYING, BatchStatus.CLOSED},
+    BatchStatus.PAYING: {BatchStatus.CLOSED},
+    BatchStatus.CLOSED: set(),
+}
+BATCH_OPEN = (BatchStatus.COLLECTING, BatchStatus.PAYING)  # a job still has work on it
+
+
+class PayoutStatus(StrEnum):
+    PENDING = "pending"  # posted to the payouts clearing account, not yet confirmed paid
+    PAID = "paid"
+    FAILED = "failed"  # reversed to the provider's payable
+
+
+PAYOUT_TRANSITIONS = {
+    PayoutStatus.PENDING: {PayoutStatus.PAID, PayoutStatus.FAILED},
+    PayoutStatus.PAID: set(),
+    PayoutStatus.FAILED: set(),
+}
 PAYOUT_METHODS = ("bank", "stripe")
 
 
@@ -38,10 +62,12 @@ class PayoutAccount(db.Model):
 
 class PayoutBatch(db.Model):
     __tablename__ = "payout_batches"
+    __table_args__ = (status_check(BatchStatus),)
+    Status, TRANSITIONS = BatchStatus, BATCH_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     method: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(12), default="collecting", index=True)
+    status: Mapped[str] = mapped_column(String(12), default=BatchStatus.COLLECTING.value, index=True)
     # 1 while the batch is collecting or paying, NULL after: the unique constraint lets only one batch
     # be open at a time (NULLs never collide), so a batch started twice resumes the open one.
     open_slot: Mapped[int | None] = mapped_column(unique=True)
@@ -55,12 +81,19 @@ class PayoutBatch(db.Model):
 
     payouts = relationship("Payout", back_populates="batch", order_by="Payout.id", lazy="dynamic")
 
+    @property
+    def is_closed(self) -> bool:
+        """No job has work left on it (a bank batch's payouts then wait for finance)."""
+        return self.status == BatchStatus.CLOSED
+
 
 class Payout(db.Model):
     """One provider's money in one batch and currency; posted `payout:<id>` when it is created."""
 
     __tablename__ = "payouts"
-    __table_args__ = (UniqueConstraint("batch_id", "provider_id", "currency", name="uq_payout_per_provider"),)
+    __table_args__ = (UniqueConstraint("batch_id", "provider_id", "currency", name="uq_payout_per_provider"),
+                      status_check(PayoutStatus))
+    Status, TRANSITIONS = PayoutStatus, PAYOUT_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("payout_batches.id"), index=True)
@@ -68,7 +101,7 @@ class Payout(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[int] = mapped_column(BigInteger)
     method: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(8), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(8), default=PayoutStatus.PENDING.value, index=True)
     # Where it goes, as decided when the batch took it: a Stripe account id, or the bank account number
     # with its holder and bank (a provider changing details later does not redirect money in flight).
     destination: Mapped[str | None] = mapped_column(String(64))
@@ -84,15 +117,10 @@ class Payout(db.Model):
     batch = relationship("PayoutBatch", back_populates="payouts")
     provider = relationship("User", foreign_keys=[provider_id])
 
+    @property
+    def is_paid(self) -> bool:
+        return self.status == PayoutStatus.PAID
 
-class ReconciliationRun(db.Model):
-    """One run of the daily check; differences are listed for finance and never fixed by the job."""
-
-    __tablename__ = "reconciliation_runs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    started_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    finished_at: Mapped[object | None] = mapped_column(UTCDateTime())
-    ok: Mapped[bool | None] = mapped_column(Boolean)
-    checked: Mapped[dict] = mapped_column(JSON, default=dict)  # what was checked, with counts
-    differences: Mapped[list] = mapped_column(JSON, default=list)  # [{check, subject, detail, ...}]
+    @property
+    def is_failed(self) -> bool:
+        return self.status == PayoutStatus.FAILED

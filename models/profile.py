@@ -52,6 +52,10 @@ class ProviderProfile(db.Model):
     def verified(self) -> bool:
         return self.verification_status == "verified"
 
+    @property
+    def verification_rejected(self) -> bool:
+        return self.verification_status == "rejected"
+
 
 class ProviderCategory(db.Model):
     """One row per category a provider serves (a table, so the directory can filter by index)."""

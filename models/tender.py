@@ -1,28 +1,41 @@
 """Tenders: what a brand puts out to bid, with its evaluation rounds and KPI targets."""
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Numeric, String, Text, and_, case, false
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from models.status import status_check
 from models.types import UTCDateTime, utcnow
 
-STATUSES = ("open", "evaluating", "awarded", "cancelled")
-# The allowed moves, as data. `open` becomes `evaluating` by itself once the deadline passes.
+
+class TenderStatus(StrEnum):
+    OPEN = "open"
+    EVALUATING = "evaluating"
+    AWARDED = "awarded"
+    CANCELLED = "cancelled"
+
+
+# The allowed moves, as data (see models.status.transition). `open` becomes `evaluating` by itself
+# once the deadline passes; storing that later is not a move.
 TRANSITIONS = {
-    "open": {"evaluating", "cancelled"},
-    "evaluating": {"awarded", "cancelled"},
-    "awarded": set(),
-    "cancelled": set(),
+    TenderStatus.OPEN: {TenderStatus.EVALUATING, TenderStatus.CANCELLED},
+    TenderStatus.EVALUATING: {TenderStatus.AWARDED, TenderStatus.CANCELLED},
+    TenderStatus.AWARDED: set(),
+    TenderStatus.CANCELLED: set(),
 }
+UNDECIDED = (TenderStatus.OPEN, TenderStatus.EVALUATING)  # not awarded or cancelled yet
 
 
 class Tender(db.Model):
     __tablename__ = "tenders"
     __table_args__ = (
         CheckConstraint("budget_min >= 0 AND budget_max >= budget_min", name="budget_range"),
+        status_check(TenderStatus),
     )
+    Status, TRANSITIONS, STATUS_ATTR = TenderStatus, TRANSITIONS, "stored_status"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     brand_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -41,7 +54,8 @@ class Tender(db.Model):
     min_stars: Mapped[int | None] = mapped_column()  # 3–6; providers below (or unrated) cannot bid
     rounds: Mapped[list] = mapped_column(JSON)  # e.g. ["proposal", "pitch", "site_visit"]
     # The stored status; read `status`, which also knows that a passed deadline means evaluating.
-    stored_status: Mapped[str] = mapped_column("status", String(16), default="open", index=True)
+    stored_status: Mapped[str] = mapped_column("status", String(16), default=TenderStatus.OPEN.value,
+                                               index=True)
     current_round: Mapped[int | None] = mapped_column()  # index into `rounds` once evaluating
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -58,21 +72,22 @@ class Tender(db.Model):
 
     @hybrid_property
     def status(self) -> str:
-        if self.stored_status == "open" and self.bid_deadline <= utcnow():
-            return "evaluating"
+        if self.stored_status == TenderStatus.OPEN and self.bid_deadline <= utcnow():
+            return TenderStatus.EVALUATING.value
         return self.stored_status
 
     @status.inplace.expression
     @classmethod
     def _status_expression(cls):
         return case(
-            (and_(cls.stored_status == "open", cls.bid_deadline <= utcnow()), "evaluating"),
+            (and_(cls.stored_status == TenderStatus.OPEN.value, cls.bid_deadline <= utcnow()),
+             TenderStatus.EVALUATING.value),
             else_=cls.stored_status,
         )
 
     @property
     def current_round_kind(self) -> str | None:
-        if self.status != "evaluating":
+        if self.status != TenderStatus.EVALUATING:
             return None
         return self.rounds[self.current_round or 0]
 
@@ -83,10 +98,7 @@ class Tender(db.Model):
     @property
     def bids_are_hidden_from_brand(self) -> bool:
         """Sealed opening: amounts and proposals stay closed until bidding ends."""
-        return self.sealed_opening and self.status == "open"
-
-    def can_move_to(self, new_status: str) -> bool:
-        return new_status in TRANSITIONS[self.status]
+        return self.sealed_opening and self.status == TenderStatus.OPEN
 
 
 class TenderKpi(db.Model):

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from i18n import duration
 from models import TenderAddendum, User
+from models.tender import TenderStatus
 from models.types import utcnow
 from services import destinations, notifications
 from services.errors import Conflict, check
@@ -16,7 +17,7 @@ NOTICE = timedelta(hours=48)
 
 def publish(brand: User, tender_id: int, body: str, new_deadline: datetime | None = None) -> TenderAddendum:
     tender = owned_tender(brand, tender_id)
-    if tender.status != "open":
+    if tender.status != TenderStatus.OPEN:
         raise Conflict(_l("Addenda can be published while bidding is open."), code="tender_not_open")
     body = (body or "").strip()
     now = utcnow()

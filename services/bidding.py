@@ -8,7 +8,9 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Bid, BidAttachment, BidMilestone, BidRevision, Tender, User
-from models.bid import BID_STATUSES, LIVE
+from models.bid import LIVE, BidStatus
+from models.status import IllegalTransition, transition
+from models.tender import UNDECIDED, TenderStatus
 from models.types import utcnow
 from services import destinations, notifications, storage
 from services.errors import Conflict, Forbidden, NotFound, check
@@ -69,7 +71,7 @@ def eligibility_problem(provider: User, tender: Tender):
     """Why this provider may not bid on this tender now, or None. (Shown on the page as well.)"""
     if provider is None or not provider.is_provider:
         return Forbidden(_l("Only service providers can bid."))
-    if tender.status != "open":
+    if tender.status != TenderStatus.OPEN:
         return Conflict(_l("Bidding on this tender has closed."), code="tender_not_open")
     if tender.invited_only and not is_invited(tender, provider):
         return Forbidden(_l("This tender accepts bids from invited providers only."), code="not_invited")
@@ -109,7 +111,7 @@ def submit_bid(provider: User, tender_id: int, data: BidInput) -> Bid:
     _validate(tender, data)
     if live_bid_of(provider, tender_id) is not None:
         raise Conflict(_l("You already have a bid on this tender; revise it instead."), code="bid_exists")
-    bid = Bid(tender=tender, provider=provider, status=LIVE, round_index=0, revision=1)
+    bid = Bid(tender=tender, provider=provider, status=LIVE.value, round_index=0, revision=1)
     _apply(bid, data)
     db.session.add(bid)
     db.session.flush()  # the partial unique index refuses a racing second live bid here
@@ -133,7 +135,7 @@ def own_bid(provider: User, bid_id: int, *, lock: bool = False) -> Bid:
 
 def revise_bid(provider: User, bid_id: int, data: BidInput) -> Bid:
     bid = own_bid(provider, bid_id, lock=True)
-    if not bid.live or bid.tender.status != "open":
+    if not bid.live or bid.tender.status != TenderStatus.OPEN:
         raise Conflict(_l("A bid can be revised only while bidding is open."), code="illegal_transition")
     _validate(bid.tender, data)
     _apply(bid, data)
@@ -145,20 +147,31 @@ def revise_bid(provider: User, bid_id: int, data: BidInput) -> Bid:
     return bid
 
 
-def decide_bid(bid: Bid, status: str, reason: str | None = None) -> None:
-    """The one place a bid leaves the running: live → withdrawn, rejected or awarded, never back."""
-    if not bid.live or status not in BID_STATUSES or status == LIVE:
-        raise Conflict(_l("This bid is no longer in the running."), code="illegal_transition")
-    bid.status, bid.decided_at = status, utcnow()
+def decide_bid(bid: Bid, status: BidStatus, reason: str | None = None) -> None:
+    """The one place a bid leaves the running: live → withdrawn, rejected or awarded, never back
+    (the moves are models.bid.TRANSITIONS)."""
+    try:
+        transition(bid, status)
+    except IllegalTransition:
+        raise Conflict(_l("This bid is no longer in the running."), code="illegal_transition") from None
+    bid.decided_at = utcnow()
     if reason is not None:
         bid.reject_reason = reason
 
 
+def allowed_actions(bid: Bid, user: User | None) -> frozenset[str]:
+    """What `user` may do to the bid from its page: its provider revises it while bidding is open
+    ("revise") and withdraws it while it is in the running ("withdraw")."""
+    if user is None or getattr(user, "id", None) != bid.provider_id or not bid.live:
+        return frozenset()
+    return frozenset({"withdraw", "revise"} if bid.tender.status == TenderStatus.OPEN else {"withdraw"})
+
+
 def withdraw_bid(provider: User, bid_id: int) -> Bid:
     bid = own_bid(provider, bid_id, lock=True)
-    if not bid.live or bid.tender.status not in ("open", "evaluating"):
+    if not bid.live or bid.tender.status not in UNDECIDED:
         raise Conflict(_l("This bid can no longer be withdrawn."), code="illegal_transition")
-    decide_bid(bid, "withdrawn")
+    decide_bid(bid, BidStatus.WITHDRAWN)
     notifications.notify([bid.tender.brand_id], "bid_withdrawn", to=destinations.evaluation(bid.tender_id),
                          tender=bid.tender.title, provider=None if bid.tender.sealed_opening else provider.display_name)
     return bid
@@ -166,7 +179,7 @@ def withdraw_bid(provider: User, bid_id: int) -> Bid:
 
 def attach_file(provider: User, bid_id: int, stream, filename: str) -> BidAttachment:
     bid = own_bid(provider, bid_id, lock=True)
-    if not bid.live or bid.tender.status != "open":
+    if not bid.live or bid.tender.status != TenderStatus.OPEN:
         raise Conflict(_l("Files can be attached only while bidding is open."), code="illegal_transition")
     if len(bid.attachments) >= MAX_ATTACHMENTS:
         raise Conflict(_l("A bid can carry at most %(n)s files.", n=MAX_ATTACHMENTS), code="too_many_files")
@@ -230,7 +243,7 @@ def attachment_for(viewer: User | None, bid_id: int, attachment_id: int) -> BidA
 
 def bids_of_provider(provider: User, *, status: str | None = None, page: int = 1, per_page: int = 20) -> Page:
     """The provider's own bids, newest first, one page; `status` narrows them."""
-    check({"status": status not in (None, "", *BID_STATUSES) and _l("Unknown status.")})
+    check({"status": status not in (None, "", *BidStatus) and _l("Unknown status.")})
     stmt = select(Bid).where(Bid.provider_id == provider.id).options(selectinload(Bid.tender))
     if status:
         stmt = stmt.where(Bid.status == status)

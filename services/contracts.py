@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Contract, User
-from models.contract import CONTRACT_STATUSES
+from models.contract import ContractStatus
 from services.errors import NotFound, check
 from services.pagination import Page, paginate
 
@@ -22,7 +22,7 @@ def contract_for(viewer: User | None, contract_id: int) -> Contract:
 
 def contracts_of(user: User, *, status: str | None = None, page: int = 1, per_page: int = 20) -> Page:
     """The user's contracts (as provider or as brand), newest first, one page; `status` narrows them."""
-    check({"status": status not in (None, "", *CONTRACT_STATUSES) and _l("Unknown status.")})
+    check({"status": status not in (None, "", *ContractStatus) and _l("Unknown status.")})
     column = Contract.provider_id if user.is_provider else Contract.brand_id
     stmt = select(Contract).where(column == user.id).options(selectinload(Contract.tender))
     if status:

@@ -8,7 +8,9 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from models import Contract, PartnerBadge, ProviderCategory, ProviderProfile, ProviderRating, Tender, User
 from models.catalog import CATEGORIES, PROVINCES
+from models.contract import ContractStatus
 from models.review import RatingRun
+from models.tender import TenderStatus
 from models.types import UTCDateTime, utcnow
 from services import locking, ratings
 from services.errors import Forbidden, check
@@ -122,7 +124,7 @@ def award_badges(now: datetime | None = None) -> int:
     rated = (select(Tender.category, ProviderProfile.user_id, ProviderProfile.rating_score).select_from(Contract)
              .join(Tender, Tender.id == Contract.tender_id)
              .join(ProviderProfile, ProviderProfile.user_id == Contract.provider_id)
-             .where(Contract.status == "completed", Tender.category.in_(CATEGORIES),
+             .where(Contract.status == ContractStatus.COMPLETED, Tender.category.in_(CATEGORIES),
                     ProviderProfile.stars.is_not(None))
              .group_by(Tender.category, ProviderProfile.user_id, ProviderProfile.rating_score)
              .having(func.count() >= BADGE_MIN_CONTRACTS))
@@ -188,7 +190,7 @@ def recommended_for(viewer: User, tender: Tender, limit: int = 5) -> list[Provid
     suited to the brand's size, not yet invited or (unless the opening is sealed) bidding."""
     if viewer is None or viewer.id != tender.brand_id:
         raise Forbidden()
-    if tender.status != "open":  # nobody can be invited any more
+    if tender.status != TenderStatus.OPEN:  # nobody can be invited any more
         return []
     levels = suited_levels(viewer)
     stars = [s for s in levels if s is not None]

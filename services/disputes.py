@@ -11,7 +11,10 @@ from sqlalchemy import and_, case, func, select
 from extensions import db
 from i18n import money
 from models import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile, Milestone, StripePayment, StripeRefund, User
-from models.dispute import DISPUTE_REASONS
+from models.contract import DISPUTABLE, MilestoneStatus
+from models.dispute import DISPUTE_REASONS, DisputeStatus
+from models.status import transition
+from models.stripe import PaymentStatus, RefundStatus
 from models.types import utcnow
 from services import destinations, escrow, ledger, notifications, storage, tasks
 from services.errors import Conflict, Forbidden, NotFound, check
@@ -58,14 +61,14 @@ def open_dispute(actor: User, milestone_id: int, reason: str, statement: str = "
         "statement": len(statement) > 5000 and _l("At most 5000 characters."),
         "evidence": escrow.links_error(links),
     })
-    if milestone.status not in escrow.DISPUTABLE:
+    if milestone.status not in DISPUTABLE:
         raise Conflict(_l("Only a funded, delivered or changes-requested milestone can be disputed."),
                        code="illegal_transition")
     now, previous = utcnow(), milestone.status
     dispute = Dispute(milestone_id=milestone.id, opened_by_id=actor.id, reason=reason, statement=statement,
-                      status="open", previous_status=previous, opened_at=now,
+                      status=DisputeStatus.OPEN.value, previous_status=previous, opened_at=now,
                       response_deadline=now + timedelta(days=RESPONSE_DAYS))
-    escrow.transition(milestone, "disputed", actor, note=statement, reason=reason)
+    escrow.transition(milestone, MilestoneStatus.DISPUTED, actor, note=statement, reason=reason)
     milestone.delivered_at = None  # the auto-release clock stops while staff review
     db.session.add(dispute)
     if statement or links or files:
@@ -90,14 +93,30 @@ def dispute_for(viewer: User | None, dispute_id: int, *, lock: bool = False) -> 
 
 
 def _require_open(dispute: Dispute) -> None:
-    if dispute.status != "open":
+    if dispute.status != DisputeStatus.OPEN:
         raise Conflict(_l("This dispute is closed."), code="dispute_closed")
 
 
-def _close(dispute: Dispute, status: str) -> None:
-    """The one place a dispute's status changes: open → withdrawn or resolved, once."""
+def _close(dispute: Dispute, status: DisputeStatus) -> None:
+    """The one place a dispute's status changes: open → withdrawn or resolved, once
+    (models.dispute.TRANSITIONS)."""
     _require_open(dispute)
-    dispute.status, dispute.closed_at = status, utcnow()
+    transition(dispute, status)
+    dispute.closed_at = utcnow()
+
+
+def allowed_actions(dispute: Dispute, user: User | None) -> frozenset[str]:
+    """What `user` may do on the dispute's page now: while it is open, the parties add evidence
+    ("evidence") and its opener withdraws it ("withdraw"), and staff decide it ("decide"); once
+    decided, staff correct it ("adjust")."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if user.is_admin:
+        return frozenset({"decide"} if dispute.status == DisputeStatus.OPEN
+                         else {"adjust"} if dispute.status == DisputeStatus.RESOLVED else ())
+    if dispute.status != DisputeStatus.OPEN:
+        return frozenset()
+    return frozenset({"evidence", "withdraw"} if user.id == dispute.opened_by_id else {"evidence"})
 
 
 def add_evidence(actor: User, dispute_id: int, note: str, links: list[str] | None = None, files=None):
@@ -129,7 +148,7 @@ def withdraw(actor: User, dispute_id: int) -> Dispute:
     _require_open(dispute)
     milestone = locked_get(Milestone, dispute.milestone_id)
     escrow.restore_after_dispute(milestone, dispute.previous_status, actor, dispute.id)
-    _close(dispute, "withdrawn")
+    _close(dispute, DisputeStatus.WITHDRAWN)
     _record(dispute, actor, "withdrawn", restored=dispute.previous_status)
     notifications.notify([_other_party(dispute, actor)], "dispute_withdrawn", to=_link(dispute),
                          milestone=milestone.title)
@@ -138,7 +157,7 @@ def withdraw(actor: User, dispute_id: int) -> Dispute:
 
 def _paid_by_card(milestone: Milestone) -> StripePayment | None:
     return db.session.scalar(select(StripePayment).where(StripePayment.milestone_id == milestone.id,
-                                                         StripePayment.status == "succeeded"))
+                                                         StripePayment.status == PaymentStatus.SUCCEEDED))
 
 
 def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> Dispute:
@@ -147,7 +166,7 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
     if staff is None or not staff.is_admin:
         raise Forbidden(_l("Only platform staff decide disputes."))
     dispute = dispute_for(staff, dispute_id, lock=True)
-    if dispute.status == "resolved":
+    if dispute.status == DisputeStatus.RESOLVED:
         raise Conflict(_l("This dispute is already decided; decisions are never changed."), code="already_resolved")
     _require_open(dispute)
     milestone = locked_get(Milestone, dispute.milestone_id)
@@ -171,8 +190,8 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
                 meta={"provider_amount": provider_amount, "commission": cut, "refund": to_brand})
     if card and to_brand:
         _refund_to_card(card, f"refund:dispute:{dispute.id}", to_brand)
-    escrow.transition(milestone, "resolved", staff, note=reason, provider_amount=provider_amount)
-    _close(dispute, "resolved")
+    escrow.transition(milestone, MilestoneStatus.RESOLVED, staff, note=reason, provider_amount=provider_amount)
+    _close(dispute, DisputeStatus.RESOLVED)
     dispute.provider_amount, dispute.decision_reason, dispute.decided_by_id = provider_amount, reason, staff.id
     _record(dispute, staff, "resolved", provider_amount=provider_amount, commission=cut, refund=to_brand)
     milestone.released_at = utcnow()  # settled: counts for growth with the provider's share
@@ -186,7 +205,7 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
 def _refund_to_card(card: StripePayment, key: str, amount: int) -> None:
     """Owe a refund of the card payment (the outbox row, sent by a job after this commits)."""
     db.session.add(StripeRefund(key=key, payment_intent_id=card.payment_intent_id, amount=amount,
-                                currency=card.currency))
+                                currency=card.currency, status=RefundStatus.PENDING.value))
     tasks.after_commit("send_pending_refunds")
 
 
@@ -197,7 +216,7 @@ def adjust(staff: User, dispute_id: int, amount: int, direction: str, reason: st
     if staff is None or not staff.is_admin:
         raise Forbidden(_l("Only platform staff adjust decisions."))
     dispute = dispute_for(staff, dispute_id, lock=True)
-    if dispute.status != "resolved":
+    if dispute.status != DisputeStatus.RESOLVED:
         raise Conflict(_l("Only a decided dispute can be adjusted."), code="not_resolved")
     reason = (reason or "").strip()
     check({"amount": not 0 < amount <= 10**13 and _l("Enter a positive amount."),
@@ -215,7 +234,7 @@ def adjust(staff: User, dispute_id: int, amount: int, direction: str, reason: st
     number = 1 + sum(1 for e in dispute.events if e.action == "adjusted")
     if card:
         owed = db.session.scalar(select(func.coalesce(func.sum(StripeRefund.amount), 0)).where(
-            StripeRefund.payment_intent_id == card.payment_intent_id, StripeRefund.status != "failed"))
+            StripeRefund.payment_intent_id == card.payment_intent_id, StripeRefund.status != RefundStatus.FAILED))
         if owed + amount > card.amount:
             raise Conflict(_l("The card payment cannot be refunded more than it was charged (%(left)s left).",
                               left=money(card.amount - owed, card.currency)), code="refund_exceeds_charge")
@@ -248,7 +267,7 @@ def response_state(dispute: Dispute) -> ResponseState:
     return ResponseState(brand=state(contract.brand_id), provider=state(contract.provider_id))
 
 
-def queue(*, status: str = "open", reason: str | None = None, overdue: bool = False, page: int = 1,
+def queue(*, status: str = DisputeStatus.OPEN, reason: str | None = None, overdue: bool = False, page: int = 1,
           per_page: int = 20) -> Page:
     """Disputes for staff, oldest first; `overdue` keeps those whose response deadline has passed."""
     stmt = select(Dispute).where(Dispute.status == status)
@@ -264,12 +283,12 @@ def record_of(provider_id: int) -> dict:
     Lost = decided with provider_amount below half the milestone."""
     from models import Contract
 
-    lost = and_(Dispute.status == "resolved", Dispute.provider_amount * 2 < Milestone.amount)
+    lost = and_(Dispute.status == DisputeStatus.RESOLVED, Dispute.provider_amount * 2 < Milestone.amount)
     row = db.session.execute(
         select(func.count(Dispute.id),
-               func.coalesce(func.sum(case((Dispute.status == "resolved", 1), else_=0)), 0),
+               func.coalesce(func.sum(case((Dispute.status == DisputeStatus.RESOLVED, 1), else_=0)), 0),
                func.coalesce(func.sum(case((lost, 1), else_=0)), 0),
-               func.coalesce(func.sum(case((Dispute.status == "withdrawn", 1), else_=0)), 0))
+               func.coalesce(func.sum(case((Dispute.status == DisputeStatus.WITHDRAWN, 1), else_=0)), 0))
         .join(Milestone, Milestone.id == Dispute.milestone_id).join(Contract, Contract.id == Milestone.contract_id)
         .where(Contract.provider_id == provider_id)).one()
     return {"disputes": row[0], "decided": int(row[1]), "lost": int(row[2]), "withdrawn": int(row[3])}

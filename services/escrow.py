@@ -1,6 +1,7 @@
 """Milestones in escrow: fund, deliver, request changes, accept → release, auto-release, cancel.
 
 Every status change goes through `transition` (the rules are models.contract.MILESTONE_TRANSITIONS);
+`allowed_actions` tells the pages which of these moves a user may make now, by the same table;
 every money movement through services.ledger, in the same transaction as the change it belongs to.
 """
 from dataclasses import dataclass
@@ -13,7 +14,9 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Contract, DeliveryFile, LedgerAccount, Milestone, MilestoneDelivery, MilestoneEvent, User
-from models.contract import SETTLED
+from models.contract import SETTLED, ContractStatus, MilestoneStatus
+from models.status import IllegalTransition, can_move
+from models.status import transition as change_status
 from models.types import utcnow
 from services import destinations, ledger, notifications, reviews, storage
 from services.errors import Conflict, Forbidden, NotFound, check
@@ -46,26 +49,28 @@ def _as_provider(actor: User, milestone_id: int) -> Milestone:
     return milestone
 
 
-def transition(milestone: Milestone, status: str, actor: User | None, note: str = "", **data) -> None:
+def transition(milestone: Milestone, status: MilestoneStatus, actor: User | None, note: str = "", **data) -> None:
     """The one place a milestone's status changes (the allowed moves are MILESTONE_TRANSITIONS)."""
-    if not milestone.can_move_to(status):
+    try:
+        change_status(milestone, status)
+    except IllegalTransition:
         raise Conflict(_l("This milestone cannot go from “%(old)s” to “%(new)s”.",
                           old=_status_label(milestone.status), new=_status_label(status)),
-                       code="illegal_transition")
-    milestone.status = status
-    milestone.events.append(MilestoneEvent(kind=status, actor_id=actor.id if actor else None, note=note, data=data))
+                       code="illegal_transition") from None
+    milestone.events.append(MilestoneEvent(kind=str(status), actor_id=actor.id if actor else None, note=note,
+                                           data=data))
 
 
-DISPUTABLE = ("funded", "delivered", "changes_requested")
-
-
-def restore_after_dispute(milestone: Milestone, status: str, actor: User, dispute_id: int) -> None:
-    """Put a milestone back where it was before a dispute that its opener withdrew."""
-    if milestone.status != "disputed" or status not in DISPUTABLE:
-        raise Conflict(_l("This milestone is not under a dispute."), code="illegal_transition")
-    milestone.status = status
-    milestone.events.append(MilestoneEvent(kind=status, actor_id=actor.id, data={"dispute_withdrawn": dispute_id}))
-    if status == "delivered":  # the review period starts again from now
+def restore_after_dispute(milestone: Milestone, status: MilestoneStatus, actor: User, dispute_id: int) -> None:
+    """Put a milestone back where it was before a dispute that its opener withdrew (an undo:
+    models.contract.MILESTONE_UNDO)."""
+    try:
+        change_status(milestone, status, undo=True)
+    except IllegalTransition:
+        raise Conflict(_l("This milestone is not under a dispute."), code="illegal_transition") from None
+    milestone.events.append(MilestoneEvent(kind=str(status), actor_id=actor.id,
+                                           data={"dispute_withdrawn": dispute_id}))
+    if status == MilestoneStatus.DELIVERED:  # the review period starts again from now
         milestone.delivered_at = utcnow()
         milestone.release_reminder_sent_at = None
 
@@ -80,6 +85,47 @@ def _link(milestone: Milestone) -> destinations.Destination:
     return destinations.milestone(milestone.contract_id, milestone.id)
 
 
+# --- what a page offers ----------------------------------------------------------------------------------
+
+# Each action a page offers, the side that may take it, and the status it moves the milestone to: an
+# action is offered when the user is on that side and the move is allowed now, by the same table
+# `transition` consults (and the service checks it again when the action is taken).
+ACTIONS = {
+    "fund": ("brand", MilestoneStatus.FUNDED),
+    "cancel": ("brand", MilestoneStatus.CANCELLED),
+    "accept": ("brand", MilestoneStatus.RELEASED),
+    "request_changes": ("brand", MilestoneStatus.CHANGES_REQUESTED),
+    "deliver": ("provider", MilestoneStatus.DELIVERED),
+    "dispute": ("either", MilestoneStatus.DISPUTED),
+}
+
+
+def allowed_actions(milestone: Milestone, user: User | None) -> frozenset[str]:
+    """The actions (keys of ACTIONS) `user` may take on the milestone now; staff act elsewhere."""
+    contract, user_id = milestone.contract, getattr(user, "id", None)
+    sides = {side for side, party in (("brand", contract.brand_id), ("provider", contract.provider_id))
+             if user_id is not None and user_id == party}
+    if sides:
+        sides.add("either")
+    return frozenset(action for action, (side, target) in ACTIONS.items()
+                     if side in sides and can_move(milestone, target))
+
+
+def awaiting_funding(milestone: Milestone) -> bool:
+    """Nothing is in escrow yet and the brand can still fund it (the provider waits to start)."""
+    return can_move(milestone, MilestoneStatus.FUNDED)
+
+
+def commission(milestone: Milestone) -> int:
+    """The platform's commission on the milestone's amount, in minor units."""
+    return ledger.commission_of(milestone.amount, current_app.config["COMMISSION_BPS"])
+
+
+def net_on_release(milestone: Milestone) -> int:
+    """What the provider receives when the milestone is released: its amount less the commission."""
+    return milestone.amount - commission(milestone)
+
+
 # --- funding -----------------------------------------------------------------------------------------
 
 @dataclass
@@ -90,7 +136,7 @@ class FundResult:
 
 def fund(actor: User, milestone_id: int) -> FundResult:
     milestone = _as_brand(actor, milestone_id)
-    if milestone.status != "pending":
+    if milestone.status != MilestoneStatus.PENDING:
         raise Conflict(_l("This milestone is already funded or closed."), code="illegal_transition")
     from services.funding import backend
 
@@ -99,7 +145,7 @@ def fund(actor: User, milestone_id: int) -> FundResult:
 
 def mark_funded(milestone: Milestone, actor: User | None, source: str) -> None:
     """Record the funded state (the caller has posted the money into escrow in this transaction)."""
-    transition(milestone, "funded", actor, source=source)
+    transition(milestone, MilestoneStatus.FUNDED, actor, source=source)
     milestone.funded_at = utcnow()
     notifications.notify([milestone.contract.provider_id], "milestone_funded", to=_link(milestone),
                          milestone=milestone.title)
@@ -142,7 +188,7 @@ def deliver(actor: User, milestone_id: int, note: str, links: list[str] | None =
     check({"note": not 1 <= len(note) <= 5000 and _l("Describe what you deliver (up to 5000 characters)."),
            "links": links_error(links)})
     version = len(milestone.deliveries) + 1
-    transition(milestone, "delivered", actor, note=note, version=version)
+    transition(milestone, MilestoneStatus.DELIVERED, actor, note=note, version=version)
     delivery = MilestoneDelivery(version=version, note=note, links=links)
     for stream, filename in files or []:
         delivery.files.append(DeliveryFile.from_stored(storage.save(stream, filename, f"deliveries/{milestone.id}")))
@@ -159,7 +205,7 @@ def request_changes(actor: User, milestone_id: int, note: str) -> Milestone:
     milestone = _as_brand(actor, milestone_id)
     note = (note or "").strip()
     check({"note": not 3 <= len(note) <= 5000 and _l("Say what needs to change (3 to 5000 characters).")})
-    transition(milestone, "changes_requested", actor, note=note, version=len(milestone.deliveries))
+    transition(milestone, MilestoneStatus.CHANGES_REQUESTED, actor, note=note, version=len(milestone.deliveries))
     milestone.delivered_at = None  # the clock stops until the next delivery
     notifications.notify([milestone.contract.provider_id], "changes_requested", to=_link(milestone),
                          milestone=milestone.title, note=note)
@@ -184,9 +230,9 @@ def take_escrow(milestone: Milestone) -> LedgerAccount:
 
 def release(milestone: Milestone, actor: User | None, *, auto: bool = False) -> None:
     """Escrow → provider payable (amount − commission) and platform revenue (commission)."""
-    transition(milestone, "released", actor, auto=auto)
+    transition(milestone, MilestoneStatus.RELEASED, actor, auto=auto)
     held = take_escrow(milestone)
-    cut = ledger.commission_of(milestone.amount, current_app.config["COMMISSION_BPS"])
+    cut = commission(milestone)
     ledger.post(f"release:milestone:{milestone.id}", "release",
                 [(held, -milestone.amount),
                  (ledger.payable(milestone.contract.provider_id, milestone.currency), milestone.amount - cut),
@@ -204,9 +250,9 @@ def release(milestone: Milestone, actor: User | None, *, auto: bool = False) -> 
 def cancel(actor: User, milestone_id: int) -> Milestone:
     """A brand may drop a milestone it has not funded; no money has moved, so none moves back."""
     milestone = _as_brand(actor, milestone_id)
-    if milestone.status != "pending":
+    if milestone.status != MilestoneStatus.PENDING:
         raise Conflict(_l("Only a milestone that is not funded yet can be cancelled."), code="illegal_transition")
-    transition(milestone, "cancelled", actor)
+    transition(milestone, MilestoneStatus.CANCELLED, actor)
     from services.funding import backend
 
     backend().abandon(milestone)  # an open card payment is cancelled (or refunded if it lands anyway)
@@ -223,9 +269,10 @@ def complete_if_settled(contract: Contract) -> None:
     lock makes them check in turn, and the later one reads both."""
     contract = locked_get(Contract, contract.id)
     statuses = db.session.scalars(select(Milestone.status).where(Milestone.contract_id == contract.id)).all()
-    if contract.status == "active" and all(status in SETTLED for status in statuses):
-        paid = any(status != "cancelled" for status in statuses)
-        contract.status, contract.completed_at = "completed" if paid else "cancelled", utcnow()
+    if contract.status == ContractStatus.ACTIVE and all(status in SETTLED for status in statuses):
+        paid = any(status != MilestoneStatus.CANCELLED for status in statuses)
+        change_status(contract, ContractStatus.COMPLETED if paid else ContractStatus.CANCELLED)
+        contract.completed_at = utcnow()
         reviews.contract_ended(contract)
         request_recompute(contract.provider_id)  # its completed contracts (and stars) may have moved
 
@@ -233,14 +280,14 @@ def complete_if_settled(contract: Contract) -> None:
 # --- the clock -----------------------------------------------------------------------------------------
 
 def release_due_at(milestone: Milestone) -> datetime | None:
-    if milestone.status != "delivered" or milestone.delivered_at is None:
+    if milestone.status != MilestoneStatus.DELIVERED or milestone.delivered_at is None:
         return None
     return milestone.delivered_at + timedelta(days=current_app.config["AUTO_RELEASE_DAYS"])
 
 
 def due_for_release(now: datetime) -> list[int]:
     cutoff = now - timedelta(days=current_app.config["AUTO_RELEASE_DAYS"])
-    return list(db.session.scalars(select(Milestone.id).where(Milestone.status == "delivered",
+    return list(db.session.scalars(select(Milestone.id).where(Milestone.status == MilestoneStatus.DELIVERED,
                                                               Milestone.delivered_at <= cutoff)
                                    .order_by(Milestone.delivered_at)))
 
@@ -259,7 +306,7 @@ def remind_before_release(now: datetime) -> int:
     """Tell each brand once, two days before a delivered milestone releases by itself."""
     days = current_app.config["AUTO_RELEASE_DAYS"]
     cutoff = now - timedelta(days=days) + REMIND_BEFORE
-    due = db.session.scalars(select(Milestone).where(Milestone.status == "delivered",
+    due = db.session.scalars(select(Milestone).where(Milestone.status == MilestoneStatus.DELIVERED,
                                                      Milestone.delivered_at <= cutoff,
                                                      Milestone.release_reminder_sent_at.is_(None))
                              .with_for_update(skip_locked=True)).all()

@@ -10,6 +10,9 @@ from flask_babel import lazy_gettext as _l
 from extensions import db
 from i18n import duration
 from models import Bid, BidScore, Contract, EvaluationSlot, Milestone, Tender, User
+from models.bid import OUT_OF_RUNNING, BidStatus
+from models.contract import ContractStatus, MilestoneStatus
+from models.tender import UNDECIDED, TenderStatus
 from models.types import utcnow
 from services import destinations, notifications
 from services.bidding import bids_for, decide_bid
@@ -41,8 +44,14 @@ def _require_live(bid: Bid) -> None:
         raise Conflict(_l("This bid is no longer in the running."), code="illegal_transition")
 
 
+def under_evaluation(bid: Bid) -> bool:
+    """Whether the brand can score, advance, reject or book the bid now: in the running, and its
+    tender past bidding and not yet awarded."""
+    return bid.live and bid.tender.status == TenderStatus.EVALUATING
+
+
 def _require_evaluating(tender: Tender) -> None:
-    if tender.status != "evaluating":
+    if tender.status != TenderStatus.EVALUATING:
         raise Conflict(_l("Bids are evaluated once bidding has closed and before the award."),
                        code="illegal_transition")
 
@@ -91,11 +100,11 @@ def reject_bid(actor: User, bid_id: int, reason: str) -> Bid:
     bid = _brand_bid(actor, bid_id)
     _require_live(bid)
     tender = bid.tender
-    if tender.status not in ("open", "evaluating") or tender.bids_are_hidden_from_brand:
+    if tender.status not in UNDECIDED or tender.bids_are_hidden_from_brand:
         raise Conflict(_l("Bids can be rejected while the tender is being evaluated."), code="illegal_transition")
     reason = (reason or "").strip()
     check({"reason": not 3 <= len(reason) <= 2000 and _l("Give the provider a reason (3 to 2000 characters).")})
-    decide_bid(bid, "rejected", reason)
+    decide_bid(bid, BidStatus.REJECTED, reason)
     notifications.notify([bid.provider_id], "bid_rejected", to=destinations.tender(tender.id), tender=tender.title,
                          reason=reason)
     return bid
@@ -132,7 +141,7 @@ def schedule_slot(actor: User, bid_id: int, *, starts_at: datetime, location: st
 def award(actor: User, tender_id: int, bid_id: int) -> Contract:
     """Create the contract and its milestones from the bid, reject every other live bid, in one go."""
     tender = owned_tender(actor, tender_id)
-    if tender.status == "awarded":
+    if tender.status == TenderStatus.AWARDED:
         raise Conflict(_l("This tender has already been awarded."), code="already_awarded")
     _require_evaluating(tender)
     bid = locked_get(Bid, bid_id)
@@ -142,18 +151,20 @@ def award(actor: User, tender_id: int, bid_id: int) -> Contract:
 
     now = utcnow()
     contract = Contract(tender_id=tender.id, bid_id=bid.id, brand_id=tender.brand_id,
-                        provider_id=bid.provider_id, amount=bid.amount, currency=bid.currency, status="active")
+                        provider_id=bid.provider_id, amount=bid.amount, currency=bid.currency,
+                        status=ContractStatus.ACTIVE.value)
     contract.milestones = [
-        Milestone(position=m.position, title=m.title, amount=m.amount, currency=bid.currency, status="pending",
+        Milestone(position=m.position, title=m.title, amount=m.amount, currency=bid.currency,
+                  status=MilestoneStatus.PENDING.value,
                   due_at=now + timedelta(days=m.due_days))
         for m in bid.milestones
     ]
     db.session.add(contract)
-    move(tender, "awarded")
-    decide_bid(bid, "awarded")
+    move(tender, TenderStatus.AWARDED)
+    decide_bid(bid, BidStatus.AWARDED)
     losers = [other for other in tender.bids if other.live and other.id != bid.id]
     for other in losers:
-        decide_bid(other, "rejected", str(_l("Another bid was awarded.")))
+        decide_bid(other, BidStatus.REJECTED, str(_l("Another bid was awarded.")))
     db.session.flush()  # unique contracts.tender_id: a racing second award fails here, whole
     notifications.notify([bid.provider_id], "bid_awarded", to=destinations.contract(contract.id), tender=tender.title)
     notifications.notify([o.provider_id for o in losers], "bid_not_awarded", to=destinations.tender(tender.id),
@@ -182,9 +193,9 @@ def board(actor: User, tender_id: int) -> tuple[Tender, dict[int, list[BoardRow]
     bids = bids_for(actor, tender.id)
     by_round: dict[int, list[BoardRow]] = {i: [] for i in range(len(tender.rounds))}
     for bid in bids:
-        if bid.live or bid.status == "awarded":
+        if bid.live or bid.status == BidStatus.AWARDED:
             by_round[bid.round_index].append(BoardRow(bid, {s.round_index: s.score for s in bid.scores}))
     for rows in by_round.values():
         rows.sort(key=lambda r: (-(r.average or -1), r.bid.amount))
-    out = [bid for bid in bids if bid.status in ("rejected", "withdrawn")]
+    out = [bid for bid in bids if bid.status in OUT_OF_RUNNING]
     return tender, by_round, out

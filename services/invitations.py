@@ -5,6 +5,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import TenderInvitation, User
+from models.tender import TenderStatus
 from services import destinations, notifications
 from services.errors import Conflict, check
 from services.tenders import owned_tender
@@ -15,7 +16,7 @@ MAX_PER_CALL = 50
 def invite(brand: User, tender_id: int, provider_ids: list[int]) -> list[TenderInvitation]:
     """Invite providers; already-invited ones are skipped, so repeating the call is harmless."""
     tender = owned_tender(brand, tender_id)
-    if tender.status != "open":
+    if tender.status != TenderStatus.OPEN:
         raise Conflict(_l("Providers can be invited while bidding is open."), code="tender_not_open")
     wanted = sorted(set(provider_ids or []))
     found = set(db.session.scalars(select(User.id).where(User.id.in_(wanted), User.role == "provider")))
@@ -36,5 +37,5 @@ def invitations_of(provider: User) -> list[TenderInvitation]:
 
     return list(db.session.scalars(
         select(TenderInvitation).join(Tender).where(TenderInvitation.provider_id == provider.id,
-                                                    Tender.status == "open")
+                                                    Tender.status == TenderStatus.OPEN)
         .options(selectinload(TenderInvitation.tender)).order_by(TenderInvitation.created_at.desc())))

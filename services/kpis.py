@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Contract, KpiResult, Milestone, User
+from models.contract import MEASURABLE
 from services import destinations, notifications
 from services.contracts import contract_for
 from services.errors import Conflict, Forbidden, check
@@ -15,8 +16,8 @@ from services.escrow import milestone_for
 from services.rating_jobs import request_recompute
 
 MAX_MEASUREMENT = Decimal("9999999999.9999")  # KpiResult.value: numeric(14, 4)
-# Results are measurements of work done or under way: a milestone not yet funded, or cancelled, has none.
-MEASURABLE = ("funded", "delivered", "changes_requested", "released", "disputed", "resolved")
+# Results are measurements of work done or under way (models.contract.MEASURABLE): a milestone not yet
+# funded, or cancelled, has none.
 
 
 def results_of(viewer: User, contract_id: int) -> tuple[Contract, list[KpiResult]]:

@@ -30,6 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db
 from i18n import major_units
 from models import LedgerAccount, LedgerEntry, LedgerPosting, Payout, PayoutAccount, PayoutBatch, User
+from models.payout import BatchStatus, PayoutStatus
+from models.status import transition
 from models.types import utcnow
 from services import destinations, ledger, notifications, tasks
 from services.errors import Conflict, Forbidden, NotFound, check
@@ -63,7 +65,8 @@ def open_or_new_batch(actor: User | None = None) -> PayoutBatch:
     if batch is not None:
         return batch
     config = current_app.config
-    batch = PayoutBatch(method=method(), status="collecting", open_slot=1, min_amount=config["PAYOUT_MIN"],
+    batch = PayoutBatch(method=method(), status=BatchStatus.COLLECTING.value, open_slot=1,
+                        min_amount=config["PAYOUT_MIN"],
                         cutoff=utcnow() - timedelta(days=config["PAYOUT_HOLD_DAYS"]),
                         created_by_id=actor.id if actor else None)
     try:
@@ -151,7 +154,8 @@ def _due_payouts(batch: PayoutBatch, lo: int, hi: int):
                      func.coalesce(dest.c.bank_account_name, "") != "")
         destination, name, bank = dest.c.bank_account_number, dest.c.bank_account_name, dest.c.bank_name
     return (select(literal(batch.id), due.c.user_id, due.c.currency, due.c.amount, literal(batch.method),
-                   literal("pending"), destination, name, bank, literal(utcnow(), payouts.c.created_at.type))
+                   literal(PayoutStatus.PENDING.value), destination, name, bank,
+                   literal(utcnow(), payouts.c.created_at.type))
             .select_from(due).join(dest, dest.c.provider_id == due.c.user_id)
             .where(due.c.amount >= batch.min_amount, ready))
 
@@ -177,7 +181,8 @@ def settle_paid(payout: Payout, reference: str, clearing_kind: str, actor: User 
                  (ledger.clearing(clearing_kind, payout.currency), payout.amount)],
                 memo=f"payout {payout.id}", reference=reference, actor_id=actor.id if actor else None,
                 meta={"payout_id": payout.id, "batch_id": payout.batch_id})
-    payout.status, payout.settled_at = "paid", utcnow()
+    transition(payout, PayoutStatus.PAID)
+    payout.settled_at = utcnow()
     if clearing_kind == "stripe_clearing":
         payout.transfer_id = reference
     else:
@@ -193,7 +198,8 @@ def settle_failed(payout: Payout, reason: str, actor: User | None) -> None:
                  (ledger.payable(payout.provider_id, payout.currency), payout.amount)],
                 memo=reason, reference=f"payout:{payout.id}", actor_id=actor.id if actor else None,
                 meta={"payout_id": payout.id, "batch_id": payout.batch_id})
-    payout.status, payout.settled_at, payout.failure_reason = "failed", utcnow(), reason[:2000]
+    transition(payout, PayoutStatus.FAILED)
+    payout.settled_at, payout.failure_reason = utcnow(), reason[:2000]
     payout.decided_by_id = actor.id if actor else None
     notifications.notify([payout.provider_id], "payout_failed", to=destinations.PAYOUTS, amount=payout.amount,
                          currency=payout.currency, reason=reason[:500])
@@ -208,7 +214,7 @@ def _pending_bank_payout(staff: User, payout_id: int) -> Payout:
         raise NotFound()
     if payout.method != "bank":
         raise Conflict(_l("Stripe payouts are settled by Stripe, not by hand."), code="not_bank_payout")
-    if payout.status != "pending":
+    if payout.status != PayoutStatus.PENDING:
         raise Conflict(_l("This payout is already settled."), code="already_settled")
     return payout
 
@@ -239,13 +245,13 @@ def bank_file(batch_id: int) -> str:
     batch = db.session.get(PayoutBatch, batch_id)
     if batch is None or batch.method != "bank":
         raise NotFound()
-    if batch.status != "closed":  # half a batch in the bank's hands would pay the rest by hand
+    if batch.status != BatchStatus.CLOSED:  # half a batch in the bank's hands would pay the rest by hand
         raise Conflict(_l("The batch is still being collected; the bank file is ready when it closes."),
                        code="batch_open")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(BANK_FILE_COLUMNS)
-    for p in db.session.scalars(select(Payout).where(Payout.batch_id == batch_id, Payout.status == "pending")
+    for p in db.session.scalars(select(Payout).where(Payout.batch_id == batch_id, Payout.status == PayoutStatus.PENDING)
                                 .order_by(Payout.id)):
         writer.writerow([p.id, p.batch_id, p.provider_id, p.payee_name, p.payee_bank, p.destination,
                          str(major_units(p.amount, p.currency)), p.currency, f"Witkey payout {p.id}"])

@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from models import TenderQuestion, User
+from models.tender import TenderStatus
 from models.types import utcnow
 from services import destinations, notifications
 from services.errors import Conflict, Forbidden, NotFound, check
@@ -12,7 +13,7 @@ def ask(provider: User, tender_id: int, text: str) -> TenderQuestion:
     tender = get_tender(tender_id, viewer=provider)
     if provider is None or not provider.is_provider:
         raise Forbidden(_l("Only service providers ask questions on tenders."))
-    if tender.status != "open":
+    if tender.status != TenderStatus.OPEN:
         raise Conflict(_l("Questions can be asked while bidding is open."), code="tender_not_open")
     text = (text or "").strip()
     check({"question": not 5 <= len(text) <= 2000 and _l("Ask in 5 to 2000 characters.")})

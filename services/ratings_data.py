@@ -56,6 +56,8 @@ from models import (
     ProviderRating,
     Review,
 )
+from models.contract import FINISHED, ContractStatus, MilestoneStatus
+from models.dispute import DisputeStatus
 from models.review import RatingRun
 from models.types import UTCDateTime
 from services import locking, ratings
@@ -67,7 +69,6 @@ RESULT_COLUMNS = ("score", "stars", *ratings.WEIGHTS)
 COUNT_NAMES = tuple(name for name in INPUT_NAMES if name in INTEGER_INPUTS)
 # Rating writers (the nightly run, the event path) take turns: each compares with what the last one
 # committed, so a change is written once (locking.serialize).
-FINISHED = ("released", "resolved")  # a milestone settled with its work paid for or decided (not dropped)
 WRITERS_LOCK = 0x57495452  # "WITR"
 
 
@@ -123,9 +124,9 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
                       .group_by(MilestoneDelivery.milestone_id).subquery())
     decided = (select(Dispute.milestone_id, func.count().label("disputes"),
                       func.sum(func.coalesce(Dispute.provider_amount, 0)).label("awarded"))
-               .where(Dispute.status == "resolved").group_by(Dispute.milestone_id).subquery())
+               .where(Dispute.status == DisputeStatus.RESOLVED).group_by(Dispute.milestone_id).subquery())
     # each resolved dispute counts a released milestone's amount once more (as the join it replaces did)
-    paid = case((Milestone.status == "released", Milestone.amount * func.coalesce(decided.c.disputes, 1)),
+    paid = case((Milestone.status == MilestoneStatus.RELEASED, Milestone.amount * func.coalesce(decided.c.disputes, 1)),
                 else_=func.coalesce(decided.c.awarded, 0))
     settled = Milestone.status.in_(FINISHED)
     yield (scoped(select(Contract.provider_id, func.sum(case((settled, 1), else_=0)),
@@ -134,17 +135,19 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
                          func.sum(case((and_(Milestone.released_at >= previous, Milestone.released_at < recent), paid),
                                        else_=0)),
                          # funded into escrow, past its due date, and not delivered yet (still `funded`)
-                         func.sum(case((and_(Milestone.status == "funded", Milestone.due_at < now), 1), else_=0)))
+                         func.sum(case((and_(Milestone.status == MilestoneStatus.FUNDED, Milestone.due_at < now), 1),
+                                       else_=0)))
                   .join(Milestone, Milestone.contract_id == Contract.id)
                   .outerjoin(first_delivery, first_delivery.c.milestone_id == Milestone.id)
                   .outerjoin(decided, decided.c.milestone_id == Milestone.id)
-                  .where(Milestone.status.in_((*FINISHED, "funded"))).group_by(Contract.provider_id),
+                  .where(Milestone.status.in_((*FINISHED, MilestoneStatus.FUNDED))).group_by(Contract.provider_id),
                   Contract.provider_id),
            ("settled_milestones", "on_time_milestones", "volume_recent", "volume_previous", "overdue_milestones"))
     yield (scoped(select(Contract.provider_id, func.count(MilestoneEvent.id))
                   .join(Milestone, Milestone.contract_id == Contract.id)
                   .join(MilestoneEvent, MilestoneEvent.milestone_id == Milestone.id)
-                  .where(MilestoneEvent.kind == "changes_requested", settled).group_by(Contract.provider_id),
+                  .where(MilestoneEvent.kind == MilestoneStatus.CHANGES_REQUESTED, settled)
+                  .group_by(Contract.provider_id),
                   Contract.provider_id), ("change_requests",))
     yield (scoped(select(Contract.provider_id, func.count(KpiResult.id), func.sum(case((KpiResult.met, 1), else_=0)))
                   .join(KpiResult, KpiResult.contract_id == Contract.id).group_by(Contract.provider_id),
@@ -152,15 +155,15 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
     yield (scoped(select(Contract.provider_id, func.count(Dispute.id))
                   .join(Milestone, Milestone.contract_id == Contract.id)
                   .join(Dispute, Dispute.milestone_id == Milestone.id)
-                  .where(Dispute.status == "resolved", Dispute.provider_amount * 2 < Milestone.amount)
+                  .where(Dispute.status == DisputeStatus.RESOLVED, Dispute.provider_amount * 2 < Milestone.amount)
                   .group_by(Contract.provider_id), Contract.provider_id), ("disputes_lost",))
 
     # Per provider and brand, one pass over the contracts: how many ended which way, how many were
     # signed in the last 12 months, and when the brand was first served (a cancelled contract, where
     # no money moved, serves nobody).
-    serving = Contract.status != "cancelled"
+    serving = Contract.status != ContractStatus.CANCELLED
     pairs = scoped(select(Contract.provider_id.label("provider_id"), Contract.brand_id.label("brand_id"),
-                          func.sum(case((Contract.status == "completed", 1), else_=0)).label("completed"),
+                          func.sum(case((Contract.status == ContractStatus.COMPLETED, 1), else_=0)).label("completed"),
                           func.sum(case((and_(serving, Contract.created_at >= previous), 1), else_=0))
                           .label("contracts_12m"),
                           func.min(case((serving, Contract.created_at))).label("first_at"))

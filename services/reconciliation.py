@@ -25,7 +25,9 @@ from models import (
     StripePayment,
     StripeRefund,
 )
-from models.payout import PAYOUT_STATUSES
+from models.contract import HELD
+from models.payout import PayoutStatus
+from models.stripe import PaymentStatus, RefundStatus
 from models.types import utcnow
 from services import ledger, stripe_gateway, tasks
 from services.errors import NotFound
@@ -36,8 +38,6 @@ MAX_LISTED = 1000
 # Stripe objects younger than this are left to the next run: their webhook or job may still be landing.
 SETTLE = timedelta(minutes=15)
 RUN_TIMEOUT = 3600  # seconds; listing Stripe and scanning a large ledger takes a while
-# Milestone statuses whose money sits in escrow (every other status holds nothing there).
-HELD = ("funded", "delivered", "changes_requested", "disputed")
 # Posting kinds that move a milestone's escrow: in by funding, out by release or a dispute decision.
 ESCROW_MOVES = ("fund", "release", "resolution")
 
@@ -149,9 +149,9 @@ class PayoutRule:
 
 
 PAYOUT_RULES = (
-    PayoutRule("payout", PAYOUT_STATUSES, None, {"payable": -1, "clearing": 1}),
-    PayoutRule("payout-paid", ("paid",), "payout_paid", {"clearing": -1, "outside": 1}, reference=True),
-    PayoutRule("payout-failed", ("failed",), "payout_reversal", {"clearing": -1, "payable": 1}),
+    PayoutRule("payout", tuple(PayoutStatus), None, {"payable": -1, "clearing": 1}),
+    PayoutRule("payout-paid", (PayoutStatus.PAID,), "payout_paid", {"clearing": -1, "outside": 1}, reference=True),
+    PayoutRule("payout-failed", (PayoutStatus.FAILED,), "payout_reversal", {"clearing": -1, "payable": 1}),
 )
 
 
@@ -213,7 +213,7 @@ def _clearing_differences() -> list[dict]:
         select(LedgerEntry.currency, func.sum(LedgerEntry.amount)).join(LedgerAccount)
         .where(LedgerAccount.kind == "payouts_clearing").group_by(LedgerEntry.currency)).all())
     pending = dict(db.session.execute(select(Payout.currency, func.sum(Payout.amount))
-                                      .where(Payout.status == "pending").group_by(Payout.currency)).all())
+                                      .where(Payout.status == PayoutStatus.PENDING).group_by(Payout.currency)).all())
     return [difference("payouts", f"currency:{currency}", int(pending.get(currency, 0)),
                        int(clearing.get(currency, 0)), "clearing_vs_pending", currency=currency)
             for currency in sorted(clearing.keys() | pending.keys())
@@ -271,10 +271,10 @@ def check_stripe_payments(cutoff: datetime) -> Outcome:
     """Every succeeded PaymentIntent funded a milestone (or was refunded as a duplicate), and every
     card funding has a succeeded PaymentIntent of its amount."""
     succeeded = {pi["id"]: pi for pi in _listed("stripe_payments", stripe_gateway.payment_intents)
-                 if pi["status"] == "succeeded"}
+                 if pi["status"] == PaymentStatus.SUCCEEDED}
     funded = _card_fundings()
     duplicates = set(db.session.scalars(select(StripePayment.payment_intent_id)
-                                        .where(StripePayment.status == "refunded_duplicate")))
+                                        .where(StripePayment.status == PaymentStatus.REFUNDED_DUPLICATE)))
     differences = [
         difference("stripe_payments", f"payment_intent:{pi['id']}", pi["amount"], None, "not_posted",
                    currency=pi["currency"].upper(), milestone=(pi.get("metadata") or {}).get("milestone_id"))
@@ -294,11 +294,11 @@ def _owed_refunds() -> dict[str, tuple[str, int, bool]]:
     """witkey_key → (currency, amount, already sent) of every refund the platform owes through Stripe:
     the refund outbox, and duplicate card payments (refunded at once under `refund:extra:<pi>`, the key
     services.stripe_funding uses)."""
-    owed = {key: (currency, amount, status == "succeeded") for key, currency, amount, status in db.session.execute(
-        select(StripeRefund.key, StripeRefund.currency, StripeRefund.amount, StripeRefund.status))}
+    rows = db.session.execute(select(StripeRefund.key, StripeRefund.currency, StripeRefund.amount, StripeRefund.status))
+    owed = {key: (currency, amount, status == RefundStatus.SUCCEEDED) for key, currency, amount, status in rows}
     owed.update({f"refund:extra:{intent}": (currency, amount, True) for intent, currency, amount in db.session.execute(
         select(StripePayment.payment_intent_id, StripePayment.currency, StripePayment.amount)
-        .where(StripePayment.status == "refunded_duplicate"))})
+        .where(StripePayment.status == PaymentStatus.REFUNDED_DUPLICATE))})
     return owed
 
 
@@ -332,7 +332,7 @@ def check_stripe_refunds(cutoff: datetime) -> Outcome:
                                error=failure)
                     for key, currency, amount, failure in db.session.execute(
                         select(StripeRefund.key, StripeRefund.currency, StripeRefund.amount, StripeRefund.failure)
-                        .where(StripeRefund.status == "failed"))]
+                        .where(StripeRefund.status == RefundStatus.FAILED))]
     return Outcome(len(refunds), differences)
 
 
@@ -355,8 +355,8 @@ def _transfer_difference(transfer: dict, payout, posted: tuple | None) -> dict |
                      payout=payout.id if payout else None)
     if payout is None:
         return listed(None, amount, "transfer_unknown")
-    if payout.status != "paid":
-        return listed("paid", payout.status, "payout_not_paid")
+    if payout.status != PayoutStatus.PAID:
+        return listed(PayoutStatus.PAID.value, payout.status, "payout_not_paid")
     if (payout.currency, payout.amount) != (currency, amount):
         return listed(payout.amount, amount, "amount_differs")
     if posted is None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Contract, Review, ReviewReport, User
+from models.contract import FINISHED
 from models.review import SCORE_FIELDS
 from models.types import utcnow
 from services import destinations, notifications
@@ -79,7 +80,7 @@ def _share_company(contract: Contract) -> bool:
 def review_problem(actor: User, contract: Contract):
     if actor is None or actor.id not in (contract.brand_id, contract.provider_id):
         return NotFound()
-    if not any(m.status in ("released", "resolved") for m in contract.milestones):
+    if not any(m.status in FINISHED for m in contract.milestones):
         return Conflict(_l("Reviews open once a milestone has been released or decided."), code="not_reviewable")
     if window_closed(contract):
         return Conflict(_l("The review window for this contract has closed."), code="review_window_closed")

@@ -7,11 +7,12 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import LedgerPosting, Milestone, StripePayment
+from models.contract import MilestoneStatus
+from models.status import transition
+from models.stripe import OPEN, PaymentStatus
 from services import destinations, ledger, notifications, stripe_gateway
 from services.escrow import FundResult, mark_funded
 from services.locking import locked_get
-
-OPEN = ("requires_payment_method", "requires_confirmation", "requires_action", "processing")
 
 
 class StripeBackend:
@@ -44,7 +45,7 @@ class StripeBackend:
             return
         try:
             stripe_gateway.cancel_payment_intent(payment.payment_intent_id)
-            payment.status = "canceled"
+            transition(payment, PaymentStatus.CANCELED)
         except stripe.StripeError:
             current_app.logger.warning("could not cancel %s; a late payment will be refunded",
                                        payment.payment_intent_id)
@@ -59,9 +60,9 @@ def _cancelled_at_stripe(payment: StripePayment) -> bool:
     except stripe.StripeError:
         current_app.logger.warning("could not read %s; reusing it", payment.payment_intent_id)
         return False
-    if status == "canceled":
-        payment.status = "canceled"
-    return status == "canceled"
+    if status == PaymentStatus.CANCELED:
+        transition(payment, PaymentStatus.CANCELED)
+    return status == PaymentStatus.CANCELED
 
 
 def open_payment(milestone: Milestone) -> StripePayment | None:
@@ -108,12 +109,12 @@ def _succeeded(intent) -> str:
     milestone = locked_get(Milestone, payment.milestone_id)
     key = f"fund:milestone:{milestone.id}"
     posted = db.session.scalar(select(LedgerPosting).where(LedgerPosting.key == key))
-    if posted is not None and posted.reference == intent["id"] or payment.status == "refunded_duplicate":
+    if posted is not None and posted.reference == intent["id"] or payment.status == PaymentStatus.REFUNDED_DUPLICATE:
         return "duplicate"  # a replayed event
-    if posted is not None or milestone.status != "pending":
+    if posted is not None or milestone.status != MilestoneStatus.PENDING:
         # Another attempt paid first, or the brand cancelled the milestone meanwhile: give it back.
         return _refund_extra_payment(payment)
-    payment.status = "succeeded"
+    transition(payment, PaymentStatus.SUCCEEDED)
     ledger.post(key, "fund", [(ledger.clearing("stripe_clearing", payment.currency), -payment.amount),
                               (ledger.escrow(milestone), payment.amount)],
                 memo=milestone.title, milestone_id=milestone.id, reference=intent["id"],
@@ -127,7 +128,7 @@ def _refund_extra_payment(payment: StripePayment) -> str:
     if stripe_gateway.find_refund(payment.payment_intent_id, key) is None:
         stripe_gateway.refund(payment_intent_id=payment.payment_intent_id, amount=payment.amount,
                               idempotency_key=key, metadata={"witkey_key": key})
-    payment.status = "refunded_duplicate"
+    transition(payment, PaymentStatus.REFUNDED_DUPLICATE)
     return "refunded_duplicate"
 
 
@@ -135,7 +136,7 @@ def _canceled(intent) -> str:
     payment = _payment_for(intent)
     if payment is None or payment.status not in OPEN:  # out of order: what happened since wins
         return "ignored"
-    payment.status = "canceled"
+    transition(payment, PaymentStatus.CANCELED)
     return "canceled"
 
 
@@ -143,7 +144,7 @@ def _failed(intent) -> str:
     payment = _payment_for(intent)
     if payment is None or payment.status not in OPEN:  # out of order: a success, refund or cancel wins
         return "ignored"
-    payment.status = "failed"
+    transition(payment, PaymentStatus.FAILED)
     milestone = db.session.get(Milestone, payment.milestone_id)
     notifications.notify([milestone.contract.brand_id], "payment_failed",
                          to=destinations.milestone(milestone.contract_id, milestone.id),

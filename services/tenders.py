@@ -11,8 +11,10 @@ from extensions import db
 from i18n import duration
 from i18n.labels import TENDER_STATUS_LABELS
 from models import Tender, TenderKpi, User
+from models.bid import LIVE, BidStatus
 from models.catalog import CATEGORIES, CURRENCIES, ROUND_KINDS
-from models.tender import STATUSES
+from models.status import IllegalTransition, can_move, transition
+from models.tender import TenderStatus
 from models.types import utcnow
 from services import destinations, notifications, ratings
 from services.errors import Conflict, Forbidden, NotFound, check
@@ -102,7 +104,7 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
                     bid_deadline=data.bid_deadline, sealed=bool(data.sealed or data.sealed_opening),
                     sealed_opening=bool(data.sealed_opening), invited_only=bool(data.invited_only),
                     requires_verified=bool(data.requires_verified), min_stars=data.min_stars, rounds=rounds,
-                    stored_status="open", kpis=kpi_rows)
+                    stored_status=TenderStatus.OPEN.value, kpis=kpi_rows)
     db.session.add(tender)
     db.session.flush()
     return tender
@@ -122,7 +124,7 @@ class TenderFilters:
 def validate_filters(f: TenderFilters) -> None:
     check({
         "category": f.category not in (None, "", *CATEGORIES) and _l("Unknown category."),
-        "status": f.status not in (None, "", *STATUSES) and _l("Unknown status."),
+        "status": f.status not in (None, "", *TenderStatus) and _l("Unknown status."),
         "budget_min": f.budget_min is not None and f.budget_min < 0 and _l("Must be 0 or more."),
         "budget_max": f.budget_max is not None and f.budget_max < 0 and _l("Must be 0 or more."),
         "q": f.q is not None and len(f.q) > 200 and _l("Search at most 200 characters."),
@@ -195,23 +197,48 @@ def owned_tender(actor: User, tender_id: int) -> Tender:
     return tender
 
 
-def move(tender: Tender, new_status: str) -> None:
+def move(tender: Tender, new_status: TenderStatus) -> None:
     """The one place a tender's status changes (the allowed moves are models.tender.TRANSITIONS)."""
-    if not tender.can_move_to(new_status):
+    try:
+        transition(tender, new_status)
+    except IllegalTransition:
         raise Conflict(
             _l("A tender that is “%(status)s” cannot become “%(new)s”.",
                status=TENDER_STATUS_LABELS[tender.status], new=TENDER_STATUS_LABELS[new_status]),
             code="illegal_transition",
-        )
-    tender.stored_status = new_status
+        ) from None
+
+
+def bidding_open(tender: Tender) -> bool:
+    """Whether bids (and questions) are taken now: open, and its deadline not passed."""
+    return tender.status == TenderStatus.OPEN
+
+
+def allowed_actions(tender: Tender, user: User | None) -> frozenset[str]:
+    """What `user` may do on the tender's page now: a provider bids ("bid") and asks ("ask") while
+    bidding is open; its brand amends it (addenda, invitations: "amend") while open, closes bidding
+    early ("close"), and cancels it until the award ("cancel"). The services check each again."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    actions = set()
+    if user.is_provider and bidding_open(tender):
+        actions |= {"bid", "ask"}
+    if user.id == tender.brand_id:
+        if bidding_open(tender):
+            actions.add("amend")
+        if can_move(tender, TenderStatus.EVALUATING):
+            actions.add("close")
+        if can_move(tender, TenderStatus.CANCELLED):
+            actions.add("cancel")
+    return frozenset(actions)
 
 
 def close_tender(actor: User, tender_id: int) -> Tender:
     """End bidding early: the tender goes to evaluation in its first round."""
     tender = owned_tender(actor, tender_id)
-    if tender.stored_status == "open" and tender.status == "evaluating":
+    if tender.stored_status == TenderStatus.OPEN and tender.status == TenderStatus.EVALUATING:
         raise Conflict(_l("Bidding has already closed at the deadline."), code="illegal_transition")
-    move(tender, "evaluating")
+    move(tender, TenderStatus.EVALUATING)
     tender.current_round = 0
     tender.closed_at = utcnow()
     return tender
@@ -221,10 +248,10 @@ def cancel_tender(actor: User, tender_id: int, reason: str = "") -> Tender:
     tender = owned_tender(actor, tender_id)
     reason = (reason or "").strip()
     check({"reason": len(reason) > 2000 and _l("At most 2000 characters.")})
-    move(tender, "cancelled")
+    move(tender, TenderStatus.CANCELLED)
     tender.cancelled_at = utcnow()
     tender.cancel_reason = reason or None
-    bidders = [bid.provider_id for bid in tender.bids if bid.status == "submitted"]
+    bidders = [bid.provider_id for bid in tender.bids if bid.status == LIVE]
     notifications.notify(bidders, "tender_cancelled", to=destinations.tender(tender.id), tender=tender.title,
                          reason=tender.cancel_reason or "")
     return tender
@@ -233,11 +260,11 @@ def cancel_tender(actor: User, tender_id: int, reason: str = "") -> Tender:
 def persist_passed_deadlines() -> int:
     """Store `evaluating` on tenders whose deadline passed (reads already see it; this tidies rows)."""
     due = db.session.scalars(
-        select(Tender).where(and_(Tender.stored_status == "open", Tender.bid_deadline <= utcnow()))
+        select(Tender).where(and_(Tender.stored_status == TenderStatus.OPEN, Tender.bid_deadline <= utcnow()))
         .with_for_update(skip_locked=True)
     ).all()
     for tender in due:
-        tender.stored_status = "evaluating"
+        transition(tender, TenderStatus.EVALUATING)  # writes down what reads already see
         tender.current_round = 0
         tender.closed_at = tender.bid_deadline
     return len(due)
@@ -245,7 +272,7 @@ def persist_passed_deadlines() -> int:
 
 def bid_count(tender: Tender) -> int:
     """Bids received and not withdrawn (rejected ones still count: they were made)."""
-    return sum(1 for bid in tender.bids if bid.status != "withdrawn")
+    return sum(1 for bid in tender.bids if bid.status != BidStatus.WITHDRAWN)
 
 
 def bid_counts(tender_ids: list[int]) -> dict[int, int]:
@@ -257,5 +284,5 @@ def bid_counts(tender_ids: list[int]) -> dict[int, int]:
     if not tender_ids:
         return {}
     rows = db.session.execute(select(Bid.tender_id, func.count()).where(
-        Bid.tender_id.in_(tender_ids), Bid.status != "withdrawn").group_by(Bid.tender_id))
+        Bid.tender_id.in_(tender_ids), Bid.status != BidStatus.WITHDRAWN).group_by(Bid.tender_id))
     return dict(rows.all())

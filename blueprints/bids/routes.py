@@ -98,6 +98,7 @@ def detail(bid_id: int):
     bid = bidding.visible_bid(current_user, bid_id)
     contents = bidding.can_see_contents(current_user, bid)
     return render_template("bids/detail.html", bid=bid, contents=contents, action_form=ActionForm(),
+                           actions=bidding.allowed_actions(bid, current_user),
                            proposal_html=render_markdown(bid.proposal) if contents else None,
                            is_brand=current_user.id == bid.tender.brand_id or current_user.is_admin)
 

@@ -5,6 +5,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from blueprints.fields import FiniteDecimalField
+from models.contract import MEASURABLE
 from services.kpis import MAX_MEASUREMENT
 
 
@@ -28,8 +29,6 @@ class KpiResultForm(FlaskForm):
 
     @classmethod
     def for_contract(cls, contract, **kwargs) -> "KpiResultForm":
-        from services.kpis import MEASURABLE
-
         form = cls(**kwargs)
         form.milestone_id.choices = [(m.id, m.title) for m in contract.milestones if m.status in MEASURABLE]
         form.kpi_id.choices = [(k.id, k.name) for k in contract.tender.kpis]

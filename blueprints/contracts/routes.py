@@ -38,7 +38,8 @@ def detail(contract_id: int):
                            kpi_results=kpi_results, kpi_form=KpiResultForm.for_contract(contract),
                            can_review=problem is None, review_form=ReviewForm(), reply_form=ReplyForm(),
                            reason_form=ReasonForm(),
-                           release_due_at=escrow.release_due_at, commission_of=ledger.commission_of,
+                           release_due_at=escrow.release_due_at, milestone_actions=escrow.allowed_actions,
+                           awaiting_funding=escrow.awaiting_funding, net_on_release=escrow.net_on_release,
                            action_form=ActionForm(), deliver_form=DeliverForm(), changes_form=ChangesForm(),
                            dispute_form=DisputeForm())
 
@@ -80,10 +81,11 @@ def pay(milestone_id: int):
     milestone = escrow.milestone_for(current_user, milestone_id)
     if current_user.id != milestone.contract.brand_id:
         abort(404)
-    payment = stripe_funding.open_payment(milestone) if milestone.status == "pending" else None
+    unfunded = escrow.awaiting_funding(milestone)
+    payment = stripe_funding.open_payment(milestone) if unfunded else None
     if payment is None:  # paid meanwhile, or the attempt was cancelled or declined at Stripe
         flash(_("This milestone has no card payment waiting. If it is not funded yet, choose “Fund into escrow” "
-                "to pay again.") if milestone.status == "pending" else _("This milestone is already paid for."), "info")
+                "to pay again.") if unfunded else _("This milestone is already paid for."), "info")
         return _back(milestone_id)
     return render_template("contracts/pay.html", milestone=milestone, payment=payment,
                            publishable_key=stripe_funding.publishable_key(), js_url=stripe_funding.js_url())

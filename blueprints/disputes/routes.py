@@ -52,7 +52,7 @@ def detail(dispute_id: int):
     plan = milestone.contract.bid.milestones
     _, kpi_results = kpis.results_of(current_user, milestone.contract_id)
     return render_template("disputes/detail.html", dispute=dispute, milestone=milestone, plan=plan,
-                           kpi_results=kpi_results,
+                           kpi_results=kpi_results, actions=disputes.allowed_actions(dispute, current_user),
                            responses=disputes.response_state(dispute), evidence_form=EvidenceForm(),
                            resolve_form=ResolveForm(), adjustment_form=AdjustmentForm(), action_form=ActionForm())
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from blueprints.bids.forms import RejectBidForm, ScoreForm, SlotForm
 from blueprints.web import ActionForm, perform, role_required
-from services import bidding, evaluation
+from services import bidding, evaluation, tenders
 
 bp = Blueprint("evaluation", __name__)
 
@@ -18,7 +18,8 @@ def board(tender_id: int):
     tender, by_round, out = evaluation.board(current_user, tender_id)
     return render_template("evaluation/board.html", tender=tender, by_round=by_round, out=out,
                            score_form=ScoreForm(), reject_form=RejectBidForm(), slot_form=SlotForm(),
-                           action_form=ActionForm(), sealed=tender.bids_are_hidden_from_brand)
+                           action_form=ActionForm(), sealed=tender.bids_are_hidden_from_brand,
+                           bidding_open=tenders.bidding_open(tender), under_evaluation=evaluation.under_evaluation)
 
 
 def _back(bid_id: int):

@@ -6,7 +6,7 @@ from flask_login import current_user
 from blueprints.payouts.forms import BankDetailsForm, MarkFailedForm, MarkPaidForm
 from blueprints.web import ActionForm, perform, role_required
 from extensions import db
-from models.payout import PAYOUT_STATUSES
+from models.payout import PayoutStatus
 from services import payout_accounts, payouts, tasks
 
 bp = Blueprint("payouts", __name__, url_prefix="/payouts")
@@ -114,9 +114,9 @@ def batch(batch_id: int, paid_form=None, failed_form=None, status=200):
     state = request.args.get("status")
     return render_template("payouts/batch.html", batch=batch, summary=payouts.summary(batch),
                            page=payouts.payouts_for(current_user, batch_id=batch_id,
-                                                    status=state if state in PAYOUT_STATUSES else None,
+                                                    status=state if state in tuple(PayoutStatus) else None,
                                                     page=_page_arg()),
-                           statuses=PAYOUT_STATUSES, state=state, paid_form=paid_form or MarkPaidForm(),
+                           statuses=tuple(PayoutStatus), state=state, paid_form=paid_form or MarkPaidForm(),
                            failed_form=failed_form or MarkFailedForm(), args={"status": state} if state else {}), status
 
 
@@ -126,7 +126,8 @@ def progress(batch_id: int):
     """The batch's job progress for the progress bar (polled by the batch page)."""
     batch = payouts.get_batch(current_user, batch_id)
     job = tasks.status(batch.job_id) if batch.job_id else None
-    return jsonify(batch_status=batch.status, job_status=job and job.status, progress=job and job.progress)
+    return jsonify(batch_status=batch.status, closed=batch.is_closed, job_status=job and job.status,
+                   progress=job and job.progress)
 
 
 @bp.get("/batches/<int:batch_id>/bank-file.csv")

@@ -100,6 +100,7 @@ def detail(tender_id: int):
     my_bids = [b for b in tender.bids if viewer and b.provider_id == viewer.id]
     context = {
         "tender": tender, "is_owner": is_owner, "my_bid": my_bid, "my_bids": my_bids,
+        "actions": tenders.allowed_actions(tender, viewer),
         "bid_problem": bidding.eligibility_problem(viewer, tender) if viewer and viewer.is_provider else None,
         "bid_count": bidding.visible_bid_count(tender, viewer),
         "questions": questions.visible_questions(viewer, tender.id),

@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from extensions import db
 from models import LedgerAccount, Payout, PayoutBatch, User
+from models.payout import BATCH_OPEN, BatchStatus, PayoutStatus
+from models.status import transition
 from models.types import utcnow
 from services import ledger, payouts, stripe_gateway
 from services.errors import NotFound
@@ -29,21 +31,22 @@ def run_batch(batch_id: int, progress=None) -> dict:
     batch = db.session.get(PayoutBatch, batch_id)
     if batch is None:
         raise NotFound()
-    if batch.status == "collecting":
+    if batch.status == BatchStatus.COLLECTING:
         _collect(batch, progress)
-        _advance(batch_id, "paying" if batch.method == "stripe" else "closed")
-    if batch.status == "paying":
+        _advance(batch_id, BatchStatus.PAYING if batch.method == "stripe" else BatchStatus.CLOSED)
+    if batch.status == BatchStatus.PAYING:
         unsettled = _pay_by_stripe(batch, progress)
         if not unsettled:
-            _advance(batch_id, "closed")
+            _advance(batch_id, BatchStatus.CLOSED)
     return payouts.summary(db.session.get(PayoutBatch, batch_id, populate_existing=True))
 
 
-def _advance(batch_id: int, status: str) -> None:
+def _advance(batch_id: int, status: BatchStatus) -> None:
+    """Move the batch on, unless another run already has (then there is nothing to do)."""
     batch = locked_get(PayoutBatch, batch_id)
-    if batch.status in ("collecting", "paying") and batch.status != status:
-        batch.status = status
-        if status == "closed":
+    if batch.status in BATCH_OPEN and batch.status != status:
+        transition(batch, status)
+        if status == BatchStatus.CLOSED:
             batch.open_slot, batch.closed_at = None, utcnow()
     db.session.commit()
 
@@ -70,7 +73,7 @@ def _collect(batch: PayoutBatch, progress) -> None:
             # Hold off every other debit of a payable until commit; a second run of this batch waits
             # too, then sees the debits made here.
             ledger.lock_payables_for_settlement()
-            if locked_get(PayoutBatch, batch.id).status != "collecting":
+            if locked_get(PayoutBatch, batch.id).status != BatchStatus.COLLECTING:
                 db.session.rollback()  # a run that started from a stale read: another one closed the batch
                 return
             payouts.take_payouts(batch, chunk[0], chunk[-1])
@@ -98,12 +101,13 @@ def _planned_with_values():
 
 def _pay_by_stripe(batch: PayoutBatch, progress) -> int:
     """Send each pending payout's transfer; returns how many are still pending (a network error)."""
-    ids = db.session.scalars(select(Payout.id).where(Payout.batch_id == batch.id, Payout.status == "pending")
+    ids = db.session.scalars(select(Payout.id).where(Payout.batch_id == batch.id,
+                                                      Payout.status == PayoutStatus.PENDING)
                              .order_by(Payout.id)).all()
     unsettled = 0
     for done, payout_id in enumerate(ids, 1):
         payout = locked_get(Payout, payout_id)
-        if payout.status == "pending":
+        if payout.status == PayoutStatus.PENDING:
             try:
                 transfer = _transfer_for(batch, payout)
             except (stripe.InvalidRequestError, stripe.PermissionError) as exc:
