@@ -169,7 +169,7 @@ def _tenders(brands, p) -> None:
     tenders.close_tender(moshan, shoot.id)
     contract = evaluation.award(moshan, shoot.id, won.id)
     first = contract.milestones[0]
-    escrow.fund(moshan, first.id)
+    funding.fund(moshan, first.id)
     escrow.deliver(p["guangying"], first.id, "Shooting plan, mood board and the studio booking for both days.",
                    ["https://pan.example.com/s/spring-tea-plan"])
     # Past its deadline: evaluating by time, with no job needed.
@@ -198,7 +198,7 @@ def _track_record(brands, provider) -> None:
         tenders.close_tender(brand, tender.id)
         contract = evaluation.award(brand, tender.id, bid.id)
         for n, milestone in enumerate(contract.milestones):
-            escrow.fund(brand, milestone.id)
+            funding.fund(brand, milestone.id)
             kpis.record_result(brand, milestone.id, tender.kpis[0].id, (34, 31, 27)[n])
             escrow.deliver(provider, milestone.id, "Delivered: see the shared folder.",
                            ["https://pan.example.com/s/videos"])

@@ -2,6 +2,7 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from zoneinfo import available_timezones
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -148,8 +149,6 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
 
 
 def update_settings(user: User, *, display_name: str, locale: str | None, timezone: str) -> User:
-    from zoneinfo import available_timezones
-
     display_name = (display_name or "").strip()
     check({
         "display_name": not 1 <= len(display_name) <= 100 and _l("Enter a name of 1 to 100 characters."),

@@ -10,7 +10,17 @@ from sqlalchemy import and_, case, func, select
 
 from extensions import db
 from i18n import money
-from models import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile, Milestone, StripePayment, StripeRefund, User
+from models import (
+    Contract,
+    Dispute,
+    DisputeEvent,
+    DisputeEvidence,
+    EvidenceFile,
+    Milestone,
+    StripePayment,
+    StripeRefund,
+    User,
+)
 from models.contract import DISPUTABLE, MilestoneStatus
 from models.dispute import DISPUTE_REASONS, DisputeStatus
 from models.status import transition
@@ -281,8 +291,6 @@ def queue(*, status: str = DisputeStatus.OPEN, reason: str | None = None, overdu
 def record_of(provider_id: int) -> dict:
     """A provider's dispute record for ratings: disputes on its milestones and how they ended.
     Lost = decided with provider_amount below half the milestone."""
-    from models import Contract
-
     lost = and_(Dispute.status == DisputeStatus.RESOLVED, Dispute.provider_amount * 2 < Milestone.amount)
     row = db.session.execute(
         select(func.count(Dispute.id),

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from extensions import db
+from i18n.labels import MILESTONE_STATUS_LABELS
 from models import Contract, DeliveryFile, LedgerAccount, Milestone, MilestoneDelivery, MilestoneEvent, User
 from models.contract import SETTLED, ContractStatus, MilestoneStatus
 from models.status import IllegalTransition, can_move
@@ -35,7 +36,7 @@ def milestone_for(viewer: User | None, milestone_id: int, *, lock: bool = False)
     return milestone
 
 
-def _as_brand(actor: User, milestone_id: int) -> Milestone:
+def as_brand(actor: User, milestone_id: int) -> Milestone:
     milestone = milestone_for(actor, milestone_id, lock=True)
     if actor.id != milestone.contract.brand_id:
         raise Forbidden(_l("Only the contract's brand can do that."))
@@ -76,8 +77,6 @@ def restore_after_dispute(milestone: Milestone, status: MilestoneStatus, actor: 
 
 
 def _status_label(status: str):
-    from i18n.labels import MILESTONE_STATUS_LABELS
-
     return MILESTONE_STATUS_LABELS.get(status, status)
 
 
@@ -132,15 +131,6 @@ def net_on_release(milestone: Milestone) -> int:
 class FundResult:
     status: str  # "funded", or "awaiting_payment" while Stripe collects the card
     client_secret: str | None = None
-
-
-def fund(actor: User, milestone_id: int) -> FundResult:
-    milestone = _as_brand(actor, milestone_id)
-    if milestone.status != MilestoneStatus.PENDING:
-        raise Conflict(_l("This milestone is already funded or closed."), code="illegal_transition")
-    from services.funding import backend
-
-    return backend().fund(actor, milestone)
 
 
 def mark_funded(milestone: Milestone, actor: User | None, source: str) -> None:
@@ -202,7 +192,7 @@ def deliver(actor: User, milestone_id: int, note: str, links: list[str] | None =
 
 
 def request_changes(actor: User, milestone_id: int, note: str) -> Milestone:
-    milestone = _as_brand(actor, milestone_id)
+    milestone = as_brand(actor, milestone_id)
     note = (note or "").strip()
     check({"note": not 3 <= len(note) <= 5000 and _l("Say what needs to change (3 to 5000 characters).")})
     transition(milestone, MilestoneStatus.CHANGES_REQUESTED, actor, note=note, version=len(milestone.deliveries))
@@ -213,7 +203,7 @@ def request_changes(actor: User, milestone_id: int, note: str) -> Milestone:
 
 
 def accept(actor: User, milestone_id: int) -> Milestone:
-    milestone = _as_brand(actor, milestone_id)
+    milestone = as_brand(actor, milestone_id)
     release(milestone, actor)
     return milestone
 
@@ -245,21 +235,6 @@ def release(milestone: Milestone, actor: User | None, *, auto: bool = False) -> 
                          "milestone_auto_released" if auto else "milestone_released", to=_link(milestone),
                          milestone=milestone.title)
     complete_if_settled(milestone.contract)
-
-
-def cancel(actor: User, milestone_id: int) -> Milestone:
-    """A brand may drop a milestone it has not funded; no money has moved, so none moves back."""
-    milestone = _as_brand(actor, milestone_id)
-    if milestone.status != MilestoneStatus.PENDING:
-        raise Conflict(_l("Only a milestone that is not funded yet can be cancelled."), code="illegal_transition")
-    transition(milestone, MilestoneStatus.CANCELLED, actor)
-    from services.funding import backend
-
-    backend().abandon(milestone)  # an open card payment is cancelled (or refunded if it lands anyway)
-    notifications.notify([milestone.contract.provider_id], "milestone_cancelled", to=_link(milestone),
-                         milestone=milestone.title)
-    complete_if_settled(milestone.contract)
-    return milestone
 
 
 def complete_if_settled(contract: Contract) -> None:

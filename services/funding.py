@@ -3,10 +3,13 @@ transfer recorded by finance) or Stripe (a card payment confirmed by a signed we
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from models import User
-from services import destinations, ledger
-from services.errors import check
+from models import Milestone, User
+from models.catalog import CURRENCIES
+from models.contract import MilestoneStatus
+from services import destinations, escrow, ledger, notifications
+from services.errors import Conflict, check
 from services.escrow import FundResult, fund_from_wallet
+from services.stripe_funding import StripeBackend
 
 
 class LedgerBackend:
@@ -21,17 +24,36 @@ class LedgerBackend:
 
 def backend():
     if current_app.config.get("STRIPE_SECRET_KEY"):
-        from services.stripe_funding import StripeBackend
-
         return StripeBackend()
     return LedgerBackend()
+
+
+# A brand funds a milestone, or drops one it has not funded, through the backend in use (escrow keeps
+# the milestone's states; the backends decide how money arrives).
+def fund(actor: User, milestone_id: int) -> FundResult:
+    milestone = escrow.as_brand(actor, milestone_id)
+    if milestone.status != MilestoneStatus.PENDING:
+        raise Conflict(_l("This milestone is already funded or closed."), code="illegal_transition")
+    return backend().fund(actor, milestone)
+
+
+def cancel(actor: User, milestone_id: int) -> Milestone:
+    """A brand may drop a milestone it has not funded; no money has moved, so none moves back."""
+    milestone = escrow.as_brand(actor, milestone_id)
+    if milestone.status != MilestoneStatus.PENDING:
+        raise Conflict(_l("Only a milestone that is not funded yet can be cancelled."), code="illegal_transition")
+    escrow.transition(milestone, MilestoneStatus.CANCELLED, actor)
+    backend().abandon(milestone)  # an open card payment is cancelled (or refunded if it lands anyway)
+    notifications.notify([milestone.contract.provider_id], "milestone_cancelled",
+                         to=destinations.milestone(milestone.contract_id, milestone.id),
+                         milestone=milestone.title)
+    escrow.complete_if_settled(milestone.contract)
+    return milestone
 
 
 def record_deposit(staff: User, brand: User | None, amount: int, currency: str, reference: str):
     """Platform finance records a brand's bank transfer into its wallet. The bank reference is the
     posting key, so the same transfer can never be credited twice."""
-    from models.catalog import CURRENCIES
-
     reference = (reference or "").strip()
     check({
         "user_id": (brand is None or not brand.is_brand) and _l("Choose a brand account."),
@@ -41,14 +63,11 @@ def record_deposit(staff: User, brand: User | None, amount: int, currency: str, 
     })
     key = f"deposit:{currency}:{reference}"
     if ledger.is_posted(key):
-        from services.errors import Conflict
-
         raise Conflict(_l("A deposit with this bank reference is already recorded."), code="duplicate_deposit")
     posting = ledger.post(key, "deposit", [(ledger.clearing("bank_clearing", currency), -amount),
                                            (ledger.wallet(brand, currency), amount)],
                           memo=f"bank transfer {reference}", actor_id=staff.id, reference=reference,
                           meta={"brand_id": brand.id})
-    from services import notifications
 
     notifications.notify([brand.id], "deposit_recorded", to=destinations.WALLET, amount=amount, currency=currency)
     return posting

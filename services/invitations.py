@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
-from models import TenderInvitation, User
+from models import Tender, TenderInvitation, User
 from models.tender import TenderStatus
 from services import destinations, notifications
 from services.errors import Conflict, check
@@ -33,8 +33,6 @@ def invite(brand: User, tender_id: int, provider_ids: list[int]) -> list[TenderI
 
 def invitations_of(provider: User) -> list[TenderInvitation]:
     """Invitations to tenders still open for bids, newest first."""
-    from models import Tender
-
     return list(db.session.scalars(
         select(TenderInvitation).join(Tender).where(TenderInvitation.provider_id == provider.id,
                                                     Tender.status == TenderStatus.OPEN)

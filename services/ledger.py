@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from extensions import db
 from models import LedgerAccount, LedgerEntry, LedgerPosting, User
 from models.types import utcnow
+from services.pagination import paginate
 
 
 class UnbalancedPosting(ValueError):
@@ -175,8 +176,6 @@ def balances_of(user: User) -> list[Balance]:
 
 
 def entries_of(user: User, page: int = 1, per_page: int = 50):
-    from services.pagination import paginate
-
     stmt = (select(LedgerEntry).join(LedgerAccount).join(LedgerPosting)
             .where(LedgerAccount.user_id == user.id)
             .order_by(LedgerPosting.created_at.desc(), LedgerEntry.id.desc()))

@@ -4,7 +4,9 @@ from sqlalchemy import select
 
 from extensions import db
 from models import PayoutAccount, User
+from services import stripe_gateway
 from services.errors import Conflict, Forbidden, check
+from services.payouts import method
 
 
 def of(provider: User) -> PayoutAccount | None:
@@ -23,8 +25,6 @@ def _own(provider: User) -> PayoutAccount:
 
 def can_be_paid(provider: User) -> bool:
     """Batches only pay providers whose destination can receive money on the active backend."""
-    from services.payouts import method
-
     account = of(provider)
     if account is None:
         return False
@@ -48,8 +48,6 @@ def save_bank_details(provider: User, *, account_name: str, bank_name: str, acco
 def start_stripe_onboarding(provider: User, *, return_url: str, refresh_url: str) -> str:
     """Create the provider's Express account once (idempotent per provider), then a fresh onboarding
     link; returns the URL to send the provider to."""
-    from services import stripe_gateway
-
     account = _own(provider)
     if account.stripe_account_id is None:
         created = stripe_gateway.create_express_account(email=provider.email, provider_id=provider.id,
@@ -62,8 +60,6 @@ def start_stripe_onboarding(provider: User, *, return_url: str, refresh_url: str
 
 def refresh_stripe_status(provider: User) -> PayoutAccount:
     """Copy Stripe's view of the account: payouts only go to accounts that can receive them."""
-    from services import stripe_gateway
-
     account = of(provider)
     if account is None or account.stripe_account_id is None:
         raise Conflict(_l("Connect a Stripe account first."), code="no_stripe_account")
@@ -75,8 +71,6 @@ def apply_stripe_account(remote) -> str:
     """The `account.updated` webhook: Stripe enabled or disabled payouts to a provider's account. Events
     can arrive late and out of order, so the event only says which account changed: its state is read
     from Stripe now (if that fails, the webhook answers an error and Stripe delivers it again)."""
-    from services import stripe_gateway
-
     remote = remote.to_dict() if hasattr(remote, "to_dict") else remote
     account = db.session.scalar(select(PayoutAccount).where(PayoutAccount.stripe_account_id == remote.get("id")))
     if account is None:

@@ -1,6 +1,7 @@
 """Questions on a tender. Answers are public to every bidder; who asked is never shown."""
 from flask_babel import lazy_gettext as _l
 
+from extensions import db
 from models import TenderQuestion, User
 from models.tender import TenderStatus
 from models.types import utcnow
@@ -25,8 +26,6 @@ def ask(provider: User, tender_id: int, text: str) -> TenderQuestion:
 
 
 def answer(brand: User, question_id: int, text: str) -> TenderQuestion:
-    from extensions import db
-
     question = db.session.get(TenderQuestion, question_id)
     if question is None:
         raise NotFound()
@@ -52,8 +51,6 @@ def visible_questions(viewer: User | None, tender_id: int) -> list[TenderQuestio
 
 
 def tender_id_of(question_id: int) -> int:
-    from extensions import db
-
     question = db.session.get(TenderQuestion, question_id)
     if question is None:
         raise NotFound()

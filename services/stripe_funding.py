@@ -10,7 +10,7 @@ from models import LedgerPosting, Milestone, StripePayment
 from models.contract import MilestoneStatus
 from models.status import transition
 from models.stripe import OPEN, PaymentStatus
-from services import destinations, ledger, notifications, stripe_gateway
+from services import destinations, ledger, notifications, payout_accounts, stripe_gateway
 from services.escrow import FundResult, mark_funded
 from services.locking import locked_get
 
@@ -88,7 +88,6 @@ def handle_event(event) -> str:
     if event["type"] == "payment_intent.canceled":
         return _canceled(event["data"]["object"])
     if event["type"] == "account.updated":  # a provider's Connect account gained or lost payouts
-        from services import payout_accounts
 
         return payout_accounts.apply_stripe_account(event["data"]["object"])
     return "ignored"

@@ -4,13 +4,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
 from i18n import duration
 from i18n.labels import TENDER_STATUS_LABELS
-from models import Tender, TenderKpi, User
+from models import Bid, Tender, TenderKpi, User
 from models.bid import LIVE, BidStatus
 from models.catalog import CATEGORIES, CURRENCIES, ROUND_KINDS
 from models.status import IllegalTransition, can_move, transition
@@ -277,9 +277,6 @@ def bid_count(tender: Tender) -> int:
 
 def bid_counts(tender_ids: list[int]) -> dict[int, int]:
     """`bid_count` for a whole page of tenders, in one query."""
-    from sqlalchemy import func
-
-    from models import Bid
 
     if not tender_ids:
         return {}

@@ -5,6 +5,7 @@ import inspect
 import logging
 from pathlib import Path
 
+import grimp
 import pytest
 
 from app import create_app
@@ -35,6 +36,14 @@ def test_every_job_a_service_or_route_queues_is_a_job_of_the_workers():
             "recompute_all_ratings"} <= set(named)
     for name, where in named.items():
         assert inspect.isfunction(getattr(jobs, name, None)), f"{where} queues {name}, which workers.jobs lacks"
+
+
+def test_no_module_imports_itself_back_through_others():
+    """No import cycle anywhere in the app, function-level imports included (grimp sees those too)."""
+    graph = grimp.build_graph("services", "workers", "blueprints", "models", "texts", "i18n", "demo", cache_dir=None)
+    cycles = [(m, n) for m in graph.modules for n in graph.find_modules_directly_imported_by(m)
+              if graph.chain_exists(importer=n, imported=m)]
+    assert cycles == []
 
 
 def test_only_the_runners_commit_in_services():

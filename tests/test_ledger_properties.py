@@ -95,7 +95,7 @@ class EscrowMachine(RuleBasedStateMachine):
     @rule(index=st.integers(0, 8))
     def fund(self, index):
         m = self._milestone(index)
-        self._try(lambda: escrow.fund(self._brand_of(m), m.id))
+        self._try(lambda: funding.fund(self._brand_of(m), m.id))
 
     @rule(index=st.integers(0, 8))
     def deliver(self, index):
@@ -128,7 +128,7 @@ class EscrowMachine(RuleBasedStateMachine):
     @rule(index=st.integers(0, 8))
     def cancel(self, index):
         m = self._milestone(index)
-        self._try(lambda: escrow.cancel(self._brand_of(m), m.id))
+        self._try(lambda: funding.cancel(self._brand_of(m), m.id))
 
     def _open_dispute_of(self, m: Milestone):
         return db.session.scalar(select(Dispute).where(Dispute.milestone_id == m.id, Dispute.status == "open"))

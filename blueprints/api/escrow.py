@@ -37,7 +37,7 @@ def get_milestone(milestone_id: int):
 def fund(milestone_id: int):
     """Ledger backend: from the brand's wallet, or 409 `insufficient_funds`. Stripe backend:
     `awaiting_payment` with a client secret; `funded` once Stripe's signed webhook confirms."""
-    result = escrow.fund(current_api_user(), milestone_id)
+    result = funding.fund(current_api_user(), milestone_id)
     return FundOut(status=result.status, client_secret=result.client_secret)
 
 
@@ -70,7 +70,7 @@ def accept(milestone_id: int):
 @api_route("/milestones/<int:milestone_id>/cancel", "POST", summary="Cancel a milestone that is not funded",
            tag="Contracts", response=MilestoneStatusOut, roles=("brand",), errors=(403, 404, 409))
 def cancel(milestone_id: int):
-    milestone = escrow.cancel(current_api_user(), milestone_id)
+    milestone = funding.cancel(current_api_user(), milestone_id)
     return MilestoneStatusOut(id=milestone.id, status=milestone.status)
 
 

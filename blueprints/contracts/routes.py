@@ -8,7 +8,7 @@ from blueprints.disputes.forms import DisputeForm
 from blueprints.downloads import send_one_of
 from blueprints.reviews.forms import ReasonForm, ReplyForm, ReviewForm
 from blueprints.web import ActionForm, perform, role_required, submitted
-from services import contracts, escrow, kpis, ledger
+from services import contracts, escrow, funding, kpis, ledger, stripe_funding
 from services import reviews as review_service
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -64,7 +64,7 @@ def _back(milestone_id: int):
 @role_required("brand")
 def fund(milestone_id: int):
     if submitted(ActionForm()):
-        result = perform(lambda: escrow.fund(current_user, milestone_id))
+        result = perform(lambda: funding.fund(current_user, milestone_id))
         if result and result.status == "awaiting_payment":
             return redirect(url_for("contracts.pay", milestone_id=milestone_id))
         if result:
@@ -76,8 +76,6 @@ def fund(milestone_id: int):
 @role_required("brand")
 def pay(milestone_id: int):
     """Stripe backend: collect the card for the milestone's PaymentIntent with Stripe.js."""
-    from services import stripe_funding
-
     milestone = escrow.milestone_for(current_user, milestone_id)
     if current_user.id != milestone.contract.brand_id:
         abort(404)
@@ -126,7 +124,7 @@ def accept(milestone_id: int):
 @role_required("brand")
 def cancel(milestone_id: int):
     if submitted(ActionForm()):
-        perform(lambda: escrow.cancel(current_user, milestone_id), success=_("The milestone is cancelled."))
+        perform(lambda: funding.cancel(current_user, milestone_id), success=_("The milestone is cancelled."))
     return _back(milestone_id)
 
 

@@ -3,6 +3,7 @@ import stripe
 from flask import Blueprint, current_app, jsonify, request
 
 from extensions import csrf, db
+from services import stripe_funding, stripe_gateway
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
@@ -10,8 +11,6 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 @bp.post("/stripe")
 @csrf.exempt
 def stripe_events():
-    from services import stripe_funding, stripe_gateway
-
     if not current_app.config.get("STRIPE_WEBHOOK_SECRET"):
         return jsonify(error={"code": "not_configured", "message": "Stripe is not configured"}), 404
     try:
