@@ -11,7 +11,8 @@ from flask_babel import force_locale
 
 from extensions import db
 from models import ProviderProfile, User
-from services import disputes, escrow, rating_jobs, ratings, reviews
+from services import disputes, escrow, ratings, reviews
+from services.runners import ratings as rating_runner
 from texts import rating_text
 from texts.notifications import render
 
@@ -31,7 +32,7 @@ def rated_provider(track_record, app):
         brand.post(f"/contracts/{contract}/reviews", json=scores)
         provider.post(f"/contracts/{contract}/reviews", json=scores)
     with app.app_context():
-        rating_jobs.recompute_dirty()
+        rating_runner.recompute_dirty()
         assert db.session.get(ProviderProfile, provider_id).stars is not None
     return provider_id
 
