@@ -18,7 +18,7 @@ from models import Bid, Contract, Dispute, LedgerAccount, LedgerEntry, Milestone
 from models.types import utcnow
 from services import disputes, escrow, funding, ledger
 from services.errors import DomainError
-from tests.conftest import empty_database, make_app
+from tests.support.backends import empty_database, make_app
 
 APP = make_app()
 BPS = APP.config["COMMISSION_BPS"]
