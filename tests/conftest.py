@@ -31,9 +31,11 @@ def app():
 
 
 @pytest.fixture(autouse=True)
-def _clean(app):
-    empty_database(app)
-    yield
+def _clean(request, app):
+    """Every test starts on an empty database, except those marked `shared_data`: they only read what
+    a module-scoped fixture wrote once (that fixture empties the database before writing)."""
+    if request.node.get_closest_marker("shared_data") is None:
+        empty_database(app)
 
 
 @pytest.fixture

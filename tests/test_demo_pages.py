@@ -8,14 +8,20 @@ from demo.seed import DEMO_PASSWORD
 from extensions import db
 from models import Bid, Contract, ProviderProfile, Tender, User
 from services import disputes
+from tests.support.backends import empty_database
 from tests.support.web import form_post
 
 LOGINS = {"admin": "staff@witkey.demo", "brand": "moshan@witkey.demo", "provider": "guangying@witkey.demo",
           "brand_big": "hanfeng@witkey.demo"}
 
 
-@pytest.fixture
+# Every test here only reads (pages, after a login): the demo is loaded once per module, not per test.
+pytestmark = pytest.mark.shared_data
+
+
+@pytest.fixture(scope="module")
 def demo(app):
+    empty_database(app)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     with app.app_context():
