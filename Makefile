@@ -1,11 +1,18 @@
 # Two commands: `make run` (serve the demo on the embedded default) and `make test` (the whole suite).
+# `make test-fast` runs the fast domain tier only, for the edit-test loop.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := app
 export PYTHONDONTWRITEBYTECODE := 1
+# pytest-xdist workers: one per core, at most 4 (each has its own database and Redis database, see
+# tests/support/backends.py). `make test WORKERS=0` runs in one process.
+WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
+# The real-parts tier: Chromium, localstripe and the fake Stripe Connect, RQ worker processes, live
+# HTTP servers, PostgreSQL races (markers set in tests/support/tiers.py). The fast tier is the rest.
+REAL_PARTS := browser or stripe or worker or live or postgres
 
-.PHONY: run test lint translations extract-messages bench clean
+.PHONY: run test test-fast lint translations extract-messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +43,14 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 
+# pytest's own exit code fails the target, including 5 (no test ran).
 test: $(VENV)/.dev translations lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(WORKERS)
+
+# The fast domain tier: services and HTTP contracts through the test client (no browser, no Stripe
+# servers, no worker processes, no live server, no PostgreSQL races); well under a minute.
+test-fast: $(VENV)/.dev translations
+	$(BIN)/pytest -n $(WORKERS) -m "not ($(REAL_PARTS))"
 
 # Refresh messages.pot and merge new strings into both catalogs (then translate them).
 extract-messages: $(VENV)/.runtime

@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -17,9 +18,20 @@ from models.types import utcnow
 from models.user import ROLES, SELF_REGISTER_ROLES
 from services.errors import Conflict, NotFound, check
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# argon2id with the library's current recommended parameters: what every real deployment uses.
+STRONG_HASHER = PasswordHasher()
+# Under TESTING only: the same algorithm at the lowest cost, so a test suite that registers thousands of
+# users does not spend most of its time hashing. A hash records its own parameters, so either hasher
+# verifies the other's hashes; outside TESTING a cheap hash is upgraded at the next login.
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 # Verified against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("witkey-timing-equaliser")
+_DUMMY_HASHES = {hasher: hasher.hash("witkey-timing-equaliser") for hasher in (STRONG_HASHER, TEST_HASHER)}
+
+
+def _hasher() -> PasswordHasher:
+    """The hasher for the current app, chosen when called (the config is read per app, not at import)."""
+    return TEST_HASHER if current_app.config.get("TESTING") else STRONG_HASHER
+
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -68,7 +80,7 @@ def _create_user(*, email, password, role, display_name) -> User:
     if User.by_email(email):
         raise Conflict(_l("An account with this e-mail already exists."), code="email_taken",
                        fields={"email": _l("Already registered.")})
-    user = User(email=email, password_hash=_hasher.hash(password), role=role, display_name=display_name)
+    user = User(email=email, password_hash=_hasher().hash(password), role=role, display_name=display_name)
     db.session.add(user)
     if role == "brand":
         user.brand_profile = BrandProfile(store_name=display_name)
@@ -81,24 +93,25 @@ def _create_user(*, email, password, role, display_name) -> User:
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, else None (same cost either way)."""
     user = User.by_email(normalise_email(email))
+    hasher = _hasher()
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        hasher.verify(user.password_hash if user else _DUMMY_HASHES[hasher], password or "")
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     return user
 
 
 def change_password(user: User, current: str, new: str) -> None:
     try:
-        _hasher.verify(user.password_hash, current or "")
+        _hasher().verify(user.password_hash, current or "")
     except (VerificationError, InvalidHashError):
         check({"current_password": _l("This is not your current password.")})
     check({"new_password": _password_error(new)})
-    user.password_hash = _hasher.hash(new)
+    user.password_hash = _hasher().hash(new)
 
 
 def _digest(raw: str) -> str:

@@ -4,7 +4,9 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import ApiToken, User
-from tests.conftest import PASSWORD, make_app
+from services.accounts import revoke_token
+from tests.support.backends import make_app
+from tests.support.web import PASSWORD
 
 
 def count(app, model) -> int:
@@ -84,8 +86,6 @@ def test_me_without_a_valid_token_is_401(client, header):
 
 
 def test_tokens_are_stored_hashed_and_revocation_ends_access(api, app, make_user):
-    from services.accounts import revoke_token
-
     user = make_user("provider")
     caller = api(user)
     with app.app_context():

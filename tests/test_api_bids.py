@@ -1,13 +1,17 @@
 """Bids endpoints of the contract, including every illegal transition answering 409."""
+import hashlib
 import io
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import Bid, BidRevision, Contract, Milestone
-from tests.factories import bid_payload, in_days
+from models import Bid, BidRevision, Contract, Milestone, ProviderProfile
+from services.markdown import render
+from tests.support.factories import bid_payload, in_days
 
 
 def bids_in_db(app) -> int:
@@ -73,8 +77,6 @@ def test_one_live_bid_per_provider(market, app):
 
 def test_partial_unique_index_is_the_last_guard(market, app):
     """Even a write that skips the service check cannot create a second live bid."""
-    from sqlalchemy.exc import IntegrityError
-
     m = market(1)
     first = m.bid(0)
     with app.app_context():
@@ -140,8 +142,6 @@ def test_withdraw_rules(market):
 
 
 def test_verified_only_and_min_stars(market, app, make_user):
-    from models import ProviderProfile
-
     m = market(1, requires_verified=True)
     r = m.providers[0].post(f"/tenders/{m.tender_id}/bids", json=bid_payload())
     assert r.status_code == 403 and r.json["error"]["code"] == "verification_required"
@@ -168,7 +168,6 @@ def test_attachments_stored_with_hash_and_served_only_to_allowed(market, make_us
                                    headers={"Authorization": f"Bearer {m.providers[0].token}"},
                                    content_type="multipart/form-data")
     assert r.status_code == 201, r.json
-    import hashlib
     assert r.json["sha256"] == hashlib.sha256(pdf).hexdigest() and r.json["filename"] == "deck.pdf"
     url = r.json["url"][len("/api/v1"):]
     got = m.brand.get(url)
@@ -188,9 +187,6 @@ def test_attachments_stored_with_hash_and_served_only_to_allowed(market, make_us
 
 
 def test_proposal_markdown_cannot_inject_script():
-    from html.parser import HTMLParser
-
-    from services.markdown import render
 
     class Elements(HTMLParser):
         def __init__(self):
@@ -312,3 +308,22 @@ def test_sealed_opening_hides_contents_even_from_the_brand_until_close(market):
     m.close()
     items = m.brand.get(f"/tenders/{m.tender_id}/bids").json["items"]
     assert items[0]["sealed"] is False and items[0]["amount"] == 450000_00 and items[0]["provider"]["display_name"]
+
+
+def test_slot_far_in_the_future_is_422(market):
+    m = market(1, rounds=["pitch"])
+    bid = m.bid(0)
+    m.close()
+    r = m.brand.post(f"/bids/{bid['id']}/slots", json={"starts_at": "9999-12-31T23:59:00-05:00", "location": "here"})
+    assert r.status_code == 422
+    later = m.brand.post(f"/bids/{bid['id']}/slots", json={"starts_at": in_days(800), "location": "here"})
+    assert later.status_code == 422
+
+
+def test_withdrawn_bid_cannot_be_awarded_afterwards(market):
+    m = market(2)
+    a, b = m.bid(0), m.bid(1)
+    m.close()
+    assert m.providers[0].post(f"/bids/{a['id']}/withdraw").status_code == 200
+    assert m.brand.post(f"/tenders/{m.tender_id}/award", json={"bid_id": a["id"]}).status_code == 409
+    assert m.brand.post(f"/tenders/{m.tender_id}/award", json={"bid_id": b["id"]}).status_code == 201

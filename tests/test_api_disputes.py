@@ -4,7 +4,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from tests.test_api_escrow import balances, postings
+from services.disputes import record_of
+from tests.support.ledger import balances, postings
+from workers import jobs
 
 
 @pytest.fixture
@@ -32,7 +34,6 @@ def test_open_freezes_the_milestone_and_stops_the_clock(disputed, app):
     assert detail["status"] == "disputed" and detail["auto_release_at"] is None
     assert d.brand.post(f"/milestones/{d.milestone_ids[0]}/accept").status_code == 409
     with time_machine.travel(datetime.now(UTC) + timedelta(days=30), tick=False), app.app_context():
-        from workers import jobs
         assert jobs.release_due_milestones()["released"] == 0
     second = d.provider.post(f"/milestones/{d.milestone_ids[0]}/disputes", json={"reason": "other"})
     assert second.status_code == 409  # one open dispute per milestone
@@ -170,10 +171,22 @@ def test_a_decision_is_corrected_by_a_separate_adjustment(disputed, app):
 
 
 def test_provider_dispute_record_is_queryable(disputed, app):
-    from services.disputes import record_of
-
     d = disputed()
     d.staff.post(f"/disputes/{d.dispute_id}/resolve", json={"provider_amount": 20000, "reason": "Mostly unusable."})
     provider_id = d.provider.get("/me").json["id"]
     with app.app_context():
         assert record_of(provider_id) == {"disputes": 1, "decided": 1, "lost": 1, "withdrawn": 0}
+
+
+def test_a_disputed_milestone_cannot_be_delivered_or_changed_out_of_the_dispute(deal):
+    d = deal()
+    d.deposit(150000_00)
+    d.fund(0)
+    d.deliver(0)
+    mid = d.milestone_ids[0]
+    dispute = d.brand.post(f"/milestones/{mid}/disputes", json={"reason": "quality"}).json["id"]
+    assert d.provider.post(f"/milestones/{mid}/deliver", json={"note": "again"}).status_code == 409
+    assert d.brand.post(f"/milestones/{mid}/request-changes", json={"note": "redo"}).status_code == 409
+    assert d.milestone(0)["status"] == "disputed"
+    history = d.staff.get(f"/disputes/{dispute}").json["history"]
+    assert history[0]["detail"]["previous_status"] == "delivered"

@@ -1,23 +1,14 @@
 """Escrow on the ledger backend: deposits, fund, deliver, request changes, accept → release with
 commission, cancel, completion, Idempotency-Key, and the ledger's own guarantees."""
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import LedgerEntry, LedgerPosting
+from models import LedgerEntry, LedgerPosting, Milestone
+from models.ledger import AppendOnlyError
 from services import ledger
-
-
-def balances(caller) -> dict:
-    return {b["account"].split(":")[0]: b["amount"] for b in caller.get("/me").json["balances"]}
-
-
-def postings(app, kind=None) -> int:
-    with app.app_context():
-        stmt = select(func.count()).select_from(LedgerPosting)
-        if kind:
-            stmt = stmt.where(LedgerPosting.kind == kind)
-        return db.session.scalar(stmt)
+from tests.support.ledger import balances, postings
 
 
 def test_deposit_rules(deal, api, make_user):
@@ -169,8 +160,6 @@ def test_ledger_summary_sums_to_zero_and_refuses_bad_postings(deal, app):
 
 
 def test_entries_are_append_only(deal, app):
-    from models.ledger import AppendOnlyError
-
     d = deal()
     d.deposit(1000)
     with app.app_context():
@@ -186,8 +175,6 @@ def test_entries_are_append_only(deal, app):
 
 
 def test_a_posting_key_posts_once_enforced_by_the_database(deal, app):
-    from sqlalchemy.exc import IntegrityError
-
     d = deal()
     d.deposit(1000, "BANK-ONCE")
     with app.app_context():
@@ -220,3 +207,17 @@ def test_a_refusal_is_replayed_for_the_same_key(deal, app):
     assert postings(app, "fund") == 0
     fresh = d.brand.post(f"/milestones/{mid}/fund", headers={"Idempotency-Key": "fund-after-deposit"})
     assert fresh.status_code == 200 and postings(app, "fund") == 1
+
+
+def test_escrow_pays_out_once_even_if_the_state_were_wrong(deal, app):
+    d = deal()
+    d.deposit(150000_00)
+    d.release(0)
+    with app.app_context():  # simulate a lost update that put the milestone back to delivered
+        db.session.execute(update(Milestone).where(Milestone.id == d.milestone_ids[0]).values(status="delivered"))
+        db.session.commit()
+    r = d.brand.post(f"/milestones/{d.milestone_ids[0]}/accept")
+    assert r.status_code == 409 and r.json["error"]["code"] == "escrow_empty"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LedgerPosting)
+                                 .where(LedgerPosting.kind == "release")) == 1

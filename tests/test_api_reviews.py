@@ -3,6 +3,11 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
+from extensions import db
+from models import BrandProfile, Review
+from services import reviews
+from services.registration_numbers import complete
+
 SCORES = {"quality": 5, "communication": 4, "timeliness": 4, "professionalism": 5}
 
 
@@ -49,10 +54,6 @@ def test_invalid_scores(track_record):
 def test_same_company_is_judged_by_the_providers_verified_number(track_record, api, make_user, app):
     """A number the provider only claims (pending verification) blocks nothing: claiming the brand's
     public number must not silence the brand. The number staff verified does."""
-    from extensions import db
-    from models import BrandProfile
-    from services.registration_numbers import complete
-
     provider, provider_id, [(brand_a, claimed), (brand_b, verified)] = track_record(2, brands=2)
     numbers = complete("91330100MA2999999"), complete("91330100MA2888888")
     with app.app_context():
@@ -99,10 +100,6 @@ def test_a_review_written_before_the_contract_ends_waits_for_the_window(deal):
 
 
 def test_the_public_list_shows_published_reviews_only(track_record, app):
-    from extensions import db
-    from models import Review
-    from services import reviews
-
     provider, provider_id, [(brand_a, lone), (brand_b, both)] = track_record(2, brands=2)
     brand_a.post(f"/contracts/{lone}/reviews", json={"scores": SCORES, "comment": "Alone for now."})
     brand_b.post(f"/contracts/{both}/reviews", json={"scores": SCORES, "comment": "Both in."})

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from tests.factories import bid_payload, in_days
+from tests.support.factories import bid_payload, in_days
 
 
 def test_questions_answered_publicly_without_naming_who_asked(market, api):

@@ -2,13 +2,15 @@
 periodic sweep — in-process with time moved, and by a real RQ worker process on real Redis."""
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import func, select
 
 from extensions import db
 from models import LedgerPosting, Milestone
+from services import escrow
 from services.tasks import queue
-from tests.test_worker import run_worker_burst
+from tests.support.worker_processes import run_worker_burst
 from workers import jobs
 
 
@@ -48,6 +50,7 @@ def test_sweep_releases_exactly_the_due_and_reminds_first(deal, app):
     assert "milestone_auto_released" in [n["kind"] for n in d.provider.get("/notifications").json["items"]]
 
 
+@pytest.mark.worker
 def test_a_real_worker_process_releases_due_milestones_once(deal, app):
     d = deal()
     d.deposit(450000_00)
@@ -69,3 +72,27 @@ def test_a_real_worker_process_releases_due_milestones_once(deal, app):
     assert [status(app, m) for m in d.milestone_ids] == ["released", "released", "delivered"]
     assert releases(app) == 2
     assert d.staff.get("/ledger/summary").json["total"] == {"CNY": 0}
+
+
+def test_one_failing_milestone_does_not_stop_the_auto_release_sweep(deal, app, monkeypatch):
+    d = deal()
+    d.deposit(450000_00)
+    for i in range(3):
+        d.fund(i)
+        d.deliver(i)
+    with app.app_context():
+        for mid in d.milestone_ids:
+            db.session.get(Milestone, mid).delivered_at = datetime.now(UTC) - timedelta(days=15)
+        db.session.commit()
+    real = escrow.auto_release
+
+    def flaky(milestone_id, now):
+        if milestone_id == d.milestone_ids[0]:
+            raise RuntimeError("disk full")
+        return real(milestone_id, now)
+
+    monkeypatch.setattr(escrow, "auto_release", flaky)
+    with app.app_context():
+        result = jobs.release_due_milestones()
+    assert result["released"] == 2 and result["failed"] == [d.milestone_ids[0]]
+    assert [d.milestone(i)["status"] for i in range(3)] == ["delivered", "released", "released"]

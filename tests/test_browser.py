@@ -6,7 +6,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from extensions import db
+from models import PayoutBatch
 from services.runners import payout_batch
+from tests.support.factories import tender_payload
+from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("WITKEY_SCREENSHOTS")  # set to a folder to keep screenshots of each step
@@ -79,7 +83,6 @@ def test_brand_posts_tender_and_provider_finds_it(new_page):
 
 
 def login_as(page, email):
-    from tests.conftest import PASSWORD
 
     page.goto("/login")
     page.fill("#email", email)
@@ -89,7 +92,6 @@ def login_as(page, email):
 
 
 def test_provider_bids_and_brand_awards_in_the_browser(new_page, api, make_user):
-    from tests.factories import tender_payload
 
     brand_user = make_user("brand", email="brand-ui@example.com")
     make_user("provider", email="studio-ui@example.com", display_name="Guangying Studio")
@@ -134,9 +136,6 @@ def test_provider_bids_and_brand_awards_in_the_browser(new_page, api, make_user)
 def test_staff_start_a_settlement_batch_and_watch_its_progress(new_page, make_user, earnings, app):
     """The admin button asks for confirmation, the batch page polls the job's progress, and reloads
     when the worker has closed the batch."""
-    from extensions import db
-    from models import PayoutBatch
-
     earnings(3, amount=2000_00)
     staff = make_user("admin")
     page = new_page()

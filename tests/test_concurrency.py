@@ -7,12 +7,15 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from extensions import db
-from models import Bid, Contract, Milestone
+from models import Bid, Contract, LedgerAccount, LedgerPosting, Milestone, Payout, PayoutBatch
+from services import ledger
 from services.runners import payout_batch
-from tests.conftest import IS_POSTGRES
+from tests.support.backends import IS_POSTGRES
+from tests.support.factories import bid_payload
 
 
 def post_json(url: str, token: str, body: dict, **headers) -> int:
@@ -56,7 +59,6 @@ def test_concurrent_awards_of_different_bids_make_exactly_one_contract(market, l
 
 
 def test_concurrent_identical_bids_from_one_provider_make_one_live_bid(market, live_server, app):
-    from tests.factories import bid_payload
 
     m = market(1)
     url = f"{live_server.url}/api/v1/tenders/{m.tender_id}/bids"
@@ -67,8 +69,6 @@ def test_concurrent_identical_bids_from_one_provider_make_one_live_bid(market, l
 
 
 def test_fifty_concurrent_accepts_release_once(deal, live_server, app):
-    from models import LedgerPosting
-
     d = deal()
     d.deposit(150000_00)
     d.fund(0)
@@ -97,8 +97,6 @@ def test_fifty_concurrent_accepts_with_one_idempotency_key_answer_alike(deal, li
 
 
 def test_fifty_concurrent_funds_from_a_wallet_that_covers_one(deal, live_server, app):
-    from models import LedgerPosting
-
     d = deal()
     d.deposit(150000_00)  # covers exactly one milestone
     n = 50 if IS_POSTGRES else 10
@@ -127,8 +125,6 @@ def test_concurrent_funds_of_different_milestones_never_overdraw(deal, live_serv
 
 
 def test_concurrent_payout_runs_open_one_batch_and_pay_each_provider_once(live_server, app, api, make_user, earnings):
-    from models import Payout, PayoutBatch
-
     provider_ids = earnings(30)
     staff = api(make_user("admin"))
     n = 10 if IS_POSTGRES else 4
@@ -147,15 +143,10 @@ def test_concurrent_payout_runs_open_one_batch_and_pay_each_provider_once(live_s
         assert sorted(db.session.scalars(select(Payout.provider_id))) == sorted(provider_ids)
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite has one writer at a time: there is nothing to race")
+@pytest.mark.postgres  # skipped on SQLite (tests/support/tiers.py): one writer at a time, nothing to race
 def test_a_settlement_chunk_holds_off_other_debits_of_payables(app, make_user):
     """While a batch debits a chunk of payables (set-based, without row locks), a staff adjustment that
     would debit a payable waits for it, so the two never spend the same money."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
-
-    from models import LedgerAccount
-    from services import ledger
 
     provider = make_user("provider")
     with app.app_context():

@@ -1,4 +1,4 @@
-"""tests/fake_stripe_connect.py through the real `stripe` client, the way the app talks to it: Connect
+"""tests/support/fake_stripe_connect.py through the real `stripe` client, the way the app talks to it: Connect
 accounts and onboarding, transfers and reversals with Stripe's limits, 24 h idempotency, and refunds that
 wait for a transfer reversal."""
 import json
@@ -10,7 +10,7 @@ import uuid
 import pytest
 import stripe
 
-from tests.stripe_fixtures import SECRET_KEY
+from tests.support.stripe_fixtures import SECRET_KEY
 
 DAY = 24 * 3600
 

@@ -4,6 +4,7 @@ import pytest
 from flask_babel import force_locale
 
 from i18n import money, percent
+from tests.support.factories import tender_payload
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
@@ -24,7 +25,6 @@ def test_other_currencies_keep_babels_symbol(app):
 
 
 def test_pages_in_english_show_the_yen_sign(client, api, make_user):
-    from tests.factories import tender_payload
 
     tid = api(make_user("brand")).post("/tenders", json=tender_payload()).json["id"]
     html = client.get(f"/tenders/{tid}", headers={"Accept-Language": "en"}).get_data(as_text=True)

@@ -1,7 +1,9 @@
 """Both catalogs are complete; money and times are formatted for the viewer."""
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -35,8 +37,6 @@ def test_catalog_has_every_string_translated(extracted, locale):
 
 
 def test_zh_catalog_keeps_placeholders():
-    import re
-
     with (ROOT / "translations/zh_CN/LC_MESSAGES/messages.po").open("rb") as fh:
         catalog = read_po(fh, locale="zh_CN")
     placeholder = re.compile(r"%\(\w+\)[sd]")
@@ -58,8 +58,6 @@ def test_money_is_babel_currency_formatting(app):
 
 
 def test_minor_and_major_units_are_exact():
-    from decimal import Decimal
-
     assert major_units(1234567890123, "CNY") == Decimal("12345678901.23")
     assert minor_units(Decimal("0.29"), "CNY") == 29  # 0.29 * 100 is 28.999… in floats
     assert minor_units(Decimal("1.005"), "CNY") is None

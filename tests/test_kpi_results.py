@@ -2,6 +2,9 @@
 both sides (and staff deciding a dispute) see them, and they count toward the provider's rating."""
 from extensions import db
 from models import User
+from models.types import utcnow
+from services import ratings, ratings_data
+from tests.support.web import form_post, switch
 
 
 def kpi_deal(deal):
@@ -60,9 +63,6 @@ def test_a_lower_is_better_kpi_is_met_at_or_below_its_target(market, api, make_u
 
 
 def test_results_feed_the_operating_capability(deal, app):
-    from models.types import utcnow
-    from services import ratings, ratings_data
-
     d = kpi_deal(deal)
     kpi = d.brand.get(f"/contracts/{d.contract_id}/kpi-results").json["kpis"][0]["id"]
     provider = d.provider.get("/me").json["id"]
@@ -82,7 +82,6 @@ def test_the_brand_records_a_result_on_the_contract_page(client, login, deal, ap
         provider = db.session.get(User, d.provider.get("/me").json["id"])
     kpi = d.brand.get(f"/contracts/{d.contract_id}/kpi-results").json["kpis"][0]["id"]
     login(brand)
-    from tests.conftest import form_post
 
     page = f"/contracts/{d.contract_id}"
     r = form_post(client, f"/contracts/{d.contract_id}/kpi-results",
@@ -90,7 +89,6 @@ def test_the_brand_records_a_result_on_the_contract_page(client, login, deal, ap
                   follow_redirects=True, headers={"Accept-Language": "en"})
     html = r.get_data(as_text=True)
     assert "KPI result recorded" in html and f'data-testid="kpi-results-{kpi}"' in html and "28 s ✗" in html
-    from tests.test_web_bids import switch
 
     switch(client, provider)
     html = client.get(page, headers={"Accept-Language": "en"}).get_data(as_text=True)

@@ -2,6 +2,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
 
 from extensions import db, migrate
 
@@ -21,8 +22,6 @@ def test_migrations_match_models(app):
 
 
 def test_downgrade_to_base_and_back(app):
-    from flask_migrate import downgrade, upgrade
-
     with app.app_context():
         downgrade(revision="base")
         upgrade()

@@ -9,13 +9,14 @@ import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from flask import url_for
+from flask_migrate import downgrade, upgrade
 
 from blueprints.links import notification_link
 from extensions import db, migrate
 from models import Notification
 from models.types import UTCDateTime
 from services import destinations, notifications
-from tests.conftest import form_post
+from tests.support.web import form_post
 
 MIGRATION = "1838546a4051"
 
@@ -158,8 +159,6 @@ UNKNOWN_LINKS = ["", "/somewhere/else", "https://evil.example/", "//evil.example
 
 
 def test_the_migration_turns_every_old_link_into_an_endpoint_and_back(app, make_user):
-    from flask_migrate import downgrade, upgrade
-
     user = make_user("brand")
     with app.app_context():
         before = ScriptDirectory.from_config(migrate.get_config()).get_revision(MIGRATION).down_revision

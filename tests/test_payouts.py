@@ -2,15 +2,16 @@
 import csv
 import io
 
+import pytest
 from sqlalchemy import select
 
 from extensions import db
-from models import LedgerPosting, Notification, Payout, PayoutAccount, PayoutBatch
+from models import LedgerPosting, Notification, Payout, PayoutAccount, PayoutBatch, User
 from services import ledger, payouts
 from services.runners import payout_batch
 from services.tasks import queue
-from tests.payout_fixtures import backdate, credit, give_earnings, payable_balance
-from tests.test_worker import run_worker_burst
+from tests.support.payout_fixtures import backdate, credit, give_earnings, payable_balance
+from tests.support.worker_processes import run_worker_burst
 
 
 def run_batch(app) -> dict:
@@ -114,6 +115,7 @@ def test_finance_marks_bank_payouts_paid_or_failed_and_a_failure_returns_the_mon
     assert payouts_of(app, bounced) == [(800_00, "failed"), (800_00, "pending")]
 
 
+@pytest.mark.worker
 def test_payouts_api_runs_a_batch_and_shows_each_provider_only_its_own(app, api, make_user, earnings):
     provider = make_user("provider")
     with app.app_context():
@@ -143,8 +145,6 @@ def test_a_resumed_batch_skips_a_provider_it_paid_when_a_failed_payout_returned_
     provider failed, which returns that money to the payable, past the hold. Resuming must not try a
     second payout for the provider in this batch (one per batch and currency): the batch closes, and
     the returned money is paid by the next one."""
-    from models import User
-
     (provider,) = earnings(1, amount=500_00)
     with app.app_context():
         payout_batch.run_batch(payout_batch.start_batch(None).id)

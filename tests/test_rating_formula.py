@@ -3,8 +3,20 @@ import math
 import random
 
 import pytest
+from sqlalchemy import BigInteger, Column, Float, Integer, MetaData, Table, insert, select
 
-from services.ratings import RatingInputs, brand_development, growth, operating, rate, review_weight, stars_for
+from extensions import db
+from services.ratings import (
+    RatingInputs,
+    _round_sql,
+    brand_development,
+    growth,
+    operating,
+    rate,
+    review_weight,
+    sql_rate,
+    stars_for,
+)
 
 
 def reviews(*items) -> dict:
@@ -111,10 +123,6 @@ def varied_inputs(count: int, seed: int) -> list[RatingInputs]:
 def test_the_sql_formula_gives_what_rate_gives(app, platform_mean):
     """The nightly recompute runs ratings.sql_rate in the database; for any inputs it must give exactly
     what ratings.rate gives (the same doubles, rounded the same way, ties included)."""
-    from sqlalchemy import BigInteger, Column, Float, Integer, MetaData, Table, insert
-
-    from extensions import db
-    from services.ratings import RatingInputs, sql_rate
 
     cases = varied_inputs(1500, seed=int(platform_mean * 1000))
     names = list(RatingInputs.__dataclass_fields__)
@@ -141,10 +149,6 @@ def test_the_sql_rounding_is_pythons_round(app):
     """ratings._round_sql decides each half-way case by the sign of one exact difference: it must give
     round(x, 2) for decimal near-ties (x.xx5 and the doubles either side), exact binary ties (k/8, round
     half to even) and arbitrary doubles."""
-    from sqlalchemy import Column, Float, Integer, MetaData, Table, insert, select
-
-    from extensions import db
-    from services.ratings import _round_sql
 
     rng = random.Random(11)
     values = [k / 1000 for k in range(5, 100000, 10)]

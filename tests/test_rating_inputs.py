@@ -3,11 +3,13 @@ no fault of the provider's), funded work left undelivered past its due date coun
 and change rounds are counted on the milestones they are divided by."""
 from datetime import timedelta
 
+import time_machine
+
 from extensions import db, get_redis
 from models import Contract
 from models.types import utcnow
 from services import rating_jobs, ratings, ratings_data
-from tests.test_web_disputes import as_user
+from tests.support.web import as_user
 
 
 def inputs_of(app, provider_id):
@@ -65,8 +67,6 @@ def test_change_rounds_count_on_settled_milestones_only(deal, app):
 
 
 def test_funded_work_past_its_due_date_and_undelivered_counts_against_completion(deal, app):
-    import time_machine
-
     d = deal(amounts=(100000_00, 100000_00, 100000_00))  # due in 10, 20 and 30 days
     d.deposit(300000_00)
     for i in (0, 1, 2):

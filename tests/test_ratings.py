@@ -1,14 +1,24 @@
 """Ratings computed by workers: a real RQ worker process, de-duplicated recompute jobs, the
 directory best first, badges, and what a provider sees about its stars."""
+import random
+import threading
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
 import pytest
-from sqlalchemy import func, select, update
+from rq.job import Job
+from sqlalchemy import delete, func, select, update
 
 from extensions import db, get_redis
-from models import ProviderProfile, ProviderRating
-from services import rating_jobs
+from models import Bid, Contract, PartnerBadge, ProviderCategory, ProviderProfile, ProviderRating, Review, Tender, User
+from models.review import RatingRun
+from models.types import utcnow
+from services import directory, profiles, rating_jobs, ratings, ratings_data
+from services.ratings import RatingInputs
 from services.runners import ratings as rating_runner
 from services.tasks import queue
-from tests.test_worker import run_worker_burst
+from tests.support.worker_processes import run_worker_burst
 
 GOOD = {"quality": 5, "communication": 5, "timeliness": 4, "professionalism": 5}
 
@@ -21,6 +31,7 @@ def ratings_of(app, provider_id) -> list[ProviderRating]:
         return rows
 
 
+@pytest.mark.worker
 def test_a_real_worker_recomputes_after_reviews_posted_through_the_api(track_record, app, api):
     provider, provider_id, deals = track_record(3, brands=2)
     for brand, contract in deals:
@@ -33,7 +44,7 @@ def test_a_real_worker_recomputes_after_reviews_posted_through_the_api(track_rec
     rows = ratings_of(app, provider_id)
     assert len(rows) == 1
     latest = rows[-1]
-    assert latest.stars in (3, 4, 5, 6) and latest.inputs["completed_contracts"] == 3
+    assert latest.stars == 6 and latest.inputs["completed_contracts"] == 3
     assert latest.inputs["review_count"] == 3
     public = api().get(f"/providers/{provider_id}").json
     assert public["stars"] == latest.stars and public["score"] == float(latest.score)
@@ -41,6 +52,7 @@ def test_a_real_worker_recomputes_after_reviews_posted_through_the_api(track_rec
     assert public["review_count"] == 3 and public["completed_contracts"] == 3
 
 
+@pytest.mark.worker
 def test_a_burst_of_twenty_events_gives_one_job(track_record, app):
     _, provider_id, _ = track_record(1)
     with app.app_context():
@@ -58,8 +70,6 @@ def test_a_burst_of_twenty_events_gives_one_job(track_record, app):
 def test_a_batch_whose_runner_dies_before_committing_is_recomputed_by_the_next(track_record, app, monkeypatch):
     """A worker killed mid-batch (here: dying inside the recompute) leaves its providers parked, not lost:
     the next runner puts them back and rates them."""
-    from services import ratings_data
-
     _, provider_id, _ = track_record(1)
     real = ratings_data.recompute
 
@@ -81,8 +91,6 @@ def test_a_batch_whose_runner_dies_before_committing_is_recomputed_by_the_next(t
 
 def test_a_batch_that_keeps_failing_is_left_to_the_nightly_run(track_record, app, monkeypatch):
     """A provider whose recompute always fails cannot hold up the event path forever."""
-    from services import ratings_data
-
     _, provider_id, _ = track_record(1)
 
     def fails(*args):
@@ -110,8 +118,6 @@ def test_new_provider_has_no_stars_but_a_score(track_record, app, api):
 
 
 def test_directory_best_first_and_filters(app, api, make_user):
-    from services import profiles
-
     users = [make_user("provider") for _ in range(4)]
     with app.app_context():
         for user, (stars, score, province) in zip(users, [(None, None, "zhejiang"), (5, 80, "guangdong"),
@@ -134,10 +140,6 @@ def test_directory_best_first_and_filters(app, api, make_user):
 def complete_contracts(provider_ids, category: str, n: int = 3) -> None:
     """`n` completed contracts on tenders of `category` for each provider (rows only, in the caller's
     app context): what the badges rank on."""
-    import uuid
-    from datetime import UTC, datetime
-
-    from models import Bid, Contract, Tender, User
 
     brand = User(email=f"{uuid.uuid4().hex}@example.com", password_hash="x", role="brand", display_name="Brand")
     db.session.add(brand)
@@ -156,8 +158,6 @@ def complete_contracts(provider_ids, category: str, n: int = 3) -> None:
 def ranked_providers(app, make_user, count: int, category: str) -> list:
     """`count` providers of `category`, each with three completed contracts there, rated 4 stars with
     scores 90, 89, … (best first)."""
-    from services import profiles
-
     users = [make_user("provider") for _ in range(count)]
     with app.app_context():
         for rank, user in enumerate(users):
@@ -171,9 +171,6 @@ def ranked_providers(app, make_user, count: int, category: str) -> list:
 
 
 def test_badges_gold_and_silver_per_category(app, make_user):
-    from models import PartnerBadge
-    from services import directory
-
     users = ranked_providers(app, make_user, 10, "video")
     with app.app_context():
         assert directory.award_badges() == 3  # 10 rated: 1 gold (5 %, at least one), 2 silver (15 %)
@@ -210,11 +207,6 @@ def test_badges_in_sql_match_the_ranking_rule(app):
     """award_badges ranks in one INSERT … SELECT; it must give what ranking each category in Python
     gives: sizes where round() halves to even (10 → 0.5, 30 → 1.5, 50 → 2.5), tied scores, unrated
     providers, providers with too few contracts, work in two categories, categories listed but not worked."""
-    import random
-    from collections import Counter
-
-    from models import Contract, PartnerBadge, ProviderCategory, User
-    from services import directory
 
     rng = random.Random(7)
     sizes = {"design": 10, "video": 30, "photography": 50, "consulting": 1, "operations": 7}
@@ -260,9 +252,6 @@ def test_badges_in_sql_match_the_ranking_rule(app):
 def test_badges_rank_the_work_done_in_a_category_not_the_categories_listed(app, make_user, track_record):
     """A provider whose three contracts are customer service lists video and design too: its badge is in
     customer service only. In a category of two, the best is gold and the other gets nothing."""
-    from models import PartnerBadge
-    from services import directory, profiles
-
     _, worker, _ = track_record(3)  # three completed customer-service contracts
     other = make_user("provider")
     with app.app_context():
@@ -286,12 +275,10 @@ def test_badges_rank_the_work_done_in_a_category_not_the_categories_listed(app, 
             (other.id, "customer_service", "gold")]
 
 
+@pytest.mark.worker
 def test_full_recompute_reports_progress_then_awards_badges(track_record, app, api, make_user):
     """The full recompute runs as a job with progress; the partner badges follow as a job of their own,
     ranked from the ratings it committed."""
-    from rq.job import Job
-
-    from models import PartnerBadge, ProviderCategory
 
     _, provider, _ = track_record(3)
     with app.app_context():  # ratings and badges from the full run only
@@ -313,10 +300,6 @@ def test_full_recompute_reports_progress_then_awards_badges(track_record, app, a
 
 
 def test_the_two_ways_to_the_platform_mean_agree(track_record, app):
-    import pytest
-
-    from models.types import utcnow
-    from services import ratings_data
 
     provider, _, deals = track_record(2, brands=2)
     for (brand, contract), quality in zip(deals, (5, 2), strict=True):
@@ -332,13 +315,7 @@ def test_the_nightly_sql_and_the_python_path_agree(track_record, app, api, make_
     """recompute_all rates everyone in SQL (ratings.sql_rate over one table of inputs); the current
     (newest) rating must be what the per-provider path (gather + ratings.rate) gives, for published,
     lone and hidden reviews."""
-    from datetime import timedelta
 
-    import pytest
-
-    from models import Review
-    from models.types import utcnow
-    from services import directory, ratings, ratings_data
 
     provider, busy, deals = track_record(4, brands=3)
     for (brand, contract), quality in zip(deals, (5, 2, 4, 3), strict=True):
@@ -381,8 +358,6 @@ def newest_rows(app, *provider_ids) -> dict:
 
 def assert_profiles_hold_the_newest_rows(app) -> None:
     """The invariant both paths keep: every rated profile shows its newest history row's stars and score."""
-    from services import directory
-
     with app.app_context():
         profiles = db.session.scalars(select(ProviderProfile)).all()
         newest = directory.latest_ratings([p.user_id for p in profiles])
@@ -396,11 +371,6 @@ def test_the_nightly_run_writes_only_what_changed(track_record, app, api, make_u
     """The history is a change log: a run writes a row, and updates the profile, only for a provider
     whose score, stars or a whole-number input differs from the rating its profile holds; each run is
     recorded, so the pages can say when ratings were last checked."""
-    from datetime import timedelta
-
-    from models.review import RatingRun
-    from models.types import utcnow
-    from services import directory, ratings_data
 
     _, steady, _ = track_record(4, brands=3)
     mover_user = make_user("provider")
@@ -455,11 +425,6 @@ def test_the_nightly_run_writes_only_what_changed(track_record, app, api, make_u
 def test_the_event_path_writes_only_what_changed(track_record, app):
     """Recomputes after events keep the same change log, and agree with the nightly run: a provider the
     event path rated gets no new row from a nightly run over the same data."""
-    from datetime import timedelta
-
-    from models.types import utcnow
-    from services import ratings_data
-    from services.ratings import RatingInputs
 
     _, provider_id, _ = track_record(3)
     with app.app_context():
@@ -487,8 +452,6 @@ def test_the_event_path_writes_only_what_changed(track_record, app):
 def _at_once(app, work, runs: int = 2) -> list:
     """Run `work()` in `runs` threads released together, each in its own app context (so its own
     connection and transaction), committing after it; their results, or the first error raised."""
-    import threading
-
     barrier, results, errors = threading.Barrier(runs), [], []
 
     def run():
@@ -513,10 +476,6 @@ def _at_once(app, work, runs: int = 2) -> list:
 def test_concurrent_full_recomputes_write_each_change_once(track_record, app):
     """The nightly run and staff's "recompute now" at the same moment: the second waits for the first,
     finds the ratings it committed and writes nothing; each provider gets one history row."""
-    from sqlalchemy import delete
-
-    from models.types import utcnow
-    from services import ratings_data
 
     providers = [track_record(3)[1], track_record(1)[1]]
     with app.app_context():  # no rating yet: each run, alone, would write one per provider
@@ -538,9 +497,6 @@ def test_concurrent_full_recomputes_write_each_change_once(track_record, app):
 def test_concurrent_badge_awards_award_each_badge_once(app, make_user):
     """Two badge jobs at once (two full recomputes queued one each): the second finds the first's badges
     held, where without turns both would insert the same new badges and one would fail."""
-    from models import PartnerBadge
-    from services import directory
-
     ranked_providers(app, make_user, 20, "design")
     assert _at_once(app, directory.award_badges) == [4, 4]  # 1 gold, 3 silver; each job counts the holders
     with app.app_context():

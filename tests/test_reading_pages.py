@@ -2,12 +2,13 @@
 from decimal import Decimal
 
 from extensions import db
+from i18n import number
+from i18n.labels import dispute_event_details
 from models import User
+from texts.notifications import render
 
 
 def test_notifications_read_in_the_readers_time_zone_and_never_show_a_code(app):
-    from texts.notifications import render
-
     with app.test_request_context(headers={"Accept-Language": "en"}):  # nobody signed in: Asia/Shanghai
         moved = render("addendum_published", {"tender": "Chat team", "deadline": "2026-12-20T10:00:00+00:00"})
         assert "Dec 20, 2026, 6:00" in moved and "UTC" not in moved  # 10:00 UTC is 18:00 in Shanghai
@@ -20,9 +21,6 @@ def test_notifications_read_in_the_readers_time_zone_and_never_show_a_code(app):
 
 
 def test_kpi_targets_and_the_dispute_trail_read_as_numbers_and_money(app):
-    from i18n import number
-    from i18n.labels import dispute_event_details
-
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert [number(Decimal(v)) for v in ("30.0000", "52.5000", "1200", "0.0001")] == ["30", "52.5", "1,200",
                                                                                           "0.0001"]

@@ -3,40 +3,27 @@ slipped in with raw SQL, a payout posted wrong, and a card payment Stripe took t
 recorded are each listed (and left as they are); Stripe's side is checked against the test server."""
 import urllib.request
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+import stripe
+from sqlalchemy import func, select
 
 from extensions import db
-from models import LedgerAccount, LedgerEntry, LedgerPosting, Payout, PayoutBatch
+from models import LedgerEntry, Milestone, Payout, PayoutBatch
 from models.types import utcnow
-from services import ledger, reconciliation
+from services import ledger, reconciliation, stripe_gateway
 from services.runners import payout_batch, refunds
-from tests.payout_fixtures import seed_earnings
-from tests.stripe_fixtures import SECRET_KEY, stripe_api
-from tests.test_stripe import client, funded_by_card, pay_like_stripe_js
-from tests.test_stripe_payouts import onboarded
-
-
-@dataclass
-class Result:
-    id: int
-    ok: bool
-    checked: dict
-    differences: list
-
-    def of(self, check: str) -> list[dict]:
-        return [d for d in self.differences if d["check"] == check]
-
-
-def reconcile(app, **kw) -> Result:
-    """Run the reconciliation the way its job does (run, then commit) and read the stored run."""
-    with app.app_context():
-        run = reconciliation.run(**kw)
-        db.session.commit()
-        return Result(run.id, run.ok, dict(run.checked), list(run.differences))
+from tests.support.ledger import reconcile, slip_in_entry
+from tests.support.payout_fixtures import seed_earnings
+from tests.support.stripe_fixtures import (
+    SECRET_KEY,
+    funded_by_card,
+    onboarded,
+    pay_like_stripe_js,
+    stripe_api,
+    stripe_client,
+)
 
 
 def busy_deal(deal):
@@ -63,20 +50,6 @@ def test_a_ledger_after_real_activity_reconciles_with_no_differences(deal, app):
     assert result.checked["escrow"] == 3 and result.checked["zero_sum"] == 1 and result.checked["posting_balance"] >= 6
     with app.app_context():
         assert reconciliation.latest().id == result.id
-
-
-def slip_in_entry(app, posting_key: str, milestone_id: int, amount: int) -> int:
-    """An entry on the milestone's escrow account inside posting `posting_key`, written straight into the
-    table past the ORM's append-only guard and services.ledger's balance rule. Returns the posting's id."""
-    with app.app_context():
-        escrow = db.session.scalar(select(LedgerAccount.id).where(LedgerAccount.kind == "escrow",
-                                                                  LedgerAccount.milestone_id == milestone_id))
-        posting = db.session.scalar(select(LedgerPosting.id).where(LedgerPosting.key == posting_key))
-        db.session.execute(text("INSERT INTO ledger_entries (posting_id, account_id, amount, currency) "
-                                "VALUES (:posting, :account, :amount, 'CNY')"),
-                           {"posting": posting, "account": escrow, "amount": amount})
-        db.session.commit()
-        return posting
 
 
 def test_an_entry_slipped_in_with_raw_sql_is_listed_by_three_checks_and_not_fixed(deal, app):
@@ -206,7 +179,6 @@ def test_card_payments_refunds_and_transfers_reconcile_with_stripe(deal, stripe_
     assert r.status_code == 200, r.json
     accounts = onboarded(empty_stripe, 1)
     with stripe_app.app_context():
-
         refunds.send_pending_refunds()  # the brand's share back on the card
         seed_earnings(1, 700_00, stripe_accounts=accounts, prefix="recon")
         assert payout_batch.run_batch(payout_batch.start_batch(None).id)["by_status"] == {"paid": 1}
@@ -218,7 +190,7 @@ def test_card_payments_refunds_and_transfers_reconcile_with_stripe(deal, stripe_
 
 
 def test_a_payment_stripe_took_without_a_posting_is_listed(stripe_app, empty_stripe):
-    stripe = client(empty_stripe)
+    stripe = stripe_client(empty_stripe)
     intent = stripe.v1.payment_intents.create(params={"amount": 1234_00, "currency": "cny",
                                                       "payment_method_types": ["card"]})
     assert pay_like_stripe_js(empty_stripe, intent.id).status == "succeeded"  # no milestone, no app record
@@ -232,8 +204,6 @@ def test_a_payment_stripe_took_without_a_posting_is_listed(stripe_app, empty_str
 def test_a_funding_posting_without_its_stripe_payment_is_listed(stripe_app, empty_stripe, deal, app):
     d = deal()
     with app.app_context():
-        from models import Milestone
-
         milestone = db.session.get(Milestone, d.milestone_ids[0])
         ledger.post(f"fund:milestone:{milestone.id}", "fund",
                     [(ledger.clearing("stripe_clearing", "CNY"), -milestone.amount),
@@ -247,9 +217,6 @@ def test_a_funding_posting_without_its_stripe_payment_is_listed(stripe_app, empt
 
 
 def test_stripe_that_cannot_be_read_is_a_difference_not_a_pass(stripe_app, empty_stripe, monkeypatch):
-    import stripe
-
-    from services import stripe_gateway
 
     def down():
         raise stripe.APIConnectionError("connection refused")

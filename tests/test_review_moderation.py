@@ -8,9 +8,10 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.links import notification_link
 from extensions import db
+from i18n import datetime_local
 from models import Notification, Review, ReviewReport, User
-from tests.conftest import form_post
-from tests.test_web_bids import switch
+from tests.support.web import form_post, switch
+from texts.notifications import render
 
 SCORES = {"quality": 5, "communication": 4, "timeliness": 4, "professionalism": 5}
 STARS = dict.fromkeys(SCORES, "4")
@@ -109,16 +110,12 @@ def test_hiding_tells_the_author_the_reviewed_side_and_the_reporters(reviewed, a
     assert notes(app, users["provider"].id)["review_of_you_hidden"]["reason"] == "Abusive wording"
     assert "review_report_hidden" in notes(app, outsider_user.id)
     with app.test_request_context(headers=EN):
-        from texts.notifications import render
-
         assert render("review_report_hidden", notes(app, outsider_user.id)["review_report_hidden"]) == \
             f"Platform staff hid the review by {users['brand'].display_name} that you reported: Abusive wording"
 
 
 def test_the_review_received_notice_says_when_the_review_comes_out(reviewed, app):
     _, _, contract, _, users = reviewed
-    from i18n import datetime_local
-    from texts.notifications import render
 
     with app.test_request_context(headers=EN):  # nobody signed in: Asia/Shanghai
         first = notes(app, users["provider"].id)["review_received"]  # the brand reviewed first

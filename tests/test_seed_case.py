@@ -1,7 +1,8 @@
+from tests.support.factories import bid_payload, in_days, tender_payload
+
 """The seed case end to end: a national apparel brand's customer-service outsourcing tender, five
 providers, written proposal → pitch presentation → on-site inspection, one award, a contract with
 three milestones."""
-from tests.factories import bid_payload, in_days, tender_payload
 
 
 def test_apparel_brand_customer_service_tender(api, make_user, app):

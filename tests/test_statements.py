@@ -12,12 +12,13 @@ import pytest
 import time_machine
 from sqlalchemy import bindparam, event, text
 
+from blueprints.statements import _text
 from extensions import db
-from models import Milestone
+from models import Milestone, User
 from models.types import UTCDateTime
 from services import ledger, statements
 from services.statements import Month
-from tests.conftest import PASSWORD, form_post
+from tests.support.web import PASSWORD, form_post
 
 SHANGHAI = "Asia/Shanghai"
 OCT, NOV = Month(2026, 10), Month(2026, 11)
@@ -59,8 +60,6 @@ def post_payout(app, provider_id: int, key: str, amount: int, when: datetime) ->
 
 def browser(app, user_id: int):
     """A separate web client logged in as that user (the API fixtures keep their own)."""
-    from models import User
-
     with app.app_context():
         email = db.session.get(User, user_id).email
     client = app.test_client()
@@ -69,8 +68,6 @@ def browser(app, user_id: int):
 
 
 def statement(app, user_id: int, month: Month, tz: str = SHANGHAI, kind: str = "provider"):
-    from models import User
-
     with app.app_context():
         user = db.session.get(User, user_id)
         found = (statements.provider_statement if kind == "provider" else statements.brand_spend)(
@@ -151,7 +148,6 @@ def test_month_boundary_is_in_the_users_time_zone(history, app):
     assert reversal_month("UTC") == [OCT]
     assert OCT.bounds(SHANGHAI) == (utc(2026, 9, 30, 16), utc(2026, 10, 31, 16))
     with app.app_context():
-        from models import User
         provider = db.session.get(User, history.provider_id)
         assert statements.months_with_activity(provider, SHANGHAI) == [NOV, OCT]
 
@@ -272,7 +268,5 @@ def test_a_busy_month_is_a_few_queries(app, make_user):
 
 
 def test_csv_text_cells_never_run_as_formulas():
-    from blueprints.statements.routes import _text
-
     assert [_text(v) for v in ("=HYPERLINK(\"x\")", "+1", "@SUM(A1)", "设计", None)] == \
         ["'=HYPERLINK(\"x\")", "'+1", "'@SUM(A1)", "设计", ""]

@@ -9,6 +9,7 @@ import pytest
 from models import Bid, Contract, Dispute, Milestone, Payout, PayoutBatch, StripePayment, StripeRefund, Tender
 from models.status import IllegalTransition, can_move, transition
 from models.types import utcnow
+from services import escrow, tenders
 
 # The legal moves, written out here rather than read from the models, so a change to a table of moves
 # has to be made twice: once on purpose, once here. Every pair not listed is illegal.
@@ -123,8 +124,6 @@ MILESTONE_ACTIONS = {  # status → (what the brand may do, what the provider ma
 
 @pytest.mark.parametrize("status", MILESTONE_ACTIONS)
 def test_milestone_actions_follow_the_table(status):
-    from services import escrow
-
     milestone = Milestone(status=status, amount=100, contract=Contract(brand_id=BRAND.id, provider_id=PROVIDER.id))
     brand, provider = MILESTONE_ACTIONS[status]
     assert escrow.allowed_actions(milestone, BRAND) == brand
@@ -141,8 +140,6 @@ def test_milestone_actions_follow_the_table(status):
     ("cancelled", 1, set(), set()),
 ])
 def test_tender_actions_follow_the_table(status, deadline, brand, provider):
-    from services import tenders
-
     tender = Tender(stored_status=status, brand_id=BRAND.id, bid_deadline=utcnow() + timedelta(days=deadline))
     assert tenders.allowed_actions(tender, BRAND) == brand
     assert tenders.allowed_actions(tender, PROVIDER) == provider
@@ -150,8 +147,6 @@ def test_tender_actions_follow_the_table(status, deadline, brand, provider):
 
 
 def test_commission_is_computed_by_the_service(app):
-    from services import escrow
-
     with app.app_context():
         milestone = Milestone(amount=10000_00)
         assert escrow.net_on_release(milestone) == 10000_00 - escrow.commission(milestone)

@@ -1,14 +1,11 @@
-"""Payouts through Stripe Connect (tests/fake_stripe_connect.py in front of localstripe): onboarding,
+"""Payouts through Stripe Connect (tests/support/fake_stripe_connect.py in front of localstripe): onboarding,
 one transfer per payout, failures reversed, and crash safety with real worker processes."""
-import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 from rq.job import Job
@@ -19,20 +16,11 @@ from models import LedgerPosting, Notification, Payout, PayoutAccount, PayoutBat
 from services import ledger, payouts
 from services.runners import payout_batch
 from services.tasks import queue
-from tests.conftest import TEST_CONFIG, form_post
-from tests.payout_fixtures import payable_balance, seed_earnings
-from tests.stripe_fixtures import SECRET_KEY
+from tests.support.payout_fixtures import payable_balance, seed_earnings
+from tests.support.stripe_fixtures import SECRET_KEY, call, event_payload, onboarded, sign
+from tests.support.web import form_post
+from tests.support.worker_processes import start_worker
 from workers import jobs
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def call(base: str, path: str, data: dict | None = None, method: str | None = None) -> dict:
-    body = urllib.parse.urlencode(data or {}).encode() if data is not None or method == "POST" else None
-    request = urllib.request.Request(base + path, data=body, method=method,  # noqa: S310 (the local test server)
-                                     headers={"Authorization": f"Bearer {SECRET_KEY}"})
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        return json.loads(response.read())
 
 
 @pytest.fixture
@@ -40,15 +28,6 @@ def connect(stripe_server):
     """The Stripe API base with Connect's state emptied (payout ids restart with every test's database)."""
     call(stripe_server, "/_connect/reset", method="POST")
     return stripe_server
-
-
-def onboarded(base: str, n: int) -> list[str]:
-    ids = []
-    for _ in range(n):
-        account = call(base, "/v1/accounts", {"type": "express", "capabilities[transfers][requested]": "true"})["id"]
-        call(base, f"/_connect/accounts/{account}/complete_onboarding", method="POST")
-        ids.append(account)
-    return ids
 
 
 def transfers(base: str) -> list[dict]:
@@ -75,12 +54,8 @@ def assert_paid_exactly_once(stripe_app, base: str, provider_ids: list[int], amo
 
 
 def worker(stripe_server: str) -> subprocess.Popen:
-    """A real `flask worker --burst` in its own process group (so SIGKILL reaches its work horse too)."""
-    env = {**os.environ, "DATABASE_URL": TEST_CONFIG["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": TEST_CONFIG["REDIS_URL"],
-           "WITKEY_INSTANCE": TEST_CONFIG["INSTANCE_PATH"], "SECRET_KEY": "worker-test", "FLASK_APP": "app",
-           "STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_API_BASE": stripe_server}
-    return subprocess.Popen([str(Path(sys.executable).parent / "flask"), "worker", "--burst"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    """A real worker process that talks to the test Stripe server."""
+    return start_worker(STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_API_BASE=stripe_server)
 
 
 def finish(process: subprocess.Popen) -> None:
@@ -226,7 +201,6 @@ def test_the_same_batch_enqueued_twice_and_run_by_two_workers_at_once_pays_once(
 
 def test_stripe_disabling_an_account_stops_its_payouts_until_it_is_fixed(stripe_app, connect):
     """Stripe's signed `account.updated` webhook keeps our copy of "can receive payouts" true."""
-    from tests.stripe_fixtures import event_payload, sign
 
     accounts = onboarded(connect, 1)
     with stripe_app.app_context():

@@ -2,6 +2,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from extensions import db
 from models import Tender, User
@@ -61,8 +62,6 @@ def test_only_the_owner_acts(brand, make_user):
 
 def test_status_expression_matches_the_python_property(brand):
     """The SQL filter and the attribute agree on what a passed deadline means."""
-    from sqlalchemy import select
-
     fresh, lapsed = new_tender(brand), new_tender(brand)
     lapsed.bid_deadline = datetime.now(UTC) - timedelta(seconds=1)
     db.session.flush()

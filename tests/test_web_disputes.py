@@ -4,18 +4,13 @@ import re
 
 from extensions import db
 from models import User
-from tests.conftest import csrf_token, form_post
-from tests.test_web_bids import switch
+from tests.support.web import as_user, csrf_token, form_post, switch
 
 
 def emails(app, d):
     with app.app_context():
         return (db.session.get(User, d.brand_id).email,
                 db.session.get(User, d.provider.get("/me").json["id"]).email)
-
-
-def as_user(email):
-    return type("U", (), {"email": email})()
 
 
 def test_dispute_in_the_pages(client, login, deal, make_user, app):

@@ -1,10 +1,15 @@
 """Escrow through the pages: staff record a transfer, the brand funds, the provider delivers files,
 the brand asks for changes and accepts; both see the countdown; the wallet lists the entries."""
+import hashlib
 import io
 import re
+from pathlib import Path
 
-from tests.conftest import csrf_token, form_post
-from tests.test_web_bids import switch
+from extensions import db
+from models import BrandProfile, Milestone, User
+from tests.support.pages import assert_labels_point_at_inputs, get_html
+from tests.support.queries import counting_queries
+from tests.support.web import csrf_token, form_post, switch
 
 
 def contract_page(client, contract_id) -> str:
@@ -12,11 +17,8 @@ def contract_page(client, contract_id) -> str:
 
 
 def test_escrow_flow_in_the_pages(client, login, deal, make_user, app):
-    from models import User
-
     d = deal(amounts=(12345, 20000, 30000))
     with app.app_context():
-        from extensions import db
         brand = db.session.get(User, d.brand_id)
         brand_email = brand.email
         provider_email = db.session.get(User, d.provider.get("/me").json["id"]).email
@@ -47,7 +49,6 @@ def test_escrow_flow_in_the_pages(client, login, deal, make_user, app):
     page = contract_page(client, d.contract_id)
     assert "home-v1.png" in page and f'data-testid="countdown-{mid}"' in page
     sha = re.search(r"SHA-256 <code>([0-9a-f]{64})</code>", page).group(1)
-    import hashlib
     assert sha == hashlib.sha256(b"\x89PNG\r\n\x1a\n" + b"\0" * 64).hexdigest()
     file_url = re.search(r'href="(/contracts/milestones/\d+/files/\d+)"', page).group(1)
     assert client.get(file_url).status_code == 200
@@ -85,9 +86,6 @@ def test_strangers_cannot_see_contract_or_files(client, login, deal, make_user):
 
 
 def test_insufficient_funds_is_a_message_not_an_error(client, login, deal, app):
-    from extensions import db
-    from models import User
-
     d = deal()
     with app.app_context():
         email = db.session.get(User, d.brand_id).email
@@ -95,3 +93,75 @@ def test_insufficient_funds_is_a_message_not_an_error(client, login, deal, app):
     r = form_post(client, f"/contracts/milestones/{d.milestone_ids[0]}/fund", {},
                   page=f"/contracts/{d.contract_id}", follow_redirects=True, headers={"Accept-Language": "en"})
     assert r.status_code == 200 and "Your wallet does not cover this milestone" in r.get_data(as_text=True)
+
+
+def test_request_changes_label_points_at_its_textarea(client, login, deal):
+    d = deal()
+    d.deposit(450000_00)
+    d.fund(0)
+    d.deliver(0)
+    mid = d.milestone_ids[0]
+    login(type("U", (), {"email": d.brand.get("/me").json["email"]})())
+    html = get_html(client, f"/contracts/{d.contract_id}")
+    page = assert_labels_point_at_inputs(html)
+    assert page.tags.get(f"changes-{mid}") == "textarea"
+    assert re.search(rf'<label for="changes-{mid}">What needs to change</label>', html)
+    assert 'for="note"' not in html
+
+
+def test_deposits_list_names_the_brand_without_a_query_per_row(app, client, login, api, make_user):
+    staff = make_user("admin")
+    brands = [make_user("brand") for _ in range(4)]
+    with app.app_context():
+        db.session.get(BrandProfile, brands[0].id).store_name = "Acme Official Store"
+        db.session.commit()
+    login(staff)
+    r = form_post(client, "/admin/deposits", {"email": brands[0].email, "amount": "500.00", "currency": "CNY",
+                                              "reference": "ICBC-20261122-001"})
+    assert r.status_code == 302
+    with app.app_context():
+        engine = db.engine
+    with counting_queries(engine) as one_row:
+        html = get_html(client, "/admin/deposits")
+    cell = re.search(r'data-testid="deposit-brand-\d+">(.*?)</td>', html, re.S).group(1)
+    assert "Acme Official Store" in cell and brands[0].email in cell
+    assert str(brands[0].id) not in re.sub(r"<[^>]+>", "", cell).replace(brands[0].email, "")
+
+    staff_api = api(staff)
+    for i, brand in enumerate(brands[1:]):
+        r = staff_api.post("/admin/deposits", json={"user_id": brand.id, "amount": 1000_00, "currency": "CNY",
+                                                    "reference": f"ICBC-20261122-10{i}"})
+        assert r.status_code == 201, r.json
+    with counting_queries(engine) as four_rows:
+        html = get_html(client, "/admin/deposits")
+    assert len(re.findall(r'data-testid="deposit-brand-', html)) == 4
+    for brand in brands[1:]:  # no store name changed: the store name registration gave it
+        with app.app_context():
+            store = db.session.get(User, brand.id).brand_profile.store_name
+        assert store in html and brand.email in html
+    assert len(four_rows) == len(one_row), (len(one_row), len(four_rows))
+
+
+def test_a_refused_delivery_leaves_no_file_behind(client, login, deal, app):
+    """Two files, the second of a type that is refused: nothing is delivered, and the first file,
+    already written, is removed with the rolled-back transaction."""
+
+    d = deal()
+    mid = d.milestone_ids[0]
+    d.deposit(150000_00)
+    d.fund(0)
+    with app.app_context():
+        provider = db.session.get(User, d.provider.get("/me").json["id"])
+        uploads = Path(app.config["UPLOAD_DIR"])
+    login(provider)
+    data = {"note": "Two files", "links": "",
+            "files": [(io.BytesIO(b"%PDF-1.4 deck" + b"0" * 100), "good.pdf"),
+                      (io.BytesIO(b"just text"), "bad.txt")],
+            "csrf_token": csrf_token(client, f"/contracts/{d.contract_id}")}
+    r = client.post(f"/contracts/milestones/{mid}/deliver", data=data, content_type="multipart/form-data",
+                    headers={"Accept-Language": "en"})
+    assert r.status_code == 302
+    assert "Allowed: PDF, images" in client.get(r.location, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Milestone, mid).status == "funded"
+    assert not [path for path in (uploads / "deliveries" / str(mid)).rglob("*") if path.is_file()]

@@ -1,4 +1,5 @@
 """Web pages over the same services: tenders, profiles, staff verification, errors."""
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -6,9 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from models import ProviderProfile, Tender
+from models import ApiToken, ProviderProfile, Tender
+from services import tenders
 from services.registration_numbers import complete
-from tests.conftest import csrf_token, form_post
+from tests.support.pages import ENGLISH, assert_labels_point_at_inputs, get_html
+from tests.support.web import csrf_token, form_post
 
 VALID_NUMBER = complete("91330100MA2000001")
 
@@ -167,8 +170,6 @@ def test_friendly_404_page(client):
 
 
 def test_friendly_500_page(app, client, monkeypatch):
-    from services import tenders
-
     def explode(*args, **kwargs):
         raise RuntimeError("database on fire")
 
@@ -188,8 +189,28 @@ def test_api_token_created_and_revoked_from_the_account_page(client, login, make
     token = html.split('data-testid="new-token">')[1].split("<")[0]
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert token not in client.get("/account").get_data(as_text=True)  # shown once only
-    from models import ApiToken
     with client.application.app_context():
         token_id = db.session.scalars(select(ApiToken.id)).one()
     form_post(client, f"/account/tokens/{token_id}/revoke", {}, page="/account")
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_provider_profile_fields_have_distinct_ids(client, login, make_user):
+    login(make_user("provider"))
+    html = get_html(client, "/account/profile")
+    page = assert_labels_point_at_inputs(html)
+    assert page.tags.get("description") == "textarea"  # the company description
+    assert page.tags.get("case-description") == "textarea"  # the showcase case's
+    assert '<label for="case-description">What you did</label>' in html
+
+
+def test_error_page_title_says_what_went_wrong(client, login, make_user):
+    html = client.get("/no-such-page", headers=ENGLISH).get_data(as_text=True)
+    assert "<title>We could not find that page · Witkey</title>" in html
+    login(make_user("brand"))
+    r = client.get("/contracts/999999", headers=ENGLISH)  # a NotFound from a service
+    assert r.status_code == 404
+    assert "<title>We could not find that page · Witkey</title>" in r.get_data(as_text=True)
+    zh = client.get("/no-such-page", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", zh).group(1)
+    assert title.startswith("未找到该页面 · ")

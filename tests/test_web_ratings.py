@@ -1,9 +1,16 @@
 """Reviews, the directory, "why you have N stars" and recommendations in the pages."""
+from datetime import UTC, datetime, timedelta
+
+from flask_babel import force_locale
+
 from extensions import db
-from models import ProviderProfile, User
+from models import PartnerBadge, ProviderCategory, ProviderProfile, ProviderRating, TenderInvitation, User
+from models.types import utcnow
+from services import directory, profiles, ratings_data
 from services.runners import ratings as rating_runner
-from tests.conftest import form_post
-from tests.test_web_bids import switch
+from tests.support.factories import bid_payload, tender_payload
+from tests.support.web import form_post, switch
+from texts import rating_text
 
 GOOD = {"quality": "5", "communication": "4", "timeliness": "5", "professionalism": "5"}
 
@@ -52,7 +59,8 @@ def test_provider_page_explains_the_stars_with_its_own_figures(client, login, tr
     assert "from 3 reviews" in html and "On time: 3 of 3 settled milestones" in html
     assert "Funded work finished: 3 of 3 milestones" in html and "Disputes lost: 0 of 3 settled milestones" in html
     assert "Brands served in the last 12 months: 3" in html
-    assert 'data-testid="next-level"' in html and ("need a score of" in html or "is the top level" in html)
+    assert 'data-testid="next-level"' in html and "is the top level" in html  # 6 stars: nothing above
+    assert "need a score of" not in html
     directory = client.get("/providers", headers=EN).get_data(as_text=True)
     assert f'data-testid="stars-{provider_id}"' in directory and f"{stars} of 6 stars" in directory
     assert ">3+ stars<" in directory and ">6 stars<" in directory  # the min-stars filter reads as stars
@@ -64,9 +72,6 @@ def test_provider_page_explains_the_stars_with_its_own_figures(client, login, tr
 
 
 def test_next_star_level_names_the_threshold_and_the_gap(app):
-    from flask_babel import force_locale
-
-    from texts import rating_text
 
     with app.test_request_context(), force_locale("en"):
         assert rating_text.next_level(4, 70.5) == "5 stars need a score of 75 or more: 4.5 more than now."
@@ -89,9 +94,6 @@ def test_new_provider_page_shows_progress_not_a_score(client, track_record, app)
 
 
 def test_rating_trend_is_dated_newest_last_at_most_twelve(client, make_user, app):
-    from datetime import UTC, datetime
-
-    from models import ProviderRating
 
     provider = make_user("provider")
     with app.app_context():
@@ -111,17 +113,12 @@ def test_rating_trend_is_dated_newest_last_at_most_twelve(client, make_user, app
 
 
 def badge_rows(provider_id, periods):
-    from models import PartnerBadge
-
     for period, category in periods:
         db.session.add(PartnerBadge(provider_id=provider_id, category=category, period=period, level="gold",
                                     score=90))
 
 
 def test_badges_show_the_current_and_previous_half_year_readably(client, make_user, app):
-    from datetime import UTC, datetime
-
-    from services import directory
 
     assert directory.current_periods(datetime(2026, 3, 1, tzinfo=UTC)) == ("2026H1", "2025H2")
     assert directory.current_periods(datetime(2026, 7, 1, tzinfo=UTC)) == ("2026H2", "2026H1")
@@ -155,8 +152,6 @@ def test_directory_past_the_last_page_goes_to_the_last_page(client, make_user, a
 
 
 def test_directory_city_filter_is_trimmed_either_case_and_ignores_blanks(client, make_user, app):
-    from services import profiles
-
     hz, sh = make_user("provider"), make_user("provider")
     with app.app_context():
         for user, city in ((hz, "Hangzhou"), (sh, "上海")):
@@ -176,11 +171,6 @@ def test_directory_city_filter_is_trimmed_either_case_and_ignores_blanks(client,
 
 def test_provider_page_says_when_an_unchanged_rating_was_last_checked(client, track_record, app):
     """The history keeps changes only; the nightly run that found the rating unchanged is still shown."""
-    from datetime import timedelta
-
-    from models import ProviderRating
-    from models.types import utcnow
-    from services import ratings_data
 
     _, provider_id, _ = track_record(3)
     with app.app_context():
@@ -195,8 +185,6 @@ def test_provider_page_says_when_an_unchanged_rating_was_last_checked(client, tr
 
 
 def brand_of_size(make_user, app, size_tier):
-    from services import profiles
-
     brand = make_user("brand")
     with app.app_context():
         profiles.update_brand_profile(db.session.get(User, brand.id), store_name="Hanfeng", size_tier=size_tier,
@@ -207,8 +195,6 @@ def brand_of_size(make_user, app, size_tier):
 
 def provider_rows(app, make_user, specs, category="customer_service"):
     """Providers of `category` from (stars, verification status) pairs."""
-    from services import profiles
-
     users = [make_user("provider") for _ in specs]
     with app.app_context():
         for user, (stars, status) in zip(users, specs, strict=True):
@@ -221,7 +207,6 @@ def provider_rows(app, make_user, specs, category="customer_service"):
 
 
 def test_brand_sees_recommended_providers_and_invites_them(client, login, make_user, api, app):
-    from tests.factories import tender_payload
 
     brand = brand_of_size(make_user, app, "large")
     fits, unverified, too_low = provider_rows(app, make_user, [(5, "verified"), (6, "pending"), (3, "verified")])
@@ -238,7 +223,6 @@ def test_brand_sees_recommended_providers_and_invites_them(client, login, make_u
 
 
 def test_the_api_recommends_what_the_tender_page_does_and_only_to_its_brand(make_user, api, app):
-    from tests.factories import tender_payload
 
     brand = brand_of_size(make_user, app, "large")
     fits, unverified, too_low = provider_rows(app, make_user, [(5, "verified"), (6, "pending"), (3, "verified")])
@@ -255,7 +239,6 @@ def test_the_api_recommends_what_the_tender_page_does_and_only_to_its_brand(make
 
 
 def test_recommendations_do_not_tell_who_bid_while_the_opening_is_sealed(make_user, api, app):
-    from tests.factories import bid_payload, tender_payload
 
     brand = brand_of_size(make_user, app, "large")
     [fits] = provider_rows(app, make_user, [(5, "verified")])
@@ -266,7 +249,6 @@ def test_recommendations_do_not_tell_who_bid_while_the_opening_is_sealed(make_us
 
 
 def test_recommendations_for_a_small_brand_say_they_include_new_providers(client, login, make_user, api, app):
-    from tests.factories import tender_payload
 
     brand = brand_of_size(make_user, app, "small")
     [new] = provider_rows(app, make_user, [(None, "verified")])
@@ -278,7 +260,6 @@ def test_recommendations_for_a_small_brand_say_they_include_new_providers(client
 
 
 def test_no_recommendation_shows_an_empty_state_linking_to_the_directory(client, login, make_user, api, app):
-    from tests.factories import tender_payload
 
     brand = brand_of_size(make_user, app, "flagship")
     provider_rows(app, make_user, [(4, "verified")])  # below a flagship's 5–6
@@ -291,9 +272,6 @@ def test_no_recommendation_shows_an_empty_state_linking_to_the_directory(client,
 
 def test_a_recommended_provider_beyond_the_invite_lists_first_200_can_be_invited(client, login, make_user, api, app):
     """The manual list shows 200 providers, verified first, by name; a recommended one may come later."""
-    from models import ProviderCategory, TenderInvitation
-    from tests.factories import tender_payload
-
     brand = brand_of_size(make_user, app, "large")
     with app.app_context():
         for n in range(201):  # verified, unrated, named before any "P…"

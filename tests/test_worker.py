@@ -1,32 +1,19 @@
 """Jobs run by a real RQ worker process against the real Redis the app uses."""
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+import pytest
 import time_machine
 
 from extensions import db
 from models import Tender
 from services.tasks import queue
-from tests.conftest import TEST_CONFIG
-from tests.factories import tender_payload
+from tests.support.factories import tender_payload
+from tests.support.worker_processes import run_worker_burst
 from workers import jobs
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_worker_burst():
-    env = {**os.environ, "DATABASE_URL": TEST_CONFIG["SQLALCHEMY_DATABASE_URI"],
-           "REDIS_URL": TEST_CONFIG["REDIS_URL"], "WITKEY_INSTANCE": TEST_CONFIG["INSTANCE_PATH"],
-           "SECRET_KEY": "worker-test", "FLASK_APP": "app"}
-    command = [str(Path(sys.executable).parent / "flask"), "worker", "--burst"]
-    result = subprocess.run(command, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result
+from workers.schedule import CRON, PERIODIC, build_scheduler
 
 
+@pytest.mark.worker
 def test_deadline_job_in_a_worker_process_persists_evaluating(app, api, make_user):
     caller = api(make_user("brand"))
     due = caller.post("/tenders", json=tender_payload(title="Due one")).json["id"]
@@ -49,8 +36,6 @@ def test_deadline_job_in_a_worker_process_persists_evaluating(app, api, make_use
 
 
 def test_periodic_schedule_registers_every_job_once(app):
-    from workers.schedule import CRON, PERIODIC, build_scheduler
-
     scheduler = build_scheduler(app)
     jobs = {job.name: job for job in scheduler.get_jobs()}
     assert list(jobs) == [name for name, *_ in PERIODIC + CRON] and len(jobs) == len(PERIODIC) + len(CRON)

@@ -1,25 +1,10 @@
 """The tender list costs a fixed number of SQL queries, whatever the page size (no N+1)."""
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from extensions import db
-from tests.factories import tender_payload
-
-
-@contextmanager
-def counting_queries(engine):
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.support.factories import tender_payload
+from tests.support.queries import counting_queries
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """A small stateful Stripe Connect of the project's own, in front of localstripe (which has no Connect).
 
-Run as `python tests/fake_stripe_connect.py PORT LOCALSTRIPE_URL`. It answers accounts, account links,
+Run as `python tests/support/fake_stripe_connect.py PORT LOCALSTRIPE_URL`. It answers accounts, account links,
 transfers and transfer reversals itself, Stripe-shaped (form-encoded in, JSON with `object` out, Stripe's
 error JSON and statuses), and proxies every other request to localstripe unchanged, so the app's real
 `stripe` client talks HTTP to one API base and never knows it is a test.

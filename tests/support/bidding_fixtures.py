@@ -1,11 +1,12 @@
 """A tender with a brand and a few providers, as API callers, for the bidding tests."""
+import uuid
 from dataclasses import dataclass, field
 
 import pytest
 
 from extensions import db
 from models import Tender
-from tests.factories import bid_payload, tender_payload
+from tests.support.factories import bid_payload, tender_payload
 
 
 @dataclass
@@ -60,8 +61,6 @@ class Deal:
     milestone_ids: list
 
     def deposit(self, amount: int, reference: str | None = None):
-        import uuid
-
         r = self.staff.post("/admin/deposits", json={"user_id": self.brand_id, "amount": amount, "currency": "CNY",
                                                      "reference": reference or f"BANK-{uuid.uuid4().hex[:10]}"})
         assert r.status_code == 201, r.json
@@ -117,7 +116,6 @@ def deal(market, api, make_user):
 def track_record(app, api, make_user):
     """track_record(n, brands=1) → (provider Api, provider id, [(brand Api, contract id)…]) with n
     completed one-milestone contracts, each funded, delivered and accepted."""
-    from tests.factories import bid_payload, tender_payload
 
     def build(n: int = 3, brands: int = 1, amount: int = 100000_00, provider=None):
         staff = api(make_user("admin"))

@@ -5,9 +5,10 @@ Later issues reuse `live_server` and `browser` for their own pages.
 import threading
 
 import pytest
+from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from tests.conftest import TEST_CONFIG, make_app
+from tests.support.backends import make_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -31,15 +32,14 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(app):  # `app` first: the schema must exist
-    config = {k: v for k, v in TEST_CONFIG.items() if k not in ("SERVER_NAME", "TESTING")}
-    with LiveServer(make_app(**config)) as server:
+    # The test configuration as it is, TESTING and SERVER_NAME included: the suite always served it so (an
+    # earlier filter of those two keys was undone by make_app's merge), and the pages do not depend on them.
+    with LiveServer(make_app()) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

@@ -1,5 +1,6 @@
-"""localstripe and our Connect router (tests/fake_stripe_connect.py) in their own processes, an app configured
-for Stripe through the router, served so localstripe's webhooks reach it."""
+"""localstripe and our Connect router (tests/support/fake_stripe_connect.py) in their own processes, an app
+configured for Stripe through the router, served so localstripe's webhooks reach it; and the helpers that
+act as Stripe.js and as the Stripe dashboard in tests."""
 import hashlib
 import hmac
 import json
@@ -9,13 +10,19 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+import stripe
+from sqlalchemy import select
 
-from tests.browser import LiveServer
-from tests.conftest import TEST_CONFIG, Api, make_app
+from extensions import db
+from models import StripePayment
+from tests.support.backends import make_app
+from tests.support.browser import LiveServer
+from tests.support.web import Api
 
 WEBHOOK_SECRET = "whsec_witkey_test"
 SECRET_KEY = "sk_test_witkey"
@@ -38,7 +45,7 @@ def answers(url: str) -> bool:
 
 
 def start_server(script: str, *args: str) -> tuple[subprocess.Popen, str]:
-    """tests/<script> PORT *args, once it answers HTTP. A port taken between free_port() and the bind
+    """tests/support/<script> PORT *args, once it answers HTTP. A port taken between free_port() and the bind
     makes the process exit: then another port is tried."""
     error = ""
     for _ in range(3):
@@ -68,7 +75,7 @@ def stop(process: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="session")
 def stripe_server():
-    """The Stripe API base the tests and the app use: tests/fake_stripe_connect.py (Connect: accounts,
+    """The Stripe API base the tests and the app use: tests/support/fake_stripe_connect.py (Connect: accounts,
     account links, transfers, reversals; Stripe's idempotency) in front of an unmodified localstripe,
     to which it proxies everything else."""
     localstripe_process, localstripe_url = start_server("localstripe_launcher.py")
@@ -101,8 +108,7 @@ def _stripe_forgets_idempotency_keys(request):
 
 @pytest.fixture(scope="session")
 def stripe_app(app, stripe_server):
-    config = {k: v for k, v in TEST_CONFIG.items() if k not in ("SERVER_NAME", "TESTING")}
-    stripe_app = make_app(**config, STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_API_BASE=stripe_server,
+    stripe_app = make_app(STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_API_BASE=stripe_server,
                           STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_JS_URL=f"{stripe_server}/js.stripe.com/v3/")
     with LiveServer(stripe_app) as server:
         body = f"url={server.url}/webhooks/stripe&secret={WEBHOOK_SECRET}".encode()
@@ -128,3 +134,72 @@ def sign(payload: bytes, secret: str = WEBHOOK_SECRET, at: int | None = None) ->
 def event_payload(event_type: str, intent: dict, event_id: str = "evt_test_1") -> bytes:
     return json.dumps({"id": event_id, "object": "event", "type": event_type, "created": int(time.time()),
                        "data": {"object": intent}}).encode()
+
+
+# --- acting as Stripe.js and as Stripe's side ----------------------------------------------------
+
+def stripe_client(localstripe) -> stripe.StripeClient:
+    """The real `stripe` client on the test server, as the Stripe dashboard or Stripe.js would act."""
+    return stripe.StripeClient(SECRET_KEY, base_addresses={"api": localstripe}, max_network_retries=0)
+
+
+def pay_like_stripe_js(localstripe, payment_intent_id: str, number: str = "4242424242424242"):
+    """What Stripe.js does in the browser: attach a card and confirm the PaymentIntent."""
+    c = stripe_client(localstripe)
+    method = c.v1.payment_methods.create(params={"type": "card", "card": {
+        "number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
+    c.v1.payment_intents.update(payment_intent_id, params={"payment_method": method.id})
+    return c.v1.payment_intents.confirm(payment_intent_id)
+
+
+def wait_for(check, seconds: float = 15):
+    """Poll `check()` until it is true (webhooks arrive from localstripe's own process) or time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def payment_intent_of(app, milestone_id) -> str:
+    with app.app_context():
+        return db.session.scalars(select(StripePayment.payment_intent_id)
+                                  .where(StripePayment.milestone_id == milestone_id)).one()
+
+
+def card_attempt(d, stripe_app, app):
+    """The deal's first milestone with an open card attempt: (brand caller, milestone id, intent id)."""
+    brand = stripe_api(stripe_app, d.brand)
+    mid = d.milestone_ids[0]
+    brand.post(f"/milestones/{mid}/fund")
+    return brand, mid, payment_intent_of(app, mid)
+
+
+def funded_by_card(d, stripe_app, localstripe, app):
+    """The deal's first milestone, paid by card and confirmed by Stripe's webhook."""
+    brand, mid, intent_id = card_attempt(d, stripe_app, app)
+    pay_like_stripe_js(localstripe, intent_id)
+    assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")
+    return brand, mid, intent_id
+
+
+# --- Connect, through the fake's own endpoints -----------------------------------------------------
+
+def call(base: str, path: str, data: dict | None = None, method: str | None = None) -> dict:
+    """One request to the Stripe API base (form-encoded in, JSON out), with the test secret key."""
+    body = urllib.parse.urlencode(data or {}).encode() if data is not None or method == "POST" else None
+    request = urllib.request.Request(base + path, data=body, method=method,  # noqa: S310 (the local test server)
+                                     headers={"Authorization": f"Bearer {SECRET_KEY}"})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def onboarded(base: str, n: int) -> list[str]:
+    """n Express accounts that finished onboarding (transfers enabled)."""
+    ids = []
+    for _ in range(n):
+        account = call(base, "/v1/accounts", {"type": "express", "capabilities[transfers][requested]": "true"})["id"]
+        call(base, f"/_connect/accounts/{account}/complete_onboarding", method="POST")
+        ids.append(account)
+    return ids

