@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from sqlalchemy import bindparam, event, text
 
-from blueprints.statements import _text
+from blueprints.statements.routes import _text
 from extensions import db
 from models import Milestone, User
 from models.types import UTCDateTime
