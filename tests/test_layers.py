@@ -3,11 +3,14 @@ the runners commit, and only a unique-constraint race is a conflict (any other i
 import ast
 import inspect
 import logging
+import re
+from enum import StrEnum
 from pathlib import Path
 
 import grimp
 import pytest
 
+import models  # noqa: F401  (every model module, so every status enum is defined)
 from app import create_app
 from extensions import db
 from models import User
@@ -84,3 +87,16 @@ def test_a_unique_race_is_a_conflict_and_a_not_null_bug_is_a_logged_500(bare_app
         r = client.post("/api/v1/_null")
     assert r.status_code == 500 and r.json["error"]["code"] == "internal_error"
     assert "IntegrityError" in caplog.text
+
+
+def test_no_template_compares_a_status_with_a_literal():
+    """Pages ask the services what a user may do (`allowed_actions`); they never branch on status words."""
+    enums = [enum for enum in StrEnum.__subclasses__() if enum.__module__.startswith("models.")]
+    assert len(enums) >= 9
+    words = sorted({member.value for enum in enums for member in enum}, key=len, reverse=True)
+    either = "|".join(map(re.escape, words))
+    literal = re.compile(r"""\.status\s*(==|!=|in|not in)\s*[\(\[]?\s*['"]|['"](""" + either
+                         + r""")['"]\s*(==|!=|in)\s*\w*\.?status""")
+    hits = [f"{path.relative_to(ROOT)}:{n}" for path in sorted((ROOT / "templates").rglob("*.html"))
+            for n, line in enumerate(path.read_text().splitlines(), 1) if literal.search(line)]
+    assert hits == []
