@@ -5,6 +5,7 @@ from flask.cli import AppGroup
 
 from demo.seed import DEMO_PASSWORD, database_is_empty, load_demo
 from extensions import db
+from services import installation
 from services.accounts import create_admin as create
 from services.errors import DomainError
 from workers.schedule import run_scheduler
@@ -44,6 +45,13 @@ def register_cli(app: Flask) -> None:
         click.echo(f"demo data loaded; every demo password is {DEMO_PASSWORD!r}")
         for role, email in logins:
             click.echo(f"  {role:9} {email}")
+
+    @app.cli.command("rotate-installation-id")
+    def rotate_installation_id():
+        """After restoring a backup: a new id for this installation's Stripe idempotency keys and objects."""
+        key = installation.rotate()
+        db.session.commit()
+        click.echo(f"installation id is now {key}")
 
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")

@@ -3,6 +3,7 @@ from models.bid import Bid, BidAttachment, BidMilestone, BidRevision, BidScore, 
 from models.contract import Contract, Milestone
 from models.dispute import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile
 from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, MilestoneEvent
+from models.installation import Installation
 from models.kpi import KpiResult
 from models.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from models.notification import Notification
@@ -20,7 +21,8 @@ __all__ = [
     "Payout", "PayoutAccount", "PayoutBatch", "ReconciliationRun",
     "Dispute", "DisputeEvent", "DisputeEvidence", "EvidenceFile", "StripeRefund",
     "ApiToken", "Bid", "BidAttachment", "BidMilestone", "BidRevision", "BidScore", "BrandProfile", "Contract",
-    "DeliveryFile", "EvaluationSlot", "IdempotentRequest", "LedgerAccount", "LedgerEntry", "LedgerPosting",
+    "DeliveryFile", "EvaluationSlot", "IdempotentRequest", "Installation",
+    "LedgerAccount", "LedgerEntry", "LedgerPosting",
     "Milestone", "MilestoneDelivery", "MilestoneEvent", "Notification", "ProviderCategory", "ProviderProfile",
     "ShowcaseCase", "StripePayment", "Tender", "TenderAddendum", "TenderInvitation", "TenderKpi", "TenderQuestion",
     "User",

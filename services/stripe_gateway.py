@@ -2,9 +2,12 @@
 when set, e.g. localstripe in tests) and webhook signature checks.
 
 Stripe is never trusted to refuse a double charge or refund: callers pass idempotency keys, and the
-platform's own ledger keys and unique constraints are what refuse."""
+platform's own ledger keys and unique constraints are what refuse. Every key sent is prefixed with this
+installation's id, and every object created carries it in its metadata (services/installation.py)."""
 import stripe
 from flask import current_app
+
+from services.installation import installation_id
 
 WEBHOOK_TOLERANCE = 300  # seconds, Stripe's own default
 
@@ -16,11 +19,23 @@ def client() -> stripe.StripeClient:
                                max_network_retries=2)
 
 
+def _options(idempotency_key: str) -> dict:
+    return {"idempotency_key": f"{installation_id()}:{idempotency_key}"}
+
+
+def _metadata(**values) -> dict:
+    return {"witkey_installation": installation_id(), **{k: str(v) for k, v in values.items()}}
+
+
+def _ours(obj) -> bool:
+    return (obj.to_dict().get("metadata") or {}).get("witkey_installation") == installation_id()
+
+
 def create_payment_intent(*, amount: int, currency: str, milestone_id: int, idempotency_key: str):
     return client().v1.payment_intents.create(
         params={"amount": amount, "currency": currency.lower(), "payment_method_types": ["card"],
-                "metadata": {"milestone_id": str(milestone_id)}},
-        options={"idempotency_key": idempotency_key})
+                "metadata": _metadata(milestone_id=milestone_id)},
+        options=_options(idempotency_key))
 
 
 def cancel_payment_intent(payment_intent_id: str):
@@ -32,16 +47,14 @@ def retrieve_payment_intent(payment_intent_id: str):
 
 
 def refund(*, payment_intent_id: str, amount: int, idempotency_key: str, metadata: dict | None = None):
-    params = {"payment_intent": payment_intent_id, "amount": amount}
-    if metadata:
-        params["metadata"] = metadata
-    return client().v1.refunds.create(params=params, options={"idempotency_key": idempotency_key})
+    params = {"payment_intent": payment_intent_id, "amount": amount, "metadata": _metadata(**(metadata or {}))}
+    return client().v1.refunds.create(params=params, options=_options(idempotency_key))
 
 
 def find_refund(payment_intent_id: str, key: str):
     """A refund of this PaymentIntent already made for our `key` (kept in its metadata), or None."""
     for refund in client().v1.refunds.list(params={"payment_intent": payment_intent_id, "limit": 100}).data:
-        if (refund.to_dict().get("metadata") or {}).get("witkey_key") == key:
+        if _ours(refund) and (refund.to_dict().get("metadata") or {}).get("witkey_key") == key:
             return refund
     return None
 
@@ -58,8 +71,8 @@ def verified_event(payload: bytes, signature: str | None):
 def create_express_account(*, email: str, provider_id: int, idempotency_key: str):
     return client().v1.accounts.create(
         params={"type": "express", "email": email, "capabilities": {"transfers": {"requested": True}},
-                "metadata": {"provider_id": str(provider_id)}},
-        options={"idempotency_key": idempotency_key})
+                "metadata": _metadata(provider_id=provider_id)},
+        options=_options(idempotency_key))
 
 
 def retrieve_account(account_id: str):
@@ -75,8 +88,8 @@ def create_transfer(*, amount: int, currency: str, destination: str, transfer_gr
                     idempotency_key: str):
     return client().v1.transfers.create(
         params={"amount": amount, "currency": currency.lower(), "destination": destination,
-                "transfer_group": transfer_group, "metadata": {"payout_id": str(payout_id)}},
-        options={"idempotency_key": idempotency_key})
+                "transfer_group": transfer_group, "metadata": _metadata(payout_id=payout_id)},
+        options=_options(idempotency_key))
 
 
 def transfers(transfer_group: str | None = None):
@@ -88,7 +101,7 @@ def transfers(transfer_group: str | None = None):
 def find_transfer(transfer_group: str, payout_id: int):
     """The transfer already made for this payout (its id is in the metadata), or None."""
     for transfer in transfers(transfer_group):
-        if (transfer.to_dict().get("metadata") or {}).get("payout_id") == str(payout_id):
+        if _ours(transfer) and (transfer.to_dict().get("metadata") or {}).get("payout_id") == str(payout_id):
             return transfer
     return None
 
