@@ -81,6 +81,12 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
         self.RQ_QUEUES = ["default", "periodic"]
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Redis (the limiter's storage) down must not lock everyone out of login, tokens and
+        # registration: the same limits then count per process in memory (flask-limiter logs
+        # "Rate limit storage unreachable - falling back to in-memory storage" and goes back to Redis
+        # once it answers again), and any other limiter error is logged, never a 500.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

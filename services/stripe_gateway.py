@@ -4,6 +4,9 @@ when set, e.g. localstripe in tests) and webhook signature checks.
 Stripe is never trusted to refuse a double charge or refund: callers pass idempotency keys, and the
 platform's own ledger keys and unique constraints are what refuse. Every key sent is prefixed with this
 installation's id, and every object created carries it in its metadata (services/installation.py)."""
+import json
+import time
+
 import stripe
 from flask import current_app
 
@@ -59,11 +62,48 @@ def find_refund(payment_intent_id: str, key: str):
     return None
 
 
+class MalformedEvent(ValueError):
+    """A correctly signed body that is not a Stripe event we can read (no `type`, no `data.object`…)."""
+
+
+# What the handled event types read from `data.object`; other types are acknowledged and ignored.
+_OBJECT_FIELDS = {"payment_intent.": {"id": str, "amount": int, "currency": str},
+                  "account.updated": {"id": str}}
+
+
 def verified_event(payload: bytes, signature: str | None):
-    """The event if the Stripe-Signature header is valid for our webhook secret (else it raises
-    stripe.SignatureVerificationError, or ValueError for a payload that is not JSON)."""
-    return stripe.Webhook.construct_event(payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"],
-                                          tolerance=WEBHOOK_TOLERANCE)
+    """The event if the Stripe-Signature header is valid for our webhook secret and signed within
+    WEBHOOK_TOLERANCE of now, in either direction (else stripe.SignatureVerificationError); a signed
+    body that is not an event of the shape we read raises ValueError (MalformedEvent)."""
+    secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
+    stripe.WebhookSignature.verify_header(payload, signature, secret, WEBHOOK_TOLERANCE)
+    signed_at = _signed_at(signature)
+    if signed_at > time.time() + WEBHOOK_TOLERANCE:  # Stripe's library only refuses the past
+        raise stripe.SignatureVerificationError(f"Timestamp in the future ({signed_at})", signature, payload)
+    _check_shape(json.loads(payload))
+    return stripe.Webhook.construct_event(payload, signature, secret, tolerance=WEBHOOK_TOLERANCE)
+
+
+def _signed_at(header: str) -> int:
+    """The header's timestamp, read as Stripe's library reads it (the first `t=`)."""
+    return int(next(value for key, _, value in (item.partition("=") for item in header.split(","))
+                    if key == "t"))
+
+
+def _check_shape(body) -> None:
+    if not isinstance(body, dict) or body.get("object", "event") != "event":
+        raise MalformedEvent("not a Stripe event object")
+    if not isinstance(body.get("id"), str) or not isinstance(body.get("type"), str):
+        raise MalformedEvent("an event needs a string id and type")
+    data = body.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise MalformedEvent("an event needs data.object")
+    for prefix, fields in _OBJECT_FIELDS.items():
+        if body["type"].startswith(prefix):
+            for name, kind in fields.items():
+                value = data["object"].get(name)
+                if not isinstance(value, kind) or isinstance(value, bool):
+                    raise MalformedEvent(f"data.object.{name} is missing or not a {kind.__name__}")
 
 
 # --- Connect: provider accounts and transfers -----------------------------------------------------

@@ -1,5 +1,6 @@
 """The Stripe path end to end against localstripe: fund by PaymentIntent → signed webhook →
 funded; a replayed webhook posts nothing more; a bad signature is a 400; refunds go through Stripe."""
+import json
 import time
 
 from sqlalchemy import func, select
@@ -93,6 +94,63 @@ def test_bad_signature_is_400_and_changes_nothing(deal, stripe_app, localstripe,
     assert fund_postings(app) == 0
     with app.app_context():
         assert db.session.get(Milestone, mid).status == "pending"
+
+
+def test_signed_but_malformed_bodies_are_400_and_change_nothing(deal, stripe_app, localstripe, app):
+    """Issue 22 item 3: a correctly signed body that is not an event we can read is refused, not a 500."""
+    d = deal()
+    brand = stripe_api(stripe_app, d.brand)
+    mid = d.milestone_ids[0]
+    brand.post(f"/milestones/{mid}/fund")
+    intent = stripe_client(localstripe).v1.payment_intents.retrieve(payment_intent_of(app, mid)).to_dict()
+    paid = {**intent, "status": "succeeded"}
+    event = json.loads(event_payload("payment_intent.succeeded", paid))
+    bodies = [b"null", b"[]", b'"payment_intent.succeeded"', b"42", b"{}",
+              {k: v for k, v in event.items() if k != "type"},  # no type
+              {**event, "type": None},
+              {**event, "data": {}},  # no data.object
+              {**event, "data": None},
+              {**event, "data": {"object": "pi_123"}},
+              {**event, "data": {"object": {k: v for k, v in paid.items() if k != "amount"}}},
+              {**event, "data": {"object": {**paid, "amount": "150000"}}},
+              {**event, "type": "account.updated", "data": {"object": {"object": "account"}}}]
+    webhook = stripe_app.test_client()
+    for body in bodies:
+        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+        r = webhook.post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": sign(payload)},
+                         content_type="application/json")
+        assert r.status_code == 400, payload
+        assert r.json["error"]["code"] == "malformed_event" and r.json["error"]["message"], payload
+    assert fund_postings(app) == 0
+    with app.app_context():
+        assert db.session.get(Milestone, mid).status == "pending"
+    # The well-formed event, signed now, is still taken.
+    payload = json.dumps(event).encode()
+    r = webhook.post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": sign(payload)},
+                     content_type="application/json")
+    assert r.status_code == 200 and r.json["result"] == "funded"
+
+
+def test_signature_from_the_future_is_refused(deal, stripe_app, localstripe, app):
+    """Stripe's library only refuses timestamps older than the tolerance; one from beyond it ahead is
+    as suspect (a captured signature stays valid until then)."""
+    d = deal()
+    brand = stripe_api(stripe_app, d.brand)
+    mid = d.milestone_ids[0]
+    brand.post(f"/milestones/{mid}/fund")
+    intent = stripe_client(localstripe).v1.payment_intents.retrieve(payment_intent_of(app, mid)).to_dict()
+    payload = event_payload("payment_intent.succeeded", {**intent, "status": "succeeded"})
+    webhook = stripe_app.test_client()
+    ahead = int(time.time()) + stripe_gateway.WEBHOOK_TOLERANCE + 60
+    r = webhook.post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": sign(payload, at=ahead)},
+                     content_type="application/json")
+    assert r.status_code == 400 and r.json["error"]["code"] == "bad_signature"
+    assert fund_postings(app) == 0
+    # Within the tolerance (a clock a little ahead of ours) is fine.
+    near = int(time.time()) + stripe_gateway.WEBHOOK_TOLERANCE - 60
+    r = webhook.post("/webhooks/stripe", data=payload, headers={"Stripe-Signature": sign(payload, at=near)},
+                     content_type="application/json")
+    assert r.status_code == 200 and r.json["result"] == "funded"
 
 
 def test_a_second_paid_attempt_is_refunded_not_posted(deal, stripe_app, localstripe, app):
