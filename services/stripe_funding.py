@@ -10,7 +10,7 @@ from models import LedgerPosting, Milestone, StripePayment
 from models.contract import MilestoneStatus
 from models.status import transition
 from models.stripe import OPEN, PaymentStatus
-from services import destinations, ledger, notifications, payout_accounts, stripe_gateway
+from services import destinations, ledger, notifications, payout_accounts, stripe_gateway, tasks
 from services.escrow import FundResult, mark_funded
 from services.locking import locked_get
 
@@ -119,7 +119,34 @@ def _succeeded(intent) -> str:
                 memo=milestone.title, milestone_id=milestone.id, reference=intent["id"],
                 meta={"payment_intent": intent["id"]})
     mark_funded(milestone, None, "stripe")
+    if _superseded(milestone.id).first() is not None:  # an earlier failed or open attempt: close it at Stripe
+        tasks.after_commit("cancel_superseded_payments", milestone.id)
     return "funded"
+
+
+def _superseded(milestone_id: int | None):
+    """Attempts of funded milestones that Stripe could still charge: failed ones (the brand may retry a
+    failed PaymentIntent with another card) and open ones."""
+    stmt = (select(StripePayment).join(Milestone, Milestone.id == StripePayment.milestone_id)
+            .where(Milestone.status != MilestoneStatus.PENDING,
+                   StripePayment.status.in_((*OPEN, PaymentStatus.FAILED))))
+    return db.session.scalars(stmt if milestone_id is None else stmt.where(Milestone.id == milestone_id))
+
+
+def cancel_superseded(milestone_id: int | None = None) -> int:
+    """Cancel at Stripe the earlier attempts of a milestone another attempt funded (all milestones when
+    None: the sweep). One Stripe will not cancel (the card went through meanwhile) is left to its
+    success webhook, which refunds it."""
+    cancelled = 0
+    for payment in _superseded(milestone_id).all():
+        try:
+            stripe_gateway.cancel_payment_intent(payment.payment_intent_id)
+        except stripe.StripeError as exc:
+            current_app.logger.warning("could not cancel superseded %s: %s", payment.payment_intent_id, exc)
+            continue
+        transition(payment, PaymentStatus.CANCELED)
+        cancelled += 1
+    return cancelled
 
 
 def _refund_extra_payment(payment: StripePayment) -> str:

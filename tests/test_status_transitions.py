@@ -27,7 +27,7 @@ LEGAL = {
         *((waiting, done) for waiting in ("requires_payment_method", "requires_confirmation", "requires_action",
                                           "processing", "requires_capture")
           for done in ("succeeded", "canceled", "failed", "refunded_duplicate")),
-        ("failed", "succeeded"), ("failed", "refunded_duplicate"),
+        ("failed", "succeeded"), ("failed", "canceled"), ("failed", "refunded_duplicate"),
         ("canceled", "succeeded"), ("canceled", "refunded_duplicate"),
     },
     StripeRefund: {("pending", "succeeded"), ("pending", "failed")},

@@ -9,6 +9,7 @@ from extensions import db
 from models import LedgerPosting, Milestone, StripePayment, StripeRefund
 from models.types import utcnow
 from services import reconciliation, stripe_gateway
+from services.tasks import queue as rq_queue
 from tests.support.payout_fixtures import credit
 from tests.support.stripe_fixtures import (
     card_attempt,
@@ -359,3 +360,25 @@ def test_a_correction_to_a_card_paying_brand_goes_back_to_the_card(deal, stripe_
     assert sorted(r.amount for r in stripe_refunds) == [10000_00, 50000_00]
     by_name = {a["name"]: a["amount"] for a in d.staff.get("/ledger/summary").json["accounts"]}
     assert by_name.get("brand_wallet", 0) == 0 and by_name["stripe_clearing"] == -150000_00 + 60000_00
+
+
+def test_a_failed_attempt_is_cancelled_at_stripe_once_another_funds_the_milestone(deal, stripe_app, localstripe, app):
+    """Issue 22 item 5: the declined first PaymentIntent would otherwise stay chargeable at Stripe."""
+    d = deal()
+    brand, mid = stripe_api(stripe_app, d.brand), d.milestone_ids[0]
+    brand.post(f"/milestones/{mid}/fund")
+    first = payment_intent_of(app, mid)
+    intent = stripe_client(localstripe).v1.payment_intents.retrieve(first).to_dict()
+    assert post_event(stripe_app, "payment_intent.payment_failed", intent, "evt_declined")["result"] == "failed"
+    brand.post(f"/milestones/{mid}/fund")  # a new attempt, as the pay page offers
+    with app.app_context():
+        second = db.session.scalar(select(StripePayment.payment_intent_id).where(StripePayment.attempt == 2))
+    pay_like_stripe_js(localstripe, second)
+    assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")
+    with stripe_app.app_context():
+        assert rq_queue("default").job_ids  # the webhook queued the cancellation after its commit
+        assert jobs.cancel_superseded_payments(mid) == 1
+    assert _status_of(app, first) == "canceled"
+    assert stripe_client(localstripe).v1.payment_intents.retrieve(first).status == "canceled"
+    with stripe_app.app_context():
+        assert jobs.cancel_superseded_payments() == 0  # the sweep finds nothing left

@@ -6,7 +6,7 @@ from flask import current_app
 
 from extensions import db
 from models.types import utcnow
-from services import escrow, reconciliation, tasks, tenders
+from services import escrow, reconciliation, stripe_funding, tasks, tenders
 from services.runners import payout_batch, ratings, refunds
 
 
@@ -44,6 +44,16 @@ def send_pending_refunds() -> int:
     if not current_app.config.get("STRIPE_SECRET_KEY"):
         return 0
     return refunds.send_pending_refunds()
+
+
+def cancel_superseded_payments(milestone_id: int | None = None) -> int:
+    """Cancel at Stripe the earlier attempts of milestones another attempt funded (queued by the
+    funding webhook; swept periodically, for a queuing that was lost)."""
+    if not current_app.config.get("STRIPE_SECRET_KEY"):
+        return 0
+    cancelled = stripe_funding.cancel_superseded(milestone_id)
+    db.session.commit()
+    return cancelled
 
 
 def recompute_dirty_ratings() -> int:
