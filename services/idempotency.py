@@ -1,5 +1,6 @@
-"""Idempotency-Key for money-moving POSTs: the same key from the same user returns the first
-successful answer and changes nothing more. A key reused for a different request is refused."""
+"""Idempotency-Key for every POST a signed-in user makes (creations, actions, money moves): the same
+key from the same user returns the first answer and changes nothing more. A key reused for a
+different request is refused."""
 import hashlib
 
 from flask_babel import lazy_gettext as _l

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from extensions import db
-from models import Bid, Contract, LedgerAccount, LedgerPosting, Milestone, Payout, PayoutBatch
+from models import Bid, Contract, LedgerAccount, LedgerPosting, Milestone, Payout, PayoutBatch, Review
 from services import ledger
 from services.runners import payout_batch
 from tests.support.backends import IS_POSTGRES
@@ -26,6 +26,16 @@ def post_json(url: str, token: str, body: dict, **headers) -> int:
             return response.status
     except urllib.error.HTTPError as err:
         return err.code
+
+
+def post_json_answer(url: str, token: str, body: dict, **headers) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={  # noqa: S310
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (our own test server)
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
 
 
 def race(n: int, call) -> list[int]:
@@ -94,6 +104,20 @@ def test_fifty_concurrent_accepts_with_one_idempotency_key_answer_alike(deal, li
 
     key = {"Idempotency-Key": "accept-once"}
     assert race(n, lambda i: post_json(url, d.brand.token, {}, **key)) == [200] * n
+
+
+def test_concurrent_reviews_with_one_idempotency_key_answer_alike(track_record, live_server, app):
+    """A client retrying a review it never heard back about, many times at once: one review, and every
+    answer is the first 201 (issue 22, item 11)."""
+    _, _, [(brand, contract)] = track_record(1)
+    url = f"{live_server.url}/api/v1/contracts/{contract}/reviews"
+    body = {"scores": {"quality": 5, "communication": 4, "timeliness": 4, "professionalism": 5}, "comment": "Good."}
+    n = 20 if IS_POSTGRES else 6
+    answers = race(n, lambda i: post_json_answer(url, brand.token, body, **{"Idempotency-Key": "review-once"}))
+    assert [code for code, _ in answers] == [201] * n, answers
+    assert len({json.dumps(answer, sort_keys=True) for _, answer in answers}) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Review)) == 1
 
 
 def test_fifty_concurrent_funds_from_a_wallet_that_covers_one(deal, live_server, app):

@@ -3,6 +3,7 @@ of every route so `openapi.py` can describe exactly what exists.
 
 A route reads: `@api_route(...)` → a service call → return a schema instance (or dict).
 """
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
@@ -36,7 +37,7 @@ class RouteSpec:
     errors: tuple[int, ...] = field(default_factory=tuple)
     upload: bool = False  # multipart/form-data with a `file` part
     download: bool = False  # answers with the file itself
-    idempotent: bool = False  # honours Idempotency-Key (money-moving POSTs)
+    idempotent: bool = False  # honours Idempotency-Key (every POST made by a signed-in user)
 
 
 ROUTES: list[RouteSpec] = []
@@ -70,8 +71,14 @@ def _parse_query(model: type[BaseModel]) -> BaseModel:
 def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=None, query=None,
               response=None, status: int = 200, auth: bool = True, roles: tuple[str, ...] = (),
               rate_limit: Callable[[], str] | None = None, errors: tuple[int, ...] = (), upload: bool = False,
-              download: bool = False, idempotent: bool = False):
-    """Register an API view. The view gets `body=` / `query=` as validated models, path args as usual."""
+              download: bool = False, idempotent: bool | None = None):
+    """Register an API view. The view gets `body=` / `query=` as validated models, path args as usual.
+
+    `idempotent` defaults to "every POST with a signed-in user": a client retrying a create or an
+    action after a lost answer gets the first answer back, not a 409. Stored answers are keyed by
+    user, so the anonymous POSTs (registration, token issuance) cannot honour the header."""
+    if idempotent is None:
+        idempotent = method == "POST" and auth
 
     def decorator(fn):
         spec = RouteSpec(rule=rule, method=method, endpoint=fn.__name__, summary=summary,
@@ -91,7 +98,7 @@ def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=No
                 path_args["query"] = _parse_query(query)
             key = request.headers.get("Idempotency-Key") if idempotent else None
             if key is not None:
-                return _idempotent(user, key, lambda: fn(**path_args), status)
+                return _idempotent(user, key, lambda: fn(**path_args), status, upload)
             result = fn(**path_args)
             if isinstance(result, Response):  # a file download
                 return result
@@ -108,7 +115,23 @@ def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=No
     return decorator
 
 
-def _idempotent(user, key: str, call, status: int):
+def _request_body_for_fingerprint(upload: bool) -> bytes:
+    """The request's content as the fingerprint sees it. A multipart body carries a boundary that a
+    client picks afresh on every retry, so an upload is described by its parts instead."""
+    if not upload:
+        return request.get_data(cache=True)
+    digest = hashlib.sha256()
+    for name, value in sorted(request.form.items(multi=True)):
+        digest.update(b"form\0%s\0%s\0" % (name.encode(), value.encode()))
+    for name, part in sorted(request.files.items(multi=True), key=lambda item: (item[0], item[1].filename or "")):
+        digest.update(b"file\0%s\0%s\0" % (name.encode(), (part.filename or "").encode()))
+        for chunk in iter(lambda p=part: p.stream.read(1 << 16), b""):
+            digest.update(chunk)
+        part.stream.seek(0)
+    return digest.hexdigest().encode()
+
+
+def _idempotent(user, key: str, call, status: int, upload: bool = False):
     """Replay the stored answer for this key, or run the call and store its answer with it.
 
     A twin request racing with the same key either waits on the same rows and then fails (conflict,
@@ -116,7 +139,7 @@ def _idempotent(user, key: str, call, status: int):
     A request that ran and was refused (409, 422: say, insufficient funds) stores that answer too, so
     a retry with the same key gets the same refusal instead of a second attempt — as Stripe does."""
     idempotency.validate_key(key)
-    fp = idempotency.fingerprint(request.method, request.path, request.get_data(cache=True))
+    fp = idempotency.fingerprint(request.method, request.path, _request_body_for_fingerprint(upload))
     if (row := idempotency.stored(user, key, fp)) is not None:
         return jsonify(row.body), row.status_code
     try:
