@@ -76,12 +76,16 @@ def test_fund_by_payment_intent_and_signed_webhook(deal, stripe_app, localstripe
     assert brand.get(f"/milestones/{mid}").json["status"] == "funded"
 
 
-def test_bad_signature_is_400_and_changes_nothing(deal, stripe_app, localstripe, app):
+def _fund_by_card(deal, stripe_app, localstripe, app) -> tuple[int, dict]:
+    """A deal whose first milestone the brand asked to fund by card: its id, and Stripe's open PaymentIntent."""
     d = deal()
-    brand = stripe_api(stripe_app, d.brand)
     mid = d.milestone_ids[0]
-    brand.post(f"/milestones/{mid}/fund")
-    intent = stripe_client(localstripe).v1.payment_intents.retrieve(payment_intent_of(app, mid)).to_dict()
+    stripe_api(stripe_app, d.brand).post(f"/milestones/{mid}/fund")
+    return mid, stripe_client(localstripe).v1.payment_intents.retrieve(payment_intent_of(app, mid)).to_dict()
+
+
+def test_bad_signature_is_400_and_changes_nothing(deal, stripe_app, localstripe, app):
+    mid, intent = _fund_by_card(deal, stripe_app, localstripe, app)
     payload = event_payload("payment_intent.succeeded", {**intent, "status": "succeeded"})
     webhook = stripe_app.test_client()
     for header in (sign(payload, secret="whsec_wrong"), "t=1,v1=deadbeef", None,
@@ -99,11 +103,7 @@ def test_bad_signature_is_400_and_changes_nothing(deal, stripe_app, localstripe,
 
 def test_signed_but_malformed_bodies_are_400_and_change_nothing(deal, stripe_app, localstripe, app):
     """Issue 22 item 3: a correctly signed body that is not an event we can read is refused, not a 500."""
-    d = deal()
-    brand = stripe_api(stripe_app, d.brand)
-    mid = d.milestone_ids[0]
-    brand.post(f"/milestones/{mid}/fund")
-    intent = stripe_client(localstripe).v1.payment_intents.retrieve(payment_intent_of(app, mid)).to_dict()
+    mid, intent = _fund_by_card(deal, stripe_app, localstripe, app)
     paid = {**intent, "status": "succeeded"}
     event = json.loads(event_payload("payment_intent.succeeded", paid))
     bodies = [b"null", b"[]", b'"payment_intent.succeeded"', b"42", b"{}",
@@ -135,11 +135,7 @@ def test_signed_but_malformed_bodies_are_400_and_change_nothing(deal, stripe_app
 def test_signature_from_the_future_is_refused(deal, stripe_app, localstripe, app):
     """Stripe's library only refuses timestamps older than the tolerance; one from beyond it ahead is
     as suspect (a captured signature stays valid until then)."""
-    d = deal()
-    brand = stripe_api(stripe_app, d.brand)
-    mid = d.milestone_ids[0]
-    brand.post(f"/milestones/{mid}/fund")
-    intent = stripe_client(localstripe).v1.payment_intents.retrieve(payment_intent_of(app, mid)).to_dict()
+    _mid, intent = _fund_by_card(deal, stripe_app, localstripe, app)
     payload = event_payload("payment_intent.succeeded", {**intent, "status": "succeeded"})
     webhook = stripe_app.test_client()
     ahead = int(time.time()) + stripe_gateway.WEBHOOK_TOLERANCE + 60
