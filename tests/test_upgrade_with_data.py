@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import Date, DateTime, MetaData, create_engine, func, select, text
+from sqlalchemy import Date, DateTime, MetaData, func, select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
 from blueprints.links import notification_link
 from extensions import db
 from models import Notification
+from tests.support.backends import fresh_database
 
 DUMP = Path(__file__).parent / "data" / "demo_at_10d48fb658f7.json"
 
@@ -26,14 +27,8 @@ def old_database(app, tmp_path):
         yield f"sqlite:///{tmp_path / 'upgrade.db'}"
         return
     name = f"{url.database}_upgrade"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    yield fresh_database(url, name)
+    fresh_database(url, name, drop=True)
 
 
 def _value(column, value):

@@ -40,11 +40,17 @@ def _database_url(tmp: Path) -> str:
     if not IS_POSTGRES:
         return f"sqlite:///{tmp / 'test.db'}"
     url = make_url(url.replace("postgres://", "postgresql://", 1))
-    name = f"{url.database}_pytest{_suffix()}"
+    return fresh_database(url, f"{url.database}_pytest{_suffix()}")
+
+
+def fresh_database(url, name: str, *, drop: bool = False) -> str:
+    """The database `name` on the PostgreSQL server of `url`, dropped and (unless `drop`) created empty."""
+    url = make_url(url)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if not drop:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
 
