@@ -203,7 +203,7 @@ def can_see_contents(viewer: User | None, bid: Bid) -> bool:
 def visible_bid_count(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> int | None:
     """Sealed tenders hide the count from everyone but their brand (and staff) until award."""
     insider = viewer is not None and (viewer.is_admin or viewer.id == tender.brand_id)
-    if tender.sealed and tender.status != "awarded" and not insider:
+    if tender.sealed and tender.status != TenderStatus.AWARDED and not insider:
         return None
     return counts.get(tender.id, 0) if counts is not None else bid_count(tender)
 

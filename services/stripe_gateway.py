@@ -30,8 +30,8 @@ def _metadata(**values) -> dict:
     return {"witkey_installation": installation_id(), **{k: str(v) for k, v in values.items()}}
 
 
-def _ours(obj) -> bool:
-    return (obj.to_dict().get("metadata") or {}).get("witkey_installation") == installation_id()
+def _ours(obj, installation: str) -> bool:
+    return (obj.to_dict().get("metadata") or {}).get("witkey_installation") == installation
 
 
 def create_payment_intent(*, amount: int, currency: str, milestone_id: int, idempotency_key: str):
@@ -56,8 +56,9 @@ def refund(*, payment_intent_id: str, amount: int, idempotency_key: str, metadat
 
 def find_refund(payment_intent_id: str, key: str):
     """A refund of this PaymentIntent already made for our `key` (kept in its metadata), or None."""
+    ours = installation_id()  # read once, not per refund listed
     for refund in client().v1.refunds.list(params={"payment_intent": payment_intent_id, "limit": 100}).data:
-        if _ours(refund) and (refund.to_dict().get("metadata") or {}).get("witkey_key") == key:
+        if _ours(refund, ours) and (refund.to_dict().get("metadata") or {}).get("witkey_key") == key:
             return refund
     return None
 
@@ -140,8 +141,9 @@ def transfers(transfer_group: str | None = None):
 
 def find_transfer(transfer_group: str, payout_id: int):
     """The transfer already made for this payout (its id is in the metadata), or None."""
+    ours = installation_id()
     for transfer in transfers(transfer_group):
-        if _ours(transfer) and (transfer.to_dict().get("metadata") or {}).get("payout_id") == str(payout_id):
+        if _ours(transfer, ours) and (transfer.to_dict().get("metadata") or {}).get("payout_id") == str(payout_id):
             return transfer
     return None
 

@@ -1,7 +1,6 @@
 """The platform's periods and counts as pages and messages quote them, each read from the constant that
 enforces it when the text is rendered (so a changed constant changes the text; never restate one as prose).
 Templates reach these as the `terms` global: `ngettext("... %(num)s day", "... %(num)s days", terms.review_days)`."""
-from flask import current_app
 from flask_babel import gettext as _
 
 from services import disputes, escrow, ratings, reviews
@@ -27,10 +26,6 @@ class Terms:
     def reminder_days(self) -> int:
         """The brand is reminded this many days before a delivered milestone is released by itself."""
         return escrow.REMIND_BEFORE.days
-
-    @property
-    def auto_release_days(self) -> int:
-        return current_app.config["AUTO_RELEASE_DAYS"]
 
     @property
     def min_completed_contracts(self) -> int:
