@@ -161,8 +161,9 @@ def decide_bid(bid: Bid, status: BidStatus, reason: str | None = None) -> None:
 
 def allowed_actions(bid: Bid, user: User | None) -> frozenset[str]:
     """What `user` may do to the bid from its page: its provider revises it while bidding is open
-    ("revise") and withdraws it while it is in the running ("withdraw")."""
-    if user is None or getattr(user, "id", None) != bid.provider_id or not bid.live:
+    ("revise") and withdraws it while the tender is undecided ("withdraw") — what `withdraw_bid` allows."""
+    if user is None or getattr(user, "id", None) != bid.provider_id or not bid.live \
+            or bid.tender.status not in UNDECIDED:
         return frozenset()
     return frozenset({"withdraw", "revise"} if bid.tender.status == TenderStatus.OPEN else {"withdraw"})
 

@@ -9,7 +9,7 @@ import pytest
 from models import Bid, Contract, Dispute, Milestone, Payout, PayoutBatch, StripePayment, StripeRefund, Tender
 from models.status import IllegalTransition, can_move, transition
 from models.types import utcnow
-from services import escrow, tenders
+from services import bidding, escrow, tenders
 
 # The legal moves, written out here rather than read from the models, so a change to a table of moves
 # has to be made twice: once on purpose, once here. Every pair not listed is illegal.
@@ -151,3 +151,16 @@ def test_commission_is_computed_by_the_service(app):
         milestone = Milestone(amount=10000_00)
         assert escrow.net_on_release(milestone) == 10000_00 - escrow.commission(milestone)
         assert escrow.commission(milestone) == (10000_00 * app.config["COMMISSION_BPS"] + 5000) // 10000
+
+
+@pytest.mark.parametrize(("status", "deadline", "offered"), [
+    ("open", 7, {"withdraw", "revise"}),
+    ("open", -1, {"withdraw"}),  # past its deadline: evaluating
+    ("awarded", -1, set()),
+    ("cancelled", 7, set()),  # a cancelled tender leaves its bids live, yet nothing can be done to them
+])
+def test_bid_actions_offer_only_what_the_service_allows(status, deadline, offered):
+    tender = Tender(stored_status=status, brand_id=BRAND.id, bid_deadline=utcnow() + timedelta(days=deadline))
+    bid = Bid(tender=tender, provider_id=PROVIDER.id, status="submitted")
+    assert bidding.allowed_actions(bid, PROVIDER) == offered
+    assert bidding.allowed_actions(bid, STRANGER) == set()
