@@ -5,7 +5,6 @@ from flask_login import current_user
 
 from blueprints.payouts.forms import BankDetailsForm, MarkFailedForm, MarkPaidForm
 from blueprints.web import ActionForm, perform, role_required
-from extensions import db
 from models.payout import PayoutStatus
 from services import payout_accounts, payouts, tasks
 
@@ -101,8 +100,10 @@ def batches():
 def run_batch():
     if not ActionForm().validate_on_submit():
         abort(400)
-    batch, _job = payouts.request_batch(current_user)
-    db.session.commit()  # the batch's job is queued once this commits
+    started = perform(lambda: payouts.request_batch(current_user))  # its job is queued once this commits
+    if not started:
+        return redirect(url_for("payouts.batches"))
+    batch, _job = started
     flash(_("Settlement batch #%(id)s is running.", id=batch.id), "success")
     return redirect(url_for("payouts.batch", batch_id=batch.id))
 
