@@ -3,6 +3,8 @@
 The app's one pair of session listeners. Call it by name where the work arises:
 - `on_commit(fn, *args)`: run `fn(*args)` after the outermost commit — queue a job that reads the
   rows just written, mark a provider for re-rating. A worker must never look before the rows exist.
+- `on_commit_batch(fn, item)`: after the commit, call `fn(items)` once with every item collected in
+  the transaction (mark every provider a transaction touched for re-rating, in one round trip).
 - `on_rollback(fn, *args)`: run `fn(*args)` after the transaction rolls back — delete a file that was
   stored for rows that no longer exist.
 The same call registered twice in one transaction runs once. A savepoint's rollback undoes nothing
@@ -21,11 +23,16 @@ from sqlalchemy.orm import Session
 from extensions import db
 
 log = logging.getLogger(__name__)
-_KEY = "witkey_after_transaction"  # in Session.info: {"commit": {(fn, args): None}, "rollback": {...}}
+_KEY = "witkey_after_transaction"  # in Session.info: {"commit": {(fn, args): None}, "batch": {fn: {item: None}},
+#                                    "rollback": {(fn, args): None}}
 
 
 def on_commit(fn: Callable, *args) -> None:
     _pending(db.session())["commit"].setdefault((fn, args))
+
+
+def on_commit_batch(fn: Callable, item) -> None:
+    _pending(db.session())["batch"].setdefault(fn, {}).setdefault(item)
 
 
 def on_rollback(fn: Callable, *args) -> None:
@@ -33,7 +40,7 @@ def on_rollback(fn: Callable, *args) -> None:
 
 
 def _pending(session: Session) -> dict:
-    return session.info.setdefault(_KEY, {"commit": {}, "rollback": {}})
+    return session.info.setdefault(_KEY, {"commit": {}, "batch": {}, "rollback": {}})
 
 
 def _run(calls: dict, outcome: str) -> None:
@@ -49,6 +56,7 @@ def _committed(session: Session) -> None:
     pending = session.info.pop(_KEY, None)
     if pending:
         _run(pending["commit"], "commit")
+        _run({(fn, (tuple(items),)): None for fn, items in pending["batch"].items()}, "commit")
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -32,6 +32,20 @@ def test_commit_runs_each_call_once_in_order_and_rollback_runs_none(ctx):
     assert ran == ["first", "second", "undone"]
 
 
+def test_a_batch_is_one_call_with_every_item_of_the_transaction(ctx):
+    calls = []
+    for provider_id in (7, 8, 7):
+        after_commit.on_commit_batch(calls.append, provider_id)
+    db.session.execute(select(1))
+    db.session.commit()
+    assert calls == [(7, 8)]
+    after_commit.on_commit_batch(calls.append, 9)
+    db.session.execute(select(1))
+    db.session.rollback()
+    db.session.commit()
+    assert calls == [(7, 8)]  # a rolled-back transaction's batch is dropped
+
+
 def test_a_savepoint_rolling_back_leaves_the_outer_transaction_to_decide(ctx):
     ran = []
     db.session.execute(select(1))
