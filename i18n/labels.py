@@ -88,9 +88,15 @@ def dispute_event_details(action: str, detail: dict | None, currency: str) -> st
                  provider=money(d.get("provider_amount", 0), currency),
                  commission=money(d.get("commission", 0), currency), refund=money(d.get("refund", 0), currency))
     if action == "adjusted":
-        return _("%(amount)s %(direction)s: %(reason)s", amount=money(d.get("amount", 0), currency),
+        text = _("%(amount)s %(direction)s: %(reason)s", amount=money(d.get("amount", 0), currency),
                  direction=ADJUSTMENT_DIRECTION_LABELS.get(d.get("direction"), d.get("direction") or ""),
                  reason=d.get("reason") or "")
+        commission = d.get("commission") or 0  # corrections recorded before the rule carry none
+        if commission < 0:
+            text += " · " + _("commission given back: %(amount)s", amount=money(-commission, currency))
+        elif commission > 0:
+            text += " · " + _("commission charged: %(amount)s", amount=money(commission, currency))
+        return text
     return ""
 
 RESPONSE_LABELS = {"responded": _l("Responded"), "waiting": _l("Waiting"),

@@ -186,7 +186,8 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
         and _l("From 0 to the milestone amount (%(amount)s).", amount=money(milestone.amount, milestone.currency)),
         "reason": not 3 <= len(reason) <= 5000 and _l("Explain the decision (3 to 5000 characters)."),
     })
-    cut = ledger.commission_of(provider_amount, current_app.config["COMMISSION_BPS"])
+    bps = current_app.config["COMMISSION_BPS"]
+    cut = ledger.commission_of(provider_amount, bps)
     to_brand = milestone.amount - provider_amount
     card = _paid_by_card(milestone)
     brand_account = (ledger.clearing("stripe_clearing", milestone.currency) if card
@@ -197,13 +198,14 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
                  (ledger.payable(milestone.contract.provider_id, milestone.currency), provider_amount - cut),
                  (ledger.revenue(milestone.currency), cut), (brand_account, to_brand)],
                 memo=milestone.title, milestone_id=milestone.id, actor_id=staff.id, reference=f"dispute:{dispute.id}",
-                meta={"provider_amount": provider_amount, "commission": cut, "refund": to_brand})
+                meta={"provider_amount": provider_amount, "commission": cut, "commission_bps": bps, "refund": to_brand})
     if card and to_brand:
         _refund_to_card(card, f"refund:dispute:{dispute.id}", to_brand)
     escrow.transition(milestone, MilestoneStatus.RESOLVED, staff, note=reason, provider_amount=provider_amount)
     _close(dispute, DisputeStatus.RESOLVED)
     dispute.provider_amount, dispute.decision_reason, dispute.decided_by_id = provider_amount, reason, staff.id
-    _record(dispute, staff, "resolved", provider_amount=provider_amount, commission=cut, refund=to_brand)
+    _record(dispute, staff, "resolved", provider_amount=provider_amount, commission=cut, commission_bps=bps,
+            refund=to_brand)
     milestone.released_at = utcnow()  # settled: counts for growth with the provider's share
     escrow.complete_if_settled(milestone.contract)
     request_recompute(milestone.contract.provider_id)
@@ -219,10 +221,64 @@ def _refund_to_card(card: StripePayment, key: str, amount: int) -> None:
     tasks.after_commit("send_pending_refunds")
 
 
+@dataclass(frozen=True)
+class Correction:
+    """What a correction moves once commission follows the provider's share (signed, minor units)."""
+
+    share_after: int  # the provider's share of the milestone, before commission, after the correction
+    provider: int  # its payable
+    platform: int  # platform revenue: the commission given back (< 0) or newly charged (> 0)
+    brand: int  # the brand's side: its wallet, or its card
+
+
+def correction(share: int, amount: int, direction: str, bps: int) -> Correction:
+    """The commission rule for corrections: the platform's commission is always the commission on the
+    provider's current share of the milestone, as if the decision had been that share from the start.
+    A correction in the brand's favour gives back the commission on the amount moved (so a full
+    correction leaves the provider and the platform with nothing from the milestone, never the provider
+    out of pocket); one in the provider's favour is charged commission like a release."""
+    after = share - amount if direction == "to_brand" else share + amount
+    commission_change = ledger.commission_of(after, bps) - ledger.commission_of(share, bps)
+    return Correction(share_after=after, provider=after - share - commission_change, platform=commission_change,
+                      brand=share - after)
+
+
+def provider_share(dispute: Dispute) -> int:
+    """The provider's share of the milestone before commission: the decision and every correction since."""
+    share = dispute.provider_amount or 0
+    for event in dispute.events:
+        if event.action == "adjusted":
+            share += event.detail["amount"] if event.detail["direction"] == "to_provider" else -event.detail["amount"]
+    return share
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """Where a decided milestone stands after its corrections, as both parties see it."""
+
+    share: int  # the provider's share before commission
+    commission: int
+    to_brand: int  # what went back to the brand
+
+
+def settlement(dispute: Dispute) -> Settlement:
+    share = provider_share(dispute)
+    return Settlement(share=share, commission=ledger.commission_of(share, commission_bps(dispute)),
+                      to_brand=dispute.milestone.amount - share)
+
+
+def commission_bps(dispute: Dispute) -> int:
+    """The rate of the decision (recorded with it), so a correction made after a rate change follows it."""
+    decided = next((e for e in dispute.events if e.action == "resolved"), None)
+    recorded = (decided.detail or {}).get("commission_bps") if decided else None
+    return current_app.config["COMMISSION_BPS"] if recorded is None else recorded
+
+
 def adjust(staff: User, dispute_id: int, amount: int, direction: str, reason: str):
-    """A correction after a decision: move money between the provider's payable and the brand — its
-    wallet, or, when the milestone was paid by card, back to the card as a Stripe refund (a card
-    brand's wallet pays for nothing) — as a new, separately recorded posting (the decision stays)."""
+    """A correction after a decision: move part of the milestone between the provider and the brand —
+    its wallet, or, when the milestone was paid by card, back to the card as a Stripe refund (a card
+    brand's wallet pays for nothing) — as a new, separately recorded posting (the decision stays).
+    Commission follows the provider's share (`correction`); the share stays between 0 and the milestone."""
     if staff is None or not staff.is_admin:
         raise Forbidden(_l("Only platform staff adjust decisions."))
     dispute = dispute_for(staff, dispute_id, lock=True)
@@ -233,26 +289,38 @@ def adjust(staff: User, dispute_id: int, amount: int, direction: str, reason: st
            "direction": direction not in ("to_brand", "to_provider") and _l("Choose who receives the money."),
            "reason": not 3 <= len(reason) <= 5000 and _l("Explain the correction (3 to 5000 characters).")})
     milestone = dispute.milestone
-    payable = ledger.payable(milestone.contract.provider_id, milestone.currency)
+    share = provider_share(dispute)
     card = _paid_by_card(milestone) if direction == "to_brand" else None
-    brand = (ledger.clearing("stripe_clearing", milestone.currency) if card
-             else ledger.wallet(milestone.contract.brand, milestone.currency))
-    source, target = (payable, brand) if direction == "to_brand" else (brand, payable)
-    ledger.lock(source)
-    if ledger.balance(source) < amount:
-        raise Conflict(_l("The paying account does not hold that much."), code="insufficient_funds")
-    number = 1 + sum(1 for e in dispute.events if e.action == "adjusted")
     if card:
         owed = db.session.scalar(select(func.coalesce(func.sum(StripeRefund.amount), 0)).where(
             StripeRefund.payment_intent_id == card.payment_intent_id, StripeRefund.status != RefundStatus.FAILED))
         if owed + amount > card.amount:
             raise Conflict(_l("The card payment cannot be refunded more than it was charged (%(left)s left).",
                               left=money(card.amount - owed, card.currency)), code="refund_exceeds_charge")
+    if direction == "to_brand" and amount > share:
+        raise Conflict(_l("The brand can get back at most the provider's share of this milestone (%(share)s).",
+                          share=money(share, milestone.currency)), code="exceeds_provider_share")
+    if direction == "to_provider" and share + amount > milestone.amount:
+        raise Conflict(_l("The provider can get at most the rest of this milestone (%(left)s).",
+                          left=money(milestone.amount - share, milestone.currency)), code="exceeds_milestone")
+    moved = correction(share, amount, direction, commission_bps(dispute))
+    payable = ledger.payable(milestone.contract.provider_id, milestone.currency)
+    brand = (ledger.clearing("stripe_clearing", milestone.currency) if card
+             else ledger.wallet(milestone.contract.brand, milestone.currency))
+    paying, pays = (payable, -moved.provider) if direction == "to_brand" else (brand, -moved.brand)
+    ledger.lock(paying)
+    if ledger.balance(paying) < pays:
+        raise Conflict(_l("The paying account does not hold that much."), code="insufficient_funds")
+    number = 1 + sum(1 for e in dispute.events if e.action == "adjusted")
+    if card:
         _refund_to_card(card, f"refund:adjustment:{dispute.id}:{number}", amount)
     posting = ledger.post(f"adjustment:dispute:{dispute.id}:{number}", "adjustment",
-                          [(source, -amount), (target, amount)], memo=reason, milestone_id=milestone.id,
-                          actor_id=staff.id, reference=f"dispute:{dispute.id}")
-    _record(dispute, staff, "adjusted", amount=amount, direction=direction, reason=reason)
+                          [(payable, moved.provider), (ledger.revenue(milestone.currency), moved.platform),
+                           (brand, moved.brand)],
+                          memo=reason, milestone_id=milestone.id, actor_id=staff.id, reference=f"dispute:{dispute.id}",
+                          meta={"provider_share": moved.share_after, "commission": moved.platform})
+    _record(dispute, staff, "adjusted", amount=amount, direction=direction, reason=reason,
+            commission=moved.platform, provider_share=moved.share_after)
     return posting
 
 

@@ -18,13 +18,15 @@ from extensions import db
 from models import Contract, LedgerAccount, LedgerEntry, LedgerPosting, Milestone, Tender, User
 
 # Posting kinds whose provider share carries a platform commission (taken as the posting's
-# platform_revenue entry, so gross − commission is exactly the payable entry).
-EARNING_KINDS = ("release", "resolution")
+# platform_revenue entry, so gross − commission is exactly the payable entry). A dispute correction
+# moves commission with the share (services/disputes.correction): a negative one gives it back.
+EARNING_KINDS = ("release", "resolution", "adjustment")
+CATEGORY_OF_EARNING = {"release": "releases", "resolution": "dispute_outcomes", "adjustment": "adjustments"}
 # Postings that give a brand money back from a milestone: the brand's share of a dispute decision
 # (to its wallet, or back to the card through stripe_clearing) and staff corrections (either sign).
 RETURN_KINDS = ("resolution", "adjustment")
 BRAND_ACCOUNTS = ("brand_wallet", "stripe_clearing")
-CATEGORY_OF_KIND = {"adjustment": "adjustments", "payout": "payouts", "payout_reversal": "payout_reversals"}
+CATEGORY_OF_KIND = {"payout": "payouts", "payout_reversal": "payout_reversals"}
 MONTH_PATTERN = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits only (\d would take "２０２６")
 YEARS = range(1900, 3000)  # anything else typed into ?month= is a typo, not a statement
 
@@ -95,16 +97,16 @@ class StatementLine:
     contract_id: int | None
     tender_title: str | None
     gross: int  # what the event was worth before commission (= net for kinds without one)
-    commission: int  # the platform's cut, ≥ 0 for earnings
+    commission: int  # the platform's cut (< 0 where a correction gave it back)
     net: int  # the entry on the payable account, signed
     balance: int  # the payable balance after this line
 
 
 @dataclass
 class CategoryTotals:
-    """The month by category. `releases` and `dispute_outcomes` are gross; `commissions` is what the
-    platform took from them; the rest are the signed entries. `other` catches any kind added later,
-    so the categories always add up to the month's change."""
+    """The month by category. `releases`, `dispute_outcomes` and `adjustments` are gross; `commissions`
+    is what the platform took from them (less what corrections gave back); the rest are the signed
+    entries. `other` catches any kind added later, so the categories always add up to the month's change."""
 
     releases: int = 0
     dispute_outcomes: int = 0
@@ -121,7 +123,7 @@ class CategoryTotals:
 
     def add(self, line: StatementLine) -> None:
         if line.kind in EARNING_KINDS:
-            self._bump("releases" if line.kind == "release" else "dispute_outcomes", line.gross)
+            self._bump(CATEGORY_OF_EARNING[line.kind], line.gross)
             self.commissions += line.commission
         else:
             self._bump(CATEGORY_OF_KIND.get(line.kind, "other"), line.net)

@@ -3,9 +3,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import select
 
+from extensions import db
+from models import Dispute, Milestone
+from services import ledger
 from services.disputes import record_of
 from tests.support.ledger import balances, postings
+from tests.support.web import signed_in
 from workers import jobs
 
 
@@ -158,7 +163,8 @@ def test_a_decision_is_corrected_by_a_separate_adjustment(disputed, app):
     r = d.staff.post(f"/disputes/{d.dispute_id}/adjustments",
                      json={"amount": 10000, "direction": "to_brand", "reason": "One image was missing."})
     assert r.status_code == 201
-    assert balances(d.provider)["provider_payable"] == payable - 10000
+    # the brand gets 100.00 back: 90.00 from the provider, 10.00 of the platform's commission on it
+    assert balances(d.provider)["provider_payable"] == payable - 9000
     assert balances(d.brand)["brand_wallet"] == wallet + 10000
     detail = d.staff.get(f"/disputes/{d.dispute_id}").json
     assert detail["provider_amount"] == 100000  # the decision itself is unchanged
@@ -167,7 +173,51 @@ def test_a_decision_is_corrected_by_a_separate_adjustment(disputed, app):
                         json={"amount": 1, "direction": "to_brand", "reason": "please"}).status_code == 403
     too_much = d.staff.post(f"/disputes/{d.dispute_id}/adjustments",
                             json={"amount": 10**9, "direction": "to_brand", "reason": "oops"})
-    assert too_much.status_code == 409
+    assert too_much.status_code == 409 and too_much.json["error"]["code"] == "exceeds_provider_share"
+
+
+def revenue(app) -> int:
+    with app.app_context():
+        return ledger.balance(ledger.revenue("CNY"))
+
+
+def test_a_full_correction_gives_the_commission_back(disputed, app):
+    """The commission follows the provider's share: corrections that take the whole share back leave the
+    provider exactly where it was before the milestone, and the platform with no commission from it."""
+    d = disputed()
+    payable_before, revenue_before = balances(d.provider).get("provider_payable", 0), revenue(app)
+    d.staff.post(f"/disputes/{d.dispute_id}/resolve", json={"provider_amount": 33333, "reason": "A third was usable."})
+    assert revenue(app) - revenue_before == 3333
+    for amount in (11111, 22222):  # two corrections, each rounding on its own, add up to the whole share
+        assert d.staff.post(f"/disputes/{d.dispute_id}/adjustments", json={
+            "amount": amount, "direction": "to_brand", "reason": "Not usable after all."}).status_code == 201
+    assert balances(d.provider).get("provider_payable", 0) == payable_before
+    assert revenue(app) == revenue_before
+    nothing_left = d.staff.post(f"/disputes/{d.dispute_id}/adjustments",
+                                json={"amount": 1, "direction": "to_brand", "reason": "One more fen."})
+    assert nothing_left.status_code == 409 and nothing_left.json["error"]["code"] == "exceeds_provider_share"
+
+
+def test_a_correction_to_the_provider_is_charged_commission_like_a_release(disputed, app):
+    d = disputed()
+    d.staff.post(f"/disputes/{d.dispute_id}/resolve", json={"provider_amount": 0, "reason": "Nothing usable."})
+    payable, wallet, revenue_before = (balances(d.provider).get("provider_payable", 0),
+                                       balances(d.brand)["brand_wallet"], revenue(app))
+    with app.app_context():
+        amount = db.session.scalar(select(Milestone.amount).join(Dispute).where(Dispute.id == d.dispute_id))
+    r = d.staff.post(f"/disputes/{d.dispute_id}/adjustments",
+                     json={"amount": 50000, "direction": "to_provider", "reason": "Half was usable after all."})
+    assert r.status_code == 201
+    assert balances(d.brand)["brand_wallet"] == wallet - 50000
+    assert balances(d.provider)["provider_payable"] == payable + 45000 and revenue(app) == revenue_before + 5000
+    beyond = d.staff.post(f"/disputes/{d.dispute_id}/adjustments", json={
+        "amount": amount - 50000 + 1, "direction": "to_provider", "reason": "More than the milestone."})
+    assert beyond.status_code == 409 and beyond.json["error"]["code"] == "exceeds_milestone"
+    with app.app_context():
+        milestone = db.session.scalar(select(Milestone).join(Dispute).where(Dispute.id == d.dispute_id))
+        provider_id = milestone.contract.provider_id
+    page = signed_in(app, provider_id).get(f"/disputes/{d.dispute_id}").get_data(as_text=True)
+    assert 'data-testid="commission-rule"' in page and 'data-testid="settlement"' in page
 
 
 def test_provider_dispute_record_is_queryable(disputed, app):

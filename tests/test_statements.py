@@ -18,7 +18,7 @@ from models import Milestone, User
 from models.types import UTCDateTime
 from services import ledger, statements
 from services.statements import Month
-from tests.support.web import PASSWORD, form_post
+from tests.support.web import signed_in
 
 SHANGHAI = "Asia/Shanghai"
 OCT, NOV = Month(2026, 10), Month(2026, 11)
@@ -58,13 +58,7 @@ def post_payout(app, provider_id: int, key: str, amount: int, when: datetime) ->
     redate(app, key, when)
 
 
-def browser(app, user_id: int):
-    """A separate web client logged in as that user (the API fixtures keep their own)."""
-    with app.app_context():
-        email = db.session.get(User, user_id).email
-    client = app.test_client()
-    assert form_post(client, "/login", {"email": email, "password": PASSWORD}).status_code == 302
-    return client
+browser = signed_in
 
 
 def statement(app, user_id: int, month: Month, tz: str = SHANGHAI, kind: str = "provider"):
@@ -80,7 +74,8 @@ def history(deal, app):
     """Two months of one provider's money (fen; commission 10 %):
 
     October (Shanghai): release 1,000.00 (−100.00 commission); dispute decided 200.00 to the provider
-    (−20.00) and 300.00 back to the brand; a 50.00 correction to the brand; a 400.00 payout.
+    (−20.00) and 300.00 back to the brand; a 50.00 correction to the brand (the provider pays 45.00, the
+    platform gives back its 5.00 commission on it); a 400.00 payout.
     November: that payout fails and returns (at 2026-10-31T17:00Z, November 1st in Shanghai);
     release 300.00 (−30.00), funded in November; a 300.00 payout.
     """
@@ -116,7 +111,7 @@ def test_closing_is_opening_plus_the_months_entries_and_carries_over(history, ap
     october = statement(app, history.provider_id, OCT)["CNY"]
     november = statement(app, history.provider_id, NOV)["CNY"]
     assert october.opening == 0
-    assert october.closing - october.opening == payable_sum(app, history.provider_id, OCT) == 63000
+    assert october.closing - october.opening == payable_sum(app, history.provider_id, OCT) == 63500
     assert november.opening == october.closing
     assert november.closing - november.opening == payable_sum(app, history.provider_id, NOV) == 37000
     for s in (october, november):
@@ -126,14 +121,14 @@ def test_closing_is_opening_plus_the_months_entries_and_carries_over(history, ap
 
 def test_category_totals(history, app):
     october = statement(app, history.provider_id, OCT)["CNY"].totals
-    assert (october.releases, october.dispute_outcomes, october.commissions) == (100000, 20000, 12000)
+    assert (october.releases, october.dispute_outcomes, october.commissions) == (100000, 20000, 11500)
     assert (october.adjustments, october.payouts, october.payout_reversals, october.other) == (-5000, -40000, 0, 0)
     november = statement(app, history.provider_id, NOV)["CNY"].totals
     assert (november.releases, november.commissions, november.payouts, november.payout_reversals) == \
         (30000, 3000, -30000, 40000)
     lines = statement(app, history.provider_id, OCT)["CNY"].lines
     assert [(line.kind, line.gross, line.commission, line.net) for line in lines] == [
-        ("release", 100000, 10000, 90000), ("resolution", 20000, 2000, 18000), ("adjustment", -5000, 0, -5000),
+        ("release", 100000, 10000, 90000), ("resolution", 20000, 2000, 18000), ("adjustment", -5000, -500, -4500),
         ("payout", -40000, 0, -40000)]
     assert lines[0].contract_id == history.contract_id and lines[0].milestone_title == "Milestone 1"
 
@@ -179,7 +174,7 @@ def test_brand_spend_by_contract_counts_wallet_and_card_and_only_its_own(history
 def test_provider_page_and_brand_page_show_their_own_view(history, app, login, make_user):
     html = browser(app, history.provider_id).get("/statements?month=2026-10").get_data(as_text=True)
     assert 'data-testid="statement-CNY"' in html and 'data-testid="spend-' not in html
-    assert 'data-testid="closing-CNY">¥630.00<' in html and "payout:1" in html
+    assert 'data-testid="closing-CNY">¥635.00<' in html and "payout:1" in html
     assert "?month=2026-11" in html  # months with activity, for navigation
     html = browser(app, history.brand_id).get("/statements?month=2026-10").get_data(as_text=True)
     assert 'data-testid="spend-CNY"' in html and 'data-testid="statement-' not in html
@@ -199,7 +194,7 @@ def test_csv_download(history, app):
     header, *rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     opening, *lines, closing = rows
     assert len(header) == len(opening) == 10 and all(row[CURRENCY] == "CNY" for row in rows)
-    assert (opening[BALANCE], closing[BALANCE]) == ("630.00", "1000.00")
+    assert (opening[BALANCE], closing[BALANCE]) == ("635.00", "1005.00")
     assert sum(Decimal(row[NET]) for row in lines) == Decimal(closing[BALANCE]) - Decimal(opening[BALANCE]) \
         == Decimal(payable_sum(app, history.provider_id, NOV)).scaleb(-2)
     assert lines[0][0] == "2026-11-01 01:00:00" and lines[0][NET] == "400.00"  # the returned payout, local time

@@ -54,6 +54,7 @@ def detail(dispute_id: int):
     return render_template("disputes/detail.html", dispute=dispute, milestone=milestone, plan=plan,
                            kpi_results=kpi_results, actions=disputes.allowed_actions(dispute, current_user),
                            responses=disputes.response_state(dispute), evidence_form=EvidenceForm(),
+                           settlement=disputes.settlement(dispute) if dispute.is_decided else None,
                            resolve_form=ResolveForm(), adjustment_form=AdjustmentForm(), action_form=ActionForm())
 
 

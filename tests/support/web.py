@@ -1,6 +1,9 @@
 """Talking to the app the way its callers do: the JSON API with a token, and HTML forms with CSRF tokens."""
 import re
 
+from extensions import db
+from models import User
+
 PASSWORD = "correct horse battery"  # every user the factories make has it
 
 
@@ -56,3 +59,12 @@ def switch(client, user):
 def as_user(email):
     """Something `login` and `switch` accept, for a user known only by e-mail."""
     return type("U", (), {"email": email})()
+
+
+def signed_in(app, user_id: int):
+    """A separate web client logged in as that user (the API fixtures keep their own)."""
+    with app.app_context():
+        email = db.session.get(User, user_id).email
+    client = app.test_client()
+    assert form_post(client, "/login", {"email": email, "password": PASSWORD}).status_code == 302
+    return client
