@@ -105,8 +105,8 @@ def _at(timestamp) -> datetime | None:
 
 def handle_event(event) -> str:
     """Apply one verified `charge.dispute.*` event; returns what happened (for the log and the tests)."""
+    event = event.to_dict() if hasattr(event, "to_dict") else event
     obj = event["data"]["object"]
-    obj = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
     if db.session.scalar(select(ChargebackEvent.id).where(ChargebackEvent.stripe_event_id == event["id"])):
         return "duplicate"
     case, opened = _case_for(obj)
@@ -314,7 +314,7 @@ def evidence_pack(case: Chargeback) -> EvidencePack:
     contract = milestone.contract
     release = next((e for e in reversed(milestone.events) if e.kind == MilestoneStatus.RELEASED), None)
     accepted_by_brand = release is not None and release.actor_id == contract.brand_id
-    brand_name = (contract.brand.brand_profile.company_name if contract.brand.brand_profile else "") \
+    brand_name = (contract.brand.brand_profile.store_name if contract.brand.brand_profile else "") \
         or contract.brand.display_name
     lines = [f"{e.created_at:%Y-%m-%d %H:%M} UTC {e.kind}"
              + (f" by {e.actor.display_name}" if e.actor else "") + (f": {e.note}" if e.note else "")

@@ -16,7 +16,8 @@ Stripe's API:
 Test-only controls, no key needed:
   POST /_connect/charges/{charge}/dispute  amount=, reason=, inquiry=true   open one on a localstripe charge
   POST /_connect/disputes/{id}/won | /lost                                the bank decides
-  POST /_connect/disputes/reset                                           forget every dispute
+  POST /_connect/disputes/reset                                           forget every dispute (so do
+                                                                          /_connect/reset and DELETE /_config/data)
 """
 from aiohttp import web
 
@@ -158,6 +159,14 @@ def mount(app: web.Application, connect) -> None:
         DISPUTES.clear()
         return web.json_response({"reset": "disputes"})
 
+    @web.middleware
+    async def forget_with_the_rest(request, handler):
+        """Emptying the fake Connect (/_connect/reset) or localstripe (DELETE /_config/data) empties disputes too."""
+        if (request.method, request.path) in (("POST", "/_connect/reset"), ("DELETE", "/_config/data")):
+            DISPUTES.clear()
+        return await handler(request)
+
+    app.middlewares.append(forget_with_the_rest)
     for method, path, handler in [
             ("GET", "/v1/disputes", list_disputes), ("GET", "/v1/disputes/{id}", retrieve_dispute),
             ("POST", "/v1/disputes/{id}", update_dispute), ("POST", "/v1/disputes/{id}/close", close_dispute),
