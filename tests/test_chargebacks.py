@@ -99,8 +99,8 @@ def released_by_card(d, stripe_app, localstripe, app) -> tuple[int, str]:
     """The deal's first milestone paid by card, delivered and accepted by the brand: (milestone, intent)."""
     brand, mid, intent_id = funded_by_card(d, stripe_app, localstripe, app)
     provider = stripe_api(stripe_app, d.provider)
-    assert provider.post(f"/milestones/{mid}/deliver", json={
-        "note": "Product photos for 40 SKUs, retouched", "links": ["https://cdn.example.com/shoot-1"]}).status_code == 200
+    delivery = {"note": "Product photos for 40 SKUs, retouched", "links": ["https://cdn.example.com/shoot-1"]}
+    assert provider.post(f"/milestones/{mid}/deliver", json=delivery).status_code == 200
     assert brand.post(f"/milestones/{mid}/accept").status_code == 200
     return mid, intent_id
 
