@@ -355,10 +355,13 @@ def save_evidence(staff: User, chargeback_id: int, fields: dict, *, submit: bool
     check({"uncategorized_text": not any(values.values()) and _l("Give at least one piece of evidence.")})
     sent = {name: value for name, value in values.items() if value}
     try:
-        stripe_gateway.update_dispute(case.stripe_dispute_id, evidence=sent, submit=submit, chargeback_id=case.id)
+        answer = stripe_gateway.update_dispute(case.stripe_dispute_id, evidence=sent, submit=submit,
+                                               chargeback_id=case.id)
     except stripe.StripeError as exc:
         raise Conflict(_l("Stripe refused the evidence: %(why)s", why=exc.user_message or str(exc)),
                        code="stripe_refused") from None
+    if answer.status in set(ChargebackStatus) and answer.status != case.status:  # under review, as Stripe says
+        transition(case, answer.status)
     case.evidence = values
     if submit:
         case.evidence_submitted_at = utcnow()

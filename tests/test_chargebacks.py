@@ -83,7 +83,9 @@ def case_of(app, dispute_id: str) -> Chargeback:
 
 
 def web_client(stripe_app, email: str):
+    """Signed in through the login form, reading pages in English."""
     client = stripe_app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     assert form_post(client, "/login", {"email": email, "password": PASSWORD}).status_code == 302
     return client
 
@@ -282,3 +284,32 @@ def test_a_chargeback_on_a_charge_witkey_does_not_know_is_recorded_for_finance(s
     assert (case.milestone_id, case.loss_bearer, case.amount) == (None, "unknown", 999_00)
     assert postings(app, f"chargeback:{dispute['id']}:") == {
         f"chargeback:{dispute['id']}:withdrawn": {"stripe_clearing": 999_00 + FEE, "chargebacks": -(999_00 + FEE)}}
+
+
+def test_a_won_chargeback_cancels_the_providers_recovery(deal, stripe_app, empty_stripe, app, make_user):
+    d = deal()
+    mid, intent_id = released_by_card(d, stripe_app, empty_stripe, app)
+    dispute = open_dispute(empty_stripe, intent_id)
+    webhook(stripe_app, "charge.dispute.created", dispute, "evt_c")
+    case = case_of(app, dispute["id"])
+    staff = web_client(stripe_app, make_user("admin").email)
+    too_short = form_post(staff, f"/chargebacks/{case.id}/provider-at-fault", {"reason": "bad"},
+                          page=f"/chargebacks/{case.id}")
+    assert too_short.status_code == 422 and case_of(app, dispute["id"]).loss_bearer == "platform"
+    assert form_post(staff, f"/chargebacks/{case.id}/provider-at-fault",
+                     {"reason": "The delivery links were empty when the bank checked."},
+                     page=f"/chargebacks/{case.id}").status_code == 302
+    provider = web_client(stripe_app, d.provider.get("/me").json["email"])
+    assert "Waiting for the bank" in provider.get("/payouts").get_data(as_text=True)
+
+    call(empty_stripe, f"/_connect/disputes/{dispute['id']}/won", method="POST")
+    won = dispute_at_stripe(empty_stripe, dispute["id"])
+    webhook(stripe_app, "charge.dispute.funds_reinstated", won, "evt_back")
+    webhook(stripe_app, "charge.dispute.closed", won, "evt_won")
+    assert "Cancelled: the chargeback was won" in provider.get("/payouts").get_data(as_text=True)
+    with app.app_context():
+        assert balance_of("chargebacks") == 0 and balance_of("platform_revenue") == 15000_00 - FEE
+        assert db.session.scalar(select(func.count()).select_from(LedgerPosting)
+                                 .where(LedgerPosting.kind == "chargeback_recovery")) == 0
+        assert payable_balance(d.provider.get("/me").json["id"]) == 135000_00  # untouched
+    assert [x for x in stripe_differences(stripe_app) if x[0] == "stripe_disputes"] == []
