@@ -17,6 +17,7 @@ A charge Witkey does not know is recorded as a case for finance all the same (20
 Posting keys for dispute <du>: withdrawn, reinstated, cover, restore, loss:<n> (the platform bears the
 rest, or claims a recovery decided after the close), recovery:batch:<id> (one per payout batch).
 """
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -43,7 +44,7 @@ from models.stripe import PaymentStatus
 from models.types import utcnow
 from services import destinations, escrow, ledger, notifications, payouts, stripe_gateway
 from services.errors import Conflict, NotFound, check
-from services.locking import locked_get
+from services.locking import locked_get, serialize
 from services.pagination import Page, paginate
 
 # A provider found at fault repays at most this share of each later payout (basis points), and never
@@ -107,6 +108,9 @@ def handle_event(event) -> str:
     """Apply one verified `charge.dispute.*` event; returns what happened (for the log and the tests)."""
     event = event.to_dict() if hasattr(event, "to_dict") else event
     obj = event["data"]["object"]
+    # Two events of one new dispute delivered at once (Stripe sends them in parallel) take turns, so the
+    # second finds the case the first opened rather than failing on the unique dispute id.
+    serialize(Chargeback, zlib.crc32(obj["id"].encode()))
     if db.session.scalar(select(ChargebackEvent.id).where(ChargebackEvent.stripe_event_id == event["id"])):
         return "duplicate"
     case, opened = _case_for(obj)

@@ -4,8 +4,10 @@ the fake Connect server (tests/support/fake_stripe_disputes.py) disputes its cha
 evidence sent to Stripe, the loss rules (escrow covers, or the platform bears, or a capped recovery from
 the provider's next payouts) and the `stripe_disputes` reconciliation."""
 import json
+import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -313,3 +315,28 @@ def test_a_won_chargeback_cancels_the_providers_recovery(deal, stripe_app, empty
                                  .where(LedgerPosting.kind == "chargeback_recovery")) == 0
         assert payable_balance(d.provider.get("/me").json["id"]) == 135000_00  # untouched
     assert [x for x in stripe_differences(stripe_app) if x[0] == "stripe_disputes"] == []
+
+
+def test_events_of_a_new_dispute_delivered_at_once_open_one_case_and_post_once(deal, stripe_app, empty_stripe, app):
+    d = deal()
+    _mid, intent_id = fund_by_card(d, stripe_app, empty_stripe, app, 0)
+    dispute = open_dispute(empty_stripe, intent_id)
+    kinds = ["charge.dispute.created", "charge.dispute.funds_withdrawn", "charge.dispute.updated"] * 2
+
+    def deliver(i: int) -> int:
+        payload = json.dumps({"id": f"evt_race_{i % 3}", "object": "event", "type": kinds[i],
+                              "created": int(time.time()), "data": {"object": dispute}}).encode()
+        request = urllib.request.Request(  # noqa: S310 (our own test server)
+            f"{stripe_app.live_url}/webhooks/stripe", data=payload, method="POST",
+            headers={"Content-Type": "application/json", "Stripe-Signature": sign(payload)})
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (our own test server)
+            return response.status
+
+    barrier = threading.Barrier(len(kinds))
+    with ThreadPoolExecutor(max_workers=len(kinds)) as pool:
+        codes = list(pool.map(lambda i: (barrier.wait(), deliver(i))[1], range(len(kinds))))
+    assert codes == [200] * len(kinds)
+    du = dispute["id"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Chargeback)) == 1
+    assert set(postings(app, f"chargeback:{du}:")) == {f"chargeback:{du}:cover", f"chargeback:{du}:withdrawn"}
