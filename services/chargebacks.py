@@ -443,7 +443,7 @@ def take_recoveries(batch, lo: int, hi: int) -> int:
     cases = _active_recoveries()
     if not cases:
         return 0
-    due = payouts.due_in_chunk(batch, lo, hi)
+    due = payouts.due_in_chunk(batch, lo, hi, {case.contract.provider_id for case in cases})
     made = 0
     for (provider_id, currency), amount in due.items():
         allowance = min(amount * RECOVERY_SHARE_BPS // 10000, amount - batch.min_amount)
