@@ -186,7 +186,8 @@ def test_card_payments_refunds_and_transfers_reconcile_with_stripe(deal, stripe_
     result = reconcile(stripe_app, settle=timedelta(0))
     assert result.ok, result.differences
     assert {name: result.checked[name] for name in reconciliation.STRIPE_CHECKS} == {
-        "stripe_payments": 1, "stripe_refunds": 1, "stripe_transfers": 1}
+        "stripe_payments": 1, "stripe_refunds": 1, "stripe_transfers": 1,
+        "stripe_balance_transactions": 3, "stripe_balance": 1}  # the charge (with its fee), refund, transfer
 
 
 def test_a_payment_stripe_took_without_a_posting_is_listed(stripe_app, empty_stripe):
@@ -197,8 +198,16 @@ def test_a_payment_stripe_took_without_a_posting_is_listed(stripe_app, empty_str
 
     assert reconcile(stripe_app).ok  # younger than the settling period: its webhook may still be on its way
     result = reconcile(stripe_app, settle=timedelta(0))
-    assert [(x["check"], x["subject"], x["detail"], x["expected"], x["currency"]) for x in result.differences] == [
-        ("stripe_payments", f"payment_intent:{intent.id}", "not_posted", 1234_00, "CNY")]
+    latest = stripe.v1.payment_intents.retrieve(intent.id).latest_charge
+    charge = stripe.v1.charges.retrieve(latest if isinstance(latest, str) else latest.id)
+    fee = (1234_00 * 290 + 5000) // 10000 + 30
+    assert [(x["check"], x["subject"], x["detail"], x["expected"], x["actual"], x["currency"])
+            for x in result.differences] == [
+        ("stripe_payments", f"payment_intent:{intent.id}", "not_posted", 1234_00, None, "CNY"),
+        # Stripe's own record of the money: a charge no posting records, and a balance the ledger lacks
+        ("stripe_balance_transactions", f"balance_transaction:{charge.balance_transaction}", "no_ledger_counterpart",
+         None, 1234_00, "CNY"),
+        ("stripe_balance", "currency:CNY", "balance_differs", 0, 1234_00 - fee, "CNY")]
 
 
 def test_a_funding_posting_without_its_stripe_payment_is_listed(stripe_app, empty_stripe, deal, app):
@@ -212,8 +221,9 @@ def test_a_funding_posting_without_its_stripe_payment_is_listed(stripe_app, empt
         milestone.status = "funded"
         db.session.commit()
     result = reconcile(stripe_app, settle=timedelta(0))
-    assert [(x["subject"], x["detail"]) for x in result.differences] == [
-        ("payment_intent:pi_never_on_stripe", "not_on_stripe")]
+    assert [(x["subject"], x["detail"], x["expected"], x["actual"]) for x in result.differences] == [
+        ("payment_intent:pi_never_on_stripe", "not_on_stripe", 150000_00, None),
+        ("currency:CNY", "balance_differs", 150000_00, 0)]  # the ledger says Stripe holds it; Stripe does not
 
 
 def test_stripe_that_cannot_be_read_is_a_difference_not_a_pass(stripe_app, empty_stripe, monkeypatch):

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from blueprints.web import ActionForm, role_required
 from i18n import money, select_timezone
@@ -77,7 +78,7 @@ def run(run_id: int):
 @bp.post("/reconciliation/run")
 def run_now():
     if ActionForm().validate_on_submit():
-        reconciliation.enqueue_reconciliation()
+        reconciliation.enqueue_reconciliation(current_user)
         flash(_("Reconciliation queued; its result appears here when it has run."), "success")
     return redirect(url_for("finance.runs"))
 
