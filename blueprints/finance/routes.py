@@ -14,9 +14,11 @@ from services import finance, reconciliation
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
 METRIC_LABELS = {"funded": _l("Funded into escrow"), "released": _l("Released"), "revenue": _l("Platform revenue"),
-                 "paid_out": _l("Paid out")}
+                 "paid_out": _l("Paid out"), "fees": _l("Processor fees"), "net_revenue": _l("Net platform revenue")}
 TOTAL_LABELS = {"escrow": _l("Money in escrow"), "payable": _l("Provider payable"),
-                "in_flight": _l("Payouts in flight"), "paid_out": _l("Paid out"), "revenue": _l("Platform revenue")}
+                "in_flight": _l("Payouts in flight"), "paid_out": _l("Paid out"),
+                "revenue": _l("Platform revenue (gross: commission)"), "fees": _l("Processor fees (Stripe)"),
+                "net_revenue": _l("Net platform revenue")}
 CHECK_LABELS = {
     "posting_balance": _l("Every posting balanced"),
     "zero_sum": _l("All accounts sum to zero"),
@@ -25,6 +27,8 @@ CHECK_LABELS = {
     "stripe_payments": _l("Stripe payments"),
     "stripe_refunds": _l("Stripe refunds"),
     "stripe_transfers": _l("Stripe transfers"),
+    "stripe_balance_transactions": _l("Stripe balance transactions, per day"),
+    "stripe_balance": _l("Stripe balance and the clearing account"),
 }
 ROLE_LABELS = {"payable": ACCOUNT_LABELS["provider_payable"], "clearing": ACCOUNT_LABELS["payouts_clearing"],
                "outside": _l("Bank or Stripe")}
@@ -119,6 +123,14 @@ def describe(d: dict) -> str:
         "transfer_unknown": lambda: _("A transfer on Stripe that belongs to no payout."),
         "payout_not_paid": lambda: _("Transferred on Stripe, but the payout is not marked paid."),
         "paid_posting_missing": lambda: _("Transferred on Stripe, but the payout has no paid posting."),
+        "no_ledger_counterpart": lambda: _("Stripe moved money (%(type)s on %(day)s) that no posting records.",
+                                           type=d.get("type"), day=d.get("day")),
+        "fee_not_posted": lambda: _("Stripe kept a fee on this charge that is not posted as a processor fee."),
+        "fee_differs": lambda: _("The posted processor fee differs from the fee Stripe kept."),
+        "fee_without_charge": lambda: _("A processor fee is posted for a charge Stripe does not list."),
+        "balance_differs": lambda: _("Stripe's balance (available and pending) differs from what the ledger's Stripe "
+                                     "clearing account says it holds (refunds on their way: %(transit)s).",
+                                     transit=money(d.get("refunds_in_transit") or 0, d.get("currency") or "CNY")),
         "transfer_missing": lambda: _("The posting %(posting)s has no transfer on Stripe.", posting=posting),
         "more_not_listed": lambda: _("%(count)s more differences are not listed.", count=d.get("actual")),
     }
