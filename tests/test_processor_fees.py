@@ -129,13 +129,13 @@ def test_dashboard_shows_gross_fees_and_net_revenue(deal, stripe_app, localstrip
     assert brand.post(f"/milestones/{mid}/accept").status_code == 200
     html = login(make_user("admin")).get("/finance").get_data(as_text=True)
     totals = html.split('data-testid="finance-totals-CNY"')[1].split("</table>")[0]
-    rows = dict(part.split("</th><td class=\"num\">") for part in
-                (row.split('<th scope="row">')[1].split("</td>")[0] for row in totals.split("<tr>")[1:]))
-    assert rows["Platform revenue (gross: commission)"] == "¥15,000.00"
-    assert rows["Processor fees (Stripe)"] == "¥4,350.30"
-    assert rows["Net platform revenue"] == "¥10,649.70"
+    rows = {row.split('"')[0]: row.split('<td class="num">')[1].split("</td>")[0]
+            for row in totals.split('data-testid="total-')[1:]}
+    assert rows["revenue"] == "¥15,000.00"  # gross: the commission
+    assert rows["fees"] == "¥4,350.30"  # what Stripe kept
+    assert rows["net_revenue"] == "¥10,649.70"
     flows = html.split('<table class="flows">')[1].split("</table>")[0]
-    assert "Processor fees" in flows and "Net platform revenue" in flows and "¥4,350.30" in flows
+    assert 'class="bar-fees"' in html and 'class="bar-net_revenue"' in html and "¥4,350.30" in flows
     with stripe_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LedgerPosting)
                                  .where(LedgerPosting.kind == processor_fees.KIND)) == 1
