@@ -1,6 +1,6 @@
 """The daily reconciliation's record: what each run checked and every difference it found."""
 from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
 from extensions import db
@@ -25,3 +25,5 @@ class ReconciliationRun(db.Model):
     # left to the next run.
     since: Mapped[object | None] = mapped_column(UTCDateTime())
     settle_seconds: Mapped[int | None] = mapped_column(Integer)
+
+    started_by = relationship("User")

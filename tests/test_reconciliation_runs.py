@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 from extensions import db
 from models import ReconciliationRun
 from services import reconciliation
+from services.tasks import queue
 from tests.support.ledger import slip_in_entry
+from tests.support.web import form_post
 
 
 def released(deal):
@@ -85,3 +87,27 @@ def test_only_staff_run_or_read_reconciliations(api, make_user, app):
         assert caller.get(f"/admin/reconciliation/runs/{run_id}").status_code == 403
     assert api().get(f"/admin/reconciliation/runs/{run_id}").status_code == 401
     assert len(runs(app)) == 1
+
+
+def test_the_run_page_says_who_asked(api, make_user, app, login):
+    staff_user = make_user("admin")
+    run_id = api(staff_user).post("/admin/reconciliation/runs", json={}).json["id"]
+    page = login(staff_user).get(f"/finance/reconciliation/{run_id}").get_data(as_text=True)
+    asked = page.split('data-testid="asked-by"')[1].split("</dd>")[0]
+    assert staff_user.email in asked
+    with app.app_context():
+        reconciliation.run()  # the daily job's own run: nobody asked
+        db.session.commit()
+        scheduled = reconciliation.latest()
+        assert (scheduled.trigger, scheduled.started_by_id) == ("schedule", None)
+
+
+def test_the_finance_pages_button_queues_a_run_recorded_as_the_staff_members(app, login, make_user):
+    staff_user = make_user("admin")
+    r = form_post(login(staff_user), "/finance/reconciliation/run", {}, page="/finance")
+    assert r.status_code == 302
+    with app.app_context():
+        [job] = queue("default").jobs
+        assert job.args == ("finance_page", staff_user.id) and job.meta["started_by"] == staff_user.id
+        result = job.func(*job.args)  # what the worker does with it
+        assert db.session.get(ReconciliationRun, result["run_id"]).started_by_id == staff_user.id

@@ -30,6 +30,8 @@ CHECK_LABELS = {
     "stripe_balance_transactions": _l("Stripe balance transactions, per day"),
     "stripe_balance": _l("Stripe balance and the clearing account"),
 }
+TRIGGER_LABELS = {"schedule": _l("The daily schedule"), "cli": _l("The command line"), "api": _l("The API"),
+                  "finance_page": _l("The finance page")}
 ROLE_LABELS = {"payable": ACCOUNT_LABELS["provider_payable"], "clearing": ACCOUNT_LABELS["payouts_clearing"],
                "outside": _l("Bank or Stripe")}
 
@@ -76,7 +78,7 @@ def runs():
 @bp.get("/reconciliation/<int:run_id>")
 def run(run_id: int):
     return render_template("finance/run.html", run=reconciliation.get_run(run_id), check_labels=CHECK_LABELS,
-                           describe=describe)
+                           describe=describe, trigger_labels=TRIGGER_LABELS)
 
 
 @bp.post("/reconciliation/run")
