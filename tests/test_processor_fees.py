@@ -2,6 +2,9 @@
 charge (a platform expense, out of stripe_clearing) whatever webhooks are replayed, posted later by a job
 when Stripe has not made the balance transaction yet, kept when the charge is refunded, never changing what
 the brand pays or the provider earns; and the finance dashboard's gross, fees and net revenue."""
+import csv
+import io
+
 from sqlalchemy import func, select
 
 from extensions import db
@@ -139,3 +142,21 @@ def test_dashboard_shows_gross_fees_and_net_revenue(deal, stripe_app, localstrip
     with stripe_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LedgerPosting)
                                  .where(LedgerPosting.kind == processor_fees.KIND)) == 1
+
+
+def test_the_finance_csv_has_fees_and_net_revenue_per_day(deal, stripe_app, localstripe, login, make_user):
+    d = deal()
+    brand, mid, _intent = funded_by_card(d, stripe_app, localstripe, stripe_app)
+    d.deliver(0)
+    assert brand.post(f"/milestones/{mid}/accept").status_code == 200
+    staff = login(make_user("admin"))
+    r = staff.get("/finance/daily.csv", headers={"Accept-Language": "en"})
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+    header, today = rows[0], rows[-1]
+    assert header[:2] == ["Day", "Currency"] and len(rows) == 1 + 30  # a row per day of the dashboard
+    figures = dict(zip(header[2:], today[2:], strict=True))
+    assert today[1] == "CNY" and figures["Platform revenue"] == "15000.00"
+    assert figures["Processor fees"] == "4350.30" and figures["Net platform revenue"] == "10649.70"
+    assert figures["Funded into escrow"] == "150000.00"
+    assert staff.get("/finance/weekly.csv").status_code == 200 and staff.get("/finance/monthly.csv").status_code == 404

@@ -1,13 +1,16 @@
-"""Staff finance pages: the money dashboard and the reconciliation results."""
+"""Staff finance pages: the money dashboard (and its figures as CSV) and the reconciliation results."""
+import csv
+import io
+
 from babel.dates import format_skeleton
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints.web import ActionForm, role_required
-from i18n import money, select_timezone
+from i18n import major_units, money, select_timezone
 from i18n.labels import ACCOUNT_LABELS, MILESTONE_STATUS_LABELS
 from services import finance, reconciliation
 
@@ -67,6 +70,28 @@ def dashboard():
     ] for currency in overview.currencies}
     return render_template("finance/dashboard.html", overview=overview, charts=charts, total_labels=TOTAL_LABELS,
                            timezone=timezone, latest=reconciliation.latest(), form=ActionForm())
+
+
+@bp.get("/<any(daily, weekly):period>.csv")
+def download(period: str):
+    """The dashboard's money per day (last DAYS) or week (last WEEKS) and currency, in major units:
+    funded, released, gross revenue, paid out, processor fees and net platform revenue."""
+    timezone = select_timezone()
+    overview = finance.overview(timezone)
+    series = overview.daily if period == "daily" else overview.weekly
+    if not overview.currencies:
+        abort(404)
+    out = io.StringIO()
+    out.write("\ufeff")  # the BOM makes Excel read UTF-8 instead of the local code page
+    writer = csv.writer(out)
+    writer.writerow([_("Day") if period == "daily" else _("Week starting"), _("Currency"),
+                     *(str(METRIC_LABELS[m]) for m in finance.METRICS)])
+    for currency in overview.currencies:
+        for start, amounts in series.rows(currency):
+            writer.writerow([start.isoformat(), currency,
+                             *(format(major_units(amounts[m], currency), "f") for m in finance.METRICS)])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="witkey-finance-{period}.csv"'})
 
 
 @bp.get("/reconciliation")
