@@ -398,7 +398,6 @@ def check_stripe_transfers(cutoff: datetime) -> Outcome:
 # other leg). What Stripe holds (available + pending) must then be what stripe_clearing says, less the
 # refunds the ledger has given back that Stripe has not paid yet.
 
-BALANCE_TRANSACTION_TYPES = ("charge", "refund", "transfer", "transfer_refund", "stripe_fee", "adjustment")
 FEE_KEY = "fee:charge:"
 
 
