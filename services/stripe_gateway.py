@@ -149,6 +149,30 @@ def find_transfer(transfer_group: str, payout_id: int):
     return None
 
 
+def charge_of(payment_intent_id: str):
+    """The PaymentIntent's latest charge (None while it has none)."""
+    latest = retrieve_payment_intent(payment_intent_id).to_dict().get("latest_charge")
+    charge_id = latest.get("id") if isinstance(latest, dict) else latest
+    return client().v1.charges.retrieve(charge_id) if charge_id else None
+
+
+def balance_transaction(txn_id: str) -> dict:
+    return client().v1.balance_transactions.retrieve(txn_id).to_dict()
+
+
+def balance_transactions(*, since: int, until: int | None = None):
+    """Every balance transaction created at or after `since` (and before `until`), each with its source
+    object expanded (a charge's PaymentIntent, a refund's metadata), following Stripe's pagination."""
+    created = {"gte": since, **({"lt": until} if until is not None else {})}
+    return client().v1.balance_transactions.list(
+        params={"limit": 100, "created": created, "expand": ["data.source"]}).auto_paging_iter()
+
+
+def balance() -> dict:
+    """Stripe's balance: `available` and `pending`, each a list of {amount, currency}."""
+    return client().v1.balance.retrieve().to_dict()
+
+
 def payment_intents():
     return client().v1.payment_intents.list(params={"limit": 100}).auto_paging_iter()
 
