@@ -6,10 +6,10 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from extensions import db
-from models import LedgerPosting, Milestone, StripePayment
+from models import LedgerPosting, Milestone, StripePayment, StripeRefund
 from models.contract import MilestoneStatus
 from models.status import transition
-from models.stripe import OPEN, PaymentStatus
+from models.stripe import OPEN, PaymentStatus, RefundStatus
 from services import destinations, ledger, notifications, payout_accounts, stripe_gateway, tasks
 from services.escrow import FundResult, mark_funded
 from services.locking import locked_get
@@ -150,10 +150,23 @@ def cancel_superseded(milestone_id: int | None = None) -> int:
 
 
 def _refund_extra_payment(payment: StripePayment) -> str:
+    """A payment that landed after another attempt funded the milestone, or after it was cancelled, goes
+    back through the refund outbox (sent by a job once this commits), for what its charge still holds:
+    a refund made from Stripe's dashboard may have taken part of it already. One Stripe then refuses (a
+    chargeback, a refund meanwhile) is recorded failed with Stripe's reason for finance; this webhook
+    answers 200 either way, so Stripe does not redeliver it for days. A refund made earlier under our
+    key (by a delivery that crashed before committing) is what is owed, never a second one."""
     key = f"refund:extra:{payment.payment_intent_id}"
-    if stripe_gateway.find_refund(payment.payment_intent_id, key) is None:
-        stripe_gateway.refund(payment_intent_id=payment.payment_intent_id, amount=payment.amount,
-                              idempotency_key=key, metadata={"witkey_key": key})
+    if db.session.scalar(select(StripeRefund.id).where(StripeRefund.key == key)) is None:
+        earlier = stripe_gateway.find_refund(payment.payment_intent_id, key)
+        owed = StripeRefund(key=key, payment_intent_id=payment.payment_intent_id, currency=payment.currency,
+                            amount=earlier.amount if earlier else stripe_gateway.refundable(payment.payment_intent_id))
+        db.session.add(owed)
+        if owed.amount <= 0:  # refunded in full at Stripe already: nothing is left to give back
+            transition(owed, RefundStatus.FAILED)
+            owed.failure = "nothing left to refund: the charge was refunded in full at Stripe"
+        else:
+            tasks.after_commit("send_pending_refunds")
     transition(payment, PaymentStatus.REFUNDED_DUPLICATE)
     return "refunded_duplicate"
 
