@@ -41,6 +41,15 @@ def fund(actor: User, milestone_id: int, via: LedgerBackend | StripeBackend | No
     return (via or backend()).fund(actor, milestone)
 
 
+def collect_card(actor: User, milestone_id: int) -> FundResult:
+    """Stripe backend, after `fund` was committed: the PaymentIntent for the open card attempt (made
+    now at Stripe if it has none yet), with the client secret Stripe.js confirms the card with."""
+    milestone = escrow.as_brand(actor, milestone_id)
+    if milestone.status != MilestoneStatus.PENDING:
+        raise Conflict(_l("This milestone is already funded or closed."), code="illegal_transition")
+    return StripeBackend().collect_card(milestone)
+
+
 def cancel(actor: User, milestone_id: int) -> Milestone:
     """A brand may drop a milestone it has not funded; no money has moved, so none moves back."""
     milestone = escrow.as_brand(actor, milestone_id)

@@ -1,17 +1,23 @@
-"""Money under real conditions on the Stripe backend (issue 22): the demo loads on a Stripe installation
-without asking Stripe for anything, and a late card payment goes back through the refund outbox for what
-its charge still holds, whatever was refunded from Stripe's dashboard meanwhile."""
+"""Money under real conditions on the Stripe backend (issue 22): no Stripe call is made for a row that can
+still roll back (the demo loads on a Stripe installation without asking Stripe anything; a card attempt is
+committed before its PaymentIntent is made), and a late card payment goes back through the refund outbox
+for what its charge still holds, whatever was refunded from Stripe's dashboard meanwhile."""
+import time
+
+import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from models import LedgerPosting, Milestone, StripePayment, StripeRefund
+from models import LedgerPosting, Milestone, StripePayment, StripeRefund, User
 from models.types import utcnow
-from services import reconciliation
+from services import funding, reconciliation, stripe_gateway
 from tests.support.stripe_fixtures import (
     card_attempt,
     event_payload,
     pay_like_stripe_js,
+    payment_intent_of,
     sign,
+    stripe_api,
     stripe_client,
     wait_for,
 )
@@ -105,3 +111,70 @@ def test_a_late_payment_refund_stripe_refuses_is_recorded_failed_for_finance(dea
 def _pending_refund(app):
     with app.app_context():
         return db.session.scalar(select(StripeRefund.id).where(StripeRefund.status == "pending"))
+
+
+def _committed_attempts(app, milestone_id) -> list[tuple[int, str | None]]:
+    """What another connection sees: the attempts committed so far."""
+    with app.app_context(), db.engine.connect() as other:
+        return [tuple(row) for row in other.execute(
+            select(StripePayment.attempt, StripePayment.payment_intent_id)
+            .where(StripePayment.milestone_id == milestone_id))]
+
+
+def test_stripe_is_asked_for_a_payment_intent_only_for_a_committed_attempt(deal, stripe_app, localstripe, app,
+                                                                           monkeypatch):
+    d = deal()
+    mid = d.milestone_ids[0]
+    seen = []
+    real = stripe_gateway.create_payment_intent
+
+    def create_payment_intent(**kwargs):
+        seen.append(_committed_attempts(app, mid))
+        return real(**kwargs)
+
+    monkeypatch.setattr(stripe_gateway, "create_payment_intent", create_payment_intent)
+    r = stripe_api(stripe_app, d.brand).post(f"/milestones/{mid}/fund", headers={"Idempotency-Key": "card-x"})
+    assert r.status_code == 200 and r.json["client_secret"]
+    assert seen == [[(1, None)]]  # the attempt was on record, without its intent, when Stripe was asked
+    assert _committed_attempts(app, mid) == [(1, payment_intent_of(app, mid))]
+
+
+def test_a_payment_intent_whose_recording_rolled_back_is_the_one_the_next_fund_gets(deal, stripe_app, localstripe):
+    """Stripe answered, then the request's transaction rolled back (a failed commit, a twin request):
+    the committed attempt has no intent on record, and funding again gets the same PaymentIntent back
+    from Stripe under the attempt's key, so none is orphaned and the brand pays the one it is shown."""
+    d = deal()
+    mid = d.milestone_ids[0]
+    time.sleep(1)  # Stripe's `created` is in whole seconds: the earlier tests' PaymentIntents are older
+    since = int(time.time())
+    with stripe_app.app_context():
+        brand = db.session.scalars(select(User).where(User.email == d.brand.get("/me").json["email"])).one()
+        funding.fund(brand, mid)
+        db.session.commit()
+        lost = funding.collect_card(brand, mid).client_secret
+        db.session.rollback()
+        assert db.session.scalars(select(StripePayment.payment_intent_id)).all() == [None]
+        assert funding.fund(brand, mid).client_secret is None
+        db.session.commit()
+        assert funding.collect_card(brand, mid).client_secret == lost
+        db.session.commit()
+    r = stripe_api(stripe_app, d.brand).post(f"/milestones/{mid}/fund")
+    assert r.json["client_secret"] == lost
+    made = [pi for pi in (p.to_dict() for p in stripe_client(localstripe).v1.payment_intents.list(
+        params={"limit": 100}).auto_paging_iter())
+        if pi["created"] >= since and (pi.get("metadata") or {}).get("milestone_id") == str(mid)]
+    assert [pi["client_secret"] for pi in made] == [lost]  # one PaymentIntent for the milestone, none orphaned
+
+
+def test_cancelling_a_milestone_whose_attempt_never_got_its_intent_asks_stripe_nothing(deal, stripe_app, localstripe,
+                                                                                       monkeypatch):
+    d = deal()
+    mid = d.milestone_ids[0]
+    with stripe_app.app_context():
+        brand = db.session.scalars(select(User).where(User.email == d.brand.get("/me").json["email"])).one()
+        funding.fund(brand, mid)
+        db.session.commit()
+    monkeypatch.setattr(stripe_gateway, "cancel_payment_intent", lambda *_: pytest.fail("asked Stripe"))
+    assert stripe_api(stripe_app, d.brand).post(f"/milestones/{mid}/cancel").json["status"] == "cancelled"
+    with stripe_app.app_context():
+        assert db.session.scalars(select(StripePayment.status)).all() == ["canceled"]
