@@ -58,16 +58,16 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
     AppWorker.app = app
     AppWorker.stopping = stopping = threading.Event()
     if burst:  # tests and one-off runs: the queues once, no waiting for Redis
-        _work_once(app, burst=True)
+        _new_worker(app).work(burst=True, with_scheduler=False)
         return
     backoff = Backoff()
     while not stopping.is_set():
-        started = time.monotonic()
+        started, worker = time.monotonic(), None
         try:
-            worker = _work_once(app, burst=False)
-        except REDIS_DOWN as exc:
+            worker = _new_worker(app)
+            worker.work(burst=False, with_scheduler=False)
+        except REDIS_DOWN as exc:  # RQ's loop ended on it, or its clean-up did (register_death)
             log.warning("worker lost Redis: %s", exc)
-            worker = None
         own_signals(stopping)
         if stopping.is_set():
             break
@@ -78,7 +78,8 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
         wait_for_redis(app, stopping, backoff)
 
 
-def _work_once(app: Flask, *, burst: bool) -> AppWorker:
+def _new_worker(app: Flask) -> AppWorker:
+    """An RQ worker on the app's queues, after taking up a settlement batch left without a run."""
     with app.app_context():
         worker = AppWorker(app.config["RQ_QUEUES"], connection=get_redis(),
                            exception_handlers=[recovery.on_abandoned_job(app)])
@@ -88,7 +89,6 @@ def _work_once(app: Flask, *, burst: bool) -> AppWorker:
             log.exception("could not check for a settlement batch left without a run")
         finally:
             db.session.remove()
-    worker.work(burst=burst, with_scheduler=False)
     return worker
 
 
