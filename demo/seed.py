@@ -1,5 +1,10 @@
 """Demo data for `make run`: brands, providers in every category across provinces, tenders in
-every status this build supports. Everything goes through the services, so it obeys the rules."""
+every status this build supports. Everything goes through the services, so it obeys the rules.
+
+Money moves through the ledger backend whatever STRIPE_SECRET_KEY says: the whole demo is one
+transaction, and nothing may be asked of Stripe for rows that can still roll back (a PaymentIntent
+made for a rolled-back milestone would stay at Stripe, its idempotency key taken for 24 h). The
+brands' wallets are credited by recorded bank transfers, and funding spends them."""
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -27,6 +32,7 @@ from services.tenders import KpiInput, TenderInput
 
 DEMO_PASSWORD = "witkey-demo-2026"
 ADMIN_EMAIL = "staff@witkey.demo"
+LEDGER = funding.LedgerBackend()
 
 BRANDS = [
     ("hanfeng@witkey.demo", "韩枫服饰 Hanfeng Apparel", "flagship"),
@@ -169,7 +175,7 @@ def _tenders(brands, p) -> None:
     tenders.close_tender(moshan, shoot.id)
     contract = evaluation.award(moshan, shoot.id, won.id)
     first = contract.milestones[0]
-    funding.fund(moshan, first.id)
+    funding.fund(moshan, first.id, via=LEDGER)
     escrow.deliver(p["guangying"], first.id, "Shooting plan, mood board and the studio booking for both days.",
                    ["https://pan.example.com/s/spring-tea-plan"])
     # Past its deadline: evaluating by time, with no job needed.
@@ -198,7 +204,7 @@ def _track_record(brands, provider) -> None:
         tenders.close_tender(brand, tender.id)
         contract = evaluation.award(brand, tender.id, bid.id)
         for n, milestone in enumerate(contract.milestones):
-            funding.fund(brand, milestone.id)
+            funding.fund(brand, milestone.id, via=LEDGER)
             kpis.record_result(brand, milestone.id, tender.kpis[0].id, (34, 31, 27)[n])
             escrow.deliver(provider, milestone.id, "Delivered: see the shared folder.",
                            ["https://pan.example.com/s/videos"])

@@ -40,7 +40,8 @@ PAYMENT_TRANSITIONS = {
 
 
 class StripePayment(db.Model):
-    """A PaymentIntent created to fund a milestone; the milestone is funded only by its webhook."""
+    """An attempt to fund a milestone by card: recorded (and committed) first, then its PaymentIntent
+    is created at Stripe; the milestone is funded only by the intent's webhook."""
 
     __tablename__ = "stripe_payments"
     __table_args__ = (UniqueConstraint("milestone_id", "attempt"), status_check(PaymentStatus))
@@ -49,8 +50,9 @@ class StripePayment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     milestone_id: Mapped[int] = mapped_column(ForeignKey("milestones.id"), index=True)
     attempt: Mapped[int] = mapped_column()
-    payment_intent_id: Mapped[str] = mapped_column(String(100), unique=True)
-    client_secret: Mapped[str] = mapped_column(String(200))
+    # None until Stripe made the PaymentIntent, which is asked for only once this row is committed
+    payment_intent_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    client_secret: Mapped[str | None] = mapped_column(String(200))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(32), default=PaymentStatus.REQUIRES_PAYMENT_METHOD.value)

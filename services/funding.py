@@ -23,6 +23,7 @@ class LedgerBackend:
 
 
 def backend():
+    """The backend this installation funds through (Stripe when STRIPE_SECRET_KEY is set)."""
     if current_app.config.get("STRIPE_SECRET_KEY"):
         return StripeBackend()
     return LedgerBackend()
@@ -30,11 +31,23 @@ def backend():
 
 # A brand funds a milestone, or drops one it has not funded, through the backend in use (escrow keeps
 # the milestone's states; the backends decide how money arrives).
-def fund(actor: User, milestone_id: int) -> FundResult:
+def fund(actor: User, milestone_id: int, via: LedgerBackend | StripeBackend | None = None) -> FundResult:
+    """`via` names a backend explicitly: the demo seed funds from wallets whatever the installation
+    uses, because its rows are written in one transaction that can still roll back, and the Stripe
+    backend makes a call (a PaymentIntent under an idempotency key) that no rollback takes back."""
     milestone = escrow.as_brand(actor, milestone_id)
     if milestone.status != MilestoneStatus.PENDING:
         raise Conflict(_l("This milestone is already funded or closed."), code="illegal_transition")
-    return backend().fund(actor, milestone)
+    return (via or backend()).fund(actor, milestone)
+
+
+def collect_card(actor: User, milestone_id: int) -> FundResult:
+    """Stripe backend, after `fund` was committed: the PaymentIntent for the open card attempt (made
+    now at Stripe if it has none yet), with the client secret Stripe.js confirms the card with."""
+    milestone = escrow.as_brand(actor, milestone_id)
+    if milestone.status != MilestoneStatus.PENDING:
+        raise Conflict(_l("This milestone is already funded or closed."), code="illegal_transition")
+    return StripeBackend().collect_card(milestone)
 
 
 def cancel(actor: User, milestone_id: int) -> Milestone:

@@ -298,13 +298,13 @@ def check_stripe_payments(cutoff: datetime) -> Outcome:
 
 def _owed_refunds() -> dict[str, tuple[str, int, bool]]:
     """witkey_key → (currency, amount, already sent) of every refund the platform owes through Stripe:
-    the refund outbox, and duplicate card payments (refunded at once under `refund:extra:<pi>`, the key
-    services.stripe_funding uses)."""
-    rows = db.session.execute(select(StripeRefund.key, StripeRefund.currency, StripeRefund.amount, StripeRefund.status))
-    owed = {key: (currency, amount, status == RefundStatus.SUCCEEDED) for key, currency, amount, status in rows}
-    owed.update({f"refund:extra:{intent}": (currency, amount, True) for intent, currency, amount in db.session.execute(
+    the refund outbox (late card payments included, under `refund:extra:<pi>`), and late payments
+    refunded before they went through the outbox (in full, at once, under that same key)."""
+    owed = {f"refund:extra:{intent}": (currency, amount, True) for intent, currency, amount in db.session.execute(
         select(StripePayment.payment_intent_id, StripePayment.currency, StripePayment.amount)
-        .where(StripePayment.status == PaymentStatus.REFUNDED_DUPLICATE))})
+        .where(StripePayment.status == PaymentStatus.REFUNDED_DUPLICATE))}
+    rows = db.session.execute(select(StripeRefund.key, StripeRefund.currency, StripeRefund.amount, StripeRefund.status))
+    owed.update({key: (currency, amount, status == RefundStatus.SUCCEEDED) for key, currency, amount, status in rows})
     return owed
 
 

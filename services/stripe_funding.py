@@ -4,13 +4,14 @@ nothing twice: the ledger posting key `fund:milestone:<id>` is unique. Stripe's 
 posted as the platform's expense (services/processor_fees.py, key `fee:charge:<charge id>`)."""
 import stripe
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from extensions import db
-from models import LedgerPosting, Milestone, StripePayment
+from models import LedgerPosting, Milestone, StripePayment, StripeRefund
 from models.contract import MilestoneStatus
 from models.status import transition
-from models.stripe import OPEN, PaymentStatus
+from models.stripe import OPEN, PAYMENT_TRANSITIONS, PaymentStatus, RefundStatus
 from services import (
     chargebacks,
     destinations,
@@ -21,37 +22,60 @@ from services import (
     stripe_gateway,
     tasks,
 )
+from services.errors import Conflict
 from services.escrow import FundResult, mark_funded
 from services.locking import locked_get
 
 
 class StripeBackend:
+    """Funding by card, in two steps so that Stripe is never asked for anything on behalf of a row that
+    can still roll back: `fund` records the attempt (the caller commits it), then `collect_card` asks
+    Stripe for its PaymentIntent under a key made of the committed attempt (`fund:milestone:<id>:
+    attempt:<n>`, prefixed with the installation id). If what follows the Stripe call rolls back (a
+    twin request, a failed commit), the attempt is still on record without its intent, and the next
+    `collect_card` gets the same PaymentIntent back from Stripe for the same key: none is left
+    orphaned, and no other attempt can ever reuse the key."""
+
     name = "stripe"
 
     def fund(self, actor, milestone: Milestone) -> FundResult:
-        """Reuse the milestone's open PaymentIntent, or create one (idempotency key per attempt)."""
+        """Reuse the milestone's open attempt, or record a new one (no Stripe call: see collect_card)."""
         payment = open_payment(milestone)
         if payment is not None and _cancelled_at_stripe(payment):
             payment = None
         if payment is None:
             attempt = 1 + db.session.scalar(select(func.count()).select_from(StripePayment)
                                             .where(StripePayment.milestone_id == milestone.id))
-            intent = stripe_gateway.create_payment_intent(
-                amount=milestone.amount, currency=milestone.currency, milestone_id=milestone.id,
-                idempotency_key=f"fund:milestone:{milestone.id}:attempt:{attempt}")
-            payment = StripePayment(milestone_id=milestone.id, attempt=attempt, payment_intent_id=intent.id,
-                                    client_secret=intent.client_secret, amount=milestone.amount,
-                                    currency=milestone.currency, status=intent.status)
+            payment = StripePayment(milestone_id=milestone.id, attempt=attempt, amount=milestone.amount,
+                                    currency=milestone.currency, status=PaymentStatus.REQUIRES_PAYMENT_METHOD)
             db.session.add(payment)
             db.session.flush()
         return FundResult(status="awaiting_payment", client_secret=payment.client_secret)
 
+    def collect_card(self, milestone: Milestone) -> FundResult:
+        """The PaymentIntent of the milestone's open attempt, created at Stripe if the attempt (committed
+        by the caller before this) has none yet."""
+        payment = open_payment(milestone, locked=True)
+        if payment is None:
+            raise Conflict(_l("This milestone has no card payment waiting. If it is not funded yet, choose “Fund into "
+                              "escrow” to pay again."), code="illegal_transition")
+        if payment.payment_intent_id is None:
+            intent = stripe_gateway.create_payment_intent(
+                amount=payment.amount, currency=payment.currency, milestone_id=milestone.id,
+                idempotency_key=f"fund:milestone:{milestone.id}:attempt:{payment.attempt}")
+            payment.payment_intent_id, payment.client_secret = intent.id, intent.client_secret
+            if intent.status in PAYMENT_TRANSITIONS[payment.status]:  # cancelled at Stripe meanwhile, say
+                transition(payment, intent.status)
+        return FundResult(status="awaiting_payment", client_secret=payment.client_secret)
 
     def abandon(self, milestone: Milestone) -> None:
         """Cancel an open PaymentIntent of a milestone the brand cancelled. If Stripe says it can no
         longer be cancelled (the card went through), its webhook will refund it."""
         payment = open_payment(milestone)
         if payment is None:
+            return
+        if payment.payment_intent_id is None:  # never handed out: nothing at Stripe can be paid
+            transition(payment, PaymentStatus.CANCELED)
             return
         try:
             stripe_gateway.cancel_payment_intent(payment.payment_intent_id)
@@ -65,6 +89,8 @@ def _cancelled_at_stripe(payment: StripePayment) -> bool:
     """Whether Stripe cancelled the open PaymentIntent (from its dashboard, or our cancel whose commit
     was lost): then the row says so, and a new attempt replaces it. If Stripe cannot be asked, the
     intent is reused as it is."""
+    if payment.payment_intent_id is None:
+        return False
     try:
         status = stripe_gateway.retrieve_payment_intent(payment.payment_intent_id).status
     except stripe.StripeError:
@@ -75,10 +101,11 @@ def _cancelled_at_stripe(payment: StripePayment) -> bool:
     return status == PaymentStatus.CANCELED
 
 
-def open_payment(milestone: Milestone) -> StripePayment | None:
-    return db.session.scalar(select(StripePayment).where(StripePayment.milestone_id == milestone.id,
-                                                         StripePayment.status.in_(OPEN))
-                             .order_by(StripePayment.attempt.desc()))
+def open_payment(milestone: Milestone, *, locked: bool = False) -> StripePayment | None:
+    """The milestone's latest attempt still waiting for the card (its PaymentIntent may not exist yet)."""
+    stmt = (select(StripePayment).where(StripePayment.milestone_id == milestone.id, StripePayment.status.in_(OPEN))
+            .order_by(StripePayment.attempt.desc()).limit(1))
+    return db.session.scalar(stmt.with_for_update() if locked else stmt)
 
 
 def publishable_key() -> str:
@@ -151,6 +178,10 @@ def cancel_superseded(milestone_id: int | None = None) -> int:
     success webhook, which refunds it."""
     cancelled = 0
     for payment in _superseded(milestone_id).all():
+        if payment.payment_intent_id is None:  # never handed out: nothing to cancel at Stripe
+            transition(payment, PaymentStatus.CANCELED)
+            cancelled += 1
+            continue
         try:
             stripe_gateway.cancel_payment_intent(payment.payment_intent_id)
         except stripe.StripeError as exc:
@@ -162,10 +193,23 @@ def cancel_superseded(milestone_id: int | None = None) -> int:
 
 
 def _refund_extra_payment(payment: StripePayment) -> str:
+    """A payment that landed after another attempt funded the milestone, or after it was cancelled, goes
+    back through the refund outbox (sent by a job once this commits), for what its charge still holds:
+    a refund made from Stripe's dashboard may have taken part of it already. One Stripe then refuses (a
+    chargeback, a refund meanwhile) is recorded failed with Stripe's reason for finance; this webhook
+    answers 200 either way, so Stripe does not redeliver it for days. A refund made earlier under our
+    key (by a delivery that crashed before committing) is what is owed, never a second one."""
     key = f"refund:extra:{payment.payment_intent_id}"
-    if stripe_gateway.find_refund(payment.payment_intent_id, key) is None:
-        stripe_gateway.refund(payment_intent_id=payment.payment_intent_id, amount=payment.amount,
-                              idempotency_key=key, metadata={"witkey_key": key})
+    if db.session.scalar(select(StripeRefund.id).where(StripeRefund.key == key)) is None:
+        earlier = stripe_gateway.find_refund(payment.payment_intent_id, key)
+        owed = StripeRefund(key=key, payment_intent_id=payment.payment_intent_id, currency=payment.currency,
+                            amount=earlier.amount if earlier else stripe_gateway.refundable(payment.payment_intent_id))
+        db.session.add(owed)
+        if owed.amount <= 0:  # refunded in full at Stripe already: nothing is left to give back
+            transition(owed, RefundStatus.FAILED)
+            owed.failure = "nothing left to refund: the charge was refunded in full at Stripe"
+        else:
+            tasks.after_commit("send_pending_refunds")
     transition(payment, PaymentStatus.REFUNDED_DUPLICATE)
     processor_fees.record_fee_now_or_later(payment)  # the refund gives the card its money back, not Stripe's fee
     return "refunded_duplicate"

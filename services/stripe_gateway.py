@@ -54,6 +54,16 @@ def refund(*, payment_intent_id: str, amount: int, idempotency_key: str, metadat
     return client().v1.refunds.create(params=params, options=_options(idempotency_key))
 
 
+def refundable(payment_intent_id: str) -> int:
+    """What the PaymentIntent's charge still holds: its amount less every refund made of it (ours, or
+    one made from Stripe's dashboard)."""
+    stripe_client = client()
+    charge = stripe_client.v1.payment_intents.retrieve(payment_intent_id).latest_charge
+    if isinstance(charge, str):  # Stripe gives the id unless asked to expand it (localstripe expands)
+        charge = stripe_client.v1.charges.retrieve(charge)
+    return charge.amount - (charge.amount_refunded or 0)
+
+
 def find_refund(payment_intent_id: str, key: str):
     """A refund of this PaymentIntent already made for our `key` (kept in its metadata), or None."""
     ours = installation_id()  # read once, not per refund listed

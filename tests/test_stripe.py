@@ -168,6 +168,8 @@ def test_a_second_paid_attempt_is_refunded_not_posted(deal, stripe_app, localstr
     assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")
     pay_like_stripe_js(localstripe, extra.id)
     assert wait_for(lambda: _status_of(app, extra.id) == "refunded_duplicate")
+    with stripe_app.app_context():
+        assert jobs.send_pending_refunds() == 1  # the outbox job the webhook queued (no worker runs it here)
     refunds = stripe_client(localstripe).v1.refunds.list(params={"payment_intent": extra.id})
     assert [r.amount for r in refunds.data] == [150000_00]
     assert fund_postings(app) == 1
@@ -266,6 +268,8 @@ def test_a_payment_landing_on_a_cancelled_milestone_is_refunded(deal, stripe_app
         db.session.commit()
     pay_like_stripe_js(localstripe, intent_id)
     assert wait_for(lambda: _status_of(app, intent_id) == "refunded_duplicate")
+    with stripe_app.app_context():
+        assert jobs.send_pending_refunds() == 1  # the outbox job the webhook queued (no worker runs it here)
     refunds = stripe_client(localstripe).v1.refunds.list(params={"payment_intent": intent_id}).data
     assert [r.amount for r in refunds] == [150000_00]
     assert fund_postings(app) == 0

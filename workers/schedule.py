@@ -1,9 +1,20 @@
-"""Periodic jobs, declared as data with stable names so a restarted scheduler never doubles them."""
+"""Periodic jobs, declared as data with stable names so a restarted scheduler never doubles them.
+
+The scheduler outlives Redis: RQ's CronScheduler ends when a Redis call fails, so run_scheduler
+waits for Redis with backoff (logged) and starts it again; SIGTERM or Ctrl-C stops it."""
+import logging
+import threading
+import time
+
 from flask import Flask
 from rq.cron import CronScheduler
 
 from extensions import get_redis
+from runtime.supervisor import Backoff
 from workers import jobs
+from workers.worker import REDIS_DOWN, STABLE_AFTER, own_signals, wait, wait_for_redis
+
+log = logging.getLogger("witkey.scheduler")
 
 # (name, function, queue, interval in seconds); CRON jobs take a cron string from the config instead.
 DAY = 24 * 3600
@@ -34,4 +45,16 @@ def build_scheduler(app: Flask) -> CronScheduler:
 
 
 def run_scheduler(app: Flask) -> None:
-    build_scheduler(app).start()
+    stopping, backoff = threading.Event(), Backoff()
+    while not stopping.is_set():
+        started = time.monotonic()
+        try:
+            build_scheduler(app).start()  # returns on SIGTERM / Ctrl-C (RQ's handlers), raises when Redis drops
+            return
+        except REDIS_DOWN as exc:
+            log.warning("scheduler lost Redis: %s", exc)
+        own_signals(stopping)
+        if time.monotonic() - started >= STABLE_AFTER:
+            backoff.reset()
+        wait(stopping, backoff.next_delay(), "scheduler stopped")
+        wait_for_redis(app, stopping, backoff)

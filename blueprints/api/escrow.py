@@ -37,7 +37,11 @@ def get_milestone(milestone_id: int):
 def fund(milestone_id: int):
     """Ledger backend: from the brand's wallet, or 409 `insufficient_funds`. Stripe backend:
     `awaiting_payment` with a client secret; `funded` once Stripe's signed webhook confirms."""
-    result = funding.fund(current_api_user(), milestone_id)
+    user = current_api_user()
+    result = funding.fund(user, milestone_id)
+    if result.status == "awaiting_payment" and result.client_secret is None:
+        db.session.commit()  # the card attempt is on record before Stripe is asked for its PaymentIntent
+        result = funding.collect_card(user, milestone_id)
     return FundOut(status=result.status, client_secret=result.client_secret)
 
 

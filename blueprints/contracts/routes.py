@@ -65,6 +65,9 @@ def _back(milestone_id: int):
 def fund(milestone_id: int):
     if submitted(ActionForm()):
         result = perform(lambda: funding.fund(current_user, milestone_id))
+        if result and result.status == "awaiting_payment" and result.client_secret is None:
+            # the attempt is committed; only now is Stripe asked for its PaymentIntent
+            result = perform(lambda: funding.collect_card(current_user, milestone_id))
         if result and result.status == "awaiting_payment":
             return redirect(url_for("contracts.pay", milestone_id=milestone_id))
         if result:
@@ -81,7 +84,9 @@ def pay(milestone_id: int):
         abort(404)
     unfunded = escrow.awaiting_funding(milestone)
     payment = stripe_funding.open_payment(milestone) if unfunded else None
-    if payment is None:  # paid meanwhile, or the attempt was cancelled or declined at Stripe
+    # Paid meanwhile, or the attempt was cancelled or declined at Stripe, or its PaymentIntent was never
+    # made (funding again makes it).
+    if payment is None or payment.client_secret is None:
         flash(_("This milestone has no card payment waiting. If it is not funded yet, choose “Fund into escrow” "
                 "to pay again.") if unfunded else _("This milestone is already paid for."), "info")
         return _back(milestone_id)

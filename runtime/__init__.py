@@ -1,0 +1,1 @@
+"""Process plumbing for running Witkey (no app imports): the supervisor behind `make run`."""

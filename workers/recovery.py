@@ -1,0 +1,92 @@
+"""Taking up a settlement batch whose run died, as soon as a worker can know it, instead of waiting
+for the stale-batch sweep (STALE without a heartbeat, swept every 10 minutes: up to ~15 minutes).
+
+A worker checks when it starts (the supervisor restarts a killed worker within seconds) and when
+RQ reports an abandoned batch job (`AbandonedJobError`, found by RQ's registry clean-up). A batch run
+is alive while a batch job is queued, or started by a worker that is still alive: its RQ record
+exists with a recent heartbeat and, on this host, its process exists. Otherwise the open batch is
+queued again under one job id per batch (`resume-payout-batch-<id>`, queued with RQ's `unique`), so
+two workers starting together queue it once; and a second run would still pay nobody twice (each
+payout is locked and sent with its own idempotency key, services/runners/payout_batch.py)."""
+import os
+import socket
+from datetime import timedelta
+
+from flask import current_app
+from rq import Queue, Worker
+from rq.exceptions import AbandonedJobError
+from rq.executions import Execution
+from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
+from rq.utils import now
+
+from extensions import get_redis
+from services import payouts, tasks
+
+BATCH_JOBS = {"workers.jobs.run_payout_batch", "workers.jobs.settle_payouts", "workers.jobs.resume_stale_payout_batch"}
+# RQ heartbeats a worker running a job every job_monitoring_interval (30 s) and lets its record lapse 60 s later.
+WORKER_SILENT = timedelta(seconds=90)
+
+
+def resume_job_id(batch_id: int) -> str:
+    return f"resume-payout-batch-{batch_id}"
+
+
+def resume_dead_batch() -> str | None:
+    """Queue the open settlement batch again if no live run of it is left; the job id, or None.
+    Needs an app context."""
+    batch = payouts.open_batch()
+    if batch is None or _batch_run_alive():
+        return None
+    job_id = resume_job_id(batch.id)
+    earlier = Job.fetch_many([job_id], connection=get_redis())[0]
+    if earlier is not None and earlier.get_status(refresh=False) in (JobStatus.STARTED, JobStatus.FINISHED):
+        earlier.delete()  # a resume that died too (not alive, as checked above), or one that left payouts unsent
+    tasks.enqueue_unique("run_payout_batch", batch.id, job_id=job_id, job_timeout=6 * 3600,
+                         meta={"batch_id": batch.id})
+    current_app.logger.warning("settlement batch %s had no live run; queued %s", batch.id, job_id)
+    return job_id
+
+
+def on_abandoned_job(app):
+    """An RQ exception handler: a batch job RQ found abandoned (its worker died) is taken up again."""
+
+    def handler(job, exc_type, _exc_value, _traceback):
+        if exc_type is AbandonedJobError and job.func_name in BATCH_JOBS:
+            with app.app_context():
+                resume_dead_batch()
+        return True  # the other handlers (RQ's own: move to failed) still run
+
+    return handler
+
+
+def _batch_run_alive() -> bool:
+    connection = get_redis()
+    for name in current_app.config["RQ_QUEUES"]:
+        queue = Queue(name, connection=connection)
+        if any(job is not None and job.func_name in BATCH_JOBS
+               for job in Job.fetch_many(queue.get_job_ids(), connection=connection)):
+            return True
+        registry = StartedJobRegistry(queue=queue)
+        for job_id, execution_id in registry.get_job_and_execution_ids(cleanup=False):
+            job = Job.fetch_many([job_id], connection=connection)[0]
+            if job is not None and job.func_name in BATCH_JOBS and _worker_alive(
+                    Execution.fetch(execution_id, job_id, connection).worker_name):
+                return True
+    return False
+
+
+def _worker_alive(name: str) -> bool:
+    if not name:
+        return False
+    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + name, connection=get_redis())
+    if worker is None or worker.last_heartbeat is None or worker.last_heartbeat < now() - WORKER_SILENT:
+        return False
+    if worker.hostname == socket.gethostname() and worker.pid:
+        try:
+            os.kill(worker.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True  # someone else's process of that id: it exists
+    return True
