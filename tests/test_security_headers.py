@@ -175,7 +175,7 @@ def test_language_switch_is_kept_on_the_account(client, login, make_user, app):
 
 def test_the_header_offers_the_switch_as_a_form(client):
     html = client.get("/tenders").get_data(as_text=True)
-    form = re.search(r'<form method="post"[^>]*data-testid="language">(.*?)</form>', html, re.S).group(1)
+    form = re.search(r'<form method="post"[^>]*data-testid="language"[^>]*>(.*?)</form>', html, re.S).group(1)
     assert 'name="csrf_token"' in form and 'name="next" value="/tenders"' in form
     assert 'formaction="/lang/en"' in form and 'formaction="/lang/zh_CN"' in form
 
