@@ -16,6 +16,7 @@ from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 
 from extensions import db
 from models import (
+    Chargeback,
     LedgerAccount,
     LedgerEntry,
     LedgerPosting,
@@ -38,8 +39,10 @@ MAX_LISTED = 1000
 # Stripe objects younger than this are left to the next run: their webhook or job may still be landing.
 SETTLE = timedelta(minutes=15)
 RUN_TIMEOUT = 3600  # seconds; listing Stripe and scanning a large ledger takes a while
-# Posting kinds that move a milestone's escrow: in by funding, out by release or a dispute decision.
-ESCROW_MOVES = ("fund", "release", "resolution")
+# Posting kinds that move a milestone's escrow: in by funding, out by release or a dispute decision; a
+# chargeback's cover takes it out and a won chargeback's restore puts it back (services/chargebacks.py).
+ESCROW_MOVES = ("fund", "release", "resolution", "chargeback_cover", "chargeback_restore")
+ESCROW_IN = ("fund", "chargeback_restore")
 
 
 @dataclass
@@ -99,8 +102,9 @@ def _escrow_balances():
 
 
 def _escrow_moves():
-    """Per milestone: fund postings − release and decision postings (1 while held, 0 once settled)."""
-    step = case((LedgerPosting.kind == "fund", 1), else_=-1)
+    """Per milestone: fund (and restore) postings − release, decision and cover postings (1 while held,
+    0 once settled)."""
+    step = case((LedgerPosting.kind.in_(ESCROW_IN), 1), else_=-1)
     return (select(LedgerPosting.milestone_id, func.sum(step).label("net"))
             .where(LedgerPosting.kind.in_(ESCROW_MOVES), LedgerPosting.milestone_id.is_not(None))
             .group_by(LedgerPosting.milestone_id).subquery())
@@ -383,12 +387,72 @@ def check_stripe_transfers(cutoff: datetime) -> Outcome:
     return Outcome(len(transfers), differences)
 
 
+def _dispute_postings() -> dict[str, dict[str, int]]:
+    """Dispute id → {"withdrawn": net, "reinstated": net} as posted on Stripe clearing (Stripe's sign: what
+    left the balance is negative)."""
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for reference, kind, amount in db.session.execute(
+            select(LedgerPosting.reference, LedgerPosting.kind, func.sum(LedgerEntry.amount))
+            .join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id).join(LedgerAccount)
+            .where(LedgerPosting.kind.in_(("chargeback_withdrawn", "chargeback_reinstated")),
+                   LedgerAccount.kind == "stripe_clearing")
+            .group_by(LedgerPosting.id, LedgerPosting.reference, LedgerPosting.kind)):
+        out[reference][kind.removeprefix("chargeback_")] = -int(amount)
+    return out
+
+
+def _stripe_dispute_funds(dispute: dict) -> dict[str, int]:
+    """What Stripe's balance transactions of a dispute moved: the withdrawal and the reinstatement (net)."""
+    funds: dict[str, int] = {}
+    for txn in dispute.get("balance_transactions") or []:
+        net = int(txn.get("net", txn["amount"] - txn.get("fee", 0)))
+        what = "withdrawn" if net < 0 else "reinstated" if net > 0 else None
+        if what:
+            funds[what] = funds.get(what, 0) + net
+    return funds
+
+
+def _dispute_differences(dispute: dict, case, posted: dict[str, int]) -> list[dict]:
+    listed = partial(difference, "stripe_disputes", f"dispute:{dispute['id']}",
+                     currency=dispute["currency"].upper(), charge=dispute.get("charge"))
+    if case is None:
+        return [listed(dispute["amount"], None, "chargeback_missing")]
+    found = []
+    if (case.amount, case.currency) != (dispute["amount"], dispute["currency"].upper()):
+        found.append(listed(dispute["amount"], case.amount, "amount_differs"))
+    if case.status != dispute["status"]:
+        found.append(listed(dispute["status"], case.status, "status_differs"))
+    funds = _stripe_dispute_funds(dispute)
+    for what in ("withdrawn", "reinstated"):
+        if funds.get(what) != posted.get(what):
+            found.append(listed(funds.get(what), posted.get(what), f"{what}_differs"))
+    return found
+
+
+def check_stripe_disputes(cutoff: datetime) -> Outcome:
+    """Every Stripe dispute has its chargeback case, of the same amount and status, and postings matching its
+    balance transactions (withdrawal, reinstatement); every chargeback case exists at Stripe, and every
+    chargeback posting on Stripe clearing belongs to a dispute Stripe lists."""
+    disputes = {d["id"]: d for d in _listed("stripe_disputes", stripe_gateway.disputes)}
+    cases = {case.stripe_dispute_id: case for case in db.session.scalars(select(Chargeback))}
+    postings = _dispute_postings()
+    differences = [found for d in disputes.values() if _settled(d, cutoff)
+                   for found in _dispute_differences(d, cases.get(d["id"]), postings.get(d["id"], {}))]
+    differences += [difference("stripe_disputes", f"dispute:{dispute_id}", None, case.amount,
+                               "chargeback_not_on_stripe", currency=case.currency, chargeback=case.id)
+                    for dispute_id, case in cases.items() if dispute_id not in disputes]
+    differences += [difference("stripe_disputes", f"dispute:{reference}", None, sum(moved.values()),
+                               "posting_without_chargeback")
+                    for reference, moved in postings.items() if reference not in cases and reference not in disputes]
+    return Outcome(len(disputes), differences)
+
+
 # --- the run -----------------------------------------------------------------------------------------
 
 LEDGER_CHECKS = {"posting_balance": check_posting_balance, "zero_sum": check_zero_sum, "escrow": check_escrow,
                  "payouts": check_payouts}
 STRIPE_CHECKS = {"stripe_payments": check_stripe_payments, "stripe_refunds": check_stripe_refunds,
-                 "stripe_transfers": check_stripe_transfers}
+                 "stripe_transfers": check_stripe_transfers, "stripe_disputes": check_stripe_disputes}
 CHECKS = (*LEDGER_CHECKS, *STRIPE_CHECKS)
 
 

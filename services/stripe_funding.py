@@ -10,7 +10,7 @@ from models import LedgerPosting, Milestone, StripePayment
 from models.contract import MilestoneStatus
 from models.status import transition
 from models.stripe import OPEN, PaymentStatus
-from services import destinations, ledger, notifications, payout_accounts, stripe_gateway, tasks
+from services import chargebacks, destinations, ledger, notifications, payout_accounts, stripe_gateway, tasks
 from services.escrow import FundResult, mark_funded
 from services.locking import locked_get
 
@@ -87,8 +87,9 @@ def handle_event(event) -> str:
         return _failed(event["data"]["object"])
     if event["type"] == "payment_intent.canceled":
         return _canceled(event["data"]["object"])
+    if event["type"].startswith("charge.dispute."):  # a chargeback: services/chargebacks.py
+        return chargebacks.handle_event(event)
     if event["type"] == "account.updated":  # a provider's Connect account gained or lost payouts
-
         return payout_accounts.apply_stripe_account(event["data"]["object"])
     return "ignored"
 

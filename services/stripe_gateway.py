@@ -69,7 +69,8 @@ class MalformedEvent(ValueError):
 
 # What the handled event types read from `data.object`; other types are acknowledged and ignored.
 _OBJECT_FIELDS = {"payment_intent.": {"id": str, "amount": int, "currency": str},
-                  "account.updated": {"id": str}}
+                  "account.updated": {"id": str},
+                  "charge.dispute.": {"id": str, "amount": int, "currency": str, "charge": str, "status": str}}
 
 
 def verified_event(payload: bytes, signature: str | None):
@@ -154,3 +155,21 @@ def payment_intents():
 
 def refunds():
     return client().v1.refunds.list(params={"limit": 100}).auto_paging_iter()
+
+
+# --- chargebacks (Stripe "disputes") ----------------------------------------------------------------
+
+def disputes():
+    """Every dispute on the account, following Stripe's pagination."""
+    return client().v1.disputes.list(params={"limit": 100}).auto_paging_iter()
+
+
+def retrieve_dispute(dispute_id: str):
+    return client().v1.disputes.retrieve(dispute_id)
+
+
+def update_dispute(dispute_id: str, *, evidence: dict[str, str], submit: bool, chargeback_id: int):
+    """Send the evidence (text fields only) and, with `submit`, hand it to the bank: after that Stripe
+    accepts no more changes. Updating a dispute is idempotent by nature (the same fields set twice)."""
+    return client().v1.disputes.update(dispute_id, params={
+        "evidence": evidence, "submit": submit, "metadata": _metadata(chargeback_id=chargeback_id)})

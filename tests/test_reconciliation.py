@@ -186,7 +186,7 @@ def test_card_payments_refunds_and_transfers_reconcile_with_stripe(deal, stripe_
     result = reconcile(stripe_app, settle=timedelta(0))
     assert result.ok, result.differences
     assert {name: result.checked[name] for name in reconciliation.STRIPE_CHECKS} == {
-        "stripe_payments": 1, "stripe_refunds": 1, "stripe_transfers": 1}
+        "stripe_payments": 1, "stripe_refunds": 1, "stripe_transfers": 1, "stripe_disputes": 0}
 
 
 def test_a_payment_stripe_took_without_a_posting_is_listed(stripe_app, empty_stripe):

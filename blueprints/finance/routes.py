@@ -24,6 +24,7 @@ CHECK_LABELS = {
     "stripe_payments": _l("Stripe payments"),
     "stripe_refunds": _l("Stripe refunds"),
     "stripe_transfers": _l("Stripe transfers"),
+    "stripe_disputes": _l("Stripe chargebacks"),
 }
 ROLE_LABELS = {"payable": ACCOUNT_LABELS["provider_payable"], "clearing": ACCOUNT_LABELS["payouts_clearing"],
                "outside": _l("Bank or Stripe")}
@@ -119,6 +120,13 @@ def describe(d: dict) -> str:
         "payout_not_paid": lambda: _("Transferred on Stripe, but the payout is not marked paid."),
         "paid_posting_missing": lambda: _("Transferred on Stripe, but the payout has no paid posting."),
         "transfer_missing": lambda: _("The posting %(posting)s has no transfer on Stripe.", posting=posting),
+        "chargeback_missing": lambda: _("A chargeback on Stripe that has no case on the platform."),
+        "status_differs": lambda: _("Stripe says “%(expected)s”, the chargeback case says “%(actual)s”.",
+                                    expected=d.get("expected"), actual=d.get("actual")),
+        "withdrawn_differs": lambda: _("The money Stripe took for the chargeback differs from its posting."),
+        "reinstated_differs": lambda: _("The money Stripe returned for the chargeback differs from its posting."),
+        "chargeback_not_on_stripe": lambda: _("A chargeback case whose dispute Stripe does not list."),
+        "posting_without_chargeback": lambda: _("A chargeback posting that belongs to no case and no Stripe dispute."),
         "more_not_listed": lambda: _("%(count)s more differences are not listed.", count=d.get("actual")),
     }
     text = texts.get(d.get("detail"))

@@ -35,6 +35,11 @@ from urllib.parse import parse_qsl
 from aiohttp import ClientSession, web
 from multidict import CIMultiDict
 
+try:  # disputes (chargebacks) live in a module of their own, mounted in make_app
+    from tests.support import fake_stripe_disputes
+except ImportError:  # run as a script: this file's folder is on sys.path
+    import fake_stripe_disputes
+
 DAY = 24 * 3600  # how long Stripe keeps an idempotency key
 LINK_TTL = 300  # Stripe's account links expire after minutes
 DUE = ["business_type", "external_account", "tos_acceptance.date", "tos_acceptance.ip"]  # a new Express account's
@@ -489,6 +494,7 @@ def make_app(upstream: str) -> web.Application:
         yield
         await app[SESSION].close()
     app.cleanup_ctx.append(session)
+    fake_stripe_disputes.mount(app, sys.modules[__name__])
     for method, path, handler in [
             ("POST", "/v1/accounts", create_account), ("GET", "/v1/accounts/{id}", retrieve_account),
             ("POST", "/v1/accounts/{id}", update_account), ("POST", "/v1/account_links", create_account_link),
