@@ -26,6 +26,7 @@ from blueprints import (
 )
 from blueprints.api import bp as api_bp
 from blueprints.errors import register_error_handlers
+from blueprints.security import init_security
 from cli import register_cli
 from config import Config
 from extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.login_message = _l("Please log in to see this page.")
+    init_security(app)  # headers, HTTPS, proxies, no-store when signed in, a new CSRF secret at login
 
     @login_manager.user_loader
     def load_user(user_id: str):

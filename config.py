@@ -19,6 +19,25 @@ def _int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _count(name: str) -> int:
+    """A non-negative whole number (0 when unset), e.g. how many proxies set a forwarded header."""
+    value = _int(name, 0)
+    if value < 0:
+        raise RuntimeError(f"{name} must be 0 or more, got {value}")
+    return value
+
+
+def _hosts(name: str) -> list[str] | None:
+    """A comma-separated host list ("witkey.example, .witkey.example"); unset means no list."""
+    raw = os.environ.get(name, "")
+    hosts = [h.strip() for h in raw.split(",") if h.strip()]
+    if raw.strip() and not hosts:
+        raise RuntimeError(f"{name} must name at least one host, got {raw!r}")
+    if any(" " in h or "/" in h for h in hosts):
+        raise RuntimeError(f"{name} must be host names separated by commas, got {raw!r}")
+    return hosts or None
+
+
 def _secret_key(instance: Path) -> str:
     """SECRET_KEY from the environment, else one generated once and kept under instance/."""
     if os.environ.get("SECRET_KEY"):
@@ -75,6 +94,14 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+        # Behind a reverse proxy: how many proxies set each X-Forwarded-* header (werkzeug's ProxyFix; 0 = that
+        # header is not trusted). Without it, the client address (login rate limits), the scheme and the
+        # host would be the proxy's.
+        for header in ("FOR", "PROTO", "HOST", "PORT", "PREFIX"):
+            setattr(self, f"PROXY_FIX_X_{header}", _count(f"PROXY_FIX_X_{header}"))
+        # Flask's own setting: a request whose Host (after ProxyFix) is not one of these is refused with 400,
+        # so no URL or redirect the app builds ever names a host a client made up.
+        self.TRUSTED_HOSTS = _hosts("TRUSTED_HOSTS")
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.MAX_CONTENT_LENGTH = 25 * 1024 * 1024

@@ -6,7 +6,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
 
 from extensions import db
 from services.errors import DomainError, is_unique_violation
@@ -126,6 +126,13 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return json_error(422, "out_of_range", _("A number is out of range."))
         return _page(400, _("A number is out of range."))
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page with links either.
+        if _wants_json():
+            return json_error(400, "bad_request", _("That request could not be understood."))
+        return _("That request could not be understood."), 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

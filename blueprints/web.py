@@ -1,5 +1,6 @@
 """Helpers shared by the web blueprints: role checks and turning domain errors into form messages."""
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, flash, request
 from flask_babel import gettext as _
@@ -25,6 +26,18 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+def local_path(target: str | None, default: str) -> str:
+    """`target` when it is a path on this site, else `default`: never a redirect to another host (and never
+    one built from the request's Host header)."""
+    target = target or ""
+    parts = urlsplit(target)
+    # Browsers read "/\evil.example" as "//evil.example": refuse backslashes and control characters too.
+    if (target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme
+            and "\\" not in target and target.isprintable()):
+        return target
+    return default
 
 
 def show_errors(form: Form, exc: DomainError, *, aliases: dict[str, str] | None = None) -> None:

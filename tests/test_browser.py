@@ -10,6 +10,7 @@ from extensions import db
 from models import PayoutBatch
 from services.runners import payout_batch
 from tests.support.factories import tender_payload
+from tests.support.stripe_fixtures import card_attempt, pay_like_stripe_js, wait_for
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -170,3 +171,58 @@ def test_staff_see_both_amounts_before_a_decision_moves_money(new_page, deal, ma
     page.wait_for_selector("[data-testid=decision]")
     assert "¥400.10" in asked[0] and "¥599.90" in asked[0]
     assert d.milestone(0)["status"] == "resolved"
+
+
+def test_confirmations_and_the_language_switch_work_under_the_csp(new_page, deal):
+    """The confirmation before a form that moves money and the language switch run from static files under a
+    Content-Security-Policy without 'unsafe-inline' (new_page fails the test on anything the policy blocks);
+    a confirmation answered "Cancel" sends nothing."""
+    d = deal(amounts=(100000, 20000, 30000))
+    d.deposit(150000)
+    page = new_page(accept_dialogs=False)
+    page.goto("/tenders?q=tea")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_test_id("language").locator("button[lang=zh-CN]").click()
+    page.wait_for_selector("html[lang^=zh]", state="attached")  # (wait_for_function's eval: no CSP)
+    assert page.url.endswith("/tenders?q=tea") and "招标" in page.locator("h1").inner_text()
+    page.get_by_test_id("language").locator("button[lang=en]").click()
+    page.wait_for_selector("html[lang=en]", state="attached")
+
+    login_as(page, d.brand.get("/me").json["email"])
+    policy = page.goto(f"/contracts/{d.contract_id}").headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "unsafe-inline" not in policy
+    asked, posted = [], []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message),
+                                      dialog.dismiss() if len(asked) == 1 else dialog.accept()))
+    page.on("request", lambda request: posted.append(request.url) if request.method == "POST" else None)
+    fund = page.get_by_test_id(f"fund-{d.milestone_ids[0]}")
+    fund.click()
+    page.wait_for_timeout(500)
+    assert asked == ["Move ¥1,000.00 into escrow for this milestone? It is released to the provider only when you "
+                     "accept the work."]
+    assert posted == [] and d.milestone(0)["status"] == "pending"  # "Cancel": nothing sent
+    fund.click()
+    page.wait_for_selector(".flash-success")
+    assert len(asked) == 2 and d.milestone(0)["status"] == "funded"
+
+
+def test_card_payment_page_works_under_the_csp(new_page, deal, stripe_app, localstripe, app):
+    """The pay page loads Stripe.js from STRIPE_JS_URL (here the Stripe test server), whose origin the CSP allows
+    for scripts and connections, and nothing else; static/js/pay.js mounts the card field and confirms the
+    payment; Stripe's webhook funds the milestone."""
+    d = deal()
+    brand, mid, intent_id = card_attempt(d, stripe_app, app)
+    pay_like_stripe_js(localstripe, intent_id, number="4000002760003184")  # a card that asks for 3-D Secure
+    page = new_page()
+    page.goto(stripe_app.live_url + "/login")
+    page.fill("#email", d.brand.get("/me").json["email"])
+    page.fill("#password", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(stripe_app.live_url + "/")
+    policy = page.goto(stripe_app.live_url + f"/contracts/milestones/{mid}/pay").headers["content-security-policy"]
+    assert f"script-src 'self' {localstripe};" in policy and f"connect-src 'self' {localstripe}" in policy
+    assert page.locator("#card-element input").count() == 5  # the test server's card field, mounted by pay.js
+    page.click("#pay")
+    page.click("text=Complete authentication")  # the test server's 3-D Secure prompt, from confirmCardPayment
+    page.wait_for_url(f"**/contracts/{d.contract_id}#milestone-{mid}")
+    assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")

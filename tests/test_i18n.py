@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
 from i18n import datetime_local, major_units, minor_units, money
+from tests.support.web import form_post
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,5 +81,5 @@ def test_chinese_is_the_default_and_english_on_request(client):
 
 
 def test_language_switch_sticks_for_the_session(client):
-    client.get("/lang/en")
+    form_post(client, "/lang/en", {"next": "/"}, page="/")
     assert "Browse tenders" in client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)

@@ -173,7 +173,7 @@ def test_a_reader_who_reported_sees_so_and_staff_hide_from_the_contract(client, 
     switch(client, make_user("admin"))
     html = client.get(page, headers=EN).get_data(as_text=True)
     assert "Report this review" not in html and f'data-testid="hide-{review}"' in html
-    assert "Reason for hiding (shown to both parties)" in html and "return confirm(" in html
+    assert "Reason for hiding (shown to both parties)" in html and "data-confirm=" in html
     r = form_post(client, f"/reviews/{review}/hide?back=contract", {"reason": "Abusive wording"}, page=page,
                   headers=EN)
     assert r.status_code == 302 and r.headers["Location"].endswith(f"{page}#review-{review}")

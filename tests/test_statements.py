@@ -207,7 +207,8 @@ def test_brand_csv_and_printable_page(history, app):
     header, row, total = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert row[2:] == ["1500.00", "350.00", "1150.00", "CNY"] and total[2:] == row[2:]
     printable = client.get("/statements?month=2026-10&print=1").get_data(as_text=True)
-    assert "@media print" in printable and 'data-testid="spend-CNY"' in printable
+    assert 'href="/static/print.css"' in printable and 'data-testid="spend-CNY"' in printable
+    assert "@media print" in client.get("/static/print.css").get_data(as_text=True)
     assert "/logout" not in printable  # no site navigation on paper
 
 

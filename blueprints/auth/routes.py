@@ -1,12 +1,10 @@
 """Register, log in, log out."""
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints.auth.forms import LoginForm, RegisterForm
-from blueprints.web import show_errors
+from blueprints.web import local_path, show_errors
 from extensions import db, limiter
 from services import accounts
 from services.errors import DomainError
@@ -16,13 +14,7 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(default: str) -> str:
     """Only same-site paths: never redirect a fresh login to another host."""
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    # Browsers read "/\evil.example" as "//evil.example": refuse backslashes and control characters too.
-    if (target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme
-            and "\\" not in target and target.isprintable()):
-        return target
-    return default
+    return local_path(request.args.get("next"), default)
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from blueprints.web import local_path
 from extensions import db
 from services import tenders
 from services.tenders import TenderFilters
@@ -16,13 +17,15 @@ def index():
     return render_template("main/index.html", latest=latest.items)
 
 
-@bp.get("/lang/<code>")
+@bp.post("/lang/<code>")
 def set_language(code: str):
-    """Switch the interface language (kept on the account when logged in, else for the session)."""
+    """Switch the interface language (kept on the account when logged in, else for the session).
+
+    A POST with the CSRF token (the header's form), so no link or image elsewhere can change it; back to
+    the page it was sent from (`next`, a path on this site), never to a host read from the request."""
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
         if current_user.is_authenticated:
             current_user.locale = code
             db.session.commit()
-    referrer = request.referrer or ""
-    return redirect(referrer if referrer.startswith(request.host_url) else url_for("main.index"))
+    return redirect(local_path(request.form.get("next"), url_for("main.index")))

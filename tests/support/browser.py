@@ -46,19 +46,29 @@ def browser():
         chromium.close()
 
 
+def is_csp_violation(message) -> bool:
+    """Chromium reports what the Content-Security-Policy blocked as a console error ("Refused to …")."""
+    return message.type == "error" and "Content Security Policy" in message.text
+
+
 @pytest.fixture
 def new_page(browser, live_server):
-    """new_page(locale="en") → a page in a fresh browser context (its own cookies)."""
-    contexts = []
+    """new_page(locale="en") → a page in a fresh browser context (its own cookies). Dialogs are accepted
+    unless `accept_dialogs=False`. Whatever the Content-Security-Policy blocks on any page fails the test."""
+    contexts, violations = [], []
 
-    def factory(locale: str = "en-US"):
+    def factory(locale: str = "en-US", accept_dialogs: bool = True):
         context = browser.new_context(base_url=live_server.url, locale=locale, timezone_id="Asia/Shanghai")
         context.set_default_timeout(15000)
         contexts.append(context)
         page = context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())
+        if accept_dialogs:
+            page.on("dialog", lambda dialog: dialog.accept())
+        page.on("console", lambda message: violations.append(f"{page.url}: {message.text}")
+                if is_csp_violation(message) else None)
         return page
 
     yield factory
     for context in contexts:
         context.close()
+    assert not violations, "blocked by the Content-Security-Policy:\n" + "\n".join(violations)
