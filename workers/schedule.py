@@ -3,6 +3,7 @@ from flask import Flask
 from rq.cron import CronScheduler
 
 from extensions import get_redis
+from services.runners.outbox import RELAY_EVERY
 from workers import jobs
 
 # (name, function, queue, interval in seconds); CRON jobs take a cron string from the config instead.
@@ -12,6 +13,7 @@ CRON = [
     ("recompute-all-ratings", jobs.recompute_all_ratings, "periodic", "RATINGS_CRON"),
 ]
 PERIODIC = [
+    ("relay-outbox", jobs.relay_outbox, "periodic", RELAY_EVERY),
     ("close-passed-deadlines", jobs.close_passed_deadlines, "periodic", 60),
     ("release-due-milestones", jobs.release_due_milestones, "periodic", 300),
     ("send-pending-refunds", jobs.send_pending_refunds, "periodic", 300),
