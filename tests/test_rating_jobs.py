@@ -1,6 +1,7 @@
 """The recompute job, nudged after each event's commit: a failed or killed run never stops the next."""
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import func, select, text
 from extensions import db, get_redis
 from models import ProviderRating, RatingMark
 from services import rating_jobs, ratings_data
+from services.runners import ratings as rating_runner
 from services.tasks import queue
 from tests.support.worker_processes import run_worker_burst, start_worker
 
@@ -64,15 +66,16 @@ def test_a_run_killed_while_started_does_not_hold_back_the_next_event(track_reco
     if blocker.dialect.name == "sqlite":
         blocker.exec_driver_sql("BEGIN IMMEDIATE")
     else:
-        blocker.execute(select(func.pg_advisory_lock(ratings_data.WRITERS_LOCK)))
+        blocker.execute(select(func.pg_advisory_xact_lock(ratings_data.WRITERS_LOCK)))  # until rollback
     worker = start_worker()
     try:
         with app.app_context():
-            started = StartedJobRegistry("default", connection=get_redis())
+            job = queue("default").fetch_job(job_id)
             deadline = time.monotonic() + 30
-            while job_id not in started.get_job_ids() and time.monotonic() < deadline:
+            while job.get_status() != "started" and time.monotonic() < deadline:
                 time.sleep(0.1)
-            assert job_id in started.get_job_ids()
+            time.sleep(0.5)  # now in the recompute, waiting on the database
+            assert job_id in StartedJobRegistry("default", connection=get_redis()).get_job_ids()
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
     finally:
@@ -87,3 +90,44 @@ def test_a_run_killed_while_started_does_not_hold_back_the_next_event(track_reco
     with app.app_context():
         assert db.session.scalar(select(func.count()).where(ProviderRating.provider_id == provider_id)) == 1
     assert time.monotonic() - began < 30
+
+
+@pytest.mark.postgres
+def test_concurrent_runners_never_take_the_same_marks_and_leave_none(app, monkeypatch):
+    """Four runners at once over 120 marks in batches of 7: each mark is taken (FOR UPDATE SKIP LOCKED)
+    and rated by exactly one of them, and none is left behind."""
+    with app.app_context():
+        for provider_id in range(1, 121):
+            rating_jobs.request_recompute(provider_id)
+        db.session.commit()
+    real, rated, lock = ratings_data.recompute, [], threading.Lock()
+
+    def recording(ids, now):
+        with lock:
+            rated.append(list(ids))
+        time.sleep(0.005)
+        return real(ids, now)
+
+    monkeypatch.setattr(ratings_data, "recompute", recording)
+    monkeypatch.setattr(rating_runner, "BATCH", 7)
+    errors = []
+
+    def runner():
+        try:
+            with app.app_context():
+                rating_runner.recompute_dirty()
+                db.session.remove()
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=runner) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    taken = [provider_id for batch in rated for provider_id in batch]
+    assert sorted(taken) == list(range(1, 121))  # every provider once, none twice
+    assert len(rated) > 4  # in many batches, across the runners
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(RatingMark)) == 0
