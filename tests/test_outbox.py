@@ -82,11 +82,10 @@ def test_a_committed_form_is_answered_while_redis_is_down_and_its_job_runs_once_
 
 
 def test_the_enqueue_race_never_escapes_and_the_relay_runs_what_it_kept_from_queuing(
-        app, api, make_user, earnings, track_record, monkeypatch):
+        app, api, make_user, track_record, monkeypatch):
     """`DuplicateJobError` from the queue and `InvalidJobOperation` from a job's status (a job finished and
     deleted while it was looked at) never reach a committed write; what they kept from the queue runs."""
     _, provider_id, [(brand, contract)] = track_record(1)
-    earnings(1)
     staff = api(make_user("admin"))
     with app.app_context():
         queue("default").empty()
