@@ -1,6 +1,4 @@
 """The recompute job, nudged after each event's commit: a failed or killed run never stops the next."""
-import os
-import signal
 import threading
 import time
 
@@ -14,7 +12,7 @@ from models import ProviderRating, RatingMark
 from services import rating_jobs, ratings_data
 from services.runners import ratings as rating_runner
 from services.tasks import queue
-from tests.support.worker_processes import run_worker_burst, start_worker
+from tests.support.worker_processes import kill_worker, run_worker_burst, start_worker
 
 
 def event_for(provider_id: int) -> None:
@@ -76,8 +74,7 @@ def test_a_run_killed_while_started_does_not_hold_back_the_next_event(track_reco
                 time.sleep(0.1)
             time.sleep(0.5)  # now in the recompute, waiting on the database
             assert job_id in StartedJobRegistry("default", connection=get_redis()).get_job_ids()
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
+        kill_worker(worker)
     finally:
         blocker.rollback()
         blocker.close()
