@@ -19,12 +19,13 @@ from sqlalchemy import delete, select
 from extensions import db
 from models import OutboxJob
 from models.types import utcnow
-from services import tasks
+from services import locking, tasks
 
 RELAY_EVERY = 15  # seconds, the periodic relay's interval
 CHECK_AGAIN = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(hours=1)
 BATCH = 500
+_RELAY = 0x574F5258  # "WORX"; PostgreSQL skips the rows another relay has locked instead
 ACTIVE = frozenset({"queued", "started", "deferred", "scheduled"})
 
 
@@ -35,6 +36,8 @@ def backoff(attempts: int) -> timedelta:
 def relay() -> dict:
     """Queue what the push after commit missed and what failed; delete what ran (see the module)."""
     now = utcnow()
+    if db.session.get_bind().dialect.name == "sqlite":  # one writer: take the write lock before reading
+        locking.serialize(OutboxJob, _RELAY)
     rows = db.session.scalars(select(OutboxJob).where(OutboxJob.available_at <= now)
                               .order_by(OutboxJob.id).limit(BATCH).with_for_update(skip_locked=True)).all()
     counts = {"done": 0, "waiting": 0, "queued": 0, "failed": 0}
