@@ -43,8 +43,8 @@ def kill_worker(process: subprocess.Popen) -> None:
             continue
         if int(fields[1]) == process.pid:  # its parent is the worker
             horses.append(int(stat.parent.name))
+    os.killpg(process.pid, signal.SIGKILL)  # the worker first: it would record a horse killed before it as failed
     for pid in horses:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-    os.killpg(process.pid, signal.SIGKILL)
     process.wait()
