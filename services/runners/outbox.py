@@ -58,6 +58,7 @@ def relay() -> dict:
         else:
             why = reason if state == "failed" else (f"its job was {state}" if state else "its job was not in Redis")
             again.setdefault(row.dedupe_key, []).append((row, why))
+    requeued = []
     for group in again.values():
         first = group[0][0]
         try:
@@ -74,8 +75,10 @@ def relay() -> dict:
             row.rq_job_id = first.rq_job_id
             _retry_later(row, now, why)
         counts["queued"] += len(group)
-        current_app.logger.warning("outbox: job %s (rows %s) queued again: %s", first.name,
-                                   [row.id for row, _ in group], group[0][1])
+        requeued.append((first.name, [row.id for row, _ in group], group[0][1]))
+    if requeued:  # one line per run (a Redis that lost everything would otherwise give one per row)
+        current_app.logger.warning("outbox: %s job(s) queued again (job, rows, why): %s%s", len(requeued),
+                                   requeued[:10], " …" if len(requeued) > 10 else "")
     db.session.commit()
     return counts
 
