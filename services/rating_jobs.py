@@ -8,9 +8,10 @@ services/runners/ratings.py.
 Nudges are de-duplicated by the job itself, not by a fixed job id: a nudge queues a run unless the run
 the last nudge queued is still waiting in the queue (that run reads the marks only once it starts, so it
 will find this one). A run that has started — and may since have been killed — therefore never holds
-back a nudge: the next event queues the next run at once (the bound on the delay is the time a queued
-run waits for a worker, not a lease or a job timeout). The marks a killed run had taken are free again
-after their lease (runners/ratings.LEASE, 30 s), for the next nudge or the sweep.
+back a nudge. Bounds after a SIGKILL of the whole worker: an event is queued at once (0 s: no lease,
+no job timeout to wait for; only the wait for a free worker), and the marks the killed run had taken
+are free again after their lease (runners/ratings.LEASE, 30 s), for the next run — the next event's,
+or the sweep's (tests/test_rating_jobs.py, tests/test_ratings.py).
 """
 from extensions import db, get_redis
 from models import RatingMark

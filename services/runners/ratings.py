@@ -18,8 +18,8 @@ _CLAIMS = 0x57494D4B  # "WIMK": SQLite takes its write lock before reading marks
 
 
 def recompute_dirty() -> int:
-    """Recompute the providers with rating marks, a batch at a time, until none is left; how many ratings
-    changed.
+    """Recompute the providers with rating marks, a batch at a time, until none is left; how many
+    providers were rated.
 
     Each batch is two steps. Taking: the marks not held by another run (on PostgreSQL `FOR UPDATE SKIP
     LOCKED`, so concurrent runs never take the same mark) get this run's token, a LEASE and one more
@@ -29,7 +29,7 @@ def recompute_dirty() -> int:
     has passed; one whose lease passed while it waited finds them taken over and rates nothing twice.
     A batch that fails is retried one provider at a time, so one bad provider holds up nobody else;
     a provider whose marks were taken up MAX_ATTEMPTS times without being rated (failing, or killing its
-    worker) is set aside, logged, and left to the nightly run."""
+    worker) is set aside, logged, and left to the nightly run (a later event gives it a fresh mark)."""
     done = 0
     while (taken := _take()) is not None:
         token, providers = taken
