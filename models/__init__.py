@@ -8,6 +8,7 @@ from models.installation import Installation
 from models.kpi import KpiResult
 from models.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from models.notification import Notification
+from models.outbox import OutboxJob, RatingMark
 from models.payout import Payout, PayoutAccount, PayoutBatch
 from models.profile import BrandProfile, ProviderCategory, ProviderProfile, ShowcaseCase
 from models.reconciliation import ReconciliationRun
@@ -24,7 +25,8 @@ __all__ = [
     "ApiToken", "Bid", "BidAttachment", "BidMilestone", "BidRevision", "BidScore", "BrandProfile", "Contract",
     "DeliveryFile", "EvaluationSlot", "IdempotentRequest", "Installation",
     "LedgerAccount", "LedgerEntry", "LedgerPosting",
-    "Milestone", "MilestoneDelivery", "MilestoneEvent", "Notification", "ProviderCategory", "ProviderProfile",
+    "Milestone", "MilestoneDelivery", "MilestoneEvent", "Notification", "OutboxJob", "ProviderCategory",
+    "ProviderProfile", "RatingMark",
     "ShowcaseCase", "StripePayment", "Tender", "TenderAddendum", "TenderInvitation", "TenderKpi", "TenderQuestion",
     "User",
 ]

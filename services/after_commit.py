@@ -7,12 +7,15 @@ The app's one pair of session listeners. Call it by name where the work arises:
   the transaction (mark every provider a transaction touched for re-rating, in one round trip).
 - `on_rollback(fn, *args)`: run `fn(*args)` after the transaction rolls back — delete a file that was
   stored for rows that no longer exist.
+- `transaction_local(name)`: a dict that lives as long as the transaction (what it already asked for).
 The same call registered twice in one transaction runs once. A savepoint's rollback undoes nothing
 here: the outer transaction decides.
 
 After-commit work never turns a committed write into an error: the write is done and the request
-must say so. A failing callback (Redis down, say) is logged, and each kind of after-commit work has
-a periodic sweep that catches up what was missed (workers/schedule.py).
+must say so. A failing callback (Redis down, say) is logged. Nothing durable depends on a callback:
+jobs are recorded in the transaction itself (an outbox row, services/tasks.after_commit) and so are
+rating marks (services/rating_jobs.py); the callbacks only make them happen sooner, and periodic
+relays and sweeps (workers/schedule.py) do what a failed callback did not.
 """
 import logging
 from collections.abc import Callable
@@ -24,7 +27,7 @@ from extensions import db
 
 log = logging.getLogger(__name__)
 _KEY = "witkey_after_transaction"  # in Session.info: {"commit": {(fn, args): None}, "batch": {fn: {item: None}},
-#                                    "rollback": {(fn, args): None}}
+#                                    "rollback": {(fn, args): None}, "local": {name: {}}}
 
 
 def on_commit(fn: Callable, *args) -> None:
@@ -39,8 +42,13 @@ def on_rollback(fn: Callable, *args) -> None:
     _pending(db.session())["rollback"].setdefault((fn, args))
 
 
+def transaction_local(name: str) -> dict:
+    """A dict of the current transaction, dropped when it commits or rolls back."""
+    return _pending(db.session())["local"].setdefault(name, {})
+
+
 def _pending(session: Session) -> dict:
-    return session.info.setdefault(_KEY, {"commit": {}, "batch": {}, "rollback": {}})
+    return session.info.setdefault(_KEY, {"commit": {}, "batch": {}, "rollback": {}, "local": {}})
 
 
 def _run(calls: dict, outcome: str) -> None:

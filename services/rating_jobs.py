@@ -1,25 +1,43 @@
-"""When ratings are recomputed — the marking side. Events (a review, a release, a decision, a completed
-contract) mark the provider dirty in Redis once their transaction commits, and queue one de-duplicated
-job (fixed id) that recomputes every dirty provider; a nightly job recomputes everyone in set-based SQL.
-The runners that do the recomputing, and commit, are in services/runners/ratings.py."""
-from extensions import get_redis
-from services import tasks
-from services.after_commit import on_commit_batch
+"""When ratings are recomputed — the marking side. An event (a review, a release, a decision, a completed
+contract) appends a `RatingMark` for its provider in its own transaction, so the mark exists exactly when
+the event does, whatever happens to Redis; once the transaction commits it nudges the recompute job. A
+lost nudge costs nothing but time: the periodic sweep (every 60 s) reads the same marks. A nightly job
+recomputes everyone in set-based SQL. The runners that do the recomputing, and commit, are in
+services/runners/ratings.py.
 
-DIRTY = "witkey:ratings:dirty"
-PARKED = "witkey:ratings:parked"  # the keys of the batches runners have taken and not yet committed
-ATTEMPTS = "witkey:ratings:attempts"  # provider id → runs that took it up and died
-MAX_ATTEMPTS = 3
-JOB_ID = "ratings-dirty"
+Nudges are de-duplicated by the job itself, not by a fixed job id: a nudge queues a run unless the run
+the last nudge queued is still waiting in the queue (that run reads the marks only once it starts, so it
+will find this one). A run that has started — and may since have been killed — therefore never holds
+back a nudge. Bounds after a SIGKILL of the whole worker: an event is queued at once (0 s: no lease,
+no job timeout to wait for; only the wait for a free worker), and the marks the killed run had taken
+are free again after their lease (runners/ratings.LEASE, 30 s), for the next run — the next event's,
+or the sweep's (tests/test_rating_jobs.py, tests/test_ratings.py).
+"""
+from extensions import db, get_redis
+from models import RatingMark
+from services import tasks
+from services.after_commit import on_commit, transaction_local
+
+MAX_ATTEMPTS = 3  # runs that took a provider's mark up and did not rate it, before it is left to the nightly run
+NUDGED = "witkey:ratings:nudged"  # the id of the run the last nudge queued
+NUDGED_TTL = 24 * 3600  # (only so that the key does not outlive the queue forever)
 
 
 def request_recompute(provider_id: int) -> None:
-    """Ask for a recompute of this provider once the current transaction commits."""
-    on_commit_batch(_mark_dirty, provider_id)
+    """Mark this provider for re-rating in the current transaction (once per transaction)."""
+    marks = transaction_local("rating-marks")
+    if provider_id in marks and marks[provider_id] in db.session:
+        return
+    marks[provider_id] = mark = RatingMark(provider_id=provider_id)
+    db.session.add(mark)
+    on_commit(nudge)
 
 
-def _mark_dirty(provider_ids: tuple[int, ...]) -> None:
-    get_redis().sadd(DIRTY, *provider_ids)  # every provider of the transaction in one round trip
-    # One job id for all: a burst of events queues one job (result_ttl=0 frees the id when done); a
-    # duplicate that is queued or running takes this provider too.
-    tasks.enqueue_unique("recompute_dirty_ratings", job_id=JOB_ID, result_ttl=0)
+def nudge() -> None:
+    """Queue a recompute run, unless the one queued last is still waiting to start. (Two nudges at once
+    may both queue one: a second run finds no mark left, which is harmless.)"""
+    redis = get_redis()
+    last = redis.get(NUDGED)
+    if last and tasks.is_waiting(last.decode()):
+        return
+    redis.set(NUDGED, tasks.enqueue("recompute_dirty_ratings", result_ttl=60), ex=NUDGED_TTL)

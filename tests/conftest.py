@@ -1,8 +1,11 @@
 """Fixtures: one database and one Redis per test process (see tests/support/backends.py), emptied
 before every test. Helpers that tests import live in tests/support/, never here."""
+import contextlib
 import itertools
+import socket
 
 import pytest
+import redis
 from flask_migrate import upgrade
 
 from extensions import db as _db
@@ -45,6 +48,26 @@ def ctx(app):
         yield
         _db.session.rollback()
         _db.session.remove()
+
+
+@pytest.fixture
+def redis_down(app):
+    """with redis_down(): the app's Redis is a server that is not there (a closed port), as in an outage;
+    afterwards the real one is back."""
+
+    @contextlib.contextmanager
+    def outage():
+        real = app.extensions["redis"]
+        with socket.socket() as probe:  # a port nothing listens on
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        app.extensions["redis"] = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5)
+        try:
+            yield
+        finally:
+            app.extensions["redis"] = real
+
+    return outage
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@ undone when it rolls back, and never turns a committed write into an error."""
 import logging
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
-from extensions import db, get_redis
-from models import ApiToken, Review
+from extensions import db
+from models import ApiToken, RatingMark, Review
 from services import after_commit, rating_jobs
 from services.tasks import queue
 
@@ -72,30 +72,38 @@ def test_a_failing_callback_is_logged_and_the_rest_still_run(ctx, caplog):
     assert "broken" in caplog.text and "Redis is restarting" in caplog.text
 
 
-def test_a_committed_review_is_answered_201_when_redis_refuses_the_rating_mark(track_record, app, monkeypatch):
-    provider, _, [(brand, contract)] = track_record(1)
+def test_a_committed_review_is_answered_201_when_redis_refuses_the_rating_nudge(track_record, app, monkeypatch):
+    provider, provider_id, [(brand, contract)] = track_record(1)
 
     class RedisDown:
-        def sadd(self, *_args):
+        def get(self, *_args):
             raise ConnectionError("Redis is down")
 
+    with app.app_context():
+        db.session.execute(delete(RatingMark))
+        db.session.commit()
     monkeypatch.setattr(rating_jobs, "get_redis", RedisDown)
     r = brand.post(f"/contracts/{contract}/reviews", json={"scores": SCORES, "comment": "Fast and careful."})
     assert r.status_code == 201, r.json
     with app.app_context():
         assert db.session.scalar(select(Review.contract_id)) == contract
+        assert db.session.scalars(select(RatingMark.provider_id)).all() == [provider_id]  # the mark stands
 
 
-def test_a_rating_mark_queues_one_job_only_after_commit(app):
+def test_a_rating_mark_is_written_in_the_transaction_and_queues_one_job_after_commit(app):
     with app.app_context():
-        get_redis().delete(rating_jobs.DIRTY)
         rating_jobs.request_recompute(7)
         rating_jobs.request_recompute(8)
-        db.session.execute(select(1))
-        assert get_redis().scard(rating_jobs.DIRTY) == 0 and queue("default").count == 0  # not yet
+        rating_jobs.request_recompute(7)  # twice in one transaction: one mark
+        db.session.flush()
+        assert sorted(db.session.scalars(select(RatingMark.provider_id))) == [7, 8]
+        assert queue("default").count == 0  # no job before the commit
         db.session.commit()
-        assert get_redis().smembers(rating_jobs.DIRTY) == {b"7", b"8"}
-        assert queue("default").job_ids == [rating_jobs.JOB_ID]
+        assert queue("default").count == 1
+        rating_jobs.request_recompute(9)
+        db.session.rollback()  # a rolled-back event leaves no mark and queues nothing
+        assert sorted(db.session.scalars(select(RatingMark.provider_id))) == [7, 8]
+        assert queue("default").count == 1
 
 
 def test_api_reads_never_commit_and_still_record_the_tokens_use(app, deal):

@@ -17,7 +17,7 @@ from models import User
 from workers import jobs
 
 ROOT = Path(__file__).resolve().parent.parent
-TASK_CALLS = {"after_commit", "enqueue", "enqueue_unique"}
+TASK_CALLS = {"after_commit", "enqueue"}
 
 
 def _calls(folder: str):

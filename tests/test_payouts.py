@@ -3,10 +3,10 @@ import csv
 import io
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from extensions import db
-from models import LedgerPosting, Notification, Payout, PayoutAccount, PayoutBatch, User
+from models import LedgerPosting, Notification, OutboxJob, Payout, PayoutAccount, PayoutBatch, User
 from services import ledger, payouts
 from services.runners import payout_batch
 from services.tasks import queue
@@ -129,6 +129,8 @@ def test_payouts_api_runs_a_batch_and_shows_each_provider_only_its_own(app, api,
     with app.app_context():
         assert len(queue("default").get_job_ids()) == 1
     run_worker_burst()  # a real `flask worker --burst` process runs the batch job
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OutboxJob)) == 0  # done: its callback ran
     job = staff.get(f"/jobs/{r.json['job_id']}").json
     assert job["status"] == "finished" and job["result"]["payouts"] == 2
     assert job["progress"] == {"stage": "collecting", "done": 2, "total": 2}

@@ -4,11 +4,12 @@ and change rounds are counted on the milestones they are divided by."""
 from datetime import timedelta
 
 import time_machine
+from sqlalchemy import delete, select
 
-from extensions import db, get_redis
-from models import Contract
+from extensions import db
+from models import Contract, RatingMark
 from models.types import utcnow
-from services import rating_jobs, ratings, ratings_data
+from services import ratings, ratings_data
 from tests.support.web import as_user
 
 
@@ -24,7 +25,8 @@ def provider_of(d) -> int:
 def test_a_contract_whose_milestones_were_all_dropped_ends_cancelled_and_counts_as_such(deal, app, client, login):
     d = deal()
     with app.app_context():
-        get_redis().delete(rating_jobs.DIRTY)
+        db.session.execute(delete(RatingMark))
+        db.session.commit()
     for mid in d.milestone_ids:
         assert d.brand.post(f"/milestones/{mid}/cancel").json["status"] == "cancelled"
     assert d.brand.get(f"/contracts/{d.contract_id}").json["status"] == "cancelled"
@@ -34,7 +36,7 @@ def test_a_contract_whose_milestones_were_all_dropped_ends_cancelled_and_counts_
     provider_id = provider_of(d)
     with app.app_context():
         assert db.session.get(Contract, d.contract_id).completed_at is not None  # when it ended
-        assert str(provider_id).encode() in get_redis().smembers(rating_jobs.DIRTY)  # its rating moved
+        assert provider_id in db.session.scalars(select(RatingMark.provider_id)).all()  # its rating moved
     found = inputs_of(app, provider_id)
     assert (found.completed_contracts, found.brands_12m, found.new_brands_recent) == (0, 0, 0)  # nobody served
     assert ratings.operating(found)[1]["completion"] == 20  # the brand's change of plan costs nothing

@@ -1,5 +1,6 @@
 """Ratings computed by workers: a real RQ worker process, de-duplicated recompute jobs, the
 directory best first, badges, and what a provider sees about its stars."""
+import logging
 import random
 import threading
 import uuid
@@ -7,11 +8,23 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from rq.job import Job
 from sqlalchemy import delete, func, select, update
 
 from extensions import db, get_redis
-from models import Bid, Contract, PartnerBadge, ProviderCategory, ProviderProfile, ProviderRating, Review, Tender, User
+from models import (
+    Bid,
+    Contract,
+    PartnerBadge,
+    ProviderCategory,
+    ProviderProfile,
+    ProviderRating,
+    RatingMark,
+    Review,
+    Tender,
+    User,
+)
 from models.review import RatingRun
 from models.types import utcnow
 from services import directory, profiles, rating_jobs, ratings, ratings_data
@@ -19,6 +32,7 @@ from services.ratings import RatingInputs
 from services.runners import ratings as rating_runner
 from services.tasks import queue
 from tests.support.worker_processes import run_worker_burst
+from workers import jobs
 
 GOOD = {"quality": 5, "communication": 5, "timeliness": 4, "professionalism": 5}
 
@@ -57,7 +71,7 @@ def test_a_burst_of_twenty_events_gives_one_job(track_record, app):
     _, provider_id, _ = track_record(1)
     with app.app_context():
         queue("default").empty()
-        get_redis().delete(rating_jobs.DIRTY)
+        get_redis().delete(rating_jobs.NUDGED)
         for _ in range(20):
             rating_jobs.request_recompute(provider_id)
             db.session.execute(select(1))
@@ -65,11 +79,46 @@ def test_a_burst_of_twenty_events_gives_one_job(track_record, app):
         assert queue("default").count == 1
     run_worker_burst()
     assert len(ratings_of(app, provider_id)) == 1
+    assert marks_left(app) == []
+
+
+def marks_left(app) -> list[int]:
+    with app.app_context():
+        return sorted(db.session.scalars(select(RatingMark.provider_id)))
+
+
+def test_rating_marks_survive_redis_losing_its_data_between_commit_and_sweep(track_record, app):
+    """The marks are rows written with the events: Redis emptied (restarted without persistence) after the
+    commit loses the queued job, not the work; the periodic sweep rates the provider."""
+    _, provider_id, _ = track_record(1)
+    with app.app_context():
+        get_redis().flushall()
+        assert queue("default").count == 0
+        assert jobs.recompute_dirty_ratings() >= 1  # the sweep
+    assert len(ratings_of(app, provider_id)) == 1
+    assert marks_left(app) == []
+
+
+def test_a_mark_made_while_redis_is_down_is_rated_by_the_sweep(track_record, app, redis_down):
+    provider, provider_id, [(brand, contract)] = track_record(1)
+    with app.app_context():
+        db.session.execute(delete(RatingMark))
+        db.session.commit()
+    with redis_down():
+        r = provider.post(f"/contracts/{contract}/reviews", json={"scores": GOOD, "comment": "A fair brand"})
+        assert r.status_code == 201, r.json
+        r = brand.post(f"/contracts/{contract}/reviews", json={"scores": GOOD, "comment": "Great"})
+        assert r.status_code == 201, r.json
+    assert set(marks_left(app)) == {provider_id}  # written with the reviews
+    with app.app_context():
+        assert jobs.recompute_dirty_ratings() >= 1  # the sweep, once Redis is back
+    assert ratings_of(app, provider_id)[-1].inputs["review_count"] == 1
+    assert marks_left(app) == []
 
 
 def test_a_batch_whose_runner_dies_before_committing_is_recomputed_by_the_next(track_record, app, monkeypatch):
-    """A worker killed mid-batch (here: dying inside the recompute) leaves its providers parked, not lost:
-    the next runner puts them back and rates them."""
+    """A worker killed mid-batch (here: dying inside the recompute, after taking the marks) loses no mark:
+    they stay, held by the dead run for LEASE, then the next run takes them up and rates them."""
     _, provider_id, _ = track_record(1)
     real = ratings_data.recompute
 
@@ -81,31 +130,42 @@ def test_a_batch_whose_runner_dies_before_committing_is_recomputed_by_the_next(t
         with pytest.raises(SystemExit):
             rating_runner.recompute_dirty()
         db.session.rollback()
-        assert get_redis().smembers(rating_jobs.DIRTY) == set()  # taken off the dirty set, yet…
         monkeypatch.setattr(ratings_data, "recompute", real)
-        assert rating_runner.recompute_dirty() >= 1
-        assert get_redis().smembers(rating_jobs.PARKED) == set()  # unparked once committed
-        assert not get_redis().hexists(rating_jobs.ATTEMPTS, provider_id)
-    assert len(ratings_of(app, provider_id)) == 1
-
-
-def test_a_batch_that_keeps_failing_is_left_to_the_nightly_run(track_record, app, monkeypatch):
-    """A provider whose recompute always fails cannot hold up the event path forever."""
-    _, provider_id, _ = track_record(1)
-
-    def fails(*args):
-        raise RuntimeError("a bad row")
-
+    assert marks_left(app) == [provider_id]  # nothing lost…
     with app.app_context():
-        monkeypatch.setattr(ratings_data, "recompute", fails)
-        for _ in range(rating_jobs.MAX_ATTEMPTS):
-            with pytest.raises(RuntimeError):
+        assert rating_runner.recompute_dirty() == 0  # …and nobody else takes them while the lease holds
+        with time_machine.travel(utcnow() + rating_runner.LEASE + timedelta(seconds=1)):
+            assert rating_runner.recompute_dirty() >= 1
+    assert len(ratings_of(app, provider_id)) == 1
+    assert marks_left(app) == []
+
+
+def test_a_provider_that_keeps_failing_is_left_to_the_nightly_run_and_the_others_are_rated(
+        track_record, app, monkeypatch, caplog):
+    """A provider whose recompute always fails cannot hold up the event path: the others in its batch are
+    rated in the same run, and it is set aside (logged) once MAX_ATTEMPTS runs have taken it up."""
+    _, poison, _ = track_record(1)
+    _, healthy, _ = track_record(1)
+    real = ratings_data.recompute
+
+    def fails_for_one(ids, now):
+        if poison in ids:
+            raise RuntimeError("a bad row")
+        return real(ids, now)
+
+    monkeypatch.setattr(ratings_data, "recompute", fails_for_one)
+    with app.app_context():
+        rating_runner.recompute_dirty()
+        assert len(ratings_of(app, healthy)) == 1  # rated in the run that failed for the other
+        assert marks_left(app) == [poison]
+        now = utcnow()
+        for run in range(1, rating_jobs.MAX_ATTEMPTS + 1):
+            with time_machine.travel(now + run * (rating_runner.LEASE + timedelta(seconds=1))), \
+                    caplog.at_level(logging.ERROR):
                 rating_runner.recompute_dirty()
-            db.session.rollback()
-        assert rating_runner.recompute_dirty() == 0  # set aside: nothing left to take up
-        redis = get_redis()
-        assert redis.scard(rating_jobs.DIRTY) == 0 and redis.scard(rating_jobs.PARKED) == 0
-        assert not redis.hexists(rating_jobs.ATTEMPTS, provider_id)
+        assert f"ratings of providers [{poison}] failed {rating_jobs.MAX_ATTEMPTS} times" in caplog.text
+    assert marks_left(app) == []  # set aside: the nightly run rates it with everyone
+    assert ratings_of(app, poison) == []
 
 
 def test_new_provider_has_no_stars_but_a_score(track_record, app, api):

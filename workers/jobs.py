@@ -8,7 +8,7 @@ from extensions import db
 from models import User
 from models.types import utcnow
 from services import escrow, processor_fees, reconciliation, stripe_funding, tasks, tenders
-from services.runners import payout_batch, ratings, refunds
+from services.runners import outbox, payout_batch, ratings, refunds
 
 
 def close_passed_deadlines() -> int:
@@ -74,8 +74,14 @@ def post_processor_fees(payment_intent_id: str | None = None) -> dict:
     return {"posted": posted, "failed": failed}
 
 
+def relay_outbox() -> dict:
+    """Queue the jobs that transactions recorded and Redis has not (yet, or any more): services/runners/outbox.py."""
+    return outbox.relay()
+
+
 def recompute_dirty_ratings() -> int:
-    """Recompute every provider marked dirty by a review, release, decision or completion."""
+    """Recompute every provider marked for re-rating by a review, release, decision or completion
+    (nudged after their commit; also the periodic sweep)."""
     return ratings.recompute_dirty()
 
 

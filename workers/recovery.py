@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 from rq import Queue, Worker
-from rq.exceptions import AbandonedJobError
+from rq.exceptions import AbandonedJobError, DuplicateJobError
 from rq.executions import Execution
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
@@ -42,8 +42,11 @@ def resume_dead_batch() -> str | None:
     earlier = Job.fetch_many([job_id], connection=get_redis())[0]
     if earlier is not None and earlier.get_status(refresh=False) in (JobStatus.STARTED, JobStatus.FINISHED):
         earlier.delete()  # a resume that died too (not alive, as checked above), or one that left payouts unsent
-    tasks.enqueue_unique("run_payout_batch", batch.id, job_id=job_id, job_timeout=6 * 3600,
-                         meta={"batch_id": batch.id})
+    try:
+        tasks.enqueue("run_payout_batch", batch.id, job_id=job_id, unique=True, job_timeout=6 * 3600,
+                      meta={"batch_id": batch.id})
+    except DuplicateJobError:  # another worker starting at the same moment queued it
+        return job_id
     current_app.logger.warning("settlement batch %s had no live run; queued %s", batch.id, job_id)
     return job_id
 

@@ -11,6 +11,7 @@ from rq.cron import CronScheduler
 
 from extensions import get_redis
 from runtime.supervisor import Backoff
+from services.runners.outbox import RELAY_EVERY
 from workers import jobs
 from workers.worker import REDIS_DOWN, STABLE_AFTER, own_signals, wait, wait_for_redis
 
@@ -23,12 +24,13 @@ CRON = [
     ("recompute-all-ratings", jobs.recompute_all_ratings, "periodic", "RATINGS_CRON"),
 ]
 PERIODIC = [
+    ("relay-outbox", jobs.relay_outbox, "periodic", RELAY_EVERY),
     ("close-passed-deadlines", jobs.close_passed_deadlines, "periodic", 60),
     ("release-due-milestones", jobs.release_due_milestones, "periodic", 300),
     ("send-pending-refunds", jobs.send_pending_refunds, "periodic", 300),
     ("cancel-superseded-payments", jobs.cancel_superseded_payments, "periodic", 3600),
     ("post-processor-fees", jobs.post_processor_fees, "periodic", 600),
-    ("recompute-dirty-ratings", jobs.recompute_dirty_ratings, "periodic", 60),
+    ("recompute-dirty-ratings", jobs.recompute_dirty_ratings, "periodic", 30),
     ("resume-stale-payout-batch", jobs.resume_stale_payout_batch, "periodic", 600),
     ("reconcile-ledger", jobs.reconcile_ledger, "periodic", DAY),
 ]

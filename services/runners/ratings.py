@@ -1,73 +1,90 @@
 """The rating runners: the event path's batches and the nightly full recompute. Each commits as it
 goes (they run in a worker, not in a request). Marks come from services/rating_jobs.py."""
 import uuid
+from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import delete, or_, select, update
 
-from extensions import db, get_redis
+from extensions import db
+from models import RatingMark
 from models.types import utcnow
-from services import directory, ratings_data, tasks
-from services.rating_jobs import ATTEMPTS, DIRTY, MAX_ATTEMPTS, PARKED
+from services import directory, locking, ratings_data, tasks
+from services.rating_jobs import MAX_ATTEMPTS
 
 BATCH = 500
-
-
-# Take a batch off the dirty set and park it under this runner's key, at once (a runner killed between
-# the two would otherwise lose the batch).
-_TAKE = """
-local ids = redis.call('SPOP', KEYS[1], ARGV[1])
-if #ids > 0 then
-  redis.call('SADD', KEYS[2], unpack(ids))
-  redis.call('SADD', KEYS[3], KEYS[2])
-end
-return ids
-"""
-# Put every parked batch back on the dirty set, counting for each provider the runs that took it up and
-# died; one taken up MAX_ATTEMPTS times is left to the nightly run (returned, for the log).
-_PUT_BACK = """
-local dropped = {}
-for _, parked in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  for _, id in ipairs(redis.call('SMEMBERS', parked)) do
-    if redis.call('HINCRBY', KEYS[3], id, 1) < tonumber(ARGV[1]) then
-      redis.call('SADD', KEYS[2], id)
-    else
-      redis.call('HDEL', KEYS[3], id)
-      table.insert(dropped, id)
-    end
-  end
-  redis.call('DEL', parked)
-  redis.call('SREM', KEYS[1], parked)
-end
-return dropped
-"""
+LEASE = timedelta(seconds=30)  # a run's hold on the marks it took; a killed run's marks are free after it
+_CLAIMS = 0x57494D4B  # "WIMK": SQLite takes its write lock before reading marks (PostgreSQL skips locked rows)
 
 
 def recompute_dirty() -> int:
-    """Recompute the providers marked dirty, a batch at a time, until none is left.
+    """Recompute the providers with rating marks, a batch at a time, until none is left; how many
+    providers were rated.
 
-    A batch taken off the dirty set is parked under this runner's own key until its ratings commit.
-    Runners (this job, the periodic sweep, the nightly run) take turns on the rating writers' lock, so
-    whoever holds it finds parked only batches whose runner died before committing (or committed and
-    has not unparked yet: a harmless second look) and puts them back: a killed worker loses no
-    provider. A provider whose batch keeps failing is set aside after MAX_ATTEMPTS, so it cannot hold
-    up the others forever; the nightly run rates it with everyone."""
-    redis, done = get_redis(), 0
-    take, put_back = redis.register_script(_TAKE), redis.register_script(_PUT_BACK)
-    parked = f"{PARKED}:{uuid.uuid4().hex}"
-    while True:
-        ratings_data.take_writers_turn()
-        dropped = put_back(keys=[PARKED, DIRTY, ATTEMPTS], args=[MAX_ATTEMPTS])
-        if dropped:
-            current_app.logger.error("ratings of providers %s failed %s times; left to the nightly run",
-                                     sorted(int(x) for x in dropped), MAX_ATTEMPTS)
-        batch = [int(x) for x in take(keys=[DIRTY, parked, PARKED], args=[BATCH])]
-        if not batch:
+    Each batch is two steps. Taking: the marks not held by another run (on PostgreSQL `FOR UPDATE SKIP
+    LOCKED`, so concurrent runs never take the same mark) get this run's token, a LEASE and one more
+    attempt, committed. Rating: on the rating writers' turn, the marks still held by this token are
+    locked, their providers recomputed, and the marks deleted in the same transaction as the new ratings.
+    A run killed at any instruction loses nothing: its marks stay, and are free again once their lease
+    has passed; one whose lease passed while it waited finds them taken over and rates nothing twice.
+    A batch that fails is retried one provider at a time, so one bad provider holds up nobody else;
+    a provider whose marks were taken up MAX_ATTEMPTS times without being rated (failing, or killing its
+    worker) is set aside, logged, and left to the nightly run (a later event gives it a fresh mark)."""
+    done = 0
+    while (taken := _take()) is not None:
+        token, providers = taken
+        try:
+            done += _rate(token)
+        except Exception:
             db.session.rollback()
-            return done
-        done += ratings_data.recompute(batch, utcnow())
-        db.session.commit()
-        with redis.pipeline() as pipe:
-            pipe.delete(parked).srem(PARKED, parked).hdel(ATTEMPTS, *batch).execute()
+            current_app.logger.exception("ratings of providers %s failed; rated one at a time", providers)
+            for provider_id in providers if len(providers) > 1 else ():
+                try:
+                    done += _rate(token, provider_id)
+                except Exception:  # its marks stay leased: a later run tries again
+                    db.session.rollback()
+                    current_app.logger.exception("rating of provider %s failed", provider_id)
+    return done
+
+
+def _take() -> tuple[str, list[int]] | None:
+    """Take a batch of free marks for a new token (committed); None when there is none."""
+    now = utcnow()
+    if db.session.get_bind().dialect.name == "sqlite":
+        locking.serialize(RatingMark, _CLAIMS)
+    marks = db.session.scalars(
+        select(RatingMark).where(or_(RatingMark.taken_until.is_(None), RatingMark.taken_until <= now))
+        .order_by(RatingMark.id).limit(BATCH).with_for_update(skip_locked=True)).all()
+    if not marks:
+        db.session.rollback()
+        return None
+    taken = [(mark.id, mark.provider_id, mark.attempts) for mark in marks]
+    spent = sorted({provider for _, provider, attempts in taken if attempts >= MAX_ATTEMPTS})
+    if spent:
+        current_app.logger.error("ratings of providers %s failed %s times; left to the nightly run", spent,
+                                 MAX_ATTEMPTS)
+        db.session.execute(delete(RatingMark).where(RatingMark.id.in_([i for i, p, _ in taken if p in spent]))
+                           .execution_options(synchronize_session=False))
+    token = uuid.uuid4().hex
+    db.session.execute(update(RatingMark).where(RatingMark.id.in_([i for i, p, _ in taken if p not in spent]))
+                       .values(taken_by=token, taken_until=now + LEASE, attempts=RatingMark.attempts + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    return token, sorted({provider for _, provider, _ in taken if provider not in spent})
+
+
+def _rate(token: str, provider_id: int | None = None) -> int:
+    """Rate the providers of the marks `token` still holds (or only `provider_id`'s) and delete those
+    marks, in one transaction."""
+    ratings_data.take_writers_turn()  # before reading the marks: another writer may be committing
+    mine = RatingMark.taken_by == token
+    if provider_id is not None:
+        mine &= RatingMark.provider_id == provider_id
+    providers = sorted(set(db.session.scalars(select(RatingMark.provider_id).where(mine).with_for_update())))
+    changed = ratings_data.recompute(providers, utcnow()) if providers else 0
+    db.session.execute(delete(RatingMark).where(mine).execution_options(synchronize_session=False))
+    db.session.commit()
+    return changed
 
 
 def recompute_all() -> dict:

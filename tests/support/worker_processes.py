@@ -1,5 +1,7 @@
 """Real RQ worker processes (`flask worker --burst`) on this test process's database and Redis."""
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +30,21 @@ def start_worker(**extra: str) -> subprocess.Popen:
     """A real `flask worker --burst` in its own process group (so SIGKILL reaches its work horse too)."""
     return subprocess.Popen([FLASK, "worker", "--burst"], cwd=ROOT, env=worker_env(**extra),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def kill_worker(process: subprocess.Popen) -> None:
+    """SIGKILL a worker from start_worker and its work horses: RQ's work horse calls setpgrp(), so killing
+    the worker's process group alone leaves a running horse behind (and it finishes its job)."""
+    horses = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == process.pid:  # its parent is the worker
+            horses.append(int(stat.parent.name))
+    os.killpg(process.pid, signal.SIGKILL)  # the worker first: it would record a horse killed before it as failed
+    for pid in horses:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+    process.wait()
