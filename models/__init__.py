@@ -6,6 +6,7 @@ from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, Mi
 from models.installation import Installation
 from models.kpi import KpiResult
 from models.ledger import LedgerAccount, LedgerEntry, LedgerPosting
+from models.mail import OutgoingMail
 from models.notification import Notification
 from models.payout import Payout, PayoutAccount, PayoutBatch
 from models.profile import BrandProfile, ProviderCategory, ProviderProfile, ShowcaseCase
@@ -14,7 +15,7 @@ from models.review import PartnerBadge, ProviderRating, Review, ReviewReport
 from models.stripe import StripePayment, StripeRefund
 from models.tender import Tender, TenderKpi
 from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestion
-from models.user import ApiToken, User
+from models.user import ApiToken, User, UserLogin
 
 __all__ = [
     "KpiResult", "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
@@ -25,5 +26,5 @@ __all__ = [
     "LedgerAccount", "LedgerEntry", "LedgerPosting",
     "Milestone", "MilestoneDelivery", "MilestoneEvent", "Notification", "ProviderCategory", "ProviderProfile",
     "ShowcaseCase", "StripePayment", "Tender", "TenderAddendum", "TenderInvitation", "TenderKpi", "TenderQuestion",
-    "User",
+    "OutgoingMail", "User", "UserLogin",
 ]

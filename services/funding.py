@@ -7,6 +7,7 @@ from models import Milestone, User
 from models.catalog import CURRENCIES
 from models.contract import MilestoneStatus
 from services import destinations, escrow, ledger, notifications
+from services.accounts import require_verified_email
 from services.errors import Conflict, check
 from services.escrow import FundResult, fund_from_wallet
 from services.stripe_funding import StripeBackend
@@ -32,6 +33,7 @@ def backend():
 # the milestone's states; the backends decide how money arrives).
 def fund(actor: User, milestone_id: int) -> FundResult:
     milestone = escrow.as_brand(actor, milestone_id)
+    require_verified_email(actor)
     if milestone.status != MilestoneStatus.PENDING:
         raise Conflict(_l("This milestone is already funded or closed."), code="illegal_transition")
     return backend().fund(actor, milestone)

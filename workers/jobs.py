@@ -7,7 +7,7 @@ from flask import current_app
 from extensions import db
 from models.types import utcnow
 from services import escrow, reconciliation, stripe_funding, tasks, tenders
-from services.runners import payout_batch, ratings, refunds
+from services.runners import mail, payout_batch, ratings, refunds
 
 
 def close_passed_deadlines() -> int:
@@ -95,3 +95,13 @@ def reconcile_ledger() -> dict:
     run = reconciliation.run()
     db.session.commit()
     return {"run_id": run.id, "ok": run.ok, "differences": len(run.differences or [])}
+
+
+def send_mail(mail_id: int) -> str:
+    """Send one outgoing message (queued after the transaction that wrote it commits)."""
+    return mail.send(mail_id)
+
+
+def send_due_mail() -> dict:
+    """Send every unsent message that is due: retries after a backoff, and any whose job was lost."""
+    return mail.send_due()
