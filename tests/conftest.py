@@ -6,7 +6,6 @@ import pytest
 from flask_migrate import upgrade
 
 from extensions import db as _db
-from models.types import utcnow
 from services import accounts
 from tests.support import backends
 from tests.support.backends import empty_database, make_app
@@ -72,10 +71,8 @@ def make_user(app):
             if role == "admin":
                 user = accounts.create_admin(email=email, password=PASSWORD)
             else:
-                user = accounts.register(email=email, password=PASSWORD, role=role,
+                user = accounts.register(email=email, password=PASSWORD, role=role, email_verified=verified,
                                          display_name=fields.pop("display_name", f"{role.title()} {n}"))
-            if verified:
-                user.email_verified_at = utcnow()
             _db.session.commit()
             _db.session.refresh(user)
             _db.session.expunge(user)

@@ -130,8 +130,9 @@ def forgot_password():
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data, locale=mail.current_locale())
         db.session.commit()
-        flash(_("If an account uses %(email)s, we sent it a link to choose a new password. It works for 30 "
-                "minutes.", email=form.email.data.strip()), "info")
+        flash(_("If an account uses %(email)s, we sent it a link to choose a new password. It works for "
+                "%(minutes)s minutes.", email=form.email.data.strip(),
+                minutes=int(accounts.RESET_MAX_AGE.total_seconds() // 60)), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
 
