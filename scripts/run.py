@@ -37,6 +37,8 @@ def main() -> int:
     for email, *_ in PROVIDERS[:4]:
         print(f"    provider  {email}")
     print(f"    … and {len(PROVIDERS) - 4} more providers (see demo/seed.py)")
+    mail_url, mail_dir = app.config["MAIL_URL"], app.config["MAIL_DIR"] or Path(app.config["INSTANCE_PATH"]) / "mail"
+    print(f"\n  Outgoing mail: {'SMTP ' + mail_url.rpartition('@')[2] if mail_url else f'.eml files in {mail_dir}'}")
     print("\n  Ctrl-C stops web, worker and scheduler.\n", flush=True)
 
     def stop(*_args):

@@ -3,7 +3,7 @@
 Each login is a row (services.sessions): logging out ends it, so a copy of its cookies stops working."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -160,4 +160,7 @@ def reset_password(token: str):
             flash(_("Your password is changed and every login was signed out. Log in with the new password."),
                   "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form), 422 if form.is_submitted() else 200
+    response = make_response(render_template("auth/reset_password.html", form=form),
+                             422 if form.is_submitted() else 200)
+    response.headers["Referrer-Policy"] = "no-referrer"  # the link's token never leaves in a Referer
+    return response
