@@ -92,7 +92,7 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.MAX_CONTENT_LENGTH = 25 * 1024 * 1024
         self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
-        self.RQ_QUEUES = ["default", "periodic"]
+        self.RQ_QUEUES = ["default", "periodic", "mail"]  # mail never waits behind a long recompute
         self.RATELIMIT_HEADERS_ENABLED = True
         # Redis (the limiter's storage) down must not lock everyone out of login, tokens and
         # registration: the same limits then count per process in memory (flask-limiter logs

@@ -81,7 +81,7 @@ def compose(user: User | None, kind: str, subject, *, to: str | None = None, loc
                         message_id=make_msgid(domain=domain), created_at=now, next_attempt_at=now)
     db.session.add(mail)
     db.session.flush()
-    tasks.after_commit("send_mail", mail.id)
+    tasks.after_commit("send_mail", mail.id, queue_name="mail")
     return mail
 
 
