@@ -2,6 +2,9 @@
 in this process) or into instance/mail/ as .eml files, in the recipient's language, with text and HTML
 parts; verification gates bidding, awarding, funding and being paid; sending retries with backoff."""
 import shutil
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
@@ -295,3 +298,27 @@ def test_an_award_is_mailed_to_the_provider_in_its_language_unless_it_turned_mai
     with app.app_context():
         mailed = db.session.scalars(select(OutgoingMail.user_id).where(OutgoingMail.kind == "notification")).all()
     assert m.provider_users[1].id not in mailed  # its switch is off (the brand was told of both bids)
+
+
+@pytest.mark.postgres
+def test_two_senders_racing_for_one_message_send_it_once(app, api, smtp_mail):
+    """The job queued after commit and the sweep can run at the same moment in two workers: the claim
+    (one UPDATE, re-checked under the row lock) lets exactly one of them send."""
+    api().post("/auth/register", json=REGISTER)
+    with app.app_context():
+        mail_id = db.session.scalar(select(OutgoingMail.id))
+    barrier = threading.Barrier(8)
+
+    def sender():
+        with app.app_context():
+            barrier.wait()
+            result = mail_runner.send(mail_id)
+            db.session.remove()
+            return result
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _i: sender(), range(8)))
+    assert sorted(results) == ["sent"] + ["skipped"] * 7
+    assert len(smtp_mail.wait_for(1)) == 1
+    time.sleep(0.2)
+    assert len(smtp_mail.messages) == 1
