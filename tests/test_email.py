@@ -322,3 +322,31 @@ def test_two_senders_racing_for_one_message_send_it_once(app, api, smtp_mail):
     assert len(smtp_mail.wait_for(1)) == 1
     time.sleep(0.2)
     assert len(smtp_mail.messages) == 1
+
+
+def test_web_registration_mails_the_link_in_the_browsers_language_and_shows_the_banner(app, client):
+    r = form_post(client, "/register", {"role": "brand", "display_name": "Moshan Tea", "email": "tea@example.com",
+                                        "password": "long enough pw", "confirm": "long enough pw"},
+                  headers={"Accept-Language": "en"})
+    assert r.status_code == 302
+    with app.app_context():
+        row = db.session.scalar(select(OutgoingMail))
+        assert (row.kind, row.locale, row.to_address) == ("verify_email", "en", "tea@example.com")
+        assert row.subject == "Confirm your e-mail address for Witkey"
+    assert 'data-testid="verify-banner"' in client.get("/account").get_data(as_text=True)
+
+
+def test_an_unverified_brand_funding_on_the_web_is_told_why(app, client, deal, login, make_user):
+    d = deal()
+    d.deposit(150000_00)
+    with app.app_context():
+        brand = db.session.get(User, d.brand_id)
+        brand.email_verified_at = None
+        db.session.commit()
+        email = brand.email
+    login(type("U", (), {"email": email})())
+    r = form_post(client, f"/contracts/milestones/{d.milestone_ids[0]}/fund", {}, page="/account",
+                  headers={"Accept-Language": "en"})
+    assert r.status_code == 403
+    assert "Confirm your e-mail address first" in r.get_data(as_text=True)
+    assert d.milestone(0)["status"] == "pending"
