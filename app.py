@@ -3,7 +3,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-import models
+import models  # noqa: F401 (every model mapped before the first request)
 from blueprints import (
     account,
     admin,
@@ -26,12 +26,16 @@ from blueprints import (
 )
 from blueprints.api import bp as api_bp
 from blueprints.errors import register_error_handlers
+from blueprints.links import public_url
 from blueprints.security import init_security
 from cli import register_cli
 from config import Config
 from extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
 from i18n import datetime_local, labels, locale_code, money, number, percent, select_locale, select_timezone
+from services import sessions
+from services.notifications import CHANNELS as notification_channels
 from services.notifications import unread_count
+from texts import mail_channel
 from texts.terms import terms
 
 
@@ -55,16 +59,17 @@ def create_app(config: dict | None = None) -> Flask:
     init_security(app)  # headers, HTTPS, proxies, no-store when signed in, a new CSRF secret at login
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(models.User, int(user_id))
-        return user if user is not None and user.active else None
+    def load_user(alternative_id: str):
+        # "<user id>:<login token>": honoured only while that login stands (services.sessions)
+        return sessions.resolve(alternative_id)
 
     _register_blueprints(app)
     register_error_handlers(app)
 
     app.jinja_env.filters.update(money=money, dt=datetime_local, number=number, percent=percent)
     # `terms`: periods and counts read from their constants, for the texts that quote them
-    app.jinja_env.globals.update(labels=labels, locale_code=locale_code, terms=terms)
+    app.jinja_env.globals.update(labels=labels, locale_code=locale_code, terms=terms, public_url=public_url)
+    mail_channel.register(notification_channels)  # important notifications also go by e-mail
 
     @app.context_processor
     def unread_notifications():

@@ -4,6 +4,7 @@ Every setting the operator may change is listed in README.md's configuration tab
 """
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -85,6 +86,15 @@ class Config:
         # The nightly full rating recompute (UTC; default 18:00, 02:00 in China, the quietest hour).
         self.RATINGS_CRON = os.environ.get("RATINGS_CRON", "0 18 * * *")
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(instance / "uploads")
+        # Outgoing mail: SMTP when MAIL_URL is set (smtp://user:pass@host:587 with STARTTLS when the
+        # server offers it, or required with ?starttls=1; smtps://… for TLS from the start); else each
+        # message is written to MAIL_DIR as an .eml file (services/mail.py).
+        self.MAIL_URL = os.environ.get("MAIL_URL") or None
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "Witkey <no-reply@witkey.localhost>")
+        self.MAIL_DIR = os.environ.get("MAIL_DIR") or None  # None: <instance>/mail
+        # Links in e-mail are built on this address, never on the Host header of the request that
+        # caused the mail (a forged Host must not put an attacker's site into a reset link).
+        self.PUBLIC_URL = (os.environ.get("PUBLIC_URL") or f"http://127.0.0.1:{_int('PORT', 5000)}").rstrip("/")
         self.DEFAULT_CURRENCY = "CNY"
         self.DEFAULT_TIMEZONE = "Asia/Shanghai"
         self.BABEL_DEFAULT_LOCALE = "zh_CN"
@@ -103,10 +113,13 @@ class Config:
         # so no URL or redirect the app builds ever names a host a client made up.
         self.TRUSTED_HOSTS = _hosts("TRUSTED_HOSTS")
         self.REMEMBER_COOKIE_HTTPONLY = True
+        # "Keep me logged in" lasts 30 days (Flask-Login's default is a year); a login row older than
+        # this is refused too, so a copied cookie cannot outlive it (services.sessions).
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=30)
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.MAX_CONTENT_LENGTH = 25 * 1024 * 1024
         self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
-        self.RQ_QUEUES = ["default", "periodic"]
+        self.RQ_QUEUES = ["default", "periodic", "mail"]  # mail never waits behind a long recompute
         self.RATELIMIT_HEADERS_ENABLED = True
         # Redis (the limiter's storage) down must not lock everyone out of login, tokens and
         # registration: the same limits then count per process in memory (flask-limiter logs

@@ -27,7 +27,7 @@ def main() -> None:
     with app.app_context():
         upgrade()
         brand = accounts.register(email="bench@example.com", password="long enough pw", role="brand",
-                                  display_name="Bench brand")
+                                  display_name="Bench brand", email_verified=True)
         db.session.commit()
         deadline = datetime.now(UTC) + timedelta(days=30)
         words = ["customer service", "detail page", "tea photography", "short video", "store diagnosis"]

@@ -82,14 +82,16 @@ def load_demo() -> list[tuple[str, str]]:
 
     brands = []
     for seq, (email, name, tier) in enumerate(BRANDS, start=1):
-        brand = accounts.register(email=email, password=DEMO_PASSWORD, role="brand", display_name=name)
+        brand = accounts.register(email=email, password=DEMO_PASSWORD, role="brand", display_name=name,
+                                  email_verified=True)  # demo accounts: verified, never mailed
         profiles.update_brand_profile(brand, store_name=name, size_tier=tier, registration_number=_number(seq))
         brands.append(brand)
         logins.append(("brand", email))
 
     providers = {}
     for seq, (email, company, categories, province, city, team, status, case) in enumerate(PROVIDERS, start=100):
-        user = accounts.register(email=email, password=DEMO_PASSWORD, role="provider", display_name=company)
+        user = accounts.register(email=email, password=DEMO_PASSWORD, role="provider", display_name=company,
+                                 email_verified=True)
         profiles.update_provider_profile(user, company_name=company, categories=categories, province=province,
                                          city=city, description=f"{company} · {city} · {team} 人 / a team of {team}.",
                                          team_size=team)

@@ -7,6 +7,7 @@ from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, Mi
 from models.installation import Installation
 from models.kpi import KpiResult
 from models.ledger import LedgerAccount, LedgerEntry, LedgerPosting
+from models.mail import OutgoingMail
 from models.notification import Notification
 from models.outbox import OutboxJob, RatingMark
 from models.payout import Payout, PayoutAccount, PayoutBatch
@@ -16,7 +17,7 @@ from models.review import PartnerBadge, ProviderRating, Review, ReviewReport
 from models.stripe import StripePayment, StripeRefund
 from models.tender import Tender, TenderKpi
 from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestion
-from models.user import ApiToken, User
+from models.user import ApiToken, User, UserLogin
 
 __all__ = [
     "Chargeback", "ChargebackEvent", "KpiResult", "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
@@ -28,5 +29,5 @@ __all__ = [
     "Milestone", "MilestoneDelivery", "MilestoneEvent", "Notification", "OutboxJob", "ProviderCategory",
     "ProviderProfile", "RatingMark",
     "ShowcaseCase", "StripePayment", "Tender", "TenderAddendum", "TenderInvitation", "TenderKpi", "TenderQuestion",
-    "User",
+    "OutgoingMail", "User", "UserLogin",
 ]

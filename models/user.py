@@ -1,6 +1,7 @@
-"""Accounts: users with one role each, and their hashed API tokens."""
+"""Accounts: users with one role each, their logins (one row per signed-in browser) and hashed API tokens."""
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, func, select
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -22,10 +23,27 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    # None until the owner follows the link mailed to this address (bidding, awarding, funding and
+    # being paid wait for it: services.accounts.require_verified_email).
+    email_verified_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    # Notifications of the important kinds also go by e-mail (the account page's switch).
+    email_notifications: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
 
     provider_profile = relationship("ProviderProfile", back_populates="user", uselist=False,
                                     foreign_keys="ProviderProfile.user_id")
     brand_profile = relationship("BrandProfile", back_populates="user", uselist=False)
+
+    # The login this request was authenticated with (set by the user loader; None for API and workers).
+    login_token = None  # type: str | None
+
+    def get_id(self) -> str:
+        """Flask-Login keeps this in the session and the remember cookie: the user and the login's own
+        random token, so a cookie is only as good as its `user_logins` row (services.sessions)."""
+        return f"{self.id}:{self.login_token or ''}"
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot log in
@@ -70,3 +88,16 @@ class ApiToken(db.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class UserLogin(db.Model):
+    """One signed-in browser: its session cookie and its "keep me logged in" cookie both carry the
+    random token whose SHA-256 is stored here. Logging out deletes the row (a copied cookie is then
+    refused), as do a password change or reset (every other login) and "sign out everywhere"."""
+
+    __tablename__ = "user_logins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)

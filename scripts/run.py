@@ -31,14 +31,16 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s supervisor: %(message)s")
     supervisor = Supervisor(commands, cwd=ROOT, env=env)
     signal.signal(signal.SIGTERM, supervisor.stop)
-    banner = threading.Timer(1.5, _banner, (port, ADMIN_EMAIL, BRANDS, DEMO_PASSWORD, PROVIDERS))
+    mail_url, mail_dir = app.config["MAIL_URL"], app.config["MAIL_DIR"] or Path(app.config["INSTANCE_PATH"]) / "mail"
+    mail = f"SMTP {mail_url.rpartition('@')[2]}" if mail_url else f".eml files in {mail_dir}"
+    banner = threading.Timer(1.5, _banner, (port, ADMIN_EMAIL, BRANDS, DEMO_PASSWORD, PROVIDERS, mail))
     banner.daemon = True
     banner.start()
     supervisor.run()
     return 0
 
 
-def _banner(port, admin_email, brands, password, providers) -> None:  # noqa: PLR0913, PLR0917
+def _banner(port, admin_email, brands, password, providers, mail) -> None:  # noqa: PLR0913, PLR0917
     print(f"\n  Witkey is running at http://127.0.0.1:{port}\n", flush=True)
     print(f"  Demo logins (password {password}):")
     print(f"    staff     {admin_email}")
@@ -47,6 +49,7 @@ def _banner(port, admin_email, brands, password, providers) -> None:  # noqa: PL
     for email, *_ in providers[:4]:
         print(f"    provider  {email}")
     print(f"    … and {len(providers) - 4} more providers (see demo/seed.py)")
+    print(f"\n  Outgoing mail: {mail}")
     print("\n  Ctrl-C stops web, worker and scheduler.\n", flush=True)
 
 

@@ -1,4 +1,11 @@
-"""Registration, password checks and API tokens."""
+"""Registration, e-mail verification, passwords (change and reset) and API tokens.
+
+Verification: registering mails a signed link (itsdangerous, 48 hours, bound to the address, so a
+changed address voids it); bidding, awarding, funding and being paid wait for it
+(`require_verified_email`, API 403 `email_unverified`). Reset: a signed link valid 30 minutes, bound
+to the current password hash, so it works once; using it signs out every login (services.sessions)
+and, unless the user unticks it, revokes the API tokens. A change of password does the same for
+every other login."""
 import hashlib
 import secrets
 from datetime import timedelta
@@ -9,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -16,7 +24,8 @@ from extensions import db
 from models import ApiToken, BrandProfile, ProviderProfile, User
 from models.types import utcnow
 from models.user import ROLES, SELF_REGISTER_ROLES
-from services.errors import Conflict, NotFound, check
+from services import mail, sessions
+from services.errors import Conflict, Forbidden, Invalid, NotFound, check
 
 # argon2id with the library's current recommended parameters: what every real deployment uses.
 STRONG_HASHER = PasswordHasher()
@@ -56,8 +65,11 @@ def _password_error(password: str):
     return None
 
 
-def register(*, email: str, password: str, role: str, display_name: str) -> User:
-    """Create a brand or provider account with an empty profile of its kind."""
+def register(*, email: str, password: str, role: str, display_name: str, locale: str | None = None,
+             email_verified: bool = False) -> User:
+    """Create a brand or provider account with an empty profile of its kind, and mail it the link
+    that verifies its address (in `locale`, the language the registration was made in).
+    `email_verified`: for accounts the operator vouches for (the demo seed), verified and not mailed."""
     email = normalise_email(email)
     display_name = (display_name or "").strip()
     check({
@@ -66,13 +78,20 @@ def register(*, email: str, password: str, role: str, display_name: str) -> User
         "role": role not in SELF_REGISTER_ROLES and _l("Choose brand or provider."),
         "display_name": not 1 <= len(display_name) <= 100 and _l("Enter a name of 1 to 100 characters."),
     })
-    return _create_user(email=email, password=password, role=role, display_name=display_name)
+    user = _create_user(email=email, password=password, role=role, display_name=display_name)
+    if email_verified:
+        user.email_verified_at = utcnow()
+    else:
+        send_verification(user, locale=locale)
+    return user
 
 
 def create_admin(*, email: str, password: str, display_name: str = "Platform staff") -> User:
     email = normalise_email(email)
     check({"email": _email_error(email), "password": _password_error(password)})
-    return _create_user(email=email, password=password, role="admin", display_name=display_name)
+    user = _create_user(email=email, password=password, role="admin", display_name=display_name)
+    user.email_verified_at = utcnow()  # made by the operator from the command line
+    return user
 
 
 def _create_user(*, email, password, role, display_name) -> User:
@@ -105,13 +124,110 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, *, revoke_tokens: bool = True) -> None:
+    """Set a new password; every other login of the user ends (this one stays), and with
+    `revoke_tokens` every API token is revoked. The owner is told by e-mail."""
     try:
         _hasher().verify(user.password_hash, current or "")
     except (VerificationError, InvalidHashError):
         check({"current_password": _l("This is not your current password.")})
     check({"new_password": _password_error(new)})
+    _set_password(user, new, revoke_tokens=revoke_tokens, keep_current_login=True)
+
+
+def _set_password(user: User, new: str, *, revoke_tokens: bool, keep_current_login: bool) -> None:
     user.password_hash = _hasher().hash(new)
+    sessions.end_all(user, except_current=keep_current_login)
+    if revoke_tokens:
+        revoke_all_tokens(user)
+    mail.compose(user, "password_changed", _l("Your Witkey password was changed"), tokens_revoked=revoke_tokens)
+
+
+# --- e-mail verification -----------------------------------------------------------------------------
+
+VERIFY_MAX_AGE = timedelta(hours=48)
+RESET_MAX_AGE = timedelta(minutes=30)
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def verification_token(user: User) -> str:
+    return _serializer("witkey-verify-email").dumps({"u": user.id, "e": user.email})
+
+
+def send_verification(user: User, *, locale: str | None = None) -> None:
+    """Mail the owner a link that verifies the address (again, on request: a resend)."""
+    if user.email_verified:
+        raise Conflict(_l("Your e-mail address is already confirmed."), code="already_verified")
+    mail.compose(user, "verify_email", _l("Confirm your e-mail address for Witkey"),
+                 locale=locale or mail.current_locale(), token=verification_token(user),
+                 hours=int(VERIFY_MAX_AGE.total_seconds() // 3600))
+
+
+def verify_email(token: str) -> User:
+    """Mark the address the link was sent to as verified. A bad, expired or outdated link (the
+    account's address changed since) is refused with 422 `invalid_token`."""
+    try:
+        data = _serializer("witkey-verify-email").loads(token or "", max_age=VERIFY_MAX_AGE.total_seconds())
+    except (BadSignature, SignatureExpired):
+        data = None
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) and isinstance(data.get("u"), int) else None
+    if user is None or not user.active or user.email != data.get("e"):
+        raise Invalid(_l("This link is not valid or has expired. Ask for a new one."), code="invalid_token",
+                      fields={"token": _l("Not valid or expired.")})
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+def require_verified_email(user: User | None) -> None:
+    """Bidding, awarding, funding and being paid wait for a verified address (403 `email_unverified`)."""
+    if user is not None and not user.email_verified:
+        raise Forbidden(_l("Confirm your e-mail address first: follow the link we sent you, or ask for a new one "
+                           "on your account page."), code="email_unverified")
+
+
+# --- password reset ------------------------------------------------------------------------------------
+
+def _password_fingerprint(user: User) -> str:
+    # The token names the password it may replace: once used (or the password changed), it is void.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+
+
+def request_password_reset(email: str, *, locale: str | None = None) -> None:
+    """Mail a reset link if an active account has this address; the caller answers the same either way."""
+    user = User.by_email(normalise_email(email))
+    if user is None or not user.active:
+        return
+    token = _serializer("witkey-reset-password").dumps({"u": user.id, "p": _password_fingerprint(user)})
+    mail.compose(user, "password_reset", _l("Reset your Witkey password"), locale=locale or mail.current_locale(),
+                 token=token, minutes=int(RESET_MAX_AGE.total_seconds() // 60))
+
+
+def user_for_reset(token: str) -> User:
+    """The account a reset link is for, while the link is valid and unused; else 422 `invalid_token`."""
+    try:
+        data = _serializer("witkey-reset-password").loads(token or "", max_age=RESET_MAX_AGE.total_seconds())
+    except (BadSignature, SignatureExpired):
+        data = None
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) and isinstance(data.get("u"), int) else None
+    if user is None or not user.active or _password_fingerprint(user) != data.get("p"):
+        raise Invalid(_l("This reset link is not valid, was used already or has expired. Ask for a new one."),
+                      code="invalid_token", fields={"token": _l("Not valid or expired.")})
+    return user
+
+
+def reset_password(token: str, new: str, *, revoke_tokens: bool = True) -> User:
+    """Set the password from a reset link: the link is then void, every login ends, and the API tokens
+    are revoked unless the user keeps them. Following the link also proves the address."""
+    user = user_for_reset(token)
+    check({"new_password": _password_error(new)})
+    _set_password(user, new, revoke_tokens=revoke_tokens, keep_current_login=False)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
 
 
 def _digest(raw: str) -> str:
@@ -161,7 +277,13 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     return token
 
 
-def update_settings(user: User, *, display_name: str, locale: str | None, timezone: str) -> User:
+def revoke_all_tokens(user: User) -> int:
+    return db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                              .values(revoked_at=utcnow())).rowcount
+
+
+def update_settings(user: User, *, display_name: str, locale: str | None, timezone: str,
+                    email_notifications: bool | None = None) -> User:
     display_name = (display_name or "").strip()
     check({
         "display_name": not 1 <= len(display_name) <= 100 and _l("Enter a name of 1 to 100 characters."),
@@ -169,4 +291,6 @@ def update_settings(user: User, *, display_name: str, locale: str | None, timezo
         "timezone": timezone not in available_timezones() and _l("Choose a listed time zone."),
     })
     user.display_name, user.locale, user.timezone = display_name, locale or None, timezone
+    if email_notifications is not None:
+        user.email_notifications = email_notifications
     return user

@@ -13,6 +13,7 @@ from models.status import IllegalTransition, transition
 from models.tender import UNDECIDED, TenderStatus
 from models.types import utcnow
 from services import destinations, notifications, storage
+from services.accounts import require_verified_email
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -71,6 +72,10 @@ def eligibility_problem(provider: User, tender: Tender):
     """Why this provider may not bid on this tender now, or None. (Shown on the page as well.)"""
     if provider is None or not provider.is_provider:
         return Forbidden(_l("Only service providers can bid."))
+    try:
+        require_verified_email(provider)
+    except Forbidden as unverified:
+        return unverified
     if tender.status != TenderStatus.OPEN:
         return Conflict(_l("Bidding on this tender has closed."), code="tender_not_open")
     if tender.invited_only and not is_invited(tender, provider):

@@ -15,6 +15,7 @@ from models.contract import ContractStatus, MilestoneStatus
 from models.tender import UNDECIDED, TenderStatus
 from models.types import utcnow
 from services import destinations, notifications
+from services.accounts import require_verified_email
 from services.bidding import bids_for, decide_bid
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
@@ -141,6 +142,7 @@ def schedule_slot(actor: User, bid_id: int, *, starts_at: datetime, location: st
 def award(actor: User, tender_id: int, bid_id: int) -> Contract:
     """Create the contract and its milestones from the bid, reject every other live bid, in one go."""
     tender = owned_tender(actor, tender_id)
+    require_verified_email(actor)
     if tender.status == TenderStatus.AWARDED:
         raise Conflict(_l("This tender has already been awarded."), code="already_awarded")
     _require_evaluating(tender)

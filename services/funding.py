@@ -7,6 +7,7 @@ from models import Milestone, User
 from models.catalog import CURRENCIES
 from models.contract import MilestoneStatus
 from services import destinations, escrow, ledger, notifications
+from services.accounts import require_verified_email
 from services.errors import Conflict, check
 from services.escrow import FundResult, fund_from_wallet
 from services.stripe_funding import StripeBackend
@@ -36,6 +37,7 @@ def fund(actor: User, milestone_id: int, via: LedgerBackend | StripeBackend | No
     uses, because its rows are written in one transaction that can still roll back, and the Stripe
     backend makes a call (a PaymentIntent under an idempotency key) that no rollback takes back."""
     milestone = escrow.as_brand(actor, milestone_id)
+    require_verified_email(actor)
     if milestone.status != MilestoneStatus.PENDING:
         raise Conflict(_l("This milestone is already funded or closed."), code="illegal_transition")
     return (via or backend()).fund(actor, milestone)

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from extensions import db
 from models import PayoutAccount, User
 from services import stripe_gateway
+from services.accounts import require_verified_email
 from services.errors import Conflict, Forbidden, check
 from services.payouts import method
 
@@ -16,6 +17,7 @@ def of(provider: User) -> PayoutAccount | None:
 def _own(provider: User) -> PayoutAccount:
     if provider is None or not provider.is_provider:
         raise Forbidden(_l("Only providers have payout settings."))
+    require_verified_email(provider)
     account = of(provider)
     if account is None:
         account = PayoutAccount(provider_id=provider.id)
@@ -26,7 +28,7 @@ def _own(provider: User) -> PayoutAccount:
 def can_be_paid(provider: User) -> bool:
     """Batches only pay providers whose destination can receive money on the active backend."""
     account = of(provider)
-    if account is None:
+    if account is None or not provider.email_verified:  # an unverified provider's money waits
         return False
     return account.stripe_payouts_enabled if method() == "stripe" else account.has_bank_details
 

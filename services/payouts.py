@@ -145,7 +145,7 @@ def _due_payouts(batch: PayoutBatch, lo: int, hi: int):
     unless a failed payout returned money to it while a crashed batch waited to be resumed: the
     INSERT skips that one (ON CONFLICT DO NOTHING), and the money waits for the next batch."""
     due = eligible_amounts(batch.cutoff, lo, hi).subquery()
-    dest, payouts = PayoutAccount.__table__, Payout.__table__
+    dest, payouts, users = PayoutAccount.__table__, Payout.__table__, User.__table__
     if batch.method == "stripe":
         ready = and_(dest.c.stripe_account_id.is_not(None), dest.c.stripe_payouts_enabled)
         destination, name, bank = dest.c.stripe_account_id, literal(None, String), literal(None, String)
@@ -157,7 +157,9 @@ def _due_payouts(batch: PayoutBatch, lo: int, hi: int):
                    literal(PayoutStatus.PENDING.value), destination, name, bank,
                    literal(utcnow(), payouts.c.created_at.type))
             .select_from(due).join(dest, dest.c.provider_id == due.c.user_id)
-            .where(due.c.amount >= batch.min_amount, ready))
+            .join(users, users.c.id == due.c.user_id)
+            # a provider who has not verified its e-mail address is not paid: its payable waits
+            .where(due.c.amount >= batch.min_amount, ready, users.c.email_verified_at.is_not(None)))
 
 
 def due_in_chunk(batch: PayoutBatch, lo: int, hi: int, provider_ids) -> dict[tuple[int, str], int]:

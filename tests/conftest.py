@@ -15,7 +15,7 @@ from tests.support.backends import empty_database, make_app
 from tests.support.web import PASSWORD, Api, form_post
 
 pytest_plugins = ["tests.support.browser", "tests.support.bidding_fixtures", "tests.support.stripe_fixtures",
-                  "tests.support.payout_fixtures", "tests.support.tiers"]
+                  "tests.support.payout_fixtures", "tests.support.tiers", "tests.support.smtp"]
 
 
 def pytest_configure(config):
@@ -82,16 +82,19 @@ _seq = itertools.count(1)
 
 @pytest.fixture
 def make_user(app):
-    """make_user("brand") → a committed User (detached-safe: read attributes freely)."""
+    """make_user("brand") → a committed User (detached-safe: read attributes freely). Its e-mail address
+    is verified, as if its owner had followed the mailed link; make_user(..., verified=False) leaves it
+    unverified."""
 
     def factory(role: str = "brand", **fields):
         n = next(_seq)
         email = fields.pop("email", f"{role}{n}@example.com")
+        verified = fields.pop("verified", True)
         with app.app_context():
             if role == "admin":
                 user = accounts.create_admin(email=email, password=PASSWORD)
             else:
-                user = accounts.register(email=email, password=PASSWORD, role=role,
+                user = accounts.register(email=email, password=PASSWORD, role=role, email_verified=verified,
                                          display_name=fields.pop("display_name", f"{role.title()} {n}"))
             _db.session.commit()
             _db.session.refresh(user)

@@ -19,7 +19,7 @@ def test_register_creates_account_with_profile(api, app):
                                           "role": "provider", "display_name": "Guangying Studio"})
     assert r.status_code == 201
     assert r.json == {"id": r.json["id"], "email": "shop@example.com", "role": "provider",
-                      "display_name": "Guangying Studio"}
+                      "display_name": "Guangying Studio", "email_verified": False}
     with app.app_context():
         user = db.session.get(User, r.json["id"])
         assert user.provider_profile.company_name == "Guangying Studio"

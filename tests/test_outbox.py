@@ -4,6 +4,7 @@ emptied — and the committed write is answered as the success it is."""
 from datetime import timedelta
 
 import time_machine
+from flask import current_app
 from rq import Queue, SimpleWorker
 from rq.exceptions import DuplicateJobError, InvalidJobOperation
 from rq.job import Job
@@ -34,7 +35,8 @@ def relay(after: timedelta = timedelta(0)) -> dict:
 
 
 def run_queued() -> None:
-    SimpleWorker([queue("default")], connection=get_redis()).work(burst=True)
+    """Every queue's jobs (a notification also queues its e-mail on `mail`)."""
+    SimpleWorker([queue(name) for name in current_app.config["RQ_QUEUES"]], connection=get_redis()).work(burst=True)
 
 
 def batch_status(app, batch_id: int) -> str:

@@ -8,7 +8,7 @@ from extensions import db
 from models import User
 from models.types import utcnow
 from services import escrow, processor_fees, reconciliation, stripe_funding, tasks, tenders
-from services.runners import outbox, payout_batch, ratings, refunds
+from services.runners import mail, outbox, payout_batch, ratings, refunds
 
 
 def close_passed_deadlines() -> int:
@@ -120,3 +120,13 @@ def reconcile_ledger(trigger: str = "schedule", started_by_id: int | None = None
     run = reconciliation.run(trigger=trigger, started_by=db.session.get(User, started_by_id) if started_by_id else None)
     db.session.commit()
     return {"run_id": run.id, "ok": run.ok, "differences": len(run.differences or [])}
+
+
+def send_mail(mail_id: int) -> str:
+    """Send one outgoing message (queued after the transaction that wrote it commits)."""
+    return mail.send(mail_id)
+
+
+def send_due_mail() -> dict:
+    """Send every unsent message that is due: retries after a backoff, and any whose job was lost."""
+    return mail.send_due()

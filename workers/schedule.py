@@ -33,6 +33,7 @@ PERIODIC = [
     ("recompute-dirty-ratings", jobs.recompute_dirty_ratings, "periodic", 30),
     ("resume-stale-payout-batch", jobs.resume_stale_payout_batch, "periodic", 600),
     ("reconcile-ledger", jobs.reconcile_ledger, "periodic", DAY),
+    ("send-due-mail", jobs.send_due_mail, "mail", 60),
 ]
 
 

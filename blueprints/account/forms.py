@@ -1,6 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -20,6 +28,7 @@ class SettingsForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=options([("", _l("Browser default")), ("zh_CN", "中文"),
                                                           ("en", "English")]))
     timezone = SelectField(_l("Time zone"), choices=options((tz, tz) for tz in TIMEZONES))
+    email_notifications = BooleanField(_l("Also send me important notifications by e-mail"))
 
 
 class PasswordForm(FlaskForm):
@@ -27,6 +36,7 @@ class PasswordForm(FlaskForm):
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=128)])
     confirm = PasswordField(_l("Repeat new password"),
                             validators=[DataRequired(), EqualTo("new_password", message=_l("Passwords differ."))])
+    revoke_tokens = BooleanField(_l("Also revoke my API tokens"), default=True)
 
 
 class TokenForm(FlaskForm):

@@ -1,23 +1,25 @@
-"""The user's own account: settings, password, API tokens, and the provider or brand profile."""
+"""The user's own account: settings, password, signing out everywhere, API tokens, and the provider or
+brand profile."""
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 
 from blueprints.account import forms
 from blueprints.web import ActionForm, perform, role_required
 from extensions import db
-from services import accounts, profiles
+from services import accounts, profiles, sessions
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 def _overview(settings_form=None, password_form=None, token_form=None, new_token=None, status=200):
     settings_form = settings_form or forms.SettingsForm(
-        display_name=current_user.display_name, locale=current_user.locale or "", timezone=current_user.timezone)
+        display_name=current_user.display_name, locale=current_user.locale or "", timezone=current_user.timezone,
+        email_notifications=current_user.email_notifications)
     return render_template(
         "account/index.html", settings_form=settings_form,
         password_form=password_form or forms.PasswordForm(), token_form=token_form or forms.TokenForm(),
-        tokens=accounts.tokens_of(current_user), new_token=new_token,
+        tokens=accounts.tokens_of(current_user), new_token=new_token, login_count=sessions.count(current_user),
     ), status
 
 
@@ -37,7 +39,8 @@ def index():
 def settings():
     form = forms.SettingsForm()
     if _attempt(form, lambda: accounts.update_settings(current_user, display_name=form.display_name.data,
-                                                       locale=form.locale.data, timezone=form.timezone.data),
+                                                       locale=form.locale.data, timezone=form.timezone.data,
+                                                       email_notifications=form.email_notifications.data),
                 _("Settings saved.")):
         return redirect(url_for("account.index"))
     return _overview(settings_form=form, status=422)
@@ -48,9 +51,25 @@ def settings():
 def password():
     form = forms.PasswordForm()
     if _attempt(form, lambda: accounts.change_password(current_user, form.current_password.data,
-                                                       form.new_password.data), _("Password changed.")):
+                                                       form.new_password.data,
+                                                       revoke_tokens=form.revoke_tokens.data),
+                _("Password changed. Every other login was signed out.")):
         return redirect(url_for("account.index"))
     return _overview(password_form=form, status=422)
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    """End every login of this account, in every browser and every "keep me logged in" cookie (this
+    one too). API tokens are revoked one by one below them."""
+    if ActionForm().validate_on_submit():
+        sessions.end_all(current_user)
+        db.session.commit()
+        logout_user()
+        flash(_("You are signed out everywhere."), "success")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("account.index"))
 
 
 @bp.post("/tokens")

@@ -3,8 +3,17 @@ from flask import current_app
 
 from blueprints.api.presenters import user_out
 from blueprints.api.routing import api_route, current_api_user
-from blueprints.api.schemas.accounts import Balance, MeOut, RegisterIn, TokenIn, TokenOut, UserOut
-from services import accounts, ledger
+from blueprints.api.schemas.accounts import (
+    Balance,
+    MeOut,
+    RegisterIn,
+    TokenIn,
+    TokenOut,
+    UserOut,
+    VerifyEmailIn,
+    VerifyEmailOut,
+)
+from services import accounts, ledger, mail
 from services.errors import Unauthorized
 
 
@@ -16,9 +25,19 @@ def _login_limit() -> str:
            body=RegisterIn, response=UserOut, status=201, auth=False, errors=(409, 422),
            rate_limit=_login_limit)
 def register(body: RegisterIn):
+    """A link to verify the address is mailed, in the language of the request's Accept-Language."""
     user = accounts.register(email=body.email, password=body.password, role=body.role,
-                             display_name=body.display_name)
+                             display_name=body.display_name, locale=mail.current_locale())
     return user_out(user)
+
+
+@api_route("/auth/verify-email", "POST", summary="Confirm an e-mail address with the token from its link",
+           tag="Accounts", body=VerifyEmailIn, response=VerifyEmailOut, auth=False, errors=(422,),
+           rate_limit=_login_limit)
+def verify_email(body: VerifyEmailIn):
+    """A bad or expired token, or one for an address the account no longer has, is a 422 `invalid_token`."""
+    accounts.verify_email(body.token)
+    return VerifyEmailOut(email_verified=True)
 
 
 @api_route("/auth/tokens", "POST", summary="Exchange e-mail and password for an API token", tag="Accounts",

@@ -1,13 +1,16 @@
-"""Register, log in, log out."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+"""Register, log in, log out; confirm the e-mail address; reset a forgotten password.
+
+Each login is a row (services.sessions): logging out ends it, so a copy of its cookies stops working."""
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from blueprints.auth.forms import LoginForm, RegisterForm
-from blueprints.web import local_path, show_errors
+from blueprints.auth.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from blueprints.web import ActionForm, local_path, show_errors
 from extensions import db, limiter
-from services import accounts
-from services.errors import DomainError
+from services import accounts, mail, sessions
+from services.errors import Conflict, DomainError
 
 bp = Blueprint("auth", __name__)
 
@@ -26,14 +29,17 @@ def register():
     if form.validate_on_submit():
         try:
             user = accounts.register(email=form.email.data, password=form.password.data,
-                                     role=form.role.data, display_name=form.display_name.data)
+                                     role=form.role.data, display_name=form.display_name.data,
+                                     locale=mail.current_locale())
+            sessions.start(user)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             show_errors(form, exc)
         else:
             login_user(user)
-            flash(_("Welcome to Witkey, %(name)s.", name=user.display_name), "success")
+            flash(_("Welcome to Witkey, %(name)s. We sent a link to %(email)s: follow it to confirm your e-mail "
+                    "address.", name=user.display_name, email=user.email), "success")
             return redirect(url_for("account.profile"))
     return render_template("auth/register.html", form=form)
 
@@ -47,7 +53,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
-        db.session.commit()  # a password rehash, if the hashing parameters were raised
+        if user is not None:
+            sessions.start(user)
+        db.session.commit()  # the login's row, and a password rehash if the hashing parameters were raised
         if user is None:
             form.password.errors.append(_("Wrong e-mail or password."))
         else:
@@ -59,7 +67,93 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out (a POST with CSRF token, so another site cannot log a user out)."""
+    """Log out (a POST with CSRF token, so another site cannot log a user out). The login's row goes,
+    so a copy of this browser's session or "keep me logged in" cookie is refused from now on."""
+    sessions.end(current_user)
+    db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
+
+
+# --- e-mail verification ---------------------------------------------------------------------------
+
+@bp.get("/verify-email/<token>")
+def verify_email(token: str):
+    """The link in the verification mail (no login needed: the signed link is the proof)."""
+    try:
+        accounts.verify_email(token)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("account.index" if current_user.is_authenticated else "auth.login"))
+    flash(_("Thank you: your e-mail address is confirmed."), "success")
+    return redirect(url_for("account.index" if current_user.is_authenticated else "auth.login"))
+
+
+def _resend_key() -> str:
+    return f"resend-verification:{current_user.get_id().partition(':')[0]}"
+
+
+@bp.post("/verify-email/resend")
+@login_required
+@limiter.limit("5 per hour", key_func=_resend_key)
+def resend_verification():
+    """Mail the verification link again (5 an hour per account)."""
+    if ActionForm().validate_on_submit():
+        try:
+            accounts.send_verification(current_user, locale=mail.current_locale())
+            db.session.commit()
+        except Conflict as exc:
+            db.session.rollback()
+            flash(str(exc.message), "info")
+        else:
+            flash(_("We sent a new link to %(email)s.", email=current_user.email), "success")
+    return redirect(_safe_next(url_for("account.index")))
+
+
+# --- password reset ------------------------------------------------------------------------------------
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def forgot_password():
+    """Ask for a reset link. The answer is the same whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data, locale=mail.current_locale())
+        db.session.commit()
+        flash(_("If an account uses %(email)s, we sent it a link to choose a new password. It works for "
+                "%(minutes)s minutes.", email=form.email.data.strip(),
+                minutes=int(accounts.RESET_MAX_AGE.total_seconds() // 60)), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def reset_password(token: str):
+    """Choose a new password from a reset link: every login ends (this browser's too), and the API
+    tokens are revoked unless the box is unticked."""
+    try:
+        accounts.user_for_reset(token)
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.new_password.data, revoke_tokens=form.revoke_tokens.data)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            logout_user()
+            flash(_("Your password is changed and every login was signed out. Log in with the new password."),
+                  "success")
+            return redirect(url_for("auth.login"))
+    response = make_response(render_template("auth/reset_password.html", form=form),
+                             422 if form.is_submitted() else 200)
+    response.headers["Referrer-Policy"] = "no-referrer"  # the link's token never leaves in a Referer
+    return response

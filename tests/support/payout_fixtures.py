@@ -15,7 +15,8 @@ def seed_earnings(n: int, amount: int = 500_00, *, days_ago: int = 10, stripe_ac
                   prefix: str = "seed") -> list[int]:
     """n providers, each credited `amount` to payable `days_ago` days back, with a payout destination
     (bank details, or the given Stripe account ids). Returns their user ids. Call inside an app context."""
-    users = [User(email=f"{prefix}{i}@example.com", password_hash="x", role="provider", display_name=f"P{i}")
+    users = [User(email=f"{prefix}{i}@example.com", password_hash="x", role="provider", display_name=f"P{i}",
+                  email_verified_at=utcnow())
              for i in range(n)]
     db.session.add_all(users)
     db.session.flush()

@@ -18,6 +18,16 @@ class UserOut(Out):
     email: str
     role: Literal["brand", "provider", "admin"]
     display_name: str
+    email_verified: bool = Field(description="bidding, awarding, funding and being paid wait for it "
+                                             "(403 `email_unverified`)")
+
+
+class VerifyEmailIn(BaseModel):
+    token: str = Field(max_length=2000, description="the token in the link of the verification e-mail")
+
+
+class VerifyEmailOut(BaseModel):
+    email_verified: bool
 
 
 class TokenIn(BaseModel):

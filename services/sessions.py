@@ -1,0 +1,73 @@
+"""Logins that can be revoked. Each signed-in browser has a `user_logins` row holding the SHA-256 of a
+random token; Flask-Login's id for the user is `<user id>:<token>` (models.User.get_id), so the session
+cookie and the "keep me logged in" cookie both carry it, and either is honoured only while its row
+exists and is younger than the remember cookie's lifetime.
+
+- logging out deletes this login's row: a copy of its session or remember cookie is refused after;
+- a password change deletes every other login (a reset every login), as does "sign out everywhere";
+- a deactivated account is refused whatever its rows (models.User.is_active).
+"""
+import hashlib
+import secrets
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from extensions import db
+from models import User, UserLogin
+from models.types import utcnow
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _lifetime():
+    return current_app.config["REMEMBER_COOKIE_DURATION"]
+
+
+def start(user: User) -> str:
+    """A new login for `user`; its token is kept on the object for Flask-Login's `get_id()`."""
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    # The user's expired logins go now: nobody else deletes them, and this is when there is one more.
+    db.session.execute(delete(UserLogin).where(UserLogin.user_id == user.id,
+                                               UserLogin.created_at < now - _lifetime()))
+    db.session.add(UserLogin(user_id=user.id, token_hash=_digest(raw), created_at=now))
+    db.session.flush()
+    user.login_token = raw
+    return raw
+
+
+def resolve(alternative_id: str) -> User | None:
+    """The active user a session or remember cookie names, if that login still stands; else None."""
+    user_id, _sep, raw = (alternative_id or "").partition(":")
+    if not user_id.isdigit() or not raw:
+        return None  # a cookie from before logins were revocable names no login: log in again
+    login = db.session.scalar(select(UserLogin).where(UserLogin.token_hash == _digest(raw)))
+    if login is None or login.user_id != int(user_id) or login.created_at < utcnow() - _lifetime():
+        return None
+    user = db.session.get(User, login.user_id)
+    if user is None or not user.active:
+        return None
+    user.login_token = raw
+    return user
+
+
+def end(user: User) -> None:
+    """Log out this login (the one the request came with)."""
+    if user.login_token:
+        db.session.execute(delete(UserLogin).where(UserLogin.token_hash == _digest(user.login_token)))
+
+
+def end_all(user: User, *, except_current: bool = False) -> int:
+    """Sign `user` out everywhere (every browser, every remember cookie); with `except_current`, all
+    but the login this request came with. Returns how many logins ended."""
+    stmt = delete(UserLogin).where(UserLogin.user_id == user.id)
+    if except_current and user.login_token:
+        stmt = stmt.where(UserLogin.token_hash != _digest(user.login_token))
+    return db.session.execute(stmt).rowcount
+
+
+def count(user: User) -> int:
+    return len(db.session.scalars(select(UserLogin.id).where(UserLogin.user_id == user.id)).all())
