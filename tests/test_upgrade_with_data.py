@@ -13,7 +13,9 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from blueprints.links import notification_link
 from extensions import db
-from models import Notification
+from models import Notification, User
+from services import funding
+from services.errors import Conflict
 from tests.support.backends import fresh_database
 
 DUMP = Path(__file__).parent / "data" / "demo_at_10d48fb658f7.json"
@@ -78,5 +80,16 @@ def test_the_previous_releases_demo_data_upgrades_intact(app, old_database):
             new_links = {row.id: notification_link(row) for row in db.session.scalars(select(Notification))}
         assert new_links == old_links
         assert all(old_links.values())
+        # Posting keys are never rewritten, and a deposit key written before references were normalised
+        # still refuses its transfer typed another way (issue 14, finding 9).
+        with db.engine.connect() as conn:
+            keys = set(conn.scalars(text("SELECT key FROM ledger_postings")))
+        assert keys == {row["key"] for row in dump["tables"]["ledger_postings"]}
+        deposit = next(row for row in dump["tables"]["ledger_postings"] if row["kind"] == "deposit")
+        staff = db.session.scalar(select(User).where(User.role == "admin"))
+        with pytest.raises(Conflict):
+            funding.record_deposit(staff, db.session.get(User, deposit["meta"]["brand_id"]), 1, "CNY",
+                                   deposit["reference"].lower().replace("-", " "))
+        db.session.rollback()
         db.session.remove()
         db.engine.dispose()
