@@ -93,3 +93,28 @@ def test_the_previous_releases_demo_data_upgrades_intact(app, old_database):
         db.session.rollback()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_number_verified_twice_stays_verified_for_the_first_provider_only(app, old_database):
+    """The unique index on verified registration numbers (issue 14, finding 8) is built on data the old
+    release let through: the later accounts holding a verified number go back to pending for staff."""
+    dump = json.loads(DUMP.read_text())
+    upgraded = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": old_database})
+    with upgraded.app_context():
+        upgrade(revision=dump["revision"])
+        with db.engine.begin() as conn:
+            _load(conn, dump["tables"])
+        upgrade(revision="7c1f0e5a9d21")  # the release before the index
+        with db.engine.begin() as conn:
+            first, again = conn.execute(text("SELECT user_id, verified_registration_number FROM provider_profiles "
+                                             "WHERE verification_status = 'verified' ORDER BY user_id LIMIT 2")).all()
+            conn.execute(text("UPDATE provider_profiles SET verified_registration_number = :n WHERE user_id = :u"),
+                         {"n": first[1], "u": again[0]})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT user_id, verification_status || ':' || "
+                                          "COALESCE(verified_registration_number, '') FROM provider_profiles "
+                                          "WHERE user_id IN (:a, :b)"), {"a": first[0], "b": again[0]}).all())
+        assert rows == {first[0]: f"verified:{first[1]}", again[0]: "pending:"}
+        db.session.remove()
+        db.engine.dispose()
