@@ -9,6 +9,7 @@ from blueprints import (
     admin,
     auth,
     bids,
+    chargebacks,
     contracts,
     disputes,
     evaluation,
@@ -76,8 +77,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     for bp in (main.bp, auth.bp, account.bp, tenders.bp, bids.bp, evaluation.bp, contracts.bp, disputes.bp,
-               notifications.bp, wallet.bp, statements.bp, payouts.bp, providers.bp, reviews.bp, admin.bp, finance.bp,
-               webhooks.bp):
+               chargebacks.bp, notifications.bp, wallet.bp, statements.bp, payouts.bp, providers.bp, reviews.bp,
+               admin.bp, finance.bp, webhooks.bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is ever accepted there
     app.register_blueprint(api_bp)

@@ -1,11 +1,14 @@
-"""Command-line entry points: `flask users create-admin`, `flask demo load`, `flask worker`, `flask cron`."""
+"""Command-line entry points: `flask users create-admin`, `flask demo load`, `flask finance reconcile`,
+`flask worker`, `flask cron`."""
+from datetime import datetime, timedelta
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
 from demo.seed import DEMO_PASSWORD, database_is_empty, load_demo
 from extensions import db
-from services import installation
+from services import installation, reconciliation
 from services.accounts import create_admin as create
 from services.errors import DomainError
 from workers.schedule import run_scheduler
@@ -46,6 +49,29 @@ def register_cli(app: Flask) -> None:
         for role, email in logins:
             click.echo(f"  {role:9} {email}")
 
+    finance = AppGroup("finance", help="Finance: reconciliation.")
+
+    @finance.command("reconcile")
+    @click.option("--since", metavar="ISO-DATE-OR-DATETIME",
+                  help="Compare Stripe's balance transactions from this moment on (a date is its first moment in UTC; "
+                       "default: yesterday, UTC).")
+    @click.option("--settle-minutes", type=click.IntRange(0, 7 * 24 * 60), default=15, show_default=True,
+                  help="Leave Stripe objects younger than this to the next run.")
+    def reconcile(since: str | None, settle_minutes: int):
+        """Run the daily reconciliation now, store it, print its differences; exit 1 if there are any."""
+        try:
+            start = reconciliation.window_start(datetime.fromisoformat(since)) if since else None
+        except ValueError as exc:
+            raise click.BadParameter(f"not an ISO date or date-time: {since!r}", param_hint="--since") from exc
+        run = reconciliation.run(settle=timedelta(minutes=settle_minutes), since=start, trigger="cli")
+        db.session.commit()
+        click.echo(f"reconciliation run {run.id}: {len(run.checked)} checks, {len(run.differences)} differences")
+        for name, count in run.checked.items():
+            click.echo(f"  {name:28} {count:>8} compared")
+        if run.differences:
+            click.echo(_table(run.differences))
+            raise SystemExit(1)
+
     @app.cli.command("rotate-installation-id")
     def rotate_installation_id():
         """After restoring a backup: a new id for this installation's Stripe idempotency keys and objects."""
@@ -66,3 +92,15 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(users)
     app.cli.add_command(demo)
+    app.cli.add_command(finance)
+
+
+def _table(differences: list[dict]) -> str:
+    """The differences as aligned columns (amounts in minor units, as stored)."""
+    head = ("check", "subject", "currency", "expected", "actual", "detail")
+    rows = [head, *((d.get("check", ""), d.get("subject", ""), d.get("currency") or "",
+                     "" if d.get("expected") is None else str(d["expected"]),
+                     "" if d.get("actual") is None else str(d["actual"]), d.get("detail", "")) for d in differences)]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(head))]
+    return "\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+                     for row in rows)

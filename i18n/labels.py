@@ -50,6 +50,33 @@ MILESTONE_STATUS_LABELS = {
     "disputed": _l("Disputed"),
     "resolved": _l("Resolved"),
     "cancelled": _l("Cancelled"),
+    "charged_back": _l("Charged back"),
+}
+
+# Card chargebacks (a Stripe "dispute"), not to be confused with disputes between brand and provider.
+CHARGEBACK_STATUS_LABELS = {
+    "warning_needs_response": _l("Inquiry: needs a response"),
+    "warning_under_review": _l("Inquiry: under review"),
+    "warning_closed": _l("Inquiry closed"),
+    "needs_response": _l("Needs a response"),
+    "under_review": _l("Under review by the bank"),
+    "won": _l("Won"),
+    "lost": _l("Lost"),
+    "prevented": _l("Prevented"),
+}
+
+LOSS_BEARER_LABELS = {
+    "escrow": _l("Covered by the money in escrow"),
+    "platform": _l("Borne by the platform"),
+    "provider": _l("Recovered from the provider's payouts"),
+    "unknown": _l("Unknown charge: finance to investigate"),
+}
+
+RECOVERY_STATE_LABELS = {
+    "pending": _l("Waiting for the bank's decision: nothing is deducted yet"),
+    "active": _l("Deducted from your next payouts"),
+    "done": _l("Recovered in full"),
+    "cancelled": _l("Cancelled: the chargeback was won"),
 }
 
 DISPUTE_REASON_LABELS = {
@@ -110,6 +137,7 @@ ACCOUNT_LABELS = {
     "bank_clearing": _l("Bank transfers in"),
     "stripe_clearing": _l("Card payments in"),
     "payouts_clearing": _l("Payouts in progress"),
+    "chargebacks": _l("Chargebacks"),
 }
 
 POSTING_LABELS = {
@@ -122,6 +150,13 @@ POSTING_LABELS = {
     "payout": _l("Payout taken into a settlement batch"),
     "payout_paid": _l("Payout sent"),
     "payout_reversal": _l("Failed payout returned"),
+    "chargeback_withdrawn": _l("Chargeback: taken back by the card network"),
+    "chargeback_reinstated": _l("Chargeback won: money returned"),
+    "chargeback_cover": _l("Chargeback covered by the escrow"),
+    "chargeback_restore": _l("Chargeback won: escrow refilled"),
+    "chargeback_loss": _l("Chargeback loss borne by the platform"),
+    "chargeback_claim": _l("Chargeback: recovery from the provider decided"),
+    "chargeback_recovery": _l("Chargeback recovery deducted from a payout"),
 }
 
 PAYOUT_STATUS_LABELS = {

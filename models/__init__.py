@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see the whole metadata."""
 from models.bid import Bid, BidAttachment, BidMilestone, BidRevision, BidScore, EvaluationSlot
+from models.chargeback import Chargeback, ChargebackEvent
 from models.contract import Contract, Milestone
 from models.dispute import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile
 from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, MilestoneEvent
@@ -17,7 +18,7 @@ from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestio
 from models.user import ApiToken, User
 
 __all__ = [
-    "KpiResult", "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
+    "Chargeback", "ChargebackEvent", "KpiResult", "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
     "Payout", "PayoutAccount", "PayoutBatch", "ReconciliationRun",
     "Dispute", "DisputeEvent", "DisputeEvidence", "EvidenceFile", "StripeRefund",
     "ApiToken", "Bid", "BidAttachment", "BidMilestone", "BidRevision", "BidScore", "BrandProfile", "Contract",

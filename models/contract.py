@@ -32,23 +32,27 @@ class MilestoneStatus(StrEnum):
     DISPUTED = "disputed"
     RESOLVED = "resolved"
     CANCELLED = "cancelled"
+    CHARGED_BACK = "charged_back"  # the card payment was charged back while in escrow: frozen (services.chargebacks)
 
 
 _M = MilestoneStatus
 # The allowed moves, as data; services.escrow is the only place that changes a milestone's status.
 MILESTONE_TRANSITIONS = {
     _M.PENDING: {_M.FUNDED, _M.CANCELLED},
-    _M.FUNDED: {_M.DELIVERED, _M.DISPUTED},
-    _M.DELIVERED: {_M.CHANGES_REQUESTED, _M.RELEASED, _M.DISPUTED},
-    _M.CHANGES_REQUESTED: {_M.DELIVERED, _M.DISPUTED},
-    _M.DISPUTED: {_M.RESOLVED},  # decided by staff
+    _M.FUNDED: {_M.DELIVERED, _M.DISPUTED, _M.CHARGED_BACK},
+    _M.DELIVERED: {_M.CHANGES_REQUESTED, _M.RELEASED, _M.DISPUTED, _M.CHARGED_BACK},
+    _M.CHANGES_REQUESTED: {_M.DELIVERED, _M.DISPUTED, _M.CHARGED_BACK},
+    _M.DISPUTED: {_M.RESOLVED, _M.CHARGED_BACK},  # decided by staff
+    _M.CHARGED_BACK: {_M.RESOLVED},  # the chargeback was lost: settled, the card holder has the money back
     _M.RELEASED: set(),
     _M.RESOLVED: set(),
     _M.CANCELLED: set(),
 }
 # Moves that undo an earlier one, made only as an undo: a dispute its opener withdrew puts the
 # milestone back where it was (Dispute.previous_status) — never a way to deliver a disputed milestone.
-MILESTONE_UNDO = {_M.DISPUTED: {_M.FUNDED, _M.DELIVERED, _M.CHANGES_REQUESTED}}
+MILESTONE_UNDO = {_M.DISPUTED: {_M.FUNDED, _M.DELIVERED, _M.CHANGES_REQUESTED},
+                  # a chargeback won (or an inquiry closed) puts the milestone back, its escrow refilled
+                  _M.CHARGED_BACK: {_M.FUNDED, _M.DELIVERED, _M.CHANGES_REQUESTED, _M.DISPUTED}}
 # Named subsets, defined here once.
 SETTLED = (_M.RELEASED, _M.RESOLVED, _M.CANCELLED)  # a contract completes when every milestone is one of these
 DISPUTABLE = (_M.FUNDED, _M.DELIVERED, _M.CHANGES_REQUESTED)  # funded and not settled: a dispute may freeze it

@@ -1,6 +1,6 @@
 """The daily reconciliation's record: what each run checked and every difference it found."""
-from sqlalchemy import Boolean
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
 from extensions import db
@@ -18,3 +18,12 @@ class ReconciliationRun(db.Model):
     ok: Mapped[bool | None] = mapped_column(Boolean)
     checked: Mapped[dict] = mapped_column(JSON, default=dict)  # what was checked, with counts
     differences: Mapped[list] = mapped_column(JSON, default=list)  # [{check, subject, detail, ...}]
+    # Who asked (the audit of staff runs): "schedule", "cli", "api" or "finance_page", and the staff member.
+    trigger: Mapped[str] = mapped_column(String(16), default="schedule", server_default="schedule")
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The window: Stripe's balance transactions from `since` on, and objects younger than `settle_seconds`
+    # left to the next run.
+    since: Mapped[object | None] = mapped_column(UTCDateTime())
+    settle_seconds: Mapped[int | None] = mapped_column(Integer)
+
+    started_by = relationship("User")

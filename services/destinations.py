@@ -14,6 +14,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "evaluation.board": ("tender_id",),
     "contracts.detail": ("contract_id",),
     "disputes.detail": ("dispute_id",),
+    "chargebacks.detail": ("chargeback_id",),
     "providers.detail": ("provider_id",),
     "payouts.index": (),
     "wallet.index": (),
@@ -57,6 +58,10 @@ def review(contract_id: int, review_id: int) -> Destination:
 
 def dispute(dispute_id: int) -> Destination:
     return Destination("disputes.detail", {"dispute_id": dispute_id})
+
+
+def chargeback(chargeback_id: int) -> Destination:
+    return Destination("chargebacks.detail", {"chargeback_id": chargeback_id})
 
 
 def provider(provider_id: int, anchor: str | None = None) -> Destination:

@@ -76,6 +76,16 @@ def restore_after_dispute(milestone: Milestone, status: MilestoneStatus, actor: 
         milestone.release_reminder_sent_at = None
 
 
+def restore_after_chargeback(milestone: Milestone, status: str, dispute_id: str) -> None:
+    """Put a milestone frozen by a chargeback back where it was, once the chargeback is won (an undo:
+    models.contract.MILESTONE_UNDO); its escrow was refilled in the same transaction."""
+    change_status(milestone, status, undo=True)
+    milestone.events.append(MilestoneEvent(kind=str(status), actor_id=None, data={"chargeback_won": dispute_id}))
+    if status == MilestoneStatus.DELIVERED:  # the review period starts again from now
+        milestone.delivered_at = utcnow()
+        milestone.release_reminder_sent_at = None
+
+
 def _status_label(status: str):
     return MILESTONE_STATUS_LABELS.get(status, status)
 

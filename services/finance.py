@@ -16,9 +16,10 @@ from services import ledger
 
 DAYS, WEEKS = 30, 12
 
-# Balances now: figure → account kind.
+# Balances now: figure → account kind. "revenue" is gross (the commission); processor fees are kept as a
+# negative balance (an expense), shown as "fees" (positive) and taken off for "net_revenue".
 BALANCES = {"escrow": "escrow", "payable": "provider_payable", "in_flight": "payouts_clearing",
-            "revenue": "platform_revenue"}
+            "revenue": "platform_revenue", "fees": "processor_fees"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ FLOWS = {
     "released": Flow(("release", "resolution"), ("provider_payable", "platform_revenue")),
     "revenue": Flow(None, ("platform_revenue",)),
     "paid_out": Flow(("payout_paid",), ("payouts_clearing",), -1),
+    "fees": Flow(None, ("processor_fees",), -1),  # what Stripe kept of card payments
+    "net_revenue": Flow(None, ("platform_revenue", "processor_fees")),
 }
 METRICS = tuple(FLOWS)
 
@@ -53,7 +56,7 @@ class Series:
 
 @dataclass
 class Overview:
-    totals: dict[str, dict[str, int]]  # currency → figure (BALANCES + "paid_out") → amount
+    totals: dict[str, dict[str, int]]  # currency → figure (BALANCES + "paid_out", "net_revenue") → amount
     daily: Series
     weekly: Series
 
@@ -108,13 +111,16 @@ def _paid_out() -> dict[str, int]:
 
 
 def _totals() -> dict[str, dict[str, int]]:
-    totals = defaultdict(lambda: dict.fromkeys([*BALANCES, "paid_out"], 0))
+    totals = defaultdict(lambda: dict.fromkeys([*BALANCES, "paid_out", "net_revenue"], 0))
     figure_of = {kind: figure for figure, kind in BALANCES.items()}
     for balance in ledger.summary()[0]:
         if balance.kind in figure_of:
             totals[balance.currency][figure_of[balance.kind]] = balance.amount
     for currency, amount in _paid_out().items():
         totals[currency]["paid_out"] = amount
+    for figures in totals.values():
+        figures["fees"] = -figures["fees"]  # the expense account's balance is negative by the fees paid
+        figures["net_revenue"] = figures["revenue"] - figures["fees"]
     return dict(totals)
 
 

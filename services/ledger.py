@@ -58,6 +58,12 @@ def revenue(currency: str) -> LedgerAccount:
     return account("platform_revenue", currency)
 
 
+def processor_fees(currency: str) -> LedgerAccount:
+    """What card processors (Stripe) kept of the money we took: a platform expense, so its balance is
+    negative by the fees paid; net platform revenue is platform_revenue plus this."""
+    return account("processor_fees", currency)
+
+
 def clearing(kind: str, currency: str) -> LedgerAccount:
     assert kind in ("bank_clearing", "stripe_clearing", "payouts_clearing")
     return account(kind, currency)

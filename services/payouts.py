@@ -158,6 +158,13 @@ def _due_payouts(batch: PayoutBatch, lo: int, hi: int):
             .where(due.c.amount >= batch.min_amount, ready))
 
 
+def due_in_chunk(batch: PayoutBatch, lo: int, hi: int, provider_ids) -> dict[tuple[int, str], int]:
+    """(provider, currency) → what the chunk's payouts to these providers would be now (before any is made)."""
+    due = _due_payouts(batch, lo, hi).subquery()
+    return {(user_id, currency): int(amount) for user_id, currency, amount in db.session.execute(
+        select(due.c.user_id, due.c.currency, due.c.amount).where(due.c.user_id.in_(list(provider_ids))))}
+
+
 def _payout_postings(batch: PayoutBatch, made):
     """`payout:<id>` for each payout in `made` (id, provider_id, currency, amount): payable → clearing."""
     payable, clearing = LedgerAccount.__table__.alias("payable"), LedgerAccount.__table__.alias("clearing")

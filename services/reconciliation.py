@@ -7,8 +7,10 @@ HAVING in the database), so a run costs a few scans however many millions of ent
 Like every service this never commits; the job that calls `run()` owns the transaction."""
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
+from inspect import signature
+from math import ceil
 
 import stripe
 from flask import current_app
@@ -16,6 +18,7 @@ from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 
 from extensions import db
 from models import (
+    Chargeback,
     LedgerAccount,
     LedgerEntry,
     LedgerPosting,
@@ -29,8 +32,8 @@ from models.contract import HELD
 from models.payout import PayoutStatus
 from models.stripe import PaymentStatus, RefundStatus
 from models.types import utcnow
-from services import ledger, stripe_gateway, tasks
-from services.errors import NotFound
+from services import ledger, processor_fees, stripe_gateway, tasks
+from services.errors import Forbidden, NotFound
 from services.pagination import Page, paginate
 
 # A ledger broken everywhere must still give a run finance can read: the rest is counted, not listed.
@@ -38,8 +41,10 @@ MAX_LISTED = 1000
 # Stripe objects younger than this are left to the next run: their webhook or job may still be landing.
 SETTLE = timedelta(minutes=15)
 RUN_TIMEOUT = 3600  # seconds; listing Stripe and scanning a large ledger takes a while
-# Posting kinds that move a milestone's escrow: in by funding, out by release or a dispute decision.
-ESCROW_MOVES = ("fund", "release", "resolution")
+# Posting kinds that move a milestone's escrow: in by funding, out by release or a dispute decision; a
+# chargeback's cover takes it out and a won chargeback's restore puts it back (services/chargebacks.py).
+ESCROW_MOVES = ("fund", "release", "resolution", "chargeback_cover", "chargeback_restore")
+ESCROW_IN = ("fund", "chargeback_restore")
 
 
 @dataclass
@@ -99,8 +104,9 @@ def _escrow_balances():
 
 
 def _escrow_moves():
-    """Per milestone: fund postings − release and decision postings (1 while held, 0 once settled)."""
-    step = case((LedgerPosting.kind == "fund", 1), else_=-1)
+    """Per milestone: fund (and restore) postings − release, decision and cover postings (1 while held,
+    0 once settled)."""
+    step = case((LedgerPosting.kind.in_(ESCROW_IN), 1), else_=-1)
     return (select(LedgerPosting.milestone_id, func.sum(step).label("net"))
             .where(LedgerPosting.kind.in_(ESCROW_MOVES), LedgerPosting.milestone_id.is_not(None))
             .group_by(LedgerPosting.milestone_id).subquery())
@@ -383,12 +389,275 @@ def check_stripe_transfers(cutoff: datetime) -> Outcome:
     return Outcome(len(transfers), differences)
 
 
+def _dispute_postings() -> dict[str, dict[str, int]]:
+    """Dispute id → {"withdrawn": net, "reinstated": net} as posted on Stripe clearing (Stripe's sign: what
+    left the balance is negative)."""
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for reference, kind, amount in db.session.execute(
+            select(LedgerPosting.reference, LedgerPosting.kind, func.sum(LedgerEntry.amount))
+            .join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id).join(LedgerAccount)
+            .where(LedgerPosting.kind.in_(("chargeback_withdrawn", "chargeback_reinstated")),
+                   LedgerAccount.kind == "stripe_clearing")
+            .group_by(LedgerPosting.id, LedgerPosting.reference, LedgerPosting.kind)):
+        out[reference][kind.removeprefix("chargeback_")] = -int(amount)
+    return out
+
+
+def _stripe_dispute_funds(dispute: dict) -> dict[str, int]:
+    """What Stripe's balance transactions of a dispute moved: the withdrawal and the reinstatement (net)."""
+    funds: dict[str, int] = {}
+    for txn in dispute.get("balance_transactions") or []:
+        net = int(txn.get("net", txn["amount"] - txn.get("fee", 0)))
+        what = "withdrawn" if net < 0 else "reinstated" if net > 0 else None
+        if what:
+            funds[what] = funds.get(what, 0) + net
+    return funds
+
+
+def _dispute_differences(dispute: dict, case, posted: dict[str, int]) -> list[dict]:
+    listed = partial(difference, "stripe_disputes", f"dispute:{dispute['id']}",
+                     currency=dispute["currency"].upper(), charge=dispute.get("charge"))
+    if case is None:
+        return [listed(dispute["amount"], None, "chargeback_missing")]
+    found = []
+    if (case.amount, case.currency) != (dispute["amount"], dispute["currency"].upper()):
+        found.append(listed(dispute["amount"], case.amount, "amount_differs"))
+    if case.status != dispute["status"]:
+        found.append(listed(dispute["status"], case.status, "status_differs"))
+    funds = _stripe_dispute_funds(dispute)
+    for what in ("withdrawn", "reinstated"):
+        if funds.get(what) != posted.get(what):
+            found.append(listed(funds.get(what), posted.get(what), f"{what}_differs"))
+    return found
+
+
+def check_stripe_disputes(cutoff: datetime) -> Outcome:
+    """Every Stripe dispute has its chargeback case, of the same amount and status, and postings matching its
+    balance transactions (withdrawal, reinstatement); every chargeback case exists at Stripe, and every
+    chargeback posting on Stripe clearing belongs to a dispute Stripe lists."""
+    disputes = {d["id"]: d for d in _listed("stripe_disputes", stripe_gateway.disputes)}
+    cases = {case.stripe_dispute_id: case for case in db.session.scalars(select(Chargeback))}
+    postings = _dispute_postings()
+    differences = [found for d in disputes.values() if _settled(d, cutoff)
+                   for found in _dispute_differences(d, cases.get(d["id"]), postings.get(d["id"], {}))]
+    differences += [difference("stripe_disputes", f"dispute:{dispute_id}", None, case.amount,
+                               "chargeback_not_on_stripe", currency=case.currency, chargeback=case.id)
+                    for dispute_id, case in cases.items() if dispute_id not in disputes]
+    differences += [difference("stripe_disputes", f"dispute:{reference}", None, sum(moved.values()),
+                               "posting_without_chargeback")
+                    for reference, moved in postings.items() if reference not in cases and reference not in disputes]
+    return Outcome(len(disputes), differences)
+
+
+# --- (6) Stripe's balance transactions and balance ---------------------------------------------------
+#
+# Stripe's own record of money moving is its balance transactions: `charge` (amount, and the fee it kept),
+# `refund`, `transfer`, `transfer_refund` (a reversal), `stripe_fee`, `adjustment` (dispute withdrawals and
+# reinstatements, with the dispute fee) … Each is matched with the ledger by the Stripe ids postings
+# record: a charge's PaymentIntent is the reference of its `fund` posting and its id is in the key of its
+# fee posting (`fee:charge:<id>`); a refund is the StripeRefund row (written with its posting) that Stripe
+# answered with; a transfer is the reference of its `payout_paid` posting. Any other type is matched with
+# postings whose reference is its source (a dispute's `dp_…`) or the balance transaction's own id: they
+# must move stripe_clearing by minus its net (a posting for a dispute has the `chargebacks` account as its
+# other leg). What Stripe holds (available + pending) must then be what stripe_clearing says, less the
+# refunds the ledger has given back that Stripe has not paid yet.
+
+FEE_KEY = "fee:charge:"
+
+
+def default_since(cutoff: datetime) -> datetime:
+    """The daily run looks at yesterday and today (UTC), so a day is always checked whole once."""
+    return datetime.combine(cutoff.astimezone(UTC).date() - timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def _stripe_postings() -> dict:
+    """What the ledger records of Stripe objects, by their ids (one query per kind of record)."""
+    def clearing_sums(*where):
+        return db.session.execute(
+            select(LedgerPosting.key, LedgerPosting.reference, LedgerPosting.created_at, func.sum(LedgerEntry.amount))
+            .join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id).join(LedgerAccount)
+            .where(LedgerAccount.kind == "stripe_clearing", *where)
+            .group_by(LedgerPosting.id, LedgerPosting.key, LedgerPosting.reference, LedgerPosting.created_at)).all()
+
+    refunds = {row.stripe_refund_id: row for row in db.session.execute(
+        select(StripeRefund.stripe_refund_id, StripeRefund.key, StripeRefund.amount, StripeRefund.currency)
+        .where(StripeRefund.stripe_refund_id.is_not(None)))}
+    return {
+        "funded": _card_fundings(),
+        "fees": {key.removeprefix(FEE_KEY): (int(total), created)
+                 for key, _ref, created, total in clearing_sums(LedgerPosting.kind == processor_fees.KIND)},
+        "duplicates": set(db.session.scalars(select(StripePayment.payment_intent_id)
+                                             .where(StripePayment.status == PaymentStatus.REFUNDED_DUPLICATE))),
+        "refunds": refunds,
+        "transfers": {ref: -int(total) for _key, ref, _at, total in clearing_sums(LedgerPosting.kind == "payout_paid")},
+    }
+
+
+def _by_reference(references: set[str]) -> dict[str, int]:
+    """Per reference: how postings naming it moved stripe_clearing."""
+    if not references:
+        return {}
+    return {ref: int(total) for ref, total in db.session.execute(
+        select(LedgerPosting.reference, func.sum(LedgerEntry.amount))
+        .join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id).join(LedgerAccount)
+        .where(LedgerAccount.kind == "stripe_clearing", LedgerPosting.reference.in_(sorted(references)))
+        .group_by(LedgerPosting.reference))}
+
+
+def _source(txn: dict) -> tuple[str, dict]:
+    """The source's id and, when Stripe expanded it, the object."""
+    source = txn.get("source")
+    return (source.get("id"), source) if isinstance(source, dict) else (source, {})
+
+
+def _day(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).date().isoformat()
+
+
+def _charge_differences(txn: dict, source_id: str, source: dict, records: dict, listed) -> list[dict]:
+    found = []
+    intent = source.get("payment_intent")
+    intent = intent.get("id") if isinstance(intent, dict) else intent
+    if intent in records["funded"]:
+        if records["funded"][intent] != (txn["currency"].upper(), txn["amount"]):
+            found.append(listed(records["funded"][intent][1], txn["amount"], "amount_differs"))
+    elif intent not in records["duplicates"]:  # a refunded duplicate passes through: only its fee stays
+        return [listed(None, txn["amount"], "no_ledger_counterpart")]  # not ours at all: its fee is no news
+    fee = records["fees"].get(source_id, (None,))[0]
+    if txn["fee"] and fee is None:
+        found.append(listed(txn["fee"], None, "fee_not_posted"))
+    elif fee is not None and fee != txn["fee"]:
+        found.append(listed(fee, txn["fee"], "fee_differs"))
+    return found
+
+
+def _refund_differences(txn: dict, source_id: str, source: dict, records: dict, listed) -> list[dict]:
+    owed = records["refunds"].get(source_id)
+    if owed is None:
+        extra = ((source.get("metadata") or {}).get("witkey_key") or "").removeprefix("refund:extra:")
+        return [] if extra in records["duplicates"] else [listed(None, txn["amount"], "no_ledger_counterpart")]
+    if (owed.currency, owed.amount) != (txn["currency"].upper(), -txn["amount"]):
+        return [listed(owed.amount, -txn["amount"], "amount_differs")]
+    return []
+
+
+def _transfer_differences(txn: dict, source_id: str, source: dict, records: dict, listed) -> list[dict]:
+    posted = records["transfers"].get(source_id)
+    if posted is None:
+        return [listed(None, txn["amount"], "no_ledger_counterpart")]
+    return [listed(posted, txn["amount"], "amount_differs")] if posted != txn["amount"] else []
+
+
+# Types matched one by one; the others are matched per source (_other_differences).
+MATCHED = {"charge": _charge_differences, "refund": _refund_differences, "transfer": _transfer_differences}
+
+
+def _txn_differences(txn: dict, records: dict) -> list[dict]:
+    source_id, source = _source(txn)
+    listed = partial(difference, "stripe_balance_transactions", f"balance_transaction:{txn['id']}",
+                     currency=txn["currency"].upper(), type=txn["type"], source=source_id, day=_day(txn["created"]))
+    return MATCHED[txn["type"]](txn, source_id, source, records, listed)
+
+
+def _other_differences(txns: list[dict], by_reference: dict) -> list[dict]:
+    """Balance transactions of the other types, per source: postings naming the source (or the
+    transaction) must move stripe_clearing by minus their net together."""
+    groups = defaultdict(list)
+    for txn in txns:
+        groups[_source(txn)[0] or txn["id"]].append(txn)
+    found = []
+    for source_id, group in groups.items():
+        net = sum(t["net"] for t in group)
+        posted = [by_reference[ref] for ref in {source_id, *(t["id"] for t in group)} if ref in by_reference]
+        first = group[0]
+        listed = partial(difference, "stripe_balance_transactions", f"balance_transaction:{first['id']}",
+                         currency=first["currency"].upper(), type=first["type"], source=source_id,
+                         day=_day(first["created"]))
+        if not posted:
+            found.append(listed(None, net, "no_ledger_counterpart"))
+        elif -sum(posted) != net:
+            found.append(listed(-sum(posted), net, "amount_differs"))
+    return found
+
+
+def check_stripe_balance_transactions(cutoff: datetime, since: datetime | None = None) -> Outcome:
+    """Each of Stripe's balance transactions of the days from `since` (UTC) to the settling cutoff has its
+    ledger record, of its amount and fee; a fee posted in those days has its charge at Stripe."""
+    since = since or default_since(cutoff)
+    lookback = since - timedelta(days=1)  # a posting of the window may record an object of the day before
+    txns = _listed("stripe_balance_transactions",
+                   lambda: stripe_gateway.balance_transactions(since=int(lookback.timestamp())))
+    window = [t for t in txns if since.timestamp() <= t["created"] < cutoff.timestamp()]
+    records = _stripe_postings()
+    others = [t for t in window if t["type"] not in MATCHED]
+    by_reference = _by_reference({ref for t in others for ref in (_source(t)[0], t["id"]) if ref})
+    differences = [found for txn in window if txn["type"] in MATCHED for found in _txn_differences(txn, records)]
+    differences += _other_differences(others, by_reference)
+    charges = {_source(t)[0] for t in txns if t["type"] == "charge"}
+    differences += [difference("stripe_balance_transactions", f"posting:{FEE_KEY}{charge}", None, -fee,
+                               "fee_without_charge", source=charge)
+                    for charge, (fee, created) in records["fees"].items()
+                    if since <= created < cutoff and charge not in charges]
+    return Outcome(len(window), differences)
+
+
+def _clearing_before(cutoff: datetime) -> dict[str, int]:
+    return {currency: int(total) for currency, total in db.session.execute(
+        select(LedgerEntry.currency, func.sum(LedgerEntry.amount))
+        .join(LedgerAccount).join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
+        .where(LedgerAccount.kind == "stripe_clearing", LedgerPosting.created_at < cutoff)
+        .group_by(LedgerEntry.currency))}
+
+
+def _refunds_in_transit(cutoff: datetime, late: list[dict]) -> dict[str, int]:
+    """Refunds the ledger gave back before the cutoff that Stripe had not paid by then: still owed, or
+    paid by Stripe after the cutoff."""
+    paid_late = {_source(t)[0] for t in late if t["type"] == "refund"}
+    transit: dict[str, int] = defaultdict(int)
+    for currency, amount, status, refund_id in db.session.execute(
+            select(StripeRefund.currency, StripeRefund.amount, StripeRefund.status, StripeRefund.stripe_refund_id)
+            .where(StripeRefund.created_at < cutoff)):
+        if status == RefundStatus.PENDING or refund_id in paid_late:
+            transit[currency] += amount
+    return transit
+
+
+def check_stripe_balance(cutoff: datetime) -> Outcome:
+    """What Stripe holds for us (available + pending, per currency) is what the ledger's stripe_clearing
+    says it holds, both as of the settling cutoff."""
+    stripe_balance = _listed("stripe_balance", lambda: [_Plain(stripe_gateway.balance())])[0]
+    # Stripe counts whole seconds: an object of the cutoff's own second is settled, as in _settled().
+    late = _listed("stripe_balance", lambda: stripe_gateway.balance_transactions(since=ceil(cutoff.timestamp())))
+    held: dict[str, int] = defaultdict(int)
+    for state in ("available", "pending"):
+        for amount in stripe_balance.get(state) or []:
+            held[amount["currency"].upper()] += amount["amount"]
+    for txn in late:  # not yet in the ledger's picture: left to the next run
+        held[txn["currency"].upper()] -= txn["net"]
+    clearing, transit = _clearing_before(cutoff), _refunds_in_transit(cutoff, late)
+    currencies = sorted(set(held) | set(clearing))
+    return Outcome(len(currencies), [
+        difference("stripe_balance", f"currency:{currency}", expected, held.get(currency, 0), "balance_differs",
+                   currency=currency, refunds_in_transit=transit.get(currency, 0))
+        for currency in currencies
+        if (expected := -clearing.get(currency, 0) + transit.get(currency, 0)) != held.get(currency, 0)])
+
+
+class _Plain(dict):
+    """A dict that answers to_dict(), as listed Stripe objects do."""
+
+    def to_dict(self) -> dict:
+        return dict(self)
+
+
 # --- the run -----------------------------------------------------------------------------------------
 
 LEDGER_CHECKS = {"posting_balance": check_posting_balance, "zero_sum": check_zero_sum, "escrow": check_escrow,
                  "payouts": check_payouts}
 STRIPE_CHECKS = {"stripe_payments": check_stripe_payments, "stripe_refunds": check_stripe_refunds,
-                 "stripe_transfers": check_stripe_transfers}
+                 "stripe_transfers": check_stripe_transfers, "stripe_disputes": check_stripe_disputes,
+                 "stripe_balance_transactions": check_stripe_balance_transactions,
+                 "stripe_balance": check_stripe_balance}
 CHECKS = (*LEDGER_CHECKS, *STRIPE_CHECKS)
 
 
@@ -407,21 +676,27 @@ def _capped(check: str, differences: list[dict]) -> list[dict]:
             difference(check, "", None, len(differences) - MAX_LISTED, "more_not_listed")]
 
 
-def _checks(started_at: datetime, settle: timedelta) -> dict:
+def _checks(started_at: datetime, settle: timedelta, since: datetime | None) -> dict:
     checks = dict(LEDGER_CHECKS)
     if current_app.config.get("STRIPE_SECRET_KEY"):
         cutoff = started_at - settle
-        checks.update({name: partial(check, cutoff) for name, check in STRIPE_CHECKS.items()})
+        checks.update({name: partial(check, cutoff, **({"since": since} if "since" in signature(check).parameters
+                                                         else {}))
+                       for name, check in STRIPE_CHECKS.items()})
     return checks
 
 
-def run(*, settle: timedelta = SETTLE) -> ReconciliationRun:
+def run(*, settle: timedelta = SETTLE, since: datetime | None = None, trigger: str = "schedule",
+        started_by=None) -> ReconciliationRun:
     """Run every check and store the result (the caller commits). `settle`: how old a Stripe object
-    must be before its missing counterpart in the ledger counts as a difference."""
+    must be before its missing counterpart in the ledger counts as a difference; `since`: the first
+    moment (UTC) whose Stripe balance transactions are compared one by one (default: yesterday, UTC).
+    `trigger` and `started_by` record who asked (the schedule, the CLI, a staff member)."""
     _one_snapshot()
     started_at = utcnow()
+    since = since or default_since(started_at - settle)
     checked, differences = {}, []
-    for name, check in _checks(started_at, settle).items():
+    for name, check in _checks(started_at, settle, since).items():
         try:
             outcome = check()
         except StripeUnreachable as exc:
@@ -429,16 +704,36 @@ def run(*, settle: timedelta = SETTLE) -> ReconciliationRun:
         checked[name] = outcome.checked
         differences += _capped(name, outcome.differences)
     record = ReconciliationRun(started_at=started_at, finished_at=utcnow(), ok=not differences, checked=checked,
-                               differences=differences)
+                               differences=differences, trigger=trigger, started_by_id=getattr(started_by, "id", None),
+                               since=since, settle_seconds=int(settle.total_seconds()))
     db.session.add(record)
     db.session.flush()
     return record
 
 
-def enqueue_reconciliation() -> str:
+def enqueue_reconciliation(actor=None) -> str:
     """Queue a run now (the finance page's button); the worker's job calls run() and commits."""
-    return tasks.enqueue("reconcile_ledger", job_timeout=RUN_TIMEOUT,
-                         description="reconcile the ledger (requested from /finance)")
+    started_by = getattr(actor, "id", None)
+    return tasks.enqueue("reconcile_ledger", "finance_page", started_by, job_timeout=RUN_TIMEOUT,
+                         meta={"started_by": started_by}, description="reconcile the ledger (requested from /finance)")
+
+
+def window_start(value: date | datetime | None) -> datetime | None:
+    """`since` as given by a person: a date is its first moment in UTC, a time without a zone is UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time.min, tzinfo=UTC)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def run_by_staff(staff, *, since: date | datetime | None = None, settle_minutes: int = 15) -> ReconciliationRun:
+    """A run a staff member asked for now (the API), recorded with who asked."""
+    if staff is None or not staff.is_admin:
+        raise Forbidden()
+    current_app.logger.info("reconciliation run by staff %s (since %s, settle %s min)", staff.id, since,
+                            settle_minutes)
+    return run(settle=timedelta(minutes=settle_minutes), since=window_start(since), trigger="api", started_by=staff)
 
 
 # --- reading -----------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The Stripe backend: a milestone is funded by a card PaymentIntent and becomes `funded` only when
 Stripe's signed `payment_intent.succeeded` webhook arrives. Replayed or out-of-order events change
-nothing twice: the ledger posting key `fund:milestone:<id>` is unique."""
+nothing twice: the ledger posting key `fund:milestone:<id>` is unique. Stripe's fee on the charge is
+posted as the platform's expense (services/processor_fees.py, key `fee:charge:<charge id>`)."""
 import stripe
 from flask import current_app
 from sqlalchemy import func, select
@@ -10,7 +11,16 @@ from models import LedgerPosting, Milestone, StripePayment
 from models.contract import MilestoneStatus
 from models.status import transition
 from models.stripe import OPEN, PaymentStatus
-from services import destinations, ledger, notifications, payout_accounts, stripe_gateway, tasks
+from services import (
+    chargebacks,
+    destinations,
+    ledger,
+    notifications,
+    payout_accounts,
+    processor_fees,
+    stripe_gateway,
+    tasks,
+)
 from services.escrow import FundResult, mark_funded
 from services.locking import locked_get
 
@@ -87,8 +97,9 @@ def handle_event(event) -> str:
         return _failed(event["data"]["object"])
     if event["type"] == "payment_intent.canceled":
         return _canceled(event["data"]["object"])
+    if event["type"].startswith("charge.dispute."):  # a chargeback: services/chargebacks.py
+        return chargebacks.handle_event(event)
     if event["type"] == "account.updated":  # a provider's Connect account gained or lost payouts
-
         return payout_accounts.apply_stripe_account(event["data"]["object"])
     return "ignored"
 
@@ -119,6 +130,7 @@ def _succeeded(intent) -> str:
                 memo=milestone.title, milestone_id=milestone.id, reference=intent["id"],
                 meta={"payment_intent": intent["id"]})
     mark_funded(milestone, None, "stripe")
+    processor_fees.record_fee_now_or_later(payment)  # Stripe kept its fee: a platform expense, never the brand's
     if _superseded(milestone.id).first() is not None:  # an earlier failed or open attempt: close it at Stripe
         tasks.after_commit("cancel_superseded_payments", milestone.id)
     return "funded"
@@ -155,6 +167,7 @@ def _refund_extra_payment(payment: StripePayment) -> str:
         stripe_gateway.refund(payment_intent_id=payment.payment_intent_id, amount=payment.amount,
                               idempotency_key=key, metadata={"witkey_key": key})
     transition(payment, PaymentStatus.REFUNDED_DUPLICATE)
+    processor_fees.record_fee_now_or_later(payment)  # the refund gives the card its money back, not Stripe's fee
     return "refunded_duplicate"
 
 

@@ -69,7 +69,8 @@ class MalformedEvent(ValueError):
 
 # What the handled event types read from `data.object`; other types are acknowledged and ignored.
 _OBJECT_FIELDS = {"payment_intent.": {"id": str, "amount": int, "currency": str},
-                  "account.updated": {"id": str}}
+                  "account.updated": {"id": str},
+                  "charge.dispute.": {"id": str, "amount": int, "currency": str, "charge": str, "status": str}}
 
 
 def verified_event(payload: bytes, signature: str | None):
@@ -148,9 +149,51 @@ def find_transfer(transfer_group: str, payout_id: int):
     return None
 
 
+def charge_of(payment_intent_id: str):
+    """The PaymentIntent's latest charge (None while it has none)."""
+    latest = retrieve_payment_intent(payment_intent_id).to_dict().get("latest_charge")
+    charge_id = latest.get("id") if isinstance(latest, dict) else latest
+    return client().v1.charges.retrieve(charge_id) if charge_id else None
+
+
+def balance_transaction(txn_id: str) -> dict:
+    return client().v1.balance_transactions.retrieve(txn_id).to_dict()
+
+
+def balance_transactions(*, since: int, until: int | None = None):
+    """Every balance transaction created at or after `since` (and before `until`), each with its source
+    object expanded (a charge's PaymentIntent, a refund's metadata), following Stripe's pagination."""
+    created = {"gte": since, **({"lt": until} if until is not None else {})}
+    return client().v1.balance_transactions.list(
+        params={"limit": 100, "created": created, "expand": ["data.source"]}).auto_paging_iter()
+
+
+def balance() -> dict:
+    """Stripe's balance: `available` and `pending`, each a list of {amount, currency}."""
+    return client().v1.balance.retrieve().to_dict()
+
+
 def payment_intents():
     return client().v1.payment_intents.list(params={"limit": 100}).auto_paging_iter()
 
 
 def refunds():
     return client().v1.refunds.list(params={"limit": 100}).auto_paging_iter()
+
+
+# --- chargebacks (Stripe "disputes") ----------------------------------------------------------------
+
+def disputes():
+    """Every dispute on the account, following Stripe's pagination."""
+    return client().v1.disputes.list(params={"limit": 100}).auto_paging_iter()
+
+
+def retrieve_dispute(dispute_id: str):
+    return client().v1.disputes.retrieve(dispute_id)
+
+
+def update_dispute(dispute_id: str, *, evidence: dict[str, str], submit: bool, chargeback_id: int):
+    """Send the evidence (text fields only) and, with `submit`, hand it to the bank: after that Stripe
+    accepts no more changes. Updating a dispute is idempotent by nature (the same fields set twice)."""
+    return client().v1.disputes.update(dispute_id, params={
+        "evidence": evidence, "submit": submit, "metadata": _metadata(chargeback_id=chargeback_id)})

@@ -1,6 +1,8 @@
 """The daily reconciliation: a ledger after real activity reconciles with no differences; an entry
 slipped in with raw SQL, a payout posted wrong, and a card payment Stripe took that the ledger never
 recorded are each listed (and left as they are); Stripe's side is checked against the test server."""
+import json
+import urllib.parse
 import urllib.request
 from collections import defaultdict
 from datetime import timedelta
@@ -12,7 +14,7 @@ from sqlalchemy import func, select
 from extensions import db
 from models import LedgerEntry, Milestone, Payout, PayoutBatch
 from models.types import utcnow
-from services import ledger, reconciliation, stripe_gateway
+from services import ledger, processor_fees, reconciliation, stripe_gateway
 from services.runners import payout_batch, refunds
 from tests.support.ledger import reconcile, slip_in_entry
 from tests.support.payout_fixtures import seed_earnings
@@ -24,6 +26,7 @@ from tests.support.stripe_fixtures import (
     stripe_api,
     stripe_client,
 )
+from workers import jobs
 
 
 def busy_deal(deal):
@@ -186,7 +189,8 @@ def test_card_payments_refunds_and_transfers_reconcile_with_stripe(deal, stripe_
     result = reconcile(stripe_app, settle=timedelta(0))
     assert result.ok, result.differences
     assert {name: result.checked[name] for name in reconciliation.STRIPE_CHECKS} == {
-        "stripe_payments": 1, "stripe_refunds": 1, "stripe_transfers": 1}
+        "stripe_payments": 1, "stripe_refunds": 1, "stripe_transfers": 1, "stripe_disputes": 0,
+        "stripe_balance_transactions": 3, "stripe_balance": 1}  # the charge (with its fee), refund, transfer
 
 
 def test_a_payment_stripe_took_without_a_posting_is_listed(stripe_app, empty_stripe):
@@ -197,8 +201,16 @@ def test_a_payment_stripe_took_without_a_posting_is_listed(stripe_app, empty_str
 
     assert reconcile(stripe_app).ok  # younger than the settling period: its webhook may still be on its way
     result = reconcile(stripe_app, settle=timedelta(0))
-    assert [(x["check"], x["subject"], x["detail"], x["expected"], x["currency"]) for x in result.differences] == [
-        ("stripe_payments", f"payment_intent:{intent.id}", "not_posted", 1234_00, "CNY")]
+    latest = stripe.v1.payment_intents.retrieve(intent.id).latest_charge
+    charge = stripe.v1.charges.retrieve(latest if isinstance(latest, str) else latest.id)
+    fee = (1234_00 * 290 + 5000) // 10000 + 30
+    assert [(x["check"], x["subject"], x["detail"], x["expected"], x["actual"], x["currency"])
+            for x in result.differences] == [
+        ("stripe_payments", f"payment_intent:{intent.id}", "not_posted", 1234_00, None, "CNY"),
+        # Stripe's own record of the money: a charge no posting records, and a balance the ledger lacks
+        ("stripe_balance_transactions", f"balance_transaction:{charge.balance_transaction}", "no_ledger_counterpart",
+         None, 1234_00, "CNY"),
+        ("stripe_balance", "currency:CNY", "balance_differs", 0, 1234_00 - fee, "CNY")]
 
 
 def test_a_funding_posting_without_its_stripe_payment_is_listed(stripe_app, empty_stripe, deal, app):
@@ -212,8 +224,9 @@ def test_a_funding_posting_without_its_stripe_payment_is_listed(stripe_app, empt
         milestone.status = "funded"
         db.session.commit()
     result = reconcile(stripe_app, settle=timedelta(0))
-    assert [(x["subject"], x["detail"]) for x in result.differences] == [
-        ("payment_intent:pi_never_on_stripe", "not_on_stripe")]
+    assert [(x["subject"], x["detail"], x["expected"], x["actual"]) for x in result.differences] == [
+        ("payment_intent:pi_never_on_stripe", "not_on_stripe", 150000_00, None),
+        ("currency:CNY", "balance_differs", 150000_00, 0)]  # the ledger says Stripe holds it; Stripe does not
 
 
 def test_stripe_that_cannot_be_read_is_a_difference_not_a_pass(stripe_app, empty_stripe, monkeypatch):
@@ -227,3 +240,77 @@ def test_stripe_that_cannot_be_read_is_a_difference_not_a_pass(stripe_app, empty
     for x in result.differences:
         by_check[x["check"]].append(x["detail"])
     assert not result.ok and by_check == {"stripe_refunds": ["stripe_unreachable"]}
+
+
+# --- Stripe's balance transactions and balance ----------------------------------------------------
+
+def stripe_made(base: str, kind: str, amount: int, source: str, fee: int = 0) -> dict:
+    """A balance transaction Stripe made on its own (a fee it charged, a dispute's withdrawal)."""
+    return control_json(base, "/_connect/balance_transactions", type=kind, amount=amount, fee=fee, source=source,
+                        currency="cny")
+
+
+def control_json(base: str, path: str, **params) -> dict:
+    request = urllib.request.Request(base + path, data=urllib.parse.urlencode(params).encode(), method="POST",  # noqa: S310
+                                     headers={"Authorization": f"Bearer {SECRET_KEY}"})
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+        return json.loads(answer.read())
+
+
+def test_money_stripe_moved_that_the_ledger_never_recorded_is_listed_by_day_and_in_the_balance(
+        deal, stripe_app, empty_stripe, app):
+    funded_by_card(deal(), stripe_app, empty_stripe, app)
+    assert reconcile(stripe_app, settle=timedelta(0)).ok  # the payment and its fee are both recorded
+    fee = stripe_made(empty_stripe, "stripe_fee", -25_00, "fee_radar_1")  # Stripe charged us; nobody posted it
+
+    result = reconcile(stripe_app, settle=timedelta(0))
+    today = utcnow().date().isoformat()
+    assert [(x["subject"], x["detail"], x["type"], x["day"], x["actual"]) for x in result.of(
+        "stripe_balance_transactions")] == [(f"balance_transaction:{fee['id']}", "no_ledger_counterpart", "stripe_fee",
+                                             today, -25_00)]
+    [balance] = result.of("stripe_balance")
+    assert (balance["subject"], balance["expected"] - balance["actual"]) == ("currency:CNY", 25_00)
+    with app.app_context():  # listed, never fixed
+        assert not any(b.kind == "processor_fees" and b.amount == -25_00 for b in ledger.summary()[0])
+
+
+def test_a_dispute_adjustment_recorded_on_a_chargebacks_account_reconciles(deal, stripe_app, empty_stripe, app):
+    """The shape a chargeback's posting needs (services for disputes post it): reference = the dispute id,
+    stripe_clearing moved by minus the adjustments' net, the other leg on a `chargebacks` account."""
+    funded_by_card(deal(), stripe_app, empty_stripe, app)
+    withdrawal = stripe_made(empty_stripe, "adjustment", -5000_00, "dp_test_1", fee=15_00)
+    result = reconcile(stripe_app, settle=timedelta(0))
+    assert [(x["detail"], x["type"], x["source"], x["actual"]) for x in result.of("stripe_balance_transactions")] == [
+        ("no_ledger_counterpart", "adjustment", "dp_test_1", withdrawal["net"])]
+    with app.app_context():
+        ledger.post("chargeback:dp_test_1", "chargeback", [(ledger.account("chargebacks", "CNY"), -5015_00),
+                                                           (ledger.clearing("stripe_clearing", "CNY"), 5015_00)],
+                    reference="dp_test_1")
+        db.session.commit()
+    result = reconcile(stripe_app, settle=timedelta(0))
+    assert result.ok, result.differences
+
+
+def test_a_fee_not_posted_yet_is_listed_until_the_job_posts_it(deal, stripe_app, empty_stripe, app, monkeypatch):
+    real_fetch = processor_fees._fetch
+    monkeypatch.setattr(processor_fees, "_fetch", lambda payment: None)
+    _brand, _mid, intent = funded_by_card(deal(), stripe_app, empty_stripe, app)
+    result = reconcile(stripe_app, settle=timedelta(0))
+    fee = (150000_00 * 290 + 5000) // 10000 + 30
+    assert [(x["check"], x["detail"], x["expected"]) for x in result.differences] == [
+        ("stripe_balance_transactions", "fee_not_posted", fee), ("stripe_balance", "balance_differs", 150000_00)]
+    monkeypatch.setattr(processor_fees, "_fetch", real_fetch)
+    with stripe_app.app_context():
+        assert jobs.post_processor_fees(intent)["posted"] == 1
+    assert reconcile(stripe_app, settle=timedelta(0)).ok
+
+
+def test_only_the_days_asked_for_are_compared_one_by_one(deal, stripe_app, empty_stripe, app):
+    stripe_made(empty_stripe, "stripe_fee", -25_00, "fee_radar_2")
+    tomorrow = utcnow() + timedelta(days=1)
+    result = reconcile(stripe_app, settle=timedelta(0), since=tomorrow)
+    assert result.checked["stripe_balance_transactions"] == 0 and result.of("stripe_balance_transactions") == []
+    assert [x["detail"] for x in result.of("stripe_balance")] == ["balance_differs"]  # the balance is all time
+    with app.app_context():
+        stored = reconciliation.get_run(result.id)
+        assert (stored.since, stored.settle_seconds, stored.trigger) == (tomorrow, 0, "schedule")

@@ -6,7 +6,18 @@ from types import SimpleNamespace
 
 import pytest
 
-from models import Bid, Contract, Dispute, Milestone, Payout, PayoutBatch, StripePayment, StripeRefund, Tender
+from models import (
+    Bid,
+    Chargeback,
+    Contract,
+    Dispute,
+    Milestone,
+    Payout,
+    PayoutBatch,
+    StripePayment,
+    StripeRefund,
+    Tender,
+)
 from models.status import IllegalTransition, can_move, transition
 from models.types import utcnow
 from services import bidding, escrow, tenders
@@ -17,7 +28,10 @@ LEGAL = {
     Tender: {("open", "evaluating"), ("open", "cancelled"), ("evaluating", "awarded"), ("evaluating", "cancelled")},
     Milestone: {("pending", "funded"), ("pending", "cancelled"), ("funded", "delivered"), ("funded", "disputed"),
                 ("delivered", "changes_requested"), ("delivered", "released"), ("delivered", "disputed"),
-                ("changes_requested", "delivered"), ("changes_requested", "disputed"), ("disputed", "resolved")},
+                ("changes_requested", "delivered"), ("changes_requested", "disputed"), ("disputed", "resolved"),
+                # a card chargeback freezes a milestone whose money is in escrow; lost, it is settled
+                *((held, "charged_back") for held in ("funded", "delivered", "changes_requested", "disputed")),
+                ("charged_back", "resolved")},
     Bid: {("submitted", "rejected"), ("submitted", "withdrawn"), ("submitted", "awarded")},
     Dispute: {("open", "resolved"), ("open", "withdrawn")},
     Contract: {("active", "completed"), ("active", "cancelled")},
@@ -31,13 +45,21 @@ LEGAL = {
         ("canceled", "succeeded"), ("canceled", "refunded_duplicate"),
     },
     StripeRefund: {("pending", "succeeded"), ("pending", "failed")},
+    # Stripe decides a chargeback: an open one may move to any other status, a final one never moves.
+    Chargeback: {(old, new) for old in ("warning_needs_response", "warning_under_review", "needs_response",
+                                        "under_review")
+                 for new in ("warning_needs_response", "warning_under_review", "warning_closed", "needs_response",
+                             "under_review", "won", "lost", "prevented") if old != new},
 }
 # Moves made only as an undo: a withdrawn dispute puts the milestone back where it was.
-UNDO = {Milestone: {("disputed", "funded"), ("disputed", "delivered"), ("disputed", "changes_requested")}}
+# A chargeback won puts the milestone back where it was too.
+UNDO = {Milestone: {("disputed", "funded"), ("disputed", "delivered"), ("disputed", "changes_requested"),
+                    ("charged_back", "funded"), ("charged_back", "delivered"), ("charged_back", "changes_requested"),
+                    ("charged_back", "disputed")}}
 STATUSES = {
     Tender: ("open", "evaluating", "awarded", "cancelled"),
     Milestone: ("pending", "funded", "delivered", "changes_requested", "released", "disputed", "resolved",
-                "cancelled"),
+                "cancelled", "charged_back"),
     Bid: ("submitted", "rejected", "withdrawn", "awarded"),
     Dispute: ("open", "resolved", "withdrawn"),
     Contract: ("active", "completed", "cancelled"),
@@ -46,6 +68,8 @@ STATUSES = {
     StripePayment: ("requires_payment_method", "requires_confirmation", "requires_action", "processing",
                     "requires_capture", "succeeded", "canceled", "failed", "refunded_duplicate"),
     StripeRefund: ("pending", "succeeded", "failed"),
+    Chargeback: ("warning_needs_response", "warning_under_review", "warning_closed", "needs_response", "under_review",
+                 "won", "lost", "prevented"),
 }
 CASES = [(model, old, new) for model, statuses in STATUSES.items() for old, new in product(statuses, repeat=2)]
 
@@ -119,6 +143,7 @@ MILESTONE_ACTIONS = {  # status → (what the brand may do, what the provider ma
     "released": (set(), set()),
     "resolved": (set(), set()),
     "cancelled": (set(), set()),
+    "charged_back": (set(), set()),
 }
 
 

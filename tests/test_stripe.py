@@ -55,8 +55,9 @@ def test_fund_by_payment_intent_and_signed_webhook(deal, stripe_app, localstripe
     assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")
     assert fund_postings(app) == 1
     summary = d.staff.get("/ledger/summary").json
-    assert {a["name"]: a["amount"] for a in summary["accounts"]} == {"escrow": 150000_00,
-                                                                     "stripe_clearing": -150000_00}
+    # Stripe kept its fee (2.9 % + 30): the platform's expense; escrow holds the brand's full amount.
+    assert {a["name"]: a["amount"] for a in summary["accounts"]} == {"escrow": 150000_00, "processor_fees": -4350_30,
+                                                                     "stripe_clearing": -150000_00 + 4350_30}
 
     # The same event again (Stripe retries, or someone replays it): nothing more happens.
     payload = event_payload("payment_intent.succeeded", stripe_client(localstripe).v1.payment_intents
@@ -222,7 +223,9 @@ def test_split_decision_refunds_the_brands_share_once_through_stripe(deal, strip
     assert [r.amount for r in refunds.data] == [90000_00]  # exactly one refund of the brand's share
     summary = d.staff.get("/ledger/summary").json
     by_name = {a["name"]: a["amount"] for a in summary["accounts"]}
-    assert by_name["stripe_clearing"] == -150000_00 + 90000_00 and by_name["escrow"] == 0
+    # the refund gives the card back the brand's share; Stripe's fee stays kept (the platform's expense)
+    assert by_name["stripe_clearing"] == -150000_00 + 90000_00 + 4350_30 and by_name["escrow"] == 0
+    assert by_name["processor_fees"] == -4350_30
     assert by_name["provider_payable"] == 60000_00 - 6000_00 and summary["total"] == {"CNY": 0}
 
 
@@ -355,7 +358,7 @@ def test_a_correction_to_a_card_paying_brand_goes_back_to_the_card(deal, stripe_
     stripe_refunds = stripe_client(localstripe).v1.refunds.list(params={"payment_intent": intent_id}).data
     assert sorted(r.amount for r in stripe_refunds) == [10000_00, 50000_00]
     by_name = {a["name"]: a["amount"] for a in d.staff.get("/ledger/summary").json["accounts"]}
-    assert by_name.get("brand_wallet", 0) == 0 and by_name["stripe_clearing"] == -150000_00 + 60000_00
+    assert by_name.get("brand_wallet", 0) == 0 and by_name["stripe_clearing"] == -150000_00 + 60000_00 + 4350_30
 
 
 def test_a_failed_attempt_is_cancelled_at_stripe_once_another_funds_the_milestone(deal, stripe_app, localstripe, app):

@@ -83,6 +83,18 @@ def render(kind: str, params: dict) -> str:
         "payout_failed": lambda: _("Your payout of %(amount)s failed and the money is back in your balance: "
                                    "%(reason)s", amount=money(p.get("amount", 0), p.get("currency", "CNY")),
                                    reason=p.get("reason", "")),
+        "chargeback_opened": lambda: _("Chargeback of %(amount)s on “%(milestone)s”: answer it with evidence before "
+                                       "the bank's deadline.", milestone=p.get("milestone", ""),
+                                       amount=money(p.get("amount", 0), p.get("currency", "CNY"))),
+        "milestone_charged_back": lambda: _("The card payment for “%(milestone)s” was charged back by the card "
+                                            "holder's bank: the milestone is frozen until the bank decides.", **p),
+        "chargeback_recovery": lambda: _("A chargeback on “%(milestone)s” will be recovered from your payouts: at "
+                                         "most %(amount)s, and at most %(share)s%% of each payout. Why: %(reason)s",
+                                         milestone=p.get("milestone", ""), share=p.get("share", ""),
+                                         amount=money(p.get("amount", 0), p.get("currency", "CNY")),
+                                         reason=p.get("reason", "")),
+        "chargeback_recovery_cancelled": lambda: _("The chargeback on “%(milestone)s” was won: nothing will be "
+                                                   "recovered from your payouts.", **p),
         "provider_rejected": lambda: _("Your verification was declined: %(reason)s", **p),
         "kpi_recorded": lambda: _("The brand recorded a “%(kpi)s” result for “%(milestone)s”.", **p),
         "review_received": lambda: _review_received(p),

@@ -5,8 +5,9 @@ the worker's entry to it and owns the transaction of what it calls directly."""
 from flask import current_app
 
 from extensions import db
+from models import User
 from models.types import utcnow
-from services import escrow, reconciliation, stripe_funding, tasks, tenders
+from services import escrow, processor_fees, reconciliation, stripe_funding, tasks, tenders
 from services.runners import payout_batch, ratings, refunds
 
 
@@ -56,6 +57,23 @@ def cancel_superseded_payments(milestone_id: int | None = None) -> int:
     return cancelled
 
 
+def post_processor_fees(payment_intent_id: str | None = None) -> dict:
+    """Post Stripe's fee of each charged payment whose balance transaction the webhook could not read
+    (queued by it for one PaymentIntent; swept periodically for all), one transaction each."""
+    if not current_app.config.get("STRIPE_SECRET_KEY"):
+        return {"posted": 0, "failed": []}
+    posted, failed = 0, []
+    for payment_id in processor_fees.unposted(payment_intent_id):
+        try:
+            posted += processor_fees.post_missing(payment_id)
+            db.session.commit()
+        except Exception:  # Stripe down, or one odd payment: the others still go; the sweep retries it
+            db.session.rollback()
+            current_app.logger.exception("fee of payment %s not posted", payment_id)
+            failed.append(payment_id)
+    return {"posted": posted, "failed": failed}
+
+
 def recompute_dirty_ratings() -> int:
     """Recompute every provider marked dirty by a review, release, decision or completion."""
     return ratings.recompute_dirty()
@@ -90,8 +108,9 @@ def resume_stale_payout_batch() -> dict | None:
     return payout_batch.resume_stale_batch()
 
 
-def reconcile_ledger() -> dict:
-    """The daily reconciliation; differences are recorded for finance, never fixed here."""
-    run = reconciliation.run()
+def reconcile_ledger(trigger: str = "schedule", started_by_id: int | None = None) -> dict:
+    """The daily reconciliation (and runs staff queue from /finance); differences are recorded for
+    finance, never fixed here."""
+    run = reconciliation.run(trigger=trigger, started_by=db.session.get(User, started_by_id) if started_by_id else None)
     db.session.commit()
     return {"run_id": run.id, "ok": run.ok, "differences": len(run.differences or [])}

@@ -16,6 +16,7 @@ PERIODIC = [
     ("release-due-milestones", jobs.release_due_milestones, "periodic", 300),
     ("send-pending-refunds", jobs.send_pending_refunds, "periodic", 300),
     ("cancel-superseded-payments", jobs.cancel_superseded_payments, "periodic", 3600),
+    ("post-processor-fees", jobs.post_processor_fees, "periodic", 600),
     ("recompute-dirty-ratings", jobs.recompute_dirty_ratings, "periodic", 60),
     ("resume-stale-payout-batch", jobs.resume_stale_payout_batch, "periodic", 600),
     ("reconcile-ledger", jobs.reconcile_ledger, "periodic", DAY),

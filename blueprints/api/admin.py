@@ -1,4 +1,4 @@
-"""Staff: the provider verification queue and decisions."""
+"""Staff: the provider verification queue and decisions; reconciliation runs."""
 from typing import Literal
 
 from pydantic import Field
@@ -7,7 +7,8 @@ from blueprints.api.presenters import provider_out
 from blueprints.api.routing import api_route, current_api_user
 from blueprints.api.schemas.common import PageQuery
 from blueprints.api.schemas.providers import ProviderOut, ProviderPage, RejectIn, VerifyIn
-from services import profiles
+from blueprints.api.schemas.reconciliation import ReconcileIn, RunOut
+from services import profiles, reconciliation
 
 
 class QueueQuery(PageQuery):
@@ -34,3 +35,25 @@ def verify_provider(provider_id: int, body: VerifyIn):
            errors=(403, 404, 422))
 def reject_provider(provider_id: int, body: RejectIn):
     return provider_out(profiles.reject_provider(current_api_user(), provider_id, reason=body.reason))
+
+
+def run_out(run) -> RunOut:
+    return RunOut(id=run.id, ok=run.ok, started_at=run.started_at, finished_at=run.finished_at, trigger=run.trigger,
+                  started_by=run.started_by_id, since=run.since,
+                  settle_minutes=None if run.settle_seconds is None else run.settle_seconds // 60,
+                  checked=run.checked or {}, differences=run.differences or [])
+
+
+@api_route("/admin/reconciliation/runs", "POST", summary="Run the reconciliation now and return its differences",
+           tag="Staff", body=ReconcileIn, response=RunOut, status=201, roles=("admin",), errors=(400, 403, 422))
+def run_reconciliation(body: ReconcileIn):
+    """The same checks as the daily job, run in this request and stored with the staff member who asked;
+    differences are listed, never fixed. `ok` is false when there are any."""
+    return run_out(reconciliation.run_by_staff(current_api_user(), since=body.since,
+                                               settle_minutes=body.settle_minutes))
+
+
+@api_route("/admin/reconciliation/runs/<int:run_id>", summary="A reconciliation run and its differences",
+           tag="Staff", response=RunOut, roles=("admin",), errors=(403, 404))
+def reconciliation_run(run_id: int):
+    return run_out(reconciliation.get_run(run_id))

@@ -1,21 +1,27 @@
-"""Staff finance pages: the money dashboard and the reconciliation results."""
+"""Staff finance pages: the money dashboard (and its figures as CSV) and the reconciliation results."""
+import csv
+import io
+
 from babel.dates import format_skeleton
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from blueprints.web import ActionForm, role_required
-from i18n import money, select_timezone
+from i18n import major_units, money, select_timezone
 from i18n.labels import ACCOUNT_LABELS, MILESTONE_STATUS_LABELS
 from services import finance, reconciliation
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
 METRIC_LABELS = {"funded": _l("Funded into escrow"), "released": _l("Released"), "revenue": _l("Platform revenue"),
-                 "paid_out": _l("Paid out")}
+                 "paid_out": _l("Paid out"), "fees": _l("Processor fees"), "net_revenue": _l("Net platform revenue")}
 TOTAL_LABELS = {"escrow": _l("Money in escrow"), "payable": _l("Provider payable"),
-                "in_flight": _l("Payouts in flight"), "paid_out": _l("Paid out"), "revenue": _l("Platform revenue")}
+                "in_flight": _l("Payouts in flight"), "paid_out": _l("Paid out"),
+                "revenue": _l("Platform revenue (gross: commission)"), "fees": _l("Processor fees (Stripe)"),
+                "net_revenue": _l("Net platform revenue")}
 CHECK_LABELS = {
     "posting_balance": _l("Every posting balanced"),
     "zero_sum": _l("All accounts sum to zero"),
@@ -24,7 +30,12 @@ CHECK_LABELS = {
     "stripe_payments": _l("Stripe payments"),
     "stripe_refunds": _l("Stripe refunds"),
     "stripe_transfers": _l("Stripe transfers"),
+    "stripe_disputes": _l("Stripe chargebacks"),
+    "stripe_balance_transactions": _l("Stripe balance transactions, per day"),
+    "stripe_balance": _l("Stripe balance and the clearing account"),
 }
+TRIGGER_LABELS = {"schedule": _l("The daily schedule"), "cli": _l("The command line"), "api": _l("The API"),
+                  "finance_page": _l("The finance page")}
 ROLE_LABELS = {"payable": ACCOUNT_LABELS["provider_payable"], "clearing": ACCOUNT_LABELS["payouts_clearing"],
                "outside": _l("Bank or Stripe")}
 
@@ -62,6 +73,28 @@ def dashboard():
                            timezone=timezone, latest=reconciliation.latest(), form=ActionForm())
 
 
+@bp.get("/<any(daily, weekly):period>.csv")
+def download(period: str):
+    """The dashboard's money per day (last DAYS) or week (last WEEKS) and currency, in major units:
+    funded, released, gross revenue, paid out, processor fees and net platform revenue."""
+    timezone = select_timezone()
+    overview = finance.overview(timezone)
+    series = overview.daily if period == "daily" else overview.weekly
+    if not overview.currencies:
+        abort(404)
+    out = io.StringIO()
+    out.write("\ufeff")  # the BOM makes Excel read UTF-8 instead of the local code page
+    writer = csv.writer(out)
+    writer.writerow([_("Day") if period == "daily" else _("Week starting"), _("Currency"),
+                     *(str(METRIC_LABELS[m]) for m in finance.METRICS)])
+    for currency in overview.currencies:
+        for start, amounts in series.rows(currency):
+            writer.writerow([start.isoformat(), currency,
+                             *(format(major_units(amounts[m], currency), "f") for m in finance.METRICS)])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="witkey-finance-{period}.csv"'})
+
+
 @bp.get("/reconciliation")
 def runs():
     page = reconciliation.runs(max(request.args.get("page", 1, type=int) or 1, 1))
@@ -71,13 +104,13 @@ def runs():
 @bp.get("/reconciliation/<int:run_id>")
 def run(run_id: int):
     return render_template("finance/run.html", run=reconciliation.get_run(run_id), check_labels=CHECK_LABELS,
-                           describe=describe)
+                           describe=describe, trigger_labels=TRIGGER_LABELS)
 
 
 @bp.post("/reconciliation/run")
 def run_now():
     if ActionForm().validate_on_submit():
-        reconciliation.enqueue_reconciliation()
+        reconciliation.enqueue_reconciliation(current_user)
         flash(_("Reconciliation queued; its result appears here when it has run."), "success")
     return redirect(url_for("finance.runs"))
 
@@ -118,7 +151,22 @@ def describe(d: dict) -> str:
         "transfer_unknown": lambda: _("A transfer on Stripe that belongs to no payout."),
         "payout_not_paid": lambda: _("Transferred on Stripe, but the payout is not marked paid."),
         "paid_posting_missing": lambda: _("Transferred on Stripe, but the payout has no paid posting."),
+        "no_ledger_counterpart": lambda: _("Stripe moved money (%(type)s on %(day)s) that no posting records.",
+                                           type=d.get("type"), day=d.get("day")),
+        "fee_not_posted": lambda: _("Stripe kept a fee on this charge that is not posted as a processor fee."),
+        "fee_differs": lambda: _("The posted processor fee differs from the fee Stripe kept."),
+        "fee_without_charge": lambda: _("A processor fee is posted for a charge Stripe does not list."),
+        "balance_differs": lambda: _("Stripe's balance (available and pending) differs from what the ledger's Stripe "
+                                     "clearing account says it holds (refunds on their way: %(transit)s).",
+                                     transit=money(d.get("refunds_in_transit") or 0, d.get("currency") or "CNY")),
         "transfer_missing": lambda: _("The posting %(posting)s has no transfer on Stripe.", posting=posting),
+        "chargeback_missing": lambda: _("A chargeback on Stripe that has no case on the platform."),
+        "status_differs": lambda: _("Stripe says “%(expected)s”, the chargeback case says “%(actual)s”.",
+                                    expected=d.get("expected"), actual=d.get("actual")),
+        "withdrawn_differs": lambda: _("The money Stripe took for the chargeback differs from its posting."),
+        "reinstated_differs": lambda: _("The money Stripe returned for the chargeback differs from its posting."),
+        "chargeback_not_on_stripe": lambda: _("A chargeback case whose dispute Stripe does not list."),
+        "posting_without_chargeback": lambda: _("A chargeback posting that belongs to no case and no Stripe dispute."),
         "more_not_listed": lambda: _("%(count)s more differences are not listed.", count=d.get("actual")),
     }
     text = texts.get(d.get("detail"))

@@ -5,8 +5,9 @@ from flask_login import current_user
 
 from blueprints.payouts.forms import BankDetailsForm, MarkFailedForm, MarkPaidForm
 from blueprints.web import ActionForm, perform, role_required
+from models.chargeback import LossBearer
 from models.payout import PayoutStatus
-from services import payout_accounts, payouts, tasks
+from services import chargebacks, payout_accounts, payouts, tasks
 
 bp = Blueprint("payouts", __name__, url_prefix="/payouts")
 
@@ -25,7 +26,9 @@ def _provider_page(bank_form=None, status=200):
     return render_template("payouts/index.html", outlook=payouts.outlook(current_user), account=account,
                            can_be_paid=payout_accounts.can_be_paid(current_user), method=payouts.method(),
                            page=payouts.payouts_for(current_user, page=_page_arg(), per_page=20),
-                           bank_form=bank_form, action_form=ActionForm(), args={}), status
+                           bank_form=bank_form, action_form=ActionForm(), args={},
+                           recoveries=chargebacks.recoveries_for(current_user),
+                           recovery_rule=chargebacks.rule_for(LossBearer.PROVIDER)), status
 
 
 @bp.get("")

@@ -12,7 +12,7 @@ from models import LedgerAccount, Payout, PayoutBatch, User
 from models.payout import BATCH_OPEN, BatchStatus, PayoutStatus
 from models.status import transition
 from models.types import utcnow
-from services import ledger, payouts, stripe_gateway
+from services import chargebacks, ledger, payouts, stripe_gateway
 from services.errors import NotFound
 from services.locking import locked_get
 from services.payouts import CHUNK, IDEMPOTENCY_WINDOW, STALE
@@ -76,6 +76,8 @@ def _collect(batch: PayoutBatch, progress) -> None:
             if locked_get(PayoutBatch, batch.id).status != BatchStatus.COLLECTING:
                 db.session.rollback()  # a run that started from a stale read: another one closed the batch
                 return
+            # A chargeback recovery is deducted from what the provider is about to be paid, in the same step.
+            chargebacks.take_recoveries(batch, chunk[0], chunk[-1])
             payouts.take_payouts(batch, chunk[0], chunk[-1])
             payouts.heartbeat(batch.id)
         db.session.commit()

@@ -24,7 +24,13 @@ Test-only controls, not Stripe paths, no key needed:
   GET  /_connect/transfers/all                   every transfer, for assertions
   POST /_connect/idempotency/reset               forget idempotency keys only (the tests' databases restart their
                                                  ids, so the app's keys repeat from test to test)
-  POST /_connect/reset                           forget accounts, links, transfers, idempotency keys, clock offset
+  POST /_connect/reset                           forget accounts, links, transfers, idempotency keys, clock offset,
+                                                 balance transactions
+  POST /_connect/balance_transactions type=…&amount=…&fee=…&source=…&currency=…
+                                                 a balance transaction Stripe made on its own (fees, adjustments)
+
+Balance transactions and the balance (GET /v1/balance_transactions[/{id}], /v1/balance/history[/{id}],
+/v1/balance) are answered from tests/support/fake_stripe_balance.py, with Stripe's card fee.
 """
 import asyncio
 import secrets
@@ -34,6 +40,15 @@ from urllib.parse import parse_qsl
 
 from aiohttp import ClientSession, web
 from multidict import CIMultiDict
+
+try:  # disputes (chargebacks) live in a module of their own, mounted in make_app
+    from tests.support import fake_stripe_disputes
+except ImportError:  # run as a script: this file's folder is on sys.path
+    import fake_stripe_disputes
+try:
+    from tests.support import fake_stripe_balance as balance
+except ImportError:  # run as a script: tests/support itself is on sys.path
+    import fake_stripe_balance as balance
 
 DAY = 24 * 3600  # how long Stripe keeps an idempotency key
 LINK_TTL = 300  # Stripe's account links expire after minutes
@@ -58,6 +73,8 @@ class State:
     def reset(self):
         self.offset = 0
         self.accounts, self.links, self.transfers, self.idempotent = {}, {}, {}, {}
+        balance.STORE.reset()
+        balance.STORE.clock = self.now
 
     def now(self) -> int:
         return int(time.time()) + self.offset
@@ -332,8 +349,9 @@ async def create_transfer(request, p):
                 raise StripeError(400, f"The transfer amount ({amount}) exceeds what is left of source_transaction "
                                   f"{source_id} ({left}).", "amount_too_large", "amount")
         transfer_id = new_id("tr_")
+        txn = balance.record("transfer", -amount, 0, transfer_id, currency)
         transfer = {"id": transfer_id, "object": "transfer", "amount": amount, "amount_reversed": 0,
-                    "balance_transaction": new_id("txn_"), "created": STATE.now(), "currency": currency,
+                    "balance_transaction": txn["id"], "created": STATE.now(), "currency": currency,
                     "description": p.get("description"), "destination": destination_id,
                     "destination_payment": new_id("py_"), "livemode": False, "metadata": {},
                     "reversals": {"object": "list", "data": [], "has_more": False, "total_count": 0,
@@ -377,8 +395,10 @@ async def create_reversal(request, p):
         if amount > left:
             raise StripeError(400, f"The reversal amount ({amount}) is greater than the amount left to reverse on "
                               f"transfer {transfer['id']} ({left}).", "amount_too_large", "amount")
-        reversal = {"id": new_id("trr_"), "object": "transfer_reversal", "amount": amount,
-                    "balance_transaction": new_id("txn_"), "created": STATE.now(), "currency": transfer["currency"],
+        reversal_id = new_id("trr_")
+        txn = balance.record("transfer_refund", amount, 0, reversal_id, transfer["currency"])
+        reversal = {"id": reversal_id, "object": "transfer_reversal", "amount": amount,
+                    "balance_transaction": txn["id"], "created": STATE.now(), "currency": transfer["currency"],
                     "destination_payment_refund": new_id("pyr_"), "metadata": {}, "source_refund": None,
                     "transfer": transfer["id"]}
         with_metadata(reversal, p.get("metadata"))
@@ -436,7 +456,72 @@ async def create_refund(request):
         return error.response()
 
 
+# --- balance transactions and the balance ---
+
+async def imported(request) -> None:
+    """localstripe's charges and refunds made since the last look, with Stripe's fee (see fake_stripe_balance)."""
+    await balance.import_localstripe(lambda path: upstream_get(request, path))
+
+
+async def expanded_source(request, txn: dict) -> dict:
+    """`expand[]=data.source` / `expand[]=source`: the charge, refund, transfer or reversal itself."""
+    source = txn["source"]
+    if source.startswith("ch_"):
+        found = await upstream_get(request, f"/v1/charges/{source}")
+    elif source.startswith("re_"):
+        found = await upstream_get(request, f"/v1/refunds/{source}")
+    elif source.startswith("trr_"):
+        found = next((r for t in STATE.transfers.values() for r in t["reversals"]["data"] if r["id"] == source), None)
+    else:
+        found = STATE.transfers.get(source)
+    return {**txn, "source": found or source}
+
+
+def expands(params: dict, path: str) -> bool:
+    wanted = params.get("expand") or {}
+    return path in (wanted.values() if isinstance(wanted, dict) else [wanted])
+
+
+@stripe_api("created", "type", "source", "currency", "payout", "limit", "starting_after", "ending_before")
+async def list_balance_transactions(request, p):
+    await imported(request)
+    listed = page(balance.listed(p, STATE.now()), p, "/v1/balance_transactions")
+    if expands(p, "data.source"):
+        listed["data"] = [await expanded_source(request, txn) for txn in listed["data"]]
+    return listed
+
+
+@stripe_api()
+async def retrieve_balance_transaction(request, p):
+    await imported(request)
+    txn = balance.STORE.rows.get(request.match_info["id"])
+    if txn is None:
+        raise StripeError(404, f"No such balance transaction: '{request.match_info['id']}'", "resource_missing", "id")
+    txn = balance.with_status(txn, STATE.now())
+    return await expanded_source(request, txn) if expands(p, "source") else txn
+
+
+@stripe_api()
+async def retrieve_balance(request, p):
+    await imported(request)
+    return balance.balance(STATE.now())
+
+
 # --- test-only controls ---
+
+async def control_balance_transaction(request):
+    p = await control_params(request)
+    txn = balance.record(p["type"], int(p["amount"]), int(p.get("fee", 0)), p["source"], p.get("currency", "cny"),
+                         description=p.get("description"))
+    return web.json_response(txn)
+
+
+async def control_localstripe_data(request):
+    """localstripe forgets its data: so do the balance transactions imported from it."""
+    balance.STORE.reset()
+    balance.STORE.clock = STATE.now
+    return await proxy(request)
+
 
 async def control_params(request) -> dict:
     return {**parse_params(request.query_string), **parse_params(await request.text())}
@@ -489,6 +574,7 @@ def make_app(upstream: str) -> web.Application:
         yield
         await app[SESSION].close()
     app.cleanup_ctx.append(session)
+    fake_stripe_disputes.mount(app, sys.modules[__name__])
     for method, path, handler in [
             ("POST", "/v1/accounts", create_account), ("GET", "/v1/accounts/{id}", retrieve_account),
             ("POST", "/v1/accounts/{id}", update_account), ("POST", "/v1/account_links", create_account_link),
@@ -502,6 +588,13 @@ def make_app(upstream: str) -> web.Application:
             ("POST", "/_connect/clock", control_clock), ("GET", "/_connect/transfers/all", control_transfers),
             ("POST", "/_connect/idempotency/reset", control_idempotency_reset),
             ("POST", "/_connect/reset", control_reset),
+            ("POST", "/_connect/balance_transactions", control_balance_transaction),
+            ("DELETE", "/_config/data", control_localstripe_data),
+            ("GET", "/v1/balance_transactions", list_balance_transactions),
+            ("GET", "/v1/balance_transactions/{id}", retrieve_balance_transaction),
+            ("GET", "/v1/balance/history", list_balance_transactions),
+            ("GET", "/v1/balance/history/{id}", retrieve_balance_transaction),
+            ("GET", "/v1/balance", retrieve_balance),
             ("*", "/{tail:.*}", proxy)]:  # last: everything else is localstripe's, /_config/ and Stripe.js too
         app.router.add_route(method, path, handler)
     return app

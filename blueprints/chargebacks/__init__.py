@@ -1,0 +1,3 @@
+from blueprints.chargebacks.routes import bp
+
+__all__ = ["bp"]
