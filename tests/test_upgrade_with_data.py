@@ -6,19 +6,21 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 from sqlalchemy import Date, DateTime, MetaData, func, select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
 from blueprints.links import notification_link
-from extensions import db
+from extensions import db, migrate
 from models import Notification, User
 from services import funding
 from services.errors import Conflict
 from tests.support.backends import fresh_database
 
 DUMP = Path(__file__).parent / "data" / "demo_at_10d48fb658f7.json"
+INDEX_REVISION = "b5d2e8f41a67"  # unique verified registration numbers
 
 
 @pytest.fixture
@@ -104,7 +106,8 @@ def test_a_number_verified_twice_stays_verified_for_the_first_provider_only(app,
         upgrade(revision=dump["revision"])
         with db.engine.begin() as conn:
             _load(conn, dump["tables"])
-        upgrade(revision="7c1f0e5a9d21")  # the release before the index
+        before_index = ScriptDirectory.from_config(migrate.get_config()).get_revision(INDEX_REVISION).down_revision
+        upgrade(revision=before_index)  # the release before the index
         with db.engine.begin() as conn:
             first, again = conn.execute(text("SELECT user_id, verified_registration_number FROM provider_profiles "
                                              "WHERE verification_status = 'verified' ORDER BY user_id LIMIT 2")).all()

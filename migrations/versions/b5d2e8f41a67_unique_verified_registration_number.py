@@ -1,7 +1,7 @@
 """provider_profiles: a registration number is verified for one provider at most (unique partial index)
 
 Revision ID: b5d2e8f41a67
-Revises: 7c1f0e5a9d21
+Revises: 3fe5a1c0b7d2
 Create Date: 2026-12-06 14:50:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b5d2e8f41a67'
-down_revision = '7c1f0e5a9d21'
+down_revision = '3fe5a1c0b7d2'
 branch_labels = None
 depends_on = None
 
