@@ -12,7 +12,7 @@ WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; ec
 # HTTP servers, PostgreSQL races (markers set in tests/support/tiers.py). The fast tier is the rest.
 REAL_PARTS := browser or stripe or worker or live or postgres
 
-.PHONY: run test test-fast lint translations extract-messages bench clean
+.PHONY: run test test-fast fuzz lint translations extract-messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ test: $(VENV)/.dev translations lint
 # servers, no worker processes, no live server, no PostgreSQL races): 644 of the 694 tests, about a minute on 2 cores.
 test-fast: $(VENV)/.dev translations
 	$(BIN)/pytest -n $(WORKERS) -m "not ($(REAL_PARTS))"
+
+# Schemathesis against /api/v1/openapi.json with more examples per operation than the suite's four
+# (tests/test_api_fuzz.py: no server error, no undocumented status, responses as documented).
+fuzz: $(VENV)/.dev
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-50} $(BIN)/pytest -p no:xdist -p no:cacheprovider tests/test_api_fuzz.py -q
 
 # Refresh messages.pot and merge new strings into both catalogs (then translate them). Sorted and
 # without source locations, so parallel branches that add strings rarely touch the same lines.

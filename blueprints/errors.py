@@ -6,7 +6,13 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
-from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    RequestHeaderFieldsTooLarge,
+    RequestURITooLarge,
+    SecurityError,
+)
 
 from extensions import db
 from services.errors import DomainError, is_unique_violation
@@ -25,9 +31,16 @@ def json_error(status: int, code: str, message, fields: dict | None = None):
 
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-    422: "invalid", 429: "rate_limited",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 414: "uri_too_long", 415: "unsupported_media_type",
+    422: "invalid", 429: "rate_limited", 431: "headers_too_large",
 }
+
+# The app refuses oversized URLs and headers itself, below the web server's own limits (scripts/run.py
+# gives gunicorn 8190-byte request lines and 16380-byte header fields), so the API answers them with its
+# JSON error rather than the server's bare text.
+MAX_URL_BYTES = 4096
+MAX_HEADER_FIELD_BYTES = 8192
+MAX_HEADER_BYTES = 32768
 
 
 def _page(status: int, message=None):
@@ -87,6 +100,15 @@ def validation_error_status(exc: ValidationError) -> tuple[int, dict]:
 
 def register_error_handlers(app: Flask) -> None:
     @app.before_request
+    def refuse_oversized_requests():
+        uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
+        if len(uri.encode("utf-8", "surrogateescape")) > MAX_URL_BYTES:
+            raise RequestURITooLarge()
+        sizes = [len(name) + len(value) for name, value in request.headers.items()]
+        if sizes and (max(sizes) > MAX_HEADER_FIELD_BYTES or sum(sizes) > MAX_HEADER_BYTES):
+            raise RequestHeaderFieldsTooLarge()
+
+    @app.before_request
     def refuse_nul_characters():
         """PostgreSQL text cannot hold U+0000 (SQLite can): every input refuses it alike, up front."""
         if _has_nul():
@@ -139,7 +161,10 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         status = exc.code or 500
         if _wants_json():
-            return json_error(status, HTTP_CODES.get(status, "error"), exc.description or exc.name)
+            response, status = json_error(status, HTTP_CODES.get(status, "error"), exc.description or exc.name)
+            # what the error carries besides its page: `Allow` on a 405 (the methods the URL has), `Retry-After`
+            response.headers.extend((k, v) for k, v in exc.get_headers() if k.lower() != "content-type")
+            return response, status
         if status == 401:
             return app.login_manager.unauthorized()
         return _page(status, exc.description if status in (400, 413) else None)

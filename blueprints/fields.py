@@ -8,11 +8,17 @@ MONEY = NumberRange(min=0, max=10**11)
 
 class FiniteDecimalField(DecimalField):
     """A DecimalField that refuses NaN, Infinity and absurd magnitudes (1e999999 is a valid Decimal, and
-    turning it into minor units would build a million-digit integer): money cannot be them."""
+    turning it into minor units would build a million-digit integer): money cannot be them.
+
+    The magnitude is read from the exponent, never by arithmetic: abs(Decimal("1e1000000")) rounds to
+    the decimal context and raises decimal.Overflow, and 1e-1000000 would underflow the same way."""
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
-        if self.data is not None and (not self.data.is_finite() or abs(self.data) >= 10**15):
+        if self.data is not None and (not self.data.is_finite() or not -30 <= self.data.adjusted() < 15):
+            if self.data.is_zero() and self.data.is_finite():  # 0e-1000000 is just zero
+                self.data = self.data.__class__(0)
+                return
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value."))
 

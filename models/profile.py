@@ -1,7 +1,7 @@
 """Provider and brand profiles."""
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -13,6 +13,12 @@ VERIFICATION_STATUSES = ("unsubmitted", "pending", "verified", "rejected")
 
 class ProviderProfile(db.Model):
     __tablename__ = "provider_profiles"
+    __table_args__ = (
+        # One company, one verified account: two providers can never both be verified with one number.
+        Index("uq_provider_profiles_verified_number", "verified_registration_number", unique=True,
+              sqlite_where=db.text("verified_registration_number IS NOT NULL"),
+              postgresql_where=db.text("verified_registration_number IS NOT NULL")),
+    )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     company_name: Mapped[str] = mapped_column(String(200), default="")

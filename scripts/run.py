@@ -26,7 +26,8 @@ def main() -> int:
         "worker": [str(bin_dir / "flask"), "worker"],
         "scheduler": [str(bin_dir / "flask"), "cron"],
         "web": [str(bin_dir / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--access-logfile", "-",
-                "app:create_app()"],
+                # above the app's own limits (blueprints/errors.py), so the API answers 414 / 431 in JSON
+                "--limit-request-line", "8190", "--limit-request-field_size", "16380", "app:create_app()"],
     }
     logging.basicConfig(level=logging.INFO, format="%(asctime)s supervisor: %(message)s")
     supervisor = Supervisor(commands, cwd=ROOT, env=env)

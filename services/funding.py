@@ -1,9 +1,13 @@
 """Two ways money reaches escrow, behind one interface: the platform's own ledger (a brand's bank
 transfer recorded by finance) or Stripe (a card payment confirmed by a signed webhook)."""
+import unicodedata
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from models import Milestone, User
+from extensions import db
+from models import LedgerPosting, Milestone, User
 from models.catalog import CURRENCIES
 from models.contract import MilestoneStatus
 from services import destinations, escrow, ledger, notifications
@@ -66,18 +70,43 @@ def cancel(actor: User, milestone_id: int) -> Milestone:
     return milestone
 
 
+def normalise_reference(reference: str | None) -> str:
+    """A bank reference as the bank means it: full-width characters as ASCII (NFKC), one case, and no
+    spaces or separators, so `DUP-ab12`, `dup ab12` and `ＤＵＰ＿ＡＢ１２` are one transfer."""
+    text = unicodedata.normalize("NFKC", reference or "").casefold()
+    return "".join(ch for ch in text if ch.isalnum()).upper()
+
+
+def deposit_key(currency: str, reference: str) -> str:
+    """The posting key of a bank transfer: the database refuses a second posting with it."""
+    return f"deposit:{currency}:{normalise_reference(reference)}"
+
+
+def _deposit_recorded(currency: str, normalised: str) -> bool:
+    """The normalised key, or a key written before references were normalised (kept as it was:
+    posting keys are never rewritten) that names the same transfer once normalised here."""
+    if ledger.is_posted(f"deposit:{currency}:{normalised}"):
+        return True
+    prefix = f"deposit:{currency}:"
+    keys = db.session.scalars(select(LedgerPosting.key).where(LedgerPosting.kind == "deposit",
+                                                              LedgerPosting.key.startswith(prefix, autoescape=True)))
+    return any(normalise_reference(key[len(prefix):]) == normalised for key in keys)
+
+
 def record_deposit(staff: User, brand: User | None, amount: int, currency: str, reference: str):
-    """Platform finance records a brand's bank transfer into its wallet. The bank reference is the
-    posting key, so the same transfer can never be credited twice."""
+    """Platform finance records a brand's bank transfer into its wallet. The normalised bank reference
+    is the posting key, so the same transfer can never be credited twice, however it was typed."""
     reference = (reference or "").strip()
+    normalised = normalise_reference(reference)
     check({
         "user_id": (brand is None or not brand.is_brand) and _l("Choose a brand account."),
         "amount": not 0 < amount <= 10**13 and _l("Enter a positive amount."),
         "currency": currency not in CURRENCIES and _l("Choose a supported currency."),
-        "reference": not 3 <= len(reference) <= 100 and _l("Enter the bank transfer's reference."),
+        "reference": not (3 <= len(reference) <= 100 and 3 <= len(normalised) <= 100)
+        and _l("Enter the bank transfer's reference."),
     })
-    key = f"deposit:{currency}:{reference}"
-    if ledger.is_posted(key):
+    key = f"deposit:{currency}:{normalised}"
+    if _deposit_recorded(currency, normalised):
         raise Conflict(_l("A deposit with this bank reference is already recorded."), code="duplicate_deposit")
     posting = ledger.post(key, "deposit", [(ledger.clearing("bank_clearing", currency), -amount),
                                            (ledger.wallet(brand, currency), amount)],

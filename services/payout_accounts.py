@@ -1,4 +1,6 @@
 """Where a provider is paid: bank details (bank backend) or a Stripe Express account (Connect)."""
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -33,12 +35,24 @@ def can_be_paid(provider: User) -> bool:
     return account.stripe_payouts_enabled if method() == "stripe" else account.has_bank_details
 
 
+def has_control_characters(text: str) -> bool:
+    """C0 and C1 controls (newlines and tabs included), DEL, and the bidirectional overrides and
+    isolates that make a name display differently from what the bank file sends."""
+    return any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in text)
+
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
 def save_bank_details(provider: User, *, account_name: str, bank_name: str, account_number: str) -> PayoutAccount:
     account_name, bank_name = (account_name or "").strip(), (bank_name or "").strip()
     account_number = "".join((account_number or "").split())
+    controls = _l("Remove line breaks, tabs and other control characters.")
     check({
-        "account_name": not 2 <= len(account_name) <= 200 and _l("Enter the account holder's name."),
-        "bank_name": not 2 <= len(bank_name) <= 200 and _l("Enter the bank and branch."),
+        "account_name": (has_control_characters(account_name) and controls)
+        or (not 2 <= len(account_name) <= 200 and _l("Enter the account holder's name.")),
+        "bank_name": (has_control_characters(bank_name) and controls)
+        or (not 2 <= len(bank_name) <= 200 and _l("Enter the bank and branch.")),
         "account_number": not (8 <= len(account_number) <= 34 and account_number.isascii() and account_number.isalnum())
         and _l("Enter the account number (8 to 34 letters or digits)."),
     })

@@ -15,8 +15,6 @@ A paid payout posts `payout-paid:<id>` (payouts clearing → bank or Stripe clea
 `payout-failed:<id>` (payouts clearing → payable), so the money waits for the next batch.
 The rules are here; services/runners/payout_batch.py takes a batch through its stages in a worker.
 """
-import csv
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,7 +31,7 @@ from models import LedgerAccount, LedgerEntry, LedgerPosting, Payout, PayoutAcco
 from models.payout import BatchStatus, PayoutStatus
 from models.status import transition
 from models.types import utcnow
-from services import destinations, ledger, notifications, tasks
+from services import csv_export, destinations, ledger, notifications, tasks
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import paginate
@@ -257,14 +255,13 @@ def bank_file(batch_id: int) -> str:
     if batch.status != BatchStatus.CLOSED:  # half a batch in the bank's hands would pay the rest by hand
         raise Conflict(_l("The batch is still being collected; the bank file is ready when it closes."),
                        code="batch_open")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(BANK_FILE_COLUMNS)
-    for p in db.session.scalars(select(Payout).where(Payout.batch_id == batch_id, Payout.status == PayoutStatus.PENDING)
-                                .order_by(Payout.id)):
-        writer.writerow([p.id, p.batch_id, p.provider_id, p.payee_name, p.payee_bank, p.destination,
-                         str(major_units(p.amount, p.currency)), p.currency, f"Witkey payout {p.id}"])
-    return out.getvalue()
+    rows = db.session.scalars(select(Payout).where(Payout.batch_id == batch_id, Payout.status == PayoutStatus.PENDING)
+                              .order_by(Payout.id))
+    # names and bank details are the provider's text: the shared writer keeps them from running as formulas
+    # (the route adds the BOM for Excel)
+    return csv_export.render([BANK_FILE_COLUMNS, *([p.id, p.batch_id, p.provider_id, p.payee_name, p.payee_bank,
+                                                   p.destination, major_units(p.amount, p.currency), p.currency,
+                                                   f"Witkey payout {p.id}"] for p in rows)], bom=False)
 
 
 # --- reading ---------------------------------------------------------------------------------------

@@ -144,10 +144,20 @@ def verify_provider(staff: User, provider_id: int, *, checked_number: str, note:
     _require_role(staff, "admin")
     profile = _locked_provider(provider_id)
     number = registration_numbers.normalise(checked_number)
-    check({"checked_number": not registration_numbers.is_valid(number)
-           and _l("Enter the 18-character unified social credit code printed on the business licence.")})
     if profile.verification_status == "verified":
         raise Conflict(_l("This provider is already verified."), code="already_verified")
+    if profile.verification_status != "pending":  # staff verify an application, never a provider on their own
+        raise Conflict(_l("This provider has not applied for verification."), code="not_pending")
+    submitted = profile.registration_number
+    check({"checked_number": (not registration_numbers.is_valid(number) and _l(
+        "Enter the 18-character unified social credit code printed on the business licence."))
+        or (number != submitted
+            and _l("This is not the number the provider submitted (%(number)s).", number=submitted))})
+    taken = db.session.scalar(select(ProviderProfile.user_id).where(
+        ProviderProfile.verified_registration_number == number, ProviderProfile.user_id != profile.user_id))
+    if taken is not None:  # the unique index refuses it too, should two staff verify two accounts at once
+        raise Conflict(_l("Another provider is already verified with this registration number."),
+                       code="registration_number_taken")
     _decide(staff, profile, "verified", (note or "").strip() or None)
     profile.verified_registration_number = number
     notifications.notify([profile.user_id], "provider_verified", to=destinations.PROFILE)

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db
 from models import LedgerEntry, LedgerPosting, Milestone
 from models.ledger import AppendOnlyError
-from services import ledger
+from services import funding, ledger
 from tests.support.ledger import balances, postings
 
 
@@ -180,8 +180,8 @@ def test_a_posting_key_posts_once_enforced_by_the_database(deal, app):
     with app.app_context():
         wallet = ledger.account("brand_wallet", "CNY", user_id=d.brand_id)
         with pytest.raises(IntegrityError):
-            ledger.post("deposit:CNY:BANK-ONCE", "deposit", [(ledger.clearing("bank_clearing", "CNY"), -1),
-                                                             (wallet, 1)])
+            ledger.post(funding.deposit_key("CNY", "BANK-ONCE"), "deposit",
+                        [(ledger.clearing("bank_clearing", "CNY"), -1), (wallet, 1)])
         db.session.rollback()
     assert balances(d.brand) == {"brand_wallet": 1000}
 

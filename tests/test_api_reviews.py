@@ -62,7 +62,8 @@ def test_same_company_is_judged_by_the_providers_verified_number(track_record, a
         db.session.commit()
     assert provider.post("/me/verification", json={"registration_number": numbers[0]}).status_code == 200
     assert brand_a.post(f"/contracts/{claimed}/reviews", json={"scores": SCORES}).status_code == 201
-    staff = api(make_user("admin"))
+    staff = api(make_user("admin"))  # the provider applies with the other number, and staff verify that one
+    assert provider.post("/me/verification", json={"registration_number": numbers[1]}).status_code == 200
     assert staff.post(f"/admin/providers/{provider_id}/verify", json={"checked_number": numbers[1]}).status_code == 200
     r = brand_b.post(f"/contracts/{verified}/reviews", json={"scores": SCORES})
     assert r.status_code == 403 and r.json["error"]["code"] == "same_company"

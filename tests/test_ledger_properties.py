@@ -87,7 +87,7 @@ class EscrowMachine(RuleBasedStateMachine):
     @rule(brand=st.integers(0, 1), amount=st.integers(1, 2 * 10**7), ref=st.integers(0, 10**6))
     def deposit(self, brand, amount, ref):
         key = f"BANK-{ref}"
-        already = ledger.is_posted(f"deposit:CNY:{key}")
+        already = ledger.is_posted(funding.deposit_key("CNY", key))
         self._try(lambda: funding.record_deposit(self.staff, self.brands[brand], amount, "CNY", key))
         if not already:
             self.deposited += amount

@@ -35,3 +35,40 @@ def test_schemas_come_from_the_validators(client):
     assert set(op["responses"]) >= {"201", "400", "401", "403", "422"}
     params = {p["name"]: p for p in doc["paths"]["/tenders"]["get"]["parameters"]}
     assert params["per_page"]["schema"]["maximum"] == 100
+
+
+def test_paths_are_relative_to_the_api_server(client):
+    """Generated clients join `servers[0].url` and a path: /api/v1 + /tenders, not / + /tenders."""
+    doc = client.get("/api/v1/openapi.json").json
+    assert [s["url"] for s in doc["servers"]] == ["/api/v1"]
+    assert "/tenders" in doc["paths"] and client.get("/api/v1/tenders").status_code == 200
+
+
+def test_every_status_an_operation_can_answer_is_documented(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    assert "429" in paths["/auth/tokens"]["post"]["responses"]  # the login rate limit
+    assert "429" in paths["/auth/register"]["post"]["responses"]
+    assert "403" in paths["/reviews/{review_id}/reports"]["post"]["responses"]  # one's own review
+    assert "422" in paths["/milestones/{milestone_id}/fund"]["post"]["responses"]  # a bad Idempotency-Key
+    assert "422" in paths["/bids/{bid_id}"]["get"]["responses"]  # an id past what the database holds
+    bid_id = next(p for p in paths["/bids/{bid_id}"]["get"]["parameters"] if p["name"] == "bid_id")
+    assert bid_id["schema"] == {"type": "integer", "format": "int64", "minimum": 0}
+    key = next(p for p in paths["/milestones/{milestone_id}/fund"]["post"]["parameters"]
+               if p["name"] == "Idempotency-Key")
+    assert key["schema"]["minLength"] == 1 and key["schema"]["maxLength"] == 255
+
+
+def test_a_wrong_method_is_405_with_allow_and_the_json_error(client):
+    r = client.delete("/api/v1/tenders")
+    assert r.status_code == 405 and r.is_json and r.json["error"]["code"] == "method_not_allowed"
+    assert set(r.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+
+
+def test_oversized_urls_and_headers_get_the_json_error_under_the_api(client):
+    long_url = client.get("/api/v1/tenders?q=" + "a" * 5000)
+    assert long_url.status_code == 414 and long_url.json["error"]["code"] == "uri_too_long"
+    big_header = client.get("/api/v1/tenders", headers={"X-Padding": "a" * 9000})
+    assert big_header.status_code == 431 and big_header.json["error"]["code"] == "headers_too_large"
+    many = client.get("/api/v1/tenders", headers={f"X-Pad-{i}": "a" * 4000 for i in range(10)})
+    assert many.status_code == 431 and many.is_json
+    assert client.get("/tenders?q=" + "a" * 5000).status_code == 414  # a page elsewhere, not a crash

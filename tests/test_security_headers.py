@@ -129,6 +129,8 @@ def test_no_template_has_inline_script_or_style():
     for path in sorted(TEMPLATES.rglob("*.html")):
         text = path.read_text()
         for pattern, what in INLINE:
+            if path.parent.name == "mail" and what == "an inline style attribute":
+                continue  # e-mail: mail clients drop <link>ed and <style> CSS, and no CSP applies there
             for match in pattern.finditer(text):
                 line = text.count("\n", 0, match.start()) + 1
                 found.append(f"{path.relative_to(TEMPLATES)}:{line}: {what}")

@@ -95,7 +95,7 @@ def history(deal, app):
     d.accept(2)
     d.provider_id = d.provider.get("/me").json["id"]
     m0, m1, m2 = d.milestone_ids
-    for key, when in [("deposit:CNY:BANK-STATEMENT-1", utc(2026, 10, 1, 1)), (f"fund:milestone:{m0}", utc(2026, 10, 5)),
+    for key, when in [("deposit:CNY:BANKSTATEMENT1", utc(2026, 10, 1, 1)), (f"fund:milestone:{m0}", utc(2026, 10, 5)),
                       (f"fund:milestone:{m1}", utc(2026, 10, 5)), (f"fund:milestone:{m2}", utc(2026, 11, 2)),
                       (f"release:milestone:{m0}", utc(2026, 10, 10, 4)), (f"release:milestone:{m2}", utc(2026, 11, 3)),
                       (f"resolve:dispute:{dispute}", utc(2026, 10, 20)),

@@ -6,17 +6,21 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 from sqlalchemy import Date, DateTime, MetaData, func, select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
 from blueprints.links import notification_link
-from extensions import db
-from models import Notification
+from extensions import db, migrate
+from models import Notification, User
+from services import funding
+from services.errors import Conflict
 from tests.support.backends import fresh_database
 
 DUMP = Path(__file__).parent / "data" / "demo_at_10d48fb658f7.json"
+INDEX_REVISION = "b5d2e8f41a67"  # unique verified registration numbers
 
 
 @pytest.fixture
@@ -78,5 +82,42 @@ def test_the_previous_releases_demo_data_upgrades_intact(app, old_database):
             new_links = {row.id: notification_link(row) for row in db.session.scalars(select(Notification))}
         assert new_links == old_links
         assert all(old_links.values())
+        # Posting keys are never rewritten, and a deposit key written before references were normalised
+        # still refuses its transfer typed another way (issue 14, finding 9).
+        with db.engine.connect() as conn:
+            keys = set(conn.scalars(text("SELECT key FROM ledger_postings")))
+        assert keys == {row["key"] for row in dump["tables"]["ledger_postings"]}
+        deposit = next(row for row in dump["tables"]["ledger_postings"] if row["kind"] == "deposit")
+        staff = db.session.scalar(select(User).where(User.role == "admin"))
+        with pytest.raises(Conflict):
+            funding.record_deposit(staff, db.session.get(User, deposit["meta"]["brand_id"]), 1, "CNY",
+                                   deposit["reference"].lower().replace("-", " "))
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_number_verified_twice_stays_verified_for_the_first_provider_only(app, old_database):
+    """The unique index on verified registration numbers (issue 14, finding 8) is built on data the old
+    release let through: the later accounts holding a verified number go back to pending for staff."""
+    dump = json.loads(DUMP.read_text())
+    upgraded = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": old_database})
+    with upgraded.app_context():
+        upgrade(revision=dump["revision"])
+        with db.engine.begin() as conn:
+            _load(conn, dump["tables"])
+        before_index = ScriptDirectory.from_config(migrate.get_config()).get_revision(INDEX_REVISION).down_revision
+        upgrade(revision=before_index)  # the release before the index
+        with db.engine.begin() as conn:
+            first, again = conn.execute(text("SELECT user_id, verified_registration_number FROM provider_profiles "
+                                             "WHERE verification_status = 'verified' ORDER BY user_id LIMIT 2")).all()
+            conn.execute(text("UPDATE provider_profiles SET verified_registration_number = :n WHERE user_id = :u"),
+                         {"n": first[1], "u": again[0]})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT user_id, verification_status || ':' || "
+                                          "COALESCE(verified_registration_number, '') FROM provider_profiles "
+                                          "WHERE user_id IN (:a, :b)"), {"a": first[0], "b": again[0]}).all())
+        assert rows == {first[0]: f"verified:{first[1]}", again[0]: "pending:"}
         db.session.remove()
         db.engine.dispose()

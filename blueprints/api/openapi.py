@@ -27,8 +27,10 @@ def _add_schema(components: dict, model: type[BaseModel], mode: str) -> dict:
 def _parameters(rule: str, query: type[BaseModel] | None, components: dict) -> list[dict]:
     params = []
     for converter, name in _CONVERTER.findall(rule):
-        kind = "integer" if converter == "int" else "string"
-        params.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
+        # an id: a positive integer (a number past what the database holds is answered 422, out_of_range)
+        schema = {"type": "integer", "format": "int64", "minimum": 0} if converter == "int" else \
+            {"type": "string", "minLength": 1}
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
     if query is not None:
         schema = query.model_json_schema(ref_template=REF)
         for name, definition in schema.pop("$defs", {}).items():
@@ -51,12 +53,23 @@ def _operation(spec, components: dict, error_ref: dict) -> dict:
         "responses": {},
         "security": [{"bearerAuth": []}] if spec.auth else [{}, {"bearerAuth": []}],
     }
-    errors = set(spec.errors) | ({401} if spec.auth else set()) | ({403} if spec.roles else set())
+    path_converters = [converter for converter, _ in _CONVERTER.findall(spec.rule)]
+    # Every status the route can answer, from what it declares and what the machinery around it does:
+    # 400 for a NUL character in any input; 401 / 403 from the token and roles; 404 for an object the
+    # caller cannot see; 422 for an id past what the database holds or a bad Idempotency-Key; 429 from
+    # a rate limit.
+    errors = set(spec.errors) | {400} | ({401} if spec.auth else set()) | ({403} if spec.roles else set())
+    if path_converters:
+        errors.add(404)
+    if "int" in path_converters or spec.idempotent:
+        errors.add(422)
+    if spec.rate_limited:
+        errors.add(429)
     if spec.description:
         op["description"] = spec.description
     if spec.idempotent:
         op["parameters"].append({"name": "Idempotency-Key", "in": "header", "required": False,
-                                 "schema": {"type": "string", "maxLength": 255},
+                                 "schema": {"type": "string", "minLength": 1, "maxLength": 255},
                                  "description": "the same key from the same user returns the first answer "
                                                 "and changes nothing more"})
     if spec.body is not None:
@@ -89,7 +102,7 @@ def build_document() -> dict:
         "openapi": "3.1.0",
         "info": {"title": "Witkey open API", "version": "1.0.0",
                  "description": "Tenders, bids, escrow milestones, disputes, reviews and settlement."},
-        "servers": [{"url": "/"}],
+        "servers": [{"url": "/api/v1", "description": "every path below is relative to /api/v1"}],
         "paths": paths,
         "components": {
             "schemas": components,
@@ -100,13 +113,13 @@ def build_document() -> dict:
 
 
 _ERROR_TEXT = {
-    400: "Malformed JSON or a value of the wrong type",
+    400: "Malformed JSON, a value of the wrong type, or a NUL character in any input",
     401: "Missing or invalid token",
     403: "Authenticated but not allowed",
     404: "Not found, or not visible to the caller",
     409: "Illegal state transition or conflict",
     413: "The upload is too large",
-    422: "Well-formed but invalid values",
+    422: "Well-formed but invalid values (an id past any row, a bad Idempotency-Key)",
     429: "Too many attempts",
 }
 

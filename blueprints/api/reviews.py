@@ -32,7 +32,7 @@ def reply(review_id: int, body: ReplyIn):
 
 
 @api_route("/reviews/<int:review_id>/reports", "POST", summary="Report an abusive review to staff, once", tag="Reviews",
-           body=ReasonIn, status=201, errors=(404, 409, 422))
+           body=ReasonIn, status=201, errors=(403, 404, 409, 422))
 def report(review_id: int, body: ReasonIn):
     """Anyone signed in who can read the review: its parties, or anyone once it is published."""
     return {"report": reviews.report(current_api_user(), review_id, body.reason).id}

@@ -38,6 +38,7 @@ class RouteSpec:
     upload: bool = False  # multipart/form-data with a `file` part
     download: bool = False  # answers with the file itself
     idempotent: bool = False  # honours Idempotency-Key (every POST made by a signed-in user)
+    rate_limited: bool = False  # counted per client address (login, tokens, registration): 429 past the limit
 
 
 ROUTES: list[RouteSpec] = []
@@ -84,7 +85,8 @@ def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=No
         spec = RouteSpec(rule=rule, method=method, endpoint=fn.__name__, summary=summary,
                          description=(fn.__doc__ or "").strip(), tag=tag, body=body, query=query,
                          response=response, status=status, auth=auth, roles=roles, errors=errors,
-                         upload=upload, download=download, idempotent=idempotent)
+                         upload=upload, download=download, idempotent=idempotent,
+                         rate_limited=rate_limit is not None)
         ROUTES.append(spec)
 
         @wraps(fn)

@@ -1,7 +1,4 @@
 """Staff finance pages: the money dashboard (and its figures as CSV) and the reconciliation results."""
-import csv
-import io
-
 from babel.dates import format_skeleton
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -12,7 +9,7 @@ from flask_login import current_user
 from blueprints.web import ActionForm, role_required
 from i18n import major_units, money, select_timezone
 from i18n.labels import ACCOUNT_LABELS, MILESTONE_STATUS_LABELS
-from services import finance, reconciliation
+from services import csv_export, finance, reconciliation
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
@@ -82,16 +79,11 @@ def download(period: str):
     series = overview.daily if period == "daily" else overview.weekly
     if not overview.currencies:
         abort(404)
-    out = io.StringIO()
-    out.write("\ufeff")  # the BOM makes Excel read UTF-8 instead of the local code page
-    writer = csv.writer(out)
-    writer.writerow([_("Day") if period == "daily" else _("Week starting"), _("Currency"),
-                     *(str(METRIC_LABELS[m]) for m in finance.METRICS)])
-    for currency in overview.currencies:
-        for start, amounts in series.rows(currency):
-            writer.writerow([start.isoformat(), currency,
-                             *(format(major_units(amounts[m], currency), "f") for m in finance.METRICS)])
-    return Response(out.getvalue(), mimetype="text/csv",
+    header = [_("Day") if period == "daily" else _("Week starting"), _("Currency"),
+              *(str(METRIC_LABELS[m]) for m in finance.METRICS)]
+    rows = ([start.isoformat(), currency, *(format(major_units(amounts[m], currency), "f") for m in finance.METRICS)]
+            for currency in overview.currencies for start, amounts in series.rows(currency))
+    return Response(csv_export.render([header, *rows]), mimetype="text/csv",  # BOM for Excel, cells inert
                     headers={"Content-Disposition": f'attachment; filename="witkey-finance-{period}.csv"'})
 
 

@@ -3,8 +3,6 @@
 The statement shown follows from the user's role (nothing in the request picks it), so a provider
 never sees a brand view or the reverse; staff have neither. Months are in the user's time zone.
 """
-import csv
-import io
 from datetime import date
 from functools import partial
 
@@ -18,7 +16,7 @@ from flask_login import current_user
 from blueprints.web import role_required
 from i18n import labels, major_units, select_timezone
 from models.types import utcnow
-from services import statements
+from services import csv_export, statements
 from services.statements import YEARS, Month
 
 bp = Blueprint("statements", __name__, url_prefix="/statements")
@@ -95,8 +93,7 @@ def _decimal(amount: int, currency: str) -> str:
 
 def _text(value) -> str:
     """A text cell that a spreadsheet will not run as a formula (titles and memos are user input)."""
-    value = "" if value is None else str(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return csv_export.text(value)
 
 
 def _provider_rows(results, tz):
@@ -131,9 +128,7 @@ def download(month: str):
     which = _month(month, tz)
     found = _statement_of(which, tz)
     rows = _provider_rows(found["provider"], tz) if "provider" in found else _brand_rows(found["brand"])
-    out = io.StringIO()
-    out.write("\ufeff")  # the BOM makes Excel read UTF-8 (Chinese titles) instead of the local code page
-    csv.writer(out).writerows(rows)
+    body = csv_export.render(rows)  # the BOM makes Excel read UTF-8 (Chinese titles), every cell inert
     name = f"witkey-{'statement' if current_user.is_provider else 'spend'}-{which}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

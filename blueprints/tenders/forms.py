@@ -65,9 +65,10 @@ class TenderFilterForm(FlaskForm):
                            validators=[Optional()])
     status = SelectField(_l("Status"), choices=choices(TENDER_STATUS_LABELS, blank=_l("Any status")),
                          default="open", validators=[Optional()])
-    budget_min = IntegerField(_l("Budget at least (¥)"), validators=[Optional(), NumberRange(min=0)])
-    budget_max = IntegerField(_l("Budget at most (¥)"), validators=[Optional(), NumberRange(min=0)])
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)], default=1)
+    # bounded like any amount and page, so no number typed here reaches a query past what a column holds
+    budget_min = IntegerField(_l("Budget at least (¥)"), validators=[Optional(), NumberRange(min=0, max=10**11)])
+    budget_max = IntegerField(_l("Budget at most (¥)"), validators=[Optional(), NumberRange(min=0, max=10**11)])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
 
 
 class QuestionForm(FlaskForm):
