@@ -22,7 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     faults = args.only or (QUICK if args.quick else FULL)
     rounds = args.rounds or (1 if args.quick else 2)
     settings = Settings(faults=faults, rounds=rounds, bound=args.bound, launcher=args.launcher, keep=args.keep,
-                        load_before=3.0 if args.quick else 4.0)
+                        load_before=3.0 if args.quick else 4.0, load_after=1.0 if args.quick else 2.0,
+                        brands=2 if args.quick else 4, providers=4 if args.quick else 6)
     return run(settings)
 
 

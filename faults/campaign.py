@@ -6,7 +6,6 @@ import shutil
 import signal
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,10 +15,10 @@ from extensions import db
 from faults import checks
 from faults.cluster import Postgres, Redis, free_port
 from faults.faults import FAULTS, Outcome
-from faults.load import Client, Load, Party, Recorder, new_run_id, register, token_for
+from faults.load import Client, Load, Party, Recorder, new_run_id
 from faults.report import Row, render
 from faults.stack import Stack, app_env
-from services.accounts import create_admin
+from services import accounts
 
 PASSWORD = "fault-campaign-2026"  # noqa: S105 - the campaign's throw-away accounts
 APP_BOUND = 30.0  # seconds for the app to answer again after a fault
@@ -71,7 +70,8 @@ def run(settings: Settings) -> int:
     """Returns 0 when every check passed, 1 otherwise."""
     base = Path(tempfile.mkdtemp(prefix="witkey-faults-"))
     base.chmod(0o755)  # the postgres user runs the cluster below it
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    # Ctrl-C and SIGTERM both clean up (SIGINT set here too: a shell may start us with it ignored)
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     c = Campaign(settings, base, Postgres(base / "pg"), Redis(base))
     rows: list[Row] = []
     try:
@@ -91,7 +91,8 @@ def run(settings: Settings) -> int:
         return 130
     finally:
         _teardown(c)
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _setup(c: Campaign) -> None:
@@ -109,21 +110,29 @@ def _setup(c: Campaign) -> None:
     from app import create_app  # noqa: PLC0415 - only once the environment names the campaign's servers
 
     c.app = create_app()
-    staff_email = f"staff-{c.run_id}@example.com"
     with c.app.app_context():
         upgrade()
-        create_admin(email=staff_email, password=PASSWORD)
+        # the load's accounts, made here rather than through the API: registration is not under test, and
+        # each API registration and token costs two password hashes on a machine the web workers share
+        c.staff = _account("admin", f"staff-{c.run_id}")
+        brands = [_account("brand", f"brand{i}-{c.run_id}") for i in range(s.brands)]
+        providers = [_account("provider", f"provider{i}-{c.run_id}") for i in range(s.providers)]
         db.session.commit()
-    _log("migrated; staff account made")
+    _log(f"migrated; staff, {s.brands} brands and {s.providers} providers made")
     c.stack.start()
     _log(f"app ({s.launcher}) answering on {c.stack.url}")
-    c.staff = token_for(c.stack.url, staff_email, PASSWORD)
-    with ThreadPoolExecutor(4) as pool:  # argon2 hashing is the slow part: the web workers share it
-        brands = list(pool.map(lambda i: register(c.stack.url, "brand", c.run_id, i, PASSWORD), range(s.brands)))
-        providers = list(pool.map(lambda i: register(c.stack.url, "provider", c.run_id, i, PASSWORD),
-                                  range(s.providers)))
-    _log(f"{s.brands} brands and {s.providers} providers registered")
     c.load = Load(c.stack.url, brands, providers, c.staff, recorder=c.recorder, run_id=c.run_id, threads=s.threads)
+
+
+def _account(role: str, name: str) -> Party:
+    email = f"{name}@example.com"
+    if role == "admin":
+        user = accounts.create_admin(email=email, password=PASSWORD)
+    else:
+        user = accounts.register(email=email, password=PASSWORD, role=role, display_name=f"Fault {name}")
+    token, _row = accounts.issue_token(user, "fault campaign")
+    db.session.flush()
+    return Party(user.id, token)
 
 
 def _teardown(c: Campaign) -> None:

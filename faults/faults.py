@@ -68,13 +68,16 @@ def redis_restart_volatile(c) -> Outcome:
 
 
 def web_workers_killed(c) -> Outcome:
-    """Every gunicorn worker SIGKILLed mid-request, WEB_KILLS times half a second apart (the master
-    stays and forks new ones)."""
+    """Every gunicorn worker SIGKILLed mid-request, WEB_KILLS times (the master stays and forks new
+    ones); before each further kill the app answers again, so each kill hits workers serving the load,
+    not ones still booting. The fault ends with the last kill."""
     killed = 0
-    for _ in range(WEB_KILLS):
+    for time_no in range(WEB_KILLS):
+        if time_no:
+            c.stack.wait_answering(30, c.staff.token)
+            time.sleep(0.3)
         for pid in c.stack.web_worker_pids():
             killed += _kill(pid)
-        time.sleep(0.5)
     return Outcome(time.monotonic(), [f"{killed} web workers killed"], killed)
 
 

@@ -129,31 +129,6 @@ class Party:
     token: str
 
 
-def register(base: str, role: str, run_id: str, n: int, password: str) -> Party:
-    """A new brand or provider through the API (registration and a token), retried while the app
-    starts up."""
-    email = f"{role}{n}-{run_id}@example.com"
-    for _ in range(100):
-        try:
-            r = requests.post(f"{base}/api/v1/auth/register", timeout=10, json={
-                "email": email, "password": password, "role": role, "display_name": f"Fault {role} {n}"})
-            if r.status_code in (201, 409):
-                t = requests.post(f"{base}/api/v1/auth/tokens", json={"email": email, "password": password},
-                                  timeout=10)
-                if t.status_code == 201:
-                    return Party(t.json()["user"]["id"], t.json()["token"])
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"could not register {email}")
-
-
-def token_for(base: str, email: str, password: str) -> Party:
-    r = requests.post(f"{base}/api/v1/auth/tokens", json={"email": email, "password": password}, timeout=10)
-    r.raise_for_status()
-    return Party(r.json()["user"]["id"], r.json()["token"])
-
-
 SCORES = {"quality": 5, "communication": 4, "timeliness": 5, "professionalism": 4}
 
 
