@@ -28,6 +28,7 @@ from sqlalchemy import select
 from extensions import db, get_redis
 from faults.load import Attempt, Write
 from models import Bid, Contract, IdempotentRequest, LedgerPosting, ProviderProfile, Review, Tender
+from models.types import utcnow
 from services import ratings_data, reconciliation
 from services.payouts import open_batch
 from services.rating_jobs import DIRTY, JOB_ID, PARKED
@@ -187,8 +188,7 @@ def stale_ratings(provider_ids: Iterable[int]) -> list[int]:
     if not ids:
         return []
     try:
-        now = datetime.now(UTC)
-        inputs = ratings_data.gather(now, ids)
+        inputs = ratings_data.gather(utcnow(), ids)
         stored = dict(db.session.execute(select(ProviderProfile.user_id, ProviderProfile.rating_counts)
                                          .where(ProviderProfile.user_id.in_(ids))).all())
         return [pid for pid in ids if pid in stored

@@ -1,11 +1,10 @@
 """What the campaign does by hand after a failed check, so the next fault starts from a sound state
 (each is listed in the report as a repair: the app did not do it by itself)."""
-from datetime import UTC, datetime
-
 from rq.job import Job
 
 from extensions import db, get_redis
 from faults import checks
+from models.types import utcnow
 from services import ratings_data
 from services.payouts import open_batch
 from services.rating_jobs import JOB_ID
@@ -15,7 +14,7 @@ from services.runners.payout_batch import run_batch
 def rerate(provider_ids) -> int:
     stale = checks.stale_ratings(provider_ids)
     if stale:
-        ratings_data.recompute(stale, datetime.now(UTC))
+        ratings_data.recompute(stale, utcnow())
         db.session.commit()
     return len(stale)
 

@@ -31,7 +31,9 @@ def app_env(database_url: str, redis_url: str, base: Path, port: int) -> dict:
             "WITKEY_INSTANCE": str(base / "instance"), "SECRET_KEY": "fault-campaign-only",
             "PAYOUT_HOLD_DAYS": "0", "PAYOUT_MIN": "1", "LOGIN_RATE_LIMIT": "100000 per minute",
             "PORT": str(port), "PYTHONUNBUFFERED": "1", "STRIPE_SECRET_KEY": "",
-            "GUNICORN_CMD_ARGS": f"--workers {WEB_WORKERS} --timeout 30 --graceful-timeout 5"}
+            # its own control socket, not the machine-wide default other gunicorns would share
+            "GUNICORN_CMD_ARGS": f"--workers {WEB_WORKERS} --timeout 30 --graceful-timeout 5 "
+                                 f"--control-socket {base / 'gunicorn.ctl'}"}
 
 
 def children_of(pid: int) -> list[int]:
@@ -81,10 +83,6 @@ class Stack:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def flask(self, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-        return subprocess.run([str(BIN / "flask"), *args], cwd=ROOT, env=self.env, check=True,  # noqa: S603
-                              capture_output=True, text=True, timeout=timeout)
 
     def start(self) -> None:
         log = (self.base / "app.log").open("a")
