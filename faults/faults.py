@@ -50,21 +50,28 @@ def pg_terminate_connections(c) -> Outcome:
 
 
 def redis_restart(c) -> Outcome:
-    """Redis stopped and started again with its append-only file: its data survives."""
-    c.redis.stop()
-    time.sleep(REDIS_DOWN_SECONDS)
-    c.redis.start()
-    return Outcome(time.monotonic())
+    """Redis stopped and started again with its append-only file: its data survives. Pinned so that a
+    job is running while Redis is away (the rating job, held at the writers' lock)."""
+    return _redis_restart(c, wipe=False)
 
 
 def redis_restart_volatile(c) -> Outcome:
     """Redis stopped and started again without its data (a server without persistence): queued jobs,
-    RQ's registries and anything else kept only in Redis are gone."""
-    c.redis.stop()
-    c.redis.wipe()
-    time.sleep(REDIS_DOWN_SECONDS)
-    c.redis.start()
-    return Outcome(time.monotonic())
+    RQ's registries, and whatever else lives only in Redis, are gone. Pinned like redis_restart."""
+    return _redis_restart(c, wipe=True)
+
+
+def _redis_restart(c, *, wipe: bool) -> Outcome:
+    with psycopg.connect(c.pg.url) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (WRITERS_LOCK,))
+        running = c.stack.wait_for(lambda: _job_waits(c, conn, WRITERS_LOCK), 15, step=0.05)
+        c.redis.stop()
+        if wipe:
+            c.redis.wipe()
+        time.sleep(REDIS_DOWN_SECONDS)
+        c.redis.start()
+        conn.execute("SELECT pg_advisory_unlock_all()")
+    return Outcome(time.monotonic(), [] if running else ["no job was seen running when Redis went away"])
 
 
 def web_workers_killed(c) -> Outcome:

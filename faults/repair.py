@@ -4,6 +4,7 @@ from rq.job import Job
 
 from extensions import db, get_redis
 from faults import checks
+from faults.stack import alive
 from models.types import utcnow
 from services import ratings_data
 from services.payouts import open_batch
@@ -37,8 +38,9 @@ def clear_dead_rating_job() -> bool:
         return False
     if job.get_status() != "started":
         return False
-    workers = {w.decode() if isinstance(w, bytes) else w for w in redis.smembers("rq:workers")}
-    if job.worker_name and f"rq:worker:{job.worker_name}" in workers:
+    # a SIGKILLed worker stays registered until its key expires; whether its process lives tells
+    pid = redis.hget(f"rq:worker:{job.worker_name}", "pid") if job.worker_name else None
+    if pid is not None and alive(int(pid)):
         return False
     job.delete()
     return True
