@@ -12,7 +12,7 @@ WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; ec
 # HTTP servers, PostgreSQL races (markers set in tests/support/tiers.py). The fast tier is the rest.
 REAL_PARTS := browser or stripe or worker or live or postgres
 
-.PHONY: run test test-fast fuzz lint translations extract-messages bench clean
+.PHONY: run test test-fast fuzz lint translations extract-messages bench faults clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ extract-messages: $(VENV)/.runtime
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
+
+# The fault campaign (README, "Fault campaign"): its own PostgreSQL and Redis on spare ports, the app
+# under load, faults injected one by one, a table of what the checks found. `FAULTS_ARGS=--quick` for CI.
+FAULTS_ARGS ?=
+faults: $(VENV)/.dev translations
+	$(BIN)/python -m faults $(FAULTS_ARGS)
 
 clean:
 	rm -rf $(VENV) instance
