@@ -240,9 +240,9 @@ def name_checks_payouts(fault: str) -> bool:
 def _repair(c: Campaign, row: Row) -> None:
     """Put things right for the next fault, as an operator would, and say so in the table: restart
     the stack if a part is gone or the app is not answering, rate the stale providers, finish the
-    open batch, and clear a rating job that RQ still shows as started by a dead worker."""
+    open batch."""
     # imported here: the runners are the repair, not part of what is measured
-    from faults.repair import clear_dead_rating_job, finish_open_batch, rerate  # noqa: PLC0415
+    from faults.repair import finish_open_batch, rerate  # noqa: PLC0415
 
     missing = c.stack.dead_parts()
     if missing or not c.stack.answering(c.staff.token):
@@ -254,5 +254,3 @@ def _repair(c: Campaign, row: Row) -> None:
             row.repairs.append(f"{n} stale ratings recomputed")
         if (batch := finish_open_batch()) is not None:
             row.repairs.append(f"payout batch {batch} finished")
-        if clear_dead_rating_job():
-            row.repairs.append("the rating job left 'started' by a killed worker cleared")

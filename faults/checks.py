@@ -21,17 +21,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
 from sqlalchemy import select
 
-from extensions import db, get_redis
+from extensions import db
 from faults.load import Attempt, Write
-from models import Bid, Contract, IdempotentRequest, LedgerPosting, ProviderProfile, Review, Tender
+from models import Bid, Contract, IdempotentRequest, LedgerPosting, ProviderProfile, RatingMark, Review, Tender
 from models.types import utcnow
 from services import ratings_data, reconciliation
 from services.payouts import open_batch
-from services.rating_jobs import DIRTY, JOB_ID, PARKED
 
 # created_at is taken in the request, so inside the attempt; this only absorbs rounding of stored times.
 SLACK = timedelta(milliseconds=2)
@@ -206,20 +203,18 @@ def open_payout_batch() -> int | None:
 
 
 def rating_marks_state(provider_ids: Iterable[int]) -> str:
-    """For a failure's note: where the stale providers' marks are, as far as Redis tells (today's
-    marks), and the state of the rating job RQ holds under its fixed id."""
+    """For a failure's note: the stale providers' rating marks in the database (services/rating_jobs.py),
+    taken by a run (and until when) or waiting, and the providers with no mark at all."""
     ids = sorted(set(provider_ids))
     try:
-        redis = get_redis()
-        dirty = {int(x) for x in redis.smembers(DIRTY)}
-        parked = set()
-        for key in redis.smembers(PARKED):
-            parked |= {int(x) for x in redis.smembers(key)}
-        try:
-            job = Job.fetch(JOB_ID, connection=redis).get_status()
-        except NoSuchJobError:
-            job = "none"
-        return (f"providers {ids}: marked dirty {sorted(dirty & set(ids))}, parked {sorted(parked & set(ids))}, "
-                f"unmarked {sorted(set(ids) - dirty - parked)}; job {JOB_ID!r}: {job}")
+        marks = db.session.execute(select(RatingMark.provider_id, RatingMark.taken_until, RatingMark.attempts)
+                                   .where(RatingMark.provider_id.in_(ids))).all()
+        db.session.rollback()
+        taken = sorted({m.provider_id for m in marks if m.taken_until is not None})
+        waiting = sorted({m.provider_id for m in marks if m.taken_until is None})
+        attempts = max((m.attempts for m in marks), default=0)
+        return (f"providers {ids}: marks waiting {waiting}, taken by a run {taken} (most attempts {attempts}), "
+                f"unmarked {sorted(set(ids) - set(waiting) - set(taken))}")
     except Exception as exc:  # noqa: BLE001 - a note, never a crash of the campaign
+        db.session.rollback()
         return f"providers {ids}; marks not readable: {exc!r}"
