@@ -2,6 +2,8 @@
 import json
 from contextlib import suppress
 
+import redis
+import stripe
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from pydantic import ValidationError
@@ -29,6 +31,8 @@ def json_error(status: int, code: str, message, fields: dict | None = None):
     return jsonify(body), status
 
 
+RETRY_AFTER_SECONDS = 30  # Stripe's and Redis's passing outages: worth a retry soon, not a hammering
+
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "too_large", 414: "uri_too_long", 415: "unsupported_media_type",
@@ -52,6 +56,7 @@ def _page(status: int, message=None):
         413: _("That upload is too large."),
         429: _("Too many attempts. Please wait a minute and try again."),
         500: _("Something went wrong on our side. We have been notified."),
+        503: _("Temporarily unavailable."),
     }
     title = titles.get(status, titles[400] if status < 500 else titles[500])
     return render_template("errors/error.html", status=status, title=title, message=message), status
@@ -148,6 +153,24 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return json_error(422, "out_of_range", _("A number is out of range."))
         return _page(400, _("A number is out of range."))
+
+    @app.errorhandler(stripe.APIConnectionError)
+    @app.errorhandler(stripe.RateLimitError)
+    @app.errorhandler(stripe.APIError)
+    @app.errorhandler(redis.exceptions.ConnectionError)
+    @app.errorhandler(redis.exceptions.TimeoutError)
+    def unavailable(exc):
+        # Stripe or Redis is out of reach: a passing outage, not a bug. What was committed before (a card
+        # attempt recorded before Stripe is asked) stands; the client is told to try again shortly.
+        db.session.rollback()
+        app.logger.warning("%s %s: a service is unavailable: %r", request.method, request.path, exc)
+        message = _("A service we rely on is not answering right now. Please try again in a minute.")
+        if _wants_json():
+            response, status = json_error(503, "service_unavailable", message)
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response, status
+        page, status = _page(503, message)
+        return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(SecurityError)
     def untrusted_host(exc: SecurityError):
