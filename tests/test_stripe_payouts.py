@@ -1,7 +1,5 @@
 """Payouts through Stripe Connect (tests/support/fake_stripe_connect.py in front of localstripe): onboarding,
 one transfer per payout, failures reversed, and crash safety with real worker processes."""
-import os
-import signal
 import subprocess
 import time
 import urllib.parse
@@ -19,7 +17,7 @@ from services.tasks import queue
 from tests.support.payout_fixtures import payable_balance, seed_earnings
 from tests.support.stripe_fixtures import SECRET_KEY, call, event_payload, onboarded, sign
 from tests.support.web import form_post
-from tests.support.worker_processes import start_worker
+from tests.support.worker_processes import kill_worker, start_worker
 from workers import jobs
 
 
@@ -171,8 +169,7 @@ def test_a_worker_killed_mid_batch_leaves_every_provider_paid_exactly_once(strip
             break
         assert first.poll() is None, "the worker finished before it could be killed"
         time.sleep(0.05)
-    os.killpg(first.pid, signal.SIGKILL)  # not a polite stop: no handler, no cleanup, mid-transaction
-    first.wait(timeout=30)
+    kill_worker(first)  # worker and work horse: no handler, no cleanup, mid-transaction
     with stripe_app.app_context():
         paid = db.session.scalar(select(func.count()).where(Payout.status == "paid"))
         assert 0 < paid < n, paid  # killed mid-batch
