@@ -27,7 +27,7 @@ from extensions import db
 from faults.load import Attempt, Write
 from models import Bid, Contract, IdempotentRequest, LedgerPosting, ProviderProfile, RatingMark, Review, Tender
 from models.types import utcnow
-from services import ratings_data, reconciliation
+from services import funding, ratings_data, reconciliation
 from services.payouts import open_batch
 
 # created_at is taken in the request, so inside the attempt; this only absorbs rounding of stored times.
@@ -110,7 +110,7 @@ def _posting_key(write: Write) -> str | None:
     if write.op == "accept":
         return f"release:milestone:{parts[1]}"
     if write.op == "deposit":
-        return f"deposit:CNY:{write.key}"
+        return funding.deposit_key("CNY", write.key)  # the reference, normalised as the app keys it
     return None
 
 

