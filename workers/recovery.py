@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 from rq import Queue, Worker
-from rq.exceptions import AbandonedJobError, DuplicateJobError
+from rq.exceptions import AbandonedJobError, DuplicateJobError, InvalidJobOperation
 from rq.executions import Execution
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
@@ -41,7 +41,10 @@ def resume_dead_batch() -> str | None:
     """Queue the open settlement batch again if no live run of it is left; the job id, or None.
     Needs an app context."""
     batch = payouts.open_batch()
-    if batch is None or _batch_run_alive():
+    if batch is None:
+        return None
+    if (alive := _batch_run_alive()) is not None:
+        current_app.logger.warning("settlement batch %s has a live run: %s", batch.id, alive)
         return None
     job_id = resume_job_id(batch.id)
     earlier = Job.fetch_many([job_id], connection=get_redis())[0]
@@ -68,33 +71,46 @@ def on_abandoned_job(app):
     return handler
 
 
-def _batch_run_alive() -> bool:
+def _batch_run_alive() -> str | None:
+    """The live run of the open batch, described (for the log), or None."""
     connection = get_redis()
     for name in current_app.config["RQ_QUEUES"]:
         queue = Queue(name, connection=connection)
-        if any(job is not None and job.func_name in BATCH_RUNS
-               for job in Job.fetch_many(queue.get_job_ids(), connection=connection)):
-            return True
+        for job in Job.fetch_many(queue.get_job_ids(), connection=connection):
+            if job is not None and job.func_name in BATCH_RUNS:
+                return f"job {job.id} queued on {name}"
         registry = StartedJobRegistry(queue=queue)
         for job_id, execution_id in registry.get_job_and_execution_ids(cleanup=False):
             job = Job.fetch_many([job_id], connection=connection)[0]
-            if job is not None and job.func_name in BATCH_JOBS and _worker_alive(
-                    Execution.fetch(execution_id, job_id, connection).worker_name):
-                return True
-    return False
+            if job is None or job.func_name not in BATCH_JOBS:
+                continue
+            try:
+                worker = Execution.fetch(execution_id, job_id, connection).worker_name
+            except (ValueError, InvalidJobOperation):  # its execution record is gone: no live run there
+                continue
+            if (why := _worker_alive(worker)):
+                return f"job {job_id} started by worker {worker} ({why})"
+    return None
 
 
-def _worker_alive(name: str) -> bool:
+def _worker_alive(name: str) -> str | None:
+    """Why the worker of that name counts as alive (for the log), or None: its record exists with a recent
+    heartbeat and, on this host, its process exists."""
     if not name:
-        return False
+        return None
     worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + name, connection=get_redis())
     if worker is None or worker.last_heartbeat is None or worker.last_heartbeat < now() - WORKER_SILENT:
-        return False
-    if worker.hostname == socket.gethostname() and worker.pid:
+        return None
+    if not worker.hostname or not worker.pid:
+        # A record without them is not the worker's own: Redis lost its data and a heartbeat wrote the key
+        # anew. Nothing says its process lives; a second run of the batch is safe (it pays nobody twice).
+        return None
+    if worker.hostname == socket.gethostname():
         try:
             os.kill(worker.pid, 0)
         except ProcessLookupError:
-            return False
+            return None
         except PermissionError:
-            return True  # someone else's process of that id: it exists
-    return True
+            pass  # someone else's process of that id: it exists
+        return f"process {worker.pid} exists here, heartbeat {worker.last_heartbeat:%H:%M:%S}"
+    return f"on {worker.hostname} (pid {worker.pid}), heartbeat {worker.last_heartbeat:%H:%M:%S}"

@@ -86,7 +86,7 @@ def _new_worker(app: Flask) -> AppWorker:
         try:
             recovery.resume_dead_batch()
         except Exception:  # best effort: the stale-batch sweep is still there
-            log.exception("could not check for a settlement batch left without a run")
+            app.logger.exception("could not check for a settlement batch left without a run")
         finally:
             db.session.remove()
     return worker
