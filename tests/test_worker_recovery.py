@@ -217,7 +217,7 @@ def test_a_batch_job_whose_worker_record_redis_lost_is_taken_up(app):
     with app.app_context():
         batch_id = payout_batch.start_batch(None).id
         connection = get_redis()
-        died = Job.create("workers.jobs.run_payout_batch", args=(batch_id,), connection=connection)
+        died = Job.create("workers.jobs.run_payout_batch", args=(batch_id,), connection=connection, origin="default")
         died.save()
         with connection.pipeline() as pipe:
             Execution.create(died, ttl=600, pipeline=pipe, worker_name="killed-after-redis-lost-its-data")
