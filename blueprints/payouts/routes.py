@@ -44,7 +44,8 @@ def bank_details():
     if form.validate_on_submit() and perform(
             lambda: payout_accounts.save_bank_details(current_user, account_name=form.account_name.data,
                                                       bank_name=form.bank_name.data,
-                                                      account_number=form.account_number.data),
+                                                      account_number=form.account_number.data,
+                                                      otp=form.otp.data),
             form=form, success=_("Bank details saved. Future payouts go to this account.")):
         return redirect(url_for("payouts.index"))
     return _provider_page(bank_form=form, status=422)
