@@ -34,7 +34,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, supervisor.stop)
     mail_url, mail_dir = app.config["MAIL_URL"], app.config["MAIL_DIR"] or Path(app.config["INSTANCE_PATH"]) / "mail"
     mail = f"SMTP {mail_url.rpartition('@')[2]}" if mail_url else f".eml files in {mail_dir}"
-    banner = threading.Timer(1.5, _banner, (port, ADMIN_EMAIL, BRANDS, DEMO_PASSWORD, PROVIDERS, mail, ADMIN_TOTP_SECRET))
+    banner = threading.Timer(1.5, _banner,
+                             (port, ADMIN_EMAIL, BRANDS, DEMO_PASSWORD, PROVIDERS, mail, ADMIN_TOTP_SECRET))
     banner.daemon = True
     banner.start()
     supervisor.run()

@@ -16,6 +16,7 @@ for API tokens.
 """
 import base64
 import binascii
+import io
 import secrets
 
 import pyotp
@@ -83,7 +84,9 @@ def qr_svg(user: User) -> bytes:
     """The otpauth:// URI as an SVG QR code (for an authenticator app to scan), while enrolling only."""
     if user.totp_enabled or user.totp_secret is None:
         raise Conflict(_l("There is no two-factor set-up in progress."), code="totp_not_pending")
-    return segno.make(provisioning_uri(user), error="m").svg_inline(scale=5, border=2).encode()
+    out = io.BytesIO()
+    segno.make(provisioning_uri(user), error="m").save(out, kind="svg", scale=5, border=2)
+    return out.getvalue()
 
 
 def confirm_enrolment(user: User, code: str) -> list[str]:
