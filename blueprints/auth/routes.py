@@ -68,7 +68,7 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None and user.totp_enabled:
             db.session.commit()  # a password rehash; the login itself waits for the code
-            # The second step: the password is right, the login starts once a code is (5 minutes to enter it).
+            # The second step: the password is right, the login starts once a code is (_PENDING_SECONDS to enter it).
             session[_PENDING] = {"u": user.id, "remember": bool(form.remember.data), "at": int(time.time()),
                                  "next": _safe_next(url_for("main.index"))}
             return redirect(url_for("auth.login_code"))
@@ -105,7 +105,8 @@ def login_code():
     user, pending = _pending_user()
     if user is None:
         session.pop(_PENDING, None)
-        flash(_("Log in again: the code must follow the password within 5 minutes."), "info")
+        flash(_("Log in again: the code must follow the password within %(minutes)s minutes.",
+                minutes=_PENDING_SECONDS // 60), "info")
         return redirect(url_for("auth.login"))
     form = LoginCodeForm()
     if form.validate_on_submit():
