@@ -67,10 +67,12 @@ def save_bank_details(provider: User, *, account_name: str, bank_name: str, acco
     return account
 
 
-def start_stripe_onboarding(provider: User, *, return_url: str, refresh_url: str) -> str:
+def start_stripe_onboarding(provider: User, *, return_url: str, refresh_url: str, otp: str | None = None) -> str:
     """Create the provider's Express account once (idempotent per provider), then a fresh onboarding
-    link; returns the URL to send the provider to."""
+    link; returns the URL to send the provider to. Stripe's onboarding sets the payout details, so it
+    needs a current two-factor code (`otp`) like bank details do."""
     account = _own(provider)
+    two_factor.require_code(provider, otp)
     if account.stripe_account_id is None:
         created = stripe_gateway.create_express_account(email=provider.email, provider_id=provider.id,
                                                         idempotency_key=f"connect-account-{provider.id}")

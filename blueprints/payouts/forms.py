@@ -19,3 +19,8 @@ class MarkPaidForm(FlaskForm):
 
 class MarkFailedForm(FlaskForm):
     reason = TextAreaField(_l("Why it failed (the provider is told)"), validators=[DataRequired(), Length(max=500)])
+
+
+class StripeOnboardForm(FlaskForm):
+    otp = StringField(_l("Two-factor code"), validators=[Length(max=32)],
+                      description=_l("The code your authenticator app shows now: changing payout details needs it."))
