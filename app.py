@@ -28,6 +28,7 @@ from blueprints.api import bp as api_bp
 from blueprints.errors import register_error_handlers
 from blueprints.links import public_url
 from blueprints.security import init_security
+from blueprints.web import staff_two_factor_gate
 from cli import register_cli
 from config import Config
 from extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
@@ -64,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
         return sessions.resolve(alternative_id)
 
     _register_blueprints(app)
+    app.before_request(staff_two_factor_gate)  # staff without two-factor sign-in may only enrol
     register_error_handlers(app)
 
     app.jinja_env.filters.update(money=money, dt=datetime_local, number=number, percent=percent)

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from demo.seed import DEMO_PASSWORD, database_is_empty, load_demo
 from extensions import db
-from services import installation, reconciliation
+from services import installation, reconciliation, two_factor
 from services.accounts import create_admin as create
 from services.errors import DomainError
 from workers.schedule import run_scheduler
@@ -23,16 +23,22 @@ def register_cli(app: Flask) -> None:
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
                   help="Asked for when not given.")
     @click.option("--name", default="Platform staff", help="Display name.")
-    def create_admin(email: str, password: str, name: str):
+    @click.option("--totp-secret", default=None, metavar="BASE32",
+                  help="Enrol two-factor sign-in on this TOTP secret (base32, at least 26 characters). Without "
+                       "it, the account can do nothing but enrol on its account page after signing in.")
+    def create_admin(email: str, password: str, name: str, totp_secret: str | None):
         """Create a platform staff account (role admin)."""
         try:
             user = create(email=email, password=password, display_name=name)
+            if totp_secret is not None:
+                two_factor.enrol_with_secret(user, totp_secret)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             reasons = "; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or str(exc.message)
             raise click.ClickException(reasons) from exc
-        click.echo(f"admin {user.email} created (id {user.id})")
+        click.echo(f"admin {user.email} created (id {user.id}); "
+                   + ("two-factor sign-in enrolled" if user.totp_enabled else "enrol two-factor sign-in at /account"))
 
     demo = AppGroup("demo", help="Demo data.")
 

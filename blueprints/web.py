@@ -2,13 +2,14 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, request
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import Form
 
 from extensions import db
+from services import two_factor
 from services.errors import DomainError
 
 
@@ -26,6 +27,24 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+# What a staff account without two-factor sign-in may still do: enrol, sign out, switch language.
+ENROLMENT_ENDPOINTS = frozenset({
+    "static", "account.two_factor_index", "account.two_factor_start", "account.two_factor_qr",
+    "account.two_factor_confirm", "auth.logout", "account.sign_out_everywhere", "main.set_language",
+})
+
+
+def staff_two_factor_gate():
+    """Before every web request (app.py): a staff account without two-factor sign-in is sent to enrol,
+    whatever page or action it asked for. (The API refuses it with 403 `totp_required`: api/routing.py.)"""
+    if request.blueprint == "api" or request.endpoint in ENROLMENT_ENDPOINTS or request.endpoint is None:
+        return None
+    if current_user.is_authenticated and two_factor.needs_enrolment(current_user):
+        flash(_("Staff accounts need two-factor sign-in: set it up to continue."), "info")
+        return redirect(url_for("account.two_factor_index"))
+    return None
 
 
 def local_path(target: str | None, default: str) -> str:

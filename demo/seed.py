@@ -26,12 +26,16 @@ from services import (
     registration_numbers,
     reviews,
     tenders,
+    two_factor,
 )
 from services.bidding import BidInput, MilestoneInput
 from services.tenders import KpiInput, TenderInput
 
 DEMO_PASSWORD = "witkey-demo-2026"
 ADMIN_EMAIL = "staff@witkey.demo"
+# Staff sign in with a TOTP code: add this key to an authenticator app, or print the current code with
+# .venv/bin/python -c "import pyotp; print(pyotp.TOTP('<key>').now())". A demo key only: it is public.
+ADMIN_TOTP_SECRET = "WITKEYDEMOSTAFFKEYTOTP234567ABCD"
 LEDGER = funding.LedgerBackend()
 
 BRANDS = [
@@ -78,6 +82,7 @@ def load_demo() -> list[tuple[str, str]]:
     """Create the demo world; return (role, e-mail) of every login."""
     logins: list[tuple[str, str]] = []
     staff = accounts.create_admin(email=ADMIN_EMAIL, password=DEMO_PASSWORD, display_name="Witkey 平台审核")
+    two_factor.enrol_with_secret(staff, ADMIN_TOTP_SECRET)
     logins.append(("admin", ADMIN_EMAIL))
 
     brands = []
@@ -104,7 +109,7 @@ def load_demo() -> list[tuple[str, str]]:
         if status == "verified":
             profiles.verify_provider(staff, user.id, checked_number=_number(seq))
             payout_accounts.save_bank_details(user, account_name=company, bank_name="中国工商银行 上海分行",
-                                              account_number=f"6222{seq:015d}")
+                                              account_number=f"6222{seq:015d}", vouched=True)
         elif status == "rejected":
             profiles.reject_provider(staff, user.id, reason="The licence photo does not match the number given.")
         logins.append(("provider", email))

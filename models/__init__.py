@@ -17,7 +17,7 @@ from models.review import PartnerBadge, ProviderRating, Review, ReviewReport
 from models.stripe import StripePayment, StripeRefund
 from models.tender import Tender, TenderKpi
 from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestion
-from models.user import ApiToken, User, UserLogin
+from models.user import ApiToken, RecoveryCode, User, UserLogin
 
 __all__ = [
     "Chargeback", "ChargebackEvent", "KpiResult", "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
@@ -29,5 +29,5 @@ __all__ = [
     "Milestone", "MilestoneDelivery", "MilestoneEvent", "Notification", "OutboxJob", "ProviderCategory",
     "ProviderProfile", "RatingMark",
     "ShowcaseCase", "StripePayment", "Tender", "TenderAddendum", "TenderInvitation", "TenderKpi", "TenderQuestion",
-    "OutgoingMail", "User", "UserLogin",
+    "OutgoingMail", "RecoveryCode", "User", "UserLogin",
 ]

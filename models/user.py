@@ -1,6 +1,6 @@
 """Accounts: users with one role each, their logins (one row per signed-in browser) and hashed API tokens."""
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, func, select
+from sqlalchemy import BigInteger, ForeignKey, String, func, select
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,6 +28,12 @@ class User(UserMixin, db.Model):
     email_verified_at: Mapped[object | None] = mapped_column(UTCDateTime())
     # Notifications of the important kinds also go by e-mail (the account page's switch).
     email_notifications: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    # Two-factor sign-in (services.two_factor): the TOTP secret (base32, stored as is and never shown
+    # again once enrolment is confirmed), when enrolment was confirmed (None: not enrolled, or a secret
+    # waiting for its first code), and the last 30 s time step whose code was accepted (a code is used once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     provider_profile = relationship("ProviderProfile", back_populates="user", uselist=False,
                                     foreign_keys="ProviderProfile.user_id")
@@ -44,6 +50,10 @@ class User(UserMixin, db.Model):
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot log in
@@ -101,3 +111,16 @@ class UserLogin(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RecoveryCode(db.Model):
+    """One of the ten single-use codes that stand in for a TOTP code when the phone is lost. Only an
+    argon2 hash is stored; `used_at` is set once, by a conditional UPDATE, so a code works once."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[object | None] = mapped_column(UTCDateTime())

@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT))
 def main() -> int:
     # imported here, after the project root is on sys.path (this file runs as a script from scripts/)
     from app import create_app  # noqa: PLC0415
-    from demo.seed import ADMIN_EMAIL, BRANDS, DEMO_PASSWORD, PROVIDERS  # noqa: PLC0415
+    from demo.seed import ADMIN_EMAIL, ADMIN_TOTP_SECRET, BRANDS, DEMO_PASSWORD, PROVIDERS  # noqa: PLC0415
     from runtime.supervisor import Supervisor  # noqa: PLC0415
 
     app = create_app()  # starts the embedded redis-server when REDIS_URL is unset, and keeps it
@@ -34,17 +34,19 @@ def main() -> int:
     signal.signal(signal.SIGTERM, supervisor.stop)
     mail_url, mail_dir = app.config["MAIL_URL"], app.config["MAIL_DIR"] or Path(app.config["INSTANCE_PATH"]) / "mail"
     mail = f"SMTP {mail_url.rpartition('@')[2]}" if mail_url else f".eml files in {mail_dir}"
-    banner = threading.Timer(1.5, _banner, (port, ADMIN_EMAIL, BRANDS, DEMO_PASSWORD, PROVIDERS, mail))
+    banner = threading.Timer(1.5, _banner,
+                             (port, ADMIN_EMAIL, BRANDS, DEMO_PASSWORD, PROVIDERS, mail, ADMIN_TOTP_SECRET))
     banner.daemon = True
     banner.start()
     supervisor.run()
     return 0
 
 
-def _banner(port, admin_email, brands, password, providers, mail) -> None:  # noqa: PLR0913, PLR0917
+def _banner(port, admin_email, brands, password, providers, mail, totp_secret) -> None:  # noqa: PLR0913, PLR0917
     print(f"\n  Witkey is running at http://127.0.0.1:{port}\n", flush=True)
     print(f"  Demo logins (password {password}):")
-    print(f"    staff     {admin_email}")
+    print(f"    staff     {admin_email}  (two-factor key {totp_secret}: add it to an authenticator app, or "
+          f"get the code with .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{totp_secret}').now())\")")
     for email, *_ in brands:
         print(f"    brand     {email}")
     for email, *_ in providers[:4]:

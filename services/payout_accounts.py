@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import PayoutAccount, User
-from services import stripe_gateway
+from services import stripe_gateway, two_factor
 from services.accounts import require_verified_email
 from services.errors import Conflict, Forbidden, check
 from services.payouts import method
@@ -44,7 +44,11 @@ def has_control_characters(text: str) -> bool:
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 
-def save_bank_details(provider: User, *, account_name: str, bank_name: str, account_number: str) -> PayoutAccount:
+def save_bank_details(provider: User, *, account_name: str, bank_name: str, account_number: str,
+                      otp: str | None = None, vouched: bool = False) -> PayoutAccount:
+    """Where the bank backend pays the provider. A change needs a current two-factor code (`otp`): 403
+    `totp_required` before enrolment, 422 `invalid_otp` when missing or wrong. `vouched`: details the
+    operator enters for an account it vouches for (the demo seed), with no code."""
     account_name, bank_name = (account_name or "").strip(), (bank_name or "").strip()
     account_number = "".join((account_number or "").split())
     controls = _l("Remove line breaks, tabs and other control characters.")
@@ -57,14 +61,18 @@ def save_bank_details(provider: User, *, account_name: str, bank_name: str, acco
         and _l("Enter the account number (8 to 34 letters or digits)."),
     })
     account = _own(provider)
+    if not vouched:
+        two_factor.require_code(provider, otp)
     account.bank_account_name, account.bank_name, account.bank_account_number = account_name, bank_name, account_number
     return account
 
 
-def start_stripe_onboarding(provider: User, *, return_url: str, refresh_url: str) -> str:
+def start_stripe_onboarding(provider: User, *, return_url: str, refresh_url: str, otp: str | None = None) -> str:
     """Create the provider's Express account once (idempotent per provider), then a fresh onboarding
-    link; returns the URL to send the provider to."""
+    link; returns the URL to send the provider to. Stripe's onboarding sets the payout details, so it
+    needs a current two-factor code (`otp`) like bank details do."""
     account = _own(provider)
+    two_factor.require_code(provider, otp)
     if account.stripe_account_id is None:
         created = stripe_gateway.create_express_account(email=provider.email, provider_id=provider.id,
                                                         idempotency_key=f"connect-account-{provider.id}")

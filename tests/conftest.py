@@ -9,10 +9,10 @@ import redis
 from flask_migrate import upgrade
 
 from extensions import db as _db
-from services import accounts
+from services import accounts, two_factor
 from tests.support import backends
 from tests.support.backends import empty_database, make_app
-from tests.support.web import PASSWORD, Api, form_post
+from tests.support.web import PASSWORD, TOTP_SECRET, Api, finish_login, form_post, otp_for
 
 pytest_plugins = ["tests.support.browser", "tests.support.bidding_fixtures", "tests.support.stripe_fixtures",
                   "tests.support.payout_fixtures", "tests.support.tiers", "tests.support.smtp"]
@@ -84,18 +84,23 @@ _seq = itertools.count(1)
 def make_user(app):
     """make_user("brand") → a committed User (detached-safe: read attributes freely). Its e-mail address
     is verified, as if its owner had followed the mailed link; make_user(..., verified=False) leaves it
-    unverified."""
+    unverified. Staff are enrolled in two-factor sign-in on TOTP_SECRET (without it they can only enrol);
+    make_user("admin", totp=False) leaves one unenrolled, make_user("provider", totp=True) enrols anyone."""
 
     def factory(role: str = "brand", **fields):
         n = next(_seq)
         email = fields.pop("email", f"{role}{n}@example.com")
         verified = fields.pop("verified", True)
+        totp = fields.pop("totp", role == "admin")
         with app.app_context():
             if role == "admin":
                 user = accounts.create_admin(email=email, password=PASSWORD)
             else:
                 user = accounts.register(email=email, password=PASSWORD, role=role, email_verified=verified,
                                          display_name=fields.pop("display_name", f"{role.title()} {n}"))
+            if totp:
+                _db.session.flush()
+                two_factor.enrol_with_secret(user, TOTP_SECRET)
             _db.session.commit()
             _db.session.refresh(user)
             _db.session.expunge(user)
@@ -111,7 +116,10 @@ def api(app, client):
     def factory(user=None):
         if user is None:
             return Api(client, None)
-        response = client.post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD})
+        body = {"email": user.email, "password": PASSWORD}
+        if (otp := otp_for(app, user.email)) is not None:  # staff, and users who enrolled
+            body["otp"] = otp
+        response = client.post("/api/v1/auth/tokens", json=body)
         assert response.status_code == 201, response.json
         return Api(client, response.json["token"])
 
@@ -121,7 +129,8 @@ def api(app, client):
 @pytest.fixture
 def login(client):
     def do(user):
-        response = form_post(client, "/login", {"email": user.email, "password": PASSWORD})
+        response = finish_login(client, form_post(client, "/login", {"email": user.email, "password": PASSWORD}),
+                                user.email)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
 

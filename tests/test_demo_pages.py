@@ -9,7 +9,7 @@ from extensions import db
 from models import Bid, Contract, ProviderProfile, Tender, User
 from services import disputes
 from tests.support.backends import empty_database
-from tests.support.web import form_post
+from tests.support.web import finish_login, form_post
 
 LOGINS = {"admin": "staff@witkey.demo", "brand": "moshan@witkey.demo", "provider": "guangying@witkey.demo",
           "brand_big": "hanfeng@witkey.demo"}
@@ -54,7 +54,7 @@ def pages_for(role: str, ids: dict) -> list[str]:
 @pytest.mark.parametrize("role", list(LOGINS))
 @pytest.mark.parametrize("language", ["zh-CN", "en"])
 def test_every_page_renders(client, demo, role, language):
-    form_post(client, "/login", {"email": LOGINS[role], "password": DEMO_PASSWORD})
+    finish_login(client, form_post(client, "/login", {"email": LOGINS[role], "password": DEMO_PASSWORD}), LOGINS[role])
     me = demo["users"][LOGINS[role]]
     for path in pages_for(role, demo):
         r = client.get(path, headers={"Accept-Language": language})

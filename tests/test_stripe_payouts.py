@@ -16,7 +16,7 @@ from services.runners import payout_batch
 from services.tasks import queue
 from tests.support.payout_fixtures import payable_balance, seed_earnings
 from tests.support.stripe_fixtures import SECRET_KEY, call, event_payload, onboarded, sign
-from tests.support.web import form_post
+from tests.support.web import finish_login, form_post, otp_for
 from tests.support.worker_processes import kill_worker, start_worker
 from workers import jobs
 
@@ -62,12 +62,18 @@ def finish(process: subprocess.Popen) -> None:
 
 
 def test_a_provider_onboards_to_an_express_account_from_payout_settings(stripe_app, connect, make_user):
-    provider = make_user("provider")
+    provider = make_user("provider", totp=True)  # Stripe's onboarding sets payout details: it takes a code
     client = stripe_app.test_client()
-    form_post(client, "/login", {"email": provider.email, "password": "correct horse battery"})
+    finish_login(client, form_post(client, "/login", {"email": provider.email, "password": "correct horse battery"}),
+                 provider.email)
     page = client.get("/payouts").get_data(as_text=True)
     assert "Stripe" in page and 'data-testid="stripe-ready"' not in page
-    started = form_post(client, "/payouts/stripe/onboard", {}, page="/payouts")
+    refused = form_post(client, "/payouts/stripe/onboard", {"otp": "12"}, page="/payouts")
+    assert refused.status_code == 422 and "不是当前的验证码" in refused.get_data(as_text=True)
+    with stripe_app.app_context():  # no Express account was made without a code
+        assert getattr(db.session.get(PayoutAccount, provider.id), "stripe_account_id", None) is None
+    started = form_post(client, "/payouts/stripe/onboard", {"otp": otp_for(stripe_app, provider.email)},
+                        page="/payouts")
     assert started.status_code == 302 and started.location.startswith(connect + "/_connect/onboard/")
     with stripe_app.app_context():
         account_id = db.session.get(PayoutAccount, provider.id).stripe_account_id
@@ -85,7 +91,7 @@ def test_a_provider_onboards_to_an_express_account_from_payout_settings(stripe_a
         assert db.session.get(PayoutAccount, provider.id).stripe_payouts_enabled
     assert account_id in client.get("/payouts").get_data(as_text=True)
     # Onboarding again reuses the same account (created once per provider).
-    form_post(client, "/payouts/stripe/onboard", {}, page="/payouts")
+    form_post(client, "/payouts/stripe/onboard", {"otp": otp_for(stripe_app, provider.email)}, page="/payouts")
     assert len(call(connect, "/v1/transfers")["data"]) == 0
     with stripe_app.app_context():
         assert db.session.get(PayoutAccount, provider.id).stripe_account_id == account_id

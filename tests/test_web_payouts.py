@@ -5,13 +5,13 @@ from extensions import db
 from models import Payout, PayoutAccount, PayoutBatch
 from services.runners import payout_batch
 from tests.support.payout_fixtures import give_earnings
-from tests.support.web import form_post
+from tests.support.web import form_post, otp_for, signed_in
 
 EN = {"Accept-Language": "en"}
 
 
 def test_provider_sees_what_is_ready_and_on_hold_and_saves_bank_details(app, make_user, login):
-    provider = make_user("provider")
+    provider = make_user("provider", totp=True)  # changing payout details needs a two-factor code
     with app.app_context():
         give_earnings([provider.id], 800_00, days_ago=10)
         db.session.delete(db.session.get(PayoutAccount, provider.id))  # no destination yet
@@ -25,11 +25,38 @@ def test_provider_sees_what_is_ready_and_on_hold_and_saves_bank_details(app, mak
     with app.app_context():
         assert db.session.get(PayoutAccount, provider.id) is None  # a refused form changes nothing
     ok = form_post(client, "/payouts/bank-details", {"account_name": "Shanghai Lens Ltd", "bank_name": "ICBC Xuhui",
-                                                      "account_number": "6222 0202 0011 2233"}, page="/payouts")
+                                                      "account_number": "6222 0202 0011 2233",
+                                                      "otp": otp_for(app, provider.email)}, page="/payouts")
     assert ok.status_code == 302
     with app.app_context():
         assert db.session.get(PayoutAccount, provider.id).bank_account_number == "6222020200112233"
     assert 'data-testid="not-payable"' not in client.get("/payouts").get_data(as_text=True)
+
+
+def test_changing_bank_details_needs_a_current_two_factor_code(app, make_user, login):
+    details = {"account_name": "Shanghai Lens Ltd", "bank_name": "ICBC Xuhui", "account_number": "6222020200112233"}
+    plain = make_user("provider")  # not enrolled: told to set up two-factor sign-in first, nothing saved
+    client = login(plain)
+    assert 'data-testid="totp-needed"' in client.get("/payouts").get_data(as_text=True)
+    r = form_post(client, "/payouts/bank-details", details, page="/payouts", headers=EN)
+    assert r.status_code == 422 and "two-factor sign-in" in r.get_data(as_text=True)
+    enrolled = make_user("provider", totp=True)
+    client = signed_in(app, enrolled.id)
+    for code in ("", "000000", "not-a-code"):
+        r = form_post(client, "/payouts/bank-details", {**details, "otp": code}, page="/payouts", headers=EN)
+        assert r.status_code == 422 and "Not the current code." in r.get_data(as_text=True), code
+    with app.app_context():
+        for user in (plain, enrolled):
+            account = db.session.get(PayoutAccount, user.id)
+            assert account is None or account.bank_account_number is None
+    code = otp_for(app, enrolled.email)
+    assert form_post(client, "/payouts/bank-details", {**details, "otp": code}, page="/payouts").status_code == 302
+    # the same code again (a replay) is refused, though it is still the current one
+    r = form_post(client, "/payouts/bank-details", {**details, "account_number": "6222999900001111", "otp": code},
+                  page="/payouts", headers=EN)
+    assert r.status_code == 422
+    with app.app_context():
+        assert db.session.get(PayoutAccount, enrolled.id).bank_account_number == "6222020200112233"
 
 
 def test_staff_run_a_batch_download_the_bank_file_and_mark_payouts(app, make_user, login, earnings):

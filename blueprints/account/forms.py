@@ -72,3 +72,10 @@ class BrandProfileForm(FlaskForm):
     size_tier = SelectField(_l("Size"), choices=choices(SIZE_TIER_LABELS))
     registration_number = StringField(_l("Unified social credit code (optional)"),
                                       validators=[Optional(), Length(max=40)])
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """A code from the authenticator app (or, where accepted, a recovery code)."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)],
+                       description=_l("The 6-digit code your authenticator app shows now."))

@@ -1,13 +1,13 @@
 """The user's own account: settings, password, signing out everywhere, API tokens, and the provider or
 brand profile."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from blueprints.account import forms
 from blueprints.web import ActionForm, perform, role_required
 from extensions import db
-from services import accounts, profiles, sessions
+from services import accounts, profiles, sessions, two_factor
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -56,6 +56,77 @@ def password():
                 _("Password changed. Every other login was signed out.")):
         return redirect(url_for("account.index"))
     return _overview(password_form=form, status=422)
+
+
+# --- two-factor sign-in --------------------------------------------------------------------------------
+
+def _two_factor_page(code_form=None, recovery_codes=None, status=200):
+    return render_template(
+        "account/two_factor.html", code_form=code_form or forms.TwoFactorCodeForm(), action_form=ActionForm(),
+        recovery_codes=recovery_codes, unused_codes=two_factor.unused_recovery_codes(current_user),
+        secret=None if current_user.totp_enabled else current_user.totp_secret,
+    ), status
+
+
+@bp.get("/two-factor")
+@login_required
+def two_factor_index():
+    """Enrol (QR code, secret, confirm with a code); when enrolled: new recovery codes, or turn it off."""
+    return _two_factor_page()
+
+
+@bp.post("/two-factor/start")
+@login_required
+def two_factor_start():
+    """A new secret to add to the authenticator app (shown until a first code confirms it)."""
+    if ActionForm().validate_on_submit():
+        perform(lambda: two_factor.begin_enrolment(current_user))
+    return redirect(url_for("account.two_factor_index"))
+
+
+@bp.get("/two-factor/qr.svg")
+@login_required
+def two_factor_qr():
+    """The QR code of the secret being enrolled (never once enrolment is confirmed)."""
+    if current_user.totp_enabled or current_user.totp_secret is None:
+        abort(404)
+    return Response(two_factor.qr_svg(current_user), mimetype="image/svg+xml")
+
+
+@bp.post("/two-factor/confirm")
+@login_required
+def two_factor_confirm():
+    form = forms.TwoFactorCodeForm()
+    codes = form.validate_on_submit() and perform(lambda: two_factor.confirm_enrolment(current_user, form.code.data),
+                                                  form=form)
+    if codes:
+        flash(_("Two-factor sign-in is on. From now on you log in with your password and a code."), "success")
+        return _two_factor_page(recovery_codes=codes)
+    return _two_factor_page(code_form=form, status=422)
+
+
+@bp.post("/two-factor/recovery-codes")
+@login_required
+def two_factor_recovery_codes():
+    """Ten new recovery codes (the old ones stop working); needs a current code."""
+    form = forms.TwoFactorCodeForm()
+    codes = form.validate_on_submit() and perform(
+        lambda: two_factor.regenerate_recovery_codes(current_user, form.code.data), form=form)
+    if codes:
+        flash(_("New recovery codes made: the old ones no longer work."), "success")
+        return _two_factor_page(recovery_codes=codes)
+    return _two_factor_page(code_form=form, status=422)
+
+
+@bp.post("/two-factor/disable")
+@login_required
+def two_factor_disable():
+    """Turn two-factor sign-in off (not for staff); needs a current code."""
+    form = forms.TwoFactorCodeForm()
+    if form.validate_on_submit() and perform(lambda: two_factor.disable(current_user, form.code.data), form=form,
+                                             success=_("Two-factor sign-in is off.")):
+        return redirect(url_for("account.two_factor_index"))
+    return _two_factor_page(code_form=form, status=422)
 
 
 @bp.post("/sign-out-everywhere")

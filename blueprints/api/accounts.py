@@ -13,7 +13,7 @@ from blueprints.api.schemas.accounts import (
     VerifyEmailIn,
     VerifyEmailOut,
 )
-from services import accounts, ledger, mail
+from services import accounts, ledger, mail, two_factor
 from services.errors import Unauthorized
 
 
@@ -41,13 +41,15 @@ def verify_email(body: VerifyEmailIn):
 
 
 @api_route("/auth/tokens", "POST", summary="Exchange e-mail and password for an API token", tag="Accounts",
-           body=TokenIn, response=TokenOut, status=201, auth=False, errors=(401,),
+           body=TokenIn, response=TokenOut, status=201, auth=False, errors=(401, 403),
            rate_limit=_login_limit)
 def create_token(body: TokenIn):
-    """Rate-limited per client address. The token is returned once; only its hash is stored."""
+    """Rate-limited per client address. The token is returned once; only its hash is stored. Staff, and
+    users who turned on two-factor sign-in, also send `otp`: a current TOTP code (each accepted once)."""
     user = accounts.authenticate(body.email, body.password)
     if user is None:
         raise Unauthorized(code="invalid_credentials")
+    two_factor.check_token_sign_in(user, body.otp)
     raw, _token = accounts.issue_token(user, body.name or "")
     return TokenOut(token=raw, user=user_out(user))
 

@@ -55,10 +55,11 @@ def _operation(spec, components: dict, error_ref: dict) -> dict:
     }
     path_converters = [converter for converter, _ in _CONVERTER.findall(spec.rule)]
     # Every status the route can answer, from what it declares and what the machinery around it does:
-    # 400 for a NUL character in any input; 401 / 403 from the token and roles; 404 for an object the
+    # 400 for a NUL character in any input; 401 from the token; 403 from the roles, and for staff without
+    # two-factor sign-in (`totp_required`) on any route with a token; 404 for an object the
     # caller cannot see; 422 for an id past what the database holds or a bad Idempotency-Key; 429 from
     # a rate limit.
-    errors = set(spec.errors) | {400} | ({401} if spec.auth else set()) | ({403} if spec.roles else set())
+    errors = set(spec.errors) | {400} | ({401} if spec.auth else set()) | ({403} if spec.roles or spec.auth else set())
     if path_converters:
         errors.add(404)
     if "int" in path_converters or spec.idempotent:

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db, limiter
-from services import idempotency
+from services import idempotency, two_factor
 from services.accounts import user_for_token
 from services.errors import DomainError, Forbidden, Unauthorized
 
@@ -92,6 +92,7 @@ def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=No
         @wraps(fn)
         def view(**path_args):
             user = _authenticate(required=auth)
+            two_factor.require_enrolled_staff(user)  # staff without two-factor sign-in: 403 `totp_required`
             if roles and (user is None or user.role not in roles):
                 raise Forbidden()
             if body is not None:

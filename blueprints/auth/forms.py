@@ -32,3 +32,8 @@ class ResetPasswordForm(FlaskForm):
     confirm = PasswordField(_l("Repeat new password"),
                             validators=[DataRequired(), EqualTo("new_password", message=_l("Passwords differ."))])
     revoke_tokens = BooleanField(_l("Also revoke my API tokens"), default=True)
+
+
+class LoginCodeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)],
+                       description=_l("The 6-digit code from your authenticator app, or one of your recovery codes."))

@@ -2,14 +2,27 @@
 
 Each login is a row (services.sessions): logging out ends it, so a copy of its cookies stops working."""
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+import time
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from blueprints.auth.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from blueprints.auth.forms import ForgotPasswordForm, LoginCodeForm, LoginForm, RegisterForm, ResetPasswordForm
 from blueprints.web import ActionForm, local_path, show_errors
 from extensions import db, limiter
-from services import accounts, mail, sessions
+from models import User
+from services import accounts, mail, sessions, two_factor
 from services.errors import Conflict, DomainError
 
 bp = Blueprint("auth", __name__)
@@ -53,6 +66,12 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None and user.totp_enabled:
+            db.session.commit()  # a password rehash; the login itself waits for the code
+            # The second step: the password is right, the login starts once a code is (_PENDING_SECONDS to enter it).
+            session[_PENDING] = {"u": user.id, "remember": bool(form.remember.data), "at": int(time.time()),
+                                 "next": _safe_next(url_for("main.index"))}
+            return redirect(url_for("auth.login_code"))
         if user is not None:
             sessions.start(user)
         db.session.commit()  # the login's row, and a password rehash if the hashing parameters were raised
@@ -62,6 +81,45 @@ def login():
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(url_for("main.index")))
     return render_template("auth/login.html", form=form)
+
+
+_PENDING = "pending_two_factor"
+_PENDING_SECONDS = 300
+
+
+def _pending_user() -> tuple[User | None, dict]:
+    pending = session.get(_PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > _PENDING_SECONDS:
+        return None, {}
+    user = db.session.get(User, pending.get("u"))
+    return (user, pending) if user is not None and user.active and user.totp_enabled else (None, {})
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login_code():
+    """The second step for users with two-factor sign-in: a code from the authenticator app or a
+    recovery code (rate-limited per client address like the password step)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(_PENDING, None)
+        flash(_("Log in again: the code must follow the password within %(minutes)s minutes.",
+                minutes=_PENDING_SECONDS // 60), "info")
+        return redirect(url_for("auth.login"))
+    form = LoginCodeForm()
+    if form.validate_on_submit():
+        accepted = two_factor.verify(user, form.code.data)
+        if accepted:
+            sessions.start(user)
+        db.session.commit()  # the accepted time step or used recovery code, and the login's row
+        if accepted:
+            session.pop(_PENDING, None)
+            login_user(user, remember=pending.get("remember", False))
+            return redirect(local_path(pending.get("next"), url_for("main.index")))
+        form.code.errors.append(_("That code is not right or was used already."))
+    return render_template("auth/login_code.html", form=form), 422 if form.is_submitted() else 200
 
 
 @bp.post("/logout")

@@ -9,6 +9,8 @@ class BankDetailsForm(FlaskForm):
                                description=_l("The company name exactly as the bank has it."))
     bank_name = StringField(_l("Bank and branch"), validators=[DataRequired(), Length(max=200)])
     account_number = StringField(_l("Account number"), validators=[DataRequired(), Length(max=64)])
+    otp = StringField(_l("Two-factor code"), validators=[Length(max=32)],
+                      description=_l("The code your authenticator app shows now: changing payout details needs it."))
 
 
 class MarkPaidForm(FlaskForm):
@@ -17,3 +19,8 @@ class MarkPaidForm(FlaskForm):
 
 class MarkFailedForm(FlaskForm):
     reason = TextAreaField(_l("Why it failed (the provider is told)"), validators=[DataRequired(), Length(max=500)])
+
+
+class StripeOnboardForm(FlaskForm):
+    otp = StringField(_l("Two-factor code"), validators=[Length(max=32)],
+                      description=_l("The code your authenticator app shows now: changing payout details needs it."))

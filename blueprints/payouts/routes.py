@@ -3,7 +3,7 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.payouts.forms import BankDetailsForm, MarkFailedForm, MarkPaidForm
+from blueprints.payouts.forms import BankDetailsForm, MarkFailedForm, MarkPaidForm, StripeOnboardForm
 from blueprints.web import ActionForm, perform, role_required
 from models.chargeback import LossBearer
 from models.payout import PayoutStatus
@@ -18,7 +18,7 @@ def _page_arg() -> int:
 
 # --- providers ---------------------------------------------------------------------------------------
 
-def _provider_page(bank_form=None, status=200):
+def _provider_page(bank_form=None, status=200, onboard_form=None):
     account = payout_accounts.of(current_user)
     if bank_form is None:
         bank_form = BankDetailsForm(data={"account_name": account.bank_account_name, "bank_name": account.bank_name,
@@ -27,6 +27,7 @@ def _provider_page(bank_form=None, status=200):
                            can_be_paid=payout_accounts.can_be_paid(current_user), method=payouts.method(),
                            page=payouts.payouts_for(current_user, page=_page_arg(), per_page=20),
                            bank_form=bank_form, action_form=ActionForm(), args={},
+                           onboard_form=onboard_form or StripeOnboardForm(),
                            recoveries=chargebacks.recoveries_for(current_user),
                            recovery_rule=chargebacks.rule_for(LossBearer.PROVIDER)), status
 
@@ -44,35 +45,37 @@ def bank_details():
     if form.validate_on_submit() and perform(
             lambda: payout_accounts.save_bank_details(current_user, account_name=form.account_name.data,
                                                       bank_name=form.bank_name.data,
-                                                      account_number=form.account_number.data),
+                                                      account_number=form.account_number.data,
+                                                      otp=form.otp.data),
             form=form, success=_("Bank details saved. Future payouts go to this account.")):
         return redirect(url_for("payouts.index"))
     return _provider_page(bank_form=form, status=422)
 
 
-def _to_stripe_onboarding():
-    """Create (once) the provider's Express account and send it to a fresh Stripe onboarding link."""
-    url = perform(lambda: payout_accounts.start_stripe_onboarding(
-        current_user, return_url=url_for("payouts.stripe_return", _external=True),
-        refresh_url=url_for("payouts.stripe_refresh", _external=True)))
-    return redirect(url if isinstance(url, str) else url_for("payouts.index"))
-
-
 @bp.post("/stripe/onboard")
 @role_required("provider")
 def stripe_onboard():
-    if payouts.method() != "stripe" or not ActionForm().validate_on_submit():
+    """Create (once) the provider's Express account and send it to a fresh Stripe onboarding link; the
+    details entered there are the payout details, so this takes a current two-factor code."""
+    form = StripeOnboardForm()
+    if payouts.method() != "stripe" or not form.validate_on_submit():
         abort(400)
-    return _to_stripe_onboarding()
+    url = perform(lambda: payout_accounts.start_stripe_onboarding(
+        current_user, return_url=url_for("payouts.stripe_return", _external=True),
+        refresh_url=url_for("payouts.stripe_refresh", _external=True), otp=form.otp.data), form=form)
+    if isinstance(url, str):
+        return redirect(url)
+    return _provider_page(onboard_form=form, status=422)
 
 
 @bp.get("/stripe/refresh")
 @role_required("provider")
 def stripe_refresh():
-    """Stripe sends the provider here when an onboarding link expired."""
+    """Stripe sends the provider here when an onboarding link expired: a new link takes a new code."""
     if payouts.method() != "stripe":
         abort(404)
-    return _to_stripe_onboarding()
+    flash(_("The Stripe link expired. Continue the setup with a current two-factor code."), "info")
+    return redirect(url_for("payouts.index"))
 
 
 @bp.get("/stripe/return")

@@ -34,6 +34,10 @@ class TokenIn(BaseModel):
     email: str = Field(max_length=254)
     password: str = Field(max_length=128)
     name: str | None = Field(None, max_length=100, description="a label to tell tokens apart")
+    otp: str | None = Field(None, max_length=32, description=(
+        "the current TOTP code (RFC 6238, 6 digits, 30 s) or an unused recovery code: required for staff and "
+        "for users who enrolled in two-factor sign-in (missing → 401 `otp_required`, wrong or already used → "
+        "401 `invalid_otp`; staff not enrolled → 403 `totp_required`)"))
 
 
 class TokenOut(BaseModel):
