@@ -91,6 +91,7 @@ def _verify(password_hash: str, password: str) -> bool:
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 PASSWORD_MIN_SCORE = 3  # zxcvbn's 0..4 scale
+ZXCVBN_MAX = 72  # zxcvbn's own maximum length
 TOKEN_PREFIX = "wk_"  # noqa: S105 (a label, not a secret)
 
 
@@ -131,7 +132,8 @@ def _password_error(password: str, *known: str):
     if not PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX:
         return _l("Use %(min)s to %(max)s characters.", min=PASSWORD_MIN, max=PASSWORD_MAX)
     words = [w for text in known for w in [text or "", *(text or "").replace("@", " ").replace(".", " ").split()] if w]
-    result = zxcvbn(password, user_inputs=words)
+    # zxcvbn refuses (ValueError) past 72 characters, its cost growing with length: the first 72 are judged
+    result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=words)
     if result["score"] >= PASSWORD_MIN_SCORE:
         return None
     why = _ZXCVBN_WARNINGS.get((result.get("feedback") or {}).get("warning") or "")

@@ -109,6 +109,16 @@ def test_weak_passwords_are_refused_with_a_reason(client, weak):
     assert "too easy to guess" in r.json["error"]["fields"]["password"]
 
 
+def test_long_passwords_up_to_the_maximum_are_judged_not_crashed(client):
+    strong = "correct horse battery staple " * 5  # 145 characters: cut to 128
+    r = client.post("/api/v1/auth/register", json={"email": "tea@example.com", "password": strong[:128],
+                                                   "role": "brand", "display_name": "Moshan Tea"})
+    assert r.status_code == 201
+    r = client.post("/api/v1/auth/register", json={"email": "tea2@example.com", "password": "ab1!" * 32,
+                                                   "role": "brand", "display_name": "Moshan Tea"})
+    assert r.status_code == 422 and "password" in r.json["error"]["fields"]
+
+
 def test_password_change_and_reset_refuse_weak_passwords(app, client, login, make_user):
     user = make_user("brand")
     login(user)
