@@ -12,19 +12,27 @@ WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; ec
 # HTTP servers, PostgreSQL races (markers set in tests/support/tiers.py). The fast tier is the rest.
 REAL_PARTS := browser or stripe or worker or live or postgres
 
-.PHONY: run test test-fast fuzz lint translations extract-messages bench faults clean
+.PHONY: run test test-fast fuzz lint lock translations extract-messages bench faults clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+# The venv is installed from the lock files: every package of the tree pinned, each with its hashes
+# (pip refuses anything else). requirements*.txt are the human-edited top-level pins; after editing
+# them, `make lock` regenerates requirements.lock and requirements-dev.lock (pip-tools, from PyPI).
+$(VENV)/.runtime: requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
+
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: $(VENV)/.dev
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) -o requirements.lock requirements.txt
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) -o requirements-dev.lock requirements-dev.txt
 
 # Babel ≥ 2.15 names Simplified Chinese "zh_Hans_CN", so the zh_CN catalog is also compiled under that name.
 translations: $(VENV)/.runtime

@@ -100,7 +100,18 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = "zh_CN"
         self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
         self.LANGUAGES = ["zh_CN", "en"]
+        # Sign-in attempts (web login and API tokens together) per client address; failed ones per account
+        # (the e-mail tried); registrations (web and API together) per address (default: as sign-in) and
+        # per e-mail. Counted in a sliding window, so a lock ends once the attempts stop (blueprints.limits).
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+        self.LOGIN_ACCOUNT_FAILURE_LIMIT = os.environ.get("LOGIN_ACCOUNT_FAILURE_LIMIT", "10 per 15 minutes")
+        self.REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT") or None
+        self.REGISTER_EMAIL_RATE_LIMIT = os.environ.get("REGISTER_EMAIL_RATE_LIMIT", "5 per hour")
+        self.RATELIMIT_STRATEGY = "moving-window"
+        # Argon2 hashes at most this many passwords at once per process (64 MiB each); a request waiting
+        # longer than ARGON2_WAIT_SECONDS for a slot is refused with 429 `busy` (services.accounts).
+        self.ARGON2_CONCURRENCY = _int("ARGON2_CONCURRENCY", 2)
+        self.ARGON2_WAIT_SECONDS = float(os.environ.get("ARGON2_WAIT_SECONDS", "2"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"

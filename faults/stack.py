@@ -30,6 +30,7 @@ def app_env(database_url: str, redis_url: str, base: Path, port: int) -> dict:
     return {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "FLASK_APP": "app",
             "WITKEY_INSTANCE": str(base / "instance"), "SECRET_KEY": "fault-campaign-only",
             "PAYOUT_HOLD_DAYS": "0", "PAYOUT_MIN": "1", "LOGIN_RATE_LIMIT": "100000 per minute",
+            "LOGIN_ACCOUNT_FAILURE_LIMIT": "100000 per minute", "REGISTER_EMAIL_RATE_LIMIT": "100000 per minute",
             "PORT": str(port), "PYTHONUNBUFFERED": "1", "STRIPE_SECRET_KEY": "",
             # its own control socket, not the machine-wide default other gunicorns would share
             "GUNICORN_CMD_ARGS": f"--workers {WEB_WORKERS} --timeout 30 --graceful-timeout 5 "

@@ -41,6 +41,8 @@ class User(UserMixin, db.Model):
 
     # The login this request was authenticated with (set by the user loader; None for API and workers).
     login_token = None  # type: str | None
+    login_id = None  # type: int | None  (its user_logins row, and when that row last recorded a use)
+    login_last_used_at = None
 
     def get_id(self) -> str:
         """Flask-Login keeps this in the session and the remember cookie: the user and the login's own
@@ -111,6 +113,10 @@ class UserLogin(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    # Shown on the account page: written at most every few minutes (services.sessions.touch)
+    last_used_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
 
 
 class RecoveryCode(db.Model):

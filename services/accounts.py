@@ -5,9 +5,17 @@ changed address voids it); bidding, awarding, funding and being paid wait for it
 (`require_verified_email`, API 403 `email_unverified`). Reset: a signed link valid 30 minutes, bound
 to the current password hash, so it works once; using it signs out every login (services.sessions)
 and, unless the user unticks it, revokes the API tokens. A change of password does the same for
-every other login."""
+every other login.
+
+Passwords: 8 to 128 characters and a zxcvbn strength score of at least PASSWORD_MIN_SCORE (3 of 4:
+"safely unguessable", about 10^8 guesses) judged with the account's e-mail and name as known words;
+one rule (`_password_error`) for registration, change and reset. Argon2 hashing and verifying take a
+slot of a process-wide semaphore (ARGON2_CONCURRENCY, 64 MiB each with the strong parameters): a request
+that cannot get one within ARGON2_WAIT_SECONDS is refused with 429 `busy` instead of queueing without bound,
+so a flood of registrations or logins cannot starve the workers serving everything else."""
 import hashlib
 import secrets
+import threading
 from datetime import timedelta
 from zoneinfo import available_timezones
 
@@ -19,13 +27,14 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
+from zxcvbn import zxcvbn
 
 from extensions import db
 from models import ApiToken, BrandProfile, ProviderProfile, User
 from models.types import utcnow
 from models.user import ROLES, SELF_REGISTER_ROLES
 from services import mail, sessions
-from services.errors import Conflict, Forbidden, Invalid, NotFound, check
+from services.errors import Busy, Conflict, Forbidden, Invalid, NotFound, check
 
 # argon2id with the library's current recommended parameters: what every real deployment uses.
 STRONG_HASHER = PasswordHasher()
@@ -42,8 +51,47 @@ def _hasher() -> PasswordHasher:
     return TEST_HASHER if current_app.config.get("TESTING") else STRONG_HASHER
 
 
+# One semaphore per configured size, shared by every app and thread of the process.
+_HASH_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+_HASH_SLOTS_LOCK = threading.Lock()
+
+
+def _hash_slot() -> threading.BoundedSemaphore:
+    size = max(1, int(current_app.config.get("ARGON2_CONCURRENCY", 2)))
+    with _HASH_SLOTS_LOCK:
+        return _HASH_SLOTS.setdefault(size, threading.BoundedSemaphore(size))
+
+
+class _HashingSlot:
+    """`with _HashingSlot():` around every argon2 call; refuses with 429 `busy` after a short wait."""
+
+    def __enter__(self):
+        self.slot = _hash_slot()
+        if not self.slot.acquire(timeout=float(current_app.config.get("ARGON2_WAIT_SECONDS", 2.0))):
+            raise Busy(_l("Too many sign-ins and registrations at this moment. Try again in a few seconds."))
+        return self
+
+    def __exit__(self, *exc):
+        self.slot.release()
+
+
+def hash_password(password: str) -> str:
+    with _HashingSlot():
+        return _hasher().hash(password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    with _HashingSlot():
+        try:
+            return _hasher().verify(password_hash, password or "")
+        except (VerificationError, InvalidHashError):
+            return False
+
+
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
+PASSWORD_MIN_SCORE = 3  # zxcvbn's 0..4 scale
+ZXCVBN_MAX = 72  # zxcvbn's own maximum length
 TOKEN_PREFIX = "wk_"  # noqa: S105 (a label, not a secret)
 
 
@@ -59,10 +107,39 @@ def _email_error(email: str):
     return None
 
 
-def _password_error(password: str):
+# zxcvbn's own warnings, in our catalogs (anything else gets the general message only).
+_ZXCVBN_WARNINGS = {
+    "This is a top-10 common password.": _l("This is one of the most common passwords."),
+    "This is a top-100 common password.": _l("This is one of the most common passwords."),
+    "This is a very common password.": _l("This is a very common password."),
+    "This is similar to a commonly used password.": _l("This is similar to a commonly used password."),
+    "A word by itself is easy to guess.": _l("A word by itself is easy to guess."),
+    "Names and surnames by themselves are easy to guess.": _l("Names by themselves are easy to guess."),
+    "Common names and surnames are easy to guess.": _l("Names by themselves are easy to guess."),
+    "Repeats like \"aaa\" are easy to guess.": _l("Repeated characters are easy to guess."),
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".':
+        _l("Repeated characters are easy to guess."),
+    "Sequences like abc or 6543 are easy to guess.": _l("Sequences like abc or 6543 are easy to guess."),
+    "Straight rows of keys are easy to guess.": _l("Rows of keys on the keyboard are easy to guess."),
+    "Short keyboard patterns are easy to guess.": _l("Rows of keys on the keyboard are easy to guess."),
+    "Recent years are easy to guess.": _l("Years and dates are easy to guess."),
+    "Dates are often easy to guess.": _l("Years and dates are easy to guess."),
+}
+
+
+def _password_error(password: str, *known: str):
+    """Why `password` is refused, or None. `known`: the account's e-mail and name, which a guesser knows."""
     if not PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX:
         return _l("Use %(min)s to %(max)s characters.", min=PASSWORD_MIN, max=PASSWORD_MAX)
-    return None
+    words = [w for text in known for w in [text or "", *(text or "").replace("@", " ").replace(".", " ").split()] if w]
+    # zxcvbn refuses (ValueError) past 72 characters, its cost growing with length: the first 72 are judged
+    result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=words)
+    if result["score"] >= PASSWORD_MIN_SCORE:
+        return None
+    why = _ZXCVBN_WARNINGS.get((result.get("feedback") or {}).get("warning") or "")
+    advice = _l("This password is too easy to guess: use a few unrelated words, or more characters of different "
+                "kinds.")
+    return _l("%(why)s %(advice)s", why=why, advice=advice) if why else advice
 
 
 def register(*, email: str, password: str, role: str, display_name: str, locale: str | None = None,
@@ -74,7 +151,7 @@ def register(*, email: str, password: str, role: str, display_name: str, locale:
     display_name = (display_name or "").strip()
     check({
         "email": _email_error(email),
-        "password": _password_error(password),
+        "password": _password_error(password, email, display_name),
         "role": role not in SELF_REGISTER_ROLES and _l("Choose brand or provider."),
         "display_name": not 1 <= len(display_name) <= 100 and _l("Enter a name of 1 to 100 characters."),
     })
@@ -86,9 +163,31 @@ def register(*, email: str, password: str, role: str, display_name: str, locale:
     return user
 
 
+def register_quietly(*, email: str, password: str, role: str, display_name: str,
+                     locale: str | None = None) -> User | None:
+    """Registration that does not tell whether the address has an account (the web form): a new
+    address gets its account and verification link as in `register`; a taken one gets no account, and
+    its owner an e-mail about the attempt instead. The input is checked the same way in both cases, and
+    a password is hashed in both (discarded here), so neither the answer nor its time tells them apart.
+    Returns the new user, or None for a taken address."""
+    owner = User.by_email(normalise_email(email))
+    if owner is None:
+        return register(email=email, password=password, role=role, display_name=display_name, locale=locale)
+    display_name = (display_name or "").strip()
+    check({
+        "password": _password_error(password, email, display_name),
+        "role": role not in SELF_REGISTER_ROLES and _l("Choose brand or provider."),
+        "display_name": not 1 <= len(display_name) <= 100 and _l("Enter a name of 1 to 100 characters."),
+    })
+    hash_password(password)  # the cost a new account would have had
+    if owner.active:
+        mail.compose(owner, "register_attempt", _l("Someone tried to register with your e-mail address"))
+    return None
+
+
 def create_admin(*, email: str, password: str, display_name: str = "Platform staff") -> User:
     email = normalise_email(email)
-    check({"email": _email_error(email), "password": _password_error(password)})
+    check({"email": _email_error(email), "password": _password_error(password, email, display_name)})
     user = _create_user(email=email, password=password, role="admin", display_name=display_name)
     user.email_verified_at = utcnow()  # made by the operator from the command line
     return user
@@ -99,7 +198,7 @@ def _create_user(*, email, password, role, display_name) -> User:
     if User.by_email(email):
         raise Conflict(_l("An account with this e-mail already exists."), code="email_taken",
                        fields={"email": _l("Already registered.")})
-    user = User(email=email, password_hash=_hasher().hash(password), role=role, display_name=display_name)
+    user = User(email=email, password_hash=hash_password(password), role=role, display_name=display_name)
     db.session.add(user)
     if role == "brand":
         user.brand_profile = BrandProfile(store_name=display_name)
@@ -113,30 +212,26 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, else None (same cost either way)."""
     user = User.by_email(normalise_email(email))
     hasher = _hasher()
-    try:
-        hasher.verify(user.password_hash if user else _DUMMY_HASHES[hasher], password or "")
-    except (VerificationError, InvalidHashError):
+    if not _verify(user.password_hash if user else _DUMMY_HASHES[hasher], password):
         return None
     if user is None or not user.active:
         return None
     if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
+        user.password_hash = hash_password(password)
     return user
 
 
 def change_password(user: User, current: str, new: str, *, revoke_tokens: bool = True) -> None:
     """Set a new password; every other login of the user ends (this one stays), and with
     `revoke_tokens` every API token is revoked. The owner is told by e-mail."""
-    try:
-        _hasher().verify(user.password_hash, current or "")
-    except (VerificationError, InvalidHashError):
+    if not _verify(user.password_hash, current):
         check({"current_password": _l("This is not your current password.")})
-    check({"new_password": _password_error(new)})
+    check({"new_password": _password_error(new, user.email, user.display_name)})
     _set_password(user, new, revoke_tokens=revoke_tokens, keep_current_login=True)
 
 
 def _set_password(user: User, new: str, *, revoke_tokens: bool, keep_current_login: bool) -> None:
-    user.password_hash = _hasher().hash(new)
+    user.password_hash = hash_password(new)
     sessions.end_all(user, except_current=keep_current_login)
     if revoke_tokens:
         revoke_all_tokens(user)
@@ -223,7 +318,7 @@ def reset_password(token: str, new: str, *, revoke_tokens: bool = True) -> User:
     """Set the password from a reset link: the link is then void, every login ends, and the API tokens
     are revoked unless the user keeps them. Following the link also proves the address."""
     user = user_for_reset(token)
-    check({"new_password": _password_error(new)})
+    check({"new_password": _password_error(new, user.email, user.display_name)})
     _set_password(user, new, revoke_tokens=revoke_tokens, keep_current_login=False)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()

@@ -45,6 +45,16 @@ class Conflict(DomainError):
     """An illegal state transition or a clash with existing data."""
 
 
+class Busy(DomainError):
+    """Too much of something expensive at once (password hashing): try again shortly (429 `busy`)."""
+
+    status = 429
+    code = "busy"
+
+    def default_message(self):
+        return _l("Too busy right now. Try again in a few seconds.")
+
+
 class Invalid(DomainError):
     """Well-formed input whose values break a rule; `fields` says which and why."""
 

@@ -5,17 +5,23 @@ exists and is younger than the remember cookie's lifetime.
 
 - logging out deletes this login's row: a copy of its session or remember cookie is refused after;
 - a password change deletes every other login (a reset every login), as does "sign out everywhere";
-- a deactivated account is refused whatever its rows (models.User.is_active).
+- a deactivated account is refused whatever its rows (models.User.is_active);
+- the owner sees each login (browser, address, created, last use) on the account page and can end any
+  one of them (`end_one`). Last use is recorded cheaply: `touch` writes only when the stored time is
+  older than LOGIN_TOUCH_INTERVAL (5 minutes), so a busy browser costs one UPDATE per interval, never
+  one per request, and the check itself reads the row `resolve` loads anyway.
 """
 import hashlib
 import secrets
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from extensions import db
 from models import User, UserLogin
 from models.types import utcnow
+from services.errors import NotFound
 
 
 def _digest(raw: str) -> str:
@@ -33,9 +39,11 @@ def start(user: User) -> str:
     # The user's expired logins go now: nobody else deletes them, and this is when there is one more.
     db.session.execute(delete(UserLogin).where(UserLogin.user_id == user.id,
                                                UserLogin.created_at < now - _lifetime()))
-    db.session.add(UserLogin(user_id=user.id, token_hash=_digest(raw), created_at=now))
+    login = UserLogin(user_id=user.id, token_hash=_digest(raw), created_at=now)
+    db.session.add(login)
     db.session.flush()
     user.login_token = raw
+    user.login_id, user.login_last_used_at = login.id, None
     return raw
 
 
@@ -51,7 +59,41 @@ def resolve(alternative_id: str) -> User | None:
     if user is None or not user.active:
         return None
     user.login_token = raw
+    user.login_id, user.login_last_used_at = login.id, login.last_used_at
     return user
+
+
+def touch(user: User, *, user_agent: str | None, ip_address: str | None) -> bool:
+    """Record that the request's login is in use (with its browser and address), unless it was recorded
+    less than LOGIN_TOUCH_INTERVAL ago. The write is its own statement on its own connection, committed at
+    once (a read never commits the request's session). True if it wrote."""
+    login_id = getattr(user, "login_id", None)
+    last = getattr(user, "login_last_used_at", None)
+    now = utcnow()
+    interval = current_app.config.get("LOGIN_TOUCH_INTERVAL", timedelta(minutes=5))
+    if login_id is None or (last is not None and now - last < interval):
+        return False
+    with db.engine.begin() as conn:
+        conn.execute(update(UserLogin).where(UserLogin.id == login_id).values(
+            last_used_at=now, user_agent=(user_agent or "")[:255] or None, ip_address=(ip_address or "")[:45] or None))
+    user.login_last_used_at = now
+    return True
+
+
+def logins_of(user: User) -> list[UserLogin]:
+    """The account's standing logins, most recently used first."""
+    oldest = utcnow() - _lifetime()
+    rows = db.session.scalars(select(UserLogin).where(UserLogin.user_id == user.id, UserLogin.created_at >= oldest))
+    return sorted(rows, key=lambda login: login.last_used_at or login.created_at, reverse=True)
+
+
+def end_one(user: User, login_id: int) -> bool:
+    """End one of `user`'s logins (404 for anyone else's). True if it was the request's own login."""
+    login = db.session.get(UserLogin, login_id)
+    if login is None or login.user_id != user.id:
+        raise NotFound()
+    db.session.delete(login)
+    return login_id == getattr(user, "login_id", None)
 
 
 def end(user: User) -> None:

@@ -333,6 +333,7 @@ def test_web_registration_mails_the_link_in_the_browsers_language_and_shows_the_
         row = db.session.scalar(select(OutgoingMail))
         assert (row.kind, row.locale, row.to_address) == ("verify_email", "en", "tea@example.com")
         assert row.subject == "Confirm your e-mail address for Witkey"
+    assert form_post(client, "/login", {"email": "tea@example.com", "password": "long enough pw"}).status_code == 302
     assert 'data-testid="verify-banner"' in client.get("/account").get_data(as_text=True)
 
 

@@ -198,16 +198,6 @@ def test_a_csrf_token_from_before_login_is_refused_after_it(client, make_user):
     assert client.post("/logout", data={"csrf_token": after}).status_code == 302
 
 
-def test_registration_also_renews_the_csrf_token(client):
-    before = csrf_token(client, "/register")
-    r = client.post("/register", data={"role": "brand", "display_name": "Moshan Tea", "email": "tea@example.com",
-                                       "password": "long enough pw", "confirm": "long enough pw",
-                                       "csrf_token": before})
-    assert r.status_code == 302
-    assert client.post("/logout", data={"csrf_token": before}).status_code == 400
-    assert client.post("/logout", data={"csrf_token": csrf_token(client, "/account")}).status_code == 302
-
-
 # --- hosts and proxies ------------------------------------------------------------------------------
 
 def test_only_trusted_hosts_are_served():

@@ -1,10 +1,11 @@
 """The user's own account: settings, password, signing out everywhere, API tokens, and the provider or
 brand profile."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from blueprints.account import forms
+from blueprints.account.devices import device_summary
 from blueprints.web import ActionForm, perform, role_required
 from extensions import db
 from services import accounts, profiles, sessions, two_factor
@@ -20,7 +21,19 @@ def _overview(settings_form=None, password_form=None, token_form=None, new_token
         "account/index.html", settings_form=settings_form,
         password_form=password_form or forms.PasswordForm(), token_form=token_form or forms.TokenForm(),
         tokens=accounts.tokens_of(current_user), new_token=new_token, login_count=sessions.count(current_user),
+        logins=sessions.logins_of(current_user), device_summary=device_summary,
     ), status
+
+
+@bp.after_app_request
+def record_login_use(response):
+    """Each signed-in browser's last use, browser and address, for the list of logins: written at most
+    once per LOGIN_TOUCH_INTERVAL per login (services.sessions.touch), never on every request. After the
+    view, so the request that logs in records its login at once."""
+    if request.endpoint != "static" and current_user.is_authenticated:
+        sessions.touch(current_user._get_current_object(), user_agent=request.user_agent.string,  # noqa: SLF001
+                       ip_address=request.remote_addr)
+    return response
 
 
 def _attempt(form, action, success_message: str) -> bool:
@@ -141,6 +154,21 @@ def sign_out_everywhere():
         flash(_("You are signed out everywhere."), "success")
         return redirect(url_for("auth.login"))
     return redirect(url_for("account.index"))
+
+
+@bp.post("/logins/<int:login_id>/end")
+@login_required
+def end_login(login_id: int):
+    """Sign one browser out (another one, or this one, which then is logged out here too)."""
+    if ActionForm().validate_on_submit():
+        own = sessions.end_one(current_user, login_id)
+        db.session.commit()
+        if own:
+            logout_user()
+            flash(_("You are logged out."), "info")
+            return redirect(url_for("auth.login"))
+        flash(_("That browser is signed out."), "success")
+    return redirect(url_for("account.index") + "#logins")
 
 
 @bp.post("/tokens")

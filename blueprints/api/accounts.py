@@ -1,6 +1,7 @@
 """Accounts: register, tokens, me."""
 from flask import current_app
 
+from blueprints import limits
 from blueprints.api.presenters import user_out
 from blueprints.api.routing import api_route, current_api_user
 from blueprints.api.schemas.accounts import (
@@ -23,9 +24,11 @@ def _login_limit() -> str:
 
 @api_route("/auth/register", "POST", summary="Register a brand or provider account", tag="Accounts",
            body=RegisterIn, response=UserOut, status=201, auth=False, errors=(409, 422),
-           rate_limit=_login_limit)
+           limits=limits.register_limits)
 def register(body: RegisterIn):
-    """A link to verify the address is mailed, in the language of the request's Accept-Language."""
+    """A link to verify the address is mailed, in the language of the request's Accept-Language.
+    Rate-limited per client address and per e-mail, together with the web registration form; a 409
+    `email_taken` counts too."""
     user = accounts.register(email=body.email, password=body.password, role=body.role,
                              display_name=body.display_name, locale=mail.current_locale())
     return user_out(user)
@@ -42,12 +45,14 @@ def verify_email(body: VerifyEmailIn):
 
 @api_route("/auth/tokens", "POST", summary="Exchange e-mail and password for an API token", tag="Accounts",
            body=TokenIn, response=TokenOut, status=201, auth=False, errors=(401, 403),
-           rate_limit=_login_limit)
+           limits=limits.sign_in_limits)
 def create_token(body: TokenIn):
-    """Rate-limited per client address. The token is returned once; only its hash is stored. Staff, and
-    users who turned on two-factor sign-in, also send `otp`: a current TOTP code (each accepted once)."""
+    """Rate-limited per client address and, for wrong passwords, per account, together with the web
+    login form. The token is returned once; only its hash is stored. Staff, and users who turned on
+    two-factor sign-in, also send `otp`: a current TOTP code (each accepted once)."""
     user = accounts.authenticate(body.email, body.password)
     if user is None:
+        limits.sign_in_failed()
         raise Unauthorized(code="invalid_credentials")
     two_factor.check_token_sign_in(user, body.otp)
     raw, _token = accounts.issue_token(user, body.name or "")

@@ -71,13 +71,16 @@ def _parse_query(model: type[BaseModel]) -> BaseModel:
 
 def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=None, query=None,
               response=None, status: int = 200, auth: bool = True, roles: tuple[str, ...] = (),
-              rate_limit: Callable[[], str] | None = None, errors: tuple[int, ...] = (), upload: bool = False,
+              rate_limit: Callable[[], str] | None = None, limits: Callable | None = None,
+              errors: tuple[int, ...] = (), upload: bool = False,
               download: bool = False, idempotent: bool | None = None):
     """Register an API view. The view gets `body=` / `query=` as validated models, path args as usual.
 
     `idempotent` defaults to "every POST with a signed-in user": a client retrying a create or an
     action after a lost answer gets the first answer back, not a 409. Stored answers are keyed by
-    user, so the anonymous POSTs (registration, token issuance) cannot honour the header."""
+    user, so the anonymous POSTs (registration, token issuance) cannot honour the header.
+    `rate_limit` limits the route on its own per client address; `limits` applies a decorator of shared
+    limits (blueprints.limits) instead."""
     if idempotent is None:
         idempotent = method == "POST" and auth
 
@@ -86,7 +89,7 @@ def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=No
                          description=(fn.__doc__ or "").strip(), tag=tag, body=body, query=query,
                          response=response, status=status, auth=auth, roles=roles, errors=errors,
                          upload=upload, download=download, idempotent=idempotent,
-                         rate_limited=rate_limit is not None)
+                         rate_limited=rate_limit is not None or limits is not None)
         ROUTES.append(spec)
 
         @wraps(fn)
@@ -112,6 +115,8 @@ def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=No
 
         if rate_limit is not None:
             view = limiter.limit(rate_limit, methods=[method])(view)
+        if limits is not None:
+            view = limits(view)
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
         return view
 

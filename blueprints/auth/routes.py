@@ -18,7 +18,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from blueprints import limits
 from blueprints.auth.forms import ForgotPasswordForm, LoginCodeForm, LoginForm, RegisterForm, ResetPasswordForm
+from blueprints.limits import register_limits, sign_in_limits
 from blueprints.web import ActionForm, local_path, show_errors
 from extensions import db, limiter
 from models import User
@@ -34,31 +36,32 @@ def _safe_next(default: str) -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@register_limits
 def register():
-    """Create a brand or provider account and log in."""
+    """Create a brand or provider account. The answer is the same whether or not the address already
+    has an account (no login, a redirect to the login page saying a message was sent): a new address
+    gets its verification link, a taken one's owner an e-mail about the attempt (services.accounts)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register(email=form.email.data, password=form.password.data,
-                                     role=form.role.data, display_name=form.display_name.data,
-                                     locale=mail.current_locale())
-            sessions.start(user)
+            accounts.register_quietly(email=form.email.data, password=form.password.data,
+                                      role=form.role.data, display_name=form.display_name.data,
+                                      locale=mail.current_locale())
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             show_errors(form, exc)
         else:
-            login_user(user)
-            flash(_("Welcome to Witkey, %(name)s. We sent a link to %(email)s: follow it to confirm your e-mail "
-                    "address.", name=user.display_name, email=user.email), "success")
-            return redirect(url_for("account.profile"))
+            flash(_("We sent a message to %(email)s: follow its link to confirm your e-mail address, then log "
+                    "in.", email=accounts.normalise_email(form.email.data)), "success")
+            return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@sign_in_limits
 def login():
     """Log in with e-mail and password (rate-limited per client address)."""
     if current_user.is_authenticated:
@@ -66,13 +69,15 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
-        if user is not None and user.totp_enabled:
+        if user is None:
+            limits.sign_in_failed()
+        elif user.totp_enabled:
             db.session.commit()  # a password rehash; the login itself waits for the code
             # The second step: the password is right, the login starts once a code is (_PENDING_SECONDS to enter it).
             session[_PENDING] = {"u": user.id, "remember": bool(form.remember.data), "at": int(time.time()),
                                  "next": _safe_next(url_for("main.index"))}
             return redirect(url_for("auth.login_code"))
-        if user is not None:
+        else:
             sessions.start(user)
         db.session.commit()  # the login's row, and a password rehash if the hashing parameters were raised
         if user is None:

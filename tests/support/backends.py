@@ -79,6 +79,8 @@ def start() -> dict:
         "SECRET_KEY": "test-secret-key-not-for-production",
         "UPLOAD_DIR": str(tmp / "uploads"),
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "LOGIN_ACCOUNT_FAILURE_LIMIT": "1000 per minute",
+        "REGISTER_EMAIL_RATE_LIMIT": "1000 per minute",
         "TESTING": True,
         "SERVER_NAME": "witkey.test",
     })
