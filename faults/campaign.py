@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyotp
 from flask_migrate import upgrade
 
 from extensions import db
@@ -18,7 +19,7 @@ from faults.faults import FAULTS, Outcome
 from faults.load import Client, Load, Party, Recorder, new_run_id
 from faults.report import Row, render
 from faults.stack import Stack, app_env
-from services import accounts
+from services import accounts, two_factor
 
 PASSWORD = "fault-campaign-2026"  # noqa: S105 - the campaign's throw-away accounts
 APP_BOUND = 30.0  # seconds for the app to answer again after a fault
@@ -132,6 +133,7 @@ def _account(role: str, name: str) -> Party:
     email = f"{name}@example.com"
     if role == "admin":
         user = accounts.create_admin(email=email, password=PASSWORD)
+        two_factor.enrol_with_secret(user, pyotp.random_base32())  # staff act only with two factors
     else:
         user = accounts.register(email=email, password=PASSWORD, role=role, display_name=f"Fault {name}",
                                  email_verified=True)  # the operator vouches: no mail round trip
