@@ -106,29 +106,29 @@ def two_factor_qr():
     return Response(two_factor.qr_svg(current_user), mimetype="image/svg+xml")
 
 
+def _with_new_codes(make_codes, done: str):
+    """Run a code-checked step that hands out recovery codes; show them once, or the form's errors."""
+    form = forms.TwoFactorCodeForm()
+    codes = form.validate_on_submit() and perform(lambda: make_codes(current_user, form.code.data), form=form)
+    if codes:
+        flash(done, "success")
+        return _two_factor_page(recovery_codes=codes)
+    return _two_factor_page(code_form=form, status=422)
+
+
 @bp.post("/two-factor/confirm")
 @login_required
 def two_factor_confirm():
-    form = forms.TwoFactorCodeForm()
-    codes = form.validate_on_submit() and perform(lambda: two_factor.confirm_enrolment(current_user, form.code.data),
-                                                  form=form)
-    if codes:
-        flash(_("Two-factor sign-in is on. From now on you log in with your password and a code."), "success")
-        return _two_factor_page(recovery_codes=codes)
-    return _two_factor_page(code_form=form, status=422)
+    return _with_new_codes(two_factor.confirm_enrolment,
+                           _("Two-factor sign-in is on. From now on you log in with your password and a code."))
 
 
 @bp.post("/two-factor/recovery-codes")
 @login_required
 def two_factor_recovery_codes():
     """Ten new recovery codes (the old ones stop working); needs a current code."""
-    form = forms.TwoFactorCodeForm()
-    codes = form.validate_on_submit() and perform(
-        lambda: two_factor.regenerate_recovery_codes(current_user, form.code.data), form=form)
-    if codes:
-        flash(_("New recovery codes made: the old ones no longer work."), "success")
-        return _two_factor_page(recovery_codes=codes)
-    return _two_factor_page(code_form=form, status=422)
+    return _with_new_codes(two_factor.regenerate_recovery_codes,
+                           _("New recovery codes made: the old ones no longer work."))
 
 
 @bp.post("/two-factor/disable")
