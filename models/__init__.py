@@ -1,4 +1,5 @@
 """All models, imported here so Alembic and the app see the whole metadata."""
+from models.audit import StaffAction
 from models.bid import Bid, BidAttachment, BidMilestone, BidRevision, BidScore, EvaluationSlot
 from models.chargeback import Chargeback, ChargebackEvent
 from models.contract import Contract, Milestone
@@ -29,5 +30,5 @@ __all__ = [
     "Milestone", "MilestoneDelivery", "MilestoneEvent", "Notification", "OutboxJob", "ProviderCategory",
     "ProviderProfile", "RatingMark",
     "ShowcaseCase", "StripePayment", "Tender", "TenderAddendum", "TenderInvitation", "TenderKpi", "TenderQuestion",
-    "OutgoingMail", "RecoveryCode", "User", "UserLogin",
+    "OutgoingMail", "RecoveryCode", "StaffAction", "User", "UserLogin",
 ]
