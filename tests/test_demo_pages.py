@@ -6,49 +6,12 @@ from sqlalchemy import select
 
 from demo.seed import DEMO_PASSWORD
 from extensions import db
-from models import Bid, Contract, ProviderProfile, Tender, User
-from services import disputes
-from tests.support.backends import empty_database
+from models import ProviderProfile, User
+from tests.support.demo_data import LOGINS, demo, pages_for  # noqa: F401 (demo: the module's fixture)
 from tests.support.web import finish_login, form_post
-
-LOGINS = {"admin": "staff@witkey.demo", "brand": "moshan@witkey.demo", "provider": "guangying@witkey.demo",
-          "brand_big": "hanfeng@witkey.demo"}
-
 
 # Every test here only reads (pages, after a login): the demo is loaded once per module, not per test.
 pytestmark = pytest.mark.shared_data
-
-
-@pytest.fixture(scope="module")
-def demo(app):
-    empty_database(app)
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["demo", "load"]).exit_code == 0
-    with app.app_context():
-        contract = db.session.scalars(select(Contract)).first()
-        milestone = contract.milestones[0]
-
-        dispute = disputes.open_dispute(db.session.get(User, contract.brand_id), milestone.id, "quality", "Blurry")
-        db.session.commit()
-        ids = {"contract": contract.id, "milestone": milestone.id, "dispute": dispute.id,
-               "provider": contract.provider_id,
-               "tenders": [t.id for t in db.session.scalars(select(Tender))],
-               "tender_brands": {t.id: t.brand_id for t in db.session.scalars(select(Tender))},
-               "users": {u.email: u.id for u in db.session.scalars(select(User))},
-               "bids": [b.id for b in db.session.scalars(select(Bid))]}
-    return ids
-
-
-def pages_for(role: str, ids: dict) -> list[str]:
-    common = ["/", "/tenders", "/tenders?status=", "/providers", f"/providers/{ids['provider']}", "/notifications",
-              "/account", "/wallet"] + [f"/tenders/{t}" for t in ids["tenders"]]
-    if role == "admin":
-        return common + ["/admin/providers", "/admin/deposits", "/disputes/queue", f"/disputes/{ids['dispute']}",
-                         f"/contracts/{ids['contract']}", "/reviews/reports"]
-    if role.startswith("brand"):
-        return common + ["/tenders/mine", "/tenders/new", "/contracts", "/account/profile"] + [
-            f"/tenders/{t}/evaluate" for t in ids["tenders"]]
-    return common + ["/bids/mine", "/contracts", "/account/profile"]
 
 
 @pytest.mark.parametrize("role", list(LOGINS))

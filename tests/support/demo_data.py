@@ -1,0 +1,44 @@
+"""The demo data loaded once per module, the demo logins, and the pages each role can open on it
+(tests/test_demo_pages.py renders them all; tests/test_page_widths.py lays them out in Chromium)."""
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from models import Bid, Contract, Tender, User
+from services import disputes
+from tests.support.backends import empty_database
+
+LOGINS = {"admin": "staff@witkey.demo", "brand": "moshan@witkey.demo", "provider": "guangying@witkey.demo",
+          "brand_big": "hanfeng@witkey.demo"}
+
+
+@pytest.fixture(scope="module")
+def demo(app):
+    empty_database(app)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        contract = db.session.scalars(select(Contract)).first()
+        milestone = contract.milestones[0]
+
+        dispute = disputes.open_dispute(db.session.get(User, contract.brand_id), milestone.id, "quality", "Blurry")
+        db.session.commit()
+        ids = {"contract": contract.id, "milestone": milestone.id, "dispute": dispute.id,
+               "provider": contract.provider_id,
+               "tenders": [t.id for t in db.session.scalars(select(Tender))],
+               "tender_brands": {t.id: t.brand_id for t in db.session.scalars(select(Tender))},
+               "users": {u.email: u.id for u in db.session.scalars(select(User))},
+               "bids": [b.id for b in db.session.scalars(select(Bid))]}
+    return ids
+
+
+def pages_for(role: str, ids: dict) -> list[str]:
+    common = ["/", "/tenders", "/tenders?status=", "/providers", f"/providers/{ids['provider']}", "/notifications",
+              "/account", "/wallet"] + [f"/tenders/{t}" for t in ids["tenders"]]
+    if role == "admin":
+        return common + ["/admin/providers", "/admin/deposits", "/disputes/queue", f"/disputes/{ids['dispute']}",
+                         f"/contracts/{ids['contract']}", "/reviews/reports"]
+    if role.startswith("brand"):
+        return common + ["/tenders/mine", "/tenders/new", "/contracts", "/account/profile"] + [
+            f"/tenders/{t}/evaluate" for t in ids["tenders"]]
+    return common + ["/bids/mine", "/contracts", "/account/profile"]

@@ -1,0 +1,82 @@
+"""Every page the demo data opens fits a 390 px phone in both languages, and a 1366 px desktop, in
+Chromium: nothing makes the page scroll sideways (wide tables scroll inside their own box)."""
+import pyotp
+import pytest
+
+from demo.seed import ADMIN_TOTP_SECRET, DEMO_PASSWORD
+from tests.support.demo_data import LOGINS, demo, pages_for  # noqa: F401 (demo: the module's fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
+
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 768}
+SIGNED_OUT = ["/", "/login", "/register", "/forgot-password", "/tenders", "/providers"]
+
+# The page's own width against the viewport's, and the widest elements that stick out (not those inside a box
+# that scrolls on its own, which is how wide tables are meant to fit), to say what to fix when it fails.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const scrolls = e => e.closest('.table-scroll, pre, [data-scroll-x]') !== null;
+  const out = [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > width + 1 && !scrolls(e))
+    .slice(0, 5).map(e => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}`);
+  return {scroll: document.documentElement.scrollWidth, width, out};
+}"""
+
+
+def overflowing(page, paths: list[str]) -> list[str]:
+    found = []
+    for path in paths:
+        response = page.goto(path)
+        assert response.status in (200, 403), (path, response.status)  # 403: another brand's board
+        fit = page.evaluate(OVERFLOW)
+        if fit["scroll"] > fit["width"] + 1:
+            found.append(f"{path} at {fit['width']} px: {fit['scroll']} px wide ({', '.join(fit['out'])})")
+    return found
+
+
+def sign_in(page, role: str) -> None:
+    page.goto("/login")
+    page.fill("#email", LOGINS[role])
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("main form button[type=submit]")
+    if role == "admin":  # staff sign in with two factors
+        page.wait_for_url("**/login/code")
+        page.fill("#code", pyotp.TOTP(ADMIN_TOTP_SECRET).now())
+        page.click("main form button[type=submit]")
+    page.wait_for_url("**/")
+
+
+def switch_language(page, code: str) -> None:
+    page.locator(f"[data-testid=language] button[lang={code}]").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang").startswith(code[:2])
+
+
+@pytest.mark.parametrize("role", ["admin", "brand", "provider"])
+def test_signed_in_pages_fit_a_phone_in_both_languages_and_a_desktop(new_page, demo, role):
+    page = new_page()
+    sign_in(page, role)  # once: a staff TOTP code is good for one sign-in only
+    paths = pages_for(role, demo) + ["/account/two-factor"]
+    problems = []
+    for code in ("en", "zh-CN"):
+        switch_language(page, code)
+        page.set_viewport_size(PHONE)
+        problems += overflowing(page, paths)
+    page.set_viewport_size(DESKTOP)
+    problems += overflowing(page, paths)
+    if role == "brand":  # the enrolment step (QR code, key, code field) at both widths
+        page.goto("/account/two-factor")
+        page.click("main form[action$='/two-factor/start'] button[type=submit]")
+        for size in (PHONE, DESKTOP):
+            page.set_viewport_size(size)
+            fit = page.evaluate(OVERFLOW)
+            if fit["scroll"] > fit["width"] + 1:
+                problems.append(f"two-factor enrolment at {fit['width']} px: {fit['scroll']} px ({fit['out']})")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_signed_out_pages_fit_a_phone(new_page, demo, locale):
+    page = new_page(locale=locale)
+    page.set_viewport_size(PHONE)
+    assert not overflowing(page, SIGNED_OUT)
