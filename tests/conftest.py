@@ -15,7 +15,8 @@ from tests.support.backends import empty_database, make_app
 from tests.support.web import PASSWORD, TOTP_SECRET, Api, finish_login, form_post, otp_for
 
 pytest_plugins = ["tests.support.browser", "tests.support.bidding_fixtures", "tests.support.stripe_fixtures",
-                  "tests.support.payout_fixtures", "tests.support.tiers", "tests.support.smtp"]
+                  "tests.support.payout_fixtures", "tests.support.tiers", "tests.support.smtp",
+                  "tests.support.demo_data"]
 
 
 def pytest_configure(config):

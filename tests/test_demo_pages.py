@@ -7,7 +7,7 @@ from sqlalchemy import select
 from demo.seed import DEMO_PASSWORD
 from extensions import db
 from models import ProviderProfile, User
-from tests.support.demo_data import LOGINS, demo, pages_for  # noqa: F401 (demo: the module's fixture)
+from tests.support.demo_data import LOGINS, pages_for
 from tests.support.web import finish_login, form_post
 
 # Every test here only reads (pages, after a login): the demo is loaded once per module, not per test.

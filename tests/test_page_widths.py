@@ -4,7 +4,7 @@ import pyotp
 import pytest
 
 from demo.seed import ADMIN_TOTP_SECRET, DEMO_PASSWORD
-from tests.support.demo_data import LOGINS, demo, pages_for  # noqa: F401 (demo: the module's fixture)
+from tests.support.demo_data import LOGINS, pages_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
 
