@@ -230,8 +230,10 @@ def hide(staff: User, review_id: int, reason: str) -> Review:
     closed = _close_reports(staff, review, "hidden", reason)
     reporters = {row.reporter_id for row in closed}
     audit.record(staff, "review.hide", "review", review.id,
-                 before={"hidden": False, "published": was_public, "open_reports": len(closed)},
-                 after={"hidden": True, "published": False, "open_reports": 0}, reason=reason,
+                 before={"hidden": False, "published": was_public, "open_reports": len(closed),
+                         "contract_id": review.contract_id},
+                 after={"hidden": True, "published": False, "open_reports": 0, "contract_id": review.contract_id},
+                 reason=reason,
                  affected_user_id=review.author_id, other_user_id=review.subject_id)
     # Both parties learn why: the reviewed side only if the review had come out (staff's reason could
     # quote a blind review) and it has not just been told as a reporter.
@@ -250,8 +252,9 @@ def keep(staff: User, review_id: int, reason: str) -> Review:
     closed = _close_reports(staff, review, "kept", reason)
     if not closed:
         raise Conflict(_l("This review has no open reports."), code="no_open_reports")
-    audit.record(staff, "review.keep", "review", review.id, before={"hidden": False, "open_reports": len(closed)},
-                 after={"hidden": False, "open_reports": 0}, reason=reason,
+    audit.record(staff, "review.keep", "review", review.id,
+                 before={"open_reports": len(closed), "contract_id": review.contract_id},
+                 after={"open_reports": 0, "contract_id": review.contract_id}, reason=reason,
                  affected_user_id=review.author_id, other_user_id=review.subject_id)
     return review
 
