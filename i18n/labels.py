@@ -231,7 +231,7 @@ STAFF_ACTION_LABELS = {
     "chargeback.save_evidence": _l("Chargeback evidence saved"),
     "chargeback.submit_evidence": _l("Chargeback evidence submitted"),
     "chargeback.provider_at_fault": _l("Chargeback charged to the provider"),
-    "reconciliation.run": _l("Reconciliation run"),
+    "reconciliation.run": _l("Reconciliation run now"),
     "reconciliation.request": _l("Reconciliation queued"),
     "ratings.recompute": _l("Ratings recomputed"),
     "user.create_admin": _l("Staff account created"),
@@ -245,7 +245,7 @@ AUDIT_SUBJECT_LABELS = {
     "payout": _l("Payout"),
     "review": _l("Review"),
     "chargeback": _l("Chargeback"),
-    "reconciliation_run": _l("Reconciliation run"),
+    "reconciliation.run": _l("Reconciliation run now"),
     "ratings": _l("Ratings"),
     "user": _l("Account"),
 }
