@@ -11,7 +11,10 @@ from models import Payout, PayoutBatch, ProviderProfile, StaffAction, User
 from services import audit, profiles
 from services.registration_numbers import complete
 from services.runners import payout_batch
-from tests.support.web import form_post
+from tests.support.web import form_post, otp_for
+from tests.test_browser import login_as
+from tests.test_chargebacks import case_of, open_dispute, released_by_card, web_client, webhook
+from tests.test_chargebacks import empty_stripe as stripe_emptied
 
 NUMBER = complete("91440300MA5000789")
 EN = {"Accept-Language": "en"}
@@ -330,3 +333,54 @@ def test_the_api_lists_the_log_with_the_same_filters(history, api, make_user):
     assert bad_range.status_code == 422 and bad_range.json["error"]["code"] == "invalid"
     assert staff.get("/admin/audit?per_page=101").status_code in (400, 422)
     assert staff.get("/admin/audit?subject_type=planet").status_code in (400, 422)
+
+
+empty_stripe = stripe_emptied  # the chargeback tests' fixture: Stripe as empty as the database
+
+
+def test_chargeback_staff_actions_are_recorded(deal, stripe_app, empty_stripe, app, make_user):
+    """On the Stripe test servers: staff save evidence, submit it, and find the provider at fault."""
+    d = deal()
+    _milestone, intent_id = released_by_card(d, stripe_app, empty_stripe, app)
+    dispute = open_dispute(empty_stripe, intent_id)
+    assert webhook(stripe_app, "charge.dispute.created", dispute, "evt_audit").status_code == 200
+    case = case_of(app, dispute["id"])
+    provider_id = d.provider.get("/me").json["id"]
+    staff_user = make_user("admin")
+    staff = web_client(stripe_app, staff_user.email)
+    entries = Log(app)
+    page = f"/chargebacks/{case.id}"
+    fields = {"product_description": "Retouched product photos", "uncategorized_text": "Delivered 40 SKUs."}
+    assert form_post(staff, f"{page}/evidence", fields, page=page).status_code == 302
+    saved = entries.one()
+    assert (saved["action"], saved["actor_id"], saved["subject_type"], saved["subject_id"], saved["affected_user_id"],
+            saved["other_user_id"]) == ("chargeback.save_evidence", staff_user.id, "chargeback", case.id, provider_id,
+                                        d.brand_id)
+    assert (saved["before"]["evidence_submitted"], saved["after"]["evidence_submitted"],
+            saved["after"]["uncategorized_text"]) == (False, False, "Delivered 40 SKUs.")
+    assert form_post(staff, f"{page}/evidence", {**fields, "submit": "1"}, page=page).status_code == 302
+    submitted = entries.one()
+    assert (submitted["action"], submitted["after"]["evidence_submitted"], submitted["after"]["status"]) == (
+        "chargeback.submit_evidence", True, "under_review")
+    reason = "Evidence from the bank shows the photos were never delivered in full."
+    assert form_post(staff, f"{page}/provider-at-fault", {"reason": reason}, page=page).status_code == 302
+    fault = entries.one()
+    assert (fault["action"], fault["reason"], fault["before"]["loss_bearer"], fault["after"]["loss_bearer"],
+            fault["after"]["recovery_cap"]) == ("chargeback.provider_at_fault", reason, "platform", "provider",
+                                                135000_00)  # what the provider got for the milestone
+
+
+def test_the_log_reads_at_390_pixels(new_page, history, make_user, app):
+    """On a phone the log stacks each entry under its labels: nothing is wider than the screen."""
+    staff_user = make_user("admin")
+    page = new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    login_as(page, staff_user.email, otp_for(app, staff_user.email))
+    page.goto("/admin/audit")
+    assert page.locator('[data-testid^="audit-entry-"]').count() == 5
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.select_option("#action", "provider.reject")
+    page.click("[data-testid=audit-filters] button[type=submit]")
+    page.wait_for_url("**/admin/audit?*action=provider.reject*")
+    assert page.locator('[data-testid^="audit-entry-"]').count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
