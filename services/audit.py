@@ -42,6 +42,8 @@ ACTIONS = (
 SUBJECT_TYPES = ("provider", "dispute", "deposit", "payout_batch", "payout", "review", "chargeback",
                  "reconciliation_run", "ratings", "user")
 TEXT_MAX = 200  # the longest free text searched for in reasons
+# Days beyond these bound nothing (and would overflow once moved to UTC): the search leaves that end open.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
 def _plain(value):
@@ -140,9 +142,9 @@ def search(filters: Filters, page: int = 1, per_page: int = 50) -> Page:
         stmt = stmt.where(StaffAction.subject_id == filters.subject_id)
     if (account := affected_user_id(filters.affected)) is not None:
         stmt = stmt.where(or_(StaffAction.affected_user_id == account, StaffAction.other_user_id == account))
-    if filters.date_from:
+    if filters.date_from and filters.date_from > FIRST_DAY:
         stmt = stmt.where(StaffAction.created_at >= day_start(filters.date_from, filters.timezone))
-    if filters.date_to:
+    if filters.date_to and filters.date_to < LAST_DAY:
         stmt = stmt.where(StaffAction.created_at < day_start(filters.date_to + timedelta(days=1), filters.timezone))
     if text:
         stmt = stmt.where(StaffAction.reason.icontains(text, autoescape=True))

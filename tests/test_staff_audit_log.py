@@ -281,6 +281,7 @@ def test_the_staff_page_lists_newest_first_with_changes_and_filters(history, mak
     assert shown("affected=nobody@example.com") == []
     assert len(shown("q=UNREADABLE")) == 1 and shown("q=%25") == []  # a wildcard is a character here
     assert len(shown("date_from=2000-01-01&date_to=2100-01-01&action=provider.reject")) == 1
+    assert len(shown("date_from=0001-01-01&date_to=9999-12-31&action=provider.reject")) == 1  # open ends
     assert shown("date_to=2000-01-01") == []
     refused = client.get("/admin/audit?date_from=2026-12-06&date_to=2026-12-01", headers=EN)
     assert refused.status_code == 422 and "before the start date" in refused.text
