@@ -112,7 +112,7 @@ def record_deposit(staff: User, brand: User | None, amount: int, currency: str, 
     posting = ledger.post(key, "deposit", [(ledger.clearing("bank_clearing", currency), -amount), (wallet, amount)],
                           memo=f"bank transfer {reference}", actor_id=staff.id, reference=reference,
                           meta={"brand_id": brand.id})
-    balance = ledger.balance(wallet)  # with this posting (flushed); the log shows the wallet before and after
+    balance = int(ledger.balance(wallet))  # with this posting (flushed); PostgreSQL sums as a decimal
     audit.record(staff, "deposit.record", "deposit", posting.id,
                  before={"wallet_balance": balance - amount, "currency": currency},
                  after={"wallet_balance": balance, "currency": currency, "amount": amount, "reference": reference},
