@@ -217,6 +217,77 @@ PROVINCE_LABELS = {
 }
 
 
+# The staff audit log (services.audit): what each action, subject and recorded field is called.
+STAFF_ACTION_LABELS = {
+    "provider.verify": _l("Provider verified"),
+    "provider.reject": _l("Provider rejected"),
+    "dispute.decide": _l("Dispute decided"),
+    "deposit.record": _l("Bank deposit recorded"),
+    "payout_batch.request": _l("Settlement batch started"),
+    "payout.mark_paid": _l("Payout marked paid"),
+    "payout.mark_failed": _l("Payout marked failed"),
+    "review.hide": _l("Review hidden"),
+    "review.keep": _l("Reported review kept"),
+    "chargeback.save_evidence": _l("Chargeback evidence saved"),
+    "chargeback.submit_evidence": _l("Chargeback evidence submitted"),
+    "chargeback.provider_at_fault": _l("Chargeback charged to the provider"),
+    "reconciliation.run": _l("Reconciliation run now"),
+    "reconciliation.request": _l("Reconciliation queued"),
+    "ratings.recompute": _l("Ratings recomputed"),
+    "user.create_admin": _l("Staff account created"),
+}
+
+AUDIT_SUBJECT_LABELS = {
+    "provider": _l("Provider"),
+    "dispute": _l("Dispute"),
+    "deposit": _l("Deposit"),
+    "payout_batch": _l("Settlement batch"),
+    "payout": _l("Payout"),
+    "review": _l("Review"),
+    "chargeback": _l("Chargeback"),
+    "reconciliation.run": _l("Reconciliation run now"),
+    "ratings": _l("Ratings"),
+    "user": _l("Account"),
+}
+
+AUDIT_FIELD_LABELS = {
+    "verification_status": _l("Verification"),
+    "verified_registration_number": _l("Verified registration number"),
+    "status": _l("Status"),
+    "milestone_status": _l("Milestone"),
+    "provider_amount": _l("To the provider"),
+    "commission": _l("Commission"),
+    "refund": _l("Back to the brand"),
+    "wallet_balance": _l("Wallet balance"),
+    "amount": _l("Amount"),
+    "reference": _l("Bank reference"),
+    "bank_reference": _l("Bank reference"),
+    "job_id": _l("Job"),
+    "method": _l("Method"),
+    "cutoff": _l("Money released before"),
+    "min_amount": _l("Minimum payout"),
+    "hidden": _l("Hidden"),
+    "published": _l("Published"),
+    "open_reports": _l("Open reports"),
+    "evidence_submitted": _l("Submitted to the bank"),
+    "product_description": _l("What was bought"),
+    "customer_name": _l("Customer name"),
+    "customer_email_address": _l("Customer e-mail"),
+    "service_date": _l("Service date"),
+    "access_activity_log": _l("Activity log"),
+    "uncategorized_text": _l("Deliveries, files and acceptance"),
+    "loss_bearer": _l("Who bears the loss"),
+    "recovery_cap": _l("Recovery cap"),
+    "ok": _l("No differences"),
+    "differences": _l("Differences"),
+    "since": _l("Compared from"),
+    "settle_minutes": _l("Settling time (minutes)"),
+    "email": _l("E-mail"),
+    "display_name": _l("Name"),
+    "role": _l("Role"),
+}
+
+
 def options(pairs) -> list[SelectChoice]:
     """WTForms select options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]

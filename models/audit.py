@@ -19,7 +19,8 @@ class StaffAction(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None: the command line (`flask users create-admin`), run by whoever operates the server
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # dotted verb naming the domain and what was done, e.g. "provider.verify", "dispute.decide"
     action: Mapped[str] = mapped_column(String(64), index=True)
     # what was acted on: a kind ("provider", "dispute", "user", ...) and its id
@@ -27,6 +28,8 @@ class StaffAction(db.Model):
     subject_id: Mapped[int | None] = mapped_column()
     # the user whose account the action touches (for "everything staff did to this account")
     affected_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # the second account an action touches, when there are two (a dispute decision: the brand beside the provider)
+    other_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
@@ -34,3 +37,4 @@ class StaffAction(db.Model):
 
     actor = relationship("User", foreign_keys=[actor_id])
     affected_user = relationship("User", foreign_keys=[affected_user_id])
+    other_user = relationship("User", foreign_keys=[other_user_id])

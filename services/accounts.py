@@ -33,7 +33,7 @@ from extensions import db
 from models import ApiToken, BrandProfile, ProviderProfile, User
 from models.types import utcnow
 from models.user import ROLES, SELF_REGISTER_ROLES
-from services import mail, sessions
+from services import audit, mail, sessions
 from services.errors import Busy, Conflict, Forbidden, Invalid, NotFound, check
 
 # argon2id with the library's current recommended parameters: what every real deployment uses.
@@ -190,6 +190,10 @@ def create_admin(*, email: str, password: str, display_name: str = "Platform sta
     check({"email": _email_error(email), "password": _password_error(password, email, display_name)})
     user = _create_user(email=email, password=password, role="admin", display_name=display_name)
     user.email_verified_at = utcnow()  # made by the operator from the command line
+    # No staff member acts here: the actor is the command line (None), whoever runs the server.
+    audit.record(None, "user.create_admin", "user", user.id, before=None,
+                 after={"email": user.email, "display_name": user.display_name, "role": user.role},
+                 affected_user_id=user.id)
     return user
 
 

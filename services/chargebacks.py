@@ -42,7 +42,7 @@ from models.contract import FINISHED, HELD, MilestoneStatus
 from models.status import transition
 from models.stripe import PaymentStatus
 from models.types import utcnow
-from services import destinations, escrow, ledger, notifications, payouts, stripe_gateway
+from services import audit, destinations, escrow, ledger, notifications, payouts, stripe_gateway
 from services.errors import Conflict, NotFound, check
 from services.locking import locked_get, serialize
 from services.pagination import Page, paginate
@@ -364,13 +364,30 @@ def save_evidence(staff: User, chargeback_id: int, fields: dict, *, submit: bool
     except stripe.StripeError as exc:
         raise Conflict(_l("Stripe refused the evidence: %(why)s", why=exc.user_message or str(exc)),
                        code="stripe_refused") from None
+    before = {"status": case.status, "evidence_submitted": False, **_evidence(case)}
     if answer.status in set(ChargebackStatus) and answer.status != case.status:  # under review, as Stripe says
         transition(case, answer.status)
     case.evidence = values
     if submit:
         case.evidence_submitted_at = utcnow()
     _record(case, "evidence_submitted" if submit else "evidence_saved", staff, fields=sent)
+    audit.record(staff, "chargeback.submit_evidence" if submit else "chargeback.save_evidence", "chargeback", case.id,
+                 before=before, after={"status": case.status, "evidence_submitted": submit, **_evidence(case)},
+                 affected_user_id=_provider_of(case), other_user_id=_brand_of(case))
     return case
+
+
+def _evidence(case: Chargeback) -> dict:
+    """The evidence text fields as saved on the case (empty ones as None), for the audit log."""
+    return {name: (case.evidence or {}).get(name) or None for name in EVIDENCE_FIELDS}
+
+
+def _provider_of(case: Chargeback) -> int | None:
+    return case.contract.provider_id if case.contract else None
+
+
+def _brand_of(case: Chargeback) -> int | None:
+    return case.contract.brand_id if case.contract else None
 
 
 def provider_net(milestone: Milestone) -> int:
@@ -404,9 +421,13 @@ def charge_provider(staff: User, chargeback_id: int, reason: str) -> Chargeback:
         raise Conflict(_l("Only a released milestone's chargeback that is not won can be recovered from its "
                           "provider, and only up to what the provider received for it."), code="not_recoverable")
     milestone = case.milestone
+    before = {"loss_bearer": case.loss_bearer, "recovery_cap": case.recovery_cap, "currency": case.currency}
     case.loss_bearer, case.recovery_cap, case.recovery_reason = LossBearer.PROVIDER.value, recovery_cap(case), reason
     case.decided_by_id, case.decided_at = staff.id, utcnow()
     _record(case, "provider_at_fault", staff, reason=reason, recovery_cap=case.recovery_cap)
+    audit.record(staff, "chargeback.provider_at_fault", "chargeback", case.id, before=before,
+                 after={"loss_bearer": case.loss_bearer, "recovery_cap": case.recovery_cap, "currency": case.currency},
+                 reason=reason, affected_user_id=_provider_of(case), other_user_id=_brand_of(case))
     notifications.notify([milestone.contract.provider_id], "chargeback_recovery", to=destinations.PAYOUTS,
                          milestone=milestone.title, amount=case.recovery_cap, currency=case.currency, reason=reason,
                          share=RECOVERY_SHARE_BPS // 100)

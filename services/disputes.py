@@ -26,7 +26,7 @@ from models.dispute import DISPUTE_REASONS, DisputeStatus
 from models.status import transition
 from models.stripe import PaymentStatus, RefundStatus
 from models.types import utcnow
-from services import destinations, escrow, ledger, notifications, storage, tasks
+from services import audit, destinations, escrow, ledger, notifications, storage, tasks
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -192,6 +192,7 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
     card = _paid_by_card(milestone)
     brand_account = (ledger.clearing("stripe_clearing", milestone.currency) if card
                      else ledger.wallet(milestone.contract.brand, milestone.currency))
+    before = {"status": dispute.status, "milestone_status": milestone.status, "currency": milestone.currency}
     held = escrow.take_escrow(milestone)
     ledger.post(f"resolve:dispute:{dispute.id}", "resolution",
                 [(held, -milestone.amount),
@@ -206,6 +207,11 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
     dispute.provider_amount, dispute.decision_reason, dispute.decided_by_id = provider_amount, reason, staff.id
     _record(dispute, staff, "resolved", provider_amount=provider_amount, commission=cut, commission_bps=bps,
             refund=to_brand)
+    audit.record(staff, "dispute.decide", "dispute", dispute.id, before=before,
+                 after={"status": dispute.status, "milestone_status": milestone.status, "currency": milestone.currency,
+                        "provider_amount": provider_amount, "commission": cut, "refund": to_brand},
+                 reason=reason, affected_user_id=milestone.contract.provider_id,
+                 other_user_id=milestone.contract.brand_id)
     milestone.released_at = utcnow()  # settled: counts for growth with the provider's share
     escrow.complete_if_settled(milestone.contract)
     request_recompute(milestone.contract.provider_id)

@@ -10,7 +10,7 @@ from extensions import db
 from models import LedgerPosting, Milestone, User
 from models.catalog import CURRENCIES
 from models.contract import MilestoneStatus
-from services import destinations, escrow, ledger, notifications
+from services import audit, destinations, escrow, ledger, notifications
 from services.accounts import require_verified_email
 from services.errors import Conflict, check
 from services.escrow import FundResult, fund_from_wallet
@@ -108,10 +108,15 @@ def record_deposit(staff: User, brand: User | None, amount: int, currency: str, 
     key = f"deposit:{currency}:{normalised}"
     if _deposit_recorded(currency, normalised):
         raise Conflict(_l("A deposit with this bank reference is already recorded."), code="duplicate_deposit")
-    posting = ledger.post(key, "deposit", [(ledger.clearing("bank_clearing", currency), -amount),
-                                           (ledger.wallet(brand, currency), amount)],
+    wallet = ledger.wallet(brand, currency)
+    posting = ledger.post(key, "deposit", [(ledger.clearing("bank_clearing", currency), -amount), (wallet, amount)],
                           memo=f"bank transfer {reference}", actor_id=staff.id, reference=reference,
                           meta={"brand_id": brand.id})
+    balance = int(ledger.balance(wallet))  # with this posting (flushed); PostgreSQL sums as a decimal
+    audit.record(staff, "deposit.record", "deposit", posting.id,
+                 before={"wallet_balance": balance - amount, "currency": currency},
+                 after={"wallet_balance": balance, "currency": currency, "amount": amount, "reference": reference},
+                 affected_user_id=brand.id)
 
     notifications.notify([brand.id], "deposit_recorded", to=destinations.WALLET, amount=amount, currency=currency)
     return posting

@@ -31,7 +31,7 @@ from models import LedgerAccount, LedgerEntry, LedgerPosting, Payout, PayoutAcco
 from models.payout import BatchStatus, PayoutStatus
 from models.status import transition
 from models.types import utcnow
-from services import csv_export, destinations, ledger, notifications, tasks
+from services import audit, csv_export, destinations, ledger, notifications, tasks
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import paginate
@@ -81,8 +81,13 @@ def request_batch(actor: User) -> tuple[PayoutBatch, str]:
     """Start (or resume) a batch and queue its job once that commits: the API, the admin button.
     Returns the job's id (a second request queues a second run, which finds the work done)."""
     _staff(actor)
+    resumed = open_batch()
+    before = {"status": resumed.status, "job_id": resumed.job_id} if resumed else None
     batch = open_or_new_batch(actor)
     batch.job_id = job_id = uuid.uuid4().hex
+    audit.record(actor, "payout_batch.request", "payout_batch", batch.id, before=before,
+                 after={"status": batch.status, "job_id": job_id, "method": batch.method, "cutoff": batch.cutoff,
+                        "min_amount": batch.min_amount})
     tasks.after_commit("run_payout_batch", batch.id, job_id=job_id, job_timeout=6 * 3600,
                        meta={"started_by": actor.id, "batch_id": batch.id})
     return batch, job_id
@@ -226,11 +231,20 @@ def _pending_bank_payout(staff: User, payout_id: int) -> Payout:
     return payout
 
 
+def _settlement(payout: Payout) -> dict:
+    """What marking a bank payout changes, for the audit log (amount and batch for context)."""
+    return {"status": payout.status, "bank_reference": payout.bank_reference, "amount": payout.amount,
+            "currency": payout.currency, "batch_id": payout.batch_id}
+
+
 def mark_paid(staff: User, payout_id: int, reference: str) -> Payout:
     reference = (reference or "").strip()
     check({"reference": not 3 <= len(reference) <= 100 and _l("Enter the bank transfer's reference.")})
     payout = _pending_bank_payout(staff, payout_id)
+    before = _settlement(payout)
     settle_paid(payout, reference, "bank_clearing", staff)
+    audit.record(staff, "payout.mark_paid", "payout", payout.id, before=before, after=_settlement(payout),
+                 affected_user_id=payout.provider_id)
     return payout
 
 
@@ -238,7 +252,10 @@ def mark_failed(staff: User, payout_id: int, reason: str) -> Payout:
     reason = (reason or "").strip()
     check({"reason": not 3 <= len(reason) <= 500 and _l("Explain why the payout failed (3 to 500 characters).")})
     payout = _pending_bank_payout(staff, payout_id)
+    before = _settlement(payout)
     settle_failed(payout, reason, staff)
+    audit.record(staff, "payout.mark_failed", "payout", payout.id, before=before, after=_settlement(payout),
+                 reason=reason, affected_user_id=payout.provider_id)
     return payout
 
 

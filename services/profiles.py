@@ -7,7 +7,7 @@ from extensions import db
 from models import BrandProfile, ProviderCategory, ProviderProfile, ShowcaseCase, User
 from models.catalog import CATEGORIES, PROVINCES, SIZE_TIERS
 from models.types import utcnow
-from services import destinations, notifications, registration_numbers
+from services import audit, destinations, notifications, registration_numbers
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -158,8 +158,11 @@ def verify_provider(staff: User, provider_id: int, *, checked_number: str, note:
     if taken is not None:  # the unique index refuses it too, should two staff verify two accounts at once
         raise Conflict(_l("Another provider is already verified with this registration number."),
                        code="registration_number_taken")
+    before = _verification(profile)
     _decide(staff, profile, "verified", (note or "").strip() or None)
     profile.verified_registration_number = number
+    audit.record(staff, "provider.verify", "provider", profile.user_id, before=before, after=_verification(profile),
+                 reason=note, affected_user_id=profile.user_id)
     notifications.notify([profile.user_id], "provider_verified", to=destinations.PROFILE)
     return profile
 
@@ -169,10 +172,19 @@ def reject_provider(staff: User, provider_id: int, *, reason: str) -> ProviderPr
     profile = _locked_provider(provider_id)
     reason = (reason or "").strip()
     check({"reason": _text_error(reason, 3, 2000)})
+    before = _verification(profile)
     _decide(staff, profile, "rejected", reason)
     profile.verified_registration_number = None
+    audit.record(staff, "provider.reject", "provider", profile.user_id, before=before, after=_verification(profile),
+                 reason=reason, affected_user_id=profile.user_id)
     notifications.notify([profile.user_id], "provider_rejected", to=destinations.PROFILE, reason=reason)
     return profile
+
+
+def _verification(profile: ProviderProfile) -> dict:
+    """What a verification decision changes, for the audit log (the reason is the entry's own)."""
+    return {"verification_status": profile.verification_status,
+            "verified_registration_number": profile.verified_registration_number}
 
 
 def _decide(staff: User, profile: ProviderProfile, status: str, reason: str | None) -> None:

@@ -14,10 +14,13 @@ are free again after their lease (runners/ratings.LEASE, 20 s), for the next run
 or the sweep's: rated within about 35 s of the kill (tests/test_rating_jobs.py, tests/test_ratings.py;
 `make faults` measures it under load).
 """
+import uuid
+
 from extensions import db, get_redis
-from models import RatingMark
-from services import tasks
+from models import RatingMark, User
+from services import audit, tasks
 from services.after_commit import on_commit, transaction_local
+from services.errors import Forbidden
 
 MAX_ATTEMPTS = 3  # runs that took a provider's mark up and did not rate it, before it is left to the nightly run
 NUDGED = "witkey:ratings:nudged"  # the id of the run the last nudge queued
@@ -42,3 +45,14 @@ def nudge() -> None:
     if last and tasks.is_waiting(last.decode()):
         return
     redis.set(NUDGED, tasks.enqueue("recompute_dirty_ratings", result_ttl=60), ex=NUDGED_TTL)
+
+
+def request_full_recompute(staff: User) -> str:
+    """Staff ask for the nightly full recompute now: queued once this commits, recorded with who asked.
+    Returns the job's id (its progress: GET /api/v1/jobs/<id>)."""
+    if staff is None or not staff.is_admin:
+        raise Forbidden()
+    job_id = uuid.uuid4().hex
+    tasks.after_commit("recompute_all_ratings", job_id=job_id, meta={"started_by": staff.id}, job_timeout=3600)
+    audit.record(staff, "ratings.recompute", "ratings", None, after={"job_id": job_id})
+    return job_id

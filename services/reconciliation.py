@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from inspect import signature
 from math import ceil
+from uuid import uuid4
 
 import stripe
 from flask import current_app
@@ -32,7 +33,7 @@ from models.contract import HELD
 from models.payout import PayoutStatus
 from models.stripe import PaymentStatus, RefundStatus
 from models.types import utcnow
-from services import ledger, processor_fees, stripe_gateway, tasks
+from services import audit, ledger, processor_fees, stripe_gateway, tasks
 from services.errors import Forbidden, NotFound
 from services.pagination import Page, paginate
 
@@ -711,11 +712,16 @@ def run(*, settle: timedelta = SETTLE, since: datetime | None = None, trigger: s
     return record
 
 
-def enqueue_reconciliation(actor=None) -> str:
-    """Queue a run now (the finance page's button); the worker's job calls run() and commits."""
-    started_by = getattr(actor, "id", None)
-    return tasks.enqueue("reconcile_ledger", "finance_page", started_by, job_timeout=RUN_TIMEOUT,
-                         meta={"started_by": started_by}, description="reconcile the ledger (requested from /finance)")
+def request_run(staff) -> str:
+    """Queue a run once this transaction commits (the finance page's button), recorded with who asked;
+    the worker's job calls run() and commits. Returns the job's id."""
+    if staff is None or not staff.is_admin:
+        raise Forbidden()
+    job_id = uuid4().hex
+    tasks.after_commit("reconcile_ledger", "finance_page", staff.id, job_id=job_id, job_timeout=RUN_TIMEOUT,
+                       meta={"started_by": staff.id}, description="reconcile the ledger (requested from /finance)")
+    audit.record(staff, "reconciliation.request", "reconciliation_run", None, after={"job_id": job_id})
+    return job_id
 
 
 def window_start(value: date | datetime | None) -> datetime | None:
@@ -733,7 +739,11 @@ def run_by_staff(staff, *, since: date | datetime | None = None, settle_minutes:
         raise Forbidden()
     current_app.logger.info("reconciliation run by staff %s (since %s, settle %s min)", staff.id, since,
                             settle_minutes)
-    return run(settle=timedelta(minutes=settle_minutes), since=window_start(since), trigger="api", started_by=staff)
+    done = run(settle=timedelta(minutes=settle_minutes), since=window_start(since), trigger="api", started_by=staff)
+    audit.record(staff, "reconciliation.run", "reconciliation_run", done.id,
+                 after={"ok": done.ok, "differences": len(done.differences or []), "since": done.since,
+                        "settle_minutes": settle_minutes})
+    return done
 
 
 # --- reading -----------------------------------------------------------------------------------------

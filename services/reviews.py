@@ -21,7 +21,7 @@ from models import Contract, Review, ReviewReport, User
 from models.contract import FINISHED
 from models.review import SCORE_FIELDS
 from models.types import utcnow
-from services import destinations, notifications
+from services import audit, destinations, notifications
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -227,7 +227,14 @@ def hide(staff: User, review_id: int, reason: str) -> Review:
         raise Conflict(_l("This review is already hidden."), code="already_hidden")
     was_public = is_published(review)
     review.hidden_at, review.hidden_reason, review.hidden_by_id = utcnow(), reason, staff.id
-    reporters = {row.reporter_id for row in _close_reports(staff, review, "hidden", reason)}
+    closed = _close_reports(staff, review, "hidden", reason)
+    reporters = {row.reporter_id for row in closed}
+    audit.record(staff, "review.hide", "review", review.id,
+                 before={"hidden": False, "published": was_public, "open_reports": len(closed),
+                         "contract_id": review.contract_id},
+                 after={"hidden": True, "published": False, "open_reports": 0, "contract_id": review.contract_id},
+                 reason=reason,
+                 affected_user_id=review.author_id, other_user_id=review.subject_id)
     # Both parties learn why: the reviewed side only if the review had come out (staff's reason could
     # quote a blind review) and it has not just been told as a reporter.
     about = {"to": destinations.review(review.contract_id, review.id), "tender": review.contract.tender.title,
@@ -242,8 +249,13 @@ def hide(staff: User, review_id: int, reason: str) -> Review:
 def keep(staff: User, review_id: int, reason: str) -> Review:
     """Staff find nothing to hide in a reported review: its open reports are closed as "kept"."""
     review, reason = _decision(staff, review_id, reason)
-    if not _close_reports(staff, review, "kept", reason):
+    closed = _close_reports(staff, review, "kept", reason)
+    if not closed:
         raise Conflict(_l("This review has no open reports."), code="no_open_reports")
+    audit.record(staff, "review.keep", "review", review.id,
+                 before={"open_reports": len(closed), "contract_id": review.contract_id},
+                 after={"open_reports": 0, "contract_id": review.contract_id}, reason=reason,
+                 affected_user_id=review.author_id, other_user_id=review.subject_id)
     return review
 
 

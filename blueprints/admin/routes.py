@@ -1,14 +1,18 @@
-"""Staff pages: the provider verification queue and decisions."""
+"""Staff pages: the provider verification queue and decisions, deposits, and the staff audit log."""
+from datetime import date
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.admin.forms import DepositForm, RejectForm, VerifyForm
-from blueprints.web import perform, role_required
-from i18n import minor_units
+from blueprints.web import filter_args, perform, role_required
+from i18n import minor_units, select_timezone
 from models import User
 from models.profile import VERIFICATION_STATUSES
-from services import funding, ledger, profiles
+from services import audit, funding, ledger, profiles
+from services.errors import DomainError
+from texts import audit_log
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -79,3 +83,60 @@ def deposits():
     balances, totals = ledger.summary()
     return render_template("admin/deposits.html", form=form, balances=balances, totals=totals,
                            recent=ledger.recent_deposits(20)), 422 if form.is_submitted() else 200
+
+
+AUDIT_FILTERS = ("actor", "action", "subject_type", "subject_id", "affected", "date_from", "date_to", "q")
+
+
+def _day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name) or "")
+    except ValueError:
+        return None
+
+
+def audit_filters() -> audit.Filters:
+    """The log's filters from the query string; a value that is not one the page offers is ignored."""
+    args = request.args
+    actor = args.get("actor", "")
+    action, subject_type = args.get("action") or None, args.get("subject_type") or None
+    subject_id = args.get("subject_id", type=int)
+    return audit.Filters(
+        actor_id=int(actor) if actor.isdigit() and len(actor) <= 18 else None, command_line=actor == "cli",
+        action=action if action and len(action) <= 64 else None,
+        subject_type=subject_type if subject_type in audit.SUBJECT_TYPES else None,
+        subject_id=subject_id if subject_id is not None and 0 <= subject_id < 2**63 else None,
+        affected=(args.get("affected") or "").strip()[:254] or None, date_from=_day("date_from"),
+        date_to=_day("date_to"), text=args.get("q") or None, timezone=select_timezone())
+
+
+def subject_url(entry) -> str | None:
+    """The staff page of what an entry acted on, when there is one."""
+    kind, key, after = entry.subject_type, entry.subject_id, entry.after or {}
+    if key is None:
+        return None
+    if kind == "review" and after.get("contract_id"):
+        return url_for("contracts.detail", contract_id=after["contract_id"], _anchor=f"review-{key}")
+    if kind == "payout" and after.get("batch_id"):
+        return url_for("payouts.batch", batch_id=after["batch_id"])
+    pages = {"provider": ("admin.provider", "provider_id"), "dispute": ("disputes.detail", "dispute_id"),
+             "payout_batch": ("payouts.batch", "batch_id"), "chargeback": ("chargebacks.detail", "chargeback_id"),
+             "reconciliation_run": ("finance.run", "run_id")}
+    if kind in pages:
+        endpoint, name = pages[kind]
+        return url_for(endpoint, **{name: key})
+    return url_for("admin.deposits") if kind == "deposit" else None
+
+
+@bp.get("/audit")
+def audit_log_page():
+    """Everything staff did, newest first: who, when, what, on what, to whom, why, and what changed."""
+    filters = audit_filters()
+    try:
+        page, error = audit.search(filters, max(request.args.get("page", 1, type=int) or 1, 1), 50), None
+    except DomainError as exc:  # a filter out of range (an end before the start): say so, list nothing
+        page, error = None, " ".join(str(why) for why in exc.fields.values()) or str(exc.message)
+    return render_template("admin/audit.html", page=page, error=error, filters=filters,
+                           actor=request.args.get("actor", ""), staff=audit.staff_members(),
+                           actions=audit.known_actions(), subject_types=audit.SUBJECT_TYPES, text=audit_log,
+                           subject_url=subject_url, args=filter_args(*AUDIT_FILTERS)), 200 if error is None else 422

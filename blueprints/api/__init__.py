@@ -3,6 +3,7 @@
 from blueprints.api import (  # noqa: F401
     accounts,
     admin,
+    audit,
     bids,
     contracts,
     disputes,

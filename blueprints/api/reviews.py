@@ -6,7 +6,7 @@ from blueprints.api.routing import api_route, current_api_user
 from blueprints.api.schemas.jobs import JobStarted
 from blueprints.api.schemas.providers import ProviderListQuery, ProviderPage, RatingHistory, RatingPoint
 from blueprints.api.schemas.reviews import ReasonIn, ReplyIn, ReviewIn, ReviewList, ReviewOut
-from services import directory, profiles, reviews, tasks
+from services import directory, profiles, rating_jobs, reviews
 
 
 @api_route("/contracts/<int:contract_id>/reviews", "POST", summary="Review the other party, once", tag="Reviews",
@@ -76,5 +76,4 @@ def rating_history(provider_id: int):
 @api_route("/admin/ratings/recompute", "POST", summary="Recompute every provider's rating now", tag="Staff",
            response=JobStarted, status=202, roles=("admin",), errors=(403,))
 def recompute_all():
-    job_id = tasks.enqueue("recompute_all_ratings", meta={"started_by": current_api_user().id}, job_timeout=3600)
-    return JobStarted(job_id=job_id)
+    return JobStarted(job_id=rating_jobs.request_full_recompute(current_api_user()))

@@ -1,12 +1,12 @@
 """Staff finance pages: the money dashboard (and its figures as CSV) and the reconciliation results."""
 from babel.dates import format_skeleton
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from blueprints.web import ActionForm, role_required
+from blueprints.web import ActionForm, perform, role_required
 from i18n import major_units, money, select_timezone
 from i18n.labels import ACCOUNT_LABELS, MILESTONE_STATUS_LABELS
 from services import csv_export, finance, reconciliation
@@ -102,8 +102,8 @@ def run(run_id: int):
 @bp.post("/reconciliation/run")
 def run_now():
     if ActionForm().validate_on_submit():
-        reconciliation.enqueue_reconciliation(current_user)
-        flash(_("Reconciliation queued; its result appears here when it has run."), "success")
+        perform(lambda: reconciliation.request_run(current_user),  # queued once the request is on record
+                success=_("Reconciliation queued; its result appears here when it has run."))
     return redirect(url_for("finance.runs"))
 
 
