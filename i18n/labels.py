@@ -79,7 +79,7 @@ RECOVERY_STATE_LABELS = {
     "cancelled": _l("Cancelled: the chargeback was won"),
 }
 
-DISPUTE_REASON_LABELS = {
+PARTY_DISPUTE_REASON_LABELS = {  # what a party may open a dispute for (models.dispute.DISPUTE_REASONS)
     "not_delivered": _l("Not delivered"),
     "quality": _l("Quality below what was agreed"),
     "scope_change": _l("Scope change"),
@@ -87,6 +87,8 @@ DISPUTE_REASON_LABELS = {
     "unresponsive": _l("Unresponsive"),
     "other": _l("Other"),
 }
+# ... and what staff open one for (STAFF_DISPUTE_REASONS): every reason a dispute can show
+DISPUTE_REASON_LABELS = {**PARTY_DISPUTE_REASON_LABELS, "account_suspended": _l("Account suspended")}
 
 DISPUTE_STATUS_LABELS = {"open": _l("Open"), "resolved": _l("Decided"), "withdrawn": _l("Withdrawn")}
 
