@@ -71,7 +71,7 @@ def open_dispute(actor: User, milestone_id: int, reason: str, statement: str = "
         "statement": len(statement) > 5000 and _l("At most 5000 characters."),
         "evidence": escrow.links_error(links),
     })
-    dispute = _open(milestone, actor, reason, statement, links, files)
+    dispute = _open(milestone, actor, reason, statement, links=links, files=files)
     notifications.notify([_other_party(dispute, actor)], "dispute_opened", to=_link(dispute),
                          milestone=milestone.title)
     return dispute
@@ -85,13 +85,13 @@ def open_by_staff(staff: User, milestone_id: int, reason: str) -> Dispute:
         raise Forbidden(_l("Only platform staff open a dispute for the platform."))
     milestone = escrow.milestone_for(staff, milestone_id, lock=True)
     check({"reason": reason not in STAFF_DISPUTE_REASONS and _l("Choose one of the listed reasons.")})
-    dispute = _open(milestone, staff, reason, "", [], None)
+    dispute = _open(milestone, staff, reason, "", links=[], files=None)
     notifications.notify([milestone.contract.brand_id, milestone.contract.provider_id], "dispute_opened",
                          to=_link(dispute), milestone=milestone.title)
     return dispute
 
 
-def _open(milestone: Milestone, actor: User, reason: str, statement: str, links: list[str], files) -> Dispute:
+def _open(milestone: Milestone, actor: User, reason: str, statement: str, *, links: list[str], files) -> Dispute:
     if milestone.status not in DISPUTABLE:
         raise Conflict(_l("Only a funded, delivered or changes-requested milestone can be disputed."),
                        code="illegal_transition")

@@ -47,6 +47,24 @@ def standing(user_id: int) -> Suspension | None:
     return db.session.scalar(select(Suspension).where(Suspension.user_id == user_id, Suspension.lifted_at.is_(None)))
 
 
+def get(staff: User, suspension_id: int) -> Suspension:
+    _staff(staff)
+    suspension = db.session.get(Suspension, suspension_id)
+    if suspension is None:
+        raise NotFound()
+    return suspension
+
+
+def refuse_if_suspended(user: User) -> None:
+    """For a sign-in whose password (and code) was right: a suspended account is told why (403
+    `account_suspended`). Never called before the password is checked, so it reveals nothing to others."""
+    suspension = standing(user.id) if user.is_suspended else None
+    if suspension is not None:
+        raise Forbidden(_l("Your account is suspended since %(when)s (UTC): %(reason)s You may appeal once by "
+                           "signing in on the website.", when=suspension.suspended_at.strftime("%Y-%m-%d"),
+                           reason=suspension.reason), code="account_suspended")
+
+
 def history(user_id: int) -> list[Suspension]:
     """Every suspension of the account, newest first (for the staff account page)."""
     return list(db.session.scalars(select(Suspension).where(Suspension.user_id == user_id)
