@@ -43,7 +43,7 @@ class StaffReasonForm(FlaskForm):
 
 
 class AppealDecisionForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=[("uphold", _l("Uphold the suspension")),
-                                                   ("lift", _l("Lift the suspension"))],
+    decision = RadioField(_l("Decision"), choices=options([("uphold", _l("Uphold the suspension")),
+                                                           ("lift", _l("Lift the suspension"))]),
                           validators=[DataRequired()])
     reason = TextAreaField(_l("Reason (sent to the user)"), validators=[DataRequired(), REASON])
