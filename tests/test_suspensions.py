@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from models import ApiToken, Bid, Dispute, Notification, StaffAction, Tender, User, UserLogin
+from models import ApiToken, Bid, Dispute, Notification, StaffAction, Suspension, Tender, User, UserLogin
 from services import ledger
 from services.runners import mail as mail_runner
 from services.runners import payout_batch
@@ -157,7 +157,7 @@ def _appeal(client, email: str, text: str):
     return form_post(client, "/suspended", {"text": text})
 
 
-def test_one_appeal_decided_by_another_staff_member_who_can_lift_it(app, client, api, staff, make_user, smtp_mail):
+def test_one_appeal_decided_by_another_staff_member_who_can_lift_it(app, client, api, staff, *, make_user, smtp_mail):
     provider, second = make_user("provider"), api(make_user("admin"))
     with app.app_context():
         db.session.get(User, provider.id).locale = "en"  # mails follow the account's language
@@ -168,7 +168,6 @@ def test_one_appeal_decided_by_another_staff_member_who_can_lift_it(app, client,
     again = form_post(client, "/suspended", {"text": "A second appeal with another story entirely."})
     assert again.status_code == 422  # once only: the form is gone and nothing changes
     with app.app_context():
-        from models import Suspension
         assert db.session.get(Suspension, suspension_id).appeal_text.startswith("Those payments")
 
     queue = second.get("/admin/suspensions").json
@@ -196,7 +195,7 @@ def test_one_appeal_decided_by_another_staff_member_who_can_lift_it(app, client,
 
 
 def test_an_upheld_appeal_is_mailed_in_the_users_language_and_the_account_stays_suspended(
-        app, client, api, staff, make_user, smtp_mail):
+        app, client, api, staff, *, make_user, smtp_mail):
     brand = make_user("brand")
     with app.app_context():
         db.session.get(User, brand.id).locale = "zh_CN"
@@ -356,7 +355,6 @@ def test_staff_pages_find_suspend_and_queue_appeals(app, client, make_user, logi
     queue = browser.get("/admin/suspensions").get_data(as_text=True)
     assert "Lens Studio" in queue and "Please look again" in queue
     with app.app_context():
-        from models import Suspension
         suspension_id = db.session.scalar(select(Suspension.id))
     # The suspender is offered no decision form, and is refused if it posts one anyway.
     assert f"/admin/suspensions/{suspension_id}/decide" not in browser.get(page).get_data(as_text=True)
