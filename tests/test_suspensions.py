@@ -247,6 +247,9 @@ def test_funded_milestones_go_to_staff_disputes_that_settle_under_the_dispute_ru
     evidence = d.brand.post(f"/disputes/{first}/evidence", json={"note": "Work had not started yet."})
     assert evidence.status_code == 201, evidence.json  # the other side can
 
+    refused = d.brand.post(f"/milestones/{d.milestone_ids[3]}/fund")  # no new money towards a suspended provider
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "provider_suspended"
+
     r = d.staff.post(f"/disputes/{first}/resolve", json={"provider_amount": 40000, "reason": "Some work done."})
     assert r.status_code == 200, r.json
     commission = ledger.commission_of(40000, app.config["COMMISSION_BPS"])
