@@ -13,7 +13,7 @@ from services.runners import payout_batch
 from tests.support.factories import bid_payload, tender_payload
 from tests.support.ledger import balances
 from tests.support.payout_fixtures import payable_balance
-from tests.support.web import PASSWORD, csrf_token, finish_login, form_post, otp_for
+from tests.support.web import PASSWORD, csrf_token, finish_login, form_post, otp_for, signed_in
 
 REASON = "Repeated reports of off-platform payment requests, confirmed by staff."
 
@@ -366,3 +366,14 @@ def test_staff_pages_find_suspend_and_queue_appeals(app, client, make_user, logi
     assert refused.status_code == 422
     with app.app_context():
         assert db.session.get(Suspension, suspension_id).appeal_decided_at is None
+
+
+def test_staff_pages_are_for_staff_and_an_unknown_account_is_404(make_user, login, app):
+    brand = make_user("brand")
+    browser = login(brand)
+    assert browser.get("/admin/accounts").status_code == 403
+    assert browser.get("/admin/suspensions").status_code == 403
+    staff_browser = signed_in(app, make_user("admin").id)
+    assert staff_browser.get("/admin/accounts/999999").status_code == 404
+    assert staff_browser.get(f"/admin/accounts/{brand.id}").status_code == 200
+    assert staff_browser.get("/admin/suspensions").status_code == 200
