@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from extensions import db
 from models import ApiToken, Bid, Dispute, Notification, StaffAction, Suspension, Tender, User, UserLogin
-from services import ledger
+from models.types import utcnow
+from services import ledger, ratings_data
 from services.runners import mail as mail_runner
 from services.runners import payout_batch
 from tests.support.factories import bid_payload, tender_payload
@@ -377,3 +378,21 @@ def test_staff_pages_are_for_staff_and_an_unknown_account_is_404(make_user, logi
     assert staff_browser.get("/admin/accounts/999999").status_code == 404
     assert staff_browser.get(f"/admin/accounts/{brand.id}").status_code == 200
     assert staff_browser.get("/admin/suspensions").status_code == 200
+
+
+def test_a_settlement_staff_opened_is_not_a_lost_dispute_in_the_providers_rating(app, deal):
+    """The brand was suspended and staff refunded its escrow: the provider lost nothing by its own doing,
+    while a dispute the brand itself won still counts."""
+    d = deal(amounts=(50000, 50000, 50000))
+    d.deposit(100000)
+    d.fund(0), d.fund(1)
+    provider_id = d.provider.get("/me").json["id"]
+    party = d.brand.post(f"/milestones/{d.milestone_ids[1]}/disputes", json={"reason": "quality"}).json["id"]
+    d.staff.post(f"/disputes/{party}/resolve", json={"provider_amount": 0, "reason": "Nothing was delivered."})
+    assert suspend(d.staff, d.brand_id).status_code == 201
+    with app.app_context():
+        settlement = db.session.scalar(select(Dispute.id).where(Dispute.reason == "account_suspended"))
+    r = d.staff.post(f"/disputes/{settlement}/resolve", json={"provider_amount": 0, "reason": "Work not started."})
+    assert r.status_code == 200
+    with app.app_context():
+        assert ratings_data.gather(utcnow(), [provider_id])[provider_id].disputes_lost == 1
