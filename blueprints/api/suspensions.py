@@ -22,7 +22,7 @@ def _out(suspension) -> SuspensionOut:
 @api_route("/admin/users/<int:user_id>/suspension", "POST", summary="Suspend a brand or provider account",
            tag="Staff", body=SuspendIn, response=SuspensionOut, status=201, roles=STAFF,
            errors=(400, 403, 404, 409, 422))
-def suspend(user_id: int, body: SuspendIn):
+def suspend_account(user_id: int, body: SuspendIn):
     """Every login and API token of the account ends at once; the user is mailed the reason and may appeal
     once. Milestones with money in escrow go to the dispute queue (reason `account_suspended`); undecided
     tenders are cancelled and live bids withdrawn. A staff account: 409 `not_suspendable`; suspending
@@ -52,19 +52,19 @@ def lift_suspension(user_id: int, body: ReasonIn):
 
 @api_route("/admin/users/<int:user_id>/suspension/payout-hold", "POST", summary="Hold a suspended provider's payouts",
            tag="Staff", body=ReasonIn, response=SuspensionOut, roles=STAFF, errors=(400, 403, 404, 409, 422))
-def hold_payouts(user_id: int, body: ReasonIn):
+def hold_account_payouts(user_id: int, body: ReasonIn):
     return _out(suspensions.hold_payouts(current_api_user(), user_id, body.reason))
 
 
 @api_route("/admin/users/<int:user_id>/suspension/payout-hold", "DELETE", summary="Release held payouts",
            tag="Staff", body=ReasonIn, response=SuspensionOut, roles=STAFF, errors=(400, 403, 404, 409, 422))
-def release_payouts(user_id: int, body: ReasonIn):
+def release_account_payouts(user_id: int, body: ReasonIn):
     return _out(suspensions.release_payouts(current_api_user(), user_id, body.reason))
 
 
 @api_route("/admin/suspensions", summary="Suspensions with an appeal waiting, newest appeal first", tag="Staff",
            query=PageQuery, response=SuspensionPage, roles=STAFF, errors=(403, 422))
-def appeal_queue(query: PageQuery):
+def suspension_appeal_queue(query: PageQuery):
     page = suspensions.appeal_queue(current_api_user(), page=query.page, per_page=query.per_page)
     return SuspensionPage(items=[_out(s) for s in page.items], page=page.page, per_page=page.per_page,
                           total=page.total)
@@ -73,7 +73,7 @@ def appeal_queue(query: PageQuery):
 @api_route("/admin/suspensions/<int:suspension_id>/appeal-decision", "POST", summary="Decide a suspension's appeal",
            tag="Staff", body=AppealDecisionIn, response=SuspensionOut, roles=STAFF,
            errors=(400, 403, 404, 409, 422))
-def decide_appeal(suspension_id: int, body: AppealDecisionIn):
+def decide_suspension_appeal(suspension_id: int, body: AppealDecisionIn):
     """By a staff member other than the one who suspended (else 403 `same_staff`): `uphold` keeps the
     suspension, `lift` ends it; either way the user is mailed the reason. No open appeal: 409."""
     return _out(suspensions.decide_appeal(current_api_user(), suspension_id, body.decision, body.reason))
