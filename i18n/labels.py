@@ -79,7 +79,7 @@ RECOVERY_STATE_LABELS = {
     "cancelled": _l("Cancelled: the chargeback was won"),
 }
 
-DISPUTE_REASON_LABELS = {
+PARTY_DISPUTE_REASON_LABELS = {  # what a party may open a dispute for (models.dispute.DISPUTE_REASONS)
     "not_delivered": _l("Not delivered"),
     "quality": _l("Quality below what was agreed"),
     "scope_change": _l("Scope change"),
@@ -87,6 +87,8 @@ DISPUTE_REASON_LABELS = {
     "unresponsive": _l("Unresponsive"),
     "other": _l("Other"),
 }
+# ... and what staff open one for (STAFF_DISPUTE_REASONS): every reason a dispute can show
+DISPUTE_REASON_LABELS = {**PARTY_DISPUTE_REASON_LABELS, "account_suspended": _l("Account suspended")}
 
 DISPUTE_STATUS_LABELS = {"open": _l("Open"), "resolved": _l("Decided"), "withdrawn": _l("Withdrawn")}
 
@@ -235,6 +237,12 @@ STAFF_ACTION_LABELS = {
     "reconciliation.request": _l("Reconciliation queued"),
     "ratings.recompute": _l("Ratings recomputed"),
     "user.create_admin": _l("Staff account created"),
+    "user.suspend": _l("Account suspended"),
+    "user.unsuspend": _l("Suspension lifted"),
+    "user.appeal_uphold": _l("Appeal refused, suspension upheld"),
+    "user.appeal_lift": _l("Appeal granted, suspension lifted"),
+    "user.payout_hold": _l("Payouts held"),
+    "user.payout_release": _l("Payouts released"),
 }
 
 AUDIT_SUBJECT_LABELS = {
@@ -245,8 +253,9 @@ AUDIT_SUBJECT_LABELS = {
     "payout": _l("Payout"),
     "review": _l("Review"),
     "chargeback": _l("Chargeback"),
-    "reconciliation.run": _l("Reconciliation run now"),
+    "reconciliation_run": _l("Reconciliation run"),
     "ratings": _l("Ratings"),
+    "suspension": _l("Suspension"),
     "user": _l("Account"),
 }
 

@@ -16,6 +16,7 @@ from models.profile import BrandProfile, ProviderCategory, ProviderProfile, Show
 from models.reconciliation import ReconciliationRun
 from models.review import PartnerBadge, ProviderRating, Review, ReviewReport
 from models.stripe import StripePayment, StripeRefund
+from models.suspension import Suspension
 from models.tender import Tender, TenderKpi
 from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestion
 from models.user import ApiToken, RecoveryCode, User, UserLogin
@@ -30,5 +31,5 @@ __all__ = [
     "Milestone", "MilestoneDelivery", "MilestoneEvent", "Notification", "OutboxJob", "ProviderCategory",
     "ProviderProfile", "RatingMark",
     "ShowcaseCase", "StripePayment", "Tender", "TenderAddendum", "TenderInvitation", "TenderKpi", "TenderQuestion",
-    "OutgoingMail", "RecoveryCode", "StaffAction", "User", "UserLogin",
+    "OutgoingMail", "RecoveryCode", "StaffAction", "Suspension", "User", "UserLogin",
 ]

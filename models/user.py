@@ -34,6 +34,9 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[object | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Set while a suspension stands (models.suspension; services.suspensions keeps the two in step): the
+    # cheap check every login and token makes, without reading the suspensions table.
+    suspended_at: Mapped[object | None] = mapped_column(UTCDateTime())
 
     provider_profile = relationship("ProviderProfile", back_populates="user", uselist=False,
                                     foreign_keys="ProviderProfile.user_id")
@@ -58,8 +61,12 @@ class User(UserMixin, db.Model):
         return self.totp_enabled_at is not None
 
     @property
-    def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot log in
-        return self.active
+    def is_active(self) -> bool:  # Flask-Login: a deactivated or suspended account cannot log in
+        return self.active and self.suspended_at is None
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
     @property
     def is_brand(self) -> bool:

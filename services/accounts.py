@@ -336,6 +336,8 @@ def _digest(raw: str) -> str:
 
 def issue_token(user: User, name: str = "") -> tuple[str, ApiToken]:
     """A new API token; the raw value is returned once and never stored."""
+    if user.is_suspended:  # the token route answers 403 with the reason first; this is the last guard
+        raise Forbidden(code="account_suspended")
     name = (name or "").strip()[:100] or str(_l("API token"))
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name, token_hash=_digest(raw), prefix=raw[:10])
@@ -348,7 +350,7 @@ def user_for_token(raw: str) -> User | None:
     token = db.session.scalar(
         select(ApiToken).where(ApiToken.token_hash == _digest(raw or ""), ApiToken.revoked_at.is_(None))
     )
-    if token is None or not token.user.active:
+    if token is None or not token.user.is_active:  # suspension revokes tokens too; this is the last guard
         return None
     now = utcnow()
     # Record use at most once a minute: a busy integration should not write on every call. The write

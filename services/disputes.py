@@ -22,7 +22,7 @@ from models import (
     User,
 )
 from models.contract import DISPUTABLE, MilestoneStatus
-from models.dispute import DISPUTE_REASONS, DisputeStatus
+from models.dispute import DISPUTE_REASONS, STAFF_DISPUTE_REASONS, DisputeStatus
 from models.status import transition
 from models.stripe import PaymentStatus, RefundStatus
 from models.types import utcnow
@@ -71,6 +71,27 @@ def open_dispute(actor: User, milestone_id: int, reason: str, statement: str = "
         "statement": len(statement) > 5000 and _l("At most 5000 characters."),
         "evidence": escrow.links_error(links),
     })
+    dispute = _open(milestone, actor, reason, statement, links=links, files=files)
+    notifications.notify([_other_party(dispute, actor)], "dispute_opened", to=_link(dispute),
+                         milestone=milestone.title)
+    return dispute
+
+
+def open_by_staff(staff: User, milestone_id: int, reason: str) -> Dispute:
+    """Staff put a funded milestone before the dispute decision themselves, for a platform reason
+    (STAFF_DISPUTE_REASONS: a suspended account's money in escrow). It is then decided like any dispute;
+    both parties are told and may add evidence."""
+    if staff is None or not staff.is_admin:
+        raise Forbidden(_l("Only platform staff open a dispute for the platform."))
+    milestone = escrow.milestone_for(staff, milestone_id, lock=True)
+    check({"reason": reason not in STAFF_DISPUTE_REASONS and _l("Choose one of the listed reasons.")})
+    dispute = _open(milestone, staff, reason, "", links=[], files=None)
+    notifications.notify([milestone.contract.brand_id, milestone.contract.provider_id], "dispute_opened",
+                         to=_link(dispute), milestone=milestone.title)
+    return dispute
+
+
+def _open(milestone: Milestone, actor: User, reason: str, statement: str, *, links: list[str], files) -> Dispute:
     if milestone.status not in DISPUTABLE:
         raise Conflict(_l("Only a funded, delivered or changes-requested milestone can be disputed."),
                        code="illegal_transition")
@@ -86,8 +107,6 @@ def open_dispute(actor: User, milestone_id: int, reason: str, statement: str = "
                                                 files=_save_files(files, milestone.id)))
     _record(dispute, actor, "opened", reason=reason, previous_status=previous)
     db.session.flush()  # the partial unique index refuses a second open dispute here
-    notifications.notify([_other_party(dispute, actor)], "dispute_opened", to=_link(dispute),
-                         milestone=milestone.title)
     return dispute
 
 

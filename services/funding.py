@@ -44,6 +44,9 @@ def fund(actor: User, milestone_id: int, via: LedgerBackend | StripeBackend | No
     require_verified_email(actor)
     if milestone.status != MilestoneStatus.PENDING:
         raise Conflict(_l("This milestone is already funded or closed."), code="illegal_transition")
+    if milestone.contract.provider.is_suspended:  # it could not deliver: the money would only wait in escrow
+        raise Conflict(_l("The provider's account is suspended: no milestone of this contract can be funded "
+                          "until the suspension is lifted."), code="provider_suspended")
     return (via or backend()).fund(actor, milestone)
 
 

@@ -30,6 +30,7 @@ from i18n import major_units
 from models import LedgerAccount, LedgerEntry, LedgerPosting, Payout, PayoutAccount, PayoutBatch, User
 from models.payout import BatchStatus, PayoutStatus
 from models.status import transition
+from models.suspension import payouts_held
 from models.types import utcnow
 from services import audit, csv_export, destinations, ledger, notifications, tasks
 from services.errors import Conflict, Forbidden, NotFound, check
@@ -161,8 +162,10 @@ def _due_payouts(batch: PayoutBatch, lo: int, hi: int):
                    literal(utcnow(), payouts.c.created_at.type))
             .select_from(due).join(dest, dest.c.provider_id == due.c.user_id)
             .join(users, users.c.id == due.c.user_id)
-            # a provider who has not verified its e-mail address is not paid: its payable waits
-            .where(due.c.amount >= batch.min_amount, ready, users.c.email_verified_at.is_not(None)))
+            # a provider who has not verified its e-mail address is not paid: its payable waits; so does one
+            # whose payouts staff held on suspending it (a suspension alone does not stop earned money)
+            .where(due.c.amount >= batch.min_amount, ready, users.c.email_verified_at.is_not(None),
+                   ~payouts_held(users.c.id)))
 
 
 def due_in_chunk(batch: PayoutBatch, lo: int, hi: int, provider_ids) -> dict[tuple[int, str], int]:

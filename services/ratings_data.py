@@ -57,7 +57,7 @@ from models import (
     Review,
 )
 from models.contract import FINISHED, ContractStatus, MilestoneStatus
-from models.dispute import DisputeStatus
+from models.dispute import STAFF_DISPUTE_REASONS, DisputeStatus
 from models.review import RatingRun
 from models.types import UTCDateTime
 from services import locking, ratings
@@ -155,7 +155,9 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
     yield (scoped(select(Contract.provider_id, func.count(Dispute.id))
                   .join(Milestone, Milestone.contract_id == Contract.id)
                   .join(Dispute, Dispute.milestone_id == Milestone.id)
-                  .where(Dispute.status == DisputeStatus.RESOLVED, Dispute.provider_amount * 2 < Milestone.amount)
+                  # a dispute staff opened to settle a suspended account's escrow is nobody's complaint
+                  .where(Dispute.status == DisputeStatus.RESOLVED, Dispute.provider_amount * 2 < Milestone.amount,
+                         Dispute.reason.not_in(STAFF_DISPUTE_REASONS))
                   .group_by(Contract.provider_id), Contract.provider_id), ("disputes_lost",))
 
     # Per provider and brand, one pass over the contracts: how many ended which way, how many were

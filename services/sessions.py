@@ -5,7 +5,8 @@ exists and is younger than the remember cookie's lifetime.
 
 - logging out deletes this login's row: a copy of its session or remember cookie is refused after;
 - a password change deletes every other login (a reset every login), as does "sign out everywhere";
-- a deactivated account is refused whatever its rows (models.User.is_active);
+- a deactivated or suspended account is refused whatever its rows (models.User.is_active), and a
+  suspension ends every login at once (services.suspensions calls `end_all`);
 - the owner sees each login (browser, address, created, last use) on the account page and can end any
   one of them (`end_one`). Last use is recorded cheaply: `touch` writes only when the stored time is
   older than LOGIN_TOUCH_INTERVAL (5 minutes), so a busy browser costs one UPDATE per interval, never
@@ -21,7 +22,7 @@ from sqlalchemy import delete, select, update
 from extensions import db
 from models import User, UserLogin
 from models.types import utcnow
-from services.errors import NotFound
+from services.errors import Forbidden, NotFound
 
 
 def _digest(raw: str) -> str:
@@ -34,6 +35,8 @@ def _lifetime():
 
 def start(user: User) -> str:
     """A new login for `user`; its token is kept on the object for Flask-Login's `get_id()`."""
+    if user.is_suspended:  # the sign-in pages show the reason instead; this is the last guard
+        raise Forbidden(code="account_suspended")
     raw = secrets.token_urlsafe(32)
     now = utcnow()
     # The user's expired logins go now: nobody else deletes them, and this is when there is one more.
@@ -56,7 +59,7 @@ def resolve(alternative_id: str) -> User | None:
     if login is None or login.user_id != int(user_id) or login.created_at < utcnow() - _lifetime():
         return None
     user = db.session.get(User, login.user_id)
-    if user is None or not user.active:
+    if user is None or not user.is_active:
         return None
     user.login_token = raw
     user.login_id, user.login_last_used_at = login.id, login.last_used_at

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.fields import MONEY, FiniteDecimalField
@@ -24,3 +24,26 @@ class DepositForm(FlaskForm):
     currency = SelectField(_l("Currency"), choices=options((c, c) for c in CURRENCIES), default="CNY")
     reference = StringField(_l("Bank reference"), validators=[DataRequired(), Length(max=100)],
                             description=_l("As on the bank statement; a transfer can be recorded only once."))
+
+
+REASON = Length(min=10, max=2000)
+
+
+class SuspendForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (shown to the user)"), validators=[DataRequired(), REASON])
+    hold_payouts = BooleanField(_l("Also hold payouts of the provider's earnings"))
+    hold_reason = TextAreaField(_l("Why payouts are held (optional: else the reason above)"),
+                                validators=[Optional(), REASON])
+
+
+class StaffReasonForm(FlaskForm):
+    """Lifting a suspension, holding or releasing payouts: each with its reason, for the audit log."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), REASON])
+
+
+class AppealDecisionForm(FlaskForm):
+    decision = RadioField(_l("Decision"), choices=options([("uphold", _l("Uphold the suspension")),
+                                                           ("lift", _l("Lift the suspension"))]),
+                          validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason (sent to the user)"), validators=[DataRequired(), REASON])

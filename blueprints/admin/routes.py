@@ -125,6 +125,8 @@ def subject_url(entry) -> str | None:
     if kind in pages:
         endpoint, name = pages[kind]
         return url_for(endpoint, **{name: key})
+    if kind == "user" or (kind == "suspension" and entry.affected_user_id):
+        return url_for("admin.account", user_id=key if kind == "user" else entry.affected_user_id)
     return url_for("admin.deposits") if kind == "deposit" else None
 
 

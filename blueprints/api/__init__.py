@@ -14,6 +14,7 @@ from blueprints.api import (  # noqa: F401
     payouts,
     providers,
     reviews,
+    suspensions,
     tender_board,
     tenders,
 )

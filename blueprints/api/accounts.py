@@ -14,7 +14,7 @@ from blueprints.api.schemas.accounts import (
     VerifyEmailIn,
     VerifyEmailOut,
 )
-from services import accounts, ledger, mail, two_factor
+from services import accounts, ledger, mail, suspensions, two_factor
 from services.errors import Unauthorized
 
 
@@ -55,6 +55,7 @@ def create_token(body: TokenIn):
         limits.sign_in_failed()
         raise Unauthorized(code="invalid_credentials")
     two_factor.check_token_sign_in(user, body.otp)
+    suspensions.refuse_if_suspended(user)  # 403 `account_suspended`, with the reason: only after the password
     raw, _token = accounts.issue_token(user, body.name or "")
     return TokenOut(token=raw, user=user_out(user))
 

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from i18n.labels import ROLE_LABELS, options
@@ -37,3 +37,9 @@ class ResetPasswordForm(FlaskForm):
 class LoginCodeForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)],
                        description=_l("The 6-digit code from your authenticator app, or one of your recovery codes."))
+
+
+class AppealForm(FlaskForm):
+    text = TextAreaField(_l("Your appeal"), validators=[DataRequired(), Length(min=10, max=2000)],
+                         description=_l("Why the suspension should be lifted (10 to 2000 characters). You can "
+                                        "appeal once."))

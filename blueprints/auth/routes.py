@@ -19,12 +19,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints import limits
-from blueprints.auth.forms import ForgotPasswordForm, LoginCodeForm, LoginForm, RegisterForm, ResetPasswordForm
+from blueprints.auth.forms import (
+    AppealForm,
+    ForgotPasswordForm,
+    LoginCodeForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from blueprints.limits import register_limits, sign_in_limits
 from blueprints.web import ActionForm, local_path, show_errors
 from extensions import db, limiter
 from models import User
-from services import accounts, mail, sessions, two_factor
+from services import accounts, mail, sessions, suspensions, two_factor
 from services.errors import Conflict, DomainError
 
 bp = Blueprint("auth", __name__)
@@ -72,14 +79,16 @@ def login():
         if user is None:
             limits.sign_in_failed()
         elif user.totp_enabled:
-            db.session.commit()  # a password rehash; the login itself waits for the code
+            db.session.commit()  # a password rehash; the login itself waits for the code (and a suspension too)
             # The second step: the password is right, the login starts once a code is (_PENDING_SECONDS to enter it).
             session[_PENDING] = {"u": user.id, "remember": bool(form.remember.data), "at": int(time.time()),
                                  "next": _safe_next(url_for("main.index"))}
             return redirect(url_for("auth.login_code"))
-        else:
+        elif not user.is_suspended:
             sessions.start(user)
         db.session.commit()  # the login's row, and a password rehash if the hashing parameters were raised
+        if user is not None and user.is_suspended:
+            return _show_suspension(user)
         if user is None:
             form.password.errors.append(_("Wrong e-mail or password."))
         else:
@@ -116,15 +125,65 @@ def login_code():
     form = LoginCodeForm()
     if form.validate_on_submit():
         accepted = two_factor.verify(user, form.code.data)
-        if accepted:
+        if accepted and not user.is_suspended:
             sessions.start(user)
         db.session.commit()  # the accepted time step or used recovery code, and the login's row
+        if accepted and user.is_suspended:
+            session.pop(_PENDING, None)
+            return _show_suspension(user)
         if accepted:
             session.pop(_PENDING, None)
             login_user(user, remember=pending.get("remember", False))
             return redirect(local_path(pending.get("next"), url_for("main.index")))
         form.code.errors.append(_("That code is not right or was used already."))
     return render_template("auth/login_code.html", form=form), 422 if form.is_submitted() else 200
+
+
+# --- a suspended account: the reason, and the one appeal ------------------------------------------------
+
+# Signing in to a suspended account with the right password (and code) shows why it is suspended and takes
+# the one appeal, but gives no login: no `user_logins` row, no Flask-Login identity. This flag in the signed
+# session cookie names the account for _NOTICE_SECONDS, like the pending second factor above; only the
+# `suspended` view reads it, so whoever holds it can read their reason and appeal, and do nothing else.
+_NOTICE = "suspension_notice"
+_NOTICE_SECONDS = 1800
+
+
+def _show_suspension(user: User):
+    session[_NOTICE] = {"u": user.id, "at": int(time.time())}
+    return redirect(url_for("auth.suspended"))
+
+
+@bp.route("/suspended", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def suspended():
+    """What a suspended account's owner sees after signing in: the reason, the date, and the appeal form
+    (once; afterwards where the appeal stands)."""
+    notice = session.get(_NOTICE)
+    if not isinstance(notice, dict) or time.time() - notice.get("at", 0) > _NOTICE_SECONDS:
+        session.pop(_NOTICE, None)
+        return redirect(url_for("auth.login"))
+    suspension = suspensions.standing(notice.get("u"))
+    if suspension is None:  # lifted meanwhile: signing in works again
+        session.pop(_NOTICE, None)
+        flash(_("Your account works again: log in."), "success")
+        return redirect(url_for("auth.login"))
+    form = AppealForm()
+    if suspension.appealed_at is None and form.validate_on_submit():
+        try:
+            suspensions.appeal(suspension.user_id, suspension.id, form.text.data)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            flash(_("Your appeal is sent. A staff member other than the one who suspended you decides it; "
+                    "you will be told by e-mail."), "success")
+            return redirect(url_for("auth.suspended"))
+    response = make_response(render_template("auth/suspended.html", suspension=suspension, form=form),
+                             422 if form.is_submitted() else 200)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/logout")

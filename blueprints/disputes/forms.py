@@ -5,11 +5,11 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from blueprints.fields import MONEY, FiniteDecimalField
-from i18n.labels import ADJUSTMENT_DIRECTION_LABELS, DISPUTE_REASON_LABELS, choices, options
+from i18n.labels import ADJUSTMENT_DIRECTION_LABELS, PARTY_DISPUTE_REASON_LABELS, choices, options
 
 
 class DisputeForm(FlaskForm):
-    reason = SelectField(_l("Reason"), choices=choices(DISPUTE_REASON_LABELS))
+    reason = SelectField(_l("Reason"), choices=choices(PARTY_DISPUTE_REASON_LABELS))
     statement = TextAreaField(_l("What happened"), validators=[Optional(), Length(max=5000)])
     links = TextAreaField(_l("Links (one per line)"), validators=[Optional(), Length(max=5500)])
     files = MultipleFileField(_l("Files"))

@@ -7,6 +7,7 @@ from blueprints.disputes.forms import AdjustmentForm, DisputeForm, EvidenceForm,
 from blueprints.downloads import send_one_of
 from blueprints.web import ActionForm, filter_args, perform, role_required, submitted
 from i18n import minor_units
+from models.dispute import ALL_DISPUTE_REASONS
 from services import disputes, escrow, kpis
 
 bp = Blueprint("disputes", __name__, url_prefix="/disputes")
@@ -114,7 +115,7 @@ def queue():
     reason = request.args.get("reason") or None
     overdue = request.args.get("overdue") == "1"
     page = disputes.queue(status=status if status in ("open", "resolved", "withdrawn") else "open",
-                          reason=reason if reason in disputes.DISPUTE_REASONS else None, overdue=overdue,
+                          reason=reason if reason in ALL_DISPUTE_REASONS else None, overdue=overdue,
                           page=max(request.args.get("page", 1, type=int) or 1, 1))
     return render_template("disputes/queue.html", page=page, status=status, reason=reason, overdue=overdue,
                            response_state=disputes.response_state,

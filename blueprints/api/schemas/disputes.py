@@ -6,11 +6,12 @@ from pydantic import BaseModel, Field
 
 from blueprints.api.schemas.common import Amount, Out, PageQuery
 
-DisputeReason = Literal["not_delivered", "quality", "scope_change", "late", "unresponsive", "other"]
+PartyReason = Literal["not_delivered", "quality", "scope_change", "late", "unresponsive", "other"]
+DisputeReason = Literal[PartyReason, "account_suspended"]  # staff open disputes for a suspended account
 
 
 class DisputeIn(BaseModel):
-    reason: DisputeReason
+    reason: PartyReason
     statement: str = Field("", max_length=5000)
     evidence: list[str] = Field([], max_length=10, description="links")
 
