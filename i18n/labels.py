@@ -96,6 +96,8 @@ KPI_DIRECTION_SHORT = {"at_least": "≥", "at_most": "≤"}
 ADJUSTMENT_DIRECTION_LABELS = {"to_brand": _l("from the provider to the brand"),
                                "to_provider": _l("from the brand to the provider")}
 
+CORRECTION_STATUS_LABELS = {"pending": _l("Awaiting approval"), "applied": _l("Applied"), "rejected": _l("Rejected")}
+
 DISPUTE_ACTION_LABELS = {"opened": _l("Opened"), "evidence": _l("Evidence added"), "withdrawn": _l("Withdrawn"),
                          "resolved": _l("Decided"), "adjusted": _l("Correction posted")}
 
