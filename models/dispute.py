@@ -157,3 +157,11 @@ class DisputeCorrection(db.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == CorrectionStatus.PENDING
+
+    @property
+    def is_applied(self) -> bool:
+        return self.status == CorrectionStatus.APPLIED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == CorrectionStatus.REJECTED

@@ -463,7 +463,7 @@ def correction_actions(fix: DisputeCorrection, user: User | None) -> frozenset[s
 
 def corrections_seen_by(dispute: Dispute, viewer: User) -> list[DisputeCorrection]:
     """Staff see every correction (waiting, applied, rejected); the parties see those applied."""
-    return [c for c in dispute.corrections if viewer.is_admin or c.status == CorrectionStatus.APPLIED]
+    return [c for c in dispute.corrections if viewer.is_admin or c.is_applied]
 
 
 def pending_corrections(*, page: int = 1, per_page: int = 20) -> Page:
