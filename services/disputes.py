@@ -119,12 +119,13 @@ def _close(dispute: Dispute, status: DisputeStatus) -> None:
 def allowed_actions(dispute: Dispute, user: User | None) -> frozenset[str]:
     """What `user` may do on the dispute's page now: while it is open, the parties add evidence
     ("evidence") and its opener withdraws it ("withdraw"), and staff decide it ("decide"); once
-    decided, staff correct it ("adjust")."""
+    decided, staff correct it ("adjust") unless a proposed correction waits for approval."""
     if user is None or not getattr(user, "is_authenticated", False):
         return frozenset()
     if user.is_admin:
-        return frozenset({"decide"} if dispute.status == DisputeStatus.OPEN
-                         else {"adjust"} if dispute.status == DisputeStatus.RESOLVED else ())
+        if dispute.status == DisputeStatus.RESOLVED:
+            return frozenset(() if any(c.is_pending for c in dispute.corrections) else {"adjust"})
+        return frozenset({"decide"} if dispute.status == DisputeStatus.OPEN else ())
     if dispute.status != DisputeStatus.OPEN:
         return frozenset()
     return frozenset({"evidence", "withdraw"} if user.id == dispute.opened_by_id else {"evidence"})

@@ -10,6 +10,7 @@ from extensions import db
 from models import DisputeCorrection, StaffAction, User
 from services import ledger
 from tests.support.ledger import balances, postings
+from tests.support.pages import assert_labels_point_at_inputs
 from tests.support.web import csrf_token, form_post, signed_in
 
 
@@ -203,6 +204,7 @@ def test_staff_propose_and_approve_through_the_pages(decided, app):
     html = r.get_data(as_text=True)
     assert "Another staff member must approve it" in html and 'data-testid="own-proposal"' in html
     assert 'data-testid="approve-correction"' not in html  # no approve button for its proposer
+    assert f'action="{d.path}/adjust"' not in html  # nor another correction while this one waits
     with app.app_context():
         correction_id = db.session.scalar(select(DisputeCorrection.id))
     queue = approver.get("/disputes/corrections", headers=en).get_data(as_text=True)
@@ -223,6 +225,7 @@ def test_staff_propose_and_approve_through_the_pages(decided, app):
     people = _people(html)
     assert staff_email in people and second_email in people and "approved by" in people
     assert "No correction is waiting" in approver.get("/disputes/corrections", headers=en).get_data(as_text=True)
+    assert f'action="{d.path}/adjust"' in html  # corrections are open again
     with app.app_context():
         provider_id = db.session.get(DisputeCorrection, correction_id).dispute.milestone.contract.provider_id
     party = signed_in(app, provider_id).get(d.path, headers=en).get_data(as_text=True)
@@ -238,8 +241,9 @@ def test_staff_reject_through_the_pages(decided, app):
     with app.app_context():
         correction_id = db.session.scalar(select(DisputeCorrection.id))
     approver, en = signed_in(app, d.second_id), {"Accept-Language": "en"}
-    r = form_post(approver, f"{d.path}/corrections/{correction_id}/reject", {"reason": "<b>No proof</b> of it."},
-                  page=d.path, follow_redirects=True, headers=en)
+    assert_labels_point_at_inputs(approver.get(d.path, headers=en).get_data(as_text=True))  # two forms, one page
+    r = form_post(approver, f"{d.path}/corrections/{correction_id}/reject",
+                  {"rejection_reason": "<b>No proof</b> of it."}, page=d.path, follow_redirects=True, headers=en)
     html = r.get_data(as_text=True)
     assert "Correction rejected. No money moved." in html
     assert "&lt;b&gt;No proof&lt;/b&gt; of it." in html and "<b>No proof" not in html

@@ -36,4 +36,4 @@ class AdjustmentForm(FlaskForm):
 
 
 class CorrectionRejectForm(FlaskForm):
-    reason = TextAreaField(_l("Why reject it"), validators=[Optional(), Length(max=5000)])
+    rejection_reason = TextAreaField(_l("Why reject it"), validators=[Optional(), Length(max=5000)])

@@ -124,7 +124,8 @@ def approve_correction(dispute_id: int, correction_id: int):
 def reject_correction(dispute_id: int, correction_id: int):
     form = CorrectionRejectForm()
     if submitted(form):
-        perform(lambda: disputes.reject_correction(current_user, dispute_id, correction_id, form.reason.data or ""),
+        perform(lambda: disputes.reject_correction(current_user, dispute_id, correction_id,
+                                                         form.rejection_reason.data or ""),
                 success=_("Correction rejected. No money moved."))
     return _to_corrections(dispute_id)
 
