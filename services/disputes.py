@@ -17,6 +17,7 @@ from models import (
     DisputeEvent,
     DisputeEvidence,
     EvidenceFile,
+    LedgerAccount,
     Milestone,
     StripePayment,
     StripeRefund,
@@ -290,14 +291,12 @@ def _require_decided(dispute: Dispute) -> None:
 class _Plan:
     """A correction checked against the dispute's bounds now: what moves, between which accounts."""
 
-    amount: int
-    direction: str
     share: int  # the provider's share before it
     moved: Correction
     card: StripePayment | None  # set when money goes back to the brand's card
-    payable: object  # the provider's payable account
-    brand: object  # the brand's wallet, or Stripe clearing for a card
-    paying: object  # the account money leaves
+    payable: LedgerAccount  # the provider's payable
+    brand: LedgerAccount  # the brand's wallet, or Stripe clearing for a card
+    paying: LedgerAccount  # the account the money leaves
     pays: int
 
 
@@ -328,8 +327,7 @@ def _plan(dispute: Dispute, amount: int, direction: str) -> _Plan:
     paying, pays = (payable, -moved.provider) if direction == "to_brand" else (brand, -moved.brand)
     if ledger.balance(paying) < pays:
         raise Conflict(_l("The paying account does not hold that much."), code="insufficient_funds")
-    return _Plan(amount=amount, direction=direction, share=share, moved=moved, card=card, payable=payable,
-                 brand=brand, paying=paying, pays=pays)
+    return _Plan(share=share, moved=moved, card=card, payable=payable, brand=brand, paying=paying, pays=pays)
 
 
 def _apply(staff: User, dispute: Dispute, fix: DisputeCorrection) -> _Plan:
@@ -397,15 +395,14 @@ def adjust(staff: User, dispute_id: int, amount: int, direction: str, reason: st
                        code="correction_pending")
     fix = DisputeCorrection(amount=amount, direction=direction, reason=reason, proposed_by_id=staff.id,
                             proposed_at=utcnow(), status=CorrectionStatus.PENDING.value)
-    if amount > approval_threshold():
-        plan = _plan(dispute, amount, direction)  # an impossible proposal is refused at once
-        dispute.corrections.append(fix)
-        db.session.flush()  # its id; the partial unique index refuses a second pending one here
-        _audit(staff, "dispute.correction_propose", fix, before={"provider_share": plan.share},
-               after={"status": fix.status, "provider_share": plan.moved.share_after}, reason=reason)
-        return fix
+    waits = amount > approval_threshold()
+    proposed = _plan(dispute, amount, direction) if waits else None  # an impossible proposal is refused now
     dispute.corrections.append(fix)
-    db.session.flush()
+    db.session.flush()  # its id, for the records; the partial unique index backs the one-pending rule
+    if proposed is not None:
+        _audit(staff, "dispute.correction_propose", fix, before={"provider_share": proposed.share},
+               after={"status": fix.status, "provider_share": proposed.moved.share_after}, reason=reason)
+        return fix
     plan = _apply(staff, dispute, fix)
     _audit(staff, "dispute.correct", fix, before={"provider_share": plan.share},
            after={"status": fix.status, "provider_share": plan.moved.share_after, "posting": fix.posting.key},
