@@ -20,9 +20,9 @@ def _int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
 
 
-def _count(name: str) -> int:
-    """A non-negative whole number (0 when unset), e.g. how many proxies set a forwarded header."""
-    value = _int(name, 0)
+def _count(name: str, default: int = 0) -> int:
+    """A non-negative whole number, e.g. how many proxies set a forwarded header (0 when unset)."""
+    value = _int(name, default)
     if value < 0:
         raise RuntimeError(f"{name} must be 0 or more, got {value}")
     return value
@@ -78,6 +78,9 @@ class Config:
         self.STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
         self.COMMISSION_BPS = _int("COMMISSION_BPS", 1000)
         self.AUTO_RELEASE_DAYS = _int("AUTO_RELEASE_DAYS", 14)
+        # Four eyes: a staff correction of a decided dispute above this amount (minor units; default
+        # ¥1,000.00) waits for a second staff member's approval; one at or below it applies at once.
+        self.CORRECTION_APPROVAL_THRESHOLD = _count("CORRECTION_APPROVAL_THRESHOLD", 100000)
         # Settlement: money released at least PAYOUT_HOLD_DAYS ago is paid out once it reaches
         # PAYOUT_MIN (minor units), by a batch on the PAYOUT_CRON schedule (UTC; default Monday 02:00).
         self.PAYOUT_HOLD_DAYS = _int("PAYOUT_HOLD_DAYS", 7)

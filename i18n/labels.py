@@ -98,6 +98,8 @@ KPI_DIRECTION_SHORT = {"at_least": "≥", "at_most": "≤"}
 ADJUSTMENT_DIRECTION_LABELS = {"to_brand": _l("from the provider to the brand"),
                                "to_provider": _l("from the brand to the provider")}
 
+CORRECTION_STATUS_LABELS = {"pending": _l("Awaiting approval"), "applied": _l("Applied"), "rejected": _l("Rejected")}
+
 DISPUTE_ACTION_LABELS = {"opened": _l("Opened"), "evidence": _l("Evidence added"), "withdrawn": _l("Withdrawn"),
                          "resolved": _l("Decided"), "adjusted": _l("Correction posted")}
 
@@ -243,6 +245,10 @@ STAFF_ACTION_LABELS = {
     "user.appeal_lift": _l("Appeal granted, suspension lifted"),
     "user.payout_hold": _l("Payouts held"),
     "user.payout_release": _l("Payouts released"),
+    "dispute.correct": _l("Decision corrected"),
+    "dispute.correction_propose": _l("Correction proposed"),
+    "dispute.correction_approve": _l("Correction approved and applied"),
+    "dispute.correction_reject": _l("Correction rejected"),
 }
 
 AUDIT_SUBJECT_LABELS = {
@@ -294,6 +300,16 @@ AUDIT_FIELD_LABELS = {
     "email": _l("E-mail"),
     "display_name": _l("Name"),
     "role": _l("Role"),
+    "provider_share": _l("Provider's share"),
+    "direction": _l("Direction"),
+    "correction_id": _l("Correction"),
+    "posting": _l("Posting"),
+    "proposed_by": _l("Proposed by"),
+    "suspended": _l("Suspended"),
+    "suspension_id": _l("Suspension"),
+    "appeal": _l("Appeal"),
+    "payouts_held": _l("Payouts held"),
+    "logins_ended": _l("Logins ended"),
 }
 
 

@@ -3,7 +3,7 @@ from models.audit import StaffAction
 from models.bid import Bid, BidAttachment, BidMilestone, BidRevision, BidScore, EvaluationSlot
 from models.chargeback import Chargeback, ChargebackEvent
 from models.contract import Contract, Milestone
-from models.dispute import Dispute, DisputeEvent, DisputeEvidence, EvidenceFile
+from models.dispute import Dispute, DisputeCorrection, DisputeEvent, DisputeEvidence, EvidenceFile
 from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, MilestoneEvent
 from models.installation import Installation
 from models.kpi import KpiResult
@@ -24,7 +24,7 @@ from models.user import ApiToken, RecoveryCode, User, UserLogin
 __all__ = [
     "Chargeback", "ChargebackEvent", "KpiResult", "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
     "Payout", "PayoutAccount", "PayoutBatch", "ReconciliationRun",
-    "Dispute", "DisputeEvent", "DisputeEvidence", "EvidenceFile", "StripeRefund",
+    "Dispute", "DisputeCorrection", "DisputeEvent", "DisputeEvidence", "EvidenceFile", "StripeRefund",
     "ApiToken", "Bid", "BidAttachment", "BidMilestone", "BidRevision", "BidScore", "BrandProfile", "Contract",
     "DeliveryFile", "EvaluationSlot", "IdempotentRequest", "Installation",
     "LedgerAccount", "LedgerEntry", "LedgerPosting",

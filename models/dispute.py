@@ -1,7 +1,7 @@
 """Disputes over a milestone: evidence from both sides, staff decision, and the audit trail."""
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
@@ -60,6 +60,8 @@ class Dispute(db.Model):
     opened_by = relationship("User", foreign_keys=[opened_by_id])
     evidence = relationship("DisputeEvidence", order_by="DisputeEvidence.id", cascade="all, delete-orphan")
     events = relationship("DisputeEvent", order_by="DisputeEvent.id", cascade="all, delete-orphan")
+    corrections = relationship("DisputeCorrection", order_by="DisputeCorrection.id", cascade="all, delete-orphan",
+                               back_populates="dispute")
 
     @property
     def is_open(self) -> bool:
@@ -105,3 +107,65 @@ class DisputeEvent(db.Model):
 
     actor = relationship("User")
 
+
+
+class CorrectionStatus(StrEnum):
+    PENDING = "pending"  # proposed above the approval threshold: waits for a second staff member
+    APPLIED = "applied"  # the money moved (at once below the threshold, or on approval)
+    REJECTED = "rejected"  # refused by staff; nothing moved
+
+
+# pending → applied or rejected, once; a correction applied at once is created applied.
+CORRECTION_TRANSITIONS = {
+    CorrectionStatus.PENDING: {CorrectionStatus.APPLIED, CorrectionStatus.REJECTED},
+    CorrectionStatus.APPLIED: set(),
+    CorrectionStatus.REJECTED: set(),
+}
+CORRECTION_DIRECTIONS = ("to_brand", "to_provider")
+
+
+class DisputeCorrection(db.Model):
+    """A staff correction of a decided dispute: who proposed it and who approved (or rejected) it, and
+    the ledger posting it produced. Above CORRECTION_APPROVAL_THRESHOLD it waits, pending, for a
+    second staff member (four eyes); at or below it, proposer and approver are the same person."""
+
+    __tablename__ = "dispute_corrections"
+    __table_args__ = (
+        # At most one proposal waits per dispute, so approvals never race each other for the same share.
+        Index("uq_dispute_corrections_pending", "dispute_id", unique=True,
+              sqlite_where=db.text("status = 'pending'"), postgresql_where=db.text("status = 'pending'")),
+        status_check(CorrectionStatus),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("direction IN ('to_brand', 'to_provider')", name="direction"),
+    )
+    Status, TRANSITIONS = CorrectionStatus, CORRECTION_TRANSITIONS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    direction: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=CorrectionStatus.PENDING.value, index=True)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    posting_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_postings.id"))
+
+    dispute = relationship("Dispute", back_populates="corrections")
+    proposed_by = relationship("User", foreign_keys=[proposed_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    posting = relationship("LedgerPosting")
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == CorrectionStatus.PENDING
+
+    @property
+    def is_applied(self) -> bool:
+        return self.status == CorrectionStatus.APPLIED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == CorrectionStatus.REJECTED

@@ -39,6 +39,7 @@ ACTIONS = (
     "user.create_admin",
     "user.suspend", "user.unsuspend", "user.appeal_uphold", "user.appeal_lift", "user.payout_hold",
     "user.payout_release",
+    "dispute.correct", "dispute.correction_propose", "dispute.correction_approve", "dispute.correction_reject",
 )
 # What an action is done to: the kind in `subject_type` (its id is the row's id; a provider is its user id).
 SUBJECT_TYPES = ("provider", "dispute", "deposit", "payout_batch", "payout", "review", "chargeback",

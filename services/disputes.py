@@ -13,16 +13,24 @@ from i18n import money
 from models import (
     Contract,
     Dispute,
+    DisputeCorrection,
     DisputeEvent,
     DisputeEvidence,
     EvidenceFile,
+    LedgerAccount,
     Milestone,
     StripePayment,
     StripeRefund,
     User,
 )
 from models.contract import DISPUTABLE, MilestoneStatus
-from models.dispute import DISPUTE_REASONS, STAFF_DISPUTE_REASONS, DisputeStatus
+from models.dispute import (
+    CORRECTION_DIRECTIONS,
+    DISPUTE_REASONS,
+    STAFF_DISPUTE_REASONS,
+    CorrectionStatus,
+    DisputeStatus,
+)
 from models.status import transition
 from models.stripe import PaymentStatus, RefundStatus
 from models.types import utcnow
@@ -137,12 +145,13 @@ def _close(dispute: Dispute, status: DisputeStatus) -> None:
 def allowed_actions(dispute: Dispute, user: User | None) -> frozenset[str]:
     """What `user` may do on the dispute's page now: while it is open, the parties add evidence
     ("evidence") and its opener withdraws it ("withdraw"), and staff decide it ("decide"); once
-    decided, staff correct it ("adjust")."""
+    decided, staff correct it ("adjust") unless a proposed correction waits for approval."""
     if user is None or not getattr(user, "is_authenticated", False):
         return frozenset()
     if user.is_admin:
-        return frozenset({"decide"} if dispute.status == DisputeStatus.OPEN
-                         else {"adjust"} if dispute.status == DisputeStatus.RESOLVED else ())
+        if dispute.status == DisputeStatus.RESOLVED:
+            return frozenset(() if any(c.is_pending for c in dispute.corrections) else {"adjust"})
+        return frozenset({"decide"} if dispute.status == DisputeStatus.OPEN else ())
     if dispute.status != DisputeStatus.OPEN:
         return frozenset()
     return frozenset({"evidence", "withdraw"} if user.id == dispute.opened_by_id else {"evidence"})
@@ -299,20 +308,34 @@ def commission_bps(dispute: Dispute) -> int:
     return current_app.config["COMMISSION_BPS"] if recorded is None else recorded
 
 
-def adjust(staff: User, dispute_id: int, amount: int, direction: str, reason: str):
-    """A correction after a decision: move part of the milestone between the provider and the brand —
-    its wallet, or, when the milestone was paid by card, back to the card as a Stripe refund (a card
-    brand's wallet pays for nothing) — as a new, separately recorded posting (the decision stays).
-    Commission follows the provider's share (`correction`); the share stays between 0 and the milestone."""
+def _require_staff(staff: User | None) -> None:
     if staff is None or not staff.is_admin:
         raise Forbidden(_l("Only platform staff adjust decisions."))
-    dispute = dispute_for(staff, dispute_id, lock=True)
+
+
+def _require_decided(dispute: Dispute) -> None:
     if dispute.status != DisputeStatus.RESOLVED:
         raise Conflict(_l("Only a decided dispute can be adjusted."), code="not_resolved")
-    reason = (reason or "").strip()
-    check({"amount": not 0 < amount <= 10**13 and _l("Enter a positive amount."),
-           "direction": direction not in ("to_brand", "to_provider") and _l("Choose who receives the money."),
-           "reason": not 3 <= len(reason) <= 5000 and _l("Explain the correction (3 to 5000 characters).")})
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A correction checked against the dispute's bounds now: what moves, between which accounts."""
+
+    share: int  # the provider's share before it
+    moved: Correction
+    card: StripePayment | None  # set when money goes back to the brand's card
+    payable: LedgerAccount  # the provider's payable
+    brand: LedgerAccount  # the brand's wallet, or Stripe clearing for a card
+    paying: LedgerAccount  # the account the money leaves
+    pays: int
+
+
+def _plan(dispute: Dispute, amount: int, direction: str) -> _Plan:
+    """The bounds of issue 14 (finding 3), checked when a correction is proposed and again, under the
+    dispute's lock, when it is applied: the brand gets back at most the provider's share, the provider
+    at most the rest of the milestone, a card is refunded at most what it was charged, and the paying
+    account must hold the money."""
     milestone = dispute.milestone
     share = provider_share(dispute)
     card = _paid_by_card(milestone) if direction == "to_brand" else None
@@ -333,20 +356,149 @@ def adjust(staff: User, dispute_id: int, amount: int, direction: str, reason: st
     brand = (ledger.clearing("stripe_clearing", milestone.currency) if card
              else ledger.wallet(milestone.contract.brand, milestone.currency))
     paying, pays = (payable, -moved.provider) if direction == "to_brand" else (brand, -moved.brand)
-    ledger.lock(paying)
     if ledger.balance(paying) < pays:
         raise Conflict(_l("The paying account does not hold that much."), code="insufficient_funds")
+    return _Plan(share=share, moved=moved, card=card, payable=payable, brand=brand, paying=paying, pays=pays)
+
+
+def _apply(staff: User, dispute: Dispute, fix: DisputeCorrection) -> _Plan:
+    """Move the money of `fix` (its dispute locked by the caller): bounds re-checked now, the paying
+    account locked, one posting with a unique key, a card refund owed through the outbox."""
+    plan = _plan(dispute, fix.amount, fix.direction)
+    ledger.lock(plan.paying)
+    if ledger.balance(plan.paying) < plan.pays:  # read again under the lock
+        raise Conflict(_l("The paying account does not hold that much."), code="insufficient_funds")
+    milestone = dispute.milestone
     number = 1 + sum(1 for e in dispute.events if e.action == "adjusted")
-    if card:
-        _refund_to_card(card, f"refund:adjustment:{dispute.id}:{number}", amount)
-    posting = ledger.post(f"adjustment:dispute:{dispute.id}:{number}", "adjustment",
-                          [(payable, moved.provider), (ledger.revenue(milestone.currency), moved.platform),
-                           (brand, moved.brand)],
-                          memo=reason, milestone_id=milestone.id, actor_id=staff.id, reference=f"dispute:{dispute.id}",
-                          meta={"provider_share": moved.share_after, "commission": moved.platform})
-    _record(dispute, staff, "adjusted", amount=amount, direction=direction, reason=reason,
-            commission=moved.platform, provider_share=moved.share_after)
-    return posting
+    if plan.card:
+        _refund_to_card(plan.card, f"refund:adjustment:{dispute.id}:{number}", fix.amount)
+    fix.posting = ledger.post(
+        f"adjustment:dispute:{dispute.id}:{number}", "adjustment",
+        [(plan.payable, plan.moved.provider), (ledger.revenue(milestone.currency), plan.moved.platform),
+         (plan.brand, plan.moved.brand)],
+        memo=fix.reason, milestone_id=milestone.id, actor_id=staff.id, reference=f"dispute:{dispute.id}",
+        meta={"provider_share": plan.moved.share_after, "commission": plan.moved.platform,
+              "proposed_by": fix.proposed_by_id, "approved_by": staff.id})
+    transition(fix, CorrectionStatus.APPLIED)
+    fix.decided_by_id, fix.decided_at = staff.id, utcnow()
+    _record(dispute, staff, "adjusted", amount=fix.amount, direction=fix.direction, reason=fix.reason,
+            commission=plan.moved.platform, provider_share=plan.moved.share_after, correction_id=fix.id,
+            proposed_by=fix.proposed_by_id)
+    return plan
+
+
+def _paying_party(dispute: Dispute, direction: str) -> int:
+    contract = dispute.milestone.contract
+    return contract.provider_id if direction == "to_brand" else contract.brand_id
+
+
+def _audit(staff: User, action: str, fix: DisputeCorrection, *, before: dict | None = None, after: dict,
+           reason: str | None) -> None:
+    audit.record(staff, action, "dispute", fix.dispute_id, before=before,
+                 after={"correction_id": fix.id, "amount": fix.amount, "direction": fix.direction, **after},
+                 reason=reason, affected_user_id=_paying_party(fix.dispute, fix.direction))
+
+
+def approval_threshold() -> int:
+    """Corrections above this many minor units wait for a second staff member (CORRECTION_APPROVAL_THRESHOLD)."""
+    return current_app.config["CORRECTION_APPROVAL_THRESHOLD"]
+
+
+def adjust(staff: User, dispute_id: int, amount: int, direction: str, reason: str) -> DisputeCorrection:
+    """A correction after a decision: move part of the milestone between the provider and the brand —
+    its wallet, or, when the milestone was paid by card, back to the card as a Stripe refund (a card
+    brand's wallet pays for nothing) — as a new, separately recorded posting (the decision stays).
+    Commission follows the provider's share (`correction`); the share stays between 0 and the milestone.
+
+    Four eyes: a correction at or below `approval_threshold()` is applied at once (its proposer is its
+    approver); a larger one is only proposed — checked against the bounds now, but no money moves
+    until a different staff member approves it (`approve_correction`). While a proposal waits, the
+    dispute takes no other correction, so the one waiting is judged on the share staff saw."""
+    _require_staff(staff)
+    dispute = dispute_for(staff, dispute_id, lock=True)
+    _require_decided(dispute)
+    reason = (reason or "").strip()
+    check({"amount": not 0 < amount <= 10**13 and _l("Enter a positive amount."),
+           "direction": direction not in CORRECTION_DIRECTIONS and _l("Choose who receives the money."),
+           "reason": not 3 <= len(reason) <= 5000 and _l("Explain the correction (3 to 5000 characters).")})
+    if any(c.is_pending for c in dispute.corrections):
+        raise Conflict(_l("A correction of this dispute is waiting for approval: approve or reject it first."),
+                       code="correction_pending")
+    fix = DisputeCorrection(amount=amount, direction=direction, reason=reason, proposed_by_id=staff.id,
+                            proposed_at=utcnow(), status=CorrectionStatus.PENDING.value)
+    waits = amount > approval_threshold()
+    proposed = _plan(dispute, amount, direction) if waits else None  # an impossible proposal is refused now
+    dispute.corrections.append(fix)
+    db.session.flush()  # its id, for the records; the partial unique index backs the one-pending rule
+    if proposed is not None:
+        _audit(staff, "dispute.correction_propose", fix, before={"provider_share": proposed.share},
+               after={"status": fix.status, "provider_share": proposed.moved.share_after}, reason=reason)
+        return fix
+    plan = _apply(staff, dispute, fix)
+    _audit(staff, "dispute.correct", fix, before={"provider_share": plan.share},
+           after={"status": fix.status, "provider_share": plan.moved.share_after, "posting": fix.posting.key},
+           reason=reason)
+    return fix
+
+
+def _pending_correction(staff: User, dispute_id: int, correction_id: int) -> DisputeCorrection:
+    """The dispute locked (so two staff deciding at once go one after the other) and its correction,
+    read fresh under that lock; another dispute's correction is 404; a decided one is 409."""
+    _require_staff(staff)
+    dispute = dispute_for(staff, dispute_id, lock=True)
+    fix = locked_get(DisputeCorrection, correction_id)
+    if fix is None or fix.dispute_id != dispute.id:
+        raise NotFound()
+    if not fix.is_pending:
+        raise Conflict(_l("This correction was already approved or rejected."), code="correction_decided")
+    return fix
+
+
+def approve_correction(staff: User, dispute_id: int, correction_id: int) -> DisputeCorrection:
+    """A second staff member applies a proposed correction, exactly as a small one is applied at once;
+    the bounds are checked again now, against the dispute as it stands."""
+    fix = _pending_correction(staff, dispute_id, correction_id)
+    if fix.proposed_by_id == staff.id:
+        raise Forbidden(_l("A different staff member must approve a correction you proposed."),
+                        code="own_correction")
+    applied = _apply(staff, fix.dispute, fix)
+    _audit(staff, "dispute.correction_approve", fix,
+           before={"status": CorrectionStatus.PENDING.value, "provider_share": applied.share},
+           after={"status": fix.status, "provider_share": applied.moved.share_after, "posting": fix.posting.key,
+                  "proposed_by": fix.proposed_by_id}, reason=fix.reason)
+    return fix
+
+
+def reject_correction(staff: User, dispute_id: int, correction_id: int, reason: str) -> DisputeCorrection:
+    """Staff refuse a proposed correction, with a reason; nothing moves. Its proposer may reject it too
+    (withdrawing a mistake needs no second pair of eyes: no money moves)."""
+    fix = _pending_correction(staff, dispute_id, correction_id)
+    reason = (reason or "").strip()
+    check({"reason": not 3 <= len(reason) <= 5000 and _l("Explain the rejection (3 to 5000 characters).")})
+    transition(fix, CorrectionStatus.REJECTED)
+    fix.decided_by_id, fix.decided_at, fix.decision_reason = staff.id, utcnow(), reason
+    _audit(staff, "dispute.correction_reject", fix, before={"status": CorrectionStatus.PENDING.value},
+           after={"status": fix.status, "proposed_by": fix.proposed_by_id}, reason=reason)
+    return fix
+
+
+def correction_actions(fix: DisputeCorrection, user: User | None) -> frozenset[str]:
+    """What `user` may do with a correction: staff approve ("approve") one that waits unless they
+    proposed it, and reject ("reject") one that waits."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_admin or not fix.is_pending:
+        return frozenset()
+    return frozenset({"reject"} if fix.proposed_by_id == user.id else {"approve", "reject"})
+
+
+def corrections_seen_by(dispute: Dispute, viewer: User) -> list[DisputeCorrection]:
+    """Staff see every correction (waiting, applied, rejected); the parties see those applied."""
+    return [c for c in dispute.corrections if viewer.is_admin or c.is_applied]
+
+
+def pending_corrections(*, page: int = 1, per_page: int = 20) -> Page:
+    """Staff: corrections waiting for a second staff member, oldest first."""
+    stmt = select(DisputeCorrection).where(DisputeCorrection.status == CorrectionStatus.PENDING)
+    return paginate(stmt.order_by(DisputeCorrection.proposed_at, DisputeCorrection.id), page, per_page)
 
 
 # --- staff queue and records ------------------------------------------------------------------------

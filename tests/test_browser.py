@@ -317,3 +317,38 @@ def test_register_verify_sign_in_enrol_two_factor_and_sign_out_everywhere(new_pa
     page.fill("#password", password)
     page.click("main form button[type=submit]")
     page.wait_for_url("**/login/code")
+
+
+def test_two_staff_members_correct_a_decision_on_a_phone(new_page, deal, make_user, app):
+    """Four eyes in Chromium at 390 px: one staff member proposes a correction above the threshold (the
+    confirmation is asked under the CSP), a second finds it in the queue and approves it; neither page
+    scrolls sideways."""
+    d = deal()
+    d.deposit(150000_00)
+    d.fund(0)
+    d.deliver(0)
+    dispute = d.brand.post(f"/milestones/{d.milestone_ids[0]}/disputes", json={"reason": "quality"}).json["id"]
+    d.staff.post(f"/disputes/{dispute}/resolve", json={"provider_amount": 150000_00, "reason": "All usable."})
+    proposer, approver = new_page(), new_page()
+    for page in (proposer, approver):
+        page.set_viewport_size({"width": 390, "height": 844})
+        email = make_user("admin").email
+        login_as(page, email, otp_for(app, email))
+    proposer.goto(f"/disputes/{dispute}")
+    proposer.fill("#amount", "100000.00")
+    proposer.select_option("#direction", "to_brand")
+    proposer.fill("#reason", "Most images were unusable.")
+    proposer.locator(f"form[action$='/disputes/{dispute}/adjust'] button[type=submit]").click()
+    proposer.wait_for_selector("[data-testid=own-proposal]")
+    assert proposer.locator("[data-testid=approve-correction]").count() == 0
+    shot(proposer, "correction-proposed-390")
+    approver.goto("/disputes/corrections")
+    approver.locator("[data-testid^=pending-correction-] a").first.click()
+    approver.get_by_test_id("approve-correction").click()
+    approver.wait_for_selector("text=Correction approved and posted.")
+    assert "approved by" in approver.get_by_test_id("correction-people").inner_text()
+    shot(approver, "correction-approved-390")
+    for page in (proposer, approver):
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert {b["account"].split(":")[0]: b["amount"] for b in d.brand.get("/me").json["balances"]} == {
+        "brand_wallet": 100000_00}

@@ -194,3 +194,31 @@ def test_a_settlement_chunk_holds_off_other_debits_of_payables(app, make_user):
         db.session.rollback()  # the chunk commits: now the debit goes through
         with ThreadPoolExecutor(max_workers=1) as pool:
             assert pool.submit(debit_elsewhere).result() == "got through"
+
+
+def test_concurrent_approvals_of_one_correction_apply_it_once(deal, api, make_user, live_server, app):
+    """Issue 14, finding 3: staff members approving the same proposed correction at once move its money
+    once; the others are told it was already decided. Two staff proposing at once make one proposal."""
+    d = deal()
+    d.deposit(150000_00)
+    d.fund(0)
+    d.deliver(0)
+    dispute = d.brand.post(f"/milestones/{d.milestone_ids[0]}/disputes", json={"reason": "quality"}).json["id"]
+    assert d.staff.post(f"/disputes/{dispute}/resolve", json={"provider_amount": 150000_00,
+                                                               "reason": "All usable."}).status_code == 200
+    n = 6 if IS_POSTGRES else 3
+    others = [api(make_user("admin")).token for _ in range(n)]
+    body = {"amount": 100000_00, "direction": "to_brand", "reason": "Most images were unusable."}
+    url = f"{live_server.url}/api/v1/disputes/{dispute}/adjustments"
+    proposals = race(n, lambda i: post_json_answer(url, others[i], body))
+    assert sorted(code for code, _ in proposals) == [202] + [409] * (n - 1), proposals
+    proposal = next(answer for code, answer in proposals if code == 202)
+    approvers = [t for t in others if t != others[[c for c, _ in proposals].index(202)]] + [d.staff.token]
+    answers = race(n, lambda i: post_json_answer(f"{url}/{proposal['id']}/approve", approvers[i], {}))
+    assert sorted(code for code, _ in answers) == [200] + [409] * (n - 1), answers
+    assert {a["error"]["code"] for code, a in answers if code == 409} == {"correction_decided"}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LedgerPosting)
+                                 .where(LedgerPosting.kind == "adjustment")) == 1
+    assert {b["account"].split(":")[0]: b["amount"] for b in d.brand.get("/me").json["balances"]} == {
+        "brand_wallet": 100000_00}

@@ -1,12 +1,16 @@
 """The staff audit log (issue 14): every staff action, done through the pages or the API as staff do it,
 leaves exactly one entry with who, on what, to whom, before → after and why; an action that fails or
 rolls back leaves none; staff search the log on /admin/audit and GET /api/v1/admin/audit."""
+import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from extensions import db
+from i18n.labels import STAFF_ACTION_LABELS
 from models import Payout, PayoutBatch, ProviderProfile, StaffAction, User
 from services import audit, profiles
 from services.registration_numbers import complete
@@ -385,3 +389,18 @@ def test_the_log_reads_at_390_pixels(new_page, history, make_user, app):
     page.wait_for_url("**/admin/audit?*action=provider.reject*")
     assert page.locator('[data-testid^="audit-entry-"]').count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_every_recorded_action_is_in_the_vocabulary_with_a_name_in_both_languages(app):
+    """An action recorded by any service appears in the page's action filter and reads as words, not as its
+    code (a module that records a new action without naming it fails here)."""
+    recorded = set()
+    for path in Path(app.root_path, "services").rglob("*.py"):
+        recorded |= set(re.findall(r'(?:audit\.record|_audit)\(\s*\w+,\s*"([a-z_]+\.[a-z_]+)"', path.read_text()))
+    assert {"provider.verify", "user.suspend", "dispute.correction_approve"} <= recorded  # the scan finds calls
+    assert recorded <= set(audit.ACTIONS), recorded - set(audit.ACTIONS)
+    with app.test_request_context():
+        for locale in ("en", "zh_CN"):
+            with force_locale(locale):
+                for action in audit.ACTIONS:
+                    assert action in STAFF_ACTION_LABELS and str(STAFF_ACTION_LABELS[action]) != action

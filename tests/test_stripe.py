@@ -335,19 +335,22 @@ def test_a_canceled_event_closes_the_open_attempt(deal, stripe_app, localstripe,
     assert page.status_code == 200 and "to pay again" in page.get_data(as_text=True)
 
 
-def test_a_correction_to_a_card_paying_brand_goes_back_to_the_card(deal, stripe_app, localstripe, app):
+def test_a_correction_to_a_card_paying_brand_goes_back_to_the_card(deal, stripe_app, localstripe, api, make_user):
     """After a decision on a card-funded milestone, staff move money from the provider back to the
     brand: it is refunded to the card (a card brand's wallet pays for nothing), never more than the
-    charge still holds."""
+    charge still holds. The correction is above the approval threshold: the refund is owed once a
+    second staff member approves it."""
     d = deal()
-    brand, mid, intent_id = funded_by_card(d, stripe_app, localstripe, app)
+    brand, mid, intent_id = funded_by_card(d, stripe_app, localstripe, d.app)
     dispute = brand.post(f"/milestones/{mid}/disputes", json={"reason": "quality"}).json["id"]
     staff = stripe_api(stripe_app, d.staff)
     assert staff.post(f"/disputes/{dispute}/resolve", json={"provider_amount": 100000_00,
                                                              "reason": "Mostly usable."}).status_code == 200
     r = staff.post(f"/disputes/{dispute}/adjustments", json={"amount": 10000_00, "direction": "to_brand",
                                                          "reason": "Two images were unusable after all."})
-    assert r.status_code == 201
+    assert r.status_code == 202 and r.json["status"] == "pending"
+    second = stripe_api(stripe_app, api(make_user("admin")))
+    assert second.post(f"/disputes/{dispute}/adjustments/{r.json['id']}/approve").status_code == 200
     with stripe_app.app_context():  # the provider earned more elsewhere: its payable is not the limit
         credit(d.provider.get("/me").json["id"], 200000_00, key="release:elsewhere:1")
         db.session.commit()

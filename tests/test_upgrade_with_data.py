@@ -21,6 +21,7 @@ from tests.support.backends import fresh_database
 
 DUMP = Path(__file__).parent / "data" / "demo_at_10d48fb658f7.json"
 INDEX_REVISION = "b5d2e8f41a67"  # unique verified registration numbers
+CORRECTIONS_REVISION = "e4f1a9c2b7d3"  # dispute_corrections (four eyes)
 
 
 @pytest.fixture
@@ -119,5 +120,45 @@ def test_a_number_verified_twice_stays_verified_for_the_first_provider_only(app,
                                           "COALESCE(verified_registration_number, '') FROM provider_profiles "
                                           "WHERE user_id IN (:a, :b)"), {"a": first[0], "b": again[0]}).all())
         assert rows == {first[0]: f"verified:{first[1]}", again[0]: "pending:"}
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_corrections_made_before_four_eyes_become_applied_corrections(app, old_database):
+    """Issue 14, finding 3: a correction recorded before the dispute_corrections table (only an
+    "adjusted" event) shows afterwards as applied, proposed and approved by the staff member who made
+    it, with its posting."""
+    dump = json.loads(DUMP.read_text())
+    upgraded = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": old_database})
+    with upgraded.app_context():
+        upgrade(revision=dump["revision"])
+        with db.engine.begin() as conn:
+            _load(conn, dump["tables"])
+        before = ScriptDirectory.from_config(migrate.get_config()).get_revision(CORRECTIONS_REVISION).down_revision
+        upgrade(revision=before)
+        staff = next(row["id"] for row in dump["tables"]["users"] if row["role"] == "admin")
+        milestone = dump["tables"]["milestones"][0]
+        when = datetime(2026, 11, 1, 8, 0)
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO disputes (id, milestone_id, opened_by_id, reason, statement, status, previous_status, "
+                "response_deadline, opened_at, provider_amount, decided_by_id) VALUES (900, :m, :s, 'quality', '', "
+                "'resolved', 'delivered', :t, :t, 100, :s)"), {"m": milestone["id"], "s": staff, "t": when})
+            for n, amount in ((1, 30), (2, 20)):
+                conn.execute(text("INSERT INTO ledger_postings (id, key, kind, memo, created_at, meta) "
+                                  "VALUES (:id, :k, 'adjustment', 'fix', :t, '{}')"),  # ids: the dump's are set
+                             {"id": 9000 + n, "k": f"adjustment:dispute:900:{n}", "t": when})
+                conn.execute(text("INSERT INTO dispute_events (dispute_id, actor_id, action, detail, created_at) "
+                                  "VALUES (900, :s, 'adjusted', :d, :t)"),
+                             {"s": staff, "t": when, "d": json.dumps({"amount": amount, "direction": "to_brand",
+                                                                      "reason": f"Fix {n}"})})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT c.amount, c.direction, c.reason, c.status, c.proposed_by_id, c.decided_by_id, p.key "
+                "FROM dispute_corrections c JOIN ledger_postings p ON p.id = c.posting_id ORDER BY c.id")).all()
+        assert [tuple(r) for r in rows] == [
+            (30, "to_brand", "Fix 1", "applied", staff, staff, "adjustment:dispute:900:1"),
+            (20, "to_brand", "Fix 2", "applied", staff, staff, "adjustment:dispute:900:2")]
         db.session.remove()
         db.engine.dispose()

@@ -7,10 +7,12 @@ from flask_babel import gettext as _
 
 from i18n import datetime_local, money
 from i18n.labels import (
+    ADJUSTMENT_DIRECTION_LABELS,
     AUDIT_FIELD_LABELS,
     AUDIT_SUBJECT_LABELS,
     BATCH_STATUS_LABELS,
     CHARGEBACK_STATUS_LABELS,
+    CORRECTION_STATUS_LABELS,
     DISPUTE_STATUS_LABELS,
     LOSS_BEARER_LABELS,
     MILESTONE_STATUS_LABELS,
@@ -24,10 +26,11 @@ from models.audit import StaffAction
 from services import audit
 
 MONEY_FIELDS = frozenset({"provider_amount", "commission", "refund", "wallet_balance", "amount", "recovery_cap",
-                          "min_amount"})
+                          "min_amount", "provider_share"})
 TIME_FIELDS = frozenset({"cutoff", "since"})
 VALUE_LABELS = {"verification_status": VERIFICATION_LABELS, "milestone_status": MILESTONE_STATUS_LABELS,
-                "loss_bearer": LOSS_BEARER_LABELS, "method": PAYOUT_METHOD_LABELS, "role": ROLE_LABELS}
+                "loss_bearer": LOSS_BEARER_LABELS, "method": PAYOUT_METHOD_LABELS, "role": ROLE_LABELS,
+                "direction": ADJUSTMENT_DIRECTION_LABELS}
 STATUS_LABELS = {"dispute": DISPUTE_STATUS_LABELS, "payout": PAYOUT_STATUS_LABELS, "payout_batch": BATCH_STATUS_LABELS,
                  "chargeback": CHARGEBACK_STATUS_LABELS}
 LONGEST = 200  # characters of a long text (chargeback evidence) shown in the log; the rest is on the case
@@ -46,6 +49,13 @@ def field_label(name: str) -> str:
     return str(AUDIT_FIELD_LABELS.get(name, name))
 
 
+def _status_labels(entry: StaffAction) -> dict:
+    """A correction's status is recorded on its dispute's entries: read it as a correction's."""
+    if entry.action.startswith("dispute.correct"):
+        return CORRECTION_STATUS_LABELS
+    return STATUS_LABELS.get(entry.subject_type, {})
+
+
 def value_text(entry: StaffAction, name: str, value) -> str:
     """One recorded value as the viewer reads it."""
     if value is None or value == "":
@@ -60,7 +70,7 @@ def value_text(entry: StaffAction, name: str, value) -> str:
             return datetime_local(datetime.fromisoformat(value))
         except ValueError:
             return value
-    labels = STATUS_LABELS.get(entry.subject_type, {}) if name == "status" else VALUE_LABELS.get(name, {})
+    labels = _status_labels(entry) if name == "status" else VALUE_LABELS.get(name, {})
     if isinstance(value, str) and value in labels:
         return str(labels[value])
     text = str(value)

@@ -81,12 +81,13 @@ def _operation(spec, components: dict, error_ref: dict) -> dict:
             "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
     if spec.body is not None or spec.query is not None or spec.upload:
         errors.update((400, 422))
-    ok = {"description": "OK" if spec.status == 200 else "Created"}
-    if spec.download:
-        ok["content"] = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
-    elif spec.response is not None:
-        ok["content"] = {"application/json": {"schema": _add_schema(components, spec.response, "serialization")}}
-    op["responses"][str(spec.status)] = ok
+    for success in (spec.status, *spec.also):
+        ok = {"description": _SUCCESS_TEXT[success]}
+        if spec.download:
+            ok["content"] = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+        elif spec.response is not None:
+            ok["content"] = {"application/json": {"schema": _add_schema(components, spec.response, "serialization")}}
+        op["responses"][str(success)] = ok
     for status in sorted(errors):
         op["responses"][str(status)] = {"description": _ERROR_TEXT[status],
                                         "content": {"application/json": {"schema": error_ref}}}
@@ -113,6 +114,7 @@ def build_document() -> dict:
     }
 
 
+_SUCCESS_TEXT = {200: "OK", 201: "Created", 202: "Accepted"}
 _ERROR_TEXT = {
     400: "Malformed JSON, a value of the wrong type, or a NUL character in any input",
     401: "Missing or invalid token",

@@ -39,6 +39,23 @@ class RouteSpec:
     download: bool = False  # answers with the file itself
     idempotent: bool = False  # honours Idempotency-Key (every POST made by a signed-in user)
     rate_limited: bool = False  # counted per client address (login, tokens, registration): 429 past the limit
+    also: tuple[int, ...] = ()  # other success statuses the view may answer (with `Answer`), same response schema
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A view's result answered with another success status than the route's own (one of its `also`),
+    e.g. 202 for a correction that waits for approval where an applied one is 201."""
+
+    result: object
+    status: int
+
+
+def _payload(result, status: int):
+    """(JSON-ready payload, status) of what a view returned."""
+    if isinstance(result, Answer):
+        result, status = result.result, result.status
+    return (result.model_dump(mode="json") if isinstance(result, BaseModel) else result), status
 
 
 ROUTES: list[RouteSpec] = []
@@ -73,7 +90,7 @@ def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=No
               response=None, status: int = 200, auth: bool = True, roles: tuple[str, ...] = (),
               rate_limit: Callable[[], str] | None = None, limits: Callable | None = None,
               errors: tuple[int, ...] = (), upload: bool = False,
-              download: bool = False, idempotent: bool | None = None):
+              download: bool = False, idempotent: bool | None = None, also: tuple[int, ...] = ()):
     """Register an API view. The view gets `body=` / `query=` as validated models, path args as usual.
 
     `idempotent` defaults to "every POST with a signed-in user": a client retrying a create or an
@@ -89,7 +106,7 @@ def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=No
                          description=(fn.__doc__ or "").strip(), tag=tag, body=body, query=query,
                          response=response, status=status, auth=auth, roles=roles, errors=errors,
                          upload=upload, download=download, idempotent=idempotent,
-                         rate_limited=rate_limit is not None or limits is not None)
+                         rate_limited=rate_limit is not None or limits is not None, also=also)
         ROUTES.append(spec)
 
         @wraps(fn)
@@ -108,10 +125,10 @@ def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=No
             result = fn(**path_args)
             if isinstance(result, Response):  # a file download
                 return result
-            payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+            payload, answered = _payload(result, status)
             if method != "GET":  # a read never commits: it has nothing to write
                 db.session.commit()
-            return jsonify(payload), status
+            return jsonify(payload), answered
 
         if rate_limit is not None:
             view = limiter.limit(rate_limit, methods=[method])(view)
@@ -151,8 +168,7 @@ def _idempotent(user, key: str, call, status: int, upload: bool = False):
     if (row := idempotency.stored(user, key, fp)) is not None:
         return jsonify(row.body), row.status_code
     try:
-        result = call()
-        payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+        payload, status = _payload(call(), status)
         idempotency.remember(user, key, fp, status, payload)
         db.session.commit()
     except (DomainError, IntegrityError) as exc:

@@ -33,3 +33,7 @@ class AdjustmentForm(FlaskForm):
     amount = FiniteDecimalField(_l("Amount"), places=2, validators=[DataRequired(), MONEY])
     direction = SelectField(_l("Move money"), choices=options(ADJUSTMENT_DIRECTION_LABELS.items()))
     reason = TextAreaField(_l("Reason for the correction"), validators=[Optional(), Length(max=5000)])
+
+
+class CorrectionRejectForm(FlaskForm):
+    rejection_reason = TextAreaField(_l("Why reject it"), validators=[Optional(), Length(max=5000)])

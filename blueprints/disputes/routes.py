@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from blueprints.disputes.forms import AdjustmentForm, DisputeForm, EvidenceForm, ResolveForm
+from blueprints.disputes.forms import AdjustmentForm, CorrectionRejectForm, DisputeForm, EvidenceForm, ResolveForm
 from blueprints.downloads import send_one_of
 from blueprints.web import ActionForm, filter_args, perform, role_required, submitted
 from i18n import minor_units
@@ -56,7 +56,10 @@ def detail(dispute_id: int):
                            kpi_results=kpi_results, actions=disputes.allowed_actions(dispute, current_user),
                            responses=disputes.response_state(dispute), evidence_form=EvidenceForm(),
                            settlement=disputes.settlement(dispute) if dispute.is_decided else None,
-                           resolve_form=ResolveForm(), adjustment_form=AdjustmentForm(), action_form=ActionForm())
+                           resolve_form=ResolveForm(), adjustment_form=AdjustmentForm(), action_form=ActionForm(),
+                           corrections=disputes.corrections_seen_by(dispute, current_user),
+                           correction_actions=disputes.correction_actions, reject_form=CorrectionRejectForm(),
+                           approval_threshold=disputes.approval_threshold())
 
 
 @bp.post("/<int:dispute_id>/evidence")
@@ -89,15 +92,51 @@ def resolve(dispute_id: int):
     return redirect(url_for("disputes.detail", dispute_id=dispute_id))
 
 
+def _to_corrections(dispute_id: int):
+    return redirect(url_for("disputes.detail", dispute_id=dispute_id, _anchor="corrections"))
+
+
 @bp.post("/<int:dispute_id>/adjust")
 @role_required("admin")
 def adjust(dispute_id: int):
+    """Post a correction, or, above the approval threshold, propose it for a second staff member."""
     form = AdjustmentForm()
     dispute = disputes.dispute_for(current_user, dispute_id)
     if submitted(form) and (amount := _minor_units(form.amount.data, dispute)) is not None:
-        perform(lambda: disputes.adjust(current_user, dispute_id, amount, form.direction.data, form.reason.data or ""),
-                success=_("Correction posted."))
-    return redirect(url_for("disputes.detail", dispute_id=dispute_id))
+        fix = perform(lambda: disputes.adjust(current_user, dispute_id, amount, form.direction.data,
+                                              form.reason.data or ""))
+        if fix:
+            flash(_("Correction proposed. Another staff member must approve it before any money moves.")
+                  if fix.is_pending else _("Correction posted."), "success")
+    return _to_corrections(dispute_id)
+
+
+@bp.post("/<int:dispute_id>/corrections/<int:correction_id>/approve")
+@role_required("admin")
+def approve_correction(dispute_id: int, correction_id: int):
+    if submitted(ActionForm()):
+        perform(lambda: disputes.approve_correction(current_user, dispute_id, correction_id),
+                success=_("Correction approved and posted."))
+    return _to_corrections(dispute_id)
+
+
+@bp.post("/<int:dispute_id>/corrections/<int:correction_id>/reject")
+@role_required("admin")
+def reject_correction(dispute_id: int, correction_id: int):
+    form = CorrectionRejectForm()
+    if submitted(form):
+        perform(lambda: disputes.reject_correction(current_user, dispute_id, correction_id,
+                                                         form.rejection_reason.data or ""),
+                success=_("Correction rejected. No money moved."))
+    return _to_corrections(dispute_id)
+
+
+@bp.get("/corrections")
+@role_required("admin")
+def corrections():
+    """Staff: corrections waiting for a second staff member's approval, oldest first."""
+    page = disputes.pending_corrections(page=max(request.args.get("page", 1, type=int) or 1, 1))
+    return render_template("disputes/corrections.html", page=page, args={})
 
 
 @bp.get("/<int:dispute_id>/files/<int:file_id>")
@@ -119,4 +158,5 @@ def queue():
                           page=max(request.args.get("page", 1, type=int) or 1, 1))
     return render_template("disputes/queue.html", page=page, status=status, reason=reason, overdue=overdue,
                            response_state=disputes.response_state,
+                           pending_corrections=disputes.pending_corrections(per_page=1).total,
                            args=filter_args("status", "reason", "overdue"))

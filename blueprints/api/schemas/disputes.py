@@ -32,6 +32,28 @@ class AdjustmentIn(BaseModel):
     reason: str = Field(max_length=5000)
 
 
+class CorrectionRejectIn(BaseModel):
+    reason: str = Field(max_length=5000)
+
+
+class CorrectionOut(BaseModel):
+    """A staff correction of a decided dispute. Who proposed and who decided it are shown to staff;
+    the parties see null there ("platform staff") and only corrections that were applied."""
+
+    id: int
+    dispute_id: int
+    amount: int
+    direction: Literal["to_brand", "to_provider"]
+    reason: str
+    status: Literal["pending", "applied", "rejected"]
+    proposed_by_id: int | None
+    proposed_at: datetime
+    decided_by_id: int | None = Field(description="who approved (applied) or rejected it")
+    decided_at: datetime | None
+    decision_reason: str | None = Field(description="why it was rejected")
+    posting: str | None = Field(description="the ledger posting's key, once applied")
+
+
 class EvidenceFileOut(Out):
     id: int
     filename: str
@@ -72,6 +94,7 @@ class DisputeOut(BaseModel):
     decision_reason: str | None
     evidence: list[EvidenceOut]
     history: list[DisputeEventOut]
+    corrections: list[CorrectionOut]
 
 
 class DisputeCreated(BaseModel):
