@@ -15,7 +15,7 @@ MAX_PER_CALL = 50
 
 def invite(brand: User, tender_id: int, provider_ids: list[int]) -> list[TenderInvitation]:
     """Invite providers; already-invited ones are skipped, so repeating the call is harmless."""
-    tender = owned_tender(brand, tender_id)
+    tender = owned_tender(brand, tender_id, "tender.invite")
     if tender.status != TenderStatus.OPEN:
         raise Conflict(_l("Providers can be invited while bidding is open."), code="tender_not_open")
     wanted = sorted(set(provider_ids or []))
@@ -34,6 +34,6 @@ def invite(brand: User, tender_id: int, provider_ids: list[int]) -> list[TenderI
 def invitations_of(provider: User) -> list[TenderInvitation]:
     """Invitations to tenders still open for bids, newest first."""
     return list(db.session.scalars(
-        select(TenderInvitation).join(Tender).where(TenderInvitation.provider_id == provider.id,
+        select(TenderInvitation).join(Tender).where(TenderInvitation.provider_id == provider.account_id,
                                                     Tender.status == TenderStatus.OPEN)
         .options(selectinload(TenderInvitation.tender)).order_by(TenderInvitation.created_at.desc())))

@@ -10,6 +10,7 @@ from blueprints.api import (  # noqa: F401
     jobs,
     notifications,
     openapi,
+    org,
     payouts,
     providers,
     reviews,

@@ -30,7 +30,7 @@ def index():
 def detail(contract_id: int):
     contract = contracts.contract_for(current_user, contract_id)
     wallet = ledger.balance(ledger.wallet(current_user, contract.currency)) \
-        if current_user.id == contract.brand_id else None
+        if current_user.account_id == contract.brand_id else None
     visible = review_service.for_contract(current_user, contract.id)
     problem = review_service.review_problem(current_user, contract) if not current_user.is_admin else True
     _, kpi_results = kpis.results_of(current_user, contract.id)
@@ -80,7 +80,7 @@ def fund(milestone_id: int):
 def pay(milestone_id: int):
     """Stripe backend: collect the card for the milestone's PaymentIntent with Stripe.js."""
     milestone = escrow.milestone_for(current_user, milestone_id)
-    if current_user.id != milestone.contract.brand_id:
+    if current_user.account_id != milestone.contract.brand_id:
         abort(404)
     unfunded = escrow.awaiting_funding(milestone)
     payment = stripe_funding.open_payment(milestone) if unfunded else None
