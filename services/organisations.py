@@ -194,7 +194,8 @@ def revoke_invitation(actor: User, invitation_id: int) -> OrgInvitation:
 
 def _member(organisation: Organisation, user_id: int) -> Membership:
     membership = db.session.scalar(select(Membership).where(Membership.organisation_id == organisation.id,
-                                                            Membership.user_id == user_id).with_for_update())
+                                                            Membership.user_id == user_id)
+                                 .with_for_update(of=Membership))
     if membership is None:
         raise NotFound(_l("No such member."))
     return membership
