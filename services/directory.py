@@ -6,7 +6,17 @@ from sqlalchemy import Float, and_, case, cast, column, delete, func, insert, li
 from sqlalchemy.orm import selectinload
 
 from extensions import db
-from models import BrandProfile, Contract, PartnerBadge, ProviderCategory, ProviderProfile, ProviderRating, Tender, User
+from models import (
+    BrandProfile,
+    Contract,
+    Organisation,
+    PartnerBadge,
+    ProviderCategory,
+    ProviderProfile,
+    ProviderRating,
+    Tender,
+    User,
+)
 from models.catalog import CATEGORIES, PROVINCES
 from models.contract import ContractStatus
 from models.review import RatingRun
@@ -32,6 +42,8 @@ def search(*, category=None, province=None, city=None, min_stars=None, verified=
            and _l("Star levels run from %(low)s to %(high)s.", low=ratings.BASE_STARS, high=ratings.TOP_STARS)})
     stmt = select(ProviderProfile).options(selectinload(ProviderProfile.category_rows),
                                            selectinload(ProviderProfile.user), selectinload(ProviderProfile.cases))
+    # organisations, by their principal's profile (a member's own, from its registration, is not listed)
+    stmt = stmt.where(ProviderProfile.user_id.in_(select(Organisation.account_user_id)))
     if category:
         stmt = stmt.where(ProviderProfile.user_id.in_(select(ProviderCategory.provider_id)
                                                       .where(ProviderCategory.category == category)))

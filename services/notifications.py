@@ -24,11 +24,14 @@ class Channel(Protocol):
 CHANNELS: list[Channel] = []
 
 
-def notify(users: Iterable[User | int], kind: str, *, to: Destination | None = None, **params) -> list[Notification]:
-    """`to` is the page the notification leads to (see `services.destinations`); None: nowhere."""
+def notify(users: Iterable[User | int], kind: str, *, to: Destination | None = None, personal: bool = False,
+           **params) -> list[Notification]:
+    """`to` is the page the notification leads to (see `services.destinations`); None: nowhere. A user
+    id names its organisation (every member hears), unless `personal`: then only those people."""
     if "link" in params:
         raise TypeError("notify() takes the destination as to=destinations.…(…), not a link")
-    ids = _with_members({u if isinstance(u, int) else u.id for u in users if u is not None})
+    ids = {u if isinstance(u, int) else u.id for u in users if u is not None}
+    ids = sorted(ids) if personal else _with_members(ids)
     rows = [Notification(user_id=uid, kind=kind, params=params, endpoint=to and to.endpoint,
                          url_args=dict(to.args) if to else {}, anchor=to and to.anchor) for uid in ids]
     db.session.add_all(rows)

@@ -32,7 +32,7 @@ from models import (
 )
 from models.organisation import ROLES
 from models.types import utcnow
-from services import accounts, mail, permissions, sessions
+from services import accounts, destinations, mail, notifications, permissions, sessions
 from services.errors import Conflict, Forbidden, Invalid, NotFound, check
 
 INVITATION_TTL = timedelta(days=7)
@@ -273,6 +273,11 @@ def hold_for_second_member(actor: User, milestone: Milestone) -> bool:
         db.session.add(FundRequest(milestone_id=milestone.id, organisation_id=organisation.id,
                                    requested_by_id=actor.id))
         db.session.flush()  # unique per milestone: a racing second request fails here
+        confirmers = [m.user_id for m in organisation.memberships
+                      if m.role in permissions.FINANCE_ROLES and m.user_id != actor.id]
+        notifications.notify(confirmers, "fund_confirmation_needed", personal=True,
+                             to=destinations.milestone(milestone.contract_id, milestone.id),
+                             member=actor.display_name, milestone=milestone.title)
         return True
     if request.confirmed_at is not None:
         return False

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select, update
 
 from extensions import db
-from models import FundRequest, Membership, Milestone, Organisation, OrgInvitation, User
+from models import FundRequest, Membership, Milestone, Notification, Organisation, OrgInvitation, User
 from models.types import utcnow
 from services import ledger
 from tests.support.orgs import invitation_token, join, new_account, token_for
@@ -141,20 +141,22 @@ def test_another_organisation_never_sees_the_members(api, make_user):
 # --- the two-member rule ------------------------------------------------------------------------------
 
 def _finance_pair(app, client, d):
-    first_id, first = join(app, client, d.brand, "brand", "finance")
-    second_id, second = join(app, client, d.brand, "brand", "finance")
-    return first, second
+    return join(app, client, d.brand, "brand", "finance"), join(app, client, d.brand, "brand", "finance")
 
 
 def test_a_large_fund_waits_for_a_second_finance_member(app, client, deal):
     d = deal(amounts=(100000_00, 20000_00))
     d.deposit(120000_00)
-    first, second = _finance_pair(app, client, d)
+    (_first_id, first), (second_id, second) = _finance_pair(app, client, d)
     assert d.brand.put("/org/settings", json={"dual_fund_above": 50000_00}).status_code == 200
     big, small = d.milestone_ids
 
     held = first.post(f"/milestones/{big}/fund")
     assert held.status_code == 200 and held.json["status"] == "awaiting_confirmation"
+    with app.app_context():  # the other finance member and the owner are asked to confirm
+        asked = set(db.session.scalars(select(Notification.user_id)
+                                       .where(Notification.kind == "fund_confirmation_needed")))
+        assert asked == {second_id, d.brand.get("/me").json["id"]}
     again = first.post(f"/milestones/{big}/fund")
     assert again.status_code == 409 and again.json["error"]["code"] == "second_member_required"
     with app.app_context():
@@ -172,7 +174,7 @@ def test_a_large_fund_waits_for_a_second_finance_member(app, client, deal):
 
 def test_only_owners_switch_the_rule_and_the_amount_is_checked(app, client, deal):
     d = deal()
-    first, _second = _finance_pair(app, client, d)
+    (_id, first), _second = _finance_pair(app, client, d)
     assert first.put("/org/settings", json={"dual_fund_above": 1}).status_code == 403
     assert d.brand.put("/org/settings", json={"dual_fund_above": -1}).status_code == 422
     assert d.brand.put("/org/settings", json={"dual_fund_above": None}).json["dual_fund_above"] is None
@@ -184,7 +186,7 @@ def test_two_members_confirming_at_once_fund_once(app, client, deal, live_server
 
     d = deal(amounts=(100000_00, 20000_00, 30000_00))
     d.deposit(300000_00)
-    first, second = _finance_pair(app, client, d)
+    (_first_id, first), (_second_id, second) = _finance_pair(app, client, d)
     third_id, third = join(app, client, d.brand, "brand", "finance")
     d.brand.put("/org/settings", json={"dual_fund_above": 10000_00})
     milestone = d.milestone_ids[0]
@@ -197,3 +199,21 @@ def test_two_members_confirming_at_once_fund_once(app, client, deal, live_server
         assert ledger.balance(ledger.escrow(db.session.get(Milestone, milestone))) == 100000_00
         assert ledger.balance(ledger.account("brand_wallet", "CNY", user_id=d.brand_id)) == 200000_00
         assert db.session.scalar(select(Membership).where(Membership.user_id == third_id)).role == "finance"
+
+
+def test_members_hear_of_their_organisations_events(app, client, deal):
+    d = deal()
+    delivery_id, delivery = join(app, client, d.provider, "provider", "delivery")
+    d.deposit(150000_00)
+    d.fund(0)
+    with app.app_context():
+        told = set(db.session.scalars(select(Notification.user_id).where(Notification.kind == "milestone_funded")))
+    assert told == {d.provider.get("/me").json["id"], delivery_id}
+    assert delivery.post(f"/milestones/{d.milestone_ids[0]}/deliver", json={"note": "done"}).status_code == 200
+
+
+def test_the_directory_lists_organisations_not_their_members(app, client, api, make_user):
+    owner = make_user("provider", display_name="Guangying Studio")
+    join(app, client, api(owner), "provider", "bid_manager")
+    listed = [p["id"] for p in api().get("/providers").json["items"]]
+    assert listed == [owner.id]

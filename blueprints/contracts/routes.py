@@ -70,7 +70,10 @@ def fund(milestone_id: int):
             result = perform(lambda: funding.collect_card(current_user, milestone_id))
         if result and result.status == "awaiting_payment":
             return redirect(url_for("contracts.pay", milestone_id=milestone_id))
-        if result:
+        if result and result.status == "awaiting_confirmation":
+            flash(_("Your organisation asks two members for this amount: a second finance or owner member "
+                    "confirms by funding it too."), "success")
+        elif result:
             flash(_("The milestone is funded and held in escrow. The provider can start."), "success")
     return _back(milestone_id)
 
