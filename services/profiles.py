@@ -25,6 +25,12 @@ def _profile_editor(actor: User, role: str) -> User:
     return permissions.principal_of(actor)
 
 
+def _rename_organisation(principal: User, name: str) -> None:
+    """The organisation is called what its profile says (the name the other side sees)."""
+    if principal.membership is not None:
+        principal.membership.organisation.name = name
+
+
 def _text_error(value: str, low: int, high: int):
     if not low <= len(value) <= high:
         return _l("Enter %(low)s to %(high)s characters.", low=low, high=high)
@@ -60,6 +66,7 @@ def update_provider_profile(actor: User, *, company_name: str, categories: list[
     })
     profile = principal.provider_profile
     profile.company_name = company_name
+    _rename_organisation(principal, company_name)
     profile.province = province or None
     profile.city = city
     profile.description = description or ""
@@ -125,6 +132,7 @@ def update_brand_profile(actor: User, *, store_name: str, size_tier: str,
     })
     profile = principal.brand_profile
     profile.store_name, profile.size_tier, profile.registration_number = store_name, size_tier, number
+    _rename_organisation(principal, store_name)
     return profile
 
 

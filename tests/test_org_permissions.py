@@ -161,7 +161,10 @@ def test_web_matrix_brand(world, role, side):
     else:
         shows_fund = f"/contracts/milestones/{milestone}/fund" in contract_page.get_data(as_text=True)
         assert shows_fund == (role in WEB_BRAND["milestone.fund"])
-        assert ("/org/invitations" in browser.get("/org").get_data(as_text=True)) == (role == "owner")
+        org_page = browser.get("/org").get_data(as_text=True)
+        assert ("/org/invitations" in org_page) == (role == "owner")
+        assert ('href="/wallet"' in org_page) == (role in {"owner", "finance", "viewer"})  # the menu
+        assert browser.get("/wallet").status_code == (200 if role in {"owner", "finance", "viewer"} else 403)
     token = csrf_token(browser, "/org")
     funded = browser.post(f"/contracts/milestones/{milestone}/fund", data={"csrf_token": token})
     closed = browser.post(f"/tenders/{world['close_web'][slot]}/close", data={"csrf_token": token})

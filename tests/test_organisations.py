@@ -217,3 +217,11 @@ def test_the_directory_lists_organisations_not_their_members(app, client, api, m
     join(app, client, api(owner), "provider", "bid_manager")
     listed = [p["id"] for p in api().get("/providers").json["items"]]
     assert listed == [owner.id]
+
+
+def test_the_organisation_is_called_what_its_profile_says(api, make_user):
+    boss = api(make_user("brand"))
+    r = boss.put("/me/brand-profile", json={"store_name": "Semir Flagship Store", "size_tier": "large",
+                                            "registration_number": None})
+    assert r.status_code == 200, r.json
+    assert boss.get("/org").json["name"] == "Semir Flagship Store"
