@@ -30,6 +30,7 @@ from models import (
     Tender,
     User,
 )
+from models.contract import MilestoneStatus
 from models.organisation import ROLES
 from models.types import utcnow
 from services import accounts, destinations, mail, notifications, permissions, sessions
@@ -256,6 +257,15 @@ def set_dual_fund_above(actor: User, amount: int | None) -> Organisation:
 
 
 # --- the two-member rule ---------------------------------------------------------------------------
+
+def waiting_fund_requests(contract) -> dict[int, FundRequest]:
+    """The contract's funds waiting for a second member, by milestone (the contract page says so)."""
+    return {r.milestone_id: r for r in db.session.scalars(
+        select(FundRequest).join(Milestone).where(Milestone.contract_id == contract.id,
+                                                  FundRequest.confirmed_at.is_(None),
+                                                  Milestone.status == MilestoneStatus.PENDING)
+        .options(selectinload(FundRequest.requested_by)))}
+
 
 def fund_request(milestone: Milestone) -> FundRequest | None:
     return db.session.scalar(select(FundRequest).where(FundRequest.milestone_id == milestone.id))

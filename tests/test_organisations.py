@@ -9,7 +9,7 @@ from models import FundRequest, Membership, Milestone, Notification, Organisatio
 from models.types import utcnow
 from services import ledger
 from tests.support.orgs import invitation_token, join, new_account, token_for
-from tests.support.web import PASSWORD, finish_login, form_post
+from tests.support.web import PASSWORD, finish_login, form_post, signed_in
 
 
 def test_a_new_account_is_the_owner_of_its_own_organisation(api, make_user):
@@ -157,6 +157,8 @@ def test_a_large_fund_waits_for_a_second_finance_member(app, client, deal):
         asked = set(db.session.scalars(select(Notification.user_id)
                                        .where(Notification.kind == "fund_confirmation_needed")))
         assert asked == {second_id, d.brand.get("/me").json["id"]}
+    page = signed_in(app, second_id).get(f"/contracts/{d.contract_id}").get_data(as_text=True)
+    assert f'data-testid="fund-request-{big}"' in page and f"/contracts/milestones/{big}/fund" in page
     again = first.post(f"/milestones/{big}/fund")
     assert again.status_code == 409 and again.json["error"]["code"] == "second_member_required"
     with app.app_context():
