@@ -16,6 +16,7 @@ from blueprints import (
     finance,
     main,
     notifications,
+    org,
     payouts,
     providers,
     reviews,
@@ -33,7 +34,7 @@ from cli import register_cli
 from config import Config
 from extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
 from i18n import datetime_local, labels, locale_code, money, number, percent, select_locale, select_timezone
-from services import sessions
+from services import permissions, sessions
 from services.notifications import CHANNELS as notification_channels
 from services.notifications import unread_count
 from texts import mail_channel
@@ -70,7 +71,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.jinja_env.filters.update(money=money, dt=datetime_local, number=number, percent=percent)
     # `terms`: periods and counts read from their constants, for the texts that quote them
-    app.jinja_env.globals.update(labels=labels, locale_code=locale_code, terms=terms, public_url=public_url)
+    app.jinja_env.globals.update(labels=labels, locale_code=locale_code, terms=terms, public_url=public_url,
+                                 allowed=permissions.allowed)  # menus show only what the role may use
     mail_channel.register(notification_channels)  # important notifications also go by e-mail
 
     @app.context_processor
@@ -87,7 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     for bp in (main.bp, auth.bp, account.bp, tenders.bp, bids.bp, evaluation.bp, contracts.bp, disputes.bp,
                chargebacks.bp, notifications.bp, wallet.bp, statements.bp, payouts.bp, providers.bp, reviews.bp,
-               admin.bp, finance.bp, webhooks.bp):
+               admin.bp, finance.bp, webhooks.bp, org.bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is ever accepted there
     app.register_blueprint(api_bp)

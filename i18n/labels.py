@@ -21,6 +21,16 @@ SIZE_TIER_LABELS = {
     "flagship": _l("Flagship brand"),
 }
 
+ORG_ROLE_LABELS = {
+    "owner": _l("Owner"),
+    "procurement": _l("Procurement"),
+    "evaluator": _l("Evaluator"),
+    "finance": _l("Finance"),
+    "viewer": _l("Viewer"),
+    "bid_manager": _l("Bid manager"),
+    "delivery": _l("Delivery"),
+}
+
 ROUND_LABELS = {
     "proposal": _l("Written proposal"),
     "pitch": _l("Pitch presentation"),

@@ -10,6 +10,7 @@ from models.kpi import KpiResult
 from models.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from models.mail import OutgoingMail
 from models.notification import Notification
+from models.organisation import FundRequest, Membership, Organisation, OrgInvitation
 from models.outbox import OutboxJob, RatingMark
 from models.payout import Payout, PayoutAccount, PayoutBatch
 from models.profile import BrandProfile, ProviderCategory, ProviderProfile, ShowcaseCase
@@ -32,4 +33,5 @@ __all__ = [
     "ProviderProfile", "RatingMark",
     "ShowcaseCase", "StripePayment", "Tender", "TenderAddendum", "TenderInvitation", "TenderKpi", "TenderQuestion",
     "OutgoingMail", "RecoveryCode", "StaffAction", "Suspension", "User", "UserLogin",
+    "FundRequest", "Membership", "Organisation", "OrgInvitation",
 ]

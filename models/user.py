@@ -41,6 +41,10 @@ class User(UserMixin, db.Model):
     provider_profile = relationship("ProviderProfile", back_populates="user", uselist=False,
                                     foreign_keys="ProviderProfile.user_id")
     brand_profile = relationship("BrandProfile", back_populates="user", uselist=False)
+    # Its place in an organisation (brands and providers have one; staff none). Loaded with the user,
+    # since nearly every service asks for the account it acts for.
+    membership = relationship("Membership", back_populates="user", uselist=False, lazy="joined",
+                              foreign_keys="Membership.user_id")
 
     # The login this request was authenticated with (set by the user loader; None for API and workers).
     login_token = None  # type: str | None
@@ -61,12 +65,30 @@ class User(UserMixin, db.Model):
         return self.totp_enabled_at is not None
 
     @property
+    def account_id(self) -> int:
+        """The users row this user acts for: its organisation's principal, which owns the tenders, bids,
+        contracts and ledger accounts. Ownership is compared against this, never against `id`; `id`
+        stays the person who acted (events, audit trails)."""
+        m = self.membership
+        return m.organisation.account_user_id if m is not None else self.id
+
+    @property
+    def org_role(self) -> str | None:
+        return self.membership.role if self.membership is not None else None
+
+    @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated or suspended account cannot log in
-        return self.active and self.suspended_at is None
+        return self.active and not self.is_suspended
 
     @property
     def is_suspended(self) -> bool:
-        return self.suspended_at is not None
+        """Its own suspension, or its organisation's: suspending a company (its principal) keeps every
+        member out; suspending one member keeps only that person out."""
+        if self.suspended_at is not None:
+            return True
+        m = self.membership
+        return (m is not None and m.organisation.account_user_id != self.id
+                and m.organisation.account_user.suspended_at is not None)
 
     @property
     def is_brand(self) -> bool:

@@ -30,7 +30,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from zxcvbn import zxcvbn
 
 from extensions import db
-from models import ApiToken, BrandProfile, ProviderProfile, User
+from models import ApiToken, BrandProfile, Membership, Organisation, ProviderProfile, User
+from models.organisation import KINDS as ORG_KINDS
 from models.types import utcnow
 from models.user import ROLES, SELF_REGISTER_ROLES
 from services import audit, mail, sessions
@@ -209,6 +210,11 @@ def _create_user(*, email, password, role, display_name) -> User:
     elif role == "provider":
         user.provider_profile = ProviderProfile(company_name=display_name)
     db.session.flush()  # the unique e-mail index is the last guard against a racing twin
+    if role in ORG_KINDS:  # a new brand or provider is the owner and principal of its own organisation
+        organisation = Organisation(name=display_name, kind=role, account_user_id=user.id)
+        organisation.memberships.append(Membership(user=user, role="owner"))
+        db.session.add(organisation)
+        db.session.flush()
     return user
 
 

@@ -12,7 +12,7 @@ from models.bid import LIVE, BidStatus
 from models.status import IllegalTransition, transition
 from models.tender import UNDECIDED, TenderStatus
 from models.types import utcnow
-from services import destinations, notifications, storage
+from services import destinations, notifications, permissions, storage
 from services.accounts import require_verified_email
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
@@ -72,6 +72,8 @@ def eligibility_problem(provider: User, tender: Tender):
     """Why this provider may not bid on this tender now, or None. (Shown on the page as well.)"""
     if provider is None or not provider.is_provider:
         return Forbidden(_l("Only service providers can bid."))
+    if not permissions.allowed(provider, "bid.manage"):
+        return Forbidden(_l("Your role in your organisation does not allow this."), code="role_forbidden")
     try:
         require_verified_email(provider)
     except Forbidden as unverified:
@@ -80,7 +82,7 @@ def eligibility_problem(provider: User, tender: Tender):
         return Conflict(_l("Bidding on this tender has closed."), code="tender_not_open")
     if tender.invited_only and not is_invited(tender, provider):
         return Forbidden(_l("This tender accepts bids from invited providers only."), code="not_invited")
-    profile = provider.provider_profile
+    profile = permissions.principal_of(provider).provider_profile
     if tender.requires_verified and not profile.verified:
         return Forbidden(_l("This tender accepts bids from verified providers only."), code="verification_required")
     if tender.min_stars and (profile.stars or 0) < tender.min_stars:
@@ -104,7 +106,7 @@ def _apply(bid: Bid, data: BidInput) -> None:
 
 
 def live_bid_of(provider: User, tender_id: int) -> Bid | None:
-    return db.session.scalar(select(Bid).where(Bid.tender_id == tender_id, Bid.provider_id == provider.id,
+    return db.session.scalar(select(Bid).where(Bid.tender_id == tender_id, Bid.provider_id == provider.account_id,
                                                Bid.status == LIVE))
 
 
@@ -116,22 +118,25 @@ def submit_bid(provider: User, tender_id: int, data: BidInput) -> Bid:
     _validate(tender, data)
     if live_bid_of(provider, tender_id) is not None:
         raise Conflict(_l("You already have a bid on this tender; revise it instead."), code="bid_exists")
-    bid = Bid(tender=tender, provider=provider, status=LIVE.value, round_index=0, revision=1)
+    principal = permissions.principal_of(provider)
+    bid = Bid(tender=tender, provider=principal, status=LIVE.value, round_index=0, revision=1)
     _apply(bid, data)
     db.session.add(bid)
     db.session.flush()  # the partial unique index refuses a racing second live bid here
     bid.revisions.append(_snapshot(bid))
     notifications.notify([tender.brand_id], "bid_received", to=destinations.evaluation(tender.id),
-                         tender=tender.title, provider=None if tender.sealed_opening else provider.display_name)
+                         tender=tender.title, provider=None if tender.sealed_opening else principal.display_name)
     return bid
 
 
 def own_bid(provider: User, bid_id: int, *, lock: bool = False) -> Bid:
-    """The provider's own bid; anyone else's is not found (not even that it exists). With `lock`,
-    the tender is locked first (the order award uses), so a change cannot cross a close or award."""
+    """The provider's own bid, for a member whose role manages bids (403 otherwise); anyone else's is
+    not found (not even that it exists). With `lock`, the tender is locked first (the order award
+    uses), so a change cannot cross a close or award."""
     bid = db.session.get(Bid, bid_id)
-    if bid is None or provider is None or bid.provider_id != provider.id:
+    if bid is None or provider is None or bid.provider_id != provider.account_id:
         raise NotFound()
+    permissions.require(provider, "bid.manage", bid)
     if lock:
         get_tender(bid.tender_id, lock=True, viewer=provider)
         bid = locked_get(Bid, bid_id)
@@ -148,7 +153,8 @@ def revise_bid(provider: User, bid_id: int, data: BidInput) -> Bid:
     db.session.flush()
     bid.revisions.append(_snapshot(bid))
     notifications.notify([bid.tender.brand_id], "bid_revised", to=destinations.evaluation(bid.tender_id),
-                         tender=bid.tender.title, provider=None if bid.tender.sealed_opening else provider.display_name)
+                         tender=bid.tender.title,
+                         provider=None if bid.tender.sealed_opening else bid.provider.display_name)
     return bid
 
 
@@ -167,7 +173,7 @@ def decide_bid(bid: Bid, status: BidStatus, reason: str | None = None) -> None:
 def allowed_actions(bid: Bid, user: User | None) -> frozenset[str]:
     """What `user` may do to the bid from its page: its provider revises it while bidding is open
     ("revise") and withdraws it while the tender is undecided ("withdraw") — what `withdraw_bid` allows."""
-    if user is None or getattr(user, "id", None) != bid.provider_id or not bid.live \
+    if user is None or not permissions.allowed(user, "bid.manage", bid) or not user.is_provider or not bid.live \
             or bid.tender.status not in UNDECIDED:
         return frozenset()
     return frozenset({"withdraw", "revise"} if bid.tender.status == TenderStatus.OPEN else {"withdraw"})
@@ -179,7 +185,8 @@ def withdraw_bid(provider: User, bid_id: int) -> Bid:
         raise Conflict(_l("This bid can no longer be withdrawn."), code="illegal_transition")
     decide_bid(bid, BidStatus.WITHDRAWN)
     notifications.notify([bid.tender.brand_id], "bid_withdrawn", to=destinations.evaluation(bid.tender_id),
-                         tender=bid.tender.title, provider=None if bid.tender.sealed_opening else provider.display_name)
+                         tender=bid.tender.title,
+                         provider=None if bid.tender.sealed_opening else bid.provider.display_name)
     return bid
 
 
@@ -201,14 +208,14 @@ def can_see_contents(viewer: User | None, bid: Bid) -> bool:
     """Amount, proposal, plan and files: the bidder, staff, and the brand (after a sealed opening)."""
     if viewer is None:
         return False
-    if viewer.id == bid.provider_id or viewer.is_admin:
+    if viewer.account_id == bid.provider_id or viewer.is_admin:
         return True
-    return viewer.id == bid.tender.brand_id and not bid.tender.bids_are_hidden_from_brand
+    return viewer.account_id == bid.tender.brand_id and not bid.tender.bids_are_hidden_from_brand
 
 
 def visible_bid_count(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> int | None:
     """Sealed tenders hide the count from everyone but their brand (and staff) until award."""
-    insider = viewer is not None and (viewer.is_admin or viewer.id == tender.brand_id)
+    insider = viewer is not None and (viewer.is_admin or viewer.account_id == tender.brand_id)
     if tender.sealed and tender.status != TenderStatus.AWARDED and not insider:
         return None
     return counts.get(tender.id, 0) if counts is not None else bid_count(tender)
@@ -218,7 +225,7 @@ def visible_bid(viewer: User | None, bid_id: int) -> Bid:
     """A bid the viewer may know exists: its provider, its tender's brand, or staff. Else 404."""
     bid = db.session.get(Bid, bid_id)
     if bid is None or viewer is None or not (
-            viewer.is_admin or viewer.id in (bid.provider_id, bid.tender.brand_id)):
+            viewer.is_admin or viewer.account_id in (bid.provider_id, bid.tender.brand_id)):
         raise NotFound()
     return bid
 
@@ -233,8 +240,8 @@ def bids_for(viewer: User | None, tender_id: int) -> list[Bid]:
     if viewer is None:
         raise Forbidden()
     if viewer.is_provider:
-        stmt = stmt.where(Bid.provider_id == viewer.id)
-    elif not (viewer.is_admin or viewer.id == tender.brand_id):
+        stmt = stmt.where(Bid.provider_id == viewer.account_id)
+    elif not (viewer.is_admin or viewer.account_id == tender.brand_id):
         raise Forbidden(_l("Only the tender's brand sees its bids."))
     return list(db.session.scalars(stmt))
 
@@ -250,7 +257,7 @@ def attachment_for(viewer: User | None, bid_id: int, attachment_id: int) -> BidA
 def bids_of_provider(provider: User, *, status: str | None = None, page: int = 1, per_page: int = 20) -> Page:
     """The provider's own bids, newest first, one page; `status` narrows them."""
     check({"status": status not in (None, "", *BidStatus) and _l("Unknown status.")})
-    stmt = select(Bid).where(Bid.provider_id == provider.id).options(selectinload(Bid.tender))
+    stmt = select(Bid).where(Bid.provider_id == provider.account_id).options(selectinload(Bid.tender))
     if status:
         stmt = stmt.where(Bid.status == status)
     return paginate(stmt.order_by(Bid.created_at.desc(), Bid.id.desc()), page, per_page)

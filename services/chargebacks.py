@@ -504,7 +504,8 @@ class Recovery:
 def recoveries_for(provider: User) -> list[Recovery]:
     """Every chargeback a provider bears, with its reason and what is left (its payouts page)."""
     stmt = (select(Chargeback).join(Milestone, Milestone.id == Chargeback.milestone_id)
-            .where(Chargeback.loss_bearer == LossBearer.PROVIDER, Chargeback.contract.has(provider_id=provider.id))
+            .where(Chargeback.loss_bearer == LossBearer.PROVIDER,
+                   Chargeback.contract.has(provider_id=provider.account_id))
             .order_by(Chargeback.id.desc()))
     out = []
     for case in db.session.scalars(stmt):

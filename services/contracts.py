@@ -15,7 +15,7 @@ from services.pagination import Page, paginate
 def contract_for(viewer: User | None, contract_id: int) -> Contract:
     contract = db.session.get(Contract, contract_id)
     if contract is None or viewer is None or not (
-            viewer.is_admin or viewer.id in (contract.brand_id, contract.provider_id)):
+            viewer.is_admin or viewer.account_id in (contract.brand_id, contract.provider_id)):
         raise NotFound()
     return contract
 
@@ -24,7 +24,7 @@ def contracts_of(user: User, *, status: str | None = None, page: int = 1, per_pa
     """The user's contracts (as provider or as brand), newest first, one page; `status` narrows them."""
     check({"status": status not in (None, "", *ContractStatus) and _l("Unknown status.")})
     column = Contract.provider_id if user.is_provider else Contract.brand_id
-    stmt = select(Contract).where(column == user.id).options(selectinload(Contract.tender))
+    stmt = select(Contract).where(column == user.account_id).options(selectinload(Contract.tender))
     if status:
         stmt = stmt.where(Contract.status == status)
     return paginate(stmt.order_by(Contract.created_at.desc(), Contract.id.desc()), page, per_page)

@@ -6,7 +6,17 @@ from sqlalchemy import Float, and_, case, cast, column, delete, func, insert, li
 from sqlalchemy.orm import selectinload
 
 from extensions import db
-from models import Contract, PartnerBadge, ProviderCategory, ProviderProfile, ProviderRating, Tender, User
+from models import (
+    BrandProfile,
+    Contract,
+    Organisation,
+    PartnerBadge,
+    ProviderCategory,
+    ProviderProfile,
+    ProviderRating,
+    Tender,
+    User,
+)
 from models.catalog import CATEGORIES, PROVINCES
 from models.contract import ContractStatus
 from models.review import RatingRun
@@ -32,6 +42,8 @@ def search(*, category=None, province=None, city=None, min_stars=None, verified=
            and _l("Star levels run from %(low)s to %(high)s.", low=ratings.BASE_STARS, high=ratings.TOP_STARS)})
     stmt = select(ProviderProfile).options(selectinload(ProviderProfile.category_rows),
                                            selectinload(ProviderProfile.user), selectinload(ProviderProfile.cases))
+    # organisations, by their principal's profile (a member's own, from its registration, is not listed)
+    stmt = stmt.where(ProviderProfile.user_id.in_(select(Organisation.account_user_id)))
     if category:
         stmt = stmt.where(ProviderProfile.user_id.in_(select(ProviderCategory.provider_id)
                                                       .where(ProviderCategory.category == category)))
@@ -181,14 +193,15 @@ def award_badges(now: datetime | None = None) -> int:
 
 def suited_levels(brand: User) -> tuple[int | None, ...]:
     """The star levels recommended to a brand of its size (None: new providers)."""
-    tier = brand.brand_profile.size_tier if brand.brand_profile else "small"
+    profile = db.session.get(BrandProfile, brand.account_id)
+    tier = profile.size_tier if profile else "small"
     return SUITED_STARS.get(tier, SUITED_STARS["small"])
 
 
 def recommended_for(viewer: User, tender: Tender, limit: int = 5) -> list[ProviderProfile]:
     """For the tender's brand, while bidding is open: verified providers of the category at star levels
     suited to the brand's size, not yet invited or (unless the opening is sealed) bidding."""
-    if viewer is None or viewer.id != tender.brand_id:
+    if viewer is None or viewer.account_id != tender.brand_id:
         raise Forbidden()
     if tender.status != TenderStatus.OPEN:  # nobody can be invited any more
         return []

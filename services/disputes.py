@@ -34,7 +34,7 @@ from models.dispute import (
 from models.status import transition
 from models.stripe import PaymentStatus, RefundStatus
 from models.types import utcnow
-from services import audit, destinations, escrow, ledger, notifications, storage, tasks
+from services import audit, destinations, escrow, ledger, notifications, permissions, storage, tasks
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -48,16 +48,25 @@ def _record(dispute: Dispute, actor: User | None, action: str, **detail) -> None
 
 
 def _side(actor: User, milestone: Milestone) -> str:
-    if actor.id == milestone.contract.brand_id:
-        return "brand"
-    if actor.id == milestone.contract.provider_id:
-        return "provider"
-    raise Forbidden(_l("Only the contract's brand or provider can do that."))
+    """The actor's side of the milestone's contract, for a member whose role handles disputes."""
+    if actor.account_id == milestone.contract.brand_id:
+        side = "brand"
+    elif actor.account_id == milestone.contract.provider_id:
+        side = "provider"
+    else:
+        raise Forbidden(_l("Only the contract's brand or provider can do that."))
+    permissions.require(actor, "dispute.manage", milestone)
+    return side
 
 
 def _other_party(dispute: Dispute, actor: User) -> int:
     contract = dispute.milestone.contract
-    return contract.provider_id if actor.id == contract.brand_id else contract.brand_id
+    return contract.provider_id if actor.account_id == contract.brand_id else contract.brand_id
+
+
+def _on_opening_side(dispute: Dispute, user: User) -> bool:
+    """Whether `user` is of the organisation that opened the dispute (its opener is a person)."""
+    return dispute.opened_by.account_id == user.account_id
 
 
 def _link(dispute: Dispute) -> destinations.Destination:
@@ -124,7 +133,7 @@ def dispute_for(viewer: User | None, dispute_id: int, *, lock: bool = False) -> 
     if dispute is None or viewer is None:
         raise NotFound()
     contract = dispute.milestone.contract
-    if not (viewer.is_admin or viewer.id in (contract.brand_id, contract.provider_id)):
+    if not (viewer.is_admin or viewer.account_id in (contract.brand_id, contract.provider_id)):
         raise NotFound()
     return dispute
 
@@ -152,9 +161,9 @@ def allowed_actions(dispute: Dispute, user: User | None) -> frozenset[str]:
         if dispute.status == DisputeStatus.RESOLVED:
             return frozenset(() if any(c.is_pending for c in dispute.corrections) else {"adjust"})
         return frozenset({"decide"} if dispute.status == DisputeStatus.OPEN else ())
-    if dispute.status != DisputeStatus.OPEN:
+    if dispute.status != DisputeStatus.OPEN or not permissions.allowed(user, "dispute.manage", dispute.milestone):
         return frozenset()
-    return frozenset({"evidence", "withdraw"} if user.id == dispute.opened_by_id else {"evidence"})
+    return frozenset({"evidence", "withdraw"} if _on_opening_side(dispute, user) else {"evidence"})
 
 
 def add_evidence(actor: User, dispute_id: int, note: str, links: list[str] | None = None, files=None):
@@ -181,8 +190,9 @@ def withdraw(actor: User, dispute_id: int) -> Dispute:
     """The side that opened the dispute drops it: the milestone goes back to where it was, and a
     delivered one restarts its auto-release clock."""
     dispute = dispute_for(actor, dispute_id, lock=True)
-    if actor.id != dispute.opened_by_id:
+    if not _on_opening_side(dispute, actor):
         raise Forbidden(_l("Only the side that opened the dispute can withdraw it."))
+    _side(actor, dispute.milestone)
     _require_open(dispute)
     milestone = locked_get(Milestone, dispute.milestone_id)
     escrow.restore_after_dispute(milestone, dispute.previous_status, actor, dispute.id)

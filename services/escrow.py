@@ -19,7 +19,7 @@ from models.contract import SETTLED, ContractStatus, MilestoneStatus
 from models.status import IllegalTransition, can_move
 from models.status import transition as change_status
 from models.types import utcnow
-from services import destinations, ledger, notifications, reviews, storage
+from services import destinations, ledger, notifications, permissions, reviews, storage
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.rating_jobs import request_recompute
@@ -31,22 +31,25 @@ def milestone_for(viewer: User | None, milestone_id: int, *, lock: bool = False)
     """The milestone if the viewer is its contract's brand or provider (or staff); else 404."""
     milestone = locked_get(Milestone, milestone_id) if lock else db.session.get(Milestone, milestone_id)
     if milestone is None or viewer is None or not (
-            viewer.is_admin or viewer.id in (milestone.contract.brand_id, milestone.contract.provider_id)):
+            viewer.is_admin or viewer.account_id in (milestone.contract.brand_id, milestone.contract.provider_id)):
         raise NotFound()
     return milestone
 
 
-def as_brand(actor: User, milestone_id: int) -> Milestone:
+def as_brand(actor: User, milestone_id: int, action: str = "milestone.accept") -> Milestone:
+    """The milestone, row-locked, for a member of its brand whose role may do `action`."""
     milestone = milestone_for(actor, milestone_id, lock=True)
-    if actor.id != milestone.contract.brand_id:
+    if actor.account_id != milestone.contract.brand_id:
         raise Forbidden(_l("Only the contract's brand can do that."))
+    permissions.require(actor, action, milestone)
     return milestone
 
 
 def _as_provider(actor: User, milestone_id: int) -> Milestone:
     milestone = milestone_for(actor, milestone_id, lock=True)
-    if actor.id != milestone.contract.provider_id:
+    if actor.account_id != milestone.contract.provider_id:
         raise Forbidden(_l("Only the contract's provider can do that."))
+    permissions.require(actor, "milestone.deliver", milestone)
     return milestone
 
 
@@ -96,28 +99,30 @@ def _link(milestone: Milestone) -> destinations.Destination:
 
 # --- what a page offers ----------------------------------------------------------------------------------
 
-# Each action a page offers, the side that may take it, and the status it moves the milestone to: an
-# action is offered when the user is on that side and the move is allowed now, by the same table
-# `transition` consults (and the service checks it again when the action is taken).
+# Each action a page offers, the side that may take it, the status it moves the milestone to and the
+# organisation permission it needs: an action is offered when the user is on that side, its role
+# allows it and the move is allowed now, by the same table `transition` consults (and the service
+# checks it again when the action is taken).
 ACTIONS = {
-    "fund": ("brand", MilestoneStatus.FUNDED),
-    "cancel": ("brand", MilestoneStatus.CANCELLED),
-    "accept": ("brand", MilestoneStatus.RELEASED),
-    "request_changes": ("brand", MilestoneStatus.CHANGES_REQUESTED),
-    "deliver": ("provider", MilestoneStatus.DELIVERED),
-    "dispute": ("either", MilestoneStatus.DISPUTED),
+    "fund": ("brand", MilestoneStatus.FUNDED, "milestone.fund"),
+    "cancel": ("brand", MilestoneStatus.CANCELLED, "milestone.fund"),
+    "accept": ("brand", MilestoneStatus.RELEASED, "milestone.accept"),
+    "request_changes": ("brand", MilestoneStatus.CHANGES_REQUESTED, "milestone.accept"),
+    "deliver": ("provider", MilestoneStatus.DELIVERED, "milestone.deliver"),
+    "dispute": ("either", MilestoneStatus.DISPUTED, "dispute.manage"),
 }
 
 
 def allowed_actions(milestone: Milestone, user: User | None) -> frozenset[str]:
     """The actions (keys of ACTIONS) `user` may take on the milestone now; staff act elsewhere."""
-    contract, user_id = milestone.contract, getattr(user, "id", None)
+    contract, account_id = milestone.contract, getattr(user, "account_id", None)
     sides = {side for side, party in (("brand", contract.brand_id), ("provider", contract.provider_id))
-             if user_id is not None and user_id == party}
+             if account_id is not None and account_id == party}
     if sides:
         sides.add("either")
-    return frozenset(action for action, (side, target) in ACTIONS.items()
-                     if side in sides and can_move(milestone, target))
+    return frozenset(action for action, (side, target, permission) in ACTIONS.items()
+                     if side in sides and can_move(milestone, target)
+                     and permissions.allowed(user, permission, milestone))
 
 
 def awaiting_funding(milestone: Milestone) -> bool:
@@ -139,7 +144,9 @@ def net_on_release(milestone: Milestone) -> int:
 
 @dataclass
 class FundResult:
-    status: str  # "funded", or "awaiting_payment" while Stripe collects the card
+    # "funded"; "awaiting_payment" while Stripe collects the card; "awaiting_confirmation": the
+    # organisation's two-member rule holds it for a second member
+    status: str
     client_secret: str | None = None
 
 

@@ -14,7 +14,7 @@ from models.bid import OUT_OF_RUNNING, BidStatus
 from models.contract import ContractStatus, MilestoneStatus
 from models.tender import UNDECIDED, TenderStatus
 from models.types import utcnow
-from services import destinations, notifications
+from services import destinations, notifications, permissions
 from services.accounts import require_verified_email
 from services.bidding import bids_for, decide_bid
 from services.errors import Conflict, Forbidden, NotFound, check
@@ -27,14 +27,16 @@ SLOT_MINUTES = (15, 8 * 60)  # an appointment's shortest and longest duration
 
 
 def _brand_bid(actor: User, bid_id: int) -> Bid:
-    """A bid the acting brand may evaluate, with its tender row locked."""
+    """A bid the acting brand member may shortlist (score, advance, reject, book), with its tender row
+    locked."""
     bid = db.session.get(Bid, bid_id)
     if bid is None or actor is None:
         raise NotFound()
-    if actor.id == bid.provider_id:
+    if actor.account_id == bid.provider_id:
         raise Forbidden(_l("Only the tender's brand can evaluate bids."))
-    if actor.id != bid.tender.brand_id:
+    if actor.account_id != bid.tender.brand_id:
         raise NotFound()  # another provider's or brand's bid: not even its existence is shown
+    permissions.require(actor, "tender.shortlist", bid.tender)
     get_tender(bid.tender_id, lock=True, viewer=actor)
     db.session.refresh(bid)
     return bid
@@ -141,7 +143,7 @@ def schedule_slot(actor: User, bid_id: int, *, starts_at: datetime, location: st
 
 def award(actor: User, tender_id: int, bid_id: int) -> Contract:
     """Create the contract and its milestones from the bid, reject every other live bid, in one go."""
-    tender = owned_tender(actor, tender_id)
+    tender = owned_tender(actor, tender_id, "tender.award")
     require_verified_email(actor)
     if tender.status == TenderStatus.AWARDED:
         raise Conflict(_l("This tender has already been awarded."), code="already_awarded")
@@ -190,7 +192,7 @@ class BoardRow:
 def board(actor: User, tender_id: int) -> tuple[Tender, dict[int, list[BoardRow]], list[Bid]]:
     """Live bids grouped by round (for side-by-side comparison) and the bids out of the running."""
     tender = get_tender(tender_id, viewer=actor)
-    if actor is None or not (actor.is_admin or actor.id == tender.brand_id):
+    if actor is None or not (actor.is_admin or actor.account_id == tender.brand_id):
         raise Forbidden(_l("Only the tender's brand sees its bids."))
     bids = bids_for(actor, tender.id)
     by_round: dict[int, list[BoardRow]] = {i: [] for i in range(len(tender.rounds))}

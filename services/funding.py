@@ -10,7 +10,7 @@ from extensions import db
 from models import LedgerPosting, Milestone, User
 from models.catalog import CURRENCIES
 from models.contract import MilestoneStatus
-from services import audit, destinations, escrow, ledger, notifications
+from services import audit, destinations, escrow, ledger, notifications, organisations
 from services.accounts import require_verified_email
 from services.errors import Conflict, check
 from services.escrow import FundResult, fund_from_wallet
@@ -40,20 +40,22 @@ def fund(actor: User, milestone_id: int, via: LedgerBackend | StripeBackend | No
     """`via` names a backend explicitly: the demo seed funds from wallets whatever the installation
     uses, because its rows are written in one transaction that can still roll back, and the Stripe
     backend makes a call (a PaymentIntent under an idempotency key) that no rollback takes back."""
-    milestone = escrow.as_brand(actor, milestone_id)
+    milestone = escrow.as_brand(actor, milestone_id, "milestone.fund")
     require_verified_email(actor)
     if milestone.status != MilestoneStatus.PENDING:
         raise Conflict(_l("This milestone is already funded or closed."), code="illegal_transition")
     if milestone.contract.provider.is_suspended:  # it could not deliver: the money would only wait in escrow
         raise Conflict(_l("The provider's account is suspended: no milestone of this contract can be funded "
                           "until the suspension is lifted."), code="provider_suspended")
+    if organisations.hold_for_second_member(actor, milestone):
+        return FundResult(status=organisations.AWAITING_CONFIRMATION)
     return (via or backend()).fund(actor, milestone)
 
 
 def collect_card(actor: User, milestone_id: int) -> FundResult:
     """Stripe backend, after `fund` was committed: the PaymentIntent for the open card attempt (made
     now at Stripe if it has none yet), with the client secret Stripe.js confirms the card with."""
-    milestone = escrow.as_brand(actor, milestone_id)
+    milestone = escrow.as_brand(actor, milestone_id, "milestone.fund")
     if milestone.status != MilestoneStatus.PENDING:
         raise Conflict(_l("This milestone is already funded or closed."), code="illegal_transition")
     return StripeBackend().collect_card(milestone)
@@ -61,7 +63,7 @@ def collect_card(actor: User, milestone_id: int) -> FundResult:
 
 def cancel(actor: User, milestone_id: int) -> Milestone:
     """A brand may drop a milestone it has not funded; no money has moved, so none moves back."""
-    milestone = escrow.as_brand(actor, milestone_id)
+    milestone = escrow.as_brand(actor, milestone_id, "milestone.fund")
     if milestone.status != MilestoneStatus.PENDING:
         raise Conflict(_l("Only a milestone that is not funded yet can be cancelled."), code="illegal_transition")
     escrow.transition(milestone, MilestoneStatus.CANCELLED, actor)

@@ -15,13 +15,14 @@ MAX_PER_CALL = 50
 
 def invite(brand: User, tender_id: int, provider_ids: list[int]) -> list[TenderInvitation]:
     """Invite providers; already-invited ones are skipped, so repeating the call is harmless."""
-    tender = owned_tender(brand, tender_id)
+    tender = owned_tender(brand, tender_id, "tender.invite")
     if tender.status != TenderStatus.OPEN:
         raise Conflict(_l("Providers can be invited while bidding is open."), code="tender_not_open")
     wanted = sorted(set(provider_ids or []))
-    found = set(db.session.scalars(select(User.id).where(User.id.in_(wanted), User.role == "provider")))
-    check({"provider_ids": (not 1 <= len(wanted) <= MAX_PER_CALL or found != set(wanted))
+    found = db.session.scalars(select(User).where(User.id.in_(wanted), User.role == "provider")).all()
+    check({"provider_ids": (not 1 <= len(wanted) <= MAX_PER_CALL or {u.id for u in found} != set(wanted))
            and _l("Choose 1 to %(n)s existing providers.", n=MAX_PER_CALL)})
+    wanted = sorted({u.account_id for u in found})  # a member stands for its organisation
     already = {inv.provider_id for inv in tender.invitations}
     created = [TenderInvitation(provider_id=pid) for pid in wanted if pid not in already]
     tender.invitations.extend(created)
@@ -34,6 +35,6 @@ def invite(brand: User, tender_id: int, provider_ids: list[int]) -> list[TenderI
 def invitations_of(provider: User) -> list[TenderInvitation]:
     """Invitations to tenders still open for bids, newest first."""
     return list(db.session.scalars(
-        select(TenderInvitation).join(Tender).where(TenderInvitation.provider_id == provider.id,
+        select(TenderInvitation).join(Tender).where(TenderInvitation.provider_id == provider.account_id,
                                                     Tender.status == TenderStatus.OPEN)
         .options(selectinload(TenderInvitation.tender)).order_by(TenderInvitation.created_at.desc())))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from extensions import db
 from models import Contract, KpiResult, Milestone, User
 from models.contract import MEASURABLE
-from services import destinations, notifications
+from services import destinations, notifications, permissions
 from services.contracts import contract_for
 from services.errors import Conflict, Forbidden, check
 from services.escrow import milestone_for
@@ -42,8 +42,9 @@ def _value(raw) -> Decimal | None:
 def record_result(actor: User, milestone_id: int, kpi_id: int, value) -> KpiResult:
     milestone = milestone_for(actor, milestone_id, lock=True)
     contract = milestone.contract
-    if actor.id != contract.brand_id:
+    if actor.account_id != contract.brand_id:
         raise Forbidden(_l("Only the contract's brand records KPI results."))
+    permissions.require(actor, "contract.manage", milestone)
     kpi = next((k for k in contract.tender.kpis if k.id == kpi_id), None)
     measured = _value(value)
     check({"kpi_id": kpi is None and _l("Choose one of this contract's KPIs."),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from extensions import db
 from models import LedgerAccount, LedgerEntry, LedgerPosting, User
 from models.types import utcnow
+from services import permissions
 from services.pagination import paginate
 
 
@@ -43,7 +44,8 @@ def account(kind: str, currency: str, *, user_id: int | None = None, milestone_i
 
 
 def wallet(user: User, currency: str) -> LedgerAccount:
-    return account("brand_wallet", currency, user_id=user.id)
+    """The wallet of the organisation `user` acts for (its principal's)."""
+    return account("brand_wallet", currency, user_id=user.account_id)
 
 
 def payable(user_id: int, currency: str) -> LedgerAccount:
@@ -171,19 +173,29 @@ class Balance:
     currency: str
 
 
+def _require_money_reader(user: User) -> None:
+    """An organisation's balances and entries are for the roles that read its money (services.permissions)."""
+    if user.membership is not None:
+        permissions.require(user, "wallet.read")
+
+
 def balances_of(user: User) -> list[Balance]:
+    """The balances of the accounts `user`'s organisation holds (none shown to a role without money reading)."""
+    if user.membership is not None and not permissions.allowed(user, "wallet.read"):
+        return []
     rows = db.session.execute(
         select(LedgerAccount.key, LedgerAccount.kind, LedgerAccount.currency,
                func.coalesce(func.sum(LedgerEntry.amount), 0))
         .outerjoin(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
-        .where(LedgerAccount.user_id == user.id).group_by(LedgerAccount.id).order_by(LedgerAccount.key))
+        .where(LedgerAccount.user_id == user.account_id).group_by(LedgerAccount.id).order_by(LedgerAccount.key))
     return [Balance(account=key, kind=kind, amount=int(amount), currency=currency)
             for key, kind, currency, amount in rows]
 
 
 def entries_of(user: User, page: int = 1, per_page: int = 50):
+    _require_money_reader(user)
     stmt = (select(LedgerEntry).join(LedgerAccount).join(LedgerPosting)
-            .where(LedgerAccount.user_id == user.id)
+            .where(LedgerAccount.user_id == user.account_id)
             .order_by(LedgerPosting.created_at.desc(), LedgerEntry.id.desc()))
     return paginate(stmt, page, per_page)
 

@@ -10,7 +10,7 @@ from typing import Protocol
 from sqlalchemy import func, select, update
 
 from extensions import db
-from models import Notification, User
+from models import Membership, Notification, Organisation, User
 from models.types import utcnow
 from services.destinations import Destination
 from services.errors import NotFound
@@ -24,11 +24,14 @@ class Channel(Protocol):
 CHANNELS: list[Channel] = []
 
 
-def notify(users: Iterable[User | int], kind: str, *, to: Destination | None = None, **params) -> list[Notification]:
-    """`to` is the page the notification leads to (see `services.destinations`); None: nowhere."""
+def notify(users: Iterable[User | int], kind: str, *, to: Destination | None = None, personal: bool = False,
+           **params) -> list[Notification]:
+    """`to` is the page the notification leads to (see `services.destinations`); None: nowhere. A user
+    id names its organisation (every member hears), unless `personal`: then only those people."""
     if "link" in params:
         raise TypeError("notify() takes the destination as to=destinations.…(…), not a link")
-    ids = sorted({u if isinstance(u, int) else u.id for u in users if u is not None})
+    ids = {u if isinstance(u, int) else u.id for u in users if u is not None}
+    ids = sorted(ids) if personal else _with_members(ids)
     rows = [Notification(user_id=uid, kind=kind, params=params, endpoint=to and to.endpoint,
                          url_args=dict(to.args) if to else {}, anchor=to and to.anchor) for uid in ids]
     db.session.add_all(rows)
@@ -38,6 +41,15 @@ def notify(users: Iterable[User | int], kind: str, *, to: Destination | None = N
         for row in rows:
             channel.deliver(row)
     return rows
+
+
+def _with_members(ids: set[int]) -> list[int]:
+    """Events name an organisation by its principal (tenders.brand_id, contracts.provider_id…): every
+    member of that organisation hears of them, each in its own inbox and language."""
+    if ids:
+        ids |= set(db.session.scalars(select(Membership.user_id).join(Organisation)
+                                      .where(Organisation.account_user_id.in_(ids))))
+    return sorted(ids)
 
 
 def unread_count(user: User) -> int:

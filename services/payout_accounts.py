@@ -6,23 +6,25 @@ from sqlalchemy import select
 
 from extensions import db
 from models import PayoutAccount, User
-from services import stripe_gateway, two_factor
+from services import permissions, stripe_gateway, two_factor
 from services.accounts import require_verified_email
 from services.errors import Conflict, Forbidden, check
 from services.payouts import method
 
 
 def of(provider: User) -> PayoutAccount | None:
-    return db.session.get(PayoutAccount, provider.id)
+    """The payout settings of the organisation `provider` acts for (its principal's)."""
+    return db.session.get(PayoutAccount, provider.account_id)
 
 
 def _own(provider: User) -> PayoutAccount:
     if provider is None or not provider.is_provider:
         raise Forbidden(_l("Only providers have payout settings."))
+    permissions.require(provider, "payout.manage")
     require_verified_email(provider)
     account = of(provider)
     if account is None:
-        account = PayoutAccount(provider_id=provider.id)
+        account = PayoutAccount(provider_id=provider.account_id)
         db.session.add(account)
     return account
 
@@ -74,8 +76,9 @@ def start_stripe_onboarding(provider: User, *, return_url: str, refresh_url: str
     account = _own(provider)
     two_factor.require_code(provider, otp)
     if account.stripe_account_id is None:
-        created = stripe_gateway.create_express_account(email=provider.email, provider_id=provider.id,
-                                                        idempotency_key=f"connect-account-{provider.id}")
+        principal = permissions.principal_of(provider)  # the account is the organisation's
+        created = stripe_gateway.create_express_account(email=principal.email, provider_id=principal.id,
+                                                        idempotency_key=f"connect-account-{principal.id}")
         account.stripe_account_id = created.id
         db.session.flush()
     return stripe_gateway.create_onboarding_link(account.stripe_account_id, refresh_url=refresh_url,

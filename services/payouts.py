@@ -32,7 +32,7 @@ from models.payout import BatchStatus, PayoutStatus
 from models.status import transition
 from models.suspension import payouts_held
 from models.types import utcnow
-from services import audit, csv_export, destinations, ledger, notifications, tasks
+from services import audit, csv_export, destinations, ledger, notifications, permissions, tasks
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import paginate
@@ -325,7 +325,8 @@ def payouts_for(user: User, *, batch_id: int | None = None, status: str | None =
         raise Forbidden()
     stmt = select(Payout)
     if not user.is_admin:
-        stmt = stmt.where(Payout.provider_id == user.id)
+        permissions.require(user, "statements.read")
+        stmt = stmt.where(Payout.provider_id == user.account_id)
     if batch_id is not None:
         stmt = stmt.where(Payout.batch_id == batch_id)
     if status:
@@ -344,7 +345,7 @@ class Outlook:
 def outlook(provider: User) -> list[Outlook]:
     """What the provider's payable holds, what the next batch would pay, and what is still on hold."""
     cutoff = utcnow() - timedelta(days=current_app.config["PAYOUT_HOLD_DAYS"])
-    due = eligible_amounts(cutoff).where(LedgerAccount.__table__.c.user_id == provider.id)
+    due = eligible_amounts(cutoff).where(LedgerAccount.__table__.c.user_id == provider.account_id)
     return [Outlook(currency=row.currency, balance=int(row.balance), ready=max(int(row.amount), 0),
                     on_hold=int(row.balance) - max(int(row.amount), 0)) for row in db.session.execute(due)]
 

@@ -7,7 +7,7 @@ from extensions import db
 from models import BrandProfile, ProviderCategory, ProviderProfile, ShowcaseCase, User
 from models.catalog import CATEGORIES, PROVINCES, SIZE_TIERS
 from models.types import utcnow
-from services import audit, destinations, notifications, registration_numbers
+from services import audit, destinations, notifications, permissions, registration_numbers
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -16,6 +16,19 @@ from services.pagination import Page, paginate
 def _require_role(actor: User, role: str) -> None:
     if actor is None or actor.role != role:
         raise Forbidden()
+
+
+def _profile_editor(actor: User, role: str) -> User:
+    """The organisation's principal, whose profile (and showcase) `actor`, an owner, edits."""
+    _require_role(actor, role)
+    permissions.require(actor, "profile.edit")
+    return permissions.principal_of(actor)
+
+
+def _rename_organisation(principal: User, name: str) -> None:
+    """The organisation is called what its profile says (the name the other side sees)."""
+    if principal.membership is not None:
+        principal.membership.organisation.name = name
 
 
 def _text_error(value: str, low: int, high: int):
@@ -37,7 +50,7 @@ def get_provider(provider_id: int) -> ProviderProfile:
 
 def update_provider_profile(actor: User, *, company_name: str, categories: list[str], province: str | None,
                             city: str | None, description: str, team_size: int | None) -> ProviderProfile:
-    _require_role(actor, "provider")
+    principal = _profile_editor(actor, "provider")
     company_name = (company_name or "").strip()
     categories = sorted(set(categories or []))
     city = (city or "").strip() or None
@@ -51,8 +64,9 @@ def update_provider_profile(actor: User, *, company_name: str, categories: list[
         "team_size": team_size is not None and not 1 <= team_size <= 100000
         and _l("Enter a number from 1 to 100000."),
     })
-    profile = actor.provider_profile
+    profile = principal.provider_profile
     profile.company_name = company_name
+    _rename_organisation(principal, company_name)
     profile.province = province or None
     profile.city = city
     profile.description = description or ""
@@ -63,11 +77,11 @@ def update_provider_profile(actor: User, *, company_name: str, categories: list[
 
 def request_verification(actor: User, registration_number: str) -> ProviderProfile:
     """A provider submits its company registration number; staff then verify or reject it."""
-    _require_role(actor, "provider")
+    principal = _profile_editor(actor, "provider")
     number = registration_numbers.normalise(registration_number)
     check({"registration_number": not registration_numbers.is_valid(number)
            and _l("Enter the 18-character unified social credit code printed on the business licence.")})
-    profile = actor.provider_profile
+    profile = principal.provider_profile
     if profile.verification_status == "verified":
         raise Conflict(_l("Your company is already verified."), code="already_verified")
     profile.registration_number = number
@@ -79,7 +93,7 @@ def request_verification(actor: User, registration_number: str) -> ProviderProfi
 
 def add_case(actor: User, *, title: str, category: str, description: str, metric: str,
              before_value: str, after_value: str) -> ShowcaseCase:
-    _require_role(actor, "provider")
+    principal = _profile_editor(actor, "provider")
     title, metric = (title or "").strip(), (metric or "").strip()
     before_value, after_value = (before_value or "").strip(), (after_value or "").strip()
     check({
@@ -90,7 +104,7 @@ def add_case(actor: User, *, title: str, category: str, description: str, metric
         "before_value": _text_error(before_value, 0, 40),
         "after_value": _text_error(after_value, 0, 40),
     })
-    case = ShowcaseCase(provider_id=actor.id, title=title, category=category, description=description or "",
+    case = ShowcaseCase(provider_id=principal.id, title=title, category=category, description=description or "",
                         metric=metric, before_value=before_value, after_value=after_value)
     db.session.add(case)
     db.session.flush()
@@ -98,16 +112,16 @@ def add_case(actor: User, *, title: str, category: str, description: str, metric
 
 
 def delete_case(actor: User, case_id: int) -> None:
-    _require_role(actor, "provider")
+    principal = _profile_editor(actor, "provider")
     case = db.session.get(ShowcaseCase, case_id)
-    if case is None or case.provider_id != actor.id:
+    if case is None or case.provider_id != principal.id:
         raise NotFound()
     db.session.delete(case)
 
 
 def update_brand_profile(actor: User, *, store_name: str, size_tier: str,
                          registration_number: str | None) -> BrandProfile:
-    _require_role(actor, "brand")
+    principal = _profile_editor(actor, "brand")
     store_name = (store_name or "").strip()
     number = registration_numbers.normalise(registration_number) or None
     check({
@@ -116,8 +130,9 @@ def update_brand_profile(actor: User, *, store_name: str, size_tier: str,
         "registration_number": number is not None and not registration_numbers.is_valid(number)
         and _l("Enter the 18-character unified social credit code printed on the business licence."),
     })
-    profile = actor.brand_profile
+    profile = principal.brand_profile
     profile.store_name, profile.size_tier, profile.registration_number = store_name, size_tier, number
+    _rename_organisation(principal, store_name)
     return profile
 
 

@@ -5,7 +5,7 @@ from extensions import db
 from models import TenderQuestion, User
 from models.tender import TenderStatus
 from models.types import utcnow
-from services import destinations, notifications
+from services import destinations, notifications, permissions
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.tenders import get_tender, owned_tender
 
@@ -14,6 +14,7 @@ def ask(provider: User, tender_id: int, text: str) -> TenderQuestion:
     tender = get_tender(tender_id, viewer=provider)
     if provider is None or not provider.is_provider:
         raise Forbidden(_l("Only service providers ask questions on tenders."))
+    permissions.require(provider, "tender.ask")
     if tender.status != TenderStatus.OPEN:
         raise Conflict(_l("Questions can be asked while bidding is open."), code="tender_not_open")
     text = (text or "").strip()
@@ -29,7 +30,7 @@ def answer(brand: User, question_id: int, text: str) -> TenderQuestion:
     question = db.session.get(TenderQuestion, question_id)
     if question is None:
         raise NotFound()
-    tender = owned_tender(brand, question.tender_id)
+    tender = owned_tender(brand, question.tender_id, "tender.answer")
     if question.answer is not None:
         raise Conflict(_l("This question is already answered; publish an addendum to change the tender."),
                        code="already_answered")
@@ -45,7 +46,7 @@ def answer(brand: User, question_id: int, text: str) -> TenderQuestion:
 def visible_questions(viewer: User | None, tender_id: int) -> list[TenderQuestion]:
     """Everyone sees answered questions; the brand also sees those waiting for an answer."""
     tender = get_tender(tender_id, viewer=viewer)
-    if viewer is not None and (viewer.id == tender.brand_id or viewer.is_admin):
+    if viewer is not None and (viewer.account_id == tender.brand_id or viewer.is_admin):
         return list(tender.questions)
     return [q for q in tender.questions if q.answer is not None]
 

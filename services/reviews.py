@@ -21,7 +21,7 @@ from models import Contract, Review, ReviewReport, User
 from models.contract import FINISHED
 from models.review import SCORE_FIELDS
 from models.types import utcnow
-from services import audit, destinations, notifications
+from services import audit, destinations, notifications, permissions
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -78,8 +78,10 @@ def _share_company(contract: Contract) -> bool:
 
 
 def review_problem(actor: User, contract: Contract):
-    if actor is None or actor.id not in (contract.brand_id, contract.provider_id):
+    if actor is None or actor.account_id not in (contract.brand_id, contract.provider_id):
         return NotFound()
+    if not permissions.allowed(actor, "review.write", contract):
+        return Forbidden(_l("Your role in your organisation does not allow this."), code="role_forbidden")
     if not any(m.status in FINISHED for m in contract.milestones):
         return Conflict(_l("Reviews open once a milestone has been released or decided."), code="not_reviewable")
     if window_closed(contract):
@@ -87,7 +89,7 @@ def review_problem(actor: User, contract: Contract):
     if _share_company(contract):
         return Forbidden(_l("Parties registered under the same company cannot review each other."),
                          code="same_company")
-    if any(r.author_id == actor.id for r in reviews_of_contract(contract)):
+    if any(r.author_id == actor.account_id for r in reviews_of_contract(contract)):
         return Conflict(_l("You have already reviewed this contract."), code="already_reviewed")
     return None
 
@@ -108,13 +110,14 @@ def submit(actor: User, contract_id: int, scores: dict[str, int], comment: str) 
            and _l("A whole number from 1 to 5.") for name in SCORE_FIELDS},
         "comment": len(comment) > 5000 and _l("At most 5000 characters."),
     })
-    is_brand = actor.id == contract.brand_id
-    review = Review(contract_id=contract.id, author_id=actor.id,
+    is_brand = actor.account_id == contract.brand_id
+    # A review is the organisation's (its principal's), as ratings and "once per party" count them.
+    review = Review(contract_id=contract.id, author_id=actor.account_id,
                     subject_id=contract.provider_id if is_brand else contract.brand_id,
                     author_role="brand" if is_brand else "provider", comment=comment,
                     **{name: scores[name] for name in SCORE_FIELDS})
     _public_from([review], window_closes_at(contract))
-    counterpart = [r for r in reviews_of_contract(contract) if r.author_id != actor.id]
+    counterpart = [r for r in reviews_of_contract(contract) if r.author_id != actor.account_id]
     if counterpart:  # both are in: the two reviews are public from now on
         _public_from([review, *counterpart], utcnow())
     db.session.add(review)
@@ -130,7 +133,7 @@ def submit(actor: User, contract_id: int, scores: dict[str, int], comment: str) 
 
 
 def visible_to(review: Review, viewer: User | None) -> bool:
-    if viewer is not None and (viewer.is_admin or viewer.id == review.author_id):
+    if viewer is not None and (viewer.is_admin or viewer.account_id == review.author_id):
         return True
     return is_published(review)
 
@@ -138,7 +141,7 @@ def visible_to(review: Review, viewer: User | None) -> bool:
 def for_contract(viewer: User | None, contract_id: int) -> list[Review]:
     contract = db.session.get(Contract, contract_id)
     if contract is None or viewer is None or not (
-            viewer.is_admin or viewer.id in (contract.brand_id, contract.provider_id)):
+            viewer.is_admin or viewer.account_id in (contract.brand_id, contract.provider_id)):
         raise NotFound()
     return [r for r in reviews_of_contract(contract) if visible_to(r, viewer)]
 
@@ -168,7 +171,7 @@ def report(user: User, review_id: int, reason: str) -> ReviewReport:
     review = db.session.get(Review, review_id)
     if review is None or user is None or not visible_to(review, user):
         raise NotFound()
-    if user.id == review.author_id:
+    if user.account_id == review.author_id:
         raise Forbidden(_l("You cannot report your own review."))
     reason = (reason or "").strip()
     check({"reason": not 3 <= len(reason) <= 2000 and REPORT_LENGTH})

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from extensions import db
 from models import Contract, LedgerAccount, LedgerEntry, LedgerPosting, Milestone, Tender, User
+from services import permissions
 
 # Posting kinds whose provider share carries a platform commission (taken as the posting's
 # platform_revenue entry, so gross − commission is exactly the payable entry). A dispute correction
@@ -194,11 +195,12 @@ def _month_rows(provider_id: int, month: Month, tz):
 
 def provider_statement(provider: User, year: int, month: int, tz: str | tzinfo) -> list[ProviderStatement]:
     """One statement per currency the provider has had money in by the end of the month (two queries)."""
+    permissions.require(provider, "statements.read")
     which = Month(year, month)
     statements = {currency: ProviderStatement(currency, which, opening)
-                  for currency, opening in _openings(provider.id, which.start(tz)).items()}
+                  for currency, opening in _openings(provider.account_id, which.start(tz)).items()}
     for (currency, amount, posted_at, kind, key, reference, memo, milestone_id, milestone_title, contract_id,
-         tender_title, revenue) in _month_rows(provider.id, which, tz):
+         tender_title, revenue) in _month_rows(provider.account_id, which, tz):
         commission = int(revenue) if kind in EARNING_KINDS else 0
         statements.setdefault(currency, ProviderStatement(currency, which, 0)).add(
             posted_at=posted_at, kind=kind, key=key, reference=reference, memo=memo or "", milestone_id=milestone_id,
@@ -257,11 +259,12 @@ def _brand_entries(brand_id: int, *columns):
 
 def brand_spend(brand: User, year: int, month: int, tz: str | tzinfo) -> list[BrandSpend]:
     """Per currency, each contract's funding, money returned and net spend in the month (one query)."""
+    permissions.require(brand, "statements.read")
     which = Month(year, month)
     funded = func.sum(case((_FUNDING, LedgerEntry.amount), else_=0))
     returned = func.sum(case((_RETURN, LedgerEntry.amount), else_=0))
     rows = db.session.execute(
-        _brand_entries(brand.id, LedgerEntry.currency, Contract.id, Tender.title, funded, returned)
+        _brand_entries(brand.account_id, LedgerEntry.currency, Contract.id, Tender.title, funded, returned)
         .join(Tender, Tender.id == Contract.tender_id)
         .where(_in_month(which, tz))
         .group_by(LedgerEntry.currency, Contract.id, Tender.title)
@@ -278,10 +281,12 @@ def brand_spend(brand: User, year: int, month: int, tz: str | tzinfo) -> list[Br
 def months_with_activity(user: User, tz: str | tzinfo) -> list[Month]:
     """The months (newest first) in which the user's statement has lines: payable entries for a
     provider, spend entries for a brand."""
+    if (user.is_provider or user.is_brand) and not permissions.allowed(user, "statements.read"):
+        return []
     if user.is_provider:
-        return _active_months(_payable_entries(user.id, LedgerPosting.created_at), tz)
+        return _active_months(_payable_entries(user.account_id, LedgerPosting.created_at), tz)
     if user.is_brand:
-        return _active_months(_brand_entries(user.id, LedgerPosting.created_at), tz)
+        return _active_months(_brand_entries(user.account_id, LedgerPosting.created_at), tz)
     return []
 
 

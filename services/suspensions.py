@@ -11,6 +11,10 @@ Staff suspend a brand or provider account with a reason the user is shown. In th
 - its earned money (payable) is still paid out by the batches unless staff hold its payouts
   (models.suspension.payouts_held), a hold lifted with the suspension or on its own;
 - the user is mailed the reason, in their language.
+Organisations: suspending an organisation's principal (the account that owns its contracts and money)
+suspends the company — every member is kept out (`User.is_suspended`), every member's logins and tokens
+end — and only then does money go to settlement and tenders or bids close. Suspending any other member
+keeps that one person out and touches nothing of the company's.
 On signing in with the right password (and code), the user sees the reason and may appeal once; a staff
 member other than the one who suspended decides the appeal: uphold, or lift. Every step is in the staff
 audit log (services.audit)."""
@@ -47,6 +51,23 @@ def standing(user_id: int) -> Suspension | None:
     return db.session.scalar(select(Suspension).where(Suspension.user_id == user_id, Suspension.lifted_at.is_(None)))
 
 
+def standing_for(user_id: int) -> Suspension | None:
+    """The suspension that keeps this user out: its own, else its organisation's (its principal's)."""
+    own = standing(user_id)
+    user = db.session.get(User, user_id) if own is None else None
+    if user is None or user.account_id == user.id:
+        return own
+    return standing(user.account_id)
+
+
+def _members(user: User) -> list[User]:
+    """Whom a suspension of `user` keeps out: the whole organisation when `user` is its principal."""
+    m = user.membership
+    if m is None or m.organisation.account_user_id != user.id:
+        return [user]
+    return [membership.user for membership in m.organisation.memberships]
+
+
 def get(staff: User, suspension_id: int) -> Suspension:
     _staff(staff)
     suspension = db.session.get(Suspension, suspension_id)
@@ -58,7 +79,7 @@ def get(staff: User, suspension_id: int) -> Suspension:
 def refuse_if_suspended(user: User) -> None:
     """For a sign-in whose password (and code) was right: a suspended account is told why (403
     `account_suspended`). Never called before the password is checked, so it reveals nothing to others."""
-    suspension = standing(user.id) if user.is_suspended else None
+    suspension = standing_for(user.id) if user.is_suspended else None
     if suspension is not None:
         raise Forbidden(_l("Your account is suspended since %(when)s (UTC): %(reason)s You may appeal once by "
                            "signing in on the website.", when=suspension.suspended_at.strftime("%Y-%m-%d"),
@@ -113,12 +134,15 @@ def suspend(staff: User, user_id: int, reason: str, *, hold_payouts: bool = Fals
     now = utcnow()
     suspension = Suspension(user_id=user.id, reason=reason, suspended_by_id=staff.id, suspended_at=now)
     db.session.add(suspension)
-    user.suspended_at = now
     db.session.flush()  # the partial unique index refuses a second standing suspension (a racing twin)
-    logins = sessions.end_all(user)
-    tokens = accounts.revoke_all_tokens(user)
-    settled = _send_money_to_settlement(staff, user)
-    closed = _close_market_activity(user)
+    logins = tokens = 0
+    for member in _members(user):
+        logins += sessions.end_all(member)
+        tokens += accounts.revoke_all_tokens(member)
+    company = user.account_id == user.id  # the principal: the company itself, its money and market activity
+    settled = _send_money_to_settlement(staff, user) if company else []
+    closed = _close_market_activity(user) if company else {}
+    user.suspended_at = now  # last: the closing above acts as the account, which permissions refuse once out
     audit.record(staff, "user.suspend", "user", user.id, before={"suspended": False},
                  after={"suspended": True, "suspension_id": suspension.id, "logins_ended": logins,
                         "tokens_revoked": tokens, "disputes_opened": settled, **closed},
@@ -190,8 +214,11 @@ def _end(staff: User, suspension: Suspension, reason: str) -> None:
 def appeal(user_id: int, suspension_id: int, text: str) -> Suspension:
     """The suspended user appeals, once (from the page shown when they sign in with the right password)."""
     suspension = locked_get(Suspension, suspension_id)
-    if suspension is None or suspension.user_id != user_id or not suspension.standing:
+    held = standing_for(user_id)
+    if suspension is None or held is None or held.id != suspension.id:
         raise NotFound()
+    if suspension.user_id != user_id and db.session.get(User, user_id).org_role != "owner":
+        raise Forbidden(_l("Your organisation's owner can appeal its suspension."), code="role_forbidden")
     if suspension.appealed_at is not None:
         raise Conflict(_l("You have already appealed this suspension: staff will answer by e-mail."),
                        code="already_appealed")

@@ -16,7 +16,7 @@ from models.catalog import CATEGORIES, CURRENCIES, ROUND_KINDS
 from models.status import IllegalTransition, can_move, transition
 from models.tender import TenderStatus
 from models.types import utcnow
-from services import destinations, notifications, ratings
+from services import destinations, notifications, permissions, ratings
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -76,6 +76,7 @@ def _kpi_errors(kpis: list[KpiInput]) -> tuple[str | None, list[TenderKpi]]:
 def create_tender(actor: User, data: TenderInput) -> Tender:
     if actor is None or not actor.is_brand:
         raise Forbidden(_l("Only brands can post tenders."))
+    permissions.require(actor, "tender.post")
     title, description = (data.title or "").strip(), (data.description or "").strip()
     now = utcnow()
     kpi_error, kpi_rows = _kpi_errors(data.kpis)
@@ -99,7 +100,7 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
         "min_stars": data.min_stars is not None and not ratings.BASE_STARS <= data.min_stars <= ratings.TOP_STARS
         and _l("Star levels run from %(low)s to %(high)s.", low=ratings.BASE_STARS, high=ratings.TOP_STARS),
     })
-    tender = Tender(brand=actor, title=title, category=data.category, description=description,
+    tender = Tender(brand=permissions.principal_of(actor), title=title, category=data.category, description=description,
                     budget_min=data.budget_min, budget_max=data.budget_max, currency=data.currency,
                     bid_deadline=data.bid_deadline, sealed=bool(data.sealed or data.sealed_opening),
                     sealed_opening=bool(data.sealed_opening), invited_only=bool(data.invited_only),
@@ -169,7 +170,7 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20) -> Page:
 
 
 def is_invited(tender: Tender, provider: User) -> bool:
-    return any(inv.provider_id == provider.id for inv in tender.invitations)
+    return any(inv.provider_id == provider.account_id for inv in tender.invitations)
 
 
 def can_view(viewer: User | None, tender: Tender) -> bool:
@@ -178,7 +179,7 @@ def can_view(viewer: User | None, tender: Tender) -> bool:
         return True
     if viewer is None:
         return False
-    return viewer.is_admin or viewer.id == tender.brand_id or is_invited(tender, viewer)
+    return viewer.is_admin or viewer.account_id == tender.brand_id or is_invited(tender, viewer)
 
 
 def get_tender(tender_id: int, *, lock: bool = False, viewer: User | None = None) -> Tender:
@@ -191,11 +192,13 @@ def get_tender(tender_id: int, *, lock: bool = False, viewer: User | None = None
     return tender
 
 
-def owned_tender(actor: User, tender_id: int) -> Tender:
-    """The tender, row-locked, if `actor` is the brand that posted it (two tabs cannot both act)."""
+def owned_tender(actor: User, tender_id: int, action: str = "tender.run") -> Tender:
+    """The tender, row-locked, if `actor` is of the brand that posted it (two tabs cannot both act) and
+    its role may do `action` (services.permissions)."""
     tender = get_tender(tender_id, lock=True, viewer=actor)
-    if actor is None or tender.brand_id != actor.id:
+    if actor is None or tender.brand_id != actor.account_id:
         raise Forbidden(_l("Only the brand that posted this tender can do that."))
+    permissions.require(actor, action, tender)
     return tender
 
 
@@ -225,7 +228,9 @@ def allowed_actions(tender: Tender, user: User | None) -> frozenset[str]:
     actions = set()
     if user.is_provider and bidding_open(tender):
         actions |= {"bid", "ask"}
-    if user.id == tender.brand_id:
+    if user.is_provider and not permissions.allowed(user, "bid.manage"):
+        actions -= {"bid", "ask"}
+    if permissions.allowed(user, "tender.run", tender):
         if bidding_open(tender):
             actions.add("amend")
         if can_move(tender, TenderStatus.EVALUATING):

@@ -132,7 +132,10 @@ def test_a_tender_past_its_deadline_moves_as_evaluating_and_may_write_that_down(
 
 # --- what pages offer, by the same tables ---------------------------------------------------------
 
-BRAND, PROVIDER, STRANGER = (SimpleNamespace(id=n, is_authenticated=True, is_admin=False, is_provider=n == 2)
+# Each the owner of its own one-member organisation (the account it acts for is itself).
+BRAND, PROVIDER, STRANGER = (SimpleNamespace(id=n, account_id=n, org_role="owner",
+                                             role="provider" if n == 2 else "brand",
+                                             is_authenticated=True, is_admin=False, is_provider=n == 2)
                              for n in (1, 2, 3))
 MILESTONE_ACTIONS = {  # status → (what the brand may do, what the provider may do)
     "pending": ({"fund", "cancel"}, set()),

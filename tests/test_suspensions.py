@@ -13,6 +13,7 @@ from services.runners import mail as mail_runner
 from services.runners import payout_batch
 from tests.support.factories import bid_payload, tender_payload
 from tests.support.ledger import balances
+from tests.support.orgs import join, token_for
 from tests.support.payout_fixtures import payable_balance
 from tests.support.web import PASSWORD, csrf_token, finish_login, form_post, otp_for, signed_in
 
@@ -396,3 +397,51 @@ def test_a_settlement_staff_opened_is_not_a_lost_dispute_in_the_providers_rating
     assert r.status_code == 200
     with app.app_context():
         assert ratings_data.gather(utcnow(), [provider_id])[provider_id].disputes_lost == 1
+
+
+# --- organisations -----------------------------------------------------------------------------------
+
+def test_suspending_a_company_keeps_every_member_out_and_one_member_only_that_person(app, client, api, staff,
+                                                                                      deal):
+    """The principal is the company: its suspension ends every member's logins and tokens and keeps them
+    all out, and a member sees the company's reason but only the owner appeals. Suspending one member
+    keeps that person out and moves none of the company's money."""
+    d = deal()
+    d.deposit(150000_00)
+    d.fund(0)
+    brand_id = d.brand.get("/me").json["id"]
+    finance_id, finance = join(app, client, d.brand, "brand", "finance")
+    viewer_id, viewer = join(app, client, d.brand, "brand", "viewer")
+
+    r = suspend(staff, finance_id)  # one person: the company goes on
+    assert r.status_code == 201
+    assert finance.get("/org").status_code == 401 and d.brand.get("/org").status_code == 200
+    with app.app_context():
+        assert db.session.scalars(select(Dispute)).all() == []  # the company's escrow is untouched
+    assert lift(staff, finance_id).status_code == 200
+
+    assert suspend(staff, brand_id).status_code == 201  # the company
+    assert viewer.get("/org").status_code == 401 and d.brand.get("/org").status_code == 401
+    with app.app_context():
+        assert [x.reason for x in db.session.scalars(select(Dispute))] == ["account_suspended"]
+    viewer_email = _email(app, viewer_id)
+    r = client.post("/api/v1/auth/tokens", json={"email": viewer_email, "password": PASSWORD})
+    assert r.status_code == 403 and r.json["error"]["code"] == "account_suspended"
+
+    web = app.test_client()  # the member is shown the company's reason, but the owner appeals
+    assert form_post(web, "/login", {"email": viewer_email, "password": PASSWORD}).status_code == 302
+    page = web.get("/suspended")
+    assert page.status_code == 200 and REASON in page.get_data(as_text=True)
+    appeal = form_post(web, "/suspended", {"text": "We stopped those payment requests; please review."},
+                       headers={"Accept-Language": "en"})
+    assert appeal.status_code == 422 and "owner can appeal" in appeal.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Suspension).where(Suspension.user_id == brand_id)).appealed_at is None
+
+    assert lift(staff, brand_id).status_code == 200
+    assert token_for(client, viewer_email).get("/org").status_code == 200
+
+
+def _email(app, user_id: int) -> str:
+    with app.app_context():
+        return db.session.get(User, user_id).email

@@ -57,6 +57,9 @@ def render(kind: str, params: dict) -> str:
         "invited": lambda: _("You are invited to bid on “%(tender)s”.", **p),
         "provider_verified": lambda: _("Your company is verified."),
         "milestone_funded": lambda: _("“%(milestone)s” is funded and held in escrow: you can start.", **p),
+        "fund_confirmation_needed": lambda: _(
+            "%(member)s asks to fund “%(milestone)s”: a second finance or owner member confirms by funding it too.",
+            **p),
         "milestone_delivered": lambda: _("“%(milestone)s” was delivered. Review it: it is released by itself "
                                          "after %(days)s days.", **p),
         "changes_requested": lambda: _("Changes requested on “%(milestone)s”: %(note)s", **p),

@@ -8,7 +8,7 @@ from blueprints.account import forms
 from blueprints.account.devices import device_summary
 from blueprints.web import ActionForm, perform, role_required
 from extensions import db
-from services import accounts, profiles, sessions, two_factor
+from services import accounts, permissions, profiles, sessions, two_factor
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -197,7 +197,7 @@ def revoke_token(token_id: int):
 # --- profiles ------------------------------------------------------------------------------------
 
 def _provider_page(profile_form=None, verification_form=None, case_form=None, status=200):
-    profile = profiles.get_provider(current_user.id)
+    profile = profiles.get_provider(current_user.account_id)
     profile_form = profile_form or forms.ProviderProfileForm(
         company_name=profile.company_name, categories=profile.categories, province=profile.province or "",
         city=profile.city, team_size=profile.team_size, description=profile.description)
@@ -223,7 +223,7 @@ def profile():
         return _provider_page(profile_form=form if form.is_submitted() else None,
                               status=422 if form.is_submitted() else 200)
     if current_user.is_brand:
-        brand = current_user.brand_profile
+        brand = permissions.principal_of(current_user).brand_profile
         form = forms.BrandProfileForm(obj=None if brand is None else brand)
         if _attempt(form, lambda: profiles.update_brand_profile(
                 current_user, store_name=form.store_name.data, size_tier=form.size_tier.data,

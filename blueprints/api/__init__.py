@@ -11,6 +11,7 @@ from blueprints.api import (  # noqa: F401
     jobs,
     notifications,
     openapi,
+    org,
     payouts,
     providers,
     reviews,

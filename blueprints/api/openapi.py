@@ -114,7 +114,7 @@ def build_document() -> dict:
     }
 
 
-_SUCCESS_TEXT = {200: "OK", 201: "Created", 202: "Accepted"}
+_SUCCESS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}
 _ERROR_TEXT = {
     400: "Malformed JSON, a value of the wrong type, or a NUL character in any input",
     401: "Missing or invalid token",

@@ -81,7 +81,7 @@ def bid_out(bid: Bid, viewer: User) -> BidOut:
     """What this viewer may see of a bid: contents only where allowed, scores only for the brand."""
     rounds = bid.tender.rounds
     contents = can_see_contents(viewer, bid)
-    evaluator = viewer.is_admin or viewer.id == bid.tender.brand_id
+    evaluator = viewer.is_admin or viewer.account_id == bid.tender.brand_id
     profile = bid.provider.provider_profile
     return BidOut(
         id=bid.id, tender_id=bid.tender_id, status=bid.status, round=rounds[bid.round_index],

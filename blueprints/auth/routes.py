@@ -163,7 +163,7 @@ def suspended():
     if not isinstance(notice, dict) or time.time() - notice.get("at", 0) > _NOTICE_SECONDS:
         session.pop(_NOTICE, None)
         return redirect(url_for("auth.login"))
-    suspension = suspensions.standing(notice.get("u"))
+    suspension = suspensions.standing_for(notice.get("u"))
     if suspension is None:  # lifted meanwhile: signing in works again
         session.pop(_NOTICE, None)
         flash(_("Your account works again: log in."), "success")
@@ -171,7 +171,7 @@ def suspended():
     form = AppealForm()
     if suspension.appealed_at is None and form.validate_on_submit():
         try:
-            suspensions.appeal(suspension.user_id, suspension.id, form.text.data)
+            suspensions.appeal(notice["u"], suspension.id, form.text.data)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()

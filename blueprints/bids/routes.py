@@ -100,7 +100,7 @@ def detail(bid_id: int):
     return render_template("bids/detail.html", bid=bid, contents=contents, action_form=ActionForm(),
                            actions=bidding.allowed_actions(bid, current_user),
                            proposal_html=render_markdown(bid.proposal) if contents else None,
-                           is_brand=current_user.id == bid.tender.brand_id or current_user.is_admin)
+                           is_brand=current_user.account_id == bid.tender.brand_id or current_user.is_admin)
 
 
 @bp.get("/bids/<int:bid_id>/attachments/<int:attachment_id>")

@@ -8,7 +8,7 @@ from blueprints.disputes.forms import DisputeForm
 from blueprints.downloads import send_one_of
 from blueprints.reviews.forms import ReasonForm, ReplyForm, ReviewForm
 from blueprints.web import ActionForm, perform, role_required, submitted
-from services import contracts, escrow, funding, kpis, ledger, stripe_funding
+from services import contracts, escrow, funding, kpis, ledger, organisations, permissions, stripe_funding
 from services import reviews as review_service
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -30,7 +30,7 @@ def index():
 def detail(contract_id: int):
     contract = contracts.contract_for(current_user, contract_id)
     wallet = ledger.balance(ledger.wallet(current_user, contract.currency)) \
-        if current_user.id == contract.brand_id else None
+        if current_user.account_id == contract.brand_id and permissions.allowed(current_user, "wallet.read") else None
     visible = review_service.for_contract(current_user, contract.id)
     problem = review_service.review_problem(current_user, contract) if not current_user.is_admin else True
     _, kpi_results = kpis.results_of(current_user, contract.id)
@@ -41,7 +41,7 @@ def detail(contract_id: int):
                            release_due_at=escrow.release_due_at, milestone_actions=escrow.allowed_actions,
                            awaiting_funding=escrow.awaiting_funding, net_on_release=escrow.net_on_release,
                            action_form=ActionForm(), deliver_form=DeliverForm(), changes_form=ChangesForm(),
-                           dispute_form=DisputeForm())
+                           dispute_form=DisputeForm(), fund_requests=organisations.waiting_fund_requests(contract))
 
 
 @bp.post("/<int:contract_id>/kpi-results")
@@ -70,7 +70,10 @@ def fund(milestone_id: int):
             result = perform(lambda: funding.collect_card(current_user, milestone_id))
         if result and result.status == "awaiting_payment":
             return redirect(url_for("contracts.pay", milestone_id=milestone_id))
-        if result:
+        if result and result.status == "awaiting_confirmation":
+            flash(_("Your organisation asks two members for this amount: a second finance or owner member "
+                    "confirms by funding it too."), "success")
+        elif result:
             flash(_("The milestone is funded and held in escrow. The provider can start."), "success")
     return _back(milestone_id)
 
@@ -80,7 +83,7 @@ def fund(milestone_id: int):
 def pay(milestone_id: int):
     """Stripe backend: collect the card for the milestone's PaymentIntent with Stripe.js."""
     milestone = escrow.milestone_for(current_user, milestone_id)
-    if current_user.id != milestone.contract.brand_id:
+    if current_user.account_id != milestone.contract.brand_id:
         abort(404)
     unfunded = escrow.awaiting_funding(milestone)
     payment = stripe_funding.open_payment(milestone) if unfunded else None

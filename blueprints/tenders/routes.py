@@ -49,7 +49,7 @@ def index():
 @role_required("brand")
 def mine():
     """The brand's own tenders, every status."""
-    page = tenders.search_tenders(TenderFilters(brand_id=current_user.id, include_unlisted=True),
+    page = tenders.search_tenders(TenderFilters(brand_id=current_user.account_id, include_unlisted=True),
                                   request.args.get("page", 1, type=int) or 1, PER_PAGE)
     return render_template("tenders/mine.html", page=page, args={})
 
@@ -95,9 +95,9 @@ def detail(tender_id: int):
     """The tender, its Q&A and addenda; the provider's own bid and next step; the brand's tools."""
     viewer = current_user if current_user.is_authenticated else None
     tender = tenders.get_tender(tender_id, viewer=viewer)
-    is_owner = viewer is not None and viewer.id == tender.brand_id
+    is_owner = viewer is not None and viewer.account_id == tender.brand_id
     my_bid = bidding.live_bid_of(viewer, tender.id) if viewer and viewer.is_provider else None
-    my_bids = [b for b in tender.bids if viewer and b.provider_id == viewer.id]
+    my_bids = [b for b in tender.bids if viewer and b.provider_id == viewer.account_id]
     context = {
         "tender": tender, "is_owner": is_owner, "my_bid": my_bid, "my_bids": my_bids,
         "actions": tenders.allowed_actions(tender, viewer),

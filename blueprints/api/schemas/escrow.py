@@ -39,7 +39,9 @@ class MilestoneDetailOut(MilestoneOut):
 
 
 class FundOut(BaseModel):
-    status: Literal["funded", "awaiting_payment"]
+    status: Literal["funded", "awaiting_payment", "awaiting_confirmation"] = Field(
+        description="`awaiting_confirmation`: above the organisation's two-member amount, a second finance or "
+                    "owner member confirms by funding too")
     client_secret: str | None = Field(None, description="Stripe backend: confirm the card with Stripe.js")
 
 

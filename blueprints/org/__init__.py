@@ -1,0 +1,3 @@
+from blueprints.org.routes import bp
+
+__all__ = ["bp"]

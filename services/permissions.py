@@ -1,0 +1,98 @@
+"""Who in an organisation may do what: the one permission check (issue 15).
+
+Every service that acts for a brand or provider member calls `require(actor, action, subject)` after
+loading the subject; pages and menus ask `allowed(...)` only to hide what would be refused. Two
+questions, in this order:
+- whose is the subject? A tender, bid, contract or milestone belongs to an organisation's principal
+  (`User.account_id`); an actor of another organisation gets NotFound (404), as another account did
+  before organisations existed. Callers whose existing rule answers otherwise (a public tender another
+  brand tries to close: 403) keep their own check before this one.
+- may the actor's role do it? `ROLE_ACTIONS` below; a member without the role gets Forbidden (403).
+
+Actions are named `<object>.<verb>`. Some are granted here already for the evaluation work that follows
+(panels, scorecards): `tender.panel` (name a tender's evaluators), `tender.evaluate` (grade bids: the
+owner and procurement always, an evaluator only on a tender whose panel it sits on — `on_panel`).
+"""
+from flask_babel import lazy_gettext as _l
+
+from extensions import db
+from models import Bid, Contract, Milestone, Organisation, Tender, User
+from services.errors import Forbidden, NotFound
+
+READ_ONLY = frozenset({"org.read", "tender.read", "contract.read"})
+MONEY_READ = frozenset({"wallet.read", "statements.read"})
+
+BRAND_ACTIONS = {
+    "procurement": READ_ONLY | {
+        "tender.post", "tender.run", "tender.invite", "tender.answer", "tender.shortlist", "tender.award",
+        "tender.panel", "tender.evaluate", "contract.manage", "dispute.manage", "review.write"},
+    "evaluator": READ_ONLY | {"tender.evaluate"},  # tender.evaluate only on its panels: see on_panel
+    "finance": READ_ONLY | MONEY_READ | {"milestone.fund", "milestone.accept", "wallet.manage", "dispute.manage"},
+    "viewer": READ_ONLY | MONEY_READ,
+}
+BRAND_ACTIONS["owner"] = frozenset().union(*BRAND_ACTIONS.values()) | {"org.manage", "profile.edit"}
+
+PROVIDER_ACTIONS = {
+    "bid_manager": READ_ONLY | {"bid.manage", "tender.ask"},
+    "delivery": READ_ONLY | {"milestone.deliver", "contract.message", "dispute.manage", "review.write"},
+    "finance": READ_ONLY | MONEY_READ | {"payout.manage", "dispute.manage"},
+    "viewer": READ_ONLY | MONEY_READ,
+}
+PROVIDER_ACTIONS["owner"] = frozenset().union(*PROVIDER_ACTIONS.values()) | {"org.manage", "profile.edit"}
+
+ROLE_ACTIONS = {"brand": BRAND_ACTIONS, "provider": PROVIDER_ACTIONS}
+# The roles that may take part in a money decision (the two-member rule's confirmer, among others).
+FINANCE_ROLES = ("owner", "finance")
+
+
+def principal_of(user: User) -> User:
+    """The users row `user` acts for (itself when it is its organisation's principal, or staff)."""
+    return user if user.account_id == user.id else db.session.get(User, user.account_id)
+
+
+def owner_account(subject, actor: User) -> int | None:
+    """The principal (users.id) that owns `subject`, seen from `actor`'s side of it."""
+    if isinstance(subject, Organisation):
+        return subject.account_user_id
+    if isinstance(subject, Tender):
+        return subject.brand_id
+    if isinstance(subject, Bid):
+        return subject.provider_id if actor.is_provider else subject.tender.brand_id
+    if isinstance(subject, Milestone):
+        subject = subject.contract
+    if isinstance(subject, Contract):
+        return subject.provider_id if actor.is_provider else subject.brand_id
+    return None
+
+
+def on_panel(user: User, tender: Tender) -> bool:
+    """Whether `user` sits on `tender`'s evaluation panel. Panels arrive with scorecards (issue 15,
+    items 2–6); until then no evaluator is on any, so an evaluator can read tenders and nothing more."""
+    return False
+
+
+def allowed(actor: User | None, action: str, subject=None) -> bool:
+    """Whether `actor` may do `action` on `subject` (its own organisation's, or the organisation itself
+    when `subject` is None). Staff are not organisation members: their rules live in their services."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or actor.is_admin:
+        return False
+    if subject is not None and owner_account(subject, actor) not in (None, actor.account_id):
+        return False
+    role = actor.org_role or "owner"  # a brand or provider without a membership row acts for itself
+    actions = ROLE_ACTIONS.get(actor.role, {}).get(role, frozenset())
+    if action not in actions:
+        return False
+    if action == "tender.evaluate" and role == "evaluator":
+        return isinstance(subject, Tender) and on_panel(actor, subject)
+    return True
+
+
+def require(actor: User | None, action: str, subject=None) -> None:
+    """Raise NotFound when `subject` belongs to another organisation, Forbidden when the actor's role
+    does not allow `action`; return quietly otherwise."""
+    if actor is None:
+        raise Forbidden()
+    if subject is not None and owner_account(subject, actor) not in (None, actor.account_id):
+        raise NotFound()
+    if not allowed(actor, action, subject):
+        raise Forbidden(_l("Your role in your organisation does not allow this."), code="role_forbidden")
