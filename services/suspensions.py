@@ -188,13 +188,19 @@ def _standing_of(user_id: int, *, lock: bool = True) -> Suspension:
     return locked_get(Suspension, suspension.id) if lock else suspension
 
 
-def lift(staff: User, user_id: int, reason: str) -> Suspension:
-    """Staff lift a suspension: the account signs in again (its old logins and tokens stay ended)."""
+def _standing_action(staff: User, user_id: int, reason: str) -> tuple[User, Suspension, str]:
+    """What staff act on when they change a standing suspension: the account, its suspension (locked) and
+    their reason, checked."""
     _staff(staff)
     user = account_for_staff(staff, user_id)
     reason = (reason or "").strip()
     check({"reason": _reason_error(reason)})
-    suspension = _standing_of(user.id)
+    return user, _standing_of(user.id), reason
+
+
+def lift(staff: User, user_id: int, reason: str) -> Suspension:
+    """Staff lift a suspension: the account signs in again (its old logins and tokens stay ended)."""
+    user, suspension, reason = _standing_action(staff, user_id, reason)
     _end(staff, suspension, reason)
     audit.record(staff, "user.unsuspend", "user", user.id, before={"suspended": True, "suspension_id": suspension.id},
                  after={"suspended": False}, reason=reason, affected_user_id=user.id)
@@ -274,11 +280,7 @@ def appeal_queue(staff: User, *, page: int = 1, per_page: int = 20) -> Page:
 
 def hold_payouts(staff: User, user_id: int, reason: str) -> Suspension:
     """Staff hold a suspended provider's payouts: the batches leave its payable where it is."""
-    _staff(staff)
-    user = account_for_staff(staff, user_id)
-    reason = (reason or "").strip()
-    check({"reason": _reason_error(reason)})
-    suspension = _standing_of(user.id)
+    user, suspension, reason = _standing_action(staff, user_id, reason)
     if suspension.payouts_held:
         raise Conflict(_l("Payouts to this account are already held."), code="already_held")
     _hold(staff, suspension, reason)
@@ -286,11 +288,7 @@ def hold_payouts(staff: User, user_id: int, reason: str) -> Suspension:
 
 
 def release_payouts(staff: User, user_id: int, reason: str) -> Suspension:
-    _staff(staff)
-    user = account_for_staff(staff, user_id)
-    reason = (reason or "").strip()
-    check({"reason": _reason_error(reason)})
-    suspension = _standing_of(user.id)
+    user, suspension, reason = _standing_action(staff, user_id, reason)
     if not suspension.payouts_held:
         raise Conflict(_l("Payouts to this account are not held."), code="not_held")
     _release(staff, suspension, reason)
