@@ -103,6 +103,12 @@ class User(UserMixin, db.Model):
         return self.role == "admin"
 
     @classmethod
+    def suspended_ids(cls):
+        """SELECT of the suspended accounts' ids: listings (tenders, the directory, recommendations) leave
+        them out, as nobody can deal with an account that cannot act."""
+        return select(cls.id).where(cls.suspended_at.is_not(None))
+
+    @classmethod
     def by_email(cls, email: str) -> "User | None":
         return db.session.scalar(select(cls).where(func.lower(cls.email) == email.strip().lower()))
 

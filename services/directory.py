@@ -43,7 +43,8 @@ def search(*, category=None, province=None, city=None, min_stars=None, verified=
     stmt = select(ProviderProfile).options(selectinload(ProviderProfile.category_rows),
                                            selectinload(ProviderProfile.user), selectinload(ProviderProfile.cases))
     # organisations, by their principal's profile (a member's own, from its registration, is not listed)
-    stmt = stmt.where(ProviderProfile.user_id.in_(select(Organisation.account_user_id)))
+    stmt = stmt.where(ProviderProfile.user_id.in_(select(Organisation.account_user_id)),
+                      ProviderProfile.user_id.not_in(User.suspended_ids()))  # nobody can deal with them now
     if category:
         stmt = stmt.where(ProviderProfile.user_id.in_(select(ProviderCategory.provider_id)
                                                       .where(ProviderCategory.category == category)))
@@ -211,7 +212,8 @@ def recommended_for(viewer: User, tender: Tender, limit: int = 5) -> list[Provid
     if not tender.bids_are_hidden_from_brand:  # a sealed opening hides who bid: a bidder stays listed
         taken |= {b.provider_id for b in tender.bids}
     stmt = (select(ProviderProfile).join(ProviderCategory)
-            .where(ProviderCategory.category == tender.category, ProviderProfile.verification_status == "verified")
+            .where(ProviderCategory.category == tender.category, ProviderProfile.verification_status == "verified",
+                   ProviderProfile.user_id.not_in(User.suspended_ids()))
             .options(selectinload(ProviderProfile.user)))
     stmt = stmt.where(ProviderProfile.stars.in_(stars) | ProviderProfile.stars.is_(None)) if None in levels \
         else stmt.where(ProviderProfile.stars.in_(stars))

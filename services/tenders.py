@@ -160,7 +160,7 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20) -> Page:
     if not f.include_unlisted:
         stmt = stmt.where(Tender.invited_only.is_(False))
     # a suspended brand's tenders leave the listing (its undecided ones were cancelled: services.suspensions)
-    stmt = stmt.where(Tender.brand_id.not_in(select(User.id).where(User.suspended_at.is_not(None))))
+    stmt = stmt.where(Tender.brand_id.not_in(User.suspended_ids()))
     for term in (f.q or "").split()[:10]:
         pattern = f"%{_escape_like(term)}%"
         stmt = stmt.where(or_(Tender.title.ilike(pattern, escape="\\"),

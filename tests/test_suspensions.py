@@ -301,7 +301,7 @@ def test_lifting_the_suspension_releases_a_hold_and_a_brand_has_nothing_to_hold(
 
 # --- the market -----------------------------------------------------------------------------------------
 
-def test_a_suspended_brands_open_tenders_close_and_a_suspended_providers_bids_are_withdrawn(
+def test_a_suspended_brands_open_tenders_close_and_a_suspended_providers_bids_are_withdrawn_and_it_is_unlisted(
         app, api, staff, market, make_user):
     m = market(2)
     m.bid(0), m.bid(1)
@@ -311,7 +311,11 @@ def test_a_suspended_brands_open_tenders_close_and_a_suspended_providers_bids_ar
     bid = m.providers[0].post(f"/tenders/{other_tender}/bids", json=bid_payload(300000_00))
     assert bid.status_code == 201
 
+    listed = {p["id"] for p in api().get("/providers").json["items"]}
+    assert m.provider_users[0].id in listed
     assert suspend(staff, m.provider_users[0].id).status_code == 201
+    listed = {p["id"] for p in api().get("/providers").json["items"]}
+    assert m.provider_users[0].id not in listed and m.provider_users[1].id in listed  # out of the directory
     with app.app_context():
         statuses = {b.tender_id: b.status for b in db.session.scalars(
             select(Bid).where(Bid.provider_id == m.provider_users[0].id))}
