@@ -14,6 +14,7 @@ from extensions import db
 from models import BankStatementLine, LedgerPosting, StaffAction
 from services import ledger, transfer_references
 from tests.support.ledger import balances, reconcile
+from tests.support.orgs import team
 from tests.support.web import form_post
 from tests.test_concurrency import race
 
@@ -255,3 +256,19 @@ def test_reconciliation_checks_the_suspense_account_against_the_queue(bank, app)
     differences = reconcile(app).differences
     assert [(d["check"], d["detail"], d["actual"]) for d in differences] == [
         ("bank_statements", "suspense_vs_queue", 4_00)]
+
+
+def test_an_organisation_has_one_reference_for_the_roles_that_read_its_money(app, client, api, make_user):
+    members = team(app, client, "brand", ["finance", "procurement"])
+    owner_id, owner = members["owner"]
+    reference = transfer_references.reference_for(owner_id)
+    assert members["finance"][1].get("/wallet/top-up").json["reference"] == reference
+    r = members["procurement"][1].get("/wallet/top-up")
+    assert r.status_code == 403 and r.json["error"]["code"] == "role_forbidden"
+    staff = api(make_user("admin"))
+    assert upload(staff, csv_file(f"2026-12-01,15.00,CNY,{reference},ORG-1")).json["matched"] == 1
+    assert balances(members["finance"][1]) == balances(owner) == {"brand_wallet": 15_00}
+    # a member's own user id is not a wallet: its reference would name no brand organisation
+    stray = transfer_references.reference_for(members["finance"][0])
+    assert upload(staff, csv_file(f"2026-12-01,1.00,CNY,{stray},ORG-2")).json["unmatched"][0]["reason"] == \
+        "unknown_account"
