@@ -2,6 +2,7 @@
 
 Every setting the operator may change is listed in README.md's configuration table.
 """
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -60,6 +61,24 @@ def _database_url(instance: Path) -> str:
     return url
 
 
+def _bank_transfer_settings() -> dict:
+    """The platform's receiving bank account, shown to brands with their transfer reference (demo
+    values), and the bank statement CSV formats: per bank, which column holds each field the import
+    reads. "default" is the contract's header; another bank's export is added here (or in
+    BANK_STATEMENT_FORMATS, JSON)."""
+    fields = ("date", "amount", "currency", "reference", "transaction_id")
+    return {
+        "PLATFORM_BANK_NAME": os.environ.get("PLATFORM_BANK_NAME", "招商银行上海分行营业部"),
+        "PLATFORM_BANK_ACCOUNT": os.environ.get("PLATFORM_BANK_ACCOUNT", "1219 0888 8810 001"),
+        "PLATFORM_BANK_HOLDER": os.environ.get("PLATFORM_BANK_HOLDER", "威客科技（上海）有限公司"),
+        "BANK_STATEMENT_FORMATS": {
+            "default": {field: field for field in fields},
+            "cmb": dict(zip(fields, ("交易日期", "贷方金额", "币种", "摘要", "流水号"), strict=True)),
+            **json.loads(os.environ.get("BANK_STATEMENT_FORMATS") or "{}"),
+        },
+    }
+
+
 class Config:
     """Production-shaped defaults; `create_app(config)` may override any key."""
 
@@ -77,6 +96,7 @@ class Config:
         self.STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY") or None
         self.STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
         self.COMMISSION_BPS = _int("COMMISSION_BPS", 1000)
+        vars(self).update(_bank_transfer_settings())
         self.AUTO_RELEASE_DAYS = _int("AUTO_RELEASE_DAYS", 14)
         # Four eyes: a staff correction of a decided dispute above this amount (minor units; default
         # ¥1,000.00) waits for a second staff member's approval; one at or below it applies at once.

@@ -143,6 +143,9 @@ def dispute_event_details(action: str, detail: dict | None, currency: str) -> st
 RESPONSE_LABELS = {"responded": _l("Responded"), "waiting": _l("Waiting"),
                    "not_responding": _l("Not responding")}
 
+STATEMENT_LINE_STATUS_LABELS = {"credited": _l("Credited"), "unmatched": _l("Waiting for staff"),
+                                "assigned": _l("Assigned by staff"), "returned": _l("Returned to the payer")}
+
 ACCOUNT_LABELS = {
     "brand_wallet": _l("Wallet"),
     "escrow": _l("In escrow"),
@@ -152,10 +155,13 @@ ACCOUNT_LABELS = {
     "stripe_clearing": _l("Card payments in"),
     "payouts_clearing": _l("Payouts in progress"),
     "chargebacks": _l("Chargebacks"),
+    "bank_suspense": _l("Bank transfers awaiting assignment"),
 }
 
 POSTING_LABELS = {
     "deposit": _l("Bank transfer received"),
+    "bank_unmatched": _l("Bank transfer matching no wallet"),
+    "bank_return": _l("Bank transfer returned"),
     "fund": _l("Milestone funded into escrow"),
     "release": _l("Milestone released"),
     "refund": _l("Refund"),
@@ -259,6 +265,9 @@ STAFF_ACTION_LABELS = {
     "dispute.correction_propose": _l("Correction proposed"),
     "dispute.correction_approve": _l("Correction approved and applied"),
     "dispute.correction_reject": _l("Correction rejected"),
+    "bank_statement.import": _l("Bank statement imported"),
+    "bank_line.assign": _l("Statement line credited to a wallet"),
+    "bank_line.return": _l("Statement line returned to the payer"),
 }
 
 AUDIT_SUBJECT_LABELS = {
@@ -273,6 +282,7 @@ AUDIT_SUBJECT_LABELS = {
     "ratings": _l("Ratings"),
     "suspension": _l("Suspension"),
     "user": _l("Account"),
+    "bank_statement_line": _l("Bank statement line"),
 }
 
 AUDIT_FIELD_LABELS = {
@@ -320,6 +330,12 @@ AUDIT_FIELD_LABELS = {
     "appeal": _l("Appeal"),
     "payouts_held": _l("Payouts held"),
     "logins_ended": _l("Logins ended"),
+    "transaction_id": _l("Bank transaction id"),
+    "bank": _l("Statement format"),
+    "lines": _l("Lines"),
+    "matched": _l("Credited"),
+    "unmatched": _l("To the queue"),
+    "duplicates": _l("Already imported"),
 }
 
 

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see the whole metadata."""
 from models.audit import StaffAction
+from models.bank_statement import BankStatementLine
 from models.bid import Bid, BidAttachment, BidMilestone, BidRevision, BidScore, EvaluationSlot
 from models.chargeback import Chargeback, ChargebackEvent
 from models.contract import Contract, Milestone
@@ -23,6 +24,7 @@ from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestio
 from models.user import ApiToken, RecoveryCode, User, UserLogin
 
 __all__ = [
+    "BankStatementLine",
     "Chargeback", "ChargebackEvent", "KpiResult", "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
     "Payout", "PayoutAccount", "PayoutBatch", "ReconciliationRun",
     "Dispute", "DisputeCorrection", "DisputeEvent", "DisputeEvidence", "EvidenceFile", "StripeRefund",

@@ -67,7 +67,7 @@ def processor_fees(currency: str) -> LedgerAccount:
 
 
 def clearing(kind: str, currency: str) -> LedgerAccount:
-    assert kind in ("bank_clearing", "stripe_clearing", "payouts_clearing")
+    assert kind in ("bank_clearing", "stripe_clearing", "payouts_clearing", "bank_suspense")
     return account(kind, currency)
 
 

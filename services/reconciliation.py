@@ -19,6 +19,7 @@ from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 
 from extensions import db
 from models import (
+    BankStatementLine,
     Chargeback,
     LedgerAccount,
     LedgerEntry,
@@ -87,6 +88,29 @@ def check_zero_sum() -> Outcome:
                               .group_by(LedgerEntry.currency).order_by(LedgerEntry.currency)).all()
     return Outcome(len(rows), [difference("zero_sum", f"currency:{currency}", 0, int(total), "not_zero",
                                           currency=currency) for currency, total in rows if total])
+
+
+def check_bank_statements() -> Outcome:
+    """Imported bank statement lines against the ledger (services.bank_statements): the suspense account
+    holds exactly the lines still waiting for staff, per currency, and every line has its import posting."""
+    waiting = dict(db.session.execute(select(BankStatementLine.currency, _total(BankStatementLine.amount))
+                                      .where(BankStatementLine.status == "unmatched")
+                                      .group_by(BankStatementLine.currency)).all())
+    held = dict(db.session.execute(select(LedgerAccount.currency, _total(LedgerEntry.amount)).join(LedgerEntry)
+                                   .where(LedgerAccount.kind == "bank_suspense")
+                                   .group_by(LedgerAccount.currency)).all())
+    differences = [difference("bank_statements", f"bank_suspense:{currency}", int(waiting.get(currency, 0)),
+                              int(held.get(currency, 0)), "suspense_vs_queue", currency=currency)
+                   for currency in sorted(set(waiting) | set(held))
+                   if int(waiting.get(currency, 0)) != int(held.get(currency, 0))]
+    unposted = db.session.execute(
+        select(BankStatementLine.transaction_key, BankStatementLine.currency).outerjoin(
+            LedgerPosting, LedgerPosting.key == literal("bank:") + BankStatementLine.currency + ":"
+            + BankStatementLine.transaction_key)
+        .where(LedgerPosting.id.is_(None)).order_by(BankStatementLine.id).limit(MAX_LISTED)).all()
+    differences += [difference("bank_statements", f"bank_statement_line:{key}", None, None, "posting_missing",
+                               posting=f"bank:{currency}:{key}", currency=currency) for key, currency in unposted]
+    return Outcome(_count(BankStatementLine), differences)
 
 
 # --- (3) escrow per milestone ------------------------------------------------------------------------
@@ -654,7 +678,7 @@ class _Plain(dict):
 # --- the run -----------------------------------------------------------------------------------------
 
 LEDGER_CHECKS = {"posting_balance": check_posting_balance, "zero_sum": check_zero_sum, "escrow": check_escrow,
-                 "payouts": check_payouts}
+                 "payouts": check_payouts, "bank_statements": check_bank_statements}
 STRIPE_CHECKS = {"stripe_payments": check_stripe_payments, "stripe_refunds": check_stripe_refunds,
                  "stripe_transfers": check_stripe_transfers, "stripe_disputes": check_stripe_disputes,
                  "stripe_balance_transactions": check_stripe_balance_transactions,

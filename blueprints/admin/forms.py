@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -47,3 +48,17 @@ class AppealDecisionForm(FlaskForm):
                                                            ("lift", _l("Lift the suspension"))]),
                           validators=[DataRequired()])
     reason = TextAreaField(_l("Reason (sent to the user)"), validators=[DataRequired(), REASON])
+
+
+class StatementForm(FlaskForm):
+    file = FileField(_l("Bank statement (CSV)"), validators=[FileRequired()])
+    bank = SelectField(_l("Statement format"), default="default")
+
+
+class AssignLineForm(FlaskForm):
+    account = StringField(_l("Brand's transfer reference or e-mail"), validators=[DataRequired(), Length(max=254)])
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class ReturnLineForm(FlaskForm):
+    note = StringField(_l("Why it is returned"), validators=[DataRequired(), Length(max=500)])

@@ -1,16 +1,17 @@
 """Staff pages: the provider verification queue and decisions, deposits, and the staff audit log."""
 from datetime import date
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.admin.forms import DepositForm, RejectForm, VerifyForm
-from blueprints.web import filter_args, perform, role_required
+from blueprints.admin.forms import AssignLineForm, DepositForm, RejectForm, ReturnLineForm, StatementForm, VerifyForm
+from blueprints.web import filter_args, perform, role_required, submitted
+from extensions import db
 from i18n import minor_units, select_timezone
 from models import User
 from models.profile import VERIFICATION_STATUSES
-from services import audit, funding, ledger, profiles
+from services import audit, bank_statements, funding, ledger, profiles
 from services.errors import DomainError
 from texts import audit_log
 
@@ -85,6 +86,56 @@ def deposits():
                            recent=ledger.recent_deposits(20)), 422 if form.is_submitted() else 200
 
 
+def _statements_page(form=None, errors=None, result=None, status=200):
+    form = form or StatementForm()
+    form.bank.choices = [(name, name) for name in current_app.config["BANK_STATEMENT_FORMATS"]]
+    return render_template("admin/bank_statements.html", form=form, errors=errors or {}, result=result,
+                           queue=bank_statements.queue(), recent=bank_statements.recent(30),
+                           reasons=bank_statements.REASONS, assign_form=AssignLineForm(),
+                           return_form=ReturnLineForm()), status
+
+
+@bp.get("/bank-statements")
+def bank_statements_page():
+    """Finance imports the bank account's statement; lines matching no wallet wait here for a decision."""
+    return _statements_page()
+
+
+@bp.post("/bank-statements")
+def import_statement():
+    form = StatementForm()
+    form.bank.choices = [(name, name) for name in current_app.config["BANK_STATEMENT_FORMATS"]]
+    if not form.validate_on_submit():
+        return _statements_page(form, status=422)
+    try:
+        result = bank_statements.import_statement(current_user, form.file.data.read(), form.bank.data)
+        db.session.commit()
+    except DomainError as exc:  # a malformed file: every line and field that is wrong, nothing imported
+        db.session.rollback()
+        return _statements_page(form, errors={"": exc.message, **exc.fields}, status=422)
+    flash(_("Statement imported: %(matched)s credited, %(unmatched)s to the queue, %(duplicates)s already imported.",
+            matched=result.matched, unmatched=len(result.unmatched), duplicates=result.duplicates), "success")
+    return redirect(url_for("admin.bank_statements_page"))
+
+
+@bp.post("/bank-statements/lines/<int:line_id>/assign")
+def assign_line(line_id: int):
+    form = AssignLineForm()
+    if submitted(form):
+        perform(lambda: bank_statements.assign(current_user, line_id, form.account.data, form.note.data or ""),
+                success=_("Credited to the brand's wallet."))
+    return redirect(url_for("admin.bank_statements_page"))
+
+
+@bp.post("/bank-statements/lines/<int:line_id>/return")
+def return_line(line_id: int):
+    form = ReturnLineForm()
+    if submitted(form):
+        perform(lambda: bank_statements.mark_returned(current_user, line_id, form.note.data),
+                success=_("Marked returned to the payer."))
+    return redirect(url_for("admin.bank_statements_page"))
+
+
 AUDIT_FILTERS = ("actor", "action", "subject_type", "subject_id", "affected", "date_from", "date_to", "q")
 
 
@@ -127,6 +178,8 @@ def subject_url(entry) -> str | None:
         return url_for(endpoint, **{name: key})
     if kind == "user" or (kind == "suspension" and entry.affected_user_id):
         return url_for("admin.account", user_id=key if kind == "user" else entry.affected_user_id)
+    if kind == "bank_statement_line":
+        return url_for("admin.bank_statements_page")
     return url_for("admin.deposits") if kind == "deposit" else None
 
 

@@ -24,6 +24,7 @@ CHECK_LABELS = {
     "zero_sum": _l("All accounts sum to zero"),
     "escrow": _l("Escrow per milestone"),
     "payouts": _l("Payouts"),
+    "bank_statements": _l("Bank statements and unassigned transfers"),
     "stripe_payments": _l("Stripe payments"),
     "stripe_refunds": _l("Stripe refunds"),
     "stripe_transfers": _l("Stripe transfers"),
@@ -131,6 +132,8 @@ def describe(d: dict) -> str:
                                        posting=posting),
         "clearing_vs_pending": lambda: _("Payouts in flight on the ledger differ from the pending payouts."),
         "payable_negative": lambda: _("A provider's payable balance is negative."),
+        "suspense_vs_queue": lambda: _("Unassigned bank transfers on the ledger differ from the statement lines "
+                                       "waiting for staff."),
         "stripe_unreachable": lambda: _("Stripe could not be read: %(error)s", error=d.get("error", "")),
         "not_posted": lambda: _("Succeeded on Stripe, but no funding posting records it."),
         "not_on_stripe": lambda: _("A funding posting refers to a payment that did not succeed on Stripe."),

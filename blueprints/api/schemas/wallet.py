@@ -1,0 +1,47 @@
+"""Wallet top-up: the receiving bank account and reference, bank statement imports and their queue."""
+from pydantic import BaseModel, Field
+
+from blueprints.api.schemas.common import Out
+
+
+class BankOut(Out):
+    name: str
+    account: str
+    holder: str
+
+
+class TopUpOut(Out):
+    bank: BankOut
+    reference: str = Field(description="the brand's permanent transfer reference, to write on every transfer")
+
+
+class StatementLineOut(Out):
+    id: int
+    line: int | None = Field(None, description="its line in the imported file (the header is line 1)")
+    transaction_id: str
+    amount: int
+    currency: str
+    reference: str
+    status: str
+    reason: str | None = Field(None, description="why it matched no wallet: no_reference, check_digit, unknown_account")
+    field: str | None = Field(None, description="the field the reason is about")
+    message: str | None = None
+
+
+class ImportOut(BaseModel):
+    matched: int
+    unmatched: list[StatementLineOut]
+    duplicates: int
+
+
+class QueueOut(BaseModel):
+    items: list[StatementLineOut]
+
+
+class AssignIn(BaseModel):
+    account: str = Field(min_length=1, max_length=254, description="the brand's transfer reference or e-mail")
+    note: str = Field("", max_length=500)
+
+
+class ReturnIn(BaseModel):
+    note: str = Field(min_length=1, max_length=500, description="why the money goes back")

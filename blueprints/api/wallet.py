@@ -1,0 +1,59 @@
+"""Wallet top-up (contract "Wallet top-up"): what a brand writes on its bank transfer, and finance's
+import of the bank statement with the queue of lines that matched no wallet."""
+from flask import request
+
+from blueprints.api.routing import api_route, current_api_user
+from blueprints.api.schemas.wallet import AssignIn, BankOut, ImportOut, QueueOut, ReturnIn, StatementLineOut, TopUpOut
+from services import bank_statements
+from services.errors import Invalid
+
+
+def line_out(line, number: int | None = None) -> StatementLineOut:
+    out = StatementLineOut.model_validate(line, from_attributes=True)
+    out.line = number
+    if line.reason:
+        out.field, out.message = "reference", str(bank_statements.REASONS[line.reason])
+    return out
+
+
+@api_route("/wallet/top-up", summary="The platform's bank account and the brand's transfer reference",
+           tag="Ledger", response=TopUpOut, roles=("brand",), errors=(403,))
+def top_up():
+    """Transfer to this account with `reference` on the transfer; the statement import credits it."""
+    details = bank_statements.top_up_details(current_api_user())
+    return TopUpOut(bank=BankOut(name=details.bank_name, account=details.bank_account, holder=details.bank_holder),
+                    reference=details.reference)
+
+
+@api_route("/admin/bank-statements", "POST", summary="Import the platform bank account's statement (CSV)",
+           tag="Ledger", response=ImportOut, roles=("admin",), errors=(403, 422), upload=True)
+def import_statement():
+    """Multipart `file` (header `date,amount,currency,reference,transaction_id`, or the columns of the
+    format named by the optional form field `bank`). A malformed file is refused whole (422 naming each
+    line and field); otherwise matching lines are credited, the rest queued, and lines seen before
+    counted as duplicates: a transaction id is credited at most once, ever."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid(fields={"file": "a multipart part named `file` is required"})
+    result = bank_statements.import_statement(current_api_user(), upload.read(),
+                                              request.form.get("bank") or "default")
+    return ImportOut(matched=result.matched, duplicates=result.duplicates,
+                     unmatched=[line_out(line, result.numbers.get(line.id)) for line in result.unmatched])
+
+
+@api_route("/admin/bank-statements/unmatched", summary="Statement lines waiting for staff's decision",
+           tag="Ledger", response=QueueOut, roles=("admin",), errors=(403,))
+def unmatched_lines():
+    return QueueOut(items=[line_out(line) for line in bank_statements.queue()])
+
+
+@api_route("/admin/bank-statements/lines/<int:line_id>/assign", "POST", summary="Credit a queued line to a brand",
+           tag="Ledger", body=AssignIn, response=StatementLineOut, roles=("admin",), errors=(403, 404, 409, 422))
+def assign_line(line_id: int, body: AssignIn):
+    return line_out(bank_statements.assign(current_api_user(), line_id, body.account, body.note))
+
+
+@api_route("/admin/bank-statements/lines/<int:line_id>/return", "POST", summary="Mark a queued line returned",
+           tag="Ledger", body=ReturnIn, response=StatementLineOut, roles=("admin",), errors=(403, 404, 409, 422))
+def return_line(line_id: int, body: ReturnIn):
+    return line_out(bank_statements.mark_returned(current_api_user(), line_id, body.note))
