@@ -3,10 +3,10 @@
 from datetime import datetime, timedelta
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from demo.seed import DEMO_PASSWORD, database_is_empty, load_demo
+from demo.seed import DEMO_PASSWORD, database_is_empty, load_demo, write_sample_statement
 from extensions import db
 from services import installation, reconciliation, two_factor
 from services.accounts import create_admin as create
@@ -51,9 +51,10 @@ def register_cli(app: Flask) -> None:
             return
         logins = load_demo()
         db.session.commit()
-        click.echo(f"demo data loaded; every demo password is {DEMO_PASSWORD!r}")
-        for role, email in logins:
-            click.echo(f"  {role:9} {email}")
+        click.echo("\n".join([f"demo data loaded; every demo password is {DEMO_PASSWORD!r}",
+                               *(f"  {role:9} {email}" for role, email in logins)]))
+        click.echo("a bank statement to import (Staff → Bank statements), crediting the first brand: "
+                   f"{write_sample_statement(current_app.instance_path)}")
 
     finance = AppGroup("finance", help="Finance: reconciliation.")
 

@@ -6,6 +6,7 @@ transaction, and nothing may be asked of Stripe for rows that can still roll bac
 made for a rolled-back milestone would stay at Stripe, its idempotency key taken for 24 h). The
 brands' wallets are credited by recorded bank transfers, and funding spends them."""
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -26,6 +27,7 @@ from services import (
     registration_numbers,
     reviews,
     tenders,
+    transfer_references,
     two_factor,
 )
 from services.bidding import BidInput, MilestoneInput
@@ -223,3 +225,23 @@ def _track_record(brands, provider) -> None:
     db.session.flush()
     ratings_data.recompute([provider.id], utcnow())
     directory.award_badges()  # as the nightly job would: the demo shows a partner badge
+
+
+SAMPLE_STATEMENT = Path(__file__).with_name("bank_statement_sample.csv")
+
+
+def write_sample_statement(folder: str) -> Path:
+    """A bank statement for trying the import (Staff → Bank statements): the sample in demo/ with the
+    first demo brand's transfer reference filled in — as typed, with spaces, and mistyped (a swap of two
+    neighbours, which its check character catches) — since a reference depends on the account's id."""
+    brand = db.session.scalar(select(User).where(User.email == BRANDS[0][0]))
+    reference = transfer_references.reference_for(brand.account_id)
+    i = next(i for i in range(2, len(reference) - 1) if reference[i] != reference[i + 1])
+    mistyped = reference[:i] + reference[i + 1] + reference[i] + reference[i + 2:]
+    text = SAMPLE_STATEMENT.read_text(encoding="utf-8").format(
+        reference=reference, reference_spaced=f"{reference[:2]} {reference[2:6]} {reference[6:]}",
+        reference_mistyped=mistyped)
+    path = Path(folder) / "demo-bank-statement.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

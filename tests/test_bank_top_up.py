@@ -6,12 +6,14 @@ import json
 import random
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
 
+from demo.seed import BRANDS
 from extensions import db
-from models import BankStatementLine, LedgerPosting, StaffAction
+from models import BankStatementLine, LedgerPosting, StaffAction, User
 from services import ledger, transfer_references
 from tests.support.ledger import balances, reconcile
 from tests.support.orgs import team
@@ -272,3 +274,21 @@ def test_an_organisation_has_one_reference_for_the_roles_that_read_its_money(app
     stray = transfer_references.reference_for(members["finance"][0])
     assert upload(staff, csv_file(f"2026-12-01,1.00,CNY,{stray},ORG-2")).json["unmatched"][0]["reason"] == \
         "unknown_account"
+
+
+def test_the_sample_statement_in_demo_tops_up_the_demo_brand(app, api, make_user):
+    """The statement `flask demo load` writes (demo/bank_statement_sample.csv with the first brand's
+    reference filled in) credits that brand twice (its reference written two ways) and queues the line
+    without a reference and the one with a mistyped one."""
+    loaded = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert loaded.exit_code == 0
+    written = Path(loaded.output.strip().splitlines()[-1].rsplit(": ", 1)[1])
+    with app.app_context():
+        first_brand = db.session.scalar(select(User).where(User.email == BRANDS[0][0]))  # the first demo brand
+        before = ledger.balance(ledger.wallet(first_brand, "CNY"))
+    r = upload(api(make_user("admin")), written.read_bytes())
+    assert r.status_code == 200, r.json
+    assert r.json["matched"] == 2 and len(r.json["unmatched"]) == 2
+    assert {line["reason"] for line in r.json["unmatched"]} >= {"check_digit"}
+    with app.app_context():
+        assert ledger.balance(ledger.wallet(db.session.get(User, first_brand.id), "CNY")) - before == 50000_00 + 1234_50
