@@ -110,6 +110,8 @@ class Config:
         self.LOGIN_ACCOUNT_FAILURE_LIMIT = os.environ.get("LOGIN_ACCOUNT_FAILURE_LIMIT", "10 per 15 minutes")
         self.REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT") or None
         self.REGISTER_EMAIL_RATE_LIMIT = os.environ.get("REGISTER_EMAIL_RATE_LIMIT", "5 per hour")
+        # Messages per sender (web and API together): a person typing never meets it, a script does.
+        self.MESSAGE_RATE_LIMIT = os.environ.get("MESSAGE_RATE_LIMIT", "30 per minute")
         self.RATELIMIT_STRATEGY = "moving-window"
         # Argon2 hashes at most this many passwords at once per process (64 MiB each); a request waiting
         # longer than ARGON2_WAIT_SECONDS for a slot is refused with 429 `busy` (services.accounts).

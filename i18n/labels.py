@@ -259,6 +259,7 @@ STAFF_ACTION_LABELS = {
     "dispute.correction_propose": _l("Correction proposed"),
     "dispute.correction_approve": _l("Correction approved and applied"),
     "dispute.correction_reject": _l("Correction rejected"),
+    "conversation.read": _l("Conversation read by staff"),
 }
 
 AUDIT_SUBJECT_LABELS = {
@@ -273,6 +274,7 @@ AUDIT_SUBJECT_LABELS = {
     "ratings": _l("Ratings"),
     "suspension": _l("Suspension"),
     "user": _l("Account"),
+    "conversation": _l("Conversation"),
 }
 
 AUDIT_FIELD_LABELS = {

@@ -6,6 +6,7 @@ from blueprints.api import (  # noqa: F401
     audit,
     bids,
     contracts,
+    conversations,
     disputes,
     escrow,
     jobs,
