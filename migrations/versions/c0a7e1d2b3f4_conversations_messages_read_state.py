@@ -27,9 +27,11 @@ def upgrade():
     sa.Column('last_message_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('(tender_id IS NULL) <> (contract_id IS NULL)', name=op.f('ck_conversations_one_subject')),
     sa.ForeignKeyConstraint(['brand_id'], ['users.id'], name=op.f('fk_conversations_brand_id_users')),
-    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_conversations_contract_id_contracts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_conversations_contract_id_contracts'),
+                            ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['provider_id'], ['users.id'], name=op.f('fk_conversations_provider_id_users')),
-    sa.ForeignKeyConstraint(['tender_id'], ['tenders.id'], name=op.f('fk_conversations_tender_id_tenders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tender_id'], ['tenders.id'], name=op.f('fk_conversations_tender_id_tenders'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conversations')),
     sa.UniqueConstraint('key', name=op.f('uq_conversations_key'))
     )
@@ -44,7 +46,9 @@ def upgrade():
     sa.Column('conversation_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('last_read_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_conversation_reads_conversation_id_conversations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'],
+                            name=op.f('fk_conversation_reads_conversation_id_conversations'),
+                            ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_conversation_reads_user_id_users')),
     sa.PrimaryKeyConstraint('conversation_id', 'user_id', name=op.f('pk_conversation_reads'))
     )
@@ -59,7 +63,9 @@ def upgrade():
     sa.Column('reported_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reported_by_id', sa.Integer(), nullable=True),
     sa.Column('report_reason', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_messages_conversation_id_conversations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'],
+                            name=op.f('fk_messages_conversation_id_conversations'),
+                            ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['reported_by_id'], ['users.id'], name=op.f('fk_messages_reported_by_id_users')),
     sa.ForeignKeyConstraint(['sender_account_id'], ['users.id'], name=op.f('fk_messages_sender_account_id_users')),
     sa.ForeignKeyConstraint(['sender_id'], ['users.id'], name=op.f('fk_messages_sender_id_users')),
@@ -77,7 +83,8 @@ def upgrade():
     sa.Column('content_type', sa.String(length=100), nullable=False),
     sa.Column('size', sa.BigInteger(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_message_files_message_id_messages'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_message_files_message_id_messages'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_message_files')),
     sa.UniqueConstraint('stored_name', name=op.f('uq_message_files_stored_name'))
     )
