@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
@@ -280,7 +280,12 @@ def unread_total(user: User) -> int:
     """Messages from the other side this person has not read, over all its threads (one query)."""
     if user.is_admin or not allowed(user, "conversation.take_part"):
         return 0
-    return db.session.scalar(select(func.coalesce(func.sum(_unread_expr(user)), 0)).where(_mine(user))) or 0
+    read = ConversationRead
+    return db.session.scalar(
+        select(func.count(Message.id)).join(Conversation, Message.conversation_id == Conversation.id)
+        .outerjoin(read, and_(read.conversation_id == Conversation.id, read.user_id == user.id))
+        .where(_mine(user), Message.sender_account_id != user.account_id,
+               Message.id > func.coalesce(read.last_read_id, 0))) or 0
 
 
 def other_party(conv: Conversation, viewer: User) -> User:

@@ -19,6 +19,7 @@ from blueprints.api import (  # noqa: F401
     suspensions,
     tender_board,
     tenders,
+    todo,
 )
 from blueprints.api.routing import bp
 
