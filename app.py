@@ -11,6 +11,7 @@ from blueprints import (
     bids,
     chargebacks,
     contracts,
+    conversations,
     disputes,
     evaluation,
     finance,
@@ -34,6 +35,7 @@ from cli import register_cli
 from config import Config
 from extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
 from i18n import datetime_local, labels, locale_code, money, number, percent, select_locale, select_timezone
+from services import conversations as conversations_service
 from services import permissions, sessions
 from services.notifications import CHANNELS as notification_channels
 from services.notifications import unread_count
@@ -77,10 +79,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.context_processor
     def unread_notifications():
-        """The header's unread count: one COUNT query, only for logged-in pages."""
+        """The header's unread counts (notifications, messages): one query each, only for logged-in pages."""
         if current_user.is_authenticated:
-            return {"unread_count": unread_count(current_user)}
-        return {"unread_count": 0}
+            return {"unread_count": unread_count(current_user),
+                    "unread_messages": conversations_service.unread_total(current_user)}
+        return {"unread_count": 0, "unread_messages": 0}
 
     register_cli(app)
     return app
@@ -88,7 +91,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     for bp in (main.bp, auth.bp, account.bp, tenders.bp, bids.bp, evaluation.bp, contracts.bp, disputes.bp,
-               chargebacks.bp, notifications.bp, wallet.bp, statements.bp, payouts.bp, providers.bp, reviews.bp,
+               chargebacks.bp, conversations.bp, notifications.bp, wallet.bp, statements.bp, payouts.bp, providers.bp,
+               reviews.bp,
                admin.bp, finance.bp, webhooks.bp, org.bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is ever accepted there

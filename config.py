@@ -79,6 +79,21 @@ def _bank_transfer_settings() -> dict:
     }
 
 
+def _rate_limit_settings() -> dict:
+    """Sign-in attempts (web login and API tokens together) per client address; failed ones per account
+    (the e-mail tried); registrations (web and API together) per address (default: as sign-in) and per
+    e-mail; messages per sender (web and API together: a person typing never meets it, a script does).
+    Counted in a sliding window, so a lock ends once the attempts stop (blueprints.limits)."""
+    return {
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_ACCOUNT_FAILURE_LIMIT": os.environ.get("LOGIN_ACCOUNT_FAILURE_LIMIT", "10 per 15 minutes"),
+        "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT") or None,
+        "REGISTER_EMAIL_RATE_LIMIT": os.environ.get("REGISTER_EMAIL_RATE_LIMIT", "5 per hour"),
+        "MESSAGE_RATE_LIMIT": os.environ.get("MESSAGE_RATE_LIMIT", "30 per minute"),
+        "RATELIMIT_STRATEGY": "moving-window",
+    }
+
+
 class Config:
     """Production-shaped defaults; `create_app(config)` may override any key."""
 
@@ -123,14 +138,7 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = "zh_CN"
         self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
         self.LANGUAGES = ["zh_CN", "en"]
-        # Sign-in attempts (web login and API tokens together) per client address; failed ones per account
-        # (the e-mail tried); registrations (web and API together) per address (default: as sign-in) and
-        # per e-mail. Counted in a sliding window, so a lock ends once the attempts stop (blueprints.limits).
-        self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
-        self.LOGIN_ACCOUNT_FAILURE_LIMIT = os.environ.get("LOGIN_ACCOUNT_FAILURE_LIMIT", "10 per 15 minutes")
-        self.REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT") or None
-        self.REGISTER_EMAIL_RATE_LIMIT = os.environ.get("REGISTER_EMAIL_RATE_LIMIT", "5 per hour")
-        self.RATELIMIT_STRATEGY = "moving-window"
+        vars(self).update(_rate_limit_settings())
         # Argon2 hashes at most this many passwords at once per process (64 MiB each); a request waiting
         # longer than ARGON2_WAIT_SECONDS for a slot is refused with 429 `busy` (services.accounts).
         self.ARGON2_CONCURRENCY = _int("ARGON2_CONCURRENCY", 2)

@@ -13,7 +13,7 @@ sign in again within the window, so nobody can lock a victim out for good by gue
 from flask import current_app, g, request
 
 from extensions import limiter
-from services.accounts import normalise_email
+from services.accounts import normalise_email, user_for_token
 
 
 def _email_tried() -> str:
@@ -61,3 +61,23 @@ def sign_in_limits(view):
 
 def register_limits(view):
     return _register_per_address(_register_per_email(view))
+
+
+def _sender() -> str:
+    """Who is sending a message: the signed-in person on the web, the token's owner on the API (the key
+    is the person, so a second token or browser does not buy a second allowance)."""
+    from flask_login import current_user  # noqa: PLC0415 (the API never loads a session user)
+
+    if current_user and current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    user = user_for_token(raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
+    return f"user:{user.id}" if user is not None else f"address:{request.remote_addr}"
+
+
+def _message_limit() -> str:
+    return current_app.config["MESSAGE_RATE_LIMIT"]
+
+
+# One allowance per sender, whether the message comes from a page or the API.
+message_limits = limiter.shared_limit(_message_limit, scope="messages", methods=["POST"], key_func=_sender)

@@ -268,6 +268,7 @@ STAFF_ACTION_LABELS = {
     "bank_statement.import": _l("Bank statement imported"),
     "bank_line.assign": _l("Statement line credited to a wallet"),
     "bank_line.return": _l("Statement line returned to the payer"),
+    "conversation.read": _l("Conversation read by staff"),
 }
 
 AUDIT_SUBJECT_LABELS = {
@@ -283,6 +284,7 @@ AUDIT_SUBJECT_LABELS = {
     "suspension": _l("Suspension"),
     "user": _l("Account"),
     "bank_statement_line": _l("Bank statement line"),
+    "conversation": _l("Conversation"),
 }
 
 AUDIT_FIELD_LABELS = {

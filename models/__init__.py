@@ -4,6 +4,7 @@ from models.bank_statement import BankStatementLine
 from models.bid import Bid, BidAttachment, BidMilestone, BidRevision, BidScore, EvaluationSlot
 from models.chargeback import Chargeback, ChargebackEvent
 from models.contract import Contract, Milestone
+from models.conversation import Conversation, ConversationRead, Message, MessageFile
 from models.dispute import Dispute, DisputeCorrection, DisputeEvent, DisputeEvidence, EvidenceFile
 from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, MilestoneEvent
 from models.installation import Installation
@@ -36,4 +37,5 @@ __all__ = [
     "ShowcaseCase", "StripePayment", "Tender", "TenderAddendum", "TenderInvitation", "TenderKpi", "TenderQuestion",
     "OutgoingMail", "RecoveryCode", "StaffAction", "Suspension", "User", "UserLogin",
     "FundRequest", "Membership", "Organisation", "OrgInvitation",
+    "Conversation", "ConversationRead", "Message", "MessageFile",
 ]

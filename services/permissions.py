@@ -25,7 +25,8 @@ MONEY_READ = frozenset({"wallet.read", "statements.read"})
 BRAND_ACTIONS = {
     "procurement": READ_ONLY | {
         "tender.post", "tender.run", "tender.invite", "tender.answer", "tender.shortlist", "tender.award",
-        "tender.panel", "tender.evaluate", "contract.manage", "dispute.manage", "review.write"},
+        "tender.panel", "tender.evaluate", "contract.manage", "dispute.manage", "review.write",
+        "conversation.take_part"},
     "evaluator": READ_ONLY | {"tender.evaluate"},  # tender.evaluate only on its panels: see on_panel
     "finance": READ_ONLY | MONEY_READ | {"milestone.fund", "milestone.accept", "wallet.manage", "dispute.manage"},
     "viewer": READ_ONLY | MONEY_READ,
@@ -33,8 +34,9 @@ BRAND_ACTIONS = {
 BRAND_ACTIONS["owner"] = frozenset().union(*BRAND_ACTIONS.values()) | {"org.manage", "profile.edit"}
 
 PROVIDER_ACTIONS = {
-    "bid_manager": READ_ONLY | {"bid.manage", "tender.ask"},
-    "delivery": READ_ONLY | {"milestone.deliver", "contract.message", "dispute.manage", "review.write"},
+    "bid_manager": READ_ONLY | {"bid.manage", "tender.ask", "conversation.take_part"},
+    "delivery": READ_ONLY | {"milestone.deliver", "contract.message", "dispute.manage", "review.write",
+                              "conversation.take_part"},
     "finance": READ_ONLY | MONEY_READ | {"payout.manage", "dispute.manage"},
     "viewer": READ_ONLY | MONEY_READ,
 }

@@ -6,6 +6,7 @@ from blueprints.api import (  # noqa: F401
     audit,
     bids,
     contracts,
+    conversations,
     disputes,
     escrow,
     jobs,
@@ -18,6 +19,7 @@ from blueprints.api import (  # noqa: F401
     suspensions,
     tender_board,
     tenders,
+    todo,
     wallet,
 )
 from blueprints.api.routing import bp

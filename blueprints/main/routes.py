@@ -2,9 +2,10 @@
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from blueprints.todo_links import todo_url
 from blueprints.web import local_path
 from extensions import db
-from services import tenders
+from services import tenders, todo
 from services.tenders import TenderFilters
 
 bp = Blueprint("main", __name__)
@@ -12,7 +13,10 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def index():
-    """What Witkey is, with the newest open tenders."""
+    """Signed in: what needs me now (the landing page after sign-in). Visitors: what Witkey is, with the
+    newest open tenders."""
+    if current_user.is_authenticated:
+        return render_template("main/home.html", items=todo.for_user(current_user), todo_url=todo_url)
     latest = tenders.search_tenders(TenderFilters(status="open"), 1, 6)
     return render_template("main/index.html", latest=latest.items)
 

@@ -81,6 +81,7 @@ def start() -> dict:
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "LOGIN_ACCOUNT_FAILURE_LIMIT": "1000 per minute",
         "REGISTER_EMAIL_RATE_LIMIT": "1000 per minute",
+        "MESSAGE_RATE_LIMIT": "1000 per minute",
         "TESTING": True,
         "SERVER_NAME": "witkey.test",
     })

@@ -1,0 +1,3 @@
+from blueprints.conversations.routes import bp
+
+__all__ = ["bp"]
