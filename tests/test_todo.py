@@ -29,7 +29,8 @@ def test_a_brand_sees_deliveries_to_accept_with_the_auto_release_date_and_milest
         expected = m.delivered_at + timedelta(days=app.config["AUTO_RELEASE_DAYS"])
     assert delivery["due_at"].startswith(expected.isoformat()[:16])
     assert delivery["url"].endswith(f"/contracts/{d.contract_id}#milestone-{d.milestone_ids[0]}")
-    to_fund = [i["title"] for i in d.brand.get("/me/todo").json if i["kind"] == "milestone_to_fund"]
+    todo = d.brand.get("/me/todo", headers={"Accept-Language": "en"}).json
+    to_fund = [i["title"] for i in todo if i["kind"] == "milestone_to_fund"]
     assert to_fund == ["Fund “Milestone 2”", "Fund “Milestone 3”"]  # soonest due first
     # The provider: nothing to deliver on the delivered one, the others are not funded yet.
     assert "work_due" not in kinds(d.provider)
