@@ -21,6 +21,7 @@ from models.suspension import Suspension
 from models.tender import Tender, TenderKpi
 from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestion
 from models.user import ApiToken, RecoveryCode, User, UserLogin
+from models.webhook import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "Chargeback", "ChargebackEvent", "KpiResult", "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
@@ -34,4 +35,5 @@ __all__ = [
     "ShowcaseCase", "StripePayment", "Tender", "TenderAddendum", "TenderInvitation", "TenderKpi", "TenderQuestion",
     "OutgoingMail", "RecoveryCode", "StaffAction", "Suspension", "User", "UserLogin",
     "FundRequest", "Membership", "Organisation", "OrgInvitation",
+    "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
 ]

@@ -18,6 +18,7 @@ from blueprints.api import (  # noqa: F401
     suspensions,
     tender_board,
     tenders,
+    webhooks,
 )
 from blueprints.api.routing import bp
 
