@@ -4,7 +4,7 @@
 their transaction: it writes the event and one delivery row per endpoint that asked for the type and
 may see the event, and asks for the delivery job after commit (services.tasks outbox). A rolled-back
 change therefore never produces an event. Sending, signing and retrying live in
-services/webhook_delivery.py.
+services/runners/webhooks.py.
 
 Visibility: an event names the accounts that may see it (`audience`, principals as
 `users.account_id`), or is `public` (anyone may, as a published public tender). Payloads carry ids,
@@ -143,7 +143,7 @@ def dispute_event(type_: str, dispute) -> WebhookEvent:
 
 def _url_error(url: str):
     """The URL rules checked when an endpoint is saved; the address itself is checked at delivery time,
-    after DNS (services.webhook_delivery.resolve_target)."""
+    after DNS (services.runners.webhooks.resolve_target)."""
     parts = urlsplit(url or "")
     allow_private = current_app.config["WEBHOOK_ALLOW_PRIVATE"]
     schemes = ("https", "http") if allow_private else ("https",)

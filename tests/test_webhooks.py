@@ -11,8 +11,9 @@ from sqlalchemy import select
 from extensions import db
 from models import Notification, OutgoingMail, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from models.types import utcnow
-from services import webhook_delivery, webhooks
-from services.webhook_delivery import Refused, resolve_target
+from services import permissions, webhooks
+from services.runners import webhooks as webhook_delivery
+from services.runners.webhooks import Refused, resolve_target
 from tests.support.factories import tender_payload
 from workers import jobs
 
@@ -20,9 +21,10 @@ pytest_plugins = ["tests.support.webhook_receiver"]
 
 
 @pytest.fixture
-def private_ok(app, monkeypatch):
-    """The receiver listens on 127.0.0.1: allowed only as in development and tests."""
+def hooks(app, monkeypatch, receiver):
+    """Receivers on 127.0.0.1, which webhooks may call only as in development and tests."""
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", True)
+    return receiver
 
 
 def verify(secret: str, header: str, body: bytes) -> bool:
@@ -45,8 +47,8 @@ def register(api_client, url, events=("*",)):
     return r.json
 
 
-def test_a_signed_event_reaches_the_receiver(app, api, make_user, receiver, private_ok):
-    hook = receiver()
+def test_a_signed_event_reaches_the_receiver(app, api, make_user, hooks):
+    hook = hooks()
     brand = api(make_user("brand"))
     endpoint = register(brand, hook.url, ["tender.published"])
     assert endpoint["secret"].startswith("whsec_") and "secret" not in brand.get(f"/webhooks/{endpoint['id']}").json
@@ -67,8 +69,8 @@ def test_a_signed_event_reaches_the_receiver(app, api, make_user, receiver, priv
     assert log[0]["delivered_at"] and log[0]["response_ms"] is not None
 
 
-def test_receiver_killed_midway_loses_nothing_and_keeps_order(app, api, make_user, receiver, private_ok):
-    hook = receiver()
+def test_receiver_killed_midway_loses_nothing_and_keeps_order(app, api, make_user, hooks):
+    hook = hooks()
     brand = api(make_user("brand"))
     endpoint = register(brand, hook.url)
     tender_id = brand.post("/tenders", json=tender_payload()).json["id"]
@@ -94,8 +96,8 @@ def test_receiver_killed_midway_loses_nothing_and_keeps_order(app, api, make_use
     assert sorted(d["attempts"] for d in log) == [1, 1, 2]
 
 
-def test_an_earlier_failure_holds_later_events_of_the_same_resource_only(app, api, make_user, receiver, private_ok):
-    hook = receiver(answers=[500])
+def test_an_earlier_failure_holds_later_events_of_the_same_resource_only(app, api, make_user, hooks):
+    hook = hooks(answers=[500])
     brand = api(make_user("brand"))
     register(brand, hook.url)
     first = brand.post("/tenders", json=tender_payload()).json["id"]
@@ -108,8 +110,8 @@ def test_an_earlier_failure_holds_later_events_of_the_same_resource_only(app, ap
     assert [json.loads(r.body)["type"] for r in hook.requests[2:]] == ["tender.published", "tender.closed"]
 
 
-def test_retries_stop_after_three_days(app, api, make_user, receiver, private_ok):
-    hook = receiver(default=503)
+def test_retries_stop_after_three_days(app, api, make_user, hooks):
+    hook = hooks(default=503)
     brand = api(make_user("brand"))
     register(brand, hook.url, ["tender.published"])
     brand.post("/tenders", json=tender_payload())
@@ -121,10 +123,10 @@ def test_retries_stop_after_three_days(app, api, make_user, receiver, private_ok
     assert sweep(app, timedelta(days=5)) == {}
 
 
-def test_repeated_failure_disables_the_endpoint_and_tells_the_owner(app, api, make_user, receiver, private_ok,
+def test_repeated_failure_disables_the_endpoint_and_tells_the_owner(app, api, make_user, hooks,
                                                                      monkeypatch):
     monkeypatch.setitem(app.config, "WEBHOOK_DISABLE_AFTER", 3)
-    hook = receiver(default=500)
+    hook = hooks(default=500)
     owner = make_user("brand")
     brand = api(owner)
     endpoint = register(brand, hook.url)
@@ -135,8 +137,9 @@ def test_repeated_failure_disables_the_endpoint_and_tells_the_owner(app, api, ma
     got = brand.get(f"/webhooks/{endpoint['id']}").json
     assert got["enabled"] is False and got["disabled_reason"] == "failures"
     with app.app_context():
-        assert db.session.scalar(select(Notification.kind).where(Notification.user_id == owner.id)) == "webhook_disabled"
-        assert db.session.scalar(select(OutgoingMail.to_address).where(OutgoingMail.kind == "notification")) == owner.email
+        told = db.session.scalar(select(Notification.kind).where(Notification.user_id == owner.id))
+        mailed = db.session.scalar(select(OutgoingMail.to_address).where(OutgoingMail.kind == "notification"))
+        assert (told, mailed) == ("webhook_disabled", owner.email)
     sweep(app, timedelta(hours=1))
     assert len(hook.requests) == 3  # nothing goes to a disabled endpoint
 
@@ -147,8 +150,8 @@ def test_repeated_failure_disables_the_endpoint_and_tells_the_owner(app, api, ma
     assert len(hook.requests) == 6  # what waited is sent once it is on again
 
 
-def test_redelivery_sends_the_same_event_again(app, api, make_user, receiver, private_ok):
-    hook = receiver()
+def test_redelivery_sends_the_same_event_again(app, api, make_user, hooks):
+    hook = hooks()
     brand = api(make_user("brand"))
     endpoint = register(brand, hook.url)
     brand.post("/tenders", json=tender_payload())
@@ -162,8 +165,8 @@ def test_redelivery_sends_the_same_event_again(app, api, make_user, receiver, pr
     assert other.post(f"/webhooks/{endpoint['id']}/deliveries/{first['id']}/redeliver").status_code == 404
 
 
-def test_rotation_signs_with_both_secrets_during_the_overlap(app, api, make_user, receiver, private_ok):
-    hook = receiver()
+def test_rotation_signs_with_both_secrets_during_the_overlap(app, api, make_user, hooks):
+    hook = hooks()
     brand = api(make_user("brand"))
     endpoint = register(brand, hook.url, ["tender.published"])
     rotated = brand.post(f"/webhooks/{endpoint['id']}/rotate-secret", json={"overlap_hours": 24}).json
@@ -184,11 +187,11 @@ def test_rotation_signs_with_both_secrets_during_the_overlap(app, api, make_user
     assert not verify(endpoint["secret"], got.headers["Witkey-Signature"], got.body)
 
 
-def test_a_sealed_bid_amount_never_leaves(app, api, make_user, market, receiver, private_ok):
-    hook = receiver()
+def test_a_sealed_bid_amount_never_leaves(app, api, make_user, market, hooks):
+    hook = hooks()
     m = market(1, sealed=True)
     register(m.brand, hook.url, ["bid.submitted"])
-    provider_hook = receiver()
+    provider_hook = hooks()
     register(m.providers[0], provider_hook.url, ["bid.submitted"])
     bid = m.bid(0, amount=123456_78)
     sweep(app)
@@ -199,9 +202,9 @@ def test_a_sealed_bid_amount_never_leaves(app, api, make_user, market, receiver,
     assert len(provider_hook.requests) == 1  # the bidder's own endpoint hears of its bid
 
 
-def test_only_events_the_owner_may_see_are_delivered(app, api, make_user, market, receiver, private_ok):
+def test_only_events_the_owner_may_see_are_delivered(app, api, make_user, market, hooks):
     m = market(2)
-    stranger_hook, rival_hook, staff_hook = receiver(), receiver(), receiver()
+    stranger_hook, rival_hook, staff_hook = hooks(), hooks(), hooks()
     register(api(make_user("brand")), stranger_hook.url)
     register(m.providers[1], rival_hook.url, ["bid.submitted", "tender.closed"])
     register(api(make_user("admin")), staff_hook.url, ["bid.submitted"])
@@ -214,8 +217,8 @@ def test_only_events_the_owner_may_see_are_delivered(app, api, make_user, market
     assert len(staff_hook.requests) == 1  # staff endpoints hear platform-wide
 
 
-def test_an_event_of_a_rolled_back_transaction_is_never_delivered(app, api, make_user, receiver, private_ok):
-    hook = receiver()
+def test_an_event_of_a_rolled_back_transaction_is_never_delivered(app, api, make_user, hooks):
+    hook = hooks()
     user = make_user("brand")
     register(api(user), hook.url)
     with app.test_request_context():
@@ -256,9 +259,9 @@ def test_refused_at_registration_and_at_delivery(app, api, make_user, receiver, 
     assert row["status_code"] is None and row["error"].startswith("refused") and row["status"] == "pending"
 
 
-def test_redirects_are_not_followed(app, api, make_user, receiver, private_ok):
-    target = receiver()
-    hook = receiver(default=302, location=target.url)
+def test_redirects_are_not_followed(app, api, make_user, hooks):
+    target = hooks()
+    hook = hooks(default=302, location=target.url)
     brand = api(make_user("brand"))
     endpoint = register(brand, hook.url)
     brand.post("/tenders", json=tender_payload())
@@ -268,7 +271,7 @@ def test_redirects_are_not_followed(app, api, make_user, receiver, private_ok):
     assert row["status_code"] == 302 and row["status"] == "pending" and "redirect" in row["error"]
 
 
-def test_endpoints_are_the_owners_and_404_to_others(app, api, make_user, private_ok):
+def test_endpoints_are_the_owners_and_404_to_others(app, api, make_user):
     brand = api(make_user("brand"))
     endpoint = register(brand, "https://hooks.example.com/witkey")
     other = api(make_user("provider"))
@@ -285,16 +288,16 @@ def test_endpoints_are_the_owners_and_404_to_others(app, api, make_user, private
     assert brand.get(f"/webhooks/{endpoint['id']}").status_code == 404
 
 
-def test_a_member_who_is_not_owner_may_not_manage_webhooks(app, ctx, make_user):
-    from services import permissions  # noqa: PLC0415 (only this test needs the rule table)
+def test_only_owners_may_manage_webhooks():
     assert "webhook.manage" in permissions.BRAND_ACTIONS["owner"]
-    assert all("webhook.manage" not in actions for role, actions in permissions.BRAND_ACTIONS.items() if role != "owner")
+    assert all("webhook.manage" not in actions
+               for role, actions in permissions.BRAND_ACTIONS.items() if role != "owner")
     assert all("webhook.manage" not in actions
                for role, actions in permissions.PROVIDER_ACTIONS.items() if role != "owner")
 
 
-def test_the_delivery_job_is_a_worker_job(app, api, make_user, receiver, private_ok):
-    hook = receiver()
+def test_the_delivery_job_is_a_worker_job(app, api, make_user, hooks):
+    hook = hooks()
     brand = api(make_user("brand"))
     register(brand, hook.url, ["tender.published"])
     brand.post("/tenders", json=tender_payload())

@@ -7,8 +7,8 @@ from flask import current_app
 from extensions import db
 from models import User
 from models.types import utcnow
-from services import escrow, processor_fees, reconciliation, stripe_funding, tasks, tenders, webhook_delivery
-from services.runners import mail, outbox, payout_batch, ratings, refunds
+from services import escrow, processor_fees, reconciliation, stripe_funding, tasks, tenders
+from services.runners import mail, outbox, payout_batch, ratings, refunds, webhooks
 
 
 def close_passed_deadlines() -> int:
@@ -134,9 +134,9 @@ def send_due_mail() -> dict:
 
 def deliver_webhook(delivery_id: int) -> str | None:
     """One attempt at a webhook delivery (queued after the event's transaction commits)."""
-    return webhook_delivery.attempt(delivery_id)
+    return webhooks.attempt(delivery_id)
 
 
 def retry_webhooks() -> dict:
     """Attempt every webhook delivery that is due: retries after backoff, and first attempts whose job was lost."""
-    return webhook_delivery.retry_due()
+    return webhooks.retry_due()
