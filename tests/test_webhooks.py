@@ -15,6 +15,7 @@ from services import permissions, webhooks
 from services.runners import webhooks as webhook_delivery
 from services.runners.webhooks import Refused, resolve_target
 from tests.support.factories import tender_payload
+from tests.support.orgs import team
 from workers import jobs
 
 pytest_plugins = ["tests.support.webhook_receiver"]
@@ -286,6 +287,17 @@ def test_endpoints_are_the_owners_and_404_to_others(app, api, make_user):
     assert [e["id"] for e in brand.get("/webhooks").json["items"]] == [endpoint["id"]]
     assert brand.delete(f"/webhooks/{endpoint['id']}").status_code == 204
     assert brand.get(f"/webhooks/{endpoint['id']}").status_code == 404
+
+
+def test_members_see_their_owners_endpoints_as_403(app, client):
+    members = team(app, client, "provider", ["finance", "bid_manager"])
+    owner = members["owner"][1]
+    endpoint = register(owner, "https://hooks.example.com/witkey")
+    for role in ("finance", "bid_manager"):
+        member = members[role][1]
+        assert member.post("/webhooks", json={"url": "https://x.example.com/h", "events": ["*"]}).status_code == 403
+        assert member.get(f"/webhooks/{endpoint['id']}").status_code == 403
+        assert member.get("/webhooks").status_code == 403
 
 
 def test_only_owners_may_manage_webhooks():
