@@ -133,6 +133,10 @@ class Config:
         # Links in e-mail are built on this address, never on the Host header of the request that
         # caused the mail (a forged Host must not put an attacker's site into a reset link).
         self.PUBLIC_URL = (os.environ.get("PUBLIC_URL") or f"http://127.0.0.1:{_int('PORT', 5000)}").rstrip("/")
+        # Webhooks: only https to public addresses, unless this lifts it (development and tests only:
+        # then http://127.0.0.1 is reachable too). After this many failed attempts in a row an endpoint is disabled.
+        self.WEBHOOK_ALLOW_PRIVATE, self.WEBHOOK_DISABLE_AFTER = (
+            os.environ.get("WEBHOOK_ALLOW_PRIVATE", "0") == "1", _int("WEBHOOK_DISABLE_AFTER", 50))
         self.DEFAULT_CURRENCY = "CNY"
         self.DEFAULT_TIMEZONE = "Asia/Shanghai"
         self.BABEL_DEFAULT_LOCALE = "zh_CN"

@@ -23,6 +23,7 @@ from models.suspension import Suspension
 from models.tender import Tender, TenderKpi
 from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestion
 from models.user import ApiToken, RecoveryCode, User, UserLogin
+from models.webhook import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "BankStatementLine",
@@ -38,4 +39,5 @@ __all__ = [
     "OutgoingMail", "RecoveryCode", "StaffAction", "Suspension", "User", "UserLogin",
     "FundRequest", "Membership", "Organisation", "OrgInvitation",
     "Conversation", "ConversationRead", "Message", "MessageFile",
+    "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
 ]

@@ -4,11 +4,12 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from extensions import db
 from i18n import duration
 from models import TenderAddendum, User
 from models.tender import TenderStatus
 from models.types import utcnow
-from services import destinations, notifications
+from services import destinations, notifications, webhooks
 from services.errors import Conflict, check
 from services.tenders import MAX_LEAD, owned_tender
 
@@ -37,4 +38,8 @@ def publish(brand: User, tender_id: int, body: str, new_deadline: datetime | Non
     audience = {bid.provider_id for bid in tender.bids if bid.live} | {i.provider_id for i in tender.invitations}
     notifications.notify(audience, "addendum_published", to=destinations.tender(tender.id, "addenda"),
                          tender=tender.title, deadline=after.isoformat())
+    db.session.flush()
+    webhooks.emit("addendum.published", f"tender:{tender.id}",
+                  {"addendum": {"id": addendum.id, "tender_id": tender.id, "bid_deadline": after.isoformat()}},
+                  **webhooks.tender_audience(tender))
     return addendum

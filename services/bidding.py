@@ -12,7 +12,7 @@ from models.bid import LIVE, BidStatus
 from models.status import IllegalTransition, transition
 from models.tender import UNDECIDED, TenderStatus
 from models.types import utcnow
-from services import destinations, notifications, permissions, storage
+from services import destinations, notifications, permissions, storage, webhooks
 from services.accounts import require_verified_email
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
@@ -126,6 +126,7 @@ def submit_bid(provider: User, tender_id: int, data: BidInput) -> Bid:
     bid.revisions.append(_snapshot(bid))
     notifications.notify([tender.brand_id], "bid_received", to=destinations.evaluation(tender.id),
                          tender=tender.title, provider=None if tender.sealed_opening else principal.display_name)
+    webhooks.bid_event("bid.submitted", bid)
     return bid
 
 
@@ -187,6 +188,7 @@ def withdraw_bid(provider: User, bid_id: int) -> Bid:
     notifications.notify([bid.tender.brand_id], "bid_withdrawn", to=destinations.evaluation(bid.tender_id),
                          tender=bid.tender.title,
                          provider=None if bid.tender.sealed_opening else bid.provider.display_name)
+    webhooks.bid_event("bid.withdrawn", bid)
     return bid
 
 

@@ -34,7 +34,7 @@ from models import (
 )
 from models.dispute import DisputeStatus
 from models.types import utcnow
-from services import audit, storage
+from services import audit, storage, webhooks
 from services.errors import Forbidden, NotFound, check
 from services.permissions import allowed, principal_of
 
@@ -167,6 +167,12 @@ def _post(actor: User, conv: Conversation, body: str, files) -> Message:
     conv.last_message_at = utcnow()
     db.session.flush()
     _mark_read(actor, conv.id, message.id)
+    recipient = conv.provider_id if actor.account_id == conv.brand_id else conv.brand_id
+    # metadata only: the text never leaves in a webhook (the receiver reads it through the API)
+    webhooks.emit("message.received", f"conversation:{conv.id}",
+                  {"conversation_id": conv.id, "message_id": message.id, "tender_id": conv.tender_id,
+                   "contract_id": conv.contract_id, "sender_account_id": actor.account_id,
+                   "attachments": len(message.files)}, audience=[recipient])
     return message
 
 

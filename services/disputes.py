@@ -34,7 +34,7 @@ from models.dispute import (
 from models.status import transition
 from models.stripe import PaymentStatus, RefundStatus
 from models.types import utcnow
-from services import audit, destinations, escrow, ledger, notifications, permissions, storage, tasks
+from services import audit, destinations, escrow, ledger, notifications, permissions, storage, tasks, webhooks
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -124,6 +124,7 @@ def _open(milestone: Milestone, actor: User, reason: str, statement: str, *, lin
                                                 files=_save_files(files, milestone.id)))
     _record(dispute, actor, "opened", reason=reason, previous_status=previous)
     db.session.flush()  # the partial unique index refuses a second open dispute here
+    webhooks.dispute_event("dispute.opened", dispute)
     return dispute
 
 
@@ -183,6 +184,7 @@ def add_evidence(actor: User, dispute_id: int, note: str, links: list[str] | Non
     db.session.flush()
     notifications.notify([_other_party(dispute, actor)], "dispute_evidence", to=_link(dispute),
                          milestone=dispute.milestone.title)
+    webhooks.dispute_event("dispute.evidence_added", dispute)
     return evidence
 
 
@@ -255,6 +257,7 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
     request_recompute(milestone.contract.provider_id)
     notifications.notify([milestone.contract.brand_id, milestone.contract.provider_id], "dispute_resolved",
                          to=_link(dispute), milestone=milestone.title, reason=reason)
+    webhooks.dispute_event("dispute.resolved", dispute)
     return dispute
 
 

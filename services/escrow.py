@@ -19,7 +19,7 @@ from models.contract import SETTLED, ContractStatus, MilestoneStatus
 from models.status import IllegalTransition, can_move
 from models.status import transition as change_status
 from models.types import utcnow
-from services import destinations, ledger, notifications, permissions, reviews, storage
+from services import destinations, ledger, notifications, permissions, reviews, storage, webhooks
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.rating_jobs import request_recompute
@@ -156,6 +156,7 @@ def mark_funded(milestone: Milestone, actor: User | None, source: str) -> None:
     milestone.funded_at = utcnow()
     notifications.notify([milestone.contract.provider_id], "milestone_funded", to=_link(milestone),
                          milestone=milestone.title)
+    webhooks.milestone_event("milestone.funded", milestone)
 
 
 def fund_from_wallet(actor: User, milestone: Milestone) -> FundResult:
@@ -205,6 +206,7 @@ def deliver(actor: User, milestone_id: int, note: str, links: list[str] | None =
     db.session.flush()
     notifications.notify([milestone.contract.brand_id], "milestone_delivered", to=_link(milestone),
                          milestone=milestone.title, days=current_app.config["AUTO_RELEASE_DAYS"])
+    webhooks.milestone_event("milestone.delivered", milestone)
     return delivery
 
 
@@ -216,6 +218,7 @@ def request_changes(actor: User, milestone_id: int, note: str) -> Milestone:
     milestone.delivered_at = None  # the clock stops until the next delivery
     notifications.notify([milestone.contract.provider_id], "changes_requested", to=_link(milestone),
                          milestone=milestone.title, note=note)
+    webhooks.milestone_event("milestone.changes_requested", milestone)
     return milestone
 
 
@@ -251,6 +254,7 @@ def release(milestone: Milestone, actor: User | None, *, auto: bool = False) -> 
     notifications.notify([milestone.contract.provider_id, milestone.contract.brand_id],
                          "milestone_auto_released" if auto else "milestone_released", to=_link(milestone),
                          milestone=milestone.title)
+    webhooks.milestone_event("milestone.released", milestone)
     complete_if_settled(milestone.contract)
 
 

@@ -14,7 +14,7 @@ from models.bid import OUT_OF_RUNNING, BidStatus
 from models.contract import ContractStatus, MilestoneStatus
 from models.tender import UNDECIDED, TenderStatus
 from models.types import utcnow
-from services import destinations, notifications, permissions
+from services import destinations, notifications, permissions, webhooks
 from services.accounts import require_verified_email
 from services.bidding import bids_for, decide_bid
 from services.errors import Conflict, Forbidden, NotFound, check
@@ -96,6 +96,7 @@ def advance_bid(actor: User, bid_id: int, score: int | None = None, note: str | 
     tender.current_round = max(tender.current_round or 0, bid.round_index)
     notifications.notify([bid.provider_id], "bid_advanced", to=destinations.tender(tender.id), tender=tender.title,
                          round=tender.rounds[bid.round_index])
+    webhooks.bid_event("bid.advanced", bid)
     return bid
 
 
@@ -110,6 +111,7 @@ def reject_bid(actor: User, bid_id: int, reason: str) -> Bid:
     decide_bid(bid, BidStatus.REJECTED, reason)
     notifications.notify([bid.provider_id], "bid_rejected", to=destinations.tender(tender.id), tender=tender.title,
                          reason=reason)
+    webhooks.bid_event("bid.rejected", bid)
     return bid
 
 
@@ -173,6 +175,15 @@ def award(actor: User, tender_id: int, bid_id: int) -> Contract:
     notifications.notify([bid.provider_id], "bid_awarded", to=destinations.contract(contract.id), tender=tender.title)
     notifications.notify([o.provider_id for o in losers], "bid_not_awarded", to=destinations.tender(tender.id),
                          tender=tender.title)
+    webhooks.tender_event("tender.awarded", tender)
+    for other in losers:
+        webhooks.bid_event("bid.rejected", other)
+    webhooks.emit("contract.created", f"contract:{contract.id}",
+                  {"contract": {"id": contract.id, "tender_id": tender.id, "bid_id": bid.id,
+                                "brand_id": contract.brand_id, "provider_id": contract.provider_id,
+                                "amount": contract.amount,
+                                "currency": contract.currency, "status": contract.status}},
+                  webhooks.contract_audience(contract))
     return contract
 
 

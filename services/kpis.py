@@ -9,7 +9,7 @@ from sqlalchemy import select
 from extensions import db
 from models import Contract, KpiResult, Milestone, User
 from models.contract import MEASURABLE
-from services import destinations, notifications, permissions
+from services import destinations, notifications, permissions, webhooks
 from services.contracts import contract_for
 from services.errors import Conflict, Forbidden, check
 from services.escrow import milestone_for
@@ -61,5 +61,9 @@ def record_result(actor: User, milestone_id: int, kpi_id: int, value) -> KpiResu
     db.session.flush()
     notifications.notify([contract.provider_id], "kpi_recorded", to=destinations.contract(contract.id, "kpis"),
                          kpi=kpi.name, milestone=milestone.title)
+    webhooks.emit("kpi_result.recorded", f"contract:{contract.id}",
+                  {"kpi_result": {"id": result.id, "contract_id": contract.id, "milestone_id": milestone.id,
+                                  "kpi_id": kpi.id, "value": str(result.value), "met": result.met}},
+                  webhooks.contract_audience(contract))
     request_recompute(contract.provider_id)
     return result

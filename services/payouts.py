@@ -32,7 +32,7 @@ from models.payout import BatchStatus, PayoutStatus
 from models.status import transition
 from models.suspension import payouts_held
 from models.types import utcnow
-from services import audit, csv_export, destinations, ledger, notifications, permissions, tasks
+from services import audit, csv_export, destinations, ledger, notifications, permissions, tasks, webhooks
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import paginate
@@ -205,6 +205,7 @@ def settle_paid(payout: Payout, reference: str, clearing_kind: str, actor: User 
     payout.decided_by_id = actor.id if actor else None
     notifications.notify([payout.provider_id], "payout_paid", to=destinations.PAYOUTS, amount=payout.amount,
                          currency=payout.currency)
+    webhooks.emit("payout.paid", f"payout:{payout.id}", webhooks.payout_data(payout), [payout.provider_id])
 
 
 def settle_failed(payout: Payout, reason: str, actor: User | None) -> None:
@@ -218,6 +219,7 @@ def settle_failed(payout: Payout, reason: str, actor: User | None) -> None:
     payout.decided_by_id = actor.id if actor else None
     notifications.notify([payout.provider_id], "payout_failed", to=destinations.PAYOUTS, amount=payout.amount,
                          currency=payout.currency, reason=reason[:500])
+    webhooks.emit("payout.failed", f"payout:{payout.id}", webhooks.payout_data(payout), [payout.provider_id])
 
 
 # --- finance: bank payouts -------------------------------------------------------------------------

@@ -31,7 +31,8 @@ BRAND_ACTIONS = {
     "finance": READ_ONLY | MONEY_READ | {"milestone.fund", "milestone.accept", "wallet.manage", "dispute.manage"},
     "viewer": READ_ONLY | MONEY_READ,
 }
-BRAND_ACTIONS["owner"] = frozenset().union(*BRAND_ACTIONS.values()) | {"org.manage", "profile.edit"}
+# webhook.manage: an organisation's webhook endpoints (secrets, where its events go) are its owner's.
+BRAND_ACTIONS["owner"] = frozenset().union(*BRAND_ACTIONS.values()) | {"org.manage", "profile.edit", "webhook.manage"}
 
 PROVIDER_ACTIONS = {
     "bid_manager": READ_ONLY | {"bid.manage", "tender.ask", "conversation.take_part"},
@@ -40,7 +41,8 @@ PROVIDER_ACTIONS = {
     "finance": READ_ONLY | MONEY_READ | {"payout.manage", "dispute.manage"},
     "viewer": READ_ONLY | MONEY_READ,
 }
-PROVIDER_ACTIONS["owner"] = frozenset().union(*PROVIDER_ACTIONS.values()) | {"org.manage", "profile.edit"}
+PROVIDER_ACTIONS["owner"] = frozenset().union(*PROVIDER_ACTIONS.values()) | {"org.manage", "profile.edit",
+                                                                              "webhook.manage"}
 
 ROLE_ACTIONS = {"brand": BRAND_ACTIONS, "provider": PROVIDER_ACTIONS}
 # The roles that may take part in a money decision (the two-member rule's confirmer, among others).

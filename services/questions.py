@@ -5,7 +5,7 @@ from extensions import db
 from models import TenderQuestion, User
 from models.tender import TenderStatus
 from models.types import utcnow
-from services import destinations, notifications, permissions
+from services import destinations, notifications, permissions, webhooks
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.tenders import get_tender, owned_tender
 
@@ -40,6 +40,10 @@ def answer(brand: User, question_id: int, text: str) -> TenderQuestion:
     bidders = {bid.provider_id for bid in tender.bids if bid.live} | {question.asked_by_id}
     notifications.notify(bidders, "question_answered", to=destinations.tender(tender.id, "questions"),
                          tender=tender.title)
+    webhooks.emit("question.answered", f"tender:{tender.id}",
+                  {"question": {"id": question.id, "tender_id": tender.id,
+                                "answered_at": question.answered_at.isoformat()}},
+                  **webhooks.tender_audience(tender))
     return question
 
 

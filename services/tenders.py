@@ -16,7 +16,7 @@ from models.catalog import CATEGORIES, CURRENCIES, ROUND_KINDS
 from models.status import IllegalTransition, can_move, transition
 from models.tender import TenderStatus
 from models.types import utcnow
-from services import destinations, notifications, permissions, ratings
+from services import destinations, notifications, permissions, ratings, webhooks
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -108,6 +108,7 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
                     stored_status=TenderStatus.OPEN.value, kpis=kpi_rows)
     db.session.add(tender)
     db.session.flush()
+    webhooks.tender_event("tender.published", tender)
     return tender
 
 
@@ -248,6 +249,7 @@ def close_tender(actor: User, tender_id: int) -> Tender:
     move(tender, TenderStatus.EVALUATING)
     tender.current_round = 0
     tender.closed_at = utcnow()
+    webhooks.tender_event("tender.closed", tender)
     return tender
 
 
@@ -261,6 +263,7 @@ def cancel_tender(actor: User, tender_id: int, reason: str = "") -> Tender:
     bidders = [bid.provider_id for bid in tender.bids if bid.status == LIVE]
     notifications.notify(bidders, "tender_cancelled", to=destinations.tender(tender.id), tender=tender.title,
                          reason=tender.cancel_reason or "")
+    webhooks.tender_event("tender.cancelled", tender)
     return tender
 
 

@@ -56,7 +56,7 @@ def switch_language(page, code: str) -> None:
 def test_signed_in_pages_fit_a_phone_in_both_languages_and_a_desktop(new_page, demo, role):
     page = new_page()
     sign_in(page, role)  # once: a staff TOTP code is good for one sign-in only
-    paths = pages_for(role, demo) + ["/account/two-factor"]
+    paths = pages_for(role, demo) + ["/account/two-factor", "/account/webhooks"]
     problems = []
     for code in ("en", "zh-CN"):
         switch_language(page, code)

@@ -14,7 +14,7 @@ from texts.notifications import render
 MAILED_KINDS = frozenset({
     "bid_received", "invited", "bid_awarded", "provider_verified", "provider_rejected",
     "milestone_funded", "fund_confirmation_needed", "milestone_delivered", "release_reminder", "payment_failed",
-    "dispute_opened", "dispute_resolved", "payout_paid", "payout_failed",
+    "dispute_opened", "dispute_resolved", "payout_paid", "payout_failed", "webhook_disabled",
 })
 
 

@@ -96,6 +96,9 @@ def render(kind: str, params: dict) -> str:
                                          milestone=p.get("milestone", ""), share=p.get("share", ""),
                                          amount=money(p.get("amount", 0), p.get("currency", "CNY")),
                                          reason=p.get("reason", "")),
+        "webhook_disabled": lambda: _("Your webhook endpoint %(url)s failed %(failures)s times in a row and was "
+                                      "switched off. Fix it, then switch it on again on the Webhooks page.",
+                                      url=p.get("url", ""), failures=p.get("failures", "")),
         "chargeback_recovery_cancelled": lambda: _("The chargeback on “%(milestone)s” was won: nothing will be "
                                                    "recovered from your payouts.", **p),
         "provider_rejected": lambda: _("Your verification was declined: %(reason)s", **p),

@@ -8,7 +8,7 @@ from extensions import db
 from models import User
 from models.types import utcnow
 from services import escrow, processor_fees, reconciliation, stripe_funding, tasks, tenders
-from services.runners import mail, outbox, payout_batch, ratings, refunds
+from services.runners import mail, outbox, payout_batch, ratings, refunds, webhooks
 
 
 def close_passed_deadlines() -> int:
@@ -130,3 +130,13 @@ def send_mail(mail_id: int) -> str:
 def send_due_mail() -> dict:
     """Send every unsent message that is due: retries after a backoff, and any whose job was lost."""
     return mail.send_due()
+
+
+def deliver_webhook(delivery_id: int) -> str | None:
+    """One attempt at a webhook delivery (queued after the event's transaction commits)."""
+    return webhooks.attempt(delivery_id)
+
+
+def retry_webhooks() -> dict:
+    """Attempt every webhook delivery that is due: retries after backoff, and first attempts whose job was lost."""
+    return webhooks.retry_due()

@@ -34,6 +34,7 @@ PERIODIC = [
     ("resume-stale-payout-batch", jobs.resume_stale_payout_batch, "periodic", 600),
     ("reconcile-ledger", jobs.reconcile_ledger, "periodic", DAY),
     ("send-due-mail", jobs.send_due_mail, "mail", 60),
+    ("retry-webhooks", jobs.retry_webhooks, "periodic", 30),
 ]
 
 

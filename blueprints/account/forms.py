@@ -79,3 +79,9 @@ class TwoFactorCodeForm(FlaskForm):
 
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)],
                        description=_l("The 6-digit code your authenticator app shows now."))
+
+
+class WebhookForm(FlaskForm):
+    url = StringField(_l("Endpoint URL (https)"), validators=[DataRequired(), Length(max=2000)])
+    events = SelectMultipleField(_l("Events"), validators=[DataRequired()], choices=[])
+    description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])

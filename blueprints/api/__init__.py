@@ -21,6 +21,7 @@ from blueprints.api import (  # noqa: F401
     tenders,
     todo,
     wallet,
+    webhooks,
 )
 from blueprints.api.routing import bp
 
