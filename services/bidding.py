@@ -210,7 +210,8 @@ def can_see_contents(viewer: User | None, bid: Bid) -> bool:
         return False
     if viewer.account_id == bid.provider_id or viewer.is_admin:
         return True
-    return viewer.account_id == bid.tender.brand_id and not bid.tender.bids_are_hidden_from_brand
+    return viewer.account_id == bid.tender.brand_id and not bid.tender.bids_are_hidden_from_brand \
+        and permissions.may_open_bids(viewer, bid.tender)
 
 
 def visible_bid_count(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> int | None:
@@ -227,6 +228,8 @@ def visible_bid(viewer: User | None, bid_id: int) -> Bid:
     if bid is None or viewer is None or not (
             viewer.is_admin or viewer.account_id in (bid.provider_id, bid.tender.brand_id)):
         raise NotFound()
+    if viewer.account_id == bid.tender.brand_id and not permissions.may_open_bids(viewer, bid.tender):
+        raise NotFound()  # a panel member before its declaration, or an evaluator off the panel
     return bid
 
 
@@ -243,6 +246,8 @@ def bids_for(viewer: User | None, tender_id: int) -> list[Bid]:
         stmt = stmt.where(Bid.provider_id == viewer.account_id)
     elif not (viewer.is_admin or viewer.account_id == tender.brand_id):
         raise Forbidden(_l("Only the tender's brand sees its bids."))
+    elif not viewer.is_admin and not permissions.may_open_bids(viewer, tender):
+        raise NotFound()  # a panel member before its declaration, or an evaluator off the panel
     return list(db.session.scalars(stmt))
 
 
