@@ -16,7 +16,7 @@ from models.payout import Payout, PayoutAccount, PayoutBatch
 from models.profile import BrandProfile, ProviderCategory, ProviderProfile, ShowcaseCase
 from models.reconciliation import ReconciliationRun
 from models.review import PartnerBadge, ProviderRating, Review, ReviewReport
-from models.scorecard import Grade, GradingClosure, PanelMember, TenderCriterion
+from models.scorecard import BidOpening, Grade, GradingClosure, PanelMember, TenderCriterion
 from models.stripe import StripePayment, StripeRefund
 from models.suspension import Suspension
 from models.tender import Tender, TenderKpi
@@ -35,5 +35,5 @@ __all__ = [
     "ShowcaseCase", "StripePayment", "Tender", "TenderAddendum", "TenderInvitation", "TenderKpi", "TenderQuestion",
     "OutgoingMail", "RecoveryCode", "StaffAction", "Suspension", "User", "UserLogin",
     "FundRequest", "Membership", "Organisation", "OrgInvitation",
-    "Grade", "GradingClosure", "PanelMember", "TenderCriterion",
+    "BidOpening", "Grade", "GradingClosure", "PanelMember", "TenderCriterion",
 ]

@@ -75,3 +75,19 @@ class GradingClosure(db.Model):
     round_index: Mapped[int] = mapped_column()
     closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BidOpening(db.Model):
+    """A brand member opened a bid's contents or downloaded one of its files: who, what, when. Kept to
+    help resolve disputes; shown to those who run the tender and to staff in a dispute on its contract."""
+
+    __tablename__ = "bid_openings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    what: Mapped[str] = mapped_column(String(16))  # "contents" or "file"
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("bid_attachments.id", ondelete="SET NULL"))
+    opened_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    user = relationship("User")

@@ -1,6 +1,7 @@
 """Scorecards: the tender's panel, conflict declarations, private grades, closing grading, consensus,
 and the board (issue 15)."""
 from blueprints.api.routing import api_route, current_api_user
+from blueprints.api.schemas.openings import OpeningList, OpeningOut
 from blueprints.api.schemas.scorecards import (
     BoardBid,
     BoardOut,
@@ -19,7 +20,7 @@ from blueprints.api.schemas.scorecards import (
     SeatOut,
 )
 from blueprints.api.schemas.tenders import CriterionIn
-from services import permissions, scorecards
+from services import bidding, disputes, permissions, scorecards
 
 TAG = "Evaluation"
 
@@ -94,3 +95,21 @@ def board(tender_id: int):
             ) for ln in r.lines],
         ) for r in rounds],
     )
+
+
+def _openings(rows) -> OpeningList:
+    return OpeningList(items=[OpeningOut(bid_id=o.bid_id, user_id=o.user_id, email=o.user.email, what=o.what,
+                                         attachment_id=o.attachment_id, opened_at=o.opened_at) for o in rows])
+
+
+@api_route("/tenders/<int:tender_id>/openings", summary="Who opened which bid, and when", tag=TAG,
+           response=OpeningList, roles=("brand",), errors=(403, 404))
+def tender_openings(tender_id: int):
+    """Every view of a bid's contents and download of its files by a member of the brand."""
+    return _openings(bidding.tender_openings(current_api_user(), tender_id)[1])
+
+
+@api_route("/disputes/<int:dispute_id>/openings", summary="Who of the brand opened the tender's bids (staff)",
+           tag=TAG, response=OpeningList, roles=("admin",), errors=(403, 404))
+def dispute_openings(dispute_id: int):
+    return _openings(disputes.dispute_openings(current_api_user(), dispute_id))

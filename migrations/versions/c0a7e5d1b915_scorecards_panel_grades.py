@@ -1,4 +1,4 @@
-"""scorecards: round criteria, tender panels with declarations, grades, grading closures; tenders.blind_grading
+"""scorecards: round criteria, tender panels with declarations, grades, grading closures, bid openings (who opened which bid); tenders.blind_grading
 
 Revision ID: c0a7e5d1b915
 Revises: e4b1c8a2f6d3
@@ -86,8 +86,32 @@ def upgrade():
         batch_op.add_column(sa.Column('blind_grading', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
+    op.create_table('bid_openings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('bid_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('what', sa.String(length=16), nullable=False),
+    sa.Column('attachment_id', sa.Integer(), nullable=True),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['attachment_id'], ['bid_attachments.id'], name=op.f('fk_bid_openings_attachment_id_bid_attachments'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['bid_id'], ['bids.id'], name=op.f('fk_bid_openings_bid_id_bids'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_bid_openings_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bid_openings'))
+    )
+    with op.batch_alter_table('bid_openings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bid_openings_bid_id'), ['bid_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bid_openings_opened_at'), ['opened_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bid_openings_user_id'), ['user_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('bid_openings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bid_openings_user_id'))
+        batch_op.drop_index(batch_op.f('ix_bid_openings_opened_at'))
+        batch_op.drop_index(batch_op.f('ix_bid_openings_bid_id'))
+
+    op.drop_table('bid_openings')
+
     with op.batch_alter_table('tenders', schema=None) as batch_op:
         batch_op.drop_column('blind_grading')
 
