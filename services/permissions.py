@@ -88,6 +88,13 @@ def may_open_bids(viewer: User, tender: Tender) -> bool:
     return (viewer.org_role or "owner") != "evaluator"
 
 
+def blind_to(viewer: User | None, tender: Tender) -> bool:
+    """Blind grading: a member of the tender's brand who does not run it (an evaluator) is not shown who
+    bid — on the board, the bid pages and the API alike."""
+    return bool(tender.blind_grading) and viewer is not None and viewer.account_id == tender.brand_id \
+        and not allowed(viewer, "tender.settle", tender)
+
+
 def allowed(actor: User | None, action: str, subject=None) -> bool:
     """Whether `actor` may do `action` on `subject` (its own organisation's, or the organisation itself
     when `subject` is None). Staff are not organisation members: their rules live in their services."""

@@ -280,7 +280,7 @@ def scoreboard(actor: User, tender_id: int) -> tuple[Tender, list[BoardRound]]:
 
 def names_hidden_from(actor: User, tender: Tender) -> bool:
     """Blind grading: graders who do not run the tender do not see who bid."""
-    return tender.blind_grading and not permissions.allowed(actor, "tender.settle", tender)
+    return permissions.blind_to(actor, tender)
 
 
 def settle(actor: User, bid_id: int, kind: str, score: int, reason: str | None = None) -> BidScore:
@@ -300,7 +300,7 @@ def settle(actor: User, bid_id: int, kind: str, score: int, reason: str | None =
         raise Conflict(_l("This bid is not in that round."), code="not_in_round")
     reason = (reason or "").strip()
     differs = line.weighted_mean is None or round(line.weighted_mean) != score
-    check({"score": not isinstance(score, int) or not 0 <= score <= 100 and _l("Score from 0 to 100."),
+    check({"score": (not isinstance(score, int) or not 0 <= score <= 100) and _l("Score from 0 to 100."),
            "reason": (differs and len(reason) < 3 and _l("Say why the consensus differs from the graders' mean."))
            or (len(reason) > 2000 and _l("At most 2000 characters."))})
     row = bid.score_in(index)

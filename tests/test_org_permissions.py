@@ -122,6 +122,14 @@ def _actor(world, kind, role, side):
     return roles.index(role), user_id, caller
 
 
+EVALUATION_CALLS = {  # (caller, "/tenders/<its scorecard tender>") → response
+    "tender.panel": lambda caller, tender: caller.post(f"{tender}/panel", json={"user_ids": []}),
+    "tender.board": lambda caller, tender: caller.get(f"{tender}/board"),
+    "tender.openings": lambda caller, tender: caller.get(f"{tender}/openings"),
+    "grading.close": lambda caller, tender: caller.post(f"{tender}/grading/close", json={"round": "proposal"}),
+}
+
+
 def _api_call(world, action, slot, caller):
     if action == "tender.post":
         return caller.post("/tenders", json=tender_payload())
@@ -143,14 +151,8 @@ def _api_call(world, action, slot, caller):
         return caller.post(f"/milestones/{world['deliver_api'][slot]}/deliver", json={"note": "done"})
     if action == "payouts.read":
         return caller.get("/payouts")
-    if action == "tender.panel":
-        return caller.post(f"/tenders/{world['scored'][slot]}/panel", json={"user_ids": []})
-    if action == "tender.board":
-        return caller.get(f"/tenders/{world['scored'][slot]}/board")
-    if action == "tender.openings":
-        return caller.get(f"/tenders/{world['scored'][slot]}/openings")
-    if action == "grading.close":
-        return caller.post(f"/tenders/{world['scored'][slot]}/grading/close", json={"round": "proposal"})
+    if action in EVALUATION_CALLS:
+        return EVALUATION_CALLS[action](caller, f"/tenders/{world['scored'][slot]}")
     raise AssertionError(action)
 
 

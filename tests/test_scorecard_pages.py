@@ -53,6 +53,9 @@ def test_scorecard_from_the_form_to_the_consensus(app, client):
     r = _post(ev_web, f"{page}/declaration", page, {"conflict": "no"})
     html = r.get_data(as_text=True)
     assert f'grade-bid-{bid_id}' in html and "Shanghai Service Co" not in html  # blind
+    for other_page in (f"/bids/{bid_id}", f"/tenders/{tender_id}/evaluate"):
+        r = ev_web.get(other_page)
+        assert r.status_code == 200 and "Shanghai Service Co" not in r.get_data(as_text=True), other_page
     with app.app_context():
         ids = {c.name: c.id for c in db.session.get(Tender, tender_id).criteria}
     r = _post(ev_web, f"/bids/{bid_id}/scorecard/grades", page,

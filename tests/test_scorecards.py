@@ -126,6 +126,9 @@ def test_private_blind_grading_then_board_with_spread_and_consensus(event):
     assert line["graders"][0]["weighted_total"] == 100 and line["weighted_mean"] is None
     assert all(b["provider"] is None for b in board["rounds"][0]["bids"])
     assert "Shanghai" not in str(board)
+    assert ev.get(f"/bids/{b1}").json["provider"] is None and ev.get(f"/bids/{b1}").json["proposal"]
+    assert "Shanghai" not in str(ev.get(f"/tenders/{tid}/bids").json)
+    assert proc.get(f"/bids/{b1}").json["provider"]["display_name"] == "Shanghai Service Co"
     assert proc.get(f"/tenders/{tid}/board").json["rounds"][0]["bids"][0]["graders"] == []
     assert proc.get(f"/tenders/{tid}/board").json["rounds"][0]["bids"][0]["provider"]["name"] == "Shanghai Service Co"
     # consensus waits for close; evaluators cannot close

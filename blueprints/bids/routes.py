@@ -8,7 +8,7 @@ from blueprints.downloads import send_attachment
 from blueprints.web import ActionForm, perform, role_required, show_errors
 from extensions import db
 from i18n import major_units, minor_units
-from services import bidding, invitations
+from services import bidding, invitations, permissions
 from services.bidding import BidInput, MilestoneInput
 from services.errors import DomainError
 from services.markdown import render as render_markdown
@@ -101,6 +101,7 @@ def detail(bid_id: int):
     return render_template("bids/detail.html", bid=bid, contents=contents, action_form=ActionForm(),
                            actions=bidding.allowed_actions(bid, current_user),
                            proposal_html=render_markdown(bid.proposal) if contents else None,
+                           blind=permissions.blind_to(current_user, bid.tender),
                            is_brand=current_user.account_id == bid.tender.brand_id or current_user.is_admin)
 
 
