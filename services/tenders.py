@@ -151,7 +151,8 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20) -> Page:
     """
     validate_filters(f)
     stmt = select(Tender).options(
-        joinedload(Tender.brand).joinedload(User.brand_profile), selectinload(Tender.kpis)
+        joinedload(Tender.brand).joinedload(User.brand_profile), selectinload(Tender.kpis),
+        selectinload(Tender.criteria)
     )
     if f.category:
         stmt = stmt.where(Tender.category == f.category)
