@@ -18,6 +18,7 @@ from models.payout import Payout, PayoutAccount, PayoutBatch
 from models.profile import BrandProfile, ProviderCategory, ProviderProfile, ShowcaseCase
 from models.reconciliation import ReconciliationRun
 from models.review import PartnerBadge, ProviderRating, Review, ReviewReport
+from models.scorecard import BidOpening, Grade, GradingClosure, PanelMember, TenderCriterion
 from models.stripe import StripePayment, StripeRefund
 from models.suspension import Suspension
 from models.tender import Tender, TenderKpi
@@ -40,4 +41,5 @@ __all__ = [
     "FundRequest", "Membership", "Organisation", "OrgInvitation",
     "Conversation", "ConversationRead", "Message", "MessageFile",
     "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
+    "BidOpening", "Grade", "GradingClosure", "PanelMember", "TenderCriterion",
 ]

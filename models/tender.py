@@ -51,6 +51,8 @@ class Tender(db.Model):
     sealed_opening: Mapped[bool] = mapped_column(default=False, server_default=false())
     invited_only: Mapped[bool] = mapped_column(default=False, server_default=false())  # unlisted; only invitees may bid
     requires_verified: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Scorecards: evaluators who are not the tender's owner or procurement grade without providers' names.
+    blind_grading: Mapped[bool] = mapped_column(default=False, server_default=false())
     min_stars: Mapped[int | None] = mapped_column()  # 3–6; providers below (or unrated) cannot bid
     rounds: Mapped[list] = mapped_column(JSON)  # e.g. ["proposal", "pitch", "site_visit"]
     # The stored status; read `status`, which also knows that a passed deadline means evaluating.
@@ -69,6 +71,9 @@ class Tender(db.Model):
     questions = relationship("TenderQuestion", order_by="TenderQuestion.id", cascade="all, delete-orphan")
     addenda = relationship("TenderAddendum", order_by="TenderAddendum.id", cascade="all, delete-orphan")
     invitations = relationship("TenderInvitation", back_populates="tender", cascade="all, delete-orphan")
+    criteria = relationship("TenderCriterion", cascade="all, delete-orphan",
+                            order_by="[TenderCriterion.round_index, TenderCriterion.position]")
+    panel = relationship("PanelMember", cascade="all, delete-orphan", order_by="PanelMember.id")
 
     @hybrid_property
     def status(self) -> str:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
-from models import Bid, BidAttachment, BidMilestone, BidRevision, Tender, User
+from models import Bid, BidAttachment, BidMilestone, BidOpening, BidRevision, Tender, User
 from models.bid import LIVE, BidStatus
 from models.status import IllegalTransition, transition
 from models.tender import UNDECIDED, TenderStatus
@@ -212,7 +212,8 @@ def can_see_contents(viewer: User | None, bid: Bid) -> bool:
         return False
     if viewer.account_id == bid.provider_id or viewer.is_admin:
         return True
-    return viewer.account_id == bid.tender.brand_id and not bid.tender.bids_are_hidden_from_brand
+    return viewer.account_id == bid.tender.brand_id and not bid.tender.bids_are_hidden_from_brand \
+        and permissions.may_open_bids(viewer, bid.tender)
 
 
 def visible_bid_count(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> int | None:
@@ -229,11 +230,46 @@ def visible_bid(viewer: User | None, bid_id: int) -> Bid:
     if bid is None or viewer is None or not (
             viewer.is_admin or viewer.account_id in (bid.provider_id, bid.tender.brand_id)):
         raise NotFound()
+    if viewer.account_id == bid.tender.brand_id and not permissions.may_open_bids(viewer, bid.tender):
+        raise NotFound()  # a panel member before its declaration, or an evaluator off the panel
     return bid
 
 
+def _record_openings(viewer: User, bids: list[Bid], attachment: BidAttachment | None = None) -> None:
+    """Audit of openings (issue 15): a brand member who sees a bid's contents or downloads its file is
+    recorded. The caller commits, although it is a read: the record is the point."""
+    rows = [BidOpening(bid_id=b.id, user_id=viewer.id, what="file" if attachment else "contents",
+                       attachment_id=attachment.id if attachment else None)
+            for b in bids if not viewer.is_admin and viewer.account_id == b.tender.brand_id
+            and can_see_contents(viewer, b)]
+    db.session.add_all(rows)
+
+
+def open_bid(viewer: User | None, bid_id: int) -> Bid:
+    """`visible_bid` for showing its contents: a brand member's opening is recorded."""
+    bid = visible_bid(viewer, bid_id)
+    _record_openings(viewer, [bid])
+    return bid
+
+
+def openings_of(tender: Tender) -> list[BidOpening]:
+    return list(db.session.scalars(select(BidOpening).join(Bid, Bid.id == BidOpening.bid_id)
+                                   .where(Bid.tender_id == tender.id)
+                                   .options(selectinload(BidOpening.user)).order_by(BidOpening.id)))
+
+
+def tender_openings(actor: User | None, tender_id: int) -> tuple[Tender, list[BidOpening]]:
+    """Who opened which bid of the tender and when, for those who run it."""
+    tender = get_tender(tender_id, viewer=actor)
+    if actor is None or actor.account_id != tender.brand_id:
+        raise NotFound()
+    permissions.require(actor, "tender.run", tender)
+    return tender, openings_of(tender)
+
+
 def bids_for(viewer: User | None, tender_id: int) -> list[Bid]:
-    """The contract's rule: the owner brand (and staff) see all bids, a provider only its own."""
+    """The contract's rule: the owner brand (and staff) see all bids, a provider only its own. A brand
+    member's openings of their contents are recorded."""
     tender = get_tender(tender_id, viewer=viewer)
     stmt = (select(Bid).where(Bid.tender_id == tender.id)
             .options(selectinload(Bid.milestones), selectinload(Bid.attachments), selectinload(Bid.scores),
@@ -245,7 +281,11 @@ def bids_for(viewer: User | None, tender_id: int) -> list[Bid]:
         stmt = stmt.where(Bid.provider_id == viewer.account_id)
     elif not (viewer.is_admin or viewer.account_id == tender.brand_id):
         raise Forbidden(_l("Only the tender's brand sees its bids."))
-    return list(db.session.scalars(stmt))
+    elif not viewer.is_admin and not permissions.may_open_bids(viewer, tender):
+        raise NotFound()  # a panel member before its declaration, or an evaluator off the panel
+    bids = list(db.session.scalars(stmt))
+    _record_openings(viewer, bids)
+    return bids
 
 
 def attachment_for(viewer: User | None, bid_id: int, attachment_id: int) -> BidAttachment:
@@ -253,6 +293,7 @@ def attachment_for(viewer: User | None, bid_id: int, attachment_id: int) -> BidA
     attachment = next((a for a in bid.attachments if a.id == attachment_id), None)
     if attachment is None or not can_see_contents(viewer, bid):
         raise NotFound()
+    _record_openings(viewer, [bid], attachment)
     return attachment
 
 

@@ -35,6 +35,7 @@ from models.status import transition
 from models.stripe import PaymentStatus, RefundStatus
 from models.types import utcnow
 from services import audit, destinations, escrow, ledger, notifications, permissions, storage, tasks, webhooks
+from services.bidding import openings_of
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -137,6 +138,14 @@ def dispute_for(viewer: User | None, dispute_id: int, *, lock: bool = False) -> 
     if not (viewer.is_admin or viewer.account_id in (contract.brand_id, contract.provider_id)):
         raise NotFound()
     return dispute
+
+
+def dispute_openings(viewer: User | None, dispute_id: int):
+    """Staff deciding a dispute see who of the brand opened which bid of the tender, and when."""
+    dispute = dispute_for(viewer, dispute_id)
+    if not viewer.is_admin:
+        raise NotFound()
+    return openings_of(dispute.milestone.contract.tender)
 
 
 def _require_open(dispute: Dispute) -> None:

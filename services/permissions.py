@@ -9,14 +9,16 @@ questions, in this order:
   brand tries to close: 403) keep their own check before this one.
 - may the actor's role do it? `ROLE_ACTIONS` below; a member without the role gets Forbidden (403).
 
-Actions are named `<object>.<verb>`. Some are granted here already for the evaluation work that follows
-(panels, scorecards): `tender.panel` (name a tender's evaluators), `tender.evaluate` (grade bids: the
-owner and procurement always, an evaluator only on a tender whose panel it sits on — `on_panel`).
+Actions are named `<object>.<verb>`. Evaluation: `tender.panel` (name a tender's evaluators),
+`tender.evaluate` (grade bids: the owner and procurement always, an evaluator only on a tender whose panel
+it sits on — `on_panel`), `tender.settle` (close a round's grading and settle the consensus score; also
+who sees providers' names on a blind-graded tender). Grading itself also needs a seat on the panel.
 """
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from extensions import db
-from models import Bid, Contract, Milestone, Organisation, Tender, User
+from models import Bid, Contract, Milestone, Organisation, PanelMember, Tender, User
 from services.errors import Forbidden, NotFound
 
 READ_ONLY = frozenset({"org.read", "tender.read", "contract.read"})
@@ -25,7 +27,7 @@ MONEY_READ = frozenset({"wallet.read", "statements.read"})
 BRAND_ACTIONS = {
     "procurement": READ_ONLY | {
         "tender.post", "tender.run", "tender.invite", "tender.answer", "tender.shortlist", "tender.award",
-        "tender.panel", "tender.evaluate", "contract.manage", "dispute.manage", "review.write",
+        "tender.panel", "tender.evaluate", "tender.settle", "contract.manage", "dispute.manage", "review.write",
         "conversation.take_part"},
     "evaluator": READ_ONLY | {"tender.evaluate"},  # tender.evaluate only on its panels: see on_panel
     "finance": READ_ONLY | MONEY_READ | {"milestone.fund", "milestone.accept", "wallet.manage", "dispute.manage"},
@@ -69,10 +71,32 @@ def owner_account(subject, actor: User) -> int | None:
     return None
 
 
+def panel_seat(user: User, tender: Tender) -> PanelMember | None:
+    """`user`'s current seat on `tender`'s evaluation panel, if it has one."""
+    return db.session.scalar(select(PanelMember).where(PanelMember.tender_id == tender.id,
+                                                       PanelMember.user_id == user.id,
+                                                       PanelMember.removed_at.is_(None)))
+
+
 def on_panel(user: User, tender: Tender) -> bool:
-    """Whether `user` sits on `tender`'s evaluation panel. Panels arrive with scorecards (issue 15,
-    items 2–6); until then no evaluator is on any, so an evaluator can read tenders and nothing more."""
-    return False
+    """Whether `user` sits on `tender`'s evaluation panel."""
+    return panel_seat(user, tender) is not None
+
+
+def may_open_bids(viewer: User, tender: Tender) -> bool:
+    """Whether a member of the tender's brand may open its bids' contents: a panel member only once it
+    has declared its conflicts of interest, and an evaluator only on a panel it sits on."""
+    seat = panel_seat(viewer, tender)
+    if seat is not None:
+        return seat.declared_at is not None
+    return (viewer.org_role or "owner") != "evaluator"
+
+
+def blind_to(viewer: User | None, tender: Tender) -> bool:
+    """Blind grading: a member of the tender's brand who does not run it (an evaluator) is not shown who
+    bid — on the board, the bid pages and the API alike."""
+    return bool(tender.blind_grading) and viewer is not None and viewer.account_id == tender.brand_id \
+        and not allowed(viewer, "tender.settle", tender)
 
 
 def allowed(actor: User | None, action: str, subject=None) -> bool:

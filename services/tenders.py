@@ -17,6 +17,7 @@ from models.status import IllegalTransition, can_move, transition
 from models.tender import TenderStatus
 from models.types import utcnow
 from services import destinations, notifications, permissions, ratings, webhooks
+from services.criteria import CriterionInput, criteria_rows
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
@@ -52,6 +53,8 @@ class TenderInput:
     invited_only: bool = False
     requires_verified: bool = False
     min_stars: int | None = None
+    criteria: dict[str, list[CriterionInput]] = field(default_factory=dict)  # round kind → its scorecard
+    blind_grading: bool = False
 
 
 def _kpi_errors(kpis: list[KpiInput]) -> tuple[str | None, list[TenderKpi]]:
@@ -81,6 +84,7 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
     now = utcnow()
     kpi_error, kpi_rows = _kpi_errors(data.kpis)
     rounds = list(data.rounds or [])
+    criteria_error, criteria = criteria_rows(rounds, data.criteria)
     check({
         "title": not 3 <= len(title) <= 200 and _l("Enter a title of 3 to 200 characters."),
         "category": data.category not in CATEGORIES and _l("Choose a category from the list."),
@@ -97,6 +101,7 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
                    or any(r not in ROUND_KINDS for r in rounds))
         and _l("Choose one to three different rounds: proposal, pitch, site visit."),
         "kpis": kpi_error,
+        "criteria": criteria_error,
         "min_stars": data.min_stars is not None and not ratings.BASE_STARS <= data.min_stars <= ratings.TOP_STARS
         and _l("Star levels run from %(low)s to %(high)s.", low=ratings.BASE_STARS, high=ratings.TOP_STARS),
     })
@@ -105,7 +110,8 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
                     bid_deadline=data.bid_deadline, sealed=bool(data.sealed or data.sealed_opening),
                     sealed_opening=bool(data.sealed_opening), invited_only=bool(data.invited_only),
                     requires_verified=bool(data.requires_verified), min_stars=data.min_stars, rounds=rounds,
-                    stored_status=TenderStatus.OPEN.value, kpis=kpi_rows)
+                    stored_status=TenderStatus.OPEN.value, kpis=kpi_rows,
+                    criteria=criteria, blind_grading=bool(data.blind_grading))
     db.session.add(tender)
     db.session.flush()
     webhooks.tender_event("tender.published", tender)
@@ -146,7 +152,8 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20) -> Page:
     """
     validate_filters(f)
     stmt = select(Tender).options(
-        joinedload(Tender.brand).joinedload(User.brand_profile), selectinload(Tender.kpis)
+        joinedload(Tender.brand).joinedload(User.brand_profile), selectinload(Tender.kpis),
+        selectinload(Tender.criteria)
     )
     if f.category:
         stmt = stmt.where(Tender.category == f.category)

@@ -25,6 +25,11 @@ BRAND_ALLOWED = {
     "milestone.accept": {"owner", "finance"},
     "contract.read": set(BRAND_ROLES),
     "org.invite": {"owner"},
+    # evaluation (scorecards): an evaluator acts only on tenders whose panel it sits on, and these are none
+    "tender.panel": {"owner", "procurement"},
+    "tender.board": {"owner", "procurement"},
+    "tender.openings": {"owner", "procurement"},
+    "grading.close": {"owner", "procurement"},
 }
 PROVIDER_ALLOWED = {
     "bid.submit": {"owner", "bid_manager"},
@@ -37,7 +42,8 @@ PROVIDER_ALLOWED = {
 # Actions on an object of the organisation, which another organisation's owner is refused: the code it
 # gets (a public tender's existence is no secret, so closing another brand's is 403, as before).
 OTHER = {"tender.close": 403, "milestone.fund": 404, "milestone.accept": 404, "contract.read": 404,
-         "bid.withdraw": 404, "milestone.deliver": 404}
+         "bid.withdraw": 404, "milestone.deliver": 404,
+         "tender.panel": 404, "tender.board": 404, "tender.openings": 404, "grading.close": 404}
 SUCCESS = {"tender.post": 201, "org.invite": 201, "bid.submit": 201}
 SLOTS = len(BRAND_ROLES) + 1  # one object per actor: each role of the organisation, and the other's owner
 
@@ -74,6 +80,14 @@ def world(app):
         contract_id = owner.post(f"/tenders/{tender}/award", json={"bid_id": bid}).json["contract_id"]
         return contract_id, [m["id"] for m in owner.get(f"/contracts/{contract_id}").json["milestones"]]
 
+    def scored_tender():
+        """A tender with a proposal scorecard, one bid, bidding closed: its grading can be closed once."""
+        criteria = {"proposal": [{"name": "staffing plan", "weight": 60}, {"name": "training", "weight": 40}]}
+        tender = owner.post("/tenders", json=tender_payload(rounds=["proposal"], criteria=criteria)).json["id"]
+        seller.post(f"/tenders/{tender}/bids", json=bid_payload())
+        _ok(owner.post(f"/tenders/{tender}/close"), 200)
+        return tender
+
     (c1, m1), (c2, m2) = contract(), contract()
     pools = iter(m1 + m2)
     take = lambda n: [next(pools) for _ in range(n)]  # noqa: E731
@@ -94,6 +108,7 @@ def world(app):
         "close_api": [owner.post("/tenders", json=tender_payload()).json["id"] for _ in range(SLOTS)],
         "close_web": [owner.post("/tenders", json=tender_payload()).json["id"] for _ in range(SLOTS)],
         "bid_tenders": open_tenders[SLOTS:], "bids": bids,
+        "scored": [scored_tender() for _ in range(SLOTS)],
     }
 
 
@@ -105,6 +120,14 @@ def _actor(world, kind, role, side):
         return len(roles), user_id, caller
     user_id, caller = world[kind][role]
     return roles.index(role), user_id, caller
+
+
+EVALUATION_CALLS = {  # (caller, "/tenders/<its scorecard tender>") → response
+    "tender.panel": lambda caller, tender: caller.post(f"{tender}/panel", json={"user_ids": []}),
+    "tender.board": lambda caller, tender: caller.get(f"{tender}/board"),
+    "tender.openings": lambda caller, tender: caller.get(f"{tender}/openings"),
+    "grading.close": lambda caller, tender: caller.post(f"{tender}/grading/close", json={"round": "proposal"}),
+}
 
 
 def _api_call(world, action, slot, caller):
@@ -128,6 +151,8 @@ def _api_call(world, action, slot, caller):
         return caller.post(f"/milestones/{world['deliver_api'][slot]}/deliver", json={"note": "done"})
     if action == "payouts.read":
         return caller.get("/payouts")
+    if action in EVALUATION_CALLS:
+        return EVALUATION_CALLS[action](caller, f"/tenders/{world['scored'][slot]}")
     raise AssertionError(action)
 
 

@@ -16,6 +16,7 @@ from blueprints.api import (  # noqa: F401
     payouts,
     providers,
     reviews,
+    scorecards,
     suspensions,
     tender_board,
     tenders,

@@ -20,6 +20,7 @@ from blueprints.api.schemas.bids import (
 )
 from blueprints.api.schemas.common import PageQuery
 from blueprints.downloads import send_attachment
+from extensions import db
 from services import bidding, evaluation
 from services.bidding import BidInput, MilestoneInput
 from services.errors import Invalid, NotFound
@@ -44,6 +45,7 @@ def list_bids(tender_id: int, query: PageQuery):
     a provider sees only its own; anyone else gets 403."""
     viewer = current_api_user()
     bids = bidding.bids_for(viewer, tender_id)
+    db.session.commit()  # a read that writes: the brand's openings are recorded
     start = (query.page - 1) * query.per_page
     return BidPage(items=[bid_out(b, viewer) for b in bids[start:start + query.per_page]],
                    page=query.page, per_page=query.per_page, total=len(bids))
@@ -52,7 +54,9 @@ def list_bids(tender_id: int, query: PageQuery):
 @api_route("/bids/<int:bid_id>", summary="One bid", tag="Bids", response=BidOut, errors=(404,))
 def get_bid(bid_id: int):
     viewer = current_api_user()
-    return bid_out(bidding.visible_bid(viewer, bid_id), viewer)
+    bid = bidding.open_bid(viewer, bid_id)
+    db.session.commit()  # a read that writes: the brand's opening is recorded
+    return bid_out(bid, viewer)
 
 
 @api_route("/bids/<int:bid_id>", "PATCH", summary="Revise a bid while the tender is open", tag="Bids",
@@ -72,9 +76,10 @@ def withdraw_bid(bid_id: int):
            response=RevisionList, errors=(404,))
 def bid_revisions(bid_id: int):
     viewer = current_api_user()
-    bid = bidding.visible_bid(viewer, bid_id)
+    bid = bidding.open_bid(viewer, bid_id)
     if not bidding.can_see_contents(viewer, bid):
         raise NotFound()
+    db.session.commit()  # a read that writes: the brand's opening is recorded
     return RevisionList(items=[RevisionOut.model_validate(r) for r in bid.revisions])
 
 
@@ -95,6 +100,7 @@ def upload_attachment(bid_id: int):
            errors=(404,), download=True)
 def download_attachment(bid_id: int, attachment_id: int):
     att = bidding.attachment_for(current_api_user(), bid_id, attachment_id)
+    db.session.commit()  # a read that writes: the brand's download is recorded
     return send_attachment(att)
 
 

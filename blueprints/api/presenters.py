@@ -12,7 +12,7 @@ from blueprints.api.schemas.reviews import ReviewOut, Scores
 from blueprints.api.schemas.tenders import BrandSummary, KpiOut, TenderOut
 from blueprints.links import notification_link
 from models import Bid, Notification, ProviderProfile, Tender, User
-from services import ratings
+from services import permissions, ratings
 from services.bidding import can_see_contents, visible_bid_count
 from texts.notifications import render as render_notification
 
@@ -49,7 +49,16 @@ def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | Non
                            size_tier=profile.size_tier if profile else None),
         created_at=tender.created_at, sealed_opening=tender.sealed_opening, invited_only=tender.invited_only,
         requires_verified=tender.requires_verified, min_stars=tender.min_stars,
+        criteria=_criteria_out(tender), blind_grading=tender.blind_grading,
     )
+
+
+def _criteria_out(tender: Tender) -> dict:
+    out: dict[str, list] = {}
+    for c in tender.criteria:
+        out.setdefault(tender.rounds[c.round_index], []).append(
+            {"name": c.name, "weight": c.weight, "deal_breaker": c.deal_breaker})
+    return out
 
 
 def _breakdown(rating) -> dict:
@@ -87,7 +96,8 @@ def bid_out(bid: Bid, viewer: User) -> BidOut:
         id=bid.id, tender_id=bid.tender_id, status=bid.status, round=rounds[bid.round_index],
         revision=bid.revision, sealed=not contents, currency=bid.currency,
         provider=ProviderSummary(id=bid.provider_id, display_name=bid.provider.display_name,
-                                 verified=profile.verified, stars=profile.stars) if contents else None,
+                                 verified=profile.verified, stars=profile.stars)
+        if contents and not permissions.blind_to(viewer, bid.tender) else None,
         amount=bid.amount if contents else None,
         delivery_days=bid.delivery_days if contents else None,
         proposal=bid.proposal if contents else None,

@@ -3,14 +3,17 @@ from blueprints.api.presenters import tender_out
 from blueprints.api.routing import api_route, current_api_user
 from blueprints.api.schemas.tenders import CancelIn, TenderIn, TenderListQuery, TenderOut, TenderPage, TenderStatusOut
 from services import tenders
+from services.criteria import CriterionInput
 from services.tenders import KpiInput, TenderFilters, TenderInput
 
 
 @api_route("/tenders", "POST", summary="Post a tender", tag="Tenders", body=TenderIn,
            response=TenderOut, status=201, roles=("brand",), errors=(422,))
 def create_tender(body: TenderIn):
-    data = TenderInput(**body.model_dump(exclude={"kpis"}),
-                       kpis=[KpiInput(**k.model_dump()) for k in body.kpis])
+    data = TenderInput(**body.model_dump(exclude={"kpis", "criteria"}),
+                       kpis=[KpiInput(**k.model_dump()) for k in body.kpis],
+                       criteria={kind: [CriterionInput(**c.model_dump()) for c in items]
+                                 for kind, items in body.criteria.items()})
     tender = tenders.create_tender(current_api_user(), data)
     return tender_out(tender, current_api_user())
 

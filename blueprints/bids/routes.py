@@ -8,7 +8,7 @@ from blueprints.downloads import send_attachment
 from blueprints.web import ActionForm, perform, role_required, show_errors
 from extensions import db
 from i18n import major_units, minor_units
-from services import bidding, invitations
+from services import bidding, invitations, permissions
 from services.bidding import BidInput, MilestoneInput
 from services.errors import DomainError
 from services.markdown import render as render_markdown
@@ -95,18 +95,22 @@ def withdraw(bid_id: int):
 @login_required
 def detail(bid_id: int):
     """One bid: its proposal, plan, files, history, and (for the brand) the scores."""
-    bid = bidding.visible_bid(current_user, bid_id)
+    bid = bidding.open_bid(current_user, bid_id)
     contents = bidding.can_see_contents(current_user, bid)
+    db.session.commit()  # a read that writes: the brand's opening is recorded
     return render_template("bids/detail.html", bid=bid, contents=contents, action_form=ActionForm(),
                            actions=bidding.allowed_actions(bid, current_user),
                            proposal_html=render_markdown(bid.proposal) if contents else None,
+                           blind=permissions.blind_to(current_user, bid.tender),
                            is_brand=current_user.account_id == bid.tender.brand_id or current_user.is_admin)
 
 
 @bp.get("/bids/<int:bid_id>/attachments/<int:attachment_id>")
 @login_required
 def attachment(bid_id: int, attachment_id: int):
-    return send_attachment(bidding.attachment_for(current_user, bid_id, attachment_id))
+    attachment_row = bidding.attachment_for(current_user, bid_id, attachment_id)
+    db.session.commit()  # a read that writes: the brand's download is recorded
+    return send_attachment(attachment_row)
 
 
 @bp.get("/bids/mine")

@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from blueprints.bids.forms import RejectBidForm, ScoreForm, SlotForm
 from blueprints.web import ActionForm, perform, role_required
-from services import bidding, evaluation, tenders
+from extensions import db
+from services import bidding, evaluation, permissions, tenders
 
 bp = Blueprint("evaluation", __name__)
 
@@ -16,9 +17,11 @@ bp = Blueprint("evaluation", __name__)
 @role_required("brand", "admin")
 def board(tender_id: int):
     tender, by_round, out = evaluation.board(current_user, tender_id)
+    db.session.commit()  # a read that writes: the brand's openings are recorded
     return render_template("evaluation/board.html", tender=tender, by_round=by_round, out=out,
                            score_form=ScoreForm(), reject_form=RejectBidForm(), slot_form=SlotForm(),
                            action_form=ActionForm(), sealed=tender.bids_are_hidden_from_brand,
+                           blind=permissions.blind_to(current_user, tender),
                            bidding_open=tenders.bidding_open(tender), under_evaluation=evaluation.under_evaluation)
 
 

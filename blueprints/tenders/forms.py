@@ -50,6 +50,11 @@ class TenderForm(FlaskForm):
                             validators=[Optional()])
     rounds = MultiCheckboxField(_l("Evaluation rounds"), choices=choices(ROUND_LABELS), default=["proposal"])
     kpis = FieldList(FormField(KpiForm), min_entries=3, max_entries=10)
+    criteria = TextAreaField(
+        _l("Scorecards (optional)"), validators=[Optional(), Length(max=5000)],
+        description=_l("One criterion a line: round | criterion | weight, e.g. proposal | staffing plan | 30. "
+                       "A round's weights add up to 100; write deal-breaker instead of a weight for a must-have."))
+    blind_grading = BooleanField(_l("Blind grading: evaluators do not see providers' names"))
 
 
 class CancelForm(FlaskForm):

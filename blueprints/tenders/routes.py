@@ -16,8 +16,9 @@ from blueprints.tenders.forms import (
 )
 from blueprints.web import ActionForm, filter_args, perform, role_required
 from i18n import minor_units
-from i18n.labels import options
+from i18n.labels import ROUND_LABELS, options
 from services import addenda, bidding, directory, invitations, profiles, questions, tenders
+from services.criteria import CriterionInput
 from services.pagination import Page
 from services.tenders import KpiInput, TenderFilters, TenderInput
 from texts import rating_text
@@ -69,12 +70,36 @@ def _input_from(form: TenderForm) -> TenderInput | None:
     if any(k.target is None for k in kpis):
         form.kpis.errors.append(_("Give every named KPI a target."))
         return None
+    criteria = _criteria_from(form.criteria.data or "")
+    if criteria is None:
+        form.criteria.errors.append(_("Write each line as: round | criterion | weight (or deal-breaker)."))
+        return None
     return TenderInput(title=form.title.data, category=form.category.data, description=form.description.data,
                        budget_min=budget_min, budget_max=budget_max, currency=currency, bid_deadline=deadline,
                        sealed=form.sealed.data, rounds=form.rounds.data or [], kpis=kpis,
                        sealed_opening=form.sealed_opening.data, invited_only=form.invited_only.data,
                        requires_verified=form.requires_verified.data,
-                       min_stars=int(form.min_stars.data) if form.min_stars.data else None)
+                       min_stars=int(form.min_stars.data) if form.min_stars.data else None,
+                       criteria=criteria, blind_grading=form.blind_grading.data)
+
+
+def _criteria_from(text: str) -> dict[str, list[CriterionInput]] | None:
+    """The scorecard lines `round | criterion | weight or deal-breaker` by round; None when a line is
+    not in that shape (the weights' rules are the service's)."""
+    out: dict[str, list[CriterionInput]] = {}
+    for line in filter(None, (raw.strip() for raw in text.splitlines())):
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 3:
+            return None
+        kind, name, weight = parts
+        kind = next((k for k, label in ROUND_LABELS.items() if kind in (k, str(label))), kind)
+        if weight.lower() in ("deal-breaker", str(_("deal-breaker"))):
+            out.setdefault(kind, []).append(CriterionInput(name=name, deal_breaker=True))
+        elif weight.isdigit():
+            out.setdefault(kind, []).append(CriterionInput(name=name, weight=int(weight)))
+        else:
+            return None
+    return out
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -16,6 +16,12 @@ class KpiIn(BaseModel):
         "at_least", description='when a result meets the target: "at_least" (conversion) or "at_most" (response time)')
 
 
+class CriterionIn(BaseModel):
+    name: str = Field(max_length=100, description='e.g. "staffing plan"')
+    weight: int = Field(0, ge=0, le=100, description="the round's weights sum to 100; a deal-breaker carries 0")
+    deal_breaker: bool = Field(False, description="graders' mean mark below 5 puts the bid out of the round")
+
+
 class TenderIn(BaseModel):
     title: str = Field(max_length=200)
     category: Category
@@ -27,6 +33,9 @@ class TenderIn(BaseModel):
     sealed: bool = False
     rounds: list[RoundKind] = Field(["proposal"], min_length=1, max_length=3)
     kpis: list[KpiIn] = Field([], max_length=10)
+    criteria: dict[RoundKind, list[CriterionIn]] = Field(
+        {}, description='scorecards: {"<round>": [{name, weight}]}, weights summing to 100 per round')
+    blind_grading: bool = Field(False, description="evaluators who do not run the tender grade without bidders' names")
     sealed_opening: bool = Field(False, description="until bidding closes even the brand sees only that bids exist")
     invited_only: bool = Field(False, description="unlisted; only invited providers may see and bid")
     requires_verified: bool = False
@@ -84,6 +93,8 @@ class TenderOut(BaseModel):
     invited_only: bool
     requires_verified: bool
     min_stars: int | None
+    criteria: dict[RoundKind, list[CriterionIn]]
+    blind_grading: bool
 
 
 class TenderStatusOut(BaseModel):

@@ -1,0 +1,93 @@
+"""The scorecard page: the panel and its declarations, private grading, closing a round, the consensus
+and who opened which bid (issue 15). Thin: each form is one service call."""
+from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints.evaluation.routes import bp
+from blueprints.web import ActionForm, perform, role_required
+from services import bidding, organisations, permissions, scorecards
+from services.tenders import get_tender
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value is not None and value.strip().lstrip("-").isdigit() else None
+
+
+@bp.get("/tenders/<int:tender_id>/scorecard")
+@role_required("brand")
+def scorecard(tender_id: int):
+    """Before declaring, a panel member sees only the declaration; then its grading forms and the board."""
+    tender = get_tender(tender_id, viewer=current_user)
+    seat = permissions.panel_seat(current_user, tender) if current_user.account_id == tender.brand_id else None
+    runs = current_user.account_id == tender.brand_id and permissions.allowed(current_user, "tender.settle", tender)
+    rounds, openings, candidates = [], [], []
+    if seat is None or seat.declared_at is not None:
+        tender, rounds = scorecards.scoreboard(current_user, tender_id)
+    if runs:
+        openings = bidding.openings_of(tender)
+        candidates = [m for m in organisations.members(organisations.organisation_of(current_user))
+                      if m.role in scorecards.PANEL_ROLES]
+    return render_template("evaluation/scorecard.html", tender=tender, seat=seat, rounds=rounds, runs=runs,
+                           openings=openings, candidates=candidates, form=ActionForm(),
+                           panel_ids={m.user_id for m in tender.panel if m.active},
+                           blind=scorecards.names_hidden_from(current_user, tender),
+                           spread_limit=scorecards.DISAGREEMENT_SPREAD)
+
+
+def _back(tender_id: int, anchor: str = ""):
+    return redirect(url_for("evaluation.scorecard", tender_id=tender_id) + anchor)
+
+
+@bp.post("/tenders/<int:tender_id>/scorecard/panel")
+@role_required("brand")
+def panel(tender_id: int):
+    if ActionForm().validate_on_submit():
+        ids = [i for i in (_int(v) for v in request.form.getlist("user_ids")) if i is not None]
+        perform(lambda: scorecards.set_panel(current_user, tender_id, ids), success=_("Panel saved."))
+    return _back(tender_id)
+
+
+@bp.post("/tenders/<int:tender_id>/scorecard/declaration")
+@role_required("brand")
+def declaration(tender_id: int):
+    if ActionForm().validate_on_submit():
+        conflict = request.form.get("conflict") == "yes"
+        perform(lambda: scorecards.declare(current_user, tender_id, conflict, request.form.get("note")),
+                success=_("Declaration recorded."))
+    return _back(tender_id)
+
+
+@bp.post("/bids/<int:bid_id>/scorecard/grades")
+@role_required("brand")
+def grades(bid_id: int):
+    bid = bidding.visible_bid(current_user, bid_id)
+    if ActionForm().validate_on_submit():
+        kind = request.form.get("round", "")
+        marks = {c.name: _int(request.form.get(f"c{c.id}")) for c in bid.tender.criteria
+                 if request.form.get(f"c{c.id}", "").strip()}
+        if any(v is None for v in marks.values()):
+            marks = {name: (-1 if v is None else v) for name, v in marks.items()}  # the service explains the range
+        perform(lambda: scorecards.grade(current_user, bid_id, kind, marks), success=_("Marks saved."))
+    return _back(bid.tender_id, f"#bid-{bid_id}")
+
+
+@bp.post("/tenders/<int:tender_id>/scorecard/close")
+@role_required("brand")
+def close(tender_id: int):
+    if ActionForm().validate_on_submit():
+        perform(lambda: scorecards.close_grading(current_user, tender_id, request.form.get("round", "")),
+                success=_("Grading closed: every grader's marks are on the board."))
+    return _back(tender_id)
+
+
+@bp.post("/bids/<int:bid_id>/scorecard/consensus")
+@role_required("brand")
+def consensus(bid_id: int):
+    bid = bidding.visible_bid(current_user, bid_id)
+    if ActionForm().validate_on_submit():
+        score = _int(request.form.get("score"))
+        perform(lambda: scorecards.settle(current_user, bid_id, request.form.get("round", ""),
+                                          -1 if score is None else score, request.form.get("reason")),
+                success=_("Consensus score saved."))
+    return _back(bid.tender_id, f"#bid-{bid_id}")
