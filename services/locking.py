@@ -16,7 +16,9 @@ def locked_get(model, pk):
         db.session.execute(update(model).where(column == pk).values({column.key: column})
                            .execution_options(synchronize_session=False))
         return db.session.get(model, pk, populate_existing=True)
-    return db.session.get(model, pk, with_for_update=True, populate_existing=True)
+    # OF the model's own table: rows it loads eagerly through outer joins (a user's membership) stay
+    # unlocked, and PostgreSQL refuses FOR UPDATE on the nullable side of an outer join anyway.
+    return db.session.get(model, pk, with_for_update={"of": model}, populate_existing=True)
 
 
 def serialize(model, key: int) -> None:

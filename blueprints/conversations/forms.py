@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, IntegerField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from services.conversations import BODY_MAX, REPORT_REASON_MAX
 
@@ -15,9 +15,10 @@ class MessageForm(FlaskForm):
 class StartForm(MessageForm):
     """The first message, from a tender page (with the provider, when a brand writes) or a contract page."""
 
-    tender_id = IntegerField(validators=[Optional()])
-    contract_id = IntegerField(validators=[Optional()])
-    with_user_id = IntegerField(validators=[Optional()])
+    # row ids: a positive number an integer column holds (a hostile huge one is a form error, not a 500)
+    tender_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    contract_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    with_user_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     next = HiddenField()
 
 
