@@ -93,8 +93,9 @@ def test_brand_posts_tender_and_provider_finds_it(new_page):
     assert provider.locator("article.tender").count() == 0
 
 
-def login_as(page, email, otp=None):
-    """Log in with the password, and with `otp` on the code step (staff, and users who enrolled)."""
+def login_as(page, email, otp=None, then="**/"):
+    """Log in with the password, and with `otp` on the code step (staff, and users who enrolled); `then`:
+    the page expected next (a suspended account's reason page, say)."""
     page.goto("/login")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
@@ -103,7 +104,7 @@ def login_as(page, email, otp=None):
         page.wait_for_url("**/login/code")
         page.fill("#code", otp)
         page.click("main form button[type=submit]")
-    page.wait_for_url("**/")
+    page.wait_for_url(then)
 
 
 def test_provider_bids_and_brand_awards_in_the_browser(new_page, api, make_user):

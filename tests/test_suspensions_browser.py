@@ -1,7 +1,8 @@
 """In Chromium at 390 px: the suspended user's reason page with its appeal form, and the staff account page
 and appeal queue, render without scrolling sideways (and the staff's suspend confirmation works under
 the CSP)."""
-from tests.support.web import PASSWORD, otp_for
+from tests.support.web import otp_for
+from tests.test_browser import login_as
 
 PHONE = {"width": 390, "height": 844}
 LONG_REASON = ("Repeated requests for payment outside the platform, reported by three brands; see "
@@ -12,23 +13,11 @@ def sideways_scroll(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-def sign_in(page, email: str, otp: str | None = None, then: str = "**/"):
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("main form button[type=submit]")
-    if otp is not None:
-        page.wait_for_url("**/login/code")
-        page.fill("#code", otp)
-        page.click("main form button[type=submit]")
-    page.wait_for_url(then)
-
-
 def test_suspension_pages_fit_a_phone(new_page, make_user, app):
     staff, provider = make_user("admin"), make_user("provider", display_name="Guangying Studio")
     desk = new_page()
     desk.set_viewport_size(PHONE)
-    sign_in(desk, staff.email, otp_for(app, staff.email))
+    login_as(desk, staff.email, otp_for(app, staff.email))
     desk.goto(f"/admin/accounts/{provider.id}")
     assert sideways_scroll(desk) <= 0
     desk.fill("#reason", LONG_REASON)
@@ -38,7 +27,7 @@ def test_suspension_pages_fit_a_phone(new_page, make_user, app):
 
     phone = new_page()
     phone.set_viewport_size(PHONE)
-    sign_in(phone, provider.email, then="**/suspended")
+    login_as(phone, provider.email, then="**/suspended")
     assert "very-long-path" in phone.content() and sideways_scroll(phone) <= 0
     phone.fill("#text", "The payments were refunds agreed with the brand in the platform chat.")
     phone.click("main form button[type=submit]")
