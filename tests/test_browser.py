@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from extensions import db
 from models import PayoutBatch
@@ -237,7 +238,7 @@ def test_card_payment_page_works_under_the_csp(new_page, deal, stripe_app, local
     page.wait_for_url(stripe_app.live_url + "/")
     policy = page.goto(stripe_app.live_url + f"/contracts/milestones/{mid}/pay").headers["content-security-policy"]
     assert f"script-src 'self' {localstripe};" in policy and f"connect-src 'self' {localstripe}" in policy
-    assert page.locator("#card-element input").count() == 5  # the test server's card field, mounted by pay.js
+    expect(page.locator("#card-element input")).to_have_count(5)  # the test server's card field, mounted by pay.js
     page.click("#pay")
     page.click("text=Complete authentication")  # the test server's 3-D Secure prompt, from confirmCardPayment
     page.wait_for_url(f"**/contracts/{d.contract_id}#milestone-{mid}")
@@ -289,8 +290,9 @@ def test_register_verify_sign_in_enrol_two_factor_and_sign_out_everywhere(new_pa
     shot(page, "2fa-1-enrol")
     page.fill("#code", pyotp.TOTP(secret).now())
     page.click("#enrol form button[type=submit]")
+    expect(page.get_by_test_id("recovery-codes").locator("code")).to_have_count(10)  # waits for the answer
     codes = page.get_by_test_id("recovery-codes").locator("code").all_inner_texts()
-    assert len(codes) == 10 and page.get_by_test_id("totp-on").is_visible()
+    assert page.get_by_test_id("totp-on").is_visible()
     shot(page, "2fa-2-recovery-codes")
 
     # A second browser signs in with the password and a recovery code (the TOTP code of this 30 s was used).
