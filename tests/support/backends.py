@@ -103,8 +103,17 @@ def empty_database(app) -> None:
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "installation"]
         with db.engine.begin() as conn:
             if IS_POSTGRES:
-                names = ", ".join(conn.dialect.identifier_preparer.quote(t.name) for t in tables)
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))  # noqa: S608 (our own table names)
+                # TRUNCATE of every table cost ~160 ms a test (a new file per table); most tests touch a
+                # handful of tables, so ask which hold rows (one query) and delete only from those, in
+                # dependency order, then rewind every sequence so ids start at 1 as after a TRUNCATE.
+                quote = conn.dialect.identifier_preparer.quote
+                probe = " UNION ALL ".join(
+                    f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM {quote(t.name)})" for t in tables)
+                used = set(conn.execute(text(probe)).scalars())  # noqa: S608 (our own table names)
+                for table in tables:
+                    if table.name in used:
+                        conn.execute(table.delete())
+                conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"))
             else:
                 for table in tables:
                     conn.execute(table.delete())
