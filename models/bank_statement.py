@@ -7,20 +7,32 @@ wait in staff's queue (`unmatched`) until staff assign them to a wallet (`assign
 back (`returned`). Unmatched money sits in the ledger's `bank_suspense` account meanwhile.
 """
 from datetime import date
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from models.status import status_check
 from models.types import UTCDateTime, utcnow
 
-LINE_STATUSES = ("credited", "unmatched", "assigned", "returned")
+
+class LineStatus(StrEnum):
+    CREDITED = "credited"  # matched a brand's reference at import, credited then (final)
+    UNMATCHED = "unmatched"  # in staff's queue, the money in bank_suspense
+    ASSIGNED = "assigned"  # staff credited it to the brand they named
+    RETURNED = "returned"  # staff sent it back to the payer
+
+
+LINE_TRANSITIONS = {LineStatus.UNMATCHED: (LineStatus.ASSIGNED, LineStatus.RETURNED)}
 
 
 class BankStatementLine(db.Model):
     __tablename__ = "bank_statement_lines"
-    __table_args__ = (CheckConstraint(f"status IN ({', '.join(repr(s) for s in LINE_STATUSES)})", name="status"),
+    __table_args__ = (status_check(LineStatus),
                       CheckConstraint("amount > 0", name="amount_positive"))
+
+    Status, TRANSITIONS = LineStatus, LINE_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     transaction_key: Mapped[str] = mapped_column(String(120), unique=True)

@@ -10,10 +10,13 @@ attempt to hand an event to an endpoint.
 - `WebhookDelivery`: one event for one endpoint; `resource` orders deliveries: an endpoint gets the
   events of one resource in the order they happened.
 """
+from enum import StrEnum
+
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from models.status import status_check
 from models.types import UTCDateTime, utcnow
 
 
@@ -50,16 +53,26 @@ class WebhookEvent(db.Model):
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for its (next) attempt
+    DELIVERED = "delivered"  # the receiver answered 2xx
+    FAILED = "failed"  # retried for RETRY_FOR and gave up (a redelivery is a new row)
+
+
 class WebhookDelivery(db.Model):
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    __table_args__ = (status_check(DeliveryStatus),
+                      Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
                       Index("ix_webhook_deliveries_chain", "endpoint_id", "resource", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True)
     resource: Mapped[str] = mapped_column(String(60))
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, delivered, failed
+    Status = DeliveryStatus
+    TRANSITIONS = {DeliveryStatus.PENDING: (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)}
+
+    status: Mapped[str] = mapped_column(String(12), default=DeliveryStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(default=0)
     status_code: Mapped[int | None] = mapped_column()
     response_ms: Mapped[int | None] = mapped_column()

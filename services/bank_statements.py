@@ -30,7 +30,9 @@ from sqlalchemy import select
 
 from extensions import db
 from models import BankStatementLine, User
+from models.bank_statement import LineStatus
 from models.catalog import CURRENCIES
+from models.status import can_move, transition
 from models.types import utcnow
 from services import audit, destinations, ledger, locking, notifications, permissions, transfer_references
 from services.errors import Conflict, Forbidden, Invalid, NotFound, check
@@ -230,7 +232,7 @@ def import_statement(staff: User, data: bytes, bank: str = "default") -> ImportR
         row = BankStatementLine(
             transaction_key=parsed.transaction_key, transaction_id=parsed.transaction_id, bank=bank,
             value_date=parsed.value_date, amount=parsed.amount, currency=parsed.currency,
-            reference=parsed.reference, status="credited" if brand else "unmatched", reason=reason,
+            reference=parsed.reference, status=LineStatus.CREDITED if brand else LineStatus.UNMATCHED, reason=reason,
             imported_by_id=staff.id)
         db.session.add(row)
         db.session.flush()
@@ -256,7 +258,7 @@ def import_statement(staff: User, data: bytes, bank: str = "default") -> ImportR
 
 def queue(limit: int = 200) -> list[BankStatementLine]:
     """Lines waiting for a decision, oldest first."""
-    return list(db.session.scalars(select(BankStatementLine).where(BankStatementLine.status == "unmatched")
+    return list(db.session.scalars(select(BankStatementLine).where(BankStatementLine.status == LineStatus.UNMATCHED)
                                    .order_by(BankStatementLine.id).limit(limit)))
 
 
@@ -268,7 +270,7 @@ def _undecided(line_id: int) -> BankStatementLine:
     line = locking.locked_get(BankStatementLine, line_id)
     if line is None:
         raise NotFound()
-    if line.status != "unmatched":
+    if not can_move(line, LineStatus.ASSIGNED):
         raise Conflict(_l("This statement line is already decided."), code="already_decided")
     return line
 
@@ -289,7 +291,7 @@ def assign(staff: User, line_id: int, account: str, note: str = "") -> BankState
     line = _undecided(line_id)
     _credit(line, brand, ledger.clearing("bank_suspense", line.currency),
             f"bank:{line.currency}:{line.transaction_key}:assign", staff.id)
-    _decide(staff, line, "assigned", "bank_line.assign", note, affected_user_id=brand.id)
+    _decide(staff, line, LineStatus.ASSIGNED, "bank_line.assign", note, affected_user_id=brand.id)
     return line
 
 
@@ -302,14 +304,15 @@ def mark_returned(staff: User, line_id: int, note: str) -> BankStatementLine:
                  (ledger.clearing("bank_clearing", line.currency), line.amount)],
                 memo=f"returned {line.reference}", actor_id=staff.id, reference=line.transaction_id,
                 meta={"statement_line_id": line.id})
-    _decide(staff, line, "returned", "bank_line.return", note)
+    _decide(staff, line, LineStatus.RETURNED, "bank_line.return", note)
     return line
 
 
 def _decide(staff: User, line: BankStatementLine, status: str, action: str, note: str, **who) -> None:
-    line.status, line.decided_by_id, line.decided_at, line.note = status, staff.id, utcnow(), (note or "").strip()[:500]
+    transition(line, status)
+    line.decided_by_id, line.decided_at, line.note = staff.id, utcnow(), (note or "").strip()[:500]
     audit.record(staff, action, "bank_statement_line", line.id,
                  before={"status": "unmatched"},
-                 after={"status": status, "amount": line.amount, "currency": line.currency,
+                 after={"status": status.value, "amount": line.amount, "currency": line.currency,
                         "reference": line.reference, "transaction_id": line.transaction_id},
                  reason=line.note, **who)

@@ -32,7 +32,9 @@ from sqlalchemy.orm import aliased
 
 from extensions import db
 from models import WebhookDelivery, WebhookEndpoint
+from models.status import transition
 from models.types import utcnow
+from models.webhook import DeliveryStatus
 from services import tasks, webhooks
 
 TIMEOUT = 5
@@ -168,13 +170,13 @@ def _blocked(delivery: WebhookDelivery) -> bool:
     """An earlier delivery of the same resource to the same endpoint is still pending."""
     return db.session.scalar(select(WebhookDelivery.id).where(
         WebhookDelivery.endpoint_id == delivery.endpoint_id, WebhookDelivery.resource == delivery.resource,
-        WebhookDelivery.status == "pending", WebhookDelivery.id < delivery.id).limit(1)) is not None
+        WebhookDelivery.status == DeliveryStatus.PENDING, WebhookDelivery.id < delivery.id).limit(1)) is not None
 
 
 def _claim(delivery_id: int, now) -> WebhookDelivery | None:
     """Take the lease on a due, unblocked, pending delivery of an enabled endpoint, and commit it."""
     delivery = db.session.get(WebhookDelivery, delivery_id, with_for_update=True)
-    if (delivery is None or delivery.status != "pending" or delivery.endpoint.disabled_at is not None
+    if (delivery is None or delivery.status != DeliveryStatus.PENDING or delivery.endpoint.disabled_at is not None
             or (delivery.next_attempt_at is not None and delivery.next_attempt_at > now) or _blocked(delivery)):
         db.session.rollback()
         return None
@@ -199,24 +201,29 @@ def attempt(delivery_id: int, now=None) -> str | None:
     outcome = post(url, body, headers, allow_private=current_app.config["WEBHOOK_ALLOW_PRIVATE"])
     delivery = db.session.get(WebhookDelivery, delivery_id, with_for_update=True)
     endpoint = delivery.endpoint
+    if delivery.status != DeliveryStatus.PENDING:  # a job that outlived its lease: another one finished it
+        db.session.rollback()
+        return None
     delivery.attempts += 1
     delivery.status_code, delivery.response_ms, delivery.error = outcome.status_code, outcome.response_ms, outcome.error
     delivery.last_attempt_at = now
     if outcome.ok:
-        delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", utcnow(), None
+        transition(delivery, DeliveryStatus.DELIVERED)
+        delivery.delivered_at, delivery.next_attempt_at = utcnow(), None
         endpoint.failure_streak = 0
     else:
         endpoint.failure_streak += 1
         retry_at = now + backoff(delivery.attempts)
         if retry_at > delivery.event.created_at + RETRY_FOR:
-            delivery.status, delivery.next_attempt_at = "failed", None
+            transition(delivery, DeliveryStatus.FAILED)
+            delivery.next_attempt_at = None
         else:
             delivery.next_attempt_at = retry_at
         if endpoint.disabled_at is None and endpoint.failure_streak >= current_app.config["WEBHOOK_DISABLE_AFTER"]:
             webhooks.disable_for_failures(endpoint)
-    if delivery.status != "pending":
+    if delivery.status != DeliveryStatus.PENDING:
         _queue_next(delivery)
-    result = "retry" if delivery.status == "pending" else delivery.status
+    result = "retry" if delivery.status == DeliveryStatus.PENDING else delivery.status
     db.session.commit()
     return result
 
@@ -225,7 +232,8 @@ def _queue_next(delivery: WebhookDelivery) -> None:
     """The next delivery of the same resource to the same endpoint may go now."""
     following = db.session.scalar(select(WebhookDelivery.id).where(
         WebhookDelivery.endpoint_id == delivery.endpoint_id, WebhookDelivery.resource == delivery.resource,
-        WebhookDelivery.status == "pending", WebhookDelivery.id > delivery.id).order_by(WebhookDelivery.id).limit(1))
+        WebhookDelivery.status == DeliveryStatus.PENDING, WebhookDelivery.id > delivery.id,
+    ).order_by(WebhookDelivery.id).limit(1))
     if following is not None:
         tasks.after_commit("deliver_webhook", following)
 
@@ -236,9 +244,9 @@ def due(now=None, limit: int = 500) -> list[int]:
     earlier = aliased(WebhookDelivery)
     waiting = select(earlier.id).where(  # a delivery behind an earlier pending one of its resource waits
         earlier.endpoint_id == WebhookDelivery.endpoint_id, earlier.resource == WebhookDelivery.resource,
-        earlier.status == "pending", earlier.id < WebhookDelivery.id)
+        earlier.status == DeliveryStatus.PENDING, earlier.id < WebhookDelivery.id)
     return list(db.session.scalars(select(WebhookDelivery.id).join(WebhookEndpoint).where(
-        WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
+        WebhookDelivery.status == DeliveryStatus.PENDING, WebhookDelivery.next_attempt_at <= now,
         WebhookEndpoint.disabled_at.is_(None), ~waiting.exists()).order_by(WebhookDelivery.id).limit(limit)))
 
 

@@ -108,8 +108,9 @@ def empty_database(app) -> None:
                 # dependency order, then rewind every sequence so ids start at 1 as after a TRUNCATE.
                 quote = conn.dialect.identifier_preparer.quote
                 probe = " UNION ALL ".join(
-                    f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM {quote(t.name)})" for t in tables)
-                used = set(conn.execute(text(probe)).scalars())  # noqa: S608 (our own table names)
+                    f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM {quote(t.name)})"  # noqa: S608 (our tables)
+                    for t in tables)
+                used = set(conn.execute(text(probe)).scalars())
                 for table in tables:
                     if table.name in used:
                         conn.execute(table.delete())
