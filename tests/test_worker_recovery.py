@@ -148,8 +148,9 @@ def test_two_workers_starting_take_up_a_batch_left_without_a_job_once(stripe_app
 @pytest.mark.worker
 def test_a_worker_killed_mid_batch_is_followed_by_one_that_resumes_it_at_once(stripe_app, connect, make_user):
     """SIGKILL mid-batch: RQ still lists the dead worker's job as started for a while, but its process is
-    gone, so the next worker to start resumes the batch now, not after the 5-minute staleness."""
-    n = 300
+    gone, so the next worker to start resumes the batch now, not after the 5-minute staleness (the
+    worker runs in burst mode: had it waited for the staleness, it would exit with the batch unpaid)."""
+    n = 120
     accounts = onboarded(connect, n)
     staff = make_user("admin")
     with stripe_app.app_context():
@@ -171,9 +172,7 @@ def test_a_worker_killed_mid_batch_is_followed_by_one_that_resumes_it_at_once(st
     with stripe_app.app_context():
         assert db.session.get(PayoutBatch, batch_id).status == "paying"
         assert 0 < db.session.scalar(select(func.count()).where(Payout.status == "paid")) < n
-    started = time.monotonic()
     _finish(_stripe_worker(connect))
-    assert time.monotonic() - started < 120
     _paid_once(stripe_app, connect, ids)
     with stripe_app.app_context():
         assert db.session.get(PayoutBatch, batch_id).status == "closed"
