@@ -124,6 +124,8 @@ def _gradable(actor: User, bid_id: int, kind: str) -> tuple[Bid, int]:
     if tender.status != TenderStatus.EVALUATING:
         raise Conflict(_l("Bids are evaluated once bidding has closed and before the award."),
                        code="illegal_transition")
+    if tender.technical_sealed:
+        raise Conflict(_l("Open the technical envelopes first."), code="technical_sealed")
     if closure(tender, index) is not None:
         raise Conflict(_l("Grading of this round has closed."), code="grading_closed")
     if not bid.live or bid.round_index < index:
@@ -268,7 +270,7 @@ def scoreboard(actor: User, tender_id: int) -> tuple[Tender, list[BoardRound]]:
         raise NotFound()
     grades = _all_grades(tender)
     rounds = []
-    for index, kind in enumerate(tender.rounds):
+    for index, kind in enumerate(tender.rounds if not tender.technical_sealed else ()):
         criteria = round_criteria(tender, index)
         if not criteria:
             continue
