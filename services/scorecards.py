@@ -133,8 +133,9 @@ def _gradable(actor: User, bid_id: int, kind: str) -> tuple[Bid, int]:
     return bid, index
 
 
-def grade(actor: User, bid_id: int, kind: str, scores: dict[str, int]) -> list[Grade]:
-    """Record (or replace) the grader's marks of the bid in round `kind`, 0–10 per criterion by name."""
+def grade(actor: User, bid_id: int, kind: str, scores: dict[str, int | None]) -> list[Grade]:
+    """Record (or replace) the grader's marks of the bid in round `kind`, 0–10 per criterion by name (a
+    mark that is not a whole number arrives as None and is refused with the range)."""
     bid, index = _gradable(actor, bid_id, kind)
     by_name = {c.name: c for c in round_criteria(bid.tender, index)}
     unknown = [n for n in scores if n not in by_name]
@@ -285,7 +286,7 @@ def names_hidden_from(actor: User, tender: Tender) -> bool:
     return permissions.blind_to(actor, tender)
 
 
-def settle(actor: User, bid_id: int, kind: str, score: int, reason: str | None = None) -> BidScore:
+def settle(actor: User, bid_id: int, kind: str, score: int | None, reason: str | None = None) -> BidScore:
     """The consensus score (0–100) of the bid in a closed round; a reason when it is not the rounded
     weighted mean of the graders' totals."""
     bid = db.session.get(Bid, bid_id)
