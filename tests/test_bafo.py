@@ -2,6 +2,7 @@
 close date; invited providers may lower (never raise) their price and change their plan; final offers
 stay sealed until the close; the board shows first and final offers; the award — and so the money the
 brand funds — uses the final offer. Bad input changes nothing."""
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -126,3 +127,42 @@ def test_final_offer_lowers_the_price_stays_sealed_and_the_award_funds_it(app, c
     assert r.status_code == 200 and r.json["status"] == "funded", r.json
     with app.app_context():
         assert ledger.balance(ledger.escrow(db.session.get(Milestone, first["id"]))) == 140000_00
+
+
+def test_on_an_ordinary_tender_the_shortlist_is_the_last_round(app, client):
+    org = team(app, client, "brand", ())
+    owner = org["owner"][1]
+    tid = owner.post("/tenders", json=tender_payload(rounds=["proposal", "pitch"])).json["id"]
+    bids = []
+    for i in range(2):
+        _, email = new_account(app, "provider", name=f"Round {i}")
+        bids.append(token_for(client, email).post(f"/tenders/{tid}/bids", json=bid_payload()).json["id"])
+    assert owner.post(f"/tenders/{tid}/close").status_code == 200
+    assert owner.post(f"/bids/{bids[0]}/advance", json={}).status_code == 200
+    r = owner.post(f"/tenders/{tid}/bafo", json={"bid_ids": bids, "closes_at": _later(24)})
+    assert r.status_code == 409 and r.json["error"]["code"] == "not_shortlisted"  # the second is still in round 1
+    assert _rounds(app) == 0
+    r = owner.post(f"/tenders/{tid}/bafo", json={"bid_ids": [bids[0]], "closes_at": _later(24)})
+    assert r.status_code == 201 and owner.get(f"/tenders/{tid}").json["bafo"]["open"]
+
+
+def test_the_final_offer_form_refuses_a_higher_price_and_changes_nothing(app, client, shortlist):
+    proc, tid, bids, providers = shortlist["proc"], shortlist["tid"], shortlist["bids"], shortlist["providers"]
+    assert proc.post(f"/tenders/{tid}/envelopes/price/open").status_code == 200
+    assert proc.post(f"/tenders/{tid}/bafo", json={"bid_ids": [bids[0]], "closes_at": _later(24)}).status_code == 201
+    with app.app_context():
+        seller_id = db.session.get(Bid, bids[0]).provider_id
+    web = signed_in(app, seller_id)
+    page = web.get(f"/bids/{bids[0]}/final-offer")
+    assert page.status_code == 200 and 'data-testid="final-offer-rules"' in page.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    form = {"csrf_token": token, "amount": "460000", "delivery_days": "90",
+            "proposal": "A dedicated team of 40 agents with a QA lead and weekly reports.",
+            "milestones-0-title": "All of it", "milestones-0-amount": "460000", "milestones-0-due_days": "90"}
+    r = web.post(f"/bids/{bids[0]}/final-offer", data=form)
+    assert r.status_code == 422 and "最终报价不得高于本轮开始时您的报价" in r.get_data(as_text=True)  # zh by default
+    with app.app_context():
+        bid = db.session.get(Bid, bids[0])
+        assert bid.amount == FIRST and bid.revision == 1 and bid.final_offer_at is None
+    # another provider's bid, or one not invited: no form
+    assert signed_in(app, seller_id).get(f"/bids/{bids[1]}/final-offer").status_code == 404

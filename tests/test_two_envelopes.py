@@ -109,10 +109,17 @@ def test_pass_fail_then_prices_open_once_and_never_reseal(app, sealed):
         kinds = [n.kind for n in db.session.scalars(select(Notification))]
         assert kinds.count("technical_opened") >= 3 and kinds.count("prices_opened") >= 3
         # the database refuses a stage without its record, and any stage it does not know
-        env.status = "sealed"
-        with pytest.raises(IntegrityError):
-            db.session.flush()
-        db.session.rollback()
+        for stage in ("sealed", "technical", "opened"):  # a stage without its record, or unknown
+            env = db.session.get(TenderEnvelopes, tid)
+            env.status = stage
+            with pytest.raises(IntegrityError):
+                db.session.flush()
+            db.session.rollback()
+        # and the code refuses to move back: nothing reseals
+        from models.status import IllegalTransition, transition
+        env = db.session.get(TenderEnvelopes, tid)
+        with pytest.raises(IllegalTransition):
+            transition(env, "technical")
 
 
 def test_award_needs_the_price_opening_and_only_owner_or_procurement_open(app, sealed):
