@@ -147,7 +147,7 @@ def test_on_an_ordinary_tender_the_shortlist_is_the_last_round(app, client):
 
 
 def test_the_final_offer_form_refuses_a_higher_price_and_changes_nothing(app, client, shortlist):
-    proc, tid, bids, providers = shortlist["proc"], shortlist["tid"], shortlist["bids"], shortlist["providers"]
+    proc, tid, bids = shortlist["proc"], shortlist["tid"], shortlist["bids"]
     assert proc.post(f"/tenders/{tid}/envelopes/price/open").status_code == 200
     assert proc.post(f"/tenders/{tid}/bafo", json={"bid_ids": [bids[0]], "closes_at": _later(24)}).status_code == 201
     with app.app_context():

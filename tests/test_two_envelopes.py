@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import Notification, TenderEnvelopes, WebhookEvent
+from models.status import IllegalTransition, transition
 from tests.support.factories import bid_payload, tender_payload
 from tests.support.orgs import new_account, team, token_for
 from tests.support.web import signed_in
@@ -116,7 +117,6 @@ def test_pass_fail_then_prices_open_once_and_never_reseal(app, sealed):
                 db.session.flush()
             db.session.rollback()
         # and the code refuses to move back: nothing reseals
-        from models.status import IllegalTransition, transition
         env = db.session.get(TenderEnvelopes, tid)
         with pytest.raises(IllegalTransition):
             transition(env, "technical")
