@@ -19,11 +19,6 @@ from services.locking import locked_get
 from services.tenders import get_tender, owned_tender
 
 
-def start(tender) -> None:
-    """A new two-envelope tender's opening record, sealed."""
-    tender.envelopes = TenderEnvelopes(status=EnvelopeStage.SEALED.value)
-
-
 def _envelopes(actor: User, tender_id: int):
     tender = owned_tender(actor, tender_id, "tender.shortlist")
     if not tender.two_envelope:
