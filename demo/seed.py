@@ -15,8 +15,10 @@ from models import User
 from models.types import utcnow
 from services import (
     accounts,
+    bafo,
     bidding,
     directory,
+    envelopes,
     escrow,
     evaluation,
     funding,
@@ -31,6 +33,7 @@ from services import (
     two_factor,
 )
 from services.bidding import BidInput, MilestoneInput
+from services.criteria import CriterionInput
 from services.tenders import KpiInput, TenderInput
 
 DEMO_PASSWORD = "witkey-demo-2026"
@@ -191,9 +194,28 @@ def _tenders(brands, p) -> None:
     lapsed = _tender(liangpin, "客服培训 Customer-service staff training", "consulting",
                      "Two days of on-site training for 20 chat agents.", 8000, 15000, 3, ["proposal"])
     lapsed.bid_deadline = utcnow() - timedelta(hours=2)
+    _two_envelope_tender(moshan, p)
     cancelled = _tender(moshan, "Logo 设计 Logo refresh", "design", "A refreshed logo for our tea brand.",
                         2000, 5000, 6, ["proposal"])
     tenders.cancel_tender(moshan, cancelled.id, "We decided to keep the current logo this year.")
+
+
+def _two_envelope_tender(brand, p) -> None:
+    """A two-envelope tender with a scorecard in evaluation: prices open, a best-and-final round running."""
+    tender = tenders.create_tender(brand, TenderInput(
+        title="茶叶店铺客服 Customer service for the tea shop (two envelopes)", category="customer_service",
+        description="Chat service for our tea shop, 10:00–22:00. Technical offers are graded before any price opens.",
+        budget_min=60000_00, budget_max=120000_00, currency="CNY", bid_deadline=utcnow() + timedelta(days=8),
+        rounds=["proposal"], two_envelope=True, blind_grading=True,
+        criteria={"proposal": [CriterionInput("staffing plan", 60), CriterionInput("training", 40)]}))
+    bids = [_bid(p["guangying"], tender, 98000, 60, "Six agents trained on tea; daily reports and a QA lead."),
+            _bid(p["yunke"], tender, 105000, 60, "## 方案 Plan\nEight agents in two shifts, tea-knowledge training.")]
+    tenders.close_tender(brand, tender.id)
+    envelopes.open_technical(brand, tender.id)
+    for bid in bids:
+        envelopes.judge(brand, bid.id, True)
+    envelopes.open_prices(brand, tender.id)
+    bafo.open_round(brand, tender.id, [b.id for b in bids], utcnow() + timedelta(days=3))
 
 
 COMPLETED_VIDEOS = [  # (brand index, title, amount in yuan, the brand's scores, its comment)

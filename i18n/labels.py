@@ -44,6 +44,11 @@ TENDER_STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 
+TECHNICAL_RESULT_LABELS = {
+    "passed": _l("Passed the technical stage"),
+    "failed": _l("Failed the technical stage"),
+}
+
 BID_STATUS_LABELS = {
     "submitted": _l("In the running"),
     "rejected": _l("Not taken further"),

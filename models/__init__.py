@@ -6,6 +6,7 @@ from models.chargeback import Chargeback, ChargebackEvent
 from models.contract import Contract, Milestone
 from models.conversation import Conversation, ConversationRead, Message, MessageFile
 from models.dispute import Dispute, DisputeCorrection, DisputeEvent, DisputeEvidence, EvidenceFile
+from models.envelope import BafoRound, TenderEnvelopes
 from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, MilestoneEvent
 from models.installation import Installation
 from models.kpi import KpiResult
@@ -41,5 +42,6 @@ __all__ = [
     "FundRequest", "Membership", "Organisation", "OrgInvitation",
     "Conversation", "ConversationRead", "Message", "MessageFile",
     "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
+    "BafoRound", "TenderEnvelopes",
     "BidOpening", "Grade", "GradingClosure", "PanelMember", "TenderCriterion",
 ]

@@ -36,6 +36,7 @@ class Bid(db.Model):
               sqlite_where=db.text("status = 'submitted'"), postgresql_where=db.text("status = 'submitted'")),
         CheckConstraint("amount > 0", name="amount_positive"),
         status_check(BidStatus),
+        CheckConstraint("technical_result IN ('passed', 'failed')", name="technical_result"),
     )
     Status, TRANSITIONS = BidStatus, TRANSITIONS
 
@@ -53,9 +54,18 @@ class Bid(db.Model):
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     decided_at: Mapped[object | None] = mapped_column(UTCDateTime())  # withdrawn, rejected or awarded
+    # Two envelopes: the technical stage's verdict (models.envelope.TechnicalResult), once, with who and when.
+    technical_result: Mapped[str | None] = mapped_column(String(8))
+    technical_decided_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    technical_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Best and final offer: the round the bid was reopened in, and the revision that was its first offer.
+    bafo_round_id: Mapped[int | None] = mapped_column(ForeignKey("bafo_rounds.id"), index=True)
+    first_offer_revision: Mapped[int | None] = mapped_column()
+    final_offer_at: Mapped[object | None] = mapped_column(UTCDateTime())
 
     tender = relationship("Tender", back_populates="bids")
-    provider = relationship("User")
+    provider = relationship("User", foreign_keys=[provider_id])
+    bafo_round = relationship("BafoRound")
     milestones = relationship("BidMilestone", cascade="all, delete-orphan", order_by="BidMilestone.position")
     revisions = relationship("BidRevision", cascade="all, delete-orphan", order_by="BidRevision.number")
     attachments = relationship("BidAttachment", cascade="all, delete-orphan", order_by="BidAttachment.id")
@@ -69,6 +79,13 @@ class Bid(db.Model):
     @property
     def round_kind(self) -> str:
         return self.tender.rounds[self.round_index]
+
+    @property
+    def first_offer(self):
+        """The revision that was the bid's offer before its best and final offer (None: never reopened)."""
+        if self.first_offer_revision is None:
+            return None
+        return next((r for r in self.revisions if r.number == self.first_offer_revision), None)
 
     def score_in(self, round_index: int):
         return next((s for s in self.scores if s.round_index == round_index), None)

@@ -53,6 +53,8 @@ class Tender(db.Model):
     requires_verified: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Scorecards: evaluators who are not the tender's owner or procurement grade without providers' names.
     blind_grading: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Two envelopes: technical offers open (and pass or fail) before any price does (models.envelope).
+    two_envelope: Mapped[bool] = mapped_column(default=False, server_default=false())
     min_stars: Mapped[int | None] = mapped_column()  # 3–6; providers below (or unrated) cannot bid
     rounds: Mapped[list] = mapped_column(JSON)  # e.g. ["proposal", "pitch", "site_visit"]
     # The stored status; read `status`, which also knows that a passed deadline means evaluating.
@@ -74,6 +76,8 @@ class Tender(db.Model):
     criteria = relationship("TenderCriterion", cascade="all, delete-orphan",
                             order_by="[TenderCriterion.round_index, TenderCriterion.position]")
     panel = relationship("PanelMember", cascade="all, delete-orphan", order_by="PanelMember.id")
+    envelopes = relationship("TenderEnvelopes", uselist=False, cascade="all, delete-orphan")
+    bafo_rounds = relationship("BafoRound", cascade="all, delete-orphan", order_by="BafoRound.id")
 
     @hybrid_property
     def status(self) -> str:
@@ -99,6 +103,16 @@ class Tender(db.Model):
     @property
     def last_round(self) -> int:
         return len(self.rounds) - 1
+
+    @property
+    def technical_sealed(self) -> bool:
+        """A two-envelope tender whose technical envelopes are not open yet: nobody evaluates anything."""
+        return bool(self.two_envelope) and not self.envelopes.technical_open
+
+    @property
+    def open_bafo(self):
+        """The best-and-final-offer round still taking offers, if any."""
+        return next((r for r in self.bafo_rounds if r.open), None)
 
     @property
     def bids_are_hidden_from_brand(self) -> bool:

@@ -55,7 +55,7 @@ def _plan_error(data: BidInput):
     return None
 
 
-def _validate(tender: Tender, data: BidInput) -> None:
+def validate_offer(tender: Tender, data: BidInput) -> None:
     check({
         "amount": not 0 < data.amount <= MAX_AMOUNT and _l("Enter a positive amount."),
         "currency": data.currency != tender.currency
@@ -91,14 +91,14 @@ def eligibility_problem(provider: User, tender: Tender):
     return None
 
 
-def _snapshot(bid: Bid) -> BidRevision:
+def snapshot(bid: Bid) -> BidRevision:
     return BidRevision(number=bid.revision, amount=bid.amount, delivery_days=bid.delivery_days,
                        proposal=bid.proposal,
                        milestones=[{"title": m.title, "amount": m.amount, "due_days": m.due_days}
                                    for m in bid.milestones])
 
 
-def _apply(bid: Bid, data: BidInput) -> None:
+def apply_offer(bid: Bid, data: BidInput) -> None:
     bid.amount, bid.currency, bid.delivery_days = data.amount, data.currency, data.delivery_days
     bid.proposal = data.proposal.strip()
     bid.milestones = [BidMilestone(position=i, title=m.title.strip(), amount=m.amount, due_days=m.due_days)
@@ -115,15 +115,15 @@ def submit_bid(provider: User, tender_id: int, data: BidInput) -> Bid:
     tender = get_tender(tender_id, lock=True, viewer=provider)
     if (problem := eligibility_problem(provider, tender)) is not None:
         raise problem
-    _validate(tender, data)
+    validate_offer(tender, data)
     if live_bid_of(provider, tender_id) is not None:
         raise Conflict(_l("You already have a bid on this tender; revise it instead."), code="bid_exists")
     principal = permissions.principal_of(provider)
     bid = Bid(tender=tender, provider=principal, status=LIVE.value, round_index=0, revision=1)
-    _apply(bid, data)
+    apply_offer(bid, data)
     db.session.add(bid)
     db.session.flush()  # the partial unique index refuses a racing second live bid here
-    bid.revisions.append(_snapshot(bid))
+    bid.revisions.append(snapshot(bid))
     notifications.notify([tender.brand_id], "bid_received", to=destinations.evaluation(tender.id),
                          tender=tender.title, provider=None if tender.sealed_opening else principal.display_name)
     webhooks.bid_event("bid.submitted", bid)
@@ -148,11 +148,11 @@ def revise_bid(provider: User, bid_id: int, data: BidInput) -> Bid:
     bid = own_bid(provider, bid_id, lock=True)
     if not bid.live or bid.tender.status != TenderStatus.OPEN:
         raise Conflict(_l("A bid can be revised only while bidding is open."), code="illegal_transition")
-    _validate(bid.tender, data)
-    _apply(bid, data)
+    validate_offer(bid.tender, data)
+    apply_offer(bid, data)
     bid.revision += 1
     db.session.flush()
-    bid.revisions.append(_snapshot(bid))
+    bid.revisions.append(snapshot(bid))
     notifications.notify([bid.tender.brand_id], "bid_revised", to=destinations.evaluation(bid.tender_id),
                          tender=bid.tender.title,
                          provider=None if bid.tender.sealed_opening else bid.provider.display_name)
@@ -207,13 +207,31 @@ def attach_file(provider: User, bid_id: int, stream, filename: str) -> BidAttach
 # --- who sees what ------------------------------------------------------------------------------
 
 def can_see_contents(viewer: User | None, bid: Bid) -> bool:
-    """Amount, proposal, plan and files: the bidder, staff, and the brand (after a sealed opening)."""
+    """Proposal, plan and files: the bidder, staff, and the brand (after a sealed opening; on a
+    two-envelope tender, once its technical envelopes are opened). The price has its own rule:
+    `can_see_price`."""
     if viewer is None:
         return False
     if viewer.account_id == bid.provider_id or viewer.is_admin:
         return True
-    return viewer.account_id == bid.tender.brand_id and not bid.tender.bids_are_hidden_from_brand \
-        and permissions.may_open_bids(viewer, bid.tender)
+    tender = bid.tender
+    if tender.two_envelope and not tender.envelopes.technical_open:
+        return False
+    return viewer.account_id == tender.brand_id and not tender.bids_are_hidden_from_brand \
+        and permissions.may_open_bids(viewer, tender)
+
+
+def can_see_price(viewer: User | None, bid: Bid) -> bool:
+    """The total and the plan's amounts. Besides `can_see_contents`: on a two-envelope tender nobody
+    but the bidder sees a price (staff and the brand included) before the price envelopes open, and a
+    final offer stays sealed from everyone but its bidder until its best-and-final round closes."""
+    if viewer is not None and viewer.account_id == bid.provider_id:
+        return True
+    if not can_see_contents(viewer, bid):
+        return False
+    if bid.tender.two_envelope and not bid.tender.envelopes.price_open:
+        return False
+    return not (bid.bafo_round is not None and bid.bafo_round.open)
 
 
 def visible_bid_count(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> int | None:

@@ -16,7 +16,7 @@ from models.tender import UNDECIDED, TenderStatus
 from models.types import utcnow
 from services import destinations, notifications, permissions, webhooks
 from services.accounts import require_verified_email
-from services.bidding import bids_for, decide_bid
+from services.bidding import bids_for, can_see_price, decide_bid
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.tenders import get_tender, move, owned_tender
@@ -57,6 +57,8 @@ def _require_evaluating(tender: Tender) -> None:
     if tender.status != TenderStatus.EVALUATING:
         raise Conflict(_l("Bids are evaluated once bidding has closed and before the award."),
                        code="illegal_transition")
+    if tender.technical_sealed:
+        raise Conflict(_l("Open the technical envelopes first."), code="technical_sealed")
 
 
 def _score_error(score):
@@ -104,7 +106,7 @@ def reject_bid(actor: User, bid_id: int, reason: str) -> Bid:
     bid = _brand_bid(actor, bid_id)
     _require_live(bid)
     tender = bid.tender
-    if tender.status not in UNDECIDED or tender.bids_are_hidden_from_brand:
+    if tender.status not in UNDECIDED or tender.bids_are_hidden_from_brand or tender.technical_sealed:
         raise Conflict(_l("Bids can be rejected while the tender is being evaluated."), code="illegal_transition")
     reason = (reason or "").strip()
     check({"reason": not 3 <= len(reason) <= 2000 and _l("Give the provider a reason (3 to 2000 characters).")})
@@ -154,6 +156,11 @@ def award(actor: User, tender_id: int, bid_id: int) -> Contract:
     if bid is None or bid.tender_id != tender.id:
         raise NotFound(_l("No such bid on this tender."))
     _require_live(bid)
+    # A price must be known to be awarded: after the price opening, and not while final offers are sealed.
+    if tender.two_envelope and not tender.envelopes.price_open:
+        raise Conflict(_l("Open the price envelopes before the award."), code="prices_sealed")
+    if tender.open_bafo is not None:
+        raise Conflict(_l("Final offers are still being taken; award after the round closes."), code="bafo_open")
 
     now = utcnow()
     contract = Contract(tender_id=tender.id, bid_id=bid.id, brand_id=tender.brand_id,
@@ -210,7 +217,7 @@ def board(actor: User, tender_id: int) -> tuple[Tender, dict[int, list[BoardRow]
     for bid in bids:
         if bid.live or bid.status == BidStatus.AWARDED:
             by_round[bid.round_index].append(BoardRow(bid, {s.round_index: s.score for s in bid.scores}))
-    for rows in by_round.values():
-        rows.sort(key=lambda r: (-(r.average or -1), r.bid.amount))
+    for rows in by_round.values():  # by price only where prices are open: the order would tell them
+        rows.sort(key=lambda r: (-(r.average or -1), r.bid.amount if can_see_price(actor, r.bid) else 0, r.bid.id))
     out = [bid for bid in bids if bid.status in OUT_OF_RUNNING]
     return tender, by_round, out

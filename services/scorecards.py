@@ -124,6 +124,8 @@ def _gradable(actor: User, bid_id: int, kind: str) -> tuple[Bid, int]:
     if tender.status != TenderStatus.EVALUATING:
         raise Conflict(_l("Bids are evaluated once bidding has closed and before the award."),
                        code="illegal_transition")
+    if tender.technical_sealed:
+        raise Conflict(_l("Open the technical envelopes first."), code="technical_sealed")
     if closure(tender, index) is not None:
         raise Conflict(_l("Grading of this round has closed."), code="grading_closed")
     if not bid.live or bid.round_index < index:
@@ -131,8 +133,9 @@ def _gradable(actor: User, bid_id: int, kind: str) -> tuple[Bid, int]:
     return bid, index
 
 
-def grade(actor: User, bid_id: int, kind: str, scores: dict[str, int]) -> list[Grade]:
-    """Record (or replace) the grader's marks of the bid in round `kind`, 0–10 per criterion by name."""
+def grade(actor: User, bid_id: int, kind: str, scores: dict[str, int | None]) -> list[Grade]:
+    """Record (or replace) the grader's marks of the bid in round `kind`, 0–10 per criterion by name (a
+    mark that is not a whole number arrives as None and is refused with the range)."""
     bid, index = _gradable(actor, bid_id, kind)
     by_name = {c.name: c for c in round_criteria(bid.tender, index)}
     unknown = [n for n in scores if n not in by_name]
@@ -268,7 +271,7 @@ def scoreboard(actor: User, tender_id: int) -> tuple[Tender, list[BoardRound]]:
         raise NotFound()
     grades = _all_grades(tender)
     rounds = []
-    for index, kind in enumerate(tender.rounds):
+    for index, kind in enumerate(tender.rounds if not tender.technical_sealed else ()):
         criteria = round_criteria(tender, index)
         if not criteria:
             continue
@@ -283,7 +286,7 @@ def names_hidden_from(actor: User, tender: Tender) -> bool:
     return permissions.blind_to(actor, tender)
 
 
-def settle(actor: User, bid_id: int, kind: str, score: int, reason: str | None = None) -> BidScore:
+def settle(actor: User, bid_id: int, kind: str, score: int | None, reason: str | None = None) -> BidScore:
     """The consensus score (0–100) of the bid in a closed round; a reason when it is not the rounded
     weighted mean of the graders' totals."""
     bid = db.session.get(Bid, bid_id)

@@ -10,9 +10,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from extensions import db
 from i18n import duration
 from i18n.labels import TENDER_STATUS_LABELS
-from models import Bid, Tender, TenderKpi, User
+from models import Bid, Tender, TenderEnvelopes, TenderKpi, User
 from models.bid import LIVE, BidStatus
 from models.catalog import CATEGORIES, CURRENCIES, ROUND_KINDS
+from models.envelope import EnvelopeStage
 from models.status import IllegalTransition, can_move, transition
 from models.tender import TenderStatus
 from models.types import utcnow
@@ -55,6 +56,7 @@ class TenderInput:
     min_stars: int | None = None
     criteria: dict[str, list[CriterionInput]] = field(default_factory=dict)  # round kind → its scorecard
     blind_grading: bool = False
+    two_envelope: bool = False  # technical, then price envelopes (services.envelopes); implies a sealed opening
 
 
 def _kpi_errors(kpis: list[KpiInput]) -> tuple[str | None, list[TenderKpi]]:
@@ -105,10 +107,14 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
         "min_stars": data.min_stars is not None and not ratings.BASE_STARS <= data.min_stars <= ratings.TOP_STARS
         and _l("Star levels run from %(low)s to %(high)s.", low=ratings.BASE_STARS, high=ratings.TOP_STARS),
     })
+    # Two envelopes open in stages after the close, so nothing opens at the close itself: a sealed opening.
+    sealed_opening = bool(data.sealed_opening or data.two_envelope)
     tender = Tender(brand=permissions.principal_of(actor), title=title, category=data.category, description=description,
                     budget_min=data.budget_min, budget_max=data.budget_max, currency=data.currency,
-                    bid_deadline=data.bid_deadline, sealed=bool(data.sealed or data.sealed_opening),
-                    sealed_opening=bool(data.sealed_opening), invited_only=bool(data.invited_only),
+                    bid_deadline=data.bid_deadline, sealed=bool(data.sealed or sealed_opening),
+                    sealed_opening=sealed_opening, invited_only=bool(data.invited_only),
+                    two_envelope=bool(data.two_envelope),
+                    envelopes=TenderEnvelopes(status=EnvelopeStage.SEALED.value) if data.two_envelope else None,
                     requires_verified=bool(data.requires_verified), min_stars=data.min_stars, rounds=rounds,
                     stored_status=TenderStatus.OPEN.value, kpis=kpi_rows,
                     criteria=criteria, blind_grading=bool(data.blind_grading))

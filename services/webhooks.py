@@ -32,7 +32,8 @@ from services.pagination import Page, paginate
 # endpoints can subscribe to them now.
 EVENT_TYPES = (
     "tender.published", "tender.closed", "tender.awarded", "tender.cancelled",
-    "bid.submitted", "bid.advanced", "bid.rejected", "bid.withdrawn",
+    "tender.technical_opened", "tender.prices_opened", "tender.bafo_opened",
+    "bid.submitted", "bid.advanced", "bid.rejected", "bid.withdrawn", "bid.final_offer_submitted",
     "question.answered", "addendum.published", "contract.created",
     "milestone.funded", "milestone.delivered", "milestone.changes_requested", "milestone.released",
     "usage.recorded", "kpi_result.recorded",
@@ -80,7 +81,7 @@ def emit(type_: str, resource: str, data: dict, audience: Iterable[int | None] =
 def tender_data(tender) -> dict:
     return {"tender": {"id": tender.id, "title": tender.title, "category": tender.category,
                        "status": tender.status, "brand_id": tender.brand_id, "sealed": tender.sealed,
-                       "invited_only": tender.invited_only}}
+                       "invited_only": tender.invited_only, "two_envelope": tender.two_envelope}}
 
 
 def tender_audience(tender) -> dict:

@@ -9,7 +9,7 @@ from models import Milestone, Tender, User
 from models.organisation import ROLES
 from services import accounts, funding
 from tests.support.backends import empty_database
-from tests.support.factories import bid_payload, tender_payload
+from tests.support.factories import bid_payload, in_days, tender_payload
 from tests.support.orgs import team
 from tests.support.web import PASSWORD, csrf_token, signed_in
 
@@ -30,6 +30,11 @@ BRAND_ALLOWED = {
     "tender.board": {"owner", "procurement"},
     "tender.openings": {"owner", "procurement"},
     "grading.close": {"owner", "procurement"},
+    # two envelopes and best-and-final offers: those who run the tender, nobody else
+    "envelopes.technical": {"owner", "procurement"},
+    "bid.technical": {"owner", "procurement"},
+    "envelopes.price": {"owner", "procurement"},
+    "tender.bafo": {"owner", "procurement"},
 }
 PROVIDER_ALLOWED = {
     "bid.submit": {"owner", "bid_manager"},
@@ -38,13 +43,16 @@ PROVIDER_ALLOWED = {
     "contract.read": set(PROVIDER_ROLES),
     "payouts.read": {"owner", "finance", "viewer"},
     "org.invite": {"owner"},
+    "bid.final_offer": {"owner", "bid_manager"},
 }
 # Actions on an object of the organisation, which another organisation's owner is refused: the code it
 # gets (a public tender's existence is no secret, so closing another brand's is 403, as before).
 OTHER = {"tender.close": 403, "milestone.fund": 404, "milestone.accept": 404, "contract.read": 404,
          "bid.withdraw": 404, "milestone.deliver": 404,
-         "tender.panel": 404, "tender.board": 404, "tender.openings": 404, "grading.close": 404}
-SUCCESS = {"tender.post": 201, "org.invite": 201, "bid.submit": 201}
+         "tender.panel": 404, "tender.board": 404, "tender.openings": 404, "grading.close": 404,
+         "envelopes.technical": 403, "bid.technical": 404, "envelopes.price": 403, "tender.bafo": 403,
+         "bid.final_offer": 404}
+SUCCESS = {"tender.post": 201, "org.invite": 201, "bid.submit": 201, "tender.bafo": 201}
 SLOTS = len(BRAND_ROLES) + 1  # one object per actor: each role of the organisation, and the other's owner
 
 
@@ -88,6 +96,20 @@ def world(app):
         _ok(owner.post(f"/tenders/{tender}/close"), 200)
         return tender
 
+    def two_envelope(stage: int):
+        """A two-envelope tender with one bid, closed, taken `stage` steps on: 1 technical envelopes open,
+        2 the bid passed, 3 prices open, 4 the bid asked for a final offer."""
+        tender = owner.post("/tenders", json=tender_payload(two_envelope=True)).json["id"]
+        bid = seller.post(f"/tenders/{tender}/bids", json=bid_payload()).json["id"]
+        _ok(owner.post(f"/tenders/{tender}/close"), 200)
+        steps = [lambda: owner.post(f"/tenders/{tender}/envelopes/technical/open"),
+                 lambda: owner.post(f"/bids/{bid}/technical", json={"passed": True}),
+                 lambda: owner.post(f"/tenders/{tender}/envelopes/price/open"),
+                 lambda: owner.post(f"/tenders/{tender}/bafo", json={"bid_ids": [bid], "closes_at": in_days(3)})]
+        for step in steps[:stage]:
+            assert step().status_code in (200, 201)
+        return tender, bid
+
     (c1, m1), (c2, m2) = contract(), contract()
     pools = iter(m1 + m2)
     take = lambda n: [next(pools) for _ in range(n)]  # noqa: E731
@@ -109,6 +131,8 @@ def world(app):
         "close_web": [owner.post("/tenders", json=tender_payload()).json["id"] for _ in range(SLOTS)],
         "bid_tenders": open_tenders[SLOTS:], "bids": bids,
         "scored": [scored_tender() for _ in range(SLOTS)],
+        "envelopes": {stage: [two_envelope(stage) for _ in range(SLOTS)] for stage in range(5)},
+        "envelopes_web": [two_envelope(0) for _ in range(SLOTS)],
     }
 
 
@@ -127,6 +151,16 @@ EVALUATION_CALLS = {  # (caller, "/tenders/<its scorecard tender>") → response
     "tender.board": lambda caller, tender: caller.get(f"{tender}/board"),
     "tender.openings": lambda caller, tender: caller.get(f"{tender}/openings"),
     "grading.close": lambda caller, tender: caller.post(f"{tender}/grading/close", json={"round": "proposal"}),
+}
+
+
+ENVELOPE_CALLS = {  # action → (the stage its tender is at, (caller, tender id, bid id) → response)
+    "envelopes.technical": (0, lambda caller, t, b: caller.post(f"/tenders/{t}/envelopes/technical/open")),
+    "bid.technical": (1, lambda caller, t, b: caller.post(f"/bids/{b}/technical", json={"passed": True})),
+    "envelopes.price": (2, lambda caller, t, b: caller.post(f"/tenders/{t}/envelopes/price/open")),
+    "tender.bafo": (3, lambda caller, t, b: caller.post(f"/tenders/{t}/bafo",
+                                                         json={"bid_ids": [b], "closes_at": in_days(2)})),
+    "bid.final_offer": (4, lambda caller, t, b: caller.post(f"/bids/{b}/final-offer", json=bid_payload(400000_00))),
 }
 
 
@@ -151,6 +185,9 @@ def _api_call(world, action, slot, caller):
         return caller.post(f"/milestones/{world['deliver_api'][slot]}/deliver", json={"note": "done"})
     if action == "payouts.read":
         return caller.get("/payouts")
+    if action in ENVELOPE_CALLS:
+        stage, call = ENVELOPE_CALLS[action]
+        return call(caller, *world["envelopes"][stage][slot])
     if action in EVALUATION_CALLS:
         return EVALUATION_CALLS[action](caller, f"/tenders/{world['scored'][slot]}")
     raise AssertionError(action)
@@ -234,3 +271,21 @@ def test_web_matrix_provider(world, role, side):
 
 def test_every_role_is_in_the_matrix():
     assert set(BRAND_ROLES) == set(ROLES["brand"]) and set(PROVIDER_ROLES) == set(ROLES["provider"])
+
+
+@pytest.mark.parametrize(("role", "side"), [*((r, "own") for r in BRAND_ROLES), ("owner", "other")])
+def test_web_matrix_envelopes(world, role, side):
+    """The board's envelope button shows only to those who run the tender, and the form obeys the same rule."""
+    slot, user_id, _caller = _actor(world, "brand", role, side)
+    tender, _bid = world["envelopes_web"][slot]
+    browser = signed_in(world["app"], user_id)
+    board = browser.get(f"/tenders/{tender}/evaluate")
+    may = side == "own" and role in BRAND_ALLOWED["envelopes.technical"]
+    if may:
+        assert 'data-testid="open-technical"' in board.get_data(as_text=True)
+    else:
+        assert board.status_code in (403, 404) or 'data-testid="open-technical"' not in board.get_data(as_text=True)
+    opened = browser.post(f"/tenders/{tender}/envelopes/technical", data={"csrf_token": csrf_token(browser, "/org")})
+    assert opened.status_code == (302 if may else 403)
+    with world["app"].app_context():
+        assert db.session.get(Tender, tender).envelopes.technical_open == may

@@ -12,7 +12,7 @@ from services import mail
 from texts.notifications import render
 
 MAILED_KINDS = frozenset({
-    "bid_received", "invited", "bid_awarded", "provider_verified", "provider_rejected",
+    "bid_received", "invited", "bafo_invited", "bid_awarded", "provider_verified", "provider_rejected",
     "milestone_funded", "fund_confirmation_needed", "milestone_delivered", "release_reminder", "payment_failed",
     "dispute_opened", "dispute_resolved", "payout_paid", "payout_failed", "webhook_disabled",
 })

@@ -51,6 +51,15 @@ def render(kind: str, params: dict) -> str:
         "bid_advanced": lambda: _("Your bid on “%(tender)s” moved on to the next round: %(round)s.", **p),
         "bid_rejected": lambda: _("Your bid on “%(tender)s” was not taken further: %(reason)s", **p),
         "slot_scheduled": lambda: _("Booked for “%(tender)s” — %(round)s: %(location)s.", **p),
+        "technical_opened": lambda: _("The technical envelopes of “%(tender)s” were opened at %(at)s; prices stay "
+                                      "sealed.", tender=p["tender"], at=_moment(p.get("at"))),
+        "prices_opened": lambda: _("The price envelopes of “%(tender)s” were opened at %(at)s.", tender=p["tender"],
+                                   at=_moment(p.get("at"))),
+        "bafo_invited": lambda: _("You are invited to a best and final offer on “%(tender)s” until %(closes_at)s: "
+                                  "you may lower your price and change your plan.", tender=p["tender"],
+                                  closes_at=_moment(p.get("closes_at"))),
+        "final_offer_received": lambda: _("A final offer arrived on “%(tender)s”; it opens when the round closes.",
+                                          **p),
         "bid_awarded": lambda: _("You won “%(tender)s”! The contract is ready.", **p),
         "bid_not_awarded": lambda: _("“%(tender)s” was awarded to another provider.", **p),
         "tender_cancelled": lambda: _("“%(tender)s” was cancelled.", **p),

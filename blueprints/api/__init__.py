@@ -8,6 +8,7 @@ from blueprints.api import (  # noqa: F401
     contracts,
     conversations,
     disputes,
+    envelopes,
     escrow,
     jobs,
     notifications,

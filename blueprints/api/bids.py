@@ -2,7 +2,7 @@
 reject, schedule, award."""
 from flask import request
 
-from blueprints.api.presenters import bid_out
+from blueprints.api.presenters import bid_out, revision_out
 from blueprints.api.routing import api_route, current_api_user
 from blueprints.api.schemas.bids import (
     AdvanceIn,
@@ -14,7 +14,6 @@ from blueprints.api.schemas.bids import (
     BidPage,
     RejectBidIn,
     RevisionList,
-    RevisionOut,
     ScoreIn,
     SlotIn,
 )
@@ -26,7 +25,7 @@ from services.bidding import BidInput, MilestoneInput
 from services.errors import Invalid, NotFound
 
 
-def _bid_input(body: BidIn) -> BidInput:
+def bid_input(body: BidIn) -> BidInput:
     return BidInput(amount=body.amount, currency=body.currency, delivery_days=body.delivery_days,
                     proposal=body.proposal, milestones=[MilestoneInput(**m.model_dump()) for m in body.milestones])
 
@@ -35,7 +34,7 @@ def _bid_input(body: BidIn) -> BidInput:
            response=BidOut, status=201, roles=("provider",), errors=(403, 404, 409, 422))
 def submit_bid(tender_id: int, body: BidIn):
     """One live bid per provider per tender; only while the tender is open; milestones sum to the amount."""
-    return bid_out(bidding.submit_bid(current_api_user(), tender_id, _bid_input(body)), current_api_user())
+    return bid_out(bidding.submit_bid(current_api_user(), tender_id, bid_input(body)), current_api_user())
 
 
 @api_route("/tenders/<int:tender_id>/bids", summary="Bids on a tender", tag="Bids", query=PageQuery,
@@ -63,7 +62,7 @@ def get_bid(bid_id: int):
            body=BidIn, response=BidOut, roles=("provider",), errors=(404, 409, 422))
 def revise_bid(bid_id: int, body: BidIn):
     """Send the whole bid as it should now stand; the previous version is kept in its revisions."""
-    return bid_out(bidding.revise_bid(current_api_user(), bid_id, _bid_input(body)), current_api_user())
+    return bid_out(bidding.revise_bid(current_api_user(), bid_id, bid_input(body)), current_api_user())
 
 
 @api_route("/bids/<int:bid_id>/withdraw", "POST", summary="Withdraw a bid", tag="Bids", response=BidOut,
@@ -80,7 +79,8 @@ def bid_revisions(bid_id: int):
     if not bidding.can_see_contents(viewer, bid):
         raise NotFound()
     db.session.commit()  # a read that writes: the brand's opening is recorded
-    return RevisionList(items=[RevisionOut.model_validate(r) for r in bid.revisions])
+    price = bidding.can_see_price(viewer, bid)
+    return RevisionList(items=[revision_out(r, price) for r in bid.revisions])
 
 
 @api_route("/bids/<int:bid_id>/attachments", "POST", summary="Attach a file to a bid (multipart `file`)",

@@ -4,16 +4,24 @@ from decimal import Decimal
 from flask import url_for
 
 from blueprints.api.schemas.accounts import UserOut
-from blueprints.api.schemas.bids import AttachmentOut, BidOut, MilestonePlanOut, ProviderSummary, ScoreOut, SlotOut
+from blueprints.api.schemas.bids import (
+    AttachmentOut,
+    BidOut,
+    MilestonePlanOut,
+    ProviderSummary,
+    RevisionOut,
+    ScoreOut,
+    SlotOut,
+)
 from blueprints.api.schemas.contracts import KpiResultOut
 from blueprints.api.schemas.notifications import NotificationOut
 from blueprints.api.schemas.providers import ProviderOut, ShowcaseCaseOut
 from blueprints.api.schemas.reviews import ReviewOut, Scores
-from blueprints.api.schemas.tenders import BrandSummary, KpiOut, TenderOut
+from blueprints.api.schemas.tenders import BafoOut, BrandSummary, EnvelopesOut, KpiOut, TenderOut
 from blueprints.links import notification_link
 from models import Bid, Notification, ProviderProfile, Tender, User
 from services import permissions, ratings
-from services.bidding import can_see_contents, visible_bid_count
+from services.bidding import can_see_contents, can_see_price, visible_bid_count
 from texts.notifications import render as render_notification
 
 
@@ -49,8 +57,19 @@ def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | Non
                            size_tier=profile.size_tier if profile else None),
         created_at=tender.created_at, sealed_opening=tender.sealed_opening, invited_only=tender.invited_only,
         requires_verified=tender.requires_verified, min_stars=tender.min_stars,
-        criteria=_criteria_out(tender), blind_grading=tender.blind_grading,
+        criteria=_criteria_out(tender), blind_grading=tender.blind_grading, two_envelope=tender.two_envelope,
+        envelopes=envelopes_out(tender.envelopes) if tender.two_envelope else None,
+        bafo=bafo_out(tender.bafo_rounds[-1]) if tender.bafo_rounds else None,
     )
+
+
+def envelopes_out(envelopes) -> EnvelopesOut:
+    return EnvelopesOut(stage=envelopes.status, technical_opened_at=envelopes.technical_opened_at,
+                        price_opened_at=envelopes.price_opened_at)
+
+
+def bafo_out(round_) -> BafoOut:
+    return BafoOut(id=round_.id, closes_at=round_.closes_at, open=round_.open, created_at=round_.created_at)
 
 
 def _criteria_out(tender: Tender) -> dict:
@@ -90,6 +109,7 @@ def bid_out(bid: Bid, viewer: User) -> BidOut:
     """What this viewer may see of a bid: contents only where allowed, scores only for the brand."""
     rounds = bid.tender.rounds
     contents = can_see_contents(viewer, bid)
+    price = can_see_price(viewer, bid)
     evaluator = viewer.is_admin or viewer.account_id == bid.tender.brand_id
     profile = bid.provider.provider_profile
     return BidOut(
@@ -98,10 +118,14 @@ def bid_out(bid: Bid, viewer: User) -> BidOut:
         provider=ProviderSummary(id=bid.provider_id, display_name=bid.provider.display_name,
                                  verified=profile.verified, stars=profile.stars)
         if contents and not permissions.blind_to(viewer, bid.tender) else None,
-        amount=bid.amount if contents else None,
+        amount=bid.amount if price else None,
         delivery_days=bid.delivery_days if contents else None,
         proposal=bid.proposal if contents else None,
-        milestones=[MilestonePlanOut.model_validate(m) for m in bid.milestones] if contents else None,
+        milestones=[MilestonePlanOut(title=m.title, amount=m.amount if price else None, due_days=m.due_days)
+                    for m in bid.milestones] if contents else None,
+        price_sealed=contents and not price,
+        technical_result=bid.technical_result if evaluator or viewer.account_id == bid.provider_id else None,
+        first_offer=revision_out(bid.first_offer) if price and bid.first_offer is not None else None,
         attachments=[AttachmentOut(
             id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256,
             url=url_for("api.download_attachment", bid_id=bid.id, attachment_id=a.id))
@@ -112,6 +136,15 @@ def bid_out(bid: Bid, viewer: User) -> BidOut:
                        duration_minutes=s.duration_minutes, note=s.note) for s in bid.slots],
         reject_reason=bid.reject_reason, created_at=bid.created_at, updated_at=bid.updated_at,
     )
+
+
+def revision_out(revision, price: bool = True) -> RevisionOut:
+    """One version of a bid; without its amounts while the viewer may not see the price."""
+    return RevisionOut(number=revision.number, amount=revision.amount if price else None,
+                       delivery_days=revision.delivery_days, proposal=revision.proposal,
+                       milestones=[MilestonePlanOut(title=m["title"], amount=m["amount"] if price else None,
+                                                    due_days=m["due_days"]) for m in revision.milestones],
+                       created_at=revision.created_at)
 
 
 def notification_out(row: Notification) -> NotificationOut:

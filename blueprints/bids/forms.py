@@ -7,12 +7,15 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from blueprints.account.forms import MultiCheckboxField
 from blueprints.fields import MONEY, FiniteDecimalField
+from i18n.labels import options
 
 
 class MilestoneForm(Form):
@@ -45,3 +48,17 @@ class SlotForm(FlaskForm):
     duration_minutes = IntegerField(_l("Minutes"), default=60, validators=[DataRequired(), NumberRange(15, 480)])
     location = StringField(_l("Address or meeting link"), validators=[DataRequired(), Length(max=500)])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class TechnicalForm(FlaskForm):
+    """Pass or fail a bid on its technical envelope; the reason is the service's rule when failing."""
+    verdict = SelectField(_l("Technical verdict"), choices=options([("pass", _l("Pass")), ("fail", _l("Fail"))]),
+                          validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason (sent to the provider when failing)"), validators=[Optional(), Length(max=2000)])
+
+
+class BafoForm(FlaskForm):
+    """Ask shortlisted bids for a best and final offer; which bids are shortlisted is the service's rule."""
+    bid_ids = MultiCheckboxField(_l("Bids to reopen"), coerce=int, validate_choice=False,
+                                  validators=[DataRequired(_l("Choose at least one bid."))])
+    closes_at = DateTimeLocalField(_l("Final offers close at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])

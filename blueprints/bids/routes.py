@@ -8,7 +8,7 @@ from blueprints.downloads import send_attachment
 from blueprints.web import ActionForm, perform, role_required, show_errors
 from extensions import db
 from i18n import major_units, minor_units
-from services import bidding, invitations, permissions
+from services import bafo, bidding, invitations, permissions
 from services.bidding import BidInput, MilestoneInput
 from services.errors import DomainError
 from services.markdown import render as render_markdown
@@ -83,6 +83,29 @@ def bid_form(tender_id: int):
         422 if form.is_submitted() else 200
 
 
+@bp.route("/bids/<int:bid_id>/final-offer", methods=["GET", "POST"])
+@role_required("provider")
+def final_offer(bid_id: int):
+    """A best and final offer: the bid form, prefilled with the offer in force, under the round's ceiling."""
+    bid = bidding.own_bid(current_user, bid_id)
+    if not bafo.may_offer(bid):
+        flash(_("This bid is not invited to a final offer now."), "error")
+        return redirect(url_for("bids.detail", bid_id=bid.id))
+    form = BidForm() if request.method == "POST" else _prefill(bid)
+    if form.validate_on_submit() and (data := _bid_input(form, bid.currency)) is not None:
+        try:
+            bafo.submit_final_offer(current_user, bid.id, data)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            flash(_("Your final offer is in. It opens to the brand when the round closes."), "success")
+            return redirect(url_for("bids.detail", bid_id=bid.id))
+    return render_template("bids/form.html", form=form, tender=bid.tender, existing=bid, final=bafo.ceiling(bid),
+                           closes_at=bid.bafo_round.closes_at), 422 if form.is_submitted() else 200
+
+
 @bp.post("/bids/<int:bid_id>/withdraw")
 @role_required("provider")
 def withdraw(bid_id: int):
@@ -98,7 +121,10 @@ def detail(bid_id: int):
     bid = bidding.open_bid(current_user, bid_id)
     contents = bidding.can_see_contents(current_user, bid)
     db.session.commit()  # a read that writes: the brand's opening is recorded
+    mine = current_user.account_id == bid.provider_id
     return render_template("bids/detail.html", bid=bid, contents=contents, action_form=ActionForm(),
+                           price=bidding.can_see_price(current_user, bid),
+                           final_offer=bafo.ceiling(bid) if mine and bafo.may_offer(bid) else None,
                            actions=bidding.allowed_actions(bid, current_user),
                            proposal_html=render_markdown(bid.proposal) if contents else None,
                            blind=permissions.blind_to(current_user, bid.tender),

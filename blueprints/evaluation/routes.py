@@ -5,10 +5,10 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.bids.forms import RejectBidForm, ScoreForm, SlotForm
+from blueprints.bids.forms import BafoForm, RejectBidForm, ScoreForm, SlotForm, TechnicalForm
 from blueprints.web import ActionForm, perform, role_required
 from extensions import db
-from services import bidding, evaluation, permissions, tenders
+from services import bafo, bidding, envelopes, evaluation, permissions, tenders
 
 bp = Blueprint("evaluation", __name__)
 
@@ -20,7 +20,11 @@ def board(tender_id: int):
     db.session.commit()  # a read that writes: the brand's openings are recorded
     return render_template("evaluation/board.html", tender=tender, by_round=by_round, out=out,
                            score_form=ScoreForm(), reject_form=RejectBidForm(), slot_form=SlotForm(),
-                           action_form=ActionForm(), sealed=tender.bids_are_hidden_from_brand,
+                           technical_form=TechnicalForm(), bafo_form=BafoForm(),
+                           runs_envelopes=envelopes.may_run(current_user, tender), price_visible=bidding.can_see_price,
+                           shortlisted=bafo.shortlisted, viewer=current_user,
+                           action_form=ActionForm(),
+                           sealed=tender.bids_are_hidden_from_brand or tender.technical_sealed,
                            blind=permissions.blind_to(current_user, tender),
                            bidding_open=tenders.bidding_open(tender), under_evaluation=evaluation.under_evaluation)
 

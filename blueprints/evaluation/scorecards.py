@@ -4,14 +4,11 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints.evaluation import forms
 from blueprints.evaluation.routes import bp
 from blueprints.web import ActionForm, perform, role_required
 from services import bidding, organisations, permissions, scorecards
 from services.tenders import get_tender
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value is not None and value.strip().lstrip("-").isdigit() else None
 
 
 @bp.get("/tenders/<int:tender_id>/scorecard")
@@ -43,7 +40,7 @@ def _back(tender_id: int, anchor: str = ""):
 @role_required("brand")
 def panel(tender_id: int):
     if ActionForm().validate_on_submit():
-        ids = [i for i in (_int(v) for v in request.form.getlist("user_ids")) if i is not None]
+        ids = forms.whole_numbers(request.form.getlist("user_ids"))
         perform(lambda: scorecards.set_panel(current_user, tender_id, ids), success=_("Panel saved."))
     return _back(tender_id)
 
@@ -58,18 +55,20 @@ def declaration(tender_id: int):
     return _back(tender_id)
 
 
+def _on_bid(bid_id: int, action, success: str):
+    """A scorecard form about one bid: run `action(bid)` (one service call) and return to the bid's row."""
+    bid = bidding.visible_bid(current_user, bid_id)
+    if ActionForm().validate_on_submit():
+        perform(lambda: action(bid), success=success)
+    return _back(bid.tender_id, f"#bid-{bid_id}")
+
+
 @bp.post("/bids/<int:bid_id>/scorecard/grades")
 @role_required("brand")
 def grades(bid_id: int):
-    bid = bidding.visible_bid(current_user, bid_id)
-    if ActionForm().validate_on_submit():
-        kind = request.form.get("round", "")
-        marks = {c.name: _int(request.form.get(f"c{c.id}")) for c in bid.tender.criteria
-                 if request.form.get(f"c{c.id}", "").strip()}
-        if any(v is None for v in marks.values()):
-            marks = {name: (-1 if v is None else v) for name, v in marks.items()}  # the service explains the range
-        perform(lambda: scorecards.grade(current_user, bid_id, kind, marks), success=_("Marks saved."))
-    return _back(bid.tender_id, f"#bid-{bid_id}")
+    return _on_bid(bid_id, lambda bid: scorecards.grade(
+        current_user, bid_id, request.form.get("round", ""), forms.marks(request.form, bid.tender.criteria)),
+        success=_("Marks saved."))
 
 
 @bp.post("/tenders/<int:tender_id>/scorecard/close")
@@ -84,10 +83,6 @@ def close(tender_id: int):
 @bp.post("/bids/<int:bid_id>/scorecard/consensus")
 @role_required("brand")
 def consensus(bid_id: int):
-    bid = bidding.visible_bid(current_user, bid_id)
-    if ActionForm().validate_on_submit():
-        score = _int(request.form.get("score"))
-        perform(lambda: scorecards.settle(current_user, bid_id, request.form.get("round", ""),
-                                          -1 if score is None else score, request.form.get("reason")),
-                success=_("Consensus score saved."))
-    return _back(bid.tender_id, f"#bid-{bid_id}")
+    return _on_bid(bid_id, lambda bid: scorecards.settle(
+        current_user, bid_id, request.form.get("round", ""), forms.whole_number(request.form.get("score")),
+        request.form.get("reason")), success=_("Consensus score saved."))

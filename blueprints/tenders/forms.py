@@ -55,6 +55,7 @@ class TenderForm(FlaskForm):
         description=_l("One criterion a line: round | criterion | weight, e.g. proposal | staffing plan | 30. "
                        "A round's weights add up to 100; write deal-breaker instead of a weight for a must-have."))
     blind_grading = BooleanField(_l("Blind grading: evaluators do not see providers' names"))
+    two_envelope = BooleanField(_l("Two envelopes: technical offers are passed or failed before any price opens"))
 
 
 class CancelForm(FlaskForm):

@@ -80,7 +80,8 @@ def _input_from(form: TenderForm) -> TenderInput | None:
                        sealed_opening=form.sealed_opening.data, invited_only=form.invited_only.data,
                        requires_verified=form.requires_verified.data,
                        min_stars=int(form.min_stars.data) if form.min_stars.data else None,
-                       criteria=criteria, blind_grading=form.blind_grading.data)
+                       criteria=criteria, blind_grading=form.blind_grading.data,
+                       two_envelope=form.two_envelope.data)
 
 
 def _criteria_from(text: str) -> dict[str, list[CriterionInput]] | None:

@@ -28,7 +28,11 @@ def demo(app):
                "tenders": [t.id for t in db.session.scalars(select(Tender))],
                "tender_brands": {t.id: t.brand_id for t in db.session.scalars(select(Tender))},
                "users": {u.email: u.id for u in db.session.scalars(select(User))},
-               "bids": [b.id for b in db.session.scalars(select(Bid))]}
+               "bids": [b.id for b in db.session.scalars(select(Bid))],
+               "bid_providers": {b.id: b.provider_id for b in db.session.scalars(select(Bid))}}
+        ids["final_offers"] = {}
+        for bid in db.session.scalars(select(Bid).where(Bid.bafo_round_id.is_not(None))):
+            ids["final_offers"].setdefault(bid.provider_id, []).append(bid.id)
     return ids
 
 
@@ -39,7 +43,12 @@ def pages_for(role: str, ids: dict) -> list[str]:
         return common + ["/admin/providers", "/admin/deposits", "/admin/bank-statements",
                          "/disputes/queue", f"/disputes/{ids['dispute']}",
                          f"/contracts/{ids['contract']}", "/reviews/reports"]
+    me = ids["users"][LOGINS[role]]
     if role.startswith("brand"):
         return common + ["/tenders/mine", "/tenders/new", "/contracts", "/account/profile"] + [
-            f"/tenders/{t}/evaluate" for t in ids["tenders"]]
-    return common + ["/bids/mine", "/contracts", "/account/profile"]
+            f"/tenders/{t}/evaluate" for t in ids["tenders"]] + [
+            f"/tenders/{t}/scorecard" for t, brand in ids["tender_brands"].items() if brand == me]
+    # the provider's own bids (one in a best-and-final round: its final-offer form)
+    return common + ["/bids/mine", "/contracts", "/account/profile"] + [
+        f"/bids/{b}" for b, provider in ids["bid_providers"].items() if provider == me] + [
+        f"/bids/{b}/final-offer" for b in ids["final_offers"].get(me, [])]

@@ -31,7 +31,7 @@ class ProviderSummary(BaseModel):
 
 class MilestonePlanOut(Out):
     title: str
-    amount: int
+    amount: int | None = Field(description="null while the price envelope is sealed from this viewer")
     due_days: int
 
 
@@ -78,6 +78,13 @@ class BidOut(BaseModel):
     reject_reason: str | None
     created_at: datetime
     updated_at: datetime
+    price_sealed: bool = Field(False, description="two envelopes: the technical envelope is open to this viewer, the "
+                                                  "price (amount, the plan's amounts) not yet; a final offer is sealed "
+                                                  "until its round closes")
+    technical_result: Literal["passed", "failed"] | None = Field(None, description="two envelopes: the technical "
+                                                                                   "stage's verdict")
+    first_offer: "RevisionOut | None" = Field(None, description="after a best-and-final-offer round: the offer it "
+                                                                "replaced (the bid's fields are the final offer)")
 
 
 class BidPage(BaseModel):
@@ -89,7 +96,7 @@ class BidPage(BaseModel):
 
 class RevisionOut(Out):
     number: int
-    amount: int
+    amount: int | None = Field(description="null while the price envelope is sealed from this viewer")
     delivery_days: int
     proposal: str
     milestones: list[MilestonePlanOut]

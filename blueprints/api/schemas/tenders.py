@@ -37,6 +37,8 @@ class TenderIn(BaseModel):
         {}, description='scorecards: {"<round>": [{name, weight}]}, weights summing to 100 per round')
     blind_grading: bool = Field(False, description="evaluators who do not run the tender grade without bidders' names")
     sealed_opening: bool = Field(False, description="until bidding closes even the brand sees only that bids exist")
+    two_envelope: bool = Field(False, description="technical envelopes open and pass or fail before any price opens "
+                                                  "(implies sealed_opening)")
     invited_only: bool = Field(False, description="unlisted; only invited providers may see and bid")
     requires_verified: bool = False
     min_stars: int | None = Field(None, description="3–6; providers below it (or without stars) cannot bid")
@@ -95,6 +97,22 @@ class TenderOut(BaseModel):
     min_stars: int | None
     criteria: dict[RoundKind, list[CriterionIn]]
     blind_grading: bool
+    two_envelope: bool
+    envelopes: "EnvelopesOut | None" = Field(None, description="two-envelope tenders: when each stage opened")
+    bafo: "BafoOut | None" = Field(None, description="the latest best-and-final-offer round, if any")
+
+
+class EnvelopesOut(BaseModel):
+    stage: Literal["sealed", "technical", "price"]
+    technical_opened_at: datetime | None
+    price_opened_at: datetime | None
+
+
+class BafoOut(BaseModel):
+    id: int
+    closes_at: datetime
+    open: bool
+    created_at: datetime
 
 
 class TenderStatusOut(BaseModel):
