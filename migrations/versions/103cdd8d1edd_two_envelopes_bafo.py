@@ -1,7 +1,7 @@
 """two envelopes and best-and-final offers: tender_envelopes, bafo_rounds, bids.technical_result/bafo columns, tenders.two_envelope
 
 Revision ID: 103cdd8d1edd
-Revises: c0a7e5d1b915
+Revises: d4e6f8a0b2c4
 Create Date: 2026-12-06 20:37:21.192641
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '103cdd8d1edd'
-down_revision = 'c0a7e5d1b915'
+down_revision = 'd4e6f8a0b2c4'
 branch_labels = None
 depends_on = None
 
