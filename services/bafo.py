@@ -21,7 +21,7 @@ from models import BafoRound, Bid, Tender, User
 from models.envelope import TechnicalResult
 from models.tender import TenderStatus
 from models.types import utcnow
-from services import destinations, notifications, webhooks
+from services import destinations, notifications, permissions, webhooks
 from services.bidding import BidInput, apply_offer, own_bid, snapshot, validate_offer
 from services.errors import Conflict, Invalid, check
 from services.locking import locked_get
@@ -75,6 +75,13 @@ def open_round(actor: User, tender_id: int, bid_ids: list[int], closes_at: datet
                          tender=tender.title, closes_at=closes_at.isoformat())
     webhooks.tender_event("tender.bafo_opened", tender)
     return round_
+
+
+def may_open(actor: User | None, tender: Tender) -> bool:
+    """Whether the board offers `actor` a new round (the service checks again)."""
+    return actor is not None and actor.account_id == tender.brand_id \
+        and permissions.allowed(actor, "tender.shortlist", tender) \
+        and tender.status == TenderStatus.EVALUATING and tender.open_bafo is None
 
 
 def ceiling(bid: Bid) -> int:

@@ -291,6 +291,7 @@ def bids_for(viewer: User | None, tender_id: int) -> list[Bid]:
     tender = get_tender(tender_id, viewer=viewer)
     stmt = (select(Bid).where(Bid.tender_id == tender.id)
             .options(selectinload(Bid.milestones), selectinload(Bid.attachments), selectinload(Bid.scores),
+                     selectinload(Bid.bafo_round), selectinload(Bid.revisions),
                      selectinload(Bid.slots), selectinload(Bid.provider).selectinload(User.provider_profile))
             .order_by(Bid.id))
     if viewer is None:

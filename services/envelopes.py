@@ -104,7 +104,11 @@ def envelopes_of(viewer: User | None, tender_id: int) -> TenderEnvelopes:
     return tender.envelopes
 
 
-def may_run(actor: User | None, tender) -> bool:
-    """Whether the page offers `actor` the opening and judging buttons (the services check again)."""
-    return bool(tender.two_envelope) and actor is not None and actor.account_id == tender.brand_id \
-        and permissions.allowed(actor, "tender.shortlist", tender)
+def allowed_actions(tender, actor: User | None) -> frozenset[str]:
+    """What the board offers `actor` now (the services check each again): "open_technical" once bidding
+    has closed, then "judge" (each bid) and "open_prices"."""
+    if not tender.two_envelope or actor is None or actor.account_id != tender.brand_id \
+            or not permissions.allowed(actor, "tender.shortlist", tender) or tender.status != TenderStatus.EVALUATING:
+        return frozenset()
+    return {EnvelopeStage.SEALED: frozenset({"open_technical"}),
+            EnvelopeStage.TECHNICAL: frozenset({"judge", "open_prices"})}.get(tender.envelopes.status, frozenset())

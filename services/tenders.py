@@ -159,7 +159,7 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20) -> Page:
     validate_filters(f)
     stmt = select(Tender).options(
         joinedload(Tender.brand).joinedload(User.brand_profile), selectinload(Tender.kpis),
-        selectinload(Tender.criteria)
+        selectinload(Tender.criteria), joinedload(Tender.envelopes)  # one-to-one: joined, no extra query
     )
     if f.category:
         stmt = stmt.where(Tender.category == f.category)

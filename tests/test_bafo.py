@@ -143,7 +143,9 @@ def test_on_an_ordinary_tender_the_shortlist_is_the_last_round(app, client):
     assert r.status_code == 409 and r.json["error"]["code"] == "not_shortlisted"  # the second is still in round 1
     assert _rounds(app) == 0
     r = owner.post(f"/tenders/{tid}/bafo", json={"bid_ids": [bids[0]], "closes_at": _later(24)})
-    assert r.status_code == 201 and owner.get(f"/tenders/{tid}").json["bafo"]["open"]
+    assert r.status_code == 201 and r.json["open"]
+    assert owner.get(f"/bids/{bids[0]}").json["final_offer_closes_at"] and not owner.get(f"/bids/{bids[1]}").json[
+        "final_offer_closes_at"]
 
 
 def test_the_final_offer_form_refuses_a_higher_price_and_changes_nothing(app, client, shortlist):

@@ -59,7 +59,6 @@ def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | Non
         requires_verified=tender.requires_verified, min_stars=tender.min_stars,
         criteria=_criteria_out(tender), blind_grading=tender.blind_grading, two_envelope=tender.two_envelope,
         envelopes=envelopes_out(tender.envelopes) if tender.two_envelope else None,
-        bafo=bafo_out(tender.bafo_rounds[-1]) if tender.bafo_rounds else None,
     )
 
 
@@ -126,6 +125,7 @@ def bid_out(bid: Bid, viewer: User) -> BidOut:
         price_sealed=contents and not price,
         technical_result=bid.technical_result if evaluator or viewer.account_id == bid.provider_id else None,
         first_offer=revision_out(bid.first_offer) if price and bid.first_offer is not None else None,
+        final_offer_closes_at=bid.bafo_round.closes_at if bid.bafo_round is not None else None,
         attachments=[AttachmentOut(
             id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256,
             url=url_for("api.download_attachment", bid_id=bid.id, attachment_id=a.id))

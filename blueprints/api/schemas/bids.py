@@ -85,6 +85,8 @@ class BidOut(BaseModel):
                                                                                    "stage's verdict")
     first_offer: "RevisionOut | None" = Field(None, description="after a best-and-final-offer round: the offer it "
                                                                 "replaced (the bid's fields are the final offer)")
+    final_offer_closes_at: datetime | None = Field(None, description="the bid was asked for a best and final offer: "
+                                                                     "until when it is taken")
 
 
 class BidPage(BaseModel):

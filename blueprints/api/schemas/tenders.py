@@ -99,7 +99,6 @@ class TenderOut(BaseModel):
     blind_grading: bool
     two_envelope: bool
     envelopes: "EnvelopesOut | None" = Field(None, description="two-envelope tenders: when each stage opened")
-    bafo: "BafoOut | None" = Field(None, description="the latest best-and-final-offer round, if any")
 
 
 class EnvelopesOut(BaseModel):
