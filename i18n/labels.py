@@ -156,6 +156,8 @@ ACCOUNT_LABELS = {
     "payouts_clearing": _l("Payouts in progress"),
     "chargebacks": _l("Chargebacks"),
     "bank_suspense": _l("Bank transfers awaiting assignment"),
+    "withdrawal_hold": _l("Withdrawals on their way"),
+    "provider_margin": _l("Margin deposit held"),
 }
 
 POSTING_LABELS = {
@@ -177,6 +179,16 @@ POSTING_LABELS = {
     "chargeback_loss": _l("Chargeback loss borne by the platform"),
     "chargeback_claim": _l("Chargeback: recovery from the provider decided"),
     "chargeback_recovery": _l("Chargeback recovery deducted from a payout"),
+    "withdrawal": _l("Withdrawal requested"),
+    "withdrawal_return": _l("Withdrawal returned to the wallet"),
+}
+
+WITHDRAWAL_STATUS_LABELS = {
+    "requested": _l("Waiting for staff"),
+    "approved": _l("Approved, goes with the next payout batch"),
+    "refused": _l("Refused, back in the wallet"),
+    "paid": _l("Paid to your bank account"),
+    "failed": _l("Failed, back in the wallet"),
 }
 
 PAYOUT_STATUS_LABELS = {
@@ -269,6 +281,8 @@ STAFF_ACTION_LABELS = {
     "bank_line.assign": _l("Statement line credited to a wallet"),
     "bank_line.return": _l("Statement line returned to the payer"),
     "conversation.read": _l("Conversation read by staff"),
+    "withdrawal.approve": _l("Withdrawal approved"),
+    "withdrawal.refuse": _l("Withdrawal refused"),
 }
 
 AUDIT_SUBJECT_LABELS = {
@@ -285,6 +299,7 @@ AUDIT_SUBJECT_LABELS = {
     "user": _l("Account"),
     "bank_statement_line": _l("Bank statement line"),
     "conversation": _l("Conversation"),
+    "withdrawal": _l("Withdrawal"),
 }
 
 AUDIT_FIELD_LABELS = {

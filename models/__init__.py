@@ -25,9 +25,10 @@ from models.tender import Tender, TenderKpi
 from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestion
 from models.user import ApiToken, RecoveryCode, User, UserLogin
 from models.webhook import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from models.withdrawal import Withdrawal
 
 __all__ = [
-    "BankStatementLine",
+    "BankStatementLine", "Withdrawal",
     "Chargeback", "ChargebackEvent", "KpiResult", "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
     "Payout", "PayoutAccount", "PayoutBatch", "ReconciliationRun",
     "Dispute", "DisputeCorrection", "DisputeEvent", "DisputeEvidence", "EvidenceFile", "StripeRefund",

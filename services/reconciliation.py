@@ -191,7 +191,10 @@ def _payout_role_sums() -> dict:
     same = LedgerEntry.currency == Payout.currency
     outside = case((Payout.method == "bank", "bank_clearing"), else_="stripe_clearing")
     roles = {
-        "payable": and_(same, LedgerAccount.kind == "provider_payable", LedgerAccount.user_id == Payout.provider_id),
+        # a brand's withdrawal payout takes from (and fails back to) its withdrawal hold
+        "payable": and_(same, LedgerAccount.kind == case((Payout.kind == "withdrawal", "withdrawal_hold"),
+                                                         else_="provider_payable"),
+                        LedgerAccount.user_id == Payout.provider_id),
         "clearing": and_(same, LedgerAccount.kind == "payouts_clearing"),
         "outside": and_(same, LedgerAccount.kind == outside),
     }

@@ -62,3 +62,11 @@ class AssignLineForm(FlaskForm):
 
 class ReturnLineForm(FlaskForm):
     note = StringField(_l("Why it is returned"), validators=[DataRequired(), Length(max=500)])
+
+
+class ApproveWithdrawalForm(FlaskForm):
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class RefuseWithdrawalForm(FlaskForm):
+    reason = StringField(_l("Why it is refused (the brand is told)"), validators=[DataRequired(), Length(max=500)])

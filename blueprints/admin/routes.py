@@ -5,13 +5,22 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.admin.forms import AssignLineForm, DepositForm, RejectForm, ReturnLineForm, StatementForm, VerifyForm
+from blueprints.admin.forms import (
+    ApproveWithdrawalForm,
+    AssignLineForm,
+    DepositForm,
+    RefuseWithdrawalForm,
+    RejectForm,
+    ReturnLineForm,
+    StatementForm,
+    VerifyForm,
+)
 from blueprints.web import filter_args, perform, role_required, submitted
 from extensions import db
 from i18n import minor_units, select_timezone
 from models import User
 from models.profile import VERIFICATION_STATUSES
-from services import audit, bank_statements, funding, ledger, profiles
+from services import audit, bank_statements, funding, ledger, profiles, withdrawals
 from services.errors import DomainError
 from texts import audit_log
 
@@ -136,6 +145,34 @@ def return_line(line_id: int):
     return redirect(url_for("admin.bank_statements_page"))
 
 
+@bp.get("/withdrawals")
+def withdrawals_page():
+    """Brands' withdrawal requests waiting for finance, and the approved ones waiting for a batch."""
+    waiting = withdrawals.queue()
+    return render_template("admin/withdrawals.html", waiting=waiting,
+                           banks=withdrawals.bank_accounts({w.brand_id for w in waiting}),
+                           approved=withdrawals.queue("approved"), approve_form=ApproveWithdrawalForm(),
+                           refuse_form=RefuseWithdrawalForm())
+
+
+@bp.post("/withdrawals/<int:withdrawal_id>/approve")
+def approve_withdrawal(withdrawal_id: int):
+    form = ApproveWithdrawalForm()
+    if submitted(form):
+        perform(lambda: withdrawals.approve(current_user, withdrawal_id, form.note.data or ""),
+                success=_("Withdrawal approved: the next payout batch takes it to the brand's bank account."))
+    return redirect(url_for("admin.withdrawals_page"))
+
+
+@bp.post("/withdrawals/<int:withdrawal_id>/refuse")
+def refuse_withdrawal(withdrawal_id: int):
+    form = RefuseWithdrawalForm()
+    if submitted(form):
+        perform(lambda: withdrawals.refuse(current_user, withdrawal_id, form.reason.data),
+                success=_("Withdrawal refused: the money is back in the brand's wallet."))
+    return redirect(url_for("admin.withdrawals_page"))
+
+
 AUDIT_FILTERS = ("actor", "action", "subject_type", "subject_id", "affected", "date_from", "date_to", "q")
 
 
@@ -180,6 +217,8 @@ def subject_url(entry) -> str | None:
         return url_for("admin.account", user_id=key if kind == "user" else entry.affected_user_id)
     if kind == "bank_statement_line":
         return url_for("admin.bank_statements_page")
+    if kind == "withdrawal":
+        return url_for("admin.withdrawals_page")
     return url_for("admin.deposits") if kind == "deposit" else None
 
 
