@@ -181,6 +181,10 @@ POSTING_LABELS = {
     "chargeback_recovery": _l("Chargeback recovery deducted from a payout"),
     "withdrawal": _l("Withdrawal requested"),
     "withdrawal_return": _l("Withdrawal returned to the wallet"),
+    "margin_in": _l("Margin deposit paid from earnings"),
+    "margin_deposit": _l("Margin deposit paid by bank transfer"),
+    "margin_out": _l("Margin deposit withdrawn to earnings"),
+    "margin_award": _l("Margin deposit awarded after a dispute"),
 }
 
 WITHDRAWAL_STATUS_LABELS = {
@@ -283,6 +287,11 @@ STAFF_ACTION_LABELS = {
     "conversation.read": _l("Conversation read by staff"),
     "withdrawal.approve": _l("Withdrawal approved"),
     "withdrawal.refuse": _l("Withdrawal refused"),
+    "margin.category_set": _l("Category margin requirement set"),
+    "margin.award": _l("Margin awarded to the brand"),
+    "margin.award_propose": _l("Margin award proposed"),
+    "margin.award_approve": _l("Margin award approved and applied"),
+    "margin.award_reject": _l("Margin award rejected"),
 }
 
 AUDIT_SUBJECT_LABELS = {
@@ -300,6 +309,7 @@ AUDIT_SUBJECT_LABELS = {
     "bank_statement_line": _l("Bank statement line"),
     "conversation": _l("Conversation"),
     "withdrawal": _l("Withdrawal"),
+    "category_margin": _l("Category margin requirement"),
 }
 
 AUDIT_FIELD_LABELS = {

@@ -11,6 +11,7 @@ from models.installation import Installation
 from models.kpi import KpiResult
 from models.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from models.mail import OutgoingMail
+from models.margin import CategoryMargin, MarginAward
 from models.notification import Notification
 from models.organisation import FundRequest, Membership, Organisation, OrgInvitation
 from models.outbox import OutboxJob, RatingMark
@@ -28,7 +29,7 @@ from models.webhook import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from models.withdrawal import Withdrawal
 
 __all__ = [
-    "BankStatementLine", "Withdrawal",
+    "BankStatementLine", "Withdrawal", "CategoryMargin", "MarginAward",
     "Chargeback", "ChargebackEvent", "KpiResult", "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
     "Payout", "PayoutAccount", "PayoutBatch", "ReconciliationRun",
     "Dispute", "DisputeCorrection", "DisputeEvent", "DisputeEvidence", "EvidenceFile", "StripeRefund",

@@ -8,19 +8,23 @@ from flask_login import current_user
 from blueprints.admin.forms import (
     ApproveWithdrawalForm,
     AssignLineForm,
+    CategoryMarginForm,
     DepositForm,
+    MarginAwardForm,
+    MarginAwardRejectForm,
     RefuseWithdrawalForm,
     RejectForm,
     ReturnLineForm,
     StatementForm,
     VerifyForm,
 )
-from blueprints.web import filter_args, perform, role_required, submitted
+from blueprints.web import ActionForm, filter_args, perform, role_required, submitted
 from extensions import db
-from i18n import minor_units, select_timezone
+from i18n import labels, minor_units, select_timezone
 from models import User
+from models.catalog import CATEGORIES
 from models.profile import VERIFICATION_STATUSES
-from services import audit, bank_statements, funding, ledger, profiles, withdrawals
+from services import audit, bank_statements, funding, ledger, margins, profiles, withdrawals
 from services.errors import DomainError
 from texts import audit_log
 
@@ -173,6 +177,70 @@ def refuse_withdrawal(withdrawal_id: int):
     return redirect(url_for("admin.withdrawals_page"))
 
 
+def _category_form(form=None) -> CategoryMarginForm:
+    form = form or CategoryMarginForm()
+    form.category.choices = [(c, labels.CATEGORY_LABELS.get(c, c)) for c in CATEGORIES]
+    return form
+
+
+def _margins_page(category_form=None, award_form=None, status=200):
+    return render_template("admin/margins.html", requirements=margins.category_requirements(),
+                           currency=margins.MARGIN_CURRENCY, category_form=_category_form(category_form),
+                           award_form=award_form or MarginAwardForm(), pending=margins.pending_awards(),
+                           action_form=ActionForm(), reject_form=MarginAwardRejectForm(),
+                           threshold=margins.approval_threshold()), status
+
+
+@bp.get("/margins")
+def margins_page():
+    """Margin deposits: what each category requires, awards to brands after lost disputes, and the
+    awards above the approval threshold waiting for a second staff member."""
+    return _margins_page()
+
+
+@bp.post("/margins/categories")
+def set_category_margin():
+    form = _category_form()
+    if form.validate_on_submit():
+        amount = minor_units(form.amount.data, margins.MARGIN_CURRENCY) if form.amount.data is not None else None
+        if amount is None:
+            form.amount.errors.append(_("Enter the amount with at most two decimal places."))
+        elif perform(lambda: margins.set_category(current_user, form.category.data, amount), form=form,
+                     success=_("Margin requirement saved.")):
+            return redirect(url_for("admin.margins_page"))
+    return _margins_page(category_form=form, status=422)
+
+
+@bp.post("/margins/awards")
+def award_margin():
+    form = MarginAwardForm()
+    if form.validate_on_submit():
+        amount = minor_units(form.amount.data, margins.MARGIN_CURRENCY)
+        if amount is None:
+            form.amount.errors.append(_("Enter the amount with at most two decimal places."))
+        elif perform(lambda: margins.award(current_user, form.dispute_id.data, amount, form.reason.data), form=form,
+                     success=_("Margin award recorded.")):
+            return redirect(url_for("admin.margins_page"))
+    return _margins_page(award_form=form, status=422)
+
+
+@bp.post("/margins/awards/<int:award_id>/approve")
+def approve_margin_award(award_id: int):
+    if submitted(ActionForm()):
+        perform(lambda: margins.approve_award(current_user, award_id),
+                success=_("Margin award approved: the money is in the brand's wallet."))
+    return redirect(url_for("admin.margins_page"))
+
+
+@bp.post("/margins/awards/<int:award_id>/reject")
+def reject_margin_award(award_id: int):
+    form = MarginAwardRejectForm()
+    if submitted(form):
+        perform(lambda: margins.reject_award(current_user, award_id, form.reason.data),
+                success=_("Margin award rejected."))
+    return redirect(url_for("admin.margins_page"))
+
+
 AUDIT_FILTERS = ("actor", "action", "subject_type", "subject_id", "affected", "date_from", "date_to", "q")
 
 
@@ -219,6 +287,8 @@ def subject_url(entry) -> str | None:
         return url_for("admin.bank_statements_page")
     if kind == "withdrawal":
         return url_for("admin.withdrawals_page")
+    if kind == "category_margin":
+        return url_for("admin.margins_page")
     return url_for("admin.deposits") if kind == "deposit" else None
 
 

@@ -10,6 +10,7 @@ from blueprints.api import (  # noqa: F401
     disputes,
     escrow,
     jobs,
+    margins,
     notifications,
     openapi,
     org,

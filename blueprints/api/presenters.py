@@ -49,7 +49,7 @@ def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | Non
                            size_tier=profile.size_tier if profile else None),
         created_at=tender.created_at, sealed_opening=tender.sealed_opening, invited_only=tender.invited_only,
         requires_verified=tender.requires_verified, min_stars=tender.min_stars,
-        criteria=_criteria_out(tender), blind_grading=tender.blind_grading,
+        margin_required=tender.margin_required or 0, criteria=_criteria_out(tender), blind_grading=tender.blind_grading,
     )
 
 

@@ -37,6 +37,7 @@ def pages_for(role: str, ids: dict) -> list[str]:
               "/account", "/wallet"] + [f"/tenders/{t}" for t in ids["tenders"]]
     if role == "admin":
         return common + ["/admin/providers", "/admin/deposits", "/admin/bank-statements", "/admin/withdrawals",
+                         "/admin/margins",
                          "/disputes/queue", f"/disputes/{ids['dispute']}",
                          f"/contracts/{ids['contract']}", "/reviews/reports"]
     if role.startswith("brand"):
