@@ -181,6 +181,7 @@ POSTING_LABELS = {
     "chargeback_recovery": _l("Chargeback recovery deducted from a payout"),
     "withdrawal": _l("Withdrawal requested"),
     "withdrawal_return": _l("Withdrawal returned to the wallet"),
+    "card_top_up": _l("Wallet topped up by card"),
     "margin_in": _l("Margin deposit paid from earnings"),
     "margin_deposit": _l("Margin deposit paid by bank transfer"),
     "margin_out": _l("Margin deposit withdrawn to earnings"),

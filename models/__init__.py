@@ -2,6 +2,7 @@
 from models.audit import StaffAction
 from models.bank_statement import BankStatementLine
 from models.bid import Bid, BidAttachment, BidMilestone, BidRevision, BidScore, EvaluationSlot
+from models.card_top_up import CardTopUp
 from models.chargeback import Chargeback, ChargebackEvent
 from models.contract import Contract, Milestone
 from models.conversation import Conversation, ConversationRead, Message, MessageFile
@@ -29,7 +30,7 @@ from models.webhook import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from models.withdrawal import Withdrawal
 
 __all__ = [
-    "BankStatementLine", "Withdrawal", "CategoryMargin", "MarginAward",
+    "BankStatementLine", "Withdrawal", "CategoryMargin", "MarginAward", "CardTopUp",
     "Chargeback", "ChargebackEvent", "KpiResult", "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
     "Payout", "PayoutAccount", "PayoutBatch", "ReconciliationRun",
     "Dispute", "DisputeCorrection", "DisputeEvent", "DisputeEvidence", "EvidenceFile", "StripeRefund",

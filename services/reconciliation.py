@@ -331,12 +331,13 @@ def _settled(obj: dict, cutoff: datetime) -> bool:
 
 
 def _card_fundings() -> dict[str, tuple[str, int]]:
-    """PaymentIntent id → (currency, amount put into escrow) of every card-funded posting."""
+    """PaymentIntent id → (currency, amount put into escrow or a wallet) of every card-funded posting."""
     rows = db.session.execute(
         select(LedgerPosting.reference, LedgerEntry.currency, func.sum(LedgerEntry.amount))
         .join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id).join(LedgerAccount)
-        .where(LedgerPosting.kind == "fund", LedgerPosting.reference.startswith("pi_", autoescape=True),
-               LedgerAccount.kind == "escrow")
+        .where(or_(and_(LedgerPosting.kind == "fund", LedgerAccount.kind == "escrow"),
+                   and_(LedgerPosting.kind == "card_top_up", LedgerAccount.kind == "brand_wallet")),
+               LedgerPosting.reference.startswith("pi_", autoescape=True))
         .group_by(LedgerPosting.id, LedgerPosting.reference, LedgerEntry.currency))
     return {reference: (currency, int(amount)) for reference, currency, amount in rows}
 

@@ -81,6 +81,8 @@ def render(kind: str, params: dict) -> str:
         "dispute_resolved": lambda: _("Platform staff decided the dispute on “%(milestone)s”: %(reason)s", **p),
         "deposit_recorded": lambda: _("Your bank transfer of %(amount)s was credited to your wallet.",
                                       amount=money(p.get("amount", 0), p.get("currency", "CNY"))),
+        "card_top_up": lambda: _("Your card payment of %(amount)s was added to your wallet.",
+                                 amount=money(p.get("amount", 0), p.get("currency", "CNY"))),
         "margin_received": lambda: _("Your bank transfer of %(amount)s was added to your margin deposit.",
                                      amount=money(p.get("amount", 0), p.get("currency", "CNY"))),
         "margin_awarded": lambda: _("Platform staff awarded you %(amount)s from the provider's margin deposit after "

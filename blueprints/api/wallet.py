@@ -7,6 +7,8 @@ from blueprints.api.schemas.common import PageQuery
 from blueprints.api.schemas.wallet import (
     AssignIn,
     BankOut,
+    CardTopUpIn,
+    CardTopUpOut,
     ImportOut,
     QueueOut,
     ReturnIn,
@@ -18,7 +20,8 @@ from blueprints.api.schemas.wallet import (
     WithdrawalPage,
     WithdrawalRefuseIn,
 )
-from services import bank_statements, withdrawals
+from extensions import db
+from services import bank_statements, card_top_ups, stripe_funding, withdrawals
 from services.errors import Invalid
 
 
@@ -106,3 +109,19 @@ def approve_withdrawal(withdrawal_id: int, body: WithdrawalApproveIn):
            errors=(403, 404, 409, 422))
 def refuse_withdrawal(withdrawal_id: int, body: WithdrawalRefuseIn):
     return withdrawal_out(withdrawals.refuse(current_api_user(), withdrawal_id, body.reason))
+
+
+@api_route("/wallet/card-top-ups", "POST", summary="Top up the wallet by card (when Stripe is configured)",
+           tag="Ledger", body=CardTopUpIn, response=CardTopUpOut, status=201, roles=("brand",),
+           errors=(403, 409, 422))
+def card_top_up(body: CardTopUpIn):
+    """A PaymentIntent for the amount: confirm it with Stripe.js and `client_secret`. The wallet is
+    credited only when Stripe's signed `payment_intent.succeeded` webhook arrives, once. 409
+    `card_unavailable` when Stripe is not configured."""
+    user = current_api_user()
+    top_up = card_top_ups.start(user, body.amount, body.currency)
+    db.session.commit()  # the attempt is on record before Stripe is asked for its PaymentIntent
+    top_up = card_top_ups.collect(user, top_up.id)
+    out = CardTopUpOut.model_validate(top_up, from_attributes=True)
+    out.publishable_key = stripe_funding.publishable_key()
+    return out

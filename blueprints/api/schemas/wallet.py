@@ -77,3 +77,17 @@ class WithdrawalRefuseIn(BaseModel):
 
 class WithdrawalApproveIn(BaseModel):
     note: str = Field("", max_length=500)
+
+
+class CardTopUpIn(BaseModel):
+    amount: int = Field(gt=0, le=10**11, description="minor units")
+    currency: str = Field(min_length=3, max_length=3)
+
+
+class CardTopUpOut(Out):
+    id: int
+    amount: int
+    currency: str
+    status: str = Field(description="open, succeeded, failed or canceled")
+    client_secret: str | None = Field(None, description="for Stripe.js confirmCardPayment")
+    publishable_key: str | None = None
