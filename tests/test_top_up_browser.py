@@ -11,8 +11,7 @@ pytestmark = pytest.mark.browser
 PASSWORD = "long enough pw"  # what tests.test_browser.register types
 
 
-def test_a_new_brand_tops_up_by_bank_transfer_and_funds_its_first_milestone(new_page, app, client, api, make_user,
-                                                                          tmp_path):
+def test_a_new_brand_tops_up_by_bank_transfer_and_funds_its_first_milestone(new_page, app, api, make_user, tmp_path):
     email = "lanxi-tea@example.com"
     brand = new_page()
     register(brand, "brand", "Lanxi Tea", email)
@@ -23,6 +22,7 @@ def test_a_new_brand_tops_up_by_bank_transfer_and_funds_its_first_milestone(new_
     assert reference.startswith("WK") and len(reference) == 8
 
     # Its first contract, set up through the API: a tender, a provider's bid of 3 × 1,000.00, the award.
+    client = api().client
     token = client.post("/api/v1/auth/tokens", json={"email": email, "password": PASSWORD}).json["token"]
     brand_api = Api(client, token)
     tender = brand_api.post("/tenders", json=tender_payload(rounds=["proposal"], budget_min=2000_00,
