@@ -161,6 +161,8 @@ ACCOUNT_LABELS = {
     "payouts_clearing": _l("Payouts in progress"),
     "chargebacks": _l("Chargebacks"),
     "bank_suspense": _l("Bank transfers awaiting assignment"),
+    "withdrawal_hold": _l("Withdrawals on their way"),
+    "provider_margin": _l("Margin deposit held"),
 }
 
 POSTING_LABELS = {
@@ -182,6 +184,21 @@ POSTING_LABELS = {
     "chargeback_loss": _l("Chargeback loss borne by the platform"),
     "chargeback_claim": _l("Chargeback: recovery from the provider decided"),
     "chargeback_recovery": _l("Chargeback recovery deducted from a payout"),
+    "withdrawal": _l("Withdrawal requested"),
+    "withdrawal_return": _l("Withdrawal returned to the wallet"),
+    "card_top_up": _l("Wallet topped up by card"),
+    "margin_in": _l("Margin deposit paid from earnings"),
+    "margin_deposit": _l("Margin deposit paid by bank transfer"),
+    "margin_out": _l("Margin deposit withdrawn to earnings"),
+    "margin_award": _l("Margin deposit awarded after a dispute"),
+}
+
+WITHDRAWAL_STATUS_LABELS = {
+    "requested": _l("Waiting for staff"),
+    "approved": _l("Approved, goes with the next payout batch"),
+    "refused": _l("Refused, back in the wallet"),
+    "paid": _l("Paid to your bank account"),
+    "failed": _l("Failed, back in the wallet"),
 }
 
 PAYOUT_STATUS_LABELS = {
@@ -274,6 +291,13 @@ STAFF_ACTION_LABELS = {
     "bank_line.assign": _l("Statement line credited to a wallet"),
     "bank_line.return": _l("Statement line returned to the payer"),
     "conversation.read": _l("Conversation read by staff"),
+    "withdrawal.approve": _l("Withdrawal approved"),
+    "withdrawal.refuse": _l("Withdrawal refused"),
+    "margin.category_set": _l("Category margin requirement set"),
+    "margin.award": _l("Margin awarded to the brand"),
+    "margin.award_propose": _l("Margin award proposed"),
+    "margin.award_approve": _l("Margin award approved and applied"),
+    "margin.award_reject": _l("Margin award rejected"),
 }
 
 AUDIT_SUBJECT_LABELS = {
@@ -290,6 +314,8 @@ AUDIT_SUBJECT_LABELS = {
     "user": _l("Account"),
     "bank_statement_line": _l("Bank statement line"),
     "conversation": _l("Conversation"),
+    "withdrawal": _l("Withdrawal"),
+    "category_margin": _l("Category margin requirement"),
 }
 
 AUDIT_FIELD_LABELS = {

@@ -2,6 +2,7 @@
 from models.audit import StaffAction
 from models.bank_statement import BankStatementLine
 from models.bid import Bid, BidAttachment, BidMilestone, BidRevision, BidScore, EvaluationSlot
+from models.card_top_up import CardTopUp
 from models.chargeback import Chargeback, ChargebackEvent
 from models.contract import Contract, Milestone
 from models.conversation import Conversation, ConversationRead, Message, MessageFile
@@ -12,6 +13,7 @@ from models.installation import Installation
 from models.kpi import KpiResult
 from models.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from models.mail import OutgoingMail
+from models.margin import CategoryMargin, MarginAward
 from models.notification import Notification
 from models.organisation import FundRequest, Membership, Organisation, OrgInvitation
 from models.outbox import OutboxJob, RatingMark
@@ -26,9 +28,10 @@ from models.tender import Tender, TenderKpi
 from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestion
 from models.user import ApiToken, RecoveryCode, User, UserLogin
 from models.webhook import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from models.withdrawal import Withdrawal
 
 __all__ = [
-    "BankStatementLine",
+    "BankStatementLine", "Withdrawal", "CategoryMargin", "MarginAward", "CardTopUp",
     "Chargeback", "ChargebackEvent", "KpiResult", "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
     "Payout", "PayoutAccount", "PayoutBatch", "ReconciliationRun",
     "Dispute", "DisputeCorrection", "DisputeEvent", "DisputeEvidence", "EvidenceFile", "StripeRefund",

@@ -9,7 +9,8 @@ from models.types import UTCDateTime, utcnow
 # Kinds of account. Sign convention: a positive balance is money the platform holds for that
 # purpose; clearing accounts go negative by what came in from outside (bank transfers, cards).
 ACCOUNT_KINDS = ("brand_wallet", "escrow", "provider_payable", "platform_revenue", "bank_clearing",
-                 "stripe_clearing", "payouts_clearing", "chargebacks", "processor_fees", "bank_suspense")
+                 "stripe_clearing", "payouts_clearing", "chargebacks", "processor_fees", "bank_suspense",
+                 "withdrawal_hold", "provider_margin")
 
 
 class LedgerAccount(db.Model):

@@ -36,6 +36,7 @@ PAYOUT_TRANSITIONS = {
     PayoutStatus.FAILED: set(),
 }
 PAYOUT_METHODS = ("bank", "stripe")
+PAYOUT_KINDS = ("earnings", "withdrawal")
 
 
 class PayoutAccount(db.Model):
@@ -101,6 +102,8 @@ class Payout(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[int] = mapped_column(BigInteger)
     method: Mapped[str] = mapped_column(String(8))
+    # "earnings": a provider's payable; "withdrawal": a brand's approved wallet withdrawals (always by bank)
+    kind: Mapped[str] = mapped_column(String(12), default="earnings", server_default="earnings")
     status: Mapped[str] = mapped_column(String(8), default=PayoutStatus.PENDING.value, index=True)
     # Where it goes, as decided when the batch took it: a Stripe account id, or the bank account number
     # with its holder and bank (a provider changing details later does not redirect money in flight).

@@ -56,6 +56,8 @@ class Tender(db.Model):
     # Two envelopes: technical offers open (and pass or fail) before any price does (models.envelope).
     two_envelope: Mapped[bool] = mapped_column(default=False, server_default=false())
     min_stars: Mapped[int | None] = mapped_column()  # 3–6; providers below (or unrated) cannot bid
+    # minor units of services.margins.MARGIN_CURRENCY a bidder must hold as margin (the category may ask less)
+    margin_required: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     rounds: Mapped[list] = mapped_column(JSON)  # e.g. ["proposal", "pitch", "site_visit"]
     # The stored status; read `status`, which also knows that a passed deadline means evaluating.
     stored_status: Mapped[str] = mapped_column("status", String(16), default=TenderStatus.OPEN.value,

@@ -34,7 +34,7 @@ from models.bank_statement import LineStatus
 from models.catalog import CURRENCIES
 from models.status import can_move, transition
 from models.types import utcnow
-from services import audit, destinations, ledger, locking, notifications, permissions, transfer_references
+from services import audit, destinations, ledger, locking, margins, notifications, permissions, transfer_references
 from services.errors import Conflict, Forbidden, Invalid, NotFound, check
 from services.funding import normalise_reference
 
@@ -46,6 +46,7 @@ REASONS = {
     "no_reference": _l("The transfer carries no reference of ours."),
     "check_digit": _l("The reference's check character is wrong: a typo on the transfer."),
     "unknown_account": _l("The reference names no brand account."),
+    "margin_currency": _l("A provider's transfer pays its margin deposit, which is held in CNY only."),
 }
 
 
@@ -196,18 +197,32 @@ def _brand_of(account_id: int | None) -> User | None:
     return user if user is not None and user.is_brand and user.account_id == user.id else None
 
 
-def _match(reference: str) -> tuple[User | None, str | None]:
-    """(the brand a reference names, None) or (None, why it matches nobody)."""
+def _owner_of(account_id: int | None) -> User | None:
+    """The brand or provider (an organisation's principal) a reference names: a provider's transfer pays
+    its margin deposit (services.margins)."""
+    user = db.session.get(User, account_id) if account_id else None
+    return user if user is not None and (user.is_brand or user.is_provider) and user.account_id == user.id else None
+
+
+def _match(reference: str, currency: str) -> tuple[User | None, str | None]:
+    """(the brand or provider a reference names, None) or (None, why it matches nobody)."""
     if not transfer_references.looks_like_reference(reference):
         return None, "no_reference"
     account_id = transfer_references.account_id_of(reference)
     if account_id is None:
         return None, "check_digit"
-    brand = _brand_of(account_id)
-    return (brand, None) if brand is not None else (None, "unknown_account")
+    owner = _owner_of(account_id)
+    if owner is not None and owner.is_provider and currency != margins.MARGIN_CURRENCY:
+        return None, "margin_currency"
+    return (owner, None) if owner is not None else (None, "unknown_account")
 
 
 def _credit(line: BankStatementLine, brand: User, source, key: str, actor_id: int | None) -> None:
+    """Into the brand's wallet, or a provider's margin deposit. (`brand_id` records either.)"""
+    if brand.is_provider:
+        margins.credit_bank_transfer(line, brand, source, key, actor_id)
+        line.brand_id = brand.id
+        return
     wallet = ledger.wallet(brand, line.currency)
     ledger.post(key, "deposit", [(source, -line.amount), (wallet, line.amount)],
                 memo=f"bank transfer {line.reference}", actor_id=actor_id, reference=line.transaction_id,
@@ -228,7 +243,7 @@ def import_statement(staff: User, data: bytes, bank: str = "default") -> ImportR
         if parsed.transaction_key in known:
             result.duplicates += 1
             continue
-        brand, reason = _match(parsed.reference)
+        brand, reason = _match(parsed.reference, parsed.currency)
         row = BankStatementLine(
             transaction_key=parsed.transaction_key, transaction_id=parsed.transaction_id, bank=bank,
             value_date=parsed.value_date, amount=parsed.amount, currency=parsed.currency,

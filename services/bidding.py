@@ -12,7 +12,7 @@ from models.bid import LIVE, BidStatus
 from models.status import IllegalTransition, transition
 from models.tender import UNDECIDED, TenderStatus
 from models.types import utcnow
-from services import destinations, notifications, permissions, storage, webhooks
+from services import destinations, margins, notifications, permissions, storage, webhooks
 from services.accounts import require_verified_email
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
@@ -88,7 +88,7 @@ def eligibility_problem(provider: User, tender: Tender):
     if tender.min_stars and (profile.stars or 0) < tender.min_stars:
         return Forbidden(_l("This tender asks for providers with at least %(n)s stars.", n=tender.min_stars),
                          code="stars_required")
-    return None
+    return margins.bid_problem(provider, tender)
 
 
 def snapshot(bid: Bid) -> BidRevision:

@@ -18,9 +18,10 @@ def of(provider: User) -> PayoutAccount | None:
 
 
 def _own(provider: User) -> PayoutAccount:
-    if provider is None or not provider.is_provider:
+    """A provider's payout settings, or a brand's bank account its withdrawals are paid to (services.withdrawals)."""
+    if provider is None or not (provider.is_provider or provider.is_brand):
         raise Forbidden(_l("Only providers have payout settings."))
-    permissions.require(provider, "payout.manage")
+    permissions.require(provider, "payout.manage" if provider.is_provider else "wallet.manage")
     require_verified_email(provider)
     account = of(provider)
     if account is None:

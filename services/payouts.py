@@ -32,7 +32,7 @@ from models.payout import BatchStatus, PayoutStatus
 from models.status import transition
 from models.suspension import payouts_held
 from models.types import utcnow
-from services import audit, csv_export, destinations, ledger, notifications, permissions, tasks, webhooks
+from services import audit, csv_export, destinations, ledger, notifications, permissions, tasks, webhooks, withdrawals
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.pagination import paginate
@@ -203,20 +203,29 @@ def settle_paid(payout: Payout, reference: str, clearing_kind: str, actor: User 
     else:
         payout.bank_reference = reference
     payout.decided_by_id = actor.id if actor else None
+    if payout.kind == "withdrawal":  # a brand's withdrawals: they follow, and the brand hears on its wallet
+        withdrawals.settle_payout(payout, actor)
+        return
     notifications.notify([payout.provider_id], "payout_paid", to=destinations.PAYOUTS, amount=payout.amount,
                          currency=payout.currency)
     webhooks.emit("payout.paid", f"payout:{payout.id}", webhooks.payout_data(payout), [payout.provider_id])
 
 
 def settle_failed(payout: Payout, reason: str, actor: User | None) -> None:
+    # back where the payout took it from: the provider's payable, or a brand's withdrawal hold (from which
+    # withdrawals.settle_payout returns each withdrawal to the wallet)
+    source = (withdrawals.hold(payout.provider_id, payout.currency) if payout.kind == "withdrawal"
+              else ledger.payable(payout.provider_id, payout.currency))
     ledger.post(f"payout-failed:{payout.id}", "payout_reversal",
-                [(ledger.clearing("payouts_clearing", payout.currency), -payout.amount),
-                 (ledger.payable(payout.provider_id, payout.currency), payout.amount)],
+                [(ledger.clearing("payouts_clearing", payout.currency), -payout.amount), (source, payout.amount)],
                 memo=reason, reference=f"payout:{payout.id}", actor_id=actor.id if actor else None,
                 meta={"payout_id": payout.id, "batch_id": payout.batch_id})
     transition(payout, PayoutStatus.FAILED)
     payout.settled_at, payout.failure_reason = utcnow(), reason[:2000]
     payout.decided_by_id = actor.id if actor else None
+    if payout.kind == "withdrawal":
+        withdrawals.settle_payout(payout, actor)
+        return
     notifications.notify([payout.provider_id], "payout_failed", to=destinations.PAYOUTS, amount=payout.amount,
                          currency=payout.currency, reason=reason[:500])
     webhooks.emit("payout.failed", f"payout:{payout.id}", webhooks.payout_data(payout), [payout.provider_id])
@@ -272,13 +281,14 @@ def bank_file(batch_id: int) -> str:
     """The batch's pending bank payouts as CSV for the bank's bulk-transfer upload (amounts in major
     units with two decimals, computed from integers; the remark lets finance match the statement)."""
     batch = db.session.get(PayoutBatch, batch_id)
-    if batch is None or batch.method != "bank":
+    if batch is None:
         raise NotFound()
     if batch.status != BatchStatus.CLOSED:  # half a batch in the bank's hands would pay the rest by hand
         raise Conflict(_l("The batch is still being collected; the bank file is ready when it closes."),
                        code="batch_open")
-    rows = db.session.scalars(select(Payout).where(Payout.batch_id == batch_id, Payout.status == PayoutStatus.PENDING)
-                              .order_by(Payout.id))
+    # bank payouts only: a Stripe batch carries brands' withdrawals by bank too
+    rows = db.session.scalars(select(Payout).where(Payout.batch_id == batch_id, Payout.status == PayoutStatus.PENDING,
+                                                   Payout.method == "bank").order_by(Payout.id))
     # names and bank details are the provider's text: the shared writer keeps them from running as formulas
     # (the route adds the BOM for Excel)
     return csv_export.render([BANK_FILE_COLUMNS, *([p.id, p.batch_id, p.provider_id, p.payee_name, p.payee_bank,

@@ -76,6 +76,17 @@ def record_fee_now_or_later(payment: StripePayment) -> str:
     return "posted"
 
 
+def post_fee_now(payment) -> bool:
+    """The fee of a card top-up's charge (services.card_top_ups; `payment` has payment_intent_id and
+    milestone_id None), posted now if Stripe can tell it; whether it was. Never fails the webhook."""
+    try:
+        found = _fetch(payment)
+    except Exception as exc:  # noqa: BLE001 (Stripe down or an odd answer: reconciliation lists the charge)
+        current_app.logger.warning("fee of %s not read (%s)", payment.payment_intent_id, exc)
+        return False
+    return found is not None and post_fee(payment, *found) is not None
+
+
 def unposted(payment_intent_id: str | None = None) -> list[int]:
     """Ids of charged payments (of the last SWEEP_DAYS) with no fee posting yet."""
     posted = exists().where(and_(LedgerPosting.kind == KIND,

@@ -24,6 +24,7 @@ from models import (
     LedgerAccount,
     LedgerEntry,
     LedgerPosting,
+    MarginAward,
     Milestone,
     Payout,
     ReconciliationRun,
@@ -31,6 +32,7 @@ from models import (
     StripeRefund,
 )
 from models.contract import HELD
+from models.margin import AwardStatus
 from models.payout import PayoutStatus
 from models.stripe import PaymentStatus, RefundStatus
 from models.types import utcnow
@@ -113,6 +115,44 @@ def check_bank_statements() -> Outcome:
     return Outcome(_count(BankStatementLine), differences)
 
 
+MARGIN_KINDS = ("margin_in", "margin_deposit", "margin_out", "margin_award")
+
+
+def check_margins() -> Outcome:
+    """Providers' margin deposits (services.margins): no margin account below zero, nothing on one but
+    margin postings, and each applied award (only those) posted once for its amount."""
+    margin = LedgerAccount.kind == "provider_margin"
+    negative = db.session.execute(
+        select(LedgerAccount.key, LedgerAccount.user_id, LedgerAccount.currency, func.sum(LedgerEntry.amount))
+        .join(LedgerEntry).where(margin).group_by(LedgerAccount.id)
+        .having(func.sum(LedgerEntry.amount) < 0).order_by(LedgerAccount.key)).all()
+    differences = [difference("margins", f"account:{key}", 0, int(total), "margin_negative", currency=currency,
+                              provider=user_id) for key, user_id, currency, total in negative]
+    foreign = db.session.execute(
+        select(LedgerPosting.key, LedgerPosting.kind).join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(margin, LedgerPosting.kind.not_in(MARGIN_KINDS)).order_by(LedgerPosting.id).limit(MAX_LISTED)).all()
+    differences += [difference("margins", f"posting:{key}", None, kind, "posting_kind") for key, kind in foreign]
+    key = literal("margin-award:", String) + cast(MarginAward.id, String)
+    moved = _total(case((margin, -LedgerEntry.amount), else_=0))
+    awards = db.session.execute(
+        select(MarginAward.id, MarginAward.status, MarginAward.amount, LedgerPosting.id.label("posting_id"),
+               moved.label("moved"))
+        .outerjoin(LedgerPosting, LedgerPosting.key == key)
+        .outerjoin(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id)
+        .outerjoin(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .group_by(MarginAward.id, LedgerPosting.id).order_by(MarginAward.id)).all()
+    for row in awards:
+        applied = row.status == AwardStatus.APPLIED
+        if applied and (row.posting_id is None or int(row.moved) != row.amount):
+            differences.append(difference("margins", f"margin_award:{row.id}", row.amount,
+                                          int(row.moved) if row.posting_id else None, "award_posting"))
+        elif not applied and row.posting_id is not None:
+            differences.append(difference("margins", f"margin_award:{row.id}", None, int(row.moved),
+                                          "award_unexpected"))
+    return Outcome(_count(MarginAward), differences)
+
+
 # --- (3) escrow per milestone ------------------------------------------------------------------------
 
 def _escrow_balances():
@@ -191,7 +231,10 @@ def _payout_role_sums() -> dict:
     same = LedgerEntry.currency == Payout.currency
     outside = case((Payout.method == "bank", "bank_clearing"), else_="stripe_clearing")
     roles = {
-        "payable": and_(same, LedgerAccount.kind == "provider_payable", LedgerAccount.user_id == Payout.provider_id),
+        # a brand's withdrawal payout takes from (and fails back to) its withdrawal hold
+        "payable": and_(same, LedgerAccount.kind == case((Payout.kind == "withdrawal", "withdrawal_hold"),
+                                                         else_="provider_payable"),
+                        LedgerAccount.user_id == Payout.provider_id),
         "clearing": and_(same, LedgerAccount.kind == "payouts_clearing"),
         "outside": and_(same, LedgerAccount.kind == outside),
     }
@@ -288,12 +331,13 @@ def _settled(obj: dict, cutoff: datetime) -> bool:
 
 
 def _card_fundings() -> dict[str, tuple[str, int]]:
-    """PaymentIntent id → (currency, amount put into escrow) of every card-funded posting."""
+    """PaymentIntent id → (currency, amount put into escrow or a wallet) of every card-funded posting."""
     rows = db.session.execute(
         select(LedgerPosting.reference, LedgerEntry.currency, func.sum(LedgerEntry.amount))
         .join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id).join(LedgerAccount)
-        .where(LedgerPosting.kind == "fund", LedgerPosting.reference.startswith("pi_", autoescape=True),
-               LedgerAccount.kind == "escrow")
+        .where(or_(and_(LedgerPosting.kind == "fund", LedgerAccount.kind == "escrow"),
+                   and_(LedgerPosting.kind == "card_top_up", LedgerAccount.kind == "brand_wallet")),
+               LedgerPosting.reference.startswith("pi_", autoescape=True))
         .group_by(LedgerPosting.id, LedgerPosting.reference, LedgerEntry.currency))
     return {reference: (currency, int(amount)) for reference, currency, amount in rows}
 
@@ -678,7 +722,7 @@ class _Plain(dict):
 # --- the run -----------------------------------------------------------------------------------------
 
 LEDGER_CHECKS = {"posting_balance": check_posting_balance, "zero_sum": check_zero_sum, "escrow": check_escrow,
-                 "payouts": check_payouts, "bank_statements": check_bank_statements}
+                 "payouts": check_payouts, "bank_statements": check_bank_statements, "margins": check_margins}
 STRIPE_CHECKS = {"stripe_payments": check_stripe_payments, "stripe_refunds": check_stripe_refunds,
                  "stripe_transfers": check_stripe_transfers, "stripe_disputes": check_stripe_disputes,
                  "stripe_balance_transactions": check_stripe_balance_transactions,

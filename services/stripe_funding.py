@@ -13,6 +13,7 @@ from models.contract import MilestoneStatus
 from models.status import transition
 from models.stripe import OPEN, PAYMENT_TRANSITIONS, PaymentStatus, RefundStatus
 from services import (
+    card_top_ups,
     chargebacks,
     destinations,
     ledger,
@@ -118,6 +119,9 @@ def js_url() -> str:
 
 def handle_event(event) -> str:
     """Apply one verified webhook event; returns what happened (for the log and the tests)."""
+    if event["type"].startswith("payment_intent.") and (top_up := card_top_ups.of_intent(
+            event["data"]["object"]["id"])) is not None:  # a wallet top-up by card, not a milestone
+        return _top_up_event(event["type"], top_up, event["data"]["object"])
     if event["type"] == "payment_intent.succeeded":
         return _succeeded(event["data"]["object"])
     if event["type"] == "payment_intent.payment_failed":
@@ -128,6 +132,16 @@ def handle_event(event) -> str:
         return chargebacks.handle_event(event)
     if event["type"] == "account.updated":  # a provider's Connect account gained or lost payouts
         return payout_accounts.apply_stripe_account(event["data"]["object"])
+    return "ignored"
+
+
+def _top_up_event(kind: str, top_up, intent) -> str:
+    if kind == "payment_intent.succeeded":
+        return card_top_ups.succeeded(top_up, intent)
+    if kind == "payment_intent.payment_failed":
+        return card_top_ups.failed(top_up)
+    if kind == "payment_intent.canceled":
+        return card_top_ups.canceled(top_up)
     return "ignored"
 
 

@@ -41,6 +41,14 @@ def create_payment_intent(*, amount: int, currency: str, milestone_id: int, idem
         options=_options(idempotency_key))
 
 
+def create_top_up_intent(*, amount: int, currency: str, top_up_id: int, brand_id: int, idempotency_key: str):
+    """A PaymentIntent that tops up a brand's wallet (services.card_top_ups), told apart by its metadata."""
+    return client().v1.payment_intents.create(
+        params={"amount": amount, "currency": currency.lower(), "payment_method_types": ["card"],
+                "metadata": _metadata(top_up_id=top_up_id, brand_id=brand_id)},
+        options=_options(idempotency_key))
+
+
 def cancel_payment_intent(payment_intent_id: str):
     return client().v1.payment_intents.cancel(payment_intent_id)
 

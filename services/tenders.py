@@ -57,6 +57,7 @@ class TenderInput:
     criteria: dict[str, list[CriterionInput]] = field(default_factory=dict)  # round kind → its scorecard
     blind_grading: bool = False
     two_envelope: bool = False  # technical, then price envelopes (services.envelopes); implies a sealed opening
+    margin_required: int = 0  # minor units of services.margins.MARGIN_CURRENCY a bidder must hold
 
 
 def _kpi_errors(kpis: list[KpiInput]) -> tuple[str | None, list[TenderKpi]]:
@@ -106,6 +107,8 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
         "criteria": criteria_error,
         "min_stars": data.min_stars is not None and not ratings.BASE_STARS <= data.min_stars <= ratings.TOP_STARS
         and _l("Star levels run from %(low)s to %(high)s.", low=ratings.BASE_STARS, high=ratings.TOP_STARS),
+        "margin_required": not (isinstance(data.margin_required, int) and 0 <= data.margin_required <= MAX_AMOUNT)
+        and _l("Enter zero or a positive margin in minor units."),
     })
     # Two envelopes open in stages after the close, so nothing opens at the close itself: a sealed opening.
     sealed_opening = bool(data.sealed_opening or data.two_envelope)
@@ -117,7 +120,8 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
                     envelopes=TenderEnvelopes(status=EnvelopeStage.SEALED.value) if data.two_envelope else None,
                     requires_verified=bool(data.requires_verified), min_stars=data.min_stars, rounds=rounds,
                     stored_status=TenderStatus.OPEN.value, kpis=kpi_rows,
-                    criteria=criteria, blind_grading=bool(data.blind_grading))
+                    criteria=criteria, blind_grading=bool(data.blind_grading),
+                    margin_required=data.margin_required)
     db.session.add(tender)
     db.session.flush()
     webhooks.tender_event("tender.published", tender)

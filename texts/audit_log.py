@@ -22,6 +22,7 @@ from i18n.labels import (
     STAFF_ACTION_LABELS,
     STATEMENT_LINE_STATUS_LABELS,
     VERIFICATION_LABELS,
+    WITHDRAWAL_STATUS_LABELS,
 )
 from models.audit import StaffAction
 from services import audit
@@ -33,7 +34,8 @@ VALUE_LABELS = {"verification_status": VERIFICATION_LABELS, "milestone_status": 
                 "loss_bearer": LOSS_BEARER_LABELS, "method": PAYOUT_METHOD_LABELS, "role": ROLE_LABELS,
                 "direction": ADJUSTMENT_DIRECTION_LABELS}
 STATUS_LABELS = {"dispute": DISPUTE_STATUS_LABELS, "payout": PAYOUT_STATUS_LABELS, "payout_batch": BATCH_STATUS_LABELS,
-                 "chargeback": CHARGEBACK_STATUS_LABELS, "bank_statement_line": STATEMENT_LINE_STATUS_LABELS}
+                 "chargeback": CHARGEBACK_STATUS_LABELS, "bank_statement_line": STATEMENT_LINE_STATUS_LABELS,
+                 "withdrawal": WITHDRAWAL_STATUS_LABELS}
 LONGEST = 200  # characters of a long text (chargeback evidence) shown in the log; the rest is on the case
 
 

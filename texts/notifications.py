@@ -90,6 +90,21 @@ def render(kind: str, params: dict) -> str:
         "dispute_resolved": lambda: _("Platform staff decided the dispute on “%(milestone)s”: %(reason)s", **p),
         "deposit_recorded": lambda: _("Your bank transfer of %(amount)s was credited to your wallet.",
                                       amount=money(p.get("amount", 0), p.get("currency", "CNY"))),
+        "card_top_up": lambda: _("Your card payment of %(amount)s was added to your wallet.",
+                                 amount=money(p.get("amount", 0), p.get("currency", "CNY"))),
+        "margin_received": lambda: _("Your bank transfer of %(amount)s was added to your margin deposit.",
+                                     amount=money(p.get("amount", 0), p.get("currency", "CNY"))),
+        "margin_awarded": lambda: _("Platform staff awarded you %(amount)s from the provider's margin deposit after "
+                                    "the dispute; it is in your wallet.",
+                                    amount=money(p.get("amount", 0), p.get("currency", "CNY"))),
+        "withdrawal_refused": lambda: _("Your withdrawal of %(amount)s was refused and is back in your wallet: "
+                                        "%(reason)s", amount=money(p.get("amount", 0), p.get("currency", "CNY")),
+                                        reason=p.get("reason", "")),
+        "withdrawal_paid": lambda: _("Your withdrawal of %(amount)s was sent to your bank account.",
+                                     amount=money(p.get("amount", 0), p.get("currency", "CNY"))),
+        "withdrawal_failed": lambda: _("Your withdrawal of %(amount)s could not be paid and is back in your wallet: "
+                                       "%(reason)s", amount=money(p.get("amount", 0), p.get("currency", "CNY")),
+                                       reason=p.get("reason", "")),
         "payout_paid": lambda: _("Your payout of %(amount)s was sent.",
                                  amount=money(p.get("amount", 0), p.get("currency", "CNY"))),
         "payout_failed": lambda: _("Your payout of %(amount)s failed and the money is back in your balance: "

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.fields import MONEY, FiniteDecimalField
 from i18n.labels import options
@@ -62,3 +62,27 @@ class AssignLineForm(FlaskForm):
 
 class ReturnLineForm(FlaskForm):
     note = StringField(_l("Why it is returned"), validators=[DataRequired(), Length(max=500)])
+
+
+class ApproveWithdrawalForm(FlaskForm):
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class RefuseWithdrawalForm(FlaskForm):
+    reason = StringField(_l("Why it is refused (the brand is told)"), validators=[DataRequired(), Length(max=500)])
+
+
+class CategoryMarginForm(FlaskForm):
+    category = SelectField(_l("Category"))
+    amount = FiniteDecimalField(_l("Required margin (CNY)"), places=2, validators=[MONEY],
+                                description=_l("0 for none. A tender may ask for more."))
+
+
+class MarginAwardForm(FlaskForm):
+    dispute_id = IntegerField(_l("Dispute number"), validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)])
+    amount = FiniteDecimalField(_l("Amount to award the brand (CNY)"), places=2, validators=[DataRequired(), MONEY])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])
+
+
+class MarginAwardRejectForm(FlaskForm):
+    reason = StringField(_l("Why it is rejected"), validators=[DataRequired(), Length(max=2000)])

@@ -5,13 +5,26 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.admin.forms import AssignLineForm, DepositForm, RejectForm, ReturnLineForm, StatementForm, VerifyForm
-from blueprints.web import filter_args, perform, role_required, submitted
+from blueprints.admin.forms import (
+    ApproveWithdrawalForm,
+    AssignLineForm,
+    CategoryMarginForm,
+    DepositForm,
+    MarginAwardForm,
+    MarginAwardRejectForm,
+    RefuseWithdrawalForm,
+    RejectForm,
+    ReturnLineForm,
+    StatementForm,
+    VerifyForm,
+)
+from blueprints.web import ActionForm, filter_args, perform, role_required, submitted
 from extensions import db
-from i18n import minor_units, select_timezone
+from i18n import labels, minor_units, select_timezone
 from models import User
+from models.catalog import CATEGORIES
 from models.profile import VERIFICATION_STATUSES
-from services import audit, bank_statements, funding, ledger, profiles
+from services import audit, bank_statements, funding, ledger, margins, profiles, withdrawals
 from services.errors import DomainError
 from texts import audit_log
 
@@ -136,6 +149,98 @@ def return_line(line_id: int):
     return redirect(url_for("admin.bank_statements_page"))
 
 
+@bp.get("/withdrawals")
+def withdrawals_page():
+    """Brands' withdrawal requests waiting for finance, and the approved ones waiting for a batch."""
+    waiting = withdrawals.queue()
+    return render_template("admin/withdrawals.html", waiting=waiting,
+                           banks=withdrawals.bank_accounts({w.brand_id for w in waiting}),
+                           approved=withdrawals.queue("approved"), approve_form=ApproveWithdrawalForm(),
+                           refuse_form=RefuseWithdrawalForm())
+
+
+@bp.post("/withdrawals/<int:withdrawal_id>/approve")
+def approve_withdrawal(withdrawal_id: int):
+    form = ApproveWithdrawalForm()
+    if submitted(form):
+        perform(lambda: withdrawals.approve(current_user, withdrawal_id, form.note.data or ""),
+                success=_("Withdrawal approved: the next payout batch takes it to the brand's bank account."))
+    return redirect(url_for("admin.withdrawals_page"))
+
+
+@bp.post("/withdrawals/<int:withdrawal_id>/refuse")
+def refuse_withdrawal(withdrawal_id: int):
+    form = RefuseWithdrawalForm()
+    if submitted(form):
+        perform(lambda: withdrawals.refuse(current_user, withdrawal_id, form.reason.data),
+                success=_("Withdrawal refused: the money is back in the brand's wallet."))
+    return redirect(url_for("admin.withdrawals_page"))
+
+
+def _category_form(form=None) -> CategoryMarginForm:
+    form = form or CategoryMarginForm()
+    form.category.choices = [(c, labels.CATEGORY_LABELS.get(c, c)) for c in CATEGORIES]
+    return form
+
+
+def _margins_page(category_form=None, award_form=None, status=200):
+    return render_template("admin/margins.html", requirements=margins.category_requirements(),
+                           currency=margins.MARGIN_CURRENCY, category_form=_category_form(category_form),
+                           award_form=award_form or MarginAwardForm(), pending=margins.pending_awards(),
+                           action_form=ActionForm(), reject_form=MarginAwardRejectForm(),
+                           threshold=margins.approval_threshold()), status
+
+
+@bp.get("/margins")
+def margins_page():
+    """Margin deposits: what each category requires, awards to brands after lost disputes, and the
+    awards above the approval threshold waiting for a second staff member."""
+    return _margins_page()
+
+
+@bp.post("/margins/categories")
+def set_category_margin():
+    form = _category_form()
+    if form.validate_on_submit():
+        amount = minor_units(form.amount.data, margins.MARGIN_CURRENCY) if form.amount.data is not None else None
+        if amount is None:
+            form.amount.errors.append(_("Enter the amount with at most two decimal places."))
+        elif perform(lambda: margins.set_category(current_user, form.category.data, amount), form=form,
+                     success=_("Margin requirement saved.")):
+            return redirect(url_for("admin.margins_page"))
+    return _margins_page(category_form=form, status=422)
+
+
+@bp.post("/margins/awards")
+def award_margin():
+    form = MarginAwardForm()
+    if form.validate_on_submit():
+        amount = minor_units(form.amount.data, margins.MARGIN_CURRENCY)
+        if amount is None:
+            form.amount.errors.append(_("Enter the amount with at most two decimal places."))
+        elif perform(lambda: margins.award(current_user, form.dispute_id.data, amount, form.reason.data), form=form,
+                     success=_("Margin award recorded.")):
+            return redirect(url_for("admin.margins_page"))
+    return _margins_page(award_form=form, status=422)
+
+
+@bp.post("/margins/awards/<int:award_id>/approve")
+def approve_margin_award(award_id: int):
+    if submitted(ActionForm()):
+        perform(lambda: margins.approve_award(current_user, award_id),
+                success=_("Margin award approved: the money is in the brand's wallet."))
+    return redirect(url_for("admin.margins_page"))
+
+
+@bp.post("/margins/awards/<int:award_id>/reject")
+def reject_margin_award(award_id: int):
+    form = MarginAwardRejectForm()
+    if submitted(form):
+        perform(lambda: margins.reject_award(current_user, award_id, form.reason.data),
+                success=_("Margin award rejected."))
+    return redirect(url_for("admin.margins_page"))
+
+
 AUDIT_FILTERS = ("actor", "action", "subject_type", "subject_id", "affected", "date_from", "date_to", "q")
 
 
@@ -180,6 +285,10 @@ def subject_url(entry) -> str | None:
         return url_for("admin.account", user_id=key if kind == "user" else entry.affected_user_id)
     if kind == "bank_statement_line":
         return url_for("admin.bank_statements_page")
+    if kind == "withdrawal":
+        return url_for("admin.withdrawals_page")
+    if kind == "category_margin":
+        return url_for("admin.margins_page")
     return url_for("admin.deposits") if kind == "deposit" else None
 
 

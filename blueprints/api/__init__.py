@@ -11,6 +11,7 @@ from blueprints.api import (  # noqa: F401
     envelopes,
     escrow,
     jobs,
+    margins,
     notifications,
     openapi,
     org,

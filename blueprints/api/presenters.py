@@ -57,6 +57,7 @@ def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | Non
                            size_tier=profile.size_tier if profile else None),
         created_at=tender.created_at, sealed_opening=tender.sealed_opening, invited_only=tender.invited_only,
         requires_verified=tender.requires_verified, min_stars=tender.min_stars,
+        margin_required=tender.margin_required or 0,
         criteria=_criteria_out(tender), blind_grading=tender.blind_grading, two_envelope=tender.two_envelope,
         envelopes=envelopes_out(tender.envelopes) if tender.two_envelope else None,
     )

@@ -3,8 +3,25 @@ import of the bank statement with the queue of lines that matched no wallet."""
 from flask import request
 
 from blueprints.api.routing import api_route, current_api_user
-from blueprints.api.schemas.wallet import AssignIn, BankOut, ImportOut, QueueOut, ReturnIn, StatementLineOut, TopUpOut
-from services import bank_statements
+from blueprints.api.schemas.common import PageQuery
+from blueprints.api.schemas.wallet import (
+    AssignIn,
+    BankOut,
+    CardTopUpIn,
+    CardTopUpOut,
+    ImportOut,
+    QueueOut,
+    ReturnIn,
+    StatementLineOut,
+    TopUpOut,
+    WithdrawalApproveIn,
+    WithdrawalIn,
+    WithdrawalOut,
+    WithdrawalPage,
+    WithdrawalRefuseIn,
+)
+from extensions import db
+from services import bank_statements, card_top_ups, stripe_funding, withdrawals
 from services.errors import Invalid
 
 
@@ -57,3 +74,54 @@ def assign_line(line_id: int, body: AssignIn):
            tag="Ledger", body=ReturnIn, response=StatementLineOut, roles=("admin",), errors=(403, 404, 409, 422))
 def return_line(line_id: int, body: ReturnIn):
     return line_out(bank_statements.mark_returned(current_api_user(), line_id, body.note))
+
+
+def withdrawal_out(withdrawal) -> WithdrawalOut:
+    return WithdrawalOut.model_validate(withdrawal, from_attributes=True)
+
+
+@api_route("/wallet/withdrawals", "POST", summary="Withdraw wallet money to the brand's bank account", tag="Ledger",
+           body=WithdrawalIn, response=WithdrawalOut, status=201, roles=("brand",), errors=(403, 409, 422))
+def request_withdrawal(body: WithdrawalIn):
+    """At most the available balance (money being funded into a milestone is not available); the amount
+    is held out of the wallet at once, staff approve or refuse it, and an approved withdrawal is paid with
+    the next payout batch. 409 `no_bank_account` before the brand entered its bank account,
+    409 `insufficient_funds` above the available balance."""
+    return withdrawal_out(withdrawals.request(current_api_user(), body.amount, body.currency))
+
+
+@api_route("/wallet/withdrawals", summary="The brand's withdrawals, newest first", tag="Ledger", query=PageQuery,
+           response=WithdrawalPage, roles=("brand",), errors=(403,))
+def list_withdrawals(query: PageQuery):
+    page = withdrawals.of(current_api_user(), query.page, query.per_page)
+    return WithdrawalPage(items=[withdrawal_out(w) for w in page.items], page=page.page, per_page=page.per_page,
+                          total=page.total)
+
+
+@api_route("/admin/withdrawals/<int:withdrawal_id>/approve", "POST", summary="Approve a withdrawal", tag="Ledger",
+           body=WithdrawalApproveIn, response=WithdrawalOut, roles=("admin",), errors=(403, 404, 409, 422))
+def approve_withdrawal(withdrawal_id: int, body: WithdrawalApproveIn):
+    return withdrawal_out(withdrawals.approve(current_api_user(), withdrawal_id, body.note))
+
+
+@api_route("/admin/withdrawals/<int:withdrawal_id>/refuse", "POST", summary="Refuse a withdrawal (the money returns "
+           "to the wallet)", tag="Ledger", body=WithdrawalRefuseIn, response=WithdrawalOut, roles=("admin",),
+           errors=(403, 404, 409, 422))
+def refuse_withdrawal(withdrawal_id: int, body: WithdrawalRefuseIn):
+    return withdrawal_out(withdrawals.refuse(current_api_user(), withdrawal_id, body.reason))
+
+
+@api_route("/wallet/card-top-ups", "POST", summary="Top up the wallet by card (when Stripe is configured)",
+           tag="Ledger", body=CardTopUpIn, response=CardTopUpOut, status=201, roles=("brand",),
+           errors=(403, 409, 422))
+def card_top_up(body: CardTopUpIn):
+    """A PaymentIntent for the amount: confirm it with Stripe.js and `client_secret`. The wallet is
+    credited only when Stripe's signed `payment_intent.succeeded` webhook arrives, once. 409
+    `card_unavailable` when Stripe is not configured."""
+    user = current_api_user()
+    top_up = card_top_ups.start(user, body.amount, body.currency)
+    db.session.commit()  # the attempt is on record before Stripe is asked for its PaymentIntent
+    top_up = card_top_ups.collect(user, top_up.id)
+    out = CardTopUpOut.model_validate(top_up, from_attributes=True)
+    out.publishable_key = stripe_funding.publishable_key()
+    return out

@@ -25,6 +25,7 @@ CHECK_LABELS = {
     "escrow": _l("Escrow per milestone"),
     "payouts": _l("Payouts"),
     "bank_statements": _l("Bank statements and unassigned transfers"),
+    "margins": _l("Providers' margin deposits"),
     "stripe_payments": _l("Stripe payments"),
     "stripe_refunds": _l("Stripe refunds"),
     "stripe_transfers": _l("Stripe transfers"),
@@ -132,6 +133,9 @@ def describe(d: dict) -> str:
                                        posting=posting),
         "clearing_vs_pending": lambda: _("Payouts in flight on the ledger differ from the pending payouts."),
         "payable_negative": lambda: _("A provider's payable balance is negative."),
+        "margin_negative": lambda: _("A provider's margin deposit is negative."),
+        "award_posting": lambda: _("An applied margin award has no posting for its amount."),
+        "award_unexpected": lambda: _("A margin award that was not applied has a posting."),
         "suspense_vs_queue": lambda: _("Unassigned bank transfers on the ledger differ from the statement lines "
                                        "waiting for staff."),
         "stripe_unreachable": lambda: _("Stripe could not be read: %(error)s", error=d.get("error", "")),

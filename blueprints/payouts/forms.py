@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from blueprints.fields import MONEY, FiniteDecimalField
+
 
 class BankDetailsForm(FlaskForm):
     account_name = StringField(_l("Account holder"), validators=[DataRequired(), Length(max=200)],
@@ -24,3 +26,7 @@ class MarkFailedForm(FlaskForm):
 class StripeOnboardForm(FlaskForm):
     otp = StringField(_l("Two-factor code"), validators=[Length(max=32)],
                       description=_l("The code your authenticator app shows now: changing payout details needs it."))
+
+
+class MarginMoveForm(FlaskForm):
+    amount = FiniteDecimalField(_l("Amount (CNY)"), places=2, validators=[DataRequired(), MONEY])

@@ -3,11 +3,12 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.payouts.forms import BankDetailsForm, MarkFailedForm, MarkPaidForm, StripeOnboardForm
+from blueprints.payouts.forms import BankDetailsForm, MarginMoveForm, MarkFailedForm, MarkPaidForm, StripeOnboardForm
 from blueprints.web import ActionForm, perform, role_required
+from i18n import minor_units
 from models.chargeback import LossBearer
 from models.payout import PayoutStatus
-from services import chargebacks, payout_accounts, payouts, tasks
+from services import chargebacks, margins, payout_accounts, payouts, tasks, transfer_references
 
 bp = Blueprint("payouts", __name__, url_prefix="/payouts")
 
@@ -18,7 +19,7 @@ def _page_arg() -> int:
 
 # --- providers ---------------------------------------------------------------------------------------
 
-def _provider_page(bank_form=None, status=200, onboard_form=None):
+def _provider_page(bank_form=None, status=200, onboard_form=None, margin_form=None, margin_out_form=None):
     account = payout_accounts.of(current_user)
     if bank_form is None:
         bank_form = BankDetailsForm(data={"account_name": account.bank_account_name, "bank_name": account.bank_name,
@@ -29,13 +30,43 @@ def _provider_page(bank_form=None, status=200, onboard_form=None):
                            bank_form=bank_form, action_form=ActionForm(), args={},
                            onboard_form=onboard_form or StripeOnboardForm(),
                            recoveries=chargebacks.recoveries_for(current_user),
-                           recovery_rule=chargebacks.rule_for(LossBearer.PROVIDER)), status
+                           recovery_rule=chargebacks.rule_for(LossBearer.PROVIDER),
+                           margin=margins.status_of(current_user), margin_form=margin_form or MarginMoveForm(),
+                           margin_out_form=margin_out_form or MarginMoveForm(prefix="out"),
+                           reference=transfer_references.reference_for(current_user.account_id)), status
 
 
 @bp.get("")
 @role_required("provider")
 def index():
     return _provider_page()
+
+
+def _margin_move(form: MarginMoveForm, move, success: str, **page_form):
+    if form.validate_on_submit():
+        amount = minor_units(form.amount.data, margins.MARGIN_CURRENCY)
+        if amount is None:
+            form.amount.errors.append(_("Enter the amount with at most two decimal places."))
+        elif perform(lambda: move(current_user, amount, margins.MARGIN_CURRENCY), form=form, success=success):
+            return redirect(url_for("payouts.index", _anchor="margin"))
+    return _provider_page(status=422, **page_form)
+
+
+@bp.post("/margin")
+@role_required("provider")
+def pay_margin():
+    """Pay margin from payable earnings."""
+    form = MarginMoveForm()
+    return _margin_move(form, margins.pay_from_earnings, _("Margin deposit paid from your earnings."),
+                        margin_form=form)
+
+
+@bp.post("/margin/withdraw")
+@role_required("provider")
+def withdraw_margin():
+    form = MarginMoveForm(prefix="out")
+    return _margin_move(form, margins.withdraw, _("Margin deposit moved back to your earnings."),
+                        margin_out_form=form)
 
 
 @bp.post("/bank-details")

@@ -3,7 +3,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from blueprints.providers.forms import DirectoryForm
 from blueprints.web import filter_args
-from services import directory, profiles, ratings, reviews
+from services import directory, margins, profiles, ratings, reviews
 from texts import rating_text
 
 bp = Blueprint("providers", __name__, url_prefix="/providers")
@@ -45,4 +45,5 @@ def detail(provider_id: int):
         next_level=rating_text.next_level(profile.stars, rating.score) if rated else None,
         trend=directory.history(provider_id, 12) if rated else [],
         badges=directory.badges_of([provider_id])[provider_id],
-        reviews=reviews.public_reviews_of(provider_id, 20))
+        reviews=reviews.public_reviews_of(provider_id, 20), margin=margins.held(provider_id),
+        margin_currency=margins.MARGIN_CURRENCY)

@@ -12,7 +12,7 @@ from models import LedgerAccount, Payout, PayoutBatch, User
 from models.payout import BATCH_OPEN, BatchStatus, PayoutStatus
 from models.status import transition
 from models.types import utcnow
-from services import chargebacks, ledger, payouts, stripe_gateway
+from services import chargebacks, ledger, payouts, stripe_gateway, withdrawals
 from services.errors import NotFound
 from services.locking import locked_get
 from services.payouts import CHUNK, IDEMPOTENCY_WINDOW, STALE
@@ -82,6 +82,10 @@ def _collect(batch: PayoutBatch, progress) -> None:
             payouts.heartbeat(batch.id)
         db.session.commit()
         progress("collecting", start + len(chunk), len(account_ids))
+    # Brands' approved withdrawals ride the same batch (by bank, whatever the batch's method).
+    if locked_get(PayoutBatch, batch.id).status == BatchStatus.COLLECTING:
+        withdrawals.take_into_batch(batch)
+    db.session.commit()
 
 
 @contextmanager
@@ -103,7 +107,7 @@ def _planned_with_values():
 
 def _pay_by_stripe(batch: PayoutBatch, progress) -> int:
     """Send each pending payout's transfer; returns how many are still pending (a network error)."""
-    ids = db.session.scalars(select(Payout.id).where(Payout.batch_id == batch.id,
+    ids = db.session.scalars(select(Payout.id).where(Payout.batch_id == batch.id, Payout.method == "stripe",
                                                       Payout.status == PayoutStatus.PENDING)
                              .order_by(Payout.id)).all()
     unsettled = 0

@@ -40,7 +40,8 @@ def pages_for(role: str, ids: dict) -> list[str]:
     common = ["/", "/tenders", "/tenders?status=", "/providers", f"/providers/{ids['provider']}", "/notifications",
               "/account", "/wallet"] + [f"/tenders/{t}" for t in ids["tenders"]]
     if role == "admin":
-        return common + ["/admin/providers", "/admin/deposits", "/admin/bank-statements",
+        return common + ["/admin/providers", "/admin/deposits", "/admin/bank-statements", "/admin/withdrawals",
+                         "/admin/margins",
                          "/disputes/queue", f"/disputes/{ids['dispute']}",
                          f"/contracts/{ids['contract']}", "/reviews/reports"]
     me = ids["users"][LOGINS[role]]

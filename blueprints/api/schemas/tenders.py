@@ -42,6 +42,8 @@ class TenderIn(BaseModel):
     invited_only: bool = Field(False, description="unlisted; only invited providers may see and bid")
     requires_verified: bool = False
     min_stars: int | None = Field(None, description="3–6; providers below it (or without stars) cannot bid")
+    margin_required: int = Field(0, ge=0, le=10**13, description="minor units (CNY) of margin deposit a bidder must "
+                                 "hold; the category's requirement applies when it is higher")
 
 
 class TenderListQuery(BaseModel):
@@ -95,6 +97,7 @@ class TenderOut(BaseModel):
     invited_only: bool
     requires_verified: bool
     min_stars: int | None
+    margin_required: int = Field(0, description="minor units (CNY) of margin deposit the tender itself asks of bidders")
     criteria: dict[RoundKind, list[CriterionIn]]
     blind_grading: bool
     two_envelope: bool
