@@ -6,6 +6,7 @@ from models.chargeback import Chargeback, ChargebackEvent
 from models.contract import Contract, Milestone
 from models.conversation import Conversation, ConversationRead, Message, MessageFile
 from models.dispute import Dispute, DisputeCorrection, DisputeEvent, DisputeEvidence, EvidenceFile
+from models.engagement import UsageRecord
 from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, MilestoneEvent
 from models.installation import Installation
 from models.kpi import KpiResult
@@ -42,4 +43,5 @@ __all__ = [
     "Conversation", "ConversationRead", "Message", "MessageFile",
     "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
     "BidOpening", "Grade", "GradingClosure", "PanelMember", "TenderCriterion",
+    "UsageRecord",
 ]

@@ -53,6 +53,9 @@ class Bid(db.Model):
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     decided_at: Mapped[object | None] = mapped_column(UTCDateTime())  # withdrawn, rejected or awarded
+    # Metered tenders: the price of one unit and the most a period may cost (`amount` holds the cap)
+    unit_price: Mapped[int | None] = mapped_column(BigInteger)
+    cap_per_period: Mapped[int | None] = mapped_column(BigInteger)
 
     tender = relationship("Tender", back_populates="bids")
     provider = relationship("User")

@@ -16,7 +16,7 @@ from models.catalog import CATEGORIES, CURRENCIES, ROUND_KINDS
 from models.status import IllegalTransition, can_move, transition
 from models.tender import TenderStatus
 from models.types import utcnow
-from services import destinations, notifications, permissions, ratings, webhooks
+from services import destinations, engagements, notifications, permissions, ratings, webhooks
 from services.criteria import CriterionInput, criteria_rows
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
@@ -35,6 +35,8 @@ class KpiInput:
     target: Decimal | int | float | str
     unit: str = ""
     direction: str = "at_least"  # or "at_most": see TenderKpi.direction
+    bonus_bps: int = 0  # KPI terms (services/period_money.py): paid when met, withheld when missed
+    penalty_bps: int = 0
 
 
 @dataclass
@@ -55,6 +57,10 @@ class TenderInput:
     min_stars: int | None = None
     criteria: dict[str, list[CriterionInput]] = field(default_factory=dict)  # round kind → its scorecard
     blind_grading: bool = False
+    engagement: str = "fixed"  # or retainer, metered (services/engagements.py)
+    period_days: int | None = None
+    periods: int | None = None
+    unit: str | None = None
 
 
 def _kpi_errors(kpis: list[KpiInput]) -> tuple[str | None, list[TenderKpi]]:
@@ -72,7 +78,8 @@ def _kpi_errors(kpis: list[KpiInput]) -> tuple[str | None, list[TenderKpi]]:
         if not (1 <= len(name) <= 100) or len(unit) > 20 or target is None or not Decimal(0) <= target < 10**10 \
                 or kpi.direction not in KPI_DIRECTIONS:
             return _l("Each KPI needs a name, a target of 0 or more and a short unit."), []
-        rows.append(TenderKpi(position=position, name=name, target=target, unit=unit, direction=kpi.direction))
+        rows.append(TenderKpi(position=position, name=name, target=target, unit=unit, direction=kpi.direction,
+                              bonus_bps=kpi.bonus_bps, penalty_bps=kpi.penalty_bps))
     return None, rows
 
 
@@ -104,6 +111,7 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
         "criteria": criteria_error,
         "min_stars": data.min_stars is not None and not ratings.BASE_STARS <= data.min_stars <= ratings.TOP_STARS
         and _l("Star levels run from %(low)s to %(high)s.", low=ratings.BASE_STARS, high=ratings.TOP_STARS),
+        **engagements.tender_errors(data.engagement, data.period_days, data.periods, data.unit, data.kpis),
     })
     tender = Tender(brand=permissions.principal_of(actor), title=title, category=data.category, description=description,
                     budget_min=data.budget_min, budget_max=data.budget_max, currency=data.currency,
@@ -112,6 +120,7 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
                     requires_verified=bool(data.requires_verified), min_stars=data.min_stars, rounds=rounds,
                     stored_status=TenderStatus.OPEN.value, kpis=kpi_rows,
                     criteria=criteria, blind_grading=bool(data.blind_grading))
+    engagements.apply_tender_terms(tender, data.engagement, data.period_days, data.periods, data.unit)
     db.session.add(tender)
     db.session.flush()
     webhooks.tender_event("tender.published", tender)

@@ -1,8 +1,16 @@
 """Contracts created by awards."""
 from blueprints.api.presenters import kpi_out, kpi_result_out
 from blueprints.api.routing import api_route, current_api_user
-from blueprints.api.schemas.contracts import ContractOut, KpiResultIn, KpiResultOut, KpiResults
-from services import contracts, kpis
+from blueprints.api.schemas.contracts import (
+    AutoFundIn,
+    ContractOut,
+    KpiResultIn,
+    KpiResultOut,
+    KpiResults,
+    UsageIn,
+    UsageOut,
+)
+from services import contracts, engagements, kpis
 
 
 @api_route("/contracts/<int:contract_id>", summary="A contract with its milestones", tag="Contracts",
@@ -25,4 +33,20 @@ def kpi_results(contract_id: int):
            errors=(403, 404, 409, 422), idempotent=True)
 def record_kpi_result(milestone_id: int, body: KpiResultIn):
     """The brand, once per KPI and milestone; `met` is decided against the target and its direction."""
-    return kpi_result_out(kpis.record_result(current_api_user(), milestone_id, body.kpi_id, body.value))
+    return kpi_result_out(kpis.record_result(current_api_user(), milestone_id, body.kpi_id, body.value, body.note))
+
+
+@api_route("/milestones/<int:milestone_id>/usage", "POST", summary="Record units used in a metered period",
+           tag="Contracts", body=UsageIn, response=UsageOut, status=201, errors=(403, 404, 409, 422),
+           idempotent=True)
+def record_usage(milestone_id: int, body: UsageIn):
+    """The provider (or the brand's own system), on a funded period; `charge` never exceeds the cap."""
+    result = engagements.record_usage(current_api_user(), milestone_id, body.quantity, body.note)
+    return UsageOut(quantity_total=result.quantity_total, charge=result.charge)
+
+
+@api_route("/contracts/<int:contract_id>/auto-fund", "PUT", summary="Fund each coming period from the wallet",
+           tag="Contracts", body=AutoFundIn, response=ContractOut, roles=("brand",), errors=(403, 404, 409))
+def set_auto_fund(contract_id: int, body: AutoFundIn):
+    """Retainer and metered contracts: the periodic job funds a period from the wallet before it starts."""
+    return ContractOut.model_validate(engagements.set_auto_fund(current_api_user(), contract_id, body.auto_fund))

@@ -26,12 +26,14 @@ def _number(value: Decimal) -> int | float:
 
 
 def kpi_out(kpi) -> KpiOut:
-    return KpiOut(id=kpi.id, name=kpi.name, target=_number(kpi.target), unit=kpi.unit, direction=kpi.direction)
+    return KpiOut(id=kpi.id, name=kpi.name, target=_number(kpi.target), unit=kpi.unit, direction=kpi.direction,
+                  bonus_bps=kpi.bonus_bps, penalty_bps=kpi.penalty_bps)
 
 
 def kpi_result_out(result) -> KpiResultOut:
     return KpiResultOut(id=result.id, kpi_id=result.kpi_id, milestone_id=result.milestone_id,
-                        value=_number(result.value), met=result.met, recorded_at=result.created_at)
+                        value=_number(result.value), met=result.met, note=result.note or "",
+                        recorded_at=result.created_at)
 
 
 def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> TenderOut:
@@ -50,6 +52,7 @@ def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | Non
         created_at=tender.created_at, sealed_opening=tender.sealed_opening, invited_only=tender.invited_only,
         requires_verified=tender.requires_verified, min_stars=tender.min_stars,
         criteria=_criteria_out(tender), blind_grading=tender.blind_grading,
+        engagement=tender.engagement, period_days=tender.period_days, periods=tender.periods, unit=tender.unit,
     )
 
 
@@ -99,6 +102,8 @@ def bid_out(bid: Bid, viewer: User) -> BidOut:
                                  verified=profile.verified, stars=profile.stars)
         if contents and not permissions.blind_to(viewer, bid.tender) else None,
         amount=bid.amount if contents else None,
+        unit_price=bid.unit_price if contents else None,
+        cap_per_period=bid.cap_per_period if contents else None,
         delivery_days=bid.delivery_days if contents else None,
         proposal=bid.proposal if contents else None,
         milestones=[MilestonePlanOut.model_validate(m) for m in bid.milestones] if contents else None,
