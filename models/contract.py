@@ -84,6 +84,10 @@ class Contract(db.Model):
     unit_price: Mapped[int | None] = mapped_column(BigInteger)  # metered
     auto_fund: Mapped[bool] = mapped_column(default=False, server_default=false())  # periods funded from the wallet
     ends_after_period: Mapped[int | None] = mapped_column()  # notice given: no period after this index runs
+    # A pending request awaiting the other party: "brand"/"provider" asked to end now; the brand's
+    # proposed number of periods (services/engagements.py)
+    end_now_asked_by: Mapped[str | None] = mapped_column(String(8))
+    periods_proposed: Mapped[int | None] = mapped_column()
 
     tender = relationship("Tender")
     bid = relationship("Bid")

@@ -92,6 +92,8 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
     kpi_error, kpi_rows = _kpi_errors(data.kpis)
     rounds = list(data.rounds or [])
     criteria_error, criteria = criteria_rows(rounds, data.criteria)
+    engagement_errors = engagements.tender_errors(data.engagement, data.period_days, data.periods, data.unit,
+                                                  data.kpis)
     check({
         "title": not 3 <= len(title) <= 200 and _l("Enter a title of 3 to 200 characters."),
         "category": data.category not in CATEGORIES and _l("Choose a category from the list."),
@@ -107,11 +109,11 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
         "rounds": (not 1 <= len(rounds) <= len(ROUND_KINDS) or len(set(rounds)) != len(rounds)
                    or any(r not in ROUND_KINDS for r in rounds))
         and _l("Choose one to three different rounds: proposal, pitch, site visit."),
-        "kpis": kpi_error,
+        "kpis": kpi_error or engagement_errors.pop("kpis", None),
         "criteria": criteria_error,
         "min_stars": data.min_stars is not None and not ratings.BASE_STARS <= data.min_stars <= ratings.TOP_STARS
         and _l("Star levels run from %(low)s to %(high)s.", low=ratings.BASE_STARS, high=ratings.TOP_STARS),
-        **engagements.tender_errors(data.engagement, data.period_days, data.periods, data.unit, data.kpis),
+        **engagement_errors,
     })
     tender = Tender(brand=permissions.principal_of(actor), title=title, category=data.category, description=description,
                     budget_min=data.budget_min, budget_max=data.budget_max, currency=data.currency,

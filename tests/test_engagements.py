@@ -196,3 +196,48 @@ def test_auto_fund_is_the_brands_switch(app, api, make_user):
     assert c.provider.put(f"/contracts/{c.contract_id}/auto-fund", json={"auto_fund": True}).status_code == 403
     r = c.brand.put(f"/contracts/{c.contract_id}/auto-fund", json={"auto_fund": True})
     assert r.status_code == 200 and r.json["auto_fund"] is True
+
+
+def test_notice_ends_after_the_next_period_and_leaves_funded_money_alone(app, api, make_user):
+    c = periodic_contract(app, api, make_user, periods=4)
+    c.deposit(3 * 115000_00)
+    c.fund(0)
+    c.fund(2)  # funded ahead: it still settles by the normal rules
+    r = c.provider.post(f"/contracts/{c.contract_id}/notice", json={})
+    assert r.status_code == 200 and r.json["ends_after_period"] == 1  # period 1 runs now; period 2 is the notice
+    assert [m["status"] for m in r.json["milestones"]] == ["funded", "pending", "funded", "cancelled"]
+    assert balances(c.brand) == {"brand_wallet": 115000_00}
+    assert c.brand.post(f"/contracts/{c.contract_id}/periods", json={"periods": 6}).status_code == 409
+
+
+def test_ending_now_needs_both_parties(app, api, make_user):
+    c = periodic_contract(app, api, make_user, periods=3)
+    c.deposit(115000_00)
+    c.fund(0)
+    r = c.brand.post(f"/contracts/{c.contract_id}/notice", json={"immediate": True})
+    assert r.json["end_now_asked_by"] == "brand" and r.json["ends_after_period"] is None
+    assert c.brand.post(f"/contracts/{c.contract_id}/notice", json={"immediate": True}).json[
+        "ends_after_period"] is None  # asking twice is not agreeing
+    r = c.provider.post(f"/contracts/{c.contract_id}/notice", json={"immediate": True})
+    assert r.json["ends_after_period"] == 0
+    assert [m["status"] for m in r.json["milestones"]] == ["funded", "cancelled", "cancelled"]
+    c.deliver(0)
+    c.accept(0)
+    assert c.contract()["status"] == "completed"
+
+
+def test_the_number_of_periods_changes_with_the_providers_consent(app, api, make_user):
+    c = periodic_contract(app, api, make_user, periods=3)
+    r = c.brand.post(f"/contracts/{c.contract_id}/periods", json={"periods": 37})
+    assert r.status_code == 422 and "periods" in r.json["error"]["fields"]
+    assert c.brand.post(f"/contracts/{c.contract_id}/periods", json={"periods": 5}).json["periods_proposed"] == 5
+    assert len(c.contract()["milestones"]) == 3  # not before the provider agrees
+    r = c.provider.post(f"/contracts/{c.contract_id}/periods", json={"periods": 4})
+    assert r.status_code == 409 and r.json["error"]["code"] == "not_proposed"
+    r = c.provider.post(f"/contracts/{c.contract_id}/periods", json={"periods": 5})
+    periods = r.json["milestones"]
+    assert [m["period_index"] for m in periods] == [0, 1, 2, 3, 4]
+    assert periods[3]["starts_at"] == periods[2]["due_at"] and periods[4]["amount"] == 115000_00
+    c.brand.post(f"/contracts/{c.contract_id}/periods", json={"periods": 2})
+    r = c.provider.post(f"/contracts/{c.contract_id}/periods", json={"periods": 2})
+    assert [m["status"] for m in r.json["milestones"]] == ["pending"] * 2 + ["cancelled"] * 3

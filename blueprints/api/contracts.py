@@ -7,6 +7,8 @@ from blueprints.api.schemas.contracts import (
     KpiResultIn,
     KpiResultOut,
     KpiResults,
+    NoticeIn,
+    PeriodsIn,
     UsageIn,
     UsageOut,
 )
@@ -50,3 +52,19 @@ def record_usage(milestone_id: int, body: UsageIn):
 def set_auto_fund(contract_id: int, body: AutoFundIn):
     """Retainer and metered contracts: the periodic job funds a period from the wallet before it starts."""
     return ContractOut.model_validate(engagements.set_auto_fund(current_api_user(), contract_id, body.auto_fund))
+
+
+@api_route("/contracts/<int:contract_id>/notice", "POST", summary="Give notice to end a retainer or metered contract",
+           tag="Contracts", body=NoticeIn, response=ContractOut, errors=(403, 404, 409))
+def give_notice(contract_id: int, body: NoticeIn):
+    """Either party. One period's notice by default (the running period and the next one still run);
+    `immediate` ends it after the running period once both parties asked. Funded periods settle as usual."""
+    return ContractOut.model_validate(engagements.give_notice(current_api_user(), contract_id,
+                                                              immediate=body.immediate))
+
+
+@api_route("/contracts/<int:contract_id>/periods", "POST", summary="Change the number of periods",
+           tag="Contracts", body=PeriodsIn, response=ContractOut, errors=(403, 404, 409, 422))
+def change_periods(contract_id: int, body: PeriodsIn):
+    """The brand proposes; the provider consents by posting the same number, which applies it."""
+    return ContractOut.model_validate(engagements.change_periods(current_api_user(), contract_id, body.periods))

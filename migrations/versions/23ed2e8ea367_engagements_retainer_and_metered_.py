@@ -42,6 +42,8 @@ def upgrade():
         batch_op.add_column(sa.Column('unit_price', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('auto_fund', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('ends_after_period', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('end_now_asked_by', sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column('periods_proposed', sa.Integer(), nullable=True))
         batch_op.create_check_constraint(batch_op.f('ck_contracts_engagement'), ENGAGEMENTS)
 
     with op.batch_alter_table('milestones', schema=None) as batch_op:
@@ -104,6 +106,8 @@ def downgrade():
 
     with op.batch_alter_table('contracts', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_contracts_engagement'), type_='check')
+        batch_op.drop_column('periods_proposed')
+        batch_op.drop_column('end_now_asked_by')
         batch_op.drop_column('ends_after_period')
         batch_op.drop_column('auto_fund')
         batch_op.drop_column('unit_price')

@@ -76,7 +76,8 @@ def auto_fund(milestone: Milestone, now: datetime) -> bool:
     wallet = ledger.wallet(contract.brand, milestone.currency)
     ledger.lock(wallet)
     if ledger.balance(wallet) < milestone.amount or ledger.is_posted(f"fund:milestone:{milestone.id}"):
-        return remind(milestone, now)
+        remind(milestone, now)
+        return False
     escrow.fund_from_wallet(contract.brand, milestone)
     notifications.notify([contract.brand_id], "period_auto_funded", to=_link(milestone), **_about(milestone))
     return True

@@ -60,7 +60,9 @@ class ContractOut(Out):
     engagement: Literal["fixed", "retainer", "metered"]
     unit_price: int | None = None
     auto_fund: bool
-    ends_after_period: int | None = None
+    ends_after_period: int | None = Field(None, description="notice given: no period after this index runs")
+    end_now_asked_by: Literal["brand", "provider"] | None = None
+    periods_proposed: int | None = None
     milestones: list[MilestoneOut]
 
 
@@ -76,3 +78,11 @@ class UsageOut(BaseModel):
 
 class AutoFundIn(BaseModel):
     auto_fund: bool
+
+
+class NoticeIn(BaseModel):
+    immediate: bool = Field(False, description="end after the period running now; needs both parties to ask")
+
+
+class PeriodsIn(BaseModel):
+    periods: int = Field(description="the brand proposes; the provider agrees by posting the same number")
