@@ -30,7 +30,7 @@ def _user(role: str, n: int) -> User:
     return user
 
 
-def _contract(brand: User, provider: User, engagement: str, base: int, unit_price: int | None, n: int) -> Contract:
+def _contract(brand: User, provider: User, engagement: str, base: int, *, unit_price: int | None, n: int) -> Contract:
     tender = Tender(brand_id=brand.id, title=f"T{n}", category="customer_service", description="d" * 10,
                     budget_min=1, budget_max=10**9, currency="CNY", bid_deadline=utcnow(), rounds=["proposal"],
                     stored_status="awarded", engagement=engagement, period_days=30, periods=3,
@@ -60,8 +60,8 @@ class EngagementMachine(RuleBasedStateMachine):
         self.ctx.push()
         self.staff, self.brand, self.provider = _user("admin", 0), _user("brand", 1), _user("provider", 2)
         db.session.flush()
-        retainer = _contract(self.brand, self.provider, "retainer", fee, None, 1)
-        metered = _contract(self.brand, self.provider, "metered", max(cap, unit_price), unit_price, 2)
+        retainer = _contract(self.brand, self.provider, "retainer", fee, unit_price=None, n=1)
+        metered = _contract(self.brand, self.provider, "metered", max(cap, unit_price), unit_price=unit_price, n=2)
         self.milestones = [m.id for m in (*retainer.milestones, *metered.milestones)]
         db.session.commit()
         self.deposited = 0

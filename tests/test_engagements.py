@@ -21,9 +21,11 @@ def _escrow(app, milestone_id: int) -> int:
         return ledger.balance(ledger.escrow(db.session.get(Milestone, milestone_id)))
 
 
-def _release_posting(app, milestone_id: int) -> LedgerPosting:
+def _release_posting(app, milestone_id: int) -> tuple[dict, list[int]]:
+    """The release posting's meta and its entries' amounts, sorted."""
     with app.app_context():
-        posting = db.session.scalar(select(LedgerPosting).where(LedgerPosting.key == f"release:milestone:{milestone_id}"))
+        key = f"release:milestone:{milestone_id}"
+        posting = db.session.scalar(select(LedgerPosting).where(LedgerPosting.key == key))
         entries = db.session.scalars(select(LedgerEntry).where(LedgerEntry.posting_id == posting.id)).all()
         return posting.meta, sorted(e.amount for e in entries)
 
