@@ -95,6 +95,7 @@ PARTY_DISPUTE_REASON_LABELS = {  # what a party may open a dispute for (models.d
     "scope_change": _l("Scope change"),
     "late": _l("Late"),
     "unresponsive": _l("Unresponsive"),
+    "kpi_figures": _l("KPI figures contested"),
     "other": _l("Other"),
 }
 # ... and what staff open one for (STAFF_DISPUTE_REASONS): every reason a dispute can show

@@ -28,7 +28,8 @@ def results_of(viewer: User, contract_id: int) -> tuple[Contract, list[KpiResult
     return contract, list(results)
 
 
-def _value(raw) -> Decimal | None:
+def measurement(raw) -> Decimal | None:
+    """A measured value as stored (4 decimals), or None if it is not a number of 0 or more in range."""
     try:
         value = Decimal(str(raw))
     except InvalidOperation:
@@ -46,7 +47,7 @@ def record_result(actor: User, milestone_id: int, kpi_id: int, value, note: str 
         raise Forbidden(_l("Only the contract's brand records KPI results."))
     permissions.require(actor, "contract.manage", milestone)
     kpi = next((k for k in contract.tender.kpis if k.id == kpi_id), None)
-    measured = _value(value)
+    measured = measurement(value)
     note = (note or "").strip()
     check({"kpi_id": kpi is None and _l("Choose one of this contract's KPIs."),
            "value": measured is None and _l("Enter the measured value: a number of 0 or more."),

@@ -1,9 +1,12 @@
 """Contracts created by awards."""
+from flask import request
+
 from blueprints.api.presenters import kpi_out, kpi_result_out
 from blueprints.api.routing import api_route, current_api_user
 from blueprints.api.schemas.contracts import (
     AutoFundIn,
     ContractOut,
+    KpiContestIn,
     KpiResultIn,
     KpiResultOut,
     KpiResults,
@@ -12,7 +15,9 @@ from blueprints.api.schemas.contracts import (
     UsageIn,
     UsageOut,
 )
-from services import contracts, engagements, kpis
+from blueprints.api.schemas.disputes import DisputeCreated
+from services import contracts, engagements, kpi_import, kpis
+from services.errors import Invalid
 
 
 @api_route("/contracts/<int:contract_id>", summary="A contract with its milestones", tag="Contracts",
@@ -36,6 +41,31 @@ def kpi_results(contract_id: int):
 def record_kpi_result(milestone_id: int, body: KpiResultIn):
     """The brand, once per KPI and milestone; `met` is decided against the target and its direction."""
     return kpi_result_out(kpis.record_result(current_api_user(), milestone_id, body.kpi_id, body.value, body.note))
+
+
+@api_route("/milestones/<int:milestone_id>/kpi-results/import", "POST",
+           summary="Record a period's KPI results from a CSV export (multipart `file`: date,metric,value)",
+           tag="Contracts", response=KpiResults, status=201, roles=("brand",), errors=(403, 404, 409, 422),
+           upload=True)
+def import_kpi_results(milestone_id: int):
+    """Each metric's mean over its rows becomes the period's result; any bad row (named `row N: field`)
+    records nothing."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid(fields={"file": "a multipart part named `file` is required"})
+    results = kpi_import.import_csv(current_api_user(), milestone_id, upload.read(kpi_import.MAX_BYTES + 1))
+    milestone = results[0].milestone
+    return KpiResults(kpis=[kpi_out(k) for k in milestone.contract.tender.kpis],
+                      items=[kpi_result_out(r) for r in results])
+
+
+@api_route("/milestones/<int:milestone_id>/kpi-results/contest", "POST",
+           summary="Contest a period's KPI figures: opens a dispute on the period", tag="Contracts",
+           body=KpiContestIn, response=DisputeCreated, status=201, roles=("provider",),
+           errors=(403, 404, 409, 422))
+def contest_kpi_results(milestone_id: int, body: KpiContestIn):
+    dispute = kpi_import.contest(current_api_user(), milestone_id, body.statement)
+    return DisputeCreated(id=dispute.id, status="open")
 
 
 @api_route("/milestones/<int:milestone_id>/usage", "POST", summary="Record units used in a metered period",

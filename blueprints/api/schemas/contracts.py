@@ -86,3 +86,7 @@ class NoticeIn(BaseModel):
 
 class PeriodsIn(BaseModel):
     periods: int = Field(description="the brand proposes; the provider agrees by posting the same number")
+
+
+class KpiContestIn(BaseModel):
+    statement: str = Field("", max_length=3000, description="why the figures are wrong")
