@@ -131,13 +131,14 @@ def awaiting_funding(milestone: Milestone) -> bool:
 
 
 def commission(milestone: Milestone) -> int:
-    """The platform's commission on the milestone's amount, in minor units."""
-    return ledger.commission_of(milestone.amount, current_app.config["COMMISSION_BPS"])
+    """The platform's commission on what releasing the milestone now pays its provider, in minor units."""
+    return ledger.commission_of(period_money.settlement(milestone).to_provider, current_app.config["COMMISSION_BPS"])
 
 
 def net_on_release(milestone: Milestone) -> int:
-    """What the provider receives when the milestone is released: its amount less the commission."""
-    return milestone.amount - commission(milestone)
+    """What the provider receives if the milestone is released now: its share (the amount, or a
+    period's fee or usage with KPI bonus and penalty) less the commission."""
+    return period_money.settlement(milestone).to_provider - commission(milestone)
 
 
 # --- funding -----------------------------------------------------------------------------------------
