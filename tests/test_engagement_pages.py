@@ -4,9 +4,11 @@ per metric, usage and KPI-import forms, auto-fund, notice."""
 import io
 import re
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from extensions import db
 from models import Contract
+from models.types import utcnow
 from tests.support.engagements import periodic_contract
 from tests.support.web import csrf_token, signed_in
 
@@ -79,3 +81,31 @@ def test_the_metered_page_takes_usage_from_the_provider(app, api, make_user):
     assert r.status_code == 302
     assert 'data-testid="notice-given"' in _page(provider, c.contract_id)
     assert c.contract()["ends_after_period"] == 1
+
+
+def test_statements_and_finance_break_income_down_by_engagement(app, api, make_user, client, login):
+    c = periodic_contract(app, api, make_user, periods=2)
+    c.deposit(230000_00)
+    c.fund(0)
+    c.kpi(0, 0, 24.79)  # met: +10 %
+    c.deliver(0)
+    c.accept(0)
+    c.fund(1)
+    c.kpi(1, 1, 50.81)  # missed: −10 %
+    c.deliver(1)
+    c.accept(1)
+    with app.app_context():
+        contract = db.session.get(Contract, c.contract_id)
+        provider_id = contract.provider_id
+        month = utcnow().astimezone(ZoneInfo(contract.provider.timezone)).strftime("%Y-%m")  # the reader's month
+    provider = signed_in(app, provider_id)
+    html = provider.get(f"/statements?month={month}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "KPI bonus ¥10,000.00" in html and "KPI penalty ¥10,000.00" in html
+    assert _row(html, "engagement-retainer-CNY") == "¥200,000.00"  # 110 000 + 90 000 gross
+    brand = signed_in(app, c.brand_id)
+    html = brand.get(f"/statements?month={month}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert _row(html, "spend-retainer-CNY") == "¥200,000.00"  # 230 000 funded − 30 000 returned
+    login(make_user("admin"))
+    html = client.get("/finance", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Income by engagement type" in html
+    assert re.search(r'data-testid="engagement-retainer".*?¥200,000\.00.*?¥20,000\.00', html, re.S)
