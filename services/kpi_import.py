@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from extensions import db
+from i18n.labels import KPI_DIRECTION_SHORT
 from models import KpiResult, User
 from services import disputes, kpis
 from services.errors import Conflict, Forbidden, Invalid
@@ -108,9 +109,13 @@ def contest(actor: User, milestone_id: int, statement: str):
         raise Forbidden(_l("Only the contract's provider contests the brand's KPI figures."))
     if not results:
         raise Conflict(_l("No KPI figures are recorded for this period yet."), code="nothing_to_contest")
-    figures = "\n".join(f"- {r.kpi.name}: {r.value.normalize():f} {r.kpi.unit} "
-                        f"({'met' if r.met else 'missed'} {r.kpi.direction.replace('_', ' ')} "
-                        f"{r.kpi.target.normalize():f})" for r in results)
+    figures = "\n".join("- " + str(_l("%(kpi)s: %(value)s %(unit)s (%(verdict)s; target %(direction)s %(target)s)",
+                                        kpi=r.kpi.name, value=f"{r.value.normalize():f}", unit=r.kpi.unit,
+                                        verdict=_l("met") if r.met else _l("missed"),
+                                        direction=KPI_DIRECTION_SHORT[r.kpi.direction],
+                                        target=f"{r.kpi.target.normalize():f}"))
+                         for r in results)
     statement = (statement or "").strip()
-    return disputes.open_dispute(actor, milestone.id, "kpi_figures",
-                                 f"{statement}\n\n{_l('Contested figures:')}\n{figures}".strip()[:5000])
+    heading = _l("Contested figures:")
+    text = f"{statement}\n\n{heading}\n{figures}".strip()[:5000]
+    return disputes.open_dispute(actor, milestone.id, "kpi_figures", text)
