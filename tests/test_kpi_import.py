@@ -89,5 +89,6 @@ def test_the_provider_contests_the_figures_with_a_dispute_on_the_period(app, api
     assert r.status_code == 201
     dispute = c.provider.get(f"/disputes/{r.json['id']}").json
     assert dispute["reason"] == "kpi_figures" and dispute["milestone_id"] == c.milestone_ids[0]
-    assert "first-response time: 41.5 s (missed; target ≤ 30)" in dispute["statement"] and "Our logs show 24.8 s." in dispute["statement"]
+    assert "first-response time: 41.5 s (missed; target ≤ 30)" in dispute["statement"]
+    assert "Our logs show 24.8 s." in dispute["statement"]
     assert c.period(0)["status"] == "disputed"

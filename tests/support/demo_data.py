@@ -28,18 +28,24 @@ def demo(app):
                "tenders": [t.id for t in db.session.scalars(select(Tender))],
                "tender_brands": {t.id: t.brand_id for t in db.session.scalars(select(Tender))},
                "users": {u.email: u.id for u in db.session.scalars(select(User))},
-               "bids": [b.id for b in db.session.scalars(select(Bid))]}
+               "bids": [b.id for b in db.session.scalars(select(Bid))],
+               # retainer and metered contracts (demo/engagements.py): their pages, by who is a party
+               "periodic": {c.id: (c.brand_id, c.provider_id) for c in db.session.scalars(
+                   select(Contract).where(Contract.engagement != "fixed"))}}
     return ids
 
 
 def pages_for(role: str, ids: dict) -> list[str]:
     common = ["/", "/tenders", "/tenders?status=", "/providers", f"/providers/{ids['provider']}", "/notifications",
               "/account", "/wallet"] + [f"/tenders/{t}" for t in ids["tenders"]]
+    account = ids["users"].get(LOGINS.get(role, ""))
+    periodic = [f"/contracts/{c}" for c, parties in ids.get("periodic", {}).items()
+                if role == "admin" or account in parties]
     if role == "admin":
         return common + ["/admin/providers", "/admin/deposits", "/admin/bank-statements",
                          "/disputes/queue", f"/disputes/{ids['dispute']}",
-                         f"/contracts/{ids['contract']}", "/reviews/reports"]
+                         f"/contracts/{ids['contract']}", "/reviews/reports", "/finance"] + periodic
     if role.startswith("brand"):
-        return common + ["/tenders/mine", "/tenders/new", "/contracts", "/account/profile"] + [
-            f"/tenders/{t}/evaluate" for t in ids["tenders"]]
-    return common + ["/bids/mine", "/contracts", "/account/profile"]
+        return common + ["/tenders/mine", "/tenders/new", "/contracts", "/account/profile", "/statements"] + [
+            f"/tenders/{t}/evaluate" for t in ids["tenders"]] + periodic
+    return common + ["/bids/mine", "/contracts", "/account/profile", "/statements"] + periodic
