@@ -19,7 +19,9 @@ class Engagement(StrEnum):
 
 
 PERIODIC = (Engagement.RETAINER, Engagement.METERED)  # paid period by period
-MAX_BPS = 3000  # a KPI's bonus or penalty: at most 30 % of the period's base
+MAX_BPS = 3000  # a KPI's bonus or penalty: at most this share (basis points) of the period's base
+PERIOD_DAYS = (7, 92)  # a period's length, least and most
+MAX_PERIODS = 36
 
 
 def engagement_check(column: str = "engagement") -> CheckConstraint:

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from extensions import db
 from models import Contract, Milestone, Tender, UsageRecord, User
 from models.contract import ContractStatus, MilestoneStatus
-from models.engagement import MAX_BPS, PERIODIC, Engagement
+from models.engagement import MAX_BPS, MAX_PERIODS, PERIOD_DAYS, PERIODIC, Engagement
 from models.types import utcnow
 from services import destinations, escrow, notifications, permissions, webhooks
 from services.contracts import contract_for
@@ -22,6 +22,7 @@ from services.locking import locked_get
 from services.period_money import charge_of, max_bonus, quantity_of
 
 MAX_QUANTITY = 10**9  # units in one usage record: anything above is a typo
+FUND_AHEAD = timedelta(days=3)  # funding reminders and auto-fund this long before a period starts
 USAGE_OPEN = (MilestoneStatus.FUNDED, MilestoneStatus.DELIVERED, MilestoneStatus.CHANGES_REQUESTED)
 
 
@@ -34,15 +35,17 @@ def tender_errors(engagement: str, period_days, periods, unit, kpis) -> dict:
     unit = (unit or "").strip()
     errors = {
         "engagement": engagement not in tuple(Engagement) and _l("Choose fixed, retainer or metered."),
-        "period_days": periodic and not (isinstance(period_days, int) and 7 <= period_days <= 92)
-        and _l("A period lasts 7 to 92 days."),
-        "periods": periodic and not (isinstance(periods, int) and 1 <= periods <= 36)
-        and _l("Choose 1 to 36 periods."),
+        "period_days": periodic and not (isinstance(period_days, int)
+                                         and PERIOD_DAYS[0] <= period_days <= PERIOD_DAYS[1])
+        and _l("A period lasts %(least)s to %(most)s days.", least=PERIOD_DAYS[0], most=PERIOD_DAYS[1]),
+        "periods": periodic and not (isinstance(periods, int) and 1 <= periods <= MAX_PERIODS)
+        and _l("Choose 1 to %(most)s periods.", most=MAX_PERIODS),
         "unit": engagement == Engagement.METERED and not 1 <= len(unit) <= 40
         and _l("Name the unit you pay for (e.g. conversation, order, photo, hour)."),
         "kpis": any(not (isinstance(k.bonus_bps, int) and 0 <= k.bonus_bps <= MAX_BPS
                          and isinstance(k.penalty_bps, int) and 0 <= k.penalty_bps <= MAX_BPS) for k in kpis)
-        and _l("A KPI's bonus and penalty are each 0 to 3000 basis points (30 %)."),
+        and _l("A KPI's bonus and penalty are each 0 to %(most)s basis points (%(share)s%%).", most=MAX_BPS,
+               share=MAX_BPS // 100),
     }
     return {field: why for field, why in errors.items() if why}
 
@@ -190,9 +193,10 @@ def change_periods(actor: User, contract_id: int, periods) -> Contract:
     started = _running_index(contract, utcnow())
     kept = [m for m in contract.milestones if m.status != MilestoneStatus.CANCELLED]
     busy = max((m.period_index for m in kept if m.status != MilestoneStatus.PENDING), default=-1)
-    check({"periods": not (isinstance(periods, int) and max(1, started + 1, busy + 1) <= periods <= 36)
-           and _l("Choose %(low)s to 36 periods: the periods already started or funded stay.",
-                  low=max(1, started + 1, busy + 1))})
+    low = max(1, started + 1, busy + 1)
+    check({"periods": not (isinstance(periods, int) and low <= periods <= MAX_PERIODS)
+           and _l("Choose %(low)s to %(most)s periods: the periods already started or funded stay.", low=low,
+                  most=MAX_PERIODS)})
     if contract.ends_after_period is not None:
         raise Conflict(_l("Notice to end was given: the number of periods no longer changes."), code="ending")
     if side == "brand":

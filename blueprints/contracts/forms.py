@@ -53,7 +53,9 @@ class ContestForm(FlaskForm):
 
 
 class AutoFundForm(FlaskForm):
-    auto_fund = BooleanField(_l("Fund each period from my wallet 3 days before it starts"))
+    auto_fund = BooleanField(_l("Fund each period from my wallet before it starts"),
+                             description=_l("When the funding reminder goes out; without money in the wallet, the "
+                                            "reminder is all that happens."))
 
 
 class NoticeForm(FlaskForm):

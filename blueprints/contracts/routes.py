@@ -1,6 +1,7 @@
 """Contract pages: milestones with their money state, deliveries, history and the next step."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from blueprints.contracts.forms import (
@@ -214,7 +215,9 @@ def auto_fund(contract_id: int):
     form = AutoFundForm()
     if submitted(form):
         perform(lambda: engagements.set_auto_fund(current_user, contract_id, form.auto_fund.data),
-                success=_("Auto-fund is on: each period is funded from your wallet 3 days before it starts.")
+                success=ngettext("Auto-fund is on: each period is funded from your wallet %(num)s day before it "
+                                 "starts.", "Auto-fund is on: each period is funded from your wallet %(num)s days "
+                                 "before it starts.", engagements.FUND_AHEAD.days)
                 if form.auto_fund.data else _("Auto-fund is off."))
     return _to_contract(contract_id)
 

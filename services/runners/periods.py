@@ -11,7 +11,7 @@ do: funding reminders and start notices go once, auto-fund posts `fund:milestone
   close       at its end a metered period still running is submitted for review with its usage, so
               the auto-release clock runs and the charge is settled even if nobody acts
 """
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -22,9 +22,8 @@ from models import Contract, Milestone, MilestoneDelivery
 from models.contract import ContractStatus, MilestoneStatus
 from models.engagement import PERIODIC, Engagement
 from services import destinations, escrow, ledger, notifications, period_money
+from services.engagements import FUND_AHEAD
 from services.locking import locked_get
-
-FUND_AHEAD = timedelta(days=3)  # reminders and auto-fund this long before a period starts
 
 
 def _periods(*conditions):
