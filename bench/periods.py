@@ -56,7 +56,8 @@ def generate(contracts: int) -> None:
         VALUES ('bank_clearing:CNY', 'bank_clearing', 'CNY', 0, now());
     INSERT INTO ledger_accounts (key, kind, currency, user_id, lock_version, created_at)
         VALUES ('brand_wallet:user:1\\:CNY', 'brand_wallet', 'CNY', 1, 0, now());
-    INSERT INTO ledger_postings (key, kind, memo, meta, created_at) VALUES ('deposit:bench', 'deposit', '', '{{}}', now());
+    INSERT INTO ledger_postings (key, kind, memo, meta, created_at)
+        VALUES ('deposit:bench', 'deposit', '', '{{}}', now());
     INSERT INTO ledger_entries (posting_id, account_id, amount, currency)
         VALUES (1, 1, -{contracts * FEE}, 'CNY'), (1, 2, {contracts * FEE}, 'CNY');
     ANALYZE;
