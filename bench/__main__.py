@@ -2,6 +2,9 @@
 
     make bench            # 2,000 tenders on a temporary SQLite file
     BENCH_TENDERS=20000 DATABASE_URL=postgresql://… make bench
+
+The PostgreSQL benchmarks run on their own: `python -m bench.ratings`, `python -m bench.payouts`,
+`python -m bench.periods` (the period sweep of retainer contracts; see each module's docstring).
 """
 import os
 import statistics

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from demo import engagements
 from extensions import db
 from models import User
 from models.types import utcnow
@@ -123,6 +124,7 @@ def load_demo() -> list[tuple[str, str]]:
     for brand, yuan in zip(brands, (1_000_000, 200_000, 50_000), strict=True):
         funding.record_deposit(staff, brand, yuan * 100, "CNY", f"DEMO-BANK-{brand.id:04d}")
     _tenders(brands, providers)
+    engagements.load(brands[0], providers["yunke"], providers["xinyu"], brands[2], providers["guangying"])
     _track_record(brands, providers["kuaipai"])
     db.session.flush()
     return logins

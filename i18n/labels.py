@@ -100,6 +100,7 @@ PARTY_DISPUTE_REASON_LABELS = {  # what a party may open a dispute for (models.d
     "scope_change": _l("Scope change"),
     "late": _l("Late"),
     "unresponsive": _l("Unresponsive"),
+    "kpi_figures": _l("KPI figures contested"),
     "other": _l("Other"),
 }
 # ... and what staff open one for (STAFF_DISPUTE_REASONS): every reason a dispute can show
@@ -109,6 +110,16 @@ DISPUTE_STATUS_LABELS = {"open": _l("Open"), "resolved": _l("Decided"), "withdra
 
 KPI_DIRECTION_LABELS = {"at_least": _l("at least the target"), "at_most": _l("at most the target")}
 KPI_DIRECTION_SHORT = {"at_least": "≥", "at_most": "≤"}
+
+ENGAGEMENT_LABELS = {"fixed": _l("Fixed price in milestones"), "retainer": _l("Retainer: a fee per period"),
+                     "metered": _l("Metered: units used, capped per period")}
+# A period on the contract page's timeline (services/period_views.py)
+PERIOD_STATE_LABELS = {
+    "awaiting_funding": _l("Awaiting funding"), "unfunded": _l("Not started: not funded"),
+    "funded": _l("Funded"), "running": _l("Running"), "in_review": _l("In review"),
+    "disputed": _l("Disputed"), "charged_back": _l("Charged back"), "released": _l("Released"),
+    "resolved": _l("Decided"), "cancelled": _l("Cancelled"),
+}
 
 ADJUSTMENT_DIRECTION_LABELS = {"to_brand": _l("from the provider to the brand"),
                                "to_provider": _l("from the brand to the provider")}

@@ -7,6 +7,7 @@ from models.chargeback import Chargeback, ChargebackEvent
 from models.contract import Contract, Milestone
 from models.conversation import Conversation, ConversationRead, Message, MessageFile
 from models.dispute import Dispute, DisputeCorrection, DisputeEvent, DisputeEvidence, EvidenceFile
+from models.engagement import UsageRecord
 from models.envelope import BafoRound, TenderEnvelopes
 from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, MilestoneEvent
 from models.installation import Installation
@@ -47,4 +48,5 @@ __all__ = [
     "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
     "BafoRound", "TenderEnvelopes",
     "BidOpening", "Grade", "GradingClosure", "PanelMember", "TenderCriterion",
+    "UsageRecord",
 ]

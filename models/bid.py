@@ -62,6 +62,9 @@ class Bid(db.Model):
     bafo_round_id: Mapped[int | None] = mapped_column(ForeignKey("bafo_rounds.id"), index=True)
     first_offer_revision: Mapped[int | None] = mapped_column()
     final_offer_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    # Metered tenders: the price of one unit and the most a period may cost (`amount` holds the cap)
+    unit_price: Mapped[int | None] = mapped_column(BigInteger)
+    cap_per_period: Mapped[int | None] = mapped_column(BigInteger)
 
     tender = relationship("Tender", back_populates="bids")
     provider = relationship("User", foreign_keys=[provider_id])

@@ -1,11 +1,12 @@
 """Contracts: what an award creates, with the milestones copied from the awarded bid's plan."""
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
 from models.dispute import DisputeStatus
+from models.engagement import Engagement, engagement_check
 from models.status import status_check
 from models.types import UTCDateTime, utcnow
 
@@ -63,7 +64,7 @@ FINISHED = (_M.RELEASED, _M.RESOLVED)  # settled with its work paid for or decid
 
 class Contract(db.Model):
     __tablename__ = "contracts"
-    __table_args__ = (status_check(ContractStatus),)
+    __table_args__ = (status_check(ContractStatus), engagement_check())
     Status, TRANSITIONS = ContractStatus, CONTRACT_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +78,16 @@ class Contract(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=ContractStatus.ACTIVE.value, index=True)
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[object | None] = mapped_column(UTCDateTime())  # starts the 14-day review window
+    # Ongoing engagements (services/engagements.py); fixed contracts leave these at their defaults
+    engagement: Mapped[str] = mapped_column(String(16), default=Engagement.FIXED.value,
+                                            server_default=Engagement.FIXED.value)
+    unit_price: Mapped[int | None] = mapped_column(BigInteger)  # metered
+    auto_fund: Mapped[bool] = mapped_column(default=False, server_default=false())  # periods funded from the wallet
+    ends_after_period: Mapped[int | None] = mapped_column()  # notice given: no period after this index runs
+    # A pending request awaiting the other party: "brand"/"provider" asked to end now; the brand's
+    # proposed number of periods (services/engagements.py)
+    end_now_asked_by: Mapped[str | None] = mapped_column(String(8))
+    periods_proposed: Mapped[int | None] = mapped_column()
 
     tender = relationship("Tender")
     bid = relationship("Bid")
@@ -109,6 +120,15 @@ class Milestone(db.Model):
     delivered_at: Mapped[object | None] = mapped_column(UTCDateTime(), index=True)  # the auto-release clock
     released_at: Mapped[object | None] = mapped_column(UTCDateTime())
     release_reminder_sent_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    # Periods of a retainer or metered contract (null for fixed milestones). `amount` is what the
+    # period is funded with: its base (fee, or cap) plus the most its KPI bonuses can add.
+    period_index: Mapped[int | None] = mapped_column()
+    starts_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    base_amount: Mapped[int | None] = mapped_column(BigInteger)  # fee per period, or the metered cap
+    funded_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    released_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # to the provider, gross
+    funding_reminder_sent_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    start_notice_sent_at: Mapped[object | None] = mapped_column(UTCDateTime())  # opened, or told it cannot start
 
     contract = relationship("Contract", back_populates="milestones")
     deliveries = relationship("MilestoneDelivery", order_by="MilestoneDelivery.version",

@@ -9,7 +9,8 @@ from extensions import db
 from models.status import status_check
 from models.types import StoredFileColumns, UTCDateTime, utcnow
 
-DISPUTE_REASONS = ("not_delivered", "quality", "scope_change", "late", "unresponsive", "other")  # a party's
+# a party's reasons (kpi_figures: a provider contesting a period's KPI figures, services/kpi_import.py)
+DISPUTE_REASONS = ("not_delivered", "quality", "scope_change", "late", "unresponsive", "kpi_figures", "other")
 # Reasons only staff open a dispute for: the milestone goes before the dispute decision because of the
 # platform, not a party (services.suspensions: a suspended account's money in escrow is settled this way).
 STAFF_DISPUTE_REASONS = ("account_suspended",)

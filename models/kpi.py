@@ -2,7 +2,7 @@
 milestone (the period the milestone paid for). They feed the provider's operating capability."""
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, UniqueConstraint
+from sqlalchemy import ForeignKey, Numeric, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -21,6 +21,7 @@ class KpiResult(db.Model):
     value: Mapped[Decimal] = mapped_column(Numeric(14, 4))
     met: Mapped[bool] = mapped_column()  # against the target as it was when recorded
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")  # where the figure comes from
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
 
     kpi = relationship("TenderKpi")

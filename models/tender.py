@@ -7,6 +7,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from models.engagement import Engagement, engagement_check
 from models.status import status_check
 from models.types import UTCDateTime, utcnow
 
@@ -34,6 +35,9 @@ class Tender(db.Model):
     __table_args__ = (
         CheckConstraint("budget_min >= 0 AND budget_max >= budget_min", name="budget_range"),
         status_check(TenderStatus),
+        engagement_check(),
+        CheckConstraint("period_days IS NULL OR period_days BETWEEN 7 AND 92", name="period_days_range"),
+        CheckConstraint("periods IS NULL OR periods BETWEEN 1 AND 36", name="periods_range"),
     )
     Status, TRANSITIONS, STATUS_ATTR = TenderStatus, TRANSITIONS, "stored_status"
 
@@ -68,6 +72,12 @@ class Tender(db.Model):
     closed_at: Mapped[object | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[object | None] = mapped_column(UTCDateTime())
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # How the contract will be paid (models.engagement): fixed milestones, or period by period
+    engagement: Mapped[str] = mapped_column(String(16), default=Engagement.FIXED.value,
+                                            server_default=Engagement.FIXED.value)
+    period_days: Mapped[int | None] = mapped_column()  # retainer and metered: 7–92
+    periods: Mapped[int | None] = mapped_column()  # retainer and metered: 1–36
+    unit: Mapped[str | None] = mapped_column(String(40))  # metered: what is counted ("photo", "conversation")
 
     brand = relationship("User")
     kpis = relationship("TenderKpi", cascade="all, delete-orphan", order_by="TenderKpi.position")
@@ -126,6 +136,8 @@ class TenderKpi(db.Model):
     """A KPI target the contract will be judged by, e.g. first-response time 30 s."""
 
     __tablename__ = "tender_kpis"
+    __table_args__ = (CheckConstraint("bonus_bps BETWEEN 0 AND 3000", name="bonus_bps_range"),
+                      CheckConstraint("penalty_bps BETWEEN 0 AND 3000", name="penalty_bps_range"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id", ondelete="CASCADE"), index=True)
@@ -135,6 +147,9 @@ class TenderKpi(db.Model):
     unit: Mapped[str] = mapped_column(String(20), default="")
     # "at_least" (conversion 52 %) or "at_most" (first-response time 30 s): when a result meets the target
     direction: Mapped[str] = mapped_column(String(8), default="at_least", server_default="at_least")
+    # KPI terms, in basis points of the period's base: paid on top when met, withheld when missed
+    bonus_bps: Mapped[int] = mapped_column(default=0, server_default="0")
+    penalty_bps: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def met_by(self, value: Decimal) -> bool:
         return value <= self.target if self.direction == "at_most" else value >= self.target

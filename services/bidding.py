@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from models import Bid, BidAttachment, BidMilestone, BidOpening, BidRevision, Tender, User
 from models.bid import LIVE, BidStatus
+from models.engagement import PERIODIC, Engagement
 from models.status import IllegalTransition, transition
 from models.tender import UNDECIDED, TenderStatus
 from models.types import utcnow
@@ -33,11 +34,13 @@ class MilestoneInput:
 
 @dataclass
 class BidInput:
-    amount: int
+    amount: int | None  # metered bids: set to the cap per period
     currency: str
     delivery_days: int
     proposal: str
     milestones: list[MilestoneInput] = field(default_factory=list)
+    unit_price: int | None = None  # metered tenders: the price of one unit …
+    cap_per_period: int | None = None  # … and the most one period may cost
 
 
 def _plan_error(data: BidInput):
@@ -50,14 +53,18 @@ def _plan_error(data: BidInput):
             return _l("Each milestone needs a title, a positive amount and a due day from 1 to %(max)s.", max=MAX_DAYS)
         if step.due_days > data.delivery_days:
             return _l("No milestone can fall due after the delivery time.")
-    if sum(step.amount for step in plan) != data.amount:
+    if not isinstance(data.amount, int) or sum(step.amount for step in plan) != data.amount:
         return _l("The milestone amounts must add up to the bid amount.")
     return None
 
 
 def validate_offer(tender: Tender, data: BidInput) -> None:
+    if tender.engagement in PERIODIC:
+        _validate_periodic(tender, data)
+        return
     check({
-        "amount": not 0 < data.amount <= MAX_AMOUNT and _l("Enter a positive amount."),
+        "amount": not (isinstance(data.amount, int) and 0 < data.amount <= MAX_AMOUNT)
+        and _l("Enter a positive amount."),
         "currency": data.currency != tender.currency
         and _l("Bid in the tender's currency (%(currency)s).", currency=tender.currency),
         "delivery_days": not 1 <= data.delivery_days <= MAX_DAYS
@@ -66,6 +73,34 @@ def validate_offer(tender: Tender, data: BidInput) -> None:
         and _l("Write a proposal of 20 to 50000 characters."),
         "milestones": _plan_error(data),
     })
+
+
+def _validate_periodic(tender: Tender, data: BidInput) -> None:
+    """Retainer: `amount` is the fee per period. Metered: a unit price and a cap per period (which
+    becomes the bid's `amount`). Neither has a milestone plan: the periods are the milestones."""
+    metered = tender.engagement == Engagement.METERED
+    if metered and isinstance(data.cap_per_period, int):
+        data.amount = data.cap_per_period
+    check({
+        "amount": not metered and not (isinstance(data.amount, int) and 0 < data.amount <= MAX_AMOUNT)
+        and _l("Enter a positive fee per period."),
+        "unit_price": metered and not (isinstance(data.unit_price, int) and 0 < data.unit_price <= MAX_AMOUNT)
+        and _l("Enter a positive price per unit."),
+        "cap_per_period": metered and not (isinstance(data.cap_per_period, int)
+                                           and 0 < data.cap_per_period <= MAX_AMOUNT
+                                           and data.cap_per_period >= (data.unit_price or 0))
+        and _l("Enter the most a period may cost: at least one unit's price."),
+        "currency": data.currency != tender.currency
+        and _l("Bid in the tender's currency (%(currency)s).", currency=tender.currency),
+        "delivery_days": not 1 <= data.delivery_days <= MAX_DAYS
+        and _l("Enter 1 to %(max)s days.", max=MAX_DAYS),
+        "proposal": not 20 <= len((data.proposal or "").strip()) <= 50000
+        and _l("Write a proposal of 20 to 50000 characters."),
+        "milestones": bool(data.milestones)
+        and _l("Periods are the milestones of this tender: leave the milestone plan out."),
+    })
+    if not metered:
+        data.unit_price = data.cap_per_period = None
 
 
 def eligibility_problem(provider: User, tender: Tender):
@@ -101,6 +136,7 @@ def snapshot(bid: Bid) -> BidRevision:
 def apply_offer(bid: Bid, data: BidInput) -> None:
     bid.amount, bid.currency, bid.delivery_days = data.amount, data.currency, data.delivery_days
     bid.proposal = data.proposal.strip()
+    bid.unit_price, bid.cap_per_period = data.unit_price, data.cap_per_period
     bid.milestones = [BidMilestone(position=i, title=m.title.strip(), amount=m.amount, due_days=m.due_days)
                       for i, m in enumerate(data.milestones)]
 

@@ -262,6 +262,7 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
                  reason=reason, affected_user_id=milestone.contract.provider_id,
                  other_user_id=milestone.contract.brand_id)
     milestone.released_at = utcnow()  # settled: counts for growth with the provider's share
+    milestone.released_amount = provider_amount
     escrow.complete_if_settled(milestone.contract)
     request_recompute(milestone.contract.provider_id)
     notifications.notify([milestone.contract.brand_id, milestone.contract.provider_id], "dispute_resolved",

@@ -19,7 +19,7 @@ from models.contract import SETTLED, ContractStatus, MilestoneStatus
 from models.status import IllegalTransition, can_move
 from models.status import transition as change_status
 from models.types import utcnow
-from services import destinations, ledger, notifications, permissions, reviews, storage, webhooks
+from services import destinations, ledger, notifications, period_money, permissions, reviews, storage, webhooks
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.rating_jobs import request_recompute
@@ -131,13 +131,14 @@ def awaiting_funding(milestone: Milestone) -> bool:
 
 
 def commission(milestone: Milestone) -> int:
-    """The platform's commission on the milestone's amount, in minor units."""
-    return ledger.commission_of(milestone.amount, current_app.config["COMMISSION_BPS"])
+    """The platform's commission on what releasing the milestone now pays its provider, in minor units."""
+    return ledger.commission_of(period_money.settlement(milestone).to_provider, current_app.config["COMMISSION_BPS"])
 
 
 def net_on_release(milestone: Milestone) -> int:
-    """What the provider receives when the milestone is released: its amount less the commission."""
-    return milestone.amount - commission(milestone)
+    """What the provider receives if the milestone is released now: its share (the amount, or a
+    period's fee or usage with KPI bonus and penalty) less the commission."""
+    return period_money.settlement(milestone).to_provider - commission(milestone)
 
 
 # --- funding -----------------------------------------------------------------------------------------
@@ -154,6 +155,7 @@ def mark_funded(milestone: Milestone, actor: User | None, source: str) -> None:
     """Record the funded state (the caller has posted the money into escrow in this transaction)."""
     transition(milestone, MilestoneStatus.FUNDED, actor, source=source)
     milestone.funded_at = utcnow()
+    milestone.funded_amount = milestone.amount
     notifications.notify([milestone.contract.provider_id], "milestone_funded", to=_link(milestone),
                          milestone=milestone.title)
     webhooks.milestone_event("milestone.funded", milestone)
@@ -239,16 +241,24 @@ def take_escrow(milestone: Milestone) -> LedgerAccount:
 
 
 def release(milestone: Milestone, actor: User | None, *, auto: bool = False) -> None:
-    """Escrow → provider payable (amount − commission) and platform revenue (commission)."""
+    """Escrow → provider payable (its share − commission) and platform revenue (the commission); what
+    the provider does not get (unused metered cap, unearned KPI bonus, penalty) back to the brand's
+    wallet — all in one posting (services.engagements.settlement decides the split)."""
     transition(milestone, MilestoneStatus.RELEASED, actor, auto=auto)
     held = take_escrow(milestone)
-    cut = commission(milestone)
+    split = period_money.settlement(milestone)
+    bps = current_app.config["COMMISSION_BPS"]
+    cut = ledger.commission_of(split.to_provider, bps)
     ledger.post(f"release:milestone:{milestone.id}", "release",
                 [(held, -milestone.amount),
-                 (ledger.payable(milestone.contract.provider_id, milestone.currency), milestone.amount - cut),
-                 (ledger.revenue(milestone.currency), cut)],
+                 (ledger.payable(milestone.contract.provider_id, milestone.currency), split.to_provider - cut),
+                 (ledger.revenue(milestone.currency), cut),
+                 (ledger.wallet(milestone.contract.brand, milestone.currency), split.to_brand)],
                 memo=milestone.title, milestone_id=milestone.id, actor_id=actor.id if actor else None,
-                meta={"commission": cut, "commission_bps": current_app.config["COMMISSION_BPS"], "auto": auto})
+                meta={"commission": cut, "commission_bps": bps, "auto": auto, "base": split.base_due,
+                      "bonus": split.bonus, "penalty": split.penalty, "quantity": split.quantity,
+                      "returned": split.to_brand})
+    milestone.released_amount = split.to_provider
     milestone.released_at = utcnow()
     request_recompute(milestone.contract.provider_id)
     notifications.notify([milestone.contract.provider_id, milestone.contract.brand_id],

@@ -12,9 +12,10 @@ from i18n import duration
 from models import Bid, BidScore, Contract, EvaluationSlot, Milestone, Tender, User
 from models.bid import OUT_OF_RUNNING, BidStatus
 from models.contract import ContractStatus, MilestoneStatus
+from models.engagement import PERIODIC
 from models.tender import UNDECIDED, TenderStatus
 from models.types import utcnow
-from services import destinations, notifications, permissions, webhooks
+from services import destinations, engagements, notifications, period_money, permissions, webhooks
 from services.accounts import require_verified_email
 from services.bidding import bids_for, can_see_price, decide_bid
 from services.errors import Conflict, Forbidden, NotFound, check
@@ -165,13 +166,19 @@ def award(actor: User, tender_id: int, bid_id: int) -> Contract:
     now = utcnow()
     contract = Contract(tender_id=tender.id, bid_id=bid.id, brand_id=tender.brand_id,
                         provider_id=bid.provider_id, amount=bid.amount, currency=bid.currency,
-                        status=ContractStatus.ACTIVE.value)
-    contract.milestones = [
-        Milestone(position=m.position, title=m.title, amount=m.amount, currency=bid.currency,
-                  status=MilestoneStatus.PENDING.value,
-                  due_at=now + timedelta(days=m.due_days))
-        for m in bid.milestones
-    ]
+                        status=ContractStatus.ACTIVE.value, engagement=tender.engagement,
+                        unit_price=bid.unit_price)
+    if tender.engagement in PERIODIC:
+        contract.milestones = engagements.period_milestones(tender, bid, now)
+        contract.amount = sum(m.base_amount for m in contract.milestones)  # fees (or caps) of every period
+    else:  # KPI terms on a fixed milestone: funded with its amount plus the most its bonuses add
+        contract.milestones = [
+            Milestone(position=m.position, title=m.title, base_amount=m.amount,
+                      amount=m.amount + period_money.max_bonus(m.amount, tender.kpis), currency=bid.currency,
+                      status=MilestoneStatus.PENDING.value,
+                      due_at=now + timedelta(days=m.due_days))
+            for m in bid.milestones
+        ]
     db.session.add(contract)
     move(tender, TenderStatus.AWARDED)
     decide_bid(bid, BidStatus.AWARDED)

@@ -3,14 +3,14 @@ and per week in the viewer's time zone. Each figure is a GROUP BY in the databas
 entries. Day and week boundaries are computed here in the viewer's zone (so daylight-saving days are
 right) and handed to SQL as UTC instants, which works the same on PostgreSQL and SQLite."""
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 
 from extensions import db
-from models import LedgerAccount, LedgerEntry, LedgerPosting
+from models import Contract, LedgerAccount, LedgerEntry, LedgerPosting, Milestone
 from models.types import utcnow
 from services import ledger
 
@@ -59,6 +59,7 @@ class Overview:
     totals: dict[str, dict[str, int]]  # currency → figure (BALANCES + "paid_out", "net_revenue") → amount
     daily: Series
     weekly: Series
+    by_engagement: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # currency → type → figures
 
     @property
     def currencies(self) -> list[str]:
@@ -124,6 +125,27 @@ def _totals() -> dict[str, dict[str, int]]:
     return dict(totals)
 
 
+def income_by_engagement() -> dict[str, dict[str, dict[str, int]]]:
+    """Released to providers and the platform's commission on it, by the contract's engagement type
+    (fixed, retainer, metered) and currency: one GROUP BY over release and dispute postings."""
+    released = FLOWS["released"]
+    rows = db.session.execute(
+        select(LedgerEntry.currency, Contract.engagement, LedgerAccount.kind, func.sum(LedgerEntry.amount))
+        .join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .join(Milestone, Milestone.id == LedgerPosting.milestone_id)
+        .join(Contract, Contract.id == Milestone.contract_id)
+        .where(LedgerPosting.kind.in_(released.kinds), LedgerAccount.kind.in_(released.accounts))
+        .group_by(LedgerEntry.currency, Contract.engagement, LedgerAccount.kind))
+    out: dict[str, dict[str, dict[str, int]]] = defaultdict(dict)
+    for currency, engagement, kind, amount in rows:
+        figures = out[currency].setdefault(engagement, {"released": 0, "revenue": 0})
+        figures["released"] += int(amount)
+        if kind == "platform_revenue":
+            figures["revenue"] += int(amount)
+    return dict(out)
+
+
 def today_in(zone: ZoneInfo) -> date:
     return utcnow().astimezone(zone).date()
 
@@ -136,4 +158,4 @@ def overview(timezone: str) -> Overview:
     days = [today - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
     weeks = [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
     return Overview(totals=_totals(), daily=_series(days, timedelta(days=1), zone),
-                    weekly=_series(weeks, timedelta(weeks=1), zone))
+                    weekly=_series(weeks, timedelta(weeks=1), zone), by_engagement=income_by_engagement())

@@ -28,7 +28,8 @@ def results_of(viewer: User, contract_id: int) -> tuple[Contract, list[KpiResult
     return contract, list(results)
 
 
-def _value(raw) -> Decimal | None:
+def measurement(raw) -> Decimal | None:
+    """A measured value as stored (4 decimals), or None if it is not a number of 0 or more in range."""
     try:
         value = Decimal(str(raw))
     except InvalidOperation:
@@ -39,16 +40,18 @@ def _value(raw) -> Decimal | None:
     return value if value <= MAX_MEASUREMENT else None
 
 
-def record_result(actor: User, milestone_id: int, kpi_id: int, value) -> KpiResult:
+def record_result(actor: User, milestone_id: int, kpi_id: int, value, note: str = "") -> KpiResult:
     milestone = milestone_for(actor, milestone_id, lock=True)
     contract = milestone.contract
     if actor.account_id != contract.brand_id:
         raise Forbidden(_l("Only the contract's brand records KPI results."))
     permissions.require(actor, "contract.manage", milestone)
     kpi = next((k for k in contract.tender.kpis if k.id == kpi_id), None)
-    measured = _value(value)
+    measured = measurement(value)
+    note = (note or "").strip()
     check({"kpi_id": kpi is None and _l("Choose one of this contract's KPIs."),
-           "value": measured is None and _l("Enter the measured value: a number of 0 or more.")})
+           "value": measured is None and _l("Enter the measured value: a number of 0 or more."),
+           "note": len(note) > 2000 and _l("At most 2000 characters.")})
     if milestone.status not in MEASURABLE:
         raise Conflict(_l("Results are recorded for milestones that are funded or done."), code="not_measurable")
     # the milestone's row lock (milestone_for) makes a second recorder wait here, then see the first
@@ -56,7 +59,7 @@ def record_result(actor: User, milestone_id: int, kpi_id: int, value) -> KpiResu
                                                     KpiResult.kpi_id == kpi.id)) is not None:
         raise Conflict(_l("This KPI already has a result for this milestone."), code="already_recorded")
     result = KpiResult(contract_id=contract.id, milestone_id=milestone.id, kpi_id=kpi.id, value=measured,
-                       met=kpi.met_by(measured), recorded_by_id=actor.id)
+                       met=kpi.met_by(measured), recorded_by_id=actor.id, note=note)
     db.session.add(result)
     db.session.flush()
     notifications.notify([contract.provider_id], "kpi_recorded", to=destinations.contract(contract.id, "kpis"),

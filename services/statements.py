@@ -25,7 +25,9 @@ EARNING_KINDS = ("release", "resolution", "adjustment")
 CATEGORY_OF_EARNING = {"release": "releases", "resolution": "dispute_outcomes", "adjustment": "adjustments"}
 # Postings that give a brand money back from a milestone: the brand's share of a dispute decision
 # (to its wallet, or back to the card through stripe_clearing) and staff corrections (either sign).
-RETURN_KINDS = ("resolution", "adjustment")
+# A release of a retainer or metered period (or a milestone with KPI terms) also returns what the
+# provider did not earn: unused cap, unearned bonus, a penalty (services/period_money.py).
+RETURN_KINDS = ("release", "resolution", "adjustment")
 BRAND_ACCOUNTS = ("brand_wallet", "stripe_clearing")
 CATEGORY_OF_KIND = {"payout": "payouts", "payout_reversal": "payout_reversals"}
 MONTH_PATTERN = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits only (\d would take "２０２６")
@@ -101,6 +103,10 @@ class StatementLine:
     commission: int  # the platform's cut (< 0 where a correction gave it back)
     net: int  # the entry on the payable account, signed
     balance: int  # the payable balance after this line
+    engagement: str | None = None  # of the line's contract: fixed, retainer, metered
+    currency: str = ""
+    bonus: int = 0  # a period's release: the KPI bonus paid in it …
+    penalty: int = 0  # … and the KPI penalty withheld from it
 
 
 @dataclass
@@ -116,6 +122,8 @@ class CategoryTotals:
     payouts: int = 0
     payout_reversals: int = 0
     other: int = 0
+    # gross earnings (releases, dispute outcomes, corrections) by the contract's engagement type
+    by_engagement: dict = field(default_factory=dict)
 
     @property
     def net(self) -> int:
@@ -126,6 +134,8 @@ class CategoryTotals:
         if line.kind in EARNING_KINDS:
             self._bump(CATEGORY_OF_EARNING[line.kind], line.gross)
             self.commissions += line.commission
+            engagement = line.engagement or "fixed"
+            self.by_engagement[engagement] = self.by_engagement.get(engagement, 0) + line.gross
         else:
             self._bump(CATEGORY_OF_KIND.get(line.kind, "other"), line.net)
 
@@ -184,7 +194,7 @@ def _month_rows(provider_id: int, month: Month, tz):
     stmt = (_payable_entries(provider_id, LedgerEntry.currency, LedgerEntry.amount, LedgerPosting.created_at,
                              LedgerPosting.kind, LedgerPosting.key, LedgerPosting.reference, LedgerPosting.memo,
                              LedgerPosting.milestone_id, Milestone.title, Contract.id, Tender.title,
-                             _commission_column())
+                             _commission_column(), Contract.engagement, LedgerPosting.meta)
             .outerjoin(Milestone, Milestone.id == LedgerPosting.milestone_id)
             .outerjoin(Contract, Contract.id == Milestone.contract_id)
             .outerjoin(Tender, Tender.id == Contract.tender_id)
@@ -200,12 +210,15 @@ def provider_statement(provider: User, year: int, month: int, tz: str | tzinfo) 
     statements = {currency: ProviderStatement(currency, which, opening)
                   for currency, opening in _openings(provider.account_id, which.start(tz)).items()}
     for (currency, amount, posted_at, kind, key, reference, memo, milestone_id, milestone_title, contract_id,
-         tender_title, revenue) in _month_rows(provider.account_id, which, tz):
+         tender_title, revenue, engagement, meta) in _month_rows(provider.account_id, which, tz):
         commission = int(revenue) if kind in EARNING_KINDS else 0
         statements.setdefault(currency, ProviderStatement(currency, which, 0)).add(
             posted_at=posted_at, kind=kind, key=key, reference=reference, memo=memo or "", milestone_id=milestone_id,
             milestone_title=milestone_title, contract_id=contract_id, tender_title=tender_title,
-            gross=int(amount) + commission, commission=commission, net=int(amount))
+            gross=int(amount) + commission, commission=commission, net=int(amount), engagement=engagement,
+            currency=currency,
+            bonus=int((meta or {}).get("bonus") or 0) if kind == "release" else 0,
+            penalty=int((meta or {}).get("penalty") or 0) if kind == "release" else 0)
     return [statements[currency] for currency in sorted(statements)]
 
 
@@ -217,6 +230,7 @@ class ContractSpend:
     tender_title: str
     funded: int  # paid into escrow this month, from the wallet or by card
     returned: int  # came back to the brand this month (negative when a correction charged it more)
+    engagement: str = "fixed"
 
     @property
     def net(self) -> int:
@@ -241,6 +255,14 @@ class BrandSpend:
     def net(self) -> int:
         return self.funded - self.returned
 
+    @property
+    def by_engagement(self) -> dict[str, int]:
+        """Net spend by the contracts' engagement type."""
+        out: dict[str, int] = {}
+        for c in self.contracts:
+            out[c.engagement] = out.get(c.engagement, 0) + c.net
+        return out
+
 
 # Spend is read on the escrow side of each milestone posting, so card and wallet funding both count.
 _FUNDING = and_(LedgerPosting.kind == "fund", LedgerAccount.kind == "escrow")
@@ -264,15 +286,17 @@ def brand_spend(brand: User, year: int, month: int, tz: str | tzinfo) -> list[Br
     funded = func.sum(case((_FUNDING, LedgerEntry.amount), else_=0))
     returned = func.sum(case((_RETURN, LedgerEntry.amount), else_=0))
     rows = db.session.execute(
-        _brand_entries(brand.account_id, LedgerEntry.currency, Contract.id, Tender.title, funded, returned)
+        _brand_entries(brand.account_id, LedgerEntry.currency, Contract.id, Tender.title, funded, returned,
+                       Contract.engagement)
         .join(Tender, Tender.id == Contract.tender_id)
         .where(_in_month(which, tz))
-        .group_by(LedgerEntry.currency, Contract.id, Tender.title)
+        .group_by(LedgerEntry.currency, Contract.id, Tender.title, Contract.engagement)
         .order_by(LedgerEntry.currency, Contract.id))
     spends: dict[str, BrandSpend] = {}
-    for currency, contract_id, title, paid, back in rows:
+    for currency, contract_id, title, paid, back, engagement in rows:
         spends.setdefault(currency, BrandSpend(currency, which)).contracts.append(
-            ContractSpend(contract_id=contract_id, tender_title=title, funded=int(paid), returned=int(back)))
+            ContractSpend(contract_id=contract_id, tender_title=title, funded=int(paid), returned=int(back),
+                          engagement=engagement))
     return list(spends.values())
 
 

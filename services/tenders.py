@@ -17,7 +17,7 @@ from models.envelope import EnvelopeStage
 from models.status import IllegalTransition, can_move, transition
 from models.tender import TenderStatus
 from models.types import utcnow
-from services import destinations, notifications, permissions, ratings, webhooks
+from services import destinations, engagements, notifications, permissions, ratings, webhooks
 from services.criteria import CriterionInput, criteria_rows
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
@@ -36,6 +36,8 @@ class KpiInput:
     target: Decimal | int | float | str
     unit: str = ""
     direction: str = "at_least"  # or "at_most": see TenderKpi.direction
+    bonus_bps: int = 0  # KPI terms (services/period_money.py): paid when met, withheld when missed
+    penalty_bps: int = 0
 
 
 @dataclass
@@ -58,6 +60,10 @@ class TenderInput:
     blind_grading: bool = False
     two_envelope: bool = False  # technical, then price envelopes (services.envelopes); implies a sealed opening
     margin_required: int = 0  # minor units of services.margins.MARGIN_CURRENCY a bidder must hold
+    engagement: str = "fixed"  # or retainer, metered (services/engagements.py)
+    period_days: int | None = None
+    periods: int | None = None
+    unit: str | None = None
 
 
 def _kpi_errors(kpis: list[KpiInput]) -> tuple[str | None, list[TenderKpi]]:
@@ -75,7 +81,8 @@ def _kpi_errors(kpis: list[KpiInput]) -> tuple[str | None, list[TenderKpi]]:
         if not (1 <= len(name) <= 100) or len(unit) > 20 or target is None or not Decimal(0) <= target < 10**10 \
                 or kpi.direction not in KPI_DIRECTIONS:
             return _l("Each KPI needs a name, a target of 0 or more and a short unit."), []
-        rows.append(TenderKpi(position=position, name=name, target=target, unit=unit, direction=kpi.direction))
+        rows.append(TenderKpi(position=position, name=name, target=target, unit=unit, direction=kpi.direction,
+                              bonus_bps=kpi.bonus_bps, penalty_bps=kpi.penalty_bps))
     return None, rows
 
 
@@ -88,6 +95,8 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
     kpi_error, kpi_rows = _kpi_errors(data.kpis)
     rounds = list(data.rounds or [])
     criteria_error, criteria = criteria_rows(rounds, data.criteria)
+    engagement_errors = engagements.tender_errors(data.engagement, data.period_days, data.periods, data.unit,
+                                                  data.kpis)
     check({
         "title": not 3 <= len(title) <= 200 and _l("Enter a title of 3 to 200 characters."),
         "category": data.category not in CATEGORIES and _l("Choose a category from the list."),
@@ -103,12 +112,13 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
         "rounds": (not 1 <= len(rounds) <= len(ROUND_KINDS) or len(set(rounds)) != len(rounds)
                    or any(r not in ROUND_KINDS for r in rounds))
         and _l("Choose one to three different rounds: proposal, pitch, site visit."),
-        "kpis": kpi_error,
+        "kpis": kpi_error or engagement_errors.pop("kpis", None),
         "criteria": criteria_error,
         "min_stars": data.min_stars is not None and not ratings.BASE_STARS <= data.min_stars <= ratings.TOP_STARS
         and _l("Star levels run from %(low)s to %(high)s.", low=ratings.BASE_STARS, high=ratings.TOP_STARS),
         "margin_required": not (isinstance(data.margin_required, int) and 0 <= data.margin_required <= MAX_AMOUNT)
         and _l("Enter zero or a positive margin in minor units."),
+        **engagement_errors,
     })
     # Two envelopes open in stages after the close, so nothing opens at the close itself: a sealed opening.
     sealed_opening = bool(data.sealed_opening or data.two_envelope)
@@ -122,6 +132,7 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
                     stored_status=TenderStatus.OPEN.value, kpis=kpi_rows,
                     criteria=criteria, blind_grading=bool(data.blind_grading),
                     margin_required=data.margin_required)
+    engagements.apply_tender_terms(tender, data.engagement, data.period_days, data.periods, data.unit)
     db.session.add(tender)
     db.session.flush()
     webhooks.tender_event("tender.published", tender)

@@ -126,6 +126,21 @@ def render(kind: str, params: dict) -> str:
         "chargeback_recovery_cancelled": lambda: _("The chargeback on “%(milestone)s” was won: nothing will be "
                                                    "recovered from your payouts.", **p),
         "provider_rejected": lambda: _("Your verification was declined: %(reason)s", **p),
+        "usage_recorded": lambda: _("%(quantity)s × %(unit)s recorded as used in “%(milestone)s”.", **p),
+        "period_funding_due": lambda: _("“%(milestone)s” of “%(tender)s” starts on %(date)s: fund it before then, or "
+                                        "it does not start.", milestone=p.get("milestone", ""),
+                                        tender=p.get("tender", ""), date=_moment(p.get("starts_at"))),
+        "period_started": lambda: _("“%(milestone)s” of “%(tender)s” is funded and has started.", **p),
+        "period_not_started": lambda: _("“%(milestone)s” of “%(tender)s” was not funded in time, so it has not "
+                                        "started: you may pause the work until it is.", **p),
+        "period_auto_funded": lambda: _("“%(milestone)s” of “%(tender)s” was funded from your wallet.", **p),
+        "period_closed": lambda: _("“%(milestone)s” has ended: its usage report was submitted for review.", **p),
+        "contract_ending": lambda: _("Notice was given on “%(tender)s”: it ends after period %(periods)s.", **p),
+        "end_now_asked": lambda: _("The other side asks to end “%(tender)s” now: give notice to end it now too "
+                                   "to agree.", **p),
+        "periods_proposed": lambda: _("The brand proposes %(periods)s periods for “%(tender)s”: agree on the "
+                                      "contract page.", **p),
+        "periods_changed": lambda: _("“%(tender)s” now runs for %(periods)s periods.", **p),
         "kpi_recorded": lambda: _("The brand recorded a “%(kpi)s” result for “%(milestone)s”.", **p),
         "review_received": lambda: _review_received(p),
         "review_hidden": lambda: _("Platform staff hid your review on “%(tender)s”: %(reason)s", **p),

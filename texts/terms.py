@@ -3,7 +3,8 @@ enforces it when the text is rendered (so a changed constant changes the text; n
 Templates reach these as the `terms` global: `ngettext("... %(num)s day", "... %(num)s days", terms.review_days)`."""
 from flask_babel import gettext as _
 
-from services import disputes, escrow, ratings, reviews
+from models.engagement import MAX_BPS
+from services import disputes, engagements, escrow, ratings, reviews
 
 
 def months(period) -> int:
@@ -26,6 +27,16 @@ class Terms:
     def reminder_days(self) -> int:
         """The brand is reminded this many days before a delivered milestone is released by itself."""
         return escrow.REMIND_BEFORE.days
+
+    @property
+    def fund_ahead_days(self) -> int:
+        """Periods are funded (and their brand reminded) this many days before they start."""
+        return engagements.FUND_AHEAD.days
+
+    @property
+    def kpi_share_max(self) -> int:
+        """A KPI's bonus or penalty is at most this percentage of a period's base."""
+        return MAX_BPS // 100
 
     @property
     def min_completed_contracts(self) -> int:

@@ -8,7 +8,7 @@ from extensions import db
 from models import User
 from models.types import utcnow
 from services import escrow, processor_fees, reconciliation, stripe_funding, tasks, tenders
-from services.runners import mail, outbox, payout_batch, ratings, refunds, webhooks
+from services.runners import mail, outbox, payout_batch, periods, ratings, refunds, webhooks
 
 
 def close_passed_deadlines() -> int:
@@ -38,6 +38,12 @@ def release_due_milestones() -> dict:
     reminded = escrow.remind_before_release(now)
     db.session.commit()
     return {"due": len(ids), "released": released, "reminded": reminded, "failed": failed}
+
+
+def run_periods() -> dict:
+    """Retainer and metered periods: reminders, auto-fund, starts, metered closes (services/runners/periods.py);
+    each period in its own transaction, so running twice is harmless."""
+    return periods.run(utcnow())
 
 
 def send_pending_refunds() -> int:

@@ -27,7 +27,8 @@ from services.errors import Invalid, NotFound
 
 def bid_input(body: BidIn) -> BidInput:
     return BidInput(amount=body.amount, currency=body.currency, delivery_days=body.delivery_days,
-                    proposal=body.proposal, milestones=[MilestoneInput(**m.model_dump()) for m in body.milestones])
+                    proposal=body.proposal, milestones=[MilestoneInput(**m.model_dump()) for m in body.milestones],
+                    unit_price=body.unit_price, cap_per_period=body.cap_per_period)
 
 
 @api_route("/tenders/<int:tender_id>/bids", "POST", summary="Bid on a tender", tag="Bids", body=BidIn,

@@ -34,12 +34,14 @@ def _number(value: Decimal) -> int | float:
 
 
 def kpi_out(kpi) -> KpiOut:
-    return KpiOut(id=kpi.id, name=kpi.name, target=_number(kpi.target), unit=kpi.unit, direction=kpi.direction)
+    return KpiOut(id=kpi.id, name=kpi.name, target=_number(kpi.target), unit=kpi.unit, direction=kpi.direction,
+                  bonus_bps=kpi.bonus_bps, penalty_bps=kpi.penalty_bps)
 
 
 def kpi_result_out(result) -> KpiResultOut:
     return KpiResultOut(id=result.id, kpi_id=result.kpi_id, milestone_id=result.milestone_id,
-                        value=_number(result.value), met=result.met, recorded_at=result.created_at)
+                        value=_number(result.value), met=result.met, note=result.note or "",
+                        recorded_at=result.created_at)
 
 
 def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> TenderOut:
@@ -60,6 +62,7 @@ def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | Non
         margin_required=tender.margin_required or 0,
         criteria=_criteria_out(tender), blind_grading=tender.blind_grading, two_envelope=tender.two_envelope,
         envelopes=envelopes_out(tender.envelopes) if tender.two_envelope else None,
+        engagement=tender.engagement, period_days=tender.period_days, periods=tender.periods, unit=tender.unit,
     )
 
 
@@ -119,6 +122,8 @@ def bid_out(bid: Bid, viewer: User) -> BidOut:
                                  verified=profile.verified, stars=profile.stars)
         if contents and not permissions.blind_to(viewer, bid.tender) else None,
         amount=bid.amount if price else None,
+        unit_price=bid.unit_price if price else None,
+        cap_per_period=bid.cap_per_period if price else None,
         delivery_days=bid.delivery_days if contents else None,
         proposal=bid.proposal if contents else None,
         milestones=[MilestonePlanOut(title=m.title, amount=m.amount if price else None, due_days=m.due_days)

@@ -25,7 +25,10 @@ class MilestoneForm(Form):
 
 
 class BidForm(FlaskForm):
-    amount = FiniteDecimalField(_l("Total price"), places=2, validators=[DataRequired(), MONEY])
+    amount = FiniteDecimalField(_l("Total price"), places=2, validators=[Optional(), MONEY],
+                                description=_l("Retainer tenders: the fee per period"))
+    unit_price = FiniteDecimalField(_l("Price per unit"), places=2, validators=[Optional(), MONEY])
+    cap_per_period = FiniteDecimalField(_l("Most a period may cost"), places=2, validators=[Optional(), MONEY])
     delivery_days = IntegerField(_l("Delivery time (days)"), validators=[DataRequired(), NumberRange(min=1, max=3650)])
     proposal = TextAreaField(_l("Proposal"), validators=[DataRequired(), Length(max=50000)],
                              description=_l("Markdown: **bold**, lists, tables and links work; HTML does not."))

@@ -17,11 +17,21 @@ from services.tenders import get_tender
 bp = Blueprint("bids", __name__)
 
 
+def _money(field, currency: str) -> tuple[bool, int | None]:
+    """(ok, minor units or None when empty); not ok (with a message) beyond two decimal places."""
+    if field.data is None:
+        return True, None
+    value = minor_units(field.data, currency)
+    if value is None:
+        field.errors.append(_("Use at most two decimal places."))
+    return value is not None, value
+
+
 def _bid_input(form: BidForm, currency: str) -> BidInput | None:
     """The form as a BidInput in minor units; None (with messages on the form) if an amount is off."""
-    amount = minor_units(form.amount.data, currency)
-    if amount is None:
-        form.amount.errors.append(_("Use at most two decimal places."))
+    (ok, amount), (ok_price, unit_price), (ok_cap, cap) = (
+        _money(f, currency) for f in (form.amount, form.unit_price, form.cap_per_period))
+    if not (ok and ok_price and ok_cap):
         return None
     plan = []
     for entry in form.milestones:
@@ -38,12 +48,14 @@ def _bid_input(form: BidForm, currency: str) -> BidInput | None:
             return None
         plan.append(MilestoneInput(title=step.title.data or "", amount=step_amount, due_days=step.due_days.data))
     return BidInput(amount=amount, currency=currency, delivery_days=form.delivery_days.data,
-                    proposal=form.proposal.data or "", milestones=plan)
+                    proposal=form.proposal.data or "", milestones=plan, unit_price=unit_price, cap_per_period=cap)
 
 
 def _prefill(bid) -> BidForm:
     form = BidForm(amount=major_units(bid.amount, bid.currency), delivery_days=bid.delivery_days,
-                   proposal=bid.proposal)
+                   proposal=bid.proposal,
+                   unit_price=major_units(bid.unit_price, bid.currency) if bid.unit_price else None,
+                   cap_per_period=major_units(bid.cap_per_period, bid.currency) if bid.cap_per_period else None)
     while len(form.milestones):
         form.milestones.pop_entry()
     for step in bid.milestones:

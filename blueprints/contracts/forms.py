@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
-from wtforms import SelectField, TextAreaField
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from blueprints.fields import FiniteDecimalField
@@ -33,3 +33,34 @@ class KpiResultForm(FlaskForm):
         form.milestone_id.choices = [(m.id, m.title) for m in contract.milestones if m.status in MEASURABLE]
         form.kpi_id.choices = [(k.id, k.name) for k in contract.tender.kpis]
         return form
+
+
+class UsageForm(FlaskForm):
+    """Units used in a metered period."""
+
+    quantity = IntegerField(_l("Units used"), validators=[InputRequired(), NumberRange(min=1, max=10**9)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class KpiImportForm(FlaskForm):
+    """A CSV export with the columns date,metric,value for one period."""
+
+    file = FileField(_l("CSV export (date,metric,value)"), validators=[FileRequired()])
+
+
+class ContestForm(FlaskForm):
+    statement = TextAreaField(_l("Why the figures are wrong"), validators=[Optional(), Length(max=3000)])
+
+
+class AutoFundForm(FlaskForm):
+    auto_fund = BooleanField(_l("Fund each period from my wallet before it starts"),
+                             description=_l("When the funding reminder goes out; without money in the wallet, the "
+                                            "reminder is all that happens."))
+
+
+class NoticeForm(FlaskForm):
+    immediate = BooleanField(_l("End now, after the running period (both sides must ask)"))
+
+
+class PeriodsForm(FlaskForm):
+    periods = IntegerField(_l("Number of periods"), validators=[InputRequired(), NumberRange(min=1, max=36)])

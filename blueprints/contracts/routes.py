@@ -1,14 +1,37 @@
 """Contract pages: milestones with their money state, deliveries, history and the next step."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from blueprints.contracts.forms import ChangesForm, DeliverForm, KpiResultForm
+from blueprints.contracts.forms import (
+    AutoFundForm,
+    ChangesForm,
+    ContestForm,
+    DeliverForm,
+    KpiImportForm,
+    KpiResultForm,
+    NoticeForm,
+    PeriodsForm,
+    UsageForm,
+)
 from blueprints.disputes.forms import DisputeForm
 from blueprints.downloads import send_one_of
 from blueprints.reviews.forms import ReasonForm, ReplyForm, ReviewForm
 from blueprints.web import ActionForm, perform, role_required, submitted
-from services import contracts, escrow, funding, kpis, ledger, organisations, permissions, stripe_funding
+from services import (
+    contracts,
+    engagements,
+    escrow,
+    funding,
+    kpi_import,
+    kpis,
+    ledger,
+    organisations,
+    period_views,
+    permissions,
+    stripe_funding,
+)
 from services import reviews as review_service
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -41,7 +64,12 @@ def detail(contract_id: int):
                            release_due_at=escrow.release_due_at, milestone_actions=escrow.allowed_actions,
                            awaiting_funding=escrow.awaiting_funding, net_on_release=escrow.net_on_release,
                            action_form=ActionForm(), deliver_form=DeliverForm(), changes_form=ChangesForm(),
-                           dispute_form=DisputeForm(), fund_requests=organisations.waiting_fund_requests(contract))
+                           dispute_form=DisputeForm(), fund_requests=organisations.waiting_fund_requests(contract),
+                           periods=period_views.period_rows(contract) if contract.engagement != "fixed" else None,
+                           kpi_charts=period_views.kpi_charts(contract), usage_form=UsageForm(),
+                           import_form=KpiImportForm(), contest_form=ContestForm(),
+                           auto_fund_form=AutoFundForm(auto_fund=contract.auto_fund), notice_form=NoticeForm(),
+                           periods_form=PeriodsForm(periods=contract.periods_proposed))
 
 
 @bp.post("/<int:contract_id>/kpi-results")
@@ -141,3 +169,74 @@ def cancel(milestone_id: int):
 def delivery_file(milestone_id: int, file_id: int):
     milestone = escrow.milestone_for(current_user, milestone_id)
     return send_one_of([f for d in milestone.deliveries for f in d.files], file_id)
+
+
+# --- retainer and metered contracts --------------------------------------------------------------------
+
+def _to_contract(contract_id: int, anchor: str = "periods"):
+    return redirect(url_for("contracts.detail", contract_id=contract_id) + f"#{anchor}")
+
+
+@bp.post("/milestones/<int:milestone_id>/usage")
+@login_required
+def record_usage(milestone_id: int):
+    form = UsageForm()
+    if submitted(form):
+        perform(lambda: engagements.record_usage(current_user, milestone_id, form.quantity.data, form.note.data),
+                success=_("Usage recorded."))
+    return _back(milestone_id)
+
+
+@bp.post("/milestones/<int:milestone_id>/kpi-import")
+@role_required("brand")
+def import_kpis(milestone_id: int):
+    form = KpiImportForm()
+    if submitted(form):
+        data = form.file.data.read(kpi_import.MAX_BYTES + 1)
+        perform(lambda: kpi_import.import_csv(current_user, milestone_id, data),
+                success=_("KPI figures imported. The provider has been told."))
+    return _back(milestone_id)
+
+
+@bp.post("/milestones/<int:milestone_id>/kpi-contest")
+@role_required("provider")
+def contest_kpis(milestone_id: int):
+    form = ContestForm()
+    if submitted(form):
+        dispute = perform(lambda: kpi_import.contest(current_user, milestone_id, form.statement.data))
+        if dispute:
+            return redirect(url_for("disputes.detail", dispute_id=dispute.id))
+    return _back(milestone_id)
+
+
+@bp.post("/<int:contract_id>/auto-fund")
+@role_required("brand")
+def auto_fund(contract_id: int):
+    form = AutoFundForm()
+    if submitted(form):
+        perform(lambda: engagements.set_auto_fund(current_user, contract_id, form.auto_fund.data),
+                success=ngettext("Auto-fund is on: each period is funded from your wallet %(num)s day before it "
+                                 "starts.", "Auto-fund is on: each period is funded from your wallet %(num)s days "
+                                 "before it starts.", engagements.FUND_AHEAD.days)
+                if form.auto_fund.data else _("Auto-fund is off."))
+    return _to_contract(contract_id)
+
+
+@bp.post("/<int:contract_id>/notice")
+@login_required
+def give_notice(contract_id: int):
+    form = NoticeForm()
+    if submitted(form):
+        perform(lambda: engagements.give_notice(current_user, contract_id, immediate=form.immediate.data),
+                success=_("Notice given. Both sides have been told."))
+    return _to_contract(contract_id)
+
+
+@bp.post("/<int:contract_id>/periods")
+@login_required
+def change_periods(contract_id: int):
+    form = PeriodsForm()
+    if submitted(form):
+        perform(lambda: engagements.change_periods(current_user, contract_id, form.periods.data),
+                success=_("Saved. The other side has been told."))
+    return _to_contract(contract_id)

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints.web import role_required
-from i18n import labels, major_units, select_timezone
+from i18n import labels, major_units, money, select_timezone
 from models.types import utcnow
 from services import csv_export, statements
 from services.statements import YEARS, Month
@@ -54,7 +54,9 @@ def month_label(month: Month) -> str:
 
 def describe(line) -> str:
     """The milestone, and the memo when it says more (a correction's reason, a payout's note)."""
-    parts = [line.milestone_title, line.memo if line.memo != line.milestone_title else None]
+    parts = [line.milestone_title, line.memo if line.memo != line.milestone_title else None,
+             _("KPI bonus %(amount)s", amount=money(line.bonus, line.currency)) if line.bonus else None,
+             _("KPI penalty %(amount)s", amount=money(line.penalty, line.currency)) if line.penalty else None]
     return " · ".join(part for part in parts if part)
 
 

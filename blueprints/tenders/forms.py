@@ -18,7 +18,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.account.forms import MultiCheckboxField
 from blueprints.fields import MONEY, FiniteDecimalField, row_id
-from i18n.labels import CATEGORY_LABELS, KPI_DIRECTION_LABELS, ROUND_LABELS, TENDER_STATUS_LABELS, choices, options
+from i18n.labels import (
+    CATEGORY_LABELS,
+    ENGAGEMENT_LABELS,
+    KPI_DIRECTION_LABELS,
+    ROUND_LABELS,
+    TENDER_STATUS_LABELS,
+    choices,
+    options,
+)
 from models.catalog import CURRENCIES
 from services.addenda import NOTICE
 
@@ -29,6 +37,12 @@ class KpiForm(Form):
     target = FiniteDecimalField(_l("Target"), validators=[Optional(), NumberRange(min=0)])
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=20)], description=_l("e.g. s or %"))
     direction = SelectField(_l("Met when the result is"), choices=choices(KPI_DIRECTION_LABELS), default="at_least")
+    bonus_pct = FiniteDecimalField(_l("Bonus if met (%)"), places=2,
+                                   validators=[Optional(), NumberRange(min=0, max=30)],
+                                   description=_l("of the period's fee, paid on top"))
+    penalty_pct = FiniteDecimalField(_l("Penalty if missed (%)"), places=2,
+                                     validators=[Optional(), NumberRange(min=0, max=30)],
+                                     description=_l("of the period's fee, withheld"))
 
 
 class TenderForm(FlaskForm):
@@ -56,6 +70,12 @@ class TenderForm(FlaskForm):
                        "A round's weights add up to 100; write deal-breaker instead of a weight for a must-have."))
     blind_grading = BooleanField(_l("Blind grading: evaluators do not see providers' names"))
     two_envelope = BooleanField(_l("Two envelopes: technical offers are passed or failed before any price opens"))
+    engagement = SelectField(_l("How the work is paid"), choices=choices(ENGAGEMENT_LABELS), default="fixed")
+    period_days = IntegerField(_l("Days per period"), validators=[Optional(), NumberRange(min=7, max=92)],
+                               description=_l("Retainer and metered: e.g. 30"))
+    periods = IntegerField(_l("Number of periods"), validators=[Optional(), NumberRange(min=1, max=36)])
+    unit = StringField(_l("Unit paid for"), validators=[Optional(), Length(max=40)],
+                       description=_l("Metered: e.g. conversation, order, photo, hour"))
 
 
 class CancelForm(FlaskForm):

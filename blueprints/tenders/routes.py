@@ -65,7 +65,8 @@ def _input_from(form: TenderForm) -> TenderInput | None:
         return None
     deadline = form.bid_deadline.data.replace(tzinfo=ZoneInfo(current_user.timezone))
     kpis = [KpiInput(name=k.form.name.data, target=k.form.target.data, unit=k.form.unit.data or "",
-                     direction=k.form.direction.data or "at_least")
+                     direction=k.form.direction.data or "at_least", bonus_bps=_bps(k.form.bonus_pct.data),
+                     penalty_bps=_bps(k.form.penalty_pct.data))
             for k in form.kpis if (k.form.name.data or "").strip()]
     if any(k.target is None for k in kpis):
         form.kpis.errors.append(_("Give every named KPI a target."))
@@ -81,7 +82,14 @@ def _input_from(form: TenderForm) -> TenderInput | None:
                        requires_verified=form.requires_verified.data,
                        min_stars=int(form.min_stars.data) if form.min_stars.data else None,
                        criteria=criteria, blind_grading=form.blind_grading.data,
-                       two_envelope=form.two_envelope.data)
+                       two_envelope=form.two_envelope.data,
+                       engagement=form.engagement.data or "fixed", period_days=form.period_days.data,
+                       periods=form.periods.data, unit=form.unit.data)
+
+
+def _bps(percent) -> int:
+    """A percentage typed on the form (2.5) in basis points (250); empty is 0."""
+    return int(percent * 100) if percent is not None else 0
 
 
 def _criteria_from(text: str) -> dict[str, list[CriterionInput]] | None:

@@ -29,7 +29,10 @@ def demo(app):
                "tender_brands": {t.id: t.brand_id for t in db.session.scalars(select(Tender))},
                "users": {u.email: u.id for u in db.session.scalars(select(User))},
                "bids": [b.id for b in db.session.scalars(select(Bid))],
-               "bid_providers": {b.id: b.provider_id for b in db.session.scalars(select(Bid))}}
+               "bid_providers": {b.id: b.provider_id for b in db.session.scalars(select(Bid))},
+               # retainer and metered contracts (demo/engagements.py): their pages, by who is a party
+               "periodic": {c.id: (c.brand_id, c.provider_id) for c in db.session.scalars(
+                   select(Contract).where(Contract.engagement != "fixed"))}}
         ids["final_offers"] = {}
         for bid in db.session.scalars(select(Bid).where(Bid.bafo_round_id.is_not(None))):
             ids["final_offers"].setdefault(bid.provider_id, []).append(bid.id)
@@ -39,17 +42,20 @@ def demo(app):
 def pages_for(role: str, ids: dict) -> list[str]:
     common = ["/", "/tenders", "/tenders?status=", "/providers", f"/providers/{ids['provider']}", "/notifications",
               "/account", "/wallet"] + [f"/tenders/{t}" for t in ids["tenders"]]
+    account = ids["users"].get(LOGINS.get(role, ""))
+    periodic = [f"/contracts/{c}" for c, parties in ids.get("periodic", {}).items()
+                if role == "admin" or account in parties]
     if role == "admin":
         return common + ["/admin/providers", "/admin/deposits", "/admin/bank-statements", "/admin/withdrawals",
                          "/admin/margins",
                          "/disputes/queue", f"/disputes/{ids['dispute']}",
-                         f"/contracts/{ids['contract']}", "/reviews/reports"]
+                         f"/contracts/{ids['contract']}", "/reviews/reports", "/finance"] + periodic
     me = ids["users"][LOGINS[role]]
     if role.startswith("brand"):
-        return common + ["/tenders/mine", "/tenders/new", "/contracts", "/account/profile"] + [
+        return common + ["/tenders/mine", "/tenders/new", "/contracts", "/account/profile", "/statements"] + [
             f"/tenders/{t}/evaluate" for t in ids["tenders"]] + [
-            f"/tenders/{t}/scorecard" for t, brand in ids["tender_brands"].items() if brand == me]
+            f"/tenders/{t}/scorecard" for t, brand in ids["tender_brands"].items() if brand == me] + periodic
     # the provider's own bids (one in a best-and-final round: its final-offer form)
-    return common + ["/bids/mine", "/contracts", "/account/profile"] + [
+    return common + ["/bids/mine", "/contracts", "/account/profile", "/statements"] + [
         f"/bids/{b}" for b, provider in ids["bid_providers"].items() if provider == me] + [
-        f"/bids/{b}/final-offer" for b in ids["final_offers"].get(me, [])]
+        f"/bids/{b}/final-offer" for b in ids["final_offers"].get(me, [])] + periodic

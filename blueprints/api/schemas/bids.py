@@ -14,12 +14,17 @@ class MilestonePlanIn(BaseModel):
 
 
 class BidIn(BaseModel):
-    amount: int = Amount
+    amount: int | None = Field(None, ge=0, le=10**13, description="minor units: the bid's total (fixed), the fee "
+                                                                  "per period (retainer); metered bids leave it out")
     currency: Currency = "CNY"
     delivery_days: int = Field(ge=1, le=3650)
     proposal: str = Field(max_length=50000, description="Markdown; raw HTML is not rendered")
-    milestones: list[MilestonePlanIn] = Field(min_length=1, max_length=20,
-                                              description="amounts must sum to `amount`")
+    milestones: list[MilestonePlanIn] = Field([], max_length=20,
+                                              description="fixed tenders: 1–20, amounts summing to `amount`; "
+                                                          "retainer and metered tenders: none (periods are milestones)")
+    unit_price: int | None = Field(None, ge=0, le=10**13, description="metered: the price of one unit, minor units")
+    cap_per_period: int | None = Field(None, ge=0, le=10**13,
+                                       description="metered: the most one period may cost, minor units")
 
 
 class ProviderSummary(BaseModel):
@@ -68,6 +73,8 @@ class BidOut(BaseModel):
     revision: int
     sealed: bool = Field(description="true when the contents are withheld from this viewer (sealed opening)")
     amount: int | None
+    unit_price: int | None = None
+    cap_per_period: int | None = None
     currency: str
     delivery_days: int | None
     proposal: str | None

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from blueprints.api.schemas.common import Amount, Out, PageQuery
 
-PartyReason = Literal["not_delivered", "quality", "scope_change", "late", "unresponsive", "other"]
+PartyReason = Literal["not_delivered", "quality", "scope_change", "late", "unresponsive", "kpi_figures", "other"]
 DisputeReason = Literal[PartyReason, "account_suspended"]  # staff open disputes for a suspended account
 
 

@@ -14,6 +14,8 @@ class KpiIn(BaseModel):
     unit: str = Field("", max_length=20, description='e.g. "s" or "%"')
     direction: Literal["at_least", "at_most"] = Field(
         "at_least", description='when a result meets the target: "at_least" (conversion) or "at_most" (response time)')
+    bonus_bps: int = Field(0, description="0–3000: paid on top of the period's base when its result meets the target")
+    penalty_bps: int = Field(0, description="0–3000: withheld from the period's base when its result misses")
 
 
 class CriterionIn(BaseModel):
@@ -44,6 +46,11 @@ class TenderIn(BaseModel):
     min_stars: int | None = Field(None, description="3–6; providers below it (or without stars) cannot bid")
     margin_required: int = Field(0, ge=0, le=10**13, description="minor units (CNY) of margin deposit a bidder must "
                                  "hold; the category's requirement applies when it is higher")
+    engagement: Literal["fixed", "retainer", "metered"] = Field(
+        "fixed", description="fixed milestones, a retainer (a fee per period) or metered (units × price, capped)")
+    period_days: int | None = Field(None, description="retainer and metered: each period's length, 7–92 days")
+    periods: int | None = Field(None, description="retainer and metered: the number of periods, 1–36")
+    unit: str | None = Field(None, max_length=40, description='metered: what is counted ("conversation", "photo")')
 
 
 class TenderListQuery(BaseModel):
@@ -67,6 +74,8 @@ class KpiOut(BaseModel):
     target: int | float
     unit: str
     direction: Literal["at_least", "at_most"]
+    bonus_bps: int
+    penalty_bps: int
 
 
 class BrandSummary(BaseModel):
@@ -102,6 +111,10 @@ class TenderOut(BaseModel):
     blind_grading: bool
     two_envelope: bool
     envelopes: "EnvelopesOut | None" = Field(None, description="two-envelope tenders: when each stage opened")
+    engagement: Literal["fixed", "retainer", "metered"]
+    period_days: int | None
+    periods: int | None
+    unit: str | None
 
 
 class EnvelopesOut(BaseModel):

@@ -1,0 +1,84 @@
+"""The period sweep (services/runners/periods.py): reminders, auto-fund from the wallet (never twice),
+periods that start or cannot start, metered periods closed at their end and then auto-released."""
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from extensions import db
+from models import LedgerPosting, Milestone, Notification
+from models.types import utcnow
+from services import escrow
+from services.runners import periods
+from tests.support.engagements import periodic_contract
+from tests.support.ledger import balances
+
+
+def _run(app, at):
+    with app.app_context():
+        return periods.run(at)
+
+
+def _notes(app, kind: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Notification).where(Notification.kind == kind))
+
+
+def _fund_postings(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(LedgerPosting).where(LedgerPosting.kind == "fund"))
+
+
+def test_auto_fund_funds_each_period_once_and_reminds_when_the_wallet_is_short(app, api, make_user):
+    c = periodic_contract(app, api, make_user, periods=3, period_days=30)
+    c.brand.put(f"/contracts/{c.contract_id}/auto-fund", json={"auto_fund": True})
+    c.deposit(2 * 115000_00)
+    now = utcnow()
+    assert _run(app, now)["auto_funded"] == 1
+    assert _run(app, now) == {"auto_funded": 0, "reminded": 0, "opened": 0, "closed": 0}  # safe twice
+    assert [p["status"] for p in c.contract()["milestones"]] == ["funded", "pending", "pending"]
+    assert _notes(app, "period_started") == 1  # period 1 started, funded; its provider was told once
+
+    later = now + timedelta(days=28)  # period 2 starts in two days: within the funding window
+    assert _run(app, later)["auto_funded"] == 1
+    _run(app, later)
+    assert _fund_postings(app) == 2
+    assert balances(c.brand) == {"brand_wallet": 0}
+
+    last = now + timedelta(days=58)  # period 3: the wallet is empty, so the brand is reminded (once)
+    result = _run(app, last)
+    assert (result["auto_funded"], result["opened"]) == (0, 1)  # and period 2 has started meanwhile
+    _run(app, last)
+    assert _notes(app, "period_funding_due") == 1
+    assert _run(app, now + timedelta(days=61))["opened"] == 1  # period 3 cannot start
+    assert _notes(app, "period_not_started") == 1
+    assert _fund_postings(app) == 2
+
+
+def test_reminder_three_days_before_without_auto_fund(app, api, make_user):
+    c = periodic_contract(app, api, make_user, periods=2, period_days=30)
+    now = utcnow()
+    result = _run(app, now)
+    assert (result["reminded"], result["auto_funded"]) == (1, 0)  # the first period starts at the award
+    assert _run(app, now + timedelta(days=26))["reminded"] == 0  # period 2: more than 3 days away
+    assert _run(app, now + timedelta(days=27, hours=1))["reminded"] == 1
+    with app.app_context():
+        brand_notes = db.session.scalars(select(Notification.user_id).where(Notification.kind == "period_funding_due"))
+        assert set(brand_notes) == {c.brand_id}
+
+
+def test_a_metered_period_is_closed_at_its_end_and_auto_released_at_its_charge(app, api, make_user):
+    c = periodic_contract(app, api, make_user, engagement="metered", kpis=[], periods=1, period_days=7)
+    c.deposit(1000_00)
+    c.fund(0)
+    assert c.usage(0, 4).status_code == 201
+    end = utcnow() + timedelta(days=7, minutes=1)
+    assert _run(app, end)["closed"] == 1
+    assert _run(app, end)["closed"] == 0
+    assert c.period(0)["status"] == "delivered"
+    with app.app_context():
+        release_at = escrow.release_due_at(db.session.get(Milestone, c.milestone_ids[0]))
+        assert escrow.auto_release(c.milestone_ids[0], release_at + timedelta(seconds=1))
+        db.session.commit()
+    assert c.period(0)["released_amount"] == 200_00
+    assert balances(c.brand) == {"brand_wallet": 800_00}
+    assert balances(c.provider) == {"provider_payable": 180_00}
