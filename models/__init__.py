@@ -23,6 +23,7 @@ from models.stripe import StripePayment, StripeRefund
 from models.suspension import Suspension
 from models.tender import Tender, TenderKpi
 from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestion
+from models.upload import Upload
 from models.user import ApiToken, RecoveryCode, User, UserLogin
 from models.webhook import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
@@ -42,4 +43,5 @@ __all__ = [
     "Conversation", "ConversationRead", "Message", "MessageFile",
     "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
     "BidOpening", "Grade", "GradingClosure", "PanelMember", "TenderCriterion",
+    "Upload",
 ]
