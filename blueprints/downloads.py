@@ -4,16 +4,28 @@ The caller has already decided the viewer may have the file (a service returned 
 turns a stored file row into the response."""
 from flask import send_file
 
-from services import storage
+from services import previews, storage
 from services.errors import NotFound
 
 
-def send_one_of(files, file_id: int):
-    """Send the file with this id if it is among `files` (already authorised), else 404."""
+def one_of(files, file_id: int):
+    """The file with this id if it is among `files` (already authorised), else 404."""
     stored = next((f for f in files if f.id == file_id), None)
     if stored is None:
         raise NotFound()
-    return send_attachment(stored)
+    return stored
+
+
+def send_one_of(files, file_id: int):
+    return send_attachment(one_of(files, file_id))
+
+
+def send_variant(stored, variant: str):
+    """A file's thumbnail or 1200 px view: JPEGs the job wrote itself, so shown inline (404 until made)."""
+    response = send_file(storage.path_of(previews.derived_name(stored, variant)), mimetype="image/jpeg", max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 def send_attachment(att):

@@ -5,10 +5,10 @@ from flask_login import current_user, login_required
 
 from blueprints.contracts.forms import ChangesForm, DeliverForm, KpiResultForm
 from blueprints.disputes.forms import DisputeForm
-from blueprints.downloads import send_one_of
+from blueprints.downloads import one_of, send_attachment, send_variant
 from blueprints.reviews.forms import ReasonForm, ReplyForm, ReviewForm
 from blueprints.web import ActionForm, perform, role_required, submitted
-from services import contracts, escrow, funding, kpis, ledger, organisations, permissions, stripe_funding
+from services import contracts, escrow, funding, kpis, ledger, organisations, permissions, previews, stripe_funding
 from services import reviews as review_service
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -140,4 +140,13 @@ def cancel(milestone_id: int):
 @login_required
 def delivery_file(milestone_id: int, file_id: int):
     milestone = escrow.milestone_for(current_user, milestone_id)
-    return send_one_of([f for d in milestone.deliveries for f in d.files], file_id)
+    stored = one_of([f for d in milestone.deliveries for f in d.files], file_id)
+    previews.check_original(current_user, milestone, stored)  # a brand's images: only after release
+    return send_attachment(stored)
+
+
+@bp.get("/milestones/<int:milestone_id>/files/<int:file_id>/<variant>")
+@login_required
+def delivery_file_variant(milestone_id: int, file_id: int, variant: str):
+    milestone = escrow.milestone_for(current_user, milestone_id)
+    return send_variant(one_of([f for d in milestone.deliveries for f in d.files], file_id), variant)
