@@ -76,7 +76,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals.update(labels=labels, locale_code=locale_code, terms=terms, public_url=public_url,
                                  allowed=permissions.allowed,  # menus show only what the role may use
                                  uploads_for=previews.uploads_for,  # thumbnails beside file lists
-                                 original_withheld=previews.original_withheld)
+                                 original_withheld=previews.original_withheld,
+                                 principal_of=permissions.principal_of)  # whose avatar the header shows
     mail_channel.register(notification_channels)  # important notifications also go by e-mail
 
     @app.context_processor

@@ -4,7 +4,7 @@ The caller has already decided the viewer may have the file (a service returned 
 turns a stored file row into the response."""
 from flask import send_file
 
-from services import previews, storage
+from services import portfolio, previews, storage
 from services.errors import NotFound
 
 
@@ -18,6 +18,22 @@ def one_of(files, file_id: int):
 
 def send_one_of(files, file_id: int):
     return send_attachment(one_of(files, file_id))
+
+
+def send_public_picture(stored_name: str | None, variant: str):
+    """A profile picture (avatar, logo, portfolio image): public like the profile. Until the job has
+    made the thumbnail, the cleaned original stands in (re-encoded by us, so safe to show inline)."""
+    if not stored_name:
+        raise NotFound()
+    try:
+        path, mimetype = storage.path_of(portfolio.derived(stored_name, variant)), "image/jpeg"
+    except NotFound:
+        path, mimetype = storage.path_of(stored_name), None
+        if not path.exists():
+            raise
+    response = send_file(path, mimetype=mimetype, max_age=300)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def send_variant(stored, variant: str):

@@ -107,6 +107,7 @@ def derive_image(source: Path, thumb: Path, preview: Path, mark: str | None) -> 
     (draft), so a 3000 px photo is never decoded at full size."""
     with Image.open(source) as image:
         image.draft("RGB", (PREVIEW_PX, PREVIEW_PX))
+        image.load()  # now, while the file is open (a small image is not resized, so nothing else loads it)
         work = _rgb(image)
         work.thumbnail((PREVIEW_PX, PREVIEW_PX), Image.Resampling.BILINEAR, reducing_gap=2.0)
     _write(preview, watermark(work, mark) if mark else work, quality=80)

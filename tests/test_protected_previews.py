@@ -101,7 +101,7 @@ def test_the_brand_sees_only_watermarked_previews_until_release(app, client, del
     assert 'data-testid="original-withheld"' not in _page(client, d.contract_id)
 
 
-def test_someone_elses_delivery_is_not_found(app, client, delivered, make_user, api, login):
+def test_someone_elses_delivery_is_not_found(app, client, delivered, make_user, api):
     d, mid, _, _ = delivered
     run_worker_burst(UPLOAD_DIR=app.config["UPLOAD_DIR"])
     stranger = make_user("brand")

@@ -1,4 +1,4 @@
-"""uploads: each stored file's owner and size (the per-user quota) and its derived thumbnail and watermarked preview
+"""uploads: each stored file's owner and size (the per-user quota) and its derived thumbnail and watermarked preview; users.avatar_name (avatar or logo); showcase_cases.image_name and client_brand (the portfolio)
 
 Revision ID: d19a0f3c7e21
 Revises: c0a7e5d1b915
@@ -31,9 +31,19 @@ def upgrade():
     )
     with op.batch_alter_table('uploads', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_uploads_owner_id'), ['owner_id'], unique=False)
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('avatar_name', sa.String(length=80), nullable=True))
+    with op.batch_alter_table('showcase_cases', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('image_name', sa.String(length=80), nullable=True))
+        batch_op.add_column(sa.Column('client_brand', sa.String(length=200), server_default='', nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('showcase_cases', schema=None) as batch_op:
+        batch_op.drop_column('client_brand')
+        batch_op.drop_column('image_name')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('avatar_name')
     with op.batch_alter_table('uploads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_uploads_owner_id'))
     op.drop_table('uploads')

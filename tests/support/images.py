@@ -2,6 +2,7 @@
 bombs, polyglots."""
 import io
 import struct
+import zipfile
 import zlib
 
 from PIL import Image
@@ -38,7 +39,6 @@ def png_bomb(side: int = 100_000) -> bytes:
 
 
 def zip_bytes() -> bytes:
-    import zipfile
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("payload.html", "<html><body>not a picture</body></html>")
