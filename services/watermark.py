@@ -18,7 +18,7 @@ OPACITY = 130  # of 255: visible over any picture, the work still judgeable unde
 
 
 @lru_cache(maxsize=4)
-def _font(size: int):
+def font(size: int):
     for path in _CJK_FONTS:
         if Path(path).exists():
             return ImageFont.truetype(path, size)
@@ -32,10 +32,10 @@ def text_for(provider_name: str) -> str:
 @lru_cache(maxsize=32)
 def _mask(text: str, size: tuple[int, int]) -> Image.Image:
     width, height = size
-    font = _font(max(14, min(width, height) // 22))
-    left, top, right, bottom = font.getbbox(text)
+    text_font = font(max(14, min(width, height) // 22))
+    left, top, right, bottom = text_font.getbbox(text)
     tile = Image.new("L", (right - left + 40, (bottom - top) * 4), 0)
-    ImageDraw.Draw(tile).text((20 - left, (bottom - top) * 1.5 - top), text, font=font, fill=OPACITY)
+    ImageDraw.Draw(tile).text((20 - left, (bottom - top) * 1.5 - top), text, font=text_font, fill=OPACITY)
     tile = tile.rotate(30, expand=True)
     mask = Image.new("L", size, 0)
     for row, y in enumerate(range(-tile.height // 2, height, max(1, tile.height // 2))):
