@@ -31,15 +31,16 @@ def derive_all(app) -> None:
 def test_a_provider_page_shows_the_avatar_and_the_portfolio(app, client, make_user, api, login):
     provider = make_user("provider", display_name="Lens & Light")
     seller = api(provider)
-    assert seller.put("/me/provider-profile", json={"company_name": "Lens & Light Studio", "categories": ["photography"],
-                                                    "province": None, "city": None, "description": "",
-                                                    "team_size": 4}).status_code == 200
+    profile = {"company_name": "Lens & Light Studio", "categories": ["photography"], "province": None, "city": None,
+               "description": "", "team_size": 4}
+    assert seller.put("/me/provider-profile", json=profile).status_code == 200
     case = seller.post("/me/cases", json={"title": "Detail page redesign", "category": "design",
                                           "metric": "conversion rate", "before_value": "0.85 %", "after_value": "3 %",
                                           "client_brand": "Tea House"}).json
     login(provider)
     response = client.post("/account/avatar", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(photo_with_gps((400, 400))), "me.jpg"), "csrf_token": csrf_token(client, "/account/profile")})
+        "file": (io.BytesIO(photo_with_gps((400, 400))), "me.jpg"),
+        "csrf_token": csrf_token(client, "/account/profile")})
     assert response.status_code == 302
     r = put_file(seller, f"/me/cases/{case['id']}/image", photo((1800, 1200)), "case.jpg")
     assert r.status_code == 200 and r.json["image_url"] == f"/providers/{provider.id}/cases/{case['id']}/view"
@@ -86,4 +87,5 @@ def test_a_picture_must_be_an_image_and_a_case_must_be_ones_own(app, client, mak
     login(provider)  # on the page, the reason is shown
     client.post("/account/avatar", content_type="multipart/form-data", headers={"Accept-Language": "en"}, data={
         "file": (io.BytesIO(b""), "empty.png"), "csrf_token": csrf_token(client, "/account/profile")})
-    assert "The file is empty." in client.get("/account/profile", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    page = client.get("/account/profile", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "The file is empty." in page
