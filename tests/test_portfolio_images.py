@@ -18,7 +18,8 @@ PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 def put_file(caller, path: str, data: bytes, name: str):
     return caller.client.put("/api/v1" + path, data={"file": (io.BytesIO(data), name)},
-                             headers={"Authorization": f"Bearer {caller.token}"}, content_type="multipart/form-data")
+                             headers={"Authorization": f"Bearer {caller.token}", "Accept-Language": "en"},
+                             content_type="multipart/form-data")
 
 
 def derive_all(app) -> None:

@@ -75,7 +75,7 @@ def test_the_brand_sees_only_watermarked_previews_until_release(app, client, del
         response = d.brand.get(url.removeprefix("/api/v1")) if url.startswith("/api/") else client.get(url)
         assert response.data != original, url
     assert client.get(f"/contracts/milestones/{mid}/files/{file_id}").status_code == 403
-    refused = d.brand.get(f"/milestones/{mid}/files/{file_id}")
+    refused = d.brand.get(f"/milestones/{mid}/files/{file_id}", headers={"Accept-Language": "en"})
     assert refused.status_code == 403 and "once this milestone is released" in refused.json["error"]["message"]
 
     view = client.get(f"/contracts/milestones/{mid}/files/{file_id}/view")
