@@ -36,7 +36,7 @@ from config import Config
 from extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
 from i18n import datetime_local, labels, locale_code, money, number, percent, select_locale, select_timezone
 from services import conversations as conversations_service
-from services import permissions, sessions
+from services import permissions, previews, sessions
 from services.notifications import CHANNELS as notification_channels
 from services.notifications import unread_count
 from texts import mail_channel
@@ -74,7 +74,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.filters.update(money=money, dt=datetime_local, number=number, percent=percent)
     # `terms`: periods and counts read from their constants, for the texts that quote them
     app.jinja_env.globals.update(labels=labels, locale_code=locale_code, terms=terms, public_url=public_url,
-                                 allowed=permissions.allowed)  # menus show only what the role may use
+                                 allowed=permissions.allowed,  # menus show only what the role may use
+                                 uploads_for=previews.uploads_for,  # thumbnails beside file lists
+                                 original_withheld=previews.original_withheld,
+                                 principal_of=permissions.principal_of)  # whose avatar the header shows
     mail_channel.register(notification_channels)  # important notifications also go by e-mail
 
     @app.context_processor

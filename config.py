@@ -124,6 +124,10 @@ class Config:
         # The nightly full rating recompute (UTC; default 18:00, 02:00 in China, the quietest hour).
         self.RATINGS_CRON = os.environ.get("RATINGS_CRON", "0 18 * * *")
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(instance / "uploads")
+        # What each user may store in all (MB), and the largest image accepted (pixels, not bytes: a
+        # decompression bomb is a small file; services/images.py refuses it from its header).
+        self.UPLOAD_QUOTA_MB = _int("UPLOAD_QUOTA_MB", 500)
+        self.IMAGE_MAX_PIXELS = _int("IMAGE_MAX_PIXELS", 40_000_000)
         # Outgoing mail: SMTP when MAIL_URL is set (smtp://user:pass@host:587 with STARTTLS when the
         # server offers it, or required with ?starttls=1; smtps://… for TLS from the start); else each
         # message is written to MAIL_DIR as an .eml file (services/mail.py).

@@ -16,6 +16,7 @@ from flask_migrate import upgrade
 from sqlalchemy import insert
 
 from app import create_app
+from bench import images as images_bench
 from extensions import db
 from models import Tender
 from services import accounts
@@ -62,6 +63,8 @@ def main() -> None:
     print(f"{count} tenders; baseline: one API page of 20 = {baseline * 1000:.1f} ms (median)")
     for name, path in cases.items():
         print(f"  {name:28} {timed(path) / baseline:5.2f}× baseline")
+    # Thumbnails and watermarks through the RQ job (bench/images.py; 1,000 photos: BENCH_IMAGES=1000).
+    images_bench.main(int(os.environ.get("BENCH_IMAGES", "200")))
 
 
 if __name__ == "__main__":

@@ -4,16 +4,44 @@ The caller has already decided the viewer may have the file (a service returned 
 turns a stored file row into the response."""
 from flask import send_file
 
-from services import storage
+from services import portfolio, previews, storage
 from services.errors import NotFound
 
 
-def send_one_of(files, file_id: int):
-    """Send the file with this id if it is among `files` (already authorised), else 404."""
+def one_of(files, file_id: int):
+    """The file with this id if it is among `files` (already authorised), else 404."""
     stored = next((f for f in files if f.id == file_id), None)
     if stored is None:
         raise NotFound()
-    return send_attachment(stored)
+    return stored
+
+
+def send_one_of(files, file_id: int):
+    return send_attachment(one_of(files, file_id))
+
+
+def send_public_picture(stored_name: str | None, variant: str):
+    """A profile picture (avatar, logo, portfolio image): public like the profile. Until the job has
+    made the thumbnail, the cleaned original stands in (re-encoded by us, so safe to show inline)."""
+    if not stored_name:
+        raise NotFound()
+    try:
+        path, mimetype = storage.path_of(portfolio.derived(stored_name, variant)), "image/jpeg"
+    except NotFound:
+        path, mimetype = storage.path_of(stored_name), None
+        if not path.exists():
+            raise
+    response = send_file(path, mimetype=mimetype, max_age=300)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def send_variant(stored, variant: str):
+    """A file's thumbnail or 1200 px view: JPEGs the job wrote itself, so shown inline (404 until made)."""
+    response = send_file(storage.path_of(previews.derived_name(stored, variant)), mimetype="image/jpeg", max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 def send_attachment(att):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from demo import engagements
+from demo import engagements, pictures
 from extensions import db
 from models import User
 from models.types import utcnow
@@ -25,6 +25,7 @@ from services import (
     funding,
     kpis,
     payout_accounts,
+    portfolio,
     profiles,
     ratings_data,
     registration_numbers,
@@ -96,6 +97,7 @@ def load_demo() -> list[tuple[str, str]]:
         brand = accounts.register(email=email, password=DEMO_PASSWORD, role="brand", display_name=name,
                                   email_verified=True)  # demo accounts: verified, never mailed
         profiles.update_brand_profile(brand, store_name=name, size_tier=tier, registration_number=_number(seq))
+        portfolio.set_avatar(brand, pictures.logo(name, seq), "logo.png")
         brands.append(brand)
         logins.append(("brand", email))
 
@@ -106,10 +108,14 @@ def load_demo() -> list[tuple[str, str]]:
         profiles.update_provider_profile(user, company_name=company, categories=categories, province=province,
                                          city=city, description=f"{company} · {city} · {team} 人 / a team of {team}.",
                                          team_size=team)
+        portfolio.set_avatar(user, pictures.logo(company, seq), "avatar.png")
         if case:
             title, category, metric, before, after = case
-            profiles.add_case(user, title=title, category=category, description="", metric=metric,
-                              before_value=before, after_value=after)
+            added = profiles.add_case(user, title=title, category=category, description="", metric=metric,
+                                      before_value=before, after_value=after,
+                                      client_brand="良品小食 Liangpin Snacks" if category == "design" else "")
+            portfolio.set_case_image(user, added.id, pictures.poster(title, f"{metric} {before} → {after}", seq),
+                                     "case.jpg")
         if status != "unsubmitted":
             profiles.request_verification(user, _number(seq))
         if status == "verified":
@@ -190,8 +196,11 @@ def _tenders(brands, p) -> None:
     contract = evaluation.award(moshan, shoot.id, won.id)
     first = contract.milestones[0]
     funding.fund(moshan, first.id, via=LEDGER)
+    # Images: the brand sees them as watermarked previews until it releases the milestone.
     escrow.deliver(p["guangying"], first.id, "Shooting plan, mood board and the studio booking for both days.",
-                   ["https://pan.example.com/s/spring-tea-plan"])
+                   ["https://pan.example.com/s/spring-tea-plan"],
+                   [(pictures.poster("Mood board · spring tea", "白茶 · 绿茶 · 乌龙", 2), "mood-board.jpg"),
+                    (pictures.poster("Set plan · day 1", "studio A · 09:00–18:00", 3), "set-plan-day-1.jpg")])
     # Past its deadline: evaluating by time, with no job needed.
     lapsed = _tender(liangpin, "客服培训 Customer-service staff training", "consulting",
                      "Two days of on-site training for 20 chat agents.", 8000, 15000, 3, ["proposal"])

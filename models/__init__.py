@@ -27,6 +27,7 @@ from models.stripe import StripePayment, StripeRefund
 from models.suspension import Suspension
 from models.tender import Tender, TenderKpi
 from models.tender_extras import TenderAddendum, TenderInvitation, TenderQuestion
+from models.upload import Upload
 from models.user import ApiToken, RecoveryCode, User, UserLogin
 from models.webhook import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from models.withdrawal import Withdrawal
@@ -49,4 +50,5 @@ __all__ = [
     "BafoRound", "TenderEnvelopes",
     "BidOpening", "Grade", "GradingClosure", "PanelMember", "TenderCriterion",
     "UsageRecord",
+    "Upload",
 ]

@@ -89,6 +89,9 @@ class ShowcaseCase(db.Model):
     metric: Mapped[str] = mapped_column(String(100), default="")
     before_value: Mapped[str] = mapped_column(String(40), default="")
     after_value: Mapped[str] = mapped_column(String(40), default="")
+    # The client's name only when it agreed to be named; empty: shown as "a client in <category>".
+    client_brand: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    image_name: Mapped[str | None] = mapped_column(String(80))  # an Upload's stored name (services/portfolio.py)
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
 
 

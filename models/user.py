@@ -19,6 +19,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), index=True)
     display_name: Mapped[str] = mapped_column(String(100))
+    # The account's avatar (a provider) or logo (a brand): an Upload's stored name (services/portfolio.py)
+    avatar_name: Mapped[str | None] = mapped_column(String(80))
     locale: Mapped[str | None] = mapped_column(String(10))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     active: Mapped[bool] = mapped_column(default=True)

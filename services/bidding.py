@@ -234,7 +234,7 @@ def attach_file(provider: User, bid_id: int, stream, filename: str) -> BidAttach
         raise Conflict(_l("Files can be attached only while bidding is open."), code="illegal_transition")
     if len(bid.attachments) >= MAX_ATTACHMENTS:
         raise Conflict(_l("A bid can carry at most %(n)s files.", n=MAX_ATTACHMENTS), code="too_many_files")
-    attachment = BidAttachment.from_stored(storage.save(stream, filename, f"bids/{bid.id}"), bid_id=bid.id)
+    attachment = BidAttachment.from_stored(storage.save(stream, filename, f"bids/{bid.id}", provider.id), bid_id=bid.id)
     db.session.add(attachment)
     db.session.flush()
     return attachment

@@ -161,7 +161,7 @@ def _post(actor: User, conv: Conversation, body: str, files) -> Message:
     message = Message(conversation_id=conv.id, sender_id=actor.id, sender_account_id=actor.account_id, body=body,
                       contact_warning=_before_contract(conv) and has_contact_details(body))
     for stream, filename in files:
-        message.files.append(MessageFile.from_stored(storage.save(stream, filename, "messages")))
+        message.files.append(MessageFile.from_stored(storage.save(stream, filename, "messages", actor.id)))
     db.session.add(message)
     # An UPDATE of the thread's row: concurrent senders queue here for a moment, and none is lost.
     conv.last_message_at = utcnow()

@@ -74,8 +74,8 @@ def _link(dispute: Dispute) -> destinations.Destination:
     return destinations.dispute(dispute.id)
 
 
-def _save_files(files, milestone_id: int) -> list[EvidenceFile]:
-    return [EvidenceFile.from_stored(storage.save(stream, filename, f"disputes/{milestone_id}"))
+def _save_files(files, milestone_id: int, actor: User) -> list[EvidenceFile]:
+    return [EvidenceFile.from_stored(storage.save(stream, filename, f"disputes/{milestone_id}", actor.id))
             for stream, filename in files or []]
 
 
@@ -122,7 +122,7 @@ def _open(milestone: Milestone, actor: User, reason: str, statement: str, *, lin
     db.session.add(dispute)
     if statement or links or files:
         dispute.evidence.append(DisputeEvidence(author_id=actor.id, note=statement, links=links,
-                                                files=_save_files(files, milestone.id)))
+                                                files=_save_files(files, milestone.id, actor)))
     _record(dispute, actor, "opened", reason=reason, previous_status=previous)
     db.session.flush()  # the partial unique index refuses a second open dispute here
     webhooks.dispute_event("dispute.opened", dispute)
@@ -187,7 +187,7 @@ def add_evidence(actor: User, dispute_id: int, note: str, links: list[str] | Non
     })
     check({"note": len(note) > 5000 and _l("At most 5000 characters.")})
     evidence = DisputeEvidence(author_id=actor.id, note=note, links=links,
-                               files=_save_files(files, dispute.milestone_id))
+                               files=_save_files(files, dispute.milestone_id, actor))
     dispute.evidence.append(evidence)
     _record(dispute, actor, "evidence", links=len(links), files=len(evidence.files))
     db.session.flush()

@@ -201,7 +201,8 @@ def deliver(actor: User, milestone_id: int, note: str, links: list[str] | None =
     transition(milestone, MilestoneStatus.DELIVERED, actor, note=note, version=version)
     delivery = MilestoneDelivery(version=version, note=note, links=links)
     for stream, filename in files or []:
-        delivery.files.append(DeliveryFile.from_stored(storage.save(stream, filename, f"deliveries/{milestone.id}")))
+        stored = storage.save(stream, filename, f"deliveries/{milestone.id}", actor.id)
+        delivery.files.append(DeliveryFile.from_stored(stored))
     milestone.deliveries.append(delivery)
     milestone.delivered_at = utcnow()  # the auto-release clock starts (again)
     milestone.release_reminder_sent_at = None

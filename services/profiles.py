@@ -92,7 +92,7 @@ def request_verification(actor: User, registration_number: str) -> ProviderProfi
 
 
 def add_case(actor: User, *, title: str, category: str, description: str, metric: str,
-             before_value: str, after_value: str) -> ShowcaseCase:
+             before_value: str, after_value: str, client_brand: str = "") -> ShowcaseCase:
     principal = _profile_editor(actor, "provider")
     title, metric = (title or "").strip(), (metric or "").strip()
     before_value, after_value = (before_value or "").strip(), (after_value or "").strip()
@@ -103,9 +103,11 @@ def add_case(actor: User, *, title: str, category: str, description: str, metric
         "metric": _text_error(metric, 0, 100),
         "before_value": _text_error(before_value, 0, 40),
         "after_value": _text_error(after_value, 0, 40),
+        "client_brand": _text_error((client_brand or "").strip(), 0, 200),
     })
     case = ShowcaseCase(provider_id=principal.id, title=title, category=category, description=description or "",
-                        metric=metric, before_value=before_value, after_value=after_value)
+                        metric=metric, before_value=before_value, after_value=after_value,
+                        client_brand=(client_brand or "").strip())
     db.session.add(case)
     db.session.flush()
     return case

@@ -8,7 +8,7 @@ from extensions import db
 from models import User
 from models.types import utcnow
 from services import escrow, processor_fees, reconciliation, stripe_funding, tasks, tenders
-from services.runners import mail, outbox, payout_batch, periods, ratings, refunds, webhooks
+from services.runners import images, mail, outbox, payout_batch, periods, ratings, refunds, webhooks
 
 
 def close_passed_deadlines() -> int:
@@ -146,3 +146,8 @@ def deliver_webhook(delivery_id: int) -> str | None:
 def retry_webhooks() -> dict:
     """Attempt every webhook delivery that is due: retries after backoff, and first attempts whose job was lost."""
     return webhooks.retry_due()
+
+
+def derive_upload(upload_id: int) -> str:
+    """Thumbnail and watermarked preview of an uploaded image (a video's poster frame), once it commits."""
+    return images.derive(upload_id)

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -65,6 +66,12 @@ class CaseForm(FlaskForm):
     before_value = StringField(_l("Before"), validators=[Optional(), Length(max=40)])
     after_value = StringField(_l("After"), validators=[Optional(), Length(max=40)])
     description = TextAreaField(_l("What you did"), validators=[Optional(), Length(max=5000)])
+    client_brand = StringField(_l("Client brand"), validators=[Optional(), Length(max=200)],
+                               description=_l("Only if the client agreed to be named"))
+
+
+class ImageForm(FlaskForm):
+    file = FileField(_l("Image"), validators=[FileRequired()], description=_l("PNG, JPEG or WebP, up to 10 MB"))
 
 
 class BrandProfileForm(FlaskForm):

@@ -6,9 +6,9 @@ from flask_login import current_user, login_required, logout_user
 
 from blueprints.account import forms
 from blueprints.account.devices import device_summary
-from blueprints.web import ActionForm, perform, role_required
+from blueprints.web import ActionForm, perform, role_required, submitted
 from extensions import db
-from services import accounts, permissions, profiles, sessions, two_factor
+from services import accounts, permissions, portfolio, profiles, sessions, two_factor
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -205,7 +205,7 @@ def _provider_page(profile_form=None, verification_form=None, case_form=None, st
         "account/provider_profile.html", profile=profile, profile_form=profile_form,
         verification_form=verification_form or forms.VerificationForm(
             registration_number=profile.registration_number),
-        case_form=case_form or forms.CaseForm(),
+        case_form=case_form or forms.CaseForm(), image_form=forms.ImageForm(),
     ), status
 
 
@@ -229,7 +229,8 @@ def profile():
                 current_user, store_name=form.store_name.data, size_tier=form.size_tier.data,
                 registration_number=form.registration_number.data), _("Profile saved.")):
             return redirect(url_for("account.profile"))
-        return render_template("account/brand_profile.html", form=form), 422 if form.is_submitted() else 200
+        return render_template("account/brand_profile.html", form=form, image_form=forms.ImageForm()), (
+            422 if form.is_submitted() else 200)
     return redirect(url_for("account.index"))
 
 
@@ -249,7 +250,8 @@ def add_case():
     form = forms.CaseForm()
     if _attempt(form, lambda: profiles.add_case(
             current_user, title=form.title.data, category=form.category.data, description=form.description.data,
-            metric=form.metric.data, before_value=form.before_value.data, after_value=form.after_value.data),
+            metric=form.metric.data, before_value=form.before_value.data, after_value=form.after_value.data,
+            client_brand=form.client_brand.data or ""),
             _("Case added to your showcase.")):
         return redirect(url_for("account.profile"))
     return _provider_page(case_form=form, status=422)
@@ -264,3 +266,35 @@ def delete_case(case_id: int):
         db.session.commit()
         flash(_("Case removed."), "success")
     return redirect(url_for("account.profile"))
+
+
+# --- pictures: the account's avatar or logo, a case's image (services/portfolio.py) --------------------
+# A refused file comes back as a message on the profile page (it says why: type, size, quota, bomb…).
+
+def _upload(action, success: str):
+    form = forms.ImageForm()
+    if submitted(form):
+        perform(lambda: action(form.file.data), success=success)
+    return redirect(url_for("account.profile"))
+
+
+@bp.post("/avatar")
+@login_required
+def set_avatar():
+    return _upload(lambda f: portfolio.set_avatar(current_user, f.stream, f.filename or ""),
+                   _("Picture saved. Its thumbnail appears in a moment."))
+
+
+@bp.post("/avatar/delete")
+@login_required
+def remove_avatar():
+    if submitted(ActionForm()):
+        perform(lambda: portfolio.remove_avatar(current_user), success=_("Picture removed."))
+    return redirect(url_for("account.profile"))
+
+
+@bp.post("/cases/<int:case_id>/image")
+@role_required("provider")
+def set_case_image(case_id: int):
+    return _upload(lambda f: portfolio.set_case_image(current_user, case_id, f.stream, f.filename or ""),
+                   _("Image added to the case."))

@@ -15,15 +15,49 @@ from blueprints.api.schemas.escrow import (
     NoteIn,
     SummaryAccount,
 )
+from blueprints.downloads import one_of, send_attachment, send_variant
 from extensions import db
 from models import User
-from services import escrow, funding, ledger
+from services import escrow, funding, ledger, previews
 
 
 def milestone_detail(milestone) -> MilestoneDetailOut:
     out = MilestoneDetailOut.model_validate(milestone, from_attributes=True)
     out.auto_release_at = escrow.release_due_at(milestone)
+    files = {f.id: f for d in milestone.deliveries for f in d.files}
+    ups = previews.uploads_for(files.values())
+    withheld = previews.original_withheld(current_api_user(), milestone)
+    for delivery in out.deliveries:
+        for f in delivery.files:
+            base, up = f"/api/v1/milestones/{milestone.id}/files/{f.id}", ups.get(files[f.id].stored_name)
+            f.url, f.original_available = base, not (withheld and f.content_type.startswith("image/"))
+            f.thumbnail_url = f"{base}/thumb" if up and up.thumb_name else None
+            f.preview_url = f"{base}/view" if up and up.preview_name else None
     return out
+
+
+def _delivery_file(milestone, file_id: int):
+    return one_of([f for d in milestone.deliveries for f in d.files], file_id)
+
+
+@api_route("/milestones/<int:milestone_id>/files/<int:file_id>", summary="Download a delivered file",
+           tag="Contracts", errors=(403, 404), download=True)
+def delivery_file(milestone_id: int, file_id: int):
+    """The brand gets a delivered image's original only once the milestone is released (403 before:
+    use `preview_url`); other files, and the provider, always."""
+    milestone = escrow.milestone_for(current_api_user(), milestone_id)
+    stored = _delivery_file(milestone, file_id)
+    previews.check_original(current_api_user(), milestone, stored)
+    return send_attachment(stored)
+
+
+@api_route("/milestones/<int:milestone_id>/files/<int:file_id>/<variant>",
+           summary="A delivered image's thumbnail (`thumb`) or watermarked preview (`view`)", tag="Contracts",
+           errors=(404,), download=True)
+def delivery_file_variant(milestone_id: int, file_id: int, variant: str):
+    """JPEG; 404 until the image job has made it, or for a file that is not an image or video."""
+    milestone = escrow.milestone_for(current_api_user(), milestone_id)
+    return send_variant(_delivery_file(milestone, file_id), variant)
 
 
 @api_route("/milestones/<int:milestone_id>", summary="A milestone with its deliveries and history",

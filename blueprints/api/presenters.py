@@ -104,8 +104,18 @@ def provider_out(profile: ProviderProfile, rating=None, badges=()) -> ProviderOu
         categories=profile.categories, province=profile.province, city=profile.city,
         description=profile.description, team_size=profile.team_size, verified=profile.verified,
         verification_status=profile.verification_status,
-        cases=[ShowcaseCaseOut.model_validate(c) for c in profile.cases], stars=profile.stars,
+        cases=[case_out(c) for c in profile.cases], stars=profile.stars,
+        avatar_url=f"/avatars/{profile.user_id}" if profile.user.avatar_name else None,
     )
+
+
+def case_out(case) -> ShowcaseCaseOut:
+    """A portfolio case; its picture's URLs are the public pages' (services/portfolio.py)."""
+    out = ShowcaseCaseOut.model_validate(case)
+    if case.image_name:
+        base = f"/providers/{case.provider_id}/cases/{case.id}"
+        out.image_url, out.thumbnail_url = f"{base}/view", f"{base}/thumb"
+    return out
 
 
 def bid_out(bid: Bid, viewer: User) -> BidOut:

@@ -1,7 +1,10 @@
 """Provider and brand profiles, and the provider's own verification request and showcase cases."""
-from blueprints.api.presenters import provider_out
+from flask import request
+
+from blueprints.api.presenters import case_out, provider_out
 from blueprints.api.routing import api_route, current_api_user
 from blueprints.api.schemas.providers import (
+    AvatarOut,
     BrandProfileIn,
     CaseIn,
     ProviderOut,
@@ -9,7 +12,8 @@ from blueprints.api.schemas.providers import (
     ShowcaseCaseOut,
     VerificationRequestIn,
 )
-from services import directory, profiles
+from services import directory, portfolio, profiles
+from services.errors import Invalid
 
 
 @api_route("/providers/<int:provider_id>", summary="A provider's public profile", tag="Providers",
@@ -39,7 +43,7 @@ def request_verification(body: VerificationRequestIn):
 @api_route("/me/cases", "POST", summary="Add a showcase case", tag="Providers", body=CaseIn,
            response=ShowcaseCaseOut, status=201, roles=("provider",), errors=(422,))
 def add_case(body: CaseIn):
-    return ShowcaseCaseOut.model_validate(profiles.add_case(current_api_user(), **body.model_dump()))
+    return case_out(profiles.add_case(current_api_user(), **body.model_dump()))
 
 
 @api_route("/me/cases/<int:case_id>", "DELETE", summary="Remove a showcase case", tag="Providers",
@@ -55,3 +59,34 @@ def update_brand_profile(body: BrandProfileIn):
     profile = profiles.update_brand_profile(current_api_user(), **body.model_dump())
     return {"store_name": profile.store_name, "size_tier": profile.size_tier,
             "registration_number": profile.registration_number}
+
+
+def _file():
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid(fields={"file": "a multipart part named `file` is required"})
+    return upload
+
+
+@api_route("/me/avatar", "PUT", summary="Set the account's avatar or logo (multipart `file`)", tag="Providers",
+           response=AvatarOut, roles=("provider", "brand"), errors=(403, 413, 422), upload=True)
+def set_avatar():
+    """PNG, JPEG or WebP up to 10 MB, cleaned of metadata (bombs, polyglots refused); counts in the quota.
+    `avatar_url` serves a 320 px thumbnail once the image job made it (the cleaned original until then)."""
+    upload = _file()
+    principal = portfolio.set_avatar(current_api_user(), upload.stream, upload.filename or "")
+    return AvatarOut(avatar_url=f"/avatars/{principal.id}")
+
+
+@api_route("/me/avatar", "DELETE", summary="Remove the account's avatar or logo", tag="Providers",
+           response=AvatarOut, roles=("provider", "brand"), errors=(403,))
+def remove_avatar():
+    portfolio.remove_avatar(current_api_user())
+    return AvatarOut(avatar_url=None)
+
+
+@api_route("/me/cases/<int:case_id>/image", "PUT", summary="Set a showcase case's picture (multipart `file`)",
+           tag="Providers", response=ShowcaseCaseOut, roles=("provider",), errors=(403, 404, 413, 422), upload=True)
+def set_case_image(case_id: int):
+    upload = _file()
+    return case_out(portfolio.set_case_image(current_api_user(), case_id, upload.stream, upload.filename or ""))

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.bids.forms import BidForm
-from blueprints.downloads import send_attachment
+from blueprints.downloads import send_attachment, send_variant
 from blueprints.web import ActionForm, perform, role_required, show_errors
 from extensions import db
 from i18n import major_units, minor_units
@@ -149,6 +149,14 @@ def attachment(bid_id: int, attachment_id: int):
     attachment_row = bidding.attachment_for(current_user, bid_id, attachment_id)
     db.session.commit()  # a read that writes: the brand's download is recorded
     return send_attachment(attachment_row)
+
+
+@bp.get("/bids/<int:bid_id>/attachments/<int:attachment_id>/<variant>")
+@login_required
+def attachment_variant(bid_id: int, attachment_id: int, variant: str):
+    attachment_row = bidding.attachment_for(current_user, bid_id, attachment_id)
+    db.session.commit()  # seeing it is opening it: recorded as the download is
+    return send_variant(attachment_row, variant)
 
 
 @bp.get("/bids/mine")

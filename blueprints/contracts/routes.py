@@ -16,7 +16,7 @@ from blueprints.contracts.forms import (
     UsageForm,
 )
 from blueprints.disputes.forms import DisputeForm
-from blueprints.downloads import send_one_of
+from blueprints.downloads import one_of, send_attachment, send_variant
 from blueprints.reviews.forms import ReasonForm, ReplyForm, ReviewForm
 from blueprints.web import ActionForm, perform, role_required, submitted
 from services import (
@@ -30,6 +30,7 @@ from services import (
     organisations,
     period_views,
     permissions,
+    previews,
     stripe_funding,
 )
 from services import reviews as review_service
@@ -168,7 +169,16 @@ def cancel(milestone_id: int):
 @login_required
 def delivery_file(milestone_id: int, file_id: int):
     milestone = escrow.milestone_for(current_user, milestone_id)
-    return send_one_of([f for d in milestone.deliveries for f in d.files], file_id)
+    stored = one_of([f for d in milestone.deliveries for f in d.files], file_id)
+    previews.check_original(current_user, milestone, stored)  # a brand's images: only after release
+    return send_attachment(stored)
+
+
+@bp.get("/milestones/<int:milestone_id>/files/<int:file_id>/<variant>")
+@login_required
+def delivery_file_variant(milestone_id: int, file_id: int, variant: str):
+    milestone = escrow.milestone_for(current_user, milestone_id)
+    return send_variant(one_of([f for d in milestone.deliveries for f in d.files], file_id), variant)
 
 
 # --- retainer and metered contracts --------------------------------------------------------------------

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.disputes.forms import AdjustmentForm, CorrectionRejectForm, DisputeForm, EvidenceForm, ResolveForm
-from blueprints.downloads import send_one_of
+from blueprints.downloads import one_of, send_one_of, send_variant
 from blueprints.web import ActionForm, filter_args, perform, role_required, submitted
 from i18n import minor_units
 from models.dispute import ALL_DISPUTE_REASONS
@@ -144,6 +144,13 @@ def corrections():
 def evidence_file(dispute_id: int, file_id: int):
     dispute = disputes.dispute_for(current_user, dispute_id)
     return send_one_of([f for e in dispute.evidence for f in e.files], file_id)
+
+
+@bp.get("/<int:dispute_id>/files/<int:file_id>/<variant>")
+@login_required
+def evidence_file_variant(dispute_id: int, file_id: int, variant: str):
+    dispute = disputes.dispute_for(current_user, dispute_id)
+    return send_variant(one_of([f for e in dispute.evidence for f in e.files], file_id), variant)
 
 
 @bp.get("/queue")

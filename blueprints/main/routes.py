@@ -2,13 +2,22 @@
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from blueprints.downloads import send_public_picture
 from blueprints.todo_links import todo_url
 from blueprints.web import local_path
 from extensions import db
+from models import User
 from services import tenders, todo
 from services.tenders import TenderFilters
 
 bp = Blueprint("main", __name__)
+
+
+@bp.get("/avatars/<int:account_id>")
+def avatar(account_id: int):
+    """An account's avatar (provider) or logo (brand), 320 px: public, as profiles and the tender hall are."""
+    user = db.session.get(User, account_id)
+    return send_public_picture(user.avatar_name if user else None, "thumb")
 
 
 @bp.get("/")

@@ -1,12 +1,20 @@
 """The provider directory and public provider pages (with "why you have N stars")."""
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from blueprints.downloads import send_public_picture
 from blueprints.providers.forms import DirectoryForm
 from blueprints.web import filter_args
 from services import directory, margins, profiles, ratings, reviews
 from texts import rating_text
 
 bp = Blueprint("providers", __name__, url_prefix="/providers")
+
+
+@bp.get("/<int:provider_id>/cases/<int:case_id>/<variant>")
+def case_image(provider_id: int, case_id: int, variant: str):
+    """A portfolio case's picture: `thumb` (320 px) or `view` (1200 px), public like the profile."""
+    case = next((c for c in profiles.get_provider(provider_id).cases if c.id == case_id), None)
+    return send_public_picture(case.image_name if case else None, variant)
 PER_PAGE = 20
 
 

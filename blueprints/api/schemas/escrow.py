@@ -14,6 +14,13 @@ class DeliveryFileOut(Out):
     content_type: str
     size: int
     sha256: str
+    url: str = Field("", description="the original; for the brand, an image's original answers 403 until "
+                                     "the milestone is released")
+    original_available: bool = Field(True, description="false while the brand sees this image only as a "
+                                                        "watermarked preview")
+    thumbnail_url: str | None = Field(None, description="a JPEG of at most 320 px, once the image job made it")
+    preview_url: str | None = Field(None, description="a JPEG of at most 1200 px (watermarked with the "
+                                                      "provider's name), once the image job made it")
 
 
 class DeliveryOut(Out):

@@ -16,6 +16,13 @@ class ShowcaseCaseOut(Out):
     metric: str
     before_value: str
     after_value: str
+    client_brand: str = Field("", description="empty unless the client agreed to be named")
+    image_url: str | None = Field(None, description="the case's picture (JPEG, at most 1200 px) once made")
+    thumbnail_url: str | None = Field(None, description="the same, at most 320 px")
+
+
+class AvatarOut(BaseModel):
+    avatar_url: str | None = Field(description="null: no picture (the pages show the name's initial)")
 
 
 class ProviderOut(BaseModel):
@@ -30,6 +37,7 @@ class ProviderOut(BaseModel):
     verified: bool
     verification_status: Literal["unsubmitted", "pending", "verified", "rejected"]
     cases: list[ShowcaseCaseOut]
+    avatar_url: str | None = Field(None, description="the provider's avatar or logo (JPEG, at most 320 px)")
     stars: Literal[3, 4, 5, 6] | None = Field(None, description="null: a new provider (< 3 completed contracts)")
     score: float | None = Field(None, description="0–100, from the four dimensions")
     score_breakdown: dict = Field({}, description="each dimension's 0–100 sub-score and what fed it")
@@ -74,6 +82,7 @@ class CaseIn(BaseModel):
     metric: str = Field("", max_length=100, description='e.g. "conversion rate"')
     before_value: str = Field("", max_length=40, description='e.g. "0.85 %"')
     after_value: str = Field("", max_length=40, description='e.g. "3 %"')
+    client_brand: str = Field("", max_length=200, description="name the client only if it agreed")
 
 
 class ProviderPage(BaseModel):
