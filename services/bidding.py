@@ -62,6 +62,7 @@ def validate_offer(tender: Tender, data: BidInput) -> None:
     if tender.engagement in PERIODIC:
         _validate_periodic(tender, data)
         return
+    data.unit_price = data.cap_per_period = None  # a fixed bid is its milestone plan
     check({
         "amount": not (isinstance(data.amount, int) and 0 < data.amount <= MAX_AMOUNT)
         and _l("Enter a positive amount."),

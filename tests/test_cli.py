@@ -39,8 +39,9 @@ def test_demo_data_covers_categories_provinces_and_statuses(app):
         assert {p.verification_status for p in providers} == {"unsubmitted", "pending", "verified", "rejected"}
         statuses = {t.status for t in db.session.scalars(select(Tender))}
         assert statuses == {"open", "evaluating", "awarded", "cancelled"}
-        contracts = db.session.scalars(select(Contract.status)).all()  # one under way, three completed
-        assert sorted(contracts) == ["active", "completed", "completed", "completed"]
+        # under way: the photo shoot, the customer-service retainer and the metered photos; three completed
+        contracts = db.session.scalars(select(Contract.status)).all()
+        assert sorted(contracts) == ["active"] * 3 + ["completed"] * 3
         deposits = select(func.count()).select_from(LedgerPosting).where(LedgerPosting.kind == "deposit")
         assert db.session.scalar(deposits) == 3  # demo brands start with money in their wallets
         users = db.session.scalar(select(func.count()).select_from(User))

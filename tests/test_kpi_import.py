@@ -85,7 +85,7 @@ def test_the_provider_contests_the_figures_with_a_dispute_on_the_period(app, api
     assert c.provider.post(url, json={"statement": "wrong"}).json["error"]["code"] == "nothing_to_contest"
     c.kpi(0, 0, 41.5)
     assert c.brand.post(url, json={}).status_code == 403
-    r = c.provider.post(url, json={"statement": "Our logs show 24.8 s."})
+    r = c.provider.post(url, json={"statement": "Our logs show 24.8 s."}, headers={"Accept-Language": "en"})
     assert r.status_code == 201
     dispute = c.provider.get(f"/disputes/{r.json['id']}").json
     assert dispute["reason"] == "kpi_figures" and dispute["milestone_id"] == c.milestone_ids[0]
