@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from extensions import db
-from i18n import money
+from i18n import duration, money
 from models import (
     CategoryMargin,
     Contract,
@@ -157,7 +157,7 @@ def _has_open_work(provider_id: int) -> bool:
 
 
 def _cool_off_ends(provider_id: int):
-    """30 days after the latest of: money paid into the margin, a contract completed, a dispute closed."""
+    """COOL_OFF after the latest of: money paid into the margin, a contract completed, a dispute closed."""
     paid_in = db.session.scalar(
         select(func.max(LedgerPosting.created_at)).join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id)
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
@@ -183,8 +183,8 @@ def withdraw(actor: User, amount, currency) -> LedgerPosting:
                        code="margin_in_use")
     ends = _cool_off_ends(principal)
     if ends is not None and ends > utcnow():
-        raise Conflict(_l("The margin deposit can be withdrawn 30 days after your last contract, dispute or "
-                          "payment into it ended."), code="margin_cool_off")
+        raise Conflict(_l("The margin deposit can be withdrawn %(period)s after your last contract, dispute or "
+                          "payment into it ended.", period=duration(COOL_OFF)), code="margin_cool_off")
     if ledger.balance(margin) < amount:
         raise Conflict(_l("You hold less margin than that."), code="insufficient_margin",
                        fields={"amount": _l("At most what you hold.")})

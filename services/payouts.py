@@ -140,7 +140,7 @@ def take_payouts(batch: PayoutBatch, lo: int, hi: int) -> int:
 
 
 PAYOUT_COLUMNS = ["batch_id", "provider_id", "currency", "amount", "method", "status", "destination", "payee_name",
-                  "payee_bank", "created_at"]
+                  "payee_bank", "created_at", "kind"]
 
 
 def _due_payouts(batch: PayoutBatch, lo: int, hi: int):
@@ -159,7 +159,7 @@ def _due_payouts(batch: PayoutBatch, lo: int, hi: int):
         destination, name, bank = dest.c.bank_account_number, dest.c.bank_account_name, dest.c.bank_name
     return (select(literal(batch.id), due.c.user_id, due.c.currency, due.c.amount, literal(batch.method),
                    literal(PayoutStatus.PENDING.value), destination, name, bank,
-                   literal(utcnow(), payouts.c.created_at.type))
+                   literal(utcnow(), payouts.c.created_at.type), literal("earnings"))  # (a brand's: withdrawals)
             .select_from(due).join(dest, dest.c.provider_id == due.c.user_id)
             .join(users, users.c.id == due.c.user_id)
             # a provider who has not verified its e-mail address is not paid: its payable waits; so does one

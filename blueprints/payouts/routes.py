@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from blueprints.payouts.forms import BankDetailsForm, MarginMoveForm, MarkFailedForm, MarkPaidForm, StripeOnboardForm
 from blueprints.web import ActionForm, perform, role_required
-from i18n import minor_units
+from i18n import duration, minor_units
 from models.chargeback import LossBearer
 from models.payout import PayoutStatus
 from services import chargebacks, margins, payout_accounts, payouts, tasks, transfer_references
@@ -33,7 +33,8 @@ def _provider_page(bank_form=None, status=200, onboard_form=None, margin_form=No
                            recovery_rule=chargebacks.rule_for(LossBearer.PROVIDER),
                            margin=margins.status_of(current_user), margin_form=margin_form or MarginMoveForm(),
                            margin_out_form=margin_out_form or MarginMoveForm(prefix="out"),
-                           reference=transfer_references.reference_for(current_user.account_id)), status
+                           reference=transfer_references.reference_for(current_user.account_id),
+                           margin_cool_off=duration(margins.COOL_OFF)), status
 
 
 @bp.get("")
