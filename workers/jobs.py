@@ -8,7 +8,8 @@ from extensions import db
 from models import User
 from models.types import utcnow
 from services import escrow, processor_fees, reconciliation, stripe_funding, tasks, tenders
-from services.runners import mail, outbox, payout_batch, ratings, refunds, webhooks
+from services.runners import digests, mail, outbox, payout_batch, ratings, refunds, webhooks
+from texts import notifications as notification_texts
 
 
 def close_passed_deadlines() -> int:
@@ -130,6 +131,11 @@ def send_mail(mail_id: int) -> str:
 def send_due_mail() -> dict:
     """Send every unsent message that is due: retries after a backoff, and any whose job was lost."""
     return mail.send_due()
+
+
+def send_daily_digests() -> dict:
+    """Each reader's daily digest once its local morning has come (at most one per local date)."""
+    return digests.send_due(notification_texts)
 
 
 def deliver_webhook(delivery_id: int) -> str | None:
