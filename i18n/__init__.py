@@ -65,13 +65,17 @@ def money(amount: int | None, currency: str = "CNY") -> str:
 
 def datetime_local(value, fmt: str = "medium") -> str:
     """An aware UTC datetime shown in the viewer's time zone. "medium" is the locale's medium date with
-    hours and minutes (Dec 6, 2026, 2:39 PM / 2026年12月6日 14:39): seconds are noise on a page."""
+    hours and minutes (Dec 6, 2026, 2:39 PM / 2026年12月6日 14:39): seconds are noise on a page.
+    "full" is the full date with hours, minutes and the zone's name (for deadlines): never seconds either."""
     if value is None:
         return ""
-    if fmt != "medium":
+    if fmt not in ("medium", "full"):
         return format_datetime(value, fmt)
-    pattern = get_datetime_format("medium", locale=get_locale()).replace("'", "")
-    return pattern.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
+    pattern = get_datetime_format(fmt, locale=get_locale()).replace("'", "")
+    time = format_time(value, "short")
+    if fmt == "full":
+        time = f"{time} {format_datetime(value, 'zzzz')}"
+    return pattern.replace("{1}", format_date(value, fmt)).replace("{0}", time)
 
 
 def number(value) -> str:

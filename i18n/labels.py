@@ -110,7 +110,7 @@ ADJUSTMENT_DIRECTION_LABELS = {"to_brand": _l("from the provider to the brand"),
 
 CORRECTION_STATUS_LABELS = {"pending": _l("Awaiting approval"), "applied": _l("Applied"), "rejected": _l("Rejected")}
 
-DISPUTE_ACTION_LABELS = {"opened": _l("Opened"), "evidence": _l("Evidence added"), "withdrawn": _l("Withdrawn"),
+DISPUTE_ACTION_LABELS = {"opened": _l("Dispute opened"), "evidence": _l("Evidence added"), "withdrawn": _l("Withdrawn"),
                          "resolved": _l("Decided"), "adjusted": _l("Correction posted")}
 
 
@@ -397,3 +397,19 @@ NOTIFICATION_KIND_LABELS = {
     "webhook_disabled": _l("A webhook endpoint was switched off"),
 }
 DELIVERY_LABELS = {"in_app": _l("In the app only"), "email": _l("E-mail at once"), "digest": _l("Daily digest")}
+
+
+def posting_detail(posting) -> str:
+    """What a ledger line is about, in the reader's language: the bank's reference for a transfer, the
+    milestone's title for escrow moves, staff's reason for a correction. The stored memo is for staff and
+    may be English ("bank transfer 4PX…", "payout 12"), so it is shown only where it is people's own text."""
+    if posting.kind in ("deposit", "bank_unmatched", "bank_return"):
+        return _("reference %(reference)s", reference=posting.reference) if posting.reference else ""
+    if posting.kind in MEMO_IS_TEXT:
+        return posting.memo or ""
+    return ""
+
+
+# Postings whose memo is a milestone's title or staff's written reason (services/escrow, disputes, chargebacks)
+MEMO_IS_TEXT = frozenset({"fund", "release", "refund", "resolution", "adjustment", "chargeback_cover",
+                          "chargeback_restore"})

@@ -7,7 +7,7 @@ from flask import current_app
 from extensions import db
 from models import User
 from models.types import utcnow
-from services import escrow, processor_fees, reconciliation, stripe_funding, tasks, tenders
+from services import escrow, payouts, processor_fees, reconciliation, stripe_funding, tasks, tenders
 from services.runners import digests, mail, outbox, payout_batch, ratings, refunds, webhooks
 from texts import notifications as notification_texts
 
@@ -106,7 +106,10 @@ def run_payout_batch(batch_id: int) -> dict:
 
 
 def settle_payouts() -> dict:
-    """The scheduled settlement: start (or resume) the open batch and run it here."""
+    """The scheduled settlement: start (or resume) the open batch and run it here; with nothing due
+    and no batch open, no empty batch is made."""
+    if payouts.open_batch() is None and not payouts.anything_due():
+        return {"skipped": "nothing_due"}
     return payout_batch.run_batch(payout_batch.start_batch(None).id, _progress)
 
 

@@ -17,7 +17,7 @@ from blueprints.tenders.forms import (
 from blueprints.web import ActionForm, filter_args, perform, role_required
 from i18n import minor_units
 from i18n.labels import ROUND_LABELS, options
-from services import addenda, bidding, directory, invitations, profiles, questions, tenders
+from services import addenda, bidding, contracts, directory, invitations, profiles, questions, tenders
 from services.criteria import CriterionInput
 from services.pagination import Page
 from services.tenders import KpiInput, TenderFilters, TenderInput
@@ -125,6 +125,7 @@ def detail(tender_id: int):
     my_bids = [b for b in tender.bids if viewer and b.provider_id == viewer.account_id]
     context = {
         "tender": tender, "is_owner": is_owner, "my_bid": my_bid, "my_bids": my_bids,
+        "won": contracts.won_by(viewer, tender.id),
         "actions": tenders.allowed_actions(tender, viewer),
         "bid_problem": bidding.eligibility_problem(viewer, tender) if viewer and viewer.is_provider else None,
         "bid_count": bidding.visible_bid_count(tender, viewer),
