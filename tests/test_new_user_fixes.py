@@ -221,3 +221,28 @@ def test_the_proposal_preview_is_rendered_and_sanitised_on_the_server(market, cl
     assert r.status_code == 200
     assert "<strong>40 agents</strong>" in r.get_data(as_text=True) and "<script" not in r.get_data(as_text=True)
     assert client.post("/bids/preview", data={"text": "x"}).status_code == 400  # no CSRF token: refused
+
+
+# --- correcting a published tender ------------------------------------------------------------------------
+
+def test_a_published_tender_is_corrected_until_the_first_bid_then_amended(market, client, login):
+    m = market(1)
+    fixed = "Customer service for 11.11: 40 agents, 09:00-24:00, Taobao and JD shops (corrected)."
+    r = m.brand.patch(f"/tenders/{m.tender_id}", json={"description": "short"})
+    assert r.status_code == 422 and "description" in r.json["error"]["fields"]
+    r = m.brand.patch(f"/tenders/{m.tender_id}", json={"description": fixed})
+    assert r.status_code == 200 and m.brand.get(f"/tenders/{m.tender_id}").json["description"] == fixed
+    assert m.providers[0].patch(f"/tenders/{m.tender_id}", json={"description": fixed}).status_code == 403
+    login(as_user(_email(m.brand)))
+    page = f"/tenders/{m.tender_id}"
+    assert 'data-testid="correct-link"' in client.get(page).get_data(as_text=True)
+    r = form_post(client, f"{page}/correct", {"description": fixed + " Again."}, page=f"{page}/correct")
+    assert r.status_code == 302
+    assert m.brand.get(page).json["description"] == fixed + " Again."
+    m.bid(0)
+    r = m.brand.patch(page, json={"description": fixed})
+    assert r.status_code == 409 and r.json["error"]["code"] == "tender_has_bids"
+    assert 'data-testid="correct-link"' not in client.get(page).get_data(as_text=True)
+    assert 'id="addendum-form"' in client.get(page).get_data(as_text=True)  # the way to change it now
+    r = form_post(client, f"{page}/correct", {"description": fixed}, page=page)
+    assert r.status_code == 422 and m.brand.get(page).json["description"] == fixed + " Again."

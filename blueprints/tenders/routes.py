@@ -9,6 +9,7 @@ from blueprints.tenders.forms import (
     AddendumForm,
     AnswerForm,
     CancelForm,
+    CorrectionForm,
     InviteForm,
     QuestionForm,
     TenderFilterForm,
@@ -180,6 +181,18 @@ def addendum(tender_id: int):
         perform(lambda: addenda.publish(current_user, tender_id, form.body.data, deadline),
                 success=_("Addendum published; every bidder is told."))
     return redirect(url_for("tenders.detail", tender_id=tender_id) + "#addenda")
+
+
+@bp.route("/<int:tender_id>/correct", methods=["GET", "POST"])
+@role_required("brand")
+def correct(tender_id: int):
+    """Correct the description while nobody has bid (afterwards the page offers an addendum instead)."""
+    tender = tenders.owned_tender(current_user, tender_id)
+    form = CorrectionForm() if request.method == "POST" else CorrectionForm(description=tender.description)
+    if form.validate_on_submit() and perform(lambda: addenda.correct(current_user, tender_id, form.description.data),
+                                             form=form, success=_("The tender is corrected.")):
+        return redirect(url_for("tenders.detail", tender_id=tender_id))
+    return render_template("tenders/correct.html", tender=tender, form=form), 422 if form.is_submitted() else 200
 
 
 @bp.post("/<int:tender_id>/invitations")
