@@ -28,7 +28,7 @@ from blueprints import (
 )
 from blueprints.api import bp as api_bp
 from blueprints.errors import register_error_handlers
-from blueprints.links import public_url
+from blueprints.links import public_url, split_link
 from blueprints.security import init_security
 from blueprints.web import staff_two_factor_gate
 from cli import register_cli
@@ -72,12 +72,14 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
 
     app.jinja_env.filters.update(money=money, dt=datetime_local, number=number, percent=percent)
-    # `terms`: periods and counts read from their constants, for the texts that quote them
+    # `terms`: periods and counts read from their constants, for the texts that quote them; `allowed`: menus
+    # show only what the role may use; `split_link`: a pasted link line's address apart from its extraction code
     app.jinja_env.globals.update(labels=labels, locale_code=locale_code, terms=terms, public_url=public_url,
                                  allowed=permissions.allowed,  # menus show only what the role may use
                                  uploads_for=previews.uploads_for,  # thumbnails beside file lists
                                  original_withheld=previews.original_withheld,
-                                 principal_of=permissions.principal_of)  # whose avatar the header shows
+                                 principal_of=permissions.principal_of,  # whose avatar the header shows
+                                 split_link=split_link)
     mail_channel.register(notification_channels)  # important notifications also go by e-mail
 
     @app.context_processor

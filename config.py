@@ -123,6 +123,9 @@ class Config:
         self.PAYOUT_CRON = os.environ.get("PAYOUT_CRON", "0 2 * * 1")
         # The nightly full rating recompute (UTC; default 18:00, 02:00 in China, the quietest hour).
         self.RATINGS_CRON = os.environ.get("RATINGS_CRON", "0 18 * * *")
+        # The daily notification digest leaves at this hour of each reader's own time zone (or at the
+        # first sweep after it); at most one per reader and local date (services/digests.py).
+        self.DIGEST_HOUR = _int("DIGEST_HOUR", 8)
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(instance / "uploads")
         # What each user may store in all (MB), and the largest image accepted (pixels, not bytes: a
         # decompression bomb is a small file; services/images.py refuses it from its header).

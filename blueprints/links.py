@@ -35,3 +35,13 @@ def public_url(endpoint: str, _anchor: str | None = None, **values) -> str:
         current_app.logger.warning("e-mail link %s %r does not build (%s)", endpoint, values, exc)
         return ""
     return f"{url}#{_anchor}" if _anchor else url
+
+
+def split_link(line: str) -> tuple[str, str]:
+    """A shared link as people paste it, "https://pan.baidu.com/s/1AbC 提取码 x7k2": (the address, what
+    follows it). Only the address becomes the link; the extraction code stays beside it as text."""
+    url, _space, rest = (line or "").strip().partition(" ")
+    if "\u3000" in url:  # a full-width space after the address, as Chinese input methods type it
+        url, _space, more = url.partition("\u3000")
+        rest = f"{more} {rest}".strip()
+    return url, rest.strip()

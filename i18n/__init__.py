@@ -1,10 +1,12 @@
 """Locale and time-zone selection, and the money/time formatting every page uses."""
+from contextlib import contextmanager
 from decimal import Decimal
 
 from babel.dates import get_datetime_format
 from babel.numbers import get_currency_precision, get_currency_symbol
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import (
+    _get_current_context,
     format_currency,
     format_date,
     format_datetime,
@@ -15,6 +17,7 @@ from flask_babel import (
     get_locale,
 )
 from flask_login import current_user
+from pytz import UnknownTimeZoneError, timezone
 
 
 def select_locale() -> str:
@@ -33,8 +36,11 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    """The signed-in reader's zone (a browser's session, or an API token's user), else the default."""
     if has_request_context() and current_user and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
+    if has_request_context() and (api_user := g.get("api_user")) is not None and api_user.timezone:
+        return api_user.timezone
     return current_app.config["DEFAULT_TIMEZONE"]
 
 
@@ -59,13 +65,17 @@ def money(amount: int | None, currency: str = "CNY") -> str:
 
 def datetime_local(value, fmt: str = "medium") -> str:
     """An aware UTC datetime shown in the viewer's time zone. "medium" is the locale's medium date with
-    hours and minutes (Dec 6, 2026, 2:39 PM / 2026年12月6日 14:39): seconds are noise on a page."""
+    hours and minutes (Dec 6, 2026, 2:39 PM / 2026年12月6日 14:39): seconds are noise on a page.
+    "full" is the full date with hours, minutes and the zone's name (for deadlines): never seconds either."""
     if value is None:
         return ""
-    if fmt != "medium":
+    if fmt not in ("medium", "full"):
         return format_datetime(value, fmt)
-    pattern = get_datetime_format("medium", locale=get_locale()).replace("'", "")
-    return pattern.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
+    pattern = get_datetime_format(fmt, locale=get_locale()).replace("'", "")
+    time = format_time(value, "short")
+    if fmt == "full":
+        time = f"{time} {format_datetime(value, 'zzzz')}"
+    return pattern.replace("{1}", format_date(value, fmt)).replace("{0}", time)
 
 
 def number(value) -> str:
@@ -95,3 +105,23 @@ def minor_units(value: Decimal, currency: str) -> int | None:
 def duration(delta) -> str:
     """A period such as a constant's timedelta in the viewer's words (1 hour, 2 years / 1小时, 2年)."""
     return format_timedelta(delta)
+
+
+@contextmanager
+def force_timezone(name: str | None):
+    """Format times in zone `name` for a while (a mail speaks its reader's zone, not the worker's).
+    Flask-Babel keeps the chosen zone, a pytz zone, in its context: set there, restored after."""
+    ctx = _get_current_context()
+    if ctx is None or not name:
+        yield
+        return
+    before = getattr(ctx, "babel_tzinfo", None)
+    try:
+        ctx.babel_tzinfo = timezone(name)
+    except UnknownTimeZoneError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        ctx.babel_tzinfo = before

@@ -126,7 +126,7 @@ ADJUSTMENT_DIRECTION_LABELS = {"to_brand": _l("from the provider to the brand"),
 
 CORRECTION_STATUS_LABELS = {"pending": _l("Awaiting approval"), "applied": _l("Applied"), "rejected": _l("Rejected")}
 
-DISPUTE_ACTION_LABELS = {"opened": _l("Opened"), "evidence": _l("Evidence added"), "withdrawn": _l("Withdrawn"),
+DISPUTE_ACTION_LABELS = {"opened": _l("Dispute opened"), "evidence": _l("Evidence added"), "withdrawn": _l("Withdrawn"),
                          "resolved": _l("Decided"), "adjusted": _l("Correction posted")}
 
 
@@ -391,3 +391,87 @@ def options(pairs) -> list[SelectChoice]:
 def choices(labels: dict, blank=None) -> list[SelectChoice]:
     """Select options for a code → label table, in its order; `blank` adds an empty first option."""
     return options([("", blank)] if blank is not None else []) + options(labels.items())
+
+# The kinds of notice on the notification preferences page (services.notification_prefs.KINDS).
+NOTIFICATION_KIND_LABELS = {
+    "message_received": _l("A new message in a conversation"),
+    "invited": _l("An invitation to bid"),
+    "bid_received": _l("A bid arrived on your tender"),
+    "bid_revised": _l("A bid on your tender was revised"),
+    "bid_withdrawn": _l("A bid on your tender was withdrawn"),
+    "question_asked": _l("A question on your tender"),
+    "question_answered": _l("An answer to a question"),
+    "addendum_published": _l("An addendum to a tender"),
+    "bid_advanced": _l("Your bid moved to the next round"),
+    "bid_rejected": _l("Your bid was not taken further"),
+    "slot_scheduled": _l("A pitch or site visit was booked"),
+    "bid_awarded": _l("You won a tender"),
+    "bid_not_awarded": _l("A tender went to another provider"),
+    "tender_cancelled": _l("A tender was cancelled"),
+    "milestone_funded": _l("A milestone was funded"),
+    "fund_confirmation_needed": _l("A funding waits for your confirmation"),
+    "milestone_delivered": _l("A milestone was delivered"),
+    "changes_requested": _l("Changes were requested"),
+    "milestone_released": _l("A milestone was accepted and paid"),
+    "milestone_auto_released": _l("A milestone was released automatically"),
+    "milestone_cancelled": _l("A milestone was cancelled"),
+    "release_reminder": _l("An automatic release is near"),
+    "payment_failed": _l("A card payment failed"),
+    "kpi_recorded": _l("A KPI result was recorded"),
+    "dispute_opened": _l("A dispute was opened"),
+    "dispute_evidence": _l("New evidence in a dispute"),
+    "dispute_withdrawn": _l("A dispute was withdrawn"),
+    "dispute_resolved": _l("A dispute was decided"),
+    "deposit_recorded": _l("A bank transfer reached your wallet"),
+    "payout_paid": _l("A payout was sent"),
+    "payout_failed": _l("A payout failed"),
+    "chargeback_opened": _l("A chargeback was opened"),
+    "milestone_charged_back": _l("A payment was charged back"),
+    "chargeback_recovery": _l("A chargeback will be recovered from payouts"),
+    "chargeback_recovery_cancelled": _l("A chargeback recovery was cancelled"),
+    "review_received": _l("You received a review"),
+    "review_hidden": _l("Your review was hidden"),
+    "review_of_you_hidden": _l("A review of you was hidden"),
+    "review_report_hidden": _l("A review you reported was hidden"),
+    "review_report_kept": _l("A review you reported was kept"),
+    "provider_verified": _l("Your company was verified"),
+    "provider_rejected": _l("Your verification was declined"),
+    "webhook_disabled": _l("A webhook endpoint was switched off"),
+    "technical_opened": _l("Technical envelopes were opened"),
+    "prices_opened": _l("Price envelopes were opened"),
+    "bafo_invited": _l("An invitation to a best and final offer"),
+    "final_offer_received": _l("A final offer arrived"),
+    "usage_recorded": _l("Usage was recorded on a metered period"),
+    "period_funding_due": _l("A period must be funded soon"),
+    "period_auto_funded": _l("A period was funded from your wallet"),
+    "period_not_started": _l("A period did not start: not funded"),
+    "period_started": _l("A period started"),
+    "period_closed": _l("A metered period ended and awaits review"),
+    "periods_proposed": _l("A change to the number of periods was proposed"),
+    "periods_changed": _l("The number of periods changed"),
+    "contract_ending": _l("Notice to end a contract was given"),
+    "end_now_asked": _l("The other side asked to end a contract at once"),
+    "card_top_up": _l("A card top-up reached your wallet"),
+    "withdrawal_paid": _l("A withdrawal was paid"),
+    "withdrawal_refused": _l("A withdrawal was refused"),
+    "withdrawal_failed": _l("A withdrawal payment failed"),
+    "margin_received": _l("Your margin deposit was credited"),
+    "margin_awarded": _l("Part of a margin deposit was awarded"),
+}
+DELIVERY_LABELS = {"in_app": _l("In the app only"), "email": _l("E-mail at once"), "digest": _l("Daily digest")}
+
+
+def posting_detail(posting) -> str:
+    """What a ledger line is about, in the reader's language: the bank's reference for a transfer, the
+    milestone's title for escrow moves, staff's reason for a correction. The stored memo is for staff and
+    may be English ("bank transfer 4PX…", "payout 12"), so it is shown only where it is people's own text."""
+    if posting.kind in ("deposit", "bank_unmatched", "bank_return"):
+        return _("reference %(reference)s", reference=posting.reference) if posting.reference else ""
+    if posting.kind in MEMO_IS_TEXT:
+        return posting.memo or ""
+    return ""
+
+
+# Postings whose memo is a milestone's title or staff's written reason (services/escrow, disputes, chargebacks)
+MEMO_IS_TEXT = frozenset({"fund", "release", "refund", "resolution", "adjustment", "chargeback_cover",
+                          "chargeback_restore"})

@@ -15,7 +15,7 @@ from models.kpi import KpiResult
 from models.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from models.mail import OutgoingMail
 from models.margin import CategoryMargin, MarginAward
-from models.notification import Notification
+from models.notification import Notification, NotificationDigest, NotificationPreference
 from models.organisation import FundRequest, Membership, Organisation, OrgInvitation
 from models.outbox import OutboxJob, RatingMark
 from models.payout import Payout, PayoutAccount, PayoutBatch
@@ -40,7 +40,8 @@ __all__ = [
     "ApiToken", "Bid", "BidAttachment", "BidMilestone", "BidRevision", "BidScore", "BrandProfile", "Contract",
     "DeliveryFile", "EvaluationSlot", "IdempotentRequest", "Installation",
     "LedgerAccount", "LedgerEntry", "LedgerPosting",
-    "Milestone", "MilestoneDelivery", "MilestoneEvent", "Notification", "OutboxJob", "ProviderCategory",
+    "Milestone", "MilestoneDelivery", "MilestoneEvent", "Notification", "NotificationDigest", "NotificationPreference",
+    "OutboxJob", "ProviderCategory",
     "ProviderProfile", "RatingMark",
     "ShowcaseCase", "StripePayment", "Tender", "TenderAddendum", "TenderInvitation", "TenderKpi", "TenderQuestion",
     "OutgoingMail", "RecoveryCode", "StaffAction", "Suspension", "User", "UserLogin",

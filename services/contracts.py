@@ -20,6 +20,14 @@ def contract_for(viewer: User | None, contract_id: int) -> Contract:
     return contract
 
 
+def won_by(viewer: User | None, tender_id: int) -> Contract | None:
+    """The contract the viewer's organisation won on this tender, if it did (its tender page links to it)."""
+    if viewer is None or not viewer.is_provider:
+        return None
+    return db.session.scalar(select(Contract).where(Contract.tender_id == tender_id,
+                                                    Contract.provider_id == viewer.account_id))
+
+
 def contracts_of(user: User, *, status: str | None = None, page: int = 1, per_page: int = 20) -> Page:
     """The user's contracts (as provider or as brand), newest first, one page; `status` narrows them."""
     check({"status": status not in (None, "", *ContractStatus) and _l("Unknown status.")})

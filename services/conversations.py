@@ -28,13 +28,14 @@ from models import (
     Message,
     MessageFile,
     Milestone,
+    Notification,
     Tender,
     TenderInvitation,
     User,
 )
 from models.dispute import DisputeStatus
 from models.types import utcnow
-from services import audit, storage, webhooks
+from services import audit, destinations, notifications, storage, webhooks
 from services.errors import Forbidden, NotFound, check
 from services.permissions import allowed, principal_of
 
@@ -173,7 +174,35 @@ def _post(actor: User, conv: Conversation, body: str, files) -> Message:
                   {"conversation_id": conv.id, "message_id": message.id, "tender_id": conv.tender_id,
                    "contract_id": conv.contract_id, "sender_account_id": actor.account_id,
                    "attachments": len(message.files)}, audience=[recipient])
+    _tell(actor, conv, message, recipient)
     return message
+
+
+EXCERPT = 80  # characters of the latest message a notice quotes
+
+
+def _tell(actor: User, conv: Conversation, message: Message, recipient_account: int) -> None:
+    """One notice per thread and reader while it is unread: a later message updates that notice (count,
+    latest excerpt, time) instead of adding another, and sends no second e-mail. Reading the thread
+    marks the notice read, so the next message makes a new one. Runs after the UPDATE of the thread's
+    row above, so concurrent senders come here one at a time and see each other's notice."""
+    readers = [uid for uid in notifications.members_of(recipient_account)
+               if (user := db.session.get(User, uid)) is not None and user.active
+               and allowed(user, "conversation.take_part")]
+    if not readers:
+        return
+    excerpt = message.body if len(message.body) <= EXCERPT else message.body[:EXCERPT - 1].rstrip() + "…"
+    unread = {n.user_id: n for n in db.session.scalars(
+        select(Notification).where(Notification.kind == "message_received", Notification.user_id.in_(readers),
+                                   Notification.read_at.is_(None)))
+        if (n.url_args or {}).get("conversation_id") == conv.id}
+    for row in unread.values():
+        row.params = {**row.params, "count": int(row.params.get("count") or 1) + 1, "excerpt": excerpt,
+                      "sender": actor.display_name}
+        row.created_at = utcnow()
+    fresh = [uid for uid in readers if uid not in unread]
+    notifications.notify(fresh, "message_received", personal=True, actor=actor,
+                         to=destinations.conversation(conv.id), sender=actor.display_name, excerpt=excerpt, count=1)
 
 
 def send(actor: User, conversation_id: int, body: str, files=()) -> Message:
@@ -199,6 +228,7 @@ def mark_read(actor: User, conversation_id: int) -> int:
     last = db.session.scalar(select(func.max(Message.id)).where(Message.conversation_id == conv.id)) or 0
     if last:
         _mark_read(actor, conv.id, last)
+        notifications.mark_read_where(actor, "message_received", "conversation_id", conv.id)
     return last
 
 

@@ -19,6 +19,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "payouts.index": (),
     "wallet.index": (),
     "account.profile": (),
+    "conversations.detail": ("conversation_id",),
 }
 
 
@@ -66,6 +67,10 @@ def chargeback(chargeback_id: int) -> Destination:
 
 def provider(provider_id: int, anchor: str | None = None) -> Destination:
     return Destination("providers.detail", {"provider_id": provider_id}, anchor)
+
+
+def conversation(conversation_id: int) -> Destination:
+    return Destination("conversations.detail", {"conversation_id": conversation_id})
 
 
 PAYOUTS = Destination("payouts.index")

@@ -264,7 +264,7 @@ def release(milestone: Milestone, actor: User | None, *, auto: bool = False) -> 
     request_recompute(milestone.contract.provider_id)
     notifications.notify([milestone.contract.provider_id, milestone.contract.brand_id],
                          "milestone_auto_released" if auto else "milestone_released", to=_link(milestone),
-                         milestone=milestone.title)
+                         actor=None if auto else actor, milestone=milestone.title)
     webhooks.milestone_event("milestone.released", milestone)
     complete_if_settled(milestone.contract)
 

@@ -142,7 +142,7 @@ def schedule_slot(actor: User, bid_id: int, *, starts_at: datetime, location: st
     db.session.flush()
     notifications.notify([bid.provider_id], "slot_scheduled", to=destinations.tender(bid.tender_id),
                          tender=bid.tender.title, round=bid.round_kind, starts_at=starts_at.isoformat(),
-                         location=location)
+                         minutes=duration_minutes, location=location)
     return slot
 
 

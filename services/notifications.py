@@ -3,6 +3,10 @@
 `notify` writes the in-app row in the caller's transaction (so it exists exactly when the event
 does) and hands it to every registered extra channel. An e-mail channel plugs in by registering a
 `Channel` that enqueues a delivery job; it must not do slow work inline.
+
+Every notice names what it is about: `notify` stores the tender or contract its destination belongs
+to (`params["about"]`, {type, id, title}), so a reader sees it named and the bell groups by it. The
+person who acted is never told of their own action (`actor`), nor is the side they act for.
 """
 from collections.abc import Iterable
 from typing import Protocol
@@ -10,7 +14,7 @@ from typing import Protocol
 from sqlalchemy import func, select, update
 
 from extensions import db
-from models import Membership, Notification, Organisation, User
+from models import Chargeback, Contract, Conversation, Dispute, Membership, Notification, Organisation, Tender, User
 from models.types import utcnow
 from services.destinations import Destination
 from services.errors import NotFound
@@ -25,13 +29,20 @@ CHANNELS: list[Channel] = []
 
 
 def notify(users: Iterable[User | int], kind: str, *, to: Destination | None = None, personal: bool = False,
-           **params) -> list[Notification]:
+           actor: User | None = None, **params) -> list[Notification]:
     """`to` is the page the notification leads to (see `services.destinations`); None: nowhere. A user
-    id names its organisation (every member hears), unless `personal`: then only those people."""
+    id names its organisation (every member hears), unless `personal`: then only those people.
+    `actor`: who did it; neither they nor the organisation they acted for hear of it."""
     if "link" in params:
         raise TypeError("notify() takes the destination as to=destinations.…(…), not a link")
     ids = {u if isinstance(u, int) else u.id for u in users if u is not None}
+    if actor is not None:
+        ids -= {actor.id, actor.account_id}
     ids = sorted(ids) if personal else _with_members(ids)
+    if actor is not None:
+        ids = [uid for uid in ids if uid != actor.id]
+    if to is not None and "about" not in params and (about := _about(to)) is not None:
+        params["about"] = about
     rows = [Notification(user_id=uid, kind=kind, params=params, endpoint=to and to.endpoint,
                          url_args=dict(to.args) if to else {}, anchor=to and to.anchor) for uid in ids]
     db.session.add_all(rows)
@@ -41,6 +52,37 @@ def notify(users: Iterable[User | int], kind: str, *, to: Destination | None = N
         for row in rows:
             channel.deliver(row)
     return rows
+
+
+def _about(to: Destination) -> dict | None:
+    """The tender or contract a destination belongs to, named as the reader will see it."""
+    args = to.args
+    contract = None
+    if "contract_id" in args:
+        contract = db.session.get(Contract, args["contract_id"])
+    elif "dispute_id" in args:
+        dispute = db.session.get(Dispute, args["dispute_id"])
+        contract = dispute.milestone.contract if dispute is not None else None
+    elif "chargeback_id" in args:
+        case = db.session.get(Chargeback, args["chargeback_id"])
+        contract = db.session.get(Contract, case.contract_id) if case is not None and case.contract_id else None
+    elif "conversation_id" in args:
+        conv = db.session.get(Conversation, args["conversation_id"])
+        if conv is not None and conv.contract_id:
+            contract = conv.contract
+        elif conv is not None:
+            return {"type": "tender", "id": conv.tender_id, "title": conv.tender.title}
+    elif "tender_id" in args:
+        tender = db.session.get(Tender, args["tender_id"])
+        return {"type": "tender", "id": tender.id, "title": tender.title} if tender is not None else None
+    if contract is None:
+        return None
+    return {"type": "contract", "id": contract.id, "title": contract.tender.title}
+
+
+def members_of(account_id: int) -> list[int]:
+    """The principal and every member of its organisation (who hears what is addressed to it)."""
+    return _with_members({account_id})
 
 
 def _with_members(ids: set[int]) -> list[int]:
@@ -71,6 +113,30 @@ def mark_read(user: User, notification_id: int) -> Notification:
     if row.read_at is None:
         row.read_at = utcnow()
     return row
+
+
+def mark_read_where(user: User, kind: str, arg: str, value: int) -> int:
+    """Mark read this reader's unread notices of `kind` leading to the page with route argument `arg`
+    = `value` (what was just seen there). Few rows: a reader's unread notices of one kind."""
+    rows = [n for n in db.session.scalars(select(Notification).where(
+        Notification.user_id == user.id, Notification.kind == kind, Notification.read_at.is_(None)))
+        if (n.url_args or {}).get(arg) == value]
+    for row in rows:
+        row.read_at = utcnow()
+    return len(rows)
+
+
+def latest_grouped(user: User, limit: int = 8) -> list[tuple[dict | None, list[Notification]]]:
+    """The bell's dropdown: the latest notices grouped by the tender or contract they are about, groups
+    in the order of their newest notice."""
+    rows = db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                              .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+    groups: dict[tuple, tuple[dict | None, list[Notification]]] = {}
+    for row in rows:
+        about = (row.params or {}).get("about")
+        key = (about.get("type"), about.get("id")) if about else (None, None)
+        groups.setdefault(key, (about, []))[1].append(row)
+    return list(groups.values())
 
 
 def mark_all_read(user: User) -> int:

@@ -18,6 +18,7 @@ The rules are here; services/runners/payout_batch.py takes a batch through its s
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -57,6 +58,15 @@ def open_batch() -> PayoutBatch | None:
     return db.session.scalar(select(PayoutBatch).where(PayoutBatch.open_slot == 1))
 
 
+def anything_due() -> bool:
+    """Whether a batch started now would pay anyone (its method, minimum and hold as configured now):
+    with nothing due, no empty batch is made."""
+    config = current_app.config
+    would_be = SimpleNamespace(id=None, method=method(), min_amount=config["PAYOUT_MIN"],
+                               cutoff=utcnow() - timedelta(days=config["PAYOUT_HOLD_DAYS"]))
+    return db.session.execute(_due_payouts(would_be, None, None).limit(1)).first() is not None
+
+
 def open_or_new_batch(actor: User | None = None) -> PayoutBatch:
     """The open batch if there is one, else a new one (in the caller's transaction). Two racing starts
     agree on one batch: the loser's insert hits the unique open slot, and it takes the winner's."""
@@ -83,6 +93,8 @@ def request_batch(actor: User) -> tuple[PayoutBatch, str]:
     Returns the job's id (a second request queues a second run, which finds the work done)."""
     _staff(actor)
     resumed = open_batch()
+    if resumed is None and not anything_due():
+        raise Conflict(_l("Nothing is due for payout now: no batch was started."), code="nothing_due")
     before = {"status": resumed.status, "job_id": resumed.job_id} if resumed else None
     batch = open_or_new_batch(actor)
     batch.job_id = job_id = uuid.uuid4().hex

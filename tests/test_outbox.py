@@ -16,6 +16,7 @@ from models.types import utcnow
 from services import reconciliation, tasks
 from services.runners import outbox
 from services.tasks import queue
+from tests.support.payout_fixtures import give_earnings
 from tests.support.web import form_post
 from workers import jobs
 
@@ -91,6 +92,7 @@ def test_the_enqueue_race_never_escapes_and_the_relay_runs_what_it_kept_from_que
     staff = api(make_user("admin"))
     with app.app_context():
         queue("default").empty()
+        give_earnings([provider_id], 500_00)  # someone is due: a batch is started only then
 
     def duplicate(*_args, **_kwargs):
         raise DuplicateJobError("a job with this id exists")

@@ -56,7 +56,7 @@ def switch_language(page, code: str) -> None:
 def test_signed_in_pages_fit_a_phone_in_both_languages_and_a_desktop(new_page, demo, role):
     page = new_page()
     sign_in(page, role)  # once: a staff TOTP code is good for one sign-in only
-    paths = pages_for(role, demo) + ["/account/two-factor", "/account/webhooks"]
+    paths = pages_for(role, demo) + ["/account/two-factor", "/account/webhooks", "/account/notifications"]
     problems = []
     for code in ("en", "zh-CN"):
         switch_language(page, code)
@@ -80,3 +80,22 @@ def test_signed_out_pages_fit_a_phone(new_page, demo, locale):
     page = new_page(locale=locale)
     page.set_viewport_size(PHONE)
     assert not overflowing(page, SIGNED_OUT)
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP])
+def test_the_bell_opens_a_dropdown_of_grouped_notices_that_fits_the_screen(new_page, demo, size):
+    page = new_page(locale="en-US")
+    sign_in(page, "provider")
+    page.set_viewport_size(size)
+    page.goto("/contracts")
+    page.click("[data-testid=notifications]")
+    panel = page.locator("[data-testid=bell-panel]")
+    panel.locator("[data-testid=bell-all]").wait_for()
+    assert page.url.endswith("/contracts")  # opened in place, not followed
+    assert panel.locator("[data-testid=bell-group] h2").count() >= 1
+    box = panel.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"]
+    fit = page.evaluate(OVERFLOW)
+    assert fit["scroll"] <= fit["width"] + 1, fit
+    page.keyboard.press("Escape")
+    assert panel.is_hidden()

@@ -1,31 +1,30 @@
-"""Notifications by e-mail: the `services.notifications.Channel` for the kinds worth a message (money
-moved, a decision about you, something waiting on you), to recipients who confirmed their address and
-kept the account page's e-mail switch on. The message says what the in-app notification says, in the
-recipient's language, and links to the same page; it is written in the event's transaction and sent
-after commit (services.mail)."""
+"""Notifications by e-mail: the `services.notifications.Channel` that follows each reader's choice per
+kind (services.notification_prefs): e-mail at once writes the message in the event's transaction (sent
+after commit by services.mail); the daily digest marks the notice for services.digests. Only to
+readers who confirmed their address and kept the account page's e-mail switch on. The message says
+what the in-app notification says, in the reader's language and time zone, and links to the same page."""
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from extensions import db
+from i18n import force_timezone
 from models import Notification, User
-from services import mail
+from services import mail, notification_prefs
 from texts.notifications import render
-
-MAILED_KINDS = frozenset({
-    "bid_received", "invited", "bafo_invited", "bid_awarded", "provider_verified", "provider_rejected",
-    "milestone_funded", "fund_confirmation_needed", "milestone_delivered", "release_reminder", "payment_failed",
-    "dispute_opened", "dispute_resolved", "payout_paid", "payout_failed", "webhook_disabled",
-})
 
 
 class EmailChannel:
     def deliver(self, notification: Notification) -> None:
-        if notification.kind not in MAILED_KINDS:
+        delivery = notification_prefs.delivery_for(notification.user_id, notification.kind)
+        if delivery == "in_app":
             return
         user = db.session.get(User, notification.user_id)
         if user is None or not user.active or not user.email_verified or not user.email_notifications:
             return
-        with force_locale(mail.language_of(user)):
+        if delivery == "digest":
+            notification.digest_pending = True
+            return
+        with force_locale(mail.language_of(user)), force_timezone(user.timezone):
             text = render(notification.kind, notification.params)
         mail.compose(user, "notification", _l("Witkey: %(what)s", what=_shorten(text)), text=text,
                      endpoint=notification.endpoint, url_args=notification.url_args or {},

@@ -50,7 +50,13 @@ def render(kind: str, params: dict) -> str:
                                         tender=p["tender"], deadline=_moment(p.get("deadline"))),
         "bid_advanced": lambda: _("Your bid on “%(tender)s” moved on to the next round: %(round)s.", **p),
         "bid_rejected": lambda: _("Your bid on “%(tender)s” was not taken further: %(reason)s", **p),
-        "slot_scheduled": lambda: _("Booked for “%(tender)s” — %(round)s: %(location)s.", **p),
+        "slot_scheduled": lambda: _("Booked for “%(tender)s” — %(round)s on %(when)s: %(location)s.",
+                                    tender=p.get("tender", ""), round=p.get("round", ""),
+                                    when=_moment(p.get("starts_at")), location=p.get("location", "")),
+        "message_received": lambda: ngettext("%(sender)s wrote to you: “%(excerpt)s”",
+                                             "%(sender)s wrote to you %(num)s times; the latest: “%(excerpt)s”",
+                                             int(p.get("count") or 1), sender=p.get("sender", ""),
+                                             excerpt=p.get("excerpt", "")),
         "technical_opened": lambda: _("The technical envelopes of “%(tender)s” were opened at %(at)s; prices stay "
                                       "sealed.", tender=p["tender"], at=_moment(p.get("at"))),
         "prices_opened": lambda: _("The price envelopes of “%(tender)s” were opened at %(at)s.", tender=p["tender"],
@@ -151,4 +157,17 @@ def render(kind: str, params: dict) -> str:
                                         "%(reason)s", **p),
     }
     make = texts.get(kind)
-    return make() if make else _("Something changed: open it to see what.")
+    text = make() if make else _("Something changed: open it to see what.")
+    about = p.get("about")
+    if about and about.get("title") and about["title"] not in text:
+        return _("%(about)s: %(text)s", about=about_label(about), text=text)
+    return text
+
+
+def about_label(about: dict | None) -> str:
+    """The tender or contract a notice is about, as a heading ("Contract “Spring campaign”")."""
+    if not about:
+        return _("Other notices")
+    if about.get("type") == "contract":
+        return _("Contract “%(title)s”", title=about.get("title", ""))
+    return _("Tender “%(title)s”", title=about.get("title", ""))

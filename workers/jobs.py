@@ -7,8 +7,9 @@ from flask import current_app
 from extensions import db
 from models import User
 from models.types import utcnow
-from services import escrow, processor_fees, reconciliation, stripe_funding, tasks, tenders
-from services.runners import images, mail, outbox, payout_batch, periods, ratings, refunds, webhooks
+from services import escrow, payouts, processor_fees, reconciliation, stripe_funding, tasks, tenders
+from services.runners import digests, images, mail, outbox, payout_batch, periods, ratings, refunds, webhooks
+from texts import notifications as notification_texts
 
 
 def close_passed_deadlines() -> int:
@@ -111,7 +112,10 @@ def run_payout_batch(batch_id: int) -> dict:
 
 
 def settle_payouts() -> dict:
-    """The scheduled settlement: start (or resume) the open batch and run it here."""
+    """The scheduled settlement: start (or resume) the open batch and run it here; with nothing due
+    and no batch open, no empty batch is made."""
+    if payouts.open_batch() is None and not payouts.anything_due():
+        return {"skipped": "nothing_due"}
     return payout_batch.run_batch(payout_batch.start_batch(None).id, _progress)
 
 
@@ -136,6 +140,11 @@ def send_mail(mail_id: int) -> str:
 def send_due_mail() -> dict:
     """Send every unsent message that is due: retries after a backoff, and any whose job was lost."""
     return mail.send_due()
+
+
+def send_daily_digests() -> dict:
+    """Each reader's daily digest once its local morning has come (at most one per local date)."""
+    return digests.send_due(notification_texts)
 
 
 def deliver_webhook(delivery_id: int) -> str | None:

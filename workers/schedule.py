@@ -35,6 +35,8 @@ PERIODIC = [
     ("resume-stale-payout-batch", jobs.resume_stale_payout_batch, "periodic", 600),
     ("reconcile-ledger", jobs.reconcile_ledger, "periodic", DAY),
     ("send-due-mail", jobs.send_due_mail, "mail", 60),
+    # every 15 minutes: a reader's digest leaves within 15 minutes of DIGEST_HOUR in its own zone
+    ("send-daily-digests", jobs.send_daily_digests, "mail", 900),
     ("retry-webhooks", jobs.retry_webhooks, "periodic", 30),
 ]
 

@@ -12,10 +12,11 @@ from services import payouts
 
 
 @api_route("/payouts/run", "POST", summary="Start (or resume) a settlement batch", tag="Payouts",
-           response=PayoutRunOut, status=202, roles=("admin",), errors=(403,), idempotent=True)
+           response=PayoutRunOut, status=202, roles=("admin",), errors=(403, 409), idempotent=True)
 def run():
     """Enqueues the batch job; follow it with `GET /api/v1/jobs/{job_id}`. Only one batch is open at a
-    time: starting again while one is open resumes that batch."""
+    time: starting again while one is open resumes that batch. With no batch open and nothing due,
+    409 `nothing_due` (no empty batch is made)."""
     batch, job_id = payouts.request_batch(current_api_user())
     return PayoutRunOut(job_id=job_id, batch_id=batch.id)
 

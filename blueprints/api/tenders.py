@@ -1,8 +1,16 @@
 """Tenders: create, list, detail, close, cancel."""
 from blueprints.api.presenters import tender_out
 from blueprints.api.routing import api_route, current_api_user
-from blueprints.api.schemas.tenders import CancelIn, TenderIn, TenderListQuery, TenderOut, TenderPage, TenderStatusOut
-from services import tenders
+from blueprints.api.schemas.tenders import (
+    CancelIn,
+    CorrectionIn,
+    TenderIn,
+    TenderListQuery,
+    TenderOut,
+    TenderPage,
+    TenderStatusOut,
+)
+from services import addenda, tenders
 from services.criteria import CriterionInput
 from services.tenders import KpiInput, TenderFilters, TenderInput
 
@@ -48,3 +56,11 @@ def close_tender(tender_id: int):
 def cancel_tender(tender_id: int, body: CancelIn):
     tender = tenders.cancel_tender(current_api_user(), tender_id, body.reason or "")
     return TenderStatusOut(id=tender.id, status=tender.status)
+
+
+@api_route("/tenders/<int:tender_id>", "PATCH", summary="Correct the description before anyone bids",
+           tag="Tenders", body=CorrectionIn, response=TenderOut, roles=("brand",), errors=(403, 404, 409, 422))
+def correct_tender(tender_id: int, body: CorrectionIn):
+    """While no provider has bid; afterwards 409 `tender_has_bids`: publish an addendum instead."""
+    user = current_api_user()
+    return tender_out(addenda.correct(user, tender_id, body.description), user)

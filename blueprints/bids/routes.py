@@ -1,5 +1,5 @@
 """Provider pages for bids: the bid form (new or revised), files, withdrawing, the bid's own page."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -61,7 +61,12 @@ def _prefill(bid) -> BidForm:
     for step in bid.milestones:
         form.milestones.append_entry({"title": step.title, "amount": major_units(step.amount, bid.currency),
                                       "due_days": step.due_days})
+    if len(form.milestones) < MAX_ROWS:
+        form.milestones.append_entry()  # room for one more step without asking
     return form
+
+
+MAX_ROWS = BidForm.milestones.kwargs["max_entries"]
 
 
 @bp.route("/tenders/<int:tender_id>/bid", methods=["GET", "POST"])
@@ -75,6 +80,10 @@ def bid_form(tender_id: int):
         flash(str(problem.message), "error")
         return redirect(url_for("tenders.detail", tender_id=tender.id))
     form = BidForm() if request.method == "POST" or existing is None else _prefill(existing)
+    if request.method == "POST" and "more_rows" in request.form:  # "Add a milestone row": nothing is saved yet
+        if len(form.milestones) < MAX_ROWS:
+            form.milestones.append_entry()
+        return _form_page(form, tender, existing, 200)
     if form.validate_on_submit() and (data := _bid_input(form, tender.currency)) is not None:
         try:
             bid = (bidding.revise_bid(current_user, existing.id, data) if existing
@@ -91,8 +100,16 @@ def bid_form(tender_id: int):
                 _("Your bid is in. You can revise it until bidding closes.")
             flash(message, "success")
             return redirect(url_for("bids.detail", bid_id=bid.id))
-    return render_template("bids/form.html", form=form, tender=tender, existing=existing), \
-        422 if form.is_submitted() else 200
+    return _form_page(form, tender, existing, 422 if form.is_submitted() else 200)
+
+
+def _form_page(form: BidForm, tender, existing, status: int):
+    """The bid form. A browser never sends chosen files again: when a refused or extended form comes back,
+    it says which attachments were not saved, so they are chosen again rather than silently lost."""
+    dropped = [f.filename for f in (form.files.data or []) if f and getattr(f, "filename", None)] \
+        if request.method == "POST" else []
+    return render_template("bids/form.html", form=form, tender=tender, existing=existing, dropped_files=dropped,
+                           can_add_row=len(form.milestones) < MAX_ROWS), status
 
 
 @bp.route("/bids/<int:bid_id>/final-offer", methods=["GET", "POST"])
@@ -174,3 +191,19 @@ def mine():
 @bp.errorhandler(FileNotFoundError)
 def missing_file(_exc):
     abort(404)
+
+
+PREVIEW_MAX = 50000  # the proposal's own limit (BidForm.proposal)
+
+
+@bp.post("/bids/preview")
+@login_required
+def preview():
+    """The proposal as it will be shown (rendered and sanitised by services.markdown, never in the browser),
+    for static/js/markdown-preview.js. A POST with the form's CSRF token, like the form it previews."""
+    text = request.form.get("text", "")
+    if len(text) > PREVIEW_MAX:
+        return {"error": {"code": "too_long", "message": _("At most %(n)d characters.", n=PREVIEW_MAX)}}, 422
+    response = make_response(str(render_markdown(text)))
+    response.headers["Cache-Control"] = "no-store"
+    return response

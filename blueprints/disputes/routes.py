@@ -21,11 +21,11 @@ def _files(field) -> list:
     return [(f.stream, f.filename) for f in field.data or [] if f and f.filename]
 
 
-def _minor_units(value, dispute) -> int | None:
-    """A validated amount in the milestone's minor units; None, with a message, if it has too many decimals."""
-    amount = minor_units(value, dispute.milestone.currency)
+def _field_units(field, dispute) -> int | None:
+    """The field's amount in minor units; None, with the message under the field, if it has too many decimals."""
+    amount = minor_units(field.data, dispute.milestone.currency)
     if amount is None:
-        flash(_("Use at most two decimal places."), "error")
+        field.errors = [*field.errors, _("Use at most two decimal places.")]
     return amount
 
 
@@ -48,6 +48,11 @@ def open_dispute(milestone_id: int):
 @login_required
 def detail(dispute_id: int):
     """Everything about the milestone in one place: plan, deliveries, changes, evidence, audit trail."""
+    return _detail_page(dispute_id)
+
+
+def _detail_page(dispute_id: int, *, resolve_form=None, adjustment_form=None, status: int = 200):
+    """The dispute page; a refused staff form comes back filled in as it was sent, its errors by its fields."""
     dispute = disputes.dispute_for(current_user, dispute_id)
     milestone = dispute.milestone
     plan = milestone.contract.bid.milestones
@@ -56,10 +61,11 @@ def detail(dispute_id: int):
                            kpi_results=kpi_results, actions=disputes.allowed_actions(dispute, current_user),
                            responses=disputes.response_state(dispute), evidence_form=EvidenceForm(),
                            settlement=disputes.settlement(dispute) if dispute.is_decided else None,
-                           resolve_form=ResolveForm(), adjustment_form=AdjustmentForm(), action_form=ActionForm(),
+                           resolve_form=resolve_form or ResolveForm(),
+                           adjustment_form=adjustment_form or AdjustmentForm(), action_form=ActionForm(),
                            corrections=disputes.corrections_seen_by(dispute, current_user),
                            correction_actions=disputes.correction_actions, reject_form=CorrectionRejectForm(),
-                           approval_threshold=disputes.approval_threshold())
+                           approval_threshold=disputes.approval_threshold()), status
 
 
 @bp.post("/<int:dispute_id>/evidence")
@@ -86,10 +92,11 @@ def withdraw(dispute_id: int):
 def resolve(dispute_id: int):
     form = ResolveForm()
     dispute = disputes.dispute_for(current_user, dispute_id)
-    if submitted(form) and (amount := _minor_units(form.provider_amount.data, dispute)) is not None:
-        perform(lambda: disputes.resolve(current_user, dispute_id, amount, form.reason.data or ""),
-                success=_("Decision posted. Both sides are told."))
-    return redirect(url_for("disputes.detail", dispute_id=dispute_id))
+    if form.validate_on_submit() and (amount := _field_units(form.provider_amount, dispute)) is not None \
+            and perform(lambda: disputes.resolve(current_user, dispute_id, amount, form.reason.data or ""),
+                        form=form, success=_("Decision posted. Both sides are told.")):
+        return redirect(url_for("disputes.detail", dispute_id=dispute_id))
+    return _detail_page(dispute_id, resolve_form=form, status=422)  # what staff typed stays
 
 
 def _to_corrections(dispute_id: int):
@@ -102,13 +109,14 @@ def adjust(dispute_id: int):
     """Post a correction, or, above the approval threshold, propose it for a second staff member."""
     form = AdjustmentForm()
     dispute = disputes.dispute_for(current_user, dispute_id)
-    if submitted(form) and (amount := _minor_units(form.amount.data, dispute)) is not None:
+    if form.validate_on_submit() and (amount := _field_units(form.amount, dispute)) is not None:
         fix = perform(lambda: disputes.adjust(current_user, dispute_id, amount, form.direction.data,
-                                              form.reason.data or ""))
+                                              form.reason.data or ""), form=form)
         if fix:
             flash(_("Correction proposed. Another staff member must approve it before any money moves.")
                   if fix.is_pending else _("Correction posted."), "success")
-    return _to_corrections(dispute_id)
+            return _to_corrections(dispute_id)
+    return _detail_page(dispute_id, adjustment_form=form, status=422)  # what staff typed stays
 
 
 @bp.post("/<int:dispute_id>/corrections/<int:correction_id>/approve")

@@ -1,12 +1,12 @@
 """The notification centre."""
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.links import notification_link
 from blueprints.web import ActionForm
 from extensions import db
 from services import notifications
-from texts.notifications import render
+from texts.notifications import about_label, render
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -18,6 +18,17 @@ def index():
                                   page=max(request.args.get("page", 1, type=int) or 1, 1), per_page=20)
     return render_template("notifications/index.html", page=page, render=render, action_form=ActionForm(),
                            args={"unread": request.args.get("unread", "")})
+
+
+@bp.get("/latest")
+@login_required
+def latest():
+    """The bell's dropdown (fetched by static/js/bell.js; without JS the bell is a link to the list)."""
+    response = make_response(render_template("notifications/_latest.html", groups=notifications.latest_grouped(
+        current_user), render=render, about_label=about_label, action_form=ActionForm(),
+        unread=notifications.unread_count(current_user)))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/<int:notification_id>/open")

@@ -106,6 +106,10 @@ class AnswerForm(FlaskForm):
     answer = TextAreaField(_l("Public answer"), validators=[DataRequired(), Length(max=5000)])
 
 
+class CorrectionForm(FlaskForm):
+    description = TextAreaField(_l("What you need"), validators=[DataRequired(), Length(max=20000)])
+
+
 class AddendumForm(FlaskForm):
     body = TextAreaField(_l("What changes"), validators=[DataRequired(), Length(max=20000)])
     bid_deadline = DateTimeLocalField(_l("New deadline (optional)"), format="%Y-%m-%dT%H:%M",

@@ -9,6 +9,7 @@ from blueprints.tenders.forms import (
     AddendumForm,
     AnswerForm,
     CancelForm,
+    CorrectionForm,
     InviteForm,
     QuestionForm,
     TenderFilterForm,
@@ -17,7 +18,7 @@ from blueprints.tenders.forms import (
 from blueprints.web import ActionForm, filter_args, perform, role_required
 from i18n import minor_units
 from i18n.labels import ROUND_LABELS, options
-from services import addenda, bidding, directory, invitations, profiles, questions, tenders
+from services import addenda, bidding, contracts, directory, invitations, profiles, questions, tenders
 from services.criteria import CriterionInput
 from services.pagination import Page
 from services.tenders import KpiInput, TenderFilters, TenderInput
@@ -134,6 +135,7 @@ def detail(tender_id: int):
     my_bids = [b for b in tender.bids if viewer and b.provider_id == viewer.account_id]
     context = {
         "tender": tender, "is_owner": is_owner, "my_bid": my_bid, "my_bids": my_bids,
+        "won": contracts.won_by(viewer, tender.id),
         "actions": tenders.allowed_actions(tender, viewer),
         "bid_problem": bidding.eligibility_problem(viewer, tender) if viewer and viewer.is_provider else None,
         "bid_count": bidding.visible_bid_count(tender, viewer),
@@ -188,6 +190,18 @@ def addendum(tender_id: int):
         perform(lambda: addenda.publish(current_user, tender_id, form.body.data, deadline),
                 success=_("Addendum published; every bidder is told."))
     return redirect(url_for("tenders.detail", tender_id=tender_id) + "#addenda")
+
+
+@bp.route("/<int:tender_id>/correct", methods=["GET", "POST"])
+@role_required("brand")
+def correct(tender_id: int):
+    """Correct the description while nobody has bid (afterwards the page offers an addendum instead)."""
+    tender = tenders.owned_tender(current_user, tender_id)
+    form = CorrectionForm() if request.method == "POST" else CorrectionForm(description=tender.description)
+    if form.validate_on_submit() and perform(lambda: addenda.correct(current_user, tender_id, form.description.data),
+                                             form=form, success=_("The tender is corrected.")):
+        return redirect(url_for("tenders.detail", tender_id=tender_id))
+    return render_template("tenders/correct.html", tender=tender, form=form), 422 if form.is_submitted() else 200
 
 
 @bp.post("/<int:tender_id>/invitations")

@@ -26,3 +26,16 @@ class NotificationPage(BaseModel):
 
 class NotificationQuery(PageQuery):
     unread: bool = False
+
+
+class NotificationPreferencesOut(BaseModel):
+    preferences: dict[str, str] = Field(description="every kind of notice → in_app | email | digest")
+    deliveries: list[str] = Field(description="the deliveries a kind can take")
+    digest_hour: int = Field(description="the local hour the daily digest leaves (in `timezone`)")
+    timezone: str
+    email_notifications: bool = Field(description="the account's e-mail switch: off, nothing is e-mailed")
+
+
+class NotificationPreferencesIn(BaseModel):
+    preferences: dict[str, str] = Field(max_length=100, description="the kinds to change → in_app | email | "
+                                        "digest; kinds not named keep their setting")

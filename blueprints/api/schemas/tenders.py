@@ -64,6 +64,10 @@ class TenderListQuery(BaseModel):
     per_page: int = Field(20, ge=1, le=100)
 
 
+class CorrectionIn(BaseModel):
+    description: str = Field(max_length=20000)
+
+
 class CancelIn(BaseModel):
     reason: str | None = Field(None, max_length=2000)
 
