@@ -32,9 +32,19 @@ from models.dispute import (
     DisputeStatus,
 )
 from models.status import transition
-from models.stripe import PaymentStatus, RefundStatus
+from models.stripe import RefundStatus
 from models.types import utcnow
-from services import audit, destinations, escrow, ledger, notifications, permissions, storage, tasks, webhooks
+from services import (
+    audit,
+    card_refunds,
+    destinations,
+    escrow,
+    ledger,
+    notifications,
+    permissions,
+    storage,
+    webhooks,
+)
 from services.bidding import openings_of
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
@@ -214,11 +224,6 @@ def withdraw(actor: User, dispute_id: int) -> Dispute:
     return dispute
 
 
-def _paid_by_card(milestone: Milestone) -> StripePayment | None:
-    return db.session.scalar(select(StripePayment).where(StripePayment.milestone_id == milestone.id,
-                                                         StripePayment.status == PaymentStatus.SUCCEEDED))
-
-
 def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> Dispute:
     """Staff decide: the provider gets provider_amount − commission on it, the platform that
     commission, the brand the rest back (to its wallet, or as a Stripe refund of the card payment)."""
@@ -238,7 +243,7 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
     bps = current_app.config["COMMISSION_BPS"]
     cut = ledger.commission_of(provider_amount, bps)
     to_brand = milestone.amount - provider_amount
-    card = _paid_by_card(milestone)
+    card = card_refunds.card_payment_of(milestone)
     brand_account = (ledger.clearing("stripe_clearing", milestone.currency) if card
                      else ledger.wallet(milestone.contract.brand, milestone.currency))
     before = {"status": dispute.status, "milestone_status": milestone.status, "currency": milestone.currency}
@@ -250,7 +255,7 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
                 memo=milestone.title, milestone_id=milestone.id, actor_id=staff.id, reference=f"dispute:{dispute.id}",
                 meta={"provider_amount": provider_amount, "commission": cut, "commission_bps": bps, "refund": to_brand})
     if card and to_brand:
-        _refund_to_card(card, f"refund:dispute:{dispute.id}", to_brand)
+        card_refunds.owe_refund(card, f"refund:dispute:{dispute.id}", to_brand)
     escrow.transition(milestone, MilestoneStatus.RESOLVED, staff, note=reason, provider_amount=provider_amount)
     _close(dispute, DisputeStatus.RESOLVED)
     dispute.provider_amount, dispute.decision_reason, dispute.decided_by_id = provider_amount, reason, staff.id
@@ -269,13 +274,6 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
                          to=_link(dispute), milestone=milestone.title, reason=reason)
     webhooks.dispute_event("dispute.resolved", dispute)
     return dispute
-
-
-def _refund_to_card(card: StripePayment, key: str, amount: int) -> None:
-    """Owe a refund of the card payment (the outbox row, sent by a job after this commits)."""
-    db.session.add(StripeRefund(key=key, payment_intent_id=card.payment_intent_id, amount=amount,
-                                currency=card.currency, status=RefundStatus.PENDING.value))
-    tasks.after_commit("send_pending_refunds")
 
 
 @dataclass(frozen=True)
@@ -361,7 +359,7 @@ def _plan(dispute: Dispute, amount: int, direction: str) -> _Plan:
     account must hold the money."""
     milestone = dispute.milestone
     share = provider_share(dispute)
-    card = _paid_by_card(milestone) if direction == "to_brand" else None
+    card = card_refunds.card_payment_of(milestone) if direction == "to_brand" else None
     if card:
         owed = db.session.scalar(select(func.coalesce(func.sum(StripeRefund.amount), 0)).where(
             StripeRefund.payment_intent_id == card.payment_intent_id, StripeRefund.status != RefundStatus.FAILED))
@@ -394,7 +392,7 @@ def _apply(staff: User, dispute: Dispute, fix: DisputeCorrection) -> _Plan:
     milestone = dispute.milestone
     number = 1 + sum(1 for e in dispute.events if e.action == "adjusted")
     if plan.card:
-        _refund_to_card(plan.card, f"refund:adjustment:{dispute.id}:{number}", fix.amount)
+        card_refunds.owe_refund(plan.card, f"refund:adjustment:{dispute.id}:{number}", fix.amount)
     fix.posting = ledger.post(
         f"adjustment:dispute:{dispute.id}:{number}", "adjustment",
         [(plan.payable, plan.moved.provider), (ledger.revenue(milestone.currency), plan.moved.platform),

@@ -23,7 +23,9 @@ from services.period_money import charge_of, max_bonus, quantity_of
 
 MAX_QUANTITY = 10**9  # units in one usage record: anything above is a typo
 FUND_AHEAD = timedelta(days=3)  # funding reminders and auto-fund this long before a period starts
-USAGE_OPEN = (MilestoneStatus.FUNDED, MilestoneStatus.DELIVERED, MilestoneStatus.CHANGES_REQUESTED)
+# Not while submitted for review (delivered): the brand accepts the count it reviewed, and an
+# auto-release pays that count, not one raised after the submission.
+USAGE_OPEN = (MilestoneStatus.FUNDED, MilestoneStatus.CHANGES_REQUESTED)
 
 
 # --- terms, as posted with a tender and a bid ---------------------------------------------------------
@@ -98,7 +100,7 @@ def record_usage(actor: User, milestone_id: int, quantity, note: str = "") -> Us
     if contract.engagement != Engagement.METERED or milestone.period_index is None:
         raise Conflict(_l("Usage is recorded on the periods of a metered contract."), code="not_metered")
     if milestone.status not in USAGE_OPEN:
-        raise Conflict(_l("Usage is recorded on a period that is funded and not settled or disputed."),
+        raise Conflict(_l("Usage is recorded on a funded period that is not in review, settled or disputed."),
                        code="period_not_open")
     db.session.add(UsageRecord(milestone_id=milestone.id, quantity=quantity, note=note, recorded_by_id=actor.id))
     db.session.flush()

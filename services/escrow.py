@@ -19,7 +19,17 @@ from models.contract import SETTLED, ContractStatus, MilestoneStatus
 from models.status import IllegalTransition, can_move
 from models.status import transition as change_status
 from models.types import utcnow
-from services import destinations, ledger, notifications, period_money, permissions, reviews, storage, webhooks
+from services import (
+    card_refunds,
+    destinations,
+    ledger,
+    notifications,
+    period_money,
+    permissions,
+    reviews,
+    storage,
+    webhooks,
+)
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
 from services.rating_jobs import request_recompute
@@ -244,21 +254,25 @@ def take_escrow(milestone: Milestone) -> LedgerAccount:
 def release(milestone: Milestone, actor: User | None, *, auto: bool = False) -> None:
     """Escrow → provider payable (its share − commission) and platform revenue (the commission); what
     the provider does not get (unused metered cap, unearned KPI bonus, penalty) back to the brand's
-    wallet — all in one posting (services.engagements.settlement decides the split)."""
+    wallet — all in one posting (services.engagements.settlement decides the split). A card-paid
+    milestone's return goes back to the card instead (services.card_refunds)."""
     transition(milestone, MilestoneStatus.RELEASED, actor, auto=auto)
     held = take_escrow(milestone)
     split = period_money.settlement(milestone)
+    card = card_refunds.card_payment_of(milestone) if split.to_brand else None
     bps = current_app.config["COMMISSION_BPS"]
     cut = ledger.commission_of(split.to_provider, bps)
     ledger.post(f"release:milestone:{milestone.id}", "release",
                 [(held, -milestone.amount),
                  (ledger.payable(milestone.contract.provider_id, milestone.currency), split.to_provider - cut),
                  (ledger.revenue(milestone.currency), cut),
-                 (ledger.wallet(milestone.contract.brand, milestone.currency), split.to_brand)],
+                 (card_refunds.brand_side(milestone, card), split.to_brand)],
                 memo=milestone.title, milestone_id=milestone.id, actor_id=actor.id if actor else None,
                 meta={"commission": cut, "commission_bps": bps, "auto": auto, "base": split.base_due,
                       "bonus": split.bonus, "penalty": split.penalty, "quantity": split.quantity,
-                      "returned": split.to_brand})
+                      "returned": split.to_brand, "returned_to_card": bool(card)})
+    if card is not None:
+        card_refunds.owe_refund(card, f"refund:release:{milestone.id}", split.to_brand)
     milestone.released_amount = split.to_provider
     milestone.released_at = utcnow()
     request_recompute(milestone.contract.provider_id)

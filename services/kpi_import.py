@@ -35,10 +35,13 @@ def _rows(data: bytes):
     except UnicodeDecodeError:
         raise Invalid(fields={"file": _l("The file must be UTF-8 text (CSV).")}) from None
     reader = csv.reader(io.StringIO(text))
-    header = [cell.strip().lower() for cell in next(reader, [])]
-    if header != COLUMNS:
-        raise Invalid(fields={"file": _l("The first row must be the header: date,metric,value.")})
-    return list(reader)
+    try:
+        header = [cell.strip().lower() for cell in next(reader, [])]
+        if header != COLUMNS:
+            raise Invalid(fields={"file": _l("The first row must be the header: date,metric,value.")})
+        return list(reader)
+    except csv.Error as error:  # a runaway quoted field, a NUL byte: not a CSV export
+        raise Invalid(fields={"file": _l("Row %(row)s is not valid CSV.", row=reader.line_num)}) from error
 
 
 def _check_row(number: int, row: list[str], kpi_by_name: dict, period) -> tuple[dict, tuple | None]:

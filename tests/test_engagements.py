@@ -165,6 +165,8 @@ def test_metered_usage_is_charged_up_to_the_cap(app, api, make_user):
     r = c.usage(0, 30, caller=c.brand)  # the brand's own system may post usage too
     assert r.status_code == 201 and r.json == {"quantity_total": 35, "charge": 1000_00}  # capped
     c.deliver(0)
+    r = c.usage(0, 1)  # in review: the brand accepts the count it reviewed
+    assert r.status_code == 409 and r.json["error"]["code"] == "period_not_open"
     c.accept(0)
     assert balances(c.provider) == {"provider_payable": 900_00}
     assert c.usage(0, 1).status_code == 409  # settled

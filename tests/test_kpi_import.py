@@ -92,3 +92,13 @@ def test_the_provider_contests_the_figures_with_a_dispute_on_the_period(app, api
     assert "first-response time: 41.5 s (missed; target ≤ 30)" in dispute["statement"]
     assert "Our logs show 24.8 s." in dispute["statement"]
     assert c.period(0)["status"] == "disputed"
+
+
+def test_a_file_that_is_not_csv_is_refused_with_its_row(app, api, make_user):
+    c = periodic_contract(app, api, make_user, periods=1)
+    c.deposit(115000_00)
+    c.fund(0)
+    runaway = b'date,metric,value\n2026-12-01,"' + b"x" * 200_000 + b"\n"  # a quote never closed
+    r = _import(c, 0, runaway)
+    assert r.status_code == 422 and "file" in r.json["error"]["fields"]
+    assert _results(app) == 0

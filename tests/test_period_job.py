@@ -82,3 +82,18 @@ def test_a_metered_period_is_closed_at_its_end_and_auto_released_at_its_charge(a
     assert c.period(0)["released_amount"] == 200_00
     assert balances(c.brand) == {"brand_wallet": 800_00}
     assert balances(c.provider) == {"provider_payable": 180_00}
+
+
+def test_auto_fund_leaves_a_period_above_the_two_member_amount_to_the_members(app, api, make_user):
+    """Nobody confirms for the job: a period above the organisation's two-member amount is not funded
+    by auto-fund (the brand is reminded), and a member's own fund then waits for a second member."""
+    c = periodic_contract(app, api, make_user, periods=2, period_days=30)
+    assert c.brand.put("/org/settings", json={"dual_fund_above": 50000_00}).status_code == 200
+    c.brand.put(f"/contracts/{c.contract_id}/auto-fund", json={"auto_fund": True})
+    c.deposit(2 * 115000_00)
+    now = utcnow()
+    assert _run(app, now)["auto_funded"] == 0
+    assert _fund_postings(app) == 0 and _notes(app, "period_funding_due") == 1
+    assert [p["status"] for p in c.contract()["milestones"]] == ["pending", "pending"]
+    r = c.brand.post(f"/milestones/{c.milestone_ids[0]}/fund")
+    assert r.json["status"] == "awaiting_confirmation" and _fund_postings(app) == 0  # the rule, as by hand

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from extensions import db
-from models import Contract, Milestone, MilestoneDelivery
+from models import Contract, Milestone, MilestoneDelivery, Organisation
 from models.contract import ContractStatus, MilestoneStatus
 from models.engagement import PERIODIC, Engagement
 from services import destinations, escrow, ledger, notifications, period_money
@@ -68,9 +68,16 @@ def remind(milestone: Milestone, now: datetime) -> bool:
 
 
 def auto_fund(milestone: Milestone, now: datetime) -> bool:
-    """Fund from the brand's wallet; a wallet that does not cover it gets the reminder instead."""
+    """Fund from the brand's wallet; a wallet that does not cover it, or a period above the amount the
+    brand's organisation wants two members to confirm (nobody confirms for the job), gets the reminder
+    instead — a member then funds it by hand under the two-member rule."""
     contract = milestone.contract
     if milestone.status != MilestoneStatus.PENDING or not contract.auto_fund or contract.provider.is_suspended:
+        return False
+    two_members_above = db.session.scalar(select(Organisation.dual_fund_above)
+                                          .where(Organisation.account_user_id == contract.brand_id))
+    if two_members_above is not None and milestone.amount > two_members_above:
+        remind(milestone, now)
         return False
     wallet = ledger.wallet(contract.brand, milestone.currency)
     ledger.lock(wallet)
