@@ -22,7 +22,9 @@ TOP_UP_TRANSITIONS = {
     TopUpStatus.OPEN: {TopUpStatus.SUCCEEDED, TopUpStatus.FAILED, TopUpStatus.CANCELED},
     TopUpStatus.FAILED: {TopUpStatus.SUCCEEDED, TopUpStatus.CANCELED},
     TopUpStatus.SUCCEEDED: set(),
-    TopUpStatus.CANCELED: set(),
+    # The card paid after all (the cancel lost a race with the payment at Stripe): the money arrived and
+    # a wallet can always take it, so it is credited rather than refused on every webhook retry.
+    TopUpStatus.CANCELED: {TopUpStatus.SUCCEEDED},
 }
 
 

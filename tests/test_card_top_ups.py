@@ -82,3 +82,23 @@ def test_the_wallet_page_starts_a_card_top_up_with_stripe_js(api, make_user, str
     with app.app_context():
         top_up = db.session.scalars(select(CardTopUp)).one()
         assert top_up.amount == 88_00 and top_up.client_secret in html
+
+
+def test_a_payment_succeeding_after_its_top_up_was_canceled_is_credited_once(api, make_user, stripe_app,
+                                                                             localstripe, app):
+    """The cancel lost a race with the card at Stripe: the money arrived, so the wallet is credited (once),
+    instead of the webhook failing on every retry while the brand's money sits unaccounted."""
+    brand = stripe_api(stripe_app, api(make_user("brand")))
+    r = brand.post("/wallet/card-top-ups", json={"amount": 700_00, "currency": "CNY"})
+    with app.app_context():
+        top_up = db.session.get(CardTopUp, r.json["id"])
+        top_up.status = "canceled"  # as the canceled event left it
+        db.session.commit()
+        intent_id = top_up.payment_intent_id
+    intent = stripe_client(localstripe).v1.payment_intents.retrieve(intent_id).to_dict()
+    payload = event_payload("payment_intent.succeeded", {**intent, "status": "succeeded"}, "evt_late_success")
+    for _ in range(2):
+        answer = stripe_app.test_client().post("/webhooks/stripe", data=payload, content_type="application/json",
+                                               headers={"Stripe-Signature": sign(payload)})
+        assert answer.status_code == 200
+    assert top_up_postings(app) == 1 and balances(brand) == {"brand_wallet": 700_00}
