@@ -249,11 +249,11 @@ def release(milestone: Milestone, actor: User | None, *, auto: bool = False) -> 
     split = period_money.settlement(milestone)
     bps = current_app.config["COMMISSION_BPS"]
     cut = ledger.commission_of(split.to_provider, bps)
+    returned = [(ledger.wallet(milestone.contract.brand, milestone.currency), split.to_brand)] if split.to_brand else []
     ledger.post(f"release:milestone:{milestone.id}", "release",
                 [(held, -milestone.amount),
                  (ledger.payable(milestone.contract.provider_id, milestone.currency), split.to_provider - cut),
-                 (ledger.revenue(milestone.currency), cut),
-                 (ledger.wallet(milestone.contract.brand, milestone.currency), split.to_brand)],
+                 (ledger.revenue(milestone.currency), cut), *returned],
                 memo=milestone.title, milestone_id=milestone.id, actor_id=actor.id if actor else None,
                 meta={"commission": cut, "commission_bps": bps, "auto": auto, "base": split.base_due,
                       "bonus": split.bonus, "penalty": split.penalty, "quantity": split.quantity,
