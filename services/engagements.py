@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from extensions import db
 from models import Contract, Milestone, Tender, UsageRecord, User
-from models.contract import ContractStatus, MilestoneStatus
+from models.contract import DISPUTABLE, MEASURABLE, ContractStatus, MilestoneStatus
 from models.engagement import MAX_BPS, MAX_PERIODS, PERIOD_DAYS, PERIODIC, Engagement
 from models.types import utcnow
 from services import destinations, escrow, notifications, permissions, webhooks
@@ -114,6 +114,31 @@ def record_usage(actor: User, milestone_id: int, quantity, note: str = "") -> Us
                              "quantity_total": total, "charge": result.charge, "currency": milestone.currency}},
                   webhooks.contract_audience(contract))
     return result
+
+
+@dataclass(frozen=True)
+class PeriodActions:
+    """What the contract page may offer on a contract and its milestones, by the status rules here
+    (templates never compare statuses themselves)."""
+
+    running: bool  # the contract is active: auto-fund, notice, number of periods
+
+    @staticmethod
+    def usage_open(milestone: Milestone) -> bool:
+        return (milestone.contract.engagement == Engagement.METERED and milestone.period_index is not None
+                and milestone.status in USAGE_OPEN)
+
+    @staticmethod
+    def measurable(milestone: Milestone) -> bool:
+        return milestone.status in MEASURABLE
+
+    @staticmethod
+    def contestable(milestone: Milestone) -> bool:
+        return milestone.status in DISPUTABLE
+
+
+def page_actions(contract: Contract) -> PeriodActions:
+    return PeriodActions(running=contract.status == ContractStatus.ACTIVE)
 
 
 def set_auto_fund(actor: User, contract_id: int, on: bool):

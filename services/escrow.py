@@ -262,11 +262,12 @@ def release(milestone: Milestone, actor: User | None, *, auto: bool = False) -> 
     card = card_refunds.card_payment_of(milestone) if split.to_brand else None
     bps = current_app.config["COMMISSION_BPS"]
     cut = ledger.commission_of(split.to_provider, bps)
+    # Nothing goes back: no wallet line (a card-funded brand keeps no wallet); a card's share goes to the card.
+    returned = [(card_refunds.brand_side(milestone, card), split.to_brand)] if split.to_brand else []
     ledger.post(f"release:milestone:{milestone.id}", "release",
                 [(held, -milestone.amount),
                  (ledger.payable(milestone.contract.provider_id, milestone.currency), split.to_provider - cut),
-                 (ledger.revenue(milestone.currency), cut),
-                 (card_refunds.brand_side(milestone, card), split.to_brand)],
+                 (ledger.revenue(milestone.currency), cut), *returned],
                 memo=milestone.title, milestone_id=milestone.id, actor_id=actor.id if actor else None,
                 meta={"commission": cut, "commission_bps": bps, "auto": auto, "base": split.base_due,
                       "bonus": split.bonus, "penalty": split.penalty, "quantity": split.quantity,

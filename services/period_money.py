@@ -63,6 +63,8 @@ def settlement(milestone: Milestone) -> Settlement:
     contract = milestone.contract
     base = milestone.base_amount if milestone.base_amount is not None else milestone.amount
     quantity = None
+    if contract is None or milestone.id is None:  # not stored yet: nothing used or measured
+        return Settlement(held=milestone.amount, base_due=base, bonus=0, penalty=0, quantity=None)
     if contract.engagement == Engagement.METERED and milestone.period_index is not None:
         quantity = quantity_of(milestone)
         base_due = charge_of(milestone, quantity)

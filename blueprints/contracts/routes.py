@@ -70,7 +70,8 @@ def detail(contract_id: int):
                            kpi_charts=period_views.kpi_charts(contract), usage_form=UsageForm(),
                            import_form=KpiImportForm(), contest_form=ContestForm(),
                            auto_fund_form=AutoFundForm(auto_fund=contract.auto_fund), notice_form=NoticeForm(),
-                           periods_form=PeriodsForm(periods=contract.periods_proposed))
+                           periods_form=PeriodsForm(periods=contract.periods_proposed),
+                           period_actions=engagements.page_actions(contract))
 
 
 @bp.post("/<int:contract_id>/kpi-results")
