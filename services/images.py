@@ -110,8 +110,11 @@ def derive_image(source: Path, thumb: Path, preview: Path, mark: str | None) -> 
         image.load()  # now, while the file is open (a small image is not resized, so nothing else loads it)
         work = _rgb(image)
         work.thumbnail((PREVIEW_PX, PREVIEW_PX), Image.Resampling.BILINEAR, reducing_gap=2.0)
-    _write(preview, watermark(work, mark) if mark else work, quality=80)
-    small = work.copy()
+    view = watermark(work, mark) if mark else work
+    _write(preview, view, quality=80)
+    # The thumbnail comes from the marked view: a small original (an icon, a sticker) would otherwise
+    # come back whole, unmarked, as its own thumbnail.
+    small = view.copy()
     small.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.BILINEAR, reducing_gap=2.0)
     _write(thumb, small, quality=80)
 

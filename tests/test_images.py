@@ -10,7 +10,7 @@ from PIL import Image
 
 from extensions import db
 from models import Upload
-from services import storage
+from services import images, storage
 from services.errors import Invalid
 from services.runners import images as image_job
 from tests.support.images import GPS_IFD, photo, photo_with_gps, png_bomb, zip_bytes
@@ -130,3 +130,14 @@ def test_a_video_gets_an_icon_without_ffmpeg(app, make_user, monkeypatch):
         assert image_job.derive(upload.id) == "derived"
         db.session.refresh(upload)
         assert upload.derived_at is not None and upload.thumb_name is None and upload.preview_name is None
+
+
+def test_a_small_delivered_image_is_marked_in_its_thumbnail_too(tmp_path):
+    """An original no bigger than a thumbnail would otherwise be handed to the brand whole before release."""
+    source = tmp_path / "icon.png"
+    Image.new("RGB", (240, 160), (30, 120, 200)).save(source)
+    images.derive_image(source, tmp_path / "thumb.jpg", tmp_path / "view.jpg", mark="Guangying Studio")
+    with Image.open(tmp_path / "thumb.jpg") as thumb:
+        pixels = thumb.convert("RGB").get_flattened_data()
+        marked = sum(1 for px in pixels if abs(px[0] - 30) + abs(px[1] - 120) + abs(px[2] - 200) > 60)
+    assert marked > 200  # the mark (an unmarked flat thumbnail has none: JPEG noise stays far below 60)
