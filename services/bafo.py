@@ -105,6 +105,11 @@ def submit_final_offer(provider: User, bid_id: int, data: BidInput) -> Bid:
     if data.amount > limit:
         raise Invalid(fields={"amount": _l("A final offer cannot ask more than your offer when the round opened "
                                            "(%(amount)s).", amount=money(limit, bid.currency))})
+    # A metered bid's `amount` is its cap; its price is the unit price, which revisions do not keep: it
+    # may only go down from the offer in force now (itself never above the one when the round opened).
+    if bid.unit_price is not None and (data.unit_price or 0) > bid.unit_price:
+        raise Invalid(fields={"unit_price": _l("A final offer cannot raise the unit price (%(amount)s).",
+                                               amount=money(bid.unit_price, bid.currency))})
     apply_offer(bid, data)
     bid.revision += 1
     bid.final_offer_at = utcnow()

@@ -168,3 +168,26 @@ def test_the_final_offer_form_refuses_a_higher_price_and_changes_nothing(app, cl
         assert bid.amount == FIRST and bid.revision == 1 and bid.final_offer_at is None
     # another provider's bid, or one not invited: no form
     assert signed_in(app, seller_id).get(f"/bids/{bids[1]}/final-offer").status_code == 404
+
+
+def test_a_metered_final_offer_cannot_raise_its_unit_price(app, client):
+    """The BAFO ceiling reads a metered bid's cap; its unit price is the price, and it may only go down."""
+    org = team(app, client, "brand", ())
+    owner = org["owner"][1]
+    tid = owner.post("/tenders", json=tender_payload(engagement="metered", periods=2, period_days=30, unit="photo",
+                                                     category="photography", kpis=[], rounds=["proposal"])).json["id"]
+    _, email = new_account(app, "provider", name="Metered bidder")
+    provider = token_for(client, email)
+    offer = {"unit_price": 50_00, "cap_per_period": 1000_00, "currency": "CNY", "delivery_days": 30,
+             "proposal": "Product photos on white, retouched, delivered within two days of each shoot."}
+    bid = provider.post(f"/tenders/{tid}/bids", json=offer)
+    assert bid.status_code == 201, bid.json
+    assert owner.post(f"/tenders/{tid}/close").status_code == 200
+    assert owner.post(f"/tenders/{tid}/bafo", json={"bid_ids": [bid.json["id"]], "closes_at": _later(24)}
+                      ).status_code == 201
+    r = provider.post(f"/bids/{bid.json['id']}/final-offer", json={**offer, "unit_price": 80_00})
+    assert r.status_code == 422 and "unit_price" in r.json["error"]["fields"]
+    with app.app_context():
+        assert db.session.get(Bid, bid.json["id"]).unit_price == 50_00
+    r = provider.post(f"/bids/{bid.json['id']}/final-offer", json={**offer, "unit_price": 45_00})
+    assert r.status_code == 200, r.json
