@@ -163,12 +163,12 @@ def test_entries_are_append_only(deal, app):
     d = deal()
     d.deposit(1000)
     with app.app_context():
-        entry = db.session.scalars(select(LedgerEntry)).first()
+        entry = db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)).first()
         entry.amount = 5
         with pytest.raises(AppendOnlyError):
             db.session.flush()
         db.session.rollback()
-        db.session.delete(db.session.scalars(select(LedgerPosting)).first())
+        db.session.delete(db.session.scalars(select(LedgerPosting).order_by(LedgerPosting.id)).first())
         with pytest.raises(AppendOnlyError):
             db.session.flush()
         db.session.rollback()

@@ -47,7 +47,7 @@ def test_one_report_per_reader_and_anyone_may_report_a_published_review(reviewed
     assert again.status_code == 409 and again.json["error"]["code"] == "already_reported"
     assert provider.post(f"/reviews/{review}/reports", json={"reason": "Insulting"}).status_code == 201
     with app.app_context():  # the database refuses a twin too (two requests racing past the check)
-        first = db.session.scalars(db.select(ReviewReport)).first()
+        first = db.session.scalars(db.select(ReviewReport).order_by(ReviewReport.id)).first()
         db.session.add(ReviewReport(review_id=review, reporter_id=first.reporter_id, reason="twin"))
         with pytest.raises(IntegrityError):
             db.session.flush()

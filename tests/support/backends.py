@@ -106,6 +106,8 @@ def empty_database(app) -> None:
                 # TRUNCATE of every table cost ~160 ms a test (a new file per table); most tests touch a
                 # handful of tables, so ask which hold rows (one query) and delete only from those, in
                 # dependency order, then rewind every sequence so ids start at 1 as after a TRUNCATE.
+                # New rows may then reuse freed space, so a query without ORDER BY returns them in any
+                # order: a test that wants "the first" orders by id.
                 quote = conn.dialect.identifier_preparer.quote
                 probe = " UNION ALL ".join(
                     f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM {quote(t.name)})"  # noqa: S608 (our tables)

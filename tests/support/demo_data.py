@@ -18,7 +18,7 @@ def demo(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     with app.app_context():
-        contract = db.session.scalars(select(Contract)).first()
+        contract = db.session.scalars(select(Contract).order_by(Contract.id)).first()
         milestone = contract.milestones[0]
 
         dispute = disputes.open_dispute(db.session.get(User, contract.brand_id), milestone.id, "quality", "Blurry")
