@@ -48,6 +48,8 @@ def test_every_status_an_operation_can_answer_is_documented(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert "429" in paths["/auth/tokens"]["post"]["responses"]  # the login rate limit
     assert "429" in paths["/auth/register"]["post"]["responses"]
+    # the bounded password hashing answers 429 `busy`: a client reading the document must learn that code
+    assert "`busy`" in paths["/auth/register"]["post"]["responses"]["429"]["description"]
     assert "403" in paths["/reviews/{review_id}/reports"]["post"]["responses"]  # one's own review
     assert "422" in paths["/milestones/{milestone_id}/fund"]["post"]["responses"]  # a bad Idempotency-Key
     assert "422" in paths["/bids/{bid_id}"]["get"]["responses"]  # an id past what the database holds

@@ -123,7 +123,8 @@ _ERROR_TEXT = {
     409: "Illegal state transition or conflict",
     413: "The upload is too large",
     422: "Well-formed but invalid values (an id past any row, a bad Idempotency-Key)",
-    429: "Too many attempts",
+    429: "Too many attempts (`rate_limited`), or password hashing is busy (`busy`, on the operations that "
+         "check a password): wait and try again",
 }
 
 
