@@ -264,11 +264,21 @@ def can_see_price(viewer: User | None, bid: Bid) -> bool:
     final offer stays sealed from everyone but its bidder until its best-and-final round closes."""
     if viewer is not None and viewer.account_id == bid.provider_id:
         return True
+    return _price_envelope_visible(viewer, bid) and not (bid.bafo_round is not None and bid.bafo_round.open)
+
+
+def can_see_first_offer(viewer: User | None, bid: Bid) -> bool:
+    """The offer a best-and-final round started from. It was open before the round, so the round's seal
+    does not cover it: the brand compares it with the final offer once that opens."""
+    return bid.first_offer is not None and _price_envelope_visible(viewer, bid)
+
+
+def _price_envelope_visible(viewer: User | None, bid: Bid) -> bool:
+    if viewer is not None and viewer.account_id == bid.provider_id:
+        return True
     if not can_see_contents(viewer, bid):
         return False
-    if bid.tender.two_envelope and not bid.tender.envelopes.price_open:
-        return False
-    return not (bid.bafo_round is not None and bid.bafo_round.open)
+    return not (bid.tender.two_envelope and not bid.tender.envelopes.price_open)
 
 
 def visible_bid_count(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> int | None:

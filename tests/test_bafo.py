@@ -103,6 +103,9 @@ def test_final_offer_lowers_the_price_stays_sealed_and_the_award_funds_it(app, c
     # sealed from the brand until the round closes, and no award meanwhile
     seen = proc.get(f"/bids/{bids[0]}").json
     assert seen["amount"] is None and seen["price_sealed"]
+    assert seen["first_offer"]["amount"] == FIRST  # known before the round: the web board shows it too
+    outsider = providers[1][0].get(f"/bids/{bids[0]}")
+    assert outsider.status_code == 404
     assert proc.post(f"/tenders/{tid}/award", json={"bid_id": bids[0]}).json["error"]["code"] == "bafo_open"
     with time_machine.travel(datetime.now(UTC) + timedelta(hours=49), tick=True):
         assert p0.post(f"/bids/{bids[0]}/final-offer", json=bid_payload(FINAL - 100)).status_code == 409

@@ -21,7 +21,7 @@ from blueprints.api.schemas.tenders import BafoOut, BrandSummary, EnvelopesOut, 
 from blueprints.links import notification_link
 from models import Bid, Notification, ProviderProfile, Tender, User
 from services import permissions, ratings
-from services.bidding import can_see_contents, can_see_price, visible_bid_count
+from services.bidding import can_see_contents, can_see_first_offer, can_see_price, visible_bid_count
 from texts.notifications import render as render_notification
 
 
@@ -140,7 +140,7 @@ def bid_out(bid: Bid, viewer: User) -> BidOut:
                     for m in bid.milestones] if contents else None,
         price_sealed=contents and not price,
         technical_result=bid.technical_result if evaluator or viewer.account_id == bid.provider_id else None,
-        first_offer=revision_out(bid.first_offer) if price and bid.first_offer is not None else None,
+        first_offer=revision_out(bid.first_offer) if can_see_first_offer(viewer, bid) else None,
         final_offer_closes_at=bid.bafo_round.closes_at if bid.bafo_round is not None else None,
         attachments=[AttachmentOut(
             id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256,

@@ -23,6 +23,7 @@ def board(tender_id: int):
                            technical_form=TechnicalForm(), bafo_form=BafoForm(),
                            envelope_actions=envelopes.allowed_actions(tender, current_user),
                            may_open_bafo=bafo.may_open(current_user, tender), price_visible=bidding.can_see_price,
+                           first_offer_visible=bidding.can_see_first_offer,
                            shortlisted=bafo.shortlisted, viewer=current_user,
                            action_form=ActionForm(),
                            sealed=tender.bids_are_hidden_from_brand or tender.technical_sealed,
