@@ -36,7 +36,7 @@ from config import Config
 from extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
 from i18n import datetime_local, labels, locale_code, money, number, percent, select_locale, select_timezone
 from services import conversations as conversations_service
-from services import permissions, previews, sessions
+from services import permissions, previews, sessions, use_marks
 from services.notifications import CHANNELS as notification_channels
 from services.notifications import unread_count
 from texts import mail_channel
@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
     app.config.update(settings)
 
+    use_marks.init_app(app)  # before db.init_app: see services/use_marks.py
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     init_redis(app)

@@ -34,7 +34,7 @@ from models import ApiToken, BrandProfile, Membership, Organisation, ProviderPro
 from models.organisation import KINDS as ORG_KINDS
 from models.types import utcnow
 from models.user import ROLES, SELF_REGISTER_ROLES
-from services import audit, mail, sessions
+from services import audit, mail, sessions, use_marks
 from services.errors import Busy, Conflict, Forbidden, Invalid, NotFound, check
 
 # argon2id with the library's current recommended parameters: what every real deployment uses.
@@ -359,12 +359,10 @@ def user_for_token(raw: str) -> User | None:
     if token is None or not token.user.is_active:  # suspension revokes tokens too; this is the last guard
         return None
     now = utcnow()
-    # Record use at most once a minute: a busy integration should not write on every call. The write
-    # is its own statement on its own connection, committed at once: a read (GET) never commits the
-    # request's session, and a request that fails later still counts as a use.
+    # Record use at most once a minute: a busy integration should not write on every call. Written
+    # after the request, outside its transaction (services.use_marks).
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        with db.engine.begin() as conn:
-            conn.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        use_marks.mark(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
         set_committed_value(token, "last_used_at", now)
     return token.user
 

@@ -22,6 +22,7 @@ from sqlalchemy import delete, select, update
 from extensions import db
 from models import User, UserLogin
 from models.types import utcnow
+from services import use_marks
 from services.errors import Forbidden, NotFound
 
 
@@ -68,17 +69,16 @@ def resolve(alternative_id: str) -> User | None:
 
 def touch(user: User, *, user_agent: str | None, ip_address: str | None) -> bool:
     """Record that the request's login is in use (with its browser and address), unless it was recorded
-    less than LOGIN_TOUCH_INTERVAL ago. The write is its own statement on its own connection, committed at
-    once (a read never commits the request's session). True if it wrote."""
+    less than LOGIN_TOUCH_INTERVAL ago, after the request and outside its transaction (services.use_marks).
+    True if it wrote."""
     login_id = getattr(user, "login_id", None)
     last = getattr(user, "login_last_used_at", None)
     now = utcnow()
     interval = current_app.config.get("LOGIN_TOUCH_INTERVAL", timedelta(minutes=5))
     if login_id is None or (last is not None and now - last < interval):
         return False
-    with db.engine.begin() as conn:
-        conn.execute(update(UserLogin).where(UserLogin.id == login_id).values(
-            last_used_at=now, user_agent=(user_agent or "")[:255] or None, ip_address=(ip_address or "")[:45] or None))
+    use_marks.mark(update(UserLogin).where(UserLogin.id == login_id).values(
+        last_used_at=now, user_agent=(user_agent or "")[:255] or None, ip_address=(ip_address or "")[:45] or None))
     user.login_last_used_at = now
     return True
 
