@@ -16,6 +16,7 @@ from blueprints import (
     evaluation,
     finance,
     main,
+    market,
     notifications,
     org,
     payouts,
@@ -99,7 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (main.bp, auth.bp, account.bp, tenders.bp, bids.bp, evaluation.bp, contracts.bp, disputes.bp,
                chargebacks.bp, conversations.bp, notifications.bp, wallet.bp, statements.bp, payouts.bp, providers.bp,
                reviews.bp,
-               admin.bp, finance.bp, webhooks.bp, org.bp):
+               admin.bp, finance.bp, webhooks.bp, org.bp, market.bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is ever accepted there
     app.register_blueprint(api_bp)

@@ -94,6 +94,21 @@ def _rate_limit_settings() -> dict:
     }
 
 
+def _schedule_settings() -> dict:
+    """When the scheduled jobs run (cron strings in UTC)."""
+    return {
+        # Settlement batches (default Monday 02:00).
+        "PAYOUT_CRON": os.environ.get("PAYOUT_CRON", "0 2 * * 1"),
+        # The nightly full rating recompute (default 18:00, 02:00 in China, the quietest hour).
+        "RATINGS_CRON": os.environ.get("RATINGS_CRON", "0 18 * * *"),
+        # The nightly market insight (services/market.py), after the ratings it weighs.
+        "MARKET_CRON": os.environ.get("MARKET_CRON", "0 19 * * *"),
+        # The daily notification digest leaves at this hour of each reader's own time zone (or at the
+        # first sweep after it); at most one per reader and local date (services/digests.py).
+        "DIGEST_HOUR": _int("DIGEST_HOUR", 8),
+    }
+
+
 class Config:
     """Production-shaped defaults; `create_app(config)` may override any key."""
 
@@ -117,15 +132,10 @@ class Config:
         # ¥1,000.00) waits for a second staff member's approval; one at or below it applies at once.
         self.CORRECTION_APPROVAL_THRESHOLD = _count("CORRECTION_APPROVAL_THRESHOLD", 100000)
         # Settlement: money released at least PAYOUT_HOLD_DAYS ago is paid out once it reaches
-        # PAYOUT_MIN (minor units), by a batch on the PAYOUT_CRON schedule (UTC; default Monday 02:00).
+        # PAYOUT_MIN (minor units), by a batch on the PAYOUT_CRON schedule (_schedule_settings).
         self.PAYOUT_HOLD_DAYS = _int("PAYOUT_HOLD_DAYS", 7)
         self.PAYOUT_MIN = _int("PAYOUT_MIN", 10000)
-        self.PAYOUT_CRON = os.environ.get("PAYOUT_CRON", "0 2 * * 1")
-        # The nightly full rating recompute (UTC; default 18:00, 02:00 in China, the quietest hour).
-        self.RATINGS_CRON = os.environ.get("RATINGS_CRON", "0 18 * * *")
-        # The daily notification digest leaves at this hour of each reader's own time zone (or at the
-        # first sweep after it); at most one per reader and local date (services/digests.py).
-        self.DIGEST_HOUR = _int("DIGEST_HOUR", 8)
+        vars(self).update(_schedule_settings())
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(instance / "uploads")
         # What each user may store in all (MB), and the largest image accepted (pixels, not bytes: a
         # decompression bomb is a small file; services/images.py refuses it from its header).

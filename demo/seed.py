@@ -24,6 +24,7 @@ from services import (
     evaluation,
     funding,
     kpis,
+    market,
     payout_accounts,
     portfolio,
     profiles,
@@ -46,9 +47,9 @@ ADMIN_TOTP_SECRET = "WITKEYDEMOSTAFFKEYTOTP234567ABCD"
 LEDGER = funding.LedgerBackend()
 
 BRANDS = [
-    ("hanfeng@witkey.demo", "韩枫服饰 Hanfeng Apparel", "flagship"),
-    ("liangpin@witkey.demo", "良品小食 Liangpin Snacks", "large"),
-    ("moshan@witkey.demo", "墨山茶舍 Moshan Tea", "small"),
+    ("hanfeng@witkey.demo", "韩枫服饰 Hanfeng Apparel", "flagship", "zhejiang", "杭州"),
+    ("liangpin@witkey.demo", "良品小食 Liangpin Snacks", "large", "anhui", "芜湖"),
+    ("moshan@witkey.demo", "墨山茶舍 Moshan Tea", "small", "fujian", "福州"),
 ]
 
 # (e-mail, company, categories, province, city, team size, verification, case)
@@ -93,10 +94,11 @@ def load_demo() -> list[tuple[str, str]]:
     logins.append(("admin", ADMIN_EMAIL))
 
     brands = []
-    for seq, (email, name, tier) in enumerate(BRANDS, start=1):
+    for seq, (email, name, tier, province, city) in enumerate(BRANDS, start=1):
         brand = accounts.register(email=email, password=DEMO_PASSWORD, role="brand", display_name=name,
                                   email_verified=True)  # demo accounts: verified, never mailed
-        profiles.update_brand_profile(brand, store_name=name, size_tier=tier, registration_number=_number(seq))
+        profiles.update_brand_profile(brand, store_name=name, size_tier=tier, registration_number=_number(seq),
+                                      province=province, city=city)
         portfolio.set_avatar(brand, pictures.logo(name, seq), "logo.png")
         brands.append(brand)
         logins.append(("brand", email))
@@ -133,6 +135,7 @@ def load_demo() -> list[tuple[str, str]]:
     engagements.load(brands[0], providers["yunke"], providers["xinyu"], brands[2], providers["guangying"])
     _track_record(brands, providers["kuaipai"])
     db.session.flush()
+    market.recompute()  # the market page shows the demo at once, not after the first nightly run
     return logins
 
 

@@ -15,6 +15,7 @@ from models.kpi import KpiResult
 from models.ledger import LedgerAccount, LedgerEntry, LedgerPosting
 from models.mail import OutgoingMail
 from models.margin import CategoryMargin, MarginAward
+from models.market import MarketSnapshot
 from models.notification import Notification, NotificationDigest, NotificationPreference
 from models.organisation import FundRequest, Membership, Organisation, OrgInvitation
 from models.outbox import OutboxJob, RatingMark
@@ -33,6 +34,7 @@ from models.webhook import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from models.withdrawal import Withdrawal
 
 __all__ = [
+    "MarketSnapshot",
     "BankStatementLine", "Withdrawal", "CategoryMargin", "MarginAward", "CardTopUp",
     "Chargeback", "ChargebackEvent", "KpiResult", "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
     "Payout", "PayoutAccount", "PayoutBatch", "ReconciliationRun",

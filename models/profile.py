@@ -102,6 +102,9 @@ class BrandProfile(db.Model):
     store_name: Mapped[str] = mapped_column(String(200), default="")
     size_tier: Mapped[str] = mapped_column(String(16), default="small")
     registration_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Where the store is run from: the market insight counts brands and their tenders by province.
+    province: Mapped[str | None] = mapped_column(String(32), index=True)
+    city: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     user = relationship("User", back_populates="brand_profile")

@@ -121,12 +121,15 @@ def delete_case(actor: User, case_id: int) -> None:
     db.session.delete(case)
 
 
-def update_brand_profile(actor: User, *, store_name: str, size_tier: str,
-                         registration_number: str | None) -> BrandProfile:
+def update_brand_profile(actor: User, *, store_name: str, size_tier: str, registration_number: str | None,
+                         province: str | None = None, city: str | None = None) -> BrandProfile:
     principal = _profile_editor(actor, "brand")
     store_name = (store_name or "").strip()
     number = registration_numbers.normalise(registration_number) or None
+    city = (city or "").strip() or None
     check({
+        "province": province not in (None, "", *PROVINCES) and _l("Choose a province from the list."),
+        "city": city is not None and _text_error(city, 1, 64),
         "store_name": _text_error(store_name, 1, 200),
         "size_tier": size_tier not in SIZE_TIERS and _l("Choose a size from the list."),
         "registration_number": number is not None and not registration_numbers.is_valid(number)
@@ -134,6 +137,7 @@ def update_brand_profile(actor: User, *, store_name: str, size_tier: str,
     })
     profile = principal.brand_profile
     profile.store_name, profile.size_tier, profile.registration_number = store_name, size_tier, number
+    profile.province, profile.city = province or None, city
     _rename_organisation(principal, store_name)
     return profile
 

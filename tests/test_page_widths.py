@@ -9,7 +9,7 @@ from tests.support.demo_data import LOGINS, pages_for
 pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
 
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 768}
-SIGNED_OUT = ["/", "/login", "/register", "/forgot-password", "/tenders", "/providers"]
+SIGNED_OUT = ["/", "/login", "/register", "/forgot-password", "/tenders", "/providers", "/market"]
 
 # The page's own width against the viewport's, and the widest elements that stick out (not those inside a box
 # that scrolls on its own, which is how wide tables are meant to fit), to say what to fix when it fails.

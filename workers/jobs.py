@@ -7,7 +7,7 @@ from flask import current_app
 from extensions import db
 from models import User
 from models.types import utcnow
-from services import escrow, payouts, processor_fees, reconciliation, stripe_funding, tasks, tenders
+from services import escrow, market, payouts, processor_fees, reconciliation, stripe_funding, tasks, tenders
 from services.runners import digests, images, mail, outbox, payout_batch, periods, ratings, refunds, webhooks
 from texts import notifications as notification_texts
 
@@ -95,6 +95,13 @@ def recompute_dirty_ratings() -> int:
 def recompute_all_ratings() -> dict:
     """The nightly full recompute (set-based, with progress), then the partner badges."""
     return ratings.recompute_all()
+
+
+def recompute_market() -> int:
+    """The nightly market insight snapshot (services.market); returns its id."""
+    snapshot = market.recompute()
+    db.session.commit()
+    return snapshot.id
 
 
 def award_partner_badges() -> int:

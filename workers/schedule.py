@@ -22,6 +22,7 @@ DAY = 24 * 3600
 CRON = [
     ("settle-payouts", jobs.settle_payouts, "periodic", "PAYOUT_CRON"),
     ("recompute-all-ratings", jobs.recompute_all_ratings, "periodic", "RATINGS_CRON"),
+    ("recompute-market", jobs.recompute_market, "periodic", "MARKET_CRON"),
 ]
 PERIODIC = [
     ("relay-outbox", jobs.relay_outbox, "periodic", RELAY_EVERY),

@@ -79,6 +79,9 @@ class BrandProfileForm(FlaskForm):
     size_tier = SelectField(_l("Size"), choices=choices(SIZE_TIER_LABELS))
     registration_number = StringField(_l("Unified social credit code (optional)"),
                                       validators=[Optional(), Length(max=40)])
+    province = SelectField(_l("Province"), choices=choices(PROVINCE_LABELS, blank="—"),
+                           description=_l("Where the store is run from: the market page counts it there"))
+    city = StringField(_l("City"), validators=[Optional(), Length(max=64)])
 
 
 class TwoFactorCodeForm(FlaskForm):

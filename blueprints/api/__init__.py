@@ -12,6 +12,7 @@ from blueprints.api import (  # noqa: F401
     escrow,
     jobs,
     margins,
+    market,
     notifications,
     openapi,
     org,

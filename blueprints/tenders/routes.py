@@ -18,7 +18,7 @@ from blueprints.tenders.forms import (
 from blueprints.web import ActionForm, filter_args, perform, role_required
 from i18n import minor_units
 from i18n.labels import ROUND_LABELS, options
-from services import addenda, bidding, contracts, directory, invitations, profiles, questions, tenders
+from services import addenda, bidding, contracts, directory, invitations, market, profiles, questions, tenders
 from services.criteria import CriterionInput
 from services.pagination import Page
 from services.tenders import KpiInput, TenderFilters, TenderInput
@@ -149,6 +149,8 @@ def detail(tender_id: int):
         context["invite_form"] = form
         context["recommended"] = directory.recommended_for(viewer, tender)
         context["suited_levels"] = rating_text.star_levels(directory.suited_levels(viewer))
+        context["comparison"] = market.compare(viewer, tender.id)
+        context["min_contracts"] = market.MIN_CONTRACTS
     return render_template("tenders/detail.html", **context)
 
 

@@ -73,6 +73,8 @@ class BrandProfileIn(BaseModel):
     store_name: str = Field(max_length=200)
     size_tier: Literal[SIZE_TIERS]  # type: ignore[valid-type]
     registration_number: str | None = Field(None, max_length=40)
+    province: Literal[PROVINCES] | None = None  # type: ignore[valid-type]
+    city: str | None = Field(None, max_length=64)
 
 
 class CaseIn(BaseModel):

@@ -1,0 +1,3 @@
+from blueprints.market.routes import bp
+
+__all__ = ["bp"]
