@@ -124,11 +124,12 @@ def _providers() -> list:
 
 
 def _paid_by_provider(since) -> dict[int, int]:
-    return dict(db.session.execute(
+    # int(): PostgreSQL sums a BIGINT column as NUMERIC
+    return {provider: int(paid) for provider, paid in db.session.execute(
         select(Contract.provider_id, func.sum(Milestone.released_amount))
         .join(Milestone, Milestone.contract_id == Contract.id)
         .where(Milestone.released_at >= since, Milestone.currency == MARKET_CURRENCY)
-        .group_by(Contract.provider_id)).all())
+        .group_by(Contract.provider_id))}
 
 
 def _brands_by_province(since) -> tuple[Counter, Counter]:
