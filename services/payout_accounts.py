@@ -30,6 +30,14 @@ def _own(provider: User) -> PayoutAccount:
     return account
 
 
+def settings_of(provider: User) -> PayoutAccount:
+    """The provider's payout settings to show it (finance and owners of the organisation)."""
+    if provider is None or not provider.is_provider:
+        raise Forbidden(_l("Only providers have payout settings."))
+    permissions.require(provider, "payout.manage")
+    return of(provider) or PayoutAccount(provider_id=provider.account_id)  # nothing saved yet: empty, unsaved
+
+
 def can_be_paid(provider: User) -> bool:
     """Batches only pay providers whose destination can receive money on the active backend."""
     account = of(provider)

@@ -16,6 +16,7 @@ from blueprints.api import (  # noqa: F401
     notifications,
     openapi,
     org,
+    payout_accounts,
     payouts,
     providers,
     reviews,

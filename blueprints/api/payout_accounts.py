@@ -1,0 +1,52 @@
+"""Where a provider is paid (services.payout_accounts): read its settings, save bank details."""
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from blueprints.api.routing import api_route, current_api_user
+from services import payout_accounts, payouts
+
+
+class BankOut(BaseModel):
+    account_name: str
+    bank_name: str
+    account_number_last4: str
+
+
+class PayoutAccountOut(BaseModel):
+    method: Literal["bank", "stripe"] = Field(description="how this installation pays providers")
+    bank: BankOut | None = Field(description="the saved bank details (the number's last four only)")
+    stripe_payouts_enabled: bool
+    can_be_paid: bool
+
+
+class BankDetailsIn(BaseModel):
+    account_name: str = Field(max_length=200)
+    bank_name: str = Field(max_length=200)
+    account_number: str = Field(max_length=64)
+    otp: str | None = Field(None, max_length=32, description="a current two-factor code: changing payout details "
+                                                              "needs one (403 `totp_required` before enrolment, "
+                                                              "422 `invalid_otp` when missing or wrong)")
+
+
+def _out(user) -> PayoutAccountOut:
+    account = payout_accounts.settings_of(user)
+    bank = BankOut(account_name=account.bank_account_name, bank_name=account.bank_name,
+                   account_number_last4=account.bank_account_number[-4:]) if account.has_bank_details else None
+    return PayoutAccountOut(method=payouts.method(), bank=bank, can_be_paid=payout_accounts.can_be_paid(user),
+                            stripe_payouts_enabled=bool(account.stripe_payouts_enabled))
+
+
+@api_route("/me/payout-account", summary="Where the caller's organisation is paid", tag="Payouts",
+           response=PayoutAccountOut, roles=("provider",), errors=(403,))
+def get_payout_account():
+    return _out(current_api_user())
+
+
+@api_route("/me/payout-account", "PUT", summary="Save the bank account payouts go to", tag="Payouts",
+           body=BankDetailsIn, response=PayoutAccountOut, roles=("provider",), errors=(403, 422))
+def put_payout_account(body: BankDetailsIn):
+    user = current_api_user()
+    payout_accounts.save_bank_details(user, account_name=body.account_name, bank_name=body.bank_name,
+                                      account_number=body.account_number, otp=body.otp)
+    return _out(user)
