@@ -1,7 +1,11 @@
 """GET /api/v1/openapi.json: a valid OpenAPI 3 document covering every API route that exists."""
 import re
+import typing
 
 from openapi_spec_validator import validate
+from pydantic import BaseModel
+
+from blueprints.api.routing import ROUTES
 
 
 def test_document_is_valid_openapi(client):
@@ -74,3 +78,26 @@ def test_oversized_urls_and_headers_get_the_json_error_under_the_api(client):
     many = client.get("/api/v1/tenders", headers={f"X-Pad-{i}": "a" * 4000 for i in range(10)})
     assert many.status_code == 431 and many.is_json
     assert client.get("/tenders?q=" + "a" * 5000).status_code == 414  # a page elsewhere, not a crash
+
+
+def _models_in(annotation, found: dict) -> None:
+    """Every pydantic model an annotation names, nested ones included, by class."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in found.values():
+            return
+        found.setdefault(annotation.__name__ + f"@{id(annotation)}", annotation)
+        for field in annotation.model_fields.values():
+            _models_in(field.annotation, found)
+    for arg in typing.get_args(annotation):
+        _models_in(arg, found)
+
+
+def test_no_two_api_models_share_a_name():
+    """The document keys schemas by class name: a second class of the same name (a wallet's BankOut and a
+    payout account's) silently took the first one's place, and clients read the wrong fields."""
+    found: dict = {}
+    for spec in ROUTES:
+        for model in (spec.body, spec.response, spec.query):
+            _models_in(model, found)
+    names = [model.__name__ for model in found.values()]
+    assert sorted(n for n in set(names) if names.count(n) > 1) == []

@@ -7,7 +7,7 @@ from blueprints.api.routing import api_route, current_api_user
 from services import payout_accounts, payouts
 
 
-class BankOut(BaseModel):
+class PayoutBankOut(BaseModel):
     account_name: str
     bank_name: str
     account_number_last4: str
@@ -15,12 +15,12 @@ class BankOut(BaseModel):
 
 class PayoutAccountOut(BaseModel):
     method: Literal["bank", "stripe"] = Field(description="how this installation pays providers")
-    bank: BankOut | None = Field(description="the saved bank details (the number's last four only)")
+    bank: PayoutBankOut | None = Field(description="the saved bank details (the number's last four only)")
     stripe_payouts_enabled: bool
     can_be_paid: bool
 
 
-class BankDetailsIn(BaseModel):
+class PayoutBankIn(BaseModel):
     account_name: str = Field(max_length=200)
     bank_name: str = Field(max_length=200)
     account_number: str = Field(max_length=64)
@@ -31,7 +31,7 @@ class BankDetailsIn(BaseModel):
 
 def _out(user) -> PayoutAccountOut:
     account = payout_accounts.settings_of(user)
-    bank = BankOut(account_name=account.bank_account_name, bank_name=account.bank_name,
+    bank = PayoutBankOut(account_name=account.bank_account_name, bank_name=account.bank_name,
                    account_number_last4=account.bank_account_number[-4:]) if account.has_bank_details else None
     return PayoutAccountOut(method=payouts.method(), bank=bank, can_be_paid=payout_accounts.can_be_paid(user),
                             stripe_payouts_enabled=bool(account.stripe_payouts_enabled))
@@ -44,8 +44,8 @@ def get_payout_account():
 
 
 @api_route("/me/payout-account", "PUT", summary="Save the bank account payouts go to", tag="Payouts",
-           body=BankDetailsIn, response=PayoutAccountOut, roles=("provider",), errors=(403, 422))
-def put_payout_account(body: BankDetailsIn):
+           body=PayoutBankIn, response=PayoutAccountOut, roles=("provider",), errors=(403, 422))
+def put_payout_account(body: PayoutBankIn):
     user = current_api_user()
     payout_accounts.save_bank_details(user, account_name=body.account_name, bank_name=body.bank_name,
                                       account_number=body.account_number, otp=body.otp)

@@ -4,10 +4,10 @@ from blueprints.api.routing import api_route, current_api_user
 from blueprints.api.schemas.common import PageQuery
 from blueprints.api.schemas.suspensions import (
     AppealDecisionIn,
-    ReasonIn,
     SuspendIn,
     SuspensionOut,
     SuspensionPage,
+    SuspensionReasonIn,
 )
 from services import suspensions
 from services.errors import NotFound
@@ -43,22 +43,22 @@ def standing_suspension(user_id: int):
 
 
 @api_route("/admin/users/<int:user_id>/suspension", "DELETE", summary="Lift an account's suspension",
-           tag="Staff", body=ReasonIn, response=SuspensionOut, roles=STAFF, errors=(400, 403, 404, 409, 422))
-def lift_suspension(user_id: int, body: ReasonIn):
+           tag="Staff", body=SuspensionReasonIn, response=SuspensionOut, roles=STAFF, errors=(400, 403, 404, 409, 422))
+def lift_suspension(user_id: int, body: SuspensionReasonIn):
     """The account can sign in again (its old logins and tokens stay ended); held payouts are released.
     Not suspended: 409 `not_suspended`."""
     return _out(suspensions.lift(current_api_user(), user_id, body.reason))
 
 
 @api_route("/admin/users/<int:user_id>/suspension/payout-hold", "POST", summary="Hold a suspended provider's payouts",
-           tag="Staff", body=ReasonIn, response=SuspensionOut, roles=STAFF, errors=(400, 403, 404, 409, 422))
-def hold_account_payouts(user_id: int, body: ReasonIn):
+           tag="Staff", body=SuspensionReasonIn, response=SuspensionOut, roles=STAFF, errors=(400, 403, 404, 409, 422))
+def hold_account_payouts(user_id: int, body: SuspensionReasonIn):
     return _out(suspensions.hold_payouts(current_api_user(), user_id, body.reason))
 
 
 @api_route("/admin/users/<int:user_id>/suspension/payout-hold", "DELETE", summary="Release held payouts",
-           tag="Staff", body=ReasonIn, response=SuspensionOut, roles=STAFF, errors=(400, 403, 404, 409, 422))
-def release_account_payouts(user_id: int, body: ReasonIn):
+           tag="Staff", body=SuspensionReasonIn, response=SuspensionOut, roles=STAFF, errors=(400, 403, 404, 409, 422))
+def release_account_payouts(user_id: int, body: SuspensionReasonIn):
     return _out(suspensions.release_payouts(current_api_user(), user_id, body.reason))
 
 

@@ -3,7 +3,6 @@ from datetime import timedelta
 
 from blueprints.api.routing import api_route, current_api_user
 from blueprints.api.schemas.webhooks import (
-    DeliveryOut,
     DeliveryPage,
     DeliveryQuery,
     EndpointCreated,
@@ -12,6 +11,7 @@ from blueprints.api.schemas.webhooks import (
     EndpointOut,
     EndpointPatch,
     RotateIn,
+    WebhookDeliveryOut,
 )
 from models.types import utcnow
 from services import webhooks
@@ -28,8 +28,8 @@ def endpoint_out(endpoint, cls=EndpointOut, **extra):
                rotation_overlap_until=overlap, created_at=endpoint.created_at, **extra)
 
 
-def delivery_out(row) -> DeliveryOut:
-    return DeliveryOut(id=row.id, event_id=row.event.public_id, type=row.event.type, status=row.status,
+def delivery_out(row) -> WebhookDeliveryOut:
+    return WebhookDeliveryOut(id=row.id, event_id=row.event.public_id, type=row.event.type, status=row.status,
                        status_code=row.status_code, attempts=row.attempts, response_ms=row.response_ms, error=row.error,
                        next_attempt_at=row.next_attempt_at if row.status == "pending" else None,
                        delivered_at=row.delivered_at, created_at=row.created_at)
@@ -88,7 +88,7 @@ def list_webhook_deliveries(endpoint_id: int, query: DeliveryQuery):
 
 
 @api_route("/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver", "POST",
-           summary="Send a delivery's event again", tag="Webhooks", response=DeliveryOut, status=201,
+           summary="Send a delivery's event again", tag="Webhooks", response=WebhookDeliveryOut, status=201,
            errors=(403, 404))
 def redeliver_webhook(endpoint_id: int, delivery_id: int):
     """A new delivery of the same event (same `Witkey-Event-Id`: receivers de-duplicate by it)."""

@@ -16,7 +16,7 @@ class SuspendIn(BaseModel):
     hold_reason: str = Field("", max_length=2000, description="why payouts are held; empty: the reason above")
 
 
-class ReasonIn(BaseModel):
+class SuspensionReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Reason
 

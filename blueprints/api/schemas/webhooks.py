@@ -50,7 +50,7 @@ class RotateIn(BaseModel):
     overlap_hours: int = Field(24, ge=0, le=168, description="how long the old secret keeps signing too")
 
 
-class DeliveryOut(BaseModel):
+class WebhookDeliveryOut(BaseModel):
     id: int
     event_id: str
     type: str
@@ -65,7 +65,7 @@ class DeliveryOut(BaseModel):
 
 
 class DeliveryPage(BaseModel):
-    items: list[DeliveryOut]
+    items: list[WebhookDeliveryOut]
     page: int
     per_page: int
     total: int
