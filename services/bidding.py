@@ -1,6 +1,6 @@
 """Bids from the provider's side: submit, revise (while open, keeping every version), withdraw,
 attach files; and who may see which bid."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from models.tender import UNDECIDED, TenderStatus
 from models.types import utcnow
 from services import destinations, margins, notifications, permissions, storage, webhooks
 from services.accounts import require_verified_email
-from services.errors import Conflict, Forbidden, NotFound, check
+from services.errors import Conflict, Forbidden, Invalid, NotFound, check
 from services.locking import locked_get
 from services.pagination import Page, paginate
 from services.tenders import MAX_AMOUNT, bid_count, get_tender, is_invited
@@ -194,6 +194,21 @@ def revise_bid(provider: User, bid_id: int, data: BidInput) -> Bid:
                          tender=bid.tender.title,
                          provider=None if bid.tender.sealed_opening else bid.provider.display_name)
     return bid
+
+
+def revise_bid_in_part(provider: User, bid_id: int, changes: dict) -> Bid:
+    """A partial revision (the API's PATCH): the fields in `changes` replace the bid's own, the others
+    stay as they stand. Checked as a whole revision, so a new total without a new plan must still
+    match the plan's sum. Locked before it is read: two partial revisions never undo each other."""
+    if not changes:
+        raise Invalid(_l("Send at least one field to change."))
+    check({name: changes.get(name, "") is None and _l("This cannot be empty.")
+           for name in ("currency", "delivery_days", "proposal", "milestones")})
+    bid = own_bid(provider, bid_id, lock=True)
+    current = BidInput(amount=bid.amount, currency=bid.currency, delivery_days=bid.delivery_days,
+                       proposal=bid.proposal, unit_price=bid.unit_price, cap_per_period=bid.cap_per_period,
+                       milestones=[MilestoneInput(m.title, m.amount, m.due_days) for m in bid.milestones])
+    return revise_bid(provider, bid_id, replace(current, **changes))
 
 
 def decide_bid(bid: Bid, status: BidStatus, reason: str | None = None) -> None:

@@ -12,6 +12,7 @@ from blueprints.api.schemas.bids import (
     BidIn,
     BidOut,
     BidPage,
+    BidPatch,
     RejectBidIn,
     RevisionList,
     ScoreIn,
@@ -60,10 +61,16 @@ def get_bid(bid_id: int):
 
 
 @api_route("/bids/<int:bid_id>", "PATCH", summary="Revise a bid while the tender is open", tag="Bids",
-           body=BidIn, response=BidOut, roles=("provider",), errors=(404, 409, 422))
-def revise_bid(bid_id: int, body: BidIn):
-    """Send the whole bid as it should now stand; the previous version is kept in its revisions."""
-    return bid_out(bidding.revise_bid(current_api_user(), bid_id, bid_input(body)), current_api_user())
+           body=BidPatch, response=BidOut, roles=("provider",), errors=(404, 409, 422))
+def revise_bid(bid_id: int, body: BidPatch):
+    """Send only what changes (`{"proposal": …}`); the other fields keep their value, and the whole bid
+    is checked again (a new `amount` on a fixed bid needs `milestones` that add up to it). The previous
+    version is kept in its revisions. An empty body is 422."""
+    changes = body.model_dump(exclude_unset=True)
+    if "milestones" in changes:
+        changes["milestones"] = None if changes["milestones"] is None else [
+            MilestoneInput(**m) for m in changes["milestones"]]
+    return bid_out(bidding.revise_bid_in_part(current_api_user(), bid_id, changes), current_api_user())
 
 
 @api_route("/bids/<int:bid_id>/withdraw", "POST", summary="Withdraw a bid", tag="Bids", response=BidOut,

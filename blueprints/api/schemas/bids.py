@@ -27,6 +27,17 @@ class BidIn(BaseModel):
                                        description="metered: the most one period may cost, minor units")
 
 
+class BidPatch(BaseModel):
+    """Only the fields sent change; the rest keep their value."""
+    amount: int | None = Field(None, ge=0, le=10**13)
+    currency: Currency | None = None
+    delivery_days: int | None = Field(None, ge=1, le=3650)
+    proposal: str | None = Field(None, max_length=50000)
+    milestones: list[MilestonePlanIn] | None = Field(None, max_length=20)
+    unit_price: int | None = Field(None, ge=0, le=10**13)
+    cap_per_period: int | None = Field(None, ge=0, le=10**13)
+
+
 class ProviderSummary(BaseModel):
     id: int
     display_name: str
