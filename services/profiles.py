@@ -37,6 +37,14 @@ def _text_error(value: str, low: int, high: int):
     return None
 
 
+def get_brand(brand_id: int) -> BrandProfile:
+    """A brand's public profile; a suspended brand's page is gone, as its tenders are."""
+    profile = db.session.get(BrandProfile, brand_id)
+    if profile is None or profile.user.suspended_at is not None:
+        raise NotFound()
+    return profile
+
+
 def get_provider(provider_id: int) -> ProviderProfile:
     profile = db.session.scalar(
         select(ProviderProfile)
