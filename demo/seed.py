@@ -117,7 +117,8 @@ def load_demo() -> list[tuple[str, str]]:
             portfolio.set_case_image(user, added.id, pictures.poster(title, f"{metric} {before} → {after}", seq),
                                      "case.jpg")
         if status != "unsubmitted":
-            profiles.request_verification(user, _number(seq))
+            licence = pictures.poster("营业执照 Business licence", f"{_number(seq)} · {company}", seq, size=(1200, 850))
+            profiles.request_verification(user, _number(seq), "王海 Wang Hai", (licence, "licence.jpg"))
         if status == "verified":
             profiles.verify_provider(staff, user.id, checked_number=_number(seq))
             payout_accounts.save_bank_details(user, account_name=company, bank_name="中国工商银行 上海分行",

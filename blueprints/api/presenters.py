@@ -15,7 +15,7 @@ from blueprints.api.schemas.bids import (
 )
 from blueprints.api.schemas.contracts import KpiResultOut
 from blueprints.api.schemas.notifications import NotificationOut
-from blueprints.api.schemas.providers import ProviderOut, ShowcaseCaseOut
+from blueprints.api.schemas.providers import ProviderOut, ShowcaseCaseOut, VerificationOut
 from blueprints.api.schemas.reviews import ReviewOut, Scores
 from blueprints.api.schemas.tenders import BafoOut, BrandSummary, EnvelopesOut, KpiOut, TenderOut
 from blueprints.links import notification_link
@@ -42,6 +42,13 @@ def kpi_result_out(result) -> KpiResultOut:
     return KpiResultOut(id=result.id, kpi_id=result.kpi_id, milestone_id=result.milestone_id,
                         value=_number(result.value), met=result.met, note=result.note or "",
                         recorded_at=result.created_at)
+
+
+def verification_out(profile) -> VerificationOut:
+    return VerificationOut(verification_status=profile.verification_status,
+                           registration_number=profile.registration_number,
+                           legal_representative=profile.legal_representative,
+                           licence_uploaded=bool(profile.licence_image), reason=profile.verification_reason)
 
 
 def brand_summary(brand: User) -> BrandSummary:
