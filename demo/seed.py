@@ -18,6 +18,7 @@ from services import (
     accounts,
     bafo,
     bidding,
+    brand_scores,
     directory,
     envelopes,
     escrow,
@@ -98,6 +99,9 @@ def load_demo() -> list[tuple[str, str]]:
                                   email_verified=True)  # demo accounts: verified, never mailed
         profiles.update_brand_profile(brand, store_name=name, size_tier=tier, registration_number=_number(seq))
         portfolio.set_avatar(brand, pictures.logo(name, seq), "logo.png")
+        if seq == 2:  # a brand that asked for the verified mark: staff's screen has one waiting
+            licence = pictures.poster("营业执照 Business licence", f"{_number(seq)} · {name}", seq, size=(1200, 850))
+            profiles.request_verification(brand, _number(seq), "李娜 Li Na", (licence, "licence.jpg"))
         brands.append(brand)
         logins.append(("brand", email))
 
@@ -258,6 +262,7 @@ def _track_record(brands, provider) -> None:
                                                "professionalism": 5}, "Clear briefs and quick feedback.")
     db.session.flush()
     ratings_data.recompute([provider.id], utcnow())
+    brand_scores.recompute(utcnow())  # as the nightly job would: the brands' scores on the tenders
     directory.award_badges()  # as the nightly job would: the demo shows a partner badge
 
 

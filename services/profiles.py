@@ -261,7 +261,7 @@ def verify(staff: User, kind: str, user_id: int, *, checked_number: str, note: s
     before = _verification(profile)
     _decide(staff, profile, "verified", (note or "").strip() or None)
     profile.verified_registration_number = number
-    _audit(staff, "provider.verify" if kind == "provider" else "brand.verify", kind, profile, before, note)
+    _audit(staff, "provider.verify" if kind == "provider" else "brand.verify", kind, profile, before, reason=note)
     notifications.notify([profile.user_id], "provider_verified", to=destinations.PROFILE)
     return profile
 
@@ -276,12 +276,12 @@ def reject(staff: User, kind: str, user_id: int, *, reason: str):
     before = _verification(profile)
     _decide(staff, profile, "rejected", reason)
     profile.verified_registration_number = None
-    _audit(staff, "provider.reject" if kind == "provider" else "brand.reject", kind, profile, before, reason)
+    _audit(staff, "provider.reject" if kind == "provider" else "brand.reject", kind, profile, before, reason=reason)
     notifications.notify([profile.user_id], "provider_rejected", to=destinations.PROFILE, reason=reason)
     return profile
 
 
-def _audit(staff: User, action: str, kind: str, profile, before: dict, reason: str) -> None:
+def _audit(staff: User, action: str, kind: str, profile, before: dict, *, reason: str) -> None:
     audit.record(staff, action, kind, profile.user_id, before=before, after=_verification(profile), reason=reason,
                  affected_user_id=profile.user_id)
 
