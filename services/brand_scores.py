@@ -4,8 +4,9 @@ formats them into the pages).
 
 Six parts, each a mark from 0 to 100, over the last WINDOW (12 months); a part with nothing to measure
 gets full marks, as with provider ratings:
-1. Payment speed: the average days from when a milestone was owed (the award, or a period's start) to
-   the brand funding it; PAYMENT_DAYS[0] or less → 100, PAYMENT_DAYS[1] or more → 0, linear between.
+1. Payment speed: the average days from when a milestone was owed (its period's start, else the release
+   of the milestone before it, else the award) to the brand funding it; PAYMENT_DAYS[0] or less → 100,
+   PAYMENT_DAYS[1] or more → 0, linear between.
 2. Acceptance speed: the average days from a delivery to the brand releasing it (ACCEPTANCE_DAYS alike).
 3. Silence: the share of releases that happened by themselves because the brand said nothing until
    the auto-release; SILENCE_SHARE_FOR_ZERO of them or more → 0.
@@ -29,6 +30,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Float, and_, case, cast, exists, func, literal, select, update
+from sqlalchemy.orm import aliased
 
 from extensions import db
 from models import Bid, BrandProfile, Contract, Dispute, Milestone, MilestoneEvent, Review, Tender
@@ -143,9 +145,14 @@ def _aggregates(since: datetime, now: datetime, brand_ids: list[int] | None):
 
     yield (scoped(select(Contract.brand_id, func.count()).where(Contract.status != ContractStatus.CANCELLED)
                   .group_by(Contract.brand_id), Contract.brand_id), ("contracts",))
-    owed = func.coalesce(Milestone.starts_at, Contract.created_at)
+    # A milestone is owed from its period's start, else from the release of the one before it (the brand
+    # funds the next stage once it accepted the last), else from the award.
+    previous = aliased(Milestone)
+    owed = func.coalesce(Milestone.starts_at, previous.released_at, Contract.created_at)
     yield (scoped(select(Contract.brand_id, func.count(), func.sum(_days(Milestone.funded_at, owed)))
                   .join(Milestone, Milestone.contract_id == Contract.id)
+                  .outerjoin(previous, and_(previous.contract_id == Milestone.contract_id,
+                                            previous.position == Milestone.position - 1))
                   .where(Milestone.funded_at >= since).group_by(Contract.brand_id), Contract.brand_id),
            ("funded", "funding_days"))
     # A release with no actor is the auto-release (services.escrow.transition records who moved it).

@@ -139,3 +139,20 @@ def test_the_page_states_the_thresholds_from_the_constants(app, api, make_user, 
     assert client.get("/brands/999999").status_code == 404
     provider = make_user("provider")
     assert client.get(f"/brands/{provider.id}").status_code == 404
+
+
+def test_a_later_milestone_is_owed_from_the_release_of_the_one_before(app, deal):
+    d = deal((100000_00, 100000_00))
+    d.deposit(200000_00)
+    d.release(0)
+    d.fund(1)
+    with app.app_context():  # the award 30 days ago, the first milestone released 2 days before the second funded
+        contract = db.session.get(Contract, d.contract_id)
+        first, second = sorted(contract.milestones, key=lambda m: m.position)
+        contract.created_at = utcnow() - timedelta(days=30)
+        first.funded_at = contract.created_at + timedelta(days=1)
+        first.released_at = utcnow() - timedelta(days=2)
+        second.funded_at = utcnow()
+        db.session.commit()
+        inputs = brand_scores.gather(utcnow(), [d.brand_id])[d.brand_id]
+    assert inputs.funded == 2 and round(inputs.funding_days, 3) == 3.0  # 1 day + 2 days, not 1 + 30

@@ -43,8 +43,9 @@ def _measures(name: str) -> str:
     """What a part measures, with its thresholds from the constants."""
     s = brand_scores
     if name == "payment":
-        return _("Average days from award (or a period's start) to funding: %(full)s or less gives full marks, "
-                 "%(zero)s or more none.", full=s.PAYMENT_DAYS[0], zero=s.PAYMENT_DAYS[1])
+        return _("Average days from when a milestone was owed (the award, the previous milestone's release or a "
+                 "period's start) to funding: %(full)s or less gives full marks, %(zero)s or more none.",
+                 full=s.PAYMENT_DAYS[0], zero=s.PAYMENT_DAYS[1])
     if name == "acceptance":
         return _("Average days from a delivery to the brand's release: %(full)s or less gives full marks, "
                  "%(zero)s or more none.", full=s.ACCEPTANCE_DAYS[0], zero=s.ACCEPTANCE_DAYS[1])
@@ -58,8 +59,8 @@ def _measures(name: str) -> str:
     if name == "cancellations":
         return _("Tenders cancelled after providers bid: %(share)s of the tenders that got bids or more gives "
                  "none.", share=_share(s.CANCEL_SHARE_FOR_ZERO))
-    return _("Providers' review scores; the platform mean counts as %(prior)s reviews, so one review cannot "
-             "make or break a brand.", prior=number(s.PRIOR_REVIEWS))
+    return _("Providers' review scores; the platform mean counts as %(prior)s reviews, so a single review "
+             "cannot make or break a brand.", prior=number(s.PRIOR_REVIEWS))
 
 
 def _figure(name: str, i: brand_scores.BrandInputs, result: brand_scores.BrandScore) -> str:
@@ -76,6 +77,8 @@ def _figure(name: str, i: brand_scores.BrandInputs, result: brand_scores.BrandSc
         return _("%(n)s disputes, %(lost)s lost", n=i.disputes, lost=i.disputes_lost)
     if name == "cancellations":
         return _("%(cancelled)s of %(n)s tenders", cancelled=i.cancelled_after_bids, n=i.tenders_with_bids)
+    if not i.reviews:
+        return _("No reviews yet: the platform mean, %(mean)s", mean=number(result.review_average))
     return ngettext("Average %(average)s of 5 from %(num)d review", "Average %(average)s of 5 from %(num)d reviews",
                     i.reviews, average=number(result.review_average))
 
