@@ -125,3 +125,11 @@ def test_the_web_forms_and_the_staff_screen(make_user, login, client, app):
     assert r.status_code == 302
     with app.app_context():
         assert db.session.get(BrandProfile, brand.id).verified_registration_number == NUMBER
+
+
+def test_staff_home_counts_brands_waiting_for_verification(api, make_user):
+    staff = api(make_user("admin"))
+    assert "brand_verifications" not in {item["kind"] for item in staff.get("/me/todo").json}
+    apply_for_verification(api(make_user("brand")), NUMBER)
+    (item,) = [item for item in staff.get("/me/todo").json if item["kind"] == "brand_verifications"]
+    assert item["count"] == 1 and item["url"].endswith("/admin/brands")
