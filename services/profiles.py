@@ -95,6 +95,14 @@ def _verifiable(actor: User):
     return principal.provider_profile if actor.is_provider else principal.brand_profile
 
 
+def own_verifiable(actor: User):
+    """The profile whose verification `actor`'s organisation sees (any member may read it)."""
+    if actor is None or not (actor.is_provider or actor.is_brand):
+        raise Forbidden()
+    principal = permissions.principal_of(actor)
+    return principal.provider_profile if actor.is_provider else principal.brand_profile
+
+
 def upload_licence(actor: User, stream, filename: str):
     """Store the business licence's image for the next verification request (the upload pipeline
     checks it by content and cleans it). A verified account keeps the image it was verified on."""

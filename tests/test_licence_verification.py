@@ -4,6 +4,9 @@ image, the legal representative and the unified social credit code; staff compar
 number submitted; a verified code is unique among providers and among brands."""
 import io
 
+import pytest
+from sqlalchemy.exc import IntegrityError
+
 from extensions import db
 from models import BrandProfile, ProviderProfile
 from services.registration_numbers import complete
@@ -83,8 +86,16 @@ def test_brands_get_the_verified_mark_and_the_code_is_unique_among_brands(api, m
     assert r.status_code == 422 and NUMBER in r.json["error"]["fields"]["checked_number"]
     r = staff.post(f"/admin/brands/{first.id}/verify", json={"checked_number": NUMBER})
     assert r.status_code == 200 and r.json["verification_status"] == "verified"
+    queue = staff.get("/admin/brands").json["items"]
+    assert [(b["id"], b["licence_uploaded"], b["same_code"]) for b in queue] == [(second.id, True, None)]
+    assert api(second).get("/me/verification").json["verification_status"] == "pending"
     r = staff.post(f"/admin/brands/{second.id}/verify", json={"checked_number": NUMBER})
     assert r.status_code == 409 and r.json["error"]["code"] == "registration_number_taken"
+    with app.app_context():  # the database refuses it too (two staff deciding at the same moment)
+        db.session.get(BrandProfile, second.id).verified_registration_number = NUMBER
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
     assert staff.post("/admin/brands/999999/verify", json={"checked_number": NUMBER}).status_code == 404
     with app.app_context():
         assert db.session.get(BrandProfile, second.id).verified_registration_number is None

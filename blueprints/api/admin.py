@@ -12,6 +12,7 @@ from blueprints.api.schemas.providers import (
     RejectIn,
     SameCodeAccount,
     VerificationOut,
+    VerificationPage,
     VerificationReviewOut,
     VerifyIn,
 )
@@ -47,6 +48,14 @@ def reject_provider(provider_id: int, body: RejectIn):
     return provider_out(profiles.reject_provider(current_api_user(), provider_id, reason=body.reason))
 
 
+@api_route("/admin/brands", summary="Brands by verification status, oldest request first", tag="Staff",
+           query=QueueQuery, response=VerificationPage, roles=("admin",), errors=(403,))
+def brand_verification_queue(query: QueueQuery):
+    page = profiles.verification_queue(query.status, query.page, query.per_page, kind="brand")
+    return VerificationPage(items=[_review_out("brand", p, same_code=False) for p in page.items], page=page.page,
+                            per_page=page.per_page, total=page.total)
+
+
 @api_route("/admin/brands/<int:brand_id>/verify", "POST", summary="Verify a brand", tag="Staff",
            body=VerifyIn, response=VerificationOut, roles=("admin",), errors=(403, 404, 409, 422))
 def verify_brand(brand_id: int, body: VerifyIn):
@@ -64,15 +73,18 @@ def reject_brand(brand_id: int, body: RejectIn):
            "data, the licence image, other accounts with the same code", tag="Staff",
            response=VerificationReviewOut, roles=("admin",), errors=(403, 404))
 def verification_review(kind: str, user_id: int):
-    profile = profiles.get_verifiable(kind, user_id)
+    return _review_out(kind, profiles.get_verifiable(kind, user_id))
+
+
+def _review_out(kind: str, profile, *, same_code: bool = True) -> VerificationReviewOut:
     return VerificationReviewOut(
         **verification_out(profile).model_dump(), id=profile.user_id, kind=kind, name=_name(profile),
-        licence_url=f"/api/v1/licences/{kind}/{user_id}" if profile.licence_image else None,
+        licence_url=f"/api/v1/licences/{kind}/{profile.user_id}" if profile.licence_image else None,
         same_code=[SameCodeAccount(id=other.user_id, kind=_kind(other), name=_name(other),
                                    registration_number=other.registration_number,
                                    verified_registration_number=other.verified_registration_number,
                                    verification_status=other.verification_status)
-                   for other in profiles.same_code_accounts(profile)])
+                   for other in profiles.same_code_accounts(profile)] if same_code else None)
 
 
 @api_route("/licences/<kind>/<int:user_id>", summary="A business licence image: its account and staff only",

@@ -43,6 +43,12 @@ def upload_licence():
     return verification_out(profiles.upload_licence(current_api_user(), upload.stream, upload.filename or ""))
 
 
+@api_route("/me/verification", summary="The caller's verification as it stands", tag="Verification",
+           response=VerificationOut, roles=("provider", "brand"), errors=(403,))
+def my_verification():
+    return verification_out(profiles.own_verifiable(current_api_user()))
+
+
 @api_route("/me/verification", "POST", summary="Submit the company registration number for verification",
            tag="Verification", body=VerificationRequestIn, response=VerificationOut,
            roles=("provider", "brand"), errors=(403, 409, 422))

@@ -88,7 +88,8 @@ class VerificationReviewOut(VerificationOut):
     kind: Literal["provider", "brand"]
     name: str
     licence_url: str | None
-    same_code: list[SameCodeAccount]
+    same_code: list[SameCodeAccount] | None = Field(description="other accounts that submitted or hold the code; "
+                                                    "null in lists (see GET /admin/verifications/{kind}/{id})")
 
 
 class VerifyIn(BaseModel):
@@ -139,3 +140,10 @@ class RatingPoint(BaseModel):
 
 class RatingHistory(BaseModel):
     items: list[RatingPoint]
+
+
+class VerificationPage(BaseModel):
+    items: list[VerificationReviewOut]
+    page: int
+    per_page: int
+    total: int
