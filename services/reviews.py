@@ -146,9 +146,10 @@ def for_contract(viewer: User | None, contract_id: int) -> list[Review]:
     return [r for r in reviews_of_contract(contract) if visible_to(r, viewer)]
 
 
-def public_reviews_of(provider_id: int, limit: int = 50) -> list[Review]:
-    """Brands' reviews of a provider that anyone may read (both sides in, or the window closed)."""
-    return list(db.session.scalars(select(Review).where(Review.subject_id == provider_id, Review.author_role == "brand",
+def public_reviews_of(subject_id: int, limit: int = 50, *, by: str = "brand") -> list[Review]:
+    """Brands' reviews of a provider (or, by="provider", providers' reviews of a brand) that anyone may
+    read (both sides in, or the window closed)."""
+    return list(db.session.scalars(select(Review).where(Review.subject_id == subject_id, Review.author_role == by,
                                                         published(utcnow()))
                                    .order_by(Review.created_at.desc()).limit(limit)))
 

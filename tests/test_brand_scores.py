@@ -156,3 +156,18 @@ def test_a_later_milestone_is_owed_from_the_release_of_the_one_before(app, deal)
         db.session.commit()
         inputs = brand_scores.gather(utcnow(), [d.brand_id])[d.brand_id]
     assert inputs.funded == 2 and round(inputs.funding_days, 3) == 3.0  # 1 day + 2 days, not 1 + 30
+
+
+def test_the_brand_page_lists_providers_published_reviews_of_the_brand(client, track_record, app):
+    provider, _, [(brand, contract)] = track_record(1)
+    scores = {"quality": 4, "communication": 5, "timeliness": 2, "professionalism": 4}
+    assert provider.post(f"/contracts/{contract}/reviews", json={"scores": scores,
+                                                                "comment": "Paid late, clear brief"}).status_code == 201
+    page = f"/brands/{brand.get('/me').json['id']}"
+    assert "Paid late" not in client.get(page).get_data(as_text=True)  # not public until both are in
+    brand.post(f"/contracts/{contract}/reviews", json={"scores": scores, "comment": "Good provider work"})
+    html = client.get(page, headers=EN).get_data(as_text=True)
+    assert "Paid late, clear brief" in html and "3.8 / 5" in html and "Good provider work" not in html
+    _nightly(app)
+    html = client.get(page, headers=EN).get_data(as_text=True)
+    assert "Average 3.75 of 5 from 1 review" in html  # the only review on the platform is its mean too

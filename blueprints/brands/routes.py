@@ -1,7 +1,8 @@
-"""A brand's public page: its score and what it is made of, for providers deciding whether to bid."""
+"""A brand's public page: its score, what it is made of and providers' reviews, for providers deciding
+whether to bid."""
 from flask import Blueprint, render_template
 
-from services import profiles
+from services import profiles, reviews
 from texts import brand_score_text
 
 bp = Blueprint("brands", __name__, url_prefix="/brands")
@@ -11,4 +12,5 @@ bp = Blueprint("brands", __name__, url_prefix="/brands")
 def detail(brand_id: int):
     profile = profiles.get_brand(brand_id)
     return render_template("brands/detail.html", profile=profile, headline=brand_score_text.headline(profile),
-                           breakdown=brand_score_text.breakdown(profile), summary=brand_score_text.summary())
+                           breakdown=brand_score_text.breakdown(profile), summary=brand_score_text.summary(),
+                           reviews=reviews.public_reviews_of(brand_id, 20, by="provider"))
