@@ -9,6 +9,7 @@ from blueprints import (
     admin,
     auth,
     bids,
+    brands,
     chargebacks,
     contracts,
     conversations,
@@ -40,7 +41,7 @@ from services import conversations as conversations_service
 from services import permissions, previews, sessions, use_marks
 from services.notifications import CHANNELS as notification_channels
 from services.notifications import unread_count
-from texts import mail_channel
+from texts import brand_score_text, mail_channel
 from texts.terms import terms
 
 
@@ -81,7 +82,8 @@ def create_app(config: dict | None = None) -> Flask:
                                  uploads_for=previews.uploads_for,  # thumbnails beside file lists
                                  original_withheld=previews.original_withheld,
                                  principal_of=permissions.principal_of,  # whose avatar the header shows
-                                 split_link=split_link)
+                                 split_link=split_link,
+                                 brand_badge=brand_score_text.badge)  # "Brand score 87" or "New brand"
     mail_channel.register(notification_channels)  # important notifications also go by e-mail
 
     @app.context_processor
@@ -99,7 +101,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     for bp in (main.bp, auth.bp, account.bp, tenders.bp, bids.bp, evaluation.bp, contracts.bp, disputes.bp,
                chargebacks.bp, conversations.bp, notifications.bp, wallet.bp, statements.bp, payouts.bp, providers.bp,
-               reviews.bp,
+               brands.bp, reviews.bp,
                admin.bp, finance.bp, webhooks.bp, org.bp, market.bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is ever accepted there

@@ -4,7 +4,7 @@
 
 Builds a separate `<db>_bench_ratings` database with 50,000 providers (each in one or two categories),
 200,000 contracts and 1,000,000 reviews (× scale), then times the nightly job
-(services.rating_jobs.recompute_all) twice:
+(services.rating_jobs.recompute_all, which scores the 5,000 brands too: services.brand_scores) twice:
 (a) the first-ever run on the fresh data (every provider gets its first rating), and (b) the run the
 next night — the clock moved one day on, so review weights decay, windows move and reviews whose window
 closed become public, and only the ratings that changed are written. Each is set against the baseline —
@@ -78,9 +78,11 @@ def generate(db, scale: float) -> dict:
                'completed', now() - (g % 700) * interval '1 day', now() - (g % 700) * interval '1 day'
         FROM generate_series(1, {n_con}) g;
     INSERT INTO milestones (contract_id, position, title, amount, currency, status, due_at, created_at,
-                            released_at)
+                            funded_at, delivered_at, released_at)
         SELECT g, 0, 'All', 100000 + (g * 7919) % 5000000, 'CNY', 'released', now(), now(),
-               now() - (g % 700) * interval '1 day'
+               now() - (g % 700) * interval '1 day' + (g % 5) * interval '1 day',
+               now() - (g % 700) * interval '1 day' + (g % 5) * interval '1 day' + interval '6 days',
+               now() - (g % 700) * interval '1 day' + (g % 5) * interval '1 day' + interval '7 days'
         FROM generate_series(1, {n_con}) g;
     INSERT INTO reviews (contract_id, author_id, subject_id, author_role, quality, communication, timeliness,
                          professionalism, comment, created_at, visible_from)
@@ -138,7 +140,8 @@ def timed_recompute(db, label: str) -> None:
     result, badges_took, queued, holders = nightly_job()
     took = time.perf_counter() - start - badges_took
     print(f"  {label}: baseline {base:5.2f} s ({rated:,} rated), recompute {took:5.2f} s, ratio {took / base:5.2f}×, "
-          f"{result['changed']:,} ratings changed; then the badges job ({queued} queued) "
+          f"{result['changed']:,} ratings and {result['brands_changed']:,} brand scores changed; "
+          f"then the badges job ({queued} queued) "
           f"{badges_took:4.2f} s, {holders:,} badges (recompute + badges: {(took + badges_took) / base:4.2f}×); "
           f"peak memory {before:,.0f} → {peak_mb():,.0f} MB")
 

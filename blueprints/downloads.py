@@ -36,6 +36,17 @@ def send_public_picture(stored_name: str | None, variant: str):
     return response
 
 
+def send_private_picture(upload):
+    """An image only its owner and staff may see (a business licence): cleaned and re-encoded by us on
+    upload, so shown inline, but never cached."""
+    if upload is None:
+        raise NotFound()
+    response = send_file(storage.path_of(upload.stored_name), mimetype=upload.content_type, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def send_variant(stored, variant: str):
     """A file's thumbnail or 1200 px view: JPEGs the job wrote itself, so shown inline (404 until made)."""
     response = send_file(storage.path_of(previews.derived_name(stored, variant)), mimetype="image/jpeg", max_age=0)

@@ -18,6 +18,7 @@ from services import (
     accounts,
     bafo,
     bidding,
+    brand_scores,
     directory,
     envelopes,
     escrow,
@@ -100,6 +101,9 @@ def load_demo() -> list[tuple[str, str]]:
         profiles.update_brand_profile(brand, store_name=name, size_tier=tier, registration_number=_number(seq),
                                       province=province, city=city)
         portfolio.set_avatar(brand, pictures.logo(name, seq), "logo.png")
+        if seq == 2:  # a brand that asked for the verified mark: staff's screen has one waiting
+            licence = pictures.poster("营业执照 Business licence", f"{_number(seq)} · {name}", seq, size=(1200, 850))
+            profiles.request_verification(brand, _number(seq), "李娜 Li Na", (licence, "licence.jpg"))
         brands.append(brand)
         logins.append(("brand", email))
 
@@ -119,7 +123,8 @@ def load_demo() -> list[tuple[str, str]]:
             portfolio.set_case_image(user, added.id, pictures.poster(title, f"{metric} {before} → {after}", seq),
                                      "case.jpg")
         if status != "unsubmitted":
-            profiles.request_verification(user, _number(seq))
+            licence = pictures.poster("营业执照 Business licence", f"{_number(seq)} · {company}", seq, size=(1200, 850))
+            profiles.request_verification(user, _number(seq), "王海 Wang Hai", (licence, "licence.jpg"))
         if status == "verified":
             profiles.verify_provider(staff, user.id, checked_number=_number(seq))
             payout_accounts.save_bank_details(user, account_name=company, bank_name="中国工商银行 上海分行",
@@ -260,6 +265,7 @@ def _track_record(brands, provider) -> None:
                                                "professionalism": 5}, "Clear briefs and quick feedback.")
     db.session.flush()
     ratings_data.recompute([provider.id], utcnow())
+    brand_scores.recompute(utcnow())  # as the nightly job would: the brands' scores on the tenders
     directory.award_badges()  # as the nightly job would: the demo shows a partner badge
 
 

@@ -274,6 +274,8 @@ PROVINCE_LABELS = {
 STAFF_ACTION_LABELS = {
     "provider.verify": _l("Provider verified"),
     "provider.reject": _l("Provider rejected"),
+    "brand.verify": _l("Brand verified"),
+    "brand.reject": _l("Brand verification declined"),
     "dispute.decide": _l("Dispute decided"),
     "deposit.record": _l("Bank deposit recorded"),
     "payout_batch.request": _l("Settlement batch started"),
@@ -313,6 +315,7 @@ STAFF_ACTION_LABELS = {
 
 AUDIT_SUBJECT_LABELS = {
     "provider": _l("Provider"),
+    "brand": _l("Brand"),
     "dispute": _l("Dispute"),
     "deposit": _l("Deposit"),
     "payout_batch": _l("Settlement batch"),

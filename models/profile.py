@@ -1,8 +1,8 @@
 """Provider and brand profiles."""
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from extensions import db
 from models.types import UTCDateTime, utcnow
@@ -11,14 +11,47 @@ from models.types import UTCDateTime, utcnow
 VERIFICATION_STATUSES = ("unsubmitted", "pending", "verified", "rejected")
 
 
-class ProviderProfile(db.Model):
+def _one_verified_account(table: str) -> Index:
+    """One company, one verified account of a kind: two providers (or two brands) can never both be
+    verified with one number. A brand and a provider may: one company on both sides of the market,
+    which is what keeps it from reviewing itself (services.reviews)."""
+    return Index(f"uq_{table}_verified_number", "verified_registration_number", unique=True,
+                 sqlite_where=db.text("verified_registration_number IS NOT NULL"),
+                 postgresql_where=db.text("verified_registration_number IS NOT NULL"))
+
+
+class VerificationColumns:
+    """What an account submits to be verified and what staff decided (services.verification)."""
+
+    registration_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    verification_status: Mapped[str] = mapped_column(String(16), default="unsubmitted", server_default="unsubmitted",
+                                                     index=True)
+    # Submitted with the number: the business licence's image (an Upload's stored name, private to the
+    # account and staff) and the legal representative printed on it.
+    licence_image: Mapped[str | None] = mapped_column(String(80))
+    legal_representative: Mapped[str | None] = mapped_column(String(100))
+    # What staff checked the company against, and why they decided as they did.
+    verified_registration_number: Mapped[str | None] = mapped_column(String(32))
+    verification_reason: Mapped[str | None] = mapped_column(Text)
+    verification_decided_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    verification_requested_at: Mapped[object | None] = mapped_column(UTCDateTime())
+
+    @declared_attr
+    def verification_decided_by_id(cls) -> Mapped[int | None]:  # noqa: N805
+        return mapped_column(ForeignKey("users.id"))
+
+    @property
+    def verified(self) -> bool:
+        return self.verification_status == "verified"
+
+    @property
+    def verification_rejected(self) -> bool:
+        return self.verification_status == "rejected"
+
+
+class ProviderProfile(VerificationColumns, db.Model):
     __tablename__ = "provider_profiles"
-    __table_args__ = (
-        # One company, one verified account: two providers can never both be verified with one number.
-        Index("uq_provider_profiles_verified_number", "verified_registration_number", unique=True,
-              sqlite_where=db.text("verified_registration_number IS NOT NULL"),
-              postgresql_where=db.text("verified_registration_number IS NOT NULL")),
-    )
+    __table_args__ = (_one_verified_account("provider_profiles"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     company_name: Mapped[str] = mapped_column(String(200), default="")
@@ -26,14 +59,6 @@ class ProviderProfile(db.Model):
     city: Mapped[str | None] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text, default="")
     team_size: Mapped[int | None] = mapped_column()
-    registration_number: Mapped[str | None] = mapped_column(String(32), index=True)
-    verification_status: Mapped[str] = mapped_column(String(16), default="unsubmitted", index=True)
-    # What staff checked the company against, and why they decided as they did.
-    verified_registration_number: Mapped[str | None] = mapped_column(String(32))
-    verification_reason: Mapped[str | None] = mapped_column(Text)
-    verification_decided_at: Mapped[object | None] = mapped_column(UTCDateTime())
-    verification_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    verification_requested_at: Mapped[object | None] = mapped_column(UTCDateTime())
     # The current star level (3–6) and score, written by the ratings job; None means "new provider".
     stars: Mapped[int | None] = mapped_column()
     # Not indexed: the directory orders by stars first, and an index here made every rating change
@@ -53,14 +78,6 @@ class ProviderProfile(db.Model):
     @property
     def categories(self) -> list[str]:
         return [row.category for row in self.category_rows]
-
-    @property
-    def verified(self) -> bool:
-        return self.verification_status == "verified"
-
-    @property
-    def verification_rejected(self) -> bool:
-        return self.verification_status == "rejected"
 
 
 class ProviderCategory(db.Model):
@@ -95,8 +112,9 @@ class ShowcaseCase(db.Model):
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class BrandProfile(db.Model):
+class BrandProfile(VerificationColumns, db.Model):
     __tablename__ = "brand_profiles"
+    __table_args__ = (_one_verified_account("brand_profiles"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     store_name: Mapped[str] = mapped_column(String(200), default="")
@@ -105,6 +123,10 @@ class BrandProfile(db.Model):
     # Where the store is run from: the market insight counts brands and their tenders by province.
     province: Mapped[str | None] = mapped_column(String(32), index=True)
     city: Mapped[str | None] = mapped_column(String(64))
+    # The brand score (services.brand_scores), written by the ratings job; None means "new brand".
+    brand_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), index=True)
+    brand_score_inputs: Mapped[dict | None] = mapped_column(JSON)  # what it came from, for its explanation
+    brand_scored_at: Mapped[object | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    user = relationship("User", back_populates="brand_profile")
+    user = relationship("User", back_populates="brand_profile", foreign_keys=[user_id])

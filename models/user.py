@@ -42,7 +42,8 @@ class User(UserMixin, db.Model):
 
     provider_profile = relationship("ProviderProfile", back_populates="user", uselist=False,
                                     foreign_keys="ProviderProfile.user_id")
-    brand_profile = relationship("BrandProfile", back_populates="user", uselist=False)
+    brand_profile = relationship("BrandProfile", back_populates="user", uselist=False,
+                                 foreign_keys="BrandProfile.user_id")
     # Its place in an organisation (brands and providers have one; staff none). Loaded with the user,
     # since nearly every service asks for the account it acts for.
     membership = relationship("Membership", back_populates="user", uselist=False, lazy="joined",

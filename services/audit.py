@@ -28,7 +28,7 @@ from services.pagination import Page, paginate
 # Every action staff take, as recorded in `StaffAction.action` (labels: i18n.labels.STAFF_ACTION_LABELS).
 # Actions other modules add later (dispute corrections, suspensions) are found in the table as well.
 ACTIONS = (
-    "provider.verify", "provider.reject",
+    "provider.verify", "provider.reject", "brand.verify", "brand.reject",
     "dispute.decide",
     "deposit.record",
     "payout_batch.request", "payout.mark_paid", "payout.mark_failed",

@@ -69,12 +69,12 @@ def contract_ended(contract: Contract) -> None:
 
 
 def _share_company(contract: Contract) -> bool:
-    """Parties registered under the same company number may not rate each other. Only the number staff
-    verified counts on the provider's side: the one it submits is a bare claim, and claiming a brand's
-    public number would otherwise silence that brand's review."""
+    """Parties registered under the same company number may not rate each other. Only numbers staff
+    verified count, on both sides: a submitted or self-declared number is a bare claim, and a brand
+    declaring the number its provider holds verified would otherwise silence that provider's review."""
     brand = contract.brand.brand_profile
     number = contract.provider.provider_profile.verified_registration_number
-    return bool(brand and number and brand.registration_number == number)
+    return bool(brand and number and brand.verified_registration_number == number)
 
 
 def review_problem(actor: User, contract: Contract):
@@ -146,9 +146,10 @@ def for_contract(viewer: User | None, contract_id: int) -> list[Review]:
     return [r for r in reviews_of_contract(contract) if visible_to(r, viewer)]
 
 
-def public_reviews_of(provider_id: int, limit: int = 50) -> list[Review]:
-    """Brands' reviews of a provider that anyone may read (both sides in, or the window closed)."""
-    return list(db.session.scalars(select(Review).where(Review.subject_id == provider_id, Review.author_role == "brand",
+def public_reviews_of(subject_id: int, limit: int = 50, *, by: str = "brand") -> list[Review]:
+    """Brands' reviews of a provider (or, by="provider", providers' reviews of a brand) that anyone may
+    read (both sides in, or the window closed)."""
+    return list(db.session.scalars(select(Review).where(Review.subject_id == subject_id, Review.author_role == by,
                                                         published(utcnow()))
                                    .order_by(Review.created_at.desc()).limit(limit)))
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from extensions import db
 from i18n import duration
 from i18n.labels import TENDER_STATUS_LABELS
-from models import Bid, Tender, TenderEnvelopes, TenderKpi, User
+from models import Bid, BrandProfile, Tender, TenderEnvelopes, TenderKpi, User
 from models.bid import LIVE, BidStatus
 from models.catalog import CATEGORIES, CURRENCIES, ROUND_KINDS
 from models.envelope import EnvelopeStage
@@ -139,6 +139,9 @@ def create_tender(actor: User, data: TenderInput) -> Tender:
     return tender
 
 
+SORTS = ("newest", "brand_score")
+
+
 @dataclass
 class TenderFilters:
     category: str | None = None
@@ -148,6 +151,8 @@ class TenderFilters:
     budget_max: int | None = None  # tenders whose budget starts at or below this
     brand_id: int | None = None
     include_unlisted: bool = False  # invited-only tenders: only in their brand's own list
+    min_brand_score: int | None = None  # brands scored at least this (new brands have no score: left out)
+    sort: str = "newest"  # or "brand_score": best-scored brands first, new brands last
 
 
 def validate_filters(f: TenderFilters) -> None:
@@ -157,6 +162,9 @@ def validate_filters(f: TenderFilters) -> None:
         "budget_min": f.budget_min is not None and f.budget_min < 0 and _l("Must be 0 or more."),
         "budget_max": f.budget_max is not None and f.budget_max < 0 and _l("Must be 0 or more."),
         "q": f.q is not None and len(f.q) > 200 and _l("Search at most 200 characters."),
+        "min_brand_score": f.min_brand_score is not None and not 0 <= f.min_brand_score <= 100
+        and _l("Enter a number from 0 to 100."),
+        "sort": f.sort not in SORTS and _l("Unknown order."),
     })
 
 
@@ -194,6 +202,12 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20) -> Page:
         pattern = f"%{_escape_like(term)}%"
         stmt = stmt.where(or_(Tender.title.ilike(pattern, escape="\\"),
                               Tender.description.ilike(pattern, escape="\\")))
+    if f.min_brand_score is not None or f.sort == "brand_score":
+        stmt = stmt.join(BrandProfile, BrandProfile.user_id == Tender.brand_id)
+    if f.min_brand_score is not None:
+        stmt = stmt.where(BrandProfile.brand_score >= f.min_brand_score)
+    if f.sort == "brand_score":
+        stmt = stmt.order_by(BrandProfile.brand_score.desc().nulls_last())
     stmt = stmt.order_by(Tender.created_at.desc(), Tender.id.desc())
     return paginate(stmt, page, per_page)
 

@@ -17,6 +17,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from extensions import db
 from models import (
     Bid,
+    BrandProfile,
     Contract,
     Dispute,
     Message,
@@ -147,6 +148,8 @@ def _staff() -> list[Todo]:
     queues = [
         ("verifications", _("Provider verifications waiting"), "admin.providers",
          stat(ProviderProfile, ProviderProfile.updated_at, ProviderProfile.verification_status == "pending")),
+        ("brand_verifications", _("Brand verifications waiting"), "admin.brands",
+         stat(BrandProfile, BrandProfile.verification_requested_at, BrandProfile.verification_status == "pending")),
         ("disputes", _("Open disputes, earliest deadline shown"), "disputes.queue",
          stat(Dispute, Dispute.response_deadline, Dispute.status == DisputeStatus.OPEN.value)),
         ("reported_reviews", _("Reported reviews"), "reviews.reports",

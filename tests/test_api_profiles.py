@@ -2,6 +2,7 @@
 import pytest
 
 from services.registration_numbers import complete
+from tests.support.web import apply_for_verification
 
 NUMBER = complete("91440300MA5000123")
 
@@ -46,9 +47,12 @@ def test_cases_belong_to_their_provider(api, provider, make_user):
 def test_verification_flow(api, provider, make_user):
     staff = api(make_user("admin"))
     me = api(provider)
-    assert me.post("/me/verification", json={"registration_number": "91440300MA5000123X"}).status_code == 422
-    r = me.post("/me/verification", json={"registration_number": NUMBER})
-    assert r.status_code == 200 and r.json["verification_status"] == "pending"
+    assert me.post("/me/verification", json={"registration_number": "91440300MA5000123X",
+                                             "legal_representative": "王海"}).status_code == 422
+    r = me.post("/me/verification", json={"registration_number": NUMBER, "legal_representative": "王海"})
+    assert r.status_code == 422 and "licence" in r.json["error"]["fields"]  # no licence image yet
+    apply_for_verification(me, NUMBER)
+    assert me.get("/me").status_code == 200
 
     queue = staff.get("/admin/providers").json
     assert [p["id"] for p in queue["items"]] == [provider.id]
@@ -59,7 +63,8 @@ def test_verification_flow(api, provider, make_user):
     r = staff.post(f"/admin/providers/{provider.id}/verify", json={"checked_number": NUMBER})
     assert r.status_code == 200 and r.json["verified"] is True
     assert staff.post(f"/admin/providers/{provider.id}/verify", json={"checked_number": NUMBER}).status_code == 409
-    assert me.post("/me/verification", json={"registration_number": NUMBER}).status_code == 409
+    assert me.post("/me/verification", json={"registration_number": NUMBER,
+                                             "legal_representative": "王海"}).status_code == 409
     assert staff.post("/admin/providers/999999/verify", json={"checked_number": NUMBER}).status_code == 404
 
 

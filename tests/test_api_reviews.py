@@ -7,6 +7,7 @@ from extensions import db
 from models import BrandProfile, Review
 from services import reviews
 from services.registration_numbers import complete
+from tests.support.web import apply_for_verification
 
 SCORES = {"quality": 5, "communication": 4, "timeliness": 4, "professionalism": 5}
 
@@ -51,22 +52,35 @@ def test_invalid_scores(track_record):
     assert brand.post(f"/contracts/{contract}/reviews", json={"scores": {"quality": 5}}).status_code == 422
 
 
-def test_same_company_is_judged_by_the_providers_verified_number(track_record, api, make_user, app):
-    """A number the provider only claims (pending verification) blocks nothing: claiming the brand's
-    public number must not silence the brand. The number staff verified does."""
+def test_same_company_is_judged_by_verified_numbers_only(track_record, api, make_user, app):
+    """A number a party only claims (a provider's pending application, a brand's declared number) blocks
+    nothing: claiming the other side's number must not silence it. Numbers staff verified on both sides do."""
     provider, provider_id, [(brand_a, claimed), (brand_b, verified)] = track_record(2, brands=2)
     numbers = complete("91330100MA2999999"), complete("91330100MA2888888")
     with app.app_context():
         for caller, number in zip((brand_a, brand_b), numbers, strict=True):
             db.session.get(BrandProfile, caller.get("/me").json["id"]).registration_number = number
         db.session.commit()
-    assert provider.post("/me/verification", json={"registration_number": numbers[0]}).status_code == 200
+    apply_for_verification(provider, numbers[0])
     assert brand_a.post(f"/contracts/{claimed}/reviews", json={"scores": SCORES}).status_code == 201
     staff = api(make_user("admin"))  # the provider applies with the other number, and staff verify that one
-    assert provider.post("/me/verification", json={"registration_number": numbers[1]}).status_code == 200
+    apply_for_verification(provider, numbers[1])
     assert staff.post(f"/admin/providers/{provider_id}/verify", json={"checked_number": numbers[1]}).status_code == 200
-    r = brand_b.post(f"/contracts/{verified}/reviews", json={"scores": SCORES})
-    assert r.status_code == 403 and r.json["error"]["code"] == "same_company"
+    # brand B only declared the provider's verified number: both still review (issue 18: the dodge)
+    assert provider.post(f"/contracts/{verified}/reviews", json={"scores": SCORES}).status_code == 201
+    assert brand_b.post(f"/contracts/{verified}/reviews", json={"scores": SCORES}).status_code == 201
+
+
+def test_a_brand_and_provider_verified_as_one_company_cannot_review_each_other(track_record, api, make_user):
+    provider, provider_id, [(brand, contract)] = track_record(1)
+    brand_id, staff, number = brand.get("/me").json["id"], api(make_user("admin")), complete("91330100MA2777777")
+    apply_for_verification(provider, number)
+    apply_for_verification(brand, number)  # one company on both sides of the market: allowed, and verified
+    assert staff.post(f"/admin/providers/{provider_id}/verify", json={"checked_number": number}).status_code == 200
+    assert staff.post(f"/admin/brands/{brand_id}/verify", json={"checked_number": number}).status_code == 200
+    for side in (brand, provider):
+        r = side.post(f"/contracts/{contract}/reviews", json={"scores": SCORES})
+        assert r.status_code == 403 and r.json["error"]["code"] == "same_company"
 
 
 def test_reply_report_and_hide(track_record, api, make_user):

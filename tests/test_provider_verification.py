@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db
 from models import ProviderProfile
 from services.registration_numbers import complete
-from tests.support.web import form_post
+from tests.support.web import apply_for_verification, form_post
 
 NUMBER, OTHER = complete("91440300MA5000123"), complete("91440300MA5000456")
 EN = {"Accept-Language": "en"}
@@ -24,7 +24,7 @@ def test_staff_cannot_verify_a_provider_that_never_applied(api, make_user, app):
 
 def test_staff_verify_only_the_number_that_was_submitted(api, make_user, app):
     provider, staff = make_user("provider"), api(make_user("admin"))
-    assert api(provider).post("/me/verification", json={"registration_number": NUMBER}).status_code == 200
+    apply_for_verification(api(provider), NUMBER)
     r = staff.post(f"/admin/providers/{provider.id}/verify", json={"checked_number": OTHER}, headers=EN)
     assert r.status_code == 422 and NUMBER in r.json["error"]["fields"]["checked_number"]
     r = staff.post(f"/admin/providers/{provider.id}/verify", json={"checked_number": NUMBER.lower()})
@@ -34,7 +34,7 @@ def test_staff_verify_only_the_number_that_was_submitted(api, make_user, app):
 def test_one_registration_number_is_verified_for_one_account(api, make_user, app):
     first, second, staff = make_user("provider"), make_user("provider"), api(make_user("admin"))
     for provider in (first, second):
-        assert api(provider).post("/me/verification", json={"registration_number": NUMBER}).status_code == 200
+        apply_for_verification(api(provider), NUMBER)
     assert staff.post(f"/admin/providers/{first.id}/verify", json={"checked_number": NUMBER}).status_code == 200
     r = staff.post(f"/admin/providers/{second.id}/verify", json={"checked_number": NUMBER})
     assert r.status_code == 409 and r.json["error"]["code"] == "registration_number_taken"
@@ -50,8 +50,8 @@ def test_one_registration_number_is_verified_for_one_account(api, make_user, app
 
 def test_the_admin_page_says_why_it_refused(api, make_user, login):
     provider = make_user("provider")
-    assert api(provider).post("/me/verification", json={"registration_number": NUMBER}).status_code == 200
+    apply_for_verification(api(provider), NUMBER)
     client = login(make_user("admin"))
     page = f"/admin/providers/{provider.id}"
     r = form_post(client, f"{page}/verify", {"checked_number": OTHER}, page=page, headers=EN)
-    assert r.status_code == 422 and "not the number the provider submitted" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "not the number the account submitted" in r.get_data(as_text=True)

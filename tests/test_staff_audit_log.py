@@ -15,7 +15,7 @@ from models import Payout, PayoutBatch, ProviderProfile, StaffAction, User
 from services import audit, profiles
 from services.registration_numbers import complete
 from services.runners import payout_batch
-from tests.support.web import form_post, otp_for
+from tests.support.web import apply_for_verification, form_post, otp_for
 from tests.test_browser import login_as
 from tests.test_chargebacks import case_of, open_dispute, released_by_card, web_client, webhook
 from tests.test_chargebacks import empty_stripe as stripe_emptied
@@ -61,7 +61,7 @@ def log(app):
 def applied(api, make_user):
     """A provider that applied for verification with NUMBER."""
     provider = make_user("provider")
-    assert api(provider).post("/me/verification", json={"registration_number": NUMBER}).status_code == 200
+    apply_for_verification(api(provider), NUMBER)
     return provider
 
 

@@ -1,4 +1,5 @@
 """Web pages over the same services: tenders, profiles, staff verification, errors."""
+import io
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from extensions import db
 from models import ApiToken, ProviderProfile, Tender
 from services import tenders
 from services.registration_numbers import complete
+from tests.support.images import photo
 from tests.support.pages import ENGLISH, assert_labels_point_at_inputs, get_html
 from tests.support.web import csrf_token, form_post
 
@@ -122,10 +124,14 @@ def test_provider_profile_verification_and_staff_decision(client, login, make_us
                                              "metric": "first-response time", "before_value": "59.71 s",
                                              "after_value": "24.79 s"}, page="/account/profile")
     assert r.status_code == 302
-    r = form_post(client, "/account/verification", {"registration_number": "12345"}, page="/account/profile")
+    licence = {"licence": (io.BytesIO(photo()), "licence.jpg"), "legal_representative": "王海"}
+    r = form_post(client, "/account/verification", {"registration_number": "12345", **licence},
+                  page="/account/profile", content_type="multipart/form-data")
     assert r.status_code == 422  # wrong shape: told on the form
-    r = form_post(client, "/account/verification", {"registration_number": VALID_NUMBER.lower()},
-                  page="/account/profile")
+    r = form_post(client, "/account/verification", {"registration_number": VALID_NUMBER.lower(),
+                                                    "licence": (io.BytesIO(photo()), "licence.jpg"),
+                                                    "legal_representative": "王海"},
+                  page="/account/profile", content_type="multipart/form-data")
     assert r.status_code == 302
     public = client.get(f"/providers/{provider.id}").get_data(as_text=True)
     assert "59.71 s → 24.79 s" in public

@@ -54,8 +54,11 @@ class ProviderProfileForm(FlaskForm):
 
 
 class VerificationForm(FlaskForm):
+    licence = FileField(_l("Business licence (photo or scan)"), description=_l("PNG, JPEG or WebP, up to 10 MB"))
     registration_number = StringField(_l("Unified social credit code"),
                                       validators=[DataRequired(), Length(max=40)])
+    legal_representative = StringField(_l("Legal representative"), validators=[DataRequired(), Length(max=100)],
+                                       description=_l("As printed on the business licence (法定代表人)."))
 
 
 class CaseForm(FlaskForm):
@@ -77,8 +80,7 @@ class ImageForm(FlaskForm):
 class BrandProfileForm(FlaskForm):
     store_name = StringField(_l("Store name"), validators=[DataRequired(), Length(max=200)])
     size_tier = SelectField(_l("Size"), choices=choices(SIZE_TIER_LABELS))
-    registration_number = StringField(_l("Unified social credit code (optional)"),
-                                      validators=[Optional(), Length(max=40)])
+    # the unified social credit code is entered with the licence, in the verification form
     province = SelectField(_l("Province"), choices=choices(PROVINCE_LABELS, blank="—"),
                            description=_l("Where the store is run from: the market page counts it there"))
     city = StringField(_l("City"), validators=[Optional(), Length(max=64)])

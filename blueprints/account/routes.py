@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, logout_user
 
 from blueprints.account import forms
 from blueprints.account.devices import device_summary
+from blueprints.downloads import send_private_picture
 from blueprints.web import ActionForm, perform, role_required, submitted
 from extensions import db
 from services import accounts, permissions, portfolio, profiles, sessions, two_factor
@@ -204,7 +205,7 @@ def _provider_page(profile_form=None, verification_form=None, case_form=None, st
     return render_template(
         "account/provider_profile.html", profile=profile, profile_form=profile_form,
         verification_form=verification_form or forms.VerificationForm(
-            registration_number=profile.registration_number),
+            registration_number=profile.registration_number, legal_representative=profile.legal_representative),
         case_form=case_form or forms.CaseForm(), image_form=forms.ImageForm(),
     ), status
 
@@ -227,22 +228,42 @@ def profile():
         form = forms.BrandProfileForm(obj=None if brand is None else brand)
         if _attempt(form, lambda: profiles.update_brand_profile(
                 current_user, store_name=form.store_name.data, size_tier=form.size_tier.data,
-                registration_number=form.registration_number.data, province=form.province.data,
+                registration_number=brand.registration_number, province=form.province.data,
                 city=form.city.data), _("Profile saved.")):
             return redirect(url_for("account.profile"))
-        return render_template("account/brand_profile.html", form=form, image_form=forms.ImageForm()), (
-            422 if form.is_submitted() else 200)
+        return _brand_page(form=form, status=422 if form.is_submitted() else 200)
     return redirect(url_for("account.index"))
 
 
+def _brand_page(form=None, verification_form=None, status=200):
+    profile = permissions.principal_of(current_user).brand_profile
+    return render_template(
+        "account/brand_profile.html", form=form or forms.BrandProfileForm(obj=profile), profile=profile,
+        image_form=forms.ImageForm(), verification_form=verification_form or forms.VerificationForm(
+            registration_number=profile.registration_number, legal_representative=profile.legal_representative),
+    ), status
+
+
 @bp.post("/verification")
-@role_required("provider")
+@role_required("provider", "brand")
 def verification():
     form = forms.VerificationForm()
-    if _attempt(form, lambda: profiles.request_verification(current_user, form.registration_number.data),
+    upload = form.licence.data if form.licence.data and form.licence.data.filename else None
+    if _attempt(form, lambda: profiles.request_verification(
+            current_user, form.registration_number.data, form.legal_representative.data,
+            (upload.stream, upload.filename) if upload else None),
                 _("Thank you. Platform staff will check your registration and decide within two working days.")):
         return redirect(url_for("account.profile"))
+    if current_user.is_brand:
+        return _brand_page(verification_form=form, status=422)
     return _provider_page(verification_form=form, status=422)
+
+
+@bp.get("/licences/<kind>/<int:user_id>")
+@login_required
+def licence(kind: str, user_id: int):
+    """A business licence image: the account's own members and staff only."""
+    return send_private_picture(profiles.licence_image_of(current_user, kind, user_id))
 
 
 @bp.post("/cases")

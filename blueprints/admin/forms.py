@@ -16,7 +16,7 @@ class VerifyForm(FlaskForm):
 
 
 class RejectForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (sent to the provider)"), validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason (shown to the account)"), validators=[DataRequired(), Length(max=2000)])
 
 
 class DepositForm(FlaskForm):

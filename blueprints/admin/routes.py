@@ -37,48 +37,54 @@ def staff_only():
     """Every page here is for platform staff only."""
 
 
-@bp.get("/providers")
-def providers():
-    """Providers by verification status; pending ones oldest first."""
+@bp.get("/providers", defaults={"kind": "provider"}, endpoint="providers")
+@bp.get("/brands", defaults={"kind": "brand"}, endpoint="brands")
+def verification_queue(kind: str):
+    """Providers (or brands) by verification status; pending ones oldest first."""
     status = request.args.get("status", "pending")
     if status not in VERIFICATION_STATUSES:
         status = "pending"
-    page = profiles.verification_queue(status, max(request.args.get("page", 1, type=int) or 1, 1), 20)
+    page = profiles.verification_queue(status, max(request.args.get("page", 1, type=int) or 1, 1), 20, kind)
     return render_template("admin/providers.html", page=page, status=status, statuses=VERIFICATION_STATUSES,
-                           args={"status": status})
+                           args={"status": status}, kind=kind)
 
 
-def _provider_page(provider_id: int, verify_form=None, reject_form=None, status=200):
-    profile = profiles.get_provider(provider_id)
+def _verification_page(kind: str, user_id: int, verify_form=None, reject_form=None, status=200):
+    """One screen: the licence image, what the account entered, and every other account with its code."""
+    profile = profiles.get_verifiable(kind, user_id)
     verify_form = verify_form or VerifyForm(checked_number=profile.registration_number)
-    return render_template("admin/provider.html", profile=profile, verify_form=verify_form,
-                           reject_form=reject_form or RejectForm()), status
+    return render_template("admin/provider.html", profile=profile, kind=kind, verify_form=verify_form,
+                           reject_form=reject_form or RejectForm(),
+                           same_code=profiles.same_code_accounts(profile)), status
 
 
-@bp.get("/providers/<int:provider_id>")
-def provider(provider_id: int):
-    return _provider_page(provider_id)
+@bp.get("/providers/<int:user_id>", defaults={"kind": "provider"}, endpoint="provider")
+@bp.get("/brands/<int:user_id>", defaults={"kind": "brand"}, endpoint="brand")
+def verification_screen(kind: str, user_id: int):
+    return _verification_page(kind, user_id)
 
 
-@bp.post("/providers/<int:provider_id>/verify")
-def verify(provider_id: int):
+@bp.post("/providers/<int:user_id>/verify", defaults={"kind": "provider"}, endpoint="verify")
+@bp.post("/brands/<int:user_id>/verify", defaults={"kind": "brand"}, endpoint="verify_brand")
+def verify(kind: str, user_id: int):
     form = VerifyForm()
     if form.validate_on_submit() and perform(
-            lambda: profiles.verify_provider(current_user, provider_id, checked_number=form.checked_number.data,
-                                             note=form.note.data or ""),
-            form=form, success=_("Provider verified.")):
-        return redirect(url_for("admin.providers"))
-    return _provider_page(provider_id, verify_form=form, status=422)
+            lambda: profiles.verify(current_user, kind, user_id, checked_number=form.checked_number.data,
+                                    note=form.note.data or ""),
+            form=form, success=_("Provider verified.") if kind == "provider" else _("Brand verified.")):
+        return redirect(url_for(f"admin.{kind}s"))
+    return _verification_page(kind, user_id, verify_form=form, status=422)
 
 
-@bp.post("/providers/<int:provider_id>/reject")
-def reject(provider_id: int):
+@bp.post("/providers/<int:user_id>/reject", defaults={"kind": "provider"}, endpoint="reject")
+@bp.post("/brands/<int:user_id>/reject", defaults={"kind": "brand"}, endpoint="reject_brand")
+def reject(kind: str, user_id: int):
     form = RejectForm()
     if form.validate_on_submit() and perform(
-            lambda: profiles.reject_provider(current_user, provider_id, reason=form.reason.data),
-            form=form, success=_("Provider rejected; the reason is shown to them.")):
-        return redirect(url_for("admin.providers"))
-    return _provider_page(provider_id, reject_form=form, status=422)
+            lambda: profiles.reject(current_user, kind, user_id, reason=form.reason.data),
+            form=form, success=_("Rejected; the reason is shown to the account.")):
+        return redirect(url_for(f"admin.{kind}s"))
+    return _verification_page(kind, user_id, reject_form=form, status=422)
 
 
 @bp.route("/deposits", methods=["GET", "POST"])
@@ -275,7 +281,8 @@ def subject_url(entry) -> str | None:
         return url_for("contracts.detail", contract_id=after["contract_id"], _anchor=f"review-{key}")
     if kind == "payout" and after.get("batch_id"):
         return url_for("payouts.batch", batch_id=after["batch_id"])
-    pages = {"provider": ("admin.provider", "provider_id"), "dispute": ("disputes.detail", "dispute_id"),
+    pages = {"provider": ("admin.provider", "user_id"), "brand": ("admin.brand", "user_id"),
+             "dispute": ("disputes.detail", "dispute_id"),
              "payout_batch": ("payouts.batch", "batch_id"), "chargeback": ("chargebacks.detail", "chargeback_id"),
              "reconciliation_run": ("finance.run", "run_id")}
     if kind in pages:

@@ -15,12 +15,12 @@ from blueprints.api.schemas.bids import (
 )
 from blueprints.api.schemas.contracts import KpiResultOut
 from blueprints.api.schemas.notifications import NotificationOut
-from blueprints.api.schemas.providers import ProviderOut, ShowcaseCaseOut
+from blueprints.api.schemas.providers import ProviderOut, ShowcaseCaseOut, VerificationOut
 from blueprints.api.schemas.reviews import ReviewOut, Scores
 from blueprints.api.schemas.tenders import BafoOut, BrandSummary, EnvelopesOut, KpiOut, TenderOut
 from blueprints.links import notification_link
 from models import Bid, Notification, ProviderProfile, Tender, User
-from services import permissions, ratings
+from services import brand_scores, permissions, ratings
 from services.bidding import can_see_contents, can_see_first_offer, can_see_price, visible_bid_count
 from texts.notifications import render as render_notification
 
@@ -44,9 +44,27 @@ def kpi_result_out(result) -> KpiResultOut:
                         recorded_at=result.created_at)
 
 
+def verification_out(profile) -> VerificationOut:
+    return VerificationOut(verification_status=profile.verification_status,
+                           registration_number=profile.registration_number,
+                           legal_representative=profile.legal_representative,
+                           licence_uploaded=bool(profile.licence_image), reason=profile.verification_reason)
+
+
+def brand_summary(brand: User) -> BrandSummary:
+    profile = brand.brand_profile
+    if profile is None:
+        return BrandSummary(id=brand.id, display_name=brand.display_name, store_name=None, size_tier=None)
+    inputs, result = brand_scores.explain(profile.brand_score_inputs)
+    return BrandSummary(id=brand.id, display_name=brand.display_name, store_name=profile.store_name,
+                        size_tier=profile.size_tier,
+                        score=None if profile.brand_score is None else float(profile.brand_score),
+                        new=profile.brand_score is None, payment_days=result.payment_days,
+                        disputes_lost_12m=inputs.disputes_lost, verified=profile.verified)
+
+
 def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> TenderOut:
     brand = tender.brand
-    profile = brand.brand_profile
     return TenderOut(
         id=tender.id, title=tender.title, category=tender.category, description=tender.description,
         budget_min=tender.budget_min, budget_max=tender.budget_max, currency=tender.currency,
@@ -54,9 +72,7 @@ def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | Non
         status=tender.status, current_round=tender.current_round_kind,
         bid_count=visible_bid_count(tender, viewer, counts),
         kpis=[kpi_out(k) for k in tender.kpis],
-        brand=BrandSummary(id=brand.id, display_name=brand.display_name,
-                           store_name=profile.store_name if profile else None,
-                           size_tier=profile.size_tier if profile else None),
+        brand=brand_summary(brand),
         created_at=tender.created_at, sealed_opening=tender.sealed_opening, invited_only=tender.invited_only,
         requires_verified=tender.requires_verified, min_stars=tender.min_stars,
         margin_required=tender.margin_required or 0,

@@ -1,7 +1,7 @@
 """Provider and brand profiles, and the provider's own verification request and showcase cases."""
 from flask import request
 
-from blueprints.api.presenters import case_out, provider_out
+from blueprints.api.presenters import case_out, provider_out, verification_out
 from blueprints.api.routing import api_route, current_api_user
 from blueprints.api.schemas.providers import (
     AvatarOut,
@@ -10,6 +10,7 @@ from blueprints.api.schemas.providers import (
     ProviderOut,
     ProviderProfileIn,
     ShowcaseCaseOut,
+    VerificationOut,
     VerificationRequestIn,
 )
 from services import directory, portfolio, profiles
@@ -32,12 +33,29 @@ def update_provider_profile(body: ProviderProfileIn):
     return provider_out(profile)
 
 
+@api_route("/me/licence", "PUT", summary="Upload the business licence's image (multipart `file`) for verification",
+           tag="Verification", response=VerificationOut, roles=("provider", "brand"), errors=(403, 409, 413, 422),
+           upload=True)
+def upload_licence():
+    """PNG, JPEG or WebP, checked by content and cleaned; private to the account and staff. Then
+    `POST /me/verification` with the code and the legal representative."""
+    upload = _file()
+    return verification_out(profiles.upload_licence(current_api_user(), upload.stream, upload.filename or ""))
+
+
+@api_route("/me/verification", summary="The caller's verification as it stands", tag="Verification",
+           response=VerificationOut, roles=("provider", "brand"), errors=(403,))
+def my_verification():
+    return verification_out(profiles.own_verifiable(current_api_user()))
+
+
 @api_route("/me/verification", "POST", summary="Submit the company registration number for verification",
-           tag="Providers", body=VerificationRequestIn, response=ProviderOut,
-           roles=("provider",), errors=(409, 422))
+           tag="Verification", body=VerificationRequestIn, response=VerificationOut,
+           roles=("provider", "brand"), errors=(403, 409, 422))
 def request_verification(body: VerificationRequestIn):
-    profile = profiles.request_verification(current_api_user(), body.registration_number)
-    return provider_out(profile)
+    """Needs the licence image uploaded first (422 `licence` otherwise); staff compare the three."""
+    return verification_out(profiles.request_verification(current_api_user(), body.registration_number,
+                                                          body.legal_representative))
 
 
 @api_route("/me/cases", "POST", summary="Add a showcase case", tag="Providers", body=CaseIn,

@@ -22,7 +22,7 @@ from services import addenda, bidding, contracts, directory, invitations, market
 from services.criteria import CriterionInput
 from services.pagination import Page
 from services.tenders import KpiInput, TenderFilters, TenderInput
-from texts import rating_text
+from texts import brand_score_text, rating_text
 
 bp = Blueprint("tenders", __name__, url_prefix="/tenders")
 PER_PAGE = 20
@@ -41,6 +41,7 @@ def index():
             status=form.status.data if "status" in request.args else form.status.default,
             budget_min=form.budget_min.data * to_fen if form.budget_min.data is not None else None,
             budget_max=form.budget_max.data * to_fen if form.budget_max.data is not None else None,
+            min_brand_score=form.min_brand_score.data, sort=form.sort.data or "newest",
         )
         page = tenders.search_tenders(filters, form.page.data or 1, PER_PAGE)
     args = filter_args(*(name for name in form.data if name != "page"))
@@ -140,6 +141,7 @@ def detail(tender_id: int):
         "bid_problem": bidding.eligibility_problem(viewer, tender) if viewer and viewer.is_provider else None,
         "bid_count": bidding.visible_bid_count(tender, viewer),
         "questions": questions.visible_questions(viewer, tender.id),
+        "brand_headline": brand_score_text.headline(tender.brand.brand_profile),
         "action_form": ActionForm(), "cancel_form": CancelForm(), "question_form": QuestionForm(),
         "answer_form": AnswerForm(), "addendum_form": AddendumForm(),
     }

@@ -9,7 +9,7 @@ from sqlalchemy import delete, or_, select, update
 from extensions import db
 from models import RatingMark
 from models.types import utcnow
-from services import directory, locking, ratings_data, tasks
+from services import brand_scores, directory, locking, ratings_data, tasks
 from services.rating_jobs import MAX_ATTEMPTS
 
 BATCH = 500
@@ -92,11 +92,14 @@ def recompute_all() -> dict:
     """Every provider, in set-based SQL (ratings_data.recompute_everyone: memory does not grow with
     providers, reviews or contracts); progress goes to the job's meta. Only changed ratings are written
     (the profile, a history row); the run itself is recorded, as when ratings were last checked. The
-    partner badges, ranked from the new ratings, follow as a job of their own once these are committed."""
-    run = ratings_data.recompute_everyone(utcnow(), progress=tasks.report_progress)
+    partner badges, ranked from the new ratings, follow as a job of their own once these are committed.
+    The brands' scores are recomputed in the same run (services.brand_scores)."""
+    now = utcnow()
+    run = ratings_data.recompute_everyone(now, progress=tasks.report_progress)
+    brands_changed = brand_scores.recompute(now)
     tasks.after_commit("award_partner_badges")
     db.session.commit()
-    return {"providers": run.providers, "changed": run.changed}
+    return {"providers": run.providers, "changed": run.changed, "brands_changed": brands_changed}
 
 
 def award_badges() -> int:

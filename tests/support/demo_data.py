@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from models import Bid, Contract, Tender, User
+from models import Bid, BrandProfile, Contract, Tender, User
 from services import disputes
 from tests.support.backends import empty_database
 
@@ -24,7 +24,9 @@ def demo(app):
         dispute = disputes.open_dispute(db.session.get(User, contract.brand_id), milestone.id, "quality", "Blurry")
         db.session.commit()
         ids = {"contract": contract.id, "milestone": milestone.id, "dispute": dispute.id,
-               "provider": contract.provider_id,
+               "provider": contract.provider_id, "brand": contract.brand_id,
+               "pending_brand": db.session.scalar(select(BrandProfile.user_id)
+                                                  .where(BrandProfile.verification_status == "pending")),
                "tenders": [t.id for t in db.session.scalars(select(Tender))],
                "tender_brands": {t.id: t.brand_id for t in db.session.scalars(select(Tender))},
                "users": {u.email: u.id for u in db.session.scalars(select(User))},
@@ -41,13 +43,15 @@ def demo(app):
 
 def pages_for(role: str, ids: dict) -> list[str]:
     common = ["/", "/tenders", "/tenders?status=", "/providers", f"/providers/{ids['provider']}", "/notifications",
-              "/account", "/wallet"] + [f"/tenders/{t}" for t in ids["tenders"]]
+              "/account", "/wallet", f"/brands/{ids['brand']}", "/tenders?sort=brand_score&min_brand_score=50"] + [
+        f"/tenders/{t}" for t in ids["tenders"]]
     account = ids["users"].get(LOGINS.get(role, ""))
     periodic = [f"/contracts/{c}" for c, parties in ids.get("periodic", {}).items()
                 if role == "admin" or account in parties]
     if role == "admin":
-        return common + ["/admin/providers", "/admin/deposits", "/admin/bank-statements", "/admin/withdrawals",
-                         "/admin/margins",
+        return common + ["/admin/providers", "/admin/brands", f"/admin/brands/{ids['pending_brand']}",
+                         f"/admin/providers/{ids['provider']}", "/admin/deposits", "/admin/bank-statements",
+                         "/admin/withdrawals", "/admin/margins",
                          "/disputes/queue", f"/disputes/{ids['dispute']}",
                          f"/contracts/{ids['contract']}", "/reviews/reports", "/finance"] + periodic
     me = ids["users"][LOGINS[role]]

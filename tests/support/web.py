@@ -1,4 +1,5 @@
 """Talking to the app the way its callers do: the JSON API with a token, and HTML forms with CSRF tokens."""
+import io
 import re
 
 import pyotp
@@ -6,6 +7,7 @@ from sqlalchemy import update
 
 from extensions import db
 from models import User
+from tests.support.images import photo
 
 PASSWORD = "correct horse battery"  # every user the factories make has it
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # staff made by the factories are enrolled on it
@@ -97,3 +99,12 @@ def signed_in(app, user_id: int):
     assert finish_login(client, form_post(client, "/login", {"email": email, "password": PASSWORD}),
                         email).status_code == 302
     return client
+
+
+def apply_for_verification(caller: Api, number: str, representative: str = "王海") -> None:
+    """A provider or brand uploads a licence image and applies with `number` (API)."""
+    r = caller.client.put("/api/v1/me/licence", data={"file": (io.BytesIO(photo()), "licence.jpg")},
+                          content_type="multipart/form-data", headers=caller._headers(None))
+    assert r.status_code == 200, r.json
+    r = caller.post("/me/verification", json={"registration_number": number, "legal_representative": representative})
+    assert r.status_code == 200, r.json

@@ -58,6 +58,38 @@ class ProviderProfileIn(BaseModel):
 
 class VerificationRequestIn(BaseModel):
     registration_number: str = Field(max_length=40, description="unified social credit code, 18 chars")
+    legal_representative: str = Field("", max_length=200, description="the legal representative printed on the "
+                                      "business licence")
+
+
+class VerificationOut(BaseModel):
+    """An account's verification as it stands (a provider's or a brand's)."""
+
+    verification_status: Literal["unsubmitted", "pending", "verified", "rejected"]
+    registration_number: str | None
+    legal_representative: str | None
+    licence_uploaded: bool = Field(description="whether a business licence image is on file (PUT /me/licence)")
+    reason: str | None = Field(None, description="staff's reason, after a rejection")
+
+
+class SameCodeAccount(BaseModel):
+    id: int
+    kind: Literal["provider", "brand"]
+    name: str
+    registration_number: str | None
+    verified_registration_number: str | None
+    verification_status: str
+
+
+class VerificationReviewOut(VerificationOut):
+    """What staff compare: the entered data, the licence image's address, the other accounts with the code."""
+
+    id: int
+    kind: Literal["provider", "brand"]
+    name: str
+    licence_url: str | None
+    same_code: list[SameCodeAccount] | None = Field(description="other accounts that submitted or hold the code; "
+                                                    "null in lists (see GET /admin/verifications/{kind}/{id})")
 
 
 class VerifyIn(BaseModel):
@@ -110,3 +142,10 @@ class RatingPoint(BaseModel):
 
 class RatingHistory(BaseModel):
     items: list[RatingPoint]
+
+
+class VerificationPage(BaseModel):
+    items: list[VerificationReviewOut]
+    page: int
+    per_page: int
+    total: int

@@ -60,6 +60,9 @@ class TenderListQuery(BaseModel):
     budget_min: int | None = Field(None, ge=0, description="tenders whose budget reaches at least this")
     budget_max: int | None = Field(None, ge=0, description="tenders whose budget starts at or below this")
     brand_id: int | None = None
+    min_brand_score: int | None = Field(None, ge=0, le=100, description="brands scored at least this; new brands "
+                                        "(no score yet) are left out")
+    sort: Literal["newest", "brand_score"] = Field("newest", description="brand_score: best-scored brands first")
     page: int = Field(1, ge=1)
     per_page: int = Field(20, ge=1, le=100)
 
@@ -87,6 +90,11 @@ class BrandSummary(BaseModel):
     display_name: str
     store_name: str | None
     size_tier: str | None
+    score: float | None = Field(None, description="the brand score, 0–100; null for a new brand")
+    new: bool = Field(True, description="true while the brand has too few contracts for a score")
+    payment_days: float | None = Field(None, description="average days from award (or a period's start) to funding")
+    disputes_lost_12m: int = Field(0, description="disputes decided against the brand in the score's window")
+    verified: bool = False
 
 
 class TenderOut(BaseModel):

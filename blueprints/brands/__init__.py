@@ -1,0 +1,3 @@
+from blueprints.brands.routes import bp
+
+__all__ = ["bp"]
