@@ -102,6 +102,9 @@ class BrandProfile(db.Model):
     store_name: Mapped[str] = mapped_column(String(200), default="")
     size_tier: Mapped[str] = mapped_column(String(16), default="small")
     registration_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    # What a provider's invoice to this brand carries (发票抬头 and 纳税人识别号)
+    invoice_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    tax_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
     updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     user = relationship("User", back_populates="brand_profile")

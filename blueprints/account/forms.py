@@ -79,6 +79,9 @@ class BrandProfileForm(FlaskForm):
     size_tier = SelectField(_l("Size"), choices=choices(SIZE_TIER_LABELS))
     registration_number = StringField(_l("Unified social credit code (optional)"),
                                       validators=[Optional(), Length(max=40)])
+    invoice_title = StringField(_l("Invoice title"), validators=[Optional(), Length(max=200)],
+                                description=_l("The company name providers put on invoices to you."))
+    tax_id = StringField(_l("Tax id"), validators=[Optional(), Length(max=40)])
 
 
 class TwoFactorCodeForm(FlaskForm):

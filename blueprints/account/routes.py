@@ -227,7 +227,8 @@ def profile():
         form = forms.BrandProfileForm(obj=None if brand is None else brand)
         if _attempt(form, lambda: profiles.update_brand_profile(
                 current_user, store_name=form.store_name.data, size_tier=form.size_tier.data,
-                registration_number=form.registration_number.data), _("Profile saved.")):
+                registration_number=form.registration_number.data, invoice_title=form.invoice_title.data or "",
+                tax_id=form.tax_id.data or ""), _("Profile saved.")):
             return redirect(url_for("account.profile"))
         return render_template("account/brand_profile.html", form=form, image_form=forms.ImageForm()), (
             422 if form.is_submitted() else 200)

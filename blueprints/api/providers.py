@@ -58,7 +58,8 @@ def delete_case(case_id: int):
 def update_brand_profile(body: BrandProfileIn):
     profile = profiles.update_brand_profile(current_api_user(), **body.model_dump())
     return {"store_name": profile.store_name, "size_tier": profile.size_tier,
-            "registration_number": profile.registration_number}
+            "registration_number": profile.registration_number, "invoice_title": profile.invoice_title,
+            "tax_id": profile.tax_id}
 
 
 def _file():

@@ -73,6 +73,8 @@ class BrandProfileIn(BaseModel):
     store_name: str = Field(max_length=200)
     size_tier: Literal[SIZE_TIERS]  # type: ignore[valid-type]
     registration_number: str | None = Field(None, max_length=40)
+    invoice_title: str | None = Field(None, max_length=200)  # None: unchanged
+    tax_id: str | None = Field(None, max_length=40)
 
 
 class CaseIn(BaseModel):
