@@ -1,11 +1,8 @@
 """Invoice records for releases: issued by the provider (and the platform for its commission), read by both parties."""
-from flask import request
-
-from blueprints.api.routing import api_route, current_api_user
+from blueprints.api.routing import api_route, current_api_user, uploaded_file
 from blueprints.api.schemas.invoices import InvoiceIn, InvoiceList, InvoiceOut
 from blueprints.downloads import send_attachment
 from services import invoices
-from services.errors import Invalid
 
 
 @api_route("/contracts/<int:contract_id>/invoices", summary="The invoice records of a contract's releases",
@@ -30,9 +27,7 @@ def issue_invoice(milestone_id: int, body: InvoiceIn):
            upload=True)
 def attach_invoice_file(invoice_id: int):
     """Its issuer, once: a PDF that opens, up to 10 MB."""
-    upload = request.files.get("file")
-    if upload is None:
-        raise Invalid(fields={"file": "a multipart part named `file` is required"})
+    upload = uploaded_file()
     return InvoiceOut.model_validate(invoices.attach(current_api_user(), invoice_id, upload.stream,
                                                      upload.filename or ""))
 

@@ -1,8 +1,7 @@
 """Provider and brand profiles, and the provider's own verification request and showcase cases."""
-from flask import request
 
 from blueprints.api.presenters import case_out, provider_out
-from blueprints.api.routing import api_route, current_api_user
+from blueprints.api.routing import api_route, current_api_user, uploaded_file
 from blueprints.api.schemas.providers import (
     AvatarOut,
     BrandProfileIn,
@@ -13,7 +12,6 @@ from blueprints.api.schemas.providers import (
     VerificationRequestIn,
 )
 from services import directory, portfolio, profiles
-from services.errors import Invalid
 
 
 @api_route("/providers/<int:provider_id>", summary="A provider's public profile", tag="Providers",
@@ -62,19 +60,12 @@ def update_brand_profile(body: BrandProfileIn):
             "tax_id": profile.tax_id}
 
 
-def _file():
-    upload = request.files.get("file")
-    if upload is None:
-        raise Invalid(fields={"file": "a multipart part named `file` is required"})
-    return upload
-
-
 @api_route("/me/avatar", "PUT", summary="Set the account's avatar or logo (multipart `file`)", tag="Providers",
            response=AvatarOut, roles=("provider", "brand"), errors=(403, 413, 422), upload=True)
 def set_avatar():
     """PNG, JPEG or WebP up to 10 MB, cleaned of metadata (bombs, polyglots refused); counts in the quota.
     `avatar_url` serves a 320 px thumbnail once the image job made it (the cleaned original until then)."""
-    upload = _file()
+    upload = uploaded_file()
     principal = portfolio.set_avatar(current_api_user(), upload.stream, upload.filename or "")
     return AvatarOut(avatar_url=f"/avatars/{principal.id}")
 
@@ -89,5 +80,5 @@ def remove_avatar():
 @api_route("/me/cases/<int:case_id>/image", "PUT", summary="Set a showcase case's picture (multipart `file`)",
            tag="Providers", response=ShowcaseCaseOut, roles=("provider",), errors=(403, 404, 413, 422), upload=True)
 def set_case_image(case_id: int):
-    upload = _file()
+    upload = uploaded_file()
     return case_out(portfolio.set_case_image(current_api_user(), case_id, upload.stream, upload.filename or ""))
