@@ -23,6 +23,7 @@ from services import (
     escrow,
     evaluation,
     funding,
+    invoices,
     kpis,
     payout_accounts,
     portfolio,
@@ -96,7 +97,8 @@ def load_demo() -> list[tuple[str, str]]:
     for seq, (email, name, tier) in enumerate(BRANDS, start=1):
         brand = accounts.register(email=email, password=DEMO_PASSWORD, role="brand", display_name=name,
                                   email_verified=True)  # demo accounts: verified, never mailed
-        profiles.update_brand_profile(brand, store_name=name, size_tier=tier, registration_number=_number(seq))
+        profiles.update_brand_profile(brand, store_name=name, size_tier=tier, registration_number=_number(seq),
+                                      invoice_title=name, tax_id=_number(seq))
         portfolio.set_avatar(brand, pictures.logo(name, seq), "logo.png")
         brands.append(brand)
         logins.append(("brand", email))
@@ -251,6 +253,7 @@ def _track_record(brands, provider) -> None:
             escrow.deliver(provider, milestone.id, "Delivered: see the shared folder.",
                            ["https://pan.example.com/s/videos"])
             escrow.accept(brand, milestone.id)
+            invoices.issue(provider, milestone.id, number=f"KP-{milestone.id:06d}", tax_rate_bps=600)
         reviews.submit(brand, contract.id, dict(zip(("quality", "communication", "timeliness", "professionalism"),
                                                     scores, strict=True)), comment)
         reviews.submit(provider, contract.id, {"quality": 5, "communication": 5, "timeliness": 5,
