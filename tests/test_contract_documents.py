@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from extensions import db
 from models import ContractDocument, OutboxJob
 from services import storage
+from tests.support.engagements import periodic_contract
 from tests.support.factories import bid_payload, tender_payload
 from workers import jobs
 
@@ -87,3 +88,12 @@ def test_the_contract_page_links_the_document(app, awarded, client, login):
     assert f"/contracts/{contract_id}/document.pdf" in page and document.sha256[:16] in page
     r = client.get(f"/contracts/{contract_id}/document.pdf")
     assert r.status_code == 200 and r.data[:5] == b"%PDF-"
+
+
+def test_a_retainer_contract_lists_its_periods_and_kpi_terms(app, api, make_user):
+    c = periodic_contract(app, api, make_user, periods=3, period_days=30)
+    with app.app_context():
+        assert jobs.make_contract_document(c.contract_id) == "made"
+    text = _text(c.brand.get(f"/contracts/{c.contract_id}/document").data)
+    assert "周期" in text and "KPI条款" in text and text.count("¥100,000.00") >= 3  # a fee per period
+    assert "达标奖励" in text and "10%" in text  # the bonus term of its KPI

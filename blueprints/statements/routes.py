@@ -163,11 +163,12 @@ def download_pdf(month: str):
     doc.field(_("Account"), current_user.display_name)
     head, *rows = _provider_rows(found["provider"], tz) if provider else _brand_rows(found["brand"])
     doc.table([str(h) for h in head], [[str(c) for c in row] for row in rows],
+              widths=(14, 12, 26, 24, 11, 11, 11, 11, 7, 20) if provider else (8, 40, 15, 15, 15, 7),
               right=(4, 5, 6, 7) if provider else (2, 3, 4))
     if found["invoices"]:
         doc.heading(_("Invoices"))
         head, *rows = _invoice_rows(found["invoices"], tz)
-        doc.table(head, rows, right=(4, 5))
+        doc.table(head, rows, widths=(18, 18, 8, 30, 14, 12, 8), right=(4, 5))
     name = f"witkey-{'statement' if provider else 'spend'}-{which}.pdf"
     return Response(doc.output(), mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
