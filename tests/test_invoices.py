@@ -11,7 +11,7 @@ from models import Contract, Invoice
 from models.types import utcnow
 from services.invoices import tax_in
 from services.statements import Month
-from tests.support.web import as_user, csrf_token, signed_in, switch
+from tests.support.web import as_user, csrf_token, form_post, signed_in, switch
 from tests.test_statements import _pdf_text
 
 TAX_ID = "91330106MA2B3C4D5E"
@@ -171,3 +171,16 @@ def test_statements_list_the_months_invoices(released, app):
     provider = signed_in(app, d.provider.get("/me").json["id"])
     text = _pdf_text(provider.get(f"/statements/{this_month}.pdf").data)
     assert "FP-STMT-7" in text and platform_number in text
+
+
+def test_the_brand_profile_page_keeps_the_invoice_details(app, client, login, make_user):
+    brand = make_user("brand")
+    login(brand)
+    form = {"store_name": "光影服饰旗舰店", "size_tier": "small", "registration_number": "",
+            "invoice_title": "杭州光影服饰有限公司", "tax_id": "12345"}
+    r = form_post(client, "/account/profile", form)
+    assert r.status_code == 422 and "15、17、18 或 20 位" in r.get_data(as_text=True)
+    r = form_post(client, "/account/profile", {**form, "tax_id": TAX_ID})
+    assert r.status_code == 302
+    page = client.get("/account/profile").get_data(as_text=True)
+    assert 'value="杭州光影服饰有限公司"' in page and f'value="{TAX_ID}"' in page
