@@ -13,26 +13,22 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import or_, select, true
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import Invoice, LedgerAccount, LedgerEntry, LedgerPosting, Milestone, User
+from models import Invoice, Milestone, User
 from models.contract import FINISHED
-from services import contracts, escrow, storage
+from services import contracts, escrow, platform_invoices, storage
 from services.errors import Conflict, Forbidden, Invalid, NotFound, check
+from services.platform_invoices import PLATFORM, existing, tax_in, title_and_tax_id
 
 NUMBER = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-_/]{0,39}")
-PROVIDER, PLATFORM = "provider", "platform"
+PROVIDER = "provider"
 
 
 def tax_rates() -> list[int]:
     return current_app.config["INVOICE_TAX_RATES"]
-
-
-def tax_in(amount: int, rate_bps: int) -> int:
-    """The tax contained in a tax-included amount, to the fen (half up)."""
-    return (amount * rate_bps * 2 + 10000 + rate_bps) // (2 * (10000 + rate_bps))
 
 
 def invoiceable(milestone: Milestone) -> bool:
@@ -46,22 +42,6 @@ def _release(viewer: User, milestone_id: int) -> Milestone:
         raise Conflict(_l("Only a release can be invoiced: this milestone has paid the provider nothing yet."),
                        code="not_released")
     return milestone
-
-
-def _existing(milestone_id: int, kind: str) -> Invoice | None:
-    return db.session.scalar(select(Invoice).where(Invoice.milestone_id == milestone_id, Invoice.kind == kind))
-
-
-def _recipient_details(user: User) -> tuple[str, str]:
-    """(invoice title, tax id) of a brand from its profile, or of a provider (for the platform's invoice)."""
-    if user.is_brand and user.brand_profile:
-        profile = user.brand_profile
-        return (profile.invoice_title or profile.store_name or user.display_name,
-                profile.tax_id or profile.registration_number or "")
-    profile = user.provider_profile
-    if profile:
-        return profile.company_name or user.display_name, profile.registration_number or ""
-    return user.display_name, ""
 
 
 def _check_pdf(data: bytes) -> None:
@@ -84,7 +64,7 @@ def issue(provider: User, milestone_id: int, *, number: str, tax_rate_bps, strea
     contract = milestone.contract
     if provider.account_id != contract.provider_id:
         raise Forbidden(_l("Only the contract's provider issues invoices for its releases."))
-    if _existing(milestone.id, PROVIDER) is not None:
+    if existing(milestone.id, PROVIDER) is not None:
         raise Conflict(_l("This release is already invoiced."), code="already_invoiced")
     number = (number or "").strip()
     check({
@@ -96,7 +76,7 @@ def issue(provider: User, milestone_id: int, *, number: str, tax_rate_bps, strea
     if db.session.scalar(select(Invoice.id).where(Invoice.issuer_id == contract.provider_id,
                                                   Invoice.number == number)):
         raise Invalid(fields={"number": _l("You have already used this invoice number.")})
-    title, tax_id = _recipient_details(contract.brand)
+    title, tax_id = title_and_tax_id(contract.brand)
     invoice = _add(Invoice(kind=PROVIDER, milestone_id=milestone.id, contract_id=contract.id,
                            issuer_id=contract.provider_id, recipient_id=contract.brand_id, number=number,
                            title=title, tax_id=tax_id, amount=milestone.released_amount,
@@ -137,33 +117,19 @@ def _add(invoice: Invoice) -> Invoice:
     return invoice
 
 
-def commission_on(milestone: Milestone) -> int:
-    """What the platform took on this milestone's releases: its revenue entries, net of any given back."""
-    return int(db.session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-        .join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
-        .where(LedgerPosting.milestone_id == milestone.id, LedgerAccount.kind == "platform_revenue")))
-
-
 def issue_platform(staff: User, milestone_id: int) -> Invoice:
-    """Staff record the platform's invoice to the provider for its commission on this release."""
+    """Staff record the platform's invoice for its commission on a release that has none (a release
+    records its own since issue 18; this covers those made before)."""
     if staff is None or not staff.is_admin:
         raise NotFound()
     milestone = _release(staff, milestone_id)
-    if _existing(milestone.id, PLATFORM) is not None:
+    if existing(milestone.id, PLATFORM) is not None:
         raise Conflict(_l("The platform has already invoiced its commission on this release."),
                        code="already_invoiced")
-    commission = commission_on(milestone)
-    if commission <= 0:
+    invoice = platform_invoices.record(milestone)
+    if invoice is None:
         raise Conflict(_l("The platform took no commission on this release."), code="no_commission")
-    contract = milestone.contract
-    title, tax_id = _recipient_details(contract.provider)
-    rate = current_app.config["PLATFORM_INVOICE_TAX_RATE"]
-    return _add(Invoice(kind=PLATFORM, milestone_id=milestone.id, contract_id=contract.id, issuer_id=None,
-                        recipient_id=contract.provider_id, number=f"WK-{milestone.id:08d}", title=title,
-                        tax_id=tax_id, amount=commission, currency=milestone.currency, tax_rate_bps=rate,
-                        tax_amount=tax_in(commission, rate)))
+    return _add(invoice)
 
 
 def _visible(viewer: User):

@@ -9,7 +9,7 @@ from pypdf import PdfWriter
 from extensions import db
 from models import Contract, Invoice
 from models.types import utcnow
-from services.invoices import tax_in
+from services.platform_invoices import tax_in
 from services.statements import Month
 from tests.support.web import as_user, csrf_token, form_post, signed_in, switch
 from tests.test_statements import _pdf_text
@@ -102,19 +102,39 @@ def test_the_official_pdf_is_checked_by_its_content(released, api, make_user):
     assert api(make_user("brand")).get(f"/invoices/{invoice['id']}/file").status_code == 404
 
 
-def test_the_platform_invoices_its_commission_to_the_provider(released, api, make_user):
+def test_a_release_records_the_platforms_invoice_for_its_commission(released, app):
     d = released
+    items = d.provider.get(f"/contracts/{d.contract_id}/invoices").json["items"]
+    [platform] = [i for i in items if i["kind"] == "platform"]
+    assert (platform["milestone_id"], platform["issuer_id"], platform["amount"]) == (d.milestone_ids[0], None, 10000_00)
+    assert platform["tax_amount"] == tax_in(10000_00, 600) and platform["number"] == f"WK-{d.milestone_ids[0]:08d}"
+    assert d.brand.get(f"/contracts/{d.contract_id}/invoices").json["items"] == []  # it goes to the provider
+
     url = f"/admin/milestones/{d.milestone_ids[0]}/platform-invoice"
     assert d.provider.post(url).status_code == 403
-    r = d.staff.post(url)
-    assert r.status_code == 201, r.json
-    assert (r.json["kind"], r.json["issuer_id"], r.json["amount"]) == ("platform", None, 10000_00)  # 10 %
-    assert d.staff.post(url).status_code == 409
+    again = d.staff.post(url)
+    assert again.status_code == 409 and again.json["error"]["code"] == "already_invoiced"
     unreleased = d.staff.post(f"/admin/milestones/{d.milestone_ids[1]}/platform-invoice")
     assert unreleased.status_code == 409 and unreleased.json["error"]["code"] == "not_released"
-    # the provider sees the platform's invoice to it; the brand does not
-    assert [i["kind"] for i in d.provider.get(f"/contracts/{d.contract_id}/invoices").json["items"]] == ["platform"]
-    assert d.brand.get(f"/contracts/{d.contract_id}/invoices").json["items"] == []
+    with app.app_context():  # a release from before invoice records: staff record the platform's afterwards
+        db.session.execute(db.delete(Invoice))
+        db.session.commit()
+    r = d.staff.post(url)
+    assert r.status_code == 201 and r.json["amount"] == 10000_00
+
+
+def test_a_decided_dispute_records_the_platforms_invoice_on_the_providers_share(deal):
+    d = deal(amounts=(100000_00,))
+    d.deposit(100000_00)
+    d.fund(0)
+    d.deliver(0)
+    dispute = d.brand.post(f"/milestones/{d.milestone_ids[0]}/disputes", json={"reason": "quality"}).json["id"]
+    assert d.staff.post(f"/disputes/{dispute}/resolve",
+                        json={"provider_amount": 40000_00, "reason": "Partly usable."}).status_code == 200
+    items = d.provider.get(f"/contracts/{d.contract_id}/invoices").json["items"]
+    assert [(i["kind"], i["amount"]) for i in items] == [("platform", 4000_00)]
+    r = d.provider.post(f"/milestones/{d.milestone_ids[0]}/invoice", json={"number": "FP-D1", "tax_rate_bps": 600})
+    assert r.status_code == 201 and r.json["amount"] == 40000_00  # the provider invoices its share
 
 
 def test_a_bad_tax_id_is_refused(deal):
@@ -143,7 +163,7 @@ def test_the_web_pages_record_and_show_invoices(app, released, client, login):
                           "file": (io.BytesIO(b"%PDF-1.4 not really"), "fapiao.pdf")})
     assert "PDF" in r.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(Invoice.id))) == 0  # the bad PDF took nothing in
+        assert db.session.scalar(db.select(db.func.count(Invoice.id)).where(Invoice.kind == "provider")) == 0
     pdf = _pdf()
     r = client.post(url, follow_redirects=True, content_type="multipart/form-data",
                     data={"csrf_token": token, "number": "FP-WEB-1", "tax_rate": "600",
@@ -155,14 +175,13 @@ def test_the_web_pages_record_and_show_invoices(app, released, client, login):
     assert "FP-WEB-1" in page and "杭州光影服饰有限公司" in page and "invoice-form-" not in page
     assert f'data-testid="invoice-none-{d.milestone_ids[1]}"' not in page  # not released: nothing to invoice
     with app.app_context():
-        invoice_id = db.session.scalar(db.select(Invoice.id))
+        invoice_id = db.session.scalar(db.select(Invoice.id).where(Invoice.kind == "provider"))
     assert client.get(f"/contracts/invoices/{invoice_id}/file").data == pdf
 
 
 def test_statements_list_the_months_invoices(released, app):
     d = released
     d.provider.post(f"/milestones/{d.milestone_ids[0]}/invoice", json={"number": "FP-STMT-7", "tax_rate_bps": 600})
-    d.staff.post(f"/admin/milestones/{d.milestone_ids[0]}/platform-invoice")
     platform_number = f"WK-{d.milestone_ids[0]:08d}"
     page = signed_in(app, d.brand_id).get("/statements").get_data(as_text=True)
     assert 'data-testid="statement-invoices"' in page and "FP-STMT-7" in page
