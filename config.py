@@ -79,6 +79,18 @@ def _bank_transfer_settings() -> dict:
     }
 
 
+def _document_settings() -> dict:
+    """Generated PDFs (contract documents, statements) embed a subset of this CJK font; the index picks
+    the face in a collection (Debian's fonts-noto-cjk: 2 is Noto Sans CJK SC). Invoice records take
+    one of INVOICE_TAX_RATES, in basis points (600 = 6 %, VAT on services)."""
+    noto = "/usr/share/fonts/opentype/noto/NotoSansCJK"
+    return {"PDF_FONT": os.environ.get("PDF_FONT", f"{noto}-Regular.ttc"),
+            "PDF_FONT_BOLD": os.environ.get("PDF_FONT_BOLD", f"{noto}-Bold.ttc"),
+            "PDF_FONT_INDEX": _int("PDF_FONT_INDEX", 2),
+            "PLATFORM_INVOICE_TAX_RATE": _int("PLATFORM_INVOICE_TAX_RATE", 600),
+            "INVOICE_TAX_RATES": [int(r) for r in os.environ.get("INVOICE_TAX_RATES", "0,100,300,600,1300").split(",")]}
+
+
 def _rate_limit_settings() -> dict:
     """Sign-in attempts (web login and API tokens together) per client address; failed ones per account
     (the e-mail tried); registrations (web and API together) per address (default: as sign-in) and per
@@ -159,7 +171,7 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = "zh_CN"
         self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
         self.LANGUAGES = ["zh_CN", "en"]
-        vars(self).update(_rate_limit_settings())
+        vars(self).update(_rate_limit_settings(), **_document_settings())
         # Argon2 hashes at most this many passwords at once per process (64 MiB each); a request waiting
         # longer than ARGON2_WAIT_SECONDS for a slot is refused with 429 `busy` (services.accounts).
         self.ARGON2_CONCURRENCY = _int("ARGON2_CONCURRENCY", 2)

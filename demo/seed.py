@@ -24,6 +24,7 @@ from services import (
     escrow,
     evaluation,
     funding,
+    invoices,
     kpis,
     market,
     payout_accounts,
@@ -99,7 +100,7 @@ def load_demo() -> list[tuple[str, str]]:
         brand = accounts.register(email=email, password=DEMO_PASSWORD, role="brand", display_name=name,
                                   email_verified=True)  # demo accounts: verified, never mailed
         profiles.update_brand_profile(brand, store_name=name, size_tier=tier, registration_number=_number(seq),
-                                      province=province, city=city)
+                                      province=province, city=city, invoice_title=name, tax_id=_number(seq))
         portfolio.set_avatar(brand, pictures.logo(name, seq), "logo.png")
         if seq == 2:  # a brand that asked for the verified mark: staff's screen has one waiting
             licence = pictures.poster("营业执照 Business licence", f"{_number(seq)} · {name}", seq, size=(1200, 850))
@@ -259,6 +260,7 @@ def _track_record(brands, provider) -> None:
             escrow.deliver(provider, milestone.id, "Delivered: see the shared folder.",
                            ["https://pan.example.com/s/videos"])
             escrow.accept(brand, milestone.id)
+            invoices.issue(provider, milestone.id, number=f"KP-{milestone.id:06d}", tax_rate_bps=600)
         reviews.submit(brand, contract.id, dict(zip(("quality", "communication", "timeliness", "professionalism"),
                                                     scores, strict=True)), comment)
         reviews.submit(provider, contract.id, {"quality": 5, "communication": 5, "timeliness": 5,

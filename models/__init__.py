@@ -7,6 +7,7 @@ from models.chargeback import Chargeback, ChargebackEvent
 from models.contract import Contract, Milestone
 from models.conversation import Conversation, ConversationRead, Message, MessageFile
 from models.dispute import Dispute, DisputeCorrection, DisputeEvent, DisputeEvidence, EvidenceFile
+from models.document import ContractDocument, Invoice
 from models.engagement import UsageRecord
 from models.envelope import BafoRound, TenderEnvelopes
 from models.escrow import DeliveryFile, IdempotentRequest, MilestoneDelivery, MilestoneEvent
@@ -34,7 +35,7 @@ from models.webhook import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from models.withdrawal import Withdrawal
 
 __all__ = [
-    "MarketSnapshot",
+    "MarketSnapshot", "ContractDocument", "Invoice",
     "BankStatementLine", "Withdrawal", "CategoryMargin", "MarginAward", "CardTopUp",
     "Chargeback", "ChargebackEvent", "KpiResult", "PartnerBadge", "ProviderRating", "Review", "ReviewReport",
     "Payout", "PayoutAccount", "PayoutBatch", "ReconciliationRun",

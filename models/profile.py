@@ -127,6 +127,9 @@ class BrandProfile(VerificationColumns, db.Model):
     brand_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), index=True)
     brand_score_inputs: Mapped[dict | None] = mapped_column(JSON)  # what it came from, for its explanation
     brand_scored_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    # What a provider's invoice to this brand carries (发票抬头 and 纳税人识别号)
+    invoice_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    tax_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
     updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     user = relationship("User", back_populates="brand_profile", foreign_keys=[user_id])

@@ -42,6 +42,7 @@ from services import (
     ledger,
     notifications,
     permissions,
+    platform_invoices,
     storage,
     webhooks,
 )
@@ -268,6 +269,7 @@ def resolve(staff: User, dispute_id: int, provider_amount: int, reason: str) -> 
                  other_user_id=milestone.contract.brand_id)
     milestone.released_at = utcnow()  # settled: counts for growth with the provider's share
     milestone.released_amount = provider_amount
+    platform_invoices.record(milestone)  # the platform's invoice for its commission on the provider's share
     escrow.complete_if_settled(milestone.contract)
     request_recompute(milestone.contract.provider_id)
     notifications.notify([milestone.contract.brand_id, milestone.contract.provider_id], "dispute_resolved",

@@ -26,6 +26,7 @@ from services import (
     notifications,
     period_money,
     permissions,
+    platform_invoices,
     reviews,
     storage,
     webhooks,
@@ -276,6 +277,7 @@ def release(milestone: Milestone, actor: User | None, *, auto: bool = False) -> 
         card_refunds.owe_refund(card, f"refund:release:{milestone.id}", split.to_brand)
     milestone.released_amount = split.to_provider
     milestone.released_at = utcnow()
+    platform_invoices.record(milestone)  # the platform's invoice for the commission it just took
     request_recompute(milestone.contract.provider_id)
     notifications.notify([milestone.contract.provider_id, milestone.contract.brand_id],
                          "milestone_auto_released" if auto else "milestone_released", to=_link(milestone),

@@ -15,7 +15,7 @@ from models.contract import ContractStatus, MilestoneStatus
 from models.engagement import PERIODIC
 from models.tender import UNDECIDED, TenderStatus
 from models.types import utcnow
-from services import destinations, engagements, notifications, period_money, permissions, webhooks
+from services import contract_documents, destinations, engagements, notifications, period_money, permissions, webhooks
 from services.accounts import require_verified_email
 from services.bidding import bids_for, can_see_price, decide_bid
 from services.errors import Conflict, Forbidden, NotFound, check
@@ -186,6 +186,7 @@ def award(actor: User, tender_id: int, bid_id: int) -> Contract:
     for other in losers:
         decide_bid(other, BidStatus.REJECTED, str(_l("Another bid was awarded.")))
     db.session.flush()  # unique contracts.tender_id: a racing second award fails here, whole
+    contract_documents.queue(contract)
     notifications.notify([bid.provider_id], "bid_awarded", to=destinations.contract(contract.id), tender=tender.title)
     notifications.notify([o.provider_id for o in losers], "bid_not_awarded", to=destinations.tender(tender.id),
                          tender=tender.title)

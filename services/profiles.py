@@ -1,4 +1,6 @@
 """Provider and brand profiles, showcase cases, and staff verification of providers and brands."""
+import re
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -170,12 +172,21 @@ def delete_case(actor: User, case_id: int) -> None:
     db.session.delete(case)
 
 
+# A taxpayer identification number (纳税人识别号): 15, 17, 18 or 20 letters and digits; today mostly
+# the 18-character unified social credit code.
+TAX_ID = re.compile(r"[0-9A-Z]{15}|[0-9A-Z]{17,18}|[0-9A-Z]{20}")
+
+
 def update_brand_profile(actor: User, *, store_name: str, size_tier: str, registration_number: str | None,
-                         province: str | None = None, city: str | None = None) -> BrandProfile:
+                         province: str | None = None, city: str | None = None,
+                         invoice_title: str | None = None, tax_id: str | None = None) -> BrandProfile:
+    """`invoice_title` and `tax_id` (what providers' invoices carry) are left as they are when None."""
     principal = _profile_editor(actor, "brand")
     store_name = (store_name or "").strip()
     number = registration_numbers.normalise(registration_number) or None
     city = (city or "").strip() or None
+    title = None if invoice_title is None else invoice_title.strip()
+    tax = None if tax_id is None else registration_numbers.normalise(tax_id)
     check({
         "province": province not in (None, "", *PROVINCES) and _l("Choose a province from the list."),
         "city": city is not None and _text_error(city, 1, 64),
@@ -183,10 +194,17 @@ def update_brand_profile(actor: User, *, store_name: str, size_tier: str, regist
         "size_tier": size_tier not in SIZE_TIERS and _l("Choose a size from the list."),
         "registration_number": number is not None and not registration_numbers.is_valid(number)
         and _l("Enter the 18-character unified social credit code printed on the business licence."),
+        "invoice_title": title is not None and _text_error(title, 0, 200),
+        "tax_id": bool(tax) and not TAX_ID.fullmatch(tax)
+        and _l("A tax id has 15, 17, 18 or 20 letters and digits."),
     })
     profile = principal.brand_profile
     profile.store_name, profile.size_tier, profile.registration_number = store_name, size_tier, number
     profile.province, profile.city = province or None, city
+    if title is not None:
+        profile.invoice_title = title
+    if tax is not None:
+        profile.tax_id = tax
     _rename_organisation(principal, store_name)
     return profile
 

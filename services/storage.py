@@ -80,6 +80,17 @@ def save(stream, filename: str, folder: str, owner_id: int) -> StoredFile:
                       size=len(data), sha256=hashlib.sha256(data).hexdigest())
 
 
+def store_generated(data: bytes, folder: str, ext: str) -> tuple[str, str]:
+    """Store bytes the platform made itself (a contract document): no type check, no user's quota.
+    Returns (stored_name, sha256); deleted again if the transaction rolls back."""
+    stored_name = f"{folder}/{secrets.token_hex(16)}.{ext}"
+    path = _root() / stored_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    on_rollback(_remove, path)
+    return stored_name, hashlib.sha256(data).hexdigest()
+
+
 def quota_bytes() -> int:
     return int(current_app.config.get("UPLOAD_QUOTA_MB", 500)) * 1024 * 1024
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from pypdf import PdfReader
 from sqlalchemy import bindparam, event, text
 
 from blueprints.statements.routes import _text
@@ -210,6 +211,24 @@ def test_brand_csv_and_printable_page(history, app):
     assert 'href="/static/print.css"' in printable and 'data-testid="spend-CNY"' in printable
     assert "@media print" in client.get("/static/print.css").get_data(as_text=True)
     assert "/logout" not in printable  # no site navigation on paper
+
+
+def _pdf_text(data: bytes) -> str:
+    """pypdf's text of the PDF without whitespace and NULs (see tests/test_contract_documents.py)."""
+    reader = PdfReader(io.BytesIO(data))
+    return "".join("".join(page.extract_text() for page in reader.pages).replace("\x00", "").split())
+
+
+def test_pdf_statements_carry_the_csv_rows(history, app):
+    response = browser(app, history.provider_id).get("/statements/2026-11.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="witkey-statement-2026-11.pdf"'
+    text = _pdf_text(response.data)
+    assert "635.00" in text and "1005.00" in text and "payout:2" in text  # opening, closing, a voucher
+    spend = browser(app, history.brand_id).get("/statements/2026-10.pdf")
+    assert spend.headers["Content-Disposition"] == 'attachment; filename="witkey-spend-2026-10.pdf"'
+    assert "1500.00" in _pdf_text(spend.data) and "1150.00" in _pdf_text(spend.data)
+    assert browser(app, history.provider_id).get("/statements/2026-13.pdf").status_code == 400
 
 
 @pytest.mark.parametrize("month", ["2026-13", "2026-1", "abc", "2026-10-01", "0000-01", "２０２６-10"])

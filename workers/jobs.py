@@ -8,7 +8,7 @@ from extensions import db
 from models import User
 from models.types import utcnow
 from services import escrow, market, payouts, processor_fees, reconciliation, stripe_funding, tasks, tenders
-from services.runners import digests, images, mail, outbox, payout_batch, periods, ratings, refunds, webhooks
+from services.runners import digests, documents, images, mail, outbox, payout_batch, periods, ratings, refunds, webhooks
 from texts import notifications as notification_texts
 
 
@@ -167,3 +167,8 @@ def retry_webhooks() -> dict:
 def derive_upload(upload_id: int) -> str:
     """Thumbnail and watermarked preview of an uploaded image (a video's poster frame), once it commits."""
     return images.derive(upload_id)
+
+
+def make_contract_document(contract_id: int) -> str:
+    """The contract's PDF, made once after the award commits (services/contract_documents.py)."""
+    return documents.make_contract_document(contract_id)

@@ -84,6 +84,9 @@ class BrandProfileForm(FlaskForm):
     province = SelectField(_l("Province"), choices=choices(PROVINCE_LABELS, blank="—"),
                            description=_l("Where the store is run from: the market page counts it there"))
     city = StringField(_l("City"), validators=[Optional(), Length(max=64)])
+    invoice_title = StringField(_l("Invoice title"), validators=[Optional(), Length(max=200)],
+                                description=_l("The company name providers put on invoices to you."))
+    tax_id = StringField(_l("Tax id"), validators=[Optional(), Length(max=40)])
 
 
 class TwoFactorCodeForm(FlaskForm):

@@ -229,7 +229,8 @@ def profile():
         if _attempt(form, lambda: profiles.update_brand_profile(
                 current_user, store_name=form.store_name.data, size_tier=form.size_tier.data,
                 registration_number=brand.registration_number, province=form.province.data,
-                city=form.city.data), _("Profile saved.")):
+                city=form.city.data, invoice_title=form.invoice_title.data or "",
+                tax_id=form.tax_id.data or ""), _("Profile saved.")):
             return redirect(url_for("account.profile"))
         return _brand_page(form=form, status=422 if form.is_submitted() else 200)
     return redirect(url_for("account.index"))

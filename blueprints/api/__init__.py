@@ -10,6 +10,7 @@ from blueprints.api import (  # noqa: F401
     disputes,
     envelopes,
     escrow,
+    invoices,
     jobs,
     margins,
     market,

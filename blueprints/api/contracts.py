@@ -16,7 +16,8 @@ from blueprints.api.schemas.contracts import (
     UsageOut,
 )
 from blueprints.api.schemas.disputes import DisputeCreated
-from services import contracts, engagements, kpi_import, kpis
+from blueprints.downloads import send_attachment
+from services import contract_documents, contracts, engagements, kpi_import, kpis
 from services.errors import Invalid
 
 
@@ -25,6 +26,17 @@ from services.errors import Invalid
 def get_contract(contract_id: int):
     """Its brand, its provider and staff; anyone else 404."""
     return ContractOut.model_validate(contracts.contract_for(current_api_user(), contract_id))
+
+
+@api_route("/contracts/<int:contract_id>/document", summary="The contract document (PDF)", tag="Contracts",
+           errors=(404,), download=True)
+def contract_document(contract_id: int):
+    """Its brand, its provider and staff; 404 for anyone else, and until it has been made (shortly
+    after the award). Its SHA-256 is in the X-Content-SHA256 header."""
+    document = contract_documents.document_for(current_api_user(), contract_id)
+    response = send_attachment(document)
+    response.headers["X-Content-SHA256"] = document.sha256
+    return response
 
 
 @api_route("/contracts/<int:contract_id>/kpi-results", summary="The contract's KPI targets and recorded results",

@@ -1,8 +1,7 @@
 """Provider and brand profiles, and the provider's own verification request and showcase cases."""
-from flask import request
 
 from blueprints.api.presenters import case_out, provider_out, verification_out
-from blueprints.api.routing import api_route, current_api_user
+from blueprints.api.routing import api_route, current_api_user, uploaded_file
 from blueprints.api.schemas.providers import (
     AvatarOut,
     BrandProfileIn,
@@ -14,7 +13,6 @@ from blueprints.api.schemas.providers import (
     VerificationRequestIn,
 )
 from services import directory, portfolio, profiles
-from services.errors import Invalid
 
 
 @api_route("/providers/<int:provider_id>", summary="A provider's public profile", tag="Providers",
@@ -39,7 +37,7 @@ def update_provider_profile(body: ProviderProfileIn):
 def upload_licence():
     """PNG, JPEG or WebP, checked by content and cleaned; private to the account and staff. Then
     `POST /me/verification` with the code and the legal representative."""
-    upload = _file()
+    upload = uploaded_file()
     return verification_out(profiles.upload_licence(current_api_user(), upload.stream, upload.filename or ""))
 
 
@@ -76,14 +74,8 @@ def delete_case(case_id: int):
 def update_brand_profile(body: BrandProfileIn):
     profile = profiles.update_brand_profile(current_api_user(), **body.model_dump())
     return {"store_name": profile.store_name, "size_tier": profile.size_tier,
-            "registration_number": profile.registration_number, "province": profile.province, "city": profile.city}
-
-
-def _file():
-    upload = request.files.get("file")
-    if upload is None:
-        raise Invalid(fields={"file": "a multipart part named `file` is required"})
-    return upload
+            "registration_number": profile.registration_number, "province": profile.province, "city": profile.city,
+            "invoice_title": profile.invoice_title, "tax_id": profile.tax_id}
 
 
 @api_route("/me/avatar", "PUT", summary="Set the account's avatar or logo (multipart `file`)", tag="Providers",
@@ -91,7 +83,7 @@ def _file():
 def set_avatar():
     """PNG, JPEG or WebP up to 10 MB, cleaned of metadata (bombs, polyglots refused); counts in the quota.
     `avatar_url` serves a 320 px thumbnail once the image job made it (the cleaned original until then)."""
-    upload = _file()
+    upload = uploaded_file()
     principal = portfolio.set_avatar(current_api_user(), upload.stream, upload.filename or "")
     return AvatarOut(avatar_url=f"/avatars/{principal.id}")
 
@@ -106,5 +98,5 @@ def remove_avatar():
 @api_route("/me/cases/<int:case_id>/image", "PUT", summary="Set a showcase case's picture (multipart `file`)",
            tag="Providers", response=ShowcaseCaseOut, roles=("provider",), errors=(403, 404, 413, 422), upload=True)
 def set_case_image(case_id: int):
-    upload = _file()
+    upload = uploaded_file()
     return case_out(portfolio.set_case_image(current_api_user(), case_id, upload.stream, upload.filename or ""))

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db, limiter
 from services import idempotency, two_factor
 from services.accounts import user_for_token
-from services.errors import DomainError, Forbidden, Unauthorized
+from services.errors import DomainError, Forbidden, Invalid, Unauthorized
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -63,6 +63,14 @@ ROUTES: list[RouteSpec] = []
 
 def current_api_user():
     return g.get("api_user")
+
+
+def uploaded_file():
+    """The multipart part named `file` of an `upload=True` route (422 naming it when missing)."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid(fields={"file": "a multipart part named `file` is required"})
+    return upload
 
 
 def _authenticate(required: bool):

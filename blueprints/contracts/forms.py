@@ -64,3 +64,17 @@ class NoticeForm(FlaskForm):
 
 class PeriodsForm(FlaskForm):
     periods = IntegerField(_l("Number of periods"), validators=[InputRequired(), NumberRange(min=1, max=36)])
+
+
+class InvoiceForm(FlaskForm):
+    """The provider records the invoice it issued for a release (tax rates set from INVOICE_TAX_RATES)."""
+
+    number = StringField(_l("Invoice number"), validators=[InputRequired(), Length(max=40)])
+    tax_rate = SelectField(_l("Tax rate"), coerce=int)
+    file = FileField(_l("Official invoice PDF (optional)"))
+
+    @classmethod
+    def with_rates(cls, rates: list[int]) -> "InvoiceForm":
+        form = cls()
+        form.tax_rate.choices = [(r, f"{r / 100:g}%") for r in rates]
+        return form

@@ -9,6 +9,7 @@ from blueprints.contracts.forms import (
     ChangesForm,
     ContestForm,
     DeliverForm,
+    InvoiceForm,
     KpiImportForm,
     KpiResultForm,
     NoticeForm,
@@ -20,10 +21,12 @@ from blueprints.downloads import one_of, send_attachment, send_variant
 from blueprints.reviews.forms import ReasonForm, ReplyForm, ReviewForm
 from blueprints.web import ActionForm, perform, role_required, submitted
 from services import (
+    contract_documents,
     contracts,
     engagements,
     escrow,
     funding,
+    invoices,
     kpi_import,
     kpis,
     ledger,
@@ -59,6 +62,9 @@ def detail(contract_id: int):
     problem = review_service.review_problem(current_user, contract) if not current_user.is_admin else True
     _, kpi_results = kpis.results_of(current_user, contract.id)
     return render_template("contracts/detail.html", contract=contract, wallet=wallet, reviews=visible,
+                           document=contract_documents.of(contract),
+                           invoices=invoices.for_contract(current_user, contract.id), invoiceable=invoices.invoiceable,
+                           invoice_form=InvoiceForm.with_rates(invoices.tax_rates()),
                            kpi_results=kpi_results, kpi_form=KpiResultForm.for_contract(contract),
                            can_review=problem is None, review_form=ReviewForm(), reply_form=ReplyForm(),
                            reason_form=ReasonForm(),
@@ -164,6 +170,41 @@ def cancel(milestone_id: int):
     if submitted(ActionForm()):
         perform(lambda: funding.cancel(current_user, milestone_id), success=_("The milestone is cancelled."))
     return _back(milestone_id)
+
+
+@bp.get("/<int:contract_id>/document.pdf")
+@login_required
+def document(contract_id: int):
+    """The contract document: the parties and staff only (404 for anyone else)."""
+    return send_attachment(contract_documents.document_for(current_user, contract_id))
+
+
+@bp.post("/milestones/<int:milestone_id>/invoice")
+@role_required("provider")
+def issue_invoice(milestone_id: int):
+    form = InvoiceForm.with_rates(invoices.tax_rates())
+    if submitted(form):
+        upload = form.file.data if form.file.data and form.file.data.filename else None
+        perform(lambda: invoices.issue(current_user, milestone_id, number=form.number.data,
+                                       tax_rate_bps=form.tax_rate.data, stream=upload and upload.stream,
+                                       filename=upload.filename if upload else ""),
+                success=_("The invoice is recorded."))
+    return _back(milestone_id)
+
+
+@bp.post("/milestones/<int:milestone_id>/platform-invoice")
+@role_required("admin")
+def issue_platform_invoice(milestone_id: int):
+    if submitted(ActionForm()):
+        perform(lambda: invoices.issue_platform(current_user, milestone_id),
+                success=_("The platform's invoice for its commission is recorded."))
+    return _back(milestone_id)
+
+
+@bp.get("/invoices/<int:invoice_id>/file")
+@login_required
+def invoice_file(invoice_id: int):
+    return send_attachment(invoices.file_of(current_user, invoice_id))
 
 
 @bp.get("/milestones/<int:milestone_id>/files/<int:file_id>")

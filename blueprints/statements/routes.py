@@ -16,7 +16,7 @@ from flask_login import current_user
 from blueprints.web import role_required
 from i18n import labels, major_units, money, select_timezone
 from models.types import utcnow
-from services import csv_export, statements
+from services import csv_export, invoices, pdf, statements
 from services.statements import YEARS, Month
 
 bp = Blueprint("statements", __name__, url_prefix="/statements")
@@ -61,9 +61,11 @@ def describe(line) -> str:
 
 
 def _statement_of(month: Month, tz: str) -> dict:
+    """The month's statement (by the user's role) and the invoice records issued or received in it."""
+    found = {"invoices": invoices.in_period(current_user, *month.bounds(tz))}
     if current_user.is_provider:
-        return {"provider": statements.provider_statement(current_user, month.year, month.month, tz)}
-    return {"brand": statements.brand_spend(current_user, month.year, month.month, tz)}
+        return {**found, "provider": statements.provider_statement(current_user, month.year, month.month, tz)}
+    return {**found, "brand": statements.brand_spend(current_user, month.year, month.month, tz)}
 
 
 # --- the page ----------------------------------------------------------------------------------------
@@ -134,3 +136,40 @@ def download(month: str):
     name = f"witkey-{'statement' if current_user.is_provider else 'spend'}-{which}.csv"
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# --- PDF -----------------------------------------------------------------------------------------------
+
+def _invoice_rows(found, tz):
+    yield [_("Date (%(zone)s)", zone=tz), _("Invoice number"), _("Contract"), _("Issued to"), _("Amount"), _("Tax"),
+           _("Currency")]
+    for i in found:
+        yield [_local(i.created_at, tz), i.number, f"#{i.contract_id}", i.title, _decimal(i.amount, i.currency),
+               _decimal(i.tax_amount, i.currency), i.currency]
+
+
+@bp.get("/<month>.pdf")
+@role_required("provider", "brand")
+def download_pdf(month: str):
+    """The same rows as the CSV, as a PDF (made on request: about a second, for a document asked for
+    rarely and on purpose, so not worth a job and a wait)."""
+    tz = select_timezone()
+    which = _month(month, tz)
+    found = _statement_of(which, tz)
+    provider = "provider" in found
+    title = (_("Statement %(month)s", month=month_label(which)) if provider
+             else _("Spend %(month)s", month=month_label(which)))
+    doc = pdf.Document(title, landscape=provider)
+    doc.field(_("Account"), current_user.display_name)
+    head, *rows = _provider_rows(found["provider"], tz) if provider else _brand_rows(found["brand"])
+    doc.table([str(h) for h in head], [[str(c) for c in row] for row in rows],
+              widths=(14, 12, 26, 24, 11, 11, 11, 11, 7, 20) if provider else (8, 40, 15, 15, 15, 7),
+              right=(4, 5, 6, 7) if provider else (2, 3, 4))
+    if found["invoices"]:
+        doc.heading(_("Invoices"))
+        head, *rows = _invoice_rows(found["invoices"], tz)
+        doc.table(head, rows, widths=(18, 18, 8, 30, 14, 12, 8), right=(4, 5))
+    name = f"witkey-{'statement' if provider else 'spend'}-{which}.pdf"
+    return Response(doc.output(), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "private, no-store"})

@@ -107,6 +107,8 @@ class BrandProfileIn(BaseModel):
     registration_number: str | None = Field(None, max_length=40)
     province: Literal[PROVINCES] | None = None  # type: ignore[valid-type]
     city: str | None = Field(None, max_length=64)
+    invoice_title: str | None = Field(None, max_length=200)  # None: unchanged
+    tax_id: str | None = Field(None, max_length=40)
 
 
 class CaseIn(BaseModel):
