@@ -81,7 +81,7 @@ class BrandProfileForm(FlaskForm):
     store_name = StringField(_l("Store name"), validators=[DataRequired(), Length(max=200)])
     size_tier = SelectField(_l("Size"), choices=choices(SIZE_TIER_LABELS))
     # the unified social credit code is entered with the licence, in the verification form
-    province = SelectField(_l("Province"), choices=choices(PROVINCE_LABELS, blank="—"),
+    province = SelectField(_l("Province"), choices=choices(PROVINCE_LABELS, blank="—"), validators=[Optional()],
                            description=_l("Where the store is run from: the market page counts it there"))
     city = StringField(_l("City"), validators=[Optional(), Length(max=64)])
     invoice_title = StringField(_l("Invoice title"), validators=[Optional(), Length(max=200)],
