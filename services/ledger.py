@@ -69,8 +69,13 @@ def escrows(milestone_ids: list[int]) -> dict[int, int]:
         select(key, literal("escrow"), Milestone.currency, Milestone.id, literal(0),
                literal(utcnow(), LedgerAccount.__table__.c.created_at.type))
         .where(Milestone.id.in_(milestone_ids))).on_conflict_do_nothing(index_elements=["key"]))
-    return dict(db.session.execute(select(LedgerAccount.milestone_id, LedgerAccount.id).where(
-        LedgerAccount.kind == "escrow", LedgerAccount.milestone_id.in_(milestone_ids))).all())
+    currencies = dict(db.session.execute(select(Milestone.id, Milestone.currency)
+                                         .where(Milestone.id.in_(milestone_ids))).all())
+    keys = [account_key("escrow", currency, milestone_id=mid) for mid, currency in currencies.items()]
+    # by the unique key: a condition on kind would lead the planner, whose statistics have not seen the
+    # rows just written, through every escrow account ever opened
+    return dict(db.session.execute(select(LedgerAccount.milestone_id, LedgerAccount.id)
+                                   .where(LedgerAccount.key.in_(keys))).all())
 
 
 def revenue(currency: str) -> LedgerAccount:

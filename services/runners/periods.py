@@ -46,7 +46,7 @@ from services import bulk, destinations, escrow, ledger, notifications, period_m
 from services.engagements import FUND_AHEAD
 from services.locking import claim, locked_get
 
-CHUNK = 500  # periods per transaction in the set-based steps
+CHUNK = 1000  # periods per transaction in the set-based steps
 
 
 def _periods(*conditions):
@@ -245,19 +245,20 @@ def _fund_all(periods) -> None:
     and the brand's notices and the milestone.funded webhook events."""
     if not periods:
         return
-    ids = [m.id for m in periods]
-    ledger.escrows(ids)
+    escrows = ledger.escrows([m.id for m in periods])
     wallet, escrow_account = aliased(LedgerAccount), aliased(LedgerAccount)
+    # driven from the escrow accounts' ids: the planner's statistics have not seen those rows yet
     ledger.post_transfers(
         select((literal("fund:milestone:") + cast(Milestone.id, String)).label("key"),
                func.substr(Milestone.title, 1, 500).label("memo"), null().label("reference"),
                wallet.id.label("from_account_id"), escrow_account.id.label("to_account_id"), Milestone.amount,
                Milestone.currency, Milestone.id.label("milestone_id"), Contract.brand_id.label("actor_id"))
+        .select_from(escrow_account)
+        .join(Milestone, Milestone.id == escrow_account.milestone_id)
         .join(Contract, Contract.id == Milestone.contract_id)
         .join(wallet, (wallet.kind == "brand_wallet") & (wallet.user_id == Contract.brand_id)
               & (wallet.currency == Milestone.currency))
-        .join(escrow_account, (escrow_account.kind == "escrow") & (escrow_account.milestone_id == Milestone.id))
-        .where(Milestone.id.in_(ids)), "fund")
+        .where(escrow_account.id.in_(list(escrows.values()))), "fund")
     funded_at = utcnow()
     _stamp(periods, status=MilestoneStatus.FUNDED.value, funded_at=funded_at,
            funded_amount=Milestone.__table__.c.amount)
