@@ -56,10 +56,11 @@ def escrow(milestone) -> LedgerAccount:
     return account("escrow", milestone.currency, milestone_id=milestone.id)
 
 
-def escrows(milestone_ids: list[int]) -> dict[int, int]:
-    """`escrow` for many milestones at once: {milestone id: account id}, the missing accounts created
-    in one INSERT … SELECT … ON CONFLICT DO NOTHING (a racing first use agrees on the same rows)."""
-    if not milestone_ids:
+def escrows(currencies: dict[int, str]) -> dict[int, int]:
+    """`escrow` for many milestones at once, given as {milestone id: currency}: {milestone id: account
+    id}, the missing accounts created in one INSERT … SELECT … ON CONFLICT DO NOTHING (a racing first
+    use agrees on the same rows)."""
+    if not currencies:
         return {}
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # account_key("escrow", currency, milestone_id=id), in SQL
@@ -68,9 +69,7 @@ def escrows(milestone_ids: list[int]) -> dict[int, int]:
         ["key", "kind", "currency", "milestone_id", "lock_version", "created_at"],
         select(key, literal("escrow"), Milestone.currency, Milestone.id, literal(0),
                literal(utcnow(), LedgerAccount.__table__.c.created_at.type))
-        .where(Milestone.id.in_(milestone_ids))).on_conflict_do_nothing(index_elements=["key"]))
-    currencies = dict(db.session.execute(select(Milestone.id, Milestone.currency)
-                                         .where(Milestone.id.in_(milestone_ids))).all())
+        .where(Milestone.id.in_(list(currencies)))).on_conflict_do_nothing(index_elements=["key"]))
     keys = [account_key("escrow", currency, milestone_id=mid) for mid, currency in currencies.items()]
     # by the unique key: a condition on kind would lead the planner, whose statistics have not seen the
     # rows just written, through every escrow account ever opened

@@ -186,6 +186,8 @@ def _stamp(periods, **changes) -> None:
 
 def _remind_all(periods, now: datetime) -> int:
     due = [m for m in periods if m.status == MilestoneStatus.PENDING and m.funding_reminder_sent_at is None]
+    if not due:
+        return 0
     _stamp(due, funding_reminder_sent_at=now)
     about = _abouts(due)
     notifications.notify_many(([m.contract.brand_id], "period_funding_due", _link(m),
@@ -196,6 +198,8 @@ def _remind_all(periods, now: datetime) -> int:
 def _open_all(periods, now: datetime) -> int:
     due = [m for m in periods if m.start_notice_sent_at is None
            and m.status in (MilestoneStatus.PENDING, MilestoneStatus.FUNDED)]
+    if not due:
+        return 0
     _stamp(due, start_notice_sent_at=now)
     about = _abouts(due)
     notifications.notify_many(
@@ -245,7 +249,7 @@ def _fund_all(periods) -> None:
     and the brand's notices and the milestone.funded webhook events."""
     if not periods:
         return
-    escrows = ledger.escrows([m.id for m in periods])
+    escrows = ledger.escrows({m.id: m.currency for m in periods})
     wallet, escrow_account = aliased(LedgerAccount), aliased(LedgerAccount)
     # driven from the escrow accounts' ids: the planner's statistics have not seen those rows yet
     ledger.post_transfers(
