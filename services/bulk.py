@@ -6,7 +6,8 @@ sends (and the server plans and runs) one INSERT per row. Elsewhere (SQLite) an 
 import json
 from datetime import datetime
 
-from sqlalchemy import insert, text
+from sqlalchemy import Integer, String, any_, bindparam, insert, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from extensions import db
 
@@ -27,6 +28,17 @@ def insert_rows(table, rows: list[dict]) -> int:
                             f"FROM json_to_recordset(CAST(:rows AS json)) AS r({record})"),
                        {"rows": json.dumps(rows, default=_iso)})
     return len(rows)
+
+
+def among(column, values) -> object:
+    """`column IN values` for a chunk's worth (hundreds) of ids or keys. On PostgreSQL `= ANY(array)`:
+    one parameter, so the statement's text is the same whatever the count (an IN list renders one
+    placeholder per value, and the driver parses each new text again)."""
+    values = list(values)
+    if db.session.get_bind().dialect.name != "postgresql":
+        return column.in_(values)
+    kind = Integer if all(isinstance(v, int) for v in values) else String
+    return column == any_(bindparam(None, values, type_=ARRAY(kind)))
 
 
 def _iso(value):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from extensions import db
 from models import LedgerAccount, LedgerEntry, LedgerPosting, Milestone, User
 from models.types import utcnow
-from services import permissions
+from services import bulk, permissions
 from services.pagination import paginate
 
 
@@ -69,12 +69,12 @@ def escrows(currencies: dict[int, str]) -> dict[int, int]:
         ["key", "kind", "currency", "milestone_id", "lock_version", "created_at"],
         select(key, literal("escrow"), Milestone.currency, Milestone.id, literal(0),
                literal(utcnow(), LedgerAccount.__table__.c.created_at.type))
-        .where(Milestone.id.in_(list(currencies)))).on_conflict_do_nothing(index_elements=["key"]))
+        .where(bulk.among(Milestone.id, currencies))).on_conflict_do_nothing(index_elements=["key"]))
     keys = [account_key("escrow", currency, milestone_id=mid) for mid, currency in currencies.items()]
     # by the unique key: a condition on kind would lead the planner, whose statistics have not seen the
     # rows just written, through every escrow account ever opened
     return dict(db.session.execute(select(LedgerAccount.milestone_id, LedgerAccount.id)
-                                   .where(LedgerAccount.key.in_(keys))).all())
+                                   .where(bulk.among(LedgerAccount.key, keys))).all())
 
 
 def revenue(currency: str) -> LedgerAccount:

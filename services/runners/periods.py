@@ -172,7 +172,7 @@ def _in_chunks(name: str, conditions, step, single) -> int:
 def _abouts(periods) -> dict[int, dict]:
     """What each period's notices say it is about, the tenders' titles read in one query."""
     titles = dict(db.session.execute(select(Contract.id, Tender.title).join(Tender, Tender.id == Contract.tender_id)
-                                     .where(Contract.id.in_({m.contract_id for m in periods}))).all())
+                                     .where(bulk.among(Contract.id, {m.contract_id for m in periods}))).all())
     return {m.id: {"milestone": m.title, "tender": titles[m.contract_id],
                    "about": {"type": "contract", "id": m.contract_id, "title": titles[m.contract_id]}}
             for m in periods}
@@ -180,8 +180,8 @@ def _abouts(periods) -> dict[int, dict]:
 
 def _stamp(periods, **changes) -> None:
     if periods:
-        db.session.execute(update(Milestone.__table__).where(Milestone.__table__.c.id.in_([m.id for m in periods]))
-                           .values(**changes))
+        table = Milestone.__table__
+        db.session.execute(update(table).where(bulk.among(table.c.id, [m.id for m in periods])).values(**changes))
 
 
 def _remind_all(periods, now: datetime) -> int:
@@ -219,7 +219,8 @@ def _auto_fund_all(periods, now: datetime) -> int:
     two_members_above = dict(db.session.execute(
         select(Organisation.account_user_id, Organisation.dual_fund_above)
         .where(Organisation.account_user_id.in_(brands), Organisation.dual_fund_above.is_not(None))).all())
-    posted = set(db.session.scalars(select(LedgerPosting.key).where(LedgerPosting.key.in_([_key(m) for m in periods]))))
+    posted = set(db.session.scalars(select(LedgerPosting.key).where(bulk.among(LedgerPosting.key,
+                                                                               [_key(m) for m in periods]))))
     wallets = {}
     for brand_id, currency in sorted({(m.contract.brand_id, m.currency) for m in periods}):  # one lock order
         wallet = ledger.account("brand_wallet", currency, user_id=brand_id)
@@ -262,7 +263,7 @@ def _fund_all(periods) -> None:
         .join(Contract, Contract.id == Milestone.contract_id)
         .join(wallet, (wallet.kind == "brand_wallet") & (wallet.user_id == Contract.brand_id)
               & (wallet.currency == Milestone.currency))
-        .where(escrow_account.id.in_(list(escrows.values()))), "fund")
+        .where(bulk.among(escrow_account.id, escrows.values())), "fund")
     funded_at = utcnow()
     _stamp(periods, status=MilestoneStatus.FUNDED.value, funded_at=funded_at,
            funded_amount=Milestone.__table__.c.amount)
