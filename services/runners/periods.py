@@ -24,7 +24,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, literal, null, select, update
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, load_only
 
 from extensions import db
 from models import (
@@ -142,9 +142,14 @@ def close_metered(milestone: Milestone, now: datetime) -> bool:
 # --- set-based steps, CHUNK periods per transaction ---------------------------------------------------
 
 def _due(*conditions):
-    """Periods of active retainer/metered contracts matching `conditions`, with their contracts."""
+    """Periods of active retainer/metered contracts matching `conditions`, with their contracts: only
+    the columns the set-based steps read (thousands of objects are loaded per sweep)."""
     return (select(Milestone).join(Contract, Contract.id == Milestone.contract_id)
-            .options(contains_eager(Milestone.contract))
+            .options(load_only(Milestone.contract_id, Milestone.title, Milestone.amount, Milestone.currency,
+                               Milestone.status, Milestone.starts_at, Milestone.funding_reminder_sent_at,
+                               Milestone.start_notice_sent_at),
+                     contains_eager(Milestone.contract).load_only(Contract.brand_id, Contract.provider_id,
+                                                                  Contract.auto_fund, Contract.currency))
             .where(Milestone.period_index.is_not(None), Contract.status == ContractStatus.ACTIVE,
                    Contract.engagement.in_([e.value for e in PERIODIC]), *conditions))
 
