@@ -14,7 +14,7 @@ from models import Contract, Milestone, Tender, UsageRecord, User
 from models.contract import DISPUTABLE, MEASURABLE, ContractStatus, MilestoneStatus
 from models.engagement import MAX_BPS, MAX_PERIODS, PERIOD_DAYS, PERIODIC, Engagement
 from models.types import utcnow
-from services import destinations, escrow, notifications, permissions, webhooks
+from services import destinations, escrow, funding, notifications, permissions, webhooks
 from services.contracts import contract_for
 from services.errors import Conflict, Forbidden, check
 from services.escrow import milestone_for
@@ -185,11 +185,18 @@ def _end_after(contract: Contract, last: int, actor: User) -> None:
     contract.ends_after_period = last if contract.ends_after_period is None else min(last, contract.ends_after_period)
     for milestone in contract.milestones:
         if milestone.period_index > contract.ends_after_period and milestone.status == MilestoneStatus.PENDING:
-            escrow.transition(milestone, MilestoneStatus.CANCELLED, actor, note="contract ended")
+            _cancel_period(milestone, actor, "contract ended")
     notifications.notify([contract.brand_id, contract.provider_id], "contract_ending",
                          to=destinations.contract(contract.id), tender=contract.tender.title,
                          periods=contract.ends_after_period + 1)
     escrow.complete_if_settled(contract)
+
+
+def _cancel_period(milestone: Milestone, actor: User, note: str) -> None:
+    """A pending period that will not run: cancelled, and a card payment the brand had started for it
+    cancelled at Stripe (refunded by its webhook should it land anyway), as a milestone the brand drops."""
+    escrow.transition(milestone, MilestoneStatus.CANCELLED, actor, note=note)
+    funding.backend().abandon(milestone)
 
 
 def give_notice(actor: User, contract_id: int, *, immediate: bool = False) -> Contract:
@@ -242,7 +249,7 @@ def _set_periods(contract: Contract, periods: int, actor: User) -> None:
     current = [m for m in contract.milestones if m.status != MilestoneStatus.CANCELLED]
     if periods < len(current):
         for milestone in current[periods:]:
-            escrow.transition(milestone, MilestoneStatus.CANCELLED, actor, note="fewer periods")
+            _cancel_period(milestone, actor, "fewer periods")
     last = max(contract.milestones, key=lambda m: m.period_index)
     template = current[0] if current else last
     length = last.due_at - last.starts_at

@@ -8,15 +8,15 @@ races or retries happen. Entries are never changed or deleted; balances are sums
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, func, insert, literal, select, union_all, update
+from sqlalchemy import JSON, String, cast, func, insert, literal, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from extensions import db
-from models import LedgerAccount, LedgerEntry, LedgerPosting, User
+from models import LedgerAccount, LedgerEntry, LedgerPosting, Milestone, User
 from models.types import utcnow
-from services import permissions
+from services import bulk, permissions
 from services.pagination import paginate
 
 
@@ -54,6 +54,27 @@ def payable(user_id: int, currency: str) -> LedgerAccount:
 
 def escrow(milestone) -> LedgerAccount:
     return account("escrow", milestone.currency, milestone_id=milestone.id)
+
+
+def escrows(currencies: dict[int, str]) -> dict[int, int]:
+    """`escrow` for many milestones at once, given as {milestone id: currency}: {milestone id: account
+    id}, the missing accounts created in one INSERT … SELECT … ON CONFLICT DO NOTHING (a racing first
+    use agrees on the same rows)."""
+    if not currencies:
+        return {}
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # account_key("escrow", currency, milestone_id=id), in SQL
+    key = literal("escrow:milestone:") + cast(Milestone.id, String) + literal(":") + Milestone.currency
+    db.session.execute(insert(LedgerAccount).from_select(
+        ["key", "kind", "currency", "milestone_id", "lock_version", "created_at"],
+        select(key, literal("escrow"), Milestone.currency, Milestone.id, literal(0),
+               literal(utcnow(), LedgerAccount.__table__.c.created_at.type))
+        .where(bulk.among(Milestone.id, currencies))).on_conflict_do_nothing(index_elements=["key"]))
+    keys = [account_key("escrow", currency, milestone_id=mid) for mid, currency in currencies.items()]
+    # by the unique key: a condition on kind would lead the planner, whose statistics have not seen the
+    # rows just written, through every escrow account ever opened
+    return dict(db.session.execute(select(LedgerAccount.milestone_id, LedgerAccount.id)
+                                   .where(bulk.among(LedgerAccount.key, keys))).all())
 
 
 def revenue(currency: str) -> LedgerAccount:
@@ -131,25 +152,35 @@ def post(key: str, kind: str, entries: list[tuple[LedgerAccount, int]], *, memo:
 def post_transfers(rows, kind: str, *, meta: dict | None = None) -> int:
     """Set-based twin of `post` for many two-entry postings at once (settlement batches).
 
-    `rows` is a SELECT of (key, memo, reference, from_account_id, to_account_id, amount, currency);
-    each row becomes posting `key` with entries −amount on the first account and +amount on the
-    second, so every posting balances by construction, and the unique key still refuses a posting
-    made twice. No row loop in Python. On PostgreSQL it is one statement (data-modifying CTEs: `rows`
-    may itself be built on an INSERT … RETURNING); elsewhere two, reading `rows` twice, so there it
-    must not depend on the postings being written (select fixed ids, not "unposted ones").
-    Returns the number of postings."""
+    `rows` is a SELECT of (key, memo, reference, from_account_id, to_account_id, amount, currency),
+    optionally with milestone_id and actor_id (stored on the posting, as `post` does); each row becomes
+    posting `key` with entries −amount on the first account and +amount on the second, so every
+    posting balances by construction, and the unique key still refuses a posting made twice. No row
+    loop in Python. On PostgreSQL it is one statement (data-modifying CTEs: `rows` may itself be built
+    on an INSERT … RETURNING); elsewhere two, reading `rows` twice, so there it must not depend on the
+    postings being written (select fixed ids, not "unposted ones"). Returns the number of postings."""
     postings, entries = LedgerPosting.__table__, LedgerEntry.__table__
     one_statement = db.session.get_bind().dialect.name == "postgresql"
-    rows = rows.cte("transfer_rows") if one_statement else rows.subquery()
-    new_postings = insert(postings).from_select(
-        ["key", "kind", "memo", "reference", "meta", "created_at"],
-        select(rows.c.key, literal(kind), rows.c.memo, rows.c.reference, literal(meta or {}, JSON),
-               literal(utcnow(), postings.c.created_at.type)))
-    if one_statement:
-        posted = new_postings.returning(postings.c.id, postings.c.key).cte("posted")
+    if one_statement:  # each row numbered with its posting's id first, so the entries need no join back
+        source = rows.subquery("transfer_source")
+        rows = select(*source.c, func.nextval(func.pg_get_serial_sequence(postings.name, "id")).label("posting_id")
+                      ).cte("transfer_rows")
     else:
-        db.session.execute(new_postings)
-        posted = postings.alias("posted")
+        rows = rows.subquery()
+    optional = [name for name in ("milestone_id", "actor_id") if name in rows.c]
+    columns = ["key", "kind", "memo", "reference", "meta", "created_at", *optional]
+    values = [rows.c.key, literal(kind), rows.c.memo, rows.c.reference, literal(meta or {}, JSON),
+              literal(utcnow(), postings.c.created_at.type), *(rows.c[name] for name in optional)]
+    if one_statement:
+        posted = insert(postings).from_select(["id", *columns], select(rows.c.posting_id, *values))
+        legs = [select(rows.c.posting_id, account, amount, rows.c.currency)
+                for account, amount in ((rows.c.from_account_id, -rows.c.amount),
+                                        (rows.c.to_account_id, rows.c.amount))]
+        statement = insert(entries).from_select(["posting_id", "account_id", "amount", "currency"], union_all(*legs))
+        written = db.session.execute(statement.add_cte(posted.returning(postings.c.id).cte("posted"))).rowcount
+        return written // 2
+    db.session.execute(insert(postings).from_select(columns, select(*values)))
+    posted = postings.alias("posted")
     legs = [select(posted.c.id, account, amount, rows.c.currency).select_from(rows)
             .join(posted, posted.c.key == rows.c.key)
             for account, amount in ((rows.c.from_account_id, -rows.c.amount), (rows.c.to_account_id, rows.c.amount))]

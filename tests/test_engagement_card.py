@@ -4,10 +4,10 @@ twice). Against localstripe, as every card test."""
 from sqlalchemy import select
 
 from extensions import db
-from models import StripeRefund
+from models import StripePayment, StripeRefund
 from tests.support.engagements import periodic_contract
 from tests.support.ledger import balances
-from tests.support.stripe_fixtures import funded_by_card, stripe_api
+from tests.support.stripe_fixtures import funded_by_card, payment_intent_of, stripe_api, stripe_client
 from workers import jobs
 
 
@@ -27,3 +27,22 @@ def test_the_unused_cap_of_a_card_paid_metered_period_is_refunded_to_the_card(ap
         assert db.session.scalars(select(StripeRefund)).one().status == "succeeded"
     assert balances(c.brand).get("brand_wallet", 0) == 0  # nothing left in the wallet to withdraw
     assert balances(c.provider) == {"provider_payable": 150_00 - 15_00}
+
+
+def test_notice_cancels_the_open_card_payment_of_a_period_that_will_not_run(app, api, make_user, stripe_app,
+                                                                             localstripe):
+    """The brand started paying period 3 by card, then gave notice: period 3 will not run, so its open
+    PaymentIntent is cancelled at Stripe (a payment landing anyway would be refunded)."""
+    c = periodic_contract(app, api, make_user, periods=3)
+    brand = stripe_api(stripe_app, c.brand)
+    last = c.milestone_ids[2]
+    assert brand.post(f"/milestones/{last}/fund").status_code == 200
+    intent_id = payment_intent_of(app, last)
+    assert stripe_client(localstripe).v1.payment_intents.retrieve(intent_id).status != "canceled"
+    r = brand.post(f"/contracts/{c.contract_id}/notice", json={})
+    assert r.status_code == 200, r.json
+    assert [p["status"] for p in c.contract()["milestones"]] == ["pending", "pending", "cancelled"]
+    assert stripe_client(localstripe).v1.payment_intents.retrieve(intent_id).status == "canceled"
+    with app.app_context():
+        assert db.session.scalars(select(StripePayment.status).where(StripePayment.milestone_id == last)).one() \
+            == "canceled"

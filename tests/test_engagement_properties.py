@@ -19,6 +19,7 @@ from models.types import utcnow
 from services import disputes, engagements, escrow, funding, kpis, ledger, period_money
 from services.errors import DomainError
 from tests.support.backends import empty_database, make_app
+from tests.support.ledger import BalancedPostings, totals_by_kind
 
 APP = make_app()
 HELD = ("funded", "delivered", "changes_requested", "disputed")
@@ -52,7 +53,7 @@ def _contract(brand: User, provider: User, engagement: str, base: int, *, unit_p
     return contract
 
 
-class EngagementMachine(RuleBasedStateMachine):
+class EngagementMachine(BalancedPostings, RuleBasedStateMachine):
     @initialize(fee=st.integers(1, 10**7), unit_price=st.integers(1, 10**5), cap=st.integers(1, 10**7))
     def setup(self, fee, unit_price, cap):
         empty_database(APP)
@@ -139,15 +140,6 @@ class EngagementMachine(RuleBasedStateMachine):
         if immediate:
             self._try(lambda: engagements.give_notice(self.provider, m.contract_id, immediate=True))
 
-    def _by_kind(self) -> dict[str, int]:
-        rows = db.session.execute(select(LedgerAccount.kind, func.sum(LedgerEntry.amount))
-                                  .join(LedgerEntry).group_by(LedgerAccount.kind))
-        return {kind: int(total) for kind, total in rows}
-
-    @invariant()
-    def postings_balance(self):
-        assert ledger.unbalanced_postings() == []
-
     @invariant()
     def escrow_holds_the_funded_amount_or_nothing(self):
         for milestone_id in self.milestones:
@@ -172,7 +164,7 @@ class EngagementMachine(RuleBasedStateMachine):
 
     @invariant()
     def money_is_conserved(self):
-        k = self._by_kind()
+        k = totals_by_kind()
         assert all(v >= 0 for kind, v in k.items() if kind == "brand_wallet")
         inside = sum(k.get(kind, 0) for kind in ("brand_wallet", "escrow", "provider_payable", "platform_revenue"))
         assert inside == self.deposited == -k.get("bank_clearing", 0)

@@ -19,6 +19,7 @@ from models.types import utcnow
 from services import disputes, escrow, funding, ledger
 from services.errors import DomainError
 from tests.support.backends import empty_database, make_app
+from tests.support.ledger import BalancedPostings, totals_by_kind
 
 APP = make_app()
 BPS = APP.config["COMMISSION_BPS"]
@@ -35,7 +36,7 @@ def _user(role: str, n: int) -> User:
     return user
 
 
-class EscrowMachine(RuleBasedStateMachine):
+class EscrowMachine(BalancedPostings, RuleBasedStateMachine):
     @initialize(amounts=st.lists(st.lists(st.integers(1, 10**7), min_size=1, max_size=3), min_size=2, max_size=3))
     def setup(self, amounts):
         empty_database(APP)
@@ -156,15 +157,6 @@ class EscrowMachine(RuleBasedStateMachine):
             self._try(lambda: disputes.resolve(self.staff, dispute.id, provider_amount, "decided by staff"))
             self.released_commission += half_up_commission(provider_amount)
 
-    def _by_kind(self) -> dict[str, int]:
-        rows = db.session.execute(select(LedgerAccount.kind, func.sum(LedgerEntry.amount))
-                                  .join(LedgerEntry).group_by(LedgerAccount.kind))
-        return {kind: int(total) for kind, total in rows}
-
-    @invariant()
-    def postings_balance(self):
-        assert ledger.unbalanced_postings() == []
-
     @invariant()
     def escrow_holds_nothing_or_the_milestone(self):
         # One query for every milestone (this runs after every step): its status, amount, and what its
@@ -189,7 +181,7 @@ class EscrowMachine(RuleBasedStateMachine):
 
     @invariant()
     def money_is_conserved(self):
-        k = self._by_kind()
+        k = totals_by_kind()
         inside = sum(k.get(kind, 0) for kind in ("brand_wallet", "escrow", "provider_payable", "platform_revenue"))
         assert inside == self.deposited == -k.get("bank_clearing", 0)
         assert k.get("platform_revenue", 0) == self.released_commission

@@ -5,9 +5,17 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from extensions import db
-from models import LedgerPosting, Milestone, Notification
+from models import (
+    LedgerPosting,
+    Milestone,
+    MilestoneEvent,
+    Notification,
+    OutgoingMail,
+    WebhookDelivery,
+    WebhookEvent,
+)
 from models.types import utcnow
-from services import escrow
+from services import escrow, ledger
 from services.runners import periods
 from tests.support.engagements import periodic_contract
 from tests.support.ledger import balances
@@ -21,6 +29,11 @@ def _run(app, at):
 def _notes(app, kind: str) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Notification).where(Notification.kind == kind))
+
+
+def _mails(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(OutgoingMail))
 
 
 def _fund_postings(app) -> int:
@@ -97,3 +110,40 @@ def test_auto_fund_leaves_a_period_above_the_two_member_amount_to_the_members(ap
     assert [p["status"] for p in c.contract()["milestones"]] == ["pending", "pending"]
     r = c.brand.post(f"/milestones/{c.milestone_ids[0]}/fund")
     assert r.json["status"] == "awaiting_confirmation" and _fund_postings(app) == 0  # the rule, as by hand
+
+
+def test_auto_fund_in_bulk_writes_what_funding_one_by_one_does(app, api, make_user):
+    """The set-based sweep: the posting on the period with its actor, the funded event, the provider's
+    notice mailed (e-mail by default), the brand's held for its digest (its choice), and a webhook
+    delivery for the provider's endpoint with the funded payload."""
+    c = periodic_contract(app, api, make_user, periods=2, period_days=30)
+    c.brand.put(f"/contracts/{c.contract_id}/auto-fund", json={"auto_fund": True})
+    assert c.brand.put("/me/notification-preferences",
+                       json={"preferences": {"period_auto_funded": "digest"}}).status_code == 200
+    r = c.provider.post("/webhooks", json={"url": "https://hooks.example.com/witkey", "events": ["milestone.funded"]})
+    assert r.status_code == 201, r.json
+    c.deposit(115000_00)
+    mailed_before = _mails(app)
+    assert _run(app, utcnow())["auto_funded"] == 1
+    assert _mails(app) == mailed_before + 1  # to the provider: funded (the brand's notice waits for its digest)
+    first = c.milestone_ids[0]
+    with app.app_context():
+        posting = db.session.scalar(select(LedgerPosting).where(LedgerPosting.key == f"fund:milestone:{first}"))
+        title = db.session.get(Milestone, first).title
+        assert (posting.milestone_id, posting.actor_id, posting.memo) == (first, c.brand_id, title)
+        assert ledger.balance(ledger.escrow(db.session.get(Milestone, first))) == 115000_00
+        event = db.session.scalar(select(MilestoneEvent).where(MilestoneEvent.milestone_id == first,
+                                                               MilestoneEvent.kind == "funded"))
+        assert (event.actor_id, event.data) == (c.brand_id, {"source": "wallet"})
+        provider_id = db.session.get(Milestone, first).contract.provider_id
+        assert db.session.scalars(select(OutgoingMail.user_id).order_by(OutgoingMail.id.desc())).first() == provider_id
+        brand_note = db.session.scalar(select(Notification).where(Notification.kind == "period_auto_funded"))
+        assert brand_note.user_id == c.brand_id and brand_note.digest_pending
+        assert brand_note.params["about"] == {"type": "contract", "id": c.contract_id,
+                                              "title": db.session.get(Milestone, first).contract.tender.title}
+        [delivery] = db.session.scalars(select(WebhookDelivery)).all()
+        webhook_event = db.session.get(WebhookEvent, delivery.event_id)
+        assert (webhook_event.type, webhook_event.resource) == ("milestone.funded", f"milestone:{first}")
+        assert webhook_event.data["milestone"]["status"] == "funded"
+        assert set(webhook_event.audience) == {c.brand_id, provider_id}
+    assert c.period(0)["status"] == "funded"

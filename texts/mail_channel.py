@@ -5,6 +5,7 @@ readers who confirmed their address and kept the account page's e-mail switch on
 what the in-app notification says, in the reader's language and time zone, and links to the same page."""
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from extensions import db
 from i18n import force_timezone
@@ -16,19 +17,37 @@ from texts.notifications import render
 class EmailChannel:
     def deliver(self, notification: Notification) -> None:
         delivery = notification_prefs.delivery_for(notification.user_id, notification.kind)
-        if delivery == "in_app":
-            return
-        user = db.session.get(User, notification.user_id)
-        if user is None or not user.active or not user.email_verified or not user.email_notifications:
-            return
-        if delivery == "digest":
+        if delivery != "in_app" and _send(db.session.get(User, notification.user_id), delivery, {
+                "kind": notification.kind, "params": notification.params, "endpoint": notification.endpoint,
+                "url_args": notification.url_args, "anchor": notification.anchor}):
             notification.digest_pending = True
+
+    def deliver_many(self, notices: list[dict]) -> None:
+        """`deliver` for notices about to be written in bulk (services.notifications.notify_many), as
+        dicts of their columns: one waiting for the digest gets `digest_pending` before it is written.
+        The readers' choices and accounts are read in one query each."""
+        user_ids = {n["user_id"] for n in notices}
+        deliveries = notification_prefs.deliveries_for(user_ids, {n["kind"] for n in notices})
+        if all(delivery == "in_app" for delivery in deliveries.values()):
             return
-        with force_locale(mail.language_of(user)), force_timezone(user.timezone):
-            text = render(notification.kind, notification.params)
-        mail.compose(user, "notification", _l("Witkey: %(what)s", what=_shorten(text)), text=text,
-                     endpoint=notification.endpoint, url_args=notification.url_args or {},
-                     anchor=notification.anchor)
+        users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+        for notice in notices:
+            delivery = deliveries[notice["user_id"], notice["kind"]]
+            if delivery != "in_app" and _send(users.get(notice["user_id"]), delivery, notice):
+                notice["digest_pending"] = True
+
+
+def _send(user: User | None, delivery: str, notice: dict) -> bool:
+    """Mail the notice to its reader now (delivery "email"); True when it waits for the digest instead."""
+    if user is None or not user.active or not user.email_verified or not user.email_notifications:
+        return False
+    if delivery == "digest":
+        return True
+    with force_locale(mail.language_of(user)), force_timezone(user.timezone):
+        text = render(notice["kind"], notice["params"])
+    mail.compose(user, "notification", _l("Witkey: %(what)s", what=_shorten(text)), text=text,
+                 endpoint=notice["endpoint"], url_args=notice["url_args"] or {}, anchor=notice["anchor"])
+    return False
 
 
 def _shorten(text: str, limit: int = 90) -> str:

@@ -1,29 +1,52 @@
 """The period sweep of retainer and metered contracts (workers.jobs.run_periods, every few minutes).
 
-Each step picks its periods by a query on their state and clock, handles each in its own transaction
-under the period's row lock, and records what it did on the row (a sent-at time, a new status, a
-posting whose key names the period), so a second run — or two runs at once — finds nothing left to
-do: funding reminders and start notices go once, auto-fund posts `fund:milestone:<id>` at most once.
+Each step picks its periods by a query on their state and clock and records what it did on the row
+(a sent-at time, a new status, a posting whose key names the period), so a second run — or two runs
+at once — finds nothing left to do: funding reminders and start notices go once, auto-fund posts
+`fund:milestone:<id>` at most once.
 
   remind      3 days before a period starts, its brand is told to fund it (unless auto-fund is on)
   auto-fund   from the brand's wallet, when it switched auto-fund on, once the reminder window opens
   open        at its start a funded period starts (the provider is told); an unfunded one does not
   close       at its end a metered period still running is submitted for review with its usage, so
               the auto-release clock runs and the charge is settled even if nobody acts
+
+Remind, auto-fund and open run set-based, CHUNK periods per transaction (thousands of contracts come
+due together at a month's turn): the chunk's periods are row-locked, skipping those another sweep or
+a brand's own fund request holds (services.locking.claim), and their rows — postings and entries,
+status changes, events, notifications, webhook events — are written with one statement per kind. A
+chunk that fails is rolled back and its periods are done one by one (the per-period functions below,
+each in its own transaction), so one odd period does not hold back the others. Close, rare and
+touching deliveries, runs per period.
 """
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, literal, null, select, update
+from sqlalchemy.orm import aliased, contains_eager, load_only
 
 from extensions import db
-from models import Contract, Milestone, MilestoneDelivery, Organisation
+from models import (
+    Contract,
+    LedgerAccount,
+    LedgerPosting,
+    Milestone,
+    MilestoneDelivery,
+    MilestoneEvent,
+    Organisation,
+    Tender,
+    User,
+)
 from models.contract import ContractStatus, MilestoneStatus
 from models.engagement import PERIODIC, Engagement
-from services import destinations, escrow, ledger, notifications, period_money
+from models.status import can_move
+from models.types import utcnow
+from services import bulk, destinations, escrow, ledger, notifications, period_money, webhooks
 from services.engagements import FUND_AHEAD
-from services.locking import locked_get
+from services.locking import claim, locked_get
+
+CHUNK = 1000  # periods per transaction in the set-based steps
 
 
 def _periods(*conditions):
@@ -116,18 +139,169 @@ def close_metered(milestone: Milestone, now: datetime) -> bool:
     return True
 
 
+# --- set-based steps, CHUNK periods per transaction ---------------------------------------------------
+
+def _due(*conditions):
+    """Periods of active retainer/metered contracts matching `conditions`, with their contracts: only
+    the columns the set-based steps read (thousands of objects are loaded per sweep)."""
+    return (select(Milestone).join(Contract, Contract.id == Milestone.contract_id)
+            .options(load_only(Milestone.contract_id, Milestone.title, Milestone.amount, Milestone.currency,
+                               Milestone.status, Milestone.starts_at, Milestone.funding_reminder_sent_at,
+                               Milestone.start_notice_sent_at),
+                     contains_eager(Milestone.contract).load_only(Contract.brand_id, Contract.provider_id,
+                                                                  Contract.auto_fund, Contract.currency))
+            .where(Milestone.period_index.is_not(None), Contract.status == ContractStatus.ACTIVE,
+                   Contract.engagement.in_([e.value for e in PERIODIC]), *conditions))
+
+
+def _in_chunks(name: str, conditions, step, single) -> int:
+    """Claim the periods matching `conditions` CHUNK at a time (lowest id first) and run
+    `step(periods)` on each chunk in its own transaction; a chunk that fails is redone period by
+    period with `single(milestone)`. Returns how many periods had something done."""
+    done, after = 0, 0
+    while True:
+        periods = claim(_due(*conditions, Milestone.id > after).order_by(Milestone.id).limit(CHUNK), Milestone)
+        if not periods:
+            db.session.rollback()
+            return done
+        after, ids = periods[-1].id, [m.id for m in periods]
+        try:
+            done += step(periods)
+            db.session.commit()
+        except Exception:  # one odd period must not hold back the others of its chunk
+            db.session.rollback()
+            current_app.logger.exception("periods %s–%s: step %s failed as a chunk; one by one", ids[0], ids[-1], name)
+            done += _each(name, ids, single)
+
+
+def _abouts(periods) -> dict[int, dict]:
+    """What each period's notices say it is about, the tenders' titles read in one query."""
+    titles = dict(db.session.execute(select(Contract.id, Tender.title).join(Tender, Tender.id == Contract.tender_id)
+                                     .where(bulk.among(Contract.id, {m.contract_id for m in periods}))).all())
+    return {m.id: {"milestone": m.title, "tender": titles[m.contract_id],
+                   "about": {"type": "contract", "id": m.contract_id, "title": titles[m.contract_id]}}
+            for m in periods}
+
+
+def _stamp(periods, **changes) -> None:
+    if periods:
+        table = Milestone.__table__
+        db.session.execute(update(table).where(bulk.among(table.c.id, [m.id for m in periods])).values(**changes))
+
+
+def _remind_all(periods, now: datetime) -> int:
+    due = [m for m in periods if m.status == MilestoneStatus.PENDING and m.funding_reminder_sent_at is None]
+    if not due:
+        return 0
+    _stamp(due, funding_reminder_sent_at=now)
+    about = _abouts(due)
+    notifications.notify_many(([m.contract.brand_id], "period_funding_due", _link(m),
+                               {"starts_at": m.starts_at.isoformat(), **about[m.id]}) for m in due)
+    return len(due)
+
+
+def _open_all(periods, now: datetime) -> int:
+    due = [m for m in periods if m.start_notice_sent_at is None
+           and m.status in (MilestoneStatus.PENDING, MilestoneStatus.FUNDED)]
+    if not due:
+        return 0
+    _stamp(due, start_notice_sent_at=now)
+    about = _abouts(due)
+    notifications.notify_many(
+        ([m.contract.provider_id], "period_started" if m.status == MilestoneStatus.FUNDED else "period_not_started",
+         _link(m), about[m.id]) for m in due)
+    return len(due)
+
+
+def _auto_fund_all(periods, now: datetime) -> int:
+    """`auto_fund` for a chunk: each brand's wallet locked and read once, its periods funded in order
+    of their start while its balance covers them; the others get the reminder, as one by one."""
+    periods = sorted((m for m in periods if m.status == MilestoneStatus.PENDING and m.contract.auto_fund
+                      and can_move(m, MilestoneStatus.FUNDED)), key=lambda m: (m.starts_at, m.id))
+    suspended = {uid for uid in {m.contract.provider_id for m in periods} if db.session.get(User, uid).is_suspended}
+    periods = [m for m in periods if m.contract.provider_id not in suspended]
+    brands = {m.contract.brand_id for m in periods}
+    two_members_above = dict(db.session.execute(
+        select(Organisation.account_user_id, Organisation.dual_fund_above)
+        .where(Organisation.account_user_id.in_(brands), Organisation.dual_fund_above.is_not(None))).all())
+    posted = set(db.session.scalars(select(LedgerPosting.key).where(bulk.among(LedgerPosting.key,
+                                                                               [_key(m) for m in periods]))))
+    wallets = {}
+    for brand_id, currency in sorted({(m.contract.brand_id, m.currency) for m in periods}):  # one lock order
+        wallet = ledger.account("brand_wallet", currency, user_id=brand_id)
+        ledger.lock(wallet)
+        wallets[brand_id, currency] = [wallet.id, ledger.balance(wallet)]
+    funded, short = [], []
+    for m in periods:
+        wallet = wallets[m.contract.brand_id, m.currency]
+        limit = two_members_above.get(m.contract.brand_id)
+        if (limit is not None and m.amount > limit) or wallet[1] < m.amount or _key(m) in posted:
+            short.append(m)
+            continue
+        wallet[1] -= m.amount
+        funded.append(m)
+    _remind_all(short, now)
+    _fund_all(funded)
+    return len(funded)
+
+
+def _key(milestone: Milestone) -> str:
+    return f"fund:milestone:{milestone.id}"
+
+
+def _fund_all(periods) -> None:
+    """What escrow.fund_from_wallet and mark_funded write for one period, for all of them: the
+    `fund:milestone:<id>` postings (wallet → escrow), the status change with its event, the provider's
+    and the brand's notices and the milestone.funded webhook events."""
+    if not periods:
+        return
+    escrows = ledger.escrows({m.id: m.currency for m in periods})
+    wallet, escrow_account = aliased(LedgerAccount), aliased(LedgerAccount)
+    # driven from the escrow accounts' ids: the planner's statistics have not seen those rows yet
+    ledger.post_transfers(
+        select((literal("fund:milestone:") + cast(Milestone.id, String)).label("key"),
+               func.substr(Milestone.title, 1, 500).label("memo"), null().label("reference"),
+               wallet.id.label("from_account_id"), escrow_account.id.label("to_account_id"), Milestone.amount,
+               Milestone.currency, Milestone.id.label("milestone_id"), Contract.brand_id.label("actor_id"))
+        .select_from(escrow_account)
+        .join(Milestone, Milestone.id == escrow_account.milestone_id)
+        .join(Contract, Contract.id == Milestone.contract_id)
+        .join(wallet, (wallet.kind == "brand_wallet") & (wallet.user_id == Contract.brand_id)
+              & (wallet.currency == Milestone.currency))
+        .where(bulk.among(escrow_account.id, escrows.values())), "fund")
+    funded_at = utcnow()
+    _stamp(periods, status=MilestoneStatus.FUNDED.value, funded_at=funded_at,
+           funded_amount=Milestone.__table__.c.amount)
+    bulk.insert_rows(MilestoneEvent.__table__, [
+        {"milestone_id": m.id, "kind": str(MilestoneStatus.FUNDED), "actor_id": m.contract.brand_id, "note": "",
+         "data": {"source": "wallet"}, "created_at": funded_at} for m in periods])
+    about = _abouts(periods)
+    notifications.notify_many(
+        [([m.contract.provider_id], "milestone_funded", _link(m), {"milestone": m.title, "about": about[m.id]["about"]})
+         for m in periods]
+        + [([m.contract.brand_id], "period_auto_funded", _link(m), about[m.id]) for m in periods])
+    webhooks.emit_many("milestone.funded", [
+        (f"milestone:{m.id}", _funded_data(m), webhooks.contract_audience(m.contract)) for m in periods])
+
+
+def _funded_data(milestone: Milestone) -> dict:
+    data = webhooks.milestone_data(milestone)
+    data["milestone"]["status"] = MilestoneStatus.FUNDED.value  # the row is funded; the loaded object not yet
+    return data
+
+
 def run(now: datetime) -> dict:
     ahead = now + FUND_AHEAD
     pending = Milestone.status == MilestoneStatus.PENDING
     return {
-        "auto_funded": _each("auto-fund", _periods(pending, Milestone.starts_at <= ahead, Contract.auto_fund.is_(True)),
-                             lambda m: auto_fund(m, now)),
-        "reminded": _each("remind", _periods(pending, Milestone.starts_at <= ahead,
-                                            Milestone.funding_reminder_sent_at.is_(None)),
-                          lambda m: remind(m, now)),
-        "opened": _each("open", _periods(Milestone.starts_at <= now, Milestone.start_notice_sent_at.is_(None),
-                                 Milestone.status.in_([MilestoneStatus.PENDING, MilestoneStatus.FUNDED])),
-                        lambda m: open_period(m, now)),
+        "auto_funded": _in_chunks("auto-fund", (pending, Milestone.starts_at <= ahead, Contract.auto_fund.is_(True)),
+                                  lambda chunk: _auto_fund_all(chunk, now), lambda m: auto_fund(m, now)),
+        "reminded": _in_chunks("remind", (pending, Milestone.starts_at <= ahead,
+                                          Milestone.funding_reminder_sent_at.is_(None)),
+                               lambda chunk: _remind_all(chunk, now), lambda m: remind(m, now)),
+        "opened": _in_chunks("open", (Milestone.starts_at <= now, Milestone.start_notice_sent_at.is_(None),
+                                      Milestone.status.in_([MilestoneStatus.PENDING, MilestoneStatus.FUNDED])),
+                             lambda chunk: _open_all(chunk, now), lambda m: open_period(m, now)),
         "closed": _each("close", _periods(Milestone.due_at <= now, Milestone.status == MilestoneStatus.FUNDED,
                                  Contract.engagement == Engagement.METERED),
                         lambda m: close_metered(m, now)),

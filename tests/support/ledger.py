@@ -1,11 +1,12 @@
 """Reading the ledger and the reconciliation in tests, and breaking the ledger on purpose."""
 from dataclasses import dataclass
 
+from hypothesis.stateful import invariant
 from sqlalchemy import func, select, text
 
 from extensions import db
-from models import LedgerAccount, LedgerPosting
-from services import reconciliation
+from models import LedgerAccount, LedgerEntry, LedgerPosting
+from services import ledger, reconciliation
 
 
 def balances(caller) -> dict:
@@ -20,6 +21,21 @@ def postings(app, kind=None) -> int:
         if kind:
             stmt = stmt.where(LedgerPosting.kind == kind)
         return db.session.scalar(stmt)
+
+
+def totals_by_kind() -> dict[str, int]:
+    """What every account kind holds in sum, over the whole ledger (the stateful tests' conservation checks)."""
+    rows = db.session.execute(select(LedgerAccount.kind, func.sum(LedgerEntry.amount))
+                              .join(LedgerEntry).group_by(LedgerAccount.kind))
+    return {kind: int(total) for kind, total in rows}
+
+
+class BalancedPostings:
+    """Mixed into a hypothesis state machine: after every step each posting's entries sum to zero."""
+
+    @invariant()
+    def postings_balance(self):
+        assert ledger.unbalanced_postings() == []
 
 
 @dataclass
