@@ -83,7 +83,7 @@ def test_brand_posts_tender_and_provider_finds_it(new_page):
     provider.fill("#q", "apparel")
     provider.click("form[role=search] button")
     provider.wait_for_url("**/tenders?*q=apparel*")
-    results = provider.locator("article.tender h3 a")
+    results = provider.locator("article.tender .card-title a")
     assert results.count() == 1
     assert results.first.inner_text() == "Customer-service outsourcing for a national apparel brand"
     assert "¥300,000.00" in provider.content()  # zh-CN formatting
