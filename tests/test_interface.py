@@ -1,8 +1,12 @@
 """An interface people like to use (issue 17 item 4): deadlines as relative times with the absolute date on
-hover, and a favicon."""
+hover, long posting keys shortened with a copy button, and a favicon."""
 import re
 
+import pytest
+from playwright.sync_api import expect
+
 from tests.support.factories import in_days
+from tests.test_browser import login_as
 
 EN = {"Accept-Language": "en"}
 ZH = {"Accept-Language": "zh-CN"}
@@ -25,3 +29,21 @@ def test_every_page_names_a_favicon_that_is_served(client):
     href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html).group(1)
     icon = client.get(href)
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+
+
+@pytest.mark.browser
+def test_a_posting_key_is_shortened_and_its_copy_button_copies_the_whole_key(new_page, deal):
+    d = deal()
+    d.deposit(450000_00)
+    d.release(0)
+    page = new_page()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    login_as(page, d.provider.get("/me").json["email"])
+    page.goto("/statements")
+    code = page.get_by_test_id("short-code").first
+    whole, shown = code.get_attribute("title"), code.inner_text()
+    assert shown.endswith("…") and whole.startswith(shown[:-1]) and len(shown) < len(whole)
+    button = page.locator("button.copy").first
+    button.click()
+    expect(button).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == whole
