@@ -44,6 +44,17 @@ def test_dashboard_shows_balances_charts_and_tables_to_staff(deal, app, client, 
     assert 'class="status status-open"' in latest and "/finance/reconciliation/" in latest
 
 
+def test_the_dashboard_opens_on_summary_cards_with_the_tables_folded_away(deal, login, make_user):
+    released_and_held(deal)
+    html = as_staff(login, make_user).get("/finance", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    cards = html.split('data-testid="summary-CNY"')[1].split("<details")[0]
+    assert "Money in escrow" in cards and "¥50,000.00" in cards and "Provider payable" in cards
+    assert "¥90,000.00" in cards
+    folded = html.split('<details class="fold">')[1:]  # closed: no `open`
+    assert len(folded) == 3 and sum('<table class="flows">' in part.split("</details>")[0] for part in folded) == 2
+    assert 'data-testid="finance-totals-CNY"' in folded[0].split("</details>")[0]
+
+
 def test_days_are_the_viewers_days(app):
     with app.app_context(), time_machine.travel(datetime(2026, 3, 10, 17, 30, tzinfo=UTC), tick=False):
         # 17:30 UTC on the 10th is 01:30 on the 11th in Shanghai: the same posting, two different days.
