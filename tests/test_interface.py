@@ -47,3 +47,33 @@ def test_a_posting_key_is_shortened_and_its_copy_button_copies_the_whole_key(new
     button.click()
     expect(button).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == whole
+
+
+def _steps(html: str) -> list[tuple[str, str]]:
+    stepper = html.split('data-testid="tender-stepper">')[1].split("</ol>")[0]
+    return re.findall(r'<li class="(\w+)"[^>]*>([^<]+)</li>', stepper)
+
+
+def test_a_tender_shows_where_it_stands_from_open_through_its_rounds_to_awarded(deal, market, client):
+    m = market(1, rounds=["proposal", "pitch"])
+    page = f"/tenders/{m.tender_id}"
+    assert _steps(client.get(page, headers=EN).get_data(as_text=True)) == [
+        ("current", "Open for bids"), ("todo", "Written proposal"), ("todo", "Pitch presentation"), ("todo", "Awarded")]
+    m.bid(0)
+    m.close()
+    html = client.get(page, headers=EN).get_data(as_text=True)
+    assert [state for state, _label in _steps(html)] == ["done", "current", "todo", "todo"]
+    assert 'aria-current="step">Written proposal' in html
+    d = deal()  # an awarded tender: every step behind it
+    tender = d.brand.get(f"/contracts/{d.contract_id}").json["tender_id"]
+    assert [s for s, _l in _steps(client.get(f"/tenders/{tender}", headers=ZH).get_data(as_text=True))][-1] == "current"
+
+
+def test_a_contract_shows_how_many_milestones_are_done(deal, login, make_user, client):
+    d = deal()
+    d.deposit(150000_00)
+    d.release(0)
+    login(make_user("admin"))
+    html = client.get(f"/contracts/{d.contract_id}", headers=EN).get_data(as_text=True)
+    bar = html.split('data-testid="contract-progress">')[1].split("</p>")[0]
+    assert '<progress max="3" value="1"' in bar and "1 of 3 milestones done" in bar
