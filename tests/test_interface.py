@@ -50,7 +50,7 @@ def test_a_posting_key_is_shortened_and_its_copy_button_copies_the_whole_key(new
 
 
 def _steps(html: str) -> list[tuple[str, str]]:
-    stepper = html.split('data-testid="tender-stepper">')[1].split("</ol>")[0]
+    stepper = html.split('data-testid="tender-stepper">')[1].split("</ol>", maxsplit=1)[0]
     return re.findall(r'<li class="(\w+)"[^>]*>([^<]+)</li>', stepper)
 
 
