@@ -9,8 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from tests.support.web import form_post, otp_for
-from tests.test_browser import login_as
+from tests.support.web import form_post
+from tests.test_browser import login_as, staff_on_a_dispute
 
 EN = {"Accept-Language": "en"}
 ZH = {"Accept-Language": "zh-CN"}
@@ -103,15 +103,7 @@ def test_a_link_styled_as_a_button_answers_space(new_page):
 def test_a_decision_above_the_escrow_asks_no_question_with_a_negative_refund(new_page, deal, make_user, app):
     """The confirmation would say "-¥100.00 back to the brand": instead no question is asked, the server
     refuses the amount and the field says why, with the focus on it."""
-    d = deal(amounts=(100000, 20000, 30000))
-    d.deposit(150000)
-    d.fund(0)
-    d.deliver(0)
-    dispute = d.brand.post(f"/milestones/{d.milestone_ids[0]}/disputes", json={"reason": "quality"}).json["id"]
-    page = new_page()
-    staff_email = make_user("admin").email
-    login_as(page, staff_email, otp_for(app, staff_email))
-    page.goto(f"/disputes/{dispute}")
+    d, page = staff_on_a_dispute(new_page, deal, make_user, app)
     asked = []
     page.on("dialog", lambda dialog: asked.append(dialog.message))
     page.fill("#provider_amount", "1100.00")
