@@ -12,7 +12,7 @@ WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; ec
 # HTTP servers, PostgreSQL races (markers set in tests/support/tiers.py). The fast tier is the rest.
 REAL_PARTS := browser or stripe or worker or live or postgres
 
-.PHONY: run test test-fast fuzz client lint lock translations extract-messages bench faults clean
+.PHONY: run test test-fast fuzz client lint lock translations extract-messages bench faults clean axe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,18 @@ fuzz: $(VENV)/.dev
 # The typed Python client of the open API, generated from its OpenAPI document (openapi-python-client).
 client: $(VENV)/.dev
 	$(BIN)/python scripts/generate_client.py clients/python
+
+# axe-core for the accessibility sweep (tests/support/axe.py, run in tests/test_page_widths.py): the npm
+# package at this version, its minified build vendored as tests/assets/axe.min.js (MPL-2.0, licence in
+# tests/assets/axe-LICENSE.txt), given to the test browser only, never served by the app. `make axe`
+# fetches it again with npm and checks the file's hash (change both lines to upgrade).
+AXE_VERSION := 4.14.1
+AXE_SHA256  := 29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c
+axe:
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && tar xzf axe-core-$(AXE_VERSION).tgz && echo "$(AXE_SHA256)  package/axe.min.js" | sha256sum -c - \
+	  && cp package/axe.min.js $(CURDIR)/tests/assets/axe.min.js && cp package/LICENSE $(CURDIR)/tests/assets/axe-LICENSE.txt \
+	  && rm -rf $$tmp
 
 # Refresh messages.pot and merge new strings into both catalogs (then translate them). Sorted and
 # without source locations, so parallel branches that add strings rarely touch the same lines.

@@ -36,7 +36,7 @@ from blueprints.web import staff_two_factor_gate
 from cli import register_cli
 from config import Config
 from extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
-from i18n import datetime_local, labels, locale_code, money, number, percent, select_locale, select_timezone
+from i18n import datetime_local, labels, locale_code, money, number, percent, relative, select_locale, select_timezone
 from services import conversations as conversations_service
 from services import permissions, previews, sessions, use_marks
 from services.notifications import CHANNELS as notification_channels
@@ -74,7 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(staff_two_factor_gate)  # staff without two-factor sign-in may only enrol
     register_error_handlers(app)
 
-    app.jinja_env.filters.update(money=money, dt=datetime_local, number=number, percent=percent)
+    app.jinja_env.filters.update(money=money, dt=datetime_local, relative=relative, number=number, percent=percent)
     # `terms`: periods and counts read from their constants, for the texts that quote them; `allowed`: menus
     # show only what the role may use; `split_link`: a pasted link line's address apart from its extraction code
     app.jinja_env.globals.update(labels=labels, locale_code=locale_code, terms=terms, public_url=public_url,

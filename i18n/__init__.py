@@ -17,7 +17,10 @@ from flask_babel import (
     get_locale,
 )
 from flask_login import current_user
+from markupsafe import Markup
 from pytz import UnknownTimeZoneError, timezone
+
+from models.types import utcnow
 
 
 def select_locale() -> str:
@@ -76,6 +79,16 @@ def datetime_local(value, fmt: str = "medium") -> str:
     if fmt == "full":
         time = f"{time} {format_datetime(value, 'zzzz')}"
     return pattern.replace("{1}", format_date(value, fmt)).replace("{0}", time)
+
+
+def relative(value, fmt: str = "medium") -> Markup:
+    """A moment as how far off it is ("in 2 days", "3 hours ago" / "2天后"), in a <time> element whose
+    title is the absolute date and time in the viewer's zone (shown on hover) and whose datetime is exact."""
+    if value is None:
+        return Markup("")
+    words = format_timedelta(value - utcnow(), add_direction=True)
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        value.isoformat(timespec="minutes"), datetime_local(value, fmt), words)
 
 
 def number(value) -> str:

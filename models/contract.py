@@ -97,6 +97,11 @@ class Contract(db.Model):
                               order_by="Milestone.position")
 
     @property
+    def milestones_done(self) -> int:
+        """Milestones (or periods) whose money is settled: released, or decided after a dispute."""
+        return sum(m.status in (MilestoneStatus.RELEASED, MilestoneStatus.RESOLVED) for m in self.milestones)
+
+    @property
     def nothing_paid(self) -> bool:
         """Ended with every milestone dropped unfunded: no money moved, so it takes no reviews."""
         return self.status == ContractStatus.CANCELLED

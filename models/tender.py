@@ -117,6 +117,16 @@ class Tender(db.Model):
         return len(self.rounds) - 1
 
     @property
+    def stage(self) -> int | None:
+        """Where the tender stands as a step of open for bids (0) → each evaluation round (1…) → awarded
+        (the last): the tender page's stepper. None once cancelled."""
+        if self.status == TenderStatus.CANCELLED:
+            return None
+        if self.status == TenderStatus.AWARDED:
+            return len(self.rounds) + 1
+        return 0 if self.status == TenderStatus.OPEN else 1 + (self.current_round or 0)
+
+    @property
     def technical_sealed(self) -> bool:
         """A two-envelope tender whose technical envelopes are not open yet: nobody evaluates anything."""
         return bool(self.two_envelope) and not self.envelopes.technical_open

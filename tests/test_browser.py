@@ -83,7 +83,7 @@ def test_brand_posts_tender_and_provider_finds_it(new_page):
     provider.fill("#q", "apparel")
     provider.click("form[role=search] button")
     provider.wait_for_url("**/tenders?*q=apparel*")
-    results = provider.locator("article.tender h3 a")
+    results = provider.locator("article.tender .card-title a")
     assert results.count() == 1
     assert results.first.inner_text() == "Customer-service outsourcing for a national apparel brand"
     assert "¥300,000.00" in provider.content()  # zh-CN formatting
@@ -168,9 +168,8 @@ def test_staff_start_a_settlement_batch_and_watch_its_progress(new_page, make_us
     assert "¥6,000.00" in page.content()
 
 
-def test_staff_see_both_amounts_before_a_decision_moves_money(new_page, deal, make_user, app):
-    """The decision's confirmation says what goes to the provider and what goes back to the brand,
-    computed from the amount typed, before the money moves."""
+def staff_on_a_dispute(new_page, deal, make_user, app):
+    """A ¥1,000.00 milestone funded, delivered and disputed, and a staff member's page open on the dispute."""
     d = deal(amounts=(100000, 20000, 30000))
     d.deposit(150000)
     d.fund(0)
@@ -180,6 +179,13 @@ def test_staff_see_both_amounts_before_a_decision_moves_money(new_page, deal, ma
     staff_email = make_user("admin").email
     login_as(page, staff_email, otp_for(app, staff_email))
     page.goto(f"/disputes/{dispute}")
+    return d, page
+
+
+def test_staff_see_both_amounts_before_a_decision_moves_money(new_page, deal, make_user, app):
+    """The decision's confirmation says what goes to the provider and what goes back to the brand,
+    computed from the amount typed, before the money moves."""
+    d, page = staff_on_a_dispute(new_page, deal, make_user, app)
     page.fill("#provider_amount", "400.10")
     page.fill("#reason", "Part of the work is usable.")
     asked = []

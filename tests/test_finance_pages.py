@@ -35,13 +35,25 @@ def test_dashboard_shows_balances_charts_and_tables_to_staff(deal, app, client, 
     totals = html.split('data-testid="finance-totals-CNY"')[1].split("</table>")[0]
     for amount in ("¥50,000.00", "¥90,000.00", "¥10,000.00"):  # escrow, provider payable, revenue
         assert amount in totals
-    assert html.count("<svg") == 2 and html.count('role="img"') == 2  # per day and per week
+    charts = html.split("<main")[1]  # (the header's bell is an svg too)
+    assert charts.count("<svg") == 2 and charts.count('role="img"') == 2  # per day and per week
     assert 'class="bar-funded"' in html and "<title" in html
     assert html.count('<table class="flows">') == 2
     assert "¥150,000.00" in html  # funded today, in the day and week tables
     assert "Asia/Shanghai" in html  # the viewer's zone, the default
     latest = html.split('data-testid="reconciliation-latest"')[1].split("</section>")[0]
     assert 'class="status status-open"' in latest and "/finance/reconciliation/" in latest
+
+
+def test_the_dashboard_opens_on_summary_cards_with_the_tables_folded_away(deal, login, make_user):
+    released_and_held(deal)
+    html = as_staff(login, make_user).get("/finance", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    cards = html.split('data-testid="summary-CNY"')[1].split("<details")[0]
+    assert "Money in escrow" in cards and "¥50,000.00" in cards and "Provider payable" in cards
+    assert "¥90,000.00" in cards
+    folded = html.split('<details class="fold">')[1:]  # closed: no `open`
+    assert len(folded) == 3 and sum('<table class="flows">' in part.split("</details>")[0] for part in folded) == 2
+    assert 'data-testid="finance-totals-CNY"' in folded[0].split("</details>")[0]
 
 
 def test_days_are_the_viewers_days(app):

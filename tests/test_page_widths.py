@@ -1,9 +1,11 @@
-"""Every page the demo data opens fits a 390 px phone in both languages, and a 1366 px desktop, in
-Chromium: nothing makes the page scroll sideways (wide tables scroll inside their own box)."""
+"""Every page the demo data opens fits a 390 px phone and a 1366 px desktop in both languages, in
+Chromium: nothing makes the page scroll sideways (wide tables scroll inside their own box); and axe-core
+finds no serious or critical accessibility violation (WCAG 2.1 AA) on any of them at either width."""
 import pyotp
 import pytest
 
 from demo.seed import ADMIN_TOTP_SECRET, DEMO_PASSWORD
+from tests.support.axe import severe_violations, with_axe
 from tests.support.demo_data import LOGINS, pages_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
@@ -24,6 +26,7 @@ OVERFLOW = """() => {
 
 
 def overflowing(page, paths: list[str]) -> list[str]:
+    """What sticks out sideways on each page, and (on a page opened with_axe) what axe finds serious."""
     found = []
     for path in paths:
         response = page.goto(path)
@@ -31,6 +34,9 @@ def overflowing(page, paths: list[str]) -> list[str]:
         fit = page.evaluate(OVERFLOW)
         if fit["scroll"] > fit["width"] + 1:
             found.append(f"{path} at {fit['width']} px: {fit['scroll']} px wide ({', '.join(fit['out'])})")
+        if page.evaluate("typeof axe !== 'undefined'"):
+            lang = page.locator("html").get_attribute("lang")
+            found += severe_violations(page, f"{path} at {fit['width']} px, {lang}")
     return found
 
 
@@ -54,16 +60,15 @@ def switch_language(page, code: str) -> None:
 
 @pytest.mark.parametrize("role", ["admin", "brand", "provider"])
 def test_signed_in_pages_fit_a_phone_in_both_languages_and_a_desktop(new_page, demo, role):
-    page = new_page()
+    page = with_axe(new_page())
     sign_in(page, role)  # once: a staff TOTP code is good for one sign-in only
     paths = pages_for(role, demo) + ["/account/two-factor", "/account/webhooks", "/account/notifications"]
     problems = []
     for code in ("en", "zh-CN"):
         switch_language(page, code)
-        page.set_viewport_size(PHONE)
-        problems += overflowing(page, paths)
-    page.set_viewport_size(DESKTOP)
-    problems += overflowing(page, paths)
+        for size in (PHONE, DESKTOP):
+            page.set_viewport_size(size)
+            problems += overflowing(page, paths)
     if role == "brand":  # the enrolment step (QR code, key, code field) at both widths
         page.goto("/account/two-factor")
         page.click("main form[action$='/two-factor/start'] button[type=submit]")
@@ -72,14 +77,18 @@ def test_signed_in_pages_fit_a_phone_in_both_languages_and_a_desktop(new_page, d
             fit = page.evaluate(OVERFLOW)
             if fit["scroll"] > fit["width"] + 1:
                 problems.append(f"two-factor enrolment at {fit['width']} px: {fit['scroll']} px ({fit['out']})")
+            problems += severe_violations(page, f"two-factor enrolment at {fit['width']} px")
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
-def test_signed_out_pages_fit_a_phone(new_page, demo, locale):
-    page = new_page(locale=locale)
-    page.set_viewport_size(PHONE)
-    assert not overflowing(page, SIGNED_OUT)
+def test_signed_out_pages_fit_a_phone_and_a_desktop(new_page, demo, locale):
+    page = with_axe(new_page(locale=locale))
+    problems = []
+    for size in (PHONE, DESKTOP):
+        page.set_viewport_size(size)
+        problems += overflowing(page, SIGNED_OUT)
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("size", [PHONE, DESKTOP])

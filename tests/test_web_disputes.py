@@ -82,7 +82,8 @@ def test_staff_decide_a_full_refund_and_see_why_a_decision_is_refused(client, lo
     english = {"Accept-Language": "en"}
     r = form_post(client, url + "/resolve", {"provider_amount": "1e999999", "reason": "Typo"}, page=url,
                   follow_redirects=True, headers=english)  # the form comes back as typed, the message by its field
-    assert r.status_code == 422 and '<small class="error">Not a valid decimal value' in r.get_data(as_text=True)
+    named = '<small class="error">Amount to the provider: Not a valid decimal value'
+    assert r.status_code == 422 and named in r.get_data(as_text=True)
     assert 'value="1e999999"' in r.get_data(as_text=True)
     r = form_post(client, url + "/resolve", {"provider_amount": "", "reason": "Typo"}, page=url,
                   follow_redirects=True, headers=english)  # a message of the form's own (a lazy translation)

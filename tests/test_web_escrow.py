@@ -50,7 +50,7 @@ def test_escrow_flow_in_the_pages(client, login, deal, make_user, app):
     assert r.status_code == 302
     page = contract_page(client, d.contract_id)
     assert "home-v1.pdf" in page and f'data-testid="countdown-{mid}"' in page
-    sha = re.search(r"SHA-256 <code>([0-9a-f]{64})</code>", page).group(1)
+    sha = re.search(r'SHA-256 <span class="copyable"><code title="([0-9a-f]{64})"', page).group(1)  # whole on hover
     assert sha == hashlib.sha256(PDF).hexdigest()  # stored as sent (images are re-encoded: tests/test_images.py)
     file_url = re.search(r'href="(/contracts/milestones/\d+/files/\d+)"', page).group(1)
     assert client.get(file_url).status_code == 200

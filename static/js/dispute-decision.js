@@ -8,7 +8,9 @@ document.addEventListener("submit", function (event) {
   var unit = Math.pow(10, format.resolvedOptions().maximumFractionDigits);
   var toProvider = Math.round(parseFloat(form.elements.provider_amount.value) * unit);
   var total = parseInt(form.dataset.total, 10);
-  if (isNaN(toProvider)) return;  // the server says what is wrong with the amount
+  // not a number, negative or above the escrow: no question with a negative refund; the server refuses
+  // the amount and says why
+  if (isNaN(toProvider) || toProvider < 0 || toProvider > total) return;
   var question = form.dataset.confirmDecision.replace("%(provider)s", format.format(toProvider / unit))
                                              .replace("%(brand)s", format.format((total - toProvider) / unit));
   if (!window.confirm(question)) event.preventDefault();
