@@ -37,9 +37,11 @@ def generate(out_dir: Path, doc: dict | None = None) -> Path:
     config.write_text(json.dumps({"package_name_override": PACKAGE, "project_name_override": PACKAGE}))
     bin_dir = Path(sys.executable).parent  # the generator formats its output with ruff from the same venv
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    subprocess.run([str(bin_dir / "openapi-python-client"),  # noqa: S603 (our own paths) "generate", "--path", str(spec), "--config", str(config),
-                    "--meta", "none", "--output-path", str(package), "--overwrite", "--fail-on-warning"],
-                   check=True, env=env, capture_output=True, text=True)
+    command = [str(bin_dir / "openapi-python-client"), "generate", "--path", str(spec), "--config", str(config),
+               "--meta", "none", "--output-path", str(package), "--overwrite", "--fail-on-warning"]
+    done = subprocess.run(command, check=False, env=env, capture_output=True, text=True)  # noqa: S603 (our paths)
+    if done.returncode:  # what the generator objected to (a warning counts: the document must be complete)
+        raise RuntimeError(f"openapi-python-client failed:\n{done.stdout}\n{done.stderr}")
     return package
 
 
