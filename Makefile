@@ -12,7 +12,7 @@ WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; ec
 # HTTP servers, PostgreSQL races (markers set in tests/support/tiers.py). The fast tier is the rest.
 REAL_PARTS := browser or stripe or worker or live or postgres
 
-.PHONY: run test test-fast fuzz client lint lock translations extract-messages bench faults clean axe
+.PHONY: run test test-fast fuzz client screenshots lint lock translations extract-messages bench faults clean axe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ test-fast: $(VENV)/.dev translations
 # (tests/test_api_fuzz.py: no server error, no undocumented status, responses as documented).
 fuzz: $(VENV)/.dev
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-50} $(BIN)/pytest -p no:xdist -p no:cacheprovider tests/test_api_fuzz.py -q
+
+# A full-page screenshot of every page the width/accessibility sweep opens (both widths, both languages,
+# every role of the demo) in instance/screenshots/, for people to look at.
+screenshots: $(VENV)/.dev translations
+	WITKEY_SCREENSHOTS=$(CURDIR)/instance/screenshots $(BIN)/pytest -p no:cacheprovider -n $(WORKERS) tests/test_page_widths.py -q
 
 # The typed Python client of the open API, generated from its OpenAPI document (openapi-python-client).
 client: $(VENV)/.dev

@@ -1,6 +1,10 @@
 """Every page the demo data opens fits a 390 px phone and a 1366 px desktop in both languages, in
 Chromium: nothing makes the page scroll sideways (wide tables scroll inside their own box); and axe-core
 finds no serious or critical accessibility violation (WCAG 2.1 AA) on any of them at either width."""
+import os
+import re
+from pathlib import Path
+
 import pyotp
 import pytest
 
@@ -12,6 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
 
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 768}
 SIGNED_OUT = ["/", "/login", "/register", "/forgot-password", "/tenders", "/providers", "/market"]
+SHOTS = os.environ.get("WITKEY_SCREENSHOTS")  # `make screenshots`: a full-page picture of every page swept
 
 # The page's own width against the viewport's, and the widest elements that stick out (not those inside a box
 # that scrolls on its own, which is how wide tables are meant to fit), to say what to fix when it fails.
@@ -34,9 +39,13 @@ def overflowing(page, paths: list[str]) -> list[str]:
         fit = page.evaluate(OVERFLOW)
         if fit["scroll"] > fit["width"] + 1:
             found.append(f"{path} at {fit['width']} px: {fit['scroll']} px wide ({', '.join(fit['out'])})")
+        lang = page.locator("html").get_attribute("lang")
         if page.evaluate("typeof axe !== 'undefined'"):
-            lang = page.locator("html").get_attribute("lang")
             found += severe_violations(page, f"{path} at {fit['width']} px, {lang}")
+        if SHOTS:
+            name = re.sub(r"[^\w.-]+", "_", path.strip("/")) or "home"
+            Path(SHOTS).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=f"{SHOTS}/{name}-{fit['width']}-{lang}.png", full_page=True)
     return found
 
 
