@@ -35,15 +35,15 @@ def serialize(model, key: int) -> None:
         db.session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
-def claim(stmt, model) -> list:
-    """The `model` rows `stmt` selects, locked until this transaction ends; rows another transaction
-    holds are skipped, not waited for (PostgreSQL: FOR UPDATE OF the model's table SKIP LOCKED), so
-    concurrent sweeps split the work. SQLite: the database write lock first (a no-op UPDATE, as in
-    `serialize`), then the rows read fresh."""
+def claim_rows(stmt, model) -> list:
+    """The rows `stmt` (a SELECT of columns of `model`'s table and of tables joined to it) selects, their
+    `model` rows locked until this transaction ends; rows another transaction holds are skipped, not
+    waited for (PostgreSQL: FOR UPDATE OF the model's table SKIP LOCKED), so concurrent sweeps split the
+    work. SQLite: the database write lock first (a no-op UPDATE, as in `serialize`), then the rows read.
+    Plain rows, not ORM objects: a sweep claims thousands and only reads them."""
     if db.session.get_bind().dialect.name == "sqlite":
         column = model.__mapper__.primary_key[0]
         db.session.execute(update(model).where(false()).values({column.key: column})
                            .execution_options(synchronize_session=False))
-        return list(db.session.scalars(stmt.execution_options(populate_existing=True)).unique())
-    return list(db.session.scalars(stmt.with_for_update(of=model, skip_locked=True)
-                                   .execution_options(populate_existing=True)).unique())
+        return list(db.session.execute(stmt))
+    return list(db.session.execute(stmt.with_for_update(of=model, skip_locked=True)))

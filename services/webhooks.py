@@ -135,9 +135,14 @@ def bid_audience(bid) -> list[int]:
 
 
 def milestone_data(milestone) -> dict:
-    contract = milestone.contract
+    return milestone_row_data(milestone, milestone.contract.currency, milestone.status)
+
+
+def milestone_row_data(milestone, currency: str, status: str) -> dict:
+    """`milestone_data` of a milestone read as a row (id, contract_id, title, amount), given its
+    contract's currency and the status to report (a sweep's rows, not objects)."""
     return {"milestone": {"id": milestone.id, "contract_id": milestone.contract_id, "title": milestone.title,
-                          "amount": milestone.amount, "currency": contract.currency, "status": milestone.status}}
+                          "amount": milestone.amount, "currency": currency, "status": status}}
 
 
 def dispute_data(dispute) -> dict:

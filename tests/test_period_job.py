@@ -2,6 +2,7 @@
 periods that start or cannot start, metered periods closed at their end and then auto-released."""
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from extensions import db
@@ -147,3 +148,26 @@ def test_auto_fund_in_bulk_writes_what_funding_one_by_one_does(app, api, make_us
         assert webhook_event.data["milestone"]["status"] == "funded"
         assert set(webhook_event.audience) == {c.brand_id, provider_id}
     assert c.period(0)["status"] == "funded"
+
+
+
+@pytest.mark.parametrize("one_by_one", [False, True])
+def test_auto_fund_skips_a_suspended_provider(app, api, make_user, monkeypatch, one_by_one):
+    """A suspended provider's period is not funded from the wallet (its brand is reminded instead),
+    while another contract of the same chunk is; the same when the chunk falls back to one by one."""
+    c = periodic_contract(app, api, make_user, periods=2, period_days=30)
+    other = periodic_contract(app, api, make_user, periods=2, period_days=30)
+    for contract in (c, other):
+        contract.brand.put(f"/contracts/{contract.contract_id}/auto-fund", json={"auto_fund": True})
+        contract.deposit(115000_00)
+    with app.app_context():
+        db.session.get(Milestone, c.milestone_ids[0]).contract.provider.suspended_at = utcnow()
+        db.session.commit()
+    if one_by_one:  # the chunk fails as a whole: each period is then done on its own
+        monkeypatch.setattr(periods, "_auto_fund_all", lambda *args: 1 / 0)
+    assert _run(app, utcnow())["auto_funded"] == 1
+    assert (c.period(0)["status"], other.period(0)["status"]) == ("pending", "funded")
+    with app.app_context():
+        reminded = set(db.session.scalars(select(Notification.user_id)
+                                          .where(Notification.kind == "period_funding_due")))
+    assert c.brand_id in reminded and other.brand_id not in reminded

@@ -13,7 +13,7 @@ at once — finds nothing left to do: funding reminders and start notices go onc
 
 Remind, auto-fund and open run set-based, CHUNK periods per transaction (thousands of contracts come
 due together at a month's turn): the chunk's periods are row-locked, skipping those another sweep or
-a brand's own fund request holds (services.locking.claim), and their rows — postings and entries,
+a brand's own fund request holds (services.locking.claim_rows), and their rows — postings and entries,
 status changes, events, notifications, webhook events — are written with one statement per kind. A
 chunk that fails is rolled back and its periods are done one by one (the per-period functions below,
 each in its own transaction), so one odd period does not hold back the others. Close, rare and
@@ -24,13 +24,14 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, literal, null, select, update
-from sqlalchemy.orm import aliased, contains_eager, load_only
+from sqlalchemy.orm import aliased
 
 from extensions import db
 from models import (
     Contract,
     LedgerAccount,
     LedgerPosting,
+    Membership,
     Milestone,
     MilestoneDelivery,
     MilestoneEvent,
@@ -40,11 +41,10 @@ from models import (
 )
 from models.contract import ContractStatus, MilestoneStatus
 from models.engagement import PERIODIC, Engagement
-from models.status import can_move
 from models.types import utcnow
 from services import bulk, destinations, escrow, ledger, notifications, period_money, webhooks
 from services.engagements import FUND_AHEAD
-from services.locking import claim, locked_get
+from services.locking import claim_rows, locked_get
 
 CHUNK = 1000  # periods per transaction in the set-based steps
 
@@ -142,25 +142,25 @@ def close_metered(milestone: Milestone, now: datetime) -> bool:
 # --- set-based steps, CHUNK periods per transaction ---------------------------------------------------
 
 def _due(*conditions):
-    """Periods of active retainer/metered contracts matching `conditions`, with their contracts: only
-    the columns the set-based steps read (thousands of objects are loaded per sweep)."""
-    return (select(Milestone).join(Contract, Contract.id == Milestone.contract_id)
-            .options(load_only(Milestone.contract_id, Milestone.title, Milestone.amount, Milestone.currency,
-                               Milestone.status, Milestone.starts_at, Milestone.funding_reminder_sent_at,
-                               Milestone.start_notice_sent_at),
-                     contains_eager(Milestone.contract).load_only(Contract.brand_id, Contract.provider_id,
-                                                                  Contract.auto_fund, Contract.currency))
+    """Periods of active retainer/metered contracts matching `conditions`, as plain rows of the columns
+    the set-based steps read, their contract's and tender's with them (thousands of periods per sweep:
+    rows, not ORM objects to build, track and collect)."""
+    return (select(Milestone.id, Milestone.contract_id, Milestone.title, Milestone.amount, Milestone.currency,
+                   Milestone.status, Milestone.starts_at, Milestone.funding_reminder_sent_at,
+                   Milestone.start_notice_sent_at, Contract.brand_id, Contract.provider_id, Contract.auto_fund,
+                   Contract.currency.label("contract_currency"), Tender.title.label("tender_title"))
+            .join(Contract, Contract.id == Milestone.contract_id).join(Tender, Tender.id == Contract.tender_id)
             .where(Milestone.period_index.is_not(None), Contract.status == ContractStatus.ACTIVE,
                    Contract.engagement.in_([e.value for e in PERIODIC]), *conditions))
 
 
 def _in_chunks(name: str, conditions, step, single) -> int:
     """Claim the periods matching `conditions` CHUNK at a time (lowest id first) and run
-    `step(periods)` on each chunk in its own transaction; a chunk that fails is redone period by
-    period with `single(milestone)`. Returns how many periods had something done."""
+    `step(periods)` on each chunk (rows of `_due`) in its own transaction; a chunk that fails is redone
+    period by period with `single(milestone)`. Returns how many periods had something done."""
     done, after = 0, 0
     while True:
-        periods = claim(_due(*conditions, Milestone.id > after).order_by(Milestone.id).limit(CHUNK), Milestone)
+        periods = claim_rows(_due(*conditions, Milestone.id > after).order_by(Milestone.id).limit(CHUNK), Milestone)
         if not periods:
             db.session.rollback()
             return done
@@ -174,13 +174,10 @@ def _in_chunks(name: str, conditions, step, single) -> int:
             done += _each(name, ids, single)
 
 
-def _abouts(periods) -> dict[int, dict]:
-    """What each period's notices say it is about, the tenders' titles read in one query."""
-    titles = dict(db.session.execute(select(Contract.id, Tender.title).join(Tender, Tender.id == Contract.tender_id)
-                                     .where(bulk.among(Contract.id, {m.contract_id for m in periods}))).all())
-    return {m.id: {"milestone": m.title, "tender": titles[m.contract_id],
-                   "about": {"type": "contract", "id": m.contract_id, "title": titles[m.contract_id]}}
-            for m in periods}
+def _about_row(m) -> dict:
+    """What a period's notices say it is about (`_about` and the contract `notify` would look up)."""
+    return {"milestone": m.title, "tender": m.tender_title,
+            "about": {"type": "contract", "id": m.contract_id, "title": m.tender_title}}
 
 
 def _stamp(periods, **changes) -> None:
@@ -194,9 +191,8 @@ def _remind_all(periods, now: datetime) -> int:
     if not due:
         return 0
     _stamp(due, funding_reminder_sent_at=now)
-    about = _abouts(due)
-    notifications.notify_many(([m.contract.brand_id], "period_funding_due", _link(m),
-                               {"starts_at": m.starts_at.isoformat(), **about[m.id]}) for m in due)
+    notifications.notify_many(([m.brand_id], "period_funding_due", _link(m),
+                               {"starts_at": m.starts_at.isoformat(), **_about_row(m)}) for m in due)
     return len(due)
 
 
@@ -206,35 +202,50 @@ def _open_all(periods, now: datetime) -> int:
     if not due:
         return 0
     _stamp(due, start_notice_sent_at=now)
-    about = _abouts(due)
     notifications.notify_many(
-        ([m.contract.provider_id], "period_started" if m.status == MilestoneStatus.FUNDED else "period_not_started",
-         _link(m), about[m.id]) for m in due)
+        ([m.provider_id], "period_started" if m.status == MilestoneStatus.FUNDED else "period_not_started",
+         _link(m), _about_row(m)) for m in due)
     return len(due)
+
+
+def _suspended(user_ids) -> set[int]:
+    """Which of these accounts `User.is_suspended` says are suspended, in one query: their own
+    suspension, or, for a member, that of its organisation's principal."""
+    if not user_ids:
+        return set()
+    principal = aliased(User)
+    return set(db.session.scalars(
+        select(User.id).outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
+        .outerjoin(principal, principal.id == Organisation.account_user_id)
+        .where(bulk.among(User.id, user_ids),
+               User.suspended_at.is_not(None)
+               | ((Organisation.account_user_id != User.id) & principal.suspended_at.is_not(None)))))
 
 
 def _auto_fund_all(periods, now: datetime) -> int:
     """`auto_fund` for a chunk: each brand's wallet locked and read once, its periods funded in order
     of their start while its balance covers them; the others get the reminder, as one by one."""
-    periods = sorted((m for m in periods if m.status == MilestoneStatus.PENDING and m.contract.auto_fund
-                      and can_move(m, MilestoneStatus.FUNDED)), key=lambda m: (m.starts_at, m.id))
-    suspended = {uid for uid in {m.contract.provider_id for m in periods} if db.session.get(User, uid).is_suspended}
-    periods = [m for m in periods if m.contract.provider_id not in suspended]
-    brands = {m.contract.brand_id for m in periods}
+    periods = sorted((m for m in periods if m.status == MilestoneStatus.PENDING and m.auto_fund
+                      and MilestoneStatus.FUNDED in Milestone.TRANSITIONS.get(m.status, ())),
+                     key=lambda m: (m.starts_at, m.id))
+    suspended = _suspended({m.provider_id for m in periods})
+    periods = [m for m in periods if m.provider_id not in suspended]
+    brands = {m.brand_id for m in periods}
     two_members_above = dict(db.session.execute(
         select(Organisation.account_user_id, Organisation.dual_fund_above)
         .where(Organisation.account_user_id.in_(brands), Organisation.dual_fund_above.is_not(None))).all())
     posted = set(db.session.scalars(select(LedgerPosting.key).where(bulk.among(LedgerPosting.key,
                                                                                [_key(m) for m in periods]))))
     wallets = {}
-    for brand_id, currency in sorted({(m.contract.brand_id, m.currency) for m in periods}):  # one lock order
+    for brand_id, currency in sorted({(m.brand_id, m.currency) for m in periods}):  # one lock order
         wallet = ledger.account("brand_wallet", currency, user_id=brand_id)
         ledger.lock(wallet)
         wallets[brand_id, currency] = [wallet.id, ledger.balance(wallet)]
     funded, short = [], []
     for m in periods:
-        wallet = wallets[m.contract.brand_id, m.currency]
-        limit = two_members_above.get(m.contract.brand_id)
+        wallet = wallets[m.brand_id, m.currency]
+        limit = two_members_above.get(m.brand_id)
         if (limit is not None and m.amount > limit) or wallet[1] < m.amount or _key(m) in posted:
             short.append(m)
             continue
@@ -245,7 +256,7 @@ def _auto_fund_all(periods, now: datetime) -> int:
     return len(funded)
 
 
-def _key(milestone: Milestone) -> str:
+def _key(milestone) -> str:
     return f"fund:milestone:{milestone.id}"
 
 
@@ -273,21 +284,16 @@ def _fund_all(periods) -> None:
     _stamp(periods, status=MilestoneStatus.FUNDED.value, funded_at=funded_at,
            funded_amount=Milestone.__table__.c.amount)
     bulk.insert_rows(MilestoneEvent.__table__, [
-        {"milestone_id": m.id, "kind": str(MilestoneStatus.FUNDED), "actor_id": m.contract.brand_id, "note": "",
+        {"milestone_id": m.id, "kind": str(MilestoneStatus.FUNDED), "actor_id": m.brand_id, "note": "",
          "data": {"source": "wallet"}, "created_at": funded_at} for m in periods])
-    about = _abouts(periods)
+    about = {m.id: _about_row(m) for m in periods}
     notifications.notify_many(
-        [([m.contract.provider_id], "milestone_funded", _link(m), {"milestone": m.title, "about": about[m.id]["about"]})
+        [([m.provider_id], "milestone_funded", _link(m), {"milestone": m.title, "about": about[m.id]["about"]})
          for m in periods]
-        + [([m.contract.brand_id], "period_auto_funded", _link(m), about[m.id]) for m in periods])
+        + [([m.brand_id], "period_auto_funded", _link(m), about[m.id]) for m in periods])
     webhooks.emit_many("milestone.funded", [
-        (f"milestone:{m.id}", _funded_data(m), webhooks.contract_audience(m.contract)) for m in periods])
-
-
-def _funded_data(milestone: Milestone) -> dict:
-    data = webhooks.milestone_data(milestone)
-    data["milestone"]["status"] = MilestoneStatus.FUNDED.value  # the row is funded; the loaded object not yet
-    return data
+        (f"milestone:{m.id}", webhooks.milestone_row_data(m, m.contract_currency, MilestoneStatus.FUNDED.value),
+         [m.brand_id, m.provider_id]) for m in periods])
 
 
 def run(now: datetime) -> dict:
