@@ -1,10 +1,11 @@
-"""Where a provider is paid (services.payout_accounts): read its settings, save bank details."""
+"""Where a provider is paid, and where a brand's withdrawals go (services.payout_accounts): read the
+settings, save bank details (a change takes a current two-factor code, as on the web)."""
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from blueprints.api.routing import api_route, current_api_user
-from services import payout_accounts, payouts
+from services import payout_accounts, payouts, permissions, withdrawals
 
 
 class PayoutBankOut(BaseModel):
@@ -50,3 +51,34 @@ def put_payout_account(body: PayoutBankIn):
     payout_accounts.save_bank_details(user, account_name=body.account_name, bank_name=body.bank_name,
                                       account_number=body.account_number, otp=body.otp)
     return _out(user)
+
+
+class WalletBankOut(BaseModel):
+    bank: PayoutBankOut | None = Field(description="where the brand's withdrawals are paid (the number's last "
+                                                   "four only); null until saved")
+
+
+def _wallet_bank_out(user) -> WalletBankOut:
+    account = withdrawals.bank_account(user)
+    return WalletBankOut(bank=None if account is None else PayoutBankOut(
+        account_name=account.bank_account_name, bank_name=account.bank_name,
+        account_number_last4=account.bank_account_number[-4:]))
+
+
+@api_route("/wallet/bank-account", summary="The bank account the brand's withdrawals are paid to", tag="Ledger",
+           response=WalletBankOut, roles=("brand",), errors=(403,))
+def get_wallet_bank_account():
+    """Needs the organisation role that manages the wallet (owner, finance)."""
+    user = current_api_user()
+    permissions.require(user, "wallet.manage")
+    return _wallet_bank_out(user)
+
+
+@api_route("/wallet/bank-account", "PUT", summary="Save the bank account withdrawals are paid to", tag="Ledger",
+           body=PayoutBankIn, response=WalletBankOut, roles=("brand",), errors=(403, 422))
+def put_wallet_bank_account(body: PayoutBankIn):
+    """As on the wallet page: a change takes a current two-factor code (`otp`)."""
+    user = current_api_user()
+    payout_accounts.save_bank_details(user, account_name=body.account_name, bank_name=body.bank_name,
+                                      account_number=body.account_number, otp=body.otp)
+    return _wallet_bank_out(user)
