@@ -1,6 +1,7 @@
 """The open JSON API under /api/v1 (see shared/api-contract.md). Token auth only, so no CSRF."""
 # Importing each module registers its routes on `bp`.
 from blueprints.api import (  # noqa: F401
+    account_security,
     account_settings,
     accounts,
     admin,
