@@ -6,19 +6,13 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Notification, StaffAction
+from tests.support.chargebacks import dispute_at_stripe, open_dispute, released_by_card, webhook
 from tests.support.stripe_fixtures import stripe_api
-from tests.test_chargebacks import (  # noqa: F401 (empty_stripe is a fixture)
-    dispute_at_stripe,
-    empty_stripe,
-    open_dispute,
-    released_by_card,
-    webhook,
-)
 
 REASON = "The bank's evidence shows the photos were never delivered in full."
 
 
-def test_staff_handle_a_chargeback_through_the_api(deal, stripe_app, empty_stripe, make_user, api):  # noqa: F811
+def test_staff_handle_a_chargeback_through_the_api(deal, stripe_app, empty_stripe, make_user, api):
     d = deal()
     app = d.app
     mid, intent_id = released_by_card(d, stripe_app, empty_stripe, app)

@@ -10,10 +10,9 @@ from extensions import db
 from models import PayoutAccount
 from tests.support.stripe_fixtures import stripe_api
 from tests.support.web import otp_for
-from tests.test_stripe_payouts import connect  # noqa: F401 (a fixture)
 
 
-def test_a_provider_onboards_to_stripe_through_the_api(stripe_app, connect, api, make_user):  # noqa: F811
+def test_a_provider_onboards_to_stripe_through_the_api(stripe_app, connect, api, make_user):
     user = make_user("provider", totp=True)
     provider = stripe_api(stripe_app, api(user))
     assert provider.post("/me/payout-account/stripe-status").status_code == 409  # nothing to read yet
