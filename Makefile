@@ -51,9 +51,10 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 
-# pytest's own exit code fails the target, including 5 (no test ran).
+# pytest's own exit code fails the target, including 5 (no test ran). WITKEY_API_COVERAGE=1: the run also
+# fails when an operation of the OpenAPI document got no 2xx answer in any test (tests/support/api_coverage.py).
 test: $(VENV)/.dev translations lint
-	$(BIN)/pytest -n $(WORKERS)
+	WITKEY_API_COVERAGE=1 $(BIN)/pytest -n $(WORKERS)
 
 # The fast domain tier: services and HTTP contracts through the test client (no browser, no Stripe
 # servers, no worker processes, no live server, no PostgreSQL races): 644 of the 694 tests, about a minute on 2 cores.

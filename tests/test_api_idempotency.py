@@ -104,13 +104,21 @@ def test_upload_retried_with_the_same_key_is_stored_once(market, app):
     assert other.status_code == 422 and other.json["error"]["code"] == "idempotency_key_reused"
 
 
+ANONYMOUS = ("/auth/register", "/auth/tokens", "/auth/verify-email", "/auth/password-reset",
+             "/auth/password-reset/confirm", "/auth/suspension-appeal")  # no user to key by
+# Signed-in POSTs whose answer must not be stored for a replay: secrets (a TOTP secret, recovery codes,
+# an expiring Stripe link) or an answer that follows from a password.
+NOT_REPLAYED = ("/me/password", "/me/email-verification", "/me/two-factor/start", "/me/two-factor/confirm",
+                "/me/two-factor/recovery-codes", "/me/two-factor/disable", "/me/payout-account/stripe-onboarding")
+
+
 def test_openapi_documents_the_header_on_every_signed_in_post(api):
     doc = api().get("/openapi.json").json
     for path, ops in doc["paths"].items():
         if "post" not in ops:
             continue
         names = [p["name"] for p in ops["post"].get("parameters", [])]
-        if path in ("/auth/register", "/auth/tokens", "/auth/verify-email"):  # anonymous: no user to key by
+        if path in ANONYMOUS + NOT_REPLAYED:
             assert "Idempotency-Key" not in names, path
         else:
             assert "Idempotency-Key" in names, path

@@ -64,3 +64,12 @@ def test_only_providers_have_a_payout_account(api, make_user):
     assert brand.get("/me/payout-account").status_code == 403
     assert brand.put("/me/payout-account", json=DETAILS).status_code == 403
     assert api().get("/me/payout-account").status_code == 401
+
+
+def test_stripe_onboarding_is_refused_on_the_bank_backend(api, make_user):
+    provider = api(make_user("provider", totp=True))
+    r = provider.post("/me/payout-account/stripe-onboarding", json={})
+    assert r.status_code == 409 and r.json["error"]["code"] == "not_stripe"
+    assert api(make_user("brand")).post("/me/payout-account/stripe-onboarding", json={}).status_code == 403
+    r = provider.post("/me/payout-account/stripe-status")
+    assert r.status_code == 409 and r.json["error"]["code"] == "no_stripe_account"

@@ -99,3 +99,14 @@ def test_notification_messages_follow_the_callers_language(market):
     chinese = m.brand.get("/notifications", headers={"Accept-Language": "zh-CN"}).json["items"][0]["message"]
     assert english.endswith("bid on “Customer-service outsourcing for a national apparel brand”.")
     assert english != chinese
+
+
+def test_published_addenda_are_listed_to_anyone_who_sees_the_tender(market, api):
+    m = market(1, bid_deadline=in_days(10))
+    assert api().get(f"/tenders/{m.tender_id}/addenda").json == {"items": []}
+    body = "Please add a sample weekly report."
+    assert m.brand.post(f"/tenders/{m.tender_id}/addenda", json={"body": body}).status_code == 201
+    for caller in (api(), m.providers[0], m.brand):
+        listed = caller.get(f"/tenders/{m.tender_id}/addenda")
+        assert listed.status_code == 200 and [a["body"] for a in listed.json["items"]] == [body]
+    assert api().get("/tenders/999999/addenda").status_code == 404

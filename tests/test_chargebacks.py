@@ -10,18 +10,16 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from extensions import db
 from models import Chargeback, LedgerAccount, LedgerPosting, Milestone, Notification, Payout, PayoutAccount
 from services import ledger, reconciliation
 from services.runners import payout_batch
+from tests.support.chargebacks import dispute_at_stripe, open_dispute, released_by_card, webhook
 from tests.support.payout_fixtures import backdate, payable_balance
 from tests.support.stripe_fixtures import (
-    SECRET_KEY,
     call,
-    funded_by_card,
     onboarded,
     pay_like_stripe_js,
     payment_intent_of,
@@ -33,37 +31,6 @@ from tests.support.stripe_fixtures import (
 from tests.support.web import PASSWORD, finish_login, form_post
 
 FEE = 1500  # the fake's dispute fee (Stripe's flat fee)
-
-
-@pytest.fixture
-def empty_stripe(stripe_server):
-    """Stripe as empty as the test's database (the reconciliation lists everything Stripe holds)."""
-    for path, method in (("/_connect/reset", "POST"), ("/_config/data", "DELETE")):  # Connect and disputes; localstripe
-        request = urllib.request.Request(stripe_server + path, data=b"" if method == "POST" else None,  # noqa: S310
-                                         method=method, headers={"Authorization": f"Bearer {SECRET_KEY}"})
-        urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 (the local test server)
-    return stripe_server
-
-
-def webhook(stripe_app, kind: str, dispute: dict, event_id: str, *, created: int | None = None):
-    """The signed event Stripe sends for a dispute, delivered to the app."""
-    payload = json.dumps({"id": event_id, "object": "event", "type": kind, "created": created or int(time.time()),
-                          "data": {"object": dispute}}).encode()
-    return stripe_app.test_client().post("/webhooks/stripe", data=payload, content_type="application/json",
-                                         headers={"Stripe-Signature": sign(payload)})
-
-
-def charge_of(base: str, intent_id: str) -> str:
-    latest = stripe_client(base).v1.payment_intents.retrieve(intent_id).latest_charge
-    return latest if isinstance(latest, str) else latest.id
-
-
-def open_dispute(base: str, intent_id: str, reason: str = "product_not_received") -> dict:
-    return call(base, f"/_connect/charges/{charge_of(base, intent_id)}/dispute", {"reason": reason}, method="POST")
-
-
-def dispute_at_stripe(base: str, dispute_id: str) -> dict:
-    return call(base, f"/v1/disputes/{dispute_id}")
 
 
 def postings(app, prefix: str) -> dict[str, dict[str, int]]:
@@ -98,16 +65,6 @@ def stripe_differences(stripe_app) -> list[tuple]:
         run = reconciliation.run(settle=timedelta(0))
         db.session.commit()
         return [(d["check"], d["subject"], d["detail"]) for d in run.differences]
-
-
-def released_by_card(d, stripe_app, localstripe, app) -> tuple[int, str]:
-    """The deal's first milestone paid by card, delivered and accepted by the brand: (milestone, intent)."""
-    brand, mid, intent_id = funded_by_card(d, stripe_app, localstripe, app)
-    provider = stripe_api(stripe_app, d.provider)
-    delivery = {"note": "Product photos for 40 SKUs, retouched", "links": ["https://cdn.example.com/shoot-1"]}
-    assert provider.post(f"/milestones/{mid}/deliver", json=delivery).status_code == 200
-    assert brand.post(f"/milestones/{mid}/accept").status_code == 200
-    return mid, intent_id
 
 
 def test_released_milestone_chargeback_recovered_from_the_provider_capped_once(

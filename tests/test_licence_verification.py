@@ -144,3 +144,17 @@ def test_staff_home_counts_brands_waiting_for_verification(api, make_user):
     apply_for_verification(api(make_user("brand")), NUMBER)
     (item,) = [item for item in staff.get("/me/todo").json if item["kind"] == "brand_verifications"]
     assert item["count"] == 1 and item["url"].endswith("/admin/brands")
+
+
+def test_staff_decline_a_brands_application_with_a_reason_the_brand_reads(api, make_user):
+    brand, staff = make_user("brand"), api(make_user("admin"))
+    apply_for_verification(api(brand), NUMBER)
+    assert api(brand).post(f"/admin/brands/{brand.id}/reject", json={"reason": "Blurred"}).status_code == 403
+    assert staff.post(f"/admin/brands/{brand.id}/reject", json={"reason": 1}).status_code == 400
+    assert staff.post("/admin/brands/999999/reject", json={"reason": "Blurred licence"}).status_code == 404
+    reason = "The licence image is blurred: send it again."
+    r = staff.post(f"/admin/brands/{brand.id}/reject", json={"reason": reason})
+    assert r.status_code == 200 and r.json["verification_status"] == "rejected", r.json
+    mine = api(brand).get("/me/verification").json
+    assert mine["verification_status"] == "rejected" and mine["reason"] == reason
+    assert staff.get("/admin/brands").json["items"] == []  # out of the queue

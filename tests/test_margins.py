@@ -274,3 +274,23 @@ def test_staff_set_a_category_margin_on_their_page_and_a_provider_pays_on_its_ow
         assert margins_held(provider.id) == 60_00
         assert db.session.scalar(select(func.count()).select_from(StaffAction)
                                  .where(StaffAction.action == "margin.category_set")) == 1
+
+
+def test_a_second_staff_member_rejects_a_pending_award_and_nothing_moves(app, lost):
+    app.config["CORRECTION_APPROVAL_THRESHOLD"] = 500_00
+    try:
+        d = lost()
+        award = d.staff.post(f"/admin/disputes/{d.dispute_id}/margin-awards", json={"amount": 800_00, "reason": "Big"})
+        assert award.status_code == 201 and award.json["status"] == "pending"
+        path = f"/admin/margin-awards/{award.json['id']}/reject"
+        assert d.brand.post(path, json={"reason": "Not mine to decide"}).status_code == 403
+        assert d.second_staff.post(path, json={"reason": 5}).status_code == 400
+        assert d.second_staff.post("/admin/margin-awards/999999/reject", json={"reason": "None"}).status_code == 404
+        r = d.second_staff.post(path, json={"reason": "The costs were not shown."})
+        assert r.status_code == 200 and r.json["status"] == "rejected", r.json
+        assert d.second_staff.post(path, json={"reason": "Again."}).status_code == 409  # decided once
+        assert d.provider.get("/me/margin").json["held"]["amount"] == 5000_00  # nothing taken
+        with app.app_context():
+            assert not ledger.is_posted(f"margin-award:{award.json['id']}")
+    finally:
+        app.config["CORRECTION_APPROVAL_THRESHOLD"] = 100000

@@ -3,6 +3,7 @@ cells with fewer than five contracts suppressed everywhere they leave (API, page
 job's snapshots, and a brand's "how my tender compares"."""
 import csv
 import io
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -184,3 +185,21 @@ def test_brands_say_where_they_are(app, api, make_user):
     with app.app_context():
         saved = db.session.get(BrandProfile, brand.id)
         assert (saved.province, saved.city) == ("zhejiang", "杭州")
+
+
+def test_cities_and_months_through_the_api(app, client, make_user, track_record):
+    _place(app, make_user("brand").id, "zhejiang", "杭州")
+    _place(app, make_user("provider").id, "zhejiang", "杭州", score="70")
+    track_record(2, amount=100000_00)  # two awards this month: fewer than five, so no volume
+    with app.app_context():
+        jobs.recompute_market()
+    cities = client.get("/api/v1/market/cities")
+    assert cities.status_code == 200
+    hangzhou = next(r for r in cities.json if (r["province"], r["city"]) == ("zhejiang", "杭州"))
+    assert set(hangzhou) >= {"province", "city"}
+    months = client.get("/api/v1/market/months")
+    assert months.status_code == 200 and len(months.json) == insight.MONTHS
+    this_month = f"{datetime.now(UTC):%Y-%m}"
+    assert months.json[-1]["month"] == this_month
+    assert months.json[-1]["tenders_published"] == 2 and months.json[-1]["awarded_contracts"] == 2
+    assert months.json[-1]["awarded_volume"] is None  # under five contracts: suppressed

@@ -13,7 +13,7 @@ import time_machine
 from pypdf import PdfReader
 from sqlalchemy import bindparam, event, text
 
-from blueprints.statements.routes import _text
+from blueprints.statement_rows import _text
 from extensions import db
 from models import Milestone, User
 from models.types import UTCDateTime

@@ -21,13 +21,6 @@ from tests.support.worker_processes import kill_worker, start_worker
 from workers import jobs
 
 
-@pytest.fixture
-def connect(stripe_server):
-    """The Stripe API base with Connect's state emptied (payout ids restart with every test's database)."""
-    call(stripe_server, "/_connect/reset", method="POST")
-    return stripe_server
-
-
 def transfers(base: str) -> list[dict]:
     return call(base, "/_connect/transfers/all")["data"]
 

@@ -449,3 +449,15 @@ def test_suspending_a_company_keeps_every_member_out_and_one_member_only_that_pe
 def _email(app, user_id: int) -> str:
     with app.app_context():
         return db.session.get(User, user_id).email
+
+
+def test_staff_read_the_suspension_in_force(api, staff, make_user):
+    provider = make_user("provider")
+    assert staff.get(f"/admin/users/{provider.id}/suspension").status_code == 404  # none in force
+    suspension_id = suspend(staff, provider.id).json["id"]
+    r = staff.get(f"/admin/users/{provider.id}/suspension")
+    assert r.status_code == 200
+    assert (r.json["id"], r.json["reason"], r.json["lifted_at"]) == (suspension_id, REASON, None)
+    assert api(make_user("brand")).get(f"/admin/users/{provider.id}/suspension").status_code == 403
+    assert lift(staff, provider.id).status_code == 200
+    assert staff.get(f"/admin/users/{provider.id}/suspension").status_code == 404

@@ -1,10 +1,13 @@
 """The open JSON API under /api/v1 (see shared/api-contract.md). Token auth only, so no CSRF."""
 # Importing each module registers its routes on `bp`.
 from blueprints.api import (  # noqa: F401
+    account_security,
+    account_settings,
     accounts,
     admin,
     audit,
     bids,
+    chargebacks,
     contracts,
     conversations,
     disputes,
@@ -22,6 +25,7 @@ from blueprints.api import (  # noqa: F401
     providers,
     reviews,
     scorecards,
+    statements,
     suspensions,
     tender_board,
     tenders,

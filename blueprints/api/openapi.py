@@ -84,7 +84,8 @@ def _operation(spec, components: dict, error_ref: dict) -> dict:
     for success in (spec.status, *spec.also):
         ok = {"description": _SUCCESS_TEXT[success]}
         if spec.download:
-            ok["content"] = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+            media = spec.download if isinstance(spec.download, str) else "application/octet-stream"
+            ok["content"] = {media: {"schema": {"type": "string", "format": "binary"}}}
         elif spec.response is not None:
             ok["content"] = {"application/json": {"schema": _add_schema(components, spec.response, "serialization")}}
         op["responses"][str(success)] = ok

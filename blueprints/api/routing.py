@@ -36,7 +36,7 @@ class RouteSpec:
     roles: tuple[str, ...]
     errors: tuple[int, ...] = field(default_factory=tuple)
     upload: bool = False  # multipart/form-data with a `file` part
-    download: bool = False  # answers with the file itself
+    download: bool | str = False  # answers with the file itself (a str: its media type)
     idempotent: bool = False  # honours Idempotency-Key (every POST made by a signed-in user)
     rate_limited: bool = False  # counted per client address (login, tokens, registration): 429 past the limit
     also: tuple[int, ...] = ()  # other success statuses the view may answer (with `Answer`), same response schema
@@ -98,7 +98,7 @@ def api_route(rule: str, method: str = "GET", *, summary: str, tag: str, body=No
               response=None, status: int = 200, auth: bool = True, roles: tuple[str, ...] = (),
               rate_limit: Callable[[], str] | None = None, limits: Callable | None = None,
               errors: tuple[int, ...] = (), upload: bool = False,
-              download: bool = False, idempotent: bool | None = None, also: tuple[int, ...] = ()):
+              download: bool | str = False, idempotent: bool | None = None, also: tuple[int, ...] = ()):
     """Register an API view. The view gets `body=` / `query=` as validated models, path args as usual.
 
     `idempotent` defaults to "every POST with a signed-in user": a client retrying a create or an

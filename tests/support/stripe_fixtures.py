@@ -119,6 +119,23 @@ def stripe_app(app, stripe_server):
         yield stripe_app
 
 
+@pytest.fixture
+def empty_stripe(stripe_server):
+    """Stripe as empty as the test's database (the reconciliation lists everything Stripe holds)."""
+    for path, method in (("/_connect/reset", "POST"), ("/_config/data", "DELETE")):  # Connect and disputes; localstripe
+        request = urllib.request.Request(stripe_server + path, data=b"" if method == "POST" else None,  # noqa: S310
+                                         method=method, headers={"Authorization": f"Bearer {SECRET_KEY}"})
+        urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 (the local test server)
+    return stripe_server
+
+
+@pytest.fixture
+def connect(stripe_server):
+    """The Stripe API base with Connect's state emptied (payout ids restart with every test's database)."""
+    call(stripe_server, "/_connect/reset", method="POST")
+    return stripe_server
+
+
 def stripe_api(stripe_app, caller: Api) -> Api:
     """The same user, talking to the Stripe-configured app."""
     return Api(stripe_app.test_client(), caller.token)
