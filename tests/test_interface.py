@@ -77,3 +77,49 @@ def test_a_contract_shows_how_many_milestones_are_done(deal, login, make_user, c
     html = client.get(f"/contracts/{d.contract_id}", headers=EN).get_data(as_text=True)
     bar = html.split('data-testid="contract-progress">')[1].split("</p>")[0]
     assert '<progress max="3" value="1"' in bar and "1 of 3 milestones done" in bar
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_menu_folds_behind_a_button_that_opens_it_and_its_links_work(new_page, deal):
+    d = deal()
+    page = new_page(locale="en-US")
+    page.set_viewport_size({"width": 390, "height": 844})
+    login_as(page, d.provider.get("/me").json["email"])
+    toggle, menu = page.get_by_test_id("menu-toggle"), page.locator("#main-menu")
+    contracts = menu.get_by_role("link", name="Contracts")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(contracts).to_be_hidden()  # folded: the bar is one row, not the whole menu
+    assert page.get_by_test_id("notifications").is_visible()  # the bell stays in view
+    assert page.locator("header").bounding_box()["height"] < 70
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(contracts).to_be_visible()
+    assert contracts.locator("svg.icon use").get_attribute("href").endswith("icons.svg#briefcase")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    contracts.click()
+    page.wait_for_url("**/contracts")
+    expect(toggle).to_have_attribute("aria-expanded", "false")  # a new page starts folded
+    # By keyboard: the button opens the menu, Escape folds it and gives the focus back.
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(menu.get_by_role("link", name="Wallet")).to_be_visible()
+    expect(menu.get_by_role("link", name="Contracts")).to_have_attribute("aria-current", "page")
+    page.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    expect(contracts).to_be_hidden()
+
+
+@pytest.mark.browser
+def test_on_a_desktop_the_menu_shows_its_links_with_icons_and_no_button(new_page, client):
+    page = new_page(locale="en-US")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/tenders")
+    expect(page.get_by_test_id("menu-toggle")).to_be_hidden()
+    link = page.locator("#main-menu").get_by_role("link", name="Providers")
+    expect(link).to_be_visible()
+    assert page.locator("header").bounding_box()["height"] < 80  # one row
+    # the sprite the icons use is served from this site
+    href = link.locator("use").get_attribute("href").split("#")[0]
+    sprite = client.get(href)
+    assert sprite.status_code == 200 and b'<symbol id="people"' in sprite.data

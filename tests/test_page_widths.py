@@ -11,6 +11,7 @@ import pytest
 from demo.seed import ADMIN_TOTP_SECRET, DEMO_PASSWORD
 from tests.support.axe import severe_violations, with_axe
 from tests.support.demo_data import LOGINS, pages_for
+from tests.support.menu import open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
 
@@ -62,6 +63,7 @@ def sign_in(page, role: str) -> None:
 
 
 def switch_language(page, code: str) -> None:
+    open_menu(page)
     page.locator(f"[data-testid=language] button[lang={code}]").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang").startswith(code[:2])
