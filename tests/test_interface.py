@@ -1,10 +1,13 @@
 """An interface people like to use (issue 17 item 4): deadlines as relative times with the absolute date on
 hover, long posting keys shortened with a copy button, and a favicon."""
 import re
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
 
+from extensions import db
+from models import ProviderProfile, ProviderRating
 from tests.support.factories import in_days
 from tests.test_browser import login_as
 
@@ -123,3 +126,46 @@ def test_on_a_desktop_the_menu_shows_its_links_with_icons_and_no_button(new_page
     href = link.locator("use").get_attribute("href").split("#")[0]
     sprite = client.get(href)
     assert sprite.status_code == 200 and b'<symbol id="people"' in sprite.data
+
+
+def _rated(app, make_user, scores: list[int]) -> int:
+    """A provider with one rating row per score (a day apart from March 1), its dimensions as DIMENSIONS_SET."""
+    provider = make_user("provider")
+    with app.app_context():
+        db.session.get(ProviderProfile, provider.id).stars = 4
+        for day, score in enumerate(scores):
+            when = datetime(2026, 3, 1 + day, 8, tzinfo=UTC)
+            db.session.add(ProviderRating(provider_id=provider.id, computed_at=when, score=score, stars=4,
+                                          inputs={"completed_contracts": 3}, **DIMENSIONS_SET))
+        db.session.commit()
+    return provider.id
+
+
+DIMENSIONS_SET = {"service_reviews": 82, "operating": 64.5, "brand_development": 40, "growth": 15}
+
+
+def test_the_rating_shows_a_bar_per_dimension_and_the_score_over_time(app, make_user, client):
+    provider_id = _rated(app, make_user, [55, 61, 70])
+    html = client.get(f"/providers/{provider_id}", headers=EN).get_data(as_text=True)
+    bars = html.split('data-testid="rating-bars">')[1].split("</ul>")[0]
+    for key, name in (("service_reviews", "Service reviews"), ("operating", "Operating capability"),
+                      ("brand_development", "Brand development"), ("growth", "Growth potential")):
+        bar = bars.split(f'data-testid="bar-{key}">')[1].split("</li>")[0]
+        value = f"{DIMENSIONS_SET[key]:.2f}"
+        assert f'aria-label="{name}: {value} of 100"' in bar  # what a screen reader hears
+        assert re.search(rf'class="bar-fill" width="{DIMENSIONS_SET[key]:g}(\.0)?"', bar)  # drawn to its value
+        assert f">{value}</span>" in bar  # and written beside it
+    chart = html.split('data-testid="trend-chart">')[1].split("</figure>")[0]
+    points = re.search(r'<polyline class="trend-line" fill="none" points="([^"]+)"', chart).group(1).split()
+    ys = [float(p.split(",")[1]) for p in points]
+    xs = [float(p.split(",")[0]) for p in points]
+    assert len(points) == 3 and ys[0] > ys[1] > ys[2]  # rising score: higher on the chart (smaller y)
+    assert xs[0] < xs[1] < xs[2]
+    assert "Mar 3, 2026" in chart and "70.00" in chart  # each point's date and score on hover
+    zh = client.get(f"/providers/{provider_id}", headers=ZH).get_data(as_text=True)
+    assert 'aria-label="运营能力：64.50 / 100"' in zh
+
+
+def test_one_rating_draws_bars_but_no_trend_line(app, make_user, client):
+    html = client.get(f"/providers/{_rated(app, make_user, [60])}", headers=EN).get_data(as_text=True)
+    assert 'data-testid="rating-bars"' in html and 'data-testid="trend-chart"' not in html
