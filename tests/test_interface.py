@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from extensions import db
 from models import ProviderProfile, ProviderRating
 from tests.support.factories import in_days
+from tests.support.web import signed_in
 from tests.test_browser import login_as
 
 EN = {"Accept-Language": "en"}
@@ -169,3 +170,18 @@ def test_the_rating_shows_a_bar_per_dimension_and_the_score_over_time(app, make_
 def test_one_rating_draws_bars_but_no_trend_line(app, make_user, client):
     html = client.get(f"/providers/{_rated(app, make_user, [60])}", headers=EN).get_data(as_text=True)
     assert 'data-testid="rating-bars"' in html and 'data-testid="trend-chart"' not in html
+
+
+def test_statement_and_wallet_lines_say_what_happened_in_words(deal, app):
+    d = deal()
+    d.deposit(450000_00)
+    d.release(1)  # the second milestone
+    tender = d.brand.get(f"/tenders/{d.brand.get(f'/contracts/{d.contract_id}').json['tender_id']}").json["title"]
+    provider = signed_in(app, d.provider.get("/me").json["id"])
+    for headers, words in ((EN, f"Milestone 2 of “{tender}” released"), (ZH, f"“{tender}”第 2 个里程碑已放款")):
+        html = provider.get("/statements", headers=headers).get_data(as_text=True)
+        whats = re.findall(r'<td data-testid="line-what">([^<]+)', html)
+        assert [w.strip() for w in whats] == [words], whats  # not a posting kind or key
+    html = signed_in(app, d.brand_id).get("/wallet", headers=ZH).get_data(as_text=True)
+    whats = [w.split(" · ")[0].strip() for w in re.findall(r'<td data-testid="entry-what">([^<]+)', html)]
+    assert f"“{tender}”第 2 个里程碑已存入托管" in whats and "银行转账入账" in whats  # a deposit has no milestone

@@ -60,6 +60,11 @@ def describe(line) -> str:
     return " · ".join(part for part in parts if part)
 
 
+def sentence(line) -> str:
+    """What the line is, in words: "Milestone 2 of “Spring tea shoot” released"."""
+    return labels.statement_sentence(line.kind, line.milestone_number, line.tender_title, line.engagement)
+
+
 def _statement_of(month: Month, tz: str) -> dict:
     """The month's statement (by the user's role) and the invoice records issued or received in it."""
     found = {"invoices": invoices.in_period(current_user, *month.bounds(tz))}
@@ -81,7 +86,8 @@ def index():
         template, month=month, current=current, tz=tz, active_months=statements.months_with_activity(current_user, tz),
         previous=month.previous if month.previous.year in YEARS else None,
         next=month.next if month < current else None,
-        kind_labels=KIND_LABELS, total_rows=TOTAL_ROWS, month_label=month_label, describe=describe, issued_at=utcnow(),
+        kind_labels=KIND_LABELS, total_rows=TOTAL_ROWS, month_label=month_label, describe=describe, sentence=sentence,
+        issued_at=utcnow(),
         **_statement_of(month, tz))
 
 
