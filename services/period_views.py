@@ -33,7 +33,6 @@ class PeriodRow:
     commission: int
     returned: int
     settled: bool
-    days_left: int = 0  # until `next_at`, for the countdown
 
 
 def _state(m, now) -> tuple[str, str | None, datetime | None]:
@@ -74,8 +73,7 @@ def period_rows(contract) -> list[PeriodRow]:
                    "returned": (m.funded_amount - to_provider) if settled else split.to_brand}
         rows.append(PeriodRow(milestone=m, state=state, next_kind=next_kind, next_at=next_at,
                               base=m.base_amount if m.base_amount is not None else m.amount,
-                              settled=m.status in (_M.RELEASED, _M.RESOLVED, _M.CANCELLED),
-                              days_left=max(0, (next_at - now).days) if next_at else 0, **row))
+                              settled=m.status in (_M.RELEASED, _M.RESOLVED, _M.CANCELLED), **row))
     return rows
 
 

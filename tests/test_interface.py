@@ -1,12 +1,14 @@
 """An interface people like to use (issue 17 item 4): deadlines as relative times with the absolute date on
 hover, long posting keys shortened with a copy button, and a favicon."""
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from playwright.sync_api import expect
 
 from extensions import db
+from i18n import time_left
 from models import ProviderProfile, ProviderRating
 from tests.support.factories import in_days
 from tests.support.web import signed_in
@@ -185,3 +187,41 @@ def test_statement_and_wallet_lines_say_what_happened_in_words(deal, app):
     html = signed_in(app, d.brand_id).get("/wallet", headers=ZH).get_data(as_text=True)
     whats = [w.split(" · ")[0].strip() for w in re.findall(r'<td data-testid="entry-what">([^<]+)', html)]
     assert f"“{tender}”第 2 个里程碑已存入托管" in whats and "银行转账入账" in whats  # a deposit has no milestone
+
+
+def test_a_countdown_under_a_week_reads_in_days_and_hours(app):
+    delta = timedelta(days=5, hours=3, minutes=10)
+    with app.test_request_context():
+        with force_locale("en"):
+            assert time_left(delta) == "in 5 days 3 hours" and time_left(-delta) == "5 days 3 hours ago"
+            assert time_left(timedelta(days=2, minutes=-1)) == "in 2 days"  # a whole number of days
+            assert time_left(timedelta(days=20)) == "in 3 weeks"  # further off: one rounded unit
+            assert time_left(timedelta(hours=5)) == "in 5 hours"
+        with force_locale("zh_CN"):
+            assert time_left(delta) == "5天3小时后"
+
+
+TIME = re.compile(r'<time datetime="([^"]+)" title="([^"]+)">([^<]+)</time>')
+
+
+def test_the_auto_release_and_the_dispute_deadline_read_as_time_left_with_the_date_on_hover(deal, app):
+    d = deal()
+    d.deposit(450000_00)
+    d.fund(0)
+    d.deliver(0)
+    brand = signed_in(app, d.brand_id)
+    for headers, words in ((EN, r"in \d+ (days?|weeks?)( \d+ hours?)?"), (ZH, r"\d+(天|周)(\d+小时)?后")):
+        page = brand.get(f"/contracts/{d.contract_id}", headers=headers).get_data(as_text=True)
+        countdown = page.split(f'data-testid="countdown-{d.milestone_ids[0]}">')[1].split("</p>")[0]
+        when = TIME.search(countdown)
+        assert when and re.fullmatch(words, when.group(3)), countdown
+        assert re.search(r"\d", when.group(2))  # the absolute date on hover
+    opened = d.brand.post(f"/milestones/{d.milestone_ids[0]}/disputes",
+                          json={"reason": "quality", "statement": "Blurry.", "evidence": ["https://pan.example.com/s/x"]})
+    for headers, words in ((EN, r"in \d+ (days?|weeks?)( \d+ hours?)?"), (ZH, r"\d+(天|周)(\d+小时)?后")):
+        page = brand.get(f"/disputes/{opened.json['id']}", headers=headers).get_data(as_text=True)
+        due = page.split('data-testid="response-deadline">')[1].split("</span>")[0]
+        when = TIME.search(due)
+        assert when and re.fullmatch(words, when.group(3)), due
+        deadline = d.brand.get(f"/disputes/{opened.json['id']}").json["response_deadline"]
+        assert when.group(1)[:16] == deadline[:16]  # the exact deadline, machine-readable
