@@ -225,3 +225,22 @@ def test_the_auto_release_and_the_dispute_deadline_read_as_time_left_with_the_da
         assert when and re.fullmatch(words, when.group(3)), due
         deadline = d.brand.get(f"/disputes/{opened.json['id']}").json["response_deadline"]
         assert when.group(1)[:16] == deadline[:16]  # the exact deadline, machine-readable
+
+
+@pytest.mark.browser
+def test_on_a_phone_statement_lines_are_cards_and_the_page_never_scrolls_sideways(new_page, deal):
+    d = deal()
+    d.deposit(450000_00)
+    d.release(0)
+    page = new_page(locale="en-US")
+    page.set_viewport_size({"width": 390, "height": 844})
+    login_as(page, d.provider.get("/me").json["email"])
+    page.goto("/statements")
+    line = page.get_by_test_id("line").first
+    net = line.locator("td[data-label=Net]")
+    assert net.evaluate("td => getComputedStyle(td).display") != "table-cell"  # a card: cells under each other
+    assert net.evaluate("td => getComputedStyle(td, '::before').content") == '"Net: "'  # under its label
+    assert line.bounding_box()["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1366, "height": 768})  # a desktop keeps the table
+    assert net.evaluate("td => getComputedStyle(td).display") == "table-cell"
