@@ -244,3 +244,12 @@ def test_on_a_phone_statement_lines_are_cards_and_the_page_never_scrolls_sideway
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.set_viewport_size({"width": 1366, "height": 768})  # a desktop keeps the table
     assert net.evaluate("td => getComputedStyle(td).display") == "table-cell"
+
+
+def test_the_menu_marks_the_page_you_are_on(login, make_user, client):
+    login(make_user("brand"))
+    html = client.get("/tenders/mine", headers=EN).get_data(as_text=True)
+    current = re.findall(r'<a href="([^"]+)" aria-current="page"', html)
+    assert current == ["/tenders/mine"]  # not "Tenders" as well
+    html = client.get("/tenders", headers=EN).get_data(as_text=True)
+    assert re.findall(r'<a href="([^"]+)" aria-current="page"', html) == ["/tenders"]
