@@ -12,7 +12,7 @@ WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; ec
 # HTTP servers, PostgreSQL races (markers set in tests/support/tiers.py). The fast tier is the rest.
 REAL_PARTS := browser or stripe or worker or live or postgres
 
-.PHONY: run test test-fast fuzz client screenshots lint lock translations extract-messages bench faults clean axe
+.PHONY: run test test-fast fuzz client screenshots lint lock translations extract-messages bench faults clean axe icons
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,17 @@ axe:
 	  && tar xzf axe-core-$(AXE_VERSION).tgz && echo "$(AXE_SHA256)  package/axe.min.js" | sha256sum -c - \
 	  && cp package/axe.min.js $(CURDIR)/tests/assets/axe.min.js && cp package/LICENSE $(CURDIR)/tests/assets/axe-LICENSE.txt \
 	  && rm -rf $$tmp
+
+# The navigation's icons: bootstrap-icons (MIT) from npm at this version, the few the templates draw built into
+# one sprite, static/icons.svg (scripts/build_icons.py lists them), served from this site. `make icons`
+# fetches the package again, checks its hash and rebuilds the sprite (change both lines to upgrade).
+ICONS_VERSION := 1.13.2
+ICONS_SHA256  := 7b5960145e1ab14a49a117f96a9e5a54a94fdf07f21e302d9e4f88d73dd19f9c
+icons:
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent bootstrap-icons@$(ICONS_VERSION) >/dev/null \
+	  && echo "$(ICONS_SHA256)  bootstrap-icons-$(ICONS_VERSION).tgz" | sha256sum -c - && tar xzf bootstrap-icons-$(ICONS_VERSION).tgz \
+	  && cd $(CURDIR) && $(PYTHON) scripts/build_icons.py $$tmp/package static/icons.svg \
+	  && cp $$tmp/package/LICENSE static/icons-LICENSE.txt && rm -rf $$tmp
 
 # Refresh messages.pot and merge new strings into both catalogs (then translate them). Sorted and
 # without source locations, so parallel branches that add strings rarely touch the same lines.

@@ -21,6 +21,11 @@ def describe(line) -> str:
     return " · ".join(part for part in parts if part)
 
 
+def sentence(line) -> str:
+    """What the line is, in words: "Milestone 2 of “Spring tea shoot” released"."""
+    return labels.statement_sentence(line.kind, line.milestone_number, line.tender_title, line.engagement)
+
+
 def statement_of(user, month: Month, tz: str) -> dict:
     """The month's statement (by the user's role: nothing in the request picks it) and the invoice
     records issued or received in it."""

@@ -1,5 +1,6 @@
 """Locale and time-zone selection, and the money/time formatting every page uses."""
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 
 from babel.dates import get_datetime_format
@@ -15,6 +16,7 @@ from flask_babel import (
     format_time,
     format_timedelta,
     get_locale,
+    gettext,
 )
 from flask_login import current_user
 from markupsafe import Markup
@@ -86,9 +88,22 @@ def relative(value, fmt: str = "medium") -> Markup:
     title is the absolute date and time in the viewer's zone (shown on hover) and whose datetime is exact."""
     if value is None:
         return Markup("")
-    words = format_timedelta(value - utcnow(), add_direction=True)
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        value.isoformat(timespec="minutes"), datetime_local(value, fmt), words)
+        value.isoformat(timespec="minutes"), datetime_local(value, fmt), time_left(value - utcnow()))
+
+
+def time_left(delta: timedelta) -> str:
+    """"in 5 days 3 hours" under a week (a countdown people act on), else one rounded unit ("in 3 weeks")."""
+    hours = round(abs(delta.total_seconds()) / 3600)
+    days, rest = divmod(hours, 24)
+    if not 1 <= days < 7 or not rest:
+        return format_timedelta(delta, add_direction=True)
+    # threshold 1: 6 days stay "6 days" (not "1 week"), 23 hours "23 hours"
+    parts = {"days": format_timedelta(timedelta(days=days), threshold=1),
+             "hours": format_timedelta(timedelta(hours=rest), threshold=1)}
+    if delta > timedelta(0):
+        return gettext("in %(days)s %(hours)s", **parts)
+    return gettext("%(days)s %(hours)s ago", **parts)
 
 
 def number(value) -> str:

@@ -475,6 +475,30 @@ def posting_detail(posting) -> str:
     return ""
 
 
+def statement_sentence(kind: str, number: int | None, tender: str | None, engagement: str | None = None) -> str:
+    """A statement line as a sentence in the reader's language: "Milestone 2 of “Spring tea shoot” released"
+    (a period of a retainer or metered contract is named as a period). Kinds not about one milestone read
+    as their label."""
+    if number is None or not tender or kind not in MILESTONE_SENTENCES:
+        return str(POSTING_LABELS.get(kind, kind))
+    milestone, period = MILESTONE_SENTENCES[kind]
+    return str(period if engagement in ("retainer", "metered") else milestone) % {"n": number, "tender": tender}
+
+
+# (for a milestone, for a period) of a contract; %(n)s counts from 1, %(tender)s is the tender's title
+MILESTONE_SENTENCES = {
+    "fund": (_l("Milestone %(n)s of “%(tender)s” funded into escrow"),
+             _l("Period %(n)s of “%(tender)s” funded into escrow")),
+    "release": (_l("Milestone %(n)s of “%(tender)s” released"), _l("Period %(n)s of “%(tender)s” released")),
+    "refund": (_l("Milestone %(n)s of “%(tender)s” refunded to the brand"),
+               _l("Period %(n)s of “%(tender)s” refunded to the brand")),
+    "resolution": (_l("Dispute over milestone %(n)s of “%(tender)s” decided"),
+                   _l("Dispute over period %(n)s of “%(tender)s” decided")),
+    "adjustment": (_l("Correction by staff to milestone %(n)s of “%(tender)s”"),
+                   _l("Correction by staff to period %(n)s of “%(tender)s”")),
+}
+
+
 # Postings whose memo is a milestone's title or staff's written reason (services/escrow, disputes, chargebacks)
 MEMO_IS_TEXT = frozenset({"fund", "release", "refund", "resolution", "adjustment", "chargeback_cover",
                           "chargeback_restore"})

@@ -22,7 +22,7 @@ from models.contract import ContractStatus
 from models.review import RatingRun
 from models.tender import TenderStatus
 from models.types import UTCDateTime, utcnow
-from services import locking, ratings
+from services import line_chart, locking, ratings
 from services.errors import Forbidden, check
 from services.pagination import Page, paginate
 from services.ratings_data import CreateTempTableAs
@@ -85,6 +85,16 @@ def history(provider_id: int, limit: int = 60) -> list[ProviderRating]:
     """The provider's last `limit` rating changes, oldest first (a step line: each holds until the next)."""
     return list(db.session.scalars(select(ProviderRating).where(ProviderRating.provider_id == provider_id)
                                    .order_by(ProviderRating.id.desc()).limit(limit)))[::-1]
+
+
+def score_chart(history: list[ProviderRating]):
+    """The score over time (services.line_chart), on the 0–100 scale it is given on, x by when each change was
+    computed; a point's label is its time, its extra the stars then. None with fewer than two points."""
+    if len(history) < 2:
+        return None
+    start, end = history[0].computed_at.timestamp(), history[-1].computed_at.timestamp()
+    return line_chart.plot([(r.computed_at.timestamp(), r.score, r.computed_at, r.stars) for r in history],
+                           x_range=(start, end), y_range=(0, 100), left=34)
 
 
 def badges_of(provider_ids: list[int], periods: tuple[str, ...] | None = None) -> dict[int, list[PartnerBadge]]:

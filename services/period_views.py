@@ -13,7 +13,7 @@ from extensions import db
 from models import KpiResult, LedgerPosting
 from models.contract import MilestoneStatus
 from models.types import utcnow
-from services import escrow, ledger, period_money
+from services import escrow, ledger, line_chart, period_money
 
 _M = MilestoneStatus
 
@@ -33,7 +33,6 @@ class PeriodRow:
     commission: int
     returned: int
     settled: bool
-    days_left: int = 0  # until `next_at`, for the countdown
 
 
 def _state(m, now) -> tuple[str, str | None, datetime | None]:
@@ -74,14 +73,13 @@ def period_rows(contract) -> list[PeriodRow]:
                    "returned": (m.funded_amount - to_provider) if settled else split.to_brand}
         rows.append(PeriodRow(milestone=m, state=state, next_kind=next_kind, next_at=next_at,
                               base=m.base_amount if m.base_amount is not None else m.amount,
-                              settled=m.status in (_M.RELEASED, _M.RESOLVED, _M.CANCELLED),
-                              days_left=max(0, (next_at - now).days) if next_at else 0, **row))
+                              settled=m.status in (_M.RELEASED, _M.RESOLVED, _M.CANCELLED), **row))
     return rows
 
 
 @dataclass
 class Chart:
-    """One KPI across the periods, drawn as a polyline against its target line (SVG coordinates)."""
+    """One KPI across the periods, drawn as a polyline against its target line (services.line_chart)."""
 
     kpi: object
     points: list = field(default_factory=list)  # (x, y, label, value, met)
@@ -100,20 +98,11 @@ def kpi_charts(contract) -> list[Chart]:
     periods = contract.milestones
     for kpi in contract.tender.kpis:
         found = by_kpi.get(kpi.id, {})
-        chart = Chart(kpi=kpi)
         values = [float(r.value) for r in found.values()] + [float(kpi.target)]
-        low, high = min(values + [0.0]), max(values) * 1.15 or 1.0
-        top, bottom, left, right = 16, chart.height - 24, 8, chart.width - 8
-        step = (right - left) / max(len(periods) - 1, 1)
-
-        def y_of(value, low=low, high=high, top=top, bottom=bottom):
-            return round(bottom - (value - low) / (high - low) * (bottom - top), 1)
-
-        chart.target_y = y_of(float(kpi.target))
-        for i, m in enumerate(periods):
-            r = found.get(m.id)
-            if r is not None:
-                chart.points.append((round(left + i * step, 1), y_of(float(r.value)), m.title, r.value, r.met))
-        chart.polyline = " ".join(f"{x},{y}" for x, y, *_ in chart.points)
-        charts.append(chart)
+        drawn = line_chart.plot([(i, found[m.id].value, m.title, found[m.id].met) for i, m in enumerate(periods)
+                                 if m.id in found],
+                                x_range=(0, max(len(periods) - 1, 1)),
+                                y_range=(min(values + [0.0]), max(values) * 1.15 or 1.0))
+        charts.append(Chart(kpi=kpi, points=drawn.points, target_y=drawn.y_of(kpi.target), polyline=drawn.polyline,
+                            width=drawn.width, height=drawn.height))
     return charts

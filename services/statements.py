@@ -107,6 +107,7 @@ class StatementLine:
     currency: str = ""
     bonus: int = 0  # a period's release: the KPI bonus paid in it …
     penalty: int = 0  # … and the KPI penalty withheld from it
+    milestone_number: int | None = None  # its place in the contract, from 1 (the statement's sentence names it)
 
 
 @dataclass
@@ -194,7 +195,7 @@ def _month_rows(provider_id: int, month: Month, tz):
     stmt = (_payable_entries(provider_id, LedgerEntry.currency, LedgerEntry.amount, LedgerPosting.created_at,
                              LedgerPosting.kind, LedgerPosting.key, LedgerPosting.reference, LedgerPosting.memo,
                              LedgerPosting.milestone_id, Milestone.title, Contract.id, Tender.title,
-                             _commission_column(), Contract.engagement, LedgerPosting.meta)
+                             _commission_column(), Contract.engagement, LedgerPosting.meta, Milestone.position)
             .outerjoin(Milestone, Milestone.id == LedgerPosting.milestone_id)
             .outerjoin(Contract, Contract.id == Milestone.contract_id)
             .outerjoin(Tender, Tender.id == Contract.tender_id)
@@ -210,7 +211,7 @@ def provider_statement(provider: User, year: int, month: int, tz: str | tzinfo) 
     statements = {currency: ProviderStatement(currency, which, opening)
                   for currency, opening in _openings(provider.account_id, which.start(tz)).items()}
     for (currency, amount, posted_at, kind, key, reference, memo, milestone_id, milestone_title, contract_id,
-         tender_title, revenue, engagement, meta) in _month_rows(provider.account_id, which, tz):
+         tender_title, revenue, engagement, meta, position) in _month_rows(provider.account_id, which, tz):
         commission = int(revenue) if kind in EARNING_KINDS else 0
         statements.setdefault(currency, ProviderStatement(currency, which, 0)).add(
             posted_at=posted_at, kind=kind, key=key, reference=reference, memo=memo or "", milestone_id=milestone_id,
@@ -218,8 +219,21 @@ def provider_statement(provider: User, year: int, month: int, tz: str | tzinfo) 
             gross=int(amount) + commission, commission=commission, net=int(amount), engagement=engagement,
             currency=currency,
             bonus=int((meta or {}).get("bonus") or 0) if kind == "release" else 0,
-            penalty=int((meta or {}).get("penalty") or 0) if kind == "release" else 0)
+            penalty=int((meta or {}).get("penalty") or 0) if kind == "release" else 0,
+            milestone_number=None if position is None else position + 1)
     return [statements[currency] for currency in sorted(statements)]
+
+
+def milestone_refs(milestone_ids) -> dict[int, tuple[int, str, str]]:
+    """Each milestone's number in its contract (from 1), its tender's title and the contract's engagement,
+    for ledger lines told as sentences (i18n.labels.statement_sentence); one query for a page of lines."""
+    ids = {i for i in milestone_ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Milestone.id, Milestone.position, Tender.title, Contract.engagement)
+                              .join(Contract, Contract.id == Milestone.contract_id)
+                              .join(Tender, Tender.id == Contract.tender_id).where(Milestone.id.in_(ids)))
+    return {mid: (position + 1, title, engagement) for mid, position, title, engagement in rows}
 
 
 # --- brand spend -----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ interface, and the console stays clean."""
 import pyotp
 import pytest
 
+from tests.support.menu import open_menu
 from tests.support.web import PASSWORD, TOTP_SECRET
 
 WIDTHS = [1366, 390]
@@ -40,11 +41,12 @@ def _open(new_page, width, lang, errors):
 def _check(page, width, lang):
     assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
     if lang == "zh_CN":
-        text = page.inner_text("main") + page.inner_text("header")
+        text = page.inner_text("main") + page.text_content("header")  # the folded menu too
         assert not [s for s in ENGLISH if s in text], page.url
 
 
 def _set_language(page, lang):
+    open_menu(page)
     page.locator(f"[data-testid=language] button[lang={'zh-CN' if lang == 'zh_CN' else 'en'}]").click()
     page.wait_for_load_state()
 
@@ -64,6 +66,7 @@ def test_a_conversation_and_the_home_pages(new_page, market, make_user, width, l
     _set_language(brand, lang)
     assert brand.locator("[data-testid=todo]").is_visible()  # the landing page after sign-in
     _check(brand, width, lang)
+    open_menu(brand)  # folded on a phone
     brand.click("[data-testid=messages-link]")
     brand.click(f"a[href$='/conversations/{conv_id}']")
     assert "When is the pitch?" in brand.inner_text("[data-testid=messages]")

@@ -2,6 +2,7 @@
 member from the account menu, the invitee accepts from the mailed link, the owner changes its role."""
 import pytest
 
+from tests.support.menu import open_menu
 from tests.support.orgs import invitation_token, new_account
 from tests.support.web import PASSWORD
 
@@ -24,6 +25,7 @@ def test_owner_invites_and_the_invitee_joins(app, new_page, width):
     owner = new_page()
     owner.set_viewport_size({"width": width, "height": 900})
     _login(owner, owner_email)
+    open_menu(owner)  # folded on a phone
     owner.click("[data-testid=org-link]")
     owner.wait_for_url("**/org")
     assert owner.text_content("[data-testid=org-name]") == "Semir Apparel"

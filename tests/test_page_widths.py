@@ -11,6 +11,7 @@ import pytest
 from demo.seed import ADMIN_TOTP_SECRET, DEMO_PASSWORD
 from tests.support.axe import severe_violations, with_axe
 from tests.support.demo_data import LOGINS, pages_for
+from tests.support.menu import open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
 
@@ -30,8 +31,9 @@ OVERFLOW = """() => {
 }"""
 
 
-def overflowing(page, paths: list[str]) -> list[str]:
-    """What sticks out sideways on each page, and (on a page opened with_axe) what axe finds serious."""
+def overflowing(page, paths: list[str], who: str) -> list[str]:
+    """What sticks out sideways on each page, and (on a page opened with_axe) what axe finds serious. `who`:
+    the role signed in (or "visitor"), in the screenshot's name, as a brand and a provider see one path differently."""
     found = []
     for path in paths:
         response = page.goto(path)
@@ -45,7 +47,7 @@ def overflowing(page, paths: list[str]) -> list[str]:
         if SHOTS:
             name = re.sub(r"[^\w.-]+", "_", path.strip("/")) or "home"
             Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=f"{SHOTS}/{name}-{fit['width']}-{lang}.png", full_page=True)
+            page.screenshot(path=f"{SHOTS}/{who}-{name}-{fit['width']}-{lang}.png", full_page=True)
     return found
 
 
@@ -62,6 +64,7 @@ def sign_in(page, role: str) -> None:
 
 
 def switch_language(page, code: str) -> None:
+    open_menu(page)
     page.locator(f"[data-testid=language] button[lang={code}]").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang").startswith(code[:2])
@@ -77,7 +80,7 @@ def test_signed_in_pages_fit_a_phone_in_both_languages_and_a_desktop(new_page, d
         switch_language(page, code)
         for size in (PHONE, DESKTOP):
             page.set_viewport_size(size)
-            problems += overflowing(page, paths)
+            problems += overflowing(page, paths, role)
     if role == "brand":  # the enrolment step (QR code, key, code field) at both widths
         page.goto("/account/two-factor")
         page.click("main form[action$='/two-factor/start'] button[type=submit]")
@@ -96,7 +99,7 @@ def test_signed_out_pages_fit_a_phone_and_a_desktop(new_page, demo, locale):
     problems = []
     for size in (PHONE, DESKTOP):
         page.set_viewport_size(size)
-        problems += overflowing(page, SIGNED_OUT)
+        problems += overflowing(page, SIGNED_OUT, "visitor")
     assert not problems, "\n".join(problems)
 
 

@@ -45,13 +45,14 @@ def detail(provider_id: int):
     profile = profiles.get_provider(provider_id)
     rating = directory.latest_ratings([provider_id]).get(provider_id)
     rated = profile.stars is not None and rating is not None
+    trend = directory.history(provider_id, 12) if rated else []
     return render_template(
         "providers/detail.html", profile=profile, rating=rating, dimensions=rating_text.DIMENSIONS,
         completed=rating.inputs.get("completed_contracts", 0) if rating else 0,
         needed=ratings.MIN_COMPLETED_CONTRACTS,
         figures=rating_text.figures(rating.inputs) if rated else {},
         next_level=rating_text.next_level(profile.stars, rating.score) if rated else None,
-        trend=directory.history(provider_id, 12) if rated else [],
+        trend=trend, trend_chart=directory.score_chart(trend),
         badges=directory.badges_of([provider_id])[provider_id],
         reviews=reviews.public_reviews_of(provider_id, 20), margin=margins.held(provider_id),
         margin_currency=margins.MARGIN_CURRENCY)

@@ -20,6 +20,7 @@ from blueprints.statement_rows import (
     describe,
     local,
     provider_rows,
+    sentence,
     statement_of,
 )
 from blueprints.web import role_required
@@ -77,7 +78,8 @@ def index():
         template, month=month, current=current, tz=tz, active_months=statements.months_with_activity(current_user, tz),
         previous=month.previous if month.previous.year in YEARS else None,
         next=month.next if month < current else None,
-        kind_labels=KIND_LABELS, total_rows=TOTAL_ROWS, month_label=month_label, describe=describe, issued_at=utcnow(),
+        kind_labels=KIND_LABELS, total_rows=TOTAL_ROWS, month_label=month_label, describe=describe, sentence=sentence,
+        issued_at=utcnow(),
         **_statement_of(month, tz))
 
 

@@ -10,7 +10,16 @@ from blueprints.web import perform, role_required
 from extensions import db
 from i18n import minor_units
 from models import CardTopUp
-from services import bank_statements, card_top_ups, ledger, payout_accounts, permissions, stripe_funding, withdrawals
+from services import (
+    bank_statements,
+    card_top_ups,
+    ledger,
+    payout_accounts,
+    permissions,
+    statements,
+    stripe_funding,
+    withdrawals,
+)
 
 bp = Blueprint("wallet", __name__, url_prefix="/wallet")
 
@@ -24,8 +33,9 @@ def _page(withdrawal_form=None, bank_form=None, status=200, card_form=None):
     if manages and bank_form is None:
         bank_form = BankDetailsForm(data={"account_name": bank.bank_account_name, "bank_name": bank.bank_name,
                                           "account_number": bank.bank_account_number} if bank else None)
+    refs = statements.milestone_refs(e.posting.milestone_id for e in page.items)  # for the lines' sentences
     return render_template("wallet/index.html", balances=ledger.balances_of(current_user), page=page, args={},
-                           top_up=top_up, manages=manages, bank=bank, bank_form=bank_form,
+                           refs=refs, top_up=top_up, manages=manages, bank=bank, bank_form=bank_form,
                            withdrawal_form=withdrawal_form or WithdrawalForm(),
                            card_form=(card_form or CardTopUpForm()) if manages and card_top_ups.available() else None,
                            available={c: withdrawals.available(current_user, c)
