@@ -12,13 +12,15 @@ from sqlalchemy import func, select
 
 from demo import engagements, pictures
 from extensions import db
-from models import User
+from models import Contract, User
+from models.contract import ContractStatus
 from models.types import utcnow
 from services import (
     accounts,
     bafo,
     bidding,
     brand_scores,
+    conversations,
     directory,
     envelopes,
     escrow,
@@ -140,6 +142,7 @@ def load_demo() -> list[tuple[str, str]]:
     _tenders(brands, providers)
     engagements.load(brands[0], providers["yunke"], providers["xinyu"], brands[2], providers["guangying"])
     _track_record(brands, providers["kuaipai"])
+    _conversations()
     db.session.flush()
     market.recompute()  # the market page shows the demo at once, not after the first nightly run
     return logins
@@ -269,6 +272,19 @@ def _track_record(brands, provider) -> None:
     ratings_data.recompute([provider.id], utcnow())
     brand_scores.recompute(utcnow())  # as the nightly job would: the brands' scores on the tenders
     directory.award_badges()  # as the nightly job would: the demo shows a partner badge
+
+
+def _conversations() -> None:
+    """A thread on every contract not yet finished, so the messages list, the unread count and a thread's
+    page show something (the demo's people talk as the platform's users do: in both languages)."""
+    for contract in db.session.scalars(select(Contract).where(Contract.status == ContractStatus.ACTIVE)
+                                       .order_by(Contract.id)):
+        brand, provider = db.session.get(User, contract.brand_id), db.session.get(User, contract.provider_id)
+        conv, _, _ = conversations.open_conversation(
+            brand, contract_id=contract.id, body="第一阶段的素材已上传到合同附件，请查收。/ The first batch of "
+                                                 "material is attached to the contract.")
+        conversations.send(provider, conv.id, "收到，明天上午给您初稿。/ Received — a first draft tomorrow morning.")
+        conversations.send(brand, conv.id, "好的，辛苦了！/ Great, thank you!")
 
 
 SAMPLE_STATEMENT = Path(__file__).with_name("bank_statement_sample.csv")

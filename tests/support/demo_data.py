@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from models import Bid, BrandProfile, Contract, Tender, User
+from models import Bid, BrandProfile, Contract, Conversation, Tender, User
 from services import disputes
 from tests.support.backends import empty_database
 
@@ -34,7 +34,9 @@ def demo(app):
                "bid_providers": {b.id: b.provider_id for b in db.session.scalars(select(Bid))},
                # retainer and metered contracts (demo/engagements.py): their pages, by who is a party
                "periodic": {c.id: (c.brand_id, c.provider_id) for c in db.session.scalars(
-                   select(Contract).where(Contract.engagement != "fixed"))}}
+                   select(Contract).where(Contract.engagement != "fixed"))},
+               # the demo's contract threads (demo/seed.py), by who is a party
+               "conversations": {c.id: (c.brand_id, c.provider_id) for c in db.session.scalars(select(Conversation))}}
         ids["final_offers"] = {}
         for bid in db.session.scalars(select(Bid).where(Bid.bafo_round_id.is_not(None))):
             ids["final_offers"].setdefault(bid.provider_id, []).append(bid.id)
@@ -48,18 +50,21 @@ def pages_for(role: str, ids: dict) -> list[str]:
     account = ids["users"].get(LOGINS.get(role, ""))
     periodic = [f"/contracts/{c}" for c, parties in ids.get("periodic", {}).items()
                 if role == "admin" or account in parties]
+    threads = [f"/conversations/{c}" for c, parties in ids.get("conversations", {}).items() if account in parties]
     if role == "admin":
-        return common + ["/admin/providers", "/admin/brands", f"/admin/brands/{ids['pending_brand']}",
-                         f"/admin/providers/{ids['provider']}", "/admin/deposits", "/admin/bank-statements",
+        return common + ["/conversations/reported", "/admin/providers", "/admin/brands",
+                         f"/admin/brands/{ids['pending_brand']}", f"/admin/providers/{ids['provider']}",
+                         "/admin/deposits", "/admin/bank-statements",
                          "/admin/withdrawals", "/admin/margins",
                          "/disputes/queue", f"/disputes/{ids['dispute']}",
                          f"/contracts/{ids['contract']}", "/reviews/reports", "/finance"] + periodic
     me = ids["users"][LOGINS[role]]
     if role.startswith("brand"):
-        return common + ["/tenders/mine", "/tenders/new", "/contracts", "/account/profile", "/statements"] + [
+        return common + ["/tenders/mine", "/tenders/new", "/contracts", "/account/profile", "/statements",
+                         "/conversations"] + threads + [
             f"/tenders/{t}/evaluate" for t in ids["tenders"]] + [
             f"/tenders/{t}/scorecard" for t, brand in ids["tender_brands"].items() if brand == me] + periodic
     # the provider's own bids (one in a best-and-final round: its final-offer form)
-    return common + ["/bids/mine", "/contracts", "/account/profile", "/statements"] + [
+    return common + ["/bids/mine", "/contracts", "/account/profile", "/statements", "/conversations"] + threads + [
         f"/bids/{b}" for b, provider in ids["bid_providers"].items() if provider == me] + [
         f"/bids/{b}/final-offer" for b in ids["final_offers"].get(me, [])] + periodic
