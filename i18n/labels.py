@@ -174,6 +174,7 @@ ACCOUNT_LABELS = {
     "bank_suspense": _l("Bank transfers awaiting assignment"),
     "withdrawal_hold": _l("Withdrawals on their way"),
     "provider_margin": _l("Margin deposit held"),
+    "contest_escrow": _l("Contest prizes in escrow"),
 }
 
 POSTING_LABELS = {
@@ -202,6 +203,9 @@ POSTING_LABELS = {
     "margin_deposit": _l("Margin deposit paid by bank transfer"),
     "margin_out": _l("Margin deposit withdrawn to earnings"),
     "margin_award": _l("Margin deposit awarded after a dispute"),
+    "contest_fund": _l("Contest prizes put into escrow"),
+    "contest_award": _l("Contest prizes paid to the winners"),
+    "contest_refund": _l("Contest prizes refunded"),
 }
 
 WITHDRAWAL_STATUS_LABELS = {
@@ -311,6 +315,7 @@ STAFF_ACTION_LABELS = {
     "margin.award_propose": _l("Margin award proposed"),
     "margin.award_approve": _l("Margin award approved and applied"),
     "margin.award_reject": _l("Margin award rejected"),
+    "contest.cancel": _l("Contest cancelled for a rule breach"),
 }
 
 AUDIT_SUBJECT_LABELS = {
@@ -330,6 +335,7 @@ AUDIT_SUBJECT_LABELS = {
     "conversation": _l("Conversation"),
     "withdrawal": _l("Withdrawal"),
     "category_margin": _l("Category margin requirement"),
+    "contest": _l("Contest"),
 }
 
 AUDIT_FIELD_LABELS = {
@@ -411,6 +417,10 @@ NOTIFICATION_KIND_LABELS = {
     "bid_awarded": _l("You won a tender"),
     "bid_not_awarded": _l("A tender went to another provider"),
     "tender_cancelled": _l("A tender was cancelled"),
+    "contest_entry_submitted": _l("An entry arrived in your contest"),
+    "contest_won": _l("Your contest entry won a prize"),
+    "contest_awarded": _l("Your contest's prizes were paid"),
+    "contest_cancelled": _l("A contest was cancelled by staff"),
     "milestone_funded": _l("A milestone was funded"),
     "fund_confirmation_needed": _l("A funding waits for your confirmation"),
     "milestone_delivered": _l("A milestone was delivered"),

@@ -5,6 +5,7 @@ from blueprints.api import (  # noqa: F401
     admin,
     audit,
     bids,
+    contests,
     contracts,
     conversations,
     disputes,
