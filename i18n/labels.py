@@ -111,6 +111,13 @@ DISPUTE_STATUS_LABELS = {"open": _l("Open"), "resolved": _l("Decided"), "withdra
 KPI_DIRECTION_LABELS = {"at_least": _l("at least the target"), "at_most": _l("at most the target")}
 KPI_DIRECTION_SHORT = {"at_least": "≥", "at_most": "≤"}
 
+CONTEST_STATUS_LABELS = {"open": _l("Open for entries"), "selecting": _l("Picking winners"),
+                         "awarded": _l("Awarded"), "cancelled": _l("Cancelled")}
+CONTEST_IP_LABELS = {"full_transfer": _l("All rights transfer to the brand"),
+                     "exclusive_licence": _l("Exclusive licence to the brand"),
+                     "non_exclusive_licence": _l("Non-exclusive licence to the brand")}
+ENTRY_STATUS_LABELS = {"active": _l("In the running"), "withdrawn": _l("Withdrawn"), "removed": _l("Removed")}
+
 ENGAGEMENT_LABELS = {"fixed": _l("Fixed price in milestones"), "retainer": _l("Retainer: a fee per period"),
                      "metered": _l("Metered: units used, capped per period")}
 # A period on the contract page's timeline (services/period_views.py)

@@ -28,6 +28,7 @@ from services import audit, images, ledger, notifications, permissions, ratings,
 from services.accounts import require_verified_email
 from services.errors import Conflict, Forbidden, Invalid, NotFound, check
 from services.locking import claim, locked_get
+from services.pagination import paginate
 from services.rating_jobs import request_recompute
 
 MAX_AMOUNT = 10**13
@@ -160,7 +161,7 @@ def publish(actor: User, data: ContestInput) -> Contest:
 
 # --- entries ------------------------------------------------------------------------------------------
 
-def _entry_problem(provider: User, contest: Contest):
+def entry_problem(provider: User, contest: Contest):
     if provider is None or not provider.is_provider:
         return Forbidden(_l("Only service providers can enter contests."))
     if not permissions.allowed(provider, "bid.manage"):
@@ -194,7 +195,7 @@ def _store_image(actor: User, contest: Contest, stream, filename: str, version: 
 def submit_entry(actor: User, contest_id: int, note: str, stream, filename: str) -> ContestEntry:
     """A new entry with its image (stored with its SHA-256 and the time: proof of who was first)."""
     contest = get(contest_id)
-    if (problem := _entry_problem(actor, contest)) is not None:
+    if (problem := entry_problem(actor, contest)) is not None:
         raise problem
     note = _note(note)
     entry = ContestEntry(contest_id=contest.id, provider_id=actor.account_id, submitted_by_id=actor.id, note=note,
@@ -432,3 +433,22 @@ def persist_passed_deadlines() -> int:
 def awards_of(contest: Contest) -> list[ContestAward]:
     return list(db.session.scalars(select(ContestAward).where(ContestAward.contest_id == contest.id)
                                    .order_by(ContestAward.rank)))
+
+
+def search(status: str | None, page: int = 1, per_page: int = 20):
+    """Public contests, newest first: undecided ones by default, or those of one status."""
+    stmt = select(Contest).order_by(Contest.created_at.desc(), Contest.id.desc())
+    if status in ContestStatus.__members__.values():
+        stmt = stmt.where(Contest.status == status)
+    else:
+        stmt = stmt.where(Contest.stored_status.in_(UNDECIDED))
+    return paginate(stmt, page, per_page)
+
+
+def entry_counts(contest_ids: list[int]) -> dict[int, int]:
+    """Active entries per contest, for lists (one query)."""
+    if not contest_ids:
+        return {}
+    return dict(db.session.execute(select(ContestEntry.contest_id, func.count()).where(
+        ContestEntry.contest_id.in_(contest_ids), ContestEntry.status == EntryStatus.ACTIVE)
+        .group_by(ContestEntry.contest_id)).all())
