@@ -323,6 +323,8 @@ STAFF_ACTION_LABELS = {
     "margin.award_approve": _l("Margin award approved and applied"),
     "margin.award_reject": _l("Margin award rejected"),
     "contest.cancel": _l("Contest cancelled for a rule breach"),
+    "contest_entry.remove": _l("Contest entry removed as a copy (a strike)"),
+    "contest_report.dismiss": _l("Copy report dismissed"),
 }
 
 AUDIT_SUBJECT_LABELS = {
@@ -343,6 +345,7 @@ AUDIT_SUBJECT_LABELS = {
     "withdrawal": _l("Withdrawal"),
     "category_margin": _l("Category margin requirement"),
     "contest": _l("Contest"),
+    "contest_entry": _l("Contest entry"),
 }
 
 AUDIT_FIELD_LABELS = {

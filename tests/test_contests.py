@@ -315,3 +315,45 @@ def test_the_award_honours_an_idempotency_key(app, contest_race):
         assert db.session.scalar(select(LedgerEntry.id).join(LedgerPosting).where(
             LedgerPosting.key == f"prize:contest:{race.contest_id}:award")) is not None
     assert _count(app, f"prize:contest:{race.contest_id}:award") == 1
+
+
+# --- copies ----------------------------------------------------------------------------------------------
+
+def test_a_copy_report_upheld_by_staff_removes_the_entry_with_a_strike(app, contest_race, api, make_user):
+    race = contest_race(3, prizes=[60000])
+    ids = [race.enter(i) for i in range(3)]
+    race.brand.post(f"/contests/{race.contest_id}/shortlist", json={"entry_ids": [ids[0], ids[1]]})
+    path = f"/contests/{race.contest_id}/entries/{ids[1]}/reports"
+    assert api(make_user("provider")).post(path, json={"reason": "A copy of entry one's mountain."}).status_code == 404
+    assert race.providers[1].post(path, json={"reason": "Reporting myself here."}).status_code == 409
+    assert race.providers[0].post(path, json={"reason": "short"}).status_code == 422
+    r = race.providers[0].post(path, json={"reason": "Same mountain, traced from my entry.",
+                                           "original_entry_id": ids[0]})
+    assert r.status_code == 201 and r.json["status"] == "open"
+    report_id = r.json["id"]
+    assert race.brand.post(f"/admin/contest-reports/{report_id}/decide", json={"uphold": True}).status_code == 403
+    r = race.staff.post(f"/admin/contest-reports/{report_id}/decide",
+                        json={"uphold": True, "note": "Uploaded 2 minutes after the original, same shapes."})
+    assert r.status_code == 200 and r.json["status"] == "upheld"
+    assert race.staff.post(f"/admin/contest-reports/{report_id}/decide", json={"uphold": False}).status_code == 409
+    contest = race.brand.get(f"/contests/{race.contest_id}").json
+    assert contest["entry_count"] == 2 and contest["shortlisted_count"] == 1
+    assert ids[1] not in [e["id"] for e in race.brand.get(f"/contests/{race.contest_id}/entries").json["items"]]
+    with app.app_context():
+        strike = db.session.scalar(select(StaffAction).where(StaffAction.action == "contest_entry.remove"))
+        assert strike.subject_id == ids[1] and strike.affected_user_id == race.provider_ids[1]
+    # the removed entry never shares the prize
+    race.pass_selection()
+    _sweep(app)
+    awards = race.brand.get(f"/contests/{race.contest_id}").json["awards"]
+    assert [(a["entry_id"], a["amount"]) for a in awards] == [(ids[0], 60000)]
+
+
+def test_a_dismissed_report_changes_nothing_but_the_record(app, contest_race):
+    race = contest_race(2)
+    ids = [race.enter(i) for i in range(2)]
+    r = race.brand.post(f"/contests/{race.contest_id}/entries/{ids[1]}/reports",
+                        json={"reason": "Looks like a stock logo from a template site."})
+    r = race.staff.post(f"/admin/contest-reports/{r.json['id']}/decide", json={"uphold": False})
+    assert r.status_code == 200 and r.json["status"] == "dismissed"
+    assert race.brand.get(f"/contests/{race.contest_id}").json["entry_count"] == 2

@@ -16,11 +16,14 @@ from blueprints.api.schemas.contests import (
     ContestOut,
     ContestPrizeOut,
     ContestRatingIn,
+    ContestReportDecisionIn,
+    ContestReportIn,
+    ContestReportOut,
     ContestStaffCancelIn,
     ContestStatusOut,
 )
 from blueprints.downloads import send_attachment, send_variant
-from services import contest_views, contests, previews
+from services import contest_reports, contest_views, contests, previews
 from services.contests import ContestInput
 
 
@@ -178,3 +181,22 @@ def contest_entry_variant(contest_id: int, entry_id: int, file_id: int, variant:
     """JPEG; 404 until the image job has made it, or to a viewer who may not see the entry."""
     _entry, stored = contest_views.entry_file(current_api_user(), contest_id, entry_id, file_id)
     return send_variant(stored, variant)
+
+
+@api_route("/contests/<int:contest_id>/entries/<int:entry_id>/reports", "POST",
+           summary="Report an entry as a copy", tag="Contests", body=ContestReportIn, response=ContestReportOut,
+           status=201, errors=(404, 409, 422))
+def contest_report_entry(contest_id: int, entry_id: int, body: ContestReportIn):
+    """The contest's brand or one of its entrants; staff decide from the files' hashes and upload times."""
+    row = contest_reports.report(current_api_user(), contest_id, entry_id, body.reason, body.original_entry_id)
+    return ContestReportOut(id=row.id, entry_id=row.entry_id, status=row.status)
+
+
+@api_route("/admin/contest-reports/<int:report_id>/decide", "POST", summary="Staff: decide a copy report",
+           tag="Contests", body=ContestReportDecisionIn, response=ContestReportOut, roles=("admin",),
+           errors=(403, 404, 409))
+def contest_decide_report(report_id: int, body: ContestReportDecisionIn):
+    """Upheld: the entry is removed from the contest and the removal is recorded as a strike on its
+    provider (staff audit log); dismissed: nothing changes but the record."""
+    row = contest_reports.decide(current_api_user(), report_id, body.uphold, body.note)
+    return ContestReportOut(id=row.id, entry_id=row.entry_id, status=row.status)

@@ -127,3 +127,19 @@ class ContestRatingIn(BaseModel):
 
 class ContestStaffCancelIn(BaseModel):
     reason: str = Field(max_length=1000, description="the rule the contest broke")
+
+
+class ContestReportIn(BaseModel):
+    reason: str = Field(max_length=2000, description="what was copied, and from where")
+    original_entry_id: int | None = Field(None, description="the earlier entry of this contest it copies, if any")
+
+
+class ContestReportDecisionIn(BaseModel):
+    uphold: bool = Field(description="true: the entry is removed (a strike on its provider); false: dismissed")
+    note: str = Field("", max_length=1000)
+
+
+class ContestReportOut(BaseModel):
+    id: int
+    entry_id: int
+    status: Literal["open", "upheld", "dismissed"]
