@@ -431,6 +431,8 @@ NOTIFICATION_KIND_LABELS = {
     "contest_won": _l("Your contest entry won a prize"),
     "contest_awarded": _l("Your contest's prizes were paid"),
     "contest_cancelled": _l("A contest was cancelled by staff"),
+    "contest_handover_delivered": _l("A contest winner handed over the files"),
+    "contest_handover_confirmed": _l("Your contest handover was confirmed"),
     "milestone_funded": _l("A milestone was funded"),
     "fund_confirmation_needed": _l("A funding waits for your confirmation"),
     "milestone_delivered": _l("A milestone was delivered"),

@@ -148,16 +148,30 @@ class ContestEntryFile(StoredFileColumns, db.Model):
     uploaded_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class HandoverState(StrEnum):
+    PENDING = "pending"  # the winner has not handed over the full-resolution files yet
+    DELIVERED = "delivered"  # handed over; the brand confirms (or it confirms itself after handover_days)
+    CONFIRMED = "confirmed"
+
+
+HANDOVER_TRANSITIONS = {
+    HandoverState.PENDING: {HandoverState.DELIVERED},
+    HandoverState.DELIVERED: {HandoverState.CONFIRMED},
+    HandoverState.CONFIRMED: set(),
+}
+
+
 class ContestAward(db.Model):
     """A prize paid to an entry, by the brand's pick or the worker's split; the handover of the
-    full-resolution files follows (`handover_state`)."""
+    full-resolution files follows (`handover_state`, moved by HANDOVER_TRANSITIONS)."""
 
     __tablename__ = "contest_awards"
     __table_args__ = (
         UniqueConstraint("contest_id", "rank"),
         UniqueConstraint("contest_id", "entry_id"),
-        CheckConstraint("handover_state IN ('pending', 'delivered', 'confirmed')", name="handover_state"),
+        status_check(HandoverState, "handover_state"),
     )
+    Status, TRANSITIONS, STATUS_ATTR = HandoverState, HANDOVER_TRANSITIONS, "handover_state"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id"), index=True)
@@ -166,10 +180,30 @@ class ContestAward(db.Model):
     rank: Mapped[int] = mapped_column()
     amount: Mapped[int] = mapped_column(BigInteger)  # before commission
     commission: Mapped[int] = mapped_column(BigInteger)
-    handover_state: Mapped[str] = mapped_column(String(16), default="pending")
+    handover_state: Mapped[str] = mapped_column(String(16), default=HandoverState.PENDING.value)
+    handover_delivered_at: Mapped[object | None] = mapped_column(UTCDateTime(), index=True)
+    handover_confirmed_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    handover_auto: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
 
     entry = relationship("ContestEntry")
+    contest = relationship("Contest", viewonly=True)
+    handover_files = relationship("ContestHandoverFile", order_by="ContestHandoverFile.id",
+                                  cascade="all, delete-orphan")
+
+    @property
+    def status(self) -> str:  # models.status reads the current state here
+        return self.handover_state
+
+
+class ContestHandoverFile(StoredFileColumns, db.Model):
+    """A full-resolution source file the winner handed over (the brand downloads it as it is)."""
+
+    __tablename__ = "contest_handover_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("contest_awards.id", ondelete="CASCADE"), index=True)
+    uploaded_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ContestReport(db.Model):

@@ -30,6 +30,7 @@ KINDS = (
     "review_received", "review_hidden", "review_of_you_hidden", "review_report_hidden", "review_report_kept",
     "provider_verified", "provider_rejected", "webhook_disabled",
     "contest_entry_submitted", "contest_won", "contest_awarded", "contest_cancelled",
+    "contest_handover_delivered", "contest_handover_confirmed",
 )
 EMAIL_BY_DEFAULT = frozenset({
     "bid_received", "invited", "bid_awarded", "provider_verified", "provider_rejected", "slot_scheduled",

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from models import ContestEntryFile, LedgerEntry, LedgerPosting, StaffAction
+from models import ContestAward, ContestEntryFile, LedgerEntry, LedgerPosting, StaffAction
 from services import ledger
 from tests.support.contests import contest_payload, image_part
 from tests.support.ledger import balances
@@ -357,3 +357,49 @@ def test_a_dismissed_report_changes_nothing_but_the_record(app, contest_race):
     r = race.staff.post(f"/admin/contest-reports/{r.json['id']}/decide", json={"uphold": False})
     assert r.status_code == 200 and r.json["status"] == "dismissed"
     assert race.brand.get(f"/contests/{race.contest_id}").json["entry_count"] == 2
+
+
+# --- handover ----------------------------------------------------------------------------------------------
+
+def test_the_winner_hands_over_the_sources_and_the_brand_confirms(app, contest_race, api, make_user):
+    race = contest_race(2, prizes=[80000])
+    ids = [race.enter(i) for i in range(2)]
+    race.close_entries()
+    race.brand.post(f"/contests/{race.contest_id}/award", json={"entry_ids": [ids[1]]})
+    award = race.brand.get(f"/contests/{race.contest_id}").json["awards"][0]
+    assert award["handover_state"] == "pending" and award["handover_files"] == []
+    base = f"/contests/{race.contest_id}/awards/{award['id']}"
+    assert race.brand.post(f"{base}/confirm").status_code == 409  # nothing handed over yet
+    loser = race.providers[0].post(f"{base}/handover", content_type="multipart/form-data",
+                                   data={"file": image_part(name="source.png")})
+    assert loser.status_code == 404
+    r = race.providers[1].post(f"{base}/handover", content_type="multipart/form-data",
+                               data={"file": [image_part(name="logo-4000.png"), image_part((1, 2, 3), "mark.png")]})
+    assert r.status_code == 200 and r.json["handover_state"] == "delivered" and len(r.json["handover_files"]) == 2
+    url = r.json["handover_files"][0]["url"][len("/api/v1"):]
+    assert race.brand.get(url).status_code == 200
+    assert race.providers[0].get(url).status_code == 404
+    assert api(make_user("brand")).get(url).status_code == 404
+    assert api().get(f"/contests/{race.contest_id}").json["awards"][0]["handover_files"] is None
+    r = race.brand.post(f"{base}/confirm")
+    assert r.status_code == 200 and r.json["handover_state"] == "confirmed" and r.json["handover_auto"] is False
+    assert race.brand.post(f"{base}/confirm").status_code == 409
+
+
+def test_an_unconfirmed_handover_confirms_itself_after_the_handover_days(app, contest_race):
+    race = contest_race(1, prizes=[80000], handover_days=3)
+    entry = race.enter(0)
+    race.close_entries()
+    race.brand.post(f"/contests/{race.contest_id}/award", json={"entry_ids": [entry]})
+    award_id = race.brand.get(f"/contests/{race.contest_id}").json["awards"][0]["id"]
+    race.providers[0].post(f"/contests/{race.contest_id}/awards/{award_id}/handover",
+                           content_type="multipart/form-data", data={"file": image_part()})
+    assert _sweep(app)["handovers_confirmed"] == 0
+    with app.app_context():
+        award = db.session.get(ContestAward, award_id)
+        award.handover_delivered_at = datetime.now(UTC) - timedelta(days=3, minutes=1)
+        db.session.commit()
+    assert _sweep(app)["handovers_confirmed"] == 1
+    award = race.brand.get(f"/contests/{race.contest_id}").json["awards"][0]
+    assert award["handover_state"] == "confirmed" and award["handover_auto"] is True
+    assert _sweep(app)["handovers_confirmed"] == 0

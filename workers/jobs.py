@@ -7,7 +7,18 @@ from flask import current_app
 from extensions import db
 from models import User
 from models.types import utcnow
-from services import contests, escrow, market, payouts, processor_fees, reconciliation, stripe_funding, tasks, tenders
+from services import (
+    contest_handover,
+    contests,
+    escrow,
+    market,
+    payouts,
+    processor_fees,
+    reconciliation,
+    stripe_funding,
+    tasks,
+    tenders,
+)
 from services.runners import digests, documents, images, mail, outbox, payout_batch, periods, ratings, refunds, webhooks
 from texts import notifications as notification_texts
 
@@ -57,7 +68,9 @@ def award_due_contests() -> dict:
             db.session.rollback()
             current_app.logger.exception("auto-award of contest %s failed", contest_id)
             failed.append(contest_id)
-    return {"closed": closed, "decided": done, "failed": failed}
+    confirmed = contest_handover.confirm_due(utcnow())
+    db.session.commit()
+    return {"closed": closed, "decided": done, "failed": failed, "handovers_confirmed": confirmed}
 
 
 def run_periods() -> dict:

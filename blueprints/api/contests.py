@@ -12,6 +12,7 @@ from blueprints.api.schemas.contests import (
     ContestEntryIdsIn,
     ContestEntryOut,
     ContestEntryPage,
+    ContestHandoverFileOut,
     ContestIn,
     ContestOut,
     ContestPrizeOut,
@@ -22,9 +23,24 @@ from blueprints.api.schemas.contests import (
     ContestStaffCancelIn,
     ContestStatusOut,
 )
-from blueprints.downloads import send_attachment, send_variant
-from services import contest_reports, contest_views, contests, previews
+from blueprints.downloads import send_attachment, send_one_of, send_variant
+from services import contest_handover, contest_reports, contest_views, contests, previews
 from services.contests import ContestInput
+
+
+def award_out(award) -> ContestAwardOut:
+    viewer = current_api_user()
+    party = viewer is not None and (viewer.is_admin or viewer.account_id in (award.entry.provider_id,
+                                                                             award.contest.brand_id))
+    base = f"/api/v1/contests/{award.contest_id}/awards/{award.id}/files"
+    files = [ContestHandoverFileOut(id=f.id, filename=f.filename, content_type=f.content_type, size=f.size,
+                                    sha256=f.sha256, uploaded_at=f.uploaded_at, url=f"{base}/{f.id}")
+             for f in award.handover_files] if party else None
+    return ContestAwardOut(id=award.id, entry_id=award.entry_id, rank=award.rank, amount=award.amount,
+                           commission=award.commission, handover_state=award.handover_state,
+                           handover_delivered_at=award.handover_delivered_at,
+                           handover_confirmed_at=award.handover_confirmed_at, handover_auto=award.handover_auto,
+                           handover_files=files)
 
 
 def contest_out(contest) -> ContestOut:
@@ -37,8 +53,7 @@ def contest_out(contest) -> ContestOut:
         guaranteed=contest.guaranteed, min_stars=contest.min_stars, ip_terms=contest.ip_terms,
         handover_days=contest.handover_days, entry_count=len(active),
         shortlisted_count=sum(1 for e in active if e.shortlisted),
-        awards=[ContestAwardOut(entry_id=a.entry_id, rank=a.rank, amount=a.amount, commission=a.commission,
-                         handover_state=a.handover_state) for a in contests.awards_of(contest)],
+        awards=[award_out(a) for a in contests.awards_of(contest)],
         auto_awarded=contest.auto_awarded, created_at=contest.created_at)
 
 
@@ -200,3 +215,26 @@ def contest_decide_report(report_id: int, body: ContestReportDecisionIn):
     provider (staff audit log); dismissed: nothing changes but the record."""
     row = contest_reports.decide(current_api_user(), report_id, body.uphold, body.note)
     return ContestReportOut(id=row.id, entry_id=row.entry_id, status=row.status)
+
+
+@api_route("/contests/<int:contest_id>/awards/<int:award_id>/handover", "POST",
+           summary="Hand over the full-resolution files (multipart `file`, repeatable)", tag="Contests",
+           response=ContestAwardOut, roles=("provider",), errors=(404, 409, 413, 422), upload=True)
+def contest_handover_deliver(contest_id: int, award_id: int):
+    """The winner, once: `pending` → `delivered`. The brand confirms, or the handover confirms itself
+    after the contest's handover days."""
+    files = [(f.stream, f.filename or "") for f in request.files.getlist("file")]
+    return award_out(contest_handover.deliver(current_api_user(), contest_id, award_id, files))
+
+
+@api_route("/contests/<int:contest_id>/awards/<int:award_id>/confirm", "POST", summary="Confirm a handover",
+           tag="Contests", response=ContestAwardOut, roles=("brand",), errors=(404, 409))
+def contest_handover_confirm(contest_id: int, award_id: int):
+    return award_out(contest_handover.confirm(current_api_user(), contest_id, award_id))
+
+
+@api_route("/contests/<int:contest_id>/awards/<int:award_id>/files/<int:file_id>",
+           summary="Download a handed-over file", tag="Contests", errors=(404,), download=True)
+def contest_handover_file(contest_id: int, award_id: int, file_id: int):
+    award = contest_handover.award_for(current_api_user(), contest_id, award_id)
+    return send_one_of(award.handover_files, file_id)

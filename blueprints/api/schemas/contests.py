@@ -34,12 +34,28 @@ class ContestPrizeOut(BaseModel):
     amount: int
 
 
+class ContestHandoverFileOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    url: str = Field(description="the file as handed over (the winner, the brand and staff)")
+
+
 class ContestAwardOut(BaseModel):
+    id: int
     entry_id: int
     rank: int
     amount: int = Field(description="the prize share before commission, minor units")
     commission: int
     handover_state: Literal["pending", "delivered", "confirmed"]
+    handover_delivered_at: datetime | None
+    handover_confirmed_at: datetime | None
+    handover_auto: bool = Field(description="confirmed by itself after the handover days")
+    handover_files: list[ContestHandoverFileOut] | None = Field(
+        description="the winner's full-resolution files: for the winner, the brand and staff (null to others)")
 
 
 class ContestOut(BaseModel):
