@@ -116,6 +116,8 @@ CONTEST_STATUS_LABELS = {"open": _l("Open for entries"), "selecting": _l("Pickin
 CONTEST_IP_LABELS = {"full_transfer": _l("All rights transfer to the brand"),
                      "exclusive_licence": _l("Exclusive licence to the brand"),
                      "non_exclusive_licence": _l("Non-exclusive licence to the brand")}
+HANDOVER_STATE_LABELS = {"pending": _l("Waiting for the winner's files"), "delivered": _l("Handed over, to confirm"),
+                         "confirmed": _l("Confirmed")}
 ENTRY_STATUS_LABELS = {"active": _l("In the running"), "withdrawn": _l("Withdrawn"), "removed": _l("Removed")}
 
 ENGAGEMENT_LABELS = {"fixed": _l("Fixed price in milestones"), "retainer": _l("Retainer: a fee per period"),

@@ -99,3 +99,24 @@ def test_an_entry_that_is_not_an_image_is_refused_with_a_message(app, contest_ra
         headers={"Accept-Language": "en"})
     assert "An entry is an image" in response.get_data(as_text=True)
     assert photo  # (the helper module is shared with the API tests)
+
+
+def test_the_winner_hands_over_on_the_page_and_the_brand_confirms(app, client, login, contest_race):
+    race = contest_race(1, prizes=[50000])
+    entry = race.enter(0)
+    race.close_entries()
+    race.brand.post(f"/contests/{race.contest_id}/award", json={"entry_ids": [entry]})
+    award_id = race.brand.get(f"/contests/{race.contest_id}").json["awards"][0]["id"]
+    path = f"/contests/{race.contest_id}"
+    winner = signed_in(app, race.provider_ids[0])
+    assert "Hand over" in _page(winner, path)
+    r = winner.post(f"{path}/awards/{award_id}/handover", content_type="multipart/form-data", data={
+        "files": [image_part(name="logo-4000.png")], "csrf_token": csrf_token(winner, path)})
+    assert r.status_code == 302
+    with app.app_context():
+        login(db.session.get(User, race.brand_id))
+    page = _page(client, path)
+    assert "logo-4000.png" in page and "Confirm the handover" in page
+    assert client.get(re.search(r'href="(/contests/\d+/awards/\d+/files/\d+)"', page).group(1)).status_code == 200
+    assert form_post(client, f"{path}/awards/{award_id}/confirm", {}, page=path).status_code == 302
+    assert race.brand.get(path).json["awards"][0]["handover_state"] == "confirmed"

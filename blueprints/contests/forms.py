@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -49,6 +49,11 @@ class EntryForm(FlaskForm):
                      description=_l("PNG, JPEG or WebP up to 10 MB. Stored with its SHA-256 and the time, "
                                     "so who was first can always be proved."))
     note = TextAreaField(_l("Note to the brand"), validators=[Optional(), Length(max=2000)])
+
+
+class HandoverForm(FlaskForm):
+    files = MultipleFileField(_l("Full-resolution files"), description=_l("Up to 10 files: source files, images, "
+                                                                          "a ZIP of everything."))
 
 
 class RatingForm(FlaskForm):

@@ -7,11 +7,19 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.contests.forms import AwardForm, ContestFilterForm, ContestForm, EntryForm, RatingForm, ShortlistForm
-from blueprints.downloads import send_attachment, send_variant
+from blueprints.contests.forms import (
+    AwardForm,
+    ContestFilterForm,
+    ContestForm,
+    EntryForm,
+    HandoverForm,
+    RatingForm,
+    ShortlistForm,
+)
+from blueprints.downloads import send_attachment, send_one_of, send_variant
 from blueprints.web import ActionForm, filter_args, perform, role_required, submitted
 from i18n import minor_units
-from services import contest_views, contests
+from services import contest_handover, contest_views, contests
 from services.contests import ContestInput
 
 bp = Blueprint("contests", __name__, url_prefix="/contests")
@@ -83,6 +91,8 @@ def detail(contest_id: int):
         can_enter=viewer is not None and viewer.is_provider and entry_problem is None, entry_problem=entry_problem,
         sees_private=lambda e: contest_views.sees_private(viewer, contest, e),
         original_allowed=lambda e: contest_views.original_allowed(viewer, contest, e),
+        my_awards=[a for a in awarded.values() if viewer is not None and a.entry.provider_id == viewer.account_id],
+        handover_form=HandoverForm(),
         entry_form=EntryForm(), rating_form=RatingForm(), shortlist_form=ShortlistForm(), award_form=AwardForm(),
         action_form=ActionForm())
 
@@ -161,3 +171,30 @@ def entry_file(contest_id: int, entry_id: int, file_id: int):
 def entry_file_variant(contest_id: int, entry_id: int, file_id: int, variant: str):
     _entry, stored = contest_views.entry_file(_viewer(), contest_id, entry_id, file_id)
     return send_variant(stored, variant)
+
+
+@bp.post("/<int:contest_id>/awards/<int:award_id>/handover")
+@role_required("provider")
+def handover(contest_id: int, award_id: int):
+    form = HandoverForm()
+    if submitted(form):
+        files = [(f.stream, f.filename or "") for f in form.files.data if f and f.filename]
+        perform(lambda: contest_handover.deliver(current_user, contest_id, award_id, files),
+                success=_("Files handed over. The brand confirms, or the handover confirms itself after the "
+                          "handover period."))
+    return _back(contest_id, "handover")
+
+
+@bp.post("/<int:contest_id>/awards/<int:award_id>/confirm")
+@role_required("brand")
+def confirm_handover(contest_id: int, award_id: int):
+    if submitted(ActionForm()):
+        perform(lambda: contest_handover.confirm(current_user, contest_id, award_id),
+                success=_("Handover confirmed."))
+    return _back(contest_id, "handover")
+
+
+@bp.get("/<int:contest_id>/awards/<int:award_id>/files/<int:file_id>")
+def handover_file(contest_id: int, award_id: int, file_id: int):
+    award = contest_handover.award_for(_viewer(), contest_id, award_id)
+    return send_one_of(award.handover_files, file_id)
