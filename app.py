@@ -11,6 +11,7 @@ from blueprints import (
     bids,
     brands,
     chargebacks,
+    contests,
     contracts,
     conversations,
     disputes,
@@ -101,7 +102,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     for bp in (main.bp, auth.bp, account.bp, tenders.bp, bids.bp, evaluation.bp, contracts.bp, disputes.bp,
                chargebacks.bp, conversations.bp, notifications.bp, wallet.bp, statements.bp, payouts.bp, providers.bp,
-               brands.bp, reviews.bp,
+               brands.bp, reviews.bp, contests.bp,
                admin.bp, finance.bp, webhooks.bp, org.bp, market.bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only; no cookie is ever accepted there

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from demo import contests as demo_contests
 from demo import engagements, pictures
 from extensions import db
 from models import Contract, User
@@ -143,6 +144,7 @@ def load_demo() -> list[tuple[str, str]]:
     engagements.load(brands[0], providers["yunke"], providers["xinyu"], brands[2], providers["guangying"])
     _track_record(brands, providers["kuaipai"])
     _conversations()
+    demo_contests.load(brands[2], brands[0], providers)
     db.session.flush()
     market.recompute()  # the market page shows the demo at once, not after the first nightly run
     return logins

@@ -111,6 +111,15 @@ DISPUTE_STATUS_LABELS = {"open": _l("Open"), "resolved": _l("Decided"), "withdra
 KPI_DIRECTION_LABELS = {"at_least": _l("at least the target"), "at_most": _l("at most the target")}
 KPI_DIRECTION_SHORT = {"at_least": "≥", "at_most": "≤"}
 
+CONTEST_STATUS_LABELS = {"open": _l("Open for entries"), "selecting": _l("Picking winners"),
+                         "awarded": _l("Awarded"), "cancelled": _l("Cancelled")}
+CONTEST_IP_LABELS = {"full_transfer": _l("All rights transfer to the brand"),
+                     "exclusive_licence": _l("Exclusive licence to the brand"),
+                     "non_exclusive_licence": _l("Non-exclusive licence to the brand")}
+HANDOVER_STATE_LABELS = {"pending": _l("Waiting for the winner's files"), "delivered": _l("Handed over, to confirm"),
+                         "confirmed": _l("Confirmed")}
+ENTRY_STATUS_LABELS = {"active": _l("In the running"), "withdrawn": _l("Withdrawn"), "removed": _l("Removed")}
+
 ENGAGEMENT_LABELS = {"fixed": _l("Fixed price in milestones"), "retainer": _l("Retainer: a fee per period"),
                      "metered": _l("Metered: units used, capped per period")}
 # A period on the contract page's timeline (services/period_views.py)
@@ -174,6 +183,7 @@ ACCOUNT_LABELS = {
     "bank_suspense": _l("Bank transfers awaiting assignment"),
     "withdrawal_hold": _l("Withdrawals on their way"),
     "provider_margin": _l("Margin deposit held"),
+    "contest_escrow": _l("Contest prizes in escrow"),
 }
 
 POSTING_LABELS = {
@@ -202,6 +212,9 @@ POSTING_LABELS = {
     "margin_deposit": _l("Margin deposit paid by bank transfer"),
     "margin_out": _l("Margin deposit withdrawn to earnings"),
     "margin_award": _l("Margin deposit awarded after a dispute"),
+    "contest_fund": _l("Contest prizes put into escrow"),
+    "contest_award": _l("Contest prizes paid to the winners"),
+    "contest_refund": _l("Contest prizes refunded"),
 }
 
 WITHDRAWAL_STATUS_LABELS = {
@@ -311,6 +324,9 @@ STAFF_ACTION_LABELS = {
     "margin.award_propose": _l("Margin award proposed"),
     "margin.award_approve": _l("Margin award approved and applied"),
     "margin.award_reject": _l("Margin award rejected"),
+    "contest.cancel": _l("Contest cancelled for a rule breach"),
+    "contest_entry.remove": _l("Contest entry removed as a copy (a strike)"),
+    "contest_report.dismiss": _l("Copy report dismissed"),
 }
 
 AUDIT_SUBJECT_LABELS = {
@@ -330,6 +346,8 @@ AUDIT_SUBJECT_LABELS = {
     "conversation": _l("Conversation"),
     "withdrawal": _l("Withdrawal"),
     "category_margin": _l("Category margin requirement"),
+    "contest": _l("Contest"),
+    "contest_entry": _l("Contest entry"),
 }
 
 AUDIT_FIELD_LABELS = {
@@ -411,6 +429,12 @@ NOTIFICATION_KIND_LABELS = {
     "bid_awarded": _l("You won a tender"),
     "bid_not_awarded": _l("A tender went to another provider"),
     "tender_cancelled": _l("A tender was cancelled"),
+    "contest_entry_submitted": _l("An entry arrived in your contest"),
+    "contest_won": _l("Your contest entry won a prize"),
+    "contest_awarded": _l("Your contest's prizes were paid"),
+    "contest_cancelled": _l("A contest was cancelled by staff"),
+    "contest_handover_delivered": _l("A contest winner handed over the files"),
+    "contest_handover_confirmed": _l("Your contest handover was confirmed"),
     "milestone_funded": _l("A milestone was funded"),
     "fund_confirmation_needed": _l("A funding waits for your confirmation"),
     "milestone_delivered": _l("A milestone was delivered"),

@@ -4,6 +4,15 @@ from models.bank_statement import BankStatementLine
 from models.bid import Bid, BidAttachment, BidMilestone, BidRevision, BidScore, EvaluationSlot
 from models.card_top_up import CardTopUp
 from models.chargeback import Chargeback, ChargebackEvent
+from models.contest import (
+    Contest,
+    ContestAward,
+    ContestEntry,
+    ContestEntryFile,
+    ContestHandoverFile,
+    ContestPrize,
+    ContestReport,
+)
 from models.contract import Contract, Milestone
 from models.conversation import Conversation, ConversationRead, Message, MessageFile
 from models.dispute import Dispute, DisputeCorrection, DisputeEvent, DisputeEvidence, EvidenceFile
@@ -55,4 +64,6 @@ __all__ = [
     "BidOpening", "Grade", "GradingClosure", "PanelMember", "TenderCriterion",
     "UsageRecord",
     "Upload",
+    "Contest", "ContestAward", "ContestEntry", "ContestEntryFile", "ContestHandoverFile", "ContestPrize",
+    "ContestReport",
 ]

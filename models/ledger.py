@@ -10,7 +10,7 @@ from models.types import UTCDateTime, utcnow
 # purpose; clearing accounts go negative by what came in from outside (bank transfers, cards).
 ACCOUNT_KINDS = ("brand_wallet", "escrow", "provider_payable", "platform_revenue", "bank_clearing",
                  "stripe_clearing", "payouts_clearing", "chargebacks", "processor_fees", "bank_suspense",
-                 "withdrawal_hold", "provider_margin")
+                 "withdrawal_hold", "provider_margin", "contest_escrow")
 
 
 class LedgerAccount(db.Model):

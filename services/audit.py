@@ -44,11 +44,13 @@ ACTIONS = (
     "conversation.read",
     "withdrawal.approve", "withdrawal.refuse",
     "margin.category_set", "margin.award", "margin.award_propose", "margin.award_approve", "margin.award_reject",
+    "contest.cancel", "contest_entry.remove", "contest_report.dismiss",
 )
 # What an action is done to: the kind in `subject_type` (its id is the row's id; a provider is its user id).
 SUBJECT_TYPES = ("provider", "dispute", "deposit", "payout_batch", "payout", "review", "chargeback",
                  "reconciliation_run", "ratings", "user", "suspension", "bank_statement_line",
-                 "conversation", "withdrawal", "category_margin")
+                 "conversation", "withdrawal", "category_margin", "contest",
+                 "contest_entry")
 TEXT_MAX = 200  # the longest free text searched for in reasons
 # Days beyond these bound nothing (and would overflow once moved to UTC): the search leaves that end open.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)

@@ -43,6 +43,20 @@ def account(kind: str, currency: str, *, user_id: int | None = None, milestone_i
     return db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
 
 
+def contest_escrow(contest_id: int, currency: str) -> LedgerAccount:
+    """Where a contest's prizes wait from publish to award: one account per contest, named by its key
+    (accounts have no contest column; the key is unique all the same)."""
+    key = f"contest_escrow:contest:{contest_id}:{currency}"
+    found = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
+    if found is not None:
+        return found
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(LedgerAccount).values(
+        key=key, kind="contest_escrow", currency=currency, lock_version=0,
+        created_at=utcnow()).on_conflict_do_nothing(index_elements=["key"]))
+    return db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
+
+
 def wallet(user: User, currency: str) -> LedgerAccount:
     """The wallet of the organisation `user` acts for (its principal's)."""
     return account("brand_wallet", currency, user_id=user.account_id)

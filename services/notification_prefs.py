@@ -29,13 +29,15 @@ KINDS = (
     "chargeback_opened", "milestone_charged_back", "chargeback_recovery", "chargeback_recovery_cancelled",
     "review_received", "review_hidden", "review_of_you_hidden", "review_report_hidden", "review_report_kept",
     "provider_verified", "provider_rejected", "webhook_disabled",
+    "contest_entry_submitted", "contest_won", "contest_awarded", "contest_cancelled",
+    "contest_handover_delivered", "contest_handover_confirmed",
 )
 EMAIL_BY_DEFAULT = frozenset({
     "bid_received", "invited", "bid_awarded", "provider_verified", "provider_rejected", "slot_scheduled",
     "milestone_funded", "fund_confirmation_needed", "milestone_delivered", "release_reminder", "payment_failed",
     "dispute_opened", "dispute_resolved", "payout_paid", "payout_failed", "webhook_disabled", "message_received",
     "bafo_invited", "period_funding_due", "period_not_started", "contract_ending", "withdrawal_paid",
-    "withdrawal_refused", "withdrawal_failed", "margin_awarded",
+    "withdrawal_refused", "withdrawal_failed", "margin_awarded", "contest_won", "contest_cancelled",
 })
 
 

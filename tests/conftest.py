@@ -16,7 +16,8 @@ from tests.support.web import PASSWORD, TOTP_SECRET, Api, finish_login, form_pos
 
 pytest_plugins = ["tests.support.browser", "tests.support.bidding_fixtures", "tests.support.stripe_fixtures",
                   "tests.support.payout_fixtures", "tests.support.tiers", "tests.support.smtp",
-                  "tests.support.demo_data", "tests.support.api_coverage"]
+                  "tests.support.demo_data", "tests.support.api_coverage",
+                  "tests.support.contests"]
 
 
 def pytest_configure(config):

@@ -16,7 +16,7 @@ from tests.support.menu import open_menu
 pytestmark = [pytest.mark.browser, pytest.mark.shared_data]
 
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 768}
-SIGNED_OUT = ["/", "/login", "/register", "/forgot-password", "/tenders", "/providers", "/market"]
+SIGNED_OUT = ["/", "/login", "/register", "/forgot-password", "/tenders", "/contests", "/providers", "/market"]
 SHOTS = os.environ.get("WITKEY_SCREENSHOTS")  # `make screenshots`: a full-page picture of every page swept
 
 # The page's own width against the viewport's, and the widest elements that stick out (not those inside a box

@@ -71,6 +71,15 @@ def render(kind: str, params: dict) -> str:
         "tender_cancelled": lambda: _("“%(tender)s” was cancelled.", **p),
         "invited": lambda: _("You are invited to bid on “%(tender)s”.", **p),
         "provider_verified": lambda: _("Your company is verified."),
+        "contest_entry_submitted": lambda: _("A new entry arrived in your contest “%(contest)s”.", **p),
+        "contest_won": lambda: _("Your entry won a prize in the contest “%(contest)s”: the prize is in your earnings.",
+                                 **p),
+        "contest_awarded": lambda: _("The prizes of your contest “%(contest)s” were paid to the winners.", **p),
+        "contest_handover_delivered": lambda: _(
+            "The winner of “%(contest)s” handed over the source files: confirm within %(days)s days, or the "
+            "handover confirms itself.", **p),
+        "contest_handover_confirmed": lambda: _("The brand confirmed your handover for “%(contest)s”.", **p),
+        "contest_cancelled": lambda: _("The contest “%(contest)s” was cancelled by staff: %(reason)s", **p),
         "milestone_funded": lambda: _("“%(milestone)s” is funded and held in escrow: you can start.", **p),
         "fund_confirmation_needed": lambda: _(
             "%(member)s asks to fund “%(milestone)s”: a second finance or owner member confirms by funding it too.",

@@ -7,7 +7,18 @@ from flask import current_app
 from extensions import db
 from models import User
 from models.types import utcnow
-from services import escrow, market, payouts, processor_fees, reconciliation, stripe_funding, tasks, tenders
+from services import (
+    contest_handover,
+    contests,
+    escrow,
+    market,
+    payouts,
+    processor_fees,
+    reconciliation,
+    stripe_funding,
+    tasks,
+    tenders,
+)
 from services.runners import digests, documents, images, mail, outbox, payout_batch, periods, ratings, refunds, webhooks
 from texts import notifications as notification_texts
 
@@ -39,6 +50,27 @@ def release_due_milestones() -> dict:
     reminded = escrow.remind_before_release(now)
     db.session.commit()
     return {"due": len(ids), "released": released, "reminded": reminded, "failed": failed}
+
+
+def award_due_contests() -> dict:
+    """Contests: store `selecting` past the entry deadline, and split the prize of every contest left
+    undecided past its selection deadline among its finalists (services.contests.split_if_due), one
+    transaction each; the row lock and the award key make a run beside the brand's award harmless."""
+    closed = contests.persist_passed_deadlines()
+    db.session.commit()
+    now, done, failed = utcnow(), {}, []
+    for contest_id in contests.due_for_split(now):
+        try:
+            if (outcome := contests.split_if_due(contest_id, now)) is not None:
+                done[contest_id] = outcome
+            db.session.commit()
+        except Exception:  # one bad contest must not hold back the rest; it is retried next sweep
+            db.session.rollback()
+            current_app.logger.exception("auto-award of contest %s failed", contest_id)
+            failed.append(contest_id)
+    confirmed = contest_handover.confirm_due(utcnow())
+    db.session.commit()
+    return {"closed": closed, "decided": done, "failed": failed, "handovers_confirmed": confirmed}
 
 
 def run_periods() -> dict:

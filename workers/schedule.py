@@ -28,6 +28,7 @@ PERIODIC = [
     ("relay-outbox", jobs.relay_outbox, "periodic", RELAY_EVERY),
     ("close-passed-deadlines", jobs.close_passed_deadlines, "periodic", 60),
     ("release-due-milestones", jobs.release_due_milestones, "periodic", 300),
+    ("award-due-contests", jobs.award_due_contests, "periodic", 300),
     ("run-periods", jobs.run_periods, "periodic", 300),
     ("send-pending-refunds", jobs.send_pending_refunds, "periodic", 300),
     ("cancel-superseded-payments", jobs.cancel_superseded_payments, "periodic", 3600),

@@ -8,6 +8,7 @@ from blueprints.api import (  # noqa: F401
     audit,
     bids,
     chargebacks,
+    contests,
     contracts,
     conversations,
     disputes,

@@ -29,8 +29,9 @@ def derive(upload_id: int) -> str:
     thumb_name, preview_name = derived_names(upload.stored_name)
     source = storage.path_of(upload.stored_name)
     if upload.is_image:
-        # a delivery's view is what its brand sees before release: marked with the provider's name
-        delivery = upload.stored_name.startswith("deliveries/")
+        # a delivery's (or contest entry's) view is what its brand sees before paying: marked with the
+        # provider's name
+        delivery = upload.stored_name.startswith(("deliveries/", "contests/"))
         mark = db.session.get(User, upload.owner_id).display_name if delivery else None
         images.derive_image(source, storage.path_of(thumb_name), storage.path_of(preview_name), mark)
     else:

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from models import Bid, BrandProfile, Contract, Conversation, Tender, User
+from models import Bid, BrandProfile, Contest, Contract, Conversation, Tender, User
 from services import disputes
 from tests.support.backends import empty_database
 
@@ -28,6 +28,7 @@ def demo(app):
                "pending_brand": db.session.scalar(select(BrandProfile.user_id)
                                                   .where(BrandProfile.verification_status == "pending")),
                "tenders": [t.id for t in db.session.scalars(select(Tender))],
+               "contests": [c.id for c in db.session.scalars(select(Contest))],
                "tender_brands": {t.id: t.brand_id for t in db.session.scalars(select(Tender))},
                "users": {u.email: u.id for u in db.session.scalars(select(User))},
                "bids": [b.id for b in db.session.scalars(select(Bid))],
@@ -46,7 +47,7 @@ def demo(app):
 def pages_for(role: str, ids: dict) -> list[str]:
     common = ["/", "/tenders", "/tenders?status=", "/providers", f"/providers/{ids['provider']}", "/notifications",
               "/account", "/wallet", f"/brands/{ids['brand']}", "/tenders?sort=brand_score&min_brand_score=50"] + [
-        f"/tenders/{t}" for t in ids["tenders"]]
+        f"/tenders/{t}" for t in ids["tenders"]] + ["/contests"] + [f"/contests/{c}" for c in ids["contests"]]
     account = ids["users"].get(LOGINS.get(role, ""))
     periodic = [f"/contracts/{c}" for c, parties in ids.get("periodic", {}).items()
                 if role == "admin" or account in parties]
@@ -60,8 +61,8 @@ def pages_for(role: str, ids: dict) -> list[str]:
                          f"/contracts/{ids['contract']}", "/reviews/reports", "/finance"] + periodic
     me = ids["users"][LOGINS[role]]
     if role.startswith("brand"):
-        return common + ["/tenders/mine", "/tenders/new", "/contracts", "/account/profile", "/statements",
-                         "/conversations"] + threads + [
+        return common + ["/tenders/mine", "/tenders/new", "/contests/new", "/contracts", "/account/profile",
+                         "/statements", "/conversations"] + threads + [
             f"/tenders/{t}/evaluate" for t in ids["tenders"]] + [
             f"/tenders/{t}/scorecard" for t, brand in ids["tender_brands"].items() if brand == me] + periodic
     # the provider's own bids (one in a best-and-final round: its final-offer form)

@@ -1,0 +1,3 @@
+from blueprints.contests.routes import bp
+
+__all__ = ["bp"]
