@@ -27,7 +27,7 @@ from models.types import utcnow
 from services import audit, images, ledger, notifications, permissions, ratings, storage, webhooks
 from services.accounts import require_verified_email
 from services.errors import Conflict, Forbidden, Invalid, NotFound, check
-from services.locking import claim, locked_get
+from services.locking import claim_rows, locked_get
 from services.pagination import paginate
 from services.rating_jobs import request_recompute
 
@@ -423,8 +423,9 @@ def staff_cancel(staff: User, contest_id: int, reason: str) -> Contest:
 
 def persist_passed_deadlines() -> int:
     """Store `selecting` on contests whose entry deadline passed (reads already see it)."""
-    due = claim(select(Contest).where(Contest.stored_status == ContestStatus.OPEN,
-                                      Contest.entry_deadline <= utcnow()), Contest)
+    ids = [row.id for row in claim_rows(select(Contest.id).where(Contest.stored_status == ContestStatus.OPEN,
+                                                                 Contest.entry_deadline <= utcnow()), Contest)]
+    due = list(db.session.scalars(select(Contest).where(Contest.id.in_(ids)))) if ids else []  # locked just now
     for contest in due:
         change_status(contest, ContestStatus.SELECTING)
     return len(due)
