@@ -50,6 +50,11 @@ def recording(tmp_path, monkeypatch):
     monkeypatch.setitem(api_coverage._state, "file", file)  # noqa: SLF001
     monkeypatch.setitem(api_coverage._state, "seen", set())  # noqa: SLF001
     monkeypatch.setitem(api_coverage._state, "test", "tests/test_api_coverage.py::x")  # noqa: SLF001
+    if api_coverage._state["connected"]:  # noqa: SLF001
+        # the real run records: leave it connected (connected_to would disconnect it on the way out,
+        # and this worker would record nothing after this test)
+        yield file
+        return
     with request_finished.connected_to(api_coverage._record):  # noqa: SLF001
         yield file
 

@@ -16,7 +16,7 @@ from extensions import db
 from models import Chargeback, LedgerAccount, LedgerPosting, Milestone, Notification, Payout, PayoutAccount
 from services import ledger, reconciliation
 from services.runners import payout_batch
-from tests.support.chargebacks import dispute_at_stripe, open_dispute, released_by_card, webhook
+from tests.support.chargebacks import case_of, dispute_at_stripe, open_dispute, released_by_card, web_client, webhook
 from tests.support.payout_fixtures import backdate, payable_balance
 from tests.support.stripe_fixtures import (
     call,
@@ -28,7 +28,7 @@ from tests.support.stripe_fixtures import (
     stripe_client,
     wait_for,
 )
-from tests.support.web import PASSWORD, finish_login, form_post
+from tests.support.web import form_post
 
 FEE = 1500  # the fake's dispute fee (Stripe's flat fee)
 
@@ -42,22 +42,6 @@ def postings(app, prefix: str) -> dict[str, dict[str, int]]:
 
 def balance_of(kind: str, **owner) -> int:
     return ledger.balance(ledger.account(kind, "CNY", **owner))
-
-
-def case_of(app, dispute_id: str) -> Chargeback:
-    with app.app_context():
-        case = db.session.scalar(select(Chargeback).where(Chargeback.stripe_dispute_id == dispute_id))
-        db.session.expunge(case)
-        return case
-
-
-def web_client(stripe_app, email: str):
-    """Signed in through the login form, reading pages in English."""
-    client = stripe_app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert finish_login(client, form_post(client, "/login", {"email": email, "password": PASSWORD}),
-                        email).status_code == 302
-    return client
 
 
 def stripe_differences(stripe_app) -> list[tuple]:

@@ -15,10 +15,9 @@ from models import Payout, PayoutBatch, ProviderProfile, StaffAction, User
 from services import audit, profiles
 from services.registration_numbers import complete
 from services.runners import payout_batch
+from tests.support.chargebacks import case_of, open_dispute, released_by_card, web_client, webhook
 from tests.support.web import apply_for_verification, form_post, otp_for
 from tests.test_browser import login_as
-from tests.test_chargebacks import case_of, open_dispute, released_by_card, web_client, webhook
-from tests.test_chargebacks import empty_stripe as stripe_emptied
 
 NUMBER = complete("91440300MA5000789")
 EN = {"Accept-Language": "en"}
@@ -340,7 +339,6 @@ def test_the_api_lists_the_log_with_the_same_filters(history, api, make_user):
     assert staff.get("/admin/audit?subject_type=planet").status_code in (400, 422)
 
 
-empty_stripe = stripe_emptied  # the chargeback tests' fixture: Stripe as empty as the database
 
 
 def test_chargeback_staff_actions_are_recorded(deal, stripe_app, empty_stripe, app, make_user):

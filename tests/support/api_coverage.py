@@ -24,7 +24,7 @@ PREFIX = "/api/v1"
 # Requests from these test modules do not count (generated data reaches everything without asserting it).
 NOT_COUNTED = ("tests/test_api_fuzz.py",)
 
-_state = {"file": None, "seen": set(), "test": None}
+_state = {"file": None, "seen": set(), "test": None, "connected": False}
 
 
 def operations() -> set[tuple[str, str]]:
@@ -93,6 +93,7 @@ def pytest_configure(config):
     if directory:
         _state["file"] = Path(directory) / f"{name}.txt"
         request_finished.connect(_record)
+        _state["connected"] = True
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -4,7 +4,12 @@ deal's milestone paid by card and released, ready to be charged back."""
 import json
 import time
 
+from sqlalchemy import select
+
+from extensions import db
+from models import Chargeback
 from tests.support.stripe_fixtures import call, funded_by_card, sign, stripe_api, stripe_client
+from tests.support.web import PASSWORD, finish_login, form_post
 
 
 def webhook(stripe_app, kind: str, dispute: dict, event_id: str, *, created: int | None = None):
@@ -36,3 +41,19 @@ def released_by_card(d, stripe_app, localstripe, app) -> tuple[int, str]:
     assert provider.post(f"/milestones/{mid}/deliver", json=delivery).status_code == 200
     assert brand.post(f"/milestones/{mid}/accept").status_code == 200
     return mid, intent_id
+
+
+def case_of(app, dispute_id: str) -> Chargeback:
+    with app.app_context():
+        case = db.session.scalar(select(Chargeback).where(Chargeback.stripe_dispute_id == dispute_id))
+        db.session.expunge(case)
+        return case
+
+
+def web_client(stripe_app, email: str):
+    """Signed in through the login form, reading pages in English."""
+    client = stripe_app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert finish_login(client, form_post(client, "/login", {"email": email, "password": PASSWORD}),
+                        email).status_code == 302
+    return client
