@@ -219,6 +219,10 @@ def test_award_pays_each_winner_its_prize_minus_commission_in_one_posting(app, c
     # the brand now gets the winners' originals, not the loser's
     items = {e["id"]: e for e in race.brand.get(f"/contests/{race.contest_id}/entries").json["items"]}
     assert items[ids[0]]["files"][0]["url"] and items[ids[2]]["files"][0]["url"] is None
+    winner = race.brand.get(items[ids[0]]["files"][0]["url"][len("/api/v1"):])
+    assert winner.status_code == 200 and winner.data[:8] == b"\x89PNG\r\n\x1a\n"  # the stored original
+    loser = items[ids[2]]["files"][0]
+    assert race.brand.get(f"/contests/{race.contest_id}/entries/{ids[2]}/files/{loser['id']}").status_code == 403
     with app.app_context():
         assert ledger.unbalanced_postings() == []
 
