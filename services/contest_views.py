@@ -7,14 +7,33 @@
 - Staff see everything (they decide copying reports).
 - Everyone else sees the contest and anonymised counts, never an entry.
 """
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from extensions import db
 from models import Contest, ContestAward, ContestEntry, ContestEntryFile, User
-from models.contest import EntryStatus
+from models.contest import UNDECIDED, ContestStatus, EntryStatus
 from services import contests
 from services.errors import Forbidden, NotFound
+
+
+@dataclass(frozen=True)
+class Stage:
+    """What the contest's status allows now, for pages (they do not compare status words)."""
+    undecided: bool  # the prize is in escrow: the brand may rate and shortlist
+    entering: bool  # entries may be submitted, revised and withdrawn
+    choosing: bool  # entries closed: the brand picks its winners
+
+
+def stage_of(contest: Contest) -> Stage:
+    return Stage(undecided=contest.status in UNDECIDED, entering=contest.status == ContestStatus.OPEN,
+                 choosing=contest.status == ContestStatus.SELECTING)
+
+
+def entry_active(entry: ContestEntry) -> bool:
+    return entry.status == EntryStatus.ACTIVE
 
 
 def _account(viewer: User | None) -> int | None:

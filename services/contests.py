@@ -37,6 +37,8 @@ MIN_LEAD = timedelta(hours=1)  # entries stay open at least this long
 MAX_LEAD = timedelta(days=90)
 SELECTION_DAYS = 7  # default: the brand picks within a week after entries close
 MAX_SELECTION_DAYS = 30
+MAX_HANDOVER_DAYS = 60
+MAX_STARS = 5  # a brand's rating of an entry
 
 
 def fund_key(contest_id: int) -> str:
@@ -136,7 +138,8 @@ def publish(actor: User, data: ContestInput) -> Contest:
         "min_stars": data.min_stars is not None and not ratings.BASE_STARS <= data.min_stars <= ratings.TOP_STARS
         and _l("Star levels run from %(low)s to %(high)s.", low=ratings.BASE_STARS, high=ratings.TOP_STARS),
         "ip_terms": data.ip_terms not in IP_TERMS and _l("Choose the IP terms from the list."),
-        "handover_days": not 1 <= data.handover_days <= 60 and _l("The handover period is 1 to 60 days."),
+        "handover_days": not 1 <= data.handover_days <= MAX_HANDOVER_DAYS
+        and _l("The handover period is 1 to %(most)s days.", most=MAX_HANDOVER_DAYS),
     })
     contest = Contest(brand_id=actor.account_id, created_by_id=actor.id, title=title, category=data.category,
                       brief=brief, deliverable_spec=spec, currency=data.currency, prize_total=sum(prizes),
@@ -259,7 +262,8 @@ def rate(actor: User, contest_id: int, entry_id: int, rating: int, feedback: str
     contest = _as_owner(actor, contest_id, "tender.shortlist")
     entry = _entry_of(contest, entry_id)
     feedback = (feedback or "").strip()
-    check({"rating": not (isinstance(rating, int) and 1 <= rating <= 5) and _l("Give 1 to 5 stars."),
+    check({"rating": not (isinstance(rating, int) and 1 <= rating <= MAX_STARS)
+           and _l("Give 1 to %(most)s stars.", most=MAX_STARS),
            "feedback": len(feedback) > 2000 and _l("Feedback is at most 2000 characters.")})
     if contest.status not in UNDECIDED or entry.status != EntryStatus.ACTIVE:
         raise Conflict(_l("This entry can no longer be rated."), code="illegal_transition")

@@ -76,4 +76,4 @@ class ContestFilterForm(FlaskForm):
 
     status = SelectField(_l("Status"), choices=options([("", _l("Open and selecting")),
                                                          *CONTEST_STATUS_LABELS.items()]), validators=[Optional()])
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)

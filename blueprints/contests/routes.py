@@ -94,7 +94,7 @@ def detail(contest_id: int):
         my_awards=[a for a in awarded.values() if viewer is not None and a.entry.provider_id == viewer.account_id],
         handover_form=HandoverForm(),
         entry_form=EntryForm(), rating_form=RatingForm(), shortlist_form=ShortlistForm(), award_form=AwardForm(),
-        action_form=ActionForm())
+        action_form=ActionForm(), stage=contest_views.stage_of(contest), entry_active=contest_views.entry_active)
 
 
 def _back(contest_id: int, anchor: str = "entries"):
