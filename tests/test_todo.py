@@ -1,5 +1,6 @@
 """The home page of what needs me now, and GET /api/v1/me/todo (issue 17, item 2): items per role, each
 linking where the thing is done, from a fixed number of queries whatever the data size."""
+import re
 from datetime import timedelta
 
 from extensions import db
@@ -86,6 +87,9 @@ def test_signed_in_users_land_on_their_home_page_and_visitors_on_the_marketing_p
     page = brand.get("/", headers=EN).get_data(as_text=True)
     assert 'data-testid="todo"' in page and "Accept or ask for changes" in page
     assert f'/contracts/{d.contract_id}#milestone-{d.milestone_ids[0]}' in page
+    # the auto-release countdown reads as time left, the exact moment on hover
+    assert d.app.config["AUTO_RELEASE_DAYS"] == 14
+    assert re.search(r'<time datetime="[^"]+" title="[^"]*\d{4}, \d{1,2}:\d\d\s[AP]M">in 2 weeks</time>', page)
 
 
 def _statements(app, api_):
