@@ -87,6 +87,9 @@ def test_a_refused_form_puts_the_focus_on_the_first_wrong_field(new_page, make_u
     page.fill("#description", "Chat support for our store.")
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_selector("#title[aria-invalid=true]")
+    # a11y.js moves the focus once the page's scripts run, which may be after the field is parsed:
+    # wait for it (a page that never moves it fails here on the timeout)
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'title'", timeout=5000)
     assert page.evaluate("document.activeElement.id") == "title"
 
 
