@@ -293,6 +293,7 @@ def reported(limit: int = 100) -> list[Message]:
 def _unread_expr(user: User):
     last_read = (select(ConversationRead.last_read_id)
                  .where(ConversationRead.conversation_id == Conversation.id, ConversationRead.user_id == user.id)
+                 .correlate(Conversation)  # the listed thread's, two levels up (PostgreSQL: one row, not all)
                  .scalar_subquery())
     return (select(func.count(Message.id))
             .where(Message.conversation_id == Conversation.id, Message.sender_account_id != user.account_id,
