@@ -94,7 +94,7 @@ def test_rating_marks_survive_redis_losing_its_data_between_commit_and_sweep(tra
     commit loses the queued job, not the work; the periodic sweep rates the provider."""
     _, provider_id, _ = track_record(1)
     with app.app_context():
-        get_redis().flushall()
+        get_redis().flushdb()  # this process's database: FLUSHALL on a shared Redis empties other workers' too
         assert queue("default").count == 0
         assert jobs.recompute_dirty_ratings() >= 1  # the sweep
     assert len(ratings_of(app, provider_id)) == 1
