@@ -104,16 +104,24 @@ def _validate_periodic(tender: Tender, data: BidInput) -> None:
         data.unit_price = data.cap_per_period = None
 
 
-def eligibility_problem(provider: User, tender: Tender):
-    """Why this provider may not bid on this tender now, or None. (Shown on the page as well.)"""
+def acting_provider_problem(provider: User | None, not_provider) -> Forbidden | None:
+    """Why this account may not act as a service provider (bid, enter a contest), or None: not a
+    provider (`not_provider` says what it may not do), a role without bid.manage, an unverified e-mail."""
     if provider is None or not provider.is_provider:
-        return Forbidden(_l("Only service providers can bid."))
+        return Forbidden(not_provider)
     if not permissions.allowed(provider, "bid.manage"):
         return Forbidden(_l("Your role in your organisation does not allow this."), code="role_forbidden")
     try:
         require_verified_email(provider)
     except Forbidden as unverified:
         return unverified
+    return None
+
+
+def eligibility_problem(provider: User, tender: Tender):
+    """Why this provider may not bid on this tender now, or None. (Shown on the page as well.)"""
+    if problem := acting_provider_problem(provider, _l("Only service providers can bid.")):
+        return problem
     if tender.status != TenderStatus.OPEN:
         return Conflict(_l("Bidding on this tender has closed."), code="tender_not_open")
     if tender.invited_only and not is_invited(tender, provider):

@@ -24,8 +24,7 @@ from models.contest import IP_TERMS, UNDECIDED, VISUAL_CATEGORIES, ContestStatus
 from models.status import IllegalTransition
 from models.status import transition as change_status
 from models.types import utcnow
-from services import audit, images, ledger, notifications, permissions, ratings, storage, webhooks
-from services.accounts import require_verified_email
+from services import audit, bidding, images, ledger, notifications, permissions, ratings, storage, webhooks
 from services.errors import Conflict, Forbidden, Invalid, NotFound, check
 from services.locking import claim_rows, locked_get
 from services.pagination import paginate
@@ -165,14 +164,9 @@ def publish(actor: User, data: ContestInput) -> Contest:
 # --- entries ------------------------------------------------------------------------------------------
 
 def entry_problem(provider: User, contest: Contest):
-    if provider is None or not provider.is_provider:
-        return Forbidden(_l("Only service providers can enter contests."))
-    if not permissions.allowed(provider, "bid.manage"):
-        return Forbidden(_l("Your role in your organisation does not allow this."), code="role_forbidden")
-    try:
-        require_verified_email(provider)
-    except Forbidden as unverified:
-        return unverified
+    """Why this provider may not enter this contest now, or None (shown on the page as well)."""
+    if problem := bidding.acting_provider_problem(provider, _l("Only service providers can enter contests.")):
+        return problem
     if contest.status != ContestStatus.OPEN:
         return Conflict(_l("Entries to this contest have closed."), code="contest_not_open")
     profile = permissions.principal_of(provider).provider_profile
