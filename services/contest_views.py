@@ -80,14 +80,17 @@ def awarded_entry_ids(contest: Contest) -> set[int]:
     return set(db.session.scalars(select(ContestAward.entry_id).where(ContestAward.contest_id == contest.id)))
 
 
-def original_allowed(viewer: User | None, contest: Contest, entry: ContestEntry) -> bool:
-    """The original image: its entrant and staff always; the brand once the entry won a prize."""
+def original_allowed(viewer: User | None, contest: Contest, entry: ContestEntry,
+                     awarded: set[int] | None = None) -> bool:
+    """The original image: its entrant and staff always; the brand once the entry won a prize. A list
+    passes `awarded` (the winning entries' ids) read once, not once per entry."""
     account = _account(viewer)
     if account is None:
         return False
     if viewer.is_admin or entry.provider_id == account:
         return True
-    return contests.is_owner(viewer, contest) and entry.id in awarded_entry_ids(contest)
+    return contests.is_owner(viewer, contest) and entry.id in (
+        awarded if awarded is not None else awarded_entry_ids(contest))
 
 
 def entry_file(viewer: User | None, contest_id: int, entry_id: int,

@@ -190,8 +190,9 @@ def _store_image(actor: User, contest: Contest, stream, filename: str, version: 
 
 
 def submit_entry(actor: User, contest_id: int, note: str, stream, filename: str) -> ContestEntry:
-    """A new entry with its image (stored with its SHA-256 and the time: proof of who was first)."""
-    contest = get(contest_id)
+    """A new entry with its image (stored with its SHA-256 and the time: proof of who was first). The
+    contest is locked, as cancel locks it: an entry never lands in a contest refunded meanwhile."""
+    contest = get(contest_id, lock=True)
     if (problem := entry_problem(actor, contest)) is not None:
         raise problem
     note = _note(note)
@@ -244,9 +245,10 @@ def active_entries(contest: Contest) -> list[ContestEntry]:
     return [e for e in contest.entries if e.status == EntryStatus.ACTIVE]
 
 
-def entry_count(contest: Contest) -> int:
-    return db.session.scalar(select(func.count()).select_from(ContestEntry).where(
-        ContestEntry.contest_id == contest.id, ContestEntry.status == EntryStatus.ACTIVE))
+def entry_counts_of(contest: Contest) -> tuple[int, int]:
+    """(active entries, shortlisted ones): what everyone may know of a contest's entries."""
+    active = active_entries(contest)
+    return len(active), sum(1 for e in active if e.shortlisted)
 
 
 # --- the brand judges ---------------------------------------------------------------------------------

@@ -24,15 +24,19 @@ class UnbalancedPosting(ValueError):
     pass
 
 
-def account_key(kind: str, currency: str, *, user_id: int | None = None, milestone_id: int | None = None) -> str:
-    owner = f"user:{user_id}:" if user_id is not None else f"milestone:{milestone_id}:" if milestone_id else ""
+def account_key(kind: str, currency: str, *, user_id: int | None = None, milestone_id: int | None = None,
+                contest_id: int | None = None) -> str:
+    owner = (f"user:{user_id}:" if user_id is not None else f"milestone:{milestone_id}:" if milestone_id
+             else f"contest:{contest_id}:" if contest_id else "")
     return f"{kind}:{owner}{currency}"
 
 
-def account(kind: str, currency: str, *, user_id: int | None = None, milestone_id: int | None = None) -> LedgerAccount:
+def account(kind: str, currency: str, *, user_id: int | None = None, milestone_id: int | None = None,
+            contest_id: int | None = None) -> LedgerAccount:
     """The account, created on first use. INSERT … ON CONFLICT DO NOTHING makes two racing first
-    uses agree on one row without a savepoint."""
-    key = account_key(kind, currency, user_id=user_id, milestone_id=milestone_id)
+    uses agree on one row without a savepoint. (Accounts have no contest column: a contest's account
+    is named by its key alone, which is unique all the same.)"""
+    key = account_key(kind, currency, user_id=user_id, milestone_id=milestone_id, contest_id=contest_id)
     found = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
     if found is not None:
         return found
@@ -44,17 +48,8 @@ def account(kind: str, currency: str, *, user_id: int | None = None, milestone_i
 
 
 def contest_escrow(contest_id: int, currency: str) -> LedgerAccount:
-    """Where a contest's prizes wait from publish to award: one account per contest, named by its key
-    (accounts have no contest column; the key is unique all the same)."""
-    key = f"contest_escrow:contest:{contest_id}:{currency}"
-    found = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
-    if found is not None:
-        return found
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(LedgerAccount).values(
-        key=key, kind="contest_escrow", currency=currency, lock_version=0,
-        created_at=utcnow()).on_conflict_do_nothing(index_elements=["key"]))
-    return db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
+    """Where a contest's prizes wait from publish to award: one account per contest."""
+    return account("contest_escrow", currency, contest_id=contest_id)
 
 
 def wallet(user: User, currency: str) -> LedgerAccount:

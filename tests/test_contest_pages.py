@@ -11,7 +11,6 @@ from sqlalchemy import select
 from extensions import db
 from models import Contest, User
 from tests.support.contests import image_part
-from tests.support.images import photo
 from tests.support.ledger import balances
 from tests.support.web import csrf_token, form_post, signed_in, switch
 
@@ -98,7 +97,6 @@ def test_an_entry_that_is_not_an_image_is_refused_with_a_message(app, contest_ra
         "note": "", "file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "a.pdf"), "csrf_token": csrf_token(client, path)},
         headers={"Accept-Language": "en"})
     assert "An entry is an image" in response.get_data(as_text=True)
-    assert photo  # (the helper module is shared with the API tests)
 
 
 def test_the_winner_hands_over_on_the_page_and_the_brand_confirms(app, client, login, contest_race):

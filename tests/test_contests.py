@@ -5,10 +5,10 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from extensions import db
-from models import ContestAward, ContestEntryFile, LedgerEntry, LedgerPosting, StaffAction
+from models import Contest, ContestAward, ContestEntryFile, LedgerEntry, LedgerPosting, StaffAction
 from services import ledger
 from tests.support.contests import contest_payload, image_part
 from tests.support.ledger import balances
@@ -71,7 +71,8 @@ def test_publishing_without_the_money_is_409_and_creates_nothing(app, funded_bra
     assert r.status_code == 409 and r.json["error"]["code"] == "insufficient_funds"
     assert balances(brand)["brand_wallet"] == 100000
     assert _count(app, "prize:contest:") == 0
-    assert brand.get("/contests/1").status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Contest)) == 0  # nothing created
 
 
 @pytest.mark.parametrize(("field", "value"), [
@@ -86,7 +87,7 @@ def test_bad_contest_input_is_refused_with_the_field_named(app, funded_brand, fi
         value = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     r = brand.post("/contests", json=contest_payload(**{field: value}))
     assert r.status_code in (400, 422), r.json
-    assert r.json["error"]["code"] in ("validation_error", "invalid", "bad_request") or r.json["error"]["fields"]
+    assert field in {name.split(".")[0] for name in r.json["error"].get("fields", {})}, r.json
     assert balances(brand)["brand_wallet"] == 1000000
 
 
@@ -175,7 +176,7 @@ def test_rating_and_feedback_are_private_to_the_brand_and_the_entrant(app, conte
     assert own[ids[0]]["rating"] == 4 and own[ids[0]]["feedback"] == "Warmer green please"
     rival = {e["id"]: e for e in race.providers[1].get(f"/contests/{race.contest_id}/entries").json["items"]}
     assert rival[ids[0]]["rating"] is None and rival[ids[0]]["feedback"] is None
-    # someone else's contest is 404 to a brand
+    # only the contest's brand rates: an entrant is refused
     assert race.providers[0].post(f"/contests/{race.contest_id}/entries/{ids[0]}/rating",
                                   json={"rating": 5}).status_code == 403
 

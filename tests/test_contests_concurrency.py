@@ -10,6 +10,7 @@ from extensions import db
 from models import Contest, ContestAward, LedgerAccount, LedgerPosting
 from services import ledger
 from tests.support.backends import IS_POSTGRES
+from tests.support.contests import image_part
 from tests.test_concurrency import post_json
 from workers import jobs
 
@@ -66,3 +67,33 @@ def test_award_cancel_staff_cancel_and_the_split_at_once_pay_exactly_once(app, c
         held = db.session.scalar(select(LedgerAccount).where(LedgerAccount.kind == "contest_escrow"))
         assert ledger.balance(held) == 0
         assert ledger.unbalanced_postings() == []
+
+
+def test_entries_racing_the_brands_cancel_never_land_in_a_refunded_contest(app, contest_race, live_server):
+    """Cancel (full refund) is allowed only with no entries: entries submitted at the same moment either
+    land before it (the cancel is refused) or are refused after it — never an entry in a refunded contest."""
+    n = 6
+    race = contest_race(n)
+    barrier = threading.Barrier(n + 1)
+
+    def enter(i):
+        barrier.wait()
+        return race.providers[i].post(f"/contests/{race.contest_id}/entries", content_type="multipart/form-data",
+                                      data={"note": "race", "file": image_part()}).status_code
+
+    def cancel():
+        barrier.wait()
+        return post_json(f"{live_server.url}/api/v1/contests/{race.contest_id}/cancel", race.brand.token, {})
+
+    with ThreadPoolExecutor(max_workers=n + 1) as pool:
+        entered = [pool.submit(enter, i) for i in range(n)]
+        cancelled = pool.submit(cancel)
+        codes, cancel_code = [e.result() for e in entered], cancelled.result()
+    with app.app_context():
+        contest = db.session.get(Contest, race.contest_id)
+        active = [e for e in contest.entries if e.status == "active"]
+        if cancel_code == 200:
+            assert contest.status == "cancelled" and active == [], codes
+        else:
+            assert cancel_code == 409 and contest.status == "open" and len(active) == codes.count(201) >= 1
+        assert all(code in (201, 409) for code in codes), codes

@@ -44,23 +44,23 @@ def award_out(award) -> ContestAwardOut:
 
 
 def contest_out(contest) -> ContestOut:
-    active = contests.active_entries(contest)
+    entry_count, shortlisted_count = contests.entry_counts_of(contest)
     return ContestOut(
         id=contest.id, brand_id=contest.brand_id, title=contest.title, category=contest.category, brief=contest.brief,
         deliverable_spec=contest.deliverable_spec, status=contest.status, currency=contest.currency,
         prize_total=contest.prize_total, prizes=[ContestPrizeOut(rank=p.rank, amount=p.amount) for p in contest.prizes],
         entry_deadline=contest.entry_deadline, selection_deadline=contest.selection_deadline, blind=contest.blind,
         guaranteed=contest.guaranteed, min_stars=contest.min_stars, ip_terms=contest.ip_terms,
-        handover_days=contest.handover_days, entry_count=len(active),
-        shortlisted_count=sum(1 for e in active if e.shortlisted),
+        handover_days=contest.handover_days, entry_count=entry_count, shortlisted_count=shortlisted_count,
         awards=[award_out(a) for a in contests.awards_of(contest)],
         auto_awarded=contest.auto_awarded, created_at=contest.created_at)
 
 
-def entry_out(viewer, contest, entry) -> ContestEntryOut:
+def entry_out(viewer, contest, entry, awarded: set[int] | None = None, ups: dict | None = None) -> ContestEntryOut:
+    """One entry as `viewer` may see it; a list passes the winners' ids and the files' uploads read once."""
     private = contest_views.sees_private(viewer, contest, entry)
-    original = contest_views.original_allowed(viewer, contest, entry)
-    ups = previews.uploads_for(entry.files)
+    original = contest_views.original_allowed(viewer, contest, entry, awarded)
+    ups = ups if ups is not None else previews.uploads_for(entry.files)
     base = f"/api/v1/contests/{contest.id}/entries/{entry.id}/files"
     files = []
     for f in entry.files:
@@ -112,7 +112,10 @@ def contest_list_entries(contest_id: int, query: PageQuery):
     viewer, contest = current_api_user(), contests.get(contest_id)
     entries = contest_views.visible_entries(viewer, contest)
     start = (query.page - 1) * query.per_page
-    return ContestEntryPage(items=[entry_out(viewer, contest, e) for e in entries[start:start + query.per_page]],
+    shown = entries[start:start + query.per_page]
+    awarded = contest_views.awarded_entry_ids(contest)
+    ups = previews.uploads_for([f for e in shown for f in e.files])
+    return ContestEntryPage(items=[entry_out(viewer, contest, e, awarded, ups) for e in shown],
                      page=query.page, per_page=query.per_page, total=len(entries))
 
 

@@ -19,7 +19,7 @@ from blueprints.contests.forms import (
 from blueprints.downloads import send_attachment, send_one_of, send_variant
 from blueprints.web import ActionForm, filter_args, perform, role_required, submitted
 from i18n import minor_units
-from services import contest_handover, contest_views, contests
+from services import contest_handover, contest_views, contests, previews
 from services.contests import ContestInput
 
 bp = Blueprint("contests", __name__, url_prefix="/contests")
@@ -80,17 +80,18 @@ def detail(contest_id: int):
     is_owner = contests.is_owner(viewer, contest)
     entries = contest_views.visible_entries(viewer, contest) if contest_views.may_list(viewer, contest) else []
     awarded = {a.entry_id: a for a in contests.awards_of(contest)}
-    active = contests.active_entries(contest)
+    entry_count, shortlisted_count = contests.entry_counts_of(contest)
     entry_problem = None
     if viewer is not None and viewer.is_provider:
         problem = contests.entry_problem(viewer, contest)
         entry_problem = problem.message if problem is not None else None
     return render_template(
         "contests/detail.html", contest=contest, is_owner=is_owner, entries=entries, awarded=awarded,
-        entry_count=len(active), shortlisted_count=sum(1 for e in active if e.shortlisted),
+        entry_count=entry_count, shortlisted_count=shortlisted_count,
+        uploads=previews.uploads_for([e.current_file for e in entries]),
         can_enter=viewer is not None and viewer.is_provider and entry_problem is None, entry_problem=entry_problem,
         sees_private=lambda e: contest_views.sees_private(viewer, contest, e),
-        original_allowed=lambda e: contest_views.original_allowed(viewer, contest, e),
+        original_allowed=lambda e: contest_views.original_allowed(viewer, contest, e, set(awarded)),
         my_awards=[a for a in awarded.values() if viewer is not None and a.entry.provider_id == viewer.account_id],
         handover_form=HandoverForm(),
         entry_form=EntryForm(), rating_form=RatingForm(), shortlist_form=ShortlistForm(), award_form=AwardForm(),
