@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
 from i18n import money
@@ -548,7 +549,11 @@ def response_state(dispute: Dispute) -> ResponseState:
 def queue(*, status: str = DisputeStatus.OPEN, reason: str | None = None, overdue: bool = False, page: int = 1,
           per_page: int = 20) -> Page:
     """Disputes for staff, oldest first; `overdue` keeps those whose response deadline has passed."""
-    stmt = select(Dispute).where(Dispute.status == status)
+    # the queue shows each dispute's milestone, parties and who has answered: loaded with the page
+    stmt = select(Dispute).where(Dispute.status == status).options(
+        selectinload(Dispute.evidence),
+        joinedload(Dispute.milestone).joinedload(Milestone.contract).options(
+            joinedload(Contract.brand), joinedload(Contract.provider)))
     if reason:
         stmt = stmt.where(Dispute.reason == reason)
     if overdue:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import JSON, String, cast, func, insert, literal, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from extensions import db
 from models import LedgerAccount, LedgerEntry, LedgerPosting, Milestone, User
@@ -235,6 +235,7 @@ def balances_of(user: User) -> list[Balance]:
 def entries_of(user: User, page: int = 1, per_page: int = 50):
     _require_money_reader(user)
     stmt = (select(LedgerEntry).join(LedgerAccount).join(LedgerPosting)
+            .options(contains_eager(LedgerEntry.account), contains_eager(LedgerEntry.posting))  # joined anyway
             .where(LedgerAccount.user_id == user.account_id)
             .order_by(LedgerPosting.created_at.desc(), LedgerEntry.id.desc()))
     return paginate(stmt, page, per_page)
