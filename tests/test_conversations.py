@@ -83,6 +83,21 @@ def test_unread_counts_are_per_member_and_reading_clears_them(market):
     assert item["subject"].startswith("Customer-service outsourcing")
 
 
+def test_unread_counts_are_per_thread_for_a_reader_of_several(market):
+    """Each thread counts against the reader's own mark for that thread (a mark read from another thread
+    errored on PostgreSQL and miscounted on SQLite once the reader had read two threads)."""
+    m = market(2)
+    m.bid(0)
+    m.bid(1)
+    first = _open(m.providers[0], tender_id=m.tender_id, body="One").json["id"]
+    second = _open(m.providers[1], tender_id=m.tender_id, body="Two").json["id"]
+    assert m.brand.post(f"/conversations/{first}/read").status_code == 200
+    assert m.brand.post(f"/conversations/{second}/read").status_code == 200
+    m.providers[0].post(f"/conversations/{first}/messages", json={"body": "Three"})
+    unread = {c["id"]: c["unread"] for c in m.brand.get("/conversations").json["items"]}
+    assert unread == {first: 1, second: 0}
+
+
 def test_newest_conversation_first(market):
     m = market(2)
     m.bid(0)
