@@ -102,6 +102,15 @@ class Contract(db.Model):
         return sum(m.status in (MilestoneStatus.RELEASED, MilestoneStatus.RESOLVED) for m in self.milestones)
 
     @property
+    def released_total(self) -> int:
+        """Money released to the provider so far (gross, before commission), in the contract's currency."""
+        return sum(m.released_amount or 0 for m in self.milestones)
+
+    @property
+    def planned_total(self) -> int:
+        return sum(m.amount for m in self.milestones)
+
+    @property
     def nothing_paid(self) -> bool:
         """Ended with every milestone dropped unfunded: no money moved, so it takes no reviews."""
         return self.status == ContractStatus.CANCELLED

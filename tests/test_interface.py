@@ -8,8 +8,8 @@ from flask_babel import force_locale
 from playwright.sync_api import expect
 
 from extensions import db
-from i18n import time_left
-from models import ProviderProfile, ProviderRating
+from i18n import money, time_left
+from models import Milestone, ProviderProfile, ProviderRating
 from tests.support.factories import in_days
 from tests.support.web import signed_in
 from tests.test_browser import login_as
@@ -83,6 +83,12 @@ def test_a_contract_shows_how_many_milestones_are_done(deal, login, make_user, c
     html = client.get(f"/contracts/{d.contract_id}", headers=EN).get_data(as_text=True)
     bar = html.split('data-testid="contract-progress">')[1].split("</p>")[0]
     assert '<progress max="3" value="1"' in bar and "1 of 3 milestones done" in bar
+    with d.app.test_request_context(), force_locale("en"):
+        first = db.session.get(Milestone, d.milestone_ids[0])
+        assert first.released_amount == first.amount > 0
+        expected = (f"{money(first.amount, first.currency)} of "
+                    f"{money(sum(m.amount for m in first.contract.milestones), first.currency)} released")
+    assert expected in bar
 
 
 @pytest.mark.browser
