@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints.statement_rows import (
-    KIND_LABELS,
     brand_rows,
     csv_download,
     decimal,
@@ -78,7 +77,7 @@ def index():
         template, month=month, current=current, tz=tz, active_months=statements.months_with_activity(current_user, tz),
         previous=month.previous if month.previous.year in YEARS else None,
         next=month.next if month < current else None,
-        kind_labels=KIND_LABELS, total_rows=TOTAL_ROWS, month_label=month_label, describe=describe, sentence=sentence,
+        total_rows=TOTAL_ROWS, month_label=month_label, describe=describe, sentence=sentence,
         issued_at=utcnow(),
         **_statement_of(month, tz))
 

@@ -293,7 +293,7 @@ def _fund_all(periods) -> None:
         + [([m.brand_id], "period_auto_funded", _link(m), about[m.id]) for m in periods])
     webhooks.emit_many("milestone.funded", [
         (f"milestone:{m.id}", webhooks.milestone_row_data(m, m.contract_currency, MilestoneStatus.FUNDED.value),
-         [m.brand_id, m.provider_id]) for m in periods])
+         webhooks.contract_audience(m)) for m in periods])
 
 
 def run(now: datetime) -> dict:
