@@ -132,10 +132,12 @@ def test_statements_as_json_and_csv_by_role(app, deal, make_user, api):
     release = next(line for line in cny["lines"] if line["kind"] == "release")
     assert release["gross"] == 100000 and release["net"] == 100000 - release["commission"] > 0
     assert cny["closing"] == cny["totals"]["net"] == release["net"]
+    assert release["engagement"] == "fixed" and cny["by_engagement"] == {"fixed": 100000}  # as the page shows
 
     spend = d.brand.get(f"/me/statements/{month}").json
     assert spend["view"] == "brand" and spend["provider"] is None
     assert spend["brand"][0]["funded"] == 100000 and spend["brand"][0]["contracts"][0]["contract_id"] == d.contract_id
+    assert spend["brand"][0]["by_engagement"] == {"fixed": spend["brand"][0]["net"]}
 
     csv = d.provider.get(f"/me/statements/{month}.csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"

@@ -30,6 +30,7 @@ class StatementEntryOut(BaseModel):
     balance: int = Field(description="the payable balance after this line, minor units")
     bonus: int
     penalty: int
+    engagement: str | None = Field(None, description="the line's contract: fixed, retainer or metered")
 
 
 class ProviderStatementOut(BaseModel):
@@ -39,6 +40,7 @@ class ProviderStatementOut(BaseModel):
     lines: list[StatementEntryOut]
     totals: dict[str, int] = Field(description="the month by category (releases, dispute_outcomes, commissions, "
                                                "adjustments, payouts, payout_reversals, other, net)")
+    by_engagement: dict[str, int] = Field(description="gross earnings by the contracts' engagement type")
 
 
 class ContractSpendOut(BaseModel):
@@ -56,6 +58,7 @@ class BrandSpendOut(BaseModel):
     returned: int
     net: int
     contracts: list[ContractSpendOut]
+    by_engagement: dict[str, int] = Field(description="net spend by the contracts' engagement type")
 
 
 class StatementOut(BaseModel):
@@ -78,18 +81,14 @@ def _provider_out(s) -> ProviderStatementOut:
                                                           "adjustments", "payouts", "payout_reversals", "other")}
     return ProviderStatementOut(
         currency=s.currency, opening=s.opening, closing=s.closing, totals={**totals, "net": s.totals.net},
-        lines=[StatementEntryOut(posted_at=line.posted_at, kind=line.kind, key=line.key, memo=line.memo,
-                                contract_id=line.contract_id, milestone_id=line.milestone_id,
-                                milestone_title=line.milestone_title, tender_title=line.tender_title,
-                                gross=line.gross, commission=line.commission, net=line.net, balance=line.balance,
-                                bonus=line.bonus, penalty=line.penalty) for line in s.lines])
+        by_engagement=s.totals.by_engagement,
+        lines=[StatementEntryOut.model_validate(line, from_attributes=True) for line in s.lines])
 
 
 def _brand_out(spend) -> BrandSpendOut:
     return BrandSpendOut(currency=spend.currency, funded=spend.funded, returned=spend.returned, net=spend.net,
-                         contracts=[ContractSpendOut(contract_id=c.contract_id, tender_title=c.tender_title,
-                                                     engagement=c.engagement, funded=c.funded,
-                                                     returned=c.returned, net=c.net) for c in spend.contracts])
+                         by_engagement=spend.by_engagement,
+                         contracts=[ContractSpendOut.model_validate(c, from_attributes=True) for c in spend.contracts])
 
 
 @api_route("/me/statements/<month>", summary="The caller's statement of one month", tag="Ledger",
