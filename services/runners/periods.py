@@ -31,7 +31,6 @@ from models import (
     Contract,
     LedgerAccount,
     LedgerPosting,
-    Membership,
     Milestone,
     MilestoneDelivery,
     MilestoneEvent,
@@ -208,28 +207,15 @@ def _open_all(periods, now: datetime) -> int:
     return len(due)
 
 
-def _suspended(user_ids) -> set[int]:
-    """Which of these accounts `User.is_suspended` says are suspended, in one query: their own
-    suspension, or, for a member, that of its organisation's principal."""
-    if not user_ids:
-        return set()
-    principal = aliased(User)
-    return set(db.session.scalars(
-        select(User.id).outerjoin(Membership, Membership.user_id == User.id)
-        .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
-        .outerjoin(principal, principal.id == Organisation.account_user_id)
-        .where(bulk.among(User.id, user_ids),
-               User.suspended_at.is_not(None)
-               | ((Organisation.account_user_id != User.id) & principal.suspended_at.is_not(None)))))
-
-
 def _auto_fund_all(periods, now: datetime) -> int:
     """`auto_fund` for a chunk: each brand's wallet locked and read once, its periods funded in order
     of their start while its balance covers them; the others get the reminder, as one by one."""
     periods = sorted((m for m in periods if m.status == MilestoneStatus.PENDING and m.auto_fund
                       and MilestoneStatus.FUNDED in Milestone.TRANSITIONS.get(m.status, ())),
                      key=lambda m: (m.starts_at, m.id))
-    suspended = _suspended({m.provider_id for m in periods})
+    # a contract's provider is an account (its organisation's principal): suspended is its own mark
+    ids = {m.provider_id for m in periods}
+    suspended = set(db.session.scalars(User.suspended_ids().where(bulk.among(User.id, ids)))) if ids else set()
     periods = [m for m in periods if m.provider_id not in suspended]
     brands = {m.brand_id for m in periods}
     two_members_above = dict(db.session.execute(
