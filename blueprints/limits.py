@@ -81,3 +81,7 @@ def _message_limit() -> str:
 
 # One allowance per sender, whether the message comes from a page or the API.
 message_limits = limiter.shared_limit(_message_limit, scope="messages", methods=["POST"], key_func=_sender)
+
+# Verification mails on request: 5 an hour per person, whether asked for on the account page or the API.
+verification_resend_limits = limiter.shared_limit("5 per hour", scope="verification-resend", methods=["POST"],
+                                                  key_func=_sender)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import IdempotentRequest, OutgoingMail, Suspension, User
-from tests.support.web import PASSWORD
+from tests.support.web import PASSWORD, form_post
 
 NEW_PASSWORD = "Another-pass-2026!"
 
@@ -57,6 +57,25 @@ def test_the_verification_link_is_mailed_again_until_confirmed(app, api, make_us
     done = api(verified).post("/me/email-verification")
     assert done.status_code == 409 and done.json["error"]["code"] == "already_verified"
     assert api().post("/me/email-verification").status_code == 401
+
+
+def test_verification_mails_on_request_are_limited_per_person_across_the_page_and_the_api(app, api, make_user,
+                                                                                         login, client):
+    """5 an hour per person, one allowance whether asked on the account page or the API (a second
+    door does not buy a second five); beyond it 429 and no mail."""
+    fresh = make_user("provider", verified=False)
+    login(fresh)
+    assert form_post(client, "/verify-email/resend", {}, page="/account").status_code in (200, 302)
+    caller = api(fresh)
+    assert [caller.post("/me/email-verification").status_code for _ in range(4)] == [202] * 4
+    with app.app_context():
+        sent = db.session.scalar(select(func.count()).select_from(OutgoingMail).where(
+            OutgoingMail.user_id == fresh.id, OutgoingMail.kind == "verify_email"))
+    refused = caller.post("/me/email-verification")
+    assert refused.status_code == 429 and refused.json["error"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OutgoingMail).where(
+            OutgoingMail.user_id == fresh.id, OutgoingMail.kind == "verify_email")) == sent
 
 
 def _code_at(secret: str, when: datetime) -> str:

@@ -83,9 +83,11 @@ def confirm_password_reset(body: PasswordResetConfirmIn):
 
 
 @api_route("/me/email-verification", "POST", summary="Mail the verification link again", tag="Accounts",
-           response=AcceptedOut, status=202, errors=(409,), idempotent=False)
+           response=AcceptedOut, status=202, errors=(409,), idempotent=False,
+           limits=limits.verification_resend_limits)
 def resend_verification():
-    """409 `already_verified` when the address is confirmed."""
+    """409 `already_verified` when the address is confirmed. 5 an hour per person, shared with the
+    account page's button (429 beyond)."""
     accounts.send_verification(current_api_user(), locale=mail.current_locale())
     return AcceptedOut()
 

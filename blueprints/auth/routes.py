@@ -27,7 +27,7 @@ from blueprints.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from blueprints.limits import register_limits, sign_in_limits
+from blueprints.limits import register_limits, sign_in_limits, verification_resend_limits
 from blueprints.web import ActionForm, local_path, show_errors
 from extensions import db, limiter
 from models import User
@@ -214,13 +214,9 @@ def verify_email(token: str):
     return redirect(url_for("account.index" if current_user.is_authenticated else "auth.login"))
 
 
-def _resend_key() -> str:
-    return f"resend-verification:{current_user.get_id().partition(':')[0]}"
-
-
 @bp.post("/verify-email/resend")
 @login_required
-@limiter.limit("5 per hour", key_func=_resend_key)
+@verification_resend_limits
 def resend_verification():
     """Mail the verification link again (5 an hour per account)."""
     if ActionForm().validate_on_submit():
