@@ -26,13 +26,17 @@ def sentence(line) -> str:
     return labels.statement_sentence(line.kind, line.milestone_number, line.tender_title, line.engagement)
 
 
-def statement_of(user, month: Month, tz: str) -> dict:
-    """The month's statement (by the user's role: nothing in the request picks it) and the invoice
-    records issued or received in it."""
-    found = {"invoices": invoices.in_period(user, *month.bounds(tz))}
+def figures_of(user, month: Month, tz: str) -> dict:
+    """The month's statement by the user's role (nothing in the request picks it): {"provider": …} with
+    the earnings per currency, or {"brand": …} with the spend per currency."""
     if user.is_provider:
-        return {**found, "provider": statements.provider_statement(user, month.year, month.month, tz)}
-    return {**found, "brand": statements.brand_spend(user, month.year, month.month, tz)}
+        return {"provider": statements.provider_statement(user, month.year, month.month, tz)}
+    return {"brand": statements.brand_spend(user, month.year, month.month, tz)}
+
+
+def statement_of(user, month: Month, tz: str) -> dict:
+    """The page's statement: the figures and the invoice records issued or received in the month."""
+    return {"invoices": invoices.in_period(user, *month.bounds(tz)), **figures_of(user, month, tz)}
 
 
 def local(moment, tz: str) -> str:
@@ -75,7 +79,7 @@ def brand_rows(results):
 
 def csv_download(user, month: Month, tz: str) -> Response:
     """The month as a CSV attachment (the BOM makes Excel read UTF-8 Chinese titles; every cell inert)."""
-    found = statement_of(user, month, tz)
+    found = figures_of(user, month, tz)  # the file has no invoice records
     rows = provider_rows(found["provider"], tz) if "provider" in found else brand_rows(found["brand"])
     name = f"witkey-{'statement' if user.is_provider else 'spend'}-{month}.csv"
     return Response(csv_export.render(rows), mimetype="text/csv",

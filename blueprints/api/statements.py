@@ -6,9 +6,8 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from blueprints.api.routing import api_route, current_api_user
-from blueprints.statement_rows import csv_download
+from blueprints.statement_rows import csv_download, figures_of
 from i18n import select_timezone
-from services import statements
 from services.errors import Invalid
 from services.statements import Month
 
@@ -97,11 +96,11 @@ def get_statement(month: str):
     """A provider's earnings, commission and payouts with the running payable balance; a brand's money
     into escrow and back per contract. Money in minor units."""
     user, tz, which = current_api_user(), select_timezone(), _month(month)
-    if user.is_provider:
-        found = statements.provider_statement(user, which.year, which.month, tz)
-        return StatementOut(month=str(which), timezone=tz, view="provider", provider=[_provider_out(s) for s in found])
-    found = statements.brand_spend(user, which.year, which.month, tz)
-    return StatementOut(month=str(which), timezone=tz, view="brand", brand=[_brand_out(s) for s in found])
+    found = figures_of(user, which, tz)
+    if "provider" in found:
+        return StatementOut(month=str(which), timezone=tz, view="provider",
+                            provider=[_provider_out(s) for s in found["provider"]])
+    return StatementOut(month=str(which), timezone=tz, view="brand", brand=[_brand_out(s) for s in found["brand"]])
 
 
 @api_route("/me/statements/<month>.csv", summary="The caller's statement of one month as CSV", tag="Ledger",

@@ -60,10 +60,6 @@ def month_label(month: Month) -> str:
     return format_skeleton("yMMMM", date(month.year, month.month, 1), locale=get_locale())
 
 
-def _statement_of(month: Month, tz: str) -> dict:
-    return statement_of(current_user, month, tz)
-
-
 # --- the page ----------------------------------------------------------------------------------------
 
 @bp.get("")
@@ -79,7 +75,7 @@ def index():
         next=month.next if month < current else None,
         total_rows=TOTAL_ROWS, month_label=month_label, describe=describe, sentence=sentence,
         issued_at=utcnow(),
-        **_statement_of(month, tz))
+        **statement_of(current_user, month, tz))
 
 
 # --- CSV -----------------------------------------------------------------------------------------------
@@ -108,7 +104,7 @@ def download_pdf(month: str):
     rarely and on purpose, so not worth a job and a wait)."""
     tz = select_timezone()
     which = _month(month, tz)
-    found = _statement_of(which, tz)
+    found = statement_of(current_user, which, tz)
     provider = "provider" in found
     title = (_("Statement %(month)s", month=month_label(which)) if provider
              else _("Spend %(month)s", month=month_label(which)))
