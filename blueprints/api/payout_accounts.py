@@ -33,10 +33,15 @@ class PayoutBankIn(BaseModel):
                                                               "422 `invalid_otp` when missing or wrong)")
 
 
+def _bank_out(account) -> PayoutBankOut:
+    """Bank details as shown back: the account number's last four only."""
+    return PayoutBankOut(account_name=account.bank_account_name, bank_name=account.bank_name,
+                         account_number_last4=account.bank_account_number[-4:])
+
+
 def _out(user) -> PayoutAccountOut:
     account = payout_accounts.settings_of(user)
-    bank = PayoutBankOut(account_name=account.bank_account_name, bank_name=account.bank_name,
-                   account_number_last4=account.bank_account_number[-4:]) if account.has_bank_details else None
+    bank = _bank_out(account) if account.has_bank_details else None
     return PayoutAccountOut(method=payouts.method(), bank=bank, can_be_paid=payout_accounts.can_be_paid(user),
                             stripe_payouts_enabled=bool(account.stripe_payouts_enabled))
 
@@ -63,9 +68,7 @@ class WalletBankOut(BaseModel):
 
 def _wallet_bank_out(user) -> WalletBankOut:
     account = withdrawals.bank_account(user)
-    return WalletBankOut(bank=None if account is None else PayoutBankOut(
-        account_name=account.bank_account_name, bank_name=account.bank_name,
-        account_number_last4=account.bank_account_number[-4:]))
+    return WalletBankOut(bank=None if account is None else _bank_out(account))
 
 
 @api_route("/wallet/bank-account", summary="The bank account the brand's withdrawals are paid to", tag="Ledger",
