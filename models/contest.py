@@ -206,18 +206,32 @@ class ContestHandoverFile(StoredFileColumns, db.Model):
     uploaded_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class ReportStatus(StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"  # the entry is removed and its provider gets a strike
+    DISMISSED = "dismissed"
+
+
+REPORT_TRANSITIONS = {
+    ReportStatus.OPEN: {ReportStatus.UPHELD, ReportStatus.DISMISSED},
+    ReportStatus.UPHELD: set(),
+    ReportStatus.DISMISSED: set(),
+}
+
+
 class ContestReport(db.Model):
     """An entry reported as a copy of another; staff decide (removal and a strike, or dismissal)."""
 
     __tablename__ = "contest_reports"
-    __table_args__ = (CheckConstraint("status IN ('open', 'upheld', 'dismissed')", name="status"),)
+    __table_args__ = (status_check(ReportStatus),)
+    Status, TRANSITIONS = ReportStatus, REPORT_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("contest_entries.id"), index=True)
     original_entry_id: Mapped[int | None] = mapped_column(ForeignKey("contest_entries.id"))
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.OPEN.value)
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[object | None] = mapped_column(UTCDateTime())

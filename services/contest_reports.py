@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 
 from extensions import db
 from models import ContestEntry, ContestReport, User
-from models.contest import UNDECIDED, EntryStatus
-from models.status import transition
+from models.contest import UNDECIDED, EntryStatus, ReportStatus
+from models.status import can_move, transition
 from models.types import utcnow
 from services import audit, contest_views, contests
 from services.errors import Conflict, NotFound, check
@@ -44,7 +44,7 @@ def decide(staff: User, report_id: int, uphold: bool, note: str = "") -> Contest
     row = locked_get(ContestReport, report_id)
     if row is None:
         raise NotFound()
-    if row.status != "open":
+    if not can_move(row, ReportStatus.UPHELD):  # decided already (either way)
         raise Conflict(_l("This report is already decided."), code="illegal_transition")
     entry = locked_get(ContestEntry, row.entry_id)
     contest = contests.get(entry.contest_id, lock=True)
@@ -54,7 +54,8 @@ def decide(staff: User, report_id: int, uphold: bool, note: str = "") -> Contest
                            code="illegal_transition")
         transition(entry, EntryStatus.REMOVED)
         entry.shortlisted = False
-    row.status, row.decided_by_id, row.decided_at = ("upheld" if uphold else "dismissed"), staff.id, utcnow()
+    transition(row, ReportStatus.UPHELD if uphold else ReportStatus.DISMISSED)
+    row.decided_by_id, row.decided_at = staff.id, utcnow()
     audit.record(staff, "contest_entry.remove" if uphold else "contest_report.dismiss", "contest_entry", entry.id,
                  before={"status": "active" if uphold else entry.status}, after={"status": entry.status,
                                                                                    "report": row.id},
