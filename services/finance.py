@@ -18,8 +18,8 @@ DAYS, WEEKS = 30, 12
 
 # Balances now: figure → account kind. "revenue" is gross (the commission); processor fees are kept as a
 # negative balance (an expense), shown as "fees" (positive) and taken off for "net_revenue".
-BALANCES = {"escrow": "escrow", "payable": "provider_payable", "in_flight": "payouts_clearing",
-            "revenue": "platform_revenue", "fees": "processor_fees"}
+BALANCES = {"escrow": ("escrow", "contest_escrow"), "payable": ("provider_payable",),
+            "in_flight": ("payouts_clearing",), "revenue": ("platform_revenue",), "fees": ("processor_fees",)}
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,11 @@ class Flow:
 
 
 FLOWS = {
-    "funded": Flow(("fund",), ("escrow",)),
-    # released to the provider and the platform: by acceptance, auto-release, or a dispute decision
-    "released": Flow(("release", "resolution"), ("provider_payable", "platform_revenue")),
+    # into a milestone's escrow, or a contest's prize escrow at publish
+    "funded": Flow(("fund", "contest_fund"), ("escrow", "contest_escrow")),
+    # released to the provider and the platform: by acceptance, auto-release, a dispute decision, or a
+    # contest's award (the brand's pick or the worker's split)
+    "released": Flow(("release", "resolution", "contest_award"), ("provider_payable", "platform_revenue")),
     "revenue": Flow(None, ("platform_revenue",)),
     "paid_out": Flow(("payout_paid",), ("payouts_clearing",), -1),
     "fees": Flow(None, ("processor_fees",), -1),  # what Stripe kept of card payments
@@ -113,10 +115,10 @@ def _paid_out() -> dict[str, int]:
 
 def _totals() -> dict[str, dict[str, int]]:
     totals = defaultdict(lambda: dict.fromkeys([*BALANCES, "paid_out", "net_revenue"], 0))
-    figure_of = {kind: figure for figure, kind in BALANCES.items()}
+    figure_of = {kind: figure for figure, kinds in BALANCES.items() for kind in kinds}
     for balance in ledger.summary()[0]:
         if balance.kind in figure_of:
-            totals[balance.currency][figure_of[balance.kind]] = balance.amount
+            totals[balance.currency][figure_of[balance.kind]] += balance.amount
     for currency, amount in _paid_out().items():
         totals[currency]["paid_out"] = amount
     for figures in totals.values():

@@ -21,6 +21,7 @@ from extensions import db
 from models import (
     BankStatementLine,
     Chargeback,
+    Contest,
     LedgerAccount,
     LedgerEntry,
     LedgerPosting,
@@ -31,6 +32,7 @@ from models import (
     StripePayment,
     StripeRefund,
 )
+from models.contest import UNDECIDED
 from models.contract import HELD
 from models.margin import AwardStatus
 from models.payout import PayoutStatus
@@ -203,6 +205,42 @@ def check_escrow() -> Outcome:
             differences.append(difference("escrow", subject, int(row.by_status), int(row.balance),
                                           "escrow_vs_status", **flows))
     return Outcome(_count(Milestone), differences)
+
+
+def check_contest_escrow() -> Outcome:
+    """Each contest's escrow holds the whole prize from publish until it is decided, then nothing: its
+    balance must equal the prize total times the postings that moved it (the fund in, the award, split
+    or refund out) and what its status says."""
+    balances = (select(LedgerAccount.key.label("key"), _total(LedgerEntry.amount).label("balance"))
+                .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+                .where(LedgerAccount.kind == "contest_escrow").group_by(LedgerAccount.key).subquery())
+    # each posting that touched the account once (+1 the fund, −1 the award, split or refund), however
+    # many entries it has there
+    touched = (select(LedgerAccount.key.label("key"), LedgerPosting.id,
+                      case((LedgerPosting.kind == "contest_fund", 1), else_=-1).label("step"))
+               .select_from(LedgerEntry).join(LedgerPosting, LedgerPosting.id == LedgerEntry.posting_id)
+               .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+               .where(LedgerAccount.kind == "contest_escrow").distinct().subquery())
+    moves = select(touched.c.key, func.sum(touched.c.step).label("net")).group_by(touched.c.key).subquery()
+    key = literal("contest_escrow:contest:") + cast(Contest.id, String) + literal(":") + Contest.currency
+    held = func.coalesce(balances.c.balance, 0)
+    by_postings = Contest.prize_total * func.coalesce(moves.c.net, 0)
+    by_status = case((Contest.stored_status.in_([s.value for s in UNDECIDED]), Contest.prize_total), else_=0)
+    rows = db.session.execute(
+        select(Contest.id, Contest.currency, Contest.stored_status, held.label("balance"),
+               by_postings.label("by_postings"), by_status.label("by_status"))
+        .outerjoin(balances, balances.c.key == key).outerjoin(moves, moves.c.key == key)
+        .where(or_(held != by_postings, held != by_status)).order_by(Contest.id))
+    differences = []
+    for row in rows:
+        subject, flows = f"contest:{row.id}", {"status": row.stored_status, "currency": row.currency}
+        if row.balance != row.by_postings:
+            differences.append(difference("contest_escrow", subject, int(row.by_postings), int(row.balance),
+                                          "contest_vs_postings", **flows))
+        if row.balance != row.by_status:
+            differences.append(difference("contest_escrow", subject, int(row.by_status), int(row.balance),
+                                          "contest_vs_status", **flows))
+    return Outcome(_count(Contest), differences)
 
 
 # --- (4) payouts ------------------------------------------------------------------------------------
@@ -722,6 +760,7 @@ class _Plain(dict):
 # --- the run -----------------------------------------------------------------------------------------
 
 LEDGER_CHECKS = {"posting_balance": check_posting_balance, "zero_sum": check_zero_sum, "escrow": check_escrow,
+                 "contest_escrow": check_contest_escrow,
                  "payouts": check_payouts, "bank_statements": check_bank_statements, "margins": check_margins}
 STRIPE_CHECKS = {"stripe_payments": check_stripe_payments, "stripe_refunds": check_stripe_refunds,
                  "stripe_transfers": check_stripe_transfers, "stripe_disputes": check_stripe_disputes,

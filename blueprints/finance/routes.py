@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from blueprints.web import ActionForm, perform, role_required
 from i18n import major_units, money, select_timezone
-from i18n.labels import ACCOUNT_LABELS, MILESTONE_STATUS_LABELS
+from i18n.labels import ACCOUNT_LABELS, CONTEST_STATUS_LABELS, MILESTONE_STATUS_LABELS
 from services import csv_export, finance, reconciliation
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
@@ -23,6 +23,7 @@ CHECK_LABELS = {
     "posting_balance": _l("Every posting balanced"),
     "zero_sum": _l("All accounts sum to zero"),
     "escrow": _l("Escrow per milestone"),
+    "contest_escrow": _l("Prize escrow per contest"),
     "payouts": _l("Payouts"),
     "bank_statements": _l("Bank statements and unassigned transfers"),
     "margins": _l("Providers' margin deposits"),
@@ -123,6 +124,11 @@ def describe(d: dict) -> str:
             "decided %(decided)s).", funded=amount("funded"), released=amount("released"), decided=amount("decided")),
         "escrow_vs_status": lambda: _("The escrow balance does not match the milestone's status (%(status)s).",
                                       status=MILESTONE_STATUS_LABELS.get(d.get("status"), d.get("status"))),
+        "contest_vs_postings": lambda: _("The contest's prize escrow does not match its postings (one in at "
+                                         "publish, one out when it is decided)."),
+        "contest_vs_status": lambda: _("The contest's prize escrow does not match its status (%(status)s): the whole "
+                                       "prize while undecided, nothing after.",
+                                       status=CONTEST_STATUS_LABELS.get(d.get("status"), d.get("status"))),
         "posting_missing": lambda: _("The posting %(posting)s is missing.", posting=posting),
         "posting_unexpected": lambda: _("The posting %(posting)s should not exist for a payout in status "
                                         "“%(status)s”.", posting=posting, status=d.get("status")),
