@@ -40,7 +40,7 @@ from extensions import babel, csrf, db, init_redis, limiter, login_manager, migr
 from i18n import datetime_local, labels, locale_code, money, number, percent, relative, select_locale, select_timezone
 from models.search import include_name as search_include_name
 from services import conversations as conversations_service
-from services import permissions, previews, sessions, use_marks
+from services import permissions, previews, search_index, sessions, use_marks
 from services.notifications import CHANNELS as notification_channels
 from services.notifications import unread_count
 from texts import brand_score_text, mail_channel
@@ -86,7 +86,9 @@ def create_app(config: dict | None = None) -> Flask:
                                  original_withheld=previews.original_withheld,
                                  principal_of=permissions.principal_of,  # whose avatar the header shows
                                  split_link=split_link,
-                                 brand_badge=brand_score_text.badge)  # "Brand score 87" or "New brand"
+                                 brand_badge=brand_score_text.badge,  # "Brand score 87" or "New brand"
+                                 # search results: the words searched marked in escaped text (safe HTML)
+                                 highlight=search_index.highlight, snippet=search_index.snippet)
     mail_channel.register(notification_channels)  # important notifications also go by e-mail
 
     @app.context_processor

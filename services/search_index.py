@@ -89,16 +89,12 @@ def segment(text: str) -> str:
 def query_terms(q: str | None) -> list[str]:
     """The words a query asks for, each of which must appear (AND), at most MAX_QUERY_TERMS, no repeats.
 
-    Cut like the documents; of a long word only its smallest parts are kept ("品牌设计" asks for "品牌" and
-    "设计"): a document always holds the parts, while the whole word depends on how its context was cut."""
+    Cut exactly like the documents, so a long word asks for itself and its parts ("代运营": "运营" and
+    "代运营"): a document about "代运营" is found, one about any "运营" is not."""
     terms: list[str] = []
-    for run in _RUNS.findall(q or ""):
-        if _IS_CJK.match(run):
-            cut = [w for w in _segmenter().cut_for_search(run, HMM=False) if w.strip()]
-            cut = [w for w in cut if not any(o != w and len(o) < len(w) and o in w for o in cut)]
-        else:
-            cut = [run.lower()]
-        terms.extend(w for w in cut if w not in terms)
+    for word in _words(q or ""):
+        if word not in terms:
+            terms.append(word)
     return terms[:MAX_QUERY_TERMS]
 
 
