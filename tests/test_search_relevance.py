@@ -14,7 +14,8 @@ from services.tenders import TenderFilters
 
 # (title, category, description), oldest first: each is created a minute after the one before
 TENDERS = [
-    ("客服外包：电商店铺售前售后", "customer_service", "需要一支客服外包团队，负责天猫店铺的售前咨询和售后处理，全天在线。"),
+    ("客服外包：电商店铺售前售后", "customer_service",
+     "需要一支客服外包团队，负责天猫店铺的售前咨询和售后处理，全天在线。"),
     ("产品摄影 - 新品主图拍摄", "photography", "为三十款护肤品拍摄白底主图和场景图，需要专业摄影棚。"),
     ("Customer service outsourcing for our Tmall store", "customer_service",
      "We need a team to answer pre-sales questions in English and Chinese."),
