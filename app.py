@@ -38,8 +38,9 @@ from cli import register_cli
 from config import Config
 from extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
 from i18n import datetime_local, labels, locale_code, money, number, percent, relative, select_locale, select_timezone
+from models.search import include_name as search_include_name
 from services import conversations as conversations_service
-from services import permissions, previews, sessions, use_marks
+from services import permissions, previews, search_index, sessions, use_marks
 from services.notifications import CHANNELS as notification_channels
 from services.notifications import unread_count
 from texts import brand_score_text, mail_channel
@@ -55,7 +56,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     use_marks.init_app(app)  # before db.init_app: see services/use_marks.py
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True,
+                     include_name=search_include_name)  # the search index is not in the models: models/search.py
     init_redis(app)
     limiter.init_app(app)
     csrf.init_app(app)
@@ -84,7 +86,9 @@ def create_app(config: dict | None = None) -> Flask:
                                  original_withheld=previews.original_withheld,
                                  principal_of=permissions.principal_of,  # whose avatar the header shows
                                  split_link=split_link,
-                                 brand_badge=brand_score_text.badge)  # "Brand score 87" or "New brand"
+                                 brand_badge=brand_score_text.badge,  # "Brand score 87" or "New brand"
+                                 # search results: the words searched marked in escaped text (safe HTML)
+                                 highlight=search_index.highlight, snippet=search_index.snippet)
     mail_channel.register(notification_channels)  # important notifications also go by e-mail
 
     @app.context_processor

@@ -1,5 +1,5 @@
 """Command-line entry points: `flask users create-admin`, `flask demo load`, `flask finance reconcile`,
-`flask worker`, `flask cron`."""
+`flask search reindex`, `flask worker`, `flask cron`."""
 from datetime import datetime, timedelta
 
 import click
@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from demo.seed import DEMO_PASSWORD, database_is_empty, load_demo, write_sample_statement
 from extensions import db
-from services import installation, reconciliation, two_factor
+from services import installation, reconciliation, search_index, two_factor
 from services.accounts import create_admin as create
 from services.errors import DomainError
 from workers.schedule import run_scheduler
@@ -97,9 +97,21 @@ def register_cli(app: Flask) -> None:
         """Run the periodic-job scheduler (enqueues the jobs in workers/schedule.py)."""
         run_scheduler(app)
 
-    app.cli.add_command(users)
-    app.cli.add_command(demo)
-    app.cli.add_command(finance)
+    for group in (users, demo, finance, _search_commands()):
+        app.cli.add_command(group)
+
+
+def _search_commands() -> AppGroup:
+    search = AppGroup("search", help="Keyword search.")
+
+    @search.command("reindex")
+    def reindex():
+        """Rewrite every search document (after the segmentation or its word list changed)."""
+        count = search_index.reindex_all()
+        db.session.commit()
+        click.echo(f"{count} search documents rewritten")
+
+    return search
 
 
 def _table(differences: list[dict]) -> str:

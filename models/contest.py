@@ -8,6 +8,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from models.search import SearchDocument
 from models.status import status_check
 from models.types import StoredFileColumns, UTCDateTime, utcnow
 
@@ -46,7 +47,7 @@ ENTRY_TRANSITIONS = {
 }
 
 
-class Contest(db.Model):
+class Contest(SearchDocument, db.Model):
     __tablename__ = "contests"
     __table_args__ = (
         status_check(ContestStatus),

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from extensions import db
+from models.search import SearchDocument
 from models.types import UTCDateTime, utcnow
 
 # unsubmitted: no registration number yet; pending: waiting for staff; verified / rejected: decided.
@@ -49,7 +50,7 @@ class VerificationColumns:
         return self.verification_status == "rejected"
 
 
-class ProviderProfile(VerificationColumns, db.Model):
+class ProviderProfile(VerificationColumns, SearchDocument, db.Model):
     __tablename__ = "provider_profiles"
     __table_args__ = (_one_verified_account("provider_profiles"),)
 

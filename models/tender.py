@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
 from models.engagement import Engagement, engagement_check
+from models.search import SearchDocument
 from models.status import status_check
 from models.types import UTCDateTime, utcnow
 
@@ -30,7 +31,7 @@ TRANSITIONS = {
 UNDECIDED = (TenderStatus.OPEN, TenderStatus.EVALUATING)  # not awarded or cancelled yet
 
 
-class Tender(db.Model):
+class Tender(SearchDocument, db.Model):
     __tablename__ = "tenders"
     __table_args__ = (
         CheckConstraint("budget_min >= 0 AND budget_max >= budget_min", name="budget_range"),

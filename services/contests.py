@@ -24,7 +24,18 @@ from models.contest import IP_TERMS, UNDECIDED, VISUAL_CATEGORIES, ContestStatus
 from models.status import IllegalTransition
 from models.status import transition as change_status
 from models.types import utcnow
-from services import audit, bidding, images, ledger, notifications, permissions, ratings, storage, webhooks
+from services import (
+    audit,
+    bidding,
+    images,
+    ledger,
+    notifications,
+    permissions,
+    ratings,
+    search_index,
+    storage,
+    webhooks,
+)
 from services.errors import Conflict, Forbidden, Invalid, NotFound, check
 from services.locking import claim_rows, locked_get
 from services.pagination import paginate
@@ -436,9 +447,13 @@ def awards_of(contest: Contest) -> list[ContestAward]:
                                    .order_by(ContestAward.rank)))
 
 
-def search(status: str | None, page: int = 1, per_page: int = 20):
-    """Public contests, newest first: undecided ones by default, or those of one status."""
-    stmt = select(Contest).order_by(Contest.created_at.desc(), Contest.id.desc())
+def search(status: str | None, page: int = 1, per_page: int = 20, q: str | None = None):
+    """Public contests, newest first: undecided ones by default, or those of one status. With search words
+    `q` (each must appear in the title or the brief: services/search_index.py) the best matches come first."""
+    check({"q": q is not None and len(q) > search_index.MAX_QUERY_LENGTH
+           and _l("Search at most %(n)s characters.", n=search_index.MAX_QUERY_LENGTH)})
+    stmt = search_index.matching(select(Contest), Contest, search_index.query_terms(q))
+    stmt = stmt.order_by(Contest.created_at.desc(), Contest.id.desc())
     if status in ContestStatus.__members__.values():
         stmt = stmt.where(Contest.status == status)
     else:

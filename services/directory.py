@@ -22,7 +22,7 @@ from models.contract import ContractStatus
 from models.review import RatingRun
 from models.tender import TenderStatus
 from models.types import UTCDateTime, utcnow
-from services import line_chart, locking, ratings
+from services import line_chart, locking, ratings, search_index
 from services.errors import Forbidden, check
 from services.pagination import Page, paginate
 from services.ratings_data import CreateTempTableAs
@@ -34,9 +34,14 @@ BADGE_SHARES = (("gold", 0.05, 1), ("silver", 0.15, 0))
 BADGE_MIN_CONTRACTS = ratings.MIN_COMPLETED_CONTRACTS
 
 
-def search(*, category=None, province=None, city=None, min_stars=None, verified=None, page=1, per_page=20) -> Page:
-    """Providers, best first: stars, then score, then verified; new providers last."""
-    check({"category": category not in (None, "", *CATEGORIES) and _l("Unknown category."),
+def search(*, category=None, province=None, city=None, min_stars=None, verified=None, q=None, page=1,
+           per_page=20) -> Page:
+    """Providers, best first: stars, then score, then verified; new providers last. With search words `q`
+    (each must appear in the name, description, categories or portfolio cases: services/search_index.py)
+    the best matches come first, then that order."""
+    check({"q": q is not None and len(q) > search_index.MAX_QUERY_LENGTH
+           and _l("Search at most %(n)s characters.", n=search_index.MAX_QUERY_LENGTH),
+           "category": category not in (None, "", *CATEGORIES) and _l("Unknown category."),
            "province": province not in (None, "", *PROVINCES) and _l("Choose a province from the list."),
            "min_stars": min_stars is not None and not ratings.BASE_STARS <= min_stars <= ratings.TOP_STARS
            and _l("Star levels run from %(low)s to %(high)s.", low=ratings.BASE_STARS, high=ratings.TOP_STARS)})
@@ -56,6 +61,7 @@ def search(*, category=None, province=None, city=None, min_stars=None, verified=
         stmt = stmt.where(ProviderProfile.stars >= min_stars)
     if verified is not None:
         stmt = stmt.where((ProviderProfile.verification_status == "verified") == verified)
+    stmt = search_index.matching(stmt, ProviderProfile, search_index.query_terms(q))
     stmt = stmt.order_by(ProviderProfile.stars.desc().nulls_last(), ProviderProfile.rating_score.desc().nulls_last(),
                          (ProviderProfile.verification_status == "verified").desc(), ProviderProfile.user_id)
     return paginate(stmt, page, per_page)

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
@@ -17,7 +17,7 @@ from models.envelope import EnvelopeStage
 from models.status import IllegalTransition, can_move, transition
 from models.tender import TenderStatus
 from models.types import utcnow
-from services import destinations, engagements, notifications, permissions, ratings, webhooks
+from services import destinations, engagements, notifications, permissions, ratings, search_index, webhooks
 from services.criteria import CriterionInput, criteria_rows
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
@@ -161,23 +161,20 @@ def validate_filters(f: TenderFilters) -> None:
         "status": f.status not in (None, "", *TenderStatus) and _l("Unknown status."),
         "budget_min": f.budget_min is not None and f.budget_min < 0 and _l("Must be 0 or more."),
         "budget_max": f.budget_max is not None and f.budget_max < 0 and _l("Must be 0 or more."),
-        "q": f.q is not None and len(f.q) > 200 and _l("Search at most 200 characters."),
+        "q": f.q is not None and len(f.q) > search_index.MAX_QUERY_LENGTH
+        and _l("Search at most %(n)s characters.", n=search_index.MAX_QUERY_LENGTH),
         "min_brand_score": f.min_brand_score is not None and not 0 <= f.min_brand_score <= 100
         and _l("Enter a number from 0 to 100."),
         "sort": f.sort not in SORTS and _l("Unknown order."),
     })
 
 
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20) -> Page:
     """Public tenders matching the filters, newest first, in a fixed number of queries.
 
-    Search is "every word appears in the title or the description", case-insensitive. Chinese text
-    has no spaces between words, so a phrase is matched as written; that is also why this is LIKE
-    and not PostgreSQL's tsvector, which would not split Chinese either.
+    Search (`q`) is "every word appears in the title or the description", Chinese words found inside
+    longer text ("客服" in "客服外包"), served by the search index (services/search_index.py); the best
+    matches come first (a word in the title counts more), then the newest.
     """
     validate_filters(f)
     stmt = select(Tender).options(
@@ -198,10 +195,7 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20) -> Page:
         stmt = stmt.where(Tender.invited_only.is_(False))
     # a suspended brand's tenders leave the listing (its undecided ones were cancelled: services.suspensions)
     stmt = stmt.where(Tender.brand_id.not_in(User.suspended_ids()))
-    for term in (f.q or "").split()[:10]:
-        pattern = f"%{_escape_like(term)}%"
-        stmt = stmt.where(or_(Tender.title.ilike(pattern, escape="\\"),
-                              Tender.description.ilike(pattern, escape="\\")))
+    stmt = search_index.matching(stmt, Tender, search_index.query_terms(f.q))
     if f.min_brand_score is not None or f.sort == "brand_score":
         stmt = stmt.join(BrandProfile, BrandProfile.user_id == Tender.brand_id)
     if f.min_brand_score is not None:

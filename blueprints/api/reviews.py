@@ -57,8 +57,8 @@ def keep(review_id: int, body: ReasonIn):
            query=ProviderListQuery, response=ProviderPage, auth=False)
 def list_providers(query: ProviderListQuery):
     page = directory.search(category=query.category, province=query.province, city=query.city,
-                            min_stars=query.min_stars, verified=query.verified, page=query.page,
-                            per_page=query.per_page)
+                            min_stars=query.min_stars, verified=query.verified, q=query.q,
+                            page=query.page, per_page=query.per_page)
     ids = [p.user_id for p in page.items]
     rated, badges = directory.latest_ratings(ids), directory.badges_of(ids)
     return ProviderPage(items=[provider_out(p, rated.get(p.user_id), badges[p.user_id]) for p in page.items],

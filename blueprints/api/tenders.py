@@ -29,7 +29,7 @@ def create_tender(body: TenderIn):
 @api_route("/tenders", summary="List public tenders", tag="Tenders", query=TenderListQuery,
            response=TenderPage, auth=False)
 def list_tenders(query: TenderListQuery):
-    """Newest first. `q` matches every word in the title or description."""
+    """Newest first. With `q`: tenders holding every word in the title or description, best matches first."""
     filters = TenderFilters(**query.model_dump(exclude={"page", "per_page"}))
     page = tenders.search_tenders(filters, query.page, query.per_page)
     viewer = current_api_user()

@@ -74,6 +74,7 @@ class ContestFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
     status = SelectField(_l("Status"), choices=options([("", _l("Open and selecting")),
                                                          *CONTEST_STATUS_LABELS.items()]), validators=[Optional()])
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)

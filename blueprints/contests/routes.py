@@ -33,10 +33,12 @@ def _viewer():
 @bp.get("")
 def index():
     form = ContestFilterForm(request.args)
-    status = form.status.data if form.validate() else None
-    page = contests.search(status or None, form.page.data or 1, PER_PAGE)
+    valid = form.validate()
+    status, q = (form.status.data, form.q.data) if valid else (None, None)
+    page = contests.search(status or None, form.page.data or 1, PER_PAGE, q=q or None)
     counts = contests.entry_counts([c.id for c in page.items])
-    return render_template("contests/index.html", form=form, page=page, counts=counts, args=filter_args("status"))
+    return render_template("contests/index.html", form=form, page=page, counts=counts, q=q,
+                           args=filter_args("status", "q"))
 
 
 def _prizes(text: str, currency: str) -> list[int] | None:

@@ -10,6 +10,7 @@ class DirectoryForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
     category = SelectField(_l("Category"), choices=choices(CATEGORY_LABELS, blank=_l("All categories")),
                            validators=[Optional()])
     province = SelectField(_l("Province"), choices=choices(PROVINCE_LABELS, blank=_l("Anywhere")),

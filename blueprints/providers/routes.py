@@ -31,7 +31,8 @@ def index():
         min_stars = int(form.min_stars.data) if form.min_stars.data else None
         page = directory.search(category=form.category.data or None, province=form.province.data or None,
                                 city=form.city.data or None, min_stars=min_stars,
-                                verified=True if form.verified.data else None, page=form.page.data or 1,
+                                verified=True if form.verified.data else None, q=form.q.data or None,
+                                page=form.page.data or 1,
                                 per_page=PER_PAGE)
         if page.page > page.pages:  # past the end (a stale link, fewer results now): the last page
             return redirect(url_for("providers.index", page=page.pages, **args))

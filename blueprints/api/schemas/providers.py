@@ -134,6 +134,8 @@ class ProviderListQuery(PageQuery):
     city: str | None = Field(None, max_length=64)
     min_stars: int | None = Field(None, ge=3, le=6)
     verified: bool | None = None
+    q: str | None = Field(None, max_length=200, description="words searched in the name, description, categories "
+                          "(in English or Chinese) and portfolio cases; every word must match; best matches first")
 
 
 class RatingPoint(BaseModel):
