@@ -138,7 +138,7 @@ def _share_company(occasion: Occasion) -> bool:
     return bool(brand and number and brand.verified_registration_number == number)
 
 
-def _problem(actor: User, occasion: Occasion, opened: bool, not_open: str, closed: str, already: str):
+def _problem(actor: User, occasion: Occasion, opened: bool, *, not_open: str, closed: str, already: str):
     """What stands in the way of `actor` reviewing this occasion, or None (the rules both kinds share)."""
     if actor is None or actor.account_id not in (occasion.brand_id, occasion.provider_id):
         return NotFound()
@@ -158,17 +158,17 @@ def _problem(actor: User, occasion: Occasion, opened: bool, not_open: str, close
 
 def review_problem(actor: User, contract: Contract):
     return _problem(actor, of_contract(contract), any(m.status in FINISHED for m in contract.milestones),
-                    _l("Reviews open once a milestone has been released or decided."),
-                    _l("The review window for this contract has closed."),
-                    _l("You have already reviewed this contract."))
+                    not_open=_l("Reviews open once a milestone has been released or decided."),
+                    closed=_l("The review window for this contract has closed."),
+                    already=_l("You have already reviewed this contract."))
 
 
 def award_review_problem(actor: User, award: ContestAward):
     """A contest prize: reviews open once its handover is confirmed (see the module's docstring)."""
     return _problem(actor, of_award(award), award.handover_confirmed_at is not None,
-                    _l("Reviews of a contest prize open once its handover is confirmed."),
-                    _l("The review window for this contest prize has closed."),
-                    _l("You have already reviewed this contest prize."))
+                    not_open=_l("Reviews of a contest prize open once its handover is confirmed."),
+                    closed=_l("The review window for this contest prize has closed."),
+                    already=_l("You have already reviewed this contest prize."))
 
 
 def reviews_of(occasion: Occasion) -> list[Review]:
