@@ -96,7 +96,8 @@ def detail(contest_id: int):
         sees_private=lambda e: contest_views.sees_private(viewer, contest, e),
         original_allowed=lambda e: contest_views.original_allowed(viewer, contest, e, set(awarded)),
         my_awards=[a for a in awarded.values() if viewer is not None and a.entry.provider_id == viewer.account_id],
-        handover_form=HandoverForm(), award_reviews=reviews.award_reviews(viewer, awards), award_review_form=ReviewForm(),
+        handover_form=HandoverForm(), award_reviews=reviews.award_reviews(viewer, awards),
+        award_review_form=ReviewForm(),
         entry_form=EntryForm(), rating_form=RatingForm(), shortlist_form=ShortlistForm(), award_form=AwardForm(),
         action_form=ActionForm(), stage=contest_views.stage_of(contest), entry_active=contest_views.entry_active)
 
