@@ -9,11 +9,12 @@ import time_machine
 from sqlalchemy import select
 
 from extensions import db
-from models import ProviderProfile, Review, StaffAction
+from models import ContestAward, ContestEntry, Milestone, ProviderProfile, Review, StaffAction, User
 from models.types import utcnow
 from services import directory, ratings, ratings_data
 from tests.support.contests import image_part
-from tests.support.web import form_post
+from tests.support.web import csrf_token, form_post
+from workers import jobs
 
 EN = {"Accept-Language": "en"}
 TOP = {"quality": 5, "communication": 5, "timeliness": 5, "professionalism": 5}
@@ -65,12 +66,8 @@ def test_reviews_open_once_the_handover_is_confirmed_with_a_clear_error_before(w
 
 
 def test_an_auto_confirmed_handover_opens_the_reviews_too(won, app):
-    from workers import jobs  # noqa: PLC0415
-
     race, award_id, base = won(confirm=False)
     with app.app_context():
-        from models import ContestAward  # noqa: PLC0415
-
         db.session.get(ContestAward, award_id).handover_delivered_at = utcnow() - timedelta(days=8)
         db.session.commit()
         assert jobs.award_due_contests()["handovers_confirmed"] == 1
@@ -153,8 +150,6 @@ def test_reported_contest_review_is_in_the_staff_queue_with_its_contest(won, cli
 def test_the_contest_page_holds_the_review_form_and_the_reply(won, client, login, app):
     race, award_id, base = won(confirm=False)
     with app.app_context():
-        from models import User  # noqa: PLC0415
-
         brand = db.session.get(User, race.brand_id)
         winner = db.session.get(User, race.provider_ids[0])
     login(brand)
@@ -176,7 +171,7 @@ def test_the_contest_page_holds_the_review_form_and_the_reply(won, client, login
         review = db.session.scalar(select(Review).where(Review.contest_award_id == award_id))
         assert (review.author_id, review.subject_id, review.contract_id) == (race.brand_id, winner.id, None)
     # the winner: its own form ("Review the brand"), then, both reviews out, the reply under the brand's
-    client.post("/logout", data={"csrf_token": _token(client)})
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
     login(winner)
     page = client.get(path, headers=EN).get_data(as_text=True)
     assert "Review the brand" in page and "Sent from the page" not in page
@@ -187,12 +182,6 @@ def test_the_contest_page_holds_the_review_form_and_the_reply(won, client, login
     r = form_post(client, f"/reviews/{review.id}/reply", {"reply": "Thanks a lot"}, page=path)
     assert r.status_code == 302 and f"/contests/{race.contest_id}#review-{review.id}" in r.headers["Location"]
     assert "Thanks a lot" in client.get(path, headers=EN).get_data(as_text=True)
-
-
-def _token(client) -> str:
-    from tests.support.web import csrf_token  # noqa: PLC0415
-
-    return csrf_token(client, "/account")
 
 
 # --- ratings ------------------------------------------------------------------------------------------
@@ -218,9 +207,7 @@ def _both_paths(app, provider_id: int, now) -> tuple[ratings.RatingInputs, ratin
 def test_a_won_contest_and_its_review_raise_the_rating_by_both_paths(won, app):
     race, _award, base = won(confirm=False)
     winner = race.provider_ids[0]
-    with app.app_context():  # the same prize, before the brand's review: no review yet
-        from models import ContestAward, ContestEntry  # noqa: PLC0415
-
+    with app.app_context():
         prize = db.session.scalar(select(ContestAward).join(ContestEntry).where(ContestEntry.provider_id == winner))
         amount = prize.amount
         # "without it": a provider with nothing at all (the same formula, the same moment)
@@ -250,8 +237,6 @@ def test_a_won_contest_lifts_operating_capability_against_overdue_work(won, deal
                                           "reference": "BANK-OVERDUE-1"})
     assert d.brand.post(f"/milestones/{d.milestone_ids[0]}/fund").status_code == 200
     with app.app_context():
-        from models import Milestone  # noqa: PLC0415
-
         db.session.get(Milestone, d.milestone_ids[0]).due_at = utcnow() - timedelta(days=2)
         db.session.commit()
     inputs, before = _both_paths(app, provider_id, utcnow())
