@@ -3,7 +3,8 @@
     DATABASE_URL=postgresql://root@127.0.0.1:5432/test .venv/bin/python -m bench.ratings [--scale 1.0]
 
 Builds a separate `<db>_bench_ratings` database with 50,000 providers (each in one or two categories),
-200,000 contracts and 1,000,000 reviews (× scale), then times the nightly job
+200,000 contracts and 1,000,000 reviews, and 20,000 won contest prizes with a brand review each (× scale)
+(the ratings count a prize as completed work and its review among the reviews), then times the nightly job
 (services.rating_jobs.recompute_all, which scores the 5,000 brands too: services.brand_scores) twice:
 (a) the first-ever run on the fresh data (every provider gets its first rating), and (b) the run the
 next night — the clock moved one day on, so review weights decay, windows move and reviews whose window
@@ -35,6 +36,7 @@ from services.runners import ratings as rating_runner
 from services.tasks import queue
 
 PROVIDERS, BRANDS, CONTRACTS, REVIEWS_PER_CONTRACT = 50_000, 5_000, 200_000, 5
+PRIZES = 20_000  # won contests: one contest, one entry, one award and the brand's review of the winner each
 
 
 def generate(db, scale: float) -> dict:
@@ -43,9 +45,10 @@ def generate(db, scale: float) -> dict:
     reviews each (no provider review, so each is public from the close of its contract's review
     window)."""
     n_prov, n_brand, n_con = int(PROVIDERS * scale), int(BRANDS * scale), int(CONTRACTS * scale)
+    n_prize = int(PRIZES * scale)
     sql = f"""
-    TRUNCATE reviews, milestones, contracts, bids, tenders, provider_profiles, brand_profiles, users
-        RESTART IDENTITY CASCADE;
+    TRUNCATE reviews, contest_awards, contest_entries, contests, milestones, contracts, bids, tenders,
+        provider_profiles, brand_profiles, users RESTART IDENTITY CASCADE;
     INSERT INTO users (email, password_hash, role, display_name, timezone, active, created_at)
         SELECT 'p' || g || '@bench', 'x', 'provider', 'Provider ' || g, 'Asia/Shanghai', true, now()
         FROM generate_series(1, {n_prov}) g;
@@ -90,13 +93,37 @@ def generate(db, scale: float) -> dict:
                1 + (c + 2 * r) % 5, 1 + (c + 3 * r) % 5, '', now() - ((c + r) % 900) * interval '1 day',
                now() - (c % 700) * interval '1 day' + interval '14 days'
         FROM generate_series(1, {n_con}) c, generate_series(1, {REVIEWS_PER_CONTRACT}) r;
+    INSERT INTO contests (brand_id, created_by_id, title, category, brief, deliverable_spec, currency, prize_total,
+                          entry_deadline, selection_deadline, blind, guaranteed, ip_terms, handover_days, status,
+                          created_at, awarded_at, auto_awarded)
+        SELECT {n_prov} + 1 + g % {n_brand}, {n_prov} + 1 + g % {n_brand}, 'C' || g, 'design', 'bench contest', '',
+               'CNY', 50000 + (g * 7919) % 500000, now() - (g % 700) * interval '1 day' - interval '8 days',
+               now() - (g % 700) * interval '1 day', true, true, 'full_transfer', 7, 'awarded',
+               now() - (g % 700) * interval '1 day' - interval '20 days', now() - (g % 700) * interval '1 day', false
+        FROM generate_series(1, {n_prize}) g;
+    INSERT INTO contest_entries (contest_id, provider_id, submitted_by_id, note, status, shortlisted, submitted_at)
+        SELECT g, 1 + (g * 13) % {n_prov}, 1 + (g * 13) % {n_prov}, '', 'active', false,
+               now() - (g % 700) * interval '1 day' - interval '10 days'
+        FROM generate_series(1, {n_prize}) g;
+    INSERT INTO contest_awards (contest_id, entry_id, rank, amount, commission, handover_state,
+                                handover_delivered_at, handover_confirmed_at, handover_auto, created_at)
+        SELECT g, g, 1, 50000 + (g * 7919) % 500000, 5000, 'confirmed', now() - (g % 700) * interval '1 day',
+               now() - (g % 700) * interval '1 day', false, now() - (g % 700) * interval '1 day'
+        FROM generate_series(1, {n_prize}) g;
+    INSERT INTO reviews (contest_award_id, author_id, subject_id, author_role, quality, communication, timeliness,
+                         professionalism, comment, created_at, visible_from)
+        SELECT g, {n_prov} + 1 + g % {n_brand}, 1 + (g * 13) % {n_prov}, 'brand', 1 + g % 5, 1 + (g * 3) % 5,
+               1 + (g * 7) % 5, 1 + (g * 11) % 5, '', now() - (g % 700) * interval '1 day',
+               now() - (g % 700) * interval '1 day' + interval '14 days'
+        FROM generate_series(1, {n_prize}) g;
     ANALYZE;
     """  # noqa: S608 (integers computed here, no outside input)
     for statement in sql.split(";"):
         if statement.strip():
             db.session.execute(text(statement))
     db.session.commit()
-    return {"providers": n_prov, "contracts": n_con, "reviews": n_con * REVIEWS_PER_CONTRACT}
+    return {"providers": n_prov, "contracts": n_con, "reviews": n_con * REVIEWS_PER_CONTRACT + n_prize,
+            "contest_prizes": n_prize}
 
 
 BASELINE = ("SELECT subject_id, count(*), avg((quality + communication + timeliness + professionalism) / 4.0) "

@@ -13,22 +13,28 @@ PUBLISHED_BRAND_REVIEWS = "author_role = 'brand' AND hidden_at IS NULL"
 
 
 class Review(db.Model):
-    """One party's review of the other, once per contract. Double-blind until both are in or the
-    review window closes: `visible_from` records that moment (services.reviews keeps it)."""
+    """One party's review of the other, once per contract or per contest prize (a ContestAward: the
+    brand and its winner). Double-blind until both are in or the review window closes: `visible_from`
+    records that moment (services.reviews keeps it)."""
 
     __tablename__ = "reviews"
     __table_args__ = (
         UniqueConstraint("contract_id", "author_id"),
+        UniqueConstraint("contest_award_id", "author_id"),
+        # a review is of exactly one thing: a contract, or a contest prize
+        CheckConstraint("(contract_id IS NULL) <> (contest_award_id IS NULL)", name="one_occasion"),
         *(CheckConstraint(f"{name} BETWEEN 1 AND 5", name=f"{name}_range") for name in SCORE_FIELDS),
         # Brands' published reviews of a provider, as the ratings and the provider page read them (on
         # PostgreSQL with every column the rating aggregate reads, so its reviews side can be index-only).
         Index("ix_reviews_published_by_subject", "subject_id", "visible_from",
               sqlite_where=db.text(PUBLISHED_BRAND_REVIEWS), postgresql_where=db.text(PUBLISHED_BRAND_REVIEWS),
-              postgresql_include=["contract_id", "created_at", *SCORE_FIELDS]),
+              postgresql_include=["contract_id", "contest_award_id", "created_at", *SCORE_FIELDS]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), index=True)
+    # or the contest prize it is about (the contest's brand and the winner review each other)
+    contest_award_id: Mapped[int | None] = mapped_column(ForeignKey("contest_awards.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     author_role: Mapped[str] = mapped_column(String(16))  # "brand" reviews the provider, and vice versa
@@ -48,6 +54,7 @@ class Review(db.Model):
     visible_from: Mapped[object | None] = mapped_column(UTCDateTime())
 
     contract = relationship("Contract")
+    contest_award = relationship("ContestAward")
     author = relationship("User", foreign_keys=[author_id])
     subject = relationship("User", foreign_keys=[subject_id])
 

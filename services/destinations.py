@@ -20,6 +20,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "wallet.index": (),
     "account.profile": (),
     "conversations.detail": ("conversation_id",),
+    "contests.detail": ("contest_id",),
 }
 
 
@@ -55,6 +56,10 @@ def milestone(contract_id: int, milestone_id: int) -> Destination:
 
 def review(contract_id: int, review_id: int) -> Destination:
     return contract(contract_id, f"review-{review_id}")
+
+
+def contest(contest_id: int, anchor: str | None = None) -> Destination:
+    return Destination("contests.detail", {"contest_id": contest_id}, anchor)
 
 
 def dispute(dispute_id: int) -> Destination:

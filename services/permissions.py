@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from extensions import db
-from models import Bid, Contract, Milestone, Organisation, PanelMember, Tender, User
+from models import Bid, ContestAward, Contract, Milestone, Organisation, PanelMember, Tender, User
 from services.errors import Forbidden, NotFound
 
 READ_ONLY = frozenset({"org.read", "tender.read", "contract.read"})
@@ -68,6 +68,8 @@ def owner_account(subject, actor: User) -> int | None:
         subject = subject.contract
     if isinstance(subject, Contract):
         return subject.provider_id if actor.is_provider else subject.brand_id
+    if isinstance(subject, ContestAward):  # a contest prize: its winner's, or the contest's brand's
+        return subject.entry.provider_id if actor.is_provider else subject.contest.brand_id
     return None
 
 

@@ -8,6 +8,12 @@ review weights alone do not make a change), the profile takes it and a ProviderR
 in the same transaction. The newest row therefore says since when the current rating holds; when
 ratings were last checked is recorded per full run (RatingRun).
 
+A won contest counts as completed work: each prize (ContestAward) is a settled, on-time piece of work
+whose amount joins the released volume (by when the contest was awarded), its brand a brand served,
+and the brand's review of the winner weighs by the prize as a contract's review weighs by the
+contract. Each aggregate reads both kinds of work in the same statement (UNION ALL, then one GROUP BY),
+so each input still comes from one statement.
+
 Two paths share the same aggregates (`_aggregates`):
 - `recompute(ids)` — the providers an event touched: `gather` fills RatingInputs, the Python formula
   (ratings.rate) scores them, and what changed is written (`store`);
@@ -39,6 +45,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    union_all,
     update,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -46,6 +53,9 @@ from sqlalchemy.ext.compiler import compiles
 from extensions import db
 from models import (
     BrandProfile,
+    Contest,
+    ContestAward,
+    ContestEntry,
     Contract,
     Dispute,
     KpiResult,
@@ -108,12 +118,16 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
     def scoped(stmt, column):
         return stmt.where(column.in_(provider_ids)) if provider_ids is not None else stmt
 
-    # A brand's review has the contract's provider as its subject; its weight needs the contract's amount.
+    # A brand's review has the provider as its subject; its weight needs the amount of what it reviews:
+    # the contract's, or the contest prize's (a review is of exactly one of them).
+    amount = func.coalesce(Contract.amount, ContestAward.amount)
     weight = (func.power(0.5, _age_days(Review.created_at, now) / ratings.HALF_LIFE_DAYS)
-              * (1 + func.log10(1 + Contract.amount / float(ratings.SIZE_UNIT))))
+              * (1 + func.log10(1 + amount / float(ratings.SIZE_UNIT))))
     yield (scoped(_published_reviews(now).with_only_columns(Review.subject_id, func.count(Review.id), func.sum(weight),
                                                             func.sum(weight * SCORE), func.sum(SCORE))
-                  .join(Contract, Contract.id == Review.contract_id).group_by(Review.subject_id), Review.subject_id),
+                  .outerjoin(Contract, Contract.id == Review.contract_id)
+                  .outerjoin(ContestAward, ContestAward.id == Review.contest_award_id)
+                  .group_by(Review.subject_id), Review.subject_id),
            ("review_count", "review_weight", "review_weighted_score", "review_score_sum"))
 
     # Settled milestones, on time or not, the volume released over the last 6 months and the 6 before
@@ -129,20 +143,33 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
     paid = case((Milestone.status == MilestoneStatus.RELEASED, Milestone.amount * func.coalesce(decided.c.disputes, 1)),
                 else_=func.coalesce(decided.c.awarded, 0))
     settled = Milestone.status.in_(FINISHED)
-    yield (scoped(select(Contract.provider_id, func.sum(case((settled, 1), else_=0)),
-                         func.sum(case((and_(settled, first_delivery.c.at <= Milestone.due_at), 1), else_=0)),
-                         func.sum(case((Milestone.released_at >= recent, paid), else_=0)),
-                         func.sum(case((and_(Milestone.released_at >= previous, Milestone.released_at < recent), paid),
-                                       else_=0)),
-                         # funded into escrow, past its due date, and not delivered yet (still `funded`)
-                         func.sum(case((and_(Milestone.status == MilestoneStatus.FUNDED, Milestone.due_at < now), 1),
-                                       else_=0)))
-                  .join(Milestone, Milestone.contract_id == Contract.id)
-                  .outerjoin(first_delivery, first_delivery.c.milestone_id == Milestone.id)
-                  .outerjoin(decided, decided.c.milestone_id == Milestone.id)
-                  .where(Milestone.status.in_((*FINISHED, MilestoneStatus.FUNDED))).group_by(Contract.provider_id),
-                  Contract.provider_id),
-           ("settled_milestones", "on_time_milestones", "volume_recent", "volume_previous", "overdue_milestones"))
+    work_names = ("settled_milestones", "on_time_milestones", "volume_recent", "volume_previous", "overdue_milestones")
+    milestones = scoped(select(Contract.provider_id.label("provider_id"), func.sum(case((settled, 1), else_=0)),
+                               func.sum(case((and_(settled, first_delivery.c.at <= Milestone.due_at), 1), else_=0)),
+                               func.sum(case((Milestone.released_at >= recent, paid), else_=0)),
+                               func.sum(case((and_(Milestone.released_at >= previous, Milestone.released_at < recent),
+                                              paid), else_=0)),
+                               # funded into escrow, past its due date, and not delivered yet (still `funded`)
+                               func.sum(case((and_(Milestone.status == MilestoneStatus.FUNDED, Milestone.due_at < now),
+                                              1), else_=0)))
+                        .join(Milestone, Milestone.contract_id == Contract.id)
+                        .outerjoin(first_delivery, first_delivery.c.milestone_id == Milestone.id)
+                        .outerjoin(decided, decided.c.milestone_id == Milestone.id)
+                        .where(Milestone.status.in_((*FINISHED, MilestoneStatus.FUNDED)))
+                        .group_by(Contract.provider_id), Contract.provider_id)
+    # A contest prize is work settled on time (the entry was in by the deadline; the prize was paid on
+    # award), its amount released when the contest was awarded; it is never overdue.
+    prizes = scoped(select(ContestEntry.provider_id, func.count(ContestAward.id), func.count(ContestAward.id),
+                           func.sum(case((Contest.awarded_at >= recent, ContestAward.amount), else_=0)),
+                           func.sum(case((and_(Contest.awarded_at >= previous, Contest.awarded_at < recent),
+                                          ContestAward.amount), else_=0)),
+                           literal(0))
+                    .select_from(ContestAward).join(ContestEntry, ContestEntry.id == ContestAward.entry_id)
+                    .join(Contest, Contest.id == ContestAward.contest_id)
+                    .group_by(ContestEntry.provider_id), ContestEntry.provider_id)
+    work = union_all(milestones, prizes).subquery("work")
+    yield (select(work.c.provider_id, *(func.sum(value) for value in list(work.c)[1:])).group_by(work.c.provider_id),
+           work_names)
     yield (scoped(select(Contract.provider_id, func.count(MilestoneEvent.id))
                   .join(Milestone, Milestone.contract_id == Contract.id)
                   .join(MilestoneEvent, MilestoneEvent.milestone_id == Milestone.id)
@@ -163,13 +190,24 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
     # Per provider and brand, one pass over the contracts: how many ended which way, how many were
     # signed in the last 12 months, and when the brand was first served (a cancelled contract, where
     # no money moved, serves nobody).
+    # A contest prize is a completed contract with the contest's brand, signed when it was awarded.
     serving = Contract.status != ContractStatus.CANCELLED
-    pairs = scoped(select(Contract.provider_id.label("provider_id"), Contract.brand_id.label("brand_id"),
-                          func.sum(case((Contract.status == ContractStatus.COMPLETED, 1), else_=0)).label("completed"),
-                          func.sum(case((and_(serving, Contract.created_at >= previous), 1), else_=0))
-                          .label("contracts_12m"),
-                          func.min(case((serving, Contract.created_at))).label("first_at"))
-                   .group_by(Contract.provider_id, Contract.brand_id), Contract.provider_id).subquery()
+    by_contract = scoped(select(Contract.provider_id.label("provider_id"), Contract.brand_id.label("brand_id"),
+                                func.sum(case((Contract.status == ContractStatus.COMPLETED, 1), else_=0))
+                                .label("completed"),
+                                func.sum(case((and_(serving, Contract.created_at >= previous), 1), else_=0))
+                                .label("contracts_12m"),
+                                func.min(case((serving, Contract.created_at))).label("first_at"))
+                         .group_by(Contract.provider_id, Contract.brand_id), Contract.provider_id)
+    by_prize = scoped(select(ContestEntry.provider_id, Contest.brand_id, func.count(ContestAward.id),
+                             func.sum(case((Contest.awarded_at >= previous, 1), else_=0)), func.min(Contest.awarded_at))
+                      .select_from(ContestAward).join(ContestEntry, ContestEntry.id == ContestAward.entry_id)
+                      .join(Contest, Contest.id == ContestAward.contest_id)
+                      .group_by(ContestEntry.provider_id, Contest.brand_id), ContestEntry.provider_id)
+    both = union_all(by_contract, by_prize).subquery("work_pairs")
+    pairs = select(both.c.provider_id, both.c.brand_id, func.sum(both.c.completed).label("completed"),
+                   func.sum(both.c.contracts_12m).label("contracts_12m"), func.min(both.c.first_at).label("first_at")) \
+        .group_by(both.c.provider_id, both.c.brand_id).subquery()
     tier = case(*((BrandProfile.size_tier == name, value) for name, value in ratings.TIER_VALUES.items()), else_=25)
     served = pairs.c.contracts_12m > 0
     yield (select(pairs.c.provider_id, func.sum(pairs.c.completed),

@@ -18,7 +18,14 @@ def _moment(value: str | None) -> str:
 
 
 def _review_received(p: dict) -> str:
-    """Double-blind: say when the reader can see the review (stored since the wording says so)."""
+    """Double-blind: say when the reader can see the review (stored since the wording says so). A contest
+    prize's review names the contest (its window has always started: it opens at the handover)."""
+    if p.get("contest"):
+        if p.get("published"):
+            return _("The other side reviewed you on the contest “%(contest)s”: both reviews are now published.", **p)
+        return _("The other side reviewed you on the contest “%(contest)s”: write your review to see theirs "
+                 "(published when both are in, or on %(date)s).", contest=p["contest"],
+                 date=_moment(p.get("until")))
     if p.get("published"):
         return _("The other side reviewed you on contract “%(tender)s”: both reviews are now published.", **p)
     if p.get("until"):

@@ -279,6 +279,8 @@ def subject_url(entry) -> str | None:
         return None
     if kind == "review" and after.get("contract_id"):
         return url_for("contracts.detail", contract_id=after["contract_id"], _anchor=f"review-{key}")
+    if kind == "review" and after.get("contest_id"):  # a contest prize's review
+        return url_for("contests.detail", contest_id=after["contest_id"], _anchor=f"review-{key}")
     if kind == "payout" and after.get("batch_id"):
         return url_for("payouts.batch", batch_id=after["batch_id"])
     pages = {"provider": ("admin.provider", "user_id"), "brand": ("admin.brand", "user_id"),

@@ -2,6 +2,7 @@
 cancel; entry files as previews or originals by the rules of services.contest_views."""
 from flask import request
 
+from blueprints.api.presenters import review_out
 from blueprints.api.routing import api_route, current_api_user, uploaded_file
 from blueprints.api.schemas.common import PageQuery
 from blueprints.api.schemas.contests import (
@@ -23,8 +24,9 @@ from blueprints.api.schemas.contests import (
     ContestStaffCancelIn,
     ContestStatusOut,
 )
+from blueprints.api.schemas.reviews import ReviewIn, ReviewList, ReviewOut
 from blueprints.downloads import send_attachment, send_one_of, send_variant
-from services import contest_handover, contest_reports, contest_views, contests, previews
+from services import contest_handover, contest_reports, contest_views, contests, previews, reviews
 from services.contests import ContestInput
 
 
@@ -241,3 +243,23 @@ def contest_handover_confirm(contest_id: int, award_id: int):
 def contest_handover_file(contest_id: int, award_id: int, file_id: int):
     award = contest_handover.award_for(current_api_user(), contest_id, award_id)
     return send_one_of(award.handover_files, file_id)
+
+
+@api_route("/contests/<int:contest_id>/awards/<int:award_id>/review", "POST",
+           summary="Review the other side of a contest prize, once", tag="Contests", body=ReviewIn,
+           response=ReviewOut, status=201, roles=("brand", "provider"), errors=(403, 404, 409, 422))
+def contest_award_review(contest_id: int, award_id: int, body: ReviewIn):
+    """The contest's brand reviews the winner (shown on the provider's page as a contest review, and
+    counted in its rating), or the winner the brand — once each, as on a contract: once the handover
+    is confirmed (409 `not_reviewable` before), double-blind until both are in or 14 days after the
+    confirmation. The winner replies at `POST /reviews/{id}/reply`."""
+    review = reviews.submit_for_award(current_api_user(), contest_id, award_id, body.scores.model_dump(), body.comment)
+    return review_out(review)
+
+
+@api_route("/contests/<int:contest_id>/awards/<int:award_id>/reviews",
+           summary="A contest prize's reviews visible to the caller", tag="Contests", response=ReviewList,
+           errors=(404,))
+def contest_award_reviews(contest_id: int, award_id: int):
+    """The contest's brand, the winner and staff; 404 to anyone else."""
+    return ReviewList(items=[review_out(r) for r in reviews.for_award(current_api_user(), contest_id, award_id)])

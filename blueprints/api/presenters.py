@@ -188,6 +188,8 @@ def notification_out(row: Notification) -> NotificationOut:
 def review_out(review) -> ReviewOut:
     return ReviewOut(
         id=review.id, contract_id=review.contract_id, author_role=review.author_role,
+        contest_id=review.contest_award.contest_id if review.contest_award_id is not None else None,
+        contest_award_id=review.contest_award_id,
         scores=Scores(quality=review.quality, communication=review.communication,
                       timeliness=review.timeliness, professionalism=review.professionalism),
         comment=review.comment, created_at=review.created_at, reply=review.reply, hidden=review.hidden_at is not None)

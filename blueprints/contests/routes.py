@@ -17,9 +17,11 @@ from blueprints.contests.forms import (
     ShortlistForm,
 )
 from blueprints.downloads import send_attachment, send_one_of, send_variant
+from blueprints.reviews.forms import ReviewForm
 from blueprints.web import ActionForm, filter_args, perform, role_required, submitted
 from i18n import minor_units
-from services import contest_handover, contest_views, contests, previews
+from models.review import SCORE_FIELDS
+from services import contest_handover, contest_views, contests, previews, reviews
 from services.contests import ContestInput
 
 bp = Blueprint("contests", __name__, url_prefix="/contests")
@@ -81,7 +83,8 @@ def detail(contest_id: int):
     contest = contests.get(contest_id)
     is_owner = contests.is_owner(viewer, contest)
     entries = contest_views.visible_entries(viewer, contest) if contest_views.may_list(viewer, contest) else []
-    awarded = {a.entry_id: a for a in contests.awards_of(contest)}
+    awards = contests.awards_of(contest)
+    awarded = {a.entry_id: a for a in awards}
     entry_count, shortlisted_count = contests.entry_counts_of(contest)
     entry_problem = None
     if viewer is not None and viewer.is_provider:
@@ -95,7 +98,8 @@ def detail(contest_id: int):
         sees_private=lambda e: contest_views.sees_private(viewer, contest, e),
         original_allowed=lambda e: contest_views.original_allowed(viewer, contest, e, set(awarded)),
         my_awards=[a for a in awarded.values() if viewer is not None and a.entry.provider_id == viewer.account_id],
-        handover_form=HandoverForm(),
+        handover_form=HandoverForm(), award_reviews=reviews.award_reviews(viewer, awards),
+        award_review_form=ReviewForm(),
         entry_form=EntryForm(), rating_form=RatingForm(), shortlist_form=ShortlistForm(), award_form=AwardForm(),
         action_form=ActionForm(), stage=contest_views.stage_of(contest), entry_active=contest_views.entry_active)
 
@@ -201,3 +205,19 @@ def confirm_handover(contest_id: int, award_id: int):
 def handover_file(contest_id: int, award_id: int, file_id: int):
     award = contest_handover.award_for(_viewer(), contest_id, award_id)
     return send_one_of(award.handover_files, file_id)
+
+
+@bp.post("/<int:contest_id>/awards/<int:award_id>/review")
+@role_required("brand", "provider")
+def review(contest_id: int, award_id: int):
+    """The contest's brand reviews a winner, or the winner the brand (services.reviews.submit_for_award)."""
+    form = ReviewForm()
+    if submitted(form):
+        scores = {name: int(getattr(form, name).data) for name in SCORE_FIELDS}
+        written = perform(lambda: reviews.submit_for_award(current_user, contest_id, award_id, scores,
+                                                           form.comment.data or ""))
+        if written:
+            flash(_("Thank you. Both reviews are now published.") if reviews.is_published(written) else
+                  _("Thank you. Your review is published once the other side has reviewed too, or %(days)s days "
+                    "after the handover was confirmed.", days=reviews.WINDOW.days), "success")
+    return _back(contest_id, f"award-{award_id}-reviews")

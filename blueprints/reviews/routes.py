@@ -53,16 +53,18 @@ def _back(url: str, anchor: str):
 
 
 def _back_to_review(review_id: int):
-    """To the review on its contract page, or, for someone outside the contract, on its subject's page."""
+    """To the review on its contract's (or contest's) page, or, for someone outside it, on its subject's
+    page."""
     review = db.get_or_404(Review, review_id)
-    contract = review.contract
-    if current_user.is_admin or current_user.account_id in (contract.brand_id, contract.provider_id):
-        return _back(url_for("contracts.detail", contract_id=contract.id), f"review-{review_id}")
+    occasion = reviews.occasion_of(review)
+    if reviews.is_party(current_user, occasion):
+        page = occasion.page()
+        return _back(url_for(page.endpoint, **page.args), f"review-{review_id}")
     if not reviews.visible_to(review, current_user):
         abort(404)  # a review this reader cannot see does not exist for them, nor whose it is
     if review.author_role == "provider":  # a provider's review of a brand is read on the brand's page
-        return _back(url_for("brands.detail", brand_id=contract.brand_id), f"review-{review_id}")
-    return _back(url_for("providers.detail", provider_id=contract.provider_id), f"review-{review_id}")
+        return _back(url_for("brands.detail", brand_id=occasion.brand_id), f"review-{review_id}")
+    return _back(url_for("providers.detail", provider_id=occasion.provider_id), f"review-{review_id}")
 
 
 @bp.post("/contract/<int:contract_id>")

@@ -1,4 +1,4 @@
-"""Reviews of the other party after a contract, replies and moderation."""
+"""Reviews of the other party after a contract or a contest prize, replies and moderation."""
 from datetime import datetime
 from typing import Literal
 
@@ -19,7 +19,9 @@ class ReviewIn(BaseModel):
 
 class ReviewOut(BaseModel):
     id: int
-    contract_id: int
+    contract_id: int | None = Field(description="The contract reviewed; null for a contest prize's review")
+    contest_id: int | None = Field(description="For a contest prize's review: the contest; else null")
+    contest_award_id: int | None = Field(description="For a contest prize's review: the prize (award); else null")
     author_role: Literal["brand", "provider"]
     scores: Scores
     comment: str
