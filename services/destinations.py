@@ -20,6 +20,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "wallet.index": (),
     "account.profile": (),
     "conversations.detail": ("conversation_id",),
+    "contests.detail": ("contest_id",),
 }
 
 
@@ -39,6 +40,10 @@ class Destination:
 
 def tender(tender_id: int, anchor: str | None = None) -> Destination:
     return Destination("tenders.detail", {"tender_id": tender_id}, anchor)
+
+
+def contest(contest_id: int, anchor: str | None = None) -> Destination:
+    return Destination("contests.detail", {"contest_id": contest_id}, anchor)
 
 
 def evaluation(tender_id: int) -> Destination:

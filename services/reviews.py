@@ -127,7 +127,7 @@ def submit(actor: User, contract_id: int, scores: dict[str, int], comment: str) 
     when = {"published": True} if counterpart else \
         {"until": review.visible_from.isoformat() if review.visible_from else None}
     notifications.notify([review.subject_id], "review_received", to=destinations.contract(contract.id, "reviews"),
-                         tender=contract.tender.title, **when)
+                         tender=contract.title, **when)
     request_recompute(contract.provider_id)
     return review
 
@@ -241,7 +241,7 @@ def hide(staff: User, review_id: int, reason: str) -> Review:
                  affected_user_id=review.author_id, other_user_id=review.subject_id)
     # Both parties learn why: the reviewed side only if the review had come out (staff's reason could
     # quote a blind review) and it has not just been told as a reporter.
-    about = {"to": destinations.review(review.contract_id, review.id), "tender": review.contract.tender.title,
+    about = {"to": destinations.review(review.contract_id, review.id), "tender": review.contract.title,
              "reason": reason}
     notifications.notify([review.author_id], "review_hidden", **about)
     if was_public:
