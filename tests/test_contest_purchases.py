@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from models import ContestPurchase, Contract, LedgerPosting
+from models import ContestPurchase, Contract, LedgerPosting, Notification, WebhookEvent
 from services import contract_documents, ledger
 from tests.support.ledger import balances
 from tests.support.web import form_post, signed_in
@@ -74,6 +74,15 @@ def test_the_brand_buys_a_non_winning_entry_as_a_funded_one_milestone_contract(a
         assert legs == {"brand_wallet": -PRICE, "escrow": PRICE} and posting.milestone_id == milestone["id"]
         assert ledger.unbalanced_postings() == []
     assert balances(race.brand)["brand_wallet"] == 200000 - PRICE  # debited once
+
+    # the other side hears of each step; the contract.created webhook names the bought entry
+    with app.app_context():
+        told = {(n.user_id, n.kind) for n in db.session.scalars(select(Notification))}
+        assert (race.provider_ids[2], "contest_offer_received") in told
+        assert (race.brand_id, "contest_offer_accepted") in told
+        event = db.session.scalar(select(WebhookEvent).where(WebhookEvent.type == "contract.created"))
+        assert event.data["contract"]["contest_entry_id"] == loser and event.data["contract"]["tender_id"] is None
+        assert sorted(event.audience) == sorted([race.brand_id, race.provider_ids[2]])
 
     # the contract document renders for a contract without a tender
     with app.app_context():
