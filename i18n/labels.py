@@ -119,6 +119,9 @@ CONTEST_IP_LABELS = {"full_transfer": _l("All rights transfer to the brand"),
 HANDOVER_STATE_LABELS = {"pending": _l("Waiting for the winner's files"), "delivered": _l("Handed over, to confirm"),
                          "confirmed": _l("Confirmed")}
 ENTRY_STATUS_LABELS = {"active": _l("In the running"), "withdrawn": _l("Withdrawn"), "removed": _l("Removed")}
+PURCHASE_STATUS_LABELS = {"offered": _l("Offer waiting for an answer"), "accepted": _l("Offer accepted"),
+                          "declined": _l("Offer declined"), "withdrawn": _l("Offer withdrawn"),
+                          "expired": _l("Offer expired")}
 
 ENGAGEMENT_LABELS = {"fixed": _l("Fixed price in milestones"), "retainer": _l("Retainer: a fee per period"),
                      "metered": _l("Metered: units used, capped per period")}
@@ -435,6 +438,11 @@ NOTIFICATION_KIND_LABELS = {
     "contest_cancelled": _l("A contest was cancelled by staff"),
     "contest_handover_delivered": _l("A contest winner handed over the files"),
     "contest_handover_confirmed": _l("Your contest handover was confirmed"),
+    "contest_offer_received": _l("A brand offers to buy your contest entry"),
+    "contest_offer_accepted": _l("Your offer to buy an entry was accepted"),
+    "contest_offer_declined": _l("Your offer to buy an entry was declined"),
+    "contest_offer_withdrawn": _l("An offer to buy your entry was withdrawn"),
+    "contest_offer_expired": _l("Your offer to buy an entry expired"),
     "milestone_funded": _l("A milestone was funded"),
     "fund_confirmation_needed": _l("A funding waits for your confirmation"),
     "milestone_delivered": _l("A milestone was delivered"),

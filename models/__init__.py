@@ -11,6 +11,7 @@ from models.contest import (
     ContestEntryFile,
     ContestHandoverFile,
     ContestPrize,
+    ContestPurchase,
     ContestReport,
 )
 from models.contract import Contract, Milestone
@@ -65,5 +66,5 @@ __all__ = [
     "UsageRecord",
     "Upload",
     "Contest", "ContestAward", "ContestEntry", "ContestEntryFile", "ContestHandoverFile", "ContestPrize",
-    "ContestReport",
+    "ContestPurchase", "ContestReport",
 ]

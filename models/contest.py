@@ -3,7 +3,19 @@ the brand rates, shortlists and awards — or the worker splits the prize among 
 does not in time (guaranteed prizes never return to the brand once entries exist)."""
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, case, false
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    case,
+    false,
+    text,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -236,3 +248,56 @@ class ContestReport(db.Model):
     created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[object | None] = mapped_column(UTCDateTime())
+
+
+class PurchaseStatus(StrEnum):
+    OFFERED = "offered"  # the brand offers to buy a non-winning entry; the entrant answers
+    ACCEPTED = "accepted"  # a one-milestone contract, funded from the brand's wallet in the same posting
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # by the brand, while offered
+    EXPIRED = "expired"  # left unanswered (services.contest_purchases.OFFER_DAYS)
+
+
+PURCHASE_TRANSITIONS = {
+    PurchaseStatus.OFFERED: {PurchaseStatus.ACCEPTED, PurchaseStatus.DECLINED, PurchaseStatus.WITHDRAWN,
+                             PurchaseStatus.EXPIRED},
+    PurchaseStatus.ACCEPTED: set(),
+    PurchaseStatus.DECLINED: set(),
+    PurchaseStatus.WITHDRAWN: set(),
+    PurchaseStatus.EXPIRED: set(),
+}
+
+
+class ContestPurchase(db.Model):
+    """The brand's offer to buy an entry that won no prize, at a price its entrant accepts; accepted, it
+    becomes a one-milestone contract (Contract.contest_entry_id). At most one open offer per entry (a
+    partial unique index), and an entry is bought at most once (the contract's unique entry)."""
+
+    __tablename__ = "contest_purchases"
+    __table_args__ = (
+        status_check(PurchaseStatus),
+        CheckConstraint("price > 0", name="price_positive"),
+        Index("uq_contest_purchases_open_entry", "entry_id", unique=True,
+              postgresql_where=text("status = 'offered'"), sqlite_where=text("status = 'offered'")),
+    )
+    Status, TRANSITIONS = PurchaseStatus, PURCHASE_TRANSITIONS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("contest_entries.id"), index=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # the contest's brand (principal)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)  # the entrant (principal)
+    offered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    price: Mapped[int] = mapped_column(BigInteger)  # minor units of the contest's currency
+    currency: Mapped[str] = mapped_column(String(3))
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=PurchaseStatus.OFFERED.value)
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[object] = mapped_column(UTCDateTime(), index=True)
+    decided_at: Mapped[object | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), unique=True)
+
+    contest = relationship("Contest", viewonly=True)
+    entry = relationship("ContestEntry")
+    contract = relationship("Contract")

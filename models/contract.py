@@ -1,7 +1,8 @@
-"""Contracts: what an award creates, with the milestones copied from the awarded bid's plan."""
+"""Contracts: what an award creates, with the milestones copied from the awarded bid's plan — or the
+one milestone of a contest entry the brand bought (services/contest_purchases.py)."""
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, String, false
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
@@ -64,13 +65,21 @@ FINISHED = (_M.RELEASED, _M.RESOLVED)  # settled with its work paid for or decid
 
 class Contract(db.Model):
     __tablename__ = "contracts"
-    __table_args__ = (status_check(ContractStatus), engagement_check())
+    __table_args__ = (
+        status_check(ContractStatus), engagement_check(),
+        # what the contract is for: a tender's awarded bid, or a contest entry the brand bought
+        CheckConstraint("(tender_id IS NULL) = (bid_id IS NULL) AND (tender_id IS NULL) <> (contest_entry_id IS NULL)",
+                        name="one_subject"),
+    )
     Status, TRANSITIONS = ContractStatus, CONTRACT_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # unique: exactly one award per tender, ever — the database refuses a second contract.
-    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), unique=True)
-    bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id"), unique=True)
+    tender_id: Mapped[int | None] = mapped_column(ForeignKey("tenders.id"), unique=True)
+    bid_id: Mapped[int | None] = mapped_column(ForeignKey("bids.id"), unique=True)
+    # unique: an entry is bought at most once
+    contest_entry_id: Mapped[int | None] = mapped_column(ForeignKey("contest_entries.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="", server_default="")  # the tender's or contest's
     brand_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
@@ -91,10 +100,16 @@ class Contract(db.Model):
 
     tender = relationship("Tender")
     bid = relationship("Bid")
+    contest_entry = relationship("ContestEntry")
     brand = relationship("User", foreign_keys=[brand_id])
     provider = relationship("User", foreign_keys=[provider_id])
     milestones = relationship("Milestone", back_populates="contract", cascade="all, delete-orphan",
                               order_by="Milestone.position")
+
+    @property
+    def kpis(self) -> list:
+        """The KPI terms the contract carries: its tender's (a bought contest entry has none)."""
+        return self.tender.kpis if self.tender is not None else []
 
     @property
     def milestones_done(self) -> int:

@@ -330,7 +330,7 @@ def evidence_pack(case: Chargeback) -> EvidencePack:
                   + (" by the brand." if accepted_by_brand else " (automatically, after the review period).")
                   if milestone.released_at else "Not released: the money was still in escrow.")
     drafted = {
-        "product_description": f"{contract.tender.title} — milestone {milestone.position + 1}: {milestone.title}. "
+        "product_description": f"{contract.title} — milestone {milestone.position + 1}: {milestone.title}. "
                                f"Service contract {contract.id} between {brand_name} and "
                                f"{contract.provider.display_name} on the Witkey marketplace.",
         "customer_name": brand_name,

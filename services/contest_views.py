@@ -1,7 +1,8 @@
 """Who sees which contest entries, and in what form.
 
 - The brand that runs the contest sees every active entry, but only as the watermarked previews the
-  image job made: the original of an entry downloads once the entry won a prize (is paid for).
+  image job made: the original of an entry downloads once the entry is paid for — it won a prize, or
+  the brand bought it and released its milestone (services.contest_purchases).
 - An entrant sees its own entries whole, and the others' active entries (previews) only when the
   contest is not blind.
 - Staff see everything (they decide copying reports).
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from extensions import db
 from models import Contest, ContestAward, ContestEntry, ContestEntryFile, User
 from models.contest import UNDECIDED, ContestStatus, EntryStatus
-from services import contests
+from services import contest_purchases, contests
 from services.errors import Forbidden, NotFound
 
 
@@ -80,17 +81,22 @@ def awarded_entry_ids(contest: Contest) -> set[int]:
     return set(db.session.scalars(select(ContestAward.entry_id).where(ContestAward.contest_id == contest.id)))
 
 
+def paid_entry_ids(contest: Contest) -> set[int]:
+    """The entries the brand has paid for: the winners, and the entries it bought once released."""
+    return awarded_entry_ids(contest) | contest_purchases.bought_and_released(contest)
+
+
 def original_allowed(viewer: User | None, contest: Contest, entry: ContestEntry,
                      awarded: set[int] | None = None) -> bool:
-    """The original image: its entrant and staff always; the brand once the entry won a prize. A list
-    passes `awarded` (the winning entries' ids) read once, not once per entry."""
+    """The original image: its entrant and staff always; the brand once the entry is paid for (won a
+    prize, or bought and released). A list passes `awarded` (paid_entry_ids) read once, not per entry."""
     account = _account(viewer)
     if account is None:
         return False
     if viewer.is_admin or entry.provider_id == account:
         return True
     return contests.is_owner(viewer, contest) and entry.id in (
-        awarded if awarded is not None else awarded_entry_ids(contest))
+        awarded if awarded is not None else paid_entry_ids(contest))
 
 
 def entry_file(viewer: User | None, contest_id: int, entry_id: int,

@@ -78,7 +78,7 @@ def is_owner(viewer: User | None, contest: Contest) -> bool:
     return viewer is not None and getattr(viewer, "is_authenticated", True) and viewer.account_id == contest.brand_id
 
 
-def _as_owner(actor: User, contest_id: int, action: str) -> Contest:
+def as_owner(actor: User, contest_id: int, action: str) -> Contest:
     """The contest, row-locked, for a member of its brand whose role may do `action` (404 to others)."""
     contest = get(contest_id, lock=True)
     if actor is None or not is_owner(actor, contest):
@@ -266,7 +266,7 @@ def entry_counts_of(contest: Contest) -> tuple[int, int]:
 
 def rate(actor: User, contest_id: int, entry_id: int, rating: int, feedback: str = "") -> ContestEntry:
     """1–5 stars and private feedback to the entrant, while the contest is undecided."""
-    contest = _as_owner(actor, contest_id, "tender.shortlist")
+    contest = as_owner(actor, contest_id, "tender.shortlist")
     entry = _entry_of(contest, entry_id)
     feedback = (feedback or "").strip()
     check({"rating": not (isinstance(rating, int) and 1 <= rating <= MAX_STARS)
@@ -281,7 +281,7 @@ def rate(actor: User, contest_id: int, entry_id: int, rating: int, feedback: str
 def shortlist(actor: User, contest_id: int, entry_ids: list[int]) -> list[ContestEntry]:
     """The finalists: exactly these active entries (the worker splits the prize among them if the
     brand does not pick in time)."""
-    contest = _as_owner(actor, contest_id, "tender.shortlist")
+    contest = as_owner(actor, contest_id, "tender.shortlist")
     if contest.status not in UNDECIDED:
         raise Conflict(_l("This contest is already decided."), code="illegal_transition")
     active = {e.id: e for e in active_entries(contest)}
@@ -339,7 +339,7 @@ def _pay(contest: Contest, shares: list[tuple[ContestEntry, int, ContestPrize | 
 
 def award(actor: User, contest_id: int, entry_ids: list[int]) -> Contest:
     """The brand's pick: one active entry per prize, best first; entries close first (409 while open)."""
-    contest = _as_owner(actor, contest_id, "tender.award")
+    contest = as_owner(actor, contest_id, "tender.award")
     if contest.status != ContestStatus.SELECTING:
         raise Conflict(_l("Winners are picked once entries have closed, and only once."), code="illegal_transition")
     active = {e.id: e for e in active_entries(contest)}
@@ -403,7 +403,7 @@ def _refund(contest: Contest, actor: User | None, *, reason: str) -> None:
 
 def cancel(actor: User, contest_id: int) -> Contest:
     """The brand takes its prize back — only while no entry stands (409 `contest_has_entries` after)."""
-    contest = _as_owner(actor, contest_id, "milestone.fund")
+    contest = as_owner(actor, contest_id, "milestone.fund")
     if contest.status not in UNDECIDED:
         raise Conflict(_l("This contest is already decided."), code="illegal_transition")
     if active_entries(contest):

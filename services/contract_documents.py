@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from extensions import db
 from i18n import datetime_local, money, number, percent
 from i18n.labels import ENGAGEMENT_LABELS
-from models import Contract, ContractDocument, User
+from models import ContestPurchase, Contract, ContractDocument, User
 from services import contracts, pdf, tasks
 from services.errors import NotFound
 
@@ -49,6 +49,12 @@ def _party(user: User) -> str:
     return f"{name}  {_('Unified social credit code')}: {number_}" if number_ else name
 
 
+def _purchase_of(contract: Contract) -> ContestPurchase | None:
+    if contract.contest_entry_id is None:
+        return None
+    return db.session.scalar(db.select(ContestPurchase).where(ContestPurchase.contract_id == contract.id))
+
+
 def _provider_accepted_at(contract: Contract):
     """When the provider last committed to these terms: its latest revision or final offer."""
     bid = contract.bid
@@ -57,16 +63,20 @@ def _provider_accepted_at(contract: Contract):
 
 
 def render(contract: Contract) -> bytes:
-    tender = contract.tender
-    doc = pdf.Document(_("Service contract No. %(id)s", id=contract.id), subject=tender.title)
+    tender, purchase = contract.tender, _purchase_of(contract)
+    doc = pdf.Document(_("Service contract No. %(id)s", id=contract.id), subject=contract.title)
     doc.heading(_("Parties"))
     doc.field(_("Brand (client)"), _party(contract.brand))
     doc.field(_("Provider"), _party(contract.provider))
     doc.heading(_("Scope"))
-    doc.field(_("Tender"), tender.title)
+    if tender is not None:
+        doc.field(_("Tender"), tender.title)
+    else:
+        doc.field(_("Contest entry bought"), _("“%(title)s”, entry %(n)s", title=contract.title,
+                                               n=contract.contest_entry_id))
     doc.field(_("Engagement"), str(ENGAGEMENT_LABELS.get(contract.engagement, contract.engagement)))
     doc.field(_("Contract value"), money(contract.amount, contract.currency))
-    doc.paragraph(tender.description[:4000])
+    doc.paragraph(tender.description[:4000] if tender is not None else contract.contest_entry.contest.brief[:4000])
     if contract.engagement == "fixed":
         doc.heading(_("Milestones"))
         doc.table([_("No."), _("Milestone"), _("Amount"), _("Due")],
@@ -79,11 +89,11 @@ def render(contract: Contract) -> bytes:
                   [[str((m.period_index or 0) + 1), m.title, datetime_local(m.starts_at),
                     money(m.base_amount or m.amount, m.currency)] for m in contract.milestones],
                   widths=(8, 50, 30, 22), right=(3,))
-    if tender.kpis:
+    if contract.kpis:
         doc.heading(_("KPI terms"))
         doc.table([_("KPI"), _("Target"), _("Bonus when met"), _("Penalty when missed")],
                   [[k.name, f"{'≤' if k.direction == 'at_most' else '≥'} {number(k.target)} {k.unit}".strip(),
-                    percent(k.bonus_bps / 100), percent(k.penalty_bps / 100)] for k in tender.kpis],
+                    percent(k.bonus_bps / 100), percent(k.penalty_bps / 100)] for k in contract.kpis],
                   widths=(40, 30, 25, 25))
     config = current_app.config
     doc.heading(_("Payment"))
@@ -98,6 +108,10 @@ def render(contract: Contract) -> bytes:
         "Either party may open a dispute on a funded milestone before it is released; its money stays in "
         "escrow until platform staff decide, on the evidence both parties submit, how it is divided."))
     doc.heading(_("Acceptance"))
-    doc.field(_("Provider accepted the terms of its bid"), datetime_local(_provider_accepted_at(contract), "full"))
-    doc.field(_("Brand awarded the contract"), datetime_local(contract.created_at, "full"))
+    if purchase is not None:
+        doc.field(_("Brand offered to buy the entry"), datetime_local(purchase.created_at, "full"))
+        doc.field(_("Provider accepted the offer"), datetime_local(purchase.decided_at, "full"))
+    else:
+        doc.field(_("Provider accepted the terms of its bid"), datetime_local(_provider_accepted_at(contract), "full"))
+        doc.field(_("Brand awarded the contract"), datetime_local(contract.created_at, "full"))
     return doc.output()

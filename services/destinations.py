@@ -42,6 +42,10 @@ def tender(tender_id: int, anchor: str | None = None) -> Destination:
     return Destination("tenders.detail", {"tender_id": tender_id}, anchor)
 
 
+def contest(contest_id: int, anchor: str | None = None) -> Destination:
+    return Destination("contests.detail", {"contest_id": contest_id}, anchor)
+
+
 def evaluation(tender_id: int) -> Destination:
     return Destination("evaluation.board", {"tender_id": tender_id})
 
@@ -56,10 +60,6 @@ def milestone(contract_id: int, milestone_id: int) -> Destination:
 
 def review(contract_id: int, review_id: int) -> Destination:
     return contract(contract_id, f"review-{review_id}")
-
-
-def contest(contest_id: int, anchor: str | None = None) -> Destination:
-    return Destination("contests.detail", {"contest_id": contest_id}, anchor)
 
 
 def dispute(dispute_id: int) -> Destination:

@@ -157,7 +157,8 @@ def dispute_openings(viewer: User | None, dispute_id: int):
     dispute = dispute_for(viewer, dispute_id)
     if not viewer.is_admin:
         raise NotFound()
-    return openings_of(dispute.milestone.contract.tender)
+    tender = dispute.milestone.contract.tender
+    return openings_of(tender) if tender is not None else []  # a bought contest entry had no bids
 
 
 def _require_open(dispute: Dispute) -> None:

@@ -187,7 +187,7 @@ def _end_after(contract: Contract, last: int, actor: User) -> None:
         if milestone.period_index > contract.ends_after_period and milestone.status == MilestoneStatus.PENDING:
             _cancel_period(milestone, actor, "contract ended")
     notifications.notify([contract.brand_id, contract.provider_id], "contract_ending",
-                         to=destinations.contract(contract.id), tender=contract.tender.title,
+                         to=destinations.contract(contract.id), tender=contract.title,
                          periods=contract.ends_after_period + 1)
     escrow.complete_if_settled(contract)
 
@@ -212,7 +212,7 @@ def give_notice(actor: User, contract_id: int, *, immediate: bool = False) -> Co
         contract.end_now_asked_by = side
         other = contract.provider_id if side == "brand" else contract.brand_id
         notifications.notify([other], "end_now_asked", to=destinations.contract(contract.id),
-                             tender=contract.tender.title)
+                             tender=contract.title)
         return contract
     contract.end_now_asked_by = None
     _end_after(contract, running, actor)
@@ -236,7 +236,7 @@ def change_periods(actor: User, contract_id: int, periods) -> Contract:
     if side == "brand":
         contract.periods_proposed = periods
         notifications.notify([contract.provider_id], "periods_proposed", to=destinations.contract(contract.id),
-                             tender=contract.tender.title, periods=periods)
+                             tender=contract.title, periods=periods)
         return contract
     if contract.periods_proposed != periods:
         raise Conflict(_l("The brand has not proposed this number of periods."), code="not_proposed")
@@ -262,4 +262,4 @@ def _set_periods(contract: Contract, periods: int, actor: User) -> None:
             status=MilestoneStatus.PENDING.value, starts_at=starts, due_at=starts + length))
     contract.amount = sum(m.base_amount or 0 for m in contract.milestones if m.status != MilestoneStatus.CANCELLED)
     notifications.notify([contract.brand_id, contract.provider_id], "periods_changed",
-                         to=destinations.contract(contract.id), tender=contract.tender.title, periods=periods)
+                         to=destinations.contract(contract.id), tender=contract.title, periods=periods)

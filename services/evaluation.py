@@ -164,7 +164,7 @@ def award(actor: User, tender_id: int, bid_id: int) -> Contract:
         raise Conflict(_l("Final offers are still being taken; award after the round closes."), code="bafo_open")
 
     now = utcnow()
-    contract = Contract(tender_id=tender.id, bid_id=bid.id, brand_id=tender.brand_id,
+    contract = Contract(tender_id=tender.id, bid_id=bid.id, title=tender.title, brand_id=tender.brand_id,
                         provider_id=bid.provider_id, amount=bid.amount, currency=bid.currency,
                         status=ContractStatus.ACTIVE.value, engagement=tender.engagement,
                         unit_price=bid.unit_price)

@@ -70,7 +70,7 @@ def _check_row(number: int, row: list[str], kpi_by_name: dict, period) -> tuple[
 
 def parse(milestone, data: bytes) -> dict[int, Decimal]:
     """The mean value per KPI id, or Invalid naming every bad row (`row N: field`)."""
-    kpi_by_name = {k.name.strip().casefold(): k for k in milestone.contract.tender.kpis}
+    kpi_by_name = {k.name.strip().casefold(): k for k in milestone.contract.kpis}
     period = (milestone.starts_at.date(), milestone.due_at.date()) if milestone.starts_at else None
     rows = _rows(data)
     if len(rows) > MAX_ROWS:

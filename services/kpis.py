@@ -46,7 +46,7 @@ def record_result(actor: User, milestone_id: int, kpi_id: int, value, note: str 
     if actor.account_id != contract.brand_id:
         raise Forbidden(_l("Only the contract's brand records KPI results."))
     permissions.require(actor, "contract.manage", milestone)
-    kpi = next((k for k in contract.tender.kpis if k.id == kpi_id), None)
+    kpi = next((k for k in contract.kpis if k.id == kpi_id), None)
     measured = measurement(value)
     note = (note or "").strip()
     check({"kpi_id": kpi is None and _l("Choose one of this contract's KPIs."),

@@ -116,7 +116,7 @@ def _about(to: Destination) -> dict | None:
         return {"type": "tender", "id": tender.id, "title": tender.title} if tender is not None else None
     if contract is None:
         return None
-    return {"type": "contract", "id": contract.id, "title": contract.tender.title}
+    return {"type": "contract", "id": contract.id, "title": contract.title}
 
 
 def members_of(account_id: int) -> list[int]:

@@ -96,7 +96,7 @@ def kpi_charts(contract) -> list[Chart]:
         by_kpi.setdefault(r.kpi_id, {})[r.milestone_id] = r
     charts = []
     periods = contract.milestones
-    for kpi in contract.tender.kpis:
+    for kpi in contract.kpis:
         found = by_kpi.get(kpi.id, {})
         values = [float(r.value) for r in found.values()] + [float(kpi.target)]
         drawn = line_chart.plot([(i, found[m.id].value, m.title, found[m.id].met) for i, m in enumerate(periods)

@@ -82,7 +82,7 @@ class Occasion:
 
 
 def of_contract(contract: Contract) -> Occasion:
-    return Occasion(brand_id=contract.brand_id, provider_id=contract.provider_id, title=contract.tender.title,
+    return Occasion(brand_id=contract.brand_id, provider_id=contract.provider_id, title=contract.title,
                     closes_at=window_closes_at(contract), subject=contract, contract_id=contract.id)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from extensions import db
-from models import Contract, LedgerAccount, LedgerEntry, LedgerPosting, Milestone, Tender, User
+from models import Contract, LedgerAccount, LedgerEntry, LedgerPosting, Milestone, User
 from services import permissions
 
 # Posting kinds whose provider share carries a platform commission (taken as the posting's
@@ -194,11 +194,10 @@ def _commission_column():
 def _month_rows(provider_id: int, month: Month, tz):
     stmt = (_payable_entries(provider_id, LedgerEntry.currency, LedgerEntry.amount, LedgerPosting.created_at,
                              LedgerPosting.kind, LedgerPosting.key, LedgerPosting.reference, LedgerPosting.memo,
-                             LedgerPosting.milestone_id, Milestone.title, Contract.id, Tender.title,
+                             LedgerPosting.milestone_id, Milestone.title, Contract.id, Contract.title,
                              _commission_column(), Contract.engagement, LedgerPosting.meta, Milestone.position)
             .outerjoin(Milestone, Milestone.id == LedgerPosting.milestone_id)
             .outerjoin(Contract, Contract.id == Milestone.contract_id)
-            .outerjoin(Tender, Tender.id == Contract.tender_id)
             .where(_in_month(month, tz))
             .order_by(LedgerPosting.created_at, LedgerPosting.id, LedgerEntry.id))
     return db.session.execute(stmt).all()
@@ -230,9 +229,8 @@ def milestone_refs(milestone_ids) -> dict[int, tuple[int, str, str]]:
     ids = {i for i in milestone_ids if i is not None}
     if not ids:
         return {}
-    rows = db.session.execute(select(Milestone.id, Milestone.position, Tender.title, Contract.engagement)
-                              .join(Contract, Contract.id == Milestone.contract_id)
-                              .join(Tender, Tender.id == Contract.tender_id).where(Milestone.id.in_(ids)))
+    rows = db.session.execute(select(Milestone.id, Milestone.position, Contract.title, Contract.engagement)
+                              .join(Contract, Contract.id == Milestone.contract_id).where(Milestone.id.in_(ids)))
     return {mid: (position + 1, title, engagement) for mid, position, title, engagement in rows}
 
 
@@ -300,11 +298,10 @@ def brand_spend(brand: User, year: int, month: int, tz: str | tzinfo) -> list[Br
     funded = func.sum(case((_FUNDING, LedgerEntry.amount), else_=0))
     returned = func.sum(case((_RETURN, LedgerEntry.amount), else_=0))
     rows = db.session.execute(
-        _brand_entries(brand.account_id, LedgerEntry.currency, Contract.id, Tender.title, funded, returned,
+        _brand_entries(brand.account_id, LedgerEntry.currency, Contract.id, Contract.title, funded, returned,
                        Contract.engagement)
-        .join(Tender, Tender.id == Contract.tender_id)
         .where(_in_month(which, tz))
-        .group_by(LedgerEntry.currency, Contract.id, Tender.title, Contract.engagement)
+        .group_by(LedgerEntry.currency, Contract.id, Contract.title, Contract.engagement)
         .order_by(LedgerEntry.currency, Contract.id))
     spends: dict[str, BrandSpend] = {}
     for currency, contract_id, title, paid, back, engagement in rows:

@@ -23,8 +23,8 @@ def _rows(brand_id: int, provider_id: int) -> dict:
               delivery_days=30, proposal="p")
     db.session.add_all([tender, bid])
     db.session.flush()
-    contract = Contract(tender_id=tender.id, bid_id=bid.id, brand_id=brand_id, provider_id=provider_id, amount=300,
-                        currency="CNY", status="completed")
+    contract = Contract(tender_id=tender.id, bid_id=bid.id, title=tender.title, brand_id=brand_id,
+                        provider_id=provider_id, amount=300, currency="CNY", status="completed")
     milestone = Milestone(position=0, title="M", amount=300, currency="CNY", status="resolved", due_at=now)
     contract.milestones = [milestone]
     db.session.add(contract)

@@ -87,6 +87,15 @@ def render(kind: str, params: dict) -> str:
             "handover confirms itself.", **p),
         "contest_handover_confirmed": lambda: _("The brand confirmed your handover for “%(contest)s”.", **p),
         "contest_cancelled": lambda: _("The contest “%(contest)s” was cancelled by staff: %(reason)s", **p),
+        "contest_offer_received": lambda: _(
+            "The brand of “%(contest)s” offers to buy your entry: accept or decline within %(days)s days.", **p),
+        "contest_offer_accepted": lambda: _(
+            "Your offer to buy an entry of “%(contest)s” was accepted: the contract is funded from your wallet.",
+            **p),
+        "contest_offer_declined": lambda: _("Your offer to buy an entry of “%(contest)s” was declined.", **p),
+        "contest_offer_withdrawn": lambda: _("The brand withdrew its offer to buy your entry in “%(contest)s”.",
+                                             **p),
+        "contest_offer_expired": lambda: _("Your offer to buy an entry of “%(contest)s” expired unanswered.", **p),
         "milestone_funded": lambda: _("“%(milestone)s” is funded and held in escrow: you can start.", **p),
         "fund_confirmation_needed": lambda: _(
             "%(member)s asks to fund “%(milestone)s”: a second finance or owner member confirms by funding it too.",

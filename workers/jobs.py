@@ -9,6 +9,7 @@ from models import User
 from models.types import utcnow
 from services import (
     contest_handover,
+    contest_purchases,
     contests,
     escrow,
     market,
@@ -55,7 +56,8 @@ def release_due_milestones() -> dict:
 def award_due_contests() -> dict:
     """Contests: store `selecting` past the entry deadline, and split the prize of every contest left
     undecided past its selection deadline among its finalists (services.contests.split_if_due), one
-    transaction each; the row lock and the award key make a run beside the brand's award harmless."""
+    transaction each; the row lock and the award key make a run beside the brand's award harmless.
+    Then confirm overdue handovers and expire offers to buy entries left unanswered."""
     closed = contests.persist_passed_deadlines()
     db.session.commit()
     now, done, failed = utcnow(), {}, []
@@ -70,7 +72,10 @@ def award_due_contests() -> dict:
             failed.append(contest_id)
     confirmed = contest_handover.confirm_due(utcnow())
     db.session.commit()
-    return {"closed": closed, "decided": done, "failed": failed, "handovers_confirmed": confirmed}
+    expired = contest_purchases.expire_due(utcnow())  # offers to buy entries left unanswered
+    db.session.commit()
+    return {"closed": closed, "decided": done, "failed": failed, "handovers_confirmed": confirmed,
+            "offers_expired": expired}
 
 
 def run_periods() -> dict:

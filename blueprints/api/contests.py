@@ -15,6 +15,9 @@ from blueprints.api.schemas.contests import (
     ContestEntryPage,
     ContestHandoverFileOut,
     ContestIn,
+    ContestOfferIn,
+    ContestOfferOut,
+    ContestOfferPage,
     ContestOut,
     ContestPrizeOut,
     ContestRatingIn,
@@ -26,7 +29,7 @@ from blueprints.api.schemas.contests import (
 )
 from blueprints.api.schemas.reviews import ReviewIn, ReviewList, ReviewOut
 from blueprints.downloads import send_attachment, send_one_of, send_variant
-from services import contest_handover, contest_reports, contest_views, contests, previews, reviews
+from services import contest_handover, contest_purchases, contest_reports, contest_views, contests, previews, reviews
 from services.contests import ContestInput
 
 
@@ -115,7 +118,7 @@ def contest_list_entries(contest_id: int, query: PageQuery):
     entries = contest_views.visible_entries(viewer, contest)
     start = (query.page - 1) * query.per_page
     shown = entries[start:start + query.per_page]
-    awarded = contest_views.awarded_entry_ids(contest)
+    awarded = contest_views.paid_entry_ids(contest)
     ups = previews.uploads_for([f for e in shown for f in e.files])
     return ContestEntryPage(items=[entry_out(viewer, contest, e, awarded, ups) for e in shown],
                      page=query.page, per_page=query.per_page, total=len(entries))
@@ -263,3 +266,54 @@ def contest_award_review(contest_id: int, award_id: int, body: ReviewIn):
 def contest_award_reviews(contest_id: int, award_id: int):
     """The contest's brand, the winner and staff; 404 to anyone else."""
     return ReviewList(items=[review_out(r) for r in reviews.for_award(current_api_user(), contest_id, award_id)])
+
+
+def offer_out(purchase) -> ContestOfferOut:
+    return ContestOfferOut(id=purchase.id, contest_id=purchase.contest_id, entry_id=purchase.entry_id,
+                           brand_id=purchase.brand_id, provider_id=purchase.provider_id, price=purchase.price,
+                           currency=purchase.currency, message=purchase.message, status=purchase.status,
+                           created_at=purchase.created_at, expires_at=purchase.expires_at,
+                           decided_at=purchase.decided_at, contract_id=purchase.contract_id)
+
+
+@api_route("/contests/<int:contest_id>/entries/<int:entry_id>/offers", "POST",
+           summary="Offer to buy an entry that won no prize", tag="Contests", body=ContestOfferIn,
+           response=ContestOfferOut, status=201, roles=("brand",), errors=(403, 404, 409, 422))
+def contest_offer(contest_id: int, entry_id: int, body: ContestOfferIn):
+    """The contest's brand, once the contest is awarded, for an active entry that won nothing (409
+    `contest_not_decided`, `entry_won`, `entry_bought`, `offer_open` otherwise). No money moves until the
+    entrant accepts; unanswered, the offer expires after a week."""
+    return offer_out(contest_purchases.make_offer(current_api_user(), contest_id, entry_id, body.price,
+                                                  body.message))
+
+
+@api_route("/contests/<int:contest_id>/offers", summary="Offers to buy entries", tag="Contests",
+           query=PageQuery, response=ContestOfferPage, errors=(404,))
+def contest_list_offers(contest_id: int, query: PageQuery):
+    """The contest's brand: every offer it made; an entrant: the offers on its entries. Newest first."""
+    offers = contest_purchases.offers_for(current_api_user(), contest_id)
+    start = (query.page - 1) * query.per_page
+    return ContestOfferPage(items=[offer_out(o) for o in offers[start:start + query.per_page]], page=query.page,
+                            per_page=query.per_page, total=len(offers))
+
+
+@api_route("/contests/<int:contest_id>/offers/<int:offer_id>/accept", "POST", summary="Accept an offer to buy",
+           tag="Contests", response=ContestOfferOut, roles=("provider",), errors=(403, 404, 409))
+def contest_accept_offer(contest_id: int, offer_id: int):
+    """The entrant: a one-milestone contract for the entry, its milestone funded from the brand's wallet
+    in one posting (`prize:contest:<id>:buy:<entry id>`) — exactly once, whatever races. 409
+    `insufficient_funds` when the wallet does not cover the price (nothing changes)."""
+    return offer_out(contest_purchases.accept(current_api_user(), contest_id, offer_id))
+
+
+@api_route("/contests/<int:contest_id>/offers/<int:offer_id>/decline", "POST", summary="Decline an offer to buy",
+           tag="Contests", response=ContestOfferOut, roles=("provider",), errors=(403, 404, 409))
+def contest_decline_offer(contest_id: int, offer_id: int):
+    return offer_out(contest_purchases.decline(current_api_user(), contest_id, offer_id))
+
+
+@api_route("/contests/<int:contest_id>/offers/<int:offer_id>/withdraw", "POST", summary="Withdraw an offer to buy",
+           tag="Contests", response=ContestOfferOut, roles=("brand",), errors=(403, 404, 409))
+def contest_withdraw_offer(contest_id: int, offer_id: int):
+    """The brand, while the entrant has not answered."""
+    return offer_out(contest_purchases.withdraw(current_api_user(), contest_id, offer_id))

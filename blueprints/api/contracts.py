@@ -43,7 +43,7 @@ def contract_document(contract_id: int):
            tag="Contracts", response=KpiResults, errors=(404,))
 def kpi_results(contract_id: int):
     contract, results = kpis.results_of(current_api_user(), contract_id)
-    return KpiResults(kpis=[kpi_out(k) for k in contract.tender.kpis],
+    return KpiResults(kpis=[kpi_out(k) for k in contract.kpis],
                       items=[kpi_result_out(r) for r in results])
 
 
@@ -67,7 +67,7 @@ def import_kpi_results(milestone_id: int):
         raise Invalid(fields={"file": "a multipart part named `file` is required"})
     results = kpi_import.import_csv(current_api_user(), milestone_id, upload.read(kpi_import.MAX_BYTES + 1))
     milestone = results[0].milestone
-    return KpiResults(kpis=[kpi_out(k) for k in milestone.contract.tender.kpis],
+    return KpiResults(kpis=[kpi_out(k) for k in milestone.contract.kpis],
                       items=[kpi_result_out(r) for r in results])
 
 

@@ -23,7 +23,7 @@ def message_out(m) -> MessageOut:
 
 
 def conversation_out(conv, viewer, unread: int = 0) -> ConversationOut:
-    subject = conv.tender if conv.tender_id is not None else conv.contract.tender
+    subject = conv.tender if conv.tender_id is not None else conv.contract
     return ConversationOut(id=conv.id, tender_id=conv.tender_id, contract_id=conv.contract_id,
                            brand_id=conv.brand_id, provider_id=conv.provider_id,
                            with_name=conversations.other_party(conv, viewer).display_name, subject=subject.title,

@@ -12,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from blueprints.fields import MONEY, FiniteDecimalField
 from i18n.labels import CATEGORY_LABELS, CONTEST_IP_LABELS, CONTEST_STATUS_LABELS, options
 from models.catalog import CURRENCIES
 from models.contest import VISUAL_CATEGORIES
@@ -68,6 +69,13 @@ class ShortlistForm(FlaskForm):
 
 class AwardForm(FlaskForm):
     entry_ids = SelectMultipleField(_l("Winners"), coerce=int, validate_choice=False)
+
+
+class OfferForm(FlaskForm):
+    """The brand's offer to buy an entry that won no prize (in the contest's currency)."""
+    price = FiniteDecimalField(_l("Price"), places=2, validators=[DataRequired(), MONEY],
+                               description=_l("Taken from your wallet into escrow when the entrant accepts."))
+    message = TextAreaField(_l("Message to the entrant"), validators=[Optional(), Length(max=2000)])
 
 
 class ContestFilterForm(FlaskForm):

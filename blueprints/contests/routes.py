@@ -13,6 +13,7 @@ from blueprints.contests.forms import (
     ContestForm,
     EntryForm,
     HandoverForm,
+    OfferForm,
     RatingForm,
     ShortlistForm,
 )
@@ -21,7 +22,7 @@ from blueprints.reviews.forms import ReviewForm
 from blueprints.web import ActionForm, filter_args, perform, role_required, submitted
 from i18n import minor_units
 from models.review import SCORE_FIELDS
-from services import contest_handover, contest_views, contests, previews, reviews
+from services import contest_handover, contest_purchases, contest_views, contests, previews, reviews
 from services.contests import ContestInput
 
 bp = Blueprint("contests", __name__, url_prefix="/contests")
@@ -85,6 +86,7 @@ def detail(contest_id: int):
     entries = contest_views.visible_entries(viewer, contest) if contest_views.may_list(viewer, contest) else []
     awards = contests.awards_of(contest)
     awarded = {a.entry_id: a for a in awards}
+    paid = contest_views.paid_entry_ids(contest) if entries else set()
     entry_count, shortlisted_count = contests.entry_counts_of(contest)
     entry_problem = None
     if viewer is not None and viewer.is_provider:
@@ -96,7 +98,8 @@ def detail(contest_id: int):
         uploads=previews.uploads_for([e.current_file for e in entries]),
         can_enter=viewer is not None and viewer.is_provider and entry_problem is None, entry_problem=entry_problem,
         sees_private=lambda e: contest_views.sees_private(viewer, contest, e),
-        original_allowed=lambda e: contest_views.original_allowed(viewer, contest, e, set(awarded)),
+        original_allowed=lambda e: contest_views.original_allowed(viewer, contest, e, paid),
+        offers=contest_purchases.page_state(viewer, contest, entries), offer_form=OfferForm(),
         my_awards=[a for a in awarded.values() if viewer is not None and a.entry.provider_id == viewer.account_id],
         handover_form=HandoverForm(), award_reviews=reviews.award_reviews(viewer, awards),
         award_review_form=ReviewForm(),
@@ -164,6 +167,51 @@ def cancel(contest_id: int):
         perform(lambda: contests.cancel(current_user, contest_id),
                 success=_("Contest cancelled; the prizes are back in your wallet."))
     return redirect(url_for("contests.detail", contest_id=contest_id))
+
+
+@bp.post("/<int:contest_id>/entries/<int:entry_id>/offers")
+@role_required("brand")
+def offer(contest_id: int, entry_id: int):
+    """The brand offers to buy an entry that won no prize."""
+    form = OfferForm()
+    if submitted(form):
+        price = minor_units(form.price.data, contests.get(contest_id).currency)
+        if price is None:
+            flash(_("The price has more decimals than its currency allows."), "error")
+        else:
+            perform(lambda: contest_purchases.make_offer(current_user, contest_id, entry_id, price,
+                                                         form.message.data or ""),
+                    success=_("Offer sent. The entrant accepts or declines; you can withdraw it until then."))
+    return _back(contest_id, f"entry-{entry_id}")
+
+
+@bp.post("/<int:contest_id>/offers/<int:offer_id>/accept")
+@role_required("provider")
+def accept_offer(contest_id: int, offer_id: int):
+    if submitted(ActionForm()):
+        purchase = perform(lambda: contest_purchases.accept(current_user, contest_id, offer_id),
+                           success=_("Offer accepted: the contract is funded. Deliver the full-resolution files "
+                                     "on its milestone."))
+        if purchase:
+            return redirect(url_for("contracts.detail", contract_id=purchase.contract_id))
+    return _back(contest_id)
+
+
+@bp.post("/<int:contest_id>/offers/<int:offer_id>/decline")
+@role_required("provider")
+def decline_offer(contest_id: int, offer_id: int):
+    if submitted(ActionForm()):
+        perform(lambda: contest_purchases.decline(current_user, contest_id, offer_id), success=_("Offer declined."))
+    return _back(contest_id)
+
+
+@bp.post("/<int:contest_id>/offers/<int:offer_id>/withdraw")
+@role_required("brand")
+def withdraw_offer(contest_id: int, offer_id: int):
+    if submitted(ActionForm()):
+        perform(lambda: contest_purchases.withdraw(current_user, contest_id, offer_id),
+                success=_("Offer withdrawn."))
+    return _back(contest_id)
 
 
 @bp.get("/<int:contest_id>/entries/<int:entry_id>/files/<int:file_id>")

@@ -31,7 +31,7 @@ class KpiResultForm(FlaskForm):
     def for_contract(cls, contract, **kwargs) -> "KpiResultForm":
         form = cls(**kwargs)
         form.milestone_id.choices = [(m.id, m.title) for m in contract.milestones if m.status in MEASURABLE]
-        form.kpi_id.choices = [(k.id, k.name) for k in contract.tender.kpis]
+        form.kpi_id.choices = [(k.id, k.name) for k in contract.kpis]
         return form
 
 

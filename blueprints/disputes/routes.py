@@ -55,7 +55,7 @@ def _detail_page(dispute_id: int, *, resolve_form=None, adjustment_form=None, st
     """The dispute page; a refused staff form comes back filled in as it was sent, its errors by its fields."""
     dispute = disputes.dispute_for(current_user, dispute_id)
     milestone = dispute.milestone
-    plan = milestone.contract.bid.milestones
+    plan = milestone.contract.bid.milestones if milestone.contract.bid is not None else []
     _, kpi_results = kpis.results_of(current_user, milestone.contract_id)
     return render_template("disputes/detail.html", dispute=dispute, milestone=milestone, plan=plan,
                            kpi_results=kpi_results, actions=disputes.allowed_actions(dispute, current_user),

@@ -73,7 +73,7 @@ def _each(name: str, ids, step) -> int:
 
 
 def _about(milestone: Milestone) -> dict:
-    return {"milestone": milestone.title, "tender": milestone.contract.tender.title}
+    return {"milestone": milestone.title, "tender": milestone.contract.title}
 
 
 def _link(milestone: Milestone):

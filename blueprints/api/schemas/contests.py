@@ -159,3 +159,32 @@ class ContestReportOut(BaseModel):
     id: int
     entry_id: int
     status: Literal["open", "upheld", "dismissed"]
+
+
+class ContestOfferIn(BaseModel):
+    price: int = Field(gt=0, le=10**13, description="minor units of the contest's currency; taken from the "
+                                                     "brand's wallet into escrow when the entrant accepts")
+    message: str = Field("", max_length=2000)
+
+
+class ContestOfferOut(BaseModel):
+    id: int
+    contest_id: int
+    entry_id: int
+    brand_id: int
+    provider_id: int
+    price: int
+    currency: str
+    message: str
+    status: Literal["offered", "accepted", "declined", "withdrawn", "expired"]
+    created_at: datetime
+    expires_at: datetime = Field(description="unanswered by then, the offer expires")
+    decided_at: datetime | None = None
+    contract_id: int | None = Field(None, description="the one-milestone contract an accepted offer made")
+
+
+class ContestOfferPage(BaseModel):
+    items: list[ContestOfferOut]
+    page: int
+    per_page: int
+    total: int

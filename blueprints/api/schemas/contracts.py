@@ -49,8 +49,10 @@ class MilestoneOut(Out):
 
 class ContractOut(Out):
     id: int
-    tender_id: int
-    bid_id: int
+    title: str = Field(description="the tender's title, or the contest's for a bought entry")
+    tender_id: int | None = Field(None, description="null for a bought contest entry")
+    bid_id: int | None = None
+    contest_entry_id: int | None = Field(None, description="the contest entry the brand bought (else null)")
     brand_id: int
     provider_id: int
     status: str
