@@ -79,7 +79,8 @@ def lua_script(endpoint: dict, fx: web_seed.Fixture, directory: Path) -> Path:
         lines += [f'wrk.headers["Authorization"] = "Bearer {fx.brand_token}"',
                   f'wrk.headers["X-Bench-User"] = "{fx.brand_id}"']
     if who == "brand_cookie":
-        lines += [f'wrk.headers["Cookie"] = {_lua_string(fx.brand_cookie)}', f'wrk.headers["X-Bench-User"] = "{fx.brand_id}"']
+        lines += [f'wrk.headers["Cookie"] = {_lua_string(fx.brand_cookie)}',
+                  f'wrk.headers["X-Bench-User"] = "{fx.brand_id}"']
     if write:
         lines += ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"']
     if write == "message":
@@ -102,9 +103,9 @@ def lua_script(endpoint: dict, fx: web_seed.Fixture, directory: Path) -> Path:
             "  counter = counter + 1",
             "  local k = i % #tokens",
             "  local tender = 1 + math.floor(i / #tokens) % tenders",
-            '  return wrk.format("POST", "/api/v1/tenders/" .. tender .. "/bids", {["Content-Type"] = "application/json",'
-            ' ["Accept-Language"] = "zh-CN", ["Authorization"] = "Bearer " .. tokens[k + 1],'
-            ' ["X-Bench-User"] = tostring(ids[k + 1])}, body)',
+            '  return wrk.format("POST", "/api/v1/tenders/" .. tender .. "/bids",'
+            ' {["Content-Type"] = "application/json", ["Accept-Language"] = "zh-CN",'
+            ' ["Authorization"] = "Bearer " .. tokens[k + 1], ["X-Bench-User"] = tostring(ids[k + 1])}, body)',
             "end",
         ]
     path = directory / f"{re.sub(r'[^a-z0-9]+', '_', endpoint['name'].lower())}.lua"
@@ -123,8 +124,8 @@ def gunicorn(target: str, port: int, env: dict, log: Path) -> subprocess.Popen:
     command = [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--access-logfile", "-",
                "--limit-request-line", "8190", "--limit-request-field_size", "16380", target]
     with log.open("ab") as out:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=out,
-                                start_new_session=True)
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,  # noqa: S603 (our command)
+                                stderr=out, start_new_session=True)
 
 
 def wait_ready(proc: subprocess.Popen, port: int, log: Path, timeout: float = 90) -> None:
@@ -139,7 +140,8 @@ def wait_ready(proc: subprocess.Popen, port: int, log: Path, timeout: float = 90
         except OSError:
             pass
         time.sleep(0.5)
-    raise SystemExit(f"a server on port {port} was not ready after {timeout:.0f} s; its log:\n{log.read_text()[-3000:]}")
+    raise SystemExit(f"a server on port {port} was not ready after {timeout:.0f} s; its log:\n"
+                     f"{log.read_text()[-3000:]}")
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -155,13 +157,13 @@ def stop(proc: subprocess.Popen) -> None:
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(port: int, path: str, script: Path, connections: int, duration: float, args=()) -> dict:
+def wrk(port: int, path: str, script: Path, connections: int, duration: float, args=()) -> dict:  # noqa: PLR0917
     threads = min(2, connections)
-    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{int(duration)}s", "--latency", "-s", str(script),
-               f"http://127.0.0.1:{port}{path}"]
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{int(duration)}s", "--latency",
+               "-s", str(script), f"http://127.0.0.1:{port}{path}"]
     if args:
         command += ["--", *map(str, args), str(threads)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 (our own command line)
     if done.returncode:
         raise SystemExit(f"wrk failed ({done.returncode}): {' '.join(command)}\n{done.stdout}{done.stderr}")
     out = done.stdout
@@ -169,7 +171,8 @@ def wrk(port: int, path: str, script: Path, connections: int, duration: float, a
     value, unit = re.search(r"\s50%\s+([\d.]+)(us|ms|s)\b", out).groups()
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     socket_errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "p50": float(value) * UNITS[unit], "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+    return {"rps": rps, "p50": float(value) * UNITS[unit],
+            "requests": int(re.search(r"(\d+) requests in", out).group(1)),
             "errors": errors + (1 if socket_errors and "timeout 0" not in socket_errors.group(1) else 0)}
 
 
@@ -184,7 +187,8 @@ def measure(size: int, url: str, args, workdir: Path) -> dict:
            "MESSAGE_RATE_LIMIT": "1000000 per minute", "BARE_DATABASE_URL": db_url, "PYTHONDONTWRITEBYTECODE": "1"}
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "WITKEY_INSTANCE", "MESSAGE_RATE_LIMIT")})
     started = time.monotonic()
-    subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env,  # noqa: S603 (our own command line)
+                   check=True, capture_output=True)
     shape = web_seed.Shape(size)
     web_seed.seed(db_url, shape)
     app = create_app({"TESTING": True})
@@ -227,7 +231,7 @@ def measure(size: int, url: str, args, workdir: Path) -> dict:
             w, b = best["witkey"], best["bare"]
             print(f"  {endpoint['name']:44} {w['rps']:8.1f} / {b['rps']:8.1f} req/s = {w['rps'] / b['rps']:5.2f}×   "
                   f"p50 {w['p50_1c']:7.2f} / {b['p50_1c']:7.2f} ms"
-                  f"{'   NON-2xx: ' + str(w['errors']) + ' / ' + str(b['errors']) if w['errors'] or b['errors'] else ''}",
+                  + (f"   NON-2xx: {w['errors']} / {b['errors']}" if w["errors"] or b["errors"] else ""),
                   flush=True)
             if offset >= len(fx.bidder_ids) * fx.tenders:
                 print("  (the bid pairs are used up: later bid runs would repeat pairs)")
@@ -247,7 +251,8 @@ def table(sizes: list[int], results: dict, args) -> str:
         for size in sizes:
             row = results[size]["rows"][name]
             w, b = row["witkey"], row["bare"]
-            cells += [f"{w['rps']:,.0f}{' ⚠' if w['errors'] else ''}", f"{b['rps']:,.0f}{' ⚠' if b['errors'] else ''}", f"{w['rps'] / b['rps']:.2f}×",
+            cells += [f"{w['rps']:,.0f}{' ⚠' if w['errors'] else ''}", f"{b['rps']:,.0f}{' ⚠' if b['errors'] else ''}",
+                      f"{w['rps'] / b['rps']:.2f}×",
                       f"{w['p50_1c']:.1f}", f"{b['p50_1c']:.1f}"]
         if len(sizes) > 1:
             first, last = results[sizes[0]]["rows"][name], results[sizes[-1]]["rows"][name]

@@ -19,7 +19,8 @@ BIDDERS = 100  # the write bench's providers: BIDDERS × tenders distinct (provi
 WORDS = [("customer service", "客服外包"), ("detail page design", "详情页设计"), ("tea photography", "产品摄影"),
          ("short video", "短视频"), ("store diagnosis", "店铺诊断")]
 PROVINCES = ("浙江", "广东", "上海", "北京", "江苏")
-PASSWORD_HASH = "!bench-no-login"  # never a valid argon2 hash: the bench signs in with tokens and sessions
+# never a valid argon2 hash, so nobody signs in with a password: the bench uses tokens and sessions
+PASSWORD_HASH = "!bench-no-login"  # noqa: S105 (not a password)
 CHUNK = 50_000
 
 
@@ -132,8 +133,8 @@ def seed(dsn: str, shape: Shape) -> None:
         conversations = range(1, shape.tenders + 1, 3)  # id (t + 2) // 3; every brand has some (brands % 3 != 0)
         _copy(cur, "conversations", ("id", "key", "tender_id", "brand_id", "provider_id", "created_at",
                                      "last_message_at"),
-              (((t + 2) // 3, f"tender:{t}:{shape.bidders_of(t)[0]}", t, shape.brand_of(t), shape.bidders_of(t)[0], stamp,
-                stamp) for t in conversations))
+              (((t + 2) // 3, f"tender:{t}:{shape.bidders_of(t)[0]}", t, shape.brand_of(t), shape.bidders_of(t)[0],
+                stamp, stamp) for t in conversations))
         _copy(cur, "messages", ("conversation_id", "sender_id", "sender_account_id", "body", "contact_warning",
                                 "created_at"),
               (((t + 2) // 3, who, who, text, "f", stamp) for t in conversations
