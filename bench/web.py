@@ -176,6 +176,31 @@ def wrk(port: int, path: str, script: Path, connections: int, duration: float, a
             "errors": errors + (1 if socket_errors and "timeout 0" not in socket_errors.group(1) else 0)}
 
 
+def drive(servers: dict, path: str, script: Path, args, offset: int | None) -> tuple[dict, int | None]:
+    """Best of --runs at 8 connections per side (the sides alternating), then p50 at 1 connection. For
+    bids `offset` is where the (bidder, tender) pairs start; each run starts past the pairs of the runs
+    before it, and past those sent but not answered. Returns the best run per side and the next offset."""
+    best: dict = {"witkey": None, "bare": None}
+
+    def one(side: str, connections: int) -> dict:
+        nonlocal offset
+        r = wrk(servers[side], path, script, connections, args.duration, () if offset is None else (offset,))
+        if offset is not None:
+            offset += r["requests"] + 1000
+        return r
+
+    for run in range(args.runs):
+        for side in ("witkey", "bare") if run % 2 == 0 else ("bare", "witkey"):
+            r = one(side, 8)
+            if best[side] is None or r["rps"] > best[side]["rps"]:
+                best[side] = r
+    for side in ("witkey", "bare"):
+        single = one(side, 1)
+        best[side]["p50_1c"] = single["p50"]
+        best[side]["errors"] += single["errors"]
+    return best, offset
+
+
 def measure(size: int, url: str, args, workdir: Path) -> dict:
     """Seed `size` tenders in a fresh database, run both servers, measure every endpoint; the results."""
     from app import create_app  # noqa: PLC0415 (after DATABASE_URL names the bench database)
@@ -212,29 +237,17 @@ def measure(size: int, url: str, args, workdir: Path) -> dict:
         for endpoint in endpoints(fx):
             script = lua_script(endpoint, fx, workdir)
             path = endpoint.get("path", "/")
-            best = {"witkey": None, "bare": None}
-            for run in range(args.runs):
-                order = ("witkey", "bare") if run % 2 == 0 else ("bare", "witkey")
-                for side in order:
-                    wrk_args = (offset,) if endpoint.get("write") == "bid" else ()
-                    r = wrk(servers[side], path, script, 8, args.duration, wrk_args)
-                    offset += r["requests"] + 1000
-                    if best[side] is None or r["rps"] > best[side]["rps"]:
-                        best[side] = r
-            for side in ("witkey", "bare"):
-                wrk_args = (offset,) if endpoint.get("write") == "bid" else ()
-                one = wrk(servers[side], path, script, 1, args.duration, wrk_args)
-                offset += one["requests"] + 1000
-                best[side]["p50_1c"] = one["p50"]
-                best[side]["errors"] += one["errors"]
+            bids = endpoint.get("write") == "bid"
+            best, after = drive(servers, path, script, args, offset if bids else None)
+            offset = after if bids else offset
             results["rows"][endpoint["name"]] = best
             w, b = best["witkey"], best["bare"]
             print(f"  {endpoint['name']:44} {w['rps']:8.1f} / {b['rps']:8.1f} req/s = {w['rps'] / b['rps']:5.2f}×   "
                   f"p50 {w['p50_1c']:7.2f} / {b['p50_1c']:7.2f} ms"
                   + (f"   NON-2xx: {w['errors']} / {b['errors']}" if w["errors"] or b["errors"] else ""),
                   flush=True)
-            if offset >= len(fx.bidder_ids) * fx.tenders:
-                print("  (the bid pairs are used up: later bid runs would repeat pairs)")
+            if bids and offset >= len(fx.bidder_ids) * fx.tenders:
+                print("  (more bids than (bidder, tender) pairs: some were refused as repeats; see NON-2xx)")
     results["seconds"] = time.monotonic() - started
     return results
 
