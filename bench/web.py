@@ -160,7 +160,7 @@ UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 def wrk(port: int, path: str, script: Path, connections: int, duration: float, args=()) -> dict:  # noqa: PLR0917
     threads = min(2, connections)
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{int(duration)}s", "--latency",
-               "-s", str(script), f"http://127.0.0.1:{port}{path}"]
+               "--timeout", "30s", "-s", str(script), f"http://127.0.0.1:{port}{path}"]
     if args:
         command += ["--", *map(str, args), str(threads)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 (our own command line)
@@ -173,7 +173,7 @@ def wrk(port: int, path: str, script: Path, connections: int, duration: float, a
     socket_errors = re.search(r"Socket errors: (.*)", out)
     return {"rps": rps, "p50": float(value) * UNITS[unit],
             "requests": int(re.search(r"(\d+) requests in", out).group(1)),
-            "errors": errors + (1 if socket_errors and "timeout 0" not in socket_errors.group(1) else 0)}
+            "errors": errors + (sum(map(int, re.findall(r"\d+", socket_errors.group(1)))) if socket_errors else 0)}
 
 
 def drive(servers: dict, path: str, script: Path, args, offset: int | None) -> tuple[dict, int | None]:
@@ -276,7 +276,8 @@ def table(sizes: list[int], results: dict, args) -> str:
              f"Machine: {os.cpu_count()} cores, shared. Load average (1, 5, 15 min) at the start of each size: "
              + "; ".join(f"{s:,}: " + " ".join(f"{x:.2f}" for x in results[s]["loadavg"]) for s in sizes) + "."]
     if any(r[side]["errors"] for s in sizes for r in results[s]["rows"].values() for side in ("witkey", "bare")):
-        notes.append("⚠: some answers were not 2xx/3xx (or sockets failed) in that row; see the run's output.")
+        notes.append("⚠: some answers were not 2xx/3xx, or connections failed or timed out, in that row (the run's "
+                     "output has the counts).")
     return "\n".join(lines) + "\n\n" + "\n".join(f"- {n}" for n in notes) + "\n"
 
 
