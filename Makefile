@@ -12,7 +12,7 @@ WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; ec
 # HTTP servers, PostgreSQL races (markers set in tests/support/tiers.py). The fast tier is the rest.
 REAL_PARTS := browser or stripe or worker or live or postgres
 
-.PHONY: run test test-fast fuzz client screenshots lint lock translations extract-messages bench faults clean axe icons
+.PHONY: run test test-fast fuzz client screenshots lint lock translations extract-messages bench bench-web faults clean axe icons
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -107,6 +107,13 @@ extract-messages: $(VENV)/.runtime
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
+
+# Hot pages and API under wrk against a bare Flask baseline, same gunicorn and database (bench/web.py; issue 21).
+# Needs wrk (apt-get install -y wrk), DATABASE_URL=postgresql://… and REDIS_URL. A larger size and a file for
+# the table: `make bench-web BENCH_WEB_ARGS="--scale 100000 --out bench/results/web-$$(date +%F).md"`.
+BENCH_WEB_ARGS ?=
+bench-web: $(VENV)/.dev translations
+	$(BIN)/python -m bench.web $(BENCH_WEB_ARGS)
 
 # The fault campaign (README, "Fault campaign"): its own PostgreSQL and Redis on spare ports, the app
 # under load, faults injected one by one, a table of what the checks found. `FAULTS_ARGS=--quick` for CI.

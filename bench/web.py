@@ -1,0 +1,325 @@
+"""Witkey's hot pages and API under wrk, against a bare Flask baseline on the same gunicorn and database
+(issue 21). Ratios are measured in the same run, so a busy machine slows both sides.
+
+    DATABASE_URL=postgresql://root@127.0.0.1:5432/x REDIS_URL=redis://127.0.0.1:6379/6 make bench-web
+    … make bench-web BENCH_WEB_ARGS="--scale 100000 --runs 3 --duration 5"
+
+For each size (1,000 tenders, and --scale when larger): a fresh `<db>_bench_web` database, the schema by
+`flask db upgrade`, the data by COPY (bench/web_seed.py: tenders, 5 bids each, providers, conversations),
+tokens and a session made through the app. Then two gunicorns with `make run`'s settings (scripts/run.py:
+2 sync workers, its request limits, access log on) on spare ports: Witkey (`app:create_app()`) and the
+baseline (`bench.web_bare:create_app()`, psycopg and a minimal template). Each endpoint is driven with
+wrk at 8 connections for --duration seconds, the two sides alternating, --runs times; the best req/s of
+each side is kept. Then p50 latency at 1 connection. Writes (POST a bid, a message, usage) use a wrk Lua
+script; each bid is a new (provider, tender) pair. The servers are stopped and the database dropped at
+the end, whatever happens. MESSAGE_RATE_LIMIT is lifted for the run (30 a minute would measure the
+limiter's 429s); the servers get their own instance folder (secret key, uploads, mail files).
+
+Prints one table: endpoint, Witkey and baseline req/s and their ratio and p50 per size, and the growth of
+Witkey's p50 from the smallest size to the largest. `--out FILE` also writes it as Markdown.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import web_seed
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SMALL = 1000
+BID_BODY = {"amount": 100000, "currency": "CNY", "delivery_days": 10,
+            "proposal": "We have served twenty tea brands; studio, retouching and copy included.",
+            "milestones": [{"title": "All", "amount": 100000, "due_days": 10}]}
+
+
+def endpoints(fx: web_seed.Fixture) -> list[dict]:
+    """(name, path, who) of every measured request; who = None (anonymous), a Fixture role, or a writer."""
+    return [
+        {"name": "GET /api/v1/tenders", "path": "/api/v1/tenders"},
+        {"name": "GET /api/v1/tenders?category=design", "path": "/api/v1/tenders?category=design"},
+        {"name": "GET /api/v1/tenders?page=50", "path": "/api/v1/tenders?page=50"},
+        {"name": "GET /api/v1/tenders?q=photography", "path": "/api/v1/tenders?q=photography"},
+        {"name": "GET /api/v1/tenders?q=摄影", "path": "/api/v1/tenders?q=%E6%91%84%E5%BD%B1"},
+        {"name": "GET /api/v1/tenders/{id}", "path": f"/api/v1/tenders/{fx.tender_id}"},
+        {"name": "web GET /tenders", "path": "/tenders"},
+        {"name": "web GET /tenders/{id}", "path": f"/tenders/{fx.tender_id}"},
+        {"name": "web GET /providers", "path": "/providers"},
+        {"name": "web GET /providers/{id}", "path": f"/providers/{fx.provider_id}"},
+        {"name": "GET /api/v1/conversations (brand)", "path": "/api/v1/conversations", "who": "brand_token"},
+        {"name": "web GET / (brand's home)", "path": "/", "who": "brand_cookie"},
+        {"name": "POST /api/v1/tenders/{id}/bids", "write": "bid"},
+        {"name": "POST /api/v1/conversations/{id}/messages", "write": "message"},
+        {"name": "POST /api/v1/milestones/{id}/usage", "write": "usage"},
+    ]
+
+
+def _lua_string(s: str) -> str:
+    return json.dumps(s, ensure_ascii=True)  # a JSON string literal is a valid Lua string here
+
+
+def lua_script(endpoint: dict, fx: web_seed.Fixture, directory: Path) -> Path:
+    """The wrk script of one endpoint: headers for who is acting (Witkey reads the token or cookie, the
+    baseline X-Bench-User), and for writes the POST; bids walk (bidder, tender) pairs from an offset given
+    as the script's argument, so no pair is bid twice in the whole bench."""
+    who, write = endpoint.get("who"), endpoint.get("write")
+    lines = ['wrk.headers["Accept-Language"] = "zh-CN"']
+    if who == "brand_token" or write in ("message", "usage"):
+        lines += [f'wrk.headers["Authorization"] = "Bearer {fx.brand_token}"',
+                  f'wrk.headers["X-Bench-User"] = "{fx.brand_id}"']
+    if who == "brand_cookie":
+        lines += [f'wrk.headers["Cookie"] = {_lua_string(fx.brand_cookie)}',
+                  f'wrk.headers["X-Bench-User"] = "{fx.brand_id}"']
+    if write:
+        lines += ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"']
+    if write == "message":
+        lines += [f"wrk.path = \"/api/v1/conversations/{fx.conversation_id}/messages\"",
+                  f"wrk.body = {_lua_string(json.dumps({'body': '好的，明天发初稿给您。'}))}"]
+    if write == "usage":
+        lines += [f'wrk.path = "/api/v1/milestones/{fx.milestone_id}/usage"',
+                  f"wrk.body = {_lua_string(json.dumps({'quantity': 1, 'note': 'photos delivered'}))}"]
+    if write == "bid":
+        tokens = ", ".join(f'"{t}"' for t in fx.bidder_tokens)
+        ids = ", ".join(str(i) for i in fx.bidder_ids)
+        lines += [
+            f"local tokens = {{{tokens}}}", f"local ids = {{{ids}}}", f"local tenders = {fx.tenders}",
+            f"local body = {_lua_string(json.dumps(BID_BODY))}",
+            "local threads, counter, offset = 0, 0, 0",
+            "function setup(thread) thread:set('tid', threads); threads = threads + 1 end",
+            "function init(args) offset = tonumber(args[1]); nthreads = tonumber(args[2]) end",
+            "function request()",
+            "  local i = offset + counter * nthreads + tid",
+            "  counter = counter + 1",
+            "  local k = i % #tokens",
+            "  local tender = 1 + math.floor(i / #tokens) % tenders",
+            '  return wrk.format("POST", "/api/v1/tenders/" .. tender .. "/bids",'
+            ' {["Content-Type"] = "application/json", ["Accept-Language"] = "zh-CN",'
+            ' ["Authorization"] = "Bearer " .. tokens[k + 1], ["X-Bench-User"] = tostring(ids[k + 1])}, body)',
+            "end",
+        ]
+    path = directory / f"{re.sub(r'[^a-z0-9]+', '_', endpoint['name'].lower())}.lua"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gunicorn(target: str, port: int, env: dict, log: Path) -> subprocess.Popen:
+    """`make run`'s web command (scripts/run.py) on `port`, in its own process group."""
+    command = [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--access-logfile", "-",
+               "--limit-request-line", "8190", "--limit-request-field_size", "16380", target]
+    with log.open("ab") as out:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,  # noqa: S603 (our command)
+                                stderr=out, start_new_session=True)
+
+
+def wait_ready(proc: subprocess.Popen, port: int, log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"a server exited with {proc.returncode}; its log:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/tenders?per_page=1", timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"a server on port {port} was not ready after {timeout:.0f} s; its log:\n"
+                     f"{log.read_text()[-3000:]}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(port: int, path: str, script: Path, connections: int, duration: float, args=()) -> dict:  # noqa: PLR0917
+    threads = min(2, connections)
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{int(duration)}s", "--latency",
+               "--timeout", "30s", "-s", str(script), f"http://127.0.0.1:{port}{path}"]
+    if args:
+        command += ["--", *map(str, args), str(threads)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 (our own command line)
+    if done.returncode:
+        raise SystemExit(f"wrk failed ({done.returncode}): {' '.join(command)}\n{done.stdout}{done.stderr}")
+    out = done.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    value, unit = re.search(r"\s50%\s+([\d.]+)(us|ms|s)\b", out).groups()
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": rps, "p50": float(value) * UNITS[unit],
+            "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+            "errors": errors + (sum(map(int, re.findall(r"\d+", socket_errors.group(1)))) if socket_errors else 0)}
+
+
+def drive(servers: dict, path: str, script: Path, args, offset: int | None) -> tuple[dict, int | None]:
+    """Best of --runs at 8 connections per side (the sides alternating), then p50 at 1 connection. For
+    bids `offset` is where the (bidder, tender) pairs start; each run starts past the pairs of the runs
+    before it, and past those sent but not answered. Returns the best run per side and the next offset."""
+    best: dict = {"witkey": None, "bare": None}
+
+    def one(side: str, connections: int) -> dict:
+        nonlocal offset
+        r = wrk(servers[side], path, script, connections, args.duration, () if offset is None else (offset,))
+        if offset is not None:
+            offset += r["requests"] + 1000
+        return r
+
+    for run in range(args.runs):
+        for side in ("witkey", "bare") if run % 2 == 0 else ("bare", "witkey"):
+            r = one(side, 8)
+            if best[side] is None or r["rps"] > best[side]["rps"]:
+                best[side] = r
+    for side in ("witkey", "bare"):
+        single = one(side, 1)
+        best[side]["p50_1c"] = single["p50"]
+        best[side]["errors"] += single["errors"]
+    return best, offset
+
+
+def measure(size: int, url: str, args, workdir: Path) -> dict:
+    """Seed `size` tenders in a fresh database, run both servers, measure every endpoint; the results."""
+    from app import create_app  # noqa: PLC0415 (after DATABASE_URL names the bench database)
+    from bench.common import fresh_database  # noqa: PLC0415
+
+    db_url = fresh_database(url, "bench_web")
+    instance = workdir / f"instance-{size}"
+    env = {**os.environ, "DATABASE_URL": db_url, "WITKEY_INSTANCE": str(instance), "FLASK_APP": "app",
+           "MESSAGE_RATE_LIMIT": "1000000 per minute", "BARE_DATABASE_URL": db_url, "PYTHONDONTWRITEBYTECODE": "1"}
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "WITKEY_INSTANCE", "MESSAGE_RATE_LIMIT")})
+    started = time.monotonic()
+    subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env,  # noqa: S603 (our own command line)
+                   check=True, capture_output=True)
+    shape = web_seed.Shape(size)
+    web_seed.seed(db_url, shape)
+    app = create_app({"TESTING": True})
+    fx = web_seed.fixture(app, shape)
+    with app.app_context():
+        from extensions import db  # noqa: PLC0415
+        db.engine.dispose()
+    print(f"\n{size:,} tenders, {5 * size:,} bids, {shape.providers + shape.bidders:,} providers: seeded in "
+          f"{time.monotonic() - started:.0f} s; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+          flush=True)
+    results = {"loadavg": os.getloadavg(), "rows": {}}
+    offset = 0
+    with ExitStack() as stack:
+        servers = {}
+        for side, target in (("witkey", "app:create_app()"), ("bare", "bench.web_bare:create_app()")):
+            port, log = free_port(), workdir / f"{side}-{size}.log"
+            proc = gunicorn(target, port, env, log)
+            stack.callback(stop, proc)
+            servers[side] = port
+            wait_ready(proc, port, log)
+        for endpoint in endpoints(fx):
+            script = lua_script(endpoint, fx, workdir)
+            path = endpoint.get("path", "/")
+            bids = endpoint.get("write") == "bid"
+            best, after = drive(servers, path, script, args, offset if bids else None)
+            offset = after if bids else offset
+            results["rows"][endpoint["name"]] = best
+            w, b = best["witkey"], best["bare"]
+            print(f"  {endpoint['name']:44} {w['rps']:8.1f} / {b['rps']:8.1f} req/s = {w['rps'] / b['rps']:5.2f}×   "
+                  f"p50 {w['p50_1c']:7.2f} / {b['p50_1c']:7.2f} ms"
+                  + (f"   NON-2xx: {w['errors']} / {b['errors']}" if w["errors"] or b["errors"] else ""),
+                  flush=True)
+            if bids and offset >= len(fx.bidder_ids) * fx.tenders:
+                print("  (more bids than (bidder, tender) pairs: some were refused as repeats; see NON-2xx)")
+    results["seconds"] = time.monotonic() - started
+    return results
+
+
+def table(sizes: list[int], results: dict, args) -> str:
+    head = ["endpoint"]
+    for size in sizes:
+        head += [f"{size:,}: Witkey req/s", "bare req/s", "ratio", "Witkey p50 ms (1 conn)", "bare p50 ms"]
+    if len(sizes) > 1:
+        head.append(f"Witkey p50 growth {sizes[-1]:,} ÷ {sizes[0]:,}")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name in results[sizes[0]]["rows"]:
+        cells = [f"`{name}`"]
+        for size in sizes:
+            row = results[size]["rows"][name]
+            w, b = row["witkey"], row["bare"]
+            cells += [f"{w['rps']:,.0f}{' ⚠' if w['errors'] else ''}", f"{b['rps']:,.0f}{' ⚠' if b['errors'] else ''}",
+                      f"{w['rps'] / b['rps']:.2f}×",
+                      f"{w['p50_1c']:.1f}", f"{b['p50_1c']:.1f}"]
+        if len(sizes) > 1:
+            first, last = results[sizes[0]]["rows"][name], results[sizes[-1]]["rows"][name]
+            cells.append(f"{last['witkey']['p50_1c'] / first['witkey']['p50_1c']:.1f}×")
+        lines.append("| " + " | ".join(cells) + " |")
+    notes = [f"wrk, 8 connections, {args.duration:g} s a run, best of {args.runs} runs per side (sides alternating); "
+             f"p50 from one {args.duration:g} s run at 1 connection. gunicorn as `make run`: 2 sync workers.",
+             f"Machine: {os.cpu_count()} cores, shared. Load average (1, 5, 15 min) at the start of each size: "
+             + "; ".join(f"{s:,}: " + " ".join(f"{x:.2f}" for x in results[s]["loadavg"]) for s in sizes) + "."]
+    if any(r[side]["errors"] for s in sizes for r in results[s]["rows"].values() for side in ("witkey", "bare")):
+        notes.append("⚠: some answers were not 2xx/3xx, or connections failed or timed out, in that row (the run's "
+                     "output has the counts).")
+    return "\n".join(lines) + "\n\n" + "\n".join(f"- {n}" for n in notes) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.web", description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=int, default=SMALL, help="tenders at the largest size (1,000 runs too)")
+    parser.add_argument("--runs", type=int, default=3, help="wrk runs per side and endpoint (the best is kept)")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--out", help="also write the table (Markdown) here")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench.web needs wrk, the HTTP load generator: apt-get install -y wrk")
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        raise SystemExit("bench.web needs DATABASE_URL=postgresql://… (it creates and drops its own database)")
+    if not os.environ.get("REDIS_URL"):
+        raise SystemExit("bench.web needs REDIS_URL=redis://… (the app's limiter and queues)")
+    sizes = sorted({SMALL, args.scale})
+    workdir = Path(tempfile.mkdtemp(prefix="witkey-bench-web-"))
+    results = {}
+    try:
+        for size in sizes:
+            results[size] = measure(size, url, args, workdir)
+    finally:
+        drop_database(url)
+        shutil.rmtree(workdir, ignore_errors=True)
+    out = table(sizes, results, args)
+    print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{out}")
+    if args.out:
+        Path(args.out).write_text(out)
+
+
+def drop_database(url: str) -> None:
+    from sqlalchemy import create_engine, text  # noqa: PLC0415
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    url = make_url(url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}_bench_web" WITH (FORCE)'))
+    admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
