@@ -6,6 +6,7 @@ import re
 import pytest
 from flask import render_template_string
 from flask_wtf import FlaskForm
+from playwright.sync_api import expect
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
@@ -88,9 +89,9 @@ def test_a_refused_form_puts_the_focus_on_the_first_wrong_field(new_page, make_u
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_selector("#title[aria-invalid=true]")
     # a11y.js moves the focus once the page's scripts run, which may be after the field is parsed:
-    # wait for it (a page that never moves it fails here on the timeout)
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'title'", timeout=5000)
-    assert page.evaluate("document.activeElement.id") == "title"
+    # wait for it (a page that never moves it fails here on the timeout). expect() polls from
+    # Playwright's own world; wait_for_function would eval a string, which the page's CSP refuses.
+    expect(page.locator("#title")).to_be_focused(timeout=10000)
 
 
 @pytest.mark.browser
@@ -115,8 +116,6 @@ def test_a_decision_above_the_escrow_asks_no_question_with_a_negative_refund(new
     page.wait_for_selector("#provider_amount[aria-invalid=true]")
     assert asked == []
     # as above: the focus moves once the page's scripts run (a page that never moves it times out here)
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'provider_amount'",
-                           timeout=5000)
-    assert page.evaluate("document.activeElement.id") == "provider_amount"
+    expect(page.locator("#provider_amount")).to_be_focused(timeout=10000)
     assert page.locator("#provider_amount-error").inner_text().startswith("Amount to the provider")
     assert d.milestone(0)["status"] == "disputed"

@@ -2,6 +2,8 @@
 dialog from the keyboard, arrows move between pictures, Escape closes it and gives focus back."""
 import io
 
+from playwright.sync_api import expect
+
 from extensions import db
 from models import Upload
 from services.runners import images as image_job
@@ -29,8 +31,9 @@ def test_portfolio_pictures_open_in_the_lightbox_from_the_keyboard(app, new_page
     dialog = page.locator("dialog.lightbox")
     dialog.wait_for(state="visible")
     image = dialog.locator("img")
-    page.wait_for_function("() => document.querySelector('dialog.lightbox img').naturalWidth > 0")
-    assert image.evaluate("img => img.naturalWidth") == 1200  # the view, not the original
+    # loaded: the view, not the original (expect() polls from Playwright's own world; wait_for_function
+    # would eval a string, which the page's CSP refuses once it has to poll)
+    expect(image).to_have_js_property("naturalWidth", 1200)
     assert dialog.bounding_box()["width"] <= 390  # fits the phone
     assert dialog.locator(".lightbox-caption").inner_text() == "Case 0"
     page.keyboard.press("ArrowRight")

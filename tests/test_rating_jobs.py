@@ -51,7 +51,7 @@ def test_a_burst_of_events_queues_one_job_while_it_waits(app):
 def test_a_run_killed_while_started_does_not_hold_back_the_next_event(track_record, app):
     """SIGKILL of the whole worker while its recompute run is started: the next event is recomputed by
     the next worker at once, not after the killed job's timeout (the old fixed-id job stayed "started"
-    for minutes and swallowed every nudge). Bound: no waiting at all, beyond the next worker's start."""
+    for minutes and swallowed every nudge). Bound: no waiting beyond the next worker's start."""
     _, provider_id, _ = track_record(1)
     with app.app_context():
         db.session.execute(text("DELETE FROM rating_marks"))
@@ -86,7 +86,9 @@ def test_a_run_killed_while_started_does_not_hold_back_the_next_event(track_reco
     run_worker_burst()
     with app.app_context():
         assert db.session.scalar(select(func.count()).where(ProviderRating.provider_id == provider_id)) == 1
-    assert time.monotonic() - began < 30
+    # the old design waited out the killed job's timeout (RQ's default: 180 s); a new worker's start on a
+    # loaded CI machine can take tens of seconds, so the bound sits between the two
+    assert time.monotonic() - began < 120
 
 
 @pytest.mark.postgres
