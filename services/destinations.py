@@ -20,6 +20,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "wallet.index": (),
     "account.profile": (),
     "conversations.detail": ("conversation_id",),
+    "contests.detail": ("contest_id",),
 }
 
 
@@ -67,6 +68,10 @@ def chargeback(chargeback_id: int) -> Destination:
 
 def provider(provider_id: int, anchor: str | None = None) -> Destination:
     return Destination("providers.detail", {"provider_id": provider_id}, anchor)
+
+
+def contest(contest_id: int, anchor: str | None = None) -> Destination:
+    return Destination("contests.detail", {"contest_id": contest_id}, anchor)
 
 
 def conversation(conversation_id: int) -> Destination:

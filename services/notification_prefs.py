@@ -31,6 +31,7 @@ KINDS = (
     "provider_verified", "provider_rejected", "webhook_disabled",
     "contest_entry_submitted", "contest_won", "contest_awarded", "contest_cancelled",
     "contest_handover_delivered", "contest_handover_confirmed",
+    "contest_report_upheld", "contest_report_dismissed", "contest_entry_removed", "contest_entry_kept",
 )
 EMAIL_BY_DEFAULT = frozenset({
     "bid_received", "invited", "bid_awarded", "provider_verified", "provider_rejected", "slot_scheduled",
@@ -38,6 +39,7 @@ EMAIL_BY_DEFAULT = frozenset({
     "dispute_opened", "dispute_resolved", "payout_paid", "payout_failed", "webhook_disabled", "message_received",
     "bafo_invited", "period_funding_due", "period_not_started", "contract_ending", "withdrawal_paid",
     "withdrawal_refused", "withdrawal_failed", "margin_awarded", "contest_won", "contest_cancelled",
+    "contest_entry_removed",
 })
 
 
