@@ -153,3 +153,16 @@ def test_no_report_once_the_contest_is_decided(app, contest_race, login, client)
     with app.app_context():
         login(db.session.get(User, race.brand_id))
     assert "Report as a copy" not in _page(client, f"/contests/{race.contest_id}")
+
+
+def test_one_open_report_per_reporter_and_entry_through_the_api(app, contest_race):
+    race = contest_race(2, blind=False)
+    ids = [race.enter(i) for i in range(2)]
+    path = f"/contests/{race.contest_id}/entries/{ids[1]}/reports"
+    body = {"reason": "Traced from my entry, line for line.", "original_entry_id": ids[0]}
+    assert race.providers[0].post(path, json=body).status_code == 201
+    again = race.providers[0].post(path, json=body)
+    assert again.status_code == 409 and again.json["error"]["code"] == "already_reported"
+    assert race.brand.post(path, json=body).status_code == 201  # another reporter is heard too
+    with app.app_context():
+        assert len(db.session.scalars(select(ContestReport)).all()) == 2
