@@ -72,6 +72,7 @@ def test_an_entrant_reports_a_copy_and_staff_uphold_it_from_the_queue(app, conte
         assert f'data-testid="side-{entry_id}"' in queue and _sha(app, entry_id) in queue
     assert "The same mountain, traced from my entry." in queue
     assert "(an entrant)" in queue and "The entry said to be copied was uploaded first." in queue
+    assert len(re.findall(r"uploaded \d{4}-\d\d-\d\d \d\d:\d\d:\d\d", queue)) == 2  # to the second
     originals = re.findall(r'src="(/contests/\d+/entries/\d+/files/\d+)"', queue)
     assert len(originals) == 2
     for url in originals:
