@@ -1,10 +1,11 @@
 """Two demo contests (比稿) with entries drawn by Pillow at seed time: a running blind logo contest
-with three entries, one shortlisted and rated, and a finished poster contest whose prizes were paid."""
+with three entries, one shortlisted and rated, one reported as a copy, and a finished poster contest
+whose prizes were paid."""
 from datetime import timedelta
 
 from demo import pictures
 from models.types import utcnow
-from services import contests
+from services import contest_reports, contests
 from services.contests import ContestInput
 
 
@@ -26,6 +27,9 @@ def load(moshan, hanfeng, p) -> None:
     contests.rate(moshan, running.id, entries[0].id, 5, "Love the mountain; try a deeper green.")
     contests.rate(moshan, running.id, entries[1].id, 3, "")
     contests.shortlist(moshan, running.id, [entries[0].id])
+    # the brand thinks the leaf was traced from the mountain: a copy report waiting in staff's queue
+    contest_reports.report(moshan, running.id, entries[2].id, "The leaf's outline follows the mountain entry's "
+                           "brush stroke exactly, turned on its side.", entries[0].id)
 
     finished = contests.publish(hanfeng, ContestInput(
         title="秋季大促海报 Autumn sale poster", category="design", currency="CNY",

@@ -33,6 +33,7 @@ KINDS = (
     "contest_handover_delivered", "contest_handover_confirmed",
     "contest_offer_received", "contest_offer_accepted", "contest_offer_declined", "contest_offer_withdrawn",
     "contest_offer_expired",
+    "contest_report_upheld", "contest_report_dismissed", "contest_entry_removed", "contest_entry_kept",
 )
 EMAIL_BY_DEFAULT = frozenset({
     "bid_received", "invited", "bid_awarded", "provider_verified", "provider_rejected", "slot_scheduled",
@@ -41,6 +42,7 @@ EMAIL_BY_DEFAULT = frozenset({
     "bafo_invited", "period_funding_due", "period_not_started", "contract_ending", "withdrawal_paid",
     "withdrawal_refused", "withdrawal_failed", "margin_awarded", "contest_won", "contest_cancelled",
     "contest_offer_received", "contest_offer_accepted",
+    "contest_entry_removed",
 })
 
 

@@ -18,6 +18,7 @@ from extensions import db
 from models import (
     Bid,
     BrandProfile,
+    ContestReport,
     Contract,
     Dispute,
     Message,
@@ -30,6 +31,7 @@ from models import (
     User,
 )
 from models.bid import BidStatus
+from models.contest import ReportStatus
 from models.contract import ContractStatus, MilestoneStatus
 from models.dispute import DisputeStatus
 from models.payout import PayoutStatus
@@ -156,6 +158,8 @@ def _staff() -> list[Todo]:
          stat(ReviewReport, ReviewReport.created_at, ReviewReport.handled_at.is_(None))),
         ("reported_messages", _("Reported messages"), "conversations.reported",
          stat(Message, Message.reported_at, Message.reported_at.is_not(None))),
+        ("copy_reports", _("Contest entries reported as copies"), "admin.contest_reports_queue",
+         stat(ContestReport, ContestReport.created_at, ContestReport.status == ReportStatus.OPEN.value)),
         ("failed_payouts", _("Failed payouts"), "payouts.batches",
          stat(Payout, Payout.created_at, Payout.status == PayoutStatus.FAILED.value)),
     ]

@@ -40,6 +40,22 @@ def _review_received(p: dict) -> str:
     return _("You received a review on “%(tender)s”.", **p) if p.get("tender") else _("You received a review.")
 
 
+def _copy_decision(kind: str, p: dict) -> str:
+    """A copy report decided: to the reporter and to the reported entry's provider, with staff's note."""
+    text = {
+        "contest_report_upheld": lambda: _("Platform staff upheld your copy report on entry %(entry)s of "
+                                           "“%(contest)s”: the entry is removed from the contest.", **p),
+        "contest_report_dismissed": lambda: _("Platform staff dismissed your copy report on entry %(entry)s of "
+                                              "“%(contest)s”: the entry stays in the contest.", **p),
+        "contest_entry_removed": lambda: _("Platform staff found that your entry %(entry)s in “%(contest)s” copies "
+                                           "another work: it is removed from the contest, and the removal is "
+                                           "recorded on your account.", **p),
+        "contest_entry_kept": lambda: _("A report that your entry %(entry)s in “%(contest)s” is a copy was "
+                                        "dismissed by platform staff: your entry stays in the contest.", **p),
+    }[kind]()
+    return _("%(text)s Staff's note: %(note)s", text=text, note=p["note"]) if p.get("note") else text
+
+
 def render(kind: str, params: dict) -> str:
     p = dict(params or {})
     if "round" in p:
@@ -86,6 +102,10 @@ def render(kind: str, params: dict) -> str:
             "The winner of “%(contest)s” handed over the source files: confirm within %(days)s days, or the "
             "handover confirms itself.", **p),
         "contest_handover_confirmed": lambda: _("The brand confirmed your handover for “%(contest)s”.", **p),
+        "contest_report_upheld": lambda: _copy_decision(kind, p),
+        "contest_report_dismissed": lambda: _copy_decision(kind, p),
+        "contest_entry_removed": lambda: _copy_decision(kind, p),
+        "contest_entry_kept": lambda: _copy_decision(kind, p),
         "contest_cancelled": lambda: _("The contest “%(contest)s” was cancelled by staff: %(reason)s", **p),
         "contest_offer_received": lambda: _(
             "The brand of “%(contest)s” offers to buy your entry: accept or decline within %(days)s days.", **p),

@@ -1,4 +1,4 @@
-from blueprints.admin import accounts  # noqa: F401  (registers the account and suspension pages on `bp`)
+from blueprints.admin import accounts, contest_reports  # noqa: F401  (register their pages on `bp`)
 from blueprints.admin.routes import bp
 
 __all__ = ["bp"]

@@ -86,3 +86,12 @@ class MarginAwardForm(FlaskForm):
 
 class MarginAwardRejectForm(FlaskForm):
     reason = StringField(_l("Why it is rejected"), validators=[DataRequired(), Length(max=2000)])
+
+
+class CopyReportDecisionForm(FlaskForm):
+    """Staff's decision on a contest entry reported as a copy (two buttons name the decision)."""
+
+    decision = SelectField(_l("Decision"), choices=options([("uphold", _l("Uphold: remove the entry")),
+                                                            ("dismiss", _l("Dismiss: the entry stays"))]),
+                           validators=[DataRequired()])
+    note = TextAreaField(_l("Note to the reporter and the provider"), validators=[Optional(), Length(max=1000)])

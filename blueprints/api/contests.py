@@ -210,7 +210,10 @@ def contest_entry_variant(contest_id: int, entry_id: int, file_id: int, variant:
            summary="Report an entry as a copy", tag="Contests", body=ContestReportIn, response=ContestReportOut,
            status=201, errors=(404, 409, 422))
 def contest_report_entry(contest_id: int, entry_id: int, body: ContestReportIn):
-    """The contest's brand or one of its entrants; staff decide from the files' hashes and upload times."""
+    """The contest's brand or one of its entrants; staff decide from the files' hashes and upload times.
+    While the contest is undecided and the entry in the running (409 `illegal_transition` after), never
+    one's own entry (409 `own_entry`), once per reporter while the report is open (409 `already_reported`).
+    The reporter and the entry's provider are notified of the decision."""
     row = contest_reports.report(current_api_user(), contest_id, entry_id, body.reason, body.original_entry_id)
     return ContestReportOut(id=row.id, entry_id=row.entry_id, status=row.status)
 

@@ -86,3 +86,22 @@ class ContestFilterForm(FlaskForm):
     status = SelectField(_l("Status"), choices=options([("", _l("Open and selecting")),
                                                          *CONTEST_STATUS_LABELS.items()]), validators=[Optional()])
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
+
+
+def _optional_id(value):
+    """A select's value: an entry's id, or None for the blank choice (and anything that is not a number)."""
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+class CopyReportForm(FlaskForm):
+    """Reporting an entry as a copy; the "copied from" choices are the entries the reporter sees."""
+
+    reason = TextAreaField(_l("What was copied, and from where"), validators=[DataRequired(), Length(max=2000)])
+    original_entry_id = SelectField(_l("Copied from (optional)"), coerce=_optional_id, validate_choice=False,
+                                    validators=[Optional()])

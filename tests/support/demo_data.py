@@ -58,7 +58,8 @@ def pages_for(role: str, ids: dict) -> list[str]:
                          "/admin/deposits", "/admin/bank-statements",
                          "/admin/withdrawals", "/admin/margins",
                          "/disputes/queue", f"/disputes/{ids['dispute']}",
-                         f"/contracts/{ids['contract']}", "/reviews/reports", "/finance"] + periodic
+                         f"/contracts/{ids['contract']}", "/reviews/reports", "/admin/contest-reports",
+                         "/finance"] + periodic
     me = ids["users"][LOGINS[role]]
     if role.startswith("brand"):
         return common + ["/tenders/mine", "/tenders/new", "/contests/new", "/contracts", "/account/profile",
