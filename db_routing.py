@@ -13,8 +13,9 @@ statement to the replica only while all of these hold: it is a plain SELECT (no 
 SQL, no INSERT/UPDATE/DELETE), the session is not flushing, and it has never flushed or executed
 anything else before (once it wrote, it reads its own writes on the primary for the rest of its life).
 Everything else — POSTs, signed-in pages, API calls with a token, the workers, the CLI, migrations,
-`db.engine` — uses the primary exactly as without a replica. On PostgreSQL the replica's connections are
-also read-only sessions, so a routing mistake fails loudly instead of writing where it must not.
+`db.engine` — uses the primary exactly as without a replica. A hot standby refuses every write itself,
+so a routing mistake fails loudly instead of writing where it must not. (No read-only startup option
+on the replica's connections: PgBouncer in transaction mode refuses the `options` parameter.)
 """
 from flask import Flask, current_app, g, has_request_context, request
 from flask_login import current_user
@@ -63,11 +64,7 @@ def init_app(app: Flask) -> None:
     url = app.config.get("DATABASE_REPLICA_URL")
     if not url:
         return
-    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    if url.startswith("postgresql"):
-        options["connect_args"] = {**options.get("connect_args", {}),
-                                   "options": "-c default_transaction_read_only=on"}
-    app.extensions[EXTENSION] = create_engine(url, **options)
+    app.extensions[EXTENSION] = create_engine(url, **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}))
     app.before_request(_mark_public_read)
 
 

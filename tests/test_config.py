@@ -6,8 +6,8 @@ from config import Config
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    for name in ("DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "SECRET_KEY", "STRIPE_SECRET_KEY", "COMMISSION_BPS",
-                 "AUTO_RELEASE_DAYS", "WITKEY_INSTANCE"):
+    for name in ("DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "SECRET_KEY", "STRIPE_SECRET_KEY",
+                 "COMMISSION_BPS", "AUTO_RELEASE_DAYS", "WITKEY_INSTANCE"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
