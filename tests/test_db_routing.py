@@ -49,8 +49,9 @@ def _token(client, user) -> str:
     return response.json["token"]
 
 
-def test_anonymous_public_reads_come_from_the_replica(routed, make_user):
+def test_anonymous_public_reads_come_from_the_replica(routed, make_user, contest_race):
     app, counts = routed
+    contest_id = contest_race(n_providers=0).contest_id
     client = app.test_client()
     brand, provider = make_user("brand"), make_user("provider")
     token = _token(client, brand)
@@ -60,7 +61,7 @@ def test_anonymous_public_reads_come_from_the_replica(routed, make_user):
     anonymous = app.test_client()
     for path in ("/api/v1/tenders", f"/api/v1/tenders/{tender_id}", "/tenders", f"/tenders/{tender_id}",
                  "/api/v1/providers", f"/api/v1/providers/{provider.id}", "/providers", f"/providers/{provider.id}",
-                 "/contests"):
+                 "/contests", f"/contests/{contest_id}", f"/api/v1/contests/{contest_id}"):
         with counts.during() as seen:
             response = anonymous.get(path)
         assert response.status_code == 200, path

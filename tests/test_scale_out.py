@@ -14,7 +14,10 @@ keep no state of their own.
   session made on one instance is used on the other, and a file uploaded through one is downloaded
   through the other (one instance directory: the shared volume). The jobs the contract causes (outbox
   pushes, webhook deliveries, the rating recompute, image derivatives) run on whichever worker takes
-  them; the money ends where the ledger says and the ledger reconciles.
+  them; the money ends where the ledger says and the ledger reconciles. Each worker is a plain `flask
+  worker` on every named queue of RQ_QUEUES (default, periodic, mail). No scheduler runs: the jobs are
+  pushed right after their commit (the outbox) or nudged (ratings); `flask cron` only sweeps up after
+  lost pushes, which this test does not cause.
 
 Both start servers of their own, so they run in the suite's PostgreSQL pass only (marked `postgres`
 with that reason; on the embedded default they are skipped saying so). `make test` with
@@ -277,9 +280,8 @@ def test_two_web_instances_and_three_workers_share_nothing_but_the_servers(share
     database, redis_url = shared_servers
     receiver = Receiver().start()
     ports = [free_port(), free_port()]
-    env = {**app_env(database, redis_url, scratch, ports[0]), "WEBHOOK_ALLOW_PRIVATE": "1",
-           "WITKEY_INSTANCE": str(scratch / "instance"),  # one instance directory: the shared volume
-           "RATINGS_CRON": "0 0 1 1 *", "MARKET_CRON": "0 0 1 1 *"}
+    # one WITKEY_INSTANCE (scratch/instance, uploads below it) for every process: the shared volume
+    env = {**app_env(database, redis_url, scratch, ports[0]), "WEBHOOK_ALLOW_PRIVATE": "1"}
     app = make_app(SQLALCHEMY_DATABASE_URI=database, REDIS_URL=redis_url, INSTANCE_PATH=env["WITKEY_INSTANCE"],
                    UPLOAD_DIR=str(scratch / "instance" / "uploads"), SECRET_KEY=env["SECRET_KEY"])
     with app.app_context():
