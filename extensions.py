@@ -15,6 +15,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 
+from db_routing import RoutingSession
+
 # Stable constraint names, so Alembic can alter them on every backend (SQLite included).
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -24,7 +26,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+# The session may answer anonymous public reads from a read replica (db_routing.py; off without one).
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING), session_options={"class_": RoutingSession})
 migrate = Migrate(compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

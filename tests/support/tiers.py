@@ -7,7 +7,8 @@ contracts through Flask's test client, on one process's database. The real-parts
 - `stripe`   talks to localstripe and tests/support/fake_stripe_connect.py, processes of their own;
 - `worker`   runs a real RQ worker process (`flask worker --burst`);
 - `live`     serves the app over real HTTP on threads (races between connections);
-- `postgres` needs PostgreSQL (row locks, concurrent writers): skipped on SQLite.
+- `postgres` needs PostgreSQL (row locks, concurrent writers; or, with its own reason, servers of its
+  own beside the suite's, as tests/test_scale_out.py): skipped on SQLite, with that reason.
 
 `browser`, `stripe` and `live` follow from the fixtures a test uses, so nobody has to remember them;
 `worker` and `postgres` are written on the tests.
@@ -32,8 +33,10 @@ def pytest_collection_modifyitems(items):
         for fixture, marker in BY_FIXTURE.items():
             if fixture in used:
                 item.add_marker(getattr(pytest.mark, marker))
-        if not IS_POSTGRES and item.get_closest_marker("postgres"):
-            item.add_marker(pytest.mark.skip(reason="SQLite has one writer at a time: there is nothing to race"))
+        if not IS_POSTGRES and (postgres := item.get_closest_marker("postgres")):
+            # a test says why it needs PostgreSQL with postgres(reason=...); the usual reason is a race
+            item.add_marker(pytest.mark.skip(reason=postgres.kwargs.get(
+                "reason", "SQLite has one writer at a time: there is nothing to race")))
     # The real-parts tier first (a stable sort: each module's own order is kept): its tests are the
     # longest, so under xdist they start while the short ones can still fill the other workers, instead
     # of one long test running alone at the end.
