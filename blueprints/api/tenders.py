@@ -41,7 +41,9 @@ def list_tenders(query: TenderListQuery):
 @api_route("/tenders/<int:tender_id>", summary="One tender with its bid count and current round",
            tag="Tenders", response=TenderOut, auth=False, errors=(404,))
 def get_tender(tender_id: int):
-    return tender_out(tenders.get_tender(tender_id, viewer=current_api_user()), current_api_user())
+    viewer = current_api_user()
+    tender, counts = tenders.tender_for_display(tender_id, viewer)
+    return tender_out(tender, viewer, counts)
 
 
 @api_route("/tenders/<int:tender_id>/close", "POST", summary="End bidding early", tag="Tenders",

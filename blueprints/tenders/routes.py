@@ -130,16 +130,16 @@ def new():
 def detail(tender_id: int):
     """The tender, its Q&A and addenda; the provider's own bid and next step; the brand's tools."""
     viewer = current_user if current_user.is_authenticated else None
-    tender = tenders.get_tender(tender_id, viewer=viewer)
+    tender, counts = tenders.tender_for_display(tender_id, viewer)
     is_owner = viewer is not None and viewer.account_id == tender.brand_id
     my_bid = bidding.live_bid_of(viewer, tender.id) if viewer and viewer.is_provider else None
-    my_bids = [b for b in tender.bids if viewer and b.provider_id == viewer.account_id]
+    my_bids = [b for b in tender.bids if b.provider_id == viewer.account_id] if viewer is not None else []
     context = {
         "tender": tender, "is_owner": is_owner, "my_bid": my_bid, "my_bids": my_bids,
         "won": contracts.won_by(viewer, tender.id),
         "actions": tenders.allowed_actions(tender, viewer),
         "bid_problem": bidding.eligibility_problem(viewer, tender) if viewer and viewer.is_provider else None,
-        "bid_count": bidding.visible_bid_count(tender, viewer),
+        "bid_count": bidding.visible_bid_count(tender, viewer, counts),
         "questions": questions.visible_questions(viewer, tender.id),
         "brand_headline": brand_score_text.headline(tender.brand.brand_profile),
         "action_form": ActionForm(), "cancel_form": CancelForm(), "question_form": QuestionForm(),
