@@ -21,7 +21,7 @@ from services import destinations, engagements, notifications, permissions, rati
 from services.criteria import CriterionInput, criteria_rows
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
-from services.pagination import Page, paginate
+from services.pagination import Keyset, Page, paginate
 
 KPI_DIRECTIONS = ("at_least", "at_most")
 MAX_AMOUNT = 10**13  # minor units: 100 billion yuan; anything above is a typo
@@ -172,12 +172,18 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20) -> Page:
+NEWEST_FIRST = Keyset((Tender.created_at, Tender.id))
+
+
+def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20, cursor: str | None = None) -> Page:
     """Public tenders matching the filters, newest first, in a fixed number of queries.
 
     Search is "every word appears in the title or the description", case-insensitive. Chinese text
     has no spaces between words, so a phrase is matched as written; that is also why this is LIKE
     and not PostgreSQL's tsvector, which would not split Chinese either.
+
+    `cursor` (a page's `next_cursor`) continues the newest-first list without words after that page's
+    last row; other orders and searches page by number only (services/pagination.py).
     """
     validate_filters(f)
     stmt = select(Tender).options(
@@ -209,7 +215,9 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20) -> Page:
     if f.sort == "brand_score":
         stmt = stmt.order_by(BrandProfile.brand_score.desc().nulls_last())
     stmt = stmt.order_by(Tender.created_at.desc(), Tender.id.desc())
-    return paginate(stmt, page, per_page)
+    # cursors follow the plain newest-first order; the other orders (and searches, which will rank) page by number
+    keyset = NEWEST_FIRST if f.sort == "newest" and not (f.q or "").strip() else None
+    return paginate(stmt, page, per_page, keyset=keyset, cursor=cursor)
 
 
 def is_invited(tender: Tender, provider: User) -> bool:

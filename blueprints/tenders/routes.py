@@ -20,6 +20,7 @@ from i18n import minor_units
 from i18n.labels import ROUND_LABELS, options
 from services import addenda, bidding, contracts, directory, invitations, market, profiles, questions, tenders
 from services.criteria import CriterionInput
+from services.errors import Invalid
 from services.pagination import Page
 from services.tenders import KpiInput, TenderFilters, TenderInput
 from texts import brand_score_text, rating_text
@@ -43,8 +44,11 @@ def index():
             budget_max=form.budget_max.data * to_fen if form.budget_max.data is not None else None,
             min_brand_score=form.min_brand_score.data, sort=form.sort.data or "newest",
         )
-        page = tenders.search_tenders(filters, form.page.data or 1, PER_PAGE)
-    args = filter_args(*(name for name in form.data if name != "page"))
+        try:  # deep pages by cursor ("Next" links carry one), else by number
+            page = tenders.search_tenders(filters, form.page.data or 1, PER_PAGE, cursor=form.cursor.data or None)
+        except Invalid:  # a cursor this list did not give out (edited, or from another search): from the start
+            page = tenders.search_tenders(filters, 1, PER_PAGE)
+    args = filter_args(*(name for name in form.data if name not in ("page", "cursor")))
     return render_template("tenders/index.html", form=form, page=page, args=args)
 
 
