@@ -156,3 +156,13 @@ def test_without_redis_pages_are_rendered_each_time(app, tender_id, redis_down):
         for path in ("/api/v1/tenders", "/tenders"):
             r = client.get(path)
             assert r.status_code == 200 and "ETag" not in r.headers
+
+
+def test_the_api_document_says_which_reads_answer_304(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    for path in ("/tenders", "/tenders/{tender_id}", "/providers", "/providers/{provider_id}",
+                 "/contests/{contest_id}"):
+        get = paths[path]["get"]
+        assert "304" in get["responses"], path
+        assert any(p["name"] == "If-None-Match" and p["in"] == "header" for p in get["parameters"]), path
+    assert "304" not in paths["/conversations"]["get"]["responses"]  # personal: never
