@@ -17,8 +17,10 @@ from itertools import chain
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from extensions import get_redis
+from models import LedgerAccount
 from services import after_commit
 
 log = logging.getLogger(__name__)
@@ -34,8 +36,9 @@ WATCHED = {
     "BrandProfile": _TENDERS + _CONTESTS,  # the brand's name and score beside its tenders and contests
     "ProviderProfile": _PROVIDERS, "ProviderCategory": _PROVIDERS, "ShowcaseCase": _PROVIDERS,
     "ProviderRating": _PROVIDERS, "RatingRun": _PROVIDERS, "PartnerBadge": _PROVIDERS, "Review": _PROVIDERS,
-    "Organisation": _PROVIDERS,
+    "Organisation": _PROVIDERS, "LedgerEntry": _PROVIDERS,  # the margin a provider holds (see `_shows`)
     "Contest": _CONTESTS, "ContestPrize": _CONTESTS, "ContestEntry": _CONTESTS, "ContestAward": _CONTESTS,
+    "ContestEntryFile": _CONTESTS, "ContestReport": _CONTESTS,
     "User": KINDS, "Suspension": KINDS,  # names and avatars everywhere; a suspended account leaves the lists
 }
 # a user's row changes at every sign-in; only these columns are shown on public pages
@@ -67,8 +70,17 @@ def bump(kinds) -> None:
     pipe.execute()
 
 
+def _margin_entry(session: Session, entry) -> bool:
+    """Whether a ledger entry moves a provider's margin (shown on its page); unknown accounts count."""
+    account = (inspect(entry).dict.get("account")  # never a lazy load here: what the session already holds
+               or session.identity_map.get(identity_key(LedgerAccount, entry.account_id)))
+    return account is None or account.kind == "provider_margin"
+
+
 def _shows(session: Session, obj) -> tuple[str, ...]:
     kinds = WATCHED.get(type(obj).__name__, ())
+    if type(obj).__name__ == "LedgerEntry" and not _margin_entry(session, obj):
+        return ()
     if kinds and obj in session.dirty:
         state = inspect(obj)
         names = USER_PUBLIC if type(obj).__name__ == "User" else [a.key for a in state.mapper.column_attrs]
