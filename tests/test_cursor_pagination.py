@@ -104,3 +104,10 @@ def test_tender_hall_next_links_carry_a_cursor(client, tenders):
     r = client.get("/tenders?cursor=garbage&page=7")
     assert r.status_code == 200 and [int(i) for i in re.findall(r'href="/tenders/(\d+)"', r.get_data(as_text=True))] \
         == ids[:24:-1]
+
+
+def test_the_hall_says_more_than_the_cap(client, tenders, monkeypatch):
+    tenders(4)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    html = client.get("/tenders?per_page=2", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert re.search(r'data-testid="result-count">\s*More than 3 tenders found', html)
