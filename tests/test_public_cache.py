@@ -166,3 +166,15 @@ def test_the_api_document_says_which_reads_answer_304(client):
         assert "304" in get["responses"], path
         assert any(p["name"] == "If-None-Match" and p["in"] == "header" for p in get["parameters"]), path
     assert "304" not in paths["/conversations"]["get"]["responses"]  # personal: never
+
+
+def test_a_message_waiting_for_the_visitor_is_theirs_alone(app, tender_id):
+    en = {"Accept-Language": "en"}
+    warm = app.test_client()
+    warm.get("/tenders", headers=en)  # the hall is in the cache now
+    visitor = app.test_client()
+    assert visitor.get("/wallet", headers=en).status_code == 302  # "Please log in…" waits in the session
+    page = visitor.get("/tenders", headers=en)
+    assert "Please log in to see this page." in page.get_data(as_text=True) and "ETag" not in page.headers
+    for client in (warm, app.test_client()):
+        assert "Please log in" not in client.get("/tenders", headers=en).get_data(as_text=True)
