@@ -33,6 +33,7 @@ from blueprints import (
 from blueprints.api import bp as api_bp
 from blueprints.errors import register_error_handlers
 from blueprints.links import public_url, split_link
+from blueprints.public_cache import init_public_cache
 from blueprints.security import init_security
 from blueprints.web import staff_two_factor_gate
 from cli import register_cli
@@ -69,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.login_message = _l("Please log in to see this page.")
     init_security(app)  # headers, HTTPS, proxies, no-store when signed in, a new CSRF secret at login
+    init_public_cache(app)  # ETags, 304s and a short Redis cache for anonymous public reads
 
     @login_manager.user_loader
     def load_user(alternative_id: str):

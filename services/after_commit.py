@@ -34,8 +34,9 @@ def on_commit(fn: Callable, *args) -> None:
     _pending(db.session())["commit"].setdefault((fn, args))
 
 
-def on_commit_batch(fn: Callable, item) -> None:
-    _pending(db.session())["batch"].setdefault(fn, {}).setdefault(item)
+def on_commit_batch(fn: Callable, item, *, session: Session | None = None) -> None:
+    """`session`: the one whose commit counts, when it is not the app's (a session event's own)."""
+    _pending(session if session is not None else db.session())["batch"].setdefault(fn, {}).setdefault(item)
 
 
 def on_rollback(fn: Callable, *args) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import (
@@ -309,6 +310,9 @@ def list_for(actor: User) -> list[Listed]:
     """The actor's threads, newest activity first, each with what this person has not read yet."""
     _take_part(actor)
     rows = db.session.execute(select(Conversation, _unread_expr(actor)).where(_mine(actor))
+                              .options(selectinload(Conversation.tender),  # what each row names, in one query
+                                       selectinload(Conversation.contract).selectinload(Contract.tender),
+                                       selectinload(Conversation.brand), selectinload(Conversation.provider))
                               .order_by(Conversation.last_message_at.desc(), Conversation.id.desc()))
     return [Listed(conv, unread) for conv, unread in rows]
 

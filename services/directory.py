@@ -3,7 +3,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, and_, case, cast, column, delete, func, insert, literal, select, table, text, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
 from models import (
@@ -46,7 +46,7 @@ def search(*, category=None, province=None, city=None, min_stars=None, verified=
            "min_stars": min_stars is not None and not ratings.BASE_STARS <= min_stars <= ratings.TOP_STARS
            and _l("Star levels run from %(low)s to %(high)s.", low=ratings.BASE_STARS, high=ratings.TOP_STARS)})
     stmt = select(ProviderProfile).options(selectinload(ProviderProfile.category_rows),
-                                           selectinload(ProviderProfile.user), selectinload(ProviderProfile.cases))
+                                           joinedload(ProviderProfile.user), selectinload(ProviderProfile.cases))
     # organisations, by their principal's profile (a member's own, from its registration, is not listed)
     stmt = stmt.where(ProviderProfile.user_id.in_(select(Organisation.account_user_id)),
                       ProviderProfile.user_id.not_in(User.suspended_ids()))  # nobody can deal with them now

@@ -1,13 +1,43 @@
-"""One way to page a query: a count and one page of rows, whatever the page size."""
+"""One way to page a query: one page of rows and a count that stays cheap, whatever the table's size.
+
+Two ways through a list:
+- by page number (`page`): OFFSET, which the database pays for row by row — fine for the first pages,
+  slower the deeper one goes (past `COUNT_CAP` rows, prefer the cursor);
+- by cursor (`cursor`): where a list is read in a fixed order ending in a unique column (a `Keyset`),
+  each page names the last row's sort key as an opaque `next_cursor`, and the next page starts right
+  after it through the index: as fast on page 10,000 as on page 1.
+The count is exact up to `COUNT_CAP` rows; beyond, it stops there and says so (`total_is_estimate`).
+"""
+import base64
+import binascii
+import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, tuple_
 
 from extensions import db
 from services.errors import check
 
 MAX_PER_PAGE = 100
+COUNT_CAP = 10_000  # lists count this many rows at most: "10,000+" beyond
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """The order a list is read in, for cursors: its columns, all descending or all ascending, the last one
+    unique (the id), so that "after this row" is one row-value comparison an index answers."""
+    columns: tuple
+    descending: bool = True
+
+    def after(self, values: list):
+        row = tuple_(*self.columns)
+        bound = tuple_(*(literal(v, column.type) for column, v in zip(self.columns, values, strict=True)))
+        return row < bound if self.descending else row > bound
+
+    def values_of(self, item) -> list:
+        return [getattr(item, column.key) for column in self.columns]
 
 
 @dataclass(frozen=True)
@@ -16,6 +46,9 @@ class Page:
     page: int
     per_page: int
     total: int
+    total_is_estimate: bool = False  # more than `total` (= COUNT_CAP) rows match
+    more: bool | None = None  # whether rows follow this page (None: judge by the count)
+    next_cursor: str | None = None  # where the next page starts, for lists with a Keyset
 
     @property
     def pages(self) -> int:
@@ -23,7 +56,7 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.more if self.more is not None else self.page < self.pages
 
     @property
     def has_prev(self) -> bool:
@@ -37,10 +70,52 @@ def validate_paging(page: int, per_page: int) -> None:
     })
 
 
-def paginate(stmt, page: int, per_page: int, *, unique: bool = False) -> Page:
-    """Run `stmt` (a select of entities, already ordered) for one page plus one COUNT query."""
+def capped_count(stmt) -> tuple[int, bool]:
+    """(rows matching `stmt`, whether there are more than that): counts at most COUNT_CAP + 1 rows."""
+    counted = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).limit(COUNT_CAP + 1).subquery()))
+    return (COUNT_CAP, True) if counted > COUNT_CAP else (counted, False)
+
+
+def _plain(value):
+    return {"t": value.isoformat()} if isinstance(value, datetime) else value
+
+
+def _typed(value):
+    return datetime.fromisoformat(value["t"]) if isinstance(value, dict) else value
+
+
+def encode_cursor(values: list) -> str:
+    raw = json.dumps([_plain(v) for v in values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, keyset: Keyset | None) -> list:
+    """The sort key a cursor names; a 422 on `cursor` if it is not one this list gave out."""
+    values = None
+    if keyset is not None:
+        try:
+            values = [_typed(v) for v in json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))]
+        except (ValueError, TypeError, KeyError, AttributeError, binascii.Error):
+            values = None
+    check({"cursor": (values is None or len(values) != len(keyset.columns)
+                      or any(isinstance(v, (dict, list)) for v in values))
+           and _l("This cursor is not one this list gave out: start again from the first page.")})
+    return values
+
+
+def paginate(stmt, page: int, per_page: int, *, unique: bool = False, keyset: Keyset | None = None,
+             cursor: str | None = None) -> Page:
+    """Run `stmt` (a select of entities, already ordered — by `keyset`'s columns, if given) for one page,
+    by page number or, given `cursor`, the page after it; with a capped count (`capped_count`)."""
     validate_paging(page, per_page)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    result = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
+    if cursor:
+        stmt_page = stmt.where(keyset.after(decode_cursor(cursor, keyset))) if keyset else decode_cursor(cursor, None)
+    else:
+        stmt_page = stmt.offset((page - 1) * per_page)
+    total, estimate = capped_count(stmt)
+    result = db.session.scalars(stmt_page.limit(per_page + 1))
     items = list(result.unique() if unique else result)
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    more, items = len(items) > per_page, items[:per_page]
+    next_cursor = encode_cursor(keyset.values_of(items[-1])) if keyset is not None and more else None
+    return Page(items=items, page=page, per_page=per_page, total=total, total_is_estimate=estimate, more=more,
+                next_cursor=next_cursor)

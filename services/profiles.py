@@ -3,7 +3,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
 from models import BrandProfile, ProviderCategory, ProviderProfile, ShowcaseCase, Upload, User
@@ -51,7 +51,8 @@ def get_provider(provider_id: int) -> ProviderProfile:
     profile = db.session.scalar(
         select(ProviderProfile)
         .where(ProviderProfile.user_id == provider_id)
-        .options(selectinload(ProviderProfile.category_rows), selectinload(ProviderProfile.cases))
+        .options(joinedload(ProviderProfile.user), selectinload(ProviderProfile.category_rows),
+                 selectinload(ProviderProfile.cases))
     )
     if profile is None:
         raise NotFound()

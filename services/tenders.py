@@ -21,7 +21,7 @@ from services import destinations, engagements, notifications, permissions, rati
 from services.criteria import CriterionInput, criteria_rows
 from services.errors import Conflict, Forbidden, NotFound, check
 from services.locking import locked_get
-from services.pagination import Page, paginate
+from services.pagination import Keyset, Page, paginate
 
 KPI_DIRECTIONS = ("at_least", "at_most")
 MAX_AMOUNT = 10**13  # minor units: 100 billion yuan; anything above is a typo
@@ -169,12 +169,18 @@ def validate_filters(f: TenderFilters) -> None:
     })
 
 
-def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20) -> Page:
+NEWEST_FIRST = Keyset((Tender.created_at, Tender.id))
+
+
+def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20, cursor: str | None = None) -> Page:
     """Public tenders matching the filters, newest first, in a fixed number of queries.
 
     Search (`q`) is "every word appears in the title or the description", Chinese words found inside
     longer text ("客服" in "客服外包"), served by the search index (services/search_index.py); the best
     matches come first (a word in the title counts more), then the newest.
+
+    `cursor` (a page's `next_cursor`) continues the newest-first list without words after that page's
+    last row; other orders and searches page by number only (services/pagination.py).
     """
     validate_filters(f)
     stmt = select(Tender).options(
@@ -203,7 +209,9 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20) -> Page:
     if f.sort == "brand_score":
         stmt = stmt.order_by(BrandProfile.brand_score.desc().nulls_last())
     stmt = stmt.order_by(Tender.created_at.desc(), Tender.id.desc())
-    return paginate(stmt, page, per_page)
+    # cursors follow the plain newest-first order; the other orders (and searches, which will rank) page by number
+    keyset = NEWEST_FIRST if f.sort == "newest" and not (f.q or "").strip() else None
+    return paginate(stmt, page, per_page, keyset=keyset, cursor=cursor)
 
 
 def is_invited(tender: Tender, provider: User) -> bool:
@@ -227,6 +235,22 @@ def get_tender(tender_id: int, *, lock: bool = False, viewer: User | None = None
     if tender is None or (tender.invited_only and not can_view(viewer, tender)):
         raise NotFound(_l("No such tender."))
     return tender
+
+
+def tender_for_display(tender_id: int, viewer: User | None = None) -> tuple[Tender, dict[int, int]]:
+    """The tender as its public page and the API show it, and its bid count (as `bid_counts` gives it),
+    in two statements whatever it holds: the tender with its brand, the brand's profile, its KPIs and
+    envelopes joined and the count as a column; then its scorecard criteria. NotFound as `get_tender`."""
+    live_bids = (select(func.count(Bid.id)).where(Bid.tender_id == Tender.id, Bid.status != BidStatus.WITHDRAWN)
+                 .correlate(Tender).scalar_subquery())
+    row = db.session.execute(
+        select(Tender, live_bids).where(Tender.id == tender_id).options(
+            joinedload(Tender.brand).joinedload(User.brand_profile), joinedload(Tender.kpis),
+            joinedload(Tender.envelopes), selectinload(Tender.criteria))
+    ).unique().first()
+    if row is None or (row[0].invited_only and not can_view(viewer, row[0])):
+        raise NotFound(_l("No such tender."))
+    return row[0], {row[0].id: row[1]}
 
 
 def owned_tender(actor: User, tender_id: int, action: str = "tender.run") -> Tender:

@@ -28,7 +28,7 @@ def test_cli_prints_a_clean_run_and_exits_zero(deal, app):
     result = app.test_cli_runner().invoke(args=["finance", "reconcile", "--settle-minutes", "0"])
     assert result.exit_code == 0, result.output
     [run] = runs(app)
-    assert f"reconciliation run {run.id}: 6 checks, 0 differences" in result.output
+    assert f"reconciliation run {run.id}: 7 checks, 0 differences" in result.output
     assert "escrow" in result.output and run.ok and run.trigger == "cli" and run.settle_seconds == 0
 
 

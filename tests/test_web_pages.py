@@ -78,7 +78,7 @@ def test_search_page_finds_tender(client, login, make_user):
     login(make_user("brand"))
     form_post(client, "/tenders/new", tender_form(title="茶叶产品拍摄 tea photos"))
     html = client.get("/tenders?q=茶叶").get_data(as_text=True)
-    assert "茶叶产品拍摄 tea photos" in html
+    assert "<mark>茶叶</mark>产品拍摄 tea photos" in html  # found, the word searched marked
     html = client.get("/tenders?q=nothing-like-this").get_data(as_text=True)
     assert "茶叶产品拍摄" not in html
     assert client.get("/tenders?page=abc").status_code == 200  # bad input: an empty result, not a 500

@@ -31,7 +31,7 @@ class QueueQuery(PageQuery):
 def verification_queue(query: QueueQuery):
     page = profiles.verification_queue(query.status, query.page, query.per_page)
     return ProviderPage(items=[provider_out(p) for p in page.items], page=page.page,
-                        per_page=page.per_page, total=page.total)
+                        per_page=page.per_page, total=page.total, total_is_estimate=page.total_is_estimate)
 
 
 @api_route("/admin/providers/<int:provider_id>/verify", "POST", summary="Verify a provider", tag="Staff",
@@ -53,7 +53,7 @@ def reject_provider(provider_id: int, body: RejectIn):
 def brand_verification_queue(query: QueueQuery):
     page = profiles.verification_queue(query.status, query.page, query.per_page, kind="brand")
     return VerificationPage(items=[_review_out("brand", p, same_code=False) for p in page.items], page=page.page,
-                            per_page=page.per_page, total=page.total)
+                            per_page=page.per_page, total=page.total, total_is_estimate=page.total_is_estimate)
 
 
 @api_route("/admin/brands/<int:brand_id>/verify", "POST", summary="Verify a brand", tag="Staff",

@@ -29,4 +29,4 @@ def audit_log(query: AuditQuery):
         date_from=query.date_from, date_to=query.date_to, text=query.q,
         timezone=viewer.timezone or current_app.config["DEFAULT_TIMEZONE"]), query.page, query.per_page)
     return AuditPage(items=[entry_out(e) for e in page.items], page=page.page, per_page=page.per_page,
-                     total=page.total)
+                     total=page.total, total_is_estimate=page.total_is_estimate)

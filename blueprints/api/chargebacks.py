@@ -79,7 +79,7 @@ def _detail(case) -> ChargebackDetailOut:
 def list_chargebacks(query: ChargebackQuery):
     page = chargebacks.queue(current_api_user(), open_only=not query.all, page=query.page, per_page=query.per_page)
     return ChargebackPage(items=[_out(c) for c in page.items], page=page.page, per_page=page.per_page,
-                          total=page.total)
+                          total=page.total, total_is_estimate=page.total_is_estimate)
 
 
 @api_route("/admin/chargebacks/<int:chargeback_id>", summary="One chargeback case with its evidence",

@@ -120,4 +120,4 @@ def dispute_queue(query: DisputeQueueQuery):
     page = disputes.queue(status=query.status, reason=query.reason, overdue=query.overdue, page=query.page,
                           per_page=query.per_page)
     return DisputePage(items=[dispute_out(d, current_api_user()) for d in page.items], page=page.page,
-                       per_page=page.per_page, total=page.total)
+                       per_page=page.per_page, total=page.total, total_is_estimate=page.total_is_estimate)

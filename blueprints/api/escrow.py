@@ -138,4 +138,4 @@ def my_entries(query: PageQuery):
     return EntryPage(items=[EntryOut(
         posting=e.posting.key, kind=e.posting.kind, account=e.account.key, amount=e.amount, currency=e.currency,
         memo=e.posting.memo, created_at=e.posting.created_at) for e in page.items],
-        page=page.page, per_page=page.per_page, total=page.total)
+        page=page.page, per_page=page.per_page, total=page.total, total_is_estimate=page.total_is_estimate)

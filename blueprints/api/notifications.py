@@ -20,7 +20,7 @@ def list_notifications(query: NotificationQuery):
     user = current_api_user()
     page = notifications.list_for(user, unread_only=query.unread, page=query.page, per_page=query.per_page)
     return NotificationPage(items=[notification_out(n) for n in page.items], page=page.page,
-                            per_page=page.per_page, total=page.total,
+                            per_page=page.per_page, total=page.total, total_is_estimate=page.total_is_estimate,
                             unread=notifications.unread_count(user))
 
 

@@ -7,6 +7,8 @@ from pydantic import BaseModel
 
 from blueprints.api.routing import ROUTES, bp
 from blueprints.api.schemas.common import Error
+from blueprints.public_cache import PUBLIC
+from services.public_cache import WINDOW
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 REF = "#/components/schemas/{model}"
@@ -89,10 +91,23 @@ def _operation(spec, components: dict, error_ref: dict) -> dict:
         elif spec.response is not None:
             ok["content"] = {"application/json": {"schema": _add_schema(components, spec.response, "serialization")}}
         op["responses"][str(success)] = ok
+    _revalidation(spec, op)
     for status in sorted(errors):
         op["responses"][str(status)] = {"description": _ERROR_TEXT[status],
                                         "content": {"application/json": {"schema": error_ref}}}
     return op
+
+
+def _revalidation(spec, op: dict) -> None:
+    """Anonymous public reads carry an ETag and answer 304 to it (blueprints/public_cache.py)."""
+    if f"api.{spec.endpoint}" not in PUBLIC:
+        return
+    op["parameters"].append({"name": "If-None-Match", "in": "header", "required": False,
+                             "schema": {"type": "string", "maxLength": 200},
+                             "description": "the ETag of an earlier anonymous answer: 304 while it still holds "
+                                            "(it changes with any write to what it shows, and at least every "
+                                            f"{WINDOW} seconds); ignored with a token"})
+    op["responses"]["304"] = {"description": "Not modified: the answer of that ETag still holds"}
 
 
 def build_document() -> dict:

@@ -27,7 +27,8 @@ def list_payouts(query: PayoutQuery):
     page = payouts.payouts_for(current_api_user(), batch_id=query.batch_id, status=query.status, page=query.page,
                                per_page=query.per_page)
     return PayoutPage(items=[PayoutOut.model_validate(p, from_attributes=True) for p in page.items],
-                      page=page.page, per_page=page.per_page, total=page.total)
+                      page=page.page, per_page=page.per_page, total=page.total,
+                      total_is_estimate=page.total_is_estimate)
 
 
 @api_route("/admin/payouts/<int:payout_id>/paid", "POST", summary="Mark a bank payout paid", tag="Payouts",

@@ -62,7 +62,8 @@ def list_providers(query: ProviderListQuery):
     ids = [p.user_id for p in page.items]
     rated, badges = directory.latest_ratings(ids), directory.badges_of(ids)
     return ProviderPage(items=[provider_out(p, rated.get(p.user_id), badges[p.user_id]) for p in page.items],
-                        page=page.page, per_page=page.per_page, total=page.total)
+                        page=page.page, per_page=page.per_page, total=page.total,
+                        total_is_estimate=page.total_is_estimate)
 
 
 @api_route("/providers/<int:provider_id>/ratings", summary="A provider's rating history (its trend)",

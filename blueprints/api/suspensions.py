@@ -67,7 +67,7 @@ def release_account_payouts(user_id: int, body: SuspensionReasonIn):
 def suspension_appeal_queue(query: PageQuery):
     page = suspensions.appeal_queue(current_api_user(), page=query.page, per_page=query.per_page)
     return SuspensionPage(items=[_out(s) for s in page.items], page=page.page, per_page=page.per_page,
-                          total=page.total)
+                          total=page.total, total_is_estimate=page.total_is_estimate)
 
 
 @api_route("/admin/suspensions/<int:suspension_id>/appeal-decision", "POST", summary="Decide a suspension's appeal",

@@ -29,19 +29,27 @@ def create_tender(body: TenderIn):
 @api_route("/tenders", summary="List public tenders", tag="Tenders", query=TenderListQuery,
            response=TenderPage, auth=False)
 def list_tenders(query: TenderListQuery):
-    """Newest first. With `q`: tenders holding every word in the title or description, best matches first."""
-    filters = TenderFilters(**query.model_dump(exclude={"page", "per_page"}))
-    page = tenders.search_tenders(filters, query.page, query.per_page)
+    """Newest first. With `q`: tenders holding every word in the title or description, best matches first.
+
+    Page by cursor: follow `next_cursor` (as `?cursor=`) until it is null — each page as fast as the first.
+    `page` still works but slows down the deeper it goes. `total` is exact up to a cap, and the cap
+    itself with `total_is_estimate` true beyond. Searches (`q`, ranked by relevance) and `sort=brand_score`
+    page by `page` only."""
+    filters = TenderFilters(**query.model_dump(exclude={"page", "per_page", "cursor"}))
+    page = tenders.search_tenders(filters, query.page, query.per_page, cursor=query.cursor)
     viewer = current_api_user()
     counts = tenders.bid_counts([t.id for t in page.items])
     return TenderPage(items=[tender_out(t, viewer, counts) for t in page.items], page=page.page,
-                      per_page=page.per_page, total=page.total)
+                      per_page=page.per_page, total=page.total, total_is_estimate=page.total_is_estimate,
+                      next_cursor=page.next_cursor)
 
 
 @api_route("/tenders/<int:tender_id>", summary="One tender with its bid count and current round",
            tag="Tenders", response=TenderOut, auth=False, errors=(404,))
 def get_tender(tender_id: int):
-    return tender_out(tenders.get_tender(tender_id, viewer=current_api_user()), current_api_user())
+    viewer = current_api_user()
+    tender, counts = tenders.tender_for_display(tender_id, viewer)
+    return tender_out(tender, viewer, counts)
 
 
 @api_route("/tenders/<int:tender_id>/close", "POST", summary="End bidding early", tag="Tenders",

@@ -95,7 +95,7 @@ def request_withdrawal(body: WithdrawalIn):
 def list_withdrawals(query: PageQuery):
     page = withdrawals.of(current_api_user(), query.page, query.per_page)
     return WithdrawalPage(items=[withdrawal_out(w) for w in page.items], page=page.page, per_page=page.per_page,
-                          total=page.total)
+                          total=page.total, total_is_estimate=page.total_is_estimate)
 
 
 @api_route("/admin/withdrawals/<int:withdrawal_id>/approve", "POST", summary="Approve a withdrawal", tag="Ledger",

@@ -84,7 +84,7 @@ def rotate_webhook_secret(endpoint_id: int, body: RotateIn):
 def list_webhook_deliveries(endpoint_id: int, query: DeliveryQuery):
     page = webhooks.deliveries_of(current_api_user(), endpoint_id, query.page, query.per_page)
     return DeliveryPage(items=[delivery_out(d) for d in page.items], page=page.page, per_page=page.per_page,
-                        total=page.total)
+                        total=page.total, total_is_estimate=page.total_is_estimate)
 
 
 @api_route("/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver", "POST",

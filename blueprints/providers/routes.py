@@ -34,7 +34,8 @@ def index():
                                 verified=True if form.verified.data else None, q=form.q.data or None,
                                 page=form.page.data or 1,
                                 per_page=PER_PAGE)
-        if page.page > page.pages:  # past the end (a stale link, fewer results now): the last page
+        # past the end (a stale link, fewer results now): the last page — known only when the count is exact
+        if page.page > page.pages and not page.total_is_estimate:
             return redirect(url_for("providers.index", page=page.pages, **args))
     badges = directory.badges_of([p.user_id for p in page.items], directory.current_periods()) if page else {}
     return render_template("providers/index.html", form=form, page=page, badges=badges, args=args)

@@ -98,6 +98,7 @@ class TenderFilterForm(FlaskForm):
     sort = SelectField(_l("Order"), default="newest", validators=[Optional()],
                        choices=[("newest", _l("Newest first")), ("brand_score", _l("Best brand score first"))])
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
+    cursor = StringField(validators=[Optional(), Length(max=200)])  # "Next" links: the page after the last row
 
 
 class QuestionForm(FlaskForm):

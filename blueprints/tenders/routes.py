@@ -20,6 +20,7 @@ from i18n import minor_units
 from i18n.labels import ROUND_LABELS, options
 from services import addenda, bidding, contracts, directory, invitations, market, profiles, questions, tenders
 from services.criteria import CriterionInput
+from services.errors import Invalid
 from services.pagination import Page
 from services.tenders import KpiInput, TenderFilters, TenderInput
 from texts import brand_score_text, rating_text
@@ -43,8 +44,11 @@ def index():
             budget_max=form.budget_max.data * to_fen if form.budget_max.data is not None else None,
             min_brand_score=form.min_brand_score.data, sort=form.sort.data or "newest",
         )
-        page = tenders.search_tenders(filters, form.page.data or 1, PER_PAGE)
-    args = filter_args(*(name for name in form.data if name != "page"))
+        try:  # deep pages by cursor ("Next" links carry one), else by number
+            page = tenders.search_tenders(filters, form.page.data or 1, PER_PAGE, cursor=form.cursor.data or None)
+        except Invalid:  # a cursor this list did not give out (edited, or from another search): from the start
+            page = tenders.search_tenders(filters, 1, PER_PAGE)
+    args = filter_args(*(name for name in form.data if name not in ("page", "cursor")))
     return render_template("tenders/index.html", form=form, page=page, args=args)
 
 
@@ -130,16 +134,16 @@ def new():
 def detail(tender_id: int):
     """The tender, its Q&A and addenda; the provider's own bid and next step; the brand's tools."""
     viewer = current_user if current_user.is_authenticated else None
-    tender = tenders.get_tender(tender_id, viewer=viewer)
+    tender, counts = tenders.tender_for_display(tender_id, viewer)
     is_owner = viewer is not None and viewer.account_id == tender.brand_id
     my_bid = bidding.live_bid_of(viewer, tender.id) if viewer and viewer.is_provider else None
-    my_bids = [b for b in tender.bids if viewer and b.provider_id == viewer.account_id]
+    my_bids = [b for b in tender.bids if b.provider_id == viewer.account_id] if viewer is not None else []
     context = {
         "tender": tender, "is_owner": is_owner, "my_bid": my_bid, "my_bids": my_bids,
         "won": contracts.won_by(viewer, tender.id),
         "actions": tenders.allowed_actions(tender, viewer),
         "bid_problem": bidding.eligibility_problem(viewer, tender) if viewer and viewer.is_provider else None,
-        "bid_count": bidding.visible_bid_count(tender, viewer),
+        "bid_count": bidding.visible_bid_count(tender, viewer, counts),
         "questions": questions.visible_questions(viewer, tender.id),
         "brand_headline": brand_score_text.headline(tender.brand.brand_profile),
         "action_form": ActionForm(), "cancel_form": CancelForm(), "question_form": QuestionForm(),

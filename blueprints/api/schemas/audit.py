@@ -53,3 +53,4 @@ class AuditPage(BaseModel):
     page: int
     per_page: int
     total: int
+    total_is_estimate: bool = False  # true: more than `total` (the count stops at a cap)

@@ -130,6 +130,7 @@ class ContestEntryPage(BaseModel):
     page: int
     per_page: int
     total: int
+    total_is_estimate: bool = False  # true: more than `total` (the count stops at a cap)
 
 
 class ContestEntryIdsIn(BaseModel):

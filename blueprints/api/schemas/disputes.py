@@ -112,6 +112,7 @@ class DisputePage(BaseModel):
     page: int
     per_page: int
     total: int
+    total_is_estimate: bool = False  # true: more than `total` (the count stops at a cap)
 
 
 class DisputeQueueQuery(PageQuery):

@@ -108,3 +108,4 @@ class EntryPage(BaseModel):
     page: int
     per_page: int
     total: int
+    total_is_estimate: bool = False  # true: more than `total` (the count stops at a cap)

@@ -21,6 +21,7 @@ class NotificationPage(BaseModel):
     page: int
     per_page: int
     total: int
+    total_is_estimate: bool = False  # true: more than `total` (the count stops at a cap)
     unread: int
 
 

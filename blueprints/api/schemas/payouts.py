@@ -27,6 +27,7 @@ class PayoutPage(BaseModel):
     page: int
     per_page: int
     total: int
+    total_is_estimate: bool = False  # true: more than `total` (the count stops at a cap)
 
 
 class PayoutQuery(PageQuery):

@@ -126,6 +126,7 @@ class ProviderPage(BaseModel):
     page: int
     per_page: int
     total: int
+    total_is_estimate: bool = False  # true: more than `total` (the count stops at a cap)
 
 
 class ProviderListQuery(PageQuery):
@@ -153,3 +154,4 @@ class VerificationPage(BaseModel):
     page: int
     per_page: int
     total: int
+    total_is_estimate: bool = False  # true: more than `total` (the count stops at a cap)

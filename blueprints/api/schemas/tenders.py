@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from blueprints.api.schemas.common import Amount, Category, Currency, RoundKind
+from services.pagination import COUNT_CAP
 
 
 class KpiIn(BaseModel):
@@ -64,8 +65,11 @@ class TenderListQuery(BaseModel):
     min_brand_score: int | None = Field(None, ge=0, le=100, description="brands scored at least this; new brands "
                                         "(no score yet) are left out")
     sort: Literal["newest", "brand_score"] = Field("newest", description="brand_score: best-scored brands first")
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, description="OFFSET paging, kept for compatibility: it slows down the deeper it goes "
+                      f"(past {COUNT_CAP} rows, follow `next_cursor` instead)")
     per_page: int = Field(20, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=200, description="a page's `next_cursor`: the page after it, as fast "
+                               "at any depth (newest-first lists without `q`; `page` is then ignored)")
 
 
 class CorrectionIn(BaseModel):
@@ -152,4 +156,8 @@ class TenderPage(BaseModel):
     items: list[TenderOut]
     page: int
     per_page: int
-    total: int
+    total: int = Field(description=f"tenders matching, counted exactly up to {COUNT_CAP}; beyond, {COUNT_CAP} "
+                       "with `total_is_estimate` true")
+    total_is_estimate: bool = Field(False, description=f"true when more than {COUNT_CAP} tenders match")
+    next_cursor: str | None = Field(None, description="pass as `cursor` for the next page; null on the last page, "
+                                    "and for searches (`q`) and `sort=brand_score`, which page by `page` only")

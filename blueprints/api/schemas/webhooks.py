@@ -69,6 +69,7 @@ class DeliveryPage(BaseModel):
     page: int
     per_page: int
     total: int
+    total_is_estimate: bool = False  # true: more than `total` (the count stops at a cap)
 
 
 class DeliveryQuery(PageQuery):
