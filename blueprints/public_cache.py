@@ -38,6 +38,11 @@ _VARY = "Cookie, Authorization, Accept-Language"
 
 
 def init_public_cache(app: Flask) -> None:
+    # With a read replica (db_routing.py) these reads go to it, and it may lag behind the primary: a page
+    # read there and stamped with the version the primary's write just set would be kept, and 304'd, as
+    # current while it is not. There the replica carries the public load and this cache stays off.
+    if app.config.get("DATABASE_REPLICA_URL"):
+        return
     app.before_request(_answer_from_cache)
     app.after_request(_keep_for_others)
 

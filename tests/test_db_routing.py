@@ -119,3 +119,14 @@ def test_a_session_that_wrote_or_locks_reads_the_primary(routed, make_user):
 def test_without_a_replica_there_is_one_engine(app):
     assert app.config["DATABASE_REPLICA_URL"] is None
     assert db_routing.replica_engine(app) is None
+
+
+def test_with_a_replica_public_pages_are_neither_kept_nor_stamped(routed, make_user):
+    """A lagging replica's page must not be kept (or 304'd) under the version the primary's write set."""
+    app, counts = routed
+    client = app.test_client()
+    for _ in range(2):
+        with counts.during() as seen:
+            response = client.get("/api/v1/tenders")
+        assert response.status_code == 200 and response.headers.get("ETag") is None
+        assert seen["replica"] >= 1  # rendered from the replica each time, never from a stored page
