@@ -24,6 +24,27 @@ BIN = Path(sys.executable).parent
 WEB_WORKERS = 3
 
 
+def stop_all(roots: list[subprocess.Popen], grace: float) -> None:
+    """Stop processes started in their own sessions, and anything they started: SIGTERM to each group,
+    `grace` seconds to exit, then SIGKILL to every pid still alive (by group and by pid: a child that
+    left its group is still found)."""
+    pids = [p.pid for p in roots] + [c for p in roots for c in children_of(p.pid)]
+    for root in roots:
+        if root.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(root.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(alive(pid) for pid in pids):
+        time.sleep(0.1)
+    for pid in pids:
+        if alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    for root in roots:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            root.wait(timeout=5)
+
+
 def app_env(database_url: str, redis_url: str, base: Path, port: int) -> dict:
     """The environment of every app process: our servers, settlement without hold or minimum (so a
     batch has money to pay minutes after the load released it), no login limit for the load."""
@@ -100,24 +121,7 @@ class Stack:
         self.wait_for(lambda: self.worker_pid() is not None and self.web_worker_pids(), 30)
 
     def stop(self) -> None:
-        """Stop everything we started, and anything it started (by process group and by pid)."""
-        pids = [p.pid for p in self.roots]
-        for root in self.roots:
-            pids += children_of(root.pid)
-        for root in self.roots:
-            if root.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(root.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(alive(pid) for pid in pids):
-            time.sleep(0.1)
-        for pid in pids:
-            if alive(pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-        for root in self.roots:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                root.wait(timeout=5)
+        stop_all(self.roots, grace=10)
         self.roots = []
 
     def restart(self) -> None:

@@ -31,7 +31,6 @@ import hashlib
 import itertools
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -52,7 +51,7 @@ from sqlalchemy.engine import make_url
 import db_routing
 from extensions import db, get_redis
 from faults.cluster import Postgres, Redis, _as_postgres, _pg_bin, free_port
-from faults.stack import alive, app_env, children_of
+from faults.stack import app_env, stop_all
 from models import OutboxJob
 from services import accounts, two_factor
 from tests.support.backends import TEST_CONFIG, fresh_database, make_app
@@ -221,20 +220,7 @@ class Processes:
         return process
 
     def stop(self) -> None:
-        pids = [p.pid for p in self.roots] + [c for p in self.roots for c in children_of(p.pid)]
-        for root in self.roots:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(root.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and any(alive(pid) for pid in pids):
-            time.sleep(0.1)
-        for pid in pids:
-            if alive(pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-        for root in self.roots:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                root.wait(timeout=5)
+        stop_all(self.roots, grace=15)
 
 
 class Parties(NamedTuple):
