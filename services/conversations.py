@@ -163,7 +163,8 @@ def _post(actor: User, conv: Conversation, body: str, files) -> Message:
     check({"body": (not body and _l("Write a message."))
            or (len(body) > BODY_MAX and _l("At most %(n)d characters.", n=BODY_MAX))})
     message = Message(conversation_id=conv.id, sender_id=actor.id, sender_account_id=actor.account_id, body=body,
-                      contact_warning=_before_contract(conv) and has_contact_details(body))
+                      contact_warning=_before_contract(conv) and has_contact_details(body),
+                      files=[])  # a new message's files are the ones below: nothing to load after the flush
     for stream, filename in files:
         message.files.append(MessageFile.from_stored(storage.save(stream, filename, "messages", actor.id)))
     db.session.add(message)

@@ -49,3 +49,19 @@ def test_the_conversation_list_sends_as_many_statements_for_30_threads_as_for_3(
         assert text.count("Tea Studio") == n and "Tender number 29" in text if n == 30 else True
         counts[n] = (len(api_statements), len(page_statements))
     assert counts[3] == counts[30], counts
+
+
+def test_a_further_message_loads_neither_files_nor_the_tender(app, market):
+    """A message without files has none to load back; when the reader's notice exists already (it is
+    updated), nothing is looked up to describe a new notice (issue 21: both were SELECTs on every message)."""
+    m = market(1)
+    m.bid(0)
+    conv = m.providers[0].post("/conversations", json={"tender_id": m.tender_id, "body": "First"}).json["id"]
+    with app.app_context():
+        engine = db.engine
+    with counting_queries(engine) as statements:
+        r = m.providers[0].post(f"/conversations/{conv}/messages", json={"body": "Second"})
+    assert r.status_code == 201 and r.json["files"] == []
+    assert not [s for s in statements if "FROM message_files" in s or "FROM tenders" in s], statements
+    notices = m.brand.get("/notifications").json["items"]
+    assert [n["kind"] for n in notices if n["kind"] == "message_received"] == ["message_received"]  # updated
