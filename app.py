@@ -35,13 +35,12 @@ from blueprints.errors import register_error_handlers
 from blueprints.links import public_url, split_link
 from blueprints.public_cache import init_public_cache
 from blueprints.security import init_security
-from blueprints.web import staff_two_factor_gate
+from blueprints.web import staff_two_factor_gate, unread_messages
 from cli import register_cli
 from config import Config
 from extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
 from i18n import datetime_local, labels, locale_code, money, number, percent, relative, select_locale, select_timezone
 from models.search import include_name as search_include_name
-from services import conversations as conversations_service
 from services import permissions, previews, search_index, sessions, use_marks
 from services.notifications import CHANNELS as notification_channels
 from services.notifications import unread_count
@@ -100,7 +99,7 @@ def create_app(config: dict | None = None) -> Flask:
         """The header's unread counts (notifications, messages): one query each, only for logged-in pages."""
         if current_user.is_authenticated:
             return {"unread_count": unread_count(current_user),
-                    "unread_messages": conversations_service.unread_total(current_user)}
+                    "unread_messages": unread_messages(current_user)}
         return {"unread_count": 0, "unread_messages": 0}
 
     register_cli(app)

@@ -63,6 +63,15 @@ def register_limits(view):
     return _register_per_address(_register_per_email(view))
 
 
+def bearer_user():
+    """The owner of the request's `Authorization: Bearer` token (None without a valid one), looked up once
+    a request: the message limit's key and the API's authentication both ask, and each lookup is a query."""
+    if "bearer_user" not in g:
+        scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+        g.bearer_user = user_for_token(raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
+    return g.bearer_user
+
+
 def _sender() -> str:
     """Who is sending a message: the signed-in person on the web, the token's owner on the API (the key
     is the person, so a second token or browser does not buy a second allowance)."""
@@ -70,8 +79,7 @@ def _sender() -> str:
 
     if current_user and current_user.is_authenticated:
         return f"user:{current_user.id}"
-    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
-    user = user_for_token(raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
+    user = bearer_user()
     return f"user:{user.id}" if user is not None else f"address:{request.remote_addr}"
 
 

@@ -2,14 +2,14 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import Form
 
 from extensions import db
-from services import two_factor
+from services import conversations, two_factor
 from services.errors import DomainError
 
 
@@ -45,6 +45,14 @@ def staff_two_factor_gate():
         flash(_("Staff accounts need two-factor sign-in: set it up to continue."), "info")
         return redirect(url_for("account.two_factor_index"))
     return None
+
+
+def unread_messages(user) -> int:
+    """The header's unread-message count, counted once a request: the home page's to-do list shows the
+    same number (one query each before)."""
+    if "unread_messages" not in g:
+        g.unread_messages = conversations.unread_total(user)
+    return g.unread_messages
 
 
 def local_path(target: str | None, default: str) -> str:

@@ -26,6 +26,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from zxcvbn import zxcvbn
 
@@ -355,6 +356,7 @@ def issue_token(user: User, name: str = "") -> tuple[str, ApiToken]:
 def user_for_token(raw: str) -> User | None:
     token = db.session.scalar(
         select(ApiToken).where(ApiToken.token_hash == _digest(raw or ""), ApiToken.revoked_at.is_(None))
+        .options(joinedload(ApiToken.user))  # the token and its owner in one statement: every API call asks
     )
     if token is None or not token.user.is_active:  # suspension revokes tokens too; this is the last guard
         return None

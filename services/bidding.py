@@ -5,6 +5,7 @@ from dataclasses import dataclass, field, replace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from extensions import db
 from models import Bid, BidAttachment, BidMilestone, BidOpening, BidRevision, Tender, User
@@ -168,6 +169,10 @@ def submit_bid(provider: User, tender_id: int, data: BidInput) -> Bid:
     apply_offer(bid, data)
     db.session.add(bid)
     db.session.flush()  # the partial unique index refuses a racing second live bid here
+    # A bid inserted just now has no revisions, files, scores or slots (no other transaction can see it
+    # yet): say so, so appending the first revision and answering with the bid load nothing to learn it.
+    for empty in ("revisions", "attachments", "scores", "slots"):
+        set_committed_value(bid, empty, [])
     bid.revisions.append(snapshot(bid))
     notifications.notify([tender.brand_id], "bid_received", to=destinations.evaluation(tender.id),
                          tender=tender.title, provider=None if tender.sealed_opening else principal.display_name)

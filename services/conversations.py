@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased
 
 from extensions import db
 from models import (
@@ -63,6 +63,8 @@ def has_contact_details(text: str) -> bool:
 class Listed:
     conversation: Conversation
     unread: int
+    subject: str  # the tender's or the contract's title
+    with_name: str  # the other party's display name
 
 
 # --- who may take part -------------------------------------------------------------------------------
@@ -161,7 +163,8 @@ def _post(actor: User, conv: Conversation, body: str, files) -> Message:
     check({"body": (not body and _l("Write a message."))
            or (len(body) > BODY_MAX and _l("At most %(n)d characters.", n=BODY_MAX))})
     message = Message(conversation_id=conv.id, sender_id=actor.id, sender_account_id=actor.account_id, body=body,
-                      contact_warning=_before_contract(conv) and has_contact_details(body))
+                      contact_warning=_before_contract(conv) and has_contact_details(body),
+                      files=[])  # a new message's files are the ones below: nothing to load after the flush
     for stream, filename in files:
         message.files.append(MessageFile.from_stored(storage.save(stream, filename, "messages", actor.id)))
     db.session.add(message)
@@ -309,12 +312,20 @@ def _mine(user: User):
 def list_for(actor: User) -> list[Listed]:
     """The actor's threads, newest activity first, each with what this person has not read yet."""
     _take_part(actor)
-    rows = db.session.execute(select(Conversation, _unread_expr(actor)).where(_mine(actor))
-                              .options(selectinload(Conversation.tender),  # what each row names, in one query
-                                       selectinload(Conversation.contract).selectinload(Contract.tender),
-                                       selectinload(Conversation.brand), selectinload(Conversation.provider))
-                              .order_by(Conversation.last_message_at.desc(), Conversation.id.desc()))
-    return [Listed(conv, unread) for conv, unread in rows]
+    # One statement whatever the number of threads: the subject's title and the other party's name come as
+    # columns of it (no tender, contract or user rows loaded per thread, for the API and the page alike).
+    other = aliased(User)
+    other_id = case((Conversation.brand_id == actor.account_id, Conversation.provider_id),
+                    else_=Conversation.brand_id)
+    subject = case((Conversation.tender_id.is_not(None), Tender.title), else_=Contract.title)
+    rows = db.session.execute(
+        select(Conversation, _unread_expr(actor), subject, other.display_name)
+        .outerjoin(Tender, Tender.id == Conversation.tender_id)
+        .outerjoin(Contract, Contract.id == Conversation.contract_id)
+        .join(other, other.id == other_id)
+        .where(_mine(actor))
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc()))
+    return [Listed(conv, unread, title, name) for conv, unread, title, name in rows]
 
 
 def unread_total(user: User) -> int:

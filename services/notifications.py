@@ -45,6 +45,8 @@ def notify(users: Iterable[User | int], kind: str, *, to: Destination | None = N
     ids = sorted(ids) if personal else _with_members(ids)
     if actor is not None:
         ids = [uid for uid in ids if uid != actor.id]
+    if not ids:  # nobody to tell (e.g. every reader of a thread has its notice already): look nothing up
+        return []
     if to is not None and "about" not in params and (about := _about(to)) is not None:
         params["about"] = about
     rows = [Notification(user_id=uid, kind=kind, params=params, endpoint=to and to.endpoint,

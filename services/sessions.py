@@ -56,11 +56,13 @@ def resolve(alternative_id: str) -> User | None:
     user_id, _sep, raw = (alternative_id or "").partition(":")
     if not user_id.isdigit() or not raw:
         return None  # a cookie from before logins were revocable names no login: log in again
-    login = db.session.scalar(select(UserLogin).where(UserLogin.token_hash == _digest(raw)))
-    if login is None or login.user_id != int(user_id) or login.created_at < utcnow() - _lifetime():
+    # The login and its user in one statement: every signed-in page asks.
+    row = db.session.execute(select(UserLogin, User).join(User, User.id == UserLogin.user_id)
+                             .where(UserLogin.token_hash == _digest(raw))).first()
+    if row is None:
         return None
-    user = db.session.get(User, login.user_id)
-    if user is None or not user.is_active:
+    login, user = row
+    if login.user_id != int(user_id) or login.created_at < utcnow() - _lifetime() or not user.is_active:
         return None
     user.login_token = raw
     user.login_id, user.login_last_used_at = login.id, login.last_used_at

@@ -54,11 +54,14 @@ class Todo:
     count: int | None = None
 
 
-def for_user(user: User) -> list[Todo]:
+def for_user(user: User, unread_messages: int | None = None) -> list[Todo]:
+    """`unread_messages`: the count when the caller has it already (the page header counts it too)."""
     if user.is_admin:
         return _staff()
     items = _brand(user) if user.is_brand else _provider(user)
-    if (unread := conversations.unread_total(user)):
+    if unread_messages is None:
+        unread_messages = conversations.unread_total(user)
+    if (unread := unread_messages):
         items.append(Todo("messages_unread", _("%(n)d unread messages", n=unread), "conversations.index",
                           count=unread))
     return items

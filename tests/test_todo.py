@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 from extensions import db
-from models import Milestone
+from models import Milestone, Tender
 from tests.support.factories import bid_payload, in_days, tender_payload
 from tests.support.queries import counting_queries
 from tests.support.web import signed_in
@@ -115,3 +115,20 @@ def test_the_number_of_queries_does_not_grow_with_the_data(app, market, api, mak
     assert len(big.brand.get("/me/todo").json) > len(small.brand.get("/me/todo").json)
     assert _statements(app, big.brand) == brand_small
     assert _statements(app, big.providers[0]) == provider_small
+
+
+def test_the_home_page_counts_unread_messages_once_for_the_header_and_the_list(app, market):
+    """The header's unread badge and the to-do item show the same count from one query (issue 21)."""
+    m = market(1)
+    m.bid(0)
+    m.providers[0].post("/conversations", json={"tender_id": m.tender_id, "body": "One"})
+    m.providers[0].post("/conversations", json={"tender_id": m.tender_id, "body": "Two"})
+    with app.app_context():
+        brand_id = db.session.get(Tender, m.tender_id).brand_id
+    page = signed_in(app, brand_id)
+    with app.app_context():
+        engine = db.engine
+    with counting_queries(engine) as statements:
+        html = page.get("/", headers=EN).get_data(as_text=True)
+    assert "2 unread messages" in html
+    assert sum("count(messages.id)" in s for s in statements) == 1, statements

@@ -22,12 +22,16 @@ def message_out(m) -> MessageOut:
                       created_at=m.created_at, reported=m.reported_at is not None, files=[f.filename for f in m.files])
 
 
-def conversation_out(conv, viewer, unread: int = 0) -> ConversationOut:
-    subject = conv.tender if conv.tender_id is not None else conv.contract
+def conversation_out(conv, viewer, unread: int = 0, *, subject: str | None = None,
+                     with_name: str | None = None) -> ConversationOut:
+    """`subject` and `with_name` when the caller has them already (the list), else loaded here."""
+    if subject is None:
+        subject = (conv.tender if conv.tender_id is not None else conv.contract).title
+    if with_name is None:
+        with_name = conversations.other_party(conv, viewer).display_name
     return ConversationOut(id=conv.id, tender_id=conv.tender_id, contract_id=conv.contract_id,
-                           brand_id=conv.brand_id, provider_id=conv.provider_id,
-                           with_name=conversations.other_party(conv, viewer).display_name, subject=subject.title,
-                           last_message_at=conv.last_message_at, unread=unread)
+                           brand_id=conv.brand_id, provider_id=conv.provider_id, with_name=with_name,
+                           subject=subject, last_message_at=conv.last_message_at, unread=unread)
 
 
 @api_route("/conversations", "POST", summary="Open the conversation about a tender (with one provider) or a "
@@ -48,7 +52,8 @@ def open_conversation(body: ConversationIn):
            response=ConversationList, roles=("brand", "provider"), errors=(403,))
 def list_conversations():
     viewer = current_api_user()
-    return ConversationList(items=[conversation_out(row.conversation, viewer, row.unread)
+    return ConversationList(items=[conversation_out(row.conversation, viewer, row.unread, subject=row.subject,
+                                                    with_name=row.with_name)
                                    for row in conversations.list_for(viewer)])
 
 

@@ -12,9 +12,9 @@ from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
+from blueprints.limits import bearer_user
 from extensions import db, limiter
 from services import idempotency, two_factor
-from services.accounts import user_for_token
 from services.errors import DomainError, Forbidden, Invalid, Unauthorized
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -74,9 +74,7 @@ def uploaded_file():
 
 
 def _authenticate(required: bool):
-    header = request.headers.get("Authorization", "")
-    scheme, _, raw = header.partition(" ")
-    user = user_for_token(raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
+    user = bearer_user()
     if user is None and required:
         raise Unauthorized()
     g.api_user = user

@@ -30,8 +30,7 @@ def _warn(message) -> None:
 @role_required("brand", "provider")
 def index():
     """The viewer's threads, newest first, with the other party, the tender or contract and unread counts."""
-    return render_template("conversations/index.html", rows=conversations.list_for(current_user),
-                           other=conversations.other_party)
+    return render_template("conversations/index.html", rows=conversations.list_for(current_user))
 
 
 @bp.post("/start")

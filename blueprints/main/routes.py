@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from blueprints.downloads import send_public_picture
 from blueprints.todo_links import todo_url
-from blueprints.web import local_path
+from blueprints.web import local_path, unread_messages
 from extensions import db
 from models import User
 from services import tenders, todo
@@ -25,7 +25,8 @@ def index():
     """Signed in: what needs me now (the landing page after sign-in). Visitors: what Witkey is, with the
     newest open tenders."""
     if current_user.is_authenticated:
-        return render_template("main/home.html", items=todo.for_user(current_user), todo_url=todo_url)
+        return render_template("main/home.html", items=todo.for_user(current_user, unread_messages(current_user)),
+                               todo_url=todo_url)
     latest = tenders.search_tenders(TenderFilters(status="open"), 1, 6)
     return render_template("main/index.html", latest=latest.items)
 
