@@ -7,7 +7,8 @@ i18n — and renders the same data with a minimal template (JSON for the API's p
 Its paths are Witkey's, so one wrk script drives either side. Who is acting is read from the `X-Bench-User`
 header (an account id; the real app reads its token or session). Equivalent means: the same rows read
 (the page of 20 with its count, the brand, the bid counts; the provider with categories, cases, latest
-rating and public reviews) and the same rows written in one transaction (a bid: the bid, its milestone
+rating and public reviews; a search asks the same full-text index with the app's own segmentation and
+ranks as it does) and the same rows written in one transaction (a bid: the bid, its milestone
 plan, its first revision, the brand's notice, the webhook event; a message: the message, the thread's
 last activity, the sender's read mark, the notice, the webhook event; usage: the record, the notice, the
 webhook event). The signed-in home page reads the brand's open tenders closing soonest and its unread
@@ -21,6 +22,8 @@ from datetime import UTC, datetime
 import psycopg
 from flask import Flask, Response, abort, render_template_string, request
 from psycopg.rows import dict_row
+
+from services import search_index  # its segmentation only (jieba): the bare side asks the index the same words
 
 PER_PAGE = 20
 
@@ -51,7 +54,10 @@ HOME_HTML = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title
 LIST_SQL = """SELECT t.id, t.title, t.category, t.description, t.budget_min, t.budget_max, t.currency, t.bid_deadline,
     t.sealed, t.rounds, t.status, t.created_at, u.id AS brand_id, u.display_name, b.store_name
 FROM tenders t JOIN users u ON u.id = t.brand_id LEFT JOIN brand_profiles b ON b.user_id = t.brand_id
-WHERE {where} ORDER BY t.created_at DESC, t.id DESC LIMIT %(limit)s OFFSET %(offset)s"""
+WHERE {where} ORDER BY {rank}t.created_at DESC, t.id DESC LIMIT %(limit)s OFFSET %(offset)s"""
+# The search index's expression and query, as services/search_index.py writes them (the GIN index's own)
+VECTOR_SQL = ("(setweight(to_tsvector('simple', t.search_title), 'A') || "
+              "setweight(to_tsvector('simple', t.search_text), 'B'))")
 COUNT_SQL = "SELECT count(*) FROM tenders t WHERE {where}"
 BID_COUNTS_SQL = """SELECT tender_id, count(*) FROM bids WHERE tender_id = ANY(%(ids)s) AND status != 'withdrawn'
 GROUP BY tender_id"""
@@ -78,10 +84,6 @@ WHERE (c.brand_id = %(u)s OR c.provider_id = %(u)s) AND m.sender_account_id != %
 AND m.id > coalesce(r.last_read_id, 0)"""
 
 
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _tender_filters(args, web: bool) -> tuple[str, dict]:
     where = ["NOT t.invited_only", "t.brand_id NOT IN (SELECT id FROM users WHERE suspended_at IS NOT NULL)"]
     params: dict = {}
@@ -90,10 +92,17 @@ def _tender_filters(args, web: bool) -> tuple[str, dict]:
         params["category"] = args["category"]
     if web and "status" not in args:  # the web list shows open tenders unless asked otherwise
         where.append("t.status = 'open' AND t.bid_deadline > now()")
-    for n, term in enumerate((args.get("q") or "").split()[:10]):
-        where.append(f"(t.title ILIKE %(q{n})s OR t.description ILIKE %(q{n})s)")
-        params[f"q{n}"] = f"%{_escape_like(term)}%"
+    terms = search_index.query_terms(args.get("q"))  # the same words the app asks the index for
+    if terms:
+        where.append(f"{VECTOR_SQL} @@ plainto_tsquery('simple', %(tsq)s)")
+        params["tsq"] = " ".join(terms)
     return " AND ".join(where), params
+
+
+def _rank(args) -> str:
+    """With a search: best match first (as the app ranks), then the newest."""
+    return (f"ts_rank({VECTOR_SQL}, plainto_tsquery('simple', %(tsq)s)) DESC, "
+            if search_index.query_terms(args.get("q")) else "")
 
 
 def _json(data, status=200) -> Response:
@@ -119,7 +128,7 @@ def create_app(dsn: str | None = None) -> Flask:  # noqa: PLR0915 (one factory: 
         where, params = _tender_filters(request.args, web)
         params |= {"limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}
         c = conn()
-        items = c.execute(LIST_SQL.format(where=where), params).fetchall()
+        items = c.execute(LIST_SQL.format(where=where, rank=_rank(request.args)), params).fetchall()
         total = c.execute(COUNT_SQL.format(where=where), params).fetchone()["count"]
         counts = {r["tender_id"]: r["count"] for r in c.execute(
             BID_COUNTS_SQL, {"ids": [t["id"] for t in items]}).fetchall()} if items else {}

@@ -155,8 +155,11 @@ def fixture(app, shape: Shape) -> Fixture:
     user would); a tender in the middle of the list."""
     from extensions import db  # noqa: PLC0415 (the app's modules: after create_app)
     from models import User  # noqa: PLC0415
-    from services import accounts, funding, sessions  # noqa: PLC0415
+    from services import accounts, funding, search_index, sessions  # noqa: PLC0415
 
+    with app.app_context():  # COPY bypassed the ORM that keeps search documents: build them, as after any bulk load
+        search_index.reindex_all()
+        db.session.commit()
     fx = Fixture(tenders=shape.tenders, brand_id=1, provider_id=shape.first_provider,
                  tender_id=max(1, shape.tenders // 2))
     with app.app_context():

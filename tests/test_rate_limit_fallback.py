@@ -4,8 +4,8 @@ import logging
 
 import pytest
 
-from extensions import get_redis, limiter
-from tests.support.backends import make_app
+from extensions import get_redis
+from tests.support.backends import make_app, restore_limiter
 from tests.support.web import PASSWORD, csrf_token, form_post
 
 NOTHING_LISTENS = "redis://127.0.0.1:1/0"  # port 1: connection refused at once
@@ -19,10 +19,7 @@ def limiter_down_app(caplog):
     with app.app_context():
         assert get_redis().ping()
     yield app
-    # The limiter is one object shared by every app of this process: point it back at the working
-    # Redis, and out of fallback mode, for the tests that follow.
-    make_app()
-    limiter._storage_dead = False  # noqa: SLF001 (no public way to leave fallback at once)
+    restore_limiter()
 
 
 def fell_back(caplog) -> bool:

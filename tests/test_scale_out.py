@@ -54,7 +54,7 @@ from faults.cluster import Postgres, Redis, _as_postgres, _pg_bin, free_port
 from faults.stack import app_env, stop_all
 from models import OutboxJob
 from services import accounts, two_factor
-from tests.support.backends import TEST_CONFIG, fresh_database, make_app
+from tests.support.backends import TEST_CONFIG, fresh_database, make_app, restore_limiter
 from tests.support.factories import bid_payload, tender_payload
 from tests.support.images import photo
 from tests.support.web import CSRF, PASSWORD
@@ -126,6 +126,13 @@ def primary_and_standby(scratch):
 def _sql(server: Postgres, statement: str):
     with psycopg.connect(server.url, autocommit=True) as conn:
         return conn.execute(statement).fetchone()[0]
+
+
+@pytest.fixture(autouse=True)
+def _limiter_back():
+    """These tests make apps on servers of their own, which re-points the shared rate limiter."""
+    yield
+    restore_limiter()
 
 
 def test_public_reads_come_from_a_streaming_replica(primary_and_standby, scratch):

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from extensions import db, get_redis, start_embedded_redis
+from extensions import db, get_redis, limiter, start_embedded_redis
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"… under pytest-xdist; "" otherwise
 WORKER_INDEX = int(WORKER[2:]) if WORKER.startswith("gw") else 0
@@ -92,6 +92,14 @@ def start() -> dict:
 def make_app(**overrides):
     """An app on this process's database and Redis (TESTING, so cheap password hashes)."""
     return create_app({**start(), **overrides})
+
+
+def restore_limiter() -> None:
+    """The rate limiter is one object shared by every app of this process, and an app made with other
+    servers (another Redis, a dead limiter storage) re-points it: point it back at this process's Redis
+    and out of in-memory fallback, whose counts no test's flush would clear (ids repeat between tests)."""
+    make_app()
+    limiter._storage_dead = False  # noqa: SLF001 (no public way to leave fallback at once)
 
 
 def empty_database(app) -> None:
