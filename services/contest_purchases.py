@@ -177,24 +177,22 @@ def accept(actor: User, contest_id: int, offer_id: int) -> ContestPurchase:
     contract_documents.queue(contract)
     notifications.notify([purchase.brand_id], "contest_offer_accepted", to=destinations.contract(contract.id),
                          actor=actor, contest=contest.title)
-    webhooks.emit("contract.created", f"contract:{contract.id}",
-                  {"contract": {"id": contract.id, "tender_id": None, "bid_id": None,
-                                "contest_id": contest.id, "contest_entry_id": entry.id,
-                                "brand_id": contract.brand_id, "provider_id": contract.provider_id,
-                                "amount": contract.amount, "currency": contract.currency,
-                                "status": contract.status}},
-                  webhooks.contract_audience(contract))
+    webhooks.contract_created(contract, contest_id=contest.id)
     return purchase
+
+
+def _end_unpaid(purchase: ContestPurchase, status: PurchaseStatus, actor: User, tell: int, kind: str) -> None:
+    """An open offer ends with no money moved (declined or withdrawn); the other side is told."""
+    _still_open(purchase)
+    _move(purchase, status)
+    purchase.decided_at, purchase.decided_by_id = utcnow(), actor.id
+    notifications.notify([tell], kind, to=destinations.contest(purchase.contest_id, f"entry-{purchase.entry_id}"),
+                         actor=actor, contest=purchase.contest.title)
 
 
 def decline(actor: User, contest_id: int, offer_id: int) -> ContestPurchase:
     purchase = _as_entrant(actor, contest_id, offer_id)
-    _still_open(purchase)
-    _move(purchase, PurchaseStatus.DECLINED)
-    purchase.decided_at, purchase.decided_by_id = utcnow(), actor.id
-    notifications.notify([purchase.brand_id], "contest_offer_declined",
-                         to=destinations.contest(contest_id, f"entry-{purchase.entry_id}"), actor=actor,
-                         contest=purchase.contest.title)
+    _end_unpaid(purchase, PurchaseStatus.DECLINED, actor, purchase.brand_id, "contest_offer_declined")
     return purchase
 
 
@@ -205,12 +203,7 @@ def withdraw(actor: User, contest_id: int, offer_id: int) -> ContestPurchase:
         raise NotFound()
     for action in BRAND_ACTIONS:
         permissions.require(actor, action)
-    _still_open(purchase)
-    _move(purchase, PurchaseStatus.WITHDRAWN)
-    purchase.decided_at, purchase.decided_by_id = utcnow(), actor.id
-    notifications.notify([purchase.provider_id], "contest_offer_withdrawn",
-                         to=destinations.contest(contest_id, f"entry-{purchase.entry_id}"), actor=actor,
-                         contest=purchase.contest.title)
+    _end_unpaid(purchase, PurchaseStatus.WITHDRAWN, actor, purchase.provider_id, "contest_offer_withdrawn")
     return purchase
 
 

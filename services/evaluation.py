@@ -193,12 +193,7 @@ def award(actor: User, tender_id: int, bid_id: int) -> Contract:
     webhooks.tender_event("tender.awarded", tender)
     for other in losers:
         webhooks.bid_event("bid.rejected", other)
-    webhooks.emit("contract.created", f"contract:{contract.id}",
-                  {"contract": {"id": contract.id, "tender_id": tender.id, "bid_id": bid.id,
-                                "brand_id": contract.brand_id, "provider_id": contract.provider_id,
-                                "amount": contract.amount,
-                                "currency": contract.currency, "status": contract.status}},
-                  webhooks.contract_audience(contract))
+    webhooks.contract_created(contract)
     return contract
 
 

@@ -160,6 +160,18 @@ def contract_audience(contract) -> list[int]:
     return [contract.brand_id, contract.provider_id]
 
 
+def contract_created(contract, **extra) -> WebhookEvent:
+    """`contract.created` to both parties: a tender's award or a bought contest entry (`extra`: where
+    the entry came from)."""
+    return emit("contract.created", f"contract:{contract.id}",
+                {"contract": {"id": contract.id, "tender_id": contract.tender_id, "bid_id": contract.bid_id,
+                              "contest_entry_id": contract.contest_entry_id, **extra,
+                              "brand_id": contract.brand_id, "provider_id": contract.provider_id,
+                              "amount": contract.amount, "currency": contract.currency,
+                              "status": contract.status}},
+                contract_audience(contract))
+
+
 def tender_event(type_: str, tender) -> WebhookEvent:
     return emit(type_, f"tender:{tender.id}", tender_data(tender), **tender_audience(tender))
 
