@@ -217,6 +217,8 @@ def test_the_contest_page_offers_accepts_and_withdraws(app, contest_race):
     assert r.status_code == 302 and "/contracts/" in r.headers["Location"]
     contract_page = entrant.get(r.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Logo for a tea shop" in contract_page
+    # the contract names the entry it bought and links back to it
+    assert f'href="/contests/{race.contest_id}#entry-{ids[2]}"' in contract_page and "Bought on" in contract_page
     html = brand.get(page, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Offer accepted" in html and f"/offers/{offer_id}/withdraw" not in html
     assert balances(race.brand)["brand_wallet"] == 200000 - PRICE
