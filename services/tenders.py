@@ -4,13 +4,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import JSON, String, and_, cast, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
 from i18n import duration
 from i18n.labels import TENDER_STATUS_LABELS
-from models import Bid, BrandProfile, Tender, TenderEnvelopes, TenderKpi, User
+from models import Bid, BrandProfile, Tender, TenderCriterion, TenderEnvelopes, TenderKpi, User
 from models.bid import LIVE, BidStatus
 from models.catalog import CATEGORIES, CURRENCIES, ROUND_KINDS
 from models.envelope import EnvelopeStage
@@ -172,7 +172,16 @@ def validate_filters(f: TenderFilters) -> None:
 NEWEST_FIRST = Keyset((Tender.created_at, Tender.id))
 
 
-def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20, cursor: str | None = None) -> Page:
+def _shown_with() -> tuple:
+    """What showing a tender reads with it: its brand and the brand's profile, and its envelopes (one-to-one:
+    joined, no extra query). Not the brand's organisation membership (loaded with every user by default):
+    a tender's card never needs it, and it would cost two more joins per row."""
+    brand = joinedload(Tender.brand)
+    return brand.joinedload(User.brand_profile), brand.lazyload(User.membership), joinedload(Tender.envelopes)
+
+
+def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20, cursor: str | None = None, *,
+                   details: bool = True) -> Page:
     """Public tenders matching the filters, newest first, in a fixed number of queries.
 
     Search (`q`) is "every word appears in the title or the description", Chinese words found inside
@@ -181,12 +190,14 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20, cursor: 
 
     `cursor` (a page's `next_cursor`) continues the newest-first list without words after that page's
     last row; other orders and searches page by number only (services/pagination.py).
+
+    `details`: the tenders' KPIs and scorecard criteria are loaded too (two queries); without, a caller reads
+    them with the bid counts in one query (`listing_extras`).
     """
     validate_filters(f)
-    stmt = select(Tender).options(
-        joinedload(Tender.brand).joinedload(User.brand_profile), selectinload(Tender.kpis),
-        selectinload(Tender.criteria), joinedload(Tender.envelopes)  # one-to-one: joined, no extra query
-    )
+    stmt = select(Tender).options(*_shown_with())
+    if details:
+        stmt = stmt.options(selectinload(Tender.kpis), selectinload(Tender.criteria))
     if f.category:
         stmt = stmt.where(Tender.category == f.category)
     if f.status:
@@ -237,6 +248,16 @@ def get_tender(tender_id: int, *, lock: bool = False, viewer: User | None = None
     return tender
 
 
+def tender_with_extras(tender_id: int, viewer: User | None = None) -> tuple[Tender, "ListingExtras"]:
+    """The tender as the API shows it, and its `ListingExtras` (bid count, KPIs, criteria), in one statement
+    whatever it holds. NotFound as `get_tender`."""
+    row = db.session.execute(
+        select(Tender, *_extras_columns()).where(Tender.id == tender_id).options(*_shown_with())).first()
+    if row is None or (row[0].invited_only and not can_view(viewer, row[0])):
+        raise NotFound(_l("No such tender."))
+    return row[0], _extras(*row[1:])
+
+
 def tender_for_display(tender_id: int, viewer: User | None = None) -> tuple[Tender, dict[int, int]]:
     """The tender as its public page and the API show it, and its bid count (as `bid_counts` gives it),
     in two statements whatever it holds: the tender with its brand, the brand's profile, its KPIs and
@@ -245,8 +266,7 @@ def tender_for_display(tender_id: int, viewer: User | None = None) -> tuple[Tend
                  .correlate(Tender).scalar_subquery())
     row = db.session.execute(
         select(Tender, live_bids).where(Tender.id == tender_id).options(
-            joinedload(Tender.brand).joinedload(User.brand_profile), joinedload(Tender.kpis),
-            joinedload(Tender.envelopes), selectinload(Tender.criteria))
+            *_shown_with(), joinedload(Tender.kpis), selectinload(Tender.criteria))
     ).unique().first()
     if row is None or (row[0].invited_only and not can_view(viewer, row[0])):
         raise NotFound(_l("No such tender."))
@@ -353,3 +373,73 @@ def bid_counts(tender_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(select(Bid.tender_id, func.count()).where(
         Bid.tender_id.in_(tender_ids), Bid.status != BidStatus.WITHDRAWN).group_by(Bid.tender_id))
     return dict(rows.all())
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """A KPI target as a list shows it (the fields of TenderKpi that it reads)."""
+    id: int
+    name: str
+    target: Decimal
+    unit: str
+    direction: str
+    bonus_bps: int
+    penalty_bps: int
+
+
+@dataclass(frozen=True)
+class CriterionRow:
+    round_index: int
+    name: str
+    weight: int
+    deal_breaker: bool
+
+
+@dataclass(frozen=True)
+class ListingExtras:
+    """What a tender's card shows besides its own row: its bid count (as `bid_counts` gives it), its KPI
+    targets (by position) and its scorecard criteria (by round, then position)."""
+    bid_count: int
+    kpis: list[KpiRow]
+    criteria: list[CriterionRow]
+
+
+def _json_rows(*columns, where):
+    """A correlated subquery: the rows of `columns` where `where`, as one JSON array of arrays (NULL if none).
+    PostgreSQL and SQLite name the same two functions differently."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        aggregate = func.json_agg(func.json_build_array(*columns), type_=JSON)
+    else:
+        aggregate = func.json_group_array(func.json_array(*columns), type_=JSON)
+    return select(aggregate).where(where).correlate(Tender).scalar_subquery()
+
+
+def _extras_columns() -> tuple:
+    live_bids = (select(func.count(Bid.id)).where(Bid.tender_id == Tender.id, Bid.status != BidStatus.WITHDRAWN)
+                 .correlate(Tender).scalar_subquery())
+    k, c = TenderKpi, TenderCriterion
+    # the target as text: exact, as the column holds it (a JSON number would go through a float)
+    kpis = _json_rows(k.position, k.id, k.name, cast(k.target, String), k.unit, k.direction, k.bonus_bps,
+                      k.penalty_bps, where=k.tender_id == Tender.id)
+    criteria = _json_rows(c.round_index, c.position, c.id, c.name, c.weight, c.deal_breaker,
+                          where=c.tender_id == Tender.id)
+    return live_bids, kpis, criteria
+
+
+def _extras(bid_count, kpis, criteria) -> ListingExtras:
+    """Decoded from `_extras_columns`: ordered here (a JSON aggregate keeps no order of its own)."""
+    return ListingExtras(
+        bid_count=bid_count or 0,
+        kpis=[KpiRow(id=kid, name=name, target=Decimal(target), unit=unit, direction=direction, bonus_bps=bonus,
+                     penalty_bps=penalty)
+              for _, kid, name, target, unit, direction, bonus, penalty in sorted(kpis or [], key=lambda r: r[:2])],
+        criteria=[CriterionRow(round_index=round_index, name=name, weight=weight, deal_breaker=bool(deal_breaker))
+                  for round_index, _, _, name, weight, deal_breaker in sorted(criteria or [], key=lambda r: r[:3])])
+
+
+def listing_extras(tender_ids: list[int]) -> dict[int, ListingExtras]:
+    """`ListingExtras` of a page of tenders (listed by `search_tenders(..., details=False)`), in one query."""
+    if not tender_ids:
+        return {}
+    rows = db.session.execute(select(Tender.id, *_extras_columns()).where(Tender.id.in_(tender_ids)))
+    return {tender_id: _extras(*rest) for tender_id, *rest in rows}

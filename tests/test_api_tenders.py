@@ -182,3 +182,34 @@ def test_sealed_tender_hides_bid_count_from_providers_not_from_its_brand(posted,
     assert api(make_user("provider")).get(f"/tenders/{t['id']}").json["bid_count"] is None
     assert api().get(f"/tenders/{t['id']}").json["bid_count"] is None
     assert posted.caller.get(f"/tenders/{t['id']}").json["bid_count"] == 0
+
+
+def test_list_and_detail_show_kpis_criteria_and_count_as_the_tender_itself_holds_them(posted, api, app, make_user):
+    """The list and the detail read KPIs, criteria and the bid count with the page (one query); what they show
+    is what the tender's own rows give: targets exact (fractional, whole, large), KPIs by position, criteria
+    by round then position, deal-breakers as booleans."""
+    from blueprints.api.presenters import tender_out  # noqa: PLC0415
+    from tests.support.factories import bid_payload  # noqa: PLC0415
+
+    kpis = [{"name": "first-response time", "target": 30, "unit": "s", "direction": "at_most"},
+            {"name": "conversion", "target": "2.5", "unit": "%"},
+            {"name": "orders", "target": 9999999999.9999, "unit": "", "bonus_bps": 500, "penalty_bps": 300},
+            {"name": "share", "target": 0.1, "unit": "%"}]
+    criteria = {"pitch": [{"name": "team", "weight": 70}, {"name": "price", "weight": 30}],
+                "proposal": [{"name": "plan", "weight": 40}, {"name": "references", "weight": 60},
+                             {"name": "licensed call centre", "deal_breaker": True}]}
+    rich = posted(kpis=kpis, criteria=criteria, rounds=["proposal", "pitch"])
+    plain = posted(kpis=[])
+    provider = api(make_user("provider"))
+    assert provider.post(f"/tenders/{rich['id']}/bids", json=bid_payload()).status_code == 201
+    listed = {t["id"]: t for t in api().get("/tenders?per_page=100").json["items"]}
+    with app.test_request_context():
+        expected = {t.id: tender_out(t, None, {rich["id"]: 1}).model_dump(mode="json")
+                    for t in db.session.scalars(select(Tender).where(Tender.id.in_([rich["id"], plain["id"]])))}
+    for tender_id in (rich["id"], plain["id"]):
+        assert listed[tender_id] == expected[tender_id]
+        assert api().get(f"/tenders/{tender_id}").json == expected[tender_id]
+    shown = listed[rich["id"]]
+    assert [k["target"] for k in shown["kpis"]] == [30, 2.5, 9999999999.9999, 0.1] and shown["bid_count"] == 1
+    assert [c["name"] for c in shown["criteria"]["proposal"]] == ["plan", "references", "licensed call centre"]
+    assert shown["criteria"]["proposal"][2]["deal_breaker"] is True and listed[plain["id"]]["kpis"] == []

@@ -78,10 +78,10 @@ def _count(app, caller, url, headers) -> int:
 
 # (name, who asks, path, at most this many statements)
 READS = [
-    # the tender with its brand, brand profile, KPIs and bid count joined; its scorecard criteria
-    ("api tender detail", None, "/api/v1/tenders/{tender}", 2),
-    # count; page (brands joined); KPIs; criteria; bid counts of the page
-    ("api tender list", None, "/api/v1/tenders?per_page=100", 5),
+    # the tender with its brand and brand profile joined, its bid count, KPIs and criteria as columns
+    ("api tender detail", None, "/api/v1/tenders/{tender}", 1),
+    # count; page (brands joined); the page's bid counts, KPIs and criteria
+    ("api tender list", None, "/api/v1/tenders?per_page=100", 3),
     ("web tender hall", None, "/tenders?per_page=100", 4),
     # the two of the API; questions; addenda; final-offer rounds
     ("web tender page", None, "/tenders/{tender}", 5),

@@ -22,6 +22,7 @@ from blueprints.links import notification_link
 from models import Bid, Notification, ProviderProfile, Tender, User
 from services import brand_scores, permissions, ratings
 from services.bidding import can_see_contents, can_see_first_offer, can_see_price, visible_bid_count
+from services.tenders import ListingExtras
 from texts.notifications import render as render_notification
 
 
@@ -63,20 +64,31 @@ def brand_summary(brand: User) -> BrandSummary:
                         disputes_lost_12m=inputs.disputes_lost, verified=profile.verified)
 
 
-def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None) -> TenderOut:
-    brand = tender.brand
+def tender_out(tender: Tender, viewer: User | None, counts: dict[int, int] | None = None,
+               extras: ListingExtras | None = None, brands: dict[int, BrandSummary] | None = None) -> TenderOut:
+    """`extras` (services.tenders.listing_extras): the bid count, KPIs and criteria read with the page, else
+    the tender's own; `brands`: summaries already made for this page (a brand posts many of its tenders)."""
+    if extras is not None:
+        counts, kpis, criteria = {tender.id: extras.bid_count}, extras.kpis, extras.criteria
+    else:
+        kpis, criteria = tender.kpis, tender.criteria
+    if brands is None:
+        brand = brand_summary(tender.brand)
+    elif (brand := brands.get(tender.brand_id)) is None:
+        brand = brands[tender.brand_id] = brand_summary(tender.brand)
     return TenderOut(
         id=tender.id, title=tender.title, category=tender.category, description=tender.description,
         budget_min=tender.budget_min, budget_max=tender.budget_max, currency=tender.currency,
         bid_deadline=tender.bid_deadline, sealed=tender.sealed, rounds=tender.rounds,
         status=tender.status, current_round=tender.current_round_kind,
         bid_count=visible_bid_count(tender, viewer, counts),
-        kpis=[kpi_out(k) for k in tender.kpis],
-        brand=brand_summary(brand),
+        kpis=[kpi_out(k) for k in kpis],
+        brand=brand,
         created_at=tender.created_at, sealed_opening=tender.sealed_opening, invited_only=tender.invited_only,
         requires_verified=tender.requires_verified, min_stars=tender.min_stars,
         margin_required=tender.margin_required or 0,
-        criteria=_criteria_out(tender), blind_grading=tender.blind_grading, two_envelope=tender.two_envelope,
+        criteria=_criteria_out(tender.rounds, criteria), blind_grading=tender.blind_grading,
+        two_envelope=tender.two_envelope,
         envelopes=envelopes_out(tender.envelopes) if tender.two_envelope else None,
         engagement=tender.engagement, period_days=tender.period_days, periods=tender.periods, unit=tender.unit,
     )
@@ -91,10 +103,10 @@ def bafo_out(round_) -> BafoOut:
     return BafoOut(id=round_.id, closes_at=round_.closes_at, open=round_.open, created_at=round_.created_at)
 
 
-def _criteria_out(tender: Tender) -> dict:
+def _criteria_out(rounds: list[str], criteria) -> dict:
     out: dict[str, list] = {}
-    for c in tender.criteria:
-        out.setdefault(tender.rounds[c.round_index], []).append(
+    for c in criteria:
+        out.setdefault(rounds[c.round_index], []).append(
             {"name": c.name, "weight": c.weight, "deal_breaker": c.deal_breaker})
     return out
 

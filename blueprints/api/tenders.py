@@ -36,10 +36,11 @@ def list_tenders(query: TenderListQuery):
     itself with `total_is_estimate` true beyond. Searches (`q`, ranked by relevance) and `sort=brand_score`
     page by `page` only."""
     filters = TenderFilters(**query.model_dump(exclude={"page", "per_page", "cursor"}))
-    page = tenders.search_tenders(filters, query.page, query.per_page, cursor=query.cursor)
+    page = tenders.search_tenders(filters, query.page, query.per_page, cursor=query.cursor, details=False)
     viewer = current_api_user()
-    counts = tenders.bid_counts([t.id for t in page.items])
-    return TenderPage(items=[tender_out(t, viewer, counts) for t in page.items], page=page.page,
+    extras, brands = tenders.listing_extras([t.id for t in page.items]), {}
+    return TenderPage(items=[tender_out(t, viewer, extras=extras[t.id], brands=brands) for t in page.items],
+                      page=page.page,
                       per_page=page.per_page, total=page.total, total_is_estimate=page.total_is_estimate,
                       next_cursor=page.next_cursor)
 
@@ -48,8 +49,8 @@ def list_tenders(query: TenderListQuery):
            tag="Tenders", response=TenderOut, auth=False, errors=(404,))
 def get_tender(tender_id: int):
     viewer = current_api_user()
-    tender, counts = tenders.tender_for_display(tender_id, viewer)
-    return tender_out(tender, viewer, counts)
+    tender, extras = tenders.tender_with_extras(tender_id, viewer)
+    return tender_out(tender, viewer, extras=extras)
 
 
 @api_route("/tenders/<int:tender_id>/close", "POST", summary="End bidding early", tag="Tenders",
