@@ -155,13 +155,17 @@ def _aggregates(since: datetime, now: datetime, brand_ids: list[int] | None):
                                             previous.position == Milestone.position - 1))
                   .where(Milestone.funded_at >= since).group_by(Contract.brand_id), Contract.brand_id),
            ("funded", "funding_days"))
-    # A release with no actor is the auto-release (services.escrow.transition records who moved it).
-    auto = exists().where(MilestoneEvent.milestone_id == Milestone.id,
-                          MilestoneEvent.kind == str(MilestoneStatus.RELEASED), MilestoneEvent.actor_id.is_(None))
+    # A release with no actor is the auto-release (services.escrow.transition records who moved it): the
+    # milestones with one, joined once (not a subquery per milestone and use).
+    auto_released = (select(MilestoneEvent.milestone_id)
+                     .where(MilestoneEvent.kind == str(MilestoneStatus.RELEASED), MilestoneEvent.actor_id.is_(None))
+                     .distinct().subquery("auto_released"))
+    auto = auto_released.c.milestone_id.is_not(None)
     yield (scoped(select(Contract.brand_id, func.sum(case((auto, 0), else_=1)),
                          func.sum(case((auto, 0.0), else_=_days(Milestone.released_at, Milestone.delivered_at))),
                          func.sum(case((auto, 1), else_=0)))
                   .join(Milestone, Milestone.contract_id == Contract.id)
+                  .outerjoin(auto_released, auto_released.c.milestone_id == Milestone.id)
                   .where(Milestone.status == MilestoneStatus.RELEASED, Milestone.released_at >= since,
                          Milestone.delivered_at.is_not(None))
                   .group_by(Contract.brand_id), Contract.brand_id),
@@ -193,6 +197,13 @@ def review_mean(now: datetime) -> float:
     return float(value) if value is not None else DEFAULT_REVIEW_MEAN
 
 
+def mean_of(inputs: dict[int, BrandInputs]) -> float:
+    """review_mean from a gather over every brand (saves a second pass over the reviews): the same number,
+    since review scores are quarters, whose sums are exact."""
+    count = sum(i.reviews for i in inputs.values())
+    return sum(i.review_score_sum for i in inputs.values()) / count if count else DEFAULT_REVIEW_MEAN
+
+
 def gather(now: datetime, brand_ids: list[int] | None = None) -> dict[int, BrandInputs]:
     inputs: dict[int, BrandInputs] = defaultdict(BrandInputs)
     for stmt, names in _aggregates(now - WINDOW, now, brand_ids):
@@ -206,7 +217,8 @@ def gather(now: datetime, brand_ids: list[int] | None = None) -> dict[int, Brand
 def recompute(now: datetime, brand_ids: list[int] | None = None) -> int:
     """Score the given brands (every brand when None) and write the scores whose inputs or value changed;
     how many were written. Brands with no data at all keep "new"."""
-    inputs, mean = gather(now, brand_ids), review_mean(now)
+    inputs = gather(now, brand_ids)
+    mean = mean_of(inputs) if brand_ids is None else review_mean(now)
     stmt = select(BrandProfile.user_id, BrandProfile.brand_score, BrandProfile.brand_score_inputs)
     current = db.session.execute(stmt.where(BrandProfile.user_id.in_(brand_ids)) if brand_ids is not None else stmt)
     changes = []

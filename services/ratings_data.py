@@ -80,6 +80,7 @@ COUNT_NAMES = tuple(name for name in INPUT_NAMES if name in INTEGER_INPUTS)
 # Rating writers (the nightly run, the event path) take turns: each compares with what the last one
 # committed, so a change is written once (locking.serialize).
 WRITERS_LOCK = 0x57495452  # "WITR"
+WORK_MEM = "64MB"  # the nightly run's sort and hash memory (PostgreSQL's default, 4MB, spills its aggregates to disk)
 
 
 def _dialect() -> str:
@@ -144,29 +145,29 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
                 else_=func.coalesce(decided.c.awarded, 0))
     settled = Milestone.status.in_(FINISHED)
     work_names = ("settled_milestones", "on_time_milestones", "volume_recent", "volume_previous", "overdue_milestones")
-    milestones = scoped(select(Contract.provider_id.label("provider_id"), func.sum(case((settled, 1), else_=0)),
-                               func.sum(case((and_(settled, first_delivery.c.at <= Milestone.due_at), 1), else_=0)),
-                               func.sum(case((Milestone.released_at >= recent, paid), else_=0)),
-                               func.sum(case((and_(Milestone.released_at >= previous, Milestone.released_at < recent),
-                                              paid), else_=0)),
+    # One row per milestone and per prize, then one GROUP BY: whole numbers summed once (summing
+    # per-kind sums again would add numerics).
+    milestones = scoped(select(Contract.provider_id.label("provider_id"), case((settled, 1), else_=0),
+                               case((and_(settled, first_delivery.c.at <= Milestone.due_at), 1), else_=0),
+                               case((Milestone.released_at >= recent, paid), else_=0),
+                               case((and_(Milestone.released_at >= previous, Milestone.released_at < recent), paid),
+                                    else_=0),
                                # funded into escrow, past its due date, and not delivered yet (still `funded`)
-                               func.sum(case((and_(Milestone.status == MilestoneStatus.FUNDED, Milestone.due_at < now),
-                                              1), else_=0)))
+                               case((and_(Milestone.status == MilestoneStatus.FUNDED, Milestone.due_at < now), 1),
+                                    else_=0))
                         .join(Milestone, Milestone.contract_id == Contract.id)
                         .outerjoin(first_delivery, first_delivery.c.milestone_id == Milestone.id)
                         .outerjoin(decided, decided.c.milestone_id == Milestone.id)
-                        .where(Milestone.status.in_((*FINISHED, MilestoneStatus.FUNDED)))
-                        .group_by(Contract.provider_id), Contract.provider_id)
+                        .where(Milestone.status.in_((*FINISHED, MilestoneStatus.FUNDED))), Contract.provider_id)
     # A contest prize is work settled on time (the entry was in by the deadline; the prize was paid on
     # award), its amount released when the contest was awarded; it is never overdue.
-    prizes = scoped(select(ContestEntry.provider_id, func.count(ContestAward.id), func.count(ContestAward.id),
-                           func.sum(case((Contest.awarded_at >= recent, ContestAward.amount), else_=0)),
-                           func.sum(case((and_(Contest.awarded_at >= previous, Contest.awarded_at < recent),
-                                          ContestAward.amount), else_=0)),
+    prizes = scoped(select(ContestEntry.provider_id, literal(1), literal(1),
+                           case((Contest.awarded_at >= recent, ContestAward.amount), else_=0),
+                           case((and_(Contest.awarded_at >= previous, Contest.awarded_at < recent),
+                                 ContestAward.amount), else_=0),
                            literal(0))
                     .select_from(ContestAward).join(ContestEntry, ContestEntry.id == ContestAward.entry_id)
-                    .join(Contest, Contest.id == ContestAward.contest_id)
-                    .group_by(ContestEntry.provider_id), ContestEntry.provider_id)
+                    .join(Contest, Contest.id == ContestAward.contest_id), ContestEntry.provider_id)
     work = union_all(milestones, prizes).subquery("work")
     yield (select(work.c.provider_id, *(func.sum(value) for value in list(work.c)[1:])).group_by(work.c.provider_id),
            work_names)
@@ -192,18 +193,16 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
     # no money moved, serves nobody).
     # A contest prize is a completed contract with the contest's brand, signed when it was awarded.
     serving = Contract.status != ContractStatus.CANCELLED
+    # One row per contract and per prize, then one GROUP BY per provider and brand.
     by_contract = scoped(select(Contract.provider_id.label("provider_id"), Contract.brand_id.label("brand_id"),
-                                func.sum(case((Contract.status == ContractStatus.COMPLETED, 1), else_=0))
-                                .label("completed"),
-                                func.sum(case((and_(serving, Contract.created_at >= previous), 1), else_=0))
+                                case((Contract.status == ContractStatus.COMPLETED, 1), else_=0).label("completed"),
+                                case((and_(serving, Contract.created_at >= previous), 1), else_=0)
                                 .label("contracts_12m"),
-                                func.min(case((serving, Contract.created_at))).label("first_at"))
-                         .group_by(Contract.provider_id, Contract.brand_id), Contract.provider_id)
-    by_prize = scoped(select(ContestEntry.provider_id, Contest.brand_id, func.count(ContestAward.id),
-                             func.sum(case((Contest.awarded_at >= previous, 1), else_=0)), func.min(Contest.awarded_at))
+                                case((serving, Contract.created_at)).label("first_at")), Contract.provider_id)
+    by_prize = scoped(select(ContestEntry.provider_id, Contest.brand_id, literal(1),
+                             case((Contest.awarded_at >= previous, 1), else_=0), Contest.awarded_at)
                       .select_from(ContestAward).join(ContestEntry, ContestEntry.id == ContestAward.entry_id)
-                      .join(Contest, Contest.id == ContestAward.contest_id)
-                      .group_by(ContestEntry.provider_id, Contest.brand_id), ContestEntry.provider_id)
+                      .join(Contest, Contest.id == ContestAward.contest_id), ContestEntry.provider_id)
     both = union_all(by_contract, by_prize).subquery("work_pairs")
     pairs = select(both.c.provider_id, both.c.brand_id, func.sum(both.c.completed).label("completed"),
                    func.sum(both.c.contracts_12m).label("contracts_12m"), func.min(both.c.first_at).label("first_at")) \
@@ -240,6 +239,8 @@ def counts_key(inputs: ratings.RatingInputs) -> str:
 
 def _counts_key_sql(source):
     """counts_key in SQL, over the integer columns of `source` (both databases print integers alike)."""
+    if _dialect() == "postgresql":  # one call, not two dozen concatenations a row
+        return func.concat_ws(literal(" "), *(source.c[name] for name in COUNT_NAMES), type_=String)
     key = cast(source.c[COUNT_NAMES[0]], String)
     for name in COUNT_NAMES[1:]:
         key = key + literal(" ") + cast(source.c[name], String)
@@ -363,6 +364,8 @@ def recompute_everyone(now: datetime, *, chunk: int = 5000, progress=None) -> Ra
     dialect = _dialect()
     if dialect == "postgresql":  # one large plan, run once: compiling it to machine code costs more than it saves
         db.session.execute(text("SET LOCAL jit = off"))
+        # a hash table per aggregate over every provider: in memory, not sorted on disk (this transaction only)
+        db.session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     _drop_temporary_tables()  # a run that failed on this connection may have left them (SQLite)
     db.session.execute(CreateTempTableAs(INPUTS_TABLE, _inputs_of_everyone(now)))
     total, score_sum, count = db.session.execute(
@@ -372,14 +375,15 @@ def recompute_everyone(now: datetime, *, chunk: int = 5000, progress=None) -> Ra
     mean = float(score_sum) / count if count else ratings.DEFAULT_PLATFORM_MEAN
     # The ratings that differ from their profile's, in a table of their own: the writes below read it,
     # never a table they write (a plan made while that was empty would scan it again for every row).
-    rated = ratings.sql_rate(rating_inputs, mean, dialect).subquery("rated")
+    scored = ratings.sql_rate(rating_inputs, mean, dialect).subquery("scored")
+    # the counts key spelled once per row (OFFSET 0: a subquery of its own, as the formula's stages)
+    rated = select(*scored.c, _counts_key_sql(scored).label("input_counts")).offset(0).subquery("rated")
     profiles = ProviderProfile.__table__
     differs = (profiles.c.stars.is_distinct_from(rated.c.stars)
                | _hundredths(profiles.c.rating_score).is_distinct_from(_hundredths(rated.c.score))
-               | profiles.c.rating_counts.is_distinct_from(_counts_key_sql(rated)))
+               | profiles.c.rating_counts.is_distinct_from(rated.c.input_counts))
     db.session.execute(CreateTempTableAs(CHANGES_TABLE, select(
-        *rated.c, _counts_key_sql(rated).label("input_counts"),
-        func.row_number().over(order_by=rated.c.provider_id).label("position"))
+        *rated.c, func.row_number().over(order_by=rated.c.provider_id).label("position"))
         .select_from(rated.join(profiles, profiles.c.user_id == rated.c.provider_id)).where(differs)))
     changed = db.session.scalar(select(func.count()).select_from(rating_changes))
     if progress is not None:  # providers done: the unchanged ones now, the changed ones as they are written
