@@ -39,7 +39,18 @@ from blueprints.web import staff_two_factor_gate, unread_messages
 from cli import register_cli
 from config import Config
 from extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
-from i18n import datetime_local, labels, locale_code, money, number, percent, relative, select_locale, select_timezone
+from i18n import (
+    datetime_local,
+    init_jinja,
+    labels,
+    locale_code,
+    money,
+    number,
+    percent,
+    relative,
+    select_locale,
+    select_timezone,
+)
 from models.search import include_name as search_include_name
 from services import permissions, previews, search_index, sessions, use_marks
 from services.notifications import CHANNELS as notification_channels
@@ -64,6 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    init_jinja(app)  # templates' _() look the catalog up once per request, not per string
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"

@@ -1,21 +1,27 @@
-"""Locale and time-zone selection, and the money/time formatting every page uses."""
-from contextlib import contextmanager
-from datetime import timedelta
-from decimal import Decimal
+"""Locale and time-zone selection, and the money/time formatting every page uses.
 
+The formatting is Babel's, for the reader's locale and time zone. A list page formats the same few amounts,
+deadlines and numbers on every row and for every reader, and Babel re-reads its locale data at each call, so
+the results are kept (`lru_cache`), keyed by everything they depend on: the value, the format, the Babel
+`Locale` and the time zone the request (or `force_locale` / `force_timezone`) has chosen. The translations
+templates ask for (`_()`, `ngettext()`) are looked up once per request and locale (`init_jinja`).
+"""
+from contextlib import contextmanager
+from datetime import UTC, timedelta
+from decimal import Decimal
+from functools import lru_cache
+
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from babel.dates import get_datetime_format
-from babel.numbers import get_currency_precision, get_currency_symbol
+from babel.numbers import get_currency_symbol
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import (
     _get_current_context,
-    format_currency,
-    format_date,
     format_datetime,
-    format_decimal,
-    format_percent,
-    format_time,
-    format_timedelta,
     get_locale,
+    get_timezone,
+    get_translations,
     gettext,
 )
 from flask_login import current_user
@@ -49,6 +55,15 @@ def select_timezone() -> str:
     return current_app.config["DEFAULT_TIMEZONE"]
 
 
+CACHED = 8192  # formatted values kept per function (a few hundred kB at most)
+
+
+@lru_cache(maxsize=64)
+def get_currency_precision(currency: str) -> int:
+    """Babel's decimal places of a currency (CNY 2, JPY 0), looked up once."""
+    return babel_numbers.get_currency_precision(currency)
+
+
 def major_units(amount: int, currency: str) -> Decimal:
     """Minor units (fen, cents) to an exact Decimal in major units; never a float."""
     return Decimal(amount).scaleb(-get_currency_precision(currency))
@@ -63,9 +78,14 @@ def money(amount: int | None, currency: str = "CNY") -> str:
     product's symbol for CNY."""
     if amount is None:
         return ""
-    text = format_currency(major_units(amount, currency), currency)
+    return _money(amount, currency, get_locale())
+
+
+@lru_cache(maxsize=CACHED, typed=True)
+def _money(amount, currency: str, locale) -> str:
+    text = babel_numbers.format_currency(major_units(amount, currency), currency, locale=locale)
     symbol = SYMBOLS.get(currency)
-    return text.replace(get_currency_symbol(currency, get_locale()), symbol, 1) if symbol else text
+    return text.replace(get_currency_symbol(currency, locale), symbol, 1) if symbol else text
 
 
 def datetime_local(value, fmt: str = "medium") -> str:
@@ -76,11 +96,19 @@ def datetime_local(value, fmt: str = "medium") -> str:
         return ""
     if fmt not in ("medium", "full"):
         return format_datetime(value, fmt)
-    pattern = get_datetime_format(fmt, locale=get_locale()).replace("'", "")
-    time = format_time(value, "short")
+    return _datetime_local(value, fmt, get_locale(), get_timezone())
+
+
+@lru_cache(maxsize=CACHED, typed=True)
+def _datetime_local(value, fmt: str, locale, tzinfo) -> str:
+    """`datetime_local` of "medium" or "full" for a locale and a (pytz) zone: what Flask-Babel's
+    format_date/format_time/format_datetime give with them (a naive value is UTC)."""
+    pattern = get_datetime_format(fmt, locale=locale).replace("'", "")
+    local = tzinfo.normalize((value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(tzinfo))
+    time = babel_dates.format_time(value, "short", tzinfo=tzinfo, locale=locale)
     if fmt == "full":
-        time = f"{time} {format_datetime(value, 'zzzz')}"
-    return pattern.replace("{1}", format_date(value, fmt)).replace("{0}", time)
+        time = f"{time} {babel_dates.format_datetime(value, 'zzzz', tzinfo=tzinfo, locale=locale)}"
+    return pattern.replace("{1}", babel_dates.format_date(local, fmt, locale=locale)).replace("{0}", time)
 
 
 def relative(value, fmt: str = "medium") -> Markup:
@@ -96,11 +124,12 @@ def time_left(delta: timedelta) -> str:
     """"in 5 days 3 hours" under a week (a countdown people act on), else one rounded unit ("in 3 weeks")."""
     hours = round(abs(delta.total_seconds()) / 3600)
     days, rest = divmod(hours, 24)
+    locale = get_locale()
     if not 1 <= days < 7 or not rest:
-        return format_timedelta(delta, add_direction=True)
+        return babel_dates.format_timedelta(delta, add_direction=True, locale=locale)
     # threshold 1: 6 days stay "6 days" (not "1 week"), 23 hours "23 hours"
-    parts = {"days": format_timedelta(timedelta(days=days), threshold=1),
-             "hours": format_timedelta(timedelta(hours=rest), threshold=1)}
+    parts = {"days": _duration(timedelta(days=days), locale, 1),
+             "hours": _duration(timedelta(hours=rest), locale, 1)}
     if delta > timedelta(0):
         return gettext("in %(days)s %(hours)s", **parts)
     return gettext("%(days)s %(hours)s ago", **parts)
@@ -108,12 +137,22 @@ def time_left(delta: timedelta) -> str:
 
 def number(value) -> str:
     """A quantity such as a KPI target in the viewer's locale (30, 52.5, 1,200): never 3E+1."""
-    return "" if value is None else format_decimal(value, format="#,##0.####")
+    return "" if value is None else _number(value, get_locale())
+
+
+@lru_cache(maxsize=CACHED, typed=True)
+def _number(value, locale) -> str:
+    return babel_numbers.format_decimal(value, format="#,##0.####", locale=locale)
 
 
 def percent(whole) -> str:
     """A whole-number percentage (40 → 40%), spaced as the viewer's locale spaces it."""
-    return format_percent(Decimal(whole) / 100)
+    return _percent(whole, get_locale())
+
+
+@lru_cache(maxsize=CACHED, typed=True)
+def _percent(whole, locale) -> str:
+    return babel_numbers.format_percent(Decimal(whole) / 100, locale=locale)
 
 
 def locale_code() -> str:
@@ -132,7 +171,12 @@ def minor_units(value: Decimal, currency: str) -> int | None:
 
 def duration(delta) -> str:
     """A period such as a constant's timedelta in the viewer's words (1 hour, 2 years / 1小时, 2年)."""
-    return format_timedelta(delta)
+    return _duration(delta, get_locale(), 0.85)
+
+
+@lru_cache(maxsize=CACHED, typed=True)
+def _duration(delta: timedelta, locale, threshold: float) -> str:
+    return babel_dates.format_timedelta(delta, threshold=threshold, locale=locale)
 
 
 @contextmanager
@@ -153,3 +197,27 @@ def force_timezone(name: str | None):
         yield
     finally:
         ctx.babel_tzinfo = before
+
+
+def translations():
+    """This request's catalog, as Flask-Babel's get_translations() gives it, looked up once per request and
+    locale (a page asks for a hundred strings; `force_locale` sets another Locale, which is looked up anew)."""
+    ctx = _get_current_context()
+    if ctx is None:
+        return get_translations()
+    locale = get_locale()
+    kept = getattr(ctx, "witkey_translations", None)
+    if kept is None or kept[0] is not locale:
+        kept = ctx.witkey_translations = (locale, get_translations())
+    return kept[1]
+
+
+def init_jinja(app) -> None:
+    """Templates' `_()`, `ngettext()`, `pgettext()`, `npgettext()` as Flask-Babel installs them, through
+    `translations()`."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True)

@@ -48,12 +48,14 @@ def get_brand(brand_id: int) -> BrandProfile:
 
 
 def get_provider(provider_id: int) -> ProviderProfile:
-    profile = db.session.scalar(
+    """The profile with its account and categories (a handful: joined, in the same statement) and its
+    showcase cases (one more statement)."""
+    profile = db.session.execute(
         select(ProviderProfile)
         .where(ProviderProfile.user_id == provider_id)
-        .options(joinedload(ProviderProfile.user), selectinload(ProviderProfile.category_rows),
+        .options(joinedload(ProviderProfile.user), joinedload(ProviderProfile.category_rows),
                  selectinload(ProviderProfile.cases))
-    )
+    ).unique().scalar_one_or_none()
     if profile is None:
         raise NotFound()
     return profile

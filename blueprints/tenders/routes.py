@@ -146,9 +146,10 @@ def detail(tender_id: int):
         "bid_count": bidding.visible_bid_count(tender, viewer, counts),
         "questions": questions.visible_questions(viewer, tender.id),
         "brand_headline": brand_score_text.headline(tender.brand.brand_profile),
-        "action_form": ActionForm(), "cancel_form": CancelForm(), "question_form": QuestionForm(),
-        "answer_form": AnswerForm(), "addendum_form": AddendumForm(),
     }
+    if viewer is not None:  # a visitor is offered no form here (asking, answering, amending need an account)
+        context |= {"action_form": ActionForm(), "cancel_form": CancelForm(), "question_form": QuestionForm(),
+                    "answer_form": AnswerForm(), "addendum_form": AddendumForm()}
     if is_owner:
         form = InviteForm()
         form.provider_ids.choices = invite_choices(tender)
