@@ -11,7 +11,7 @@ person who acted is never told of their own action (`actor`), nor is the side th
 from collections.abc import Iterable
 from typing import Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, func, literal, select, union_all, update
 
 from extensions import db
 from models import Chargeback, Contract, Conversation, Dispute, Membership, Notification, Organisation, Tender, User
@@ -119,6 +119,16 @@ def _about(to: Destination) -> dict | None:
     if contract is None:
         return None
     return {"type": "contract", "id": contract.id, "title": contract.title}
+
+
+def members_clause(account_id: int):
+    """A WHERE clause on users: the principal `account_id` and every member of its organisation (who
+    hears what is addressed to it), for a caller that loads the readers' rows in its own statement."""
+    # a UNION of the two, not `id = … OR id IN (…)`: PostgreSQL then expects two rows, not a share of
+    # the table, and looks the readers' notices up by index (services.conversations._tell joins them)
+    return User.id.in_(union_all(select(literal(account_id, Integer)),
+                                 select(Membership.user_id).join(Organisation)
+                                 .where(Organisation.account_user_id == account_id)))
 
 
 def members_of(account_id: int) -> list[int]:
