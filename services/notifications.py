@@ -23,10 +23,9 @@ from services.pagination import Page, paginate
 
 
 class Channel(Protocol):
-    def deliver(self, notification: Notification) -> None: ...
-
     def deliver_many(self, notices: list[dict]) -> None:
-        """Notices about to be written in bulk (`notify_many`), as dicts of their columns."""
+        """Notices about to be written (by `notify` or in bulk by `notify_many`), as dicts of their
+        columns; a channel may set a notice's `digest_pending`."""
 
 
 CHANNELS: list[Channel] = []
@@ -49,14 +48,14 @@ def notify(users: Iterable[User | int], kind: str, *, to: Destination | None = N
         return []
     if to is not None and "about" not in params and (about := _about(to)) is not None:
         params["about"] = about
-    rows = [Notification(user_id=uid, kind=kind, params=params, endpoint=to and to.endpoint,
-                         url_args=dict(to.args) if to else {}, anchor=to and to.anchor) for uid in ids]
+    values = [{"user_id": uid, "kind": kind, "params": params, "endpoint": to and to.endpoint,
+               "url_args": dict(to.args) if to else {}, "anchor": to and to.anchor, "digest_pending": False}
+              for uid in ids]
+    for channel in CHANNELS:  # before the rows are written: a channel may mark a notice for the digest
+        channel.deliver_many(values)
+    rows = [Notification(**value) for value in values]
     db.session.add_all(rows)
-    if rows:
-        db.session.flush()
-    for channel in CHANNELS:
-        for row in rows:
-            channel.deliver(row)
+    db.session.flush()
     return rows
 
 
