@@ -5,27 +5,27 @@ readers who confirmed their address and kept the account page's e-mail switch on
 what the in-app notification says, in the reader's language and time zone, and links to the same page."""
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from extensions import db
 from i18n import force_timezone
-from models import NotificationPreference, User
+from models import User
 from services import mail, notification_prefs
 from texts.notifications import render
 
-FEW = 50  # readers of one notice (an organisation's members): their accounts and choices in one query
-
 
 class EmailChannel:
-    def deliver_many(self, notices: list[dict]) -> None:
+    def deliver_many(self, notices: list[dict], readers: dict | None = None) -> None:
         """Notices about to be written (services.notifications.notify, notify_many), as dicts of their
-        columns: one waiting for the digest gets `digest_pending` before it is written."""
-        user_ids = {n["user_id"] for n in notices}
-        kinds = {n["kind"] for n in notices}
-        if len(user_ids) <= FEW:
-            users, deliveries = _few(user_ids, kinds)
-        else:  # a sweep's thousands: the choices first, the accounts only if someone is owed an e-mail
-            deliveries = notification_prefs.deliveries_for(user_ids, kinds)
+        columns: one waiting for the digest gets `digest_pending` before it is written. `notify` hands
+        over its readers' accounts and deliveries (read with the readers); for bulk notices the
+        choices are read in one query, and the accounts in another only if someone is owed an e-mail."""
+        if readers is not None:
+            users = {uid: user for uid, (user, _delivery) in readers.items()}
+            deliveries = {(n["user_id"], n["kind"]): readers[n["user_id"]][1] for n in notices}
+        else:
+            user_ids = {n["user_id"] for n in notices}
+            deliveries = notification_prefs.deliveries_for(user_ids, {n["kind"] for n in notices})
             if all(delivery == "in_app" for delivery in deliveries.values()):
                 return
             users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
@@ -33,22 +33,6 @@ class EmailChannel:
             delivery = deliveries[notice["user_id"], notice["kind"]]
             if delivery != "in_app" and _send(users.get(notice["user_id"]), delivery, notice):
                 notice["digest_pending"] = True
-
-
-def _few(user_ids: set[int], kinds: set[str]) -> tuple[dict[int, User], dict[tuple[int, str], str]]:
-    """The readers' accounts and their delivery of each kind (chosen, or the kind's default), in one
-    statement (`notification_prefs.deliveries_for` and the accounts, joined)."""
-    users, chosen = {}, {}
-    for user, kind, delivery in db.session.execute(
-            select(User, NotificationPreference.kind, NotificationPreference.delivery)
-            .outerjoin(NotificationPreference, and_(NotificationPreference.user_id == User.id,
-                                                    NotificationPreference.kind.in_(kinds)))
-            .where(User.id.in_(user_ids))):
-        users[user.id] = user
-        if kind is not None:
-            chosen[user.id, kind] = delivery
-    return users, {(uid, kind): chosen.get((uid, kind), notification_prefs.default_for(kind))
-                   for uid in user_ids for kind in kinds}
 
 
 def _send(user: User | None, delivery: str, notice: dict) -> bool:
