@@ -262,8 +262,17 @@ def create_app(dsn: str | None = None) -> Flask:  # noqa: PLR0915 (one factory: 
                            ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_id = excluded.last_read_id""",
                         (conversation_id, sender, message["id"]))
             other = conv["provider_id"] if sender == conv["brand_id"] else conv["brand_id"]
-            notice(cur, other, "message_received", {"conversation": conversation_id}, "conversations.detail",
-                   {"conversation_id": conversation_id})
+            # As Witkey does (services.conversations._tell): one unread notice per thread and reader, which
+            # each later message updates; a new one only when none is unread. A notice per message would
+            # pile thousands of unread notices of this one thread onto the reader during the run, and
+            # Witkey's side, which looks for the thread's unread notice, would measure those leftovers.
+            params = json.dumps({"conversation": conversation_id})
+            if not cur.execute("""UPDATE notifications SET params = %s, created_at = now()
+                                  WHERE user_id = %s AND kind = 'message_received' AND read_at IS NULL
+                                  AND (url_args ->> 'conversation_id')::int = %s""",
+                               (params, other, conversation_id)).rowcount:
+                notice(cur, other, "message_received", {"conversation": conversation_id}, "conversations.detail",
+                       {"conversation_id": conversation_id})
             event(cur, "message.created", f"conversation:{conversation_id}", {"message": {"id": message["id"]}},
                   [conv["brand_id"], conv["provider_id"]])
         return _json({"id": message["id"], "conversation_id": conversation_id, "body": body,

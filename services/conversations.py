@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -163,7 +165,8 @@ def _post(actor: User, conv: Conversation, body: str, files) -> Message:
     check({"body": (not body and _l("Write a message."))
            or (len(body) > BODY_MAX and _l("At most %(n)d characters.", n=BODY_MAX))})
     message = Message(conversation_id=conv.id, sender_id=actor.id, sender_account_id=actor.account_id, body=body,
-                      contact_warning=_before_contract(conv) and has_contact_details(body),
+                      # the text first: only a message with contact details asks whether a contract exists
+                      contact_warning=has_contact_details(body) and _before_contract(conv),
                       files=[])  # a new message's files are the ones below: nothing to load after the flush
     for stream, filename in files:
         message.files.append(MessageFile.from_stored(storage.save(stream, filename, "messages", actor.id)))
@@ -185,26 +188,38 @@ def _post(actor: User, conv: Conversation, body: str, files) -> Message:
 EXCERPT = 80  # characters of the latest message a notice quotes
 
 
+def _readers_and_notices(conv: Conversation, recipient_account: int) -> list[tuple[User, Notification | None]]:
+    """Every member of the recipient's organisation, each with its unread notice of this thread (None if
+    it has none), in one statement. The notice is asked for by the thread in SQL (an index lookup by
+    reader), so the cost does not grow with the reader's unread notices of other threads. There is one
+    at most (see `_tell`); should there be more, the newest is the one updated."""
+    found: dict[int, tuple[User, Notification | None]] = {}
+    for user, notice in db.session.execute(
+            select(User, Notification)
+            .outerjoin(Notification, and_(Notification.user_id == User.id, Notification.read_at.is_(None),
+                                          Notification.kind == "message_received",
+                                          Notification.url_args["conversation_id"].as_integer() == conv.id))
+            .where(notifications.members_clause(recipient_account)).order_by(User.id, Notification.id)):
+        found[user.id] = (user, notice)
+    return list(found.values())
+
+
 def _tell(actor: User, conv: Conversation, message: Message, recipient_account: int) -> None:
     """One notice per thread and reader while it is unread: a later message updates that notice (count,
     latest excerpt, time) instead of adding another, and sends no second e-mail. Reading the thread
     marks the notice read, so the next message makes a new one. Runs after the UPDATE of the thread's
     row above, so concurrent senders come here one at a time and see each other's notice."""
-    readers = [uid for uid in notifications.members_of(recipient_account)
-               if (user := db.session.get(User, uid)) is not None and user.active
-               and allowed(user, "conversation.take_part")]
+    readers = [(user, notice) for user, notice in _readers_and_notices(conv, recipient_account)
+               if user.active and allowed(user, "conversation.take_part")]
     if not readers:
         return
     excerpt = message.body if len(message.body) <= EXCERPT else message.body[:EXCERPT - 1].rstrip() + "…"
-    unread = {n.user_id: n for n in db.session.scalars(
-        select(Notification).where(Notification.kind == "message_received", Notification.user_id.in_(readers),
-                                   Notification.read_at.is_(None)))
-        if (n.url_args or {}).get("conversation_id") == conv.id}
-    for row in unread.values():
-        row.params = {**row.params, "count": int(row.params.get("count") or 1) + 1, "excerpt": excerpt,
-                      "sender": actor.display_name}
-        row.created_at = utcnow()
-    fresh = [uid for uid in readers if uid not in unread]
+    for _user, row in readers:
+        if row is not None:
+            row.params = {**row.params, "count": int(row.params.get("count") or 1) + 1, "excerpt": excerpt,
+                          "sender": actor.display_name}
+            row.created_at = utcnow()
+    fresh = [user.id for user, row in readers if row is None]
     notifications.notify(fresh, "message_received", personal=True, actor=actor,
                          to=destinations.conversation(conv.id), sender=actor.display_name, excerpt=excerpt, count=1)
 
@@ -214,16 +229,19 @@ def send(actor: User, conversation_id: int, body: str, files=()) -> Message:
 
 
 def _mark_read(actor: User, conversation_id: int, last_id: int) -> None:
-    row = db.session.get(ConversationRead, (conversation_id, actor.id))
-    if row is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(ConversationRead(conversation_id=conversation_id, user_id=actor.id,
-                                                last_read_id=last_id))
-            return
-        except IntegrityError:  # the same person's other tab got there first
-            row = db.session.get(ConversationRead, (conversation_id, actor.id), populate_existing=True)
-    row.last_read_id = max(row.last_read_id, last_id)
+    """This person has read the thread up to `last_id`: one INSERT … ON CONFLICT DO UPDATE that never
+    moves the mark back (another tab of the same person may have read further, or got there first)."""
+    dialect = db.session.get_bind().dialect.name
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(ConversationRead).values(
+        conversation_id=conversation_id, user_id=actor.id, last_read_id=last_id)
+    furthest = (func.greatest if dialect == "postgresql" else func.max)(ConversationRead.last_read_id,
+                                                                         stmt.excluded.last_read_id)
+    db.session.execute(stmt.on_conflict_do_update(index_elements=["conversation_id", "user_id"],
+                                                  set_={"last_read_id": furthest}))
+    # a row of it loaded earlier in this transaction would now be stale: read it again when asked
+    if (loaded := db.session.identity_map.get(db.session.identity_key(ConversationRead,
+                                                                       (conversation_id, actor.id)))) is not None:
+        db.session.expire(loaded)
 
 
 def mark_read(actor: User, conversation_id: int) -> int:

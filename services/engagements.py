@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import Contract, Milestone, Tender, UsageRecord, User
@@ -84,7 +85,9 @@ class UsageResult:
 def record_usage(actor: User, milestone_id: int, quantity, note: str = "") -> UsageResult:
     """Units used in a funded metered period, by its provider (or the brand's own system). The row
     lock on the period serialises recorders, so each sees the total including the ones before it."""
-    milestone = milestone_for(actor, milestone_id, lock=True)
+    # the period locked, with its contract and the contract's tender (the unit) read in the same statement
+    milestone = milestone_for(actor, milestone_id, lock=True,
+                              options=(joinedload(Milestone.contract).joinedload(Contract.tender),))
     contract = milestone.contract
     if actor.account_id == contract.provider_id:
         permissions.require(actor, "milestone.deliver", milestone)

@@ -38,9 +38,11 @@ from services.rating_jobs import request_recompute
 REMIND_BEFORE = timedelta(days=2)  # the brand is reminded this long before an auto-release
 
 
-def milestone_for(viewer: User | None, milestone_id: int, *, lock: bool = False) -> Milestone:
-    """The milestone if the viewer is its contract's brand or provider (or staff); else 404."""
-    milestone = locked_get(Milestone, milestone_id) if lock else db.session.get(Milestone, milestone_id)
+def milestone_for(viewer: User | None, milestone_id: int, *, lock: bool = False, options=()) -> Milestone:
+    """The milestone if the viewer is its contract's brand or provider (or staff); else 404. `options`:
+    loader options for what the caller reads along with it (its contract…), in the same statement."""
+    milestone = (locked_get(Milestone, milestone_id, options) if lock
+                 else db.session.get(Milestone, milestone_id, options=options))
     if milestone is None or viewer is None or not (
             viewer.is_admin or viewer.account_id in (milestone.contract.brand_id, milestone.contract.provider_id)):
         raise NotFound()

@@ -9,16 +9,18 @@ from sqlalchemy import false, func, select, update
 from extensions import db
 
 
-def locked_get(model, pk):
-    """The row with primary key `pk`, locked until the transaction ends (None if there is none)."""
+def locked_get(model, pk, options=()):
+    """The row with primary key `pk`, locked until the transaction ends (None if there is none).
+    `options`: loader options (joinedload…) for rows read along with it, in the same statement (only
+    the row itself is locked)."""
     if db.session.get_bind().dialect.name == "sqlite":
         column = model.__mapper__.primary_key[0]
         db.session.execute(update(model).where(column == pk).values({column.key: column})
                            .execution_options(synchronize_session=False))
-        return db.session.get(model, pk, populate_existing=True)
+        return db.session.get(model, pk, populate_existing=True, options=options)
     # OF the model's own table: rows it loads eagerly through outer joins (a user's membership) stay
     # unlocked, and PostgreSQL refuses FOR UPDATE on the nullable side of an outer join anyway.
-    return db.session.get(model, pk, with_for_update={"of": model}, populate_existing=True)
+    return db.session.get(model, pk, with_for_update={"of": model}, populate_existing=True, options=options)
 
 
 def serialize(model, key: int) -> None:

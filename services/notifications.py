@@ -11,22 +11,33 @@ person who acted is never told of their own action (`actor`), nor is the side th
 from collections.abc import Iterable
 from typing import Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, union_all, update
 
 from extensions import db
-from models import Chargeback, Contract, Conversation, Dispute, Membership, Notification, Organisation, Tender, User
+from models import (
+    Chargeback,
+    Contract,
+    Conversation,
+    Dispute,
+    Membership,
+    Notification,
+    NotificationPreference,
+    Organisation,
+    Tender,
+    User,
+)
 from models.types import utcnow
-from services import bulk
+from services import bulk, notification_prefs
 from services.destinations import Destination
 from services.errors import NotFound
 from services.pagination import Page, paginate
 
 
 class Channel(Protocol):
-    def deliver(self, notification: Notification) -> None: ...
-
-    def deliver_many(self, notices: list[dict]) -> None:
-        """Notices about to be written in bulk (`notify_many`), as dicts of their columns."""
+    def deliver_many(self, notices: list[dict], readers: dict[int, tuple[User, str]] | None = None) -> None:
+        """Notices about to be written (by `notify` or in bulk by `notify_many`), as dicts of their
+        columns; a channel may set a notice's `digest_pending`. `readers` (from `notify`): each reader's
+        account and delivery of the notices' one kind, already read."""
 
 
 CHANNELS: list[Channel] = []
@@ -42,22 +53,36 @@ def notify(users: Iterable[User | int], kind: str, *, to: Destination | None = N
     ids = {u if isinstance(u, int) else u.id for u in users if u is not None}
     if actor is not None:
         ids -= {actor.id, actor.account_id}
-    ids = sorted(ids) if personal else _with_members(ids)
-    if actor is not None:
-        ids = [uid for uid in ids if uid != actor.id]
     if not ids:  # nobody to tell (e.g. every reader of a thread has its notice already): look nothing up
+        return []
+    readers = _readers(ids, kind, personal)
+    if actor is not None:
+        readers.pop(actor.id, None)
+    if not readers:
         return []
     if to is not None and "about" not in params and (about := _about(to)) is not None:
         params["about"] = about
-    rows = [Notification(user_id=uid, kind=kind, params=params, endpoint=to and to.endpoint,
-                         url_args=dict(to.args) if to else {}, anchor=to and to.anchor) for uid in ids]
+    values = [{"user_id": uid, "kind": kind, "params": params, "endpoint": to and to.endpoint,
+               "url_args": dict(to.args) if to else {}, "anchor": to and to.anchor, "digest_pending": False}
+              for uid in readers]
+    for channel in CHANNELS:  # before the rows are written: a channel may mark a notice for the digest
+        channel.deliver_many(values, readers)
+    rows = [Notification(**value) for value in values]
     db.session.add_all(rows)
-    if rows:
-        db.session.flush()
-    for channel in CHANNELS:
-        for row in rows:
-            channel.deliver(row)
+    db.session.flush()
     return rows
+
+
+def _readers(ids: set[int], kind: str, personal: bool) -> dict[int, tuple[User, str]]:
+    """Who a notice of `kind` addressed to `ids` reaches (their organisations' members too, unless
+    `personal`), by id in order, each with how it reaches them (services.notification_prefs): one
+    statement for the people, their accounts and their choices."""
+    rows = db.session.execute(
+        select(User, NotificationPreference.delivery)
+        .outerjoin(NotificationPreference, and_(NotificationPreference.user_id == User.id,
+                                                NotificationPreference.kind == kind))
+        .where(User.id.in_(ids) if personal else members_clause(ids)).order_by(User.id))
+    return {user.id: (user, delivery or notification_prefs.default_for(kind)) for user, delivery in rows}
 
 
 def notify_many(notices: Iterable[tuple[Iterable[int], str, Destination | None, dict]]) -> int:
@@ -121,18 +146,15 @@ def _about(to: Destination) -> dict | None:
     return {"type": "contract", "id": contract.id, "title": contract.title}
 
 
-def members_of(account_id: int) -> list[int]:
-    """The principal and every member of its organisation (who hears what is addressed to it)."""
-    return _with_members({account_id})
-
-
-def _with_members(ids: set[int]) -> list[int]:
-    """Events name an organisation by its principal (tenders.brand_id, contracts.provider_id…): every
-    member of that organisation hears of them, each in its own inbox and language."""
-    if ids:
-        ids |= set(db.session.scalars(select(Membership.user_id).join(Organisation)
-                                      .where(Organisation.account_user_id.in_(ids))))
-    return sorted(ids)
+def members_clause(account_ids: Iterable[int] | int):
+    """A WHERE clause on users: the principals `account_ids` and every member of their organisations (who
+    hears what is addressed to them), for a caller that loads the readers' rows in its own statement."""
+    ids = [account_ids] if isinstance(account_ids, int) else sorted(account_ids)
+    # a UNION of the two, not `id IN (…) OR id IN (…)`: PostgreSQL then expects a few rows, not a share
+    # of the table, and looks the readers' notices up by index (services.conversations._tell joins them)
+    return User.id.in_(union_all(select(User.id).where(User.id.in_(ids)),
+                                 select(Membership.user_id).join(Organisation)
+                                 .where(Organisation.account_user_id.in_(ids))))
 
 
 def unread_count(user: User) -> int:

@@ -9,28 +9,26 @@ from sqlalchemy import select
 
 from extensions import db
 from i18n import force_timezone
-from models import Notification, User
+from models import User
 from services import mail, notification_prefs
 from texts.notifications import render
 
 
 class EmailChannel:
-    def deliver(self, notification: Notification) -> None:
-        delivery = notification_prefs.delivery_for(notification.user_id, notification.kind)
-        if delivery != "in_app" and _send(db.session.get(User, notification.user_id), delivery, {
-                "kind": notification.kind, "params": notification.params, "endpoint": notification.endpoint,
-                "url_args": notification.url_args, "anchor": notification.anchor}):
-            notification.digest_pending = True
-
-    def deliver_many(self, notices: list[dict]) -> None:
-        """`deliver` for notices about to be written in bulk (services.notifications.notify_many), as
-        dicts of their columns: one waiting for the digest gets `digest_pending` before it is written.
-        The readers' choices and accounts are read in one query each."""
-        user_ids = {n["user_id"] for n in notices}
-        deliveries = notification_prefs.deliveries_for(user_ids, {n["kind"] for n in notices})
-        if all(delivery == "in_app" for delivery in deliveries.values()):
-            return
-        users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+    def deliver_many(self, notices: list[dict], readers: dict | None = None) -> None:
+        """Notices about to be written (services.notifications.notify, notify_many), as dicts of their
+        columns: one waiting for the digest gets `digest_pending` before it is written. `notify` hands
+        over its readers' accounts and deliveries (read with the readers); for bulk notices the
+        choices are read in one query, and the accounts in another only if someone is owed an e-mail."""
+        if readers is not None:
+            users = {uid: user for uid, (user, _delivery) in readers.items()}
+            deliveries = {(n["user_id"], n["kind"]): readers[n["user_id"]][1] for n in notices}
+        else:
+            user_ids = {n["user_id"] for n in notices}
+            deliveries = notification_prefs.deliveries_for(user_ids, {n["kind"] for n in notices})
+            if all(delivery == "in_app" for delivery in deliveries.values()):
+                return
+            users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
         for notice in notices:
             delivery = deliveries[notice["user_id"], notice["kind"]]
             if delivery != "in_app" and _send(users.get(notice["user_id"]), delivery, notice):
