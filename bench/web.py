@@ -204,12 +204,15 @@ def drive(servers: dict, path: str, script: Path, args, offset: int | None) -> t
             offset += r["requests"] + 1000
         return r
 
+    sides = ("witkey", "bare") if args.bare else ("witkey",)
+    if not args.bare:
+        best["bare"] = {"rps": 0.0, "p50": 0.0, "p50_1c": 0.0, "requests": 0, "errors": 0}
     for run in range(args.runs):
-        for side in ("witkey", "bare") if run % 2 == 0 else ("bare", "witkey"):
+        for side in sides if run % 2 == 0 else sides[::-1]:
             r = one(side, 8)
             if best[side] is None or r["rps"] > best[side]["rps"]:
                 best[side] = r
-    for side in ("witkey", "bare"):
+    for side in sides:
         single = one(side, 1)
         best[side]["p50_1c"] = single["p50"]
         best[side]["errors"] += single["errors"]
@@ -361,6 +364,8 @@ def main() -> None:
     parser.add_argument("--out", help="also write the table (Markdown) here")
     parser.add_argument("--uncached", action="store_true",
                         help="reads bypass the public page cache (a parameter of their own on each request)")
+    parser.add_argument("--no-bare", dest="bare", action="store_false",
+                        help="measure Witkey only (its p50 growth), without the bare baseline")
     parser.add_argument("--only", help="measure only the endpoints whose name matches this regular expression")
     parser.add_argument("--keep", action="store_true",
                         help="keep the largest size's database (<db>_bench_web_<size>) for --reuse and EXPLAIN")

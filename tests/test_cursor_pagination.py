@@ -140,8 +140,8 @@ def providers(app, make_user):
     return make
 
 
-def _walk_providers(api, query: str) -> tuple[list[int], int]:
-    seen, cursor, pages = [], None, 0
+def _walk_providers(api, query: str, cursor: str | None = None) -> tuple[list[int], int]:
+    seen, pages = [], 0
     while True:
         r = api().get(f"/providers?{query}" + (f"&cursor={cursor}" if cursor else ""))
         assert r.status_code == 200, r.json
@@ -165,7 +165,7 @@ def test_a_new_provider_does_not_shift_the_directory_after_a_cursor(api, provide
     first = api().get("/providers?per_page=5").json
     assert [p["id"] for p in first["items"]] == order[:5]
     providers(5)  # joined while the reader is on page one, some ranked before it
-    rest, _ = _walk_providers(api, f"per_page=5&cursor={first['next_cursor']}")
+    rest, _ = _walk_providers(api, "per_page=5", first["next_cursor"])
     # every provider after the cursor exactly once, none of page one again, none skipped
     assert [pid for pid in rest if pid in order] == order[5:]
     assert not set(rest) & {p["id"] for p in first["items"]}
