@@ -34,6 +34,8 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from bench import web_seed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,10 +71,12 @@ def _lua_string(s: str) -> str:
     return json.dumps(s, ensure_ascii=True)  # a JSON string literal is a valid Lua string here
 
 
-def lua_script(endpoint: dict, fx: web_seed.Fixture, directory: Path) -> Path:
+def lua_script(endpoint: dict, fx: web_seed.Fixture, directory: Path, uncached: bool = False) -> Path:
     """The wrk script of one endpoint: headers for who is acting (Witkey reads the token or cookie, the
     baseline X-Bench-User), and for writes the POST; bids walk (bidder, tender) pairs from an offset given
-    as the script's argument, so no pair is bid twice in the whole bench."""
+    as the script's argument, so no pair is bid twice in the whole bench. `uncached`: every read adds a
+    parameter of its own (`_bench=<thread>-<n>`, ignored by both sides), so the app's public page cache
+    (blueprints/public_cache.py, keyed by the full path) never answers: the database's work is measured."""
     who, write = endpoint.get("who"), endpoint.get("write")
     lines = ['wrk.headers["Accept-Language"] = "zh-CN"']
     if who == "brand_token" or write in ("message", "usage"):
@@ -89,6 +93,17 @@ def lua_script(endpoint: dict, fx: web_seed.Fixture, directory: Path) -> Path:
     if write == "usage":
         lines += [f'wrk.path = "/api/v1/milestones/{fx.milestone_id}/usage"',
                   f"wrk.body = {_lua_string(json.dumps({'quantity': 1, 'note': 'photos delivered'}))}"]
+    if uncached and not write:
+        path = endpoint.get("path", "/")
+        lines += [
+            "local threads, tid, n = 0, 0, 0",
+            "function setup(thread) thread:set('tid', threads); threads = threads + 1 end",
+            "function request()",
+            "  n = n + 1",
+            f'  return wrk.format(nil, {_lua_string(path + ("&" if "?" in path else "?"))} .. "_bench=" .. tid'
+            ' .. "-" .. n)',
+            "end",
+        ]
     if write == "bid":
         tokens = ", ".join(f'"{t}"' for t in fx.bidder_tokens)
         ids = ", ".join(str(i) for i in fx.bidder_ids)
@@ -189,24 +204,31 @@ def drive(servers: dict, path: str, script: Path, args, offset: int | None) -> t
             offset += r["requests"] + 1000
         return r
 
+    sides = ("witkey", "bare") if args.bare else ("witkey",)
+    if not args.bare:
+        best["bare"] = {"rps": 0.0, "p50": 0.0, "p50_1c": 0.0, "requests": 0, "errors": 0}
     for run in range(args.runs):
-        for side in ("witkey", "bare") if run % 2 == 0 else ("bare", "witkey"):
+        for side in sides if run % 2 == 0 else sides[::-1]:
             r = one(side, 8)
             if best[side] is None or r["rps"] > best[side]["rps"]:
                 best[side] = r
-    for side in ("witkey", "bare"):
+    for side in sides:
         single = one(side, 1)
         best[side]["p50_1c"] = single["p50"]
         best[side]["errors"] += single["errors"]
     return best, offset
 
 
-def measure(size: int, url: str, args, workdir: Path) -> dict:
-    """Seed `size` tenders in a fresh database, run both servers, measure every endpoint; the results."""
+def prepare(size: int, url: str, args, workdir: Path) -> tuple[dict, web_seed.Shape, web_seed.Fixture]:
+    """`size` tenders in a fresh database (or, with --reuse, the one a --keep run left): the servers'
+    environment, the shape and the fixture."""
     from app import create_app  # noqa: PLC0415 (after DATABASE_URL names the bench database)
     from bench.common import fresh_database  # noqa: PLC0415
 
-    db_url = fresh_database(url, "bench_web")
+    name = f"bench_web_{size}"
+    reused = args.reuse and kept_fixture(url, name)
+    db_url = make_url(url).set(database=f"{make_url(url).database}_{name}").render_as_string(hide_password=False) \
+        if reused else fresh_database(url, name)
     instance = workdir / f"instance-{size}"
     env = {**os.environ, "DATABASE_URL": db_url, "WITKEY_INSTANCE": str(instance), "FLASK_APP": "app",
            "MESSAGE_RATE_LIMIT": "1000000 per minute", "BARE_DATABASE_URL": db_url, "PYTHONDONTWRITEBYTECODE": "1"}
@@ -215,17 +237,33 @@ def measure(size: int, url: str, args, workdir: Path) -> dict:
     subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env,  # noqa: S603 (our own command line)
                    check=True, capture_output=True)
     shape = web_seed.Shape(size)
-    web_seed.seed(db_url, shape)
     app = create_app({"TESTING": True})
-    fx = web_seed.fixture(app, shape)
+    if reused:
+        fx = web_seed.Fixture(**reused)
+        with app.app_context():
+            from extensions import db  # noqa: PLC0415
+            db.session.execute(db.text("ANALYZE"))  # after the migrations this run brought
+            db.session.commit()
+    else:
+        with app.app_context():
+            web_seed.seed(db_url, shape)
+        fx = web_seed.fixture(app, shape)
     with app.app_context():
         from extensions import db  # noqa: PLC0415
         db.engine.dispose()
-    print(f"\n{size:,} tenders, {5 * size:,} bids, {shape.providers + shape.bidders:,} providers: seeded in "
-          f"{time.monotonic() - started:.0f} s; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
-          flush=True)
+    print(f"\n{size:,} tenders, {5 * size:,} bids, {shape.providers + shape.bidders:,} providers: "
+          f"{'reused' if reused else 'seeded'} in {time.monotonic() - started:.0f} s; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    return env, shape, fx
+
+
+def measure(size: int, url: str, args, workdir: Path) -> dict:
+    """Prepare `size` tenders, run both servers, measure every endpoint; the results."""
+    started = time.monotonic()
+    env, _, fx = prepare(size, url, args, workdir)
+    name = f"bench_web_{size}"
     results = {"loadavg": os.getloadavg(), "rows": {}}
-    offset = 0
+    offset = fx.bid_offset
     with ExitStack() as stack:
         servers = {}
         for side, target in (("witkey", "app:create_app()"), ("bare", "bench.web_bare:create_app()")):
@@ -235,21 +273,56 @@ def measure(size: int, url: str, args, workdir: Path) -> dict:
             servers[side] = port
             wait_ready(proc, port, log)
         for endpoint in endpoints(fx):
-            script = lua_script(endpoint, fx, workdir)
+            if args.only and not re.search(args.only, endpoint["name"]):
+                continue
+            script = lua_script(endpoint, fx, workdir, args.uncached)
             path = endpoint.get("path", "/")
             bids = endpoint.get("write") == "bid"
             best, after = drive(servers, path, script, args, offset if bids else None)
             offset = after if bids else offset
             results["rows"][endpoint["name"]] = best
             w, b = best["witkey"], best["bare"]
-            print(f"  {endpoint['name']:44} {w['rps']:8.1f} / {b['rps']:8.1f} req/s = {w['rps'] / b['rps']:5.2f}×   "
+            ratio = w["rps"] / max(b["rps"], 0.01)
+            print(f"  {endpoint['name']:44} {w['rps']:8.1f} / {b['rps']:8.1f} req/s = {ratio:5.2f}×   "
                   f"p50 {w['p50_1c']:7.2f} / {b['p50_1c']:7.2f} ms"
                   + (f"   NON-2xx: {w['errors']} / {b['errors']}" if w["errors"] or b["errors"] else ""),
                   flush=True)
             if bids and offset >= len(fx.bidder_ids) * fx.tenders:
                 print("  (more bids than (bidder, tender) pairs: some were refused as repeats; see NON-2xx)")
     results["seconds"] = time.monotonic() - started
+    fx.bid_offset = offset
+    if args.keep and size == max(args.scale, SMALL):
+        keep_fixture(url, name, fx)
     return results
+
+
+def _admin(url: str):
+    from sqlalchemy import create_engine  # noqa: PLC0415
+
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def keep_fixture(url: str, name: str, fx: web_seed.Fixture) -> None:
+    """Leave the database for --reuse (and EXPLAIN), the fixture in its comment."""
+    from sqlalchemy import text  # noqa: PLC0415
+
+    admin = _admin(url)
+    with admin.connect() as conn:
+        comment = json.dumps(fx.__dict__).replace("'", "''")
+        conn.execute(text(f'COMMENT ON DATABASE "{make_url(url).database}_{name}" IS \'{comment}\''))
+    admin.dispose()
+
+
+def kept_fixture(url: str, name: str) -> dict | None:
+    """The fixture a --keep run left in its database's comment, if that database is there."""
+    from sqlalchemy import text  # noqa: PLC0415
+
+    admin = _admin(url)
+    with admin.connect() as conn:
+        comment = conn.scalar(text("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                                   "WHERE datname = :n"), {"n": f"{make_url(url).database}_{name}"})
+    admin.dispose()
+    return json.loads(comment) if comment else None
 
 
 def table(sizes: list[int], results: dict, args) -> str:
@@ -259,20 +332,22 @@ def table(sizes: list[int], results: dict, args) -> str:
     if len(sizes) > 1:
         head.append(f"Witkey p50 growth {sizes[-1]:,} ÷ {sizes[0]:,}")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for name in results[sizes[0]]["rows"]:
+    for name in results[sizes[-1]]["rows"]:
         cells = [f"`{name}`"]
         for size in sizes:
             row = results[size]["rows"][name]
             w, b = row["witkey"], row["bare"]
             cells += [f"{w['rps']:,.0f}{' ⚠' if w['errors'] else ''}", f"{b['rps']:,.0f}{' ⚠' if b['errors'] else ''}",
-                      f"{w['rps'] / b['rps']:.2f}×",
+                      f"{w['rps'] / max(b['rps'], 0.01):.2f}×",
                       f"{w['p50_1c']:.1f}", f"{b['p50_1c']:.1f}"]
         if len(sizes) > 1:
             first, last = results[sizes[0]]["rows"][name], results[sizes[-1]]["rows"][name]
             cells.append(f"{last['witkey']['p50_1c'] / first['witkey']['p50_1c']:.1f}×")
         lines.append("| " + " | ".join(cells) + " |")
     notes = [f"wrk, 8 connections, {args.duration:g} s a run, best of {args.runs} runs per side (sides alternating); "
-             f"p50 from one {args.duration:g} s run at 1 connection. gunicorn as `make run`: 2 sync workers.",
+             f"p50 from one {args.duration:g} s run at 1 connection. gunicorn as `make run`: 2 sync workers."
+             + (" Reads uncached (`--uncached`: each request its own `_bench=` parameter, so the public page "
+                "cache never answers)." if args.uncached else ""),
              f"Machine: {os.cpu_count()} cores, shared. Load average (1, 5, 15 min) at the start of each size: "
              + "; ".join(f"{s:,}: " + " ".join(f"{x:.2f}" for x in results[s]["loadavg"]) for s in sizes) + "."]
     if any(r[side]["errors"] for s in sizes for r in results[s]["rows"].values() for side in ("witkey", "bare")):
@@ -287,6 +362,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="wrk runs per side and endpoint (the best is kept)")
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--out", help="also write the table (Markdown) here")
+    parser.add_argument("--uncached", action="store_true",
+                        help="reads bypass the public page cache (a parameter of their own on each request)")
+    parser.add_argument("--no-bare", dest="bare", action="store_false",
+                        help="measure Witkey only (its p50 growth), without the bare baseline")
+    parser.add_argument("--only", help="measure only the endpoints whose name matches this regular expression")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the largest size's database (<db>_bench_web_<size>) for --reuse and EXPLAIN")
+    parser.add_argument("--reuse", action="store_true",
+                        help="use the databases a --keep run left (migrated to the head) instead of seeding")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench.web needs wrk, the HTTP load generator: apt-get install -y wrk")
@@ -302,7 +386,9 @@ def main() -> None:
         for size in sizes:
             results[size] = measure(size, url, args, workdir)
     finally:
-        drop_database(url)
+        for size in sizes:
+            if not (args.keep and size == max(sizes)):
+                drop_database(url, f"bench_web_{size}")
         shutil.rmtree(workdir, ignore_errors=True)
     out = table(sizes, results, args)
     print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{out}")
@@ -310,14 +396,12 @@ def main() -> None:
         Path(args.out).write_text(out)
 
 
-def drop_database(url: str) -> None:
-    from sqlalchemy import create_engine, text  # noqa: PLC0415
-    from sqlalchemy.engine import make_url  # noqa: PLC0415
+def drop_database(url: str, name: str) -> None:
+    from sqlalchemy import text  # noqa: PLC0415
 
-    url = make_url(url)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = _admin(url)
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}_bench_web" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}_{name}" WITH (FORCE)'))
     admin.dispose()
 
 

@@ -56,8 +56,7 @@ LIST_SQL = """SELECT t.id, t.title, t.category, t.description, t.budget_min, t.b
 FROM tenders t JOIN users u ON u.id = t.brand_id LEFT JOIN brand_profiles b ON b.user_id = t.brand_id
 WHERE {where} ORDER BY {rank}t.created_at DESC, t.id DESC LIMIT %(limit)s OFFSET %(offset)s"""
 # The search index's expression and query, as services/search_index.py writes them (the GIN index's own)
-VECTOR_SQL = ("(setweight(to_tsvector('simple', t.search_title), 'A') || "
-              "setweight(to_tsvector('simple', t.search_text), 'B'))")
+VECTOR_SQL = "t.search_vector"  # the stored tsvector the app's GIN index is on (services/search_index.py)
 COUNT_SQL = "SELECT count(*) FROM tenders t WHERE {where}"
 BID_COUNTS_SQL = """SELECT tender_id, count(*) FROM bids WHERE tender_id = ANY(%(ids)s) AND status != 'withdrawn'
 GROUP BY tender_id"""

@@ -8,6 +8,7 @@ English and Chinese words so that `q=photography` and `q=摄影` match one tende
 """
 import io
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,8 @@ PROVINCES = ("浙江", "广东", "上海", "北京", "江苏")
 # never a valid argon2 hash, so nobody signs in with a password: the bench uses tokens and sessions
 PASSWORD_HASH = "!bench-no-login"  # noqa: S105 (not a password)
 CHUNK = 50_000
+BULK_TABLES = ("users", "organisations", "memberships", "provider_profiles", "provider_categories", "tenders", "bids",
+               "conversations", "messages")  # their secondary indexes are dropped for the load and built after it
 
 
 def pg_dsn(url: str) -> str:
@@ -72,6 +75,7 @@ class Fixture:
     conversation_id: int = 0
     milestone_id: int = 0  # a funded period of a metered contract
     tenders: int = 0
+    bid_offset: int = 0  # where the write bench's (bidder, tender) pairs start: past those a kept run used
 
 
 def _copy(cur, table: str, columns: tuple, rows) -> None:
@@ -87,15 +91,88 @@ def _copy(cur, table: str, columns: tuple, rows) -> None:
         copy.write(buf.getvalue())
 
 
+class Documents:
+    """The search documents of the seeded rows (services/search_index.py), each distinct text segmented once.
+
+    Every generated text is a numbered prefix ("Tender 7", "Work item 7:") and one of a few phrases; the
+    segmentation works run by run (a space or a colon ends a run), so a document is the prefix lower-cased
+    and the phrase's words, cached: a million tenders cost five jieba calls, not a million. `check` compares
+    a few against search_index.segment of the whole text, so a change there cannot make them drift."""
+
+    def __init__(self):
+        from services import search_index  # noqa: PLC0415 (jieba: only when seeding)
+
+        self.index = search_index
+        self.cache: dict[str, str] = {}
+
+    def words(self, text: str) -> str:
+        if text not in self.cache:
+            self.cache[text] = self.index.segment(text)
+        return self.cache[text]
+
+    def tender_title(self, t: int) -> tuple[str, str]:
+        en, zh = WORDS[t % 5]
+        return f"Tender {t} {en} {zh}", f"tender {t} {self.words(f'{en} {zh}')}"
+
+    def tender_description(self, t: int) -> tuple[str, str]:
+        en, zh = WORDS[(t * 7) % 5]
+        phrase = f"{en}，{zh}，秋季上新。"
+        return f"Work item {t}: {phrase}", f"work item {t} {self.words(phrase)}"
+
+    def provider(self, u: int, categories: list[str]) -> tuple[str, str, str, str]:
+        """(company name, description, search_title, search_text), the categories' names included as
+        search_index._provider_documents writes them (needs an app context: the names are translated)."""
+        en, zh = WORDS[u % 5]
+        description = f"We do {en} / {zh}."
+        text = " ".join([description, *(self.index.category_text(c) for c in sorted(categories))])
+        return f"服务商公司 {u}", description, f"{self.words('服务商公司')} {u}", self.words(text)
+
+    def check(self, shape: "Shape") -> None:
+        for t in (1, 2, 3, 4, 5, shape.tenders):
+            for text, document in (self.tender_title(t), self.tender_description(t)):
+                assert document == self.index.segment(text), (text, document)  # noqa: S101 (a bench's own check)
+        name, _, title, _ = self.provider(shape.first_provider, [])
+        assert title == self.index.segment(name), (name, title)  # noqa: S101
+
+
+@contextmanager
+def _without_indexes(cur, tables: tuple):
+    """The secondary indexes of `tables` (not those behind a primary key or unique constraint) dropped
+    while the block loads them, then built again: one sort per index instead of a million inserts."""
+    cur.execute("SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = 'public' "
+                "AND i.tablename = ANY(%s) AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+                "WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)",
+                (list(tables),))
+    indexes = cur.fetchall()
+    for name, _ in indexes:
+        cur.execute(f'DROP INDEX "{name}"')
+    yield
+    cur.execute("SET maintenance_work_mem = '512MB'")
+    for _, definition in indexes:
+        cur.execute(definition)
+
+
 def seed(dsn: str, shape: Shape) -> None:
-    """Every bulk row, by COPY, in one transaction; then the sequences past them and ANALYZE."""
+    """Every bulk row, by COPY, in one transaction, with its search document; then the sequences past them
+    and VACUUM ANALYZE. Needs an app context (the provider documents name categories in both languages).
+
+    Fast at a million tenders: the foreign-key triggers are off for the load (session_replication_role:
+    the rows are generated consistent), the secondary indexes are built after it, and the search documents
+    are computed once per distinct text (`Documents`)."""
     now = datetime.now(UTC)
     stamp = now.isoformat()
     deadline = (now + timedelta(days=60)).isoformat()
     users = shape.brands + shape.providers + shape.bidders
-    with psycopg.connect(pg_dsn(dsn)) as conn, conn.cursor() as cur:
+    docs = Documents()
+    docs.check(shape)
+    with psycopg.connect(pg_dsn(dsn)) as conn, conn.cursor() as cur, _without_indexes(cur, BULK_TABLES):
+        cur.execute("SET session_replication_role = replica")
+
         def role(uid):
             return "brand" if uid <= shape.brands else "provider"
+
+        def categories_of(u):
+            return [CATEGORIES[(u + k) % len(CATEGORIES)] for k in range(2)]
 
         _copy(cur, "users", ("id", "email", "password_hash", "role", "display_name", "timezone", "active",
                              "created_at", "email_verified_at", "email_notifications"),
@@ -111,21 +188,23 @@ def seed(dsn: str, shape: Shape) -> None:
               ((u, f"旗舰店 {u}", "small", stamp, "unsubmitted", "", "") for u in range(1, shape.brands + 1)))
         providers = range(shape.first_provider, users + 1)
         _copy(cur, "provider_profiles", ("user_id", "company_name", "province", "city", "description",
-                                         "verification_status", "updated_at", "stars", "rating_score"),
-              ((u, f"服务商公司 {u}", PROVINCES[u % 5], "杭州", f"We do {WORDS[u % 5][0]} / {WORDS[u % 5][1]}.",
+                                         "verification_status", "updated_at", "stars", "rating_score",
+                                         "search_title", "search_text"),
+              ((u, *(p := docs.provider(u, categories_of(u)))[:1], PROVINCES[u % 5], "杭州", p[1],
                 "verified" if u % 3 == 0 else "unsubmitted", stamp,
-                None if u % 4 == 0 else 1 + u % 6, None if u % 4 == 0 else f"{50 + u % 50}.5") for u in providers))
+                None if u % 4 == 0 else 1 + u % 6, None if u % 4 == 0 else f"{50 + u % 50}.5", p[2], p[3])
+               for u in providers))
         _copy(cur, "provider_categories", ("provider_id", "category"),
-              ((u, CATEGORIES[(u + k) % len(CATEGORIES)]) for u in providers for k in range(2)))
+              ((u, c) for u in providers for c in categories_of(u)))
         # tender i is i seconds newer than tender i - 1: the newest is the highest id
         start = now - timedelta(seconds=shape.tenders + 3600)
         _copy(cur, "tenders", ("id", "brand_id", "title", "category", "description", "budget_min", "budget_max",
-                               "currency", "bid_deadline", "sealed", "rounds", "status", "created_at", "updated_at"),
-              ((t, shape.brand_of(t), f"Tender {t} {WORDS[t % 5][0]} {WORDS[t % 5][1]}",
-                CATEGORIES[t % len(CATEGORIES)],
-                f"Work item {t}: {WORDS[(t * 7) % 5][0]}，{WORDS[(t * 7) % 5][1]}，秋季上新。", 1000_00,
-                5000_00 + t, "CNY", deadline, "f", '["proposal"]', "open",
-                (ts := (start + timedelta(seconds=t)).isoformat()), ts) for t in range(1, shape.tenders + 1)))
+                               "currency", "bid_deadline", "sealed", "rounds", "status", "created_at", "updated_at",
+                               "search_title", "search_text"),
+              ((t, shape.brand_of(t), (title := docs.tender_title(t))[0], CATEGORIES[t % len(CATEGORIES)],
+                (text := docs.tender_description(t))[0], 1000_00, 5000_00 + t, "CNY", deadline, "f",
+                '["proposal"]', "open", (ts := (start + timedelta(seconds=t)).isoformat()), ts, title[1], text[1])
+               for t in range(1, shape.tenders + 1)))
         _copy(cur, "bids", ("tender_id", "provider_id", "status", "amount", "currency", "delivery_days", "proposal",
                             "revision", "round_index", "created_at", "updated_at"),
               ((t, p, "submitted", 2000_00 + k, "CNY", 10 + k, "We have done this for twenty brands.", 1, 0, stamp,
@@ -144,7 +223,7 @@ def seed(dsn: str, shape: Shape) -> None:
                               ("tenders", "id"), ("bids", "id"), ("conversations", "id"), ("messages", "id")):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "  # noqa: S608 (names above)
                         f"(SELECT max({column}) FROM {table}))")
-        conn.commit()
+        cur.execute("SET session_replication_role = DEFAULT")
     with psycopg.connect(pg_dsn(dsn), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
 
@@ -155,11 +234,8 @@ def fixture(app, shape: Shape) -> Fixture:
     user would); a tender in the middle of the list."""
     from extensions import db  # noqa: PLC0415 (the app's modules: after create_app)
     from models import User  # noqa: PLC0415
-    from services import accounts, funding, search_index, sessions  # noqa: PLC0415
+    from services import accounts, funding, sessions  # noqa: PLC0415
 
-    with app.app_context():  # COPY bypassed the ORM that keeps search documents: build them, as after any bulk load
-        search_index.reindex_all()
-        db.session.commit()
     fx = Fixture(tenders=shape.tenders, brand_id=1, provider_id=shape.first_provider,
                  tender_id=max(1, shape.tenders // 2))
     with app.app_context():

@@ -1,7 +1,7 @@
 """Provider and brand profiles."""
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from extensions import db
@@ -52,7 +52,12 @@ class VerificationColumns:
 
 class ProviderProfile(VerificationColumns, SearchDocument, db.Model):
     __tablename__ = "provider_profiles"
-    __table_args__ = (_one_verified_account("provider_profiles"),)
+    __table_args__ = (
+        _one_verified_account("provider_profiles"),
+        # the directory's best-first order, each part never null (services/directory.py BEST_FIRST)
+        Index("ix_provider_profiles_best_first", text("coalesce(stars, 0)"), text("coalesce(rating_score, -1)"),
+              text("(verification_status = 'verified')"), text("(-user_id)")),
+    )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     company_name: Mapped[str] = mapped_column(String(200), default="")

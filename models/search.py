@@ -22,6 +22,8 @@ def is_search_index(name: str | None, type_: str) -> bool:
         return any(name == f"{t}_fts{suffix}" for t in SEARCHABLE_TABLES for suffix in FTS_SHADOWS)
     if type_ == "index":
         return name in {f"ix_{t}_search" for t in SEARCHABLE_TABLES}
+    if type_ == "column":  # PostgreSQL: the stored tsvector the GIN index is on (never read by the ORM)
+        return name == "search_vector"
     return False
 
 

@@ -2,7 +2,20 @@
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Numeric, String, Text, and_, case, false, or_
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    and_,
+    case,
+    false,
+    or_,
+)
 from sqlalchemy.ext.hybrid import Comparator, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql import operators
@@ -66,13 +79,16 @@ class Tender(SearchDocument, db.Model):
         engagement_check(),
         CheckConstraint("period_days IS NULL OR period_days BETWEEN 7 AND 92", name="period_days_range"),
         CheckConstraint("periods IS NULL OR periods BETWEEN 1 AND 36", name="periods_range"),
+        # the hall's newest-first order, with and without a category (services/tenders.py NEWEST_FIRST)
+        Index("ix_tenders_created_at_id", "created_at", "id"),
+        Index("ix_tenders_category_created_at_id", "category", "created_at", "id"),
     )
     Status, TRANSITIONS, STATUS_ATTR = TenderStatus, TRANSITIONS, "stored_status"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     brand_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    category: Mapped[str] = mapped_column(String(32), index=True)
+    category: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text)
     budget_min: Mapped[int] = mapped_column(BigInteger)
     budget_max: Mapped[int] = mapped_column(BigInteger)
@@ -95,7 +111,7 @@ class Tender(SearchDocument, db.Model):
     stored_status: Mapped[str] = mapped_column("status", String(16), default=TenderStatus.OPEN.value,
                                                index=True)
     current_round: Mapped[int | None] = mapped_column()  # index into `rounds` once evaluating
-    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[object] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     closed_at: Mapped[object | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[object | None] = mapped_column(UTCDateTime())

@@ -1,6 +1,6 @@
 """Accounts: users with one role each, their logins (one row per signed-in browser) and hashed API tokens."""
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, ForeignKey, String, func, select
+from sqlalchemy import BigInteger, ForeignKey, Index, String, func, select, text
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,6 +13,10 @@ SELF_REGISTER_ROLES = ("brand", "provider")  # admins are created from the comma
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    # the few suspended accounts, which every public list leaves out (`suspended_ids`): read from this
+    # small partial index, never by scanning every user
+    __table_args__ = (Index("ix_users_suspended", "id", postgresql_where=text("suspended_at IS NOT NULL"),
+                            sqlite_where=text("suspended_at IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

@@ -2,7 +2,22 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, and_, case, cast, column, delete, func, insert, literal, select, table, text, update
+from sqlalchemy import (
+    Float,
+    and_,
+    case,
+    cast,
+    column,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+    update,
+)
 from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
@@ -24,7 +39,7 @@ from models.tender import TenderStatus
 from models.types import UTCDateTime, utcnow
 from services import line_chart, locking, ratings, search_index
 from services.errors import Forbidden, check
-from services.pagination import Page, paginate
+from services.pagination import Keyset, Page, paginate
 from services.ratings_data import CreateTempTableAs
 
 # Star levels suited to a brand of each size: bigger brands are shown proven providers first.
@@ -34,11 +49,30 @@ BADGE_SHARES = (("gold", 0.05, 1), ("silver", 0.15, 0))
 BADGE_MIN_CONTRACTS = ratings.MIN_COMPLETED_CONTRACTS
 
 
+def _best_first_key(profile: ProviderProfile) -> list:
+    return [profile.stars or 0, profile.rating_score if profile.rating_score is not None else NO_SCORE,
+            profile.verification_status == "verified", -profile.user_id]
+
+
+NO_SCORE = -1  # below every score (0–100): unrated providers sort after rated ones, as NULLS LAST did
+# The directory's order as one descending row, each part never null, so that a cursor is one row comparison
+# and an index (ix_provider_profiles_best_first, the same expressions) reads it in order: stars (new
+# providers, no stars, last), score (unrated last), verified first, then the lowest id (as `-user_id`).
+# (Constants written out, not bound, so the planner matches them to the index's expressions.)
+BEST_FIRST = Keyset((func.coalesce(ProviderProfile.stars, literal_column("0")),
+                     func.coalesce(ProviderProfile.rating_score, literal_column(str(NO_SCORE))),
+                     ProviderProfile.verification_status == literal_column("'verified'"), -ProviderProfile.user_id),
+                    key=_best_first_key)
+
+
 def search(*, category=None, province=None, city=None, min_stars=None, verified=None, q=None, page=1,
-           per_page=20) -> Page:
+           per_page=20, cursor=None) -> Page:
     """Providers, best first: stars, then score, then verified; new providers last. With search words `q`
     (each must appear in the name, description, categories or portfolio cases: services/search_index.py)
-    the best matches come first, then that order."""
+    the best matches come first, then that order.
+
+    `cursor` (a page's `next_cursor`) continues the best-first list without words after that page's last
+    provider, through an index, as fast at any depth; searches page by number only."""
     check({"q": q is not None and len(q) > search_index.MAX_QUERY_LENGTH
            and _l("Search at most %(n)s characters.", n=search_index.MAX_QUERY_LENGTH),
            "category": category not in (None, "", *CATEGORIES) and _l("Unknown category."),
@@ -61,10 +95,10 @@ def search(*, category=None, province=None, city=None, min_stars=None, verified=
         stmt = stmt.where(ProviderProfile.stars >= min_stars)
     if verified is not None:
         stmt = stmt.where((ProviderProfile.verification_status == "verified") == verified)
-    stmt = search_index.matching(stmt, ProviderProfile, search_index.query_terms(q))
-    stmt = stmt.order_by(ProviderProfile.stars.desc().nulls_last(), ProviderProfile.rating_score.desc().nulls_last(),
-                         (ProviderProfile.verification_status == "verified").desc(), ProviderProfile.user_id)
-    return paginate(stmt, page, per_page)
+    terms = search_index.query_terms(q)
+    stmt = search_index.matching(stmt, ProviderProfile, terms)
+    stmt = stmt.order_by(*(column.desc() for column in BEST_FIRST.columns))
+    return paginate(stmt, page, per_page, keyset=None if terms else BEST_FIRST, cursor=cursor)
 
 
 def latest_ratings(provider_ids: list[int]) -> dict[int, ProviderRating]:

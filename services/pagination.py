@@ -11,8 +11,10 @@ The count is exact up to `COUNT_CAP` rows; beyond, it stops there and says so (`
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, select, tuple_
@@ -27,9 +29,12 @@ COUNT_CAP = 10_000  # lists count this many rows at most: "10,000+" beyond
 @dataclass(frozen=True)
 class Keyset:
     """The order a list is read in, for cursors: its columns, all descending or all ascending, the last one
-    unique (the id), so that "after this row" is one row-value comparison an index answers."""
+    unique (the id), so that "after this row" is one row-value comparison an index answers. Columns may be
+    expressions (a nullable sort key as `coalesce(stars, 0)`, an ascending id as `-id`): then `key` gives
+    an item's values of them."""
     columns: tuple
     descending: bool = True
+    key: Callable[[object], list] | None = None
 
     def after(self, values: list):
         row = tuple_(*self.columns)
@@ -37,7 +42,7 @@ class Keyset:
         return row < bound if self.descending else row > bound
 
     def values_of(self, item) -> list:
-        return [getattr(item, column.key) for column in self.columns]
+        return self.key(item) if self.key else [getattr(item, column.key) for column in self.columns]
 
 
 @dataclass(frozen=True)
@@ -70,18 +75,23 @@ def validate_paging(page: int, per_page: int) -> None:
     })
 
 
-def capped_count(stmt) -> tuple[int, bool]:
-    """(rows matching `stmt`, whether there are more than that): counts at most COUNT_CAP + 1 rows."""
-    counted = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).limit(COUNT_CAP + 1).subquery()))
-    return (COUNT_CAP, True) if counted > COUNT_CAP else (counted, False)
+def capped_count(stmt, cap: int | None = None) -> tuple[int, bool]:
+    """(rows matching `stmt`, whether there are more than that): counts at most `cap` (COUNT_CAP) + 1 rows."""
+    cap = COUNT_CAP if cap is None else cap
+    counted = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).limit(cap + 1).subquery()))
+    return (cap, True) if counted > cap else (counted, False)
 
 
 def _plain(value):
-    return {"t": value.isoformat()} if isinstance(value, datetime) else value
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    return {"d": str(value)} if isinstance(value, Decimal) else value
 
 
 def _typed(value):
-    return datetime.fromisoformat(value["t"]) if isinstance(value, dict) else value
+    if not isinstance(value, dict):
+        return value
+    return datetime.fromisoformat(value["t"]) if "t" in value else Decimal(value["d"])
 
 
 def encode_cursor(values: list) -> str:
@@ -95,7 +105,7 @@ def decode_cursor(cursor: str, keyset: Keyset | None) -> list:
     if keyset is not None:
         try:
             values = [_typed(v) for v in json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))]
-        except (ValueError, TypeError, KeyError, AttributeError, binascii.Error):
+        except (ValueError, TypeError, KeyError, AttributeError, InvalidOperation, binascii.Error):
             values = None
     check({"cursor": (values is None or len(values) != len(keyset.columns)
                       or any(isinstance(v, (dict, list)) for v in values))
@@ -103,16 +113,26 @@ def decode_cursor(cursor: str, keyset: Keyset | None) -> list:
     return values
 
 
+def _deep(stmt, offset: int, rows: int):
+    """`stmt` from row `offset` on, the rows skipped found by their key alone (a "deferred join"): the
+    database walks `offset` index entries, not `offset` rows with everything the page joins to them."""
+    entity = stmt.column_descriptions[0].get("entity") if len(stmt.column_descriptions) == 1 else None
+    keys = getattr(getattr(entity, "__mapper__", None), "primary_key", ())
+    if len(keys) != 1:
+        return stmt.offset(offset)
+    return stmt.where(keys[0].in_(stmt.with_only_columns(keys[0]).offset(offset).limit(rows)))
+
+
 def paginate(stmt, page: int, per_page: int, *, unique: bool = False, keyset: Keyset | None = None,
-             cursor: str | None = None) -> Page:
+             cursor: str | None = None, cap: int | None = None) -> Page:
     """Run `stmt` (a select of entities, already ordered — by `keyset`'s columns, if given) for one page,
-    by page number or, given `cursor`, the page after it; with a capped count (`capped_count`)."""
+    by page number or, given `cursor`, the page after it; with a count capped at `cap` (`capped_count`)."""
     validate_paging(page, per_page)
     if cursor:
         stmt_page = stmt.where(keyset.after(decode_cursor(cursor, keyset))) if keyset else decode_cursor(cursor, None)
     else:
-        stmt_page = stmt.offset((page - 1) * per_page)
-    total, estimate = capped_count(stmt)
+        stmt_page = _deep(stmt, (page - 1) * per_page, per_page + 1) if page > 1 else stmt
+    total, estimate = capped_count(stmt, cap)
     result = db.session.scalars(stmt_page.limit(per_page + 1))
     items = list(result.unique() if unique else result)
     more, items = len(items) > per_page, items[:per_page]

@@ -6,9 +6,11 @@ by jieba (search mode: "品牌设计" is kept as "品牌 设计 品牌设计", s
 found) plus its Latin words lower-cased, space-separated — `search_title` (title or name, ranked higher) and
 `search_text` (the rest). The database then only has to split on spaces:
 
-* PostgreSQL: a GIN index on ``setweight(to_tsvector('simple', search_title), 'A') || … search_text … 'B'``
-  (the `simple` configuration: no stemming, no stop words, so it matches exactly what we segmented), queried
-  with ``plainto_tsquery('simple', <the segmented query>)`` (every word must match) and ranked by `ts_rank`.
+* PostgreSQL: ``setweight(to_tsvector('simple', search_title), 'A') || … search_text … 'B'`` stored in a
+  generated column, `search_vector`, with a GIN index (the `simple` configuration: no stemming, no stop
+  words, so it matches exactly what we segmented), queried with ``plainto_tsquery('simple', <the segmented
+  query>)`` (every word must match) and ranked by `ts_rank`. Stored, so that checking a row is cheap: a
+  common word's newest matches are found by reading the rows newest first (see RANK_WINDOW).
 * SQLite: an FTS5 table over the same two columns (external content, kept in step by triggers created in the
   migration), queried with MATCH and ranked by `bm25()` (the title weighted 10:1).
 
@@ -34,6 +36,11 @@ from i18n.labels import CATEGORY_LABELS
 from models import Contest, ProviderCategory, ProviderProfile, ShowcaseCase, Tender
 
 MAX_QUERY_LENGTH = 200  # characters of a search
+# A search ranks by relevance the newest RANK_WINDOW rows matching it (`matching(..., newest=…)`), not every
+# match: ranking every match of a common word ("photography" in 400,000 of a million tenders) costs in
+# proportion to the matches; the newest few hundred cost the same at any size. More matches than this:
+# the list is these, ranked, and its count says "more than RANK_WINDOW".
+RANK_WINDOW = 500
 MAX_QUERY_TERMS = 10  # words of a query that count; the rest are ignored (as the old LIKE search did)
 FTS_TITLE_WEIGHT = 10.0  # SQLite bm25: a word in the title counts ten times one in the text
 INDEX_LOCALES = ("en", "zh_CN")  # a provider's categories are found by their names in both languages
@@ -116,9 +123,8 @@ class Indexed:
         return f"ix_{self.table}_search"
 
     def vector_sql(self) -> str:
-        """The indexed expression on PostgreSQL (a query must repeat it exactly to use the GIN index)."""
-        return (f"(setweight(to_tsvector('simple', {self.table}.search_title), 'A') || "
-                f"setweight(to_tsvector('simple', {self.table}.search_text), 'B'))")
+        """The indexed column on PostgreSQL: the document's tsvector, stored (a generated column)."""
+        return f"{self.table}.search_vector"
 
 
 INDEXED = {Tender: Indexed("tenders", "id"), ProviderProfile: Indexed("provider_profiles", "user_id"),
@@ -129,22 +135,33 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def matching(stmt, model, terms: list[str]):
+def matching(stmt, model, terms: list[str], newest: tuple | None = None):
     """`stmt` (a select of `model`) narrowed to the rows holding every term, best match first (callers add
-    their own order after it: recency). No terms: `stmt` as it is."""
+    their own order after it: recency). No terms: `stmt` as it is.
+
+    `newest` (columns, e.g. (created_at, id)): only the newest RANK_WINDOW + 1 matches of `stmt`'s filters
+    so far, by those columns descending, are kept and ranked — a bounded amount of work whatever the number
+    of matches (page with `paginate(..., cap=RANK_WINDOW)`: its count then says "more than" beyond)."""
     if not terms:
         return stmt
     spec = INDEXED[model]
+    key = getattr(model, spec.key)
     if _dialect() == "postgresql":
         vector = literal_column(spec.vector_sql())
         tsquery = func.plainto_tsquery(literal_column("'simple'"), " ".join(terms))
-        return stmt.where(vector.op("@@")(tsquery)).order_by(func.ts_rank(vector, tsquery).desc())
-    fts = table(spec.fts, literal_column("rowid").label("rowid"))
-    fts_ref = literal_column(spec.fts)
-    match = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
-    return (stmt.join(fts, literal_column(f"{spec.fts}.rowid") == getattr(model, spec.key))
-            .where(fts_ref.op("MATCH")(match))
-            .order_by(func.bm25(fts_ref, FTS_TITLE_WEIGHT, 1.0)))
+        found = stmt.where(vector.op("@@")(tsquery))
+        ranked = func.ts_rank(vector, tsquery).desc()
+    else:
+        fts = table(spec.fts, literal_column("rowid").label("rowid"))
+        fts_ref = literal_column(spec.fts)
+        match = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        found = stmt.join(fts, literal_column(f"{spec.fts}.rowid") == key).where(fts_ref.op("MATCH")(match))
+        ranked = func.bm25(fts_ref, FTS_TITLE_WEIGHT, 1.0)
+    if newest:
+        window = (found.with_only_columns(key).order_by(None).order_by(*(column.desc() for column in newest))
+                  .limit(RANK_WINDOW + 1))
+        found = found.where(key.in_(window))
+    return found.order_by(ranked)
 
 
 # --- highlighting ------------------------------------------------------------------------------------
@@ -203,7 +220,7 @@ def snippet(text: str | None, q: str | None, width: int = 80) -> Markup:
 _category_words: dict[str, str] = {}
 
 
-def _category_text(category: str) -> str:
+def category_text(category: str) -> str:
     """A category's code and its names in every language, e.g. "customer_service Customer-service … 客服外包"."""
     if category not in _category_words:
         names = [category.replace("_", " ")]
@@ -232,7 +249,7 @@ def _provider_documents(conn, provider_ids: set[int]) -> dict[int, tuple[str, st
     for pid, category in conn.execute(select(ProviderCategory.provider_id, ProviderCategory.category)
                                       .where(ProviderCategory.provider_id.in_(provider_ids))
                                       .order_by(ProviderCategory.category)):
-        categories.setdefault(pid, []).append(_category_text(category))
+        categories.setdefault(pid, []).append(category_text(category))
     cases: dict[int, list[str]] = {}
     for case in conn.execute(select(ShowcaseCase.provider_id, ShowcaseCase.title, ShowcaseCase.client_brand,
                                     ShowcaseCase.metric, ShowcaseCase.description)

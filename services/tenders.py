@@ -186,7 +186,9 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20, cursor: 
 
     Search (`q`) is "every word appears in the title or the description", Chinese words found inside
     longer text ("客服" in "客服外包"), served by the search index (services/search_index.py); the best
-    matches come first (a word in the title counts more), then the newest.
+    matches come first (a word in the title counts more), then the newest. The ranking covers the newest
+    `search_index.RANK_WINDOW` (500) matches, which are the results: more matching tenders than that,
+    and the count says "more than 500" (total_is_estimate); narrow the search to reach older ones.
 
     `cursor` (a page's `next_cursor`) continues the newest-first list without words after that page's
     last row; other orders and searches page by number only (services/pagination.py).
@@ -212,7 +214,8 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20, cursor: 
         stmt = stmt.where(Tender.invited_only.is_(False))
     # a suspended brand's tenders leave the listing (its undecided ones were cancelled: services.suspensions)
     stmt = stmt.where(Tender.brand_id.not_in(User.suspended_ids()))
-    stmt = search_index.matching(stmt, Tender, search_index.query_terms(f.q))
+    terms = search_index.query_terms(f.q)
+    stmt = search_index.matching(stmt, Tender, terms, newest=(Tender.created_at, Tender.id))
     if f.min_brand_score is not None or f.sort == "brand_score":
         stmt = stmt.join(BrandProfile, BrandProfile.user_id == Tender.brand_id)
     if f.min_brand_score is not None:
@@ -222,7 +225,8 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20, cursor: 
     stmt = stmt.order_by(Tender.created_at.desc(), Tender.id.desc())
     # cursors follow the plain newest-first order; the other orders (and searches, which will rank) page by number
     keyset = NEWEST_FIRST if f.sort == "newest" and not (f.q or "").strip() else None
-    return paginate(stmt, page, per_page, keyset=keyset, cursor=cursor)
+    return paginate(stmt, page, per_page, keyset=keyset, cursor=cursor,
+                    cap=search_index.RANK_WINDOW if terms else None)
 
 
 def is_invited(tender: Tender, provider: User) -> bool:

@@ -111,3 +111,73 @@ def test_the_hall_says_more_than_the_cap(client, tenders, monkeypatch):
     monkeypatch.setattr(pagination, "COUNT_CAP", 3)
     html = client.get("/tenders?per_page=2", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert re.search(r'data-testid="result-count">\s*More than 3 tenders found', html)
+
+
+# --- the provider directory ----------------------------------------------------------------------------
+
+@pytest.fixture
+def providers(app, make_user):
+    """make(n): n providers whose stars, scores and verification repeat in a few ties (so the order's last
+    part, the id, decides among them), some new (no stars, no score); their ids in the directory's order."""
+    from decimal import Decimal  # noqa: PLC0415
+
+    from extensions import db  # noqa: PLC0415
+    from models import ProviderProfile  # noqa: PLC0415
+
+    def make(n: int) -> list[int]:
+        made, users = [], [make_user("provider") for _ in range(n)]
+        with app.app_context():
+            for i, user in enumerate(users):
+                profile = db.session.get(ProviderProfile, user.id)
+                profile.stars = (None, 3, 5, 5, 6)[i % 5]
+                profile.rating_score = None if profile.stars is None else Decimal(("60.50", "71.00")[i % 2])
+                profile.verification_status = "verified" if i % 3 == 0 else "unsubmitted"
+                made.append((profile.stars or 0, profile.rating_score if profile.rating_score is not None else -1,
+                             profile.verification_status == "verified", -user.id, user.id))
+            db.session.commit()
+        return [row[-1] for row in sorted(made, reverse=True)]
+
+    return make
+
+
+def _walk_providers(api, query: str, cursor: str | None = None) -> tuple[list[int], int]:
+    seen, pages = [], 0
+    while True:
+        r = api().get(f"/providers?{query}" + (f"&cursor={cursor}" if cursor else ""))
+        assert r.status_code == 200, r.json
+        seen += [p["id"] for p in r.json["items"]]
+        pages += 1
+        cursor = r.json["next_cursor"]
+        if cursor is None:
+            return seen, pages
+
+
+def test_the_directory_by_cursor_reads_every_provider_once_best_first(api, providers):
+    order = providers(13)
+    seen, pages = _walk_providers(api, "per_page=4")
+    assert seen == order and pages == 4
+    by_number = [p["id"] for n in (1, 2, 3, 4) for p in api().get(f"/providers?per_page=4&page={n}").json["items"]]
+    assert by_number == seen  # the same order either way
+
+
+def test_a_new_provider_does_not_shift_the_directory_after_a_cursor(api, providers):
+    order = providers(10)
+    first = api().get("/providers?per_page=5").json
+    assert [p["id"] for p in first["items"]] == order[:5]
+    providers(5)  # joined while the reader is on page one, some ranked before it
+    rest, _ = _walk_providers(api, "per_page=5", first["next_cursor"])
+    # every provider after the cursor exactly once, none of page one again, none skipped
+    assert [pid for pid in rest if pid in order] == order[5:]
+    assert not set(rest) & {p["id"] for p in first["items"]}
+
+
+def test_the_directory_cursor_keeps_its_filters_and_refuses_searches(api, providers):
+    providers(10)
+    everyone = [p["id"] for p in api().get("/providers?per_page=100&min_stars=5").json["items"]]
+    seen, _ = _walk_providers(api, "per_page=2&min_stars=5")
+    assert seen == everyone and len(seen) == 6
+    cursor = api().get("/providers?per_page=1").json["next_cursor"]
+    searched = api().get("/providers?q=Provider&per_page=1").json
+    assert searched["next_cursor"] is None
+    assert api().get(f"/providers?q=Provider&cursor={cursor}").status_code == 422
+    assert api().get("/providers?cursor=W10").status_code == 422

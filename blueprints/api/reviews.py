@@ -56,14 +56,20 @@ def keep(review_id: int, body: ReasonIn):
 @api_route("/providers", summary="The provider directory, best first", tag="Providers",
            query=ProviderListQuery, response=ProviderPage, auth=False)
 def list_providers(query: ProviderListQuery):
+    """Best first: stars, then score, then verified; new providers last. With `q`: providers holding every
+    word, best matches first.
+
+    Page by cursor: follow `next_cursor` (as `?cursor=`) until it is null — each page as fast as the first.
+    `page` still works but slows down the deeper it goes. `total` is exact up to a cap, and the cap itself
+    with `total_is_estimate` true beyond. Searches (`q`, ranked by relevance) page by `page` only."""
     page = directory.search(category=query.category, province=query.province, city=query.city,
                             min_stars=query.min_stars, verified=query.verified, q=query.q,
-                            page=query.page, per_page=query.per_page)
+                            page=query.page, per_page=query.per_page, cursor=query.cursor)
     ids = [p.user_id for p in page.items]
     rated, badges = directory.latest_ratings(ids), directory.badges_of(ids)
     return ProviderPage(items=[provider_out(p, rated.get(p.user_id), badges[p.user_id]) for p in page.items],
                         page=page.page, per_page=page.per_page, total=page.total,
-                        total_is_estimate=page.total_is_estimate)
+                        total_is_estimate=page.total_is_estimate, next_cursor=page.next_cursor)
 
 
 @api_route("/providers/<int:provider_id>/ratings", summary="A provider's rating history (its trend)",

@@ -30,6 +30,8 @@ def create_tender(body: TenderIn):
            response=TenderPage, auth=False)
 def list_tenders(query: TenderListQuery):
     """Newest first. With `q`: tenders holding every word in the title or description, best matches first.
+    The ranking covers the newest 500 matching tenders, which are the results; when more match, `total`
+    is 500 with `total_is_estimate` true (narrow the search — a category, more words — to reach older ones).
 
     Page by cursor: follow `next_cursor` (as `?cursor=`) until it is null — each page as fast as the first.
     `page` still works but slows down the deeper it goes. `total` is exact up to a cap, and the cap

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from blueprints.api.schemas.common import Category, Out, PageQuery
 from models.catalog import PROVINCES, SIZE_TIERS
+from services.pagination import COUNT_CAP
 
 
 class ShowcaseCaseOut(Out):
@@ -125,11 +126,18 @@ class ProviderPage(BaseModel):
     items: list[ProviderOut]
     page: int
     per_page: int
-    total: int
-    total_is_estimate: bool = False  # true: more than `total` (the count stops at a cap)
+    total: int = Field(description=f"providers matching, counted exactly up to {COUNT_CAP}; beyond, {COUNT_CAP} "
+                       "with `total_is_estimate` true")
+    total_is_estimate: bool = Field(False, description=f"true when more than {COUNT_CAP} providers match")
+    next_cursor: str | None = Field(None, description="pass as `cursor` for the next page; null on the last page, "
+                                    "and for searches (`q`), which page by `page` only")
 
 
 class ProviderListQuery(PageQuery):
+    page: int = Field(1, ge=1, description="OFFSET paging, kept for compatibility: it slows down the deeper it goes "
+                      f"(past {COUNT_CAP} rows, follow `next_cursor` instead)")
+    cursor: str | None = Field(None, max_length=200, description="a page's `next_cursor`: the page after it, as fast "
+                               "at any depth (lists without `q`; `page` is then ignored)")
     category: Category | None = None
     province: Literal[PROVINCES] | None = None  # type: ignore[valid-type]
     city: str | None = Field(None, max_length=64)

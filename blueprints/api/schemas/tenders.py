@@ -58,7 +58,8 @@ class TenderListQuery(BaseModel):
     category: Category | None = None
     status: Literal["open", "evaluating", "awarded", "cancelled"] | None = None
     q: str | None = Field(None, max_length=200, description="words searched in title and description "
-                   "(Chinese words too, e.g. 客服 in 客服外包); every word must match; best matches first, then newest")
+                   "(Chinese words too, e.g. 客服 in 客服外包); every word must match; best matches first, then newest."
+                   " Ranks the newest 500 matches, which are the results")
     budget_min: int | None = Field(None, ge=0, description="tenders whose budget reaches at least this")
     budget_max: int | None = Field(None, ge=0, description="tenders whose budget starts at or below this")
     brand_id: int | None = None
