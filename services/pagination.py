@@ -23,7 +23,10 @@ from extensions import db
 from services.errors import check
 
 MAX_PER_PAGE = 100
-COUNT_CAP = 10_000  # lists count this many rows at most: "10,000+" beyond
+# Lists count this many rows at most ("more than 1,000" beyond). The count walks its index entries, so its cost
+# is the cap's: at 1,000,000 tenders a 10,000 cap cost ~10 ms a request (p50 1.4× the 1,000-tender size);
+# 1,000 costs the same at any size (bench/results/web-2026-12-07-1m.md).
+COUNT_CAP = 1_000
 
 
 @dataclass(frozen=True)
