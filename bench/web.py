@@ -201,17 +201,19 @@ def drive(servers: dict, path: str, script: Path, args, offset: int | None) -> t
     return best, offset
 
 
-def measure(size: int, url: str, args, workdir: Path) -> dict:
-    """Seed `size` tenders in a fresh database, run both servers, measure every endpoint; the results."""
+def prepare(size: int, url: str, workdir: Path, suffix: str = "bench_web") -> tuple[str, dict, web_seed.Fixture]:
+    """A fresh `<db>_<suffix>` database of `size` tenders: the schema by `flask db upgrade`, the rows by COPY,
+    the fixture (tokens, a session, a metered contract) through the app. Points this process's environment
+    at it (DATABASE_URL, instance folder, the lifted message limit) and returns (its URL, the servers'
+    environment, the fixture). bench/profile_web.py shares it."""
     from app import create_app  # noqa: PLC0415 (after DATABASE_URL names the bench database)
     from bench.common import fresh_database  # noqa: PLC0415
 
-    db_url = fresh_database(url, "bench_web")
+    db_url = fresh_database(url, suffix)
     instance = workdir / f"instance-{size}"
     env = {**os.environ, "DATABASE_URL": db_url, "WITKEY_INSTANCE": str(instance), "FLASK_APP": "app",
            "MESSAGE_RATE_LIMIT": "1000000 per minute", "BARE_DATABASE_URL": db_url, "PYTHONDONTWRITEBYTECODE": "1"}
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "WITKEY_INSTANCE", "MESSAGE_RATE_LIMIT")})
-    started = time.monotonic()
     subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env,  # noqa: S603 (our own command line)
                    check=True, capture_output=True)
     shape = web_seed.Shape(size)
@@ -221,6 +223,14 @@ def measure(size: int, url: str, args, workdir: Path) -> dict:
     with app.app_context():
         from extensions import db  # noqa: PLC0415
         db.engine.dispose()
+    return db_url, env, fx
+
+
+def measure(size: int, url: str, args, workdir: Path) -> dict:
+    """Seed `size` tenders in a fresh database, run both servers, measure every endpoint; the results."""
+    started = time.monotonic()
+    _db_url, env, fx = prepare(size, url, workdir)
+    shape = web_seed.Shape(size)
     print(f"\n{size:,} tenders, {5 * size:,} bids, {shape.providers + shape.bidders:,} providers: seeded in "
           f"{time.monotonic() - started:.0f} s; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
           flush=True)
@@ -310,14 +320,14 @@ def main() -> None:
         Path(args.out).write_text(out)
 
 
-def drop_database(url: str) -> None:
+def drop_database(url: str, suffix: str = "bench_web") -> None:
     from sqlalchemy import create_engine, text  # noqa: PLC0415
     from sqlalchemy.engine import make_url  # noqa: PLC0415
 
     url = make_url(url)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}_bench_web" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}_{suffix}" WITH (FORCE)'))
     admin.dispose()
 
 
