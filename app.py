@@ -1,4 +1,5 @@
 """The application factory. `flask --app app ...` and gunicorn `app:create_app()` both start here."""
+from babel import Locale
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -74,7 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_redis(app)
     limiter.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel.init_app(app, locale_selector=_locale_object, timezone_selector=select_timezone)
     init_jinja(app)  # templates' _() look the catalog up once per request, not per string
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -116,6 +117,20 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+_LOCALES: dict[str, Locale] = {}
+
+
+def _locale_object() -> Locale:
+    """i18n.select_locale's choice as a Babel Locale, parsed once per process: Flask-Babel parses the
+    selector's string on every request (Locale.parse normalises it against the list of locale files),
+    and takes a Locale as it is."""
+    code = select_locale()
+    locale = _LOCALES.get(code)
+    if locale is None:
+        locale = _LOCALES[code] = Locale.parse(code)
+    return locale
 
 
 def _register_blueprints(app: Flask) -> None:

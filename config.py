@@ -135,7 +135,8 @@ class Config:
         self.INSTANCE_PATH = str(instance)
         self.SECRET_KEY = _secret_key(instance)
         self.SQLALCHEMY_DATABASE_URI = _database_url(instance)
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # No pre-ping: db_routing.py checks a pooled connection without a round trip (docs/deploy.md).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {}
         # A streaming read replica of that database for anonymous public reads (db_routing.py); unset:
         # every read and write on DATABASE_URL.
         self.DATABASE_REPLICA_URL = _replica_url()

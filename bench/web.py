@@ -219,13 +219,14 @@ def drive(servers: dict, path: str, script: Path, args, offset: int | None) -> t
     return best, offset
 
 
-def prepare(size: int, url: str, args, workdir: Path) -> tuple[dict, web_seed.Shape, web_seed.Fixture]:
-    """`size` tenders in a fresh database (or, with --reuse, the one a --keep run left): the servers'
-    environment, the shape and the fixture."""
+def prepare(size: int, url: str, args, workdir: Path,
+            name: str | None = None) -> tuple[dict, web_seed.Shape, web_seed.Fixture]:
+    """`size` tenders in a fresh `<db>_<name>` database (or, with --reuse, the one a --keep run left): the
+    servers' environment, the shape and the fixture. bench/profile_web.py shares it (its own `name`)."""
     from app import create_app  # noqa: PLC0415 (after DATABASE_URL names the bench database)
     from bench.common import fresh_database  # noqa: PLC0415
 
-    name = f"bench_web_{size}"
+    name = name or f"bench_web_{size}"
     reused = args.reuse and kept_fixture(url, name)
     db_url = make_url(url).set(database=f"{make_url(url).database}_{name}").render_as_string(hide_password=False) \
         if reused else fresh_database(url, name)

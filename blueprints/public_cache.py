@@ -8,7 +8,9 @@ waiting to be flashed):
   and no shared cache hands an anonymous page to someone signed in;
 - `If-None-Match` with the current ETag answers `304 Not Modified` at the cost of one Redis round trip;
 - a 200 is kept in Redis for the rest of the window (services.public_cache.WINDOW) and served from there,
-  its form token swapped for the visitor's own (the language switch is a form).
+  its form token swapped for the visitor's own (the language switch is a form). One key per page and
+  language, its value marked with the stamp it was made under, so the versions and the page come in one
+  round trip (a pipeline) and a page is served only under the stamp it was made with.
 Anyone signed in gets the page rendered for them, with `Cache-Control: no-store` (blueprints/security.py),
 and nothing of it is stored: nothing personal or sealed (a sealed tender's bid count, which its brand sees)
 ever reaches the cache.
@@ -52,8 +54,11 @@ def _anonymous() -> bool:
             and "_flashes" not in session and not current_user.is_authenticated)
 
 
-def _page_key(stamp: str) -> str:
-    return f"witkey:public-page:{stamp}:{hashlib.sha256(request.full_path.encode()).hexdigest()[:32]}"
+def _page_key(locale: str) -> str:
+    """One key per page and language; the value starts with the stamp it was made under, and is served
+    only while that is still the current stamp (so the stamp and the page are asked for together)."""
+    digest = hashlib.sha256(f"{locale}\x00{request.full_path}".encode()).hexdigest()[:32]
+    return f"witkey:public-page:{digest}"
 
 
 def _headers(response: Response, stamp: str) -> Response:
@@ -66,20 +71,20 @@ def _headers(response: Response, stamp: str) -> Response:
 def _answer_from_cache():
     if not _anonymous():
         return None
-    stamp = public_cache.stamp(PUBLIC[request.endpoint], str(get_locale()))
+    locale = str(get_locale())
+    key = _page_key(locale)
+    stamp, stored = public_cache.stamp_and_get(PUBLIC[request.endpoint], key, locale)
     if stamp is None:
         return None
-    g.public_stamp = stamp
+    g.public_stamp, g.public_key = stamp, key
     if request.if_none_match.contains_weak(stamp):
         return _headers(Response(status=304), stamp)
-    try:
-        stored = get_redis().get(_page_key(stamp))
-    except Exception:  # the cache is an optimisation: without Redis, render
-        log.warning("public cache: Redis unavailable", exc_info=True)
-        return None
     if stored is None:
         return None
-    mimetype, _, body = stored.partition(b"\n")
+    made_under, _, rest = stored.partition(b"\n")
+    if made_under != stamp.encode():  # kept before a write or in an earlier window: render afresh
+        return None
+    mimetype, _, body = rest.partition(b"\n")
     if _TOKEN in body:
         body = body.replace(_TOKEN, generate_csrf().encode())
     g.public_cached = True
@@ -97,7 +102,8 @@ def _keep_for_others(response: Response) -> Response:
     if token:
         body = body.replace(token.encode(), _TOKEN)
     try:
-        get_redis().set(_page_key(stamp), response.mimetype.encode() + b"\n" + body, ex=public_cache.WINDOW)
+        get_redis().set(g.public_key, b"\n".join((stamp.encode(), response.mimetype.encode(), body)),
+                        ex=public_cache.WINDOW)
     except Exception:  # the page was rendered; keeping it is only an optimisation
         log.warning("public cache: Redis unavailable", exc_info=True)
     return _headers(response, stamp)

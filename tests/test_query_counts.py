@@ -6,9 +6,12 @@ providers in the directory (each with a profile and a case), cases on one provid
 provider and its conversations with the brand. Each request is counted at both sizes; the counts must be
 equal and at most the bound written next to the page (what the page needs, listed).
 """
+from types import SimpleNamespace
+
 import pytest
 
 from extensions import db
+from services import public_cache
 from tests.support.factories import bid_payload, tender_payload
 from tests.support.queries import counting_queries
 from tests.support.web import PASSWORD, Api, finish_login, form_post
@@ -100,8 +103,12 @@ READS = [
 
 
 @pytest.mark.parametrize("read", READS, ids=[r[0] for r in READS])
-def test_hot_read_costs_a_fixed_number_of_statements(app, world, read):
+def test_hot_read_costs_a_fixed_number_of_statements(app, world, read, monkeypatch):
     name, who, path, bound = read
+    # the middle of a public-cache window (services.public_cache): a warm-up and its counted twin that
+    # straddled a window's end would count a render against a page served from the cache
+    middle = (public_cache.time.time() // public_cache.WINDOW + 0.5) * public_cache.WINDOW
+    monkeypatch.setattr(public_cache, "time", SimpleNamespace(time=lambda: middle))
     if who == "provider":
         caller = world.provider.client
         headers = {"Authorization": f"Bearer {world.provider.token}"}
