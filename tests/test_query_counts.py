@@ -92,7 +92,7 @@ READS = [
     ("api provider directory", None, "/api/v1/providers?per_page=100", 6),
     ("web provider directory", None, "/providers", 5),
     ("api provider page", None, "/api/v1/providers/{provider}", 5),
-    ("web provider page", None, "/providers/{provider}", 7),
+    ("web provider page", None, "/providers/{provider}", 6),
     # token; user; the threads with unread counts; their tenders; contracts; both parties
     ("api conversations (provider)", "provider", "/api/v1/conversations", 6),
     ("web conversations (provider)", "provider-web", "/conversations", 8),
@@ -122,6 +122,9 @@ def test_hot_read_costs_a_fixed_number_of_statements(app, world, read, monkeypat
         world.grow(n)
         url = path.format(tender=world.tenders[0], provider=world.provider_user.id)
         caller.get(url, headers=headers)  # warm: first-use work (caches filled once per process) is not per request
+        with app.app_context():
+            public_cache.bump(public_cache.KINDS)  # the warm-up filled the public cache: count a render, not a hit
         counts[n] = _count(app, caller, url, headers)
+    assert counts[SIZES[0]] >= 1, f"{name}: {counts} (served without reading anything: from a cache?)"
     assert counts[SIZES[0]] == counts[SIZES[1]], f"{name}: {counts}"
     assert counts[SIZES[0]] <= bound, f"{name}: {counts} (at most {bound})"
