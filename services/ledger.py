@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import JSON, String, cast, func, insert, literal, select, union_all, update
+from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import contains_eager, joinedload
@@ -172,8 +173,10 @@ def post_transfers(rows, kind: str, *, meta: dict | None = None) -> int:
     one_statement = db.session.get_bind().dialect.name == "postgresql"
     if one_statement:  # each row numbered with its posting's id first, so the entries need no join back
         source = rows.subquery("transfer_source")
-        rows = select(*source.c, func.nextval(func.pg_get_serial_sequence(postings.name, "id")).label("posting_id")
-                      ).cte("transfer_rows")
+        # the sequence looked up once (an InitPlan), not per row: pg_get_serial_sequence is a catalog lookup
+        # per call, several times the cost of the nextval it feeds
+        sequence = cast(select(func.pg_get_serial_sequence(postings.name, "id")).scalar_subquery(), REGCLASS)
+        rows = select(*source.c, func.nextval(sequence).label("posting_id")).cte("transfer_rows")
     else:
         rows = rows.subquery()
     optional = [name for name in ("milestone_id", "actor_id") if name in rows.c]
