@@ -22,10 +22,11 @@ def tenders(api, make_user):
     return post
 
 
-def _walk(api, query: str) -> tuple[list[int], int]:
-    seen, cursor, pages = [], None, 0
+def _walk(api, query: str, cursor: str | None = None, *, collection: str = "tenders") -> tuple[list[int], int]:
+    """Follow `next_cursor` from the first page (or from `cursor`) to the end: the ids seen, the pages read."""
+    seen, pages = [], 0
     while True:
-        r = api().get(f"/tenders?{query}" + (f"&cursor={cursor}" if cursor else ""))
+        r = api().get(f"/{collection}?{query}" + (f"&cursor={cursor}" if cursor else ""))
         assert r.status_code == 200, r.json
         seen += [t["id"] for t in r.json["items"]]
         pages += 1
@@ -140,21 +141,9 @@ def providers(app, make_user):
     return make
 
 
-def _walk_providers(api, query: str, cursor: str | None = None) -> tuple[list[int], int]:
-    seen, pages = [], 0
-    while True:
-        r = api().get(f"/providers?{query}" + (f"&cursor={cursor}" if cursor else ""))
-        assert r.status_code == 200, r.json
-        seen += [p["id"] for p in r.json["items"]]
-        pages += 1
-        cursor = r.json["next_cursor"]
-        if cursor is None:
-            return seen, pages
-
-
 def test_the_directory_by_cursor_reads_every_provider_once_best_first(api, providers):
     order = providers(13)
-    seen, pages = _walk_providers(api, "per_page=4")
+    seen, pages = _walk(api, "per_page=4", collection="providers")
     assert seen == order and pages == 4
     by_number = [p["id"] for n in (1, 2, 3, 4) for p in api().get(f"/providers?per_page=4&page={n}").json["items"]]
     assert by_number == seen  # the same order either way
@@ -165,7 +154,7 @@ def test_a_new_provider_does_not_shift_the_directory_after_a_cursor(api, provide
     first = api().get("/providers?per_page=5").json
     assert [p["id"] for p in first["items"]] == order[:5]
     providers(5)  # joined while the reader is on page one, some ranked before it
-    rest, _ = _walk_providers(api, "per_page=5", first["next_cursor"])
+    rest, _ = _walk(api, "per_page=5", first["next_cursor"], collection="providers")
     # every provider after the cursor exactly once, none of page one again, none skipped
     assert [pid for pid in rest if pid in order] == order[5:]
     assert not set(rest) & {p["id"] for p in first["items"]}
@@ -174,7 +163,7 @@ def test_a_new_provider_does_not_shift_the_directory_after_a_cursor(api, provide
 def test_the_directory_cursor_keeps_its_filters_and_refuses_searches(api, providers):
     providers(10)
     everyone = [p["id"] for p in api().get("/providers?per_page=100&min_stars=5").json["items"]]
-    seen, _ = _walk_providers(api, "per_page=2&min_stars=5")
+    seen, _ = _walk(api, "per_page=2&min_stars=5", collection="providers")
     assert seen == everyone and len(seen) == 6
     cursor = api().get("/providers?per_page=1").json["next_cursor"]
     searched = api().get("/providers?q=Provider&per_page=1").json
