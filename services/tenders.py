@@ -262,14 +262,24 @@ def tender_with_extras(tender_id: int, viewer: User | None = None) -> tuple[Tend
     return row[0], _extras(*row[1:])
 
 
+def _counts_as_bid():
+    """The bids a tender's bid count counts (every one but the withdrawn), in SQL: one rule for the
+    per-page counts, the detail's column and the list's extras."""
+    return Bid.status != BidStatus.WITHDRAWN
+
+
+def _live_bid_count():
+    """The tender's bid count as a correlated column of a query over tenders."""
+    return select(func.count(Bid.id)).where(Bid.tender_id == Tender.id, _counts_as_bid()).correlate(Tender) \
+        .scalar_subquery()
+
+
 def tender_for_display(tender_id: int, viewer: User | None = None) -> tuple[Tender, dict[int, int]]:
     """The tender as its public page and the API show it, and its bid count (as `bid_counts` gives it),
     in two statements whatever it holds: the tender with its brand, the brand's profile, its KPIs and
     envelopes joined and the count as a column; then its scorecard criteria. NotFound as `get_tender`."""
-    live_bids = (select(func.count(Bid.id)).where(Bid.tender_id == Tender.id, Bid.status != BidStatus.WITHDRAWN)
-                 .correlate(Tender).scalar_subquery())
     row = db.session.execute(
-        select(Tender, live_bids).where(Tender.id == tender_id).options(
+        select(Tender, _live_bid_count()).where(Tender.id == tender_id).options(
             *_shown_with(), joinedload(Tender.kpis), selectinload(Tender.criteria))
     ).unique().first()
     if row is None or (row[0].invited_only and not can_view(viewer, row[0])):
@@ -375,7 +385,7 @@ def bid_counts(tender_ids: list[int]) -> dict[int, int]:
     if not tender_ids:
         return {}
     rows = db.session.execute(select(Bid.tender_id, func.count()).where(
-        Bid.tender_id.in_(tender_ids), Bid.status != BidStatus.WITHDRAWN).group_by(Bid.tender_id))
+        Bid.tender_id.in_(tender_ids), _counts_as_bid()).group_by(Bid.tender_id))
     return dict(rows.all())
 
 
@@ -419,15 +429,13 @@ def _json_rows(*columns, where):
 
 
 def _extras_columns() -> tuple:
-    live_bids = (select(func.count(Bid.id)).where(Bid.tender_id == Tender.id, Bid.status != BidStatus.WITHDRAWN)
-                 .correlate(Tender).scalar_subquery())
     k, c = TenderKpi, TenderCriterion
     # the target as text: exact, as the column holds it (a JSON number would go through a float)
     kpis = _json_rows(k.position, k.id, k.name, cast(k.target, String), k.unit, k.direction, k.bonus_bps,
                       k.penalty_bps, where=k.tender_id == Tender.id)
     criteria = _json_rows(c.round_index, c.position, c.id, c.name, c.weight, c.deal_breaker,
                           where=c.tender_id == Tender.id)
-    return live_bids, kpis, criteria
+    return _live_bid_count(), kpis, criteria
 
 
 def _extras(bid_count, kpis, criteria) -> ListingExtras:
