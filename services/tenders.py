@@ -180,8 +180,7 @@ def _shown_with() -> tuple:
     return brand.joinedload(User.brand_profile), brand.lazyload(User.membership), joinedload(Tender.envelopes)
 
 
-def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20, cursor: str | None = None, *,
-                   details: bool = True) -> Page:
+def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20, cursor: str | None = None) -> Page:
     """Public tenders matching the filters, newest first, in a fixed number of queries.
 
     Search (`q`) is "every word appears in the title or the description", Chinese words found inside
@@ -193,13 +192,11 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20, cursor: 
     `cursor` (a page's `next_cursor`) continues the newest-first list without words after that page's
     last row; other orders and searches page by number only (services/pagination.py).
 
-    `details`: the tenders' KPIs and scorecard criteria are loaded too (two queries); without, a caller reads
-    them with the bid counts in one query (`listing_extras`).
+    The tenders come with their brands (what a card shows), not their KPIs or scorecard criteria: a caller
+    that shows those reads them with the bid counts in one query (`listing_extras`).
     """
     validate_filters(f)
     stmt = select(Tender).options(*_shown_with())
-    if details:
-        stmt = stmt.options(selectinload(Tender.kpis), selectinload(Tender.criteria))
     if f.category:
         stmt = stmt.where(Tender.category == f.category)
     if f.status:
@@ -450,7 +447,7 @@ def _extras(bid_count, kpis, criteria) -> ListingExtras:
 
 
 def listing_extras(tender_ids: list[int]) -> dict[int, ListingExtras]:
-    """`ListingExtras` of a page of tenders (listed by `search_tenders(..., details=False)`), in one query."""
+    """`ListingExtras` of a page of tenders (as `search_tenders` lists them), in one query."""
     if not tender_ids:
         return {}
     rows = db.session.execute(select(Tender.id, *_extras_columns()).where(Tender.id.in_(tender_ids)))

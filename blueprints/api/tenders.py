@@ -38,7 +38,7 @@ def list_tenders(query: TenderListQuery):
     itself with `total_is_estimate` true beyond. Searches (`q`, ranked by relevance) and `sort=brand_score`
     page by `page` only."""
     filters = TenderFilters(**query.model_dump(exclude={"page", "per_page", "cursor"}))
-    page = tenders.search_tenders(filters, query.page, query.per_page, cursor=query.cursor, details=False)
+    page = tenders.search_tenders(filters, query.page, query.per_page, cursor=query.cursor)
     viewer = current_api_user()
     extras, brands = tenders.listing_extras([t.id for t in page.items]), {}
     return TenderPage(items=[tender_out(t, viewer, extras=extras[t.id], brands=brands) for t in page.items],
