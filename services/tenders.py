@@ -243,7 +243,11 @@ def get_tender(tender_id: int, *, lock: bool = False, viewer: User | None = None
     """The tender, or NotFound — also when it is invited-only and `viewer` may not know of it.
 
     Every caller that acts for a user passes `viewer`; only internal callers omit it."""
-    tender = locked_get(Tender, tender_id) if lock else db.session.get(Tender, tender_id)
+    return _visible(locked_get(Tender, tender_id) if lock else db.session.get(Tender, tender_id), viewer)
+
+
+def _visible(tender: Tender | None, viewer: User | None) -> Tender:
+    """`tender`, or NotFound when there is none or `viewer` may not know of it (one rule for every lookup)."""
     if tender is None or (tender.invited_only and not can_view(viewer, tender)):
         raise NotFound(_l("No such tender."))
     return tender
@@ -254,9 +258,7 @@ def tender_with_extras(tender_id: int, viewer: User | None = None) -> tuple[Tend
     whatever it holds. NotFound as `get_tender`."""
     row = db.session.execute(
         select(Tender, *_extras_columns()).where(Tender.id == tender_id).options(*_shown_with())).first()
-    if row is None or (row[0].invited_only and not can_view(viewer, row[0])):
-        raise NotFound(_l("No such tender."))
-    return row[0], _extras(*row[1:])
+    return _visible(row and row[0], viewer), _extras(*row[1:])
 
 
 def _counts_as_bid():
@@ -279,9 +281,8 @@ def tender_for_display(tender_id: int, viewer: User | None = None) -> tuple[Tend
         select(Tender, _live_bid_count()).where(Tender.id == tender_id).options(
             *_shown_with(), joinedload(Tender.kpis), selectinload(Tender.criteria))
     ).unique().first()
-    if row is None or (row[0].invited_only and not can_view(viewer, row[0])):
-        raise NotFound(_l("No such tender."))
-    return row[0], {row[0].id: row[1]}
+    tender = _visible(row and row[0], viewer)
+    return tender, {tender.id: row[1]}
 
 
 def owned_tender(actor: User, tender_id: int, action: str = "tender.run") -> Tender:
