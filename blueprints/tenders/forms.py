@@ -96,7 +96,7 @@ class TenderFilterForm(FlaskForm):
     budget_max = IntegerField(_l("Budget at most (¥)"), validators=[Optional(), NumberRange(min=0, max=10**11)])
     min_brand_score = IntegerField(_l("Brand score at least"), validators=[Optional(), NumberRange(min=0, max=100)])
     sort = SelectField(_l("Order"), default="newest", validators=[Optional()],
-                       choices=[("newest", _l("Newest first")), ("brand_score", _l("Best brand score first"))])
+                       choices=options([("newest", _l("Newest first")), ("brand_score", _l("Best brand score first"))]))
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
     cursor = StringField(validators=[Optional(), Length(max=200)])  # "Next" links: the page after the last row
 
