@@ -131,17 +131,28 @@ def eligible_amounts(cutoff, lo: int | None = None, hi: int | None = None):
 
 def take_payouts(batch: PayoutBatch, lo: int, hi: int) -> int:
     """Create the chunk's payouts and post each `payout:<id>`: one statement on PostgreSQL (the
-    postings read the INSERT's RETURNING), else an INSERT … RETURNING and then the postings."""
+    postings read the INSERT's RETURNING, and take each payable's id from the eligibility rows that
+    produced the payout, rather than looking the account up again per payout), else an INSERT …
+    RETURNING and then the postings."""
     payouts = Payout.__table__
     postgres = db.session.get_bind().dialect.name == "postgresql"
+    due = _due_payouts(batch, lo, hi)
+    if postgres:
+        due = due.cte("due")
+        due_rows = select(*(due.c[name] for name in PAYOUT_COLUMNS))
+    else:
+        due_rows = due.with_only_columns(*(column for column in due.selected_columns
+                                           if column.name in PAYOUT_COLUMNS))
     # One payout per provider and currency in a batch: a second is skipped (see _due_payouts), and the
     # postings below are made for the rows inserted only.
     new_payouts = ((postgresql.insert if postgres else sqlite.insert)(payouts)
-                   .from_select(PAYOUT_COLUMNS, _due_payouts(batch, lo, hi))
+                   .from_select(PAYOUT_COLUMNS, due_rows)
                    .on_conflict_do_nothing(index_elements=["batch_id", "provider_id", "currency"])
                    .returning(payouts.c.id, payouts.c.provider_id, payouts.c.currency, payouts.c.amount))
     if postgres:
         made = new_payouts.cte("made")
+        # the row that made each payout (one per provider and currency), for its payable's id
+        payables = select(due.c.provider_id, due.c.currency, due.c.payable_id).subquery("payables")
     else:
         ids = db.session.scalars(new_payouts).all()
         if not ids:
@@ -150,7 +161,13 @@ def take_payouts(batch: PayoutBatch, lo: int, hi: int) -> int:
         # in that range was made by this transaction.
         made = select(payouts).where(payouts.c.batch_id == batch.id, payouts.c.id.between(min(ids), max(ids)))
         made = made.subquery()
-    return ledger.post_transfers(_payout_postings(batch, made), "payout", meta={"batch_id": batch.id})
+        # By the accounts themselves: the postings are read twice here (ledger.post_transfers), the second
+        # time after they debited the payables, when the eligibility rows would no longer have them.
+        account = LedgerAccount.__table__
+        payables = (select(account.c.user_id.label("provider_id"), account.c.currency,
+                           account.c.id.label("payable_id"))
+                    .where(account.c.kind == "provider_payable").subquery("payables"))
+    return ledger.post_transfers(_payout_postings(batch, made, payables), "payout", meta={"batch_id": batch.id})
 
 
 PAYOUT_COLUMNS = ["batch_id", "provider_id", "currency", "amount", "method", "status", "destination", "payee_name",
@@ -158,7 +175,8 @@ PAYOUT_COLUMNS = ["batch_id", "provider_id", "currency", "amount", "method", "st
 
 
 def _due_payouts(batch: PayoutBatch, lo: int, hi: int):
-    """The chunk's payouts to make: enough money past the hold and a destination that can receive it.
+    """The chunk's payouts to make (PAYOUT_COLUMNS, then `payable_id`): enough money past the hold and a
+    destination that can receive it.
     A provider already paid in this batch has nothing left past the hold (its payout debited it) —
     unless a failed payout returned money to it while a crashed batch waited to be resumed: the
     INSERT skips that one (ON CONFLICT DO NOTHING), and the money waits for the next batch."""
@@ -171,9 +189,12 @@ def _due_payouts(batch: PayoutBatch, lo: int, hi: int):
         ready = and_(func.coalesce(dest.c.bank_account_number, "") != "", func.coalesce(dest.c.bank_name, "") != "",
                      func.coalesce(dest.c.bank_account_name, "") != "")
         destination, name, bank = dest.c.bank_account_number, dest.c.bank_account_name, dest.c.bank_name
-    return (select(literal(batch.id), due.c.user_id, due.c.currency, due.c.amount, literal(batch.method),
-                   literal(PayoutStatus.PENDING.value), destination, name, bank,
-                   literal(utcnow(), payouts.c.created_at.type), literal("earnings"))  # (a brand's: withdrawals)
+    values = [literal(batch.id), due.c.user_id, due.c.currency, due.c.amount, literal(batch.method),
+              literal(PayoutStatus.PENDING.value), destination, name, bank,
+              literal(utcnow(), payouts.c.created_at.type), literal("earnings")]  # (a brand's: withdrawals)
+    # named as PAYOUT_COLUMNS, and then the payable the amount is in (take_payouts posts from it)
+    return (select(*(value.label(name) for value, name in zip(values, PAYOUT_COLUMNS, strict=True)),
+                   due.c.id.label("payable_id"))
             .select_from(due).join(dest, dest.c.provider_id == due.c.user_id)
             .join(users, users.c.id == due.c.user_id)
             # a provider who has not verified its e-mail address is not paid: its payable waits; so does one
@@ -186,19 +207,20 @@ def due_in_chunk(batch: PayoutBatch, lo: int, hi: int, provider_ids) -> dict[tup
     """(provider, currency) → what the chunk's payouts to these providers would be now (before any is made)."""
     due = _due_payouts(batch, lo, hi).subquery()
     return {(user_id, currency): int(amount) for user_id, currency, amount in db.session.execute(
-        select(due.c.user_id, due.c.currency, due.c.amount).where(due.c.user_id.in_(list(provider_ids))))}
+        select(due.c.provider_id, due.c.currency, due.c.amount).where(due.c.provider_id.in_(list(provider_ids))))}
 
 
-def _payout_postings(batch: PayoutBatch, made):
-    """`payout:<id>` for each payout in `made` (id, provider_id, currency, amount): payable → clearing."""
-    payable, clearing = LedgerAccount.__table__.alias("payable"), LedgerAccount.__table__.alias("clearing")
+def _payout_postings(batch: PayoutBatch, made, payables):
+    """`payout:<id>` for each payout in `made` (id, provider_id, currency, amount): payable → clearing,
+    the payable's id from `payables` (provider_id, currency, payable_id)."""
+    clearing = LedgerAccount.__table__.alias("clearing")
     return (select((literal("payout:") + cast(made.c.id, String)).label("key"),
                    literal(f"payout batch {batch.id}").label("memo"), literal(f"batch:{batch.id}").label("reference"),
-                   payable.c.id.label("from_account_id"), clearing.c.id.label("to_account_id"), made.c.amount,
-                   made.c.currency)
+                   payables.c.payable_id.label("from_account_id"), clearing.c.id.label("to_account_id"),
+                   made.c.amount, made.c.currency)
             .select_from(made)
-            .join(payable, and_(payable.c.user_id == made.c.provider_id, payable.c.kind == "provider_payable",
-                                payable.c.currency == made.c.currency))
+            .join(payables, and_(payables.c.provider_id == made.c.provider_id,
+                                 payables.c.currency == made.c.currency))
             .join(clearing, and_(clearing.c.kind == "payouts_clearing", clearing.c.currency == made.c.currency)))
 
 
