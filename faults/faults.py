@@ -132,7 +132,8 @@ def worker_killed_mid_payout_batch(c) -> Outcome:
             c.load.start()
             return Outcome(time.monotonic(), failures=[
                 f"payout batch not started: POST /payouts/run answered {run.status} "
-                f"{(run.body or {}).get('code', '')} with {len(due_before)} providers due; nothing was killed"])
+                f"{((run.body or {}).get('error') or {}).get('code', '')} with {len(due_before)} providers due; "
+                "nothing was killed"])
         batch_id = run.body["batch_id"]
         c.payout_batches.add(batch_id)
         # the batch's own wait: settlement takes the payables lock exclusively (a payable's lock, taken by
