@@ -121,7 +121,8 @@ def _setup(c: Campaign) -> None:
         # each API registration and token costs two password hashes on a machine the web workers share
         c.staff = _account("admin", f"staff-{c.run_id}")
         brands = [_account("brand", f"brand{i}-{c.run_id}") for i in range(s.brands)]
-        providers = [_account("provider", f"provider{i}-{c.run_id}") for i in range(s.providers)]
+        # providers with two factors, so that they can save payout details through the API (the payout fault)
+        providers = [_account("provider", f"provider{i}-{c.run_id}", two_factors=True) for i in range(s.providers)]
         db.session.commit()
     _log(f"migrated; staff, {s.brands} brands and {s.providers} providers made")
     c.stack.start()
@@ -129,17 +130,19 @@ def _setup(c: Campaign) -> None:
     c.load = Load(c.stack.url, brands, providers, c.staff, recorder=c.recorder, run_id=c.run_id, threads=s.threads)
 
 
-def _account(role: str, name: str) -> Party:
-    email = f"{name}@example.com"
+def _account(role: str, name: str, *, two_factors: bool = False) -> Party:
+    email, secret = f"{name}@example.com", pyotp.random_base32()
     if role == "admin":
         user = accounts.create_admin(email=email, password=PASSWORD)
-        two_factor.enrol_with_secret(user, pyotp.random_base32())  # staff act only with two factors
+        two_factors = True  # staff act only with two factors
     else:
         user = accounts.register(email=email, password=PASSWORD, role=role, display_name=f"Fault {name}",
                                  email_verified=True)  # the operator vouches: no mail round trip
+    if two_factors:
+        two_factor.enrol_with_secret(user, secret)
     token, _row = accounts.issue_token(user, "fault campaign")
     db.session.flush()
-    return Party(user.id, token)
+    return Party(user.id, token, secret if two_factors else None)
 
 
 def _teardown(c: Campaign) -> None:
@@ -168,8 +171,9 @@ def _one_fault(c: Campaign, name: str) -> Row:
         outcome = Outcome(time.monotonic(), [f"fault not injected: {exc!r}"])
         row.failures.append(f"could not inject the fault: {exc!r}")
     row.notes += outcome.notes
+    row.failures += outcome.failures
     if c.stack.wait_answering(APP_BOUND, c.staff.token):
-        row.app_back = time.monotonic() - outcome.ended
+        row.app_back = outcome.app_back if outcome.app_back is not None else time.monotonic() - outcome.ended
     else:
         row.failures.append(f"the app did not answer within {APP_BOUND:.0f} s "
                             f"(not running: {', '.join(c.stack.dead_parts()) or 'nothing missing'})")
@@ -194,6 +198,8 @@ def _one_fault(c: Campaign, name: str) -> Row:
         for difference in differences[:5]:
             row.failures.append(f"reconciliation: {difference}")
         _wait_for_jobs(c, row, outcome.ended)
+        if outcome.payout_batch is not None and row.payouts is not None:  # closed by the app: paid right?
+            _check_batch(c, row, outcome)
     # Still there after the wait? A part that died after the app first answered again (a worker that
     # exits on a lost Redis, a launcher that then stops everything) fails the fault here.
     if (missing := c.stack.dead_parts()) or not c.stack.answering(c.staff.token):
@@ -202,7 +208,19 @@ def _one_fault(c: Campaign, name: str) -> Row:
                             f"not running: {', '.join(missing) or 'nothing missing'}")
     if not row.ok:
         _repair(c, row)
+        if outcome.payout_batch is not None and row.payouts is None:  # finished by the repair: paid right?
+            with c.app.app_context():
+                _check_batch(c, row, outcome, " after the campaign's repair")
     return row
+
+
+def _check_batch(c: Campaign, row: Row, outcome: Outcome, when: str = "") -> None:
+    """The batch the fault killed, closed: every provider due paid, exactly once (checks.payout_batch_problems)."""
+    problems = checks.payout_batch_problems(outcome.payout_batch, outcome.due_before)
+    row.failures += [f"{problem}{when}" for problem in problems]
+    if not problems:
+        row.notes.append(f"batch {outcome.payout_batch} closed{when}: each of the {len(outcome.due_before)} "
+                         "providers due paid once, each payout posted once, nothing due left from before its cutoff")
 
 
 def _wait_for_jobs(c: Campaign, row: Row, ended: float) -> None:

@@ -14,20 +14,36 @@
 - Ratings: every provider the load gave a release or review has a stored rating whose event-driven
   whole-number inputs (EVENT_INPUTS) equal those recomputed now (`ratings_data.gather`). This reads the
   outcome, not how marks are kept (a Redis set today, a table after the outbox), so it holds either way.
-- Payouts: no settlement batch left open.
+- Payouts: no settlement batch left open; a batch the campaign killed paid, once it closed, every
+  provider that had money due when it was requested, exactly once (`payout_batch_problems`).
 The pure part (`classify`) takes fabricated observations in tests/test_fault_checks.py, so a check that
 stopped seeing a lost or a committed-but-errored write would fail there."""
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 
 from extensions import db
 from faults.load import Attempt, Write
-from models import Bid, Contract, IdempotentRequest, LedgerPosting, ProviderProfile, RatingMark, Review, Tender
+from models import (
+    Bid,
+    Contract,
+    IdempotentRequest,
+    LedgerEntry,
+    LedgerPosting,
+    Payout,
+    PayoutBatch,
+    ProviderProfile,
+    RatingMark,
+    Review,
+    Tender,
+)
+from models.payout import BatchStatus
 from models.types import utcnow
-from services import funding, ratings_data, reconciliation
+from services import funding, payouts, ratings_data, reconciliation
 from services.payouts import open_batch
 
 # created_at is taken in the request, so inside the attempt; this only absorbs rounding of stored times.
@@ -218,3 +234,57 @@ def rating_marks_state(provider_ids: Iterable[int]) -> str:
     except Exception as exc:  # noqa: BLE001 - a note, never a crash of the campaign
         db.session.rollback()
         return f"providers {ids}; marks not readable: {exc!r}"
+
+
+def due_now(provider_ids: Iterable[int]) -> dict[int, int]:
+    """provider → what a batch started now would pay it (its method, minimum and hold as configured)."""
+    config = current_app.config
+    would_be = SimpleNamespace(id=None, method=payouts.method(), min_amount=config["PAYOUT_MIN"],
+                               cutoff=utcnow() - timedelta(days=config["PAYOUT_HOLD_DAYS"]))
+    try:
+        due = payouts.due_in_chunk(would_be, None, None, list(provider_ids))
+        return {provider: amount for (provider, _currency), amount in due.items()}
+    finally:
+        db.session.rollback()
+
+
+def payout_batch_problems(batch_id: int, due_before: dict[int, int]) -> list[str]:
+    """What is wrong with a batch once it has closed: a provider that had money due when it was
+    requested (`due_before`, provider → amount) without a payout in it; more than one payout to a
+    provider and currency; a payout whose `payout:<id>` posting is missing or moves another amount; a
+    provider with money from before the batch's cutoff left unpaid, or paid more than it had (its
+    payable, less what was credited after the cutoff, below zero). Empty when all is right."""
+    try:
+        batch = db.session.get(PayoutBatch, batch_id)
+        if batch is None or batch.status != BatchStatus.CLOSED:
+            return [f"payout batch {batch_id} is {batch.status if batch else 'missing'}, not closed"]
+        made = db.session.execute(select(Payout.id, Payout.provider_id, Payout.currency, Payout.amount)
+                                  .where(Payout.batch_id == batch_id)).all()
+        problems = []
+        counted: dict[tuple[int, str], int] = {}
+        for row in made:
+            counted[(row.provider_id, row.currency)] = counted.get((row.provider_id, row.currency), 0) + 1
+        problems += [f"batch {batch_id} paid provider {p} ({cur}) {n} times"
+                     for (p, cur), n in counted.items() if n > 1]
+        paid = {p for p, _cur in counted}
+        problems += [f"batch {batch_id} did not pay provider {p}, due {due_before[p]} when it was requested"
+                     for p in sorted(set(due_before) - paid)]
+        keys = {f"payout:{row.id}": row for row in made}
+        posted = dict(db.session.execute(select(LedgerPosting.key, func.max(LedgerEntry.amount))
+                                         .join(LedgerEntry, LedgerEntry.posting_id == LedgerPosting.id)
+                                         .where(LedgerPosting.key.in_(list(keys))).group_by(LedgerPosting.key)).all())
+        problems += [f"payout {row.id} to provider {row.provider_id}: posting {key} "
+                     f"{'missing' if key not in posted else f'moves {posted[key]}, the payout is {row.amount}'}"
+                     for key, row in keys.items() if posted.get(key) != row.amount]
+        providers = sorted(set(due_before) | paid)
+        left = payouts.due_in_chunk(batch, None, None, providers)
+        problems += [f"provider {p} still has {amount} ({cur}) from before batch {batch_id}'s cutoff unpaid"
+                     for (p, cur), amount in left.items()]
+        balances = payouts.eligible_amounts(batch.cutoff).subquery()
+        over = db.session.execute(select(balances.c.user_id, balances.c.amount)
+                                  .where(balances.c.user_id.in_(providers), balances.c.amount < 0)).all()
+        problems += [f"provider {p} was paid {-amount} more than it had before batch {batch_id}'s cutoff"
+                     for p, amount in over]
+        return problems
+    finally:
+        db.session.rollback()

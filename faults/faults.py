@@ -6,14 +6,21 @@ that the work needs next (the settlement's payables lock, the rating writers' lo
 connection, so the job is certainly running, mid batch, when worker and work horse are SIGKILLed;
 the lock is let go with them."""
 import os
+import random
 import signal
 import time
 from dataclasses import dataclass, field
 
 import psycopg
+import pyotp
+import requests
+from redis import Redis
+from rq import Queue
 
+from faults import checks
 from services.ledger import PAYABLES_LOCK
 from services.ratings_data import WRITERS_LOCK
+from workers.recovery import resume_job_id
 
 PG_DOWN_SECONDS = 2.0
 REDIS_DOWN_SECONDS = 2.0
@@ -25,6 +32,10 @@ class Outcome:
     ended: float  # time.monotonic() when the fault was over
     notes: list[str] = field(default_factory=list)
     killed: int = 0
+    failures: list[str] = field(default_factory=list)  # the fault was not injected as it must be
+    payout_batch: int | None = None  # the batch the fault killed, checked once it has closed
+    due_before: dict[int, int] = field(default_factory=dict)  # provider → due when that batch was requested
+    app_back: float | None = None  # seconds until the app answered, when the fault measured it itself
 
 
 def baseline(c) -> Outcome:
@@ -90,18 +101,98 @@ def web_workers_killed(c) -> Outcome:
 
 def worker_killed_mid_payout_batch(c) -> Outcome:
     """A settlement batch started through the staff API; the worker and its work horse SIGKILLed
-    while the job is collecting (pinned: it waits for the payables lock the campaign holds)."""
+    while the job is collecting (pinned: it waits for the payables lock the campaign holds, inside its
+    first chunk's transaction). First the round makes sure the batch has someone to pay: each provider
+    saves bank details (with a two-factor code, through the API) and one flow of the load is driven to
+    its release (hold and minimum are off in the campaign, app_env). A round in which no batch was
+    started, or its job was not seen mid-batch when the kill came, exercised nothing: it fails."""
+    _ensure_payout_details(c)
+    due_before = _money_due(c)
+    rng = random.Random(len(c.recorder))  # noqa: S311 - which parties the flow picks, not a secret
+    for _attempt in range(DUE_FLOWS):
+        if due_before:
+            break
+        c.load.flow(rng)
+        due_before = _money_due(c)
+    if not due_before:
+        return Outcome(time.monotonic(), failures=[f"no provider had money due after {DUE_FLOWS} flows driven to "
+                                                   "release: no batch to kill"])
+    # The batch job queues on the worker's default queue behind the load's jobs (a contract document
+    # per award takes seconds to render: under the load the queue only grows), and while the campaign
+    # holds the payables lock the load's releases wait for it too. So the load pauses, the worker
+    # catches up, and only then is the lock taken and the batch requested: its job is next, and the lock
+    # is held for moments. The load starts again with the kill, so the recovery runs under it.
+    c.load.stop()
+    idle = c.stack.wait_for(lambda: _worker_idle(c), QUEUE_DRAIN, step=0.2)
     with psycopg.connect(c.pg.url) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (PAYABLES_LOCK,))
         run = c.staff_client().write("payout_run", "/payouts/run")
         if not run.acknowledged:
-            return Outcome(time.monotonic(), [f"payout run not started: {run.status}"])
-        c.payout_batches.add(run.body["batch_id"])
-        started = c.stack.wait_for(lambda: _job_waits(c, conn, PAYABLES_LOCK), 20, step=0.05)
+            conn.execute("SELECT pg_advisory_unlock_all()")
+            c.load.start()
+            return Outcome(time.monotonic(), failures=[
+                f"payout batch not started: POST /payouts/run answered {run.status} "
+                f"{((run.body or {}).get('error') or {}).get('code', '')} with {len(due_before)} providers due; "
+                "nothing was killed"])
+        batch_id = run.body["batch_id"]
+        c.payout_batches.add(batch_id)
+        # the batch's own wait: settlement takes the payables lock exclusively (a payable's lock, taken by
+        # the load's requests, shares it), so a waiting ExclusiveLock is the job inside its chunk
+        started = c.stack.wait_for(lambda: _job_waits(c, conn, PAYABLES_LOCK, mode="ExclusiveLock"), 20, step=0.05)
+        status = conn.execute("SELECT status FROM payout_batches WHERE id = %s", (batch_id,)).fetchone()[0]
+        made = conn.execute("SELECT count(*) FROM payouts WHERE batch_id = %s", (batch_id,)).fetchone()[0]
         killed = _kill_worker(c)
+        ended = time.monotonic()
         conn.execute("SELECT pg_advisory_unlock_all()")
-    notes = [f"batch {run.body['batch_id']}" + ("" if started else " (job not seen running before the kill)")]
-    return Outcome(time.monotonic(), notes, killed)
+        conn.commit()
+        answered = time.monotonic() - ended if c.stack.wait_answering(30, c.staff.token) else None
+        # The load starts again once the restarted worker has queued the batch again (or finished it): a
+        # resume queued behind the documents of the load's new awards would measure the queue, not the recovery.
+        taken_up = c.stack.wait_for(lambda: _batch_taken_up(c, conn, batch_id), WORKER_BACK, step=0.2)
+    c.load.start()
+    where = "waiting in its first chunk" if started else "not seen running"
+    outcome = Outcome(ended, [f"batch {batch_id} for {len(due_before)} providers due; SIGKILL with the "
+                                         f"batch {status}, {made} payouts committed, its job {where}"],
+                      killed, payout_batch=batch_id, due_before=due_before, app_back=answered)
+    if not taken_up:
+        outcome.notes.append(f"the batch was not queued again within {WORKER_BACK:.0f} s of the kill")
+    lag = "" if idle else f" (the worker had not caught up with its queue in {QUEUE_DRAIN:.0f} s)"
+    if not started:
+        outcome.failures.append(f"the batch's job was not seen running (waiting in its chunk) before the kill: "
+                                f"batch {batch_id} was {status}, so the kill did not land mid-batch{lag}")
+    elif status != "collecting" or made:
+        outcome.failures.append(f"the kill did not land mid-batch: batch {batch_id} was {status} with {made} payouts")
+    return outcome
+
+
+DUE_FLOWS = 5  # flows driven to release before the payout round gives up on having money due
+QUEUE_DRAIN = 300.0  # seconds the payout round waits (the load paused) for the worker to catch up
+WORKER_BACK = 30.0  # seconds the load stays paused after the kill, waiting for the batch to be queued again
+BANK = {"account_name": "Fault Campaign Ltd", "bank_name": "ICBC Fault Branch"}
+
+
+def _ensure_payout_details(c) -> None:
+    """Each of the load's providers that cannot be paid yet saves bank details through the API, with a
+    current code from the two-factor secret the campaign enrolled it with. Not a recorded write: the
+    PUT is no idempotent request, and the checks look up idempotent ones."""
+    for number, provider in enumerate(c.load.providers):
+        http = requests.Session()
+        http.headers["Authorization"] = f"Bearer {provider.token}"
+        url = c.stack.url + "/api/v1/me/payout-account"
+        if http.get(url, timeout=10).json().get("can_be_paid"):
+            continue
+        body = {**BANK, "account_number": f"62220202{provider.user_id:010d}{number:02d}",
+                "otp": pyotp.TOTP(provider.totp_secret).now()}
+        answer = http.put(url, json=body, timeout=10)
+        if answer.status_code != 200 or not answer.json().get("can_be_paid"):
+            raise RuntimeError(f"provider {provider.user_id}'s payout details not saved: {answer.status_code} "
+                               f"{answer.text[:200]}")
+
+
+def _money_due(c) -> dict[int, int]:
+    """provider → what a batch requested now would pay it (the load's providers)."""
+    with c.app.app_context():
+        return checks.due_now([p.user_id for p in c.load.providers])
 
 
 def worker_killed_mid_rating_recompute(c) -> Outcome:
@@ -115,15 +206,33 @@ def worker_killed_mid_rating_recompute(c) -> Outcome:
     return Outcome(time.monotonic(), [] if started else ["no rating job was seen running before the kill"], killed)
 
 
-def _job_waits(c, conn, key: int) -> bool:
-    """The worker has a work horse (a job is running) and someone waits for the lock."""
-    return len(c.stack.worker_processes()) >= 2 and _waiting_on_lock(conn, key)
+def _job_waits(c, conn, key: int, mode: str | None = None) -> bool:
+    """The worker has a work horse (a job is running) and someone waits for the lock (in `mode`)."""
+    return len(c.stack.worker_processes()) >= 2 and _waiting_on_lock(conn, key, mode)
 
 
-def _waiting_on_lock(conn, key: int) -> bool:
-    """Some other session waits for advisory lock `key` (PostgreSQL splits a bigint key in two halves)."""
+def _waiting_on_lock(conn, key: int, mode: str | None = None) -> bool:
+    """Some other session waits for advisory lock `key` (PostgreSQL splits a bigint key in two halves),
+    in `mode` if given."""
     return conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                        "AND objid = %s", (key & 0xFFFFFFFF,)).fetchone()[0] > 0
+                        "AND objid = %s AND mode = coalesce(%s, mode)", (key & 0xFFFFFFFF, mode)).fetchone()[0] > 0
+
+
+def _worker_idle(c) -> bool:
+    """No job queued on the worker's default queue, and no work horse (no job running)."""
+    with Redis.from_url(c.redis.url) as connection:
+        queued = Queue("default", connection=connection).count
+    return not queued and len(c.stack.worker_processes()) == 1
+
+
+def _batch_taken_up(c, conn, batch_id: int) -> bool:
+    """The restarted worker queued the batch again (workers/recovery.py), or it is closed already."""
+    with Redis.from_url(c.redis.url) as connection:
+        if connection.exists(f"rq:job:{resume_job_id(batch_id)}"):
+            return True
+    status = conn.execute("SELECT status FROM payout_batches WHERE id = %s", (batch_id,)).fetchone()[0]
+    conn.commit()
+    return status == "closed"
 
 
 def _kill_worker(c) -> int:

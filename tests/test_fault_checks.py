@@ -8,6 +8,8 @@ from faults import checks
 from faults.load import Attempt, Write
 from faults.report import Row, render
 from models import IdempotentRequest
+from services.runners import payout_batch
+from tests.support.payout_fixtures import backdate, credit
 
 T0 = datetime(2026, 12, 6, 14, 0, tzinfo=UTC)
 
@@ -64,6 +66,30 @@ def test_check_writes_reads_the_database(ctx, make_user):
     verdict = checks.check_writes(writes)
     assert sorted(w.key for w in verdict.lost) == ["ghost", "missing"]
     assert [w.key for w, _ in verdict.errored_committed] == ["errored"]
+
+
+def test_a_killed_batch_is_judged_by_whom_it_paid_and_how_often(ctx, earnings):
+    """The payout fault's check, once its batch closed: everyone due paid, once, for what was due."""
+    paid_right, other, third = earnings(3, amount=200_00)
+    due_before = checks.due_now([paid_right, other, third])
+    assert due_before == {paid_right: 200_00, other: 200_00, third: 200_00}
+    batch = payout_batch.start_batch(None)
+    assert checks.payout_batch_problems(batch.id, due_before) == [f"payout batch {batch.id} is collecting, not closed"]
+    payout_batch.run_batch(batch.id)
+    assert checks.payout_batch_problems(batch.id, due_before) == []
+    assert checks.due_now([paid_right, other, third]) == {}
+    # someone due when the batch was requested who is not in it
+    assert checks.payout_batch_problems(batch.id, {**due_before, 424242: 100_00}) == [
+        f"batch {batch.id} did not pay provider 424242, due 10000 when it was requested"]
+    # money from before the cutoff left behind, and a payable debited below what it had (paid twice)
+    credit(other, 150_00, key="left-behind")
+    credit(third, -50_00, key="paid-again")
+    backdate("left-behind", 9)
+    backdate("paid-again", 9)
+    db.session.commit()
+    problems = checks.payout_batch_problems(batch.id, due_before)
+    assert problems == [f"provider {other} still has 15000 (CNY) from before batch {batch.id}'s cutoff unpaid",
+                        f"provider {third} was paid 5000 more than it had before batch {batch.id}'s cutoff"]
 
 
 def test_the_table_marks_a_failed_fault():
