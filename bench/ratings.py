@@ -88,10 +88,10 @@ def generate(db, scale: float) -> dict:
                now() - (g % 700) * interval '1 day' + (g % 5) * interval '1 day' + interval '7 days'
         FROM generate_series(1, {n_con}) g;
     INSERT INTO reviews (contract_id, author_id, subject_id, author_role, quality, communication, timeliness,
-                         professionalism, comment, created_at, visible_from)
+                         professionalism, comment, created_at, visible_from, weighing_amount)
         SELECT c, {n_prov} + 1 + (c + r) % {n_brand}, 1 + c % {n_prov}, 'brand', 1 + (c + r) % 5, 1 + (c * r) % 5,
                1 + (c + 2 * r) % 5, 1 + (c + 3 * r) % 5, '', now() - ((c + r) % 900) * interval '1 day',
-               now() - (c % 700) * interval '1 day' + interval '14 days'
+               now() - (c % 700) * interval '1 day' + interval '14 days', 100000 + (c * 7919) % 5000000
         FROM generate_series(1, {n_con}) c, generate_series(1, {REVIEWS_PER_CONTRACT}) r;
     INSERT INTO contests (brand_id, created_by_id, title, category, brief, deliverable_spec, currency, prize_total,
                           entry_deadline, selection_deadline, blind, guaranteed, ip_terms, handover_days, status,
@@ -111,10 +111,10 @@ def generate(db, scale: float) -> dict:
                now() - (g % 700) * interval '1 day', false, now() - (g % 700) * interval '1 day'
         FROM generate_series(1, {n_prize}) g;
     INSERT INTO reviews (contest_award_id, author_id, subject_id, author_role, quality, communication, timeliness,
-                         professionalism, comment, created_at, visible_from)
+                         professionalism, comment, created_at, visible_from, weighing_amount)
         SELECT g, {n_prov} + 1 + g % {n_brand}, 1 + (g * 13) % {n_prov}, 'brand', 1 + g % 5, 1 + (g * 3) % 5,
                1 + (g * 7) % 5, 1 + (g * 11) % 5, '', now() - (g % 700) * interval '1 day',
-               now() - (g % 700) * interval '1 day' + interval '14 days'
+               now() - (g % 700) * interval '1 day' + interval '14 days', 50000 + (g * 7919) % 500000
         FROM generate_series(1, {n_prize}) g;
     ANALYZE;
     """  # noqa: S608 (integers computed here, no outside input)

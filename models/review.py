@@ -1,15 +1,40 @@
 """Reviews between the parties of a contract, and the provider ratings computed from the platform's data."""
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
 from extensions import db
+from models.contest import ContestAward
+from models.contract import Contract
 from models.types import UTCDateTime, utcnow
 
 SCORE_FIELDS = ("quality", "communication", "timeliness", "professionalism")
 PUBLISHED_BRAND_REVIEWS = "author_role = 'brand' AND hidden_at IS NULL"
+
+
+def _amount_reviewed(context) -> int:
+    """The default of Review.weighing_amount: the amount of what the review is of (the contract's, or the
+    contest prize's), read in the inserting transaction."""
+    params = context.get_current_parameters()
+    if params.get("contract_id") is not None:
+        query = select(Contract.amount).where(Contract.id == params["contract_id"])
+    else:
+        query = select(ContestAward.amount).where(ContestAward.id == params.get("contest_award_id"))
+    return context.connection.scalar(select(func.coalesce(query.scalar_subquery(), 0)))
 
 
 class Review(db.Model):
@@ -28,7 +53,7 @@ class Review(db.Model):
         # PostgreSQL with every column the rating aggregate reads, so its reviews side can be index-only).
         Index("ix_reviews_published_by_subject", "subject_id", "visible_from",
               sqlite_where=db.text(PUBLISHED_BRAND_REVIEWS), postgresql_where=db.text(PUBLISHED_BRAND_REVIEWS),
-              postgresql_include=["contract_id", "contest_award_id", "created_at", *SCORE_FIELDS]),
+              postgresql_include=["contract_id", "contest_award_id", "weighing_amount", "created_at", *SCORE_FIELDS]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +77,10 @@ class Review(db.Model):
     # When the review becomes public: the moment both parties have reviewed, or else the close of the
     # review window (None while the contract has not ended). The one visibility rule (services.reviews).
     visible_from: Mapped[object | None] = mapped_column(UTCDateTime())
+    # The amount a review weighs by in the provider's rating (services.ratings): its contract's amount, or
+    # its contest prize's — copied here when the review is written (and kept in step when a contract's
+    # amount changes: services.engagements), so the nightly aggregate over every review reads no join.
+    weighing_amount: Mapped[int] = mapped_column(BigInteger, default=_amount_reviewed)
 
     contract = relationship("Contract")
     contest_award = relationship("ContestAward")

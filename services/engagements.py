@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
 from sqlalchemy.orm import joinedload
 
 from extensions import db
-from models import Contract, Milestone, Tender, UsageRecord, User
+from models import Contract, Milestone, Review, Tender, UsageRecord, User
 from models.contract import DISPUTABLE, MEASURABLE, ContractStatus, MilestoneStatus
 from models.engagement import MAX_BPS, MAX_PERIODS, PERIOD_DAYS, PERIODIC, Engagement
 from models.types import utcnow
@@ -264,5 +265,8 @@ def _set_periods(contract: Contract, periods: int, actor: User) -> None:
             base_amount=template.base_amount, amount=template.amount, currency=template.currency,
             status=MilestoneStatus.PENDING.value, starts_at=starts, due_at=starts + length))
     contract.amount = sum(m.base_amount or 0 for m in contract.milestones if m.status != MilestoneStatus.CANCELLED)
+    # its reviews weigh by the contract's amount in the rating, and carry it (Review.weighing_amount)
+    db.session.execute(update(Review).where(Review.contract_id == contract.id)
+                       .values(weighing_amount=contract.amount).execution_options(synchronize_session=False))
     notifications.notify([contract.brand_id, contract.provider_id], "periods_changed",
                          to=destinations.contract(contract.id), tender=contract.title, periods=periods)

@@ -119,15 +119,12 @@ def _aggregates(now: datetime, provider_ids: list[int] | None):
     def scoped(stmt, column):
         return stmt.where(column.in_(provider_ids)) if provider_ids is not None else stmt
 
-    # A brand's review has the provider as its subject; its weight needs the amount of what it reviews:
-    # the contract's, or the contest prize's (a review is of exactly one of them).
-    amount = func.coalesce(Contract.amount, ContestAward.amount)
+    # A brand's review has the provider as its subject; its weight needs the amount of what it reviews
+    # (the contract's, or the contest prize's), which the review's row carries: no join per review.
     weight = (func.power(0.5, _age_days(Review.created_at, now) / ratings.HALF_LIFE_DAYS)
-              * (1 + func.log10(1 + amount / float(ratings.SIZE_UNIT))))
+              * (1 + func.log10(1 + Review.weighing_amount / float(ratings.SIZE_UNIT))))
     yield (scoped(_published_reviews(now).with_only_columns(Review.subject_id, func.count(Review.id), func.sum(weight),
                                                             func.sum(weight * SCORE), func.sum(SCORE))
-                  .outerjoin(Contract, Contract.id == Review.contract_id)
-                  .outerjoin(ContestAward, ContestAward.id == Review.contest_award_id)
                   .group_by(Review.subject_id), Review.subject_id),
            ("review_count", "review_weight", "review_weighted_score", "review_score_sum"))
 

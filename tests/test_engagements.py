@@ -4,7 +4,7 @@ min(quantity × price, cap)), with the rest back to the brand's wallet in the sa
 from sqlalchemy import func, select
 
 from extensions import db
-from models import LedgerEntry, LedgerPosting, Milestone, Tender, UsageRecord
+from models import Contract, LedgerEntry, LedgerPosting, Milestone, Review, Tender, UsageRecord
 from services import ledger
 from tests.support.engagements import KPI_TERMS, PROPOSAL, periodic_contract
 from tests.support.factories import tender_payload
@@ -245,3 +245,29 @@ def test_the_number_of_periods_changes_with_the_providers_consent(app, api, make
     c.brand.post(f"/contracts/{c.contract_id}/periods", json={"periods": 2})
     r = c.provider.post(f"/contracts/{c.contract_id}/periods", json={"periods": 2})
     assert [m["status"] for m in r.json["milestones"]] == ["pending"] * 2 + ["cancelled"] * 3
+
+
+def test_a_reviews_weighing_amount_follows_the_contracts_amount_when_the_periods_change(app, api, make_user):
+    """A review weighs in the provider's rating by its contract's amount, which it carries on its row
+    (Review.weighing_amount, for the nightly aggregate): more or fewer periods change that amount, and the
+    review's copy with it."""
+    c = periodic_contract(app, api, make_user, periods=3)
+
+    def amounts() -> tuple[int, int]:
+        with app.app_context():
+            return (db.session.get(Contract, c.contract_id).amount,
+                    db.session.scalar(select(Review.weighing_amount).where(Review.contract_id == c.contract_id)))
+
+    with app.app_context():
+        contract = db.session.get(Contract, c.contract_id)
+        db.session.add(Review(contract_id=contract.id, author_id=contract.brand_id, subject_id=contract.provider_id,
+                              author_role="brand", quality=5, communication=5, timeliness=5, professionalism=5))
+        db.session.commit()
+    before = amounts()
+    assert before[1] == before[0] > 0  # filled from the contract when written
+    for periods in (5, 2):
+        assert c.brand.post(f"/contracts/{c.contract_id}/periods", json={"periods": periods}).status_code == 200
+        assert c.provider.post(f"/contracts/{c.contract_id}/periods", json={"periods": periods}).status_code == 200
+        contract_amount, review_amount = amounts()
+        assert contract_amount != before[0] and review_amount == contract_amount
+        before = (contract_amount, review_amount)
