@@ -12,7 +12,7 @@ from services import installation, reconciliation, search_index, two_factor
 from services.accounts import create_admin as create
 from services.errors import DomainError
 from workers.schedule import run_scheduler
-from workers.worker import run_worker
+from workers.worker import check_queues, run_worker
 
 
 def register_cli(app: Flask) -> None:
@@ -88,9 +88,11 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-    def worker(burst: bool):
-        """Run an RQ worker on this app's queues."""
-        run_worker(app, burst=burst)
+    @click.option("--queues", callback=_queues_option(app), metavar="NAME[,NAME…]",
+                  help=f"Serve only these queues, in this order (default: all, {','.join(app.config['RQ_QUEUES'])}).")
+    def worker(burst: bool, queues: list[str] | None):
+        """Run an RQ worker on this app's queues (or those --queues names)."""
+        run_worker(app, burst=burst, queues=queues)
 
     @app.cli.command("cron")
     def cron():
@@ -123,3 +125,17 @@ def _table(differences: list[dict]) -> str:
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(head))]
     return "\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
                      for row in rows)
+
+
+def _queues_option(app: Flask):
+    """`--queues a,b`: the names, checked against RQ_QUEUES (an unknown one is a usage error, exit 2)."""
+
+    def parse(_ctx, param, value: str | None) -> list[str] | None:
+        if value is None:
+            return None
+        try:
+            return check_queues(app, value.split(","))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param=param) from exc
+
+    return parse

@@ -204,7 +204,11 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.MAX_CONTENT_LENGTH = 25 * 1024 * 1024
         self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
-        self.RQ_QUEUES = ["default", "periodic", "mail"]  # mail never waits behind a long recompute
+        # A worker takes the first job of the first non-empty queue in its list (`flask worker --queues`
+        # picks and orders a subset; all of these by default): money and staff-requested runs first, the
+        # sweeps, mail, and last the slow CPU work (PDFs, image derivatives) that money must not wait
+        # behind. A worker dedicated to mail or documents keeps them off the others (docs/deploy.md).
+        self.RQ_QUEUES = ["default", "periodic", "mail", "documents"]
         self.RATELIMIT_HEADERS_ENABLED = True
         # Redis (the limiter's storage) down must not lock everyone out of login, tokens and
         # registration: the same limits then count per process in memory (flask-limiter logs

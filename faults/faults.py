@@ -117,11 +117,12 @@ def worker_killed_mid_payout_batch(c) -> Outcome:
     if not due_before:
         return Outcome(time.monotonic(), failures=[f"no provider had money due after {DUE_FLOWS} flows driven to "
                                                    "release: no batch to kill"])
-    # The batch job queues on the worker's default queue behind the load's jobs (a contract document
-    # per award takes seconds to render: under the load the queue only grows), and while the campaign
-    # holds the payables lock the load's releases wait for it too. So the load pauses, the worker
-    # catches up, and only then is the lock taken and the batch requested: its job is next, and the lock
-    # is held for moments. The load starts again with the kill, so the recovery runs under it.
+    # The batch job queues on the worker's default queue behind the load's money jobs (the contract
+    # documents, seconds each, are on `documents`, which the worker takes last: at most the render already
+    # running delays it), and while the campaign holds the payables lock the load's releases wait for it
+    # too. So the load pauses, the worker catches up, and only then is the lock taken and the batch
+    # requested: its job is next, and the lock is held for moments. The load starts again with the kill,
+    # so the recovery runs under it.
     c.load.stop()
     idle = c.stack.wait_for(lambda: _worker_idle(c), QUEUE_DRAIN, step=0.2)
     with psycopg.connect(c.pg.url) as conn:

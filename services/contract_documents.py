@@ -5,7 +5,9 @@ accepted — is made once and kept with its SHA-256.
 It is made by a job (services/runners/documents.py) queued in the award's transaction
 (services/tasks.after_commit): loading the CJK
 font alone takes about a second, which an award request should not wait for, and the outbox makes
-sure the job runs even if Redis was down at the commit. A job delivered twice finds the row and stops.
+sure the job runs even if Redis was down at the commit. It goes on the `documents` queue: a burst of
+awards renders for minutes, and a settlement batch on `default` must not wait behind it. A job
+delivered twice finds the row and stops.
 """
 from flask import current_app
 from flask_babel import gettext as _
@@ -23,7 +25,7 @@ FOLDER = "contracts"
 
 def queue(contract: Contract) -> None:
     """Called in the award's transaction: make the document once the contract is committed."""
-    tasks.after_commit("make_contract_document", contract.id)
+    tasks.after_commit("make_contract_document", contract.id, queue_name="documents")
 
 
 def of(contract: Contract) -> ContractDocument | None:

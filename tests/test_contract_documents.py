@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from extensions import db
 from models import ContractDocument, OutboxJob
 from services import storage
+from services.tasks import queue
 from tests.support.engagements import periodic_contract
 from tests.support.factories import bid_payload, tender_payload
 from workers import jobs
@@ -42,8 +43,10 @@ def awarded(app, api, make_user):
 def test_the_award_queues_the_document_and_the_job_makes_it_once(app, awarded, api, make_user):
     brand, provider, contract_id = awarded
     with app.app_context():
-        assert db.session.scalar(db.select(OutboxJob).where(OutboxJob.name == "make_contract_document")).args \
-            == [contract_id]
+        row = db.session.scalar(db.select(OutboxJob).where(OutboxJob.name == "make_contract_document"))
+        assert (row.args, row.queue) == ([contract_id], "documents")  # never ahead of money on default
+        [job_id] = queue("documents").get_job_ids()  # pushed after the award's commit, onto its own queue
+        assert job_id == row.rq_job_id
     assert brand.get(f"/contracts/{contract_id}/document").status_code == 404  # not made yet
     with app.app_context():
         assert jobs.make_contract_document(contract_id) == "made"

@@ -154,3 +154,23 @@ def test_a_job_still_queued_is_left_alone_and_one_that_ran_is_cleared(app):
         Job.fetch(job_id, connection=get_redis()).set_status("finished")
         assert relay(after=outbox.CHECK_AGAIN)["done"] == 1
     assert rows(app) == []
+
+
+def test_the_relay_queues_each_job_again_on_its_own_queue(app, redis_down):
+    """A contract document (on `documents`) and a mail (on `mail`) whose pushes were lost, and later lost
+    again with Redis's data, are queued again each on its own queue, never on default."""
+    with app.app_context():
+        with redis_down():
+            tasks.after_commit("make_contract_document", 10**9, queue_name="documents")
+            tasks.after_commit("send_due_mail", queue_name="mail")
+            db.session.commit()  # both pushes after the commit fail
+        assert relay()["queued"] == 2
+        on = {name: [Job.fetch(i, connection=get_redis()).func_name for i in queue(name).get_job_ids()]
+              for name in current_app.config["RQ_QUEUES"]}
+        assert on == {"default": [], "periodic": [], "mail": ["workers.jobs.send_due_mail"],
+                      "documents": ["workers.jobs.make_contract_document"]}
+        get_redis().flushdb()  # Redis restarted without its data
+        assert relay(after=outbox.backoff(1))["queued"] == 2
+        assert [queue(name).count for name in current_app.config["RQ_QUEUES"]] == [0, 0, 1, 1]
+        run_queued()
+    assert rows(app) == []  # both ran where they were queued

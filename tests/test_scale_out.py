@@ -15,7 +15,7 @@ keep no state of their own.
   through the other (one instance directory: the shared volume). The jobs the contract causes (outbox
   pushes, webhook deliveries, the rating recompute, image derivatives) run on whichever worker takes
   them; the money ends where the ledger says and the ledger reconciles. Each worker is a plain `flask
-  worker` on every named queue of RQ_QUEUES (default, periodic, mail). No scheduler runs: the jobs are
+  worker` on every named queue of RQ_QUEUES (default, periodic, mail, documents). No scheduler runs: the jobs are
   pushed right after their commit (the outbox) or nudged (ratings); `flask cron` only sweeps up after
   lost pushes, which this test does not cause.
 

@@ -29,6 +29,9 @@ BATCH_RUNS = {"workers.jobs.run_payout_batch", "workers.jobs.settle_payouts"}
 # sweep — the scheduler queues every periodic job when it starts — is no live run), but whose death
 # mid-batch abandons it all the same.
 BATCH_JOBS = {*BATCH_RUNS, "workers.jobs.resume_stale_payout_batch"}
+# The queue a batch taken up again is queued on (run_payout_batch's own: services/payouts.py queues it there),
+# whichever worker takes it up: one serving only mail or documents queues it for the workers that run batches.
+BATCH_QUEUE = "default"
 # RQ heartbeats a worker running a job every job_monitoring_interval (30 s) and lets its record lapse 60 s later.
 WORKER_SILENT = timedelta(seconds=90)
 
@@ -51,8 +54,8 @@ def resume_dead_batch() -> str | None:
     if earlier is not None and earlier.get_status(refresh=False) in (JobStatus.STARTED, JobStatus.FINISHED):
         earlier.delete()  # a resume that died too (not alive, as checked above), or one that left payouts unsent
     try:
-        tasks.enqueue("run_payout_batch", batch.id, job_id=job_id, unique=True, job_timeout=6 * 3600,
-                      meta={"batch_id": batch.id})
+        tasks.enqueue("run_payout_batch", batch.id, queue_name=BATCH_QUEUE, job_id=job_id, unique=True,
+                      job_timeout=6 * 3600, meta={"batch_id": batch.id})
     except DuplicateJobError:  # another worker starting at the same moment queued it
         return job_id
     current_app.logger.warning("settlement batch %s had no live run; queued %s", batch.id, job_id)
@@ -72,7 +75,8 @@ def on_abandoned_job(app):
 
 
 def _batch_run_alive() -> str | None:
-    """The live run of the open batch, described (for the log), or None."""
+    """The live run of the open batch, described (for the log), or None. Every queue is looked at, not just
+    the calling worker's: a batch job runs on default (staff's run, a resume) or periodic (the cron)."""
     connection = get_redis()
     for name in current_app.config["RQ_QUEUES"]:
         queue = Queue(name, connection=connection)

@@ -6,8 +6,9 @@ job's work horse, pings Redis with backoff (1 s doubling to 30 s, logged) until 
 a new RQ worker on the same queues; SIGTERM or Ctrl-C stops it at any point. The job that was
 running is left to RQ and the sweeps, like any job whose worker died (jobs are safe to run twice).
 
-On every start, and when RQ reports an abandoned settlement-batch job, a batch whose run died is
-queued again (workers/recovery.py)."""
+It serves the app's queues (config RQ_QUEUES), or the subset `flask worker --queues` names, in that
+order: RQ takes the first job of the first non-empty queue. On every start, and when RQ reports an
+abandoned settlement-batch job, a batch whose run died is queued again (workers/recovery.py)."""
 import logging
 import os
 import signal
@@ -54,17 +55,19 @@ class AppWorker(Worker):
             raise StopRequested() from None
 
 
-def run_worker(app: Flask, *, burst: bool = False) -> None:
+def run_worker(app: Flask, *, burst: bool = False, queues: list[str] | None = None) -> None:
+    """`queues`: the names this worker serves, in order (None: all of RQ_QUEUES)."""
+    queues = check_queues(app, queues)
     AppWorker.app = app
     AppWorker.stopping = stopping = threading.Event()
     if burst:  # tests and one-off runs: the queues once, no waiting for Redis
-        _new_worker(app).work(burst=True, with_scheduler=False)
+        _new_worker(app, queues).work(burst=True, with_scheduler=False)
         return
     backoff = Backoff()
     while not stopping.is_set():
         started, worker = time.monotonic(), None
         try:
-            worker = _new_worker(app)
+            worker = _new_worker(app, queues)
             worker.work(burst=False, with_scheduler=False)
         except REDIS_DOWN as exc:  # RQ's loop ended on it, or its clean-up did (register_death)
             log.warning("worker lost Redis: %s", exc)
@@ -78,11 +81,33 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
         wait_for_redis(app, stopping, backoff)
 
 
-def _new_worker(app: Flask) -> AppWorker:
-    """An RQ worker on the app's queues, after taking up a settlement batch left without a run."""
+def check_queues(app: Flask, queues: list[str] | None) -> list[str]:
+    """The queues a worker serves: all of RQ_QUEUES when None, else the names given, in their order, once
+    each; ValueError naming any that is not one of RQ_QUEUES (RQ would otherwise listen on it, silently)."""
+    known = app.config["RQ_QUEUES"]
+    if queues is None:
+        return list(known)
+    names = list(dict.fromkeys(name.strip() for name in queues))
+    if not names or "" in names:
+        raise ValueError(f"name one or more queues, comma-separated (the queues are: {', '.join(known)})")
+    if unknown := [name for name in names if name not in known]:
+        raise ValueError(f"unknown queue {', '.join(map(repr, unknown))} (the queues are: {', '.join(known)})")
+    return names
+
+
+def _new_worker(app: Flask, queues: list[str]) -> AppWorker:
+    """An RQ worker on `queues`, after taking up a settlement batch left without a run.
+
+    Every worker checks for one when it starts, whatever queues it serves: a mail- or documents-only
+    worker too. Taking it up only queues the batch on the queue that runs batches (recovery.BATCH_QUEUE,
+    under one job id per batch), never on this worker's own; a worker on that queue runs it. The check
+    reads every queue's jobs, not just this worker's, to see a live run. A worker that restarts is a
+    moment to check, whichever it is (after a machine restarts, the mail worker may be first back), and
+    queuing the batch where no worker serves it yet loses nothing: it waits there as it would for the
+    stale-batch sweep. RQ's abandoned-job report, by contrast, comes only from the registries of the
+    worker's own queues, so only workers on default or periodic (where batch jobs run) get it."""
     with app.app_context():
-        worker = AppWorker(app.config["RQ_QUEUES"], connection=get_redis(),
-                           exception_handlers=[recovery.on_abandoned_job(app)])
+        worker = AppWorker(queues, connection=get_redis(), exception_handlers=[recovery.on_abandoned_job(app)])
         try:
             recovery.resume_dead_batch()
         except Exception:  # best effort: the stale-batch sweep is still there

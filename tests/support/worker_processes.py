@@ -18,10 +18,10 @@ def worker_env(**extra: str) -> dict:
             "WITKEY_INSTANCE": config["INSTANCE_PATH"], "SECRET_KEY": "worker-test", "FLASK_APP": "app", **extra}
 
 
-def run_worker_burst(**extra: str):
+def run_worker_burst(*options: str, **extra: str):
     """Run every queued job in a real worker process, until the queues are empty; its output.
-    `extra`: more environment for the worker (MAIL_URL, say)."""
-    result = subprocess.run([FLASK, "worker", "--burst"], check=False, cwd=ROOT, env=worker_env(**extra),
+    `options`: more of its command line (`--queues`, `mail`); `extra`: more environment (MAIL_URL, say)."""
+    result = subprocess.run([FLASK, "worker", "--burst", *options], check=False, cwd=ROOT, env=worker_env(**extra),
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     return result
