@@ -241,6 +241,7 @@ def prepare(size: int, url: str, args, workdir: Path,
     app = create_app({"TESTING": True})
     if reused:
         fx = web_seed.Fixture(**reused)
+        fx.brand_cookie = web_seed.resign_cookie(app, fx.brand_cookie)
         with app.app_context():
             from extensions import db  # noqa: PLC0415
             db.session.execute(db.text("ANALYZE"))  # after the migrations this run brought
