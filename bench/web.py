@@ -75,8 +75,9 @@ def lua_script(endpoint: dict, fx: web_seed.Fixture, directory: Path, uncached: 
     """The wrk script of one endpoint: headers for who is acting (Witkey reads the token or cookie, the
     baseline X-Bench-User), and for writes the POST; bids walk (bidder, tender) pairs from an offset given
     as the script's argument, so no pair is bid twice in the whole bench. `uncached`: every read adds a
-    parameter of its own (`_bench=<thread>-<n>`, ignored by both sides), so the app's public page cache
-    (blueprints/public_cache.py, keyed by the full path) never answers: the database's work is measured."""
+    parameter of its own (`_bench=<run's start second>-<thread>-<n>`, ignored by both sides), so the app's
+    public page cache (blueprints/public_cache.py, keyed by the full path) never answers: the database's work
+    is measured, in every run (a later run's paths are not an earlier one's, which the cache would answer)."""
     who, write = endpoint.get("who"), endpoint.get("write")
     lines = ['wrk.headers["Accept-Language"] = "zh-CN"']
     if who == "brand_token" or write in ("message", "usage"):
@@ -95,13 +96,15 @@ def lua_script(endpoint: dict, fx: web_seed.Fixture, directory: Path, uncached: 
                   f"wrk.body = {_lua_string(json.dumps({'quantity': 1, 'note': 'photos delivered'}))}"]
     if uncached and not write:
         path = endpoint.get("path", "/")
+        # the run's start second in the parameter too: each wrk run (a second apart at least) asks for paths
+        # no run before it asked for, which the cache would otherwise answer for the window's rest
         lines += [
-            "local threads, tid, n = 0, 0, 0",
+            "local threads, tid, n, run = 0, 0, 0, os.time()",
             "function setup(thread) thread:set('tid', threads); threads = threads + 1 end",
             "function request()",
             "  n = n + 1",
-            f'  return wrk.format(nil, {_lua_string(path + ("&" if "?" in path else "?"))} .. "_bench=" .. tid'
-            ' .. "-" .. n)',
+            f'  return wrk.format(nil, {_lua_string(path + ("&" if "?" in path else "?"))} .. "_bench=" .. run'
+            ' .. "-" .. tid .. "-" .. n)',
             "end",
         ]
     if write == "bid":
