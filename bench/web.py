@@ -75,8 +75,9 @@ def lua_script(endpoint: dict, fx: web_seed.Fixture, directory: Path, uncached: 
     """The wrk script of one endpoint: headers for who is acting (Witkey reads the token or cookie, the
     baseline X-Bench-User), and for writes the POST; bids walk (bidder, tender) pairs from an offset given
     as the script's argument, so no pair is bid twice in the whole bench. `uncached`: every read adds a
-    parameter of its own (`_bench=<thread>-<n>`, ignored by both sides), so the app's public page cache
-    (blueprints/public_cache.py, keyed by the full path) never answers: the database's work is measured."""
+    parameter of its own (`_bench=<run's start second>-<thread>-<n>`, ignored by both sides), so the app's
+    public page cache (blueprints/public_cache.py, keyed by the full path) never answers: the database's work
+    is measured, in every run (a later run's paths are not an earlier one's, which the cache would answer)."""
     who, write = endpoint.get("who"), endpoint.get("write")
     lines = ['wrk.headers["Accept-Language"] = "zh-CN"']
     if who == "brand_token" or write in ("message", "usage"):
@@ -95,13 +96,15 @@ def lua_script(endpoint: dict, fx: web_seed.Fixture, directory: Path, uncached: 
                   f"wrk.body = {_lua_string(json.dumps({'quantity': 1, 'note': 'photos delivered'}))}"]
     if uncached and not write:
         path = endpoint.get("path", "/")
+        # the run's start second in the parameter too: each wrk run (a second apart at least) asks for paths
+        # no run before it asked for, which the cache would otherwise answer for the window's rest
         lines += [
-            "local threads, tid, n = 0, 0, 0",
+            "local threads, tid, n, run = 0, 0, 0, os.time()",
             "function setup(thread) thread:set('tid', threads); threads = threads + 1 end",
             "function request()",
             "  n = n + 1",
-            f'  return wrk.format(nil, {_lua_string(path + ("&" if "?" in path else "?"))} .. "_bench=" .. tid'
-            ' .. "-" .. n)',
+            f'  return wrk.format(nil, {_lua_string(path + ("&" if "?" in path else "?"))} .. "_bench=" .. run'
+            ' .. "-" .. tid .. "-" .. n)',
             "end",
         ]
     if write == "bid":
@@ -241,6 +244,7 @@ def prepare(size: int, url: str, args, workdir: Path,
     app = create_app({"TESTING": True})
     if reused:
         fx = web_seed.Fixture(**reused)
+        fx.brand_cookie = web_seed.resign_cookie(app, fx.brand_cookie)
         with app.app_context():
             from extensions import db  # noqa: PLC0415
             db.session.execute(db.text("ANALYZE"))  # after the migrations this run brought
@@ -258,42 +262,91 @@ def prepare(size: int, url: str, args, workdir: Path,
     return env, shape, fx
 
 
+def start_servers(size: int, env: dict, args, workdir: Path, stack: ExitStack) -> dict:
+    """Witkey's gunicorn (and the baseline's, unless --no-bare) for `size`, stopped when `stack` closes."""
+    servers = {}
+    for side, target in (("witkey", "app:create_app()"), ("bare", "bench.web_bare:create_app()")):
+        if side == "bare" and not args.bare:
+            continue
+        port, log = free_port(), workdir / f"{side}-{size}.log"
+        proc = gunicorn(target, port, env, log)
+        stack.callback(stop, proc)
+        servers[side] = port
+        wait_ready(proc, port, log)
+    return servers
+
+
+def measure_endpoint(endpoint: dict, servers: dict, fx: web_seed.Fixture, args, directory: Path, *,
+                     offset: int) -> tuple[dict, int]:
+    """drive() one endpoint; its best runs, printed, and the bids' next offset."""
+    directory.mkdir(exist_ok=True)
+    script = lua_script(endpoint, fx, directory, args.uncached)
+    bids = endpoint.get("write") == "bid"
+    best, after = drive(servers, endpoint.get("path", "/"), script, args, offset if bids else None)
+    offset = after if bids else offset
+    w, b = best["witkey"], best["bare"]
+    ratio = w["rps"] / max(b["rps"], 0.01)
+    print(f"  {endpoint['name']:44} {w['rps']:8.1f} / {b['rps']:8.1f} req/s = {ratio:5.2f}×   "
+          f"p50 {w['p50_1c']:7.2f} / {b['p50_1c']:7.2f} ms"
+          + (f"   NON-2xx: {w['errors']} / {b['errors']}" if w["errors"] or b["errors"] else ""),
+          flush=True)
+    if bids and offset >= len(fx.bidder_ids) * fx.tenders:
+        print("  (more bids than (bidder, tender) pairs: some were refused as repeats; see NON-2xx)")
+    return best, offset
+
+
+def _selected(fx: web_seed.Fixture, args) -> list[dict]:
+    return [e for e in endpoints(fx) if not args.only or re.search(args.only, e["name"])]
+
+
 def measure(size: int, url: str, args, workdir: Path) -> dict:
     """Prepare `size` tenders, run both servers, measure every endpoint; the results."""
     started = time.monotonic()
     env, _, fx = prepare(size, url, args, workdir)
-    name = f"bench_web_{size}"
     results = {"loadavg": os.getloadavg(), "rows": {}}
     offset = fx.bid_offset
     with ExitStack() as stack:
-        servers = {}
-        for side, target in (("witkey", "app:create_app()"), ("bare", "bench.web_bare:create_app()")):
-            port, log = free_port(), workdir / f"{side}-{size}.log"
-            proc = gunicorn(target, port, env, log)
-            stack.callback(stop, proc)
-            servers[side] = port
-            wait_ready(proc, port, log)
-        for endpoint in endpoints(fx):
-            if args.only and not re.search(args.only, endpoint["name"]):
-                continue
-            script = lua_script(endpoint, fx, workdir, args.uncached)
-            path = endpoint.get("path", "/")
-            bids = endpoint.get("write") == "bid"
-            best, after = drive(servers, path, script, args, offset if bids else None)
-            offset = after if bids else offset
-            results["rows"][endpoint["name"]] = best
-            w, b = best["witkey"], best["bare"]
-            ratio = w["rps"] / max(b["rps"], 0.01)
-            print(f"  {endpoint['name']:44} {w['rps']:8.1f} / {b['rps']:8.1f} req/s = {ratio:5.2f}×   "
-                  f"p50 {w['p50_1c']:7.2f} / {b['p50_1c']:7.2f} ms"
-                  + (f"   NON-2xx: {w['errors']} / {b['errors']}" if w["errors"] or b["errors"] else ""),
-                  flush=True)
-            if bids and offset >= len(fx.bidder_ids) * fx.tenders:
-                print("  (more bids than (bidder, tender) pairs: some were refused as repeats; see NON-2xx)")
+        servers = start_servers(size, env, args, workdir, stack)
+        for endpoint in _selected(fx, args):
+            results["rows"][endpoint["name"]], offset = measure_endpoint(endpoint, servers, fx, args, workdir,
+                                                                             offset=offset)
     results["seconds"] = time.monotonic() - started
     fx.bid_offset = offset
     if args.keep and size == max(args.scale, SMALL):
-        keep_fixture(url, name, fx)
+        keep_fixture(url, f"bench_web_{size}", fx)
+    return results
+
+
+def measure_interleaved(sizes: list[int], url: str, args, workdir: Path) -> dict:
+    """--interleave: every size prepared and served at once, and each endpoint measured at each size in turn,
+    --runs rounds (the order of the sizes alternating), one wrk run per size and round: a shared machine's
+    load then weighs on the sizes alike, which sizes measured minutes apart do not get. Per size, the best
+    req/s and the best 1-connection p50 of the rounds are kept."""
+    results, sides = {}, {}
+    one_run = argparse.Namespace(**{**vars(args), "runs": 1})
+    with ExitStack() as stack:
+        for size in sizes:
+            env, _, fx = prepare(size, url, args, workdir)
+            sides[size] = {"fx": fx, "offset": fx.bid_offset, "servers": start_servers(size, env, args, workdir, stack)}
+            results[size] = {"loadavg": os.getloadavg(), "rows": {}}
+        for name in [e["name"] for e in _selected(sides[sizes[0]]["fx"], args)]:
+            for run in range(args.runs):
+                for size in sizes if run % 2 == 0 else sizes[::-1]:
+                    side = sides[size]
+                    endpoint = next(e for e in endpoints(side["fx"]) if e["name"] == name)
+                    print(f"  [{size:,}]", end="")
+                    best, side["offset"] = measure_endpoint(endpoint, side["servers"], side["fx"], one_run,
+                                                            workdir / f"scripts-{size}", offset=side["offset"])
+                    kept = results[size]["rows"].setdefault(name, best)
+                    for part in ("witkey", "bare"):
+                        if best[part]["rps"] > kept[part]["rps"]:
+                            kept[part] = {**best[part], "p50_1c": kept[part]["p50_1c"]}
+                        kept[part]["p50_1c"] = min(kept[part]["p50_1c"], best[part]["p50_1c"]) \
+                            if kept[part]["p50_1c"] else best[part]["p50_1c"]
+    for size in sizes:
+        sides[size]["fx"].bid_offset = sides[size]["offset"]
+        if args.keep and size == max(sizes):
+            keep_fixture(url, f"bench_web_{size}", sides[size]["fx"])
     return results
 
 
@@ -345,8 +398,13 @@ def table(sizes: list[int], results: dict, args) -> str:
             first, last = results[sizes[0]]["rows"][name], results[sizes[-1]]["rows"][name]
             cells.append(f"{last['witkey']['p50_1c'] / first['witkey']['p50_1c']:.1f}×")
         lines.append("| " + " | ".join(cells) + " |")
-    notes = [f"wrk, 8 connections, {args.duration:g} s a run, best of {args.runs} runs per side (sides alternating); "
-             f"p50 from one {args.duration:g} s run at 1 connection. gunicorn as `make run`: 2 sync workers."
+    runs = (f"sizes interleaved (`--interleave`: all served at once, each endpoint measured at each size in turn, "
+            f"{args.runs} rounds, the sizes' order alternating); per size the best req/s of the rounds at "
+            f"8 connections and the best p50 of one {args.duration:g} s run at 1 connection after each"
+            if args.interleave else
+            f"best of {args.runs} runs per side (sides alternating); p50 from one {args.duration:g} s run at "
+            "1 connection")
+    notes = [f"wrk, 8 connections, {args.duration:g} s a run, {runs}. gunicorn as `make run`: 2 sync workers."
              + (" Reads uncached (`--uncached`: each request its own `_bench=` parameter, so the public page "
                 "cache never answers)." if args.uncached else ""),
              f"Machine: {os.cpu_count()} cores, shared. Load average (1, 5, 15 min) at the start of each size: "
@@ -370,6 +428,9 @@ def main() -> None:
     parser.add_argument("--only", help="measure only the endpoints whose name matches this regular expression")
     parser.add_argument("--keep", action="store_true",
                         help="keep the largest size's database (<db>_bench_web_<size>) for --reuse and EXPLAIN")
+    parser.add_argument("--interleave", action="store_true",
+                        help="serve every size at once and measure each endpoint at each size in turn (the sizes "
+                             "then share the machine's load alike: for the growth on a busy machine)")
     parser.add_argument("--reuse", action="store_true",
                         help="use the databases a --keep run left (migrated to the head) instead of seeding")
     args = parser.parse_args()
@@ -384,7 +445,9 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="witkey-bench-web-"))
     results = {}
     try:
-        for size in sizes:
+        if args.interleave:
+            results = measure_interleaved(sizes, url, args, workdir)
+        for size in sizes if not args.interleave else ():
             results[size] = measure(size, url, args, workdir)
     finally:
         for size in sizes:

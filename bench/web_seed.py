@@ -285,5 +285,15 @@ def fixture(app, shape: Shape) -> Fixture:
     return fx
 
 
+def resign_cookie(app, cookie: str) -> str:
+    """A kept fixture's session cookie signed with `app`'s secret key: a --reuse run has a new instance
+    folder, so a new key, and the old signature would make the brand anonymous (its home page would be
+    measured signed out). The content (the user and its login token) is read without the old key."""
+    name, _, value = cookie.partition("=")
+    serializer = app.session_interface.get_signing_serializer(app)
+    _valid, data = serializer.loads_unsafe(value)
+    return f"{name}=" + serializer.dumps(data)
+
+
 def save(fx: Fixture, path) -> None:
     path.write_text(json.dumps(fx.__dict__))

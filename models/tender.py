@@ -71,6 +71,11 @@ TRANSITIONS = {
 UNDECIDED = (TenderStatus.OPEN, TenderStatus.EVALUATING)  # not awarded or cancelled yet
 
 
+# what every public list of tenders filters on besides its order: the brand (suspended brands' tenders leave
+# the lists) and whether the tender is invited-only (services/tenders.py search_tenders)
+LISTED_WITH = ["brand_id", "invited_only"]
+
+
 class Tender(SearchDocument, db.Model):
     __tablename__ = "tenders"
     __table_args__ = (
@@ -79,9 +84,11 @@ class Tender(SearchDocument, db.Model):
         engagement_check(),
         CheckConstraint("period_days IS NULL OR period_days BETWEEN 7 AND 92", name="period_days_range"),
         CheckConstraint("periods IS NULL OR periods BETWEEN 1 AND 36", name="periods_range"),
-        # the hall's newest-first order, with and without a category (services/tenders.py NEWEST_FIRST)
-        Index("ix_tenders_created_at_id", "created_at", "id"),
-        Index("ix_tenders_category_created_at_id", "category", "created_at", "id"),
+        # the hall's newest-first order, with and without a category (services/tenders.py NEWEST_FIRST); on
+        # PostgreSQL they carry the columns every public list filters on, so that the list's capped count
+        # (services/pagination.py) is an index-only scan of COUNT_CAP entries, at any table size
+        Index("ix_tenders_created_at_id", "created_at", "id", postgresql_include=LISTED_WITH),
+        Index("ix_tenders_category_created_at_id", "category", "created_at", "id", postgresql_include=LISTED_WITH),
     )
     Status, TRANSITIONS, STATUS_ATTR = TenderStatus, TRANSITIONS, "stored_status"
 

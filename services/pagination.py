@@ -127,14 +127,18 @@ def _deep(stmt, offset: int, rows: int):
 
 
 def paginate(stmt, page: int, per_page: int, *, unique: bool = False, keyset: Keyset | None = None,
-             cursor: str | None = None, cap: int | None = None) -> Page:
+             cursor: str | None = None, cap: int | None = None, deferred: bool = False) -> Page:
     """Run `stmt` (a select of entities, already ordered — by `keyset`'s columns, if given) for one page,
-    by page number or, given `cursor`, the page after it; with a count capped at `cap` (`capped_count`)."""
+    by page number or, given `cursor`, the page after it; with a count capped at `cap` (`capped_count`).
+
+    `deferred`: the first page too is picked by key alone before its rows are joined to what they load
+    with (`_deep`), for an order no index serves (a search's rank): the database then sorts the candidates'
+    keys, not the candidates with every joined row, and joins only the page's rows."""
     validate_paging(page, per_page)
     if cursor:
         stmt_page = stmt.where(keyset.after(decode_cursor(cursor, keyset))) if keyset else decode_cursor(cursor, None)
     else:
-        stmt_page = _deep(stmt, (page - 1) * per_page, per_page + 1) if page > 1 else stmt
+        stmt_page = _deep(stmt, (page - 1) * per_page, per_page + 1) if page > 1 or deferred else stmt
     total, estimate = capped_count(stmt, cap)
     result = db.session.scalars(stmt_page.limit(per_page + 1))
     items = list(result.unique() if unique else result)

@@ -222,8 +222,9 @@ def search_tenders(f: TenderFilters, page: int = 1, per_page: int = 20, cursor: 
     stmt = stmt.order_by(Tender.created_at.desc(), Tender.id.desc())
     # cursors follow the plain newest-first order; the other orders (and searches, which will rank) page by number
     keyset = NEWEST_FIRST if f.sort == "newest" and not (f.q or "").strip() else None
+    # a search ranks up to RANK_WINDOW candidates: their keys are sorted, and only the page's rows joined
     return paginate(stmt, page, per_page, keyset=keyset, cursor=cursor,
-                    cap=search_index.RANK_WINDOW if terms else None)
+                    cap=search_index.RANK_WINDOW if terms else None, deferred=bool(terms))
 
 
 def is_invited(tender: Tender, provider: User) -> bool:

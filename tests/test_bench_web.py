@@ -83,6 +83,24 @@ def test_the_bench_user_is_signed_in_on_both_sides(seeded):
     assert home.status_code == 200 and 'action="/logout"' in home.get_data(as_text=True)
 
 
+def test_a_reused_fixtures_cookie_is_signed_again_for_the_new_secret_key(app, seeded):
+    """--reuse starts the app with a new instance folder, so a new secret key: signed again, the kept cookie
+    still signs the brand in (the brand's home would otherwise be measured signed out)."""
+    _, fx, _, _ = seeded
+    original = app.secret_key
+    app.secret_key = "another run's key"  # noqa: S105 (a test value)
+    try:
+        for cookie, signed_in in ((fx.brand_cookie, False), (web_seed.resign_cookie(app, fx.brand_cookie), True)):
+            client = app.test_client()
+            name, _, value = cookie.partition("=")
+            client.set_cookie(name, value, domain="witkey.test")
+            home = client.get("/")
+            assert home.status_code == 200
+            assert ('action="/logout"' in home.get_data(as_text=True)) is signed_in
+    finally:
+        app.secret_key = original
+
+
 def test_the_baseline_writes_what_the_app_writes(app, seeded):
     from bench.web import BID_BODY  # noqa: PLC0415
 
