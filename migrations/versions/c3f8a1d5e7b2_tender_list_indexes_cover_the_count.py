@@ -6,7 +6,7 @@ sequential-scan ring: from outside the shared buffers on every request; issue 21
 SQLite has no INCLUDE: nothing changes there.
 
 Revision ID: c3f8a1d5e7b2
-Revises: b7e1d4c9a2f0
+Revises: d2a6c8e0f4b1
 Create Date: 2026-12-07 16:10:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c3f8a1d5e7b2'
-down_revision = 'b7e1d4c9a2f0'
+down_revision = 'd2a6c8e0f4b1'
 branch_labels = None
 depends_on = None
 
