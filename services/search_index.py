@@ -26,6 +26,7 @@ import re
 import threading
 from dataclasses import dataclass
 
+from flask import has_app_context
 from flask_babel import force_locale
 from markupsafe import Markup, escape
 from sqlalchemy import event, func, inspect, literal_column, select, table, update
@@ -221,7 +222,12 @@ _category_words: dict[str, str] = {}
 
 
 def category_text(category: str) -> str:
-    """A category's code and its names in every language, e.g. "customer_service Customer-service … 客服外包"."""
+    """A category's code and its names in every language, e.g. "customer_service Customer-service … 客服外包".
+
+    Needs an app context: without one, force_locale translates nothing, and the English-only text would be
+    cached for the process (every provider document written after it unfindable by the Chinese name)."""
+    if not has_app_context():
+        raise RuntimeError("search_index.category_text needs an app context (the names are translated)")
     if category not in _category_words:
         names = [category.replace("_", " ")]
         for locale in INDEX_LOCALES:

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.postgres  # COPY, and the baseline speaks psycopg to Po
 def seeded(app):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     shape = web_seed.Shape(50, bidders=3)
-    web_seed.seed(url, shape)
+    with app.app_context():  # the provider documents name categories in both languages
+        web_seed.seed(url, shape)
     fx = web_seed.fixture(app, shape)
     return shape, fx, app.test_client(), web_bare.create_app(url).test_client()
 

@@ -97,3 +97,12 @@ def test_postgres_answers_a_search_from_the_gin_index(app, make_user):
         plan = "\n".join(db.session.connection().exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
         db.session.rollback()
         assert "ix_tenders_search" in plan, plan
+
+
+def test_category_names_are_not_taken_without_an_app_context(app):
+    """Outside a context nothing is translated: the English-only text would be cached for the process and every
+    provider document written after it unfindable by the category's Chinese name (a seed did that once)."""
+    with pytest.raises(RuntimeError):
+        search_index.category_text("photography")
+    with app.app_context():
+        assert "摄影" in search_index.category_text("photography")
