@@ -36,6 +36,9 @@ no test client) and of `bench.web_bare.create_app()`, in one process, the two si
   cookie, Flask-Login's user loading, the API's token lookup, Babel's locale and timezone selection —
   with the largest named.
 
+The first row is the floor: an empty JSON route added to both apps (`FLOOR`), what every request of the
+app pays for its app-wide hooks before its own work.
+
 Takes about two minutes at the default --requests 100 (seeding included).
 """
 import argparse
@@ -291,12 +294,20 @@ def profile(args) -> tuple[list[dict], dict]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+# An empty JSON route added to both apps: Witkey's side runs every app-wide hook (session cookie, user
+# loading, Babel, the security headers, the limiter, the database session's teardown) and nothing else, the
+# bare side Flask alone — the per-request cost no endpoint's own work can remove.
+FLOOR = {"name": "floor: an empty JSON route", "path": "/__bench_floor"}
+
+
 def measure(db_url: str, fx: web_seed.Fixture, args) -> list[dict]:
     from app import create_app  # noqa: PLC0415
     from bench.web_bare import create_app as create_bare  # noqa: PLC0415
     from extensions import get_redis  # noqa: PLC0415
 
     witkey, bare = create_app(), create_bare(db_url)
+    for side in (witkey, bare):  # the floor: what every request pays before it does anything (FLOOR)
+        side.add_url_rule(FLOOR["path"], "bench_floor", lambda: {"ok": True})
     counters, requests = Counters(), Requests(fx)
     with witkey.app_context():
         store = get_redis()
@@ -310,7 +321,7 @@ def measure(db_url: str, fx: web_seed.Fixture, args) -> list[dict]:
     rows = []
     chunks = max(1, min(4, args.requests // 25))
     per_chunk = max(1, args.requests // chunks)
-    for endpoint in web.endpoints(fx):
+    for endpoint in [FLOOR, *web.endpoints(fx)]:
         cacheable = endpoint.get("who") is None and not endpoint.get("write")
         for side in (witkey, bare):  # warm up: connections, caches, prepared statements
             run_side(side, requests.build(endpoint, 10), counters, forget_pages if side is witkey else None)
