@@ -7,7 +7,7 @@ import stripe
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from pydantic import ValidationError
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import (
     BadRequest,
     HTTPException,
@@ -159,10 +159,15 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(stripe.APIError)
     @app.errorhandler(redis.exceptions.ConnectionError)
     @app.errorhandler(redis.exceptions.TimeoutError)
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
     def unavailable(exc):
-        # Stripe or Redis is out of reach: a passing outage, not a bug. What was committed before (a card
-        # attempt recorded before Stripe is asked) stands; the client is told to try again shortly.
-        db.session.rollback()
+        # Stripe, Redis or the database is out of reach (or the database cancelled a statement: a lock or
+        # statement timeout): a passing outage, not a bug. What was committed before (a card attempt
+        # recorded before Stripe is asked) stands; the client is told to try again shortly — an idempotent
+        # retry learns whether a write whose COMMIT lost its answer was made (blueprints/api/routing.py).
+        with suppress(OperationalError, InterfaceError):  # the connection may be gone already
+            db.session.rollback()
         app.logger.warning("%s %s: a service is unavailable: %r", request.method, request.path, exc)
         message = _("A service we rely on is not answering right now. Please try again in a minute.")
         if _wants_json():

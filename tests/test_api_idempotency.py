@@ -122,3 +122,48 @@ def test_openapi_documents_the_header_on_every_signed_in_post(api):
             assert "Idempotency-Key" not in names, path
         else:
             assert "Idempotency-Key" in names, path
+
+
+def _lost(committed: bool):
+    """A COMMIT whose answer the database never sent (it went away): made or not, the app sees only the error."""
+    from sqlalchemy.exc import OperationalError  # noqa: PLC0415
+
+    def commit():
+        if committed:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+    return commit
+
+
+def test_a_write_whose_commit_lost_its_answer_answers_what_it_stored(track_record, app, monkeypatch):
+    """The fault campaign's pg-stop-immediate found a review committed and answered 500: the COMMIT reached
+    the database, which stopped before answering. The stored answer is in that transaction, so it tells."""
+    from blueprints.api import routing  # noqa: PLC0415
+
+    _, _, [(brand, contract)] = track_record(1)
+    body = {"scores": SCORES, "comment": "Fast and careful."}
+    monkeypatch.setattr(routing, "_commit", _lost(committed=True))
+    first = brand.post(f"/contracts/{contract}/reviews", json=body, headers={"Idempotency-Key": "lost-1"})
+    assert first.status_code == 201, first.json
+    monkeypatch.undo()
+    again = brand.post(f"/contracts/{contract}/reviews", json=body, headers={"Idempotency-Key": "lost-1"})
+    assert again.status_code == 201 and again.json == first.json
+    assert _count(app, Review) == 1
+
+
+def test_a_write_whose_commit_failed_is_a_503_to_retry_and_the_retry_makes_it(track_record, app, monkeypatch):
+    from blueprints.api import routing  # noqa: PLC0415
+
+    _, _, [(brand, contract)] = track_record(1)
+    body = {"scores": SCORES, "comment": "Fast and careful."}
+    monkeypatch.setattr(routing, "_commit", _lost(committed=False))
+    first = brand.post(f"/contracts/{contract}/reviews", json=body, headers={"Idempotency-Key": "lost-2"})
+    assert first.status_code == 503 and first.json["error"]["code"] == "service_unavailable"
+    assert first.headers["Retry-After"]
+    assert _count(app, Review) == 0
+    monkeypatch.undo()
+    again = brand.post(f"/contracts/{contract}/reviews", json=body, headers={"Idempotency-Key": "lost-2"})
+    assert again.status_code == 201, again.json
+    assert _count(app, Review) == 1

@@ -10,7 +10,7 @@ from functools import wraps
 
 from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from blueprints.limits import bearer_user
 from extensions import db, limiter
@@ -162,6 +162,11 @@ def _request_body_for_fingerprint(upload: bool) -> bytes:
     return digest.hexdigest().encode()
 
 
+def _commit() -> None:
+    """The idempotent request's COMMIT (a seam for the test that loses its answer)."""
+    db.session.commit()
+
+
 def _idempotent(user, key: str, call, status: int, upload: bool = False):
     """Replay the stored answer for this key, or run the call and store its answer with it.
 
@@ -173,10 +178,16 @@ def _idempotent(user, key: str, call, status: int, upload: bool = False):
     fp = idempotency.fingerprint(request.method, request.path, _request_body_for_fingerprint(upload))
     if (row := idempotency.stored(user, key, fp)) is not None:
         return jsonify(row.body), row.status_code
+    user_id = user.id  # (read now: after a failed COMMIT the user's attributes cannot be loaded)
     try:
         payload, status = _payload(call(), status)
         idempotency.remember(user, key, fp, status, payload)
-        db.session.commit()
+        try:
+            _commit()
+        except (OperationalError, InterfaceError):  # the connection went during COMMIT: did it commit?
+            if (row := idempotency.after_lost_commit(user_id, key, fp)) is None:
+                raise  # it did not: 503, try again (blueprints/errors.py)
+            return jsonify(row.body), row.status_code  # it did: the answer it stored
     except (DomainError, IntegrityError) as exc:
         db.session.rollback()
         if (row := idempotency.stored(user, key, fp)) is not None:
